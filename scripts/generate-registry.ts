@@ -1,0 +1,133 @@
+/**
+ * Writes seeds/devices.json: the simulated fleet of Luohu District, placed where the
+ * plan puts things (shared/reference/plan-targets.md). Salts derive from the fleet key
+ * so that regenerating gives the same file. Run: npx tsx scripts/generate-registry.ts
+ */
+import { createHmac } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { defaultFleetKey } from '../services/config.ts';
+import { parseRegistry } from '../services/registry/device-registry.ts';
+import { hashSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
+
+type Street = { id: string; name: string; lat: number; lon: number };
+const streets: Street[] = [
+  { id: 'guiyuan', name: '桂园', lat: 22.5462, lon: 114.1125 },
+  { id: 'huangbei', name: '黄贝', lat: 22.5478, lon: 114.1405 },
+  { id: 'dongmen', name: '东门', lat: 22.5483, lon: 114.1218 },
+  { id: 'cuizhu', name: '翠竹', lat: 22.5601, lon: 114.1282 },
+  { id: 'dongxiao', name: '东晓', lat: 22.5718, lon: 114.1351 },
+  { id: 'nanhu', name: '南湖', lat: 22.5378, lon: 114.1183 },
+  { id: 'sungang', name: '笋岗', lat: 22.5652, lon: 114.1052 },
+  { id: 'donghu', name: '东湖', lat: 22.5751, lon: 114.1502 },
+  { id: 'liantang', name: '莲塘', lat: 22.5553, lon: 114.1751 },
+  { id: 'qingshuihe', name: '清水河', lat: 22.5823, lon: 114.1103 },
+];
+const street = (id: string) => streets.find((s) => s.id === id)!;
+
+interface Draft { id: string; family: string; site: string; siteName: string; street: string; attributes: Record<string, unknown>; offset: number }
+const drafts: Draft[] = [];
+
+for (const [index, s] of streets.entries()) {
+  drafts.push({
+    id: `air-${s.id}`, family: 'air', site: `aqs-${s.id}`, siteName: `${s.name}空气质量监测站`, street: s.id, offset: index,
+    attributes: { stationKind: s.id === 'nanhu' || s.id === 'liantang' ? 'national' : 'district' },
+  });
+}
+
+// Plan indicator 26 and chapter 9: four named sections at Class IV or better.
+const sections = [
+  ['shenzhen-river', '深圳河', 'mouth', '深圳河河口', 'nanhu', 'IV'],
+  ['buji-river', '布吉河', 'mouth', '布吉河河口', 'nanhu', 'IV'],
+  ['reservoir-flood-river', '深圳水库排洪河', 'mouth', '深圳水库排洪河河口', 'huangbei', 'IV'],
+  ['liantang-river', '莲塘河', 'quarry', '莲塘河采石场', 'liantang', 'IV'],
+  ['bijiashan-river', '笔架山河', 'mouth', '笔架山河河口', 'sungang', 'IV'],
+  ['qingshui-river', '清水河', 'mouth', '清水河河口', 'qingshuihe', 'IV'],
+  ['shawan-river', '沙湾河', 'mouth', '沙湾河河口', 'donghu', 'IV'],
+  ['wutongshan-river', '梧桐山河', 'upper', '梧桐山河上游', 'liantang', 'III'],
+] as const;
+for (const [index, [river, riverName, point, sectionName, streetId, targetClass]] of sections.entries()) {
+  drafts.push({
+    id: `water-${river}-${point}`, family: 'water', site: `${river}-${point}`, siteName: sectionName, street: streetId, offset: index,
+    attributes: { river, riverName, sectionName, targetClass, waterbody: 'river' },
+  });
+}
+
+// Plan 专栏6: the substations named for new builds and expansion; five 10 kV transformers each.
+const substations = [
+  ['buxin', '布心', 'dongxiao', '220kV'], ['hubei', '湖贝', 'dongmen', '110kV'], ['liyuan', '梨园', 'liantang', '110kV'],
+  ['shuibei', '水贝', 'cuizhu', '220kV'], ['zhubao', '珠宝', 'cuizhu', '110kV'], ['mumianling', '木棉岭', 'donghu', '110kV'],
+  ['changcheng-wuliu', '长城物流', 'qingshuihe', '110kV'], ['meiyuan', '梅园', 'sungang', '110kV'], ['caiwuwei', '蔡屋围', 'guiyuan', '220kV'],
+] as const;
+const transformerKva = [630, 800, 1000, 1250, 1600];
+for (const [index, [id, name, streetId, voltageClass]] of substations.entries()) {
+  drafts.push({
+    id: `grid-${id}`, family: 'grid', site: `sub-${id}`, siteName: `${name}变电站`, street: streetId, offset: index,
+    attributes: { level: 'substation', substation: id, ratedKva: voltageClass === '220kV' ? 720_000 : 189_000, voltageClass },
+  });
+  for (let t = 1; t <= 5; t += 1) {
+    drafts.push({
+      id: `grid-${id}-t${t}`, family: 'grid', site: `tx-${id}-${t}`, siteName: `${name}站${t}号配变`, street: streetId, offset: index + t / 10,
+      attributes: { level: 'transformer', substation: id, ratedKva: transformerKva[t - 1], voltageClass: '10kV' },
+    });
+  }
+}
+
+// Plan lines 1889-1897, 2104-2106: hospitals and old estates first, plus offices and shops to share with.
+const lots = [
+  ['people-hospital', '罗湖区人民医院', 'dongmen', 'hospital', 420], ['sz-people-hospital', '深圳市人民医院', 'dongmen', 'hospital', 650],
+  ['tcm-hospital', '罗湖区中医院', 'huangbei', 'hospital', 260], ['maternity-hospital', '罗湖区妇幼保健院', 'cuizhu', 'hospital', 180],
+  ['kingkey-100', '京基100', 'guiyuan', 'office', 1800], ['diwang', '地王大厦', 'guiyuan', 'office', 900],
+  ['guomao', '国贸大厦', 'nanhu', 'office', 600], ['caiwuwei-finance', '蔡屋围金融中心', 'guiyuan', 'office', 1100],
+  ['mixc', '万象城', 'guiyuan', 'shopping', 2000], ['dongmen-street', '东门步行街', 'dongmen', 'shopping', 850],
+  ['jinguanghua', '金光华广场', 'nanhu', 'shopping', 700], ['xihui', '喜荟城', 'liantang', 'shopping', 900],
+  ['cuizhu-estate', '翠竹苑', 'cuizhu', 'residential', 300], ['dongxiao-garden', '东晓花园', 'dongxiao', 'residential', 350],
+  ['liantang-village', '莲塘新村', 'liantang', 'residential', 280], ['hubei-estate', '湖贝新村', 'dongmen', 'residential', 220],
+  ['buxin-estate', '布心花园', 'donghu', 'residential', 400], ['sungang-estate', '笋岗宝安村', 'sungang', 'residential', 260],
+  ['qingshuihe-estate', '清水河社区', 'qingshuihe', 'residential', 240], ['luohu-station', '罗湖火车站', 'nanhu', 'transport', 1500],
+] as const;
+for (const [index, [id, name, streetId, lotKind, capacity]] of lots.entries()) {
+  drafts.push({
+    id: `parking-${id}`, family: 'parking', site: `lot-${id}`, siteName: name, street: streetId, offset: index / 2,
+    attributes: { capacity, lotKind },
+  });
+}
+
+// Plan lines 3262-3264: 布心路, 沿河北路, 沿河南路 exceed limits; trunk frontage is class 4a.
+const roads = [
+  ['buxin-road', '布心路', 'dongxiao', '4a', 1], ['buxin-road', '布心路', 'donghu', '4a', 2],
+  ['yanhe-north-road', '沿河北路', 'huangbei', '4a', 1], ['yanhe-north-road', '沿河北路', 'dongmen', '4a', 2],
+  ['yanhe-south-road', '沿河南路', 'nanhu', '4a', 1], ['yanhe-south-road', '沿河南路', 'huangbei', '4a', 2],
+  ['cuizhu-road', '翠竹路', 'cuizhu', '2', 1], ['yijing-road', '怡景路', 'huangbei', '1', 1],
+  ['donghu-road', '东湖路', 'donghu', '2', 1], ['liantang-road', '莲塘路', 'liantang', '4a', 1],
+] as const;
+for (const [index, [road, roadName, streetId, zoneClass, point]] of roads.entries()) {
+  drafts.push({
+    id: `noise-${road}-${point}`, family: 'noise', site: `${road}-${point}`, siteName: `${roadName}${point}号点`, street: streetId, offset: index,
+    attributes: { road, roadName, zoneClass },
+  });
+}
+
+const fleetKey = process.env.WX_FLEET_KEY ?? defaultFleetKey;
+const round = (value: number) => Math.round(value * 10_000) / 10_000;
+const devices = await Promise.all(
+  drafts.map(async ({ offset, ...draft }) => {
+    const s = street(draft.street);
+    const salt = createHmac('sha256', fleetKey).update(`salt:${draft.id}`).digest().subarray(0, 16);
+    return {
+      ...draft,
+      lat: round(s.lat + Math.sin(offset * 1.7) * 0.004),
+      lon: round(s.lon + Math.cos(offset * 1.3) * 0.004),
+      secretHash: await hashSecret(simulatedDeviceSecret(fleetKey, draft.id), salt),
+    };
+  }),
+);
+const observerSalt = createHmac('sha256', fleetKey).update('salt:observer').digest().subarray(0, 16);
+const registry = parseRegistry({
+  version: 1,
+  district: '罗湖区 Luohu District, Shenzhen',
+  streets: streets.map(({ id, name }) => ({ id, name })),
+  devices,
+  observers: [{ id: 'observer', role: 'observer', secretHash: await hashSecret(simulatedDeviceSecret(fleetKey, 'observer'), observerSalt) }],
+});
+await writeFile(new URL('../seeds/devices.json', import.meta.url), `${JSON.stringify(registry, null, 2)}\n`);
+console.log(`seeds/devices.json: ${registry.devices.length} devices, ${registry.observers.length} observer(s)`);

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { configFromEnv, type ConfigInput } from './config.ts';
+import { isWanxiangError } from './errors.ts';
+import { createLogger } from './log.ts';
+import { createPlatform } from './platform.ts';
+
+const usage = `wanxiang: telemetry platform for a district operations centre
+
+Usage: wanxiang <command> [options]
+
+Commands:
+  start      start InfluxDB (local unless INFLUX_URL is set), broker, ingest, API and the demo fleet
+  help       show this text
+
+Options for start:
+  --no-simulate         do not start the simulated fleet
+  --influx-url URL      use an existing InfluxDB instead of starting influxd
+  --mqtt-port N         MQTT TCP port (default 1883)
+  --ws-port N           MQTT over WebSocket port (default 8083, -1 to turn off)
+  --http-port N         HTTP API port (default 3000)
+  --data-dir DIR        where influxd data and the dead-letter file live (default data/)
+
+Environment: INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, INFLUX_USERNAME, INFLUX_PASSWORD,
+WX_MQTT_PORT, WX_MQTT_WS_PORT, WX_HTTP_PORT, WX_DATA_DIR, WX_LOG_LEVEL, WX_SIMULATE=0.
+`;
+
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'no-simulate': { type: 'boolean' },
+      'influx-url': { type: 'string' },
+      'mqtt-port': { type: 'string' },
+      'ws-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+    strict: true,
+  });
+  const overrides: ConfigInput = {
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    mqtt: { ...(values['mqtt-port'] ? { port: Number(values['mqtt-port']) } : {}), ...(values['ws-port'] ? { wsPort: Number(values['ws-port']) } : {}) },
+    http: values['http-port'] ? { port: Number(values['http-port']) } : {},
+    influx: values['influx-url'] ? { url: values['influx-url'] } : {},
+    simulate: values['no-simulate'] ? { enabled: false } : {},
+  };
+  const config = configFromEnv(process.env, overrides);
+  const log = createLogger(config.logLevel);
+  const platform = createPlatform(config, log);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await platform.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const endpoints = await platform.start();
+  process.stdout.write(`
+Wanxiang is running.
+  MQTT            ${endpoints.mqttUrl}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}
+  health          ${endpoints.httpUrl}/healthz
+  metrics         ${endpoints.httpUrl}/metrics
+  devices         ${endpoints.httpUrl}/api/v1/devices
+  rejections      ${endpoints.httpUrl}/api/v1/rejections
+  InfluxDB        ${endpoints.influxUrl}  (v${endpoints.influxVersion}, database "${endpoints.database}")
+  simulated fleet ${config.simulate.enabled ? `${platform.registry.devices.length} devices, every ${config.simulate.intervalMs / 1_000} s` : 'off'}
+Press Ctrl-C to stop.
+`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command = 'help', ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage);
+      return;
+    default:
+      process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${usage}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${isWanxiangError(error) ? `${error.code}: ${error.message}` : String((error as Error).stack ?? error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { WanxiangError } from './errors.ts';
+import { formatZodIssues } from './zod-issues.ts';
+
+/** Development-only key from which the simulated fleet's secrets derive (see secrets.ts). */
+export const defaultFleetKey = 'wanxiang-development-fleet-key';
+
+const port = z.number().int().min(0).max(65_535);
+const positiveInt = z.number().int().positive();
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().default('data'),
+  registryFile: z.string().default('seeds/devices.json'),
+  fleetKey: z.string().min(8).default(defaultFleetKey),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  mqtt: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(1883),
+      /** MQTT over WebSocket; 0 picks a free port, -1 turns it off. */
+      wsPort: z.number().int().min(-1).max(65_535).default(8083),
+      topicPrefix: z.string().regex(/^[a-z0-9-]{1,32}$/).default('luohu'),
+      maxPayloadBytes: positiveInt.max(16 * 1024 * 1024).default(256 * 1024),
+    })
+    .prefault({}),
+  http: z.strictObject({ host: z.string().default('0.0.0.0'), port: port.default(3000) }).prefault({}),
+  influx: z
+    .strictObject({
+      /** An existing server; when absent a local influxd is started under dataDir. */
+      url: z.url().optional(),
+      database: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('wanxiang'),
+      retentionPolicy: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('wanxiang_raw'),
+      /** How long raw readings are kept; InfluxQL duration, INF for ever. */
+      retention: z.string().regex(/^(INF|\d+[hdw])$/).default('INF'),
+      token: z.string().optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      requestTimeoutMs: positiveInt.default(30_000),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      maxBatchReadings: positiveInt.max(10_000).default(500),
+      batchSize: positiveInt.max(100_000).default(5_000),
+      flushIntervalMs: positiveInt.default(1_000),
+      writeConcurrency: positiveInt.max(16).default(2),
+      /** Past this many readings waiting to be written, acknowledgements wait (backpressure). */
+      maxQueuedReadings: positiveInt.default(200_000),
+      maxFutureMs: positiveInt.default(5 * 60_000),
+      maxAgeMs: positiveInt.default(7 * 24 * 3_600_000),
+    })
+    .prefault({}),
+  deadLetter: z
+    .strictObject({
+      maxFileBytes: positiveInt.default(10 * 1024 * 1024),
+      maxFiles: positiveInt.max(100).default(5),
+      maxPayloadBytes: positiveInt.default(4_096),
+    })
+    .prefault({}),
+  simulate: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Report interval of the local demo fleet; real families report less often. */
+      intervalMs: positiveInt.default(5_000),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Validates a configuration; all problems are reported at once, before anything starts. */
+export function parseConfig(input: unknown): Config {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw new WanxiangError('WX_ERR_CONFIG', `invalid configuration: ${formatZodIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+const envToNumber = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** The one place where the environment is read. Flags (overrides) win over environment. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
+  const fromEnv = {
+    dataDir: env.WX_DATA_DIR,
+    registryFile: env.WX_REGISTRY_FILE,
+    fleetKey: env.WX_FLEET_KEY,
+    logLevel: env.WX_LOG_LEVEL,
+    mqtt: { port: envToNumber(env.WX_MQTT_PORT), wsPort: envToNumber(env.WX_MQTT_WS_PORT), topicPrefix: env.WX_TOPIC_PREFIX },
+    http: { port: envToNumber(env.WX_HTTP_PORT) },
+    influx: {
+      url: env.INFLUX_URL || undefined,
+      database: env.INFLUX_DB,
+      token: env.INFLUX_TOKEN,
+      username: env.INFLUX_USERNAME,
+      password: env.INFLUX_PASSWORD,
+    },
+    simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
+  };
+  return parseConfig(merge(dropUndefined(fromEnv), overrides));
+}
+
+function dropUndefined(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, dropUndefined(v)]);
+  return Object.fromEntries(entries);
+}
+
+function merge(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (typeof base !== 'object' || base === null || typeof override !== 'object' || override === null) return override;
+  const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(override)) result[key] = merge(result[key], value);
+  return result;
+}

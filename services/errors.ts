@@ -1,0 +1,65 @@
+/**
+ * The error catalogue: every error Wanxiang can return, count or log has one
+ * stable code here. The README's error table is checked against this object by
+ * tests/unit/error-catalogue.test.ts, so the two cannot drift apart.
+ */
+export const errorCatalogue = {
+  // Telemetry payloads (counted per device and reason, kept in the dead-letter file)
+  WX_ERR_MALFORMED_JSON: { status: 400, summary: 'payload is not valid JSON' },
+  WX_ERR_NOT_AN_OBJECT: { status: 400, summary: 'a reading must be a JSON object (or an array of objects for a batch)' },
+  WX_ERR_WRONG_TYPE: { status: 400, summary: 'a value has the wrong type (numbers as strings, null, NaN or Infinity are refused)' },
+  WX_ERR_OUT_OF_RANGE: { status: 400, summary: "a value lies outside the family's plausible range" },
+  WX_ERR_UNKNOWN_FIELD: { status: 400, summary: 'a field the family does not define' },
+  WX_ERR_MISSING_FIELD: { status: 400, summary: 'a required field is absent' },
+  WX_ERR_EMPTY_READING: { status: 400, summary: 'a reading carries no measured value' },
+  WX_ERR_INCONSISTENT_VALUES: { status: 400, summary: 'values contradict each other (e.g. occupied > total spaces)' },
+  WX_ERR_BATCH_TOO_LARGE: { status: 400, summary: 'a batch holds more readings than allowed' },
+  WX_ERR_PAYLOAD_TOO_LARGE: { status: 413, summary: 'a message is larger than the payload limit' },
+  WX_ERR_BAD_TIMESTAMP: { status: 400, summary: 'the timestamp is neither epoch ms, epoch s nor ISO 8601 with a zone' },
+  WX_ERR_TIME_IN_FUTURE: { status: 400, summary: 'the timestamp lies too far in the future' },
+  WX_ERR_TIME_TOO_OLD: { status: 400, summary: 'the timestamp is older than the accepted age' },
+  WX_ERR_BAD_STATUS: { status: 400, summary: "a status message is not 'online' or 'offline'" },
+  WX_ERR_BAD_TOPIC: { status: 400, summary: 'the topic is not a Wanxiang topic' },
+  WX_ERR_FAMILY_MISMATCH: { status: 400, summary: "the topic's family is not the device's family" },
+  WX_ERR_UNENCODABLE: { status: 400, summary: 'a value cannot be written as InfluxDB line protocol' },
+  // Broker: who may connect, publish, subscribe
+  WX_ERR_UNKNOWN_DEVICE: { status: 401, summary: 'no device or observer with this id is registered' },
+  WX_ERR_BAD_CREDENTIALS: { status: 401, summary: 'the secret does not match the registered hash' },
+  WX_ERR_TOPIC_NOT_ALLOWED: { status: 403, summary: 'a publish to a topic that is not the client’s own' },
+  WX_ERR_SUBSCRIBE_NOT_ALLOWED: { status: 403, summary: 'a subscription the client’s role does not allow' },
+  WX_ERR_WILDCARD_PUBLISH: { status: 400, summary: 'a PUBLISH topic holding + or # (MQTT-3.3.2-2); the connection is closed' },
+  WX_ERR_PROTOCOL: { status: 400, summary: 'an MQTT protocol violation; the connection is closed' },
+  // Storage
+  WX_ERR_INFLUX_UNAVAILABLE: { status: 503, summary: 'InfluxDB cannot be reached or answered 5xx/429; the write is retried' },
+  WX_ERR_INFLUX_REJECTED: { status: 502, summary: 'InfluxDB refused a write or query with 4xx' },
+  WX_ERR_INFLUXD_START: { status: 500, summary: 'the local influxd did not start' },
+  // Start-up
+  WX_ERR_CONFIG: { status: 500, summary: 'the configuration is invalid' },
+  WX_ERR_SEED_INVALID: { status: 500, summary: 'a seed file does not match its schema' },
+  // HTTP API
+  WX_ERR_NOT_FOUND: { status: 404, summary: 'no such route or resource' },
+  WX_ERR_INTERNAL: { status: 500, summary: 'an unexpected error; details are in the log, not in the answer' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** An error with a catalogue code and, where there is one, the value that failed. */
+export class WanxiangError extends Error {
+  readonly code: ErrorCode;
+  readonly value: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { value?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WanxiangError';
+    this.code = code;
+    this.value = options.value;
+  }
+
+  get status(): number {
+    return errorCatalogue[this.code].status;
+  }
+}
+
+export function isWanxiangError(error: unknown): error is WanxiangError {
+  return error instanceof WanxiangError;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { defineFamily, type PayloadValues } from './define-family.ts';
+
+/**
+ * Apparent power in kVA: from P and Q when both are present, else from P and the
+ * power factor, else P alone (a pure active-power meter understates the load).
+ */
+function apparentPowerKva(values: PayloadValues): number {
+  const active = values.activePower ?? 0;
+  if (values.reactivePower !== undefined) return Math.hypot(active, values.reactivePower);
+  if (values.powerFactor !== undefined && values.powerFactor > 0) return Math.abs(active) / values.powerFactor;
+  return Math.abs(active);
+}
+
+/** Substations and distribution transformers; the rated capacity comes from the registry. */
+export const gridFamily = defineFamily({
+  id: 'grid',
+  title: 'Substation or distribution transformer',
+  measurement: 'grid_load',
+  reportIntervalMs: 15 * 60_000,
+  qos: 1,
+  fields: {
+    activePower: { field: 'active_kw', unit: 'kW', min: -500_000, max: 500_000, type: 'float', required: true, description: 'active power (negative: reverse flow)' },
+    reactivePower: { field: 'reactive_kvar', unit: 'kvar', min: -500_000, max: 500_000, type: 'float', description: 'reactive power' },
+    voltage: { field: 'voltage_kv', unit: 'kV', min: 0, max: 550, type: 'float', description: 'line voltage' },
+    current: { field: 'current_a', unit: 'A', min: 0, max: 100_000, type: 'float', description: 'current' },
+    powerFactor: { field: 'power_factor', unit: '1', min: 0, max: 1, type: 'float', description: 'power factor' },
+  },
+  attributes: z.strictObject({
+    level: z.enum(['substation', 'transformer']),
+    substation: z.string().regex(/^[a-z0-9-]{1,40}$/),
+    ratedKva: z.number().positive().max(2_000_000),
+    voltageClass: z.enum(['220kV', '110kV', '10kV']),
+  }),
+  tagsFrom: (attributes) => ({ substation: attributes.substation, level: attributes.level }),
+  derivedFields: {
+    load_rate_pct: { unit: '%', type: 'float', description: 'apparent power over rated capacity' },
+  },
+  derive: (values, attributes) => ({
+    load_rate_pct: (apparentPowerKva(values) / attributes.ratedKva) * 100,
+  }),
+});

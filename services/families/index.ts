@@ -1,0 +1,28 @@
+import { airFamily } from './air.ts';
+import type { Family } from './define-family.ts';
+import { gridFamily } from './grid.ts';
+import { noiseFamily } from './noise.ts';
+import { parkingFamily } from './parking.ts';
+import { waterFamily } from './water.ts';
+
+/** The registry of sensor families: adding a family means one module and one line here. */
+export const families = {
+  air: airFamily,
+  water: waterFamily,
+  grid: gridFamily,
+  parking: parkingFamily,
+  noise: noiseFamily,
+} as const;
+
+export type FamilyId = keyof typeof families;
+export const familyIds = Object.keys(families) as FamilyId[];
+
+export function isFamilyId(value: string): value is FamilyId {
+  return Object.hasOwn(families, value);
+}
+
+export function getFamily(id: FamilyId): Family {
+  return families[id] as unknown as Family;
+}
+
+export type { Family, FieldSpec, PayloadValues } from './define-family.ts';

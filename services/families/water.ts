@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { defineFamily } from './define-family.ts';
+
+export const waterClasses = ['I', 'II', 'III', 'IV', 'V'] as const;
+
+/** Automatic surface-water quality stations at river sections (GB 3838-2002 items). */
+export const waterFamily = defineFamily({
+  id: 'water',
+  title: 'River water-quality section',
+  measurement: 'water_quality',
+  reportIntervalMs: 4 * 3_600_000,
+  qos: 1,
+  fields: {
+    ph: { field: 'ph', unit: 'pH', min: 0, max: 14, type: 'float', description: 'pH' },
+    do: { field: 'do_mgl', unit: 'mg/L', min: 0, max: 25, type: 'float', description: 'dissolved oxygen' },
+    codmn: { field: 'codmn_mgl', unit: 'mg/L', min: 0, max: 200, type: 'float', description: 'permanganate index' },
+    cod: { field: 'cod_mgl', unit: 'mg/L', min: 0, max: 2_000, type: 'float', description: 'chemical oxygen demand' },
+    nh3n: { field: 'nh3n_mgl', unit: 'mg/L', min: 0, max: 200, type: 'float', description: 'ammonia nitrogen' },
+    tp: { field: 'tp_mgl', unit: 'mg/L', min: 0, max: 50, type: 'float', description: 'total phosphorus' },
+    tn: { field: 'tn_mgl', unit: 'mg/L', min: 0, max: 200, type: 'float', description: 'total nitrogen' },
+    turbidity: { field: 'turbidity_ntu', unit: 'NTU', min: 0, max: 4_000, type: 'float', description: 'turbidity' },
+    conductivity: { field: 'conductivity_uscm', unit: 'µS/cm', min: 0, max: 100_000, type: 'float', description: 'conductivity' },
+    waterTemperature: { field: 'water_temp_c', unit: '°C', min: 0, max: 45, type: 'float', description: 'water temperature' },
+    flow: { field: 'flow_m3s', unit: 'm³/s', min: 0, max: 10_000, type: 'float', description: 'flow, where gauged' },
+    level: { field: 'level_m', unit: 'm', min: -20, max: 200, type: 'float', description: 'water level, where gauged' },
+  },
+  attributes: z.strictObject({
+    river: z.string().regex(/^[a-z0-9-]{1,40}$/),
+    riverName: z.string().min(1).max(40),
+    sectionName: z.string().min(1).max(40),
+    // GB 3838-2002 class the plan sets for the section (plan-targets.md, indicator 26).
+    targetClass: z.enum(waterClasses),
+    waterbody: z.enum(['river', 'lake']),
+  }),
+  tagsFrom: (attributes) => ({ river: attributes.river }),
+});

@@ -1,0 +1,89 @@
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DeadLetterRecord {
+  readonly at: string;
+  readonly code: string;
+  readonly message: string;
+  readonly device?: string;
+  readonly topic?: string;
+  readonly index?: number;
+  /** The raw payload: UTF-8 when it is text, base64 otherwise; cut at the configured size. */
+  readonly payload?: string;
+  readonly payloadEncoding?: 'utf8' | 'base64';
+  readonly payloadBytes?: number;
+  readonly truncated?: boolean;
+}
+
+export interface DeadLetterFile {
+  readonly path: string;
+  append(record: DeadLetterRecord): void;
+  close(): Promise<void>;
+}
+
+export interface DeadLetterOptions {
+  readonly dir: string;
+  readonly maxFileBytes: number;
+  readonly maxFiles: number;
+}
+
+/** Renders a payload for the dead-letter file without ever growing past `maxBytes`. */
+export function describePayload(payload: Buffer, maxBytes: number): Pick<DeadLetterRecord, 'payload' | 'payloadEncoding' | 'payloadBytes' | 'truncated'> {
+  const slice = payload.subarray(0, maxBytes);
+  const text = slice.toString('utf8');
+  const isText = !text.includes('\uFFFD') || payload.length > maxBytes;
+  return {
+    payload: isText ? text : slice.toString('base64'),
+    payloadEncoding: isText ? 'utf8' : 'base64',
+    payloadBytes: payload.length,
+    truncated: payload.length > maxBytes,
+  };
+}
+
+/**
+ * An append-only NDJSON file of rejected messages, rotated by size:
+ * dead-letter.ndjson → dead-letter.1.ndjson → ... up to maxFiles, the oldest dropped.
+ */
+export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile {
+  const path = join(options.dir, 'dead-letter.ndjson');
+  let stream: WriteStream | undefined;
+  let size = 0;
+  const pending: Promise<void>[] = [];
+
+  function open(): WriteStream {
+    mkdirSync(options.dir, { recursive: true });
+    size = existsSync(path) ? statSync(path).size : 0;
+    return createWriteStream(path, { flags: 'a' });
+  }
+
+  function rotate(): void {
+    const old = stream!;
+    pending.push(new Promise((resolve) => old.end(resolve)));
+    // Renaming an open file is safe on POSIX: the old stream keeps writing to the moved file.
+    for (let n = options.maxFiles - 1; n >= 1; n -= 1) {
+      const from = n === 1 ? path : join(options.dir, `dead-letter.${n - 1}.ndjson`);
+      if (existsSync(from)) renameSync(from, join(options.dir, `dead-letter.${n}.ndjson`));
+    }
+    stream = open();
+  }
+
+  return {
+    path,
+    append(record) {
+      stream ??= open();
+      const line = `${JSON.stringify(record)}\n`;
+      const bytes = Buffer.byteLength(line);
+      if (size > 0 && size + bytes > options.maxFileBytes) rotate();
+      size += bytes;
+      stream!.write(line);
+    },
+    async close() {
+      if (stream) {
+        const last = stream;
+        stream = undefined;
+        await new Promise<void>((resolve) => last.end(resolve));
+      }
+      await Promise.all(pending);
+    },
+  };
+}

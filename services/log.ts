@@ -1,0 +1,13 @@
+import { pino, type Logger } from 'pino';
+
+/** The platform's logger; secrets are redacted wherever they might appear. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'wanxiang' },
+      redact: { paths: ['password', 'secret', '*.password', '*.secret', 'headers.authorization', 'config.fleetKey', 'config.influx.password', 'config.influx.token'], censor: '[redacted]' },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,40 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every counter the platform keeps, on a registry of its own (no global state between instances). */
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.collectProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'wanxiang_' });
+  const registers = [registry];
+  let queueDepthSource: () => number = () => 0;
+  return {
+    /** The ingest pipeline tells the queue-depth gauge where to read from at scrape time. */
+    setQueueDepthSource(source: () => number) {
+      queueDepthSource = source;
+    },
+    registry,
+    readingsReceived: new Counter({ name: 'wanxiang_readings_received_total', help: 'Readings received, per family (a message that cannot be parsed counts as one).', labelNames: ['family'], registers }),
+    readingsWritten: new Counter({ name: 'wanxiang_readings_written_total', help: 'Readings written to InfluxDB, per family.', labelNames: ['family'], registers }),
+    readingsRejected: new Counter({ name: 'wanxiang_readings_rejected_total', help: 'Readings rejected, per reason code.', labelNames: ['reason'], registers }),
+    authFailures: new Counter({ name: 'wanxiang_auth_failures_total', help: 'Refused MQTT logins, per code.', labelNames: ['code'], registers }),
+    publishRefused: new Counter({ name: 'wanxiang_publishes_refused_total', help: 'PUBLISH packets refused by access control, per code.', labelNames: ['code'], registers }),
+    subscribeRefused: new Counter({ name: 'wanxiang_subscriptions_refused_total', help: 'SUBSCRIBE requests refused, per code.', labelNames: ['code'], registers }),
+    clientErrors: new Counter({ name: 'wanxiang_mqtt_client_errors_total', help: 'MQTT connections closed for a protocol error, per code.', labelNames: ['code'], registers }),
+    clientsConnected: new Gauge({ name: 'wanxiang_mqtt_clients_connected', help: 'MQTT clients connected now.', registers }),
+    devicesOnline: new Gauge({ name: 'wanxiang_devices_online', help: 'Devices whose last status was online.', registers }),
+    batchSize: new Histogram({ name: 'wanxiang_write_batch_readings', help: 'Readings per InfluxDB write.', buckets: [1, 10, 50, 100, 500, 1_000, 2_500, 5_000, 10_000], registers }),
+    writeLatency: new Histogram({ name: 'wanxiang_write_duration_seconds', help: 'Duration of InfluxDB writes, retries included.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
+    writeRetries: new Counter({ name: 'wanxiang_write_retries_total', help: 'InfluxDB writes retried after 5xx, 429 or a network error.', registers }),
+    writeFailures: new Counter({ name: 'wanxiang_write_failures_total', help: 'InfluxDB write attempts that failed, per code.', labelNames: ['code'], registers }),
+    queueDepth: new Gauge({
+      name: 'wanxiang_ingest_queue_readings',
+      help: 'Readings accepted and not yet written (batching or in flight).',
+      registers,
+      collect() {
+        this.set(queueDepthSource());
+      },
+    }),
+    deadLetters: new Counter({ name: 'wanxiang_dead_letters_total', help: 'Records appended to the dead-letter file.', registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

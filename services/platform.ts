@@ -1,0 +1,99 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createFleet, type Fleet } from '../simulators/fleet.ts';
+import { buildApi } from './api/build-api.ts';
+import { createBroker, type Broker } from './broker/create-broker.ts';
+import type { Config } from './config.ts';
+import { createIngest, type Ingest } from './ingest/create-ingest.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from './registry/device-registry.ts';
+import { createInfluxClient, type InfluxClient } from './storage/influx-client.ts';
+import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher.ts';
+import { createTopics } from './topics.ts';
+
+export interface PlatformEndpoints {
+  readonly mqttUrl: string;
+  readonly wsUrl: string | null;
+  readonly httpUrl: string;
+  readonly influxUrl: string;
+  readonly influxVersion: string;
+  readonly database: string;
+}
+
+export interface Platform {
+  start(): Promise<PlatformEndpoints>;
+  close(): Promise<void>;
+  readonly metrics: Metrics;
+  /** Available once started. */
+  readonly ingest: Ingest;
+  readonly registry: DeviceRegistry;
+  readonly influx: InfluxClient;
+}
+
+const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
+
+/** The composition root: wires InfluxDB, registry, ingest, broker, API and the demo fleet. */
+export function createPlatform(config: Config, log: Logger): Platform {
+  const metrics = createMetrics({ collectProcessMetrics: true });
+  const topics = createTopics(config.mqtt.topicPrefix);
+  let localInfluxd: LocalInfluxd | undefined;
+  let influx: InfluxClient | undefined;
+  let registry: DeviceRegistry | undefined;
+  let ingest: Ingest | undefined;
+  let broker: Broker | undefined;
+  let api: ReturnType<typeof buildApi> | undefined;
+  let fleet: Fleet | undefined;
+  const started = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`platform not started: no ${name}`);
+    return value;
+  };
+
+  return {
+    metrics,
+    get ingest() { return started(ingest, 'ingest'); },
+    get registry() { return started(registry, 'registry'); },
+    get influx() { return started(influx, 'influx'); },
+
+    async start() {
+      registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
+      let influxUrl = config.influx.url;
+      if (!influxUrl) {
+        localInfluxd = await startLocalInfluxd({ dataDir: join(config.dataDir, 'influxdb'), onLog: (line) => log.debug({ influxd: line }) });
+        influxUrl = localInfluxd.url;
+      }
+      influx = createInfluxClient({ ...config.influx, url: influxUrl });
+      const influxVersion = await influx.ping();
+      await influx.ensureDatabase(config.influx.retention);
+      log.info({ influxUrl, influxVersion, database: config.influx.database }, 'InfluxDB ready');
+
+      ingest = createIngest({ config, registry, topics, influx, metrics, log });
+      broker = createBroker({ config, registry, topics, ingest, metrics, log });
+      const { mqttPort, wsPort } = await broker.start();
+      const endpoints = {
+        mqttUrl: `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
+        wsUrl: wsPort === null ? null : `ws://${host(config.mqtt.host)}:${wsPort}`,
+        influxUrl,
+        influxVersion,
+        database: config.influx.database,
+      };
+      api = buildApi({ metrics, registry, ingest, influx, describe: () => ({ ...endpoints, started: true }) });
+      const address = await api.listen({ host: config.http.host, port: config.http.port });
+      const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
+
+      if (config.simulate.enabled) {
+        fleet = createFleet({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: 2025, log });
+        await fleet.start();
+      }
+      return { ...endpoints, httpUrl };
+    },
+
+    async close() {
+      // The reverse of start: producers first, storage last, so nothing accepted is dropped.
+      await fleet?.close();
+      await broker?.close();
+      await api?.close();
+      await ingest?.close();
+      await localInfluxd?.stop();
+    },
+  };
+}

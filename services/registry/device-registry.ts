@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { WanxiangError } from '../errors.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+import { registrySchema, type DeviceRecord, type ObserverRecord, type RegistryFile } from './registry-schema.ts';
+import { verifySecret } from './secrets.ts';
+
+export type Principal =
+  | { readonly role: 'device'; readonly id: string; readonly device: DeviceRecord }
+  | { readonly role: 'observer'; readonly id: string };
+
+export type LoginResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly code: 'WX_ERR_UNKNOWN_DEVICE' | 'WX_ERR_BAD_CREDENTIALS' };
+
+export interface DeviceRegistry {
+  readonly district: string;
+  readonly devices: readonly DeviceRecord[];
+  device(id: string): DeviceRecord | undefined;
+  login(id: string, secret: string): Promise<LoginResult>;
+}
+
+/** Parses and validates a registry document; every problem is reported at once. */
+export function parseRegistry(document: unknown, source = 'registry'): RegistryFile {
+  const parsed = registrySchema.safeParse(document);
+  if (!parsed.success) {
+    throw new WanxiangError('WX_ERR_SEED_INVALID', `${source}: ${formatZodIssues(parsed.error.issues)}`);
+  }
+  return parsed.data;
+}
+
+export async function loadRegistryFile(path: string): Promise<RegistryFile> {
+  const text = await readFile(path, 'utf8');
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}: not JSON`, { cause: error });
+  }
+  return parseRegistry(document, path);
+}
+
+const fingerprint = (id: string, secret: string) => createHash('sha256').update(`${id}\0${secret}`).digest('base64');
+
+export function createDeviceRegistry(file: RegistryFile): DeviceRegistry {
+  const devices = new Map(file.devices.map((device) => [device.id, device]));
+  const observers = new Map<string, ObserverRecord>(file.observers.map((observer) => [observer.id, observer]));
+  // A reconnect storm must not cost one scrypt per login: once a secret has verified,
+  // its SHA-256 fingerprint is remembered in memory (never logged, never stored).
+  const verified = new Map<string, string>();
+
+  async function check(id: string, secret: string, stored: string): Promise<boolean> {
+    const print = fingerprint(id, secret);
+    if (verified.get(id) === print) return true;
+    if (!(await verifySecret(secret, stored))) return false;
+    verified.set(id, print);
+    return true;
+  }
+
+  return {
+    district: file.district,
+    devices: file.devices,
+    device: (id) => devices.get(id),
+    async login(id, secret) {
+      const device = devices.get(id);
+      if (device && !device.disabled) {
+        return (await check(id, secret, device.secretHash))
+          ? { ok: true, principal: { role: 'device', id, device } }
+          : { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
+      }
+      const observer = observers.get(id);
+      if (observer) {
+        return (await check(id, secret, observer.secretHash))
+          ? { ok: true, principal: { role: 'observer', id } }
+          : { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
+      }
+      return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
+
+/**
+ * Device secrets are random 256-bit tokens, not human passwords, so a modest scrypt
+ * cost suffices: guessing the token is infeasible whatever the cost, and the hash only
+ * keeps the registry free of usable secrets. N = 2^12 keeps 10,000 devices' first
+ * logins to seconds, not minutes.
+ */
+export const defaultScryptCost = { N: 4096, r: 8, p: 1 } as const;
+const keyLength = 32;
+
+export async function hashSecret(secret: string, salt: Buffer = randomBytes(16), cost = defaultScryptCost): Promise<string> {
+  const hash = await scryptAsync(secret, salt, keyLength, { ...cost, maxmem: 256 * cost.N * cost.r });
+  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+/** Verifies a secret against `scrypt$N$r$p$salt$hash`; false for any malformed stored hash. */
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (!Number.isInteger(N) || !Number.isInteger(r) || !Number.isInteger(p) || expected.length !== keyLength) return false;
+  const actual = await scryptAsync(secret, salt, keyLength, { N, r, p, maxmem: 256 * N * r });
+  return timingSafeEqual(actual, expected);
+}
+
+/**
+ * The simulated fleet's secrets: derived from a development fleet key so that the
+ * simulators can log in while the registry holds only hashes. Real devices get random
+ * secrets from device administration instead.
+ */
+export function simulatedDeviceSecret(fleetKey: string, deviceId: string): string {
+  return createHmac('sha256', fleetKey).update(`device:${deviceId}`).digest('base64url');
+}

@@ -1,0 +1,118 @@
+import { WanxiangError } from '../errors.ts';
+
+export interface InfluxClientOptions {
+  readonly url: string;
+  readonly database: string;
+  readonly retentionPolicy?: string;
+  readonly token?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly requestTimeoutMs?: number;
+}
+
+export interface Series {
+  readonly name: string;
+  readonly tags?: Record<string, string>;
+  readonly columns: string[];
+  readonly values: unknown[][];
+}
+
+/** An InfluxDB answer or failure, sorted as Telegraf's outputs sort them: retry or not. */
+export class InfluxRequestError extends WanxiangError {
+  readonly httpStatus: number | undefined;
+  readonly retryable: boolean;
+  constructor(message: string, options: { httpStatus?: number; retryable: boolean; cause?: unknown }) {
+    super(options.retryable ? 'WX_ERR_INFLUX_UNAVAILABLE' : 'WX_ERR_INFLUX_REJECTED', message, { cause: options.cause, value: options.httpStatus });
+    this.httpStatus = options.httpStatus;
+    this.retryable = options.retryable;
+  }
+}
+
+export interface InfluxClient {
+  readonly database: string;
+  /** The server's version from /ping (X-Influxdb-Version), e.g. "1.6.7~rc0". */
+  ping(): Promise<string>;
+  /** Line protocol to /write with precision=ms; rejects with InfluxRequestError. */
+  write(lines: string): Promise<void>;
+  /** InfluxQL on /query; the first statement's series (empty when there are none). */
+  query(influxql: string, options?: { database?: string | null }): Promise<Series[]>;
+  /** Creates the database and its retention policy (default for the database). */
+  ensureDatabase(retention: string): Promise<void>;
+}
+
+const retryableStatus = (status: number) => status === 429 || status >= 500;
+
+/**
+ * A thin client of the HTTP API that InfluxDB 1.x, 2.x (v1 compatibility) and 3.x all
+ * serve: line protocol on /write, InfluxQL on /query, version on /ping.
+ */
+export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
+  const base = options.url.replace(/\/+$/, '');
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Token ${options.token}`;
+  else if (options.username) {
+    headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+  }
+
+  async function request(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new InfluxRequestError(`InfluxDB at ${base} unreachable: ${(error as Error).message}`, { retryable: true, cause: error });
+    }
+  }
+
+  async function failure(response: Response, what: string): Promise<InfluxRequestError> {
+    const body = (await response.text()).slice(0, 1_000);
+    return new InfluxRequestError(`InfluxDB ${what} answered ${response.status}: ${body}`, {
+      httpStatus: response.status,
+      retryable: retryableStatus(response.status),
+    });
+  }
+
+  async function query(influxql: string, queryOptions: { database?: string | null } = {}): Promise<Series[]> {
+    const form = new URLSearchParams({ q: influxql, epoch: 'ms' });
+    const database = queryOptions.database === undefined ? options.database : queryOptions.database;
+    if (database) form.set('db', database);
+    const response = await request('/query', {
+      method: 'POST',
+      body: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    if (!response.ok) throw await failure(response, 'query');
+    const answer = (await response.json()) as { results?: Array<{ series?: Series[]; error?: string }>; error?: string };
+    const first = answer.results?.[0];
+    const error = answer.error ?? first?.error;
+    if (error) throw new InfluxRequestError(`InfluxQL error for ${JSON.stringify(influxql)}: ${error}`, { retryable: false, httpStatus: 400 });
+    return first?.series ?? [];
+  }
+
+  return {
+    database: options.database,
+    async ping() {
+      const response = await request('/ping', { method: 'GET' });
+      if (!response.ok && response.status !== 204) throw await failure(response, 'ping');
+      await response.arrayBuffer();
+      return response.headers.get('x-influxdb-version') ?? 'unknown';
+    },
+    async write(lines) {
+      const params = new URLSearchParams({ db: options.database, precision: 'ms' });
+      if (options.retentionPolicy) params.set('rp', options.retentionPolicy);
+      const response = await request(`/write?${params}`, { method: 'POST', body: lines, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      if (response.status !== 204 && !response.ok) throw await failure(response, 'write');
+      await response.arrayBuffer();
+    },
+    query,
+    async ensureDatabase(retention) {
+      // Both statements are idempotent in InfluxDB 1.x; 2.x/3.x manage buckets themselves.
+      await query(`CREATE DATABASE "${options.database}"`, { database: null });
+      if (options.retentionPolicy) {
+        await query(
+          `CREATE RETENTION POLICY "${options.retentionPolicy}" ON "${options.database}" DURATION ${retention} REPLICATION 1 DEFAULT`,
+          { database: null },
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { BatchEntry } from '../ingest/batcher.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { InfluxRequestError, type InfluxClient } from './influx-client.ts';
+
+export interface WriterOptions {
+  readonly client: InfluxClient;
+  readonly concurrency: number;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Called with a batch InfluxDB refused with 4xx (the spool issue adds bisection). */
+  readonly onRejected: (batch: readonly BatchEntry[], error: InfluxRequestError) => void;
+  readonly retry?: { baseDelayMs: number; maxDelayMs: number };
+}
+
+/**
+ * Where the durable spool will sit: the batcher hands batches to anything with
+ * `enqueue`, and the spool will be such a thing that feeds this writer in turn.
+ */
+export interface BatchQueue {
+  enqueue(batch: BatchEntry[]): void;
+  /** Readings queued or in flight. */
+  readonly pending: number;
+  /** Resolves once fewer than `limit` readings are pending. */
+  whenBelow(limit: number): Promise<void>;
+  /** Resolves once everything queued has been written or refused. */
+  drain(): Promise<void>;
+  /** Stops retrying; batches still unwritten are reported and returned. */
+  close(): Promise<number>;
+}
+
+/** Writes batches to InfluxDB, `concurrency` at a time, retrying 5xx/429/network errors with backoff. */
+export function createInfluxWriter(options: WriterOptions): BatchQueue {
+  const { baseDelayMs, maxDelayMs } = options.retry ?? { baseDelayMs: 200, maxDelayMs: 30_000 };
+  const queue: BatchEntry[][] = [];
+  let inFlight = 0;
+  let pending = 0;
+  let closed = false;
+  const stopRetrying = new AbortController();
+  const waiters: Array<{ limit: number; resolve: () => void }> = [];
+
+  function settle(): void {
+    for (let i = waiters.length - 1; i >= 0; i -= 1) {
+      if (pending < waiters[i]!.limit) waiters.splice(i, 1)[0]!.resolve();
+    }
+  }
+
+  async function writeWithRetry(batch: BatchEntry[]): Promise<void> {
+    const body = batch.map((entry) => entry.line).join('\n');
+    const started = performance.now();
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await options.client.write(body);
+        options.metrics.writeLatency.observe((performance.now() - started) / 1_000);
+        options.metrics.batchSize.observe(batch.length);
+        for (const entry of batch) if (entry.family) options.metrics.readingsWritten.inc({ family: entry.family });
+        return;
+      } catch (error) {
+        const failure = error instanceof InfluxRequestError ? error : new InfluxRequestError(String(error), { retryable: true, cause: error });
+        options.metrics.writeFailures.inc({ code: failure.code });
+        if (!failure.retryable) return options.onRejected(batch, failure);
+        if (closed) throw failure;
+        const wait = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+        options.log.warn({ code: failure.code, attempt: attempt + 1, waitMs: Math.round(wait), readings: batch.length }, failure.message);
+        options.metrics.writeRetries.inc();
+        await delay(wait, undefined, { signal: stopRetrying.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < options.concurrency && queue.length > 0) {
+      const batch = queue.shift()!;
+      inFlight += 1;
+      writeWithRetry(batch)
+        .catch((error: unknown) => options.log.error({ readings: batch.length, err: error }, 'batch abandoned at shutdown'))
+        .finally(() => {
+          inFlight -= 1;
+          pending -= batch.length;
+          settle();
+          pump();
+        });
+    }
+  }
+
+  return {
+    get pending() {
+      return pending;
+    },
+    enqueue(batch) {
+      pending += batch.length;
+      queue.push(batch);
+      pump();
+    },
+    whenBelow(limit) {
+      if (pending < limit) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ limit, resolve }));
+    },
+    drain() {
+      return this.whenBelow(1);
+    },
+    async close() {
+      closed = true;
+      stopRetrying.abort();
+      const unwritten = queue.reduce((sum, batch) => sum + batch.length, 0);
+      queue.length = 0;
+      pending -= unwritten;
+      settle();
+      return unwritten;
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import type { FamilyId } from '../../services/families/index.ts';
+import { simulateAir } from './air.ts';
+import type { FamilySimulator } from './family-simulator.ts';
+import { simulateGrid } from './grid.ts';
+import { simulateNoise } from './noise.ts';
+import { simulateParking } from './parking.ts';
+import { simulateWater } from './water.ts';
+
+/** One simulator per family, keyed like services/families. */
+export const familySimulators: Record<FamilyId, FamilySimulator> = {
+  air: simulateAir,
+  water: simulateWater,
+  grid: simulateGrid,
+  parking: simulateParking,
+  noise: simulateNoise,
+};
