@@ -96,7 +96,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
   };
-  return parseConfig(merge(dropUndefined(fromEnv), overrides));
+  return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));
 }
 
 function dropUndefined(value: unknown): unknown {
@@ -105,10 +105,11 @@ function dropUndefined(value: unknown): unknown {
   return Object.fromEntries(entries);
 }
 
-function merge(base: unknown, override: unknown): unknown {
+/** Deep-merges configuration inputs; the override's leaves win. */
+export function mergeConfigInput(base: unknown, override: unknown): unknown {
   if (override === undefined) return base;
   if (typeof base !== 'object' || base === null || typeof override !== 'object' || override === null) return override;
   const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(override)) result[key] = merge(result[key], value);
+  for (const [key, value] of Object.entries(override)) result[key] = mergeConfigInput(result[key], value);
   return result;
 }
