@@ -1,10 +1,21 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { errorCatalogue, type ErrorCode } from '../errors.ts';
+import { familyIds } from '../families/index.ts';
+
+/** Codes a reading can be rejected with: started at zero so that rate() works from the first scrape. */
+const rejectionCodes = (Object.keys(errorCatalogue) as ErrorCode[]).filter(
+  (code) => (errorCatalogue[code].status < 500 && code !== 'WX_ERR_NOT_FOUND') || code === 'WX_ERR_INFLUX_REJECTED',
+);
 
 /** Every counter the platform keeps, on a registry of its own (no global state between instances). */
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.collectProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'wanxiang_' });
   const registers = [registry];
+  const zeroed = <T extends Counter<string>>(counter: T, label: string, values: readonly string[]): T => {
+    for (const value of values) counter.inc({ [label]: value }, 0);
+    return counter;
+  };
   let queueDepthSource: () => number = () => 0;
   return {
     /** The ingest pipeline tells the queue-depth gauge where to read from at scrape time. */
@@ -12,9 +23,9 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       queueDepthSource = source;
     },
     registry,
-    readingsReceived: new Counter({ name: 'wanxiang_readings_received_total', help: 'Readings received, per family (a message that cannot be parsed counts as one).', labelNames: ['family'], registers }),
-    readingsWritten: new Counter({ name: 'wanxiang_readings_written_total', help: 'Readings written to InfluxDB, per family.', labelNames: ['family'], registers }),
-    readingsRejected: new Counter({ name: 'wanxiang_readings_rejected_total', help: 'Readings rejected, per reason code.', labelNames: ['reason'], registers }),
+    readingsReceived: zeroed(new Counter({ name: 'wanxiang_readings_received_total', help: 'Readings received, per family (a message that cannot be parsed counts as one).', labelNames: ['family'], registers }), 'family', familyIds),
+    readingsWritten: zeroed(new Counter({ name: 'wanxiang_readings_written_total', help: 'Readings written to InfluxDB, per family.', labelNames: ['family'], registers }), 'family', familyIds),
+    readingsRejected: zeroed(new Counter({ name: 'wanxiang_readings_rejected_total', help: 'Readings rejected, per reason code.', labelNames: ['reason'], registers }), 'reason', rejectionCodes),
     authFailures: new Counter({ name: 'wanxiang_auth_failures_total', help: 'Refused MQTT logins, per code.', labelNames: ['code'], registers }),
     publishRefused: new Counter({ name: 'wanxiang_publishes_refused_total', help: 'PUBLISH packets refused by access control, per code.', labelNames: ['code'], registers }),
     subscribeRefused: new Counter({ name: 'wanxiang_subscriptions_refused_total', help: 'SUBSCRIBE requests refused, per code.', labelNames: ['code'], registers }),

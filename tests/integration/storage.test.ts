@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../services/log.ts';
+import { createMetrics } from '../../services/metrics/metrics.ts';
+import { createInfluxClient } from '../../services/storage/influx-client.ts';
+import { createInfluxWriter } from '../../services/storage/influx-writer.ts';
+import { startLocalInfluxd } from '../../services/storage/influxd-launcher.ts';
+
+/** A real HTTP hop in front of the real influxd that answers 503 to the first `failures` writes. */
+async function flakyProxy(target: string, failures: number): Promise<{ url: string; server: Server; refused: () => number }> {
+  let refused = 0;
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (request.url?.startsWith('/write') && refused < failures) {
+      refused += 1;
+      response.writeHead(503).end('{"error":"overloaded"}');
+      return;
+    }
+    const upstream = await fetch(`${target}${request.url}`, { method: request.method, headers: { 'content-type': String(request.headers['content-type'] ?? '') }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    response.writeHead(upstream.status, Object.fromEntries(upstream.headers)).end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, refused: () => refused };
+}
+
+describe('storage against a real influxd', () => {
+  const database = `test_${randomBytes(6).toString('hex')}`;
+  const direct = createInfluxClient({ url: inject('influxUrl'), database });
+
+  beforeAll(async () => {
+    await direct.ensureDatabase('INF');
+  });
+  afterAll(async () => {
+    await direct.query(`DROP DATABASE "${database}"`, { database: null });
+  });
+
+  it('reads the server version from /ping', async () => {
+    expect(await direct.ping()).toMatch(/^\d+\.\d+/);
+  });
+
+  it('retries a write that met 503 with backoff, and lands it once', async () => {
+    const proxy = await flakyProxy(inject('influxUrl'), 3);
+    const metrics = createMetrics();
+    const writer = createInfluxWriter({
+      client: createInfluxClient({ url: proxy.url, database }),
+      concurrency: 1,
+      metrics,
+      log: createLogger('silent'),
+      onRejected: () => { throw new Error('a 503 must not be treated as a refusal'); },
+      retry: { baseDelayMs: 10, maxDelayMs: 50 },
+    });
+    writer.enqueue([{ family: 'air', line: 'retry_probe,device=a v=1 1700000000000' }, { family: 'air', line: 'retry_probe,device=b v=2 1700000000000' }]);
+    await writer.drain();
+    proxy.server.close();
+    expect(proxy.refused()).toBe(3);
+    expect((await metrics.writeRetries.get()).values[0]!.value).toBe(3);
+    const series = await direct.query('SELECT COUNT("v") FROM "retry_probe"');
+    expect(series[0]!.values[0]![1]).toBe(2);
+  });
+
+  it('sorts a 4xx as a refusal, not a retry', async () => {
+    const refused: string[] = [];
+    const writer = createInfluxWriter({
+      client: direct,
+      concurrency: 1,
+      metrics: createMetrics(),
+      log: createLogger('silent'),
+      onRejected: (batch, error) => refused.push(`${error.code}:${error.httpStatus}:${batch.length}`),
+    });
+    writer.enqueue([{ family: 'air', line: 'this is not line protocol' }]);
+    await writer.drain();
+    expect(refused).toEqual(['WX_ERR_INFLUX_REJECTED:400:1']);
+  });
+
+  it('treats an unreachable server as retryable', async () => {
+    const client = createInfluxClient({ url: 'http://127.0.0.1:1', database, requestTimeoutMs: 1_000 });
+    await expect(client.ping()).rejects.toMatchObject({ code: 'WX_ERR_INFLUX_UNAVAILABLE', retryable: true });
+  });
+
+  it('launches influxd with its own data folder and port, and stops it cleanly', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-launch-'));
+    const influxd = await startLocalInfluxd({ dataDir });
+    expect(influxd.url).not.toBe(inject('influxUrl'));
+    expect(await createInfluxClient({ url: influxd.url, database: 'x' }).ping()).toMatch(/^1\./);
+    expect(existsSync(join(dataDir, 'meta'))).toBe(true);
+    await influxd.stop();
+    expect(() => process.kill(influxd.pid, 0)).toThrow();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
