@@ -77,9 +77,12 @@ await Promise.all(
   }),
 );
 const acknowledgedMs = performance.now() - started;
+// Wait until every reading is in InfluxDB or was rejected (the run says which).
+const rejectedCount = async () => (await platform.metrics.readingsRejected.get()).values.reduce((sum, value) => sum + value.value, 0);
 let landed = await countAll(platform.influx, measurements);
-while (landed < total) {
-  await new Promise((resolve) => setTimeout(resolve, 50));
+while (landed + (await rejectedCount()) < total) {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  if (process.env.BENCH_DEBUG) process.stderr.write(`landed ${landed}/${total} queued ${platform.ingest.queuedReadings} rejected ${JSON.stringify(platform.ingest.rejections.byDevice()).slice(0, 200)}\n`);
   landed = await countAll(platform.influx, measurements);
 }
 const platformMs = performance.now() - started;
@@ -108,7 +111,7 @@ const rawLanded = await countAll(raw, measurements);
 const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1_000);
 process.stdout.write(
   [
-    `platform: ${landed} readings landed in ${(platformMs / 1_000).toFixed(2)} s = ${perSecond(landed, platformMs)} readings/s (all acknowledged after ${(acknowledgedMs / 1_000).toFixed(2)} s)`,
+    `platform: ${landed} readings landed (${total - landed} rejected) in ${(platformMs / 1_000).toFixed(2)} s = ${perSecond(landed, platformMs)} readings/s (all acknowledged after ${(acknowledgedMs / 1_000).toFixed(2)} s)`,
     `raw InfluxDB /write: ${rawLanded} points in ${(rawMs / 1_000).toFixed(2)} s = ${perSecond(rawLanded, rawMs)} points/s`,
     `ratio platform / raw: ${(perSecond(landed, platformMs) / perSecond(rawLanded, rawMs)).toFixed(2)}`,
     `process RSS after the run: ${rssMb.toFixed(0)} MiB`,

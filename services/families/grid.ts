@@ -20,8 +20,8 @@ export const gridFamily = defineFamily({
   reportIntervalMs: 15 * 60_000,
   qos: 1,
   fields: {
-    activePower: { field: 'active_kw', unit: 'kW', min: -500_000, max: 500_000, type: 'float', required: true, description: 'active power (negative: reverse flow)' },
-    reactivePower: { field: 'reactive_kvar', unit: 'kvar', min: -500_000, max: 500_000, type: 'float', description: 'reactive power' },
+    activePower: { field: 'active_kw', unit: 'kW', min: -2_000_000, max: 2_000_000, type: 'float', required: true, description: 'active power (negative: reverse flow)' },
+    reactivePower: { field: 'reactive_kvar', unit: 'kvar', min: -2_000_000, max: 2_000_000, type: 'float', description: 'reactive power' },
     voltage: { field: 'voltage_kv', unit: 'kV', min: 0, max: 550, type: 'float', description: 'line voltage' },
     current: { field: 'current_a', unit: 'A', min: 0, max: 100_000, type: 'float', description: 'current' },
     powerFactor: { field: 'power_factor', unit: '1', min: 0, max: 1, type: 'float', description: 'power factor' },
