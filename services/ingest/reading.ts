@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.ts';
 import type { FamilyId } from '../families/index.ts';
 
 /** One validated, normalised reading: what every part after the door works on. */
@@ -13,7 +14,7 @@ export interface Reading {
 
 /** Why one message, or one reading of a batch, was refused. */
 export interface Rejection {
-  readonly code: import('../errors.ts').ErrorCode;
+  readonly code: ErrorCode;
   readonly message: string;
   /** Position in a batch, when the message was one. */
   readonly index?: number;

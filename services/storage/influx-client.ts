@@ -107,11 +107,14 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     async ensureDatabase(retention) {
       // Both statements are idempotent in InfluxDB 1.x; 2.x/3.x manage buckets themselves.
       await query(`CREATE DATABASE "${options.database}"`, { database: null });
-      if (options.retentionPolicy) {
-        await query(
-          `CREATE RETENTION POLICY "${options.retentionPolicy}" ON "${options.database}" DURATION ${retention} REPLICATION 1 DEFAULT`,
-          { database: null },
-        );
+      if (!options.retentionPolicy) return;
+      const policy = `RETENTION POLICY "${options.retentionPolicy}" ON "${options.database}" DURATION ${retention} REPLICATION 1 DEFAULT`;
+      try {
+        await query(`CREATE ${policy}`, { database: null });
+      } catch (error) {
+        // The policy exists with another duration (the configuration changed): follow the configuration.
+        if (!/already exists/.test((error as Error).message)) throw error;
+        await query(`ALTER ${policy}`, { database: null });
       }
     },
   };

@@ -46,6 +46,17 @@ describe('storage against a real influxd', () => {
     expect(await direct.ping()).toMatch(/^\d+\.\d+/);
   });
 
+  it('creates the retention policy, and follows a changed retention on the next start', async () => {
+    const name = `${database}_rp`;
+    for (const retention of ['INF', '52w']) {
+      await createInfluxClient({ url: inject('influxUrl'), database: name, retentionPolicy: 'raw' }).ensureDatabase(retention);
+    }
+    const policies = await direct.query(`SHOW RETENTION POLICIES ON "${name}"`);
+    const raw = policies[0]!.values.find((row) => row[0] === 'raw');
+    expect(raw?.[1]).toBe('8736h0m0s');
+    await direct.query(`DROP DATABASE "${name}"`, { database: null });
+  });
+
   it('retries a write that met 503 with backoff, and lands it once', async () => {
     const proxy = await flakyProxy(inject('influxUrl'), 3);
     const metrics = createMetrics();
