@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, fstatSync, mkdirSync, openSync, renameSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 export interface DeadLetterRecord {
@@ -52,8 +52,11 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
 
   function open(): WriteStream {
     mkdirSync(options.dir, { recursive: true });
-    size = existsSync(path) ? statSync(path).size : 0;
-    return createWriteStream(path, { flags: 'a' });
+    // Opened synchronously so that the file exists at once: a rotation right after
+    // (a burst of rejections) must find it to rename, and the descriptor follows the rename.
+    const fd = openSync(path, 'a');
+    size = fstatSync(fd).size;
+    return createWriteStream(path, { fd });
   }
 
   function rotate(): void {
