@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../services/cli.ts');
+await import('../services/cli/main.ts');

@@ -48,6 +48,8 @@ export const configSchema = z.strictObject({
       maxQueuedReadings: positiveInt.default(200_000),
       maxFutureMs: positiveInt.default(5 * 60_000),
       maxAgeMs: positiveInt.default(7 * 24 * 3_600_000),
+      /** Identical consecutive readings from a device before they are flagged as a stuck sensor. */
+      stuckAfter: positiveInt.default(5),
     })
     .prefault({}),
   deadLetter: z
@@ -62,6 +64,10 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** Report interval of the local demo fleet; real families report less often. */
       intervalMs: positiveInt.default(5_000),
+      seed: z.number().int().default(2025),
+      /** Replay this recording (shifted to end now) instead of simulating. */
+      replayFile: z.string().optional(),
+      replaySpeed: z.number().positive().default(60),
     })
     .prefault({}),
 });
@@ -94,6 +100,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       username: env.INFLUX_USERNAME,
       password: env.INFLUX_PASSWORD,
     },
+    ingest: { maxAgeMs: envToNumber(env.WX_MAX_AGE_MS) },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
   };
   return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createFleet, type Fleet } from '../simulators/fleet.ts';
+import { replayRecording } from '../simulators/replay.ts';
 import { buildApi } from './api/build-api.ts';
 import { createBroker, type Broker } from './broker/create-broker.ts';
 import type { Config } from './config.ts';
@@ -43,6 +44,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let broker: Broker | undefined;
   let api: ReturnType<typeof buildApi> | undefined;
   let fleet: Fleet | undefined;
+  let replay: { stop: AbortController; done: Promise<unknown> } | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -80,8 +82,14 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
 
-      if (config.simulate.enabled) {
-        fleet = createFleet({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: 2025, log });
+      if (config.simulate.enabled && config.simulate.replayFile) {
+        const stop = new AbortController();
+        const devices = new Map(registry.devices.map((device) => [device.id, device]));
+        const done = replayRecording({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices, path: resolve(config.simulate.replayFile), speed: config.simulate.replaySpeed, timestamps: 'now', signal: stop.signal })
+          .then((report) => log.info({ sent: report.sent, skipped: report.skipped }, 'replay finished'), (error: unknown) => log.error({ err: error }, 'replay failed'));
+        replay = { stop, done };
+      } else if (config.simulate.enabled) {
+        fleet = createFleet({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
         await fleet.start();
       }
       return { ...endpoints, httpUrl };
@@ -90,6 +98,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
     async close() {
       // The reverse of start: producers first, storage last, so nothing accepted is dropped.
       await fleet?.close();
+      replay?.stop.abort();
+      await replay?.done;
       await broker?.close();
       await api?.close();
       await ingest?.close();

@@ -3,62 +3,142 @@ import type { Logger } from 'pino';
 import { getFamily } from '../services/families/index.ts';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { connectDevice, disconnectDevice, type DeviceConnection } from './device-client.ts';
-import { familySimulators } from './families/index.ts';
-import { createRng } from './rng.ts';
+import { applyFaults, noFaults, type FaultPlan } from './faults.ts';
+import { generateReading } from './generate-reading.ts';
+import { createRng, hashSeed } from './rng.ts';
 
 export interface FleetOptions extends DeviceConnection {
   readonly devices: readonly DeviceRecord[];
-  readonly intervalMs: number;
   readonly seed: number;
   readonly log: Logger;
+  /** One interval for every device; by default each family's own report interval. */
+  readonly intervalMs?: number;
+  readonly faults?: FaultPlan;
+  /** How many devices connect at once (a reconnect storm is a test of its own). */
+  readonly connectConcurrency?: number;
   readonly now?: () => number;
+}
+
+export interface FleetStats {
+  readonly devices: number;
+  readonly connected: number;
+  readonly connectMs: number;
+  readonly published: number;
+  readonly publishFailures: number;
+  readonly faults: Readonly<Record<string, number>>;
 }
 
 export interface Fleet {
   start(): Promise<void>;
   close(): Promise<void>;
-  readonly published: number;
+  stats(): FleetStats;
 }
 
-/** A small simulated district: each device a real MQTT client reporting every interval. */
+interface Member {
+  readonly device: DeviceRecord;
+  client?: MqttClient;
+  timer?: NodeJS.Timeout;
+  stuckValues?: Record<string, number>;
+  reports: number;
+  away: boolean;
+}
+
+/** The simulated district: each device a real MQTT client with its own credentials. */
 export function createFleet(options: FleetOptions): Fleet {
   const now = options.now ?? Date.now;
-  const rng = createRng(options.seed);
-  const members: Array<{ device: DeviceRecord; client: MqttClient; timer?: NodeJS.Timeout }> = [];
+  const faults = options.faults ?? noFaults;
+  const members: Member[] = options.devices.map((device) => ({ device, reports: 0, away: false }));
+  const faultCounts: Record<string, number> = {};
   let published = 0;
+  let publishFailures = 0;
+  let connectMs = 0;
+  let closed = false;
+  const count = (fault: string) => (faultCounts[fault] = (faultCounts[fault] ?? 0) + 1);
 
-  function report(device: DeviceRecord, client: MqttClient): void {
-    if (!client.connected) return;
-    const values = familySimulators[device.family](device, now(), rng);
-    const topic = options.topics.build(device.family, device.id, 'telemetry');
-    client.publish(topic, JSON.stringify({ ts: now(), ...values }), { qos: getFamily(device.family).qos }, (error) => {
-      if (error) options.log.warn({ device: device.id, err: error }, 'simulated publish failed');
+  function publish(member: Member, topic: string, payload: string): void {
+    member.client!.publish(topic, payload, { qos: getFamily(member.device.family).qos }, (error) => {
+      if (error) publishFailures += 1;
       else published += 1;
     });
   }
 
+  function report(member: Member): void {
+    const { device, client } = member;
+    if (!client?.connected || member.away) return;
+    const ts = now();
+    member.reports += 1;
+    const draw = createRng(hashSeed(options.seed, 'report', device.id, member.reports)).next;
+    const plan = applyFaults(faults, options.seed, device, { ts, values: generateReading(options.seed, device, ts) }, member.stuckValues, draw);
+    member.stuckValues ??= plan.values;
+    if (plan.dropout) return dropOut(member);
+    const topic = plan.wrongTopic ? neighbourTopic(member) : options.topics.build(device.family, device.id, 'telemetry');
+    if (plan.wrongTopic) count('wrongTopic');
+    if (plan.payloads.length > 1) count('duplicate');
+    for (const payload of plan.payloads) publish(member, topic, payload);
+  }
+
+  // Another device's telemetry topic: the next member's, or a made-up neighbour's in a fleet of one.
+  function neighbourTopic(member: Member): string {
+    const next = members[(members.indexOf(member) + 1) % members.length]!.device;
+    const neighbour = next === member.device ? { family: next.family, id: `${next.id}-neighbour` } : next;
+    return options.topics.build(neighbour.family, neighbour.id, 'telemetry');
+  }
+
+  // A dropout kills the socket (so the broker publishes the Last Will) and reconnects later.
+  function dropOut(member: Member): void {
+    count('dropout');
+    member.away = true;
+    member.client!.stream.destroy();
+    member.client!.end(true);
+    setTimeout(() => {
+      if (closed) return;
+      connectDevice(member.device, options).then((client) => {
+        member.client = client;
+        member.away = false;
+      }, (error: unknown) => options.log.warn({ device: member.device.id, err: error }, 'reconnect after dropout failed'));
+    }, faults.dropoutMs).unref();
+  }
+
+  async function connectAll(): Promise<void> {
+    const queue = [...members];
+    const workers = Array.from({ length: Math.min(options.connectConcurrency ?? 200, queue.length) }, async () => {
+      for (let member = queue.shift(); member; member = queue.shift()) member.client = await connectDevice(member.device, options);
+    });
+    await Promise.all(workers);
+  }
+
   return {
-    get published() {
-      return published;
-    },
     async start() {
-      for (const device of options.devices) {
-        const client = await connectDevice(device, options);
-        const member: (typeof members)[number] = { device, client };
-        members.push(member);
-        // Spread the devices over the interval so the broker sees a steady stream.
-        const offset = Math.floor(rng.next() * options.intervalMs);
+      const started = performance.now();
+      await connectAll();
+      connectMs = performance.now() - started;
+      const rng = createRng(options.seed);
+      for (const member of members) {
+        const interval = options.intervalMs ?? getFamily(member.device.family).reportIntervalMs;
+        // Spread the devices over their interval so the broker sees a steady stream.
         member.timer = setTimeout(() => {
-          report(device, client);
-          member.timer = setInterval(() => report(device, client), options.intervalMs);
-        }, offset);
+          report(member);
+          member.timer = setInterval(() => report(member), interval);
+        }, Math.floor(rng.next() * interval));
       }
-      options.log.info({ devices: members.length, intervalMs: options.intervalMs }, 'simulated fleet reporting');
+      options.log.info({ devices: members.length, connectMs: Math.round(connectMs) }, 'simulated fleet reporting');
     },
     async close() {
+      closed = true;
       for (const member of members) clearTimeout(member.timer);
-      await Promise.all(members.map((member) => disconnectDevice(member.client, member.device, options.topics).catch(() => member.client.end(true))));
-      members.length = 0;
+      await Promise.all(
+        members.map(async ({ client, device }) => {
+          if (client) await disconnectDevice(client, device, options.topics).catch(() => client.end(true));
+        }),
+      );
     },
+    stats: () => ({
+      devices: members.length,
+      connected: members.filter((member) => member.client?.connected).length,
+      connectMs,
+      published,
+      publishFailures,
+      faults: { ...faultCounts },
+    }),
   };
 }

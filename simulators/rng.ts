@@ -23,10 +23,49 @@ export function createRng(seed: number): Rng {
   };
 }
 
+/**
+ * A 32-bit hash of a seed and any parts (FNV-1a over their text, then a murmur finaliser).
+ * Readings are a pure function of (seed, device, time) through it, so the fleet, a
+ * backfill and a test produce the same values whatever order they run in.
+ */
+export function hashSeed(seed: number, ...parts: ReadonlyArray<string | number>): number {
+  let hash = (0x811c9dc5 ^ seed) >>> 0;
+  const text = parts.join('\u0001');
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b) >>> 0;
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35) >>> 0;
+  return (hash ^ (hash >>> 16)) >>> 0;
+}
+
+/** A uniform number in [0, 1) fixed by the seed and the parts. */
+export const unitHash = (seed: number, ...parts: ReadonlyArray<string | number>) => hashSeed(seed, ...parts) / 4_294_967_296;
+
+const beijingOffsetMs = 8 * 3_600_000;
+const dayMs = 86_400_000;
+
 /** Hour of day in Beijing time (UTC+8, no daylight saving), fractional. */
 export function beijingHour(timeMs: number): number {
-  return (((timeMs / 3_600_000 + 8) % 24) + 24) % 24;
+  return (((timeMs + beijingOffsetMs) % dayMs) + dayMs) % dayMs / 3_600_000;
+}
+
+/** Days since the epoch, counted in Beijing time. */
+export const beijingDay = (timeMs: number) => Math.floor((timeMs + beijingOffsetMs) / dayMs);
+
+/** Day of the week in Beijing time, 0 = Sunday. */
+export const beijingWeekday = (timeMs: number) => (beijingDay(timeMs) + 4) % 7;
+
+/** Fraction of the year (0 = 1 January) in Beijing time. */
+export function yearFraction(timeMs: number): number {
+  const date = new Date(timeMs + beijingOffsetMs);
+  const start = Date.UTC(date.getUTCFullYear(), 0, 1);
+  return (date.getTime() - start) / (365.25 * dayMs);
 }
 
 export const round1 = (value: number) => Math.round(value * 10) / 10;
+export const round2 = (value: number) => Math.round(value * 100) / 100;
 export const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));

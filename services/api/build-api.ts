@@ -56,5 +56,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   app.get('/api/v1/rejections', async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));
 
+  app.get('/api/v1/quality', async () => ({ stuckByDevice: deps.ingest.stuck.byDevice() }));
+
   return app;
 }

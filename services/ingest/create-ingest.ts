@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
-import { encodePoint, type Point } from '../storage/line-protocol.ts';
+import { encodePoint } from '../storage/line-protocol.ts';
 import type { Topics } from '../topics.ts';
 import { createBatcher, type BatchEntry } from './batcher.ts';
 import { createDeadLetterFile } from './dead-letter.ts';
@@ -15,7 +15,8 @@ import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
 import { createPresence, parseDeviceState, type Presence } from './presence.ts';
 import type { Rejection } from './reading.ts';
 import { createRejectionLog, type RejectionContext, type RejectionLog } from './rejection-log.ts';
-import { readingToPoint } from './to-point.ts';
+import { createStuckDetector, type StuckDetector } from './stuck-detector.ts';
+import { createReadingEncoder } from './to-point.ts';
 
 /** A message as the broker (or, split out, an MQTT subscription) hands it over. */
 export interface InboundMessage {
@@ -35,6 +36,7 @@ export interface Ingest {
   readonly queuedReadings: number;
   readonly rejections: RejectionLog;
   readonly presence: Presence;
+  readonly stuck: StuckDetector;
   readonly deadLetterPath: string;
   close(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const deadLetter = createDeadLetterFile({ dir: join(config.dataDir, 'dead-letter'), ...config.deadLetter });
   const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now });
   const presence = createPresence(metrics);
+  const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
   const writer = createInfluxWriter({
     client: deps.influx,
     concurrency: config.ingest.writeConcurrency,
@@ -70,14 +73,15 @@ export function createIngest(deps: IngestDeps): Ingest {
   const queued = () => batcher.buffered + writer.pending;
   metrics.setQueueDepthSource(queued);
 
+  const readingEncoder = createReadingEncoder();
   const reject = (rejection: Rejection, context: RejectionContext): false => {
     rejections.record(rejection, context);
     return false;
   };
 
-  function encode(point: Point, family: string | undefined, context: RejectionContext): BatchEntry | null {
+  function encode(toLine: () => string, family: string | undefined, context: RejectionContext): BatchEntry | null {
     try {
-      const line = encodePoint(point);
+      const line = toLine();
       return family ? { family, line } : { line };
     } catch (error) {
       if (!isWanxiangError(error)) throw error;
@@ -99,7 +103,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     if (address.kind === 'status') {
       const state = parseDeviceState(message.payload);
       if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, withDevice);
-      const entry = encode(presence.update(device.id, device.family, state, message.receivedAtMs), undefined, withDevice);
+      const entry = encode(() => encodePoint(presence.update(device.id, device.family, state, message.receivedAtMs)), undefined, withDevice);
       if (entry) batcher.add([entry]);
       return entry !== null;
     }
@@ -111,7 +115,8 @@ export function createIngest(deps: IngestDeps): Ingest {
     for (const rejection of result.rejections) reject(rejection, withDevice);
     const entries: BatchEntry[] = [];
     for (const reading of result.readings) {
-      const entry = encode(readingToPoint(reading, device), device.family, withDevice);
+      stuck.check(reading);
+      const entry = encode(() => readingEncoder.encode(reading, device), device.family, withDevice);
       if (entry) entries.push(entry);
     }
     batcher.add(entries);
@@ -134,6 +139,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     },
     rejections,
     presence,
+    stuck,
     deadLetterPath: deadLetter.path,
     async close() {
       batcher.close();

@@ -18,7 +18,8 @@ export const secondsMillisecondsBoundary = 1e11;
 // ISO 8601 with a zone: a timestamp without an offset is ambiguous (UTC or Beijing time?).
 const isoWithZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
-function parseDeviceTime(raw: unknown): number | null {
+/** A device timestamp in epoch ms, or null when it is none of the accepted forms. */
+export function parseDeviceTime(raw: unknown): number | null {
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw) || raw < 0) return null;
     return Math.round(raw < secondsMillisecondsBoundary ? raw * 1_000 : raw);

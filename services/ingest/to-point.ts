@@ -1,7 +1,12 @@
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import { getFamily } from '../families/index.ts';
-import type { Point } from '../storage/line-protocol.ts';
+import { getFamily, type Family } from '../families/index.ts';
+import { encodePoint, escapeKey, formatFieldValue, type Point } from '../storage/line-protocol.ts';
 import type { Reading } from './reading.ts';
+
+/** The tags a device's points carry: only registry values, bounded, never payload text. */
+function deviceTags(device: DeviceRecord, family: Family): Record<string, string> {
+  return { device: device.id, site: device.site, street: device.street, ...family.tagsFrom?.(device.attributes) };
+}
 
 /**
  * A Reading as an InfluxDB point. Tags come only from the registry (bounded values);
@@ -14,16 +19,51 @@ export function readingToPoint(reading: Reading, device: DeviceRecord): Point {
     const spec = family.fields[key]!;
     fields.push([spec.field, value, spec.type]);
   }
-  if (family.derive) {
-    for (const [field, value] of Object.entries(family.derive(reading.values, device.attributes))) {
-      fields.push([field, value, family.fieldTypes.get(field) ?? 'float']);
-    }
+  for (const [field, value] of Object.entries(family.derive?.(reading.values, device.attributes) ?? {})) {
+    fields.push([field, value, family.fieldTypes.get(field) ?? 'float']);
   }
   fields.push(['recv_lag_ms', reading.receivedAtMs - reading.timeMs, 'int']);
+  return { measurement: family.measurement, tags: deviceTags(device, family), fields, timeMs: reading.timeMs };
+}
+
+export interface ReadingEncoder {
+  /** The reading as one line of line protocol; throws WX_ERR_UNENCODABLE. */
+  encode(reading: Reading, device: DeviceRecord): string;
+}
+
+/**
+ * The hot path's encoder: every reading passes here, so a device's series key
+ * (measurement and tags) and each field's escaped key are built once and reused.
+ * It writes exactly what encodePoint(readingToPoint(...)) writes (a test holds them equal).
+ */
+export function createReadingEncoder(): ReadingEncoder {
+  const seriesKeys = new Map<DeviceRecord, string>();
+  const fieldKeys = new Map<string, string>();
+  const fieldKey = (name: string) => {
+    let escaped = fieldKeys.get(name);
+    if (escaped === undefined) fieldKeys.set(name, (escaped = escapeKey(name, 'field key')));
+    return escaped;
+  };
   return {
-    measurement: family.measurement,
-    tags: { device: device.id, site: device.site, street: device.street, ...family.tagsFrom?.(device.attributes) },
-    fields,
-    timeMs: reading.timeMs,
+    encode(reading, device) {
+      const family = getFamily(reading.family);
+      let series = seriesKeys.get(device);
+      if (series === undefined) {
+        series = encodePoint({ measurement: family.measurement, tags: deviceTags(device, family), fields: [['x', 0, 'int']], timeMs: 0 }).split(' x=')[0]!;
+        seriesKeys.set(device, series);
+      }
+      let fields = '';
+      for (const key in reading.values) {
+        const spec = family.fields[key]!;
+        fields += `${fields ? ',' : ''}${fieldKey(spec.field)}=${formatFieldValue(spec.field, reading.values[key]!, spec.type)}`;
+      }
+      if (family.derive) {
+        const derived = family.derive(reading.values, device.attributes);
+        for (const field in derived) fields += `,${fieldKey(field)}=${formatFieldValue(field, derived[field]!, family.fieldTypes.get(field) ?? 'float')}`;
+      }
+      fields += `,recv_lag_ms=${formatFieldValue('recv_lag_ms', reading.receivedAtMs - reading.timeMs, 'int')}`;
+      if (!Number.isSafeInteger(reading.timeMs)) return encodePoint(readingToPoint(reading, device)); // throws with the right code
+      return `${series} ${fields} ${reading.timeMs}`;
+    },
   };
 }

@@ -26,6 +26,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     readingsReceived: zeroed(new Counter({ name: 'wanxiang_readings_received_total', help: 'Readings received, per family (a message that cannot be parsed counts as one).', labelNames: ['family'], registers }), 'family', familyIds),
     readingsWritten: zeroed(new Counter({ name: 'wanxiang_readings_written_total', help: 'Readings written to InfluxDB, per family.', labelNames: ['family'], registers }), 'family', familyIds),
     readingsRejected: zeroed(new Counter({ name: 'wanxiang_readings_rejected_total', help: 'Readings rejected, per reason code.', labelNames: ['reason'], registers }), 'reason', rejectionCodes),
+    readingsFlagged: new Counter({ name: 'wanxiang_readings_flagged_total', help: 'Readings stored with a quality flag (stuck sensor), per flag.', labelNames: ['flag'], registers }),
     authFailures: new Counter({ name: 'wanxiang_auth_failures_total', help: 'Refused MQTT logins, per code.', labelNames: ['code'], registers }),
     publishRefused: new Counter({ name: 'wanxiang_publishes_refused_total', help: 'PUBLISH packets refused by access control, per code.', labelNames: ['code'], registers }),
     subscribeRefused: new Counter({ name: 'wanxiang_subscriptions_refused_total', help: 'SUBSCRIBE requests refused, per code.', labelNames: ['code'], registers }),

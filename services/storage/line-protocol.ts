@@ -28,14 +28,19 @@ export function escapeMeasurement(name: string): string {
 /** Tag keys, tag values and field keys escape comma, equals sign and space. */
 export function escapeKey(text: string, what = 'tag or field key'): string {
   checkEncodable(text, what);
-  return text.replace(/[,= ]/g, (c) => `\\${c}`);
+  return /[,= ]/.test(text) ? text.replace(/[,= ]/g, (c) => `\\${c}`) : text;
 }
 
-function formatField(name: string, value: number, type: FieldType): string {
+/** A field's value as line protocol writes it: integers with `i`, floats as they are. */
+export function formatFieldValue(name: string, value: number, type: FieldType): string {
   if (!Number.isFinite(value) || (type === 'int' && !Number.isSafeInteger(value))) {
     throw new WanxiangError('WX_ERR_UNENCODABLE', `field ${name} has value ${value}, not a finite ${type}`, { value });
   }
-  return type === 'int' ? `${escapeKey(name, 'field key')}=${value}i` : `${escapeKey(name, 'field key')}=${value}`;
+  return type === 'int' ? `${value}i` : `${value}`;
+}
+
+function formatField(name: string, value: number, type: FieldType): string {
+  return `${escapeKey(name, 'field key')}=${formatFieldValue(name, value, type)}`;
 }
 
 export function encodePoint(point: Point): string {

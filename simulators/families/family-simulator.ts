@@ -1,5 +1,12 @@
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import type { Rng } from '../rng.ts';
 
-/** One reading's payload values for a device at a time; pure given the generator. */
-export type FamilySimulator = (device: DeviceRecord, timeMs: number, rng: Rng) => Record<string, number>;
+export interface SimulationContext {
+  /** The run's seed: district weather and per-day variation derive from it. */
+  readonly seed: number;
+  /** This reading's own generator, seeded from (seed, device, time). */
+  readonly rng: Rng;
+}
+
+/** One reading's payload values for a device at a time; a pure function of its inputs. */
+export type FamilySimulator = (device: DeviceRecord, timeMs: number, context: SimulationContext) => Record<string, number>;

@@ -1,14 +1,24 @@
-import { beijingHour, clamp, round1 } from '../rng.ts';
+import { coolingSeason } from '../district-weather.ts';
+import { beijingHour, beijingWeekday, clamp, round1, unitHash } from '../rng.ts';
 import type { FamilySimulator } from './family-simulator.ts';
 
 const nominalKv = { '220kV': 220, '110kV': 110, '10kV': 10.5 } as const;
 
-// Load follows the working day: a morning ramp, an afternoon plateau, an evening peak.
-export const simulateGrid: FamilySimulator = (device, timeMs, rng) => {
-  const attributes = device.attributes as { ratedKva: number; voltageClass: keyof typeof nominalKv };
+/**
+ * Load follows the working day (morning ramp, afternoon plateau, evening peak), is lower
+ * at weekends, and rises with summer air-conditioning. A few transformers are sized
+ * tight for their area, so they run heavy (≥ 80 %) for hours on summer afternoons:
+ * the plan's 重载 problem.
+ */
+export const simulateGrid: FamilySimulator = (device, timeMs, { seed, rng }) => {
+  const attributes = device.attributes as { ratedKva: number; voltageClass: keyof typeof nominalKv; level: string };
   const hour = beijingHour(timeMs);
-  const shape = 0.35 + 0.3 * Math.exp(-((hour - 14) ** 2) / 18) + 0.2 * Math.exp(-((hour - 20) ** 2) / 4);
-  const loadRate = clamp(rng.normal(shape, 0.04), 0.05, 1.2);
+  const weekday = beijingWeekday(timeMs);
+  const weekend = weekday === 0 || weekday === 6 ? 0.82 : 1;
+  const daily = 0.32 + 0.28 * Math.exp(-((hour - 14.5) ** 2) / 16) + 0.16 * Math.exp(-((hour - 20.5) ** 2) / 4);
+  const tight = attributes.level === 'transformer' && unitHash(seed, 'tight', device.id) < 0.2;
+  const sizing = tight ? 1.35 : 0.8 + 0.25 * unitHash(seed, 'sizing', device.id);
+  const loadRate = clamp(rng.normal((daily * weekend + 0.22 * coolingSeason(timeMs) * Math.exp(-((hour - 15) ** 2) / 20)) * sizing, 0.02), 0.03, 1.25);
   const apparentKva = loadRate * attributes.ratedKva;
   const powerFactor = clamp(rng.normal(0.93, 0.01), 0.8, 0.99);
   const voltage = nominalKv[attributes.voltageClass] * rng.normal(1, 0.005);

@@ -1,18 +1,24 @@
-import { beijingHour, clamp } from '../rng.ts';
+import { beijingHour, beijingWeekday, clamp } from '../rng.ts';
 import type { FamilySimulator } from './family-simulator.ts';
 
-/** Occupancy by hour for each kind of lot: offices empty at night, homes empty by day. */
-const occupancyByKind: Record<string, (hour: number) => number> = {
-  office: (h) => 0.1 + 0.8 * Math.exp(-((h - 13) ** 2) / 12),
-  hospital: (h) => 0.3 + 0.65 * Math.exp(-((h - 10.5) ** 2) / 10),
-  shopping: (h) => 0.1 + 0.8 * Math.exp(-((h - 16) ** 2) / 14),
-  residential: (h) => 0.9 - 0.5 * Math.exp(-((h - 13) ** 2) / 12),
+/**
+ * Occupancy by hour for each kind of lot, on working days and at weekends: offices empty
+ * at night and at weekends, homes empty by day, hospitals full in the morning, shops full
+ * in the afternoon and at weekends. Their peaks do not coincide, which is what off-peak
+ * sharing (错峰共享, plan lines 1889-1897) uses.
+ */
+const occupancyByKind: Record<string, (hour: number, weekend: boolean) => number> = {
+  office: (h, weekend) => 0.08 + (weekend ? 0.2 : 0.82) * Math.exp(-((h - 13) ** 2) / 12),
+  hospital: (h, weekend) => 0.3 + (weekend ? 0.45 : 0.66) * Math.exp(-((h - 10.5) ** 2) / 10),
+  shopping: (h, weekend) => 0.1 + (weekend ? 0.85 : 0.65) * Math.exp(-((h - 16) ** 2) / 14),
+  residential: (h, weekend) => 0.92 - (weekend ? 0.25 : 0.5) * Math.exp(-((h - 13) ** 2) / 12),
   transport: (h) => 0.4 + 0.4 * Math.exp(-((h - 17) ** 2) / 20),
 };
 
-export const simulateParking: FamilySimulator = (device, timeMs, rng) => {
+export const simulateParking: FamilySimulator = (device, timeMs, { rng }) => {
   const { capacity, lotKind } = device.attributes as { capacity: number; lotKind: string };
-  const share = clamp(rng.normal(occupancyByKind[lotKind]!(beijingHour(timeMs)), 0.03), 0, 1);
+  const weekday = beijingWeekday(timeMs);
+  const share = clamp(rng.normal(occupancyByKind[lotKind]!(beijingHour(timeMs), weekday === 0 || weekday === 6), 0.03), 0, 1);
   const turnover = Math.round(capacity * 0.02 * rng.next());
   return {
     totalSpaces: capacity,

@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { familyIds } from '../../services/families/index.ts';
-import { familySimulators } from '../../simulators/families/index.ts';
-import { createRng } from '../../simulators/rng.ts';
+import { generateReading } from '../../simulators/generate-reading.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const run = promisify(execFile);
@@ -14,11 +13,10 @@ describe('HTTP API, Grafana dashboards and the compose file', () => {
 
   beforeAll(async () => {
     test = await startTestPlatform();
-    const rng = createRng(1);
     for (const family of familyIds) {
       const device = test.platform.registry.devices.find((candidate) => candidate.family === family && candidate.attributes.level !== 'substation')!;
       const client = await test.connect(device);
-      await client.publishAsync(test.topics.build(family, device.id, 'telemetry'), JSON.stringify(familySimulators[family](device, Date.now(), rng)), { qos: 1 });
+      await client.publishAsync(test.topics.build(family, device.id, 'telemetry'), JSON.stringify(generateReading(1, device, Date.now())), { qos: 1 });
     }
     await test.platform.ingest.drain();
   });

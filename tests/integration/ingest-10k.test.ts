@@ -2,8 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { familyIds, getFamily } from '../../services/families/index.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
-import { familySimulators } from '../../simulators/families/index.ts';
-import { createRng } from '../../simulators/rng.ts';
+import { generateReading } from '../../simulators/generate-reading.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const readingsPerDevice = 100;
@@ -29,13 +28,12 @@ describe('10,000 readings from 100 devices over TCP with QoS 1', () => {
     expect(new Set(devices.map((device) => device.family))).toEqual(new Set(familyIds));
     for (const device of devices) clients.push(await test.connect(device));
 
-    const rng = createRng(7);
     await Promise.all(
       devices.map(async (device, deviceIndex) => {
         const topic = test.topics.build(device.family, device.id, 'telemetry');
         for (let k = 0; k < readingsPerDevice; k += 1) {
           const timeMs = startMs + k * stepMs;
-          const values = familySimulators[device.family](device, timeMs, rng);
+          const values = generateReading(7, device, timeMs);
           if (k === 42) expected.set(device.id, values);
           await clients[deviceIndex]!.publishAsync(topic, JSON.stringify({ ts: timestampFor(deviceIndex, timeMs), ...values }), { qos: 1 });
         }

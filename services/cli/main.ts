@@ -1,8 +1,12 @@
 import { parseArgs } from 'node:util';
-import { configFromEnv, type ConfigInput } from './config.ts';
-import { isWanxiangError } from './errors.ts';
-import { createLogger } from './log.ts';
-import { createPlatform } from './platform.ts';
+import { configFromEnv, type ConfigInput } from '../config.ts';
+import { isWanxiangError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { createPlatform } from '../platform.ts';
+import { backfillCommand, backfillHelp } from './backfill.ts';
+import { recordCommand, recordHelp } from './record.ts';
+import { replayCommand, replayHelp } from './replay.ts';
+import { simulateCommand, simulateHelp } from './simulate.ts';
 
 const usage = `wanxiang: telemetry platform for a district operations centre
 
@@ -10,7 +14,11 @@ Usage: wanxiang <command> [options]
 
 Commands:
   start      start InfluxDB (local unless INFLUX_URL is set), broker, ingest, API and the demo fleet
-  help       show this text
+  simulate   run the simulated district (with faults on request) against a broker
+  record     capture the district's traffic to a compressed recording
+  replay     publish a recording back, ×N or as fast as possible
+  backfill   generate a year (or any range) of history through the ingest path
+  help       show this text; 'wanxiang COMMAND --help' shows a command's options
 
 Options for start:
   --no-simulate         do not start the simulated fleet
@@ -19,6 +27,8 @@ Options for start:
   --ws-port N           MQTT over WebSocket port (default 8083, -1 to turn off)
   --http-port N         HTTP API port (default 3000)
   --data-dir DIR        where influxd data and the dead-letter file live (default data/)
+  --replay FILE         replay this recording (shifted to end now) instead of simulating
+  --replay-speed N      its speed (default 60)
 
 Environment: INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, INFLUX_USERNAME, INFLUX_PASSWORD,
 WX_MQTT_PORT, WX_MQTT_WS_PORT, WX_HTTP_PORT, WX_DATA_DIR, WX_LOG_LEVEL, WX_SIMULATE=0.
@@ -34,6 +44,8 @@ async function start(argv: string[]): Promise<void> {
       'ws-port': { type: 'string' },
       'http-port': { type: 'string' },
       'data-dir': { type: 'string' },
+      replay: { type: 'string' },
+      'replay-speed': { type: 'string' },
     },
     strict: true,
   });
@@ -42,7 +54,11 @@ async function start(argv: string[]): Promise<void> {
     mqtt: { ...(values['mqtt-port'] ? { port: Number(values['mqtt-port']) } : {}), ...(values['ws-port'] ? { wsPort: Number(values['ws-port']) } : {}) },
     http: values['http-port'] ? { port: Number(values['http-port']) } : {},
     influx: values['influx-url'] ? { url: values['influx-url'] } : {},
-    simulate: values['no-simulate'] ? { enabled: false } : {},
+    simulate: {
+      ...(values['no-simulate'] ? { enabled: false } : {}),
+      ...(values.replay ? { replayFile: values.replay } : {}),
+      ...(values['replay-speed'] ? { replaySpeed: Number(values['replay-speed']) } : {}),
+    },
   };
   const config = configFromEnv(process.env, overrides);
   const log = createLogger(config.logLevel);
@@ -66,16 +82,33 @@ Wanxiang is running.
   devices         ${endpoints.httpUrl}/api/v1/devices
   rejections      ${endpoints.httpUrl}/api/v1/rejections
   InfluxDB        ${endpoints.influxUrl}  (v${endpoints.influxVersion}, database "${endpoints.database}")
-  simulated fleet ${config.simulate.enabled ? `${platform.registry.devices.length} devices, every ${config.simulate.intervalMs / 1_000} s` : 'off'}
+  simulated fleet ${describeSource(config.simulate, platform.registry.devices.length)}
 Press Ctrl-C to stop.
 `);
 }
 
+function describeSource(simulate: { enabled: boolean; replayFile?: string; replaySpeed: number; intervalMs: number }, devices: number): string {
+  if (!simulate.enabled) return 'off';
+  if (simulate.replayFile) return `replaying ${simulate.replayFile} at ×${simulate.replaySpeed}`;
+  return `${devices} devices, every ${simulate.intervalMs / 1_000} s`;
+}
+
+const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  start: { run: start, help: usage },
+  simulate: { run: simulateCommand, help: simulateHelp },
+  record: { run: recordCommand, help: recordHelp },
+  replay: { run: replayCommand, help: replayHelp },
+  backfill: { run: backfillCommand, help: backfillHelp },
+};
+
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
+  const entry = commands[command];
+  if (entry) {
+    if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(entry.help);
+    return entry.run(rest);
+  }
   switch (command) {
-    case 'start':
-      return start(rest);
     case 'help':
     case '--help':
     case '-h':

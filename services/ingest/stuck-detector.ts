@@ -1,0 +1,41 @@
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Reading } from './reading.ts';
+
+export interface StuckDetector {
+  /** True when this reading repeats the device's last values `stuckAfter` times or more. */
+  check(reading: Reading): boolean;
+  /** Flagged readings per device since start. */
+  byDevice(): Record<string, number>;
+}
+
+/**
+ * Flags a stuck sensor: the same values, every one of them, reading after reading. Real
+ * air, water and grid values always jitter in their last digit, so a long run of identical
+ * readings means a frozen instrument. Flagged readings are still stored (a closed car park
+ * can truly repeat itself); the flag is a count for the operators.
+ */
+function sameValues(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  let keys = 0;
+  for (const key in b) {
+    if (a[key] !== b[key]) return false;
+    keys += 1;
+  }
+  return keys === Object.keys(a).length;
+}
+
+export function createStuckDetector(stuckAfter: number, metrics: Metrics): StuckDetector {
+  const last = new Map<string, { values: Readonly<Record<string, number>>; repeats: number }>();
+  const flagged = new Map<string, number>();
+  return {
+    check(reading) {
+      const previous = last.get(reading.deviceId);
+      const repeats = previous && sameValues(previous.values, reading.values) ? previous.repeats + 1 : 1;
+      last.set(reading.deviceId, { values: reading.values, repeats });
+      if (repeats < stuckAfter) return false;
+      flagged.set(reading.deviceId, (flagged.get(reading.deviceId) ?? 0) + 1);
+      metrics.readingsFlagged.inc({ flag: 'stuck' });
+      return true;
+    },
+    byDevice: () => Object.fromEntries(flagged),
+  };
+}

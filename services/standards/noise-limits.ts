@@ -1,0 +1,69 @@
+import type { noiseZoneClasses } from '../families/noise.ts';
+import { beijingHour, type Instant } from './beijing-time.ts';
+import { finiteNumber, numberInRange } from './checks.ts';
+
+export type NoiseZoneClass = (typeof noiseZoneClasses)[number];
+export type NoisePeriod = 'day' | 'night';
+
+// GB 3096-2008 Table 1, Leq dB(A). 4b applies to new railway trunk lines (EIA approved from 2011-01-01);
+// existing lines through towns are judged on background noise at 70/55 (§5), which is not a Leq limit here.
+const limits: Readonly<Record<NoiseZoneClass, Readonly<Record<NoisePeriod, number>>>> = {
+  0: { day: 50, night: 40 },
+  1: { day: 55, night: 45 },
+  2: { day: 60, night: 50 },
+  3: { day: 65, night: 55 },
+  '4a': { day: 70, night: 55 },
+  '4b': { day: 70, night: 60 },
+};
+
+/** GB 3096-2008 §5.4: at night a sudden noise's Lmax may exceed the night limit by at most 15 dB(A). */
+export const NIGHT_LMAX_MARGIN_DB = 15;
+
+export interface NoisePeriodOptions {
+  /** GB 3096-2008 §3 (definitions): day starts 06:00 and night 22:00; county-level governments may move them. */
+  readonly dayStartHour?: number;
+  readonly nightStartHour?: number;
+}
+
+/** GB 3096-2008 Table 1: the Leq limit of a zone class in a period. */
+export function noiseLimit(zone: NoiseZoneClass, period: NoisePeriod): number {
+  return limits[zone][period];
+}
+
+/** GB 3096-2008 §3 (definitions): day is [06:00, 22:00), night is [22:00, 06:00) Beijing time. */
+export function noisePeriodAt(at: Instant, options: NoisePeriodOptions = {}): NoisePeriod {
+  const dayStart = numberInRange(options.dayStartHour ?? 6, 'dayStartHour', 0, 23);
+  const nightStart = numberInRange(options.nightStartHour ?? 22, 'nightStartHour', dayStart + 1, 24);
+  const hour = beijingHour(at);
+  return hour >= dayStart && hour < nightStart ? 'day' : 'night';
+}
+
+export interface NoiseInput {
+  readonly zone: NoiseZoneClass;
+  readonly period: NoisePeriod;
+  readonly leq: number;
+  readonly lmax?: number | null;
+}
+
+export interface NoiseEvaluation {
+  readonly limit: number;
+  readonly exceeds: boolean;
+  /** Night only: limit + 15 dB(A); null by day, when GB 3096 sets no Lmax rule. */
+  readonly lmaxLimit: number | null;
+  /** Null by day, or at night without an Lmax. */
+  readonly lmaxExceeds: boolean | null;
+}
+
+/** GB 3096-2008 Table 1 and §5.4: Leq against the zone limit (equal meets), and the night Lmax rule. */
+export function evaluateNoise(input: NoiseInput): NoiseEvaluation {
+  const limit = noiseLimit(input.zone, input.period);
+  const leq = finiteNumber(input.leq, 'leq');
+  const lmaxLimit = input.period === 'night' ? limit + NIGHT_LMAX_MARGIN_DB : null;
+  const lmax = input.lmax === null || input.lmax === undefined ? null : finiteNumber(input.lmax, 'lmax');
+  return {
+    limit,
+    exceeds: leq > limit,
+    lmaxLimit,
+    lmaxExceeds: lmaxLimit === null || lmax === null ? null : lmax > lmaxLimit,
+  };
+}

@@ -1,0 +1,43 @@
+import mqtt from 'mqtt';
+import type { Topics } from '../services/topics.ts';
+import { createRecordingWriter, toRecordedMessage } from './recording.ts';
+
+export interface RecorderOptions {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly topics: Topics;
+  readonly path: string;
+  readonly now?: () => number;
+}
+
+export interface Recorder {
+  readonly recorded: number;
+  stop(): Promise<number>;
+}
+
+/**
+ * Records the district's traffic from any MQTT broker as a read-only observer: telemetry
+ * and status of every device, with receive times.
+ */
+export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
+  const now = options.now ?? Date.now;
+  const writer = createRecordingWriter(options.path, { startedAt: now(), source: options.url });
+  const client = await mqtt.connectAsync(options.url, { username: options.username, password: options.password, reconnectPeriod: 1_000, clean: true });
+  let recorded = 0;
+  client.on('message', (topic, payload) => {
+    writer.write(toRecordedMessage(now(), topic, payload));
+    recorded += 1;
+  });
+  await client.subscribeAsync([options.topics.filterAll('telemetry'), options.topics.filterAll('status')], { qos: 1 });
+  return {
+    get recorded() {
+      return recorded;
+    },
+    async stop() {
+      await client.endAsync();
+      await writer.close();
+      return recorded;
+    },
+  };
+}

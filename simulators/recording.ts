@@ -1,0 +1,78 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createGunzip, createGzip } from 'node:zlib';
+import { z } from 'zod';
+import { WanxiangError } from '../services/errors.ts';
+
+/**
+ * A recording: gzip-compressed NDJSON. The first line is a header; each further line is
+ * one MQTT message with its receive time. Text payloads are kept as text, others base64.
+ */
+export const recordingHeaderSchema = z.strictObject({
+  format: z.literal('wanxiang-recording'),
+  version: z.literal(1),
+  startedAt: z.number(),
+  source: z.string(),
+});
+export const recordedMessageSchema = z.strictObject({
+  t: z.number(),
+  topic: z.string(),
+  payload: z.string().optional(),
+  payload64: z.string().optional(),
+});
+
+export type RecordingHeader = z.infer<typeof recordingHeaderSchema>;
+export type RecordedMessage = z.infer<typeof recordedMessageSchema>;
+
+export const payloadOf = (message: RecordedMessage): Buffer =>
+  message.payload64 !== undefined ? Buffer.from(message.payload64, 'base64') : Buffer.from(message.payload ?? '', 'utf8');
+
+export function toRecordedMessage(t: number, topic: string, payload: Buffer): RecordedMessage {
+  const text = payload.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(payload) ? { t, topic, payload: text } : { t, topic, payload64: payload.toString('base64') };
+}
+
+export interface RecordingWriter {
+  write(message: RecordedMessage): void;
+  close(): Promise<void>;
+}
+
+export function createRecordingWriter(path: string, header: Omit<RecordingHeader, 'format' | 'version'>): RecordingWriter {
+  const gzip = createGzip();
+  const file = createWriteStream(path);
+  gzip.pipe(file);
+  gzip.write(`${JSON.stringify({ format: 'wanxiang-recording', version: 1, ...header })}\n`);
+  return {
+    write: (message) => gzip.write(`${JSON.stringify(message)}\n`),
+    async close() {
+      gzip.end();
+      await once(file, 'close');
+    },
+  };
+}
+
+/** Reads a recording lazily; a bad line stops it with WX_ERR_SEED_INVALID naming the line. */
+export async function* readRecording(path: string): AsyncGenerator<RecordingHeader | RecordedMessage> {
+  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  let number = 0;
+  for await (const line of lines) {
+    number += 1;
+    if (!line.trim()) continue;
+    const schema = number === 1 ? recordingHeaderSchema : recordedMessageSchema;
+    const parsed = schema.safeParse(JSON.parse(line));
+    if (!parsed.success) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}:${number}: not a recording line`, { value: line.slice(0, 200) });
+    yield parsed.data;
+  }
+}
+
+export async function loadRecording(path: string): Promise<{ header: RecordingHeader; messages: RecordedMessage[] }> {
+  let header: RecordingHeader | undefined;
+  const messages: RecordedMessage[] = [];
+  for await (const entry of readRecording(path)) {
+    if ('format' in entry) header = entry;
+    else messages.push(entry);
+  }
+  if (!header) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}: no recording header`);
+  return { header, messages };
+}

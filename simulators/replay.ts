@@ -1,0 +1,102 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { MqttClient } from 'mqtt';
+import { getFamily, type FamilyId } from '../services/families/index.ts';
+import { parseDeviceTime } from '../services/ingest/timestamps.ts';
+import type { DeviceRecord } from '../services/registry/registry-schema.ts';
+import { connectDevice, disconnectDevice, type DeviceConnection } from './device-client.ts';
+import { loadRecording, payloadOf, type RecordedMessage } from './recording.ts';
+
+export interface ReplayOptions extends DeviceConnection {
+  readonly path: string;
+  readonly devices: ReadonlyMap<string, DeviceRecord>;
+  /** ×N of recorded time; Infinity sends as fast as the broker acknowledges. */
+  readonly speed: number;
+  /** `original` keeps the recorded times; `now` shifts the recording so that it ends now. */
+  readonly timestamps: 'original' | 'now';
+  readonly families?: ReadonlySet<FamilyId>;
+  readonly deviceIds?: ReadonlySet<string>;
+  readonly now?: () => number;
+  readonly onProgress?: (sent: number, total: number) => void;
+  /** Stops the replay early (the platform's shutdown). */
+  readonly signal?: AbortSignal;
+}
+
+export interface ReplayReport {
+  readonly sent: number;
+  readonly byDevice: Record<string, number>;
+  readonly skipped: { readonly status: number; readonly filtered: number; readonly unknownDevice: number };
+  readonly timeShiftMs: number;
+  readonly durationMs: number;
+}
+
+const maxInFlight = 1_000;
+
+/**
+ * Gives every reading its timestamp explicitly (the recorded receive time when the device
+ * sent none), shifted by `shiftMs`. Payloads that are not JSON are replayed as recorded.
+ */
+export function retimePayload(payload: Buffer, recordedAt: number, shiftMs: number): Buffer {
+  let document: unknown;
+  try {
+    document = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return payload; // a recorded malformed message stays malformed: it is part of what happened
+  }
+  const retime = (item: unknown): unknown => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
+    const raw = (item as { ts?: unknown }).ts;
+    const ts = raw === undefined ? recordedAt : parseDeviceTime(raw);
+    return ts === null ? item : { ...item, ts: ts + shiftMs };
+  };
+  return Buffer.from(JSON.stringify(Array.isArray(document) ? document.map(retime) : retime(document)));
+}
+
+/** Publishes a recording back, each message as its own device, paced by the recorded times. */
+export async function replayRecording(options: ReplayOptions): Promise<ReplayReport> {
+  const now = options.now ?? Date.now;
+  const { messages } = await loadRecording(options.path);
+  const skipped = { status: 0, filtered: 0, unknownDevice: 0 };
+  const wanted: Array<{ message: RecordedMessage; device: DeviceRecord }> = [];
+  for (const message of messages) {
+    const address = options.topics.parse(message.topic);
+    if (address?.kind !== 'telemetry') { skipped.status += 1; continue; }
+    if ((options.families && !options.families.has(address.family)) || (options.deviceIds && !options.deviceIds.has(address.deviceId))) { skipped.filtered += 1; continue; }
+    const device = options.devices.get(address.deviceId);
+    if (!device) { skipped.unknownDevice += 1; continue; }
+    wanted.push({ message, device });
+  }
+  const first = wanted[0]?.message.t ?? 0;
+  const last = wanted.at(-1)?.message.t ?? 0;
+  const started = now();
+  const timeShiftMs = options.timestamps === 'now' ? started - last : 0;
+  const clients = new Map<string, Promise<MqttClient>>();
+  const clientFor = (device: DeviceRecord) => {
+    if (!clients.has(device.id)) clients.set(device.id, connectDevice(device, options, { reconnectPeriod: 1_000 }));
+    return clients.get(device.id)!;
+  };
+  const byDevice: Record<string, number> = {};
+  const inFlight = new Set<Promise<unknown>>();
+  let sent = 0;
+
+  for (const { message, device } of wanted) {
+    if (options.signal?.aborted) break;
+    if (Number.isFinite(options.speed)) {
+      const wait = started + (message.t - first) / options.speed - now();
+      if (wait > 0) await delay(wait, undefined, { signal: options.signal }).catch(() => undefined);
+      if (options.signal?.aborted) break;
+    }
+    const client = await clientFor(device);
+    const publish = client
+      .publishAsync(message.topic, retimePayload(payloadOf(message), message.t, timeShiftMs), { qos: getFamily(device.family).qos })
+      .finally(() => inFlight.delete(publish));
+    inFlight.add(publish);
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    byDevice[device.id] = (byDevice[device.id] ?? 0) + 1;
+    sent += 1;
+    if (sent % 1_000 === 0) options.onProgress?.(sent, wanted.length);
+  }
+  await Promise.all(inFlight);
+  options.onProgress?.(sent, wanted.length);
+  await Promise.all([...clients.entries()].map(async ([id, client]) => disconnectDevice(await client, options.devices.get(id)!, options.topics)));
+  return { sent, byDevice, skipped, timeShiftMs, durationMs: now() - started };
+}
