@@ -36,6 +36,8 @@ export const errorCatalogue = {
   // Start-up
   WX_ERR_CONFIG: { status: 500, summary: 'the configuration is invalid' },
   WX_ERR_SEED_INVALID: { status: 500, summary: 'a seed file does not match its schema' },
+  WX_ERR_INVALID_ARGUMENT: { status: 400, summary: 'an argument or option of a computation is invalid (a threshold, a series of the wrong length)' },
+  WX_ERR_BAD_ROW: { status: 400, summary: 'a row of an evaluate batch is not valid (unknown kind, missing date, bad CSV)' },
   // HTTP API
   WX_ERR_NOT_FOUND: { status: 404, summary: 'no such route or resource' },
   WX_ERR_INTERNAL: { status: 500, summary: 'an unexpected error; details are in the log, not in the answer' },

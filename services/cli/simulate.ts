@@ -51,5 +51,5 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   await stop;
   clearInterval(progress);
   await fleet.close();
-  process.stdout.write(`${JSON.stringify(fleet.stats())}\n`);
+  process.stdout.write(`${JSON.stringify({ ...fleet.stats(), rssMb: process.memoryUsage().rss / 1_048_576 })}\n`);
 }

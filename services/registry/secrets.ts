@@ -17,7 +17,13 @@ const scryptAsync = promisify(scrypt) as (
 export const defaultScryptCost = { N: 4096, r: 8, p: 1 } as const;
 const keyLength = 32;
 
-export async function hashSecret(secret: string, salt: Buffer = randomBytes(16), cost = defaultScryptCost): Promise<string> {
+export interface ScryptCost {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+
+export async function hashSecret(secret: string, salt: Buffer = randomBytes(16), cost: ScryptCost = defaultScryptCost): Promise<string> {
   const hash = await scryptAsync(secret, salt, keyLength, { ...cost, maxmem: 256 * cost.N * cost.r });
   return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
