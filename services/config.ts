@@ -52,6 +52,17 @@ export const configSchema = z.strictObject({
       stuckAfter: positiveInt.default(5),
     })
     .prefault({}),
+  rollups: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      intervalMs: positiveInt.default(10_000),
+      concurrency: positiveInt.max(8).default(2),
+      /** Utilities differ: the heavy-load and overload thresholds and how long they must last. */
+      heavyLoadPct: z.number().positive().default(80),
+      overloadPct: z.number().positive().default(100),
+      sustainedPoints: positiveInt.default(8),
+    })
+    .prefault({}),
   deadLetter: z
     .strictObject({
       maxFileBytes: positiveInt.default(10 * 1024 * 1024),

@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from './registry/device-registry.ts';
 import { createInfluxClient, type InfluxClient } from './storage/influx-client.ts';
 import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher.ts';
+import { createRollupEngine, type RollupEngine } from './rollups/rollup-engine.ts';
 import { createTopics } from './topics.ts';
 
 export interface PlatformEndpoints {
@@ -29,6 +30,7 @@ export interface Platform {
   readonly ingest: Ingest;
   readonly registry: DeviceRegistry;
   readonly influx: InfluxClient;
+  readonly rollups: RollupEngine;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -41,6 +43,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let influx: InfluxClient | undefined;
   let registry: DeviceRegistry | undefined;
   let ingest: Ingest | undefined;
+  let rollups: RollupEngine | undefined;
   let broker: Broker | undefined;
   let api: ReturnType<typeof buildApi> | undefined;
   let fleet: Fleet | undefined;
@@ -55,6 +58,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get ingest() { return started(ingest, 'ingest'); },
     get registry() { return started(registry, 'registry'); },
     get influx() { return started(influx, 'influx'); },
+    get rollups() { return started(rollups, 'rollups'); },
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
@@ -68,7 +72,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await influx.ensureDatabase(config.influx.retention);
       log.info({ influxUrl, influxVersion, database: config.influx.database }, 'InfluxDB ready');
 
-      ingest = createIngest({ config, registry, topics, influx, metrics, log });
+      const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
+      const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
+      rollups = engine;
+      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
+      if (config.rollups.enabled) engine.start();
       broker = createBroker({ config, registry, topics, ingest, metrics, log });
       const { mqttPort, wsPort } = await broker.start();
       const endpoints = {
@@ -103,6 +111,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await broker?.close();
       await api?.close();
       await ingest?.close();
+      await rollups?.close();
       await localInfluxd?.stop();
     },
   };

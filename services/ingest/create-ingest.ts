@@ -13,7 +13,7 @@ import { createBatcher, type BatchEntry } from './batcher.ts';
 import { createDeadLetterFile } from './dead-letter.ts';
 import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
 import { createPresence, parseDeviceState, type Presence } from './presence.ts';
-import type { Rejection } from './reading.ts';
+import type { Reading, Rejection } from './reading.ts';
 import { createRejectionLog, type RejectionContext, type RejectionLog } from './rejection-log.ts';
 import { createStuckDetector, type StuckDetector } from './stuck-detector.ts';
 import { createReadingEncoder } from './to-point.ts';
@@ -49,6 +49,8 @@ export interface IngestDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Told of every reading accepted (the rollups mark the windows it touches). */
+  readonly onReading?: (reading: Reading) => void;
 }
 
 /** parse → validate → normalise → Reading → batch → write, with every refusal counted. */
@@ -116,6 +118,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     const entries: BatchEntry[] = [];
     for (const reading of result.readings) {
       stuck.check(reading);
+      deps.onReading?.(reading);
       const entry = encode(() => readingEncoder.encode(reading, device), device.family, withDevice);
       if (entry) entries.push(entry);
     }

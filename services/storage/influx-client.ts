@@ -81,8 +81,12 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     if (!response.ok) throw await failure(response, 'query');
-    const answer = (await response.json()) as { results?: Array<{ series?: Series[]; error?: string }>; error?: string };
+    const answer = (await response.json()) as { results?: Array<{ series?: Series[]; error?: string; partial?: boolean }>; error?: string };
     const first = answer.results?.[0];
+    // A server with max-row-limit cuts results short and says so; a cut result must not pass for a whole one.
+    if (first?.partial || first?.series?.some((series) => (series as { partial?: boolean }).partial)) {
+      throw new InfluxRequestError(`InfluxQL result for ${JSON.stringify(influxql.slice(0, 200))} was truncated by the server's max-row-limit`, { retryable: false, httpStatus: 200 });
+    }
     const error = answer.error ?? first?.error;
     if (error) throw new InfluxRequestError(`InfluxQL error for ${JSON.stringify(influxql)}: ${error}`, { retryable: false, httpStatus: 400 });
     return first?.series ?? [];

@@ -1,12 +1,12 @@
 import { WanxiangError } from '../errors.ts';
 
-export type FieldType = 'float' | 'int';
+export type FieldType = 'float' | 'int' | 'string';
 
 /** One InfluxDB point; tags are written sorted by key, as InfluxDB prefers. */
 export interface Point {
   readonly measurement: string;
   readonly tags: Readonly<Record<string, string>>;
-  readonly fields: ReadonlyArray<readonly [name: string, value: number, type: FieldType]>;
+  readonly fields: ReadonlyArray<readonly [name: string, value: number | string, type: FieldType]>;
   /** Epoch milliseconds; lines are written with precision=ms. */
   readonly timeMs: number;
 }
@@ -31,15 +31,22 @@ export function escapeKey(text: string, what = 'tag or field key'): string {
   return /[,= ]/.test(text) ? text.replace(/[,= ]/g, (c) => `\\${c}`) : text;
 }
 
-/** A field's value as line protocol writes it: integers with `i`, floats as they are. */
-export function formatFieldValue(name: string, value: number, type: FieldType): string {
-  if (!Number.isFinite(value) || (type === 'int' && !Number.isSafeInteger(value))) {
+/**
+ * A field's value as line protocol writes it: integers with `i`, floats as they are,
+ * strings quoted with `"` and `\` escaped (rollups' labels, never device text).
+ */
+export function formatFieldValue(name: string, value: number | string, type: FieldType): string {
+  if (type === 'string') {
+    if (typeof value !== 'string' || /[\n\r]/.test(value)) throw new WanxiangError('WX_ERR_UNENCODABLE', `field ${name} has value ${JSON.stringify(value)}, not a one-line string`, { value });
+    return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || (type === 'int' && !Number.isSafeInteger(value))) {
     throw new WanxiangError('WX_ERR_UNENCODABLE', `field ${name} has value ${value}, not a finite ${type}`, { value });
   }
   return type === 'int' ? `${value}i` : `${value}`;
 }
 
-function formatField(name: string, value: number, type: FieldType): string {
+function formatField(name: string, value: number | string, type: FieldType): string {
   return `${escapeKey(name, 'field key')}=${formatFieldValue(name, value, type)}`;
 }
 

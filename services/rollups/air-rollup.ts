@@ -1,0 +1,106 @@
+import { dailyAqi, dailyMaxO3EightHour, dailyMean, hourlyAqi, isValidHour, o3MovingMeans, type AqiResult } from '../standards/index.ts';
+import type { Point } from '../storage/line-protocol.ts';
+import { bucketRows, deviceTags, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
+
+export const airHourlyMeasurement = 'air_hourly';
+export const airDailyMeasurement = 'air_daily';
+export const airDistrictDailyMeasurement = 'air_daily_district';
+
+/** Payload pollutant → its InfluxDB field in air_quality, and the rollups' field. */
+const pollutants = { pm25: 'pm25_ugm3', pm10: 'pm10_ugm3', so2: 'so2_ugm3', no2: 'no2_ugm3', o3: 'o3_ugm3', co: 'co_mgm3' } as const;
+type Pollutant = keyof typeof pollutants;
+const hourMs = 3_600_000;
+
+interface StationHours {
+  /** 48 hourly means: the previous day then this day (null: not a valid hour, GB 3095 §7: ≥ 45 min). */
+  readonly means: Record<Pollutant, (number | null)[]>;
+  readonly coverage: number[];
+}
+
+function stationHours(rows: readonly RawRow[], fromMs: number): StationHours {
+  const minutesPerRow = samplingMinutes(rows);
+  const buckets = bucketRows(rows, fromMs, fromMs + 48 * hourMs, hourMs);
+  const coverage = buckets.map((bucket) => Math.min(60, bucket.length * minutesPerRow));
+  const means = Object.fromEntries(
+    Object.entries(pollutants).map(([key, field]) => [key, buckets.map((bucket, i) => (isValidHour(coverage[i]!) ? meanOf(bucket, field) : null))]),
+  ) as Record<Pollutant, (number | null)[]>;
+  return { means, coverage };
+}
+
+const aqiFields = (result: AqiResult<string>): Array<[string, number | string, 'float' | 'int' | 'string']> =>
+  result.aqi === null
+    ? [['standard', result.standard, 'string']]
+    : [['aqi', result.aqi, 'int'], ['aqi_level', result.level!, 'int'], ['primary', result.primary.join(','), 'string'], ['standard', result.standard, 'string']];
+
+const trailingMean = (values: readonly (number | null)[], end: number, hours: number, minHours: number): number | null => {
+  const window = values.slice(Math.max(0, end - hours + 1), end + 1).filter((value): value is number => value !== null);
+  return window.length >= minHours ? window.reduce((a, b) => a + b, 0) / window.length : null;
+};
+
+/**
+ * Air: hourly means with validity, the real-time AQI of each hour, daily means (≥ 20 valid
+ * hours), the daily max 8-h O3 and the daily AQI per station; the district's daily AQI
+ * from the mean over stations first, as city bulletins compute it (HJ 663).
+ */
+export const airRollup: FamilyRollup = {
+  family: 'air',
+  rawRange: (window) => ({ fromMs: window.startMs - 24 * hourMs, toMs: window.endMs }),
+  alsoDirty: (day) => [day + 1], // the next day's 24-h moving means reach back into this one
+  compute(window, rowsByDevice, devices) {
+    const points: Point[] = [];
+    const dailyByStation: Array<Record<string, number | null>> = [];
+    for (const device of devices) {
+      const hours = stationHours(rowsByDevice.get(device.id) ?? [], window.startMs - 24 * hourMs);
+      const o3EightHour = o3MovingMeans(hours.means.o3);
+      for (let h = 24; h < 48; h += 1) {
+        const timeMs = window.startMs + (h - 24) * hourMs;
+        const fields: Array<[string, number | string, 'float' | 'int' | 'string']> = [['coverage_min', hours.coverage[h]!, 'float'], ['valid', hours.means.pm25[h] === null ? 0 : 1, 'int']];
+        for (const [key, field] of Object.entries(pollutants)) {
+          const value = hours.means[key as Pollutant][h];
+          if (value !== null && value !== undefined) fields.push([field, value, 'float']);
+        }
+        if (hours.coverage[h]! > 0) {
+          const aqi = hourlyAqi(
+            { so2: hours.means.so2[h], no2: hours.means.no2[h], co: hours.means.co[h], o3: hours.means.o3[h], pm10: hours.means.pm10[h], pm25: hours.means.pm25[h], o3_8h: o3EightHour[h], pm10_24h: trailingMean(hours.means.pm10, h, 24, 20), pm25_24h: trailingMean(hours.means.pm25, h, 24, 20), so2_24h: trailingMean(hours.means.so2, h, 24, 20) },
+            { hourEnding: timeMs + hourMs },
+          );
+          fields.push(...aqiFields(aqi));
+        }
+        points.push({ measurement: airHourlyMeasurement, tags: deviceTags(device), fields, timeMs });
+      }
+      const today = (key: Pollutant) => hours.means[key].slice(24);
+      const o3 = dailyMaxO3EightHour(today('o3'));
+      const o3Max1h = Math.max(...today('o3').filter((value): value is number => value !== null));
+      const daily: Record<string, number | null> = {
+        pm25: dailyMean(today('pm25')), pm10: dailyMean(today('pm10')), so2: dailyMean(today('so2')), no2: dailyMean(today('no2')), co: dailyMean(today('co')),
+        o3_8h: o3.value, o3_1h: Number.isFinite(o3Max1h) ? o3Max1h : null,
+      };
+      dailyByStation.push(daily);
+      points.push(dailyPoint(airDailyMeasurement, deviceTags(device), daily, today('pm25').filter((value) => value !== null).length, window.startMs));
+    }
+    points.push(districtPoint(dailyByStation, window.startMs));
+    return points;
+  },
+};
+
+const dailyFieldNames: Record<string, string> = { pm25: 'pm25_ugm3', pm10: 'pm10_ugm3', so2: 'so2_ugm3', no2: 'no2_ugm3', co: 'co_mgm3', o3_8h: 'o3_8h_ugm3', o3_1h: 'o3_1h_max_ugm3' };
+
+function dailyPoint(measurement: string, tags: Record<string, string>, daily: Record<string, number | null>, validHours: number, timeMs: number): Point {
+  const fields: Array<[string, number | string, 'float' | 'int' | 'string']> = [['valid_hours', validHours, 'int'], ['valid', daily.pm25 === null ? 0 : 1, 'int']];
+  for (const [key, value] of Object.entries(daily)) if (value !== null) fields.push([dailyFieldNames[key]!, value, 'float']);
+  // A day without a valid PM2.5 mean gets no AQI: it is not a valid day (GB 3095 §7, HJ 663).
+  if (daily.pm25 !== null) fields.push(...aqiFields(dailyAqi(daily, { day: timeMs })));
+  return { measurement, tags, fields, timeMs };
+}
+
+/** The district: each pollutant's mean over the stations with a valid value, then the AQI. */
+function districtPoint(stations: ReadonlyArray<Record<string, number | null>>, timeMs: number): Point {
+  const district: Record<string, number | null> = {};
+  for (const key of Object.keys(dailyFieldNames)) {
+    const values = stations.map((station) => station[key]).filter((value): value is number => value !== null && value !== undefined);
+    // More than half the stations must have the value, or the district has none that day.
+    district[key] = values.length * 2 > stations.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+  }
+  const point = dailyPoint(airDistrictDailyMeasurement, { district: 'luohu' }, district, 0, timeMs);
+  return { ...point, fields: [...point.fields.filter(([name]) => name !== 'valid_hours'), ['stations', stations.filter((station) => station.pm25 !== null).length, 'int']] };
+}

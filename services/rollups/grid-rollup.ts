@@ -1,0 +1,70 @@
+import { detectLoadEvents, type LoadPoint } from '../standards/index.ts';
+import type { Point } from '../storage/line-protocol.ts';
+import { bucketRows, deviceTags, meanOf, type FamilyRollup } from './rollup-types.ts';
+
+export const gridLoadMeasurement = 'grid_load_15min';
+export const gridDailyMeasurement = 'grid_daily';
+export const gridEventsMeasurement = 'grid_events';
+const quarterMs = 15 * 60_000;
+
+/** Thresholds differ between utilities; the defaults are the plan's 重载 (≥ 80 %) and overload (≥ 100 %) for ≥ 2 h. */
+export interface GridThresholds {
+  readonly heavyPct: number;
+  readonly overloadPct: number;
+  readonly minPoints: number;
+}
+export const defaultGridThresholds: GridThresholds = { heavyPct: 80, overloadPct: 100, minPoints: 8 };
+
+/**
+ * Grid: the 15-minute load rate per transformer, the day's hours at heavy load and
+ * overload, and each sustained event (start, duration, peak) as a point of its own.
+ * Events are found within a day; one that runs over midnight counts on each side.
+ */
+export function createGridRollup(thresholds: GridThresholds = defaultGridThresholds): FamilyRollup {
+  return {
+    family: 'grid',
+    rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs }),
+    alsoDirty: () => [],
+    compute(window, rowsByDevice, devices) {
+      const points: Point[] = [];
+      for (const device of devices) {
+        const tags = { ...deviceTags(device), substation: String(device.attributes.substation), level: String(device.attributes.level) };
+        const quarters = bucketRows(rowsByDevice.get(device.id) ?? [], window.startMs, window.endMs, quarterMs);
+        const series: LoadPoint[] = [];
+        quarters.forEach((bucket, i) => {
+          const loadRatePct = meanOf(bucket, 'load_rate_pct');
+          if (loadRatePct === null) return;
+          const at = window.startMs + i * quarterMs;
+          series.push({ at, loadRatePct });
+          points.push({ measurement: gridLoadMeasurement, tags, fields: [['load_rate_pct', loadRatePct, 'float']], timeMs: at });
+        });
+        if (series.length === 0) continue;
+        const events = detectLoadEvents(series, { heavyPct: thresholds.heavyPct, overloadPct: thresholds.overloadPct, minPoints: thresholds.minPoints, intervalMs: quarterMs });
+        const rates = series.map((point) => point.loadRatePct ?? 0);
+        const hoursAt = (pct: number) => rates.filter((rate) => rate >= pct).length / 4;
+        points.push({
+          measurement: gridDailyMeasurement,
+          tags,
+          fields: [
+            ['heavy_hours', hoursAt(thresholds.heavyPct), 'float'],
+            ['overload_hours', hoursAt(thresholds.overloadPct), 'float'],
+            ['max_load_pct', Math.max(...rates), 'float'],
+            ['heavy_events', events.filter((event) => event.kind === 'heavy').length, 'int'],
+            ['overload_events', events.filter((event) => event.kind === 'overload').length, 'int'],
+            ['points', series.length, 'int'],
+          ],
+          timeMs: window.startMs,
+        });
+        for (const event of events) {
+          points.push({
+            measurement: gridEventsMeasurement,
+            tags: { ...tags, kind: event.kind },
+            fields: [['duration_min', event.durationMs / 60_000, 'float'], ['peak_pct', event.peakPct, 'float'], ['end_ms', event.end, 'int']],
+            timeMs: event.start,
+          });
+        }
+      }
+      return points;
+    },
+  };
+}

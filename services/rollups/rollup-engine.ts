@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { FamilyId } from '../families/index.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { encodePoint } from '../storage/line-protocol.ts';
+import { airRollup } from './air-rollup.ts';
+import { createGridRollup, type GridThresholds } from './grid-rollup.ts';
+import { noiseRollup } from './noise-rollup.ts';
+import { parkingRollup } from './parking-rollup.ts';
+import { readRawRows } from './raw-rows.ts';
+import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
+import { waterRollup } from './water-rollup.ts';
+
+export interface RollupWindow {
+  readonly family: FamilyId;
+  readonly day: number;
+}
+
+export interface RollupEngine {
+  /** A reading arrived: its day (and the days it reaches into) must be rolled up again. */
+  markDirty(family: FamilyId, timeMs: number): void;
+  /** Recomputes every window marked since the last run; returns the windows it recomputed. */
+  runOnce(): Promise<RollupWindow[]>;
+  /** Marks and recomputes every day of a range, e.g. after a backfill. */
+  recomputeRange(fromMs: number, toMs: number, families?: readonly FamilyId[]): Promise<RollupWindow[]>;
+  start(): void;
+  close(): Promise<void>;
+}
+
+export interface RollupEngineDeps {
+  readonly influx: InfluxClient;
+  readonly registry: DeviceRegistry;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly intervalMs?: number;
+  readonly concurrency?: number;
+  readonly gridThresholds?: GridThresholds;
+}
+
+const linesPerWrite = 5_000;
+
+/**
+ * Incremental rollups: readings mark the windows (family, Beijing day) they touch; every
+ * `intervalMs` the marked windows are recomputed from the raw points and written back.
+ * A rollup point has the same series and time each time, so re-running overwrites it:
+ * idempotent, and a late reading changes only the windows it touches.
+ */
+export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
+  const rollups = new Map<FamilyId, FamilyRollup>(
+    [airRollup, waterRollup, noiseRollup, createGridRollup(deps.gridThresholds), parkingRollup].map((rollup) => [rollup.family, rollup]),
+  );
+  let dirty = new Map<FamilyId, Set<number>>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<RollupWindow[]> | undefined;
+
+  function mark(family: FamilyId, day: number): void {
+    let days = dirty.get(family);
+    if (!days) dirty.set(family, (days = new Set()));
+    days.add(day);
+  }
+
+  async function recompute(window: RollupWindow): Promise<void> {
+    const rollup = rollups.get(window.family)!;
+    const day = dayWindow(window.day);
+    const range = rollup.rawRange(day);
+    const rows = await readRawRows(deps.influx, window.family, range.fromMs, range.toMs);
+    const devices = deps.registry.devices.filter((device) => device.family === window.family);
+    const lines = rollup.compute(day, rows, devices).map(encodePoint);
+    for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
+    deps.metrics.rollupWindows.inc({ family: window.family });
+  }
+
+  async function runWindows(windows: RollupWindow[]): Promise<RollupWindow[]> {
+    const queue = [...windows];
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: Math.min(deps.concurrency ?? 2, queue.length) }, async () => {
+        for (let window = queue.shift(); window; window = queue.shift()) {
+          try {
+            await recompute(window);
+          } catch (error) {
+            deps.log.error({ err: error, family: window.family, day: window.day }, 'rollup failed; it will be retried');
+            mark(window.family, window.day);
+          }
+        }
+      }),
+    );
+    deps.metrics.rollupDuration.observe((performance.now() - started) / 1_000);
+    return windows;
+  }
+
+  function takeDirty(): RollupWindow[] {
+    const taken = dirty;
+    dirty = new Map();
+    return [...taken].flatMap(([family, days]) => [...days].sort((a, b) => a - b).map((day) => ({ family, day })));
+  }
+
+  async function runOnce(): Promise<RollupWindow[]> {
+    while (running) await running; // one run at a time: a window is never written twice at once
+    running = runWindows(takeDirty());
+    try {
+      return await running;
+    } finally {
+      running = undefined;
+    }
+  }
+
+  return {
+    markDirty(family, timeMs) {
+      const rollup = rollups.get(family);
+      if (!rollup) return;
+      const day = dayOf(timeMs);
+      mark(family, day);
+      for (const other of rollup.alsoDirty(day)) mark(family, other);
+    },
+    runOnce,
+    async recomputeRange(fromMs, toMs, families = [...rollups.keys()]) {
+      for (const family of families) for (let day = dayOf(fromMs); day <= dayOf(toMs - 1); day += 1) mark(family, day);
+      return runOnce();
+    },
+    start() {
+      const tick = () => {
+        runOnce().catch((error: unknown) => deps.log.error({ err: error }, 'rollup run failed')).finally(() => {
+          if (timer) timer = setTimeout(tick, deps.intervalMs ?? 10_000);
+        });
+      };
+      timer = setTimeout(tick, deps.intervalMs ?? 10_000);
+    },
+    async close() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { FamilyId } from '../families/index.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import type { Point } from '../storage/line-protocol.ts';
+
+/** One raw reading as read back from InfluxDB: time and fields by InfluxDB field name. */
+export interface RawRow {
+  readonly time: number;
+  readonly fields: Readonly<Record<string, number>>;
+}
+
+export interface DayWindow {
+  /** Days since the epoch in Beijing time. */
+  readonly day: number;
+  /** 00:00 Beijing time of that day, epoch ms. */
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export interface FamilyRollup {
+  readonly family: FamilyId;
+  /** The raw range a day's rollup needs (moving means and nights reach past the day). */
+  rawRange(window: DayWindow): { fromMs: number; toMs: number };
+  /** Other days whose rollups a reading on `day` changes too. */
+  alsoDirty(day: number): number[];
+  /** Pure: the rollup points of one day from the raw rows of every device of the family. */
+  compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[]): Point[];
+}
+
+const beijingOffsetMs = 8 * 3_600_000;
+export const dayMs = 86_400_000;
+
+export const dayOf = (timeMs: number) => Math.floor((timeMs + beijingOffsetMs) / dayMs);
+export function dayWindow(day: number): DayWindow {
+  const startMs = day * dayMs - beijingOffsetMs;
+  return { day, startMs, endMs: startMs + dayMs };
+}
+
+/** Rows of [from, to), split into consecutive buckets of `sizeMs` starting at `from`. */
+export function bucketRows(rows: readonly RawRow[], fromMs: number, toMs: number, sizeMs: number): RawRow[][] {
+  const buckets: RawRow[][] = Array.from({ length: Math.ceil((toMs - fromMs) / sizeMs) }, () => []);
+  for (const row of rows) {
+    if (row.time < fromMs || row.time >= toMs) continue;
+    buckets[Math.floor((row.time - fromMs) / sizeMs)]!.push(row);
+  }
+  return buckets;
+}
+
+export function meanOf(rows: readonly RawRow[], field: string): number | null {
+  let sum = 0;
+  let count = 0;
+  for (const row of rows) {
+    const value = row.fields[field];
+    if (value === undefined || value === null) continue;
+    sum += value;
+    count += 1;
+  }
+  return count ? sum / count : null;
+}
+
+/**
+ * The device's sampling interval in minutes: the median gap between its readings, so
+ * an hour's coverage can be judged for 1-minute live data and 5-minute history alike.
+ */
+export function samplingMinutes(rows: readonly RawRow[]): number {
+  if (rows.length < 2) return 60;
+  const gaps = rows.slice(1).map((row, i) => row.time - rows[i]!.time).filter((gap) => gap > 0).sort((a, b) => a - b);
+  return gaps.length ? Math.min(60, Math.max(1 / 60, gaps[Math.floor(gaps.length / 2)]! / 60_000)) : 60;
+}
+
+export const deviceTags = (device: DeviceRecord): Record<string, string> => ({ device: device.id, site: device.site, street: device.street });

@@ -1,0 +1,57 @@
+import { evaluateWaterSection, waterClassRank, type WaterSample, type WaterTargetClass } from '../standards/index.ts';
+import type { Point } from '../storage/line-protocol.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { deviceTags, meanOf, type FamilyRollup, type RawRow } from './rollup-types.ts';
+
+export const waterDailyMeasurement = 'water_daily';
+export const waterMonthlyMeasurement = 'water_monthly';
+
+/** GB 3838 parameter → the field it is stored in (water_quality). */
+const parameterFields = { ph: 'ph', do: 'do_mgl', codmn: 'codmn_mgl', cod: 'cod_mgl', nh3n: 'nh3n_mgl', tp: 'tp_mgl', tn: 'tn_mgl' } as const;
+
+/** The section's class from the period's mean concentrations (the 2011 single-factor method). */
+export function waterClassPoint(measurement: string, device: DeviceRecord, rows: readonly RawRow[], timeMs: number): Point | null {
+  if (rows.length === 0) return null;
+  const sample: WaterSample = {};
+  for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = meanOf(rows, field);
+  const { waterbody, targetClass } = device.attributes as { waterbody: 'river' | 'lake'; targetClass: WaterTargetClass };
+  const result = evaluateWaterSection(sample, { waterbody, targetClass });
+  const fields: Point['fields'] = [
+    ['class', result.class, 'string'],
+    ['class_rank', waterClassRank(result.class), 'int'],
+    ['target_class', targetClass, 'string'],
+    ['meets_target', result.meetsTarget ? 1 : 0, 'int'],
+    ['grade', result.grade, 'string'],
+    ['main_pollutants', result.mainPollutants.map((pollutant) => pollutant.label).join('、'), 'string'],
+    ['samples', rows.length, 'int'],
+    ...Object.entries(parameterFields).flatMap(([parameter, field]) => {
+      const value = sample[parameter as keyof WaterSample];
+      return typeof value === 'number' ? [[`${field}_mean`, value, 'float'] as [string, number, 'float']] : [];
+    }),
+  ];
+  return { measurement, tags: { ...deviceTags(device), river: String(device.attributes.river) }, fields, timeMs };
+}
+
+/** Water: each section's class per day and per calendar month (Beijing time). */
+export const waterRollup: FamilyRollup = {
+  family: 'water',
+  rawRange: (window) => {
+    const start = new Date(window.startMs + 8 * 3_600_000);
+    const monthStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1) - 8 * 3_600_000;
+    const monthEnd = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) - 8 * 3_600_000;
+    return { fromMs: monthStart, toMs: monthEnd };
+  },
+  alsoDirty: () => [],
+  compute(window, rowsByDevice, devices) {
+    const { fromMs } = this.rawRange(window);
+    const points: Point[] = [];
+    for (const device of devices) {
+      const rows = rowsByDevice.get(device.id) ?? [];
+      const day = waterClassPoint(waterDailyMeasurement, device, rows.filter((row) => row.time >= window.startMs && row.time < window.endMs), window.startMs);
+      const month = waterClassPoint(waterMonthlyMeasurement, device, rows, fromMs);
+      if (day) points.push(day);
+      if (month) points.push(month);
+    }
+    return points;
+  },
+};
