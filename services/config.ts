@@ -11,6 +11,7 @@ const positiveInt = z.number().int().positive();
 export const configSchema = z.strictObject({
   dataDir: z.string().default('data'),
   registryFile: z.string().default('seeds/devices.json'),
+  targetsFile: z.string().default('seeds/targets.json'),
   fleetKey: z.string().min(8).default(defaultFleetKey),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   mqtt: z

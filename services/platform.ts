@@ -12,6 +12,7 @@ import { createInfluxClient, type InfluxClient } from './storage/influx-client.t
 import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher.ts';
 import { createRollupEngine, type RollupEngine } from './rollups/rollup-engine.ts';
 import { createTopics } from './topics.ts';
+import { loadTargets } from './compliance/targets.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -86,7 +87,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
         influxVersion,
         database: config.influx.database,
       };
-      api = buildApi({ metrics, registry, ingest, influx, describe: () => ({ ...endpoints, started: true }) });
+      const targets = await loadTargets(resolve(config.targetsFile));
+      api = buildApi({ metrics, registry, ingest, influx, targets, describe: () => ({ ...endpoints, started: true }) });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
 

@@ -4,12 +4,16 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
+import type { TargetsFile } from '../compliance/targets.ts';
+import { registerComplianceRoutes } from './compliance-routes.ts';
+import { registerEvaluateRoute } from './evaluate-route.ts';
 
 export interface ApiDeps {
   readonly metrics: Metrics;
   readonly registry: DeviceRegistry;
   readonly ingest: Ingest;
   readonly influx: InfluxClient;
+  readonly targets: TargetsFile;
   readonly describe: () => Record<string, unknown>;
 }
 
@@ -57,6 +61,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/api/v1/rejections', async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));
 
   app.get('/api/v1/quality', async () => ({ stuckByDevice: deps.ingest.stuck.byDevice() }));
+
+  registerComplianceRoutes(app, deps);
+  registerEvaluateRoute(app);
 
   return app;
 }

@@ -36,7 +36,7 @@ export async function backfillCommand(argv: string[]): Promise<void> {
   const fromMs = parseInstant(values.from);
   const toMs = parseInstant(values.to);
   const maxAgeMs = Date.now() - fromMs + 86_400_000;
-  const context = await commandContext({ ingest: { maxAgeMs }, simulate: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
+  const context = await commandContext({ ingest: { maxAgeMs }, simulate: { enabled: false }, rollups: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
   const platform = values.url ? undefined : createPlatform(context.config, context.log);
   const url = values.url ?? (await platform!.start()).mqttUrl;
   const devices = context.registry.devices.slice(0, values.devices ? Number(values.devices) : undefined);
@@ -62,6 +62,9 @@ export async function backfillCommand(argv: string[]): Promise<void> {
       points += Number(series[0]?.values[0]?.[1] ?? 0);
     }
     landed = `, ${points} points in InfluxDB`;
+    const rollupStarted = performance.now();
+    const windows = await platform.rollups.recomputeRange(fromMs, toMs);
+    landed += `; rolled up ${windows.length} windows in ${((performance.now() - rollupStarted) / 1_000).toFixed(1)} s`;
   }
   const seconds = report.durationMs / 1_000;
   const { statistics: s } = report;

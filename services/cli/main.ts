@@ -6,6 +6,9 @@ import { createPlatform } from '../platform.ts';
 import { backfillCommand, backfillHelp } from './backfill.ts';
 import { recordCommand, recordHelp } from './record.ts';
 import { replayCommand, replayHelp } from './replay.ts';
+import { reportCommand, reportHelp } from './report.ts';
+import { rollupCommand, rollupHelp } from './rollup.ts';
+import { evaluateCommand, evaluateHelp } from './evaluate.ts';
 import { simulateCommand, simulateHelp } from './simulate.ts';
 
 const usage = `wanxiang: telemetry platform for a district operations centre
@@ -18,6 +21,9 @@ Commands:
   record     capture the district's traffic to a compressed recording
   replay     publish a recording back, ×N or as fast as possible
   backfill   generate a year (or any range) of history through the ingest path
+  rollup     recompute the rollups of a range from the raw points
+  report     the plan's targets for a period (md in Chinese and English, csv, json)
+  evaluate   check manual samples or lab results against the standards (nothing is stored)
   help       show this text; 'wanxiang COMMAND --help' shows a command's options
 
 Options for start:
@@ -99,6 +105,9 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   record: { run: recordCommand, help: recordHelp },
   replay: { run: replayCommand, help: replayHelp },
   backfill: { run: backfillCommand, help: backfillHelp },
+  rollup: { run: rollupCommand, help: rollupHelp },
+  report: { run: reportCommand, help: reportHelp },
+  evaluate: { run: evaluateCommand, help: evaluateHelp },
 };
 
 export async function main(argv: string[]): Promise<void> {

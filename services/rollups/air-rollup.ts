@@ -49,6 +49,7 @@ export const airRollup: FamilyRollup = {
   compute(window, rowsByDevice, devices) {
     const points: Point[] = [];
     const dailyByStation: Array<Record<string, number | null>> = [];
+    const o3ByStation: Array<(number | null)[]> = [];
     for (const device of devices) {
       const hours = stationHours(rowsByDevice.get(device.id) ?? [], window.startMs - 24 * hourMs);
       const o3EightHour = o3MovingMeans(hours.means.o3);
@@ -76,9 +77,10 @@ export const airRollup: FamilyRollup = {
         o3_8h: o3.value, o3_1h: Number.isFinite(o3Max1h) ? o3Max1h : null,
       };
       dailyByStation.push(daily);
+      o3ByStation.push(today('o3'));
       points.push(dailyPoint(airDailyMeasurement, deviceTags(device), daily, today('pm25').filter((value) => value !== null).length, window.startMs));
     }
-    points.push(districtPoint(dailyByStation, window.startMs));
+    points.push(districtPoint(dailyByStation, o3ByStation, window.startMs));
     return points;
   },
 };
@@ -93,14 +95,25 @@ function dailyPoint(measurement: string, tags: Record<string, string>, daily: Re
   return { measurement, tags, fields, timeMs };
 }
 
-/** The district: each pollutant's mean over the stations with a valid value, then the AQI. */
-function districtPoint(stations: ReadonlyArray<Record<string, number | null>>, timeMs: number): Point {
+/** The mean over stations with a value, when more than half the stations have one (else none). */
+function meanOverStations(values: ReadonlyArray<number | null | undefined>): number | null {
+  const present = values.filter((value): value is number => value !== null && value !== undefined);
+  return present.length * 2 > values.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
+}
+
+/**
+ * The district: each pollutant's daily mean is the mean over stations of theirs; ozone's
+ * 8-h and 1-h maxima come from the district's hourly series (the mean over stations hour
+ * by hour), since the mean of the stations' maxima is not the district's maximum (HJ 663:
+ * a city's concentration for a period is the mean of its stations' for that period).
+ */
+function districtPoint(stations: ReadonlyArray<Record<string, number | null>>, o3ByStation: ReadonlyArray<(number | null)[]>, timeMs: number): Point {
   const district: Record<string, number | null> = {};
-  for (const key of Object.keys(dailyFieldNames)) {
-    const values = stations.map((station) => station[key]).filter((value): value is number => value !== null && value !== undefined);
-    // More than half the stations must have the value, or the district has none that day.
-    district[key] = values.length * 2 > stations.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-  }
+  for (const key of ['pm25', 'pm10', 'so2', 'no2', 'co']) district[key] = meanOverStations(stations.map((station) => station[key]));
+  const o3Hourly = Array.from({ length: 24 }, (_, h) => meanOverStations(o3ByStation.map((hours) => hours[h])));
+  district.o3_8h = dailyMaxO3EightHour(o3Hourly).value;
+  const o3Present = o3Hourly.filter((value): value is number => value !== null);
+  district.o3_1h = o3Present.length ? Math.max(...o3Present) : null;
   const point = dailyPoint(airDistrictDailyMeasurement, { district: 'luohu' }, district, 0, timeMs);
   return { ...point, fields: [...point.fields.filter(([name]) => name !== 'valid_hours'), ['stations', stations.filter((station) => station.pm25 !== null).length, 'int']] };
 }

@@ -83,8 +83,9 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     if (!response.ok) throw await failure(response, 'query');
     const answer = (await response.json()) as { results?: Array<{ series?: Series[]; error?: string; partial?: boolean }>; error?: string };
     const first = answer.results?.[0];
-    // A server with max-row-limit cuts results short and says so; a cut result must not pass for a whole one.
-    if (first?.partial || first?.series?.some((series) => (series as { partial?: boolean }).partial)) {
+    // A server with max-row-limit cuts results short and marks the result partial; a cut
+    // result must not pass for a whole one. (1.x also marks merged series partial: harmless.)
+    if (first?.partial) {
       throw new InfluxRequestError(`InfluxQL result for ${JSON.stringify(influxql.slice(0, 200))} was truncated by the server's max-row-limit`, { retryable: false, httpStatus: 200 });
     }
     const error = answer.error ?? first?.error;

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { evaluateCompliance } from '../compliance/compliance.ts';
+import type { TargetsFile } from '../compliance/targets.ts';
+import { WanxiangError } from '../errors.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { airDailyMeasurement, airDistrictDailyMeasurement, airHourlyMeasurement } from '../rollups/air-rollup.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+
+export interface ComplianceRouteDeps {
+  readonly influx: InfluxClient;
+  readonly registry: DeviceRegistry;
+  readonly targets: TargetsFile;
+  readonly now?: () => number;
+}
+
+const instant = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'an ISO 8601 date or time');
+const aqiQuery = z.strictObject({
+  station: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  from: instant,
+  to: instant,
+  resolution: z.enum(['hour', 'day']).default('day'),
+});
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** GET /api/v1/compliance and GET /api/v1/aqi: the plan's targets and the AQI as bulletins give them. */
+export function registerComplianceRoutes(app: FastifyInstance, deps: ComplianceRouteDeps): void {
+  const now = deps.now ?? Date.now;
+
+  app.get('/api/v1/compliance', async (request) => {
+    const { period } = parse(z.strictObject({ period: z.string().min(4).max(10) }), request.query);
+    return evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now() }, period);
+  });
+
+  app.get('/api/v1/aqi', async (request) => {
+    const query = parse(aqiQuery, request.query);
+    const district = query.station === 'district';
+    if (!district && deps.registry.device(query.station)?.family !== 'air') {
+      throw new WanxiangError('WX_ERR_NOT_FOUND', `no air station ${query.station}; use an air device id or "district"`);
+    }
+    if (district && query.resolution === 'hour') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'the district AQI is daily (mean over stations first, then the AQI)');
+    const measurement = district ? airDistrictDailyMeasurement : query.resolution === 'hour' ? airHourlyMeasurement : airDailyMeasurement;
+    const where = `${district ? '' : `"device" = '${query.station}' AND `}time >= ${Date.parse(query.from)}ms AND time < ${Date.parse(query.to)}ms`;
+    const series = await deps.influx.query(`SELECT * FROM "${measurement}" WHERE ${where}`);
+    const rows = series.flatMap((s) => s.values.map((row) => Object.fromEntries(s.columns.map((column, i) => [column, row[i]]))));
+    return {
+      station: query.station,
+      resolution: query.resolution,
+      points: rows.map((row) => ({
+        time: new Date(Number(row.time)).toISOString(),
+        aqi: row.aqi ?? null,
+        level: row.aqi_level ?? null,
+        primary: row.primary ? String(row.primary).split(',').filter(Boolean) : [],
+        standard: row.standard ?? null,
+        valid: row.valid === undefined ? true : row.valid === 1,
+        pm25: row.pm25_ugm3 ?? null,
+        pm10: row.pm10_ugm3 ?? null,
+        o3: row.o3_ugm3 ?? null,
+        o3_8h: row.o3_8h_ugm3 ?? null,
+        no2: row.no2_ugm3 ?? null,
+        so2: row.so2_ugm3 ?? null,
+        co: row.co_mgm3 ?? null,
+      })),
+    };
+  });
+}

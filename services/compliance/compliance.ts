@@ -1,0 +1,78 @@
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { parsePeriod, type Period } from './period.ts';
+import { classRank, rules, type Provenance } from './rules/index.ts';
+import type { Target, TargetsFile } from './targets.ts';
+
+export type ComplianceStatus = 'met' | 'at risk' | 'breached' | 'insufficient data' | 'reported' | 'manual';
+
+export interface TargetCompliance {
+  readonly id: string;
+  readonly indicator: string;
+  readonly nameZh: string;
+  readonly nameEn: string;
+  readonly kind: Target['kind'];
+  readonly comparator: Target['comparator'];
+  readonly target: Target['value'];
+  readonly unit: string;
+  readonly value: number | string | null;
+  readonly status: ComplianceStatus;
+  /** For a period still running: the status is a projection from the data so far. */
+  readonly projected: boolean;
+  readonly completeness: number | null;
+  readonly standards: readonly string[];
+  readonly provenance: readonly Provenance[];
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly planRef: string;
+}
+
+export interface ComplianceReport {
+  readonly period: Period;
+  readonly plan: string;
+  readonly district: string;
+  readonly generatedAt: string;
+  readonly targets: readonly TargetCompliance[];
+}
+
+function passes(target: Target, value: number | string): boolean {
+  const [actual, wanted] = target.unit === 'class' ? [classRank(String(value)), classRank(String(target.value))] : [Number(value), Number(target.value)];
+  return target.comparator === '<=' ? actual <= wanted : actual >= wanted;
+}
+
+/**
+ * The status of a target: insufficient data when the standard's validity rule is not met;
+ * for a finished period met or breached; for one still running met (so far) or at risk,
+ * the value so far being the projection of the period's value (a year-to-date mean
+ * projects the annual mean).
+ */
+function statusOf(target: Target, period: Period, value: number | string | null, sufficient: boolean): ComplianceStatus {
+  if (value === null || !sufficient) return 'insufficient data';
+  if (target.comparator === 'report') return 'reported';
+  if (passes(target, value)) return 'met';
+  return period.complete ? 'breached' : 'at risk';
+}
+
+/** Holds each of the plan's targets against the rollups of a period. */
+export async function evaluateCompliance(deps: { influx: InfluxClient; registry: DeviceRegistry; targets: TargetsFile; now: number }, periodId: string): Promise<ComplianceReport> {
+  const period = parsePeriod(periodId, deps.now);
+  const targets = await Promise.all(
+    deps.targets.targets.map(async (target): Promise<TargetCompliance> => {
+      const base = { id: target.id, indicator: target.indicator, nameZh: target.nameZh, nameEn: target.nameEn, kind: target.kind, comparator: target.comparator, target: target.value, unit: target.unit, planRef: target.planRef };
+      if (target.rule === 'manual') {
+        return { ...base, value: null, status: 'manual', projected: false, completeness: null, standards: [], provenance: [], details: { note: 'reported by hand: no sensor family measures it' } };
+      }
+      const outcome = await rules[target.rule]({ influx: deps.influx, registry: deps.registry, period, target });
+      return {
+        ...base,
+        value: outcome.value,
+        status: statusOf(target, period, outcome.value, outcome.sufficient),
+        projected: !period.complete,
+        completeness: Math.round(outcome.completeness * 1_000) / 1_000,
+        standards: outcome.standards,
+        provenance: outcome.provenance,
+        details: outcome.details,
+      };
+    }),
+  );
+  return { period, plan: deps.targets.plan, district: deps.registry.district, generatedAt: new Date(deps.now).toISOString(), targets };
+}

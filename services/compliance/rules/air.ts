@@ -1,0 +1,64 @@
+import { MIN_DAYS_IN_FEBRUARY, MIN_DAYS_PER_MONTH, annualValidity, chooseGb3095Phase, goodDayRatio, roundHalfEven } from '../../standards/index.ts';
+import { airDistrictDailyMeasurement } from '../../rollups/air-rollup.ts';
+import type { Period } from '../period.ts';
+import { elapsedDays, isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
+
+interface ValidDays {
+  readonly days: Array<{ date: string; pm25: number; aqi: number | null; standard: string }>;
+  readonly provenance: Provenance;
+}
+
+async function validDistrictDays({ influx, period }: RuleContext): Promise<ValidDays> {
+  const query = `SELECT "pm25_ugm3", "aqi", "standard" FROM "${airDistrictDailyMeasurement}" WHERE "valid" = 1 AND ${timeRange(period)}`;
+  const rows = await queryRows(influx, query);
+  const days = rows.map((row) => ({
+    date: new Date(Number(row.time) + 8 * 3_600_000).toISOString().slice(0, 10),
+    pm25: Number(row.pm25_ugm3),
+    aqi: row.aqi === null || row.aqi === undefined ? null : Number(row.aqi),
+    standard: String(row.standard),
+  }));
+  return { days, provenance: { measurement: airDistrictDailyMeasurement, points: rows.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query } };
+}
+
+/**
+ * GB 3095 / HJ 663 validity: a calendar year needs 324 valid days with 27 in each month
+ * (25 in February); a month needs 27 (25); a year in progress is held to the same share
+ * of the days elapsed (324/365).
+ */
+function sufficient(period: Period, dates: readonly string[]): boolean {
+  if (period.kind === 'year' && period.complete) return annualValidity(dates, period.year).valid;
+  if (period.kind === 'month' && period.complete) {
+    const february = new Date(period.fromMs + 8 * 3_600_000).getUTCMonth() === 1;
+    return dates.length >= (february ? MIN_DAYS_IN_FEBRUARY : MIN_DAYS_PER_MONTH);
+  }
+  return dates.length >= Math.floor((elapsedDays(period) * 324) / 365);
+}
+
+/** Plan indicator 22: the mean of the district's valid daily PM2.5 means, to one decimal (half to even). */
+export const pm25AnnualMean: Rule = async (context) => {
+  const { days, provenance } = await validDistrictDays(context);
+  const dates = days.map((day) => day.date);
+  const mean = days.length ? roundHalfEven(days.reduce((sum, day) => sum + day.pm25, 0) / days.length, 1) : null;
+  return {
+    value: mean,
+    completeness: days.length / elapsedDays(context.period),
+    sufficient: days.length > 0 && sufficient(context.period, dates),
+    standards: [...new Set([chooseGb3095Phase(context.period.fromMs), chooseGb3095Phase(context.period.toMs - 1)])],
+    provenance: [provenance],
+    details: { validDays: days.length, elapsedDays: elapsedDays(context.period) },
+  };
+};
+
+/** Plan indicator 23: days with AQI ≤ 100 over valid days; each day's AQI by the HJ 633 version of its date. */
+export const goodDayRatioRule: Rule = async (context) => {
+  const { days, provenance } = await validDistrictDays(context);
+  const ratio = goodDayRatio(days.map((day) => day.aqi));
+  return {
+    value: ratio.validDays ? ratio.percent : null,
+    completeness: days.length / elapsedDays(context.period),
+    sufficient: days.length > 0 && sufficient(context.period, days.map((day) => day.date)),
+    standards: [...new Set(days.map((day) => day.standard))].sort(),
+    provenance: [provenance],
+    details: { goodDays: ratio.goodDays, validDays: ratio.validDays },
+  };
+};

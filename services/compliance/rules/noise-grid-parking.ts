@@ -1,0 +1,65 @@
+import { energyAverage } from '../../standards/index.ts';
+import { gridDailyMeasurement } from '../../rollups/grid-rollup.ts';
+import { noiseDailyMeasurement } from '../../rollups/noise-rollup.ts';
+import { parkingDailyMeasurement } from '../../rollups/parking-rollup.ts';
+import { elapsedDays, isoOf, queryRows, timeRange, type Rule } from './rule.ts';
+
+/**
+ * The plan's over-limit roads: each road's night Leq over the period (an energy average of
+ * its nightly Leq, all nights being equally long), and the loudest road against 4a's 55
+ * dB(A). Enough data: half the nights elapsed at every road.
+ */
+export const trunkRoadNightLeq: Rule = async ({ influx, period, target, registry }) => {
+  const roads = target.roads ?? [];
+  const query = `SELECT "night_leq_dba" FROM "${noiseDailyMeasurement}" WHERE "zone" = '4a' AND ${timeRange(period)} GROUP BY "road"`;
+  const rows = (await queryRows(influx, query)).filter((row) => roads.includes(String(row.road)) && row.night_leq_dba !== null);
+  const perRoad = Object.fromEntries(
+    roads.map((road) => [road, energyAverage(rows.filter((row) => row.road === road).map((row) => Number(row.night_leq_dba)))]),
+  );
+  const monitors = registry.devices.filter((device) => roads.includes(String(device.attributes.road))).length;
+  const nightsNeeded = (elapsedDays(period) * Math.max(1, monitors)) / 2;
+  const values = Object.values(perRoad).filter((value): value is number => value !== null);
+  return {
+    value: values.length ? Math.round(Math.max(...values) * 10) / 10 : null,
+    completeness: Math.min(1, rows.length / (elapsedDays(period) * Math.max(1, monitors))),
+    sufficient: values.length === roads.length && rows.length >= nightsNeeded,
+    standards: ['GB 3096-2008'],
+    provenance: [{ measurement: noiseDailyMeasurement, points: rows.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
+    details: { nightLeqByRoad: Object.fromEntries(Object.entries(perRoad).map(([road, leq]) => [road, leq === null ? null : Math.round(leq * 10) / 10])) },
+  };
+};
+
+/** 专栏6: transformers with at least one sustained heavy-load event (≥ 80 % for ≥ 2 h) in the period. */
+export const heavyLoadTransformers: Rule = async ({ influx, period, registry }) => {
+  const query = `SELECT sum("heavy_events") AS events, sum("heavy_hours") AS hours, count("points") AS days FROM "${gridDailyMeasurement}" WHERE "level" = 'transformer' AND ${timeRange(period)} GROUP BY "device"`;
+  const rows = await queryRows(influx, query);
+  const heavy = rows.filter((row) => Number(row.events) > 0).map((row) => String(row.device)).sort();
+  const transformers = registry.devices.filter((device) => device.family === 'grid' && device.attributes.level === 'transformer').length;
+  const dayCount = rows.reduce((sum, row) => sum + Number(row.days), 0);
+  return {
+    value: heavy.length,
+    completeness: Math.min(1, dayCount / (elapsedDays(period) * Math.max(1, transformers))),
+    sufficient: dayCount >= 0.8 * elapsedDays(period) * transformers,
+    standards: ['distribution-grid practice: heavy load ≥ 80 %, overload ≥ 100 %, sustained ≥ 2 h (configurable)'],
+    provenance: [{ measurement: gridDailyMeasurement, points: dayCount, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
+    details: { heavyTransformers: heavy, heavyLoadHours: rows.reduce((sum, row) => sum + Number(row.hours), 0) },
+  };
+};
+
+/** Off-peak sharing potential: the spaces each lot can promise on a typical day, summed over lots. */
+export const shareableParking: Rule = async ({ influx, period, registry }) => {
+  const query = `SELECT mean("shareable_offpeak_spaces") AS spaces, count("shareable_offpeak_spaces") AS days FROM "${parkingDailyMeasurement}" WHERE ${timeRange(period)} GROUP BY "device", "lot_kind"`;
+  const rows = await queryRows(influx, query);
+  const byKind: Record<string, number> = {};
+  for (const row of rows) byKind[String(row.lot_kind)] = (byKind[String(row.lot_kind)] ?? 0) + Math.round(Number(row.spaces));
+  const lots = registry.devices.filter((device) => device.family === 'parking').length;
+  const dayCount = rows.reduce((sum, row) => sum + Number(row.days), 0);
+  return {
+    value: rows.length ? Object.values(byKind).reduce((a, b) => a + b, 0) : null,
+    completeness: Math.min(1, dayCount / (elapsedDays(period) * Math.max(1, lots))),
+    sufficient: dayCount >= 0.5 * elapsedDays(period) * lots,
+    standards: ['Wanxiang definition (services/standards/parking.ts): capacity × 85 % less occupied, over the lot’s sharing window'],
+    provenance: [{ measurement: parkingDailyMeasurement, points: dayCount, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
+    details: { spacesByLotKind: byKind },
+  };
+};

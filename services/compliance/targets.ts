@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+
+export const ruleIds = [
+  'air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share',
+  'noise.trunk-road-night-leq', 'grid.heavy-load-transformers', 'parking.shareable-spaces', 'manual',
+] as const;
+export type RuleId = (typeof ruleIds)[number];
+
+export const targetSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  indicator: z.string(),
+  nameZh: z.string().min(1),
+  nameEn: z.string().min(1),
+  /** `report`: the plan sets no number; the value is reported without a verdict. */
+  comparator: z.enum(['<=', '>=', 'report']),
+  value: z.union([z.number(), z.string(), z.null()]),
+  unit: z.string(),
+  /** 约束性 (binding) or 预期性 (expected), as the plan marks its indicators. */
+  kind: z.enum(['binding', 'expected']),
+  period: z.literal('year'),
+  rule: z.enum(ruleIds),
+  site: z.string().optional(),
+  roads: z.array(z.string()).optional(),
+  planRef: z.string(),
+});
+
+export const targetsFileSchema = z.strictObject({ version: z.literal(1), plan: z.string(), targets: z.array(targetSchema).min(1) });
+
+export type Target = z.infer<typeof targetSchema>;
+export type TargetsFile = z.infer<typeof targetsFileSchema>;
+
+export async function loadTargets(path: string): Promise<TargetsFile> {
+  const parsed = targetsFileSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+  if (!parsed.success) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}: ${formatZodIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
