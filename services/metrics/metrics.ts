@@ -36,6 +36,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     batchSize: new Histogram({ name: 'wanxiang_write_batch_readings', help: 'Readings per InfluxDB write.', buckets: [1, 10, 50, 100, 500, 1_000, 2_500, 5_000, 10_000], registers }),
     writeLatency: new Histogram({ name: 'wanxiang_write_duration_seconds', help: 'Duration of InfluxDB writes, retries included.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
     writeRetries: new Counter({ name: 'wanxiang_write_retries_total', help: 'InfluxDB writes retried after 5xx, 429 or a network error.', registers }),
+    writeBisections: new Counter({ name: 'wanxiang_write_bisections_total', help: 'Batches halved to isolate lines InfluxDB refused.', registers }),
     writeFailures: new Counter({ name: 'wanxiang_write_failures_total', help: 'InfluxDB write attempts that failed, per code.', labelNames: ['code'], registers }),
     queueDepth: new Gauge({
       name: 'wanxiang_ingest_queue_readings',

@@ -9,7 +9,7 @@ export interface WriterOptions {
   readonly concurrency: number;
   readonly metrics: Metrics;
   readonly log: Logger;
-  /** Called with a batch InfluxDB refused with 4xx (the spool issue adds bisection). */
+  /** Called with each poisoned line: one that InfluxDB refused with 4xx on its own. */
   readonly onRejected: (batch: readonly BatchEntry[], error: InfluxRequestError) => void;
   readonly retry?: { baseDelayMs: number; maxDelayMs: number };
 }
@@ -59,7 +59,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
       } catch (error) {
         const failure = error instanceof InfluxRequestError ? error : new InfluxRequestError(String(error), { retryable: true, cause: error });
         options.metrics.writeFailures.inc({ code: failure.code });
-        if (!failure.retryable) return options.onRejected(batch, failure);
+        if (!failure.retryable) return isolatePoison(batch, failure);
         if (closed) throw failure;
         const wait = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
         options.log.warn({ code: failure.code, attempt: attempt + 1, waitMs: Math.round(wait), readings: batch.length }, failure.message);
@@ -67,6 +67,19 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
         await delay(wait, undefined, { signal: stopRetrying.signal }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * A 4xx on a batch means some line is poisoned (a type conflict, a parse error): halve
+   * the batch until the refused lines stand alone, quarantine them and write the rest.
+   * Rewriting lines a partial write already stored is harmless: same series, same time.
+   */
+  async function isolatePoison(batch: BatchEntry[], failure: InfluxRequestError): Promise<void> {
+    if (batch.length === 1) return options.onRejected(batch, failure);
+    options.metrics.writeBisections.inc();
+    const middle = Math.ceil(batch.length / 2);
+    await writeWithRetry(batch.slice(0, middle));
+    await writeWithRetry(batch.slice(middle));
   }
 
   function pump(): void {

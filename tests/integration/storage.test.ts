@@ -77,18 +77,27 @@ describe('storage against a real influxd', () => {
     expect(series[0]!.values[0]![1]).toBe(2);
   });
 
-  it('sorts a 4xx as a refusal, not a retry', async () => {
+  it('writes every line of a batch but the poisoned ones, which it quarantines alone', async () => {
+    await direct.write('poison_probe,device=x v=1 1700000000000');
     const refused: string[] = [];
+    const metrics = createMetrics();
     const writer = createInfluxWriter({
       client: direct,
       concurrency: 1,
-      metrics: createMetrics(),
+      metrics,
       log: createLogger('silent'),
-      onRejected: (batch, error) => refused.push(`${error.code}:${error.httpStatus}:${batch.length}`),
+      onRejected: (batch, error) => refused.push(...batch.map((entry) => `${error.code}:${error.httpStatus}:${entry.line}`)),
     });
-    writer.enqueue([{ family: 'air', line: 'this is not line protocol' }]);
+    const lines = Array.from({ length: 40 }, (_, i) => `poison_probe,device=d${i} v=${i} 1700000001000`);
+    lines[17] = 'poison_probe,device=d17 v="a string where a float lives" 1700000001000';
+    lines[31] = 'this is not line protocol';
+    writer.enqueue(lines.map((line) => ({ family: 'air', line })));
     await writer.drain();
-    expect(refused).toEqual(['WX_ERR_INFLUX_REJECTED:400:1']);
+    expect(refused.map((entry) => entry.split(':').slice(0, 2).join(':'))).toEqual(['WX_ERR_INFLUX_REJECTED:400', 'WX_ERR_INFLUX_REJECTED:400']);
+    expect(refused.map((entry) => entry.split(':').slice(2).join(':'))).toEqual([lines[17], lines[31]]);
+    const series = await direct.query('SELECT COUNT("v") FROM "poison_probe" WHERE time = 1700000001000ms');
+    expect(series[0]!.values[0]![1]).toBe(38);
+    expect((await metrics.writeBisections.get()).values[0]!.value).toBeGreaterThan(0);
   });
 
   it('treats an unreachable server as retryable', async () => {

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { parsePeriod } from '../../services/compliance/period.ts';
+import { rules } from '../../services/compliance/rules/index.ts';
+import { loadTargets } from '../../services/compliance/targets.ts';
+
+describe('the plan’s targets as data', () => {
+  it('validate, and every measured target names a rule that exists', async () => {
+    const file = await loadTargets(new URL('../../seeds/targets.json', import.meta.url).pathname);
+    expect(file.version).toBe(1);
+    for (const target of file.targets) if (target.rule !== 'manual') expect(rules[target.rule], target.id).toBeTypeOf('function');
+    const indicators = file.targets.map((target) => target.indicator);
+    expect(indicators).toEqual(expect.arrayContaining(['22', '23', '26']));
+    const pm25 = file.targets.find((target) => target.id === 'pm25-annual-mean')!;
+    expect(pm25).toMatchObject({ comparator: '<=', value: 20, kind: 'binding' });
+  });
+});
+
+describe('compliance periods', () => {
+  const now = Date.parse('2026-11-26T12:00:00+08:00');
+  it('reads a calendar year, a year to date and a month, in Beijing time', () => {
+    expect(parsePeriod('2025', now)).toMatchObject({ kind: 'year', fromMs: Date.parse('2025-01-01T00:00:00+08:00'), toMs: Date.parse('2026-01-01T00:00:00+08:00'), complete: true });
+    expect(parsePeriod('2026-YTD', now)).toMatchObject({ kind: 'ytd', toMs: now, complete: false });
+    expect(parsePeriod('2026-03', now)).toMatchObject({ kind: 'month', fromMs: Date.parse('2026-03-01T00:00:00+08:00'), toMs: Date.parse('2026-04-01T00:00:00+08:00') });
+  });
+  it('refuses anything else with WX_ERR_INVALID_ARGUMENT', () => {
+    for (const bad of ['2026-13', 'last year', '26', '2026-Q1']) expect(() => parsePeriod(bad, now)).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
+  });
+});
