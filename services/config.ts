@@ -22,9 +22,36 @@ export const configSchema = z.strictObject({
       wsPort: z.number().int().min(-1).max(65_535).default(8083),
       topicPrefix: z.string().regex(/^[a-z0-9-]{1,32}$/).default('luohu'),
       maxPayloadBytes: positiveInt.max(16 * 1024 * 1024).default(256 * 1024),
+      /** MQTT over TLS and WebSocket over TLS, with certificates from files; off without cert and key. */
+      tls: z
+        .strictObject({
+          certFile: z.string(),
+          keyFile: z.string(),
+          port: port.default(8883),
+          wssPort: z.number().int().min(-1).max(65_535).default(8884),
+        })
+        .optional(),
+      /** The longest keep-alive a client may ask for, in seconds (a client asking 0, never, is refused). */
+      keepaliveLimitS: positiveInt.max(65_535).default(600),
+      connectionsPerAddress: positiveInt.default(1_000),
+      /** Addresses the per-address connection limit does not apply to (a local simulator fleet). */
+      connectionLimitExempt: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
+      /** Failed logins allowed per minute before further logins are refused for a while. */
+      loginFailuresPerAddress: positiveInt.default(20),
+      loginFailuresPerDevice: positiveInt.default(5),
+      loginThrottleMs: positiveInt.default(60_000),
     })
     .prefault({}),
-  http: z.strictObject({ host: z.string().default('0.0.0.0'), port: port.default(3000) }).prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(3000),
+      /** `open`: anyone may read; `token`: reads need a bearer token of any role. */
+      readAccess: z.enum(['open', 'token']).default('open'),
+      /** Bearer tokens and their roles; operator and admin actions need one. */
+      tokens: z.array(z.strictObject({ role: z.enum(['reader', 'operator', 'admin']), token: z.string().min(16) })).default([]),
+    })
+    .prefault({}),
   influx: z
     .strictObject({
       /** An existing server; when absent a local influxd is started under dataDir. */
@@ -103,8 +130,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     registryFile: env.WX_REGISTRY_FILE,
     fleetKey: env.WX_FLEET_KEY,
     logLevel: env.WX_LOG_LEVEL,
-    mqtt: { port: envToNumber(env.WX_MQTT_PORT), wsPort: envToNumber(env.WX_MQTT_WS_PORT), topicPrefix: env.WX_TOPIC_PREFIX },
-    http: { port: envToNumber(env.WX_HTTP_PORT) },
+    mqtt: {
+      port: envToNumber(env.WX_MQTT_PORT),
+      wsPort: envToNumber(env.WX_MQTT_WS_PORT),
+      topicPrefix: env.WX_TOPIC_PREFIX,
+      tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
+    },
+    http: { port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS) },
     influx: {
       url: env.INFLUX_URL || undefined,
       database: env.INFLUX_DB,
@@ -116,6 +148,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
   };
   return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));
+}
+
+/** `WX_API_TOKENS=admin:TOKEN,operator:TOKEN`: roles and tokens, never logged. */
+function parseTokens(text: string | undefined): Array<{ role: string; token: string }> | undefined {
+  if (!text) return undefined;
+  return text.split(',').filter(Boolean).map((pair) => {
+    const [role = '', ...token] = pair.split(':');
+    return { role: role.trim(), token: token.join(':').trim() };
+  });
 }
 
 function dropUndefined(value: unknown): unknown {

@@ -25,6 +25,9 @@ export const errorCatalogue = {
   // Broker: who may connect, publish, subscribe
   WX_ERR_UNKNOWN_DEVICE: { status: 401, summary: 'no device or observer with this id is registered' },
   WX_ERR_BAD_CREDENTIALS: { status: 401, summary: 'the secret does not match the registered hash' },
+  WX_ERR_DEVICE_DISABLED: { status: 403, summary: 'the device is disabled in the registry; it is refused and disconnected' },
+  WX_ERR_LOGIN_THROTTLED: { status: 429, summary: 'too many failed logins from this address or for this device; logins wait' },
+  WX_ERR_TOO_MANY_CONNECTIONS: { status: 429, summary: 'the address holds as many connections as allowed' },
   WX_ERR_TOPIC_NOT_ALLOWED: { status: 403, summary: 'a publish to a topic that is not the client’s own' },
   WX_ERR_SUBSCRIBE_NOT_ALLOWED: { status: 403, summary: 'a subscription the client’s role does not allow' },
   WX_ERR_WILDCARD_PUBLISH: { status: 400, summary: 'a PUBLISH topic holding + or # (MQTT-3.3.2-2); the connection is closed' },
@@ -39,6 +42,8 @@ export const errorCatalogue = {
   WX_ERR_INVALID_ARGUMENT: { status: 400, summary: 'an argument or option of a computation is invalid (a threshold, a series of the wrong length)' },
   WX_ERR_BAD_ROW: { status: 400, summary: 'a row of an evaluate batch is not valid (unknown kind, missing date, bad CSV)' },
   // HTTP API
+  WX_ERR_UNAUTHORIZED: { status: 401, summary: 'a bearer token is required and was missing or unknown' },
+  WX_ERR_FORBIDDEN: { status: 403, summary: 'the token’s role does not allow this action' },
   WX_ERR_NOT_FOUND: { status: 404, summary: 'no such route or resource' },
   WX_ERR_INTERNAL: { status: 500, summary: 'an unexpected error; details are in the log, not in the answer' },
 } as const satisfies Record<string, { status: number; summary: string }>;

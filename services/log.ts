@@ -6,7 +6,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'wanxiang' },
-      redact: { paths: ['password', 'secret', '*.password', '*.secret', 'headers.authorization', 'config.fleetKey', 'config.influx.password', 'config.influx.token'], censor: '[redacted]' },
+      redact: { paths: ['password', 'secret', '*.password', '*.secret', 'headers.authorization', 'config.fleetKey', 'config.influx.password', 'config.influx.token', 'config.http.tokens', 'token', '*.token'], censor: '[redacted]' },
     },
     destination,
   );

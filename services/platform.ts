@@ -1,13 +1,17 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createFleet, type Fleet } from '../simulators/fleet.ts';
-import { replayRecording } from '../simulators/replay.ts';
+import { createReplayRunner, type ReplayRunner } from '../simulators/replay-runner.ts';
+import { saveRegistryFile } from './registry/registry-file.ts';
+import type { RegistryFile } from './registry/registry-schema.ts';
 import { buildApi } from './api/build-api.ts';
 import { createBroker, type Broker } from './broker/create-broker.ts';
 import type { Config } from './config.ts';
 import { createIngest, type Ingest } from './ingest/create-ingest.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from './registry/device-registry.ts';
+import { watchRegistryFile } from './registry/registry-file.ts';
+import type { FSWatcher } from 'node:fs';
 import { createInfluxClient, type InfluxClient } from './storage/influx-client.ts';
 import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher.ts';
 import { createRollupEngine, type RollupEngine } from './rollups/rollup-engine.ts';
@@ -17,6 +21,8 @@ import { loadTargets } from './compliance/targets.ts';
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
   readonly wsUrl: string | null;
+  readonly mqttsUrl: string | null;
+  readonly wssUrl: string | null;
   readonly httpUrl: string;
   readonly influxUrl: string;
   readonly influxVersion: string;
@@ -48,7 +54,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let broker: Broker | undefined;
   let api: ReturnType<typeof buildApi> | undefined;
   let fleet: Fleet | undefined;
-  let replay: { stop: AbortController; done: Promise<unknown> } | undefined;
+  let registryWatcher: FSWatcher | undefined;
+  let replays: ReplayRunner | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -79,25 +86,45 @@ export function createPlatform(config: Config, log: Logger): Platform {
       ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
       if (config.rollups.enabled) engine.start();
       broker = createBroker({ config, registry, topics, ingest, metrics, log });
-      const { mqttPort, wsPort } = await broker.start();
+      const { mqttPort, wsPort, tlsPort, wssPort } = await broker.start();
+      const activeBroker = broker;
+      const activeRegistry = registry;
+      const applyRegistry = (file: RegistryFile) => {
+        activeRegistry.replace(file);
+        const disconnected = activeBroker.enforceRegistry();
+        log.info({ devices: file.devices.length, disconnected }, 'registry applied');
+      };
+      // Device administration from the CLI rewrites the registry file: take it at once.
+      registryWatcher = watchRegistryFile(resolve(config.registryFile), () => {
+        loadRegistryFile(resolve(config.registryFile)).then(applyRegistry, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
+      });
       const endpoints = {
         mqttUrl: `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
         wsUrl: wsPort === null ? null : `ws://${host(config.mqtt.host)}:${wsPort}`,
+        mqttsUrl: tlsPort === null ? null : `mqtts://${host(config.mqtt.host)}:${tlsPort}`,
+        wssUrl: wssPort === null ? null : `wss://${host(config.mqtt.host)}:${wssPort}`,
         influxUrl,
         influxVersion,
         database: config.influx.database,
       };
       const targets = await loadTargets(resolve(config.targetsFile));
-      api = buildApi({ metrics, registry, ingest, influx, targets, describe: () => ({ ...endpoints, started: true }) });
+      replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log });
+      const activeReplays = replays;
+      api = buildApi({
+        metrics, registry, ingest, influx, targets,
+        auth: config.http,
+        applyRegistry: async (file) => {
+          await saveRegistryFile(resolve(config.registryFile), file);
+          applyRegistry(file);
+        },
+        startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
+        describe: () => ({ ...endpoints, started: true }),
+      });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
 
       if (config.simulate.enabled && config.simulate.replayFile) {
-        const stop = new AbortController();
-        const devices = new Map(registry.devices.map((device) => [device.id, device]));
-        const done = replayRecording({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices, path: resolve(config.simulate.replayFile), speed: config.simulate.replaySpeed, timestamps: 'now', signal: stop.signal })
-          .then((report) => log.info({ sent: report.sent, skipped: report.skipped }, 'replay finished'), (error: unknown) => log.error({ err: error }, 'replay failed'));
-        replay = { stop, done };
+        await replays.start({ path: resolve(config.simulate.replayFile), speed: config.simulate.replaySpeed, timestamps: 'now' });
       } else if (config.simulate.enabled) {
         fleet = createFleet({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
         await fleet.start();
@@ -107,9 +134,9 @@ export function createPlatform(config: Config, log: Logger): Platform {
 
     async close() {
       // The reverse of start: producers first, storage last, so nothing accepted is dropped.
+      registryWatcher?.close();
       await fleet?.close();
-      replay?.stop.abort();
-      await replay?.done;
+      await replays?.close();
       await broker?.close();
       await api?.close();
       await ingest?.close();

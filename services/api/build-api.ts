@@ -7,8 +7,11 @@ import type { InfluxClient } from '../storage/influx-client.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { registerComplianceRoutes } from './compliance-routes.ts';
 import { registerEvaluateRoute } from './evaluate-route.ts';
+import { registerAdminRoutes, type AdminRouteDeps } from './admin-routes.ts';
+import { registerAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
 
-export interface ApiDeps {
+export interface ApiDeps extends AdminRouteDeps {
+  readonly auth: AuthOptions;
   readonly metrics: Metrics;
   readonly registry: DeviceRegistry;
   readonly ingest: Ingest;
@@ -20,6 +23,8 @@ export interface ApiDeps {
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false });
+  registerSecurityHeaders(app);
+  registerAuth(app, deps.auth);
 
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ code: 'WX_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 200)}` });
@@ -64,6 +69,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   registerComplianceRoutes(app, deps);
   registerEvaluateRoute(app);
+  registerAdminRoutes(app, deps);
 
   return app;
 }

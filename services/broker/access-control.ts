@@ -5,16 +5,28 @@ import { familyIds } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry, Principal } from '../registry/device-registry.ts';
 import { deviceIdPattern, type Topics } from '../topics.ts';
+import { createLoginThrottle } from './login-throttle.ts';
+
+export interface LoginLimits {
+  readonly loginFailuresPerAddress: number;
+  readonly loginFailuresPerDevice: number;
+  readonly loginThrottleMs: number;
+}
 
 export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly message: string };
 
 /** Who may connect, publish and subscribe; the principal of each connection is remembered here. */
-export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger }) {
-  const { registry, topics, metrics, log } = deps;
+export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined }) {
+  const { registry, topics, metrics, log, limits } = deps;
   const principals = new WeakMap<Client, Principal>();
-  const address = (client: Client) => (client.conn as { remoteAddress?: string } | undefined)?.remoteAddress;
+  const address = deps.addressOf;
+  const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
 
   function refuseLogin(client: Client, id: string, code: ErrorCode, returnCode: 4 | 5, callback: (error: AuthenticateError | null, success: boolean | null) => void) {
+    if (code !== 'WX_ERR_LOGIN_THROTTLED') {
+      throttle.recordFailure(`address:${address(client)}`);
+      throttle.recordFailure(`device:${id}`);
+    }
     metrics.authFailures.inc({ code });
     log.warn({ code, id, clientId: client.id, address: address(client) }, 'MQTT login refused');
     const error = Object.assign(new Error(code), { returnCode }) as AuthenticateError;
@@ -36,9 +48,12 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
 
     authenticate(client: Client, username: Readonly<string> | undefined, password: Readonly<Buffer> | undefined, callback: (error: AuthenticateError | null, success: boolean | null) => void) {
       const id = username ?? '';
+      if (throttle.isThrottled(`address:${address(client)}`, limits.loginFailuresPerAddress) || throttle.isThrottled(`device:${id}`, limits.loginFailuresPerDevice)) {
+        return refuseLogin(client, id, 'WX_ERR_LOGIN_THROTTLED', 5, callback);
+      }
       if (!id || !password) return refuseLogin(client, id, 'WX_ERR_BAD_CREDENTIALS', 4, callback);
       registry.login(id, password.toString('utf8')).then((result) => {
-        if (!result.ok) return refuseLogin(client, id, result.code, result.code === 'WX_ERR_UNKNOWN_DEVICE' ? 5 : 4, callback);
+        if (!result.ok) return refuseLogin(client, id, result.code, result.code === 'WX_ERR_BAD_CREDENTIALS' ? 4 : 5, callback);
         principals.set(client, result.principal);
         callback(null, true);
       }, (error: unknown) => {

@@ -1,9 +1,6 @@
-import { once } from 'node:events';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
-import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Config } from '../config.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
@@ -11,6 +8,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
+import { createListeners, type ListenerPorts } from './listeners.ts';
 
 export interface BrokerDeps {
   readonly config: Config;
@@ -23,10 +21,12 @@ export interface BrokerDeps {
 }
 
 export interface Broker {
-  start(): Promise<{ mqttPort: number; wsPort: number | null }>;
+  start(): Promise<ListenerPorts>;
   close(): Promise<void>;
   /** Publishes from the platform itself (commands to devices); routed to subscribers only. */
   publish(topic: string, payload: string | Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /** After the registry changed: disconnects devices now disabled, removed or with a rotated secret. */
+  enforceRegistry(): number;
 }
 
 /**
@@ -41,19 +41,41 @@ function codeForClientError(error: Error): ErrorCode {
   return /is not allowed in PUBLISH/.test(error.message) ? 'WX_ERR_WILDCARD_PUBLISH' : 'WX_ERR_PROTOCOL';
 }
 
-/** The embedded aedes broker on TCP and WebSocket, with ingest in-process (no second socket hop). */
+/** The embedded aedes broker on TCP, TLS and WebSocket, with ingest in-process (no second socket hop). */
 export function createBroker(deps: BrokerDeps): Broker {
   const { config, ingest, metrics, log } = deps;
   const now = deps.now ?? Date.now;
-  const access = createAccessControl(deps);
+  const addresses = new WeakMap<object, string | undefined>();
+  const addressOf = (client: Client) => addresses.get(client.conn as object);
+  const access = createAccessControl({ ...deps, limits: config.mqtt, addressOf });
+  const connectionsPerAddress = new Map<string, number>();
+  const deviceClients = new Map<string, Client>();
   let aedes: Aedes | undefined;
-  let tcp: TcpServer | undefined;
-  let http: HttpServer | undefined;
-  let wss: WebSocketServer | undefined;
+  const listeners = createListeners(config.mqtt, handleConnection);
 
   function discard(packet: PublishPacket): void {
     packet.topic = discardTopic;
     packet.retain = false;
+  }
+
+  // Per-address connection limit, counted on the transport so that it holds before CONNECT.
+  function handleConnection(stream: Duplex, address: string | undefined): void {
+    const key = address ?? 'unknown';
+    const count = connectionsPerAddress.get(key) ?? 0;
+    if (count >= config.mqtt.connectionsPerAddress && !config.mqtt.connectionLimitExempt.includes(key)) {
+      metrics.clientErrors.inc({ code: 'WX_ERR_TOO_MANY_CONNECTIONS' });
+      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: key, limit: config.mqtt.connectionsPerAddress }, 'connection refused');
+      stream.destroy();
+      return;
+    }
+    connectionsPerAddress.set(key, count + 1);
+    stream.once('close', () => {
+      const left = (connectionsPerAddress.get(key) ?? 1) - 1;
+      if (left > 0) connectionsPerAddress.set(key, left);
+      else connectionsPerAddress.delete(key);
+    });
+    addresses.set(stream, address);
+    aedes!.handle(stream);
   }
 
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
@@ -79,10 +101,25 @@ export function createBroker(deps: BrokerDeps): Broker {
     );
   }
 
-  async function listen(server: TcpServer | HttpServer, port: number): Promise<number> {
-    server.listen(port, config.mqtt.host);
-    await once(server, 'listening');
-    return (server.address() as AddressInfo).port;
+  function watchClients(broker: Aedes): void {
+    broker.on('client', (client: Client) => {
+      metrics.clientsConnected.inc();
+      const principal = access.principal(client);
+      if (principal?.role === 'device') deviceClients.set(principal.id, client);
+    });
+    broker.on('clientDisconnect', (client: Client) => {
+      metrics.clientsConnected.dec();
+      const principal = access.principal(client);
+      if (principal && deviceClients.get(principal.id) === client) deviceClients.delete(principal.id);
+    });
+    broker.on('clientError', (client: Client, error: Error) => {
+      const code = codeForClientError(error);
+      if (code === 'WX_ERR_PROTOCOL' && /ECONNRESET|EPIPE|write after end/.test(error.message)) return;
+      metrics.clientErrors.inc({ code });
+      const principal = access.principal(client);
+      if (code === 'WX_ERR_WILDCARD_PUBLISH') ingest.rejections.record({ code, message: error.message, readings: 1 }, { device: principal?.id ?? client.id });
+      log.warn({ code, clientId: client.id }, error.message);
+    });
   }
 
   return {
@@ -93,42 +130,35 @@ export function createBroker(deps: BrokerDeps): Broker {
         authorizeSubscribe: access.authorizeSubscribe,
         drainTimeout: 30_000,
         maxTopicLevels: 16,
+        keepaliveLimit: config.mqtt.keepaliveLimitS,
       });
       await aedes.listen();
-      aedes.on('client', () => metrics.clientsConnected.inc());
-      aedes.on('clientDisconnect', () => metrics.clientsConnected.dec());
-      aedes.on('clientError', (client: Client, error: Error) => {
-        const code = codeForClientError(error);
-        if (code === 'WX_ERR_PROTOCOL' && /ECONNRESET|EPIPE|write after end/.test(error.message)) return;
-        metrics.clientErrors.inc({ code });
-        const principal = access.principal(client);
-        if (code === 'WX_ERR_WILDCARD_PUBLISH') ingest.rejections.record({ code, message: error.message, readings: 1 }, { device: principal?.id ?? client.id });
-        log.warn({ code, clientId: client.id }, error.message);
-      });
-      const handle = aedes.handle.bind(aedes);
-      tcp = createTcpServer(handle);
-      const mqttPort = await listen(tcp, config.mqtt.port);
-      let wsPort: number | null = null;
-      if (config.mqtt.wsPort >= 0) {
-        http = createHttpServer((_request, response) => response.writeHead(426).end('MQTT over WebSocket only\n'));
-        wss = new WebSocketServer({ server: http });
-        wss.on('connection', (socket) => handle(createWebSocketStream(socket)));
-        wsPort = await listen(http, config.mqtt.wsPort);
-      }
-      log.info({ mqttPort, wsPort }, 'broker listening');
-      return { mqttPort, wsPort };
+      watchClients(aedes);
+      const ports = await listeners.start();
+      log.info(ports, 'broker listening');
+      return ports;
     },
     async close() {
       // aedes first: it ends every client, so the listeners can then close.
       if (aedes) await new Promise<void>((resolve) => aedes!.close(() => resolve()));
-      wss?.close();
-      for (const server of [http, tcp]) {
-        if (server?.listening) await new Promise((resolve) => server.close(resolve));
-      }
+      await listeners.close();
     },
     async publish(topic, payload, options = {}) {
       if (!aedes) throw new Error('broker not started');
       await new Promise<void>((resolve, reject) => aedes!.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos ?? 0, retain: options.retain ?? false, dup: false }, (error) => (error ? reject(error) : resolve())));
+    },
+    enforceRegistry() {
+      let closed = 0;
+      for (const [id, client] of deviceClients) {
+        const connectedAs = access.principal(client);
+        const current = deps.registry.device(id);
+        if (current && !current.disabled && connectedAs?.role === 'device' && connectedAs.device.secretHash === current.secretHash) continue;
+        log.warn({ code: current?.disabled ? 'WX_ERR_DEVICE_DISABLED' : 'WX_ERR_BAD_CREDENTIALS', device: id }, 'device disconnected after a registry change');
+        client.close();
+        deviceClients.delete(id);
+        closed += 1;
+      }
+      return closed;
     },
   };
 }

@@ -9,6 +9,7 @@ import { replayCommand, replayHelp } from './replay.ts';
 import { reportCommand, reportHelp } from './report.ts';
 import { rollupCommand, rollupHelp } from './rollup.ts';
 import { evaluateCommand, evaluateHelp } from './evaluate.ts';
+import { devicesCommand, devicesHelp } from './devices.ts';
 import { simulateCommand, simulateHelp } from './simulate.ts';
 
 const usage = `wanxiang: telemetry platform for a district operations centre
@@ -24,6 +25,7 @@ Commands:
   rollup     recompute the rollups of a range from the raw points
   report     the plan's targets for a period (md in Chinese and English, csv, json)
   evaluate   check manual samples or lab results against the standards (nothing is stored)
+  devices    administer the device registry: list, add, rotate, disable, enable
   help       show this text; 'wanxiang COMMAND --help' shows a command's options
 
 Options for start:
@@ -108,6 +110,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   rollup: { run: rollupCommand, help: rollupHelp },
   report: { run: reportCommand, help: reportHelp },
   evaluate: { run: evaluateCommand, help: evaluateHelp },
+  devices: { run: devicesCommand, help: devicesHelp },
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -11,13 +11,16 @@ export type Principal =
 
 export type LoginResult =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly code: 'WX_ERR_UNKNOWN_DEVICE' | 'WX_ERR_BAD_CREDENTIALS' };
+  | { readonly ok: false; readonly code: 'WX_ERR_UNKNOWN_DEVICE' | 'WX_ERR_BAD_CREDENTIALS' | 'WX_ERR_DEVICE_DISABLED' };
 
 export interface DeviceRegistry {
   readonly district: string;
   readonly devices: readonly DeviceRecord[];
+  readonly file: RegistryFile;
   device(id: string): DeviceRecord | undefined;
   login(id: string, secret: string): Promise<LoginResult>;
+  /** Takes a new version of the registry (device administration); the old maps are dropped. */
+  replace(file: RegistryFile): void;
 }
 
 /** Parses and validates a registry document; every problem is reported at once. */
@@ -42,28 +45,38 @@ export async function loadRegistryFile(path: string): Promise<RegistryFile> {
 
 const fingerprint = (id: string, secret: string) => createHash('sha256').update(`${id}\0${secret}`).digest('base64');
 
-export function createDeviceRegistry(file: RegistryFile): DeviceRegistry {
-  const devices = new Map(file.devices.map((device) => [device.id, device]));
-  const observers = new Map<string, ObserverRecord>(file.observers.map((observer) => [observer.id, observer]));
+export function createDeviceRegistry(initial: RegistryFile): DeviceRegistry {
+  let file = initial;
+  let devices = new Map(file.devices.map((device) => [device.id, device]));
+  let observers = new Map<string, ObserverRecord>(file.observers.map((observer) => [observer.id, observer]));
   // A reconnect storm must not cost one scrypt per login: once a secret has verified,
-  // its SHA-256 fingerprint is remembered in memory (never logged, never stored).
+  // its SHA-256 fingerprint is remembered in memory (never logged, never stored), keyed by
+  // the stored hash so that a rotated secret is verified afresh.
   const verified = new Map<string, string>();
 
   async function check(id: string, secret: string, stored: string): Promise<boolean> {
     const print = fingerprint(id, secret);
-    if (verified.get(id) === print) return true;
+    if (verified.get(stored) === print) return true;
     if (!(await verifySecret(secret, stored))) return false;
-    verified.set(id, print);
+    verified.set(stored, print);
     return true;
   }
 
   return {
-    district: file.district,
-    devices: file.devices,
+    get district() {
+      return file.district;
+    },
+    get devices() {
+      return file.devices;
+    },
+    get file() {
+      return file;
+    },
     device: (id) => devices.get(id),
     async login(id, secret) {
       const device = devices.get(id);
-      if (device && !device.disabled) {
+      if (device) {
+        if (device.disabled) return { ok: false, code: 'WX_ERR_DEVICE_DISABLED' };
         return (await check(id, secret, device.secretHash))
           ? { ok: true, principal: { role: 'device', id, device } }
           : { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
@@ -75,6 +88,11 @@ export function createDeviceRegistry(file: RegistryFile): DeviceRegistry {
           : { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
       }
       return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
+    },
+    replace(next) {
+      file = next;
+      devices = new Map(next.devices.map((device) => [device.id, device]));
+      observers = new Map(next.observers.map((observer) => [observer.id, observer]));
     },
   };
 }

@@ -26,7 +26,7 @@ export interface TestPlatform {
 }
 
 /** A whole platform on free ports against the run's real influxd, with a database of its own. */
-export async function startTestPlatform(overrides: ConfigInput = {}): Promise<TestPlatform> {
+export async function startTestPlatform(overrides: ConfigInput = {}, options: { logLines?: string[] } = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-test-'));
   const database = `test_${randomBytes(6).toString('hex')}`;
   const base: ConfigInput = {
@@ -39,7 +39,11 @@ export async function startTestPlatform(overrides: ConfigInput = {}): Promise<Te
     simulate: { enabled: false },
   };
   const config = parseConfig(mergeConfigInput(base, overrides));
-  const platform = createPlatform(config, createLogger('silent'));
+  // With logLines, every log line (debug and up) is kept, so a test can read what was logged.
+  const log = options.logLines
+    ? createLogger('debug', { write: (line: string) => void options.logLines!.push(line) })
+    : createLogger('silent');
+  const platform = createPlatform(config, log);
   const endpoints = await platform.start();
   const topics = createTopics(config.mqtt.topicPrefix);
   const clients: MqttClient[] = [];

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
+import { rotateSecret, setDisabled } from '../registry/device-admin.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { RegistryFile } from '../registry/registry-schema.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+
+export interface AdminRouteDeps {
+  readonly registry: DeviceRegistry;
+  /** Saves a new registry and applies it at once (disconnecting disabled devices). */
+  readonly applyRegistry: (file: RegistryFile) => Promise<void>;
+  /** Starts replaying a recording of seeds/recordings in the background. */
+  readonly startReplay: (request: { recording: string; speed: number; timestamps: 'now' | 'original' }) => Promise<void>;
+}
+
+const replayBody = z.strictObject({
+  recording: z.string().regex(/^[a-z0-9-]{1,64}$/, 'a recording name from seeds/recordings, without extension'),
+  speed: z.number().positive().max(10_000).default(60),
+  timestamps: z.enum(['now', 'original']).default('now'),
+});
+
+/** Operator and admin actions: replay (operator), device administration (admin). */
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
+  const deviceId = (params: unknown) => {
+    const { id } = params as { id: string };
+    if (!deps.registry.device(id)) throw new WanxiangError('WX_ERR_NOT_FOUND', `no device ${id}`);
+    return id;
+  };
+
+  app.post('/api/v1/replay', { config: { role: 'operator' } }, async (request, reply) => {
+    const parsed = replayBody.safeParse(request.body ?? {});
+    if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
+    await deps.startReplay(parsed.data);
+    return reply.code(202).send({ started: true, ...parsed.data });
+  });
+
+  for (const action of ['disable', 'enable'] as const) {
+    app.post(`/api/v1/devices/:id/${action}`, { config: { role: 'admin' } }, async (request) => {
+      const id = deviceId(request.params);
+      await deps.applyRegistry(setDisabled(deps.registry.file, id, action === 'disable'));
+      return { id, disabled: action === 'disable' };
+    });
+  }
+
+  app.post('/api/v1/devices/:id/rotate', { config: { role: 'admin' } }, async (request) => {
+    const id = deviceId(request.params);
+    const { file, secret } = await rotateSecret(deps.registry.file, id);
+    await deps.applyRegistry(file);
+    return { id, secret };
+  });
+}

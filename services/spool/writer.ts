@@ -1,0 +1,174 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { segmentPath, syncDir } from './segment-files.ts';
+import { SpoolError } from './spool-errors.ts';
+import { isFullyAcked, type SegmentInfo, type SpoolState } from './state.ts';
+
+interface PendingAppend {
+  readonly frames: Buffer;
+  readonly records: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface WriterOptions {
+  readonly state: SpoolState;
+  readonly nextSeq: number;
+  readonly segmentBytes: number;
+  readonly maxBytes: number;
+  readonly fsyncIntervalMs: number;
+  /** Deletes fully acknowledged segments other than the one being written. */
+  readonly reclaim: () => Promise<void>;
+  /** Called after each group commit made records durable. */
+  readonly onDurable: () => void;
+}
+
+export interface Writer {
+  /** Queues framed records; resolves after the fsync that covers them. */
+  append(frames: Buffer, records: number): Promise<void>;
+  /** Bytes the spool would count if `bytes` more were appended now, for the quota. */
+  usedAfter(bytes: number): number;
+  /** Writes and syncs everything queued, then closes the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Group commit: appends queue up; at most one write + fdatasync runs at a time and
+ * a new one starts no sooner than fsyncIntervalMs after the previous one started,
+ * so every append that arrives in that window shares the same fsync. When the
+ * disk is slower than the window, the next group starts as soon as the fsync ends.
+ */
+export function createWriter(options: WriterOptions): Writer {
+  const { state } = options;
+  let queue: PendingAppend[] = [];
+  let file: { segment: SegmentInfo; handle: FileHandle } | null = null;
+  let nextSeq = options.nextSeq;
+  /** Cancels the scheduled group commit; null when none is scheduled. */
+  let timer: (() => void) | null = null;
+  let running: Promise<void> | null = null;
+  let lastStart = -Infinity;
+  let failure: unknown = null;
+
+  // The segment being written cannot be deleted, so when it is fully acknowledged
+  // its bytes are counted as free: the next group rolls first and deletes it.
+  function reclaimableBytes(): number {
+    return file && file.segment.bytes === file.segment.durable && isFullyAcked(state, file.segment) ? file.segment.bytes : 0;
+  }
+
+  async function roll(): Promise<void> {
+    await file?.handle.close();
+    const seq = nextSeq++;
+    const handle = await open(segmentPath(state.dir, seq), 'wx');
+    await syncDir(state.dir);
+    const segment: SegmentInfo = { seq, bytes: 0, durable: 0 };
+    state.segments.push(segment);
+    state.writing = seq;
+    file = { segment, handle };
+  }
+
+  async function writeAll(chunks: Buffer[]): Promise<void> {
+    if (!file || chunks.length === 0) return;
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    for (let at = 0; at < data.length; ) at += (await file.handle.write(data, at)).bytesWritten;
+    file.segment.bytes += data.length;
+    state.diskBytes += data.length;
+    state.pendingBytes -= data.length;
+    await file.handle.datasync();
+  }
+
+  async function commit(group: PendingAppend[]): Promise<void> {
+    if (reclaimableBytes() > 0 && state.diskBytes + state.pendingBytes > options.maxBytes) {
+      await roll();
+      await options.reclaim();
+    }
+    let chunks: Buffer[] = [];
+    let chunkBytes = 0;
+    for (const entry of group) {
+      const size = (file?.segment.bytes ?? 0) + chunkBytes;
+      // Roll before an append that would take the segment past segmentBytes; an
+      // append larger than a segment gets a segment of its own.
+      if (!file || (size > 0 && size + entry.frames.length > options.segmentBytes)) {
+        await writeAll(chunks);
+        [chunks, chunkBytes] = [[], 0];
+        await roll();
+      }
+      chunks.push(entry.frames);
+      chunkBytes += entry.frames.length;
+    }
+    await writeAll(chunks);
+  }
+
+  async function run(): Promise<void> {
+    timer = null;
+    lastStart = performance.now();
+    const group = queue;
+    queue = [];
+    try {
+      await commit(group);
+      // Published only once every segment of the group is synced, so that readers
+      // and the record counters move together.
+      for (const segment of state.segments) segment.durable = segment.bytes;
+      for (const entry of group) state.durableRecords += entry.records;
+      options.onDurable();
+      for (const entry of group) entry.resolve();
+    } catch (error) {
+      // After a failed write or fsync the file's contents are unknown (a retried
+      // fsync may report success for pages the kernel dropped), so the spool stops
+      // taking appends; open() on restart cuts whatever is half-written.
+      failure = error;
+      state.pendingBytes = 0;
+      for (const entry of [...group, ...queue.splice(0)]) entry.reject(unavailable());
+    }
+  }
+
+  function unavailable(): SpoolError {
+    const reason = failure ? 'stopped after a write or fsync failure' : 'closed';
+    return new SpoolError('WX_ERR_SPOOL_UNAVAILABLE', `the spool is ${reason}`, { value: state.dir, cause: failure ?? undefined });
+  }
+
+  function schedule(): void {
+    if (running || timer || queue.length === 0) return;
+    const wait = Math.max(0, lastStart + options.fsyncIntervalMs - performance.now());
+    const start = (): void => {
+      running = run().finally(() => {
+        running = null;
+        schedule();
+      });
+    };
+    // setImmediate still gathers every append made in the current turn of the loop.
+    if (wait < 1) {
+      const id = setImmediate(start);
+      timer = () => clearImmediate(id);
+    } else {
+      const id = setTimeout(start, wait);
+      timer = () => clearTimeout(id);
+    }
+  }
+
+  let closed = false;
+  return {
+    append(frames, records) {
+      if (closed || failure) return Promise.reject(unavailable());
+      state.pendingBytes += frames.length;
+      return new Promise((resolve, reject) => {
+        queue.push({ frames, records, resolve, reject });
+        schedule();
+      });
+    },
+    usedAfter(bytes) {
+      return state.diskBytes + state.pendingBytes - reclaimableBytes() + bytes;
+    },
+    async close() {
+      closed = true;
+      while (running || timer) {
+        if (timer) {
+          timer();
+          timer = null;
+          running = run().finally(() => (running = null));
+        }
+        await running;
+      }
+      await file?.handle.close();
+      file = null;
+    },
+  };
+}
