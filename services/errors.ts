@@ -35,6 +35,7 @@ export const errorCatalogue = {
   // Storage
   WX_ERR_INFLUX_UNAVAILABLE: { status: 503, summary: 'InfluxDB cannot be reached or answered 5xx/429; the write is retried' },
   WX_ERR_INFLUX_REJECTED: { status: 502, summary: 'InfluxDB refused a write or query with 4xx' },
+  WX_ERR_ACCOUNTING_GAP: { status: 500, summary: 'readings received that were neither written, rejected nor pending: logged as an error' },
   WX_ERR_INFLUXD_START: { status: 500, summary: 'the local influxd did not start' },
   // Start-up
   WX_ERR_CONFIG: { status: 500, summary: 'the configuration is invalid' },

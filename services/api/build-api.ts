@@ -67,6 +67,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   app.get('/api/v1/quality', async () => ({ stuckByDevice: deps.ingest.stuck.byDevice() }));
 
+  // Per device and hour: received = written + rejected (by reason) + pending; `gap` flags the rest.
+  app.get('/api/v1/accounting', async (request) => {
+    const hours = Math.min(168, Math.max(1, Number((request.query as { hours?: string }).hours ?? 24) || 24));
+    const unexplained = deps.ingest.accounting.check();
+    const rows = deps.ingest.accounting.report(hours);
+    return { hours, unexplained, gaps: rows.filter((row) => row.gap !== 0), rows };
+  });
+
   registerComplianceRoutes(app, deps);
   registerEvaluateRoute(app);
   registerAdminRoutes(app, deps);

@@ -3,6 +3,9 @@ export interface BatchEntry {
   readonly family?: string;
   /** One encoded line of line protocol. */
   readonly line: string;
+  /** Whom it is counted for: the device and the hour it was received in (accounting). */
+  readonly device?: string;
+  readonly hour?: number;
 }
 
 export interface Batcher {

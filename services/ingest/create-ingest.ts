@@ -16,6 +16,7 @@ import { createPresence, parseDeviceState, type Presence } from './presence.ts';
 import type { Reading, Rejection } from './reading.ts';
 import { createRejectionLog, type RejectionContext, type RejectionLog } from './rejection-log.ts';
 import { createStuckDetector, type StuckDetector } from './stuck-detector.ts';
+import { createAccounting, hourOf, type Accounting } from './accounting.ts';
 import { createReadingEncoder } from './to-point.ts';
 
 /** A message as the broker (or, split out, an MQTT subscription) hands it over. */
@@ -37,6 +38,7 @@ export interface Ingest {
   readonly rejections: RejectionLog;
   readonly presence: Presence;
   readonly stuck: StuckDetector;
+  readonly accounting: Accounting;
   readonly deadLetterPath: string;
   close(): Promise<void>;
 }
@@ -62,15 +64,24 @@ export function createIngest(deps: IngestDeps): Ingest {
   const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now });
   const presence = createPresence(metrics);
   const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
+  const accounting = createAccounting({ metrics, log, now });
   const writer = createInfluxWriter({
     client: deps.influx,
     concurrency: config.ingest.writeConcurrency,
     metrics,
     log,
     onRejected: (batch, error) => {
-      for (const entry of batch) rejections.record({ code: error.code, message: error.message, readings: 1 }, { payload: Buffer.from(entry.line) });
+      for (const entry of batch) {
+        rejections.record({ code: error.code, message: error.message, readings: 1 }, { device: entry.device, payload: Buffer.from(entry.line) });
+        if (entry.device !== undefined && entry.hour !== undefined) accounting.quarantined(entry.device, entry.hour, error.code);
+      }
+    },
+    onWritten: (batch) => {
+      for (const entry of batch) if (entry.device !== undefined && entry.hour !== undefined) accounting.written(entry.device, entry.hour);
     },
   });
+  const accountingCheck = setInterval(() => accounting.check(), 60_000);
+  accountingCheck.unref();
   const batcher = createBatcher({ ...config.ingest, onBatch: (batch) => writer.enqueue(batch) });
   const queued = () => batcher.buffered + writer.pending;
   metrics.setQueueDepthSource(queued);
@@ -81,13 +92,15 @@ export function createIngest(deps: IngestDeps): Ingest {
     return false;
   };
 
-  function encode(toLine: () => string, family: string | undefined, context: RejectionContext): BatchEntry | null {
+  /** An encoded entry; a reading's entry carries its family, device and hour for the counts. */
+  function encode(toLine: () => string, context: RejectionContext, reading?: { family: string; device: string; hour: number }): BatchEntry | null {
     try {
       const line = toLine();
-      return family ? { family, line } : { line };
+      return reading ? { ...reading, line } : { line };
     } catch (error) {
       if (!isWanxiangError(error)) throw error;
       reject({ code: error.code, message: error.message, readings: 1 }, context);
+      if (reading) accounting.rejected(reading.device, reading.hour, error.code, 1);
       return null;
     }
   }
@@ -105,7 +118,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     if (address.kind === 'status') {
       const state = parseDeviceState(message.payload);
       if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, withDevice);
-      const entry = encode(() => encodePoint(presence.update(device.id, device.family, state, message.receivedAtMs)), undefined, withDevice);
+      const entry = encode(() => encodePoint(presence.update(device.id, device.family, state, message.receivedAtMs)), withDevice);
       if (entry) batcher.add([entry]);
       return entry !== null;
     }
@@ -113,14 +126,22 @@ export function createIngest(deps: IngestDeps): Ingest {
 
     const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs }, limits);
     const received = result.readings.length + result.rejections.reduce((sum, r) => sum + r.readings, 0);
+    const hour = hourOf(message.receivedAtMs);
     metrics.readingsReceived.inc({ family: device.family }, received);
-    for (const rejection of result.rejections) reject(rejection, withDevice);
+    accounting.received(device.id, hour, received);
+    for (const rejection of result.rejections) {
+      reject(rejection, withDevice);
+      accounting.rejected(device.id, hour, rejection.code, rejection.readings);
+    }
     const entries: BatchEntry[] = [];
     for (const reading of result.readings) {
       stuck.check(reading);
       deps.onReading?.(reading);
-      const entry = encode(() => readingEncoder.encode(reading, device), device.family, withDevice);
-      if (entry) entries.push(entry);
+      const entry = encode(() => readingEncoder.encode(reading, device), withDevice, { family: device.family, device: device.id, hour });
+      if (entry) {
+        entries.push(entry);
+        accounting.accepted(device.id, hour);
+      }
     }
     batcher.add(entries);
     return entries.length > 0;
@@ -143,8 +164,10 @@ export function createIngest(deps: IngestDeps): Ingest {
     rejections,
     presence,
     stuck,
+    accounting,
     deadLetterPath: deadLetter.path,
     async close() {
+      clearInterval(accountingCheck);
       batcher.close();
       await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       const lost = await writer.close();

@@ -48,6 +48,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     rollupWindows: new Counter({ name: 'wanxiang_rollup_windows_total', help: 'Rollup windows (family, day) recomputed, per family.', labelNames: ['family'], registers }),
     rollupDuration: new Histogram({ name: 'wanxiang_rollup_run_seconds', help: 'Duration of one rollup run.', buckets: [0.1, 0.5, 1, 5, 15, 60, 300], registers }),
+    accountingGap: new Gauge({ name: 'wanxiang_accounting_unexplained_readings', help: 'Readings received but neither written, rejected nor pending (should be 0).', registers }),
     deadLetters: new Counter({ name: 'wanxiang_dead_letters_total', help: 'Records appended to the dead-letter file.', registers }),
   };
 }

@@ -11,6 +11,8 @@ export interface WriterOptions {
   readonly log: Logger;
   /** Called with each poisoned line: one that InfluxDB refused with 4xx on its own. */
   readonly onRejected: (batch: readonly BatchEntry[], error: InfluxRequestError) => void;
+  /** Called with each batch once InfluxDB has stored it. */
+  readonly onWritten?: (batch: readonly BatchEntry[]) => void;
   readonly retry?: { baseDelayMs: number; maxDelayMs: number };
 }
 
@@ -55,6 +57,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
         options.metrics.writeLatency.observe((performance.now() - started) / 1_000);
         options.metrics.batchSize.observe(batch.length);
         for (const entry of batch) if (entry.family) options.metrics.readingsWritten.inc({ family: entry.family });
+        options.onWritten?.(batch);
         return;
       } catch (error) {
         const failure = error instanceof InfluxRequestError ? error : new InfluxRequestError(String(error), { retryable: true, cause: error });

@@ -136,4 +136,16 @@ describe('bad input is rejected, counted, and loses nothing else', () => {
     const byDevice = test.platform.ingest.rejections.byDevice();
     expect(byDevice['air-dongmen']!.WX_ERR_WRONG_TYPE).toBe(5);
   });
+
+  it('accounts for every reading per device and hour: received = written + rejected + pending', async () => {
+    await test.platform.ingest.drain();
+    const answer = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/accounting`)).json()) as { unexplained: number; rows: Array<{ device: string; received: number; written: number; pending: number; rejected: Record<string, number> }> };
+    expect(answer.unexplained).toBe(0);
+    const rows = answer.rows.filter((row) => row.device === 'air-dongmen');
+    const sum = (key: 'received' | 'written' | 'pending') => rows.reduce((total, row) => total + row[key], 0);
+    expect(sum('written')).toBe(goodSent);
+    expect(sum('pending')).toBe(0);
+    const rejected = rows.reduce((total, row) => total + Object.values(row.rejected).reduce((a, b) => a + b, 0), 0);
+    expect(sum('received')).toBe(goodSent + rejected);
+  });
 });

@@ -75,7 +75,7 @@ describe('no one let in: TLS, throttled logins, connection limits, device admini
 
   it('refuses and disconnects a device disabled from the CLI at once', async () => {
     const client = await test.connect(test.device('water-shawan-river-mouth'));
-    const closed = new Promise((resolve) => client.on('close', resolve));
+    const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
     await run('node', ['bin/wanxiang.js', 'devices', 'disable', '--id', 'water-shawan-river-mouth', '--registry', join(dir, 'devices.json')]);
     await closed;
     expect(await login(test.endpoints.mqttUrl, 'water-shawan-river-mouth', secret('water-shawan-river-mouth'))).toBe(5);

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.ts';
+
+export interface AccountRow {
+  readonly device: string;
+  /** Start of the hour the readings were received in, epoch ms. */
+  readonly hour: number;
+  received: number;
+  written: number;
+  rejected: Record<string, number>;
+  /** Accepted and not yet written: batching, spooled or in flight. */
+  pending: number;
+}
+
+export interface Accounting {
+  received(device: string, hour: number, readings: number): void;
+  rejected(device: string, hour: number, code: string, readings: number): void;
+  accepted(device: string, hour: number): void;
+  written(device: string, hour: number): void;
+  quarantined(device: string, hour: number, code: string): void;
+  /** Rows of the last `hours` hours, each with its unexplained gap. */
+  report(hours: number): Array<AccountRow & { gap: number }>;
+  /** Flags rows where received ≠ written + rejected + pending: counted, logged as errors. */
+  check(): number;
+}
+
+const hourMs = 3_600_000;
+export const hourOf = (timeMs: number) => Math.floor(timeMs / hourMs) * hourMs;
+
+/**
+ * Per device and hour of receipt: received = written + rejected (by reason) + pending.
+ * Each term is counted where it happens, so a reading that vanished shows as a gap.
+ */
+export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () => number; keepHours?: number }): Accounting {
+  const rows = new Map<string, AccountRow>();
+  const row = (device: string, hour: number): AccountRow => {
+    const key = `${device}|${hour}`;
+    let entry = rows.get(key);
+    if (!entry) rows.set(key, (entry = { device, hour, received: 0, written: 0, rejected: {}, pending: 0 }));
+    return entry;
+  };
+  const rejectedTotal = (entry: AccountRow) => Object.values(entry.rejected).reduce((a, b) => a + b, 0);
+  const gapOf = (entry: AccountRow) => entry.received - entry.written - rejectedTotal(entry) - entry.pending;
+  const reject = (entry: AccountRow, code: string, readings: number) => (entry.rejected[code] = (entry.rejected[code] ?? 0) + readings);
+
+  return {
+    received: (device, hour, readings) => void (row(device, hour).received += readings),
+    rejected: (device, hour, code, readings) => void reject(row(device, hour), code, readings),
+    accepted: (device, hour) => void (row(device, hour).pending += 1),
+    written(device, hour) {
+      const entry = row(device, hour);
+      entry.pending -= 1;
+      entry.written += 1;
+    },
+    quarantined(device, hour, code) {
+      const entry = row(device, hour);
+      entry.pending -= 1;
+      reject(entry, code, 1);
+    },
+    report(hours) {
+      const since = hourOf(deps.now()) - (hours - 1) * hourMs;
+      return [...rows.values()].filter((entry) => entry.hour >= since).map((entry) => ({ ...entry, rejected: { ...entry.rejected }, gap: gapOf(entry) }));
+    },
+    check() {
+      const keepSince = hourOf(deps.now()) - (deps.keepHours ?? 48) * hourMs;
+      let unexplained = 0;
+      for (const [key, entry] of rows) {
+        const gap = gapOf(entry);
+        if (gap !== 0) {
+          unexplained += Math.abs(gap);
+          deps.log.error({ code: 'WX_ERR_ACCOUNTING_GAP', device: entry.device, hour: new Date(entry.hour).toISOString(), gap, entry }, 'readings unaccounted for');
+        }
+        if (entry.hour < keepSince && entry.pending === 0 && gap === 0) rows.delete(key);
+      }
+      deps.metrics.accountingGap.set(unexplained);
+      return unexplained;
+    },
+  };
+}
