@@ -72,12 +72,18 @@ export const configSchema = z.strictObject({
       batchSize: positiveInt.max(100_000).default(5_000),
       flushIntervalMs: positiveInt.default(1_000),
       writeConcurrency: positiveInt.max(16).default(2),
-      /** Past this many readings waiting to be written, acknowledgements wait (backpressure). */
-      maxQueuedReadings: positiveInt.default(200_000),
       maxFutureMs: positiveInt.default(5 * 60_000),
       maxAgeMs: positiveInt.default(7 * 24 * 3_600_000),
       /** Identical consecutive readings from a device before they are flagged as a stuck sensor. */
       stuckAfter: positiveInt.default(5),
+    })
+    .prefault({}),
+  /** The durable spool under dataDir/spool: accepted readings are on disk before the PUBACK. */
+  spool: z
+    .strictObject({
+      maxBytes: positiveInt.default(1024 * 1024 * 1024),
+      segmentBytes: positiveInt.default(16 * 1024 * 1024),
+      fsyncIntervalMs: z.number().min(0).max(1_000).default(10),
     })
     .prefault({}),
   rollups: z

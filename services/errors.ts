@@ -36,6 +36,9 @@ export const errorCatalogue = {
   WX_ERR_INFLUX_UNAVAILABLE: { status: 503, summary: 'InfluxDB cannot be reached or answered 5xx/429; the write is retried' },
   WX_ERR_INFLUX_REJECTED: { status: 502, summary: 'InfluxDB refused a write or query with 4xx' },
   WX_ERR_ACCOUNTING_GAP: { status: 500, summary: 'readings received that were neither written, rejected nor pending: logged as an error' },
+  WX_ERR_SPOOL_FULL: { status: 503, summary: 'the spool is at its disk quota: acknowledgements wait for room (backpressure), nothing is dropped' },
+  WX_ERR_SPOOL_CORRUPT: { status: 500, summary: 'a spool record failed its checksum or was torn by a crash: cut at recovery and counted' },
+  WX_ERR_SPOOL_UNAVAILABLE: { status: 503, summary: 'the spool is closed or stopped after a disk error; nothing more is acknowledged' },
   WX_ERR_INFLUXD_START: { status: 500, summary: 'the local influxd did not start' },
   // Start-up
   WX_ERR_CONFIG: { status: 500, summary: 'the configuration is invalid' },

@@ -84,6 +84,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
       rollups = engine;
       ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
+      await ingest.start();
       if (config.rollups.enabled) engine.start();
       broker = createBroker({ config, registry, topics, ingest, metrics, log });
       const { mqttPort, wsPort, tlsPort, wssPort } = await broker.start();

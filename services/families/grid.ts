@@ -8,7 +8,8 @@ import { defineFamily, type PayloadValues } from './define-family.ts';
 function apparentPowerKva(values: PayloadValues): number {
   const active = values.activePower ?? 0;
   if (values.reactivePower !== undefined) return Math.hypot(active, values.reactivePower);
-  if (values.powerFactor !== undefined && values.powerFactor > 0) return Math.abs(active) / values.powerFactor;
+  // A power factor so small that P/pf overflows (a faulty meter) says nothing: fall back to P.
+  if (values.powerFactor !== undefined && values.powerFactor > 0 && Number.isFinite(Math.abs(active) / values.powerFactor)) return Math.abs(active) / values.powerFactor;
   return Math.abs(active);
 }
 

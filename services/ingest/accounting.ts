@@ -10,6 +10,8 @@ export interface AccountRow {
   rejected: Record<string, number>;
   /** Accepted and not yet written: batching, spooled or in flight. */
   pending: number;
+  /** Written or quarantined from the spool of an earlier run (not received by this one). */
+  recovered: number;
 }
 
 export interface Accounting {
@@ -22,6 +24,8 @@ export interface Accounting {
   report(hours: number): Array<AccountRow & { gap: number }>;
   /** Flags rows where received ≠ written + rejected + pending: counted, logged as errors. */
   check(): number;
+  /** Readings accepted and not yet written, over all rows. */
+  pendingTotal(): number;
 }
 
 const hourMs = 3_600_000;
@@ -36,7 +40,7 @@ export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () 
   const row = (device: string, hour: number): AccountRow => {
     const key = `${device}|${hour}`;
     let entry = rows.get(key);
-    if (!entry) rows.set(key, (entry = { device, hour, received: 0, written: 0, rejected: {}, pending: 0 }));
+    if (!entry) rows.set(key, (entry = { device, hour, received: 0, written: 0, rejected: {}, pending: 0, recovered: 0 }));
     return entry;
   };
   const rejectedTotal = (entry: AccountRow) => Object.values(entry.rejected).reduce((a, b) => a + b, 0);
@@ -49,13 +53,20 @@ export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () 
     accepted: (device, hour) => void (row(device, hour).pending += 1),
     written(device, hour) {
       const entry = row(device, hour);
+      if (entry.pending <= 0) return void (entry.recovered += 1);
       entry.pending -= 1;
       entry.written += 1;
     },
     quarantined(device, hour, code) {
       const entry = row(device, hour);
+      if (entry.pending <= 0) return void (entry.recovered += 1);
       entry.pending -= 1;
       reject(entry, code, 1);
+    },
+    pendingTotal: () => {
+      let total = 0;
+      for (const entry of rows.values()) total += entry.pending;
+      return total;
     },
     report(hours) {
       const since = hourOf(deps.now()) - (hours - 1) * hourMs;

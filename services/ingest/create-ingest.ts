@@ -9,7 +9,9 @@ import type { InfluxClient } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
 import { encodePoint } from '../storage/line-protocol.ts';
 import type { Topics } from '../topics.ts';
-import { createBatcher, type BatchEntry } from './batcher.ts';
+import type { BatchEntry } from '../storage/batch-entry.ts';
+import { createSpool, framedSize, isSpoolError, type Spool, type SpoolRecovery } from '../spool/index.ts';
+import { createSpoolDrainer, encodeRecord } from './spool-drainer.ts';
 import { createDeadLetterFile } from './dead-letter.ts';
 import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
 import { createPresence, parseDeviceState, type Presence } from './presence.ts';
@@ -40,6 +42,9 @@ export interface Ingest {
   readonly stuck: StuckDetector;
   readonly accounting: Accounting;
   readonly deadLetterPath: string;
+  readonly spool: Spool;
+  /** Opens the spool (recovering what an earlier run left) and starts writing from it. */
+  start(): Promise<SpoolRecovery>;
   close(): Promise<void>;
 }
 
@@ -82,14 +87,33 @@ export function createIngest(deps: IngestDeps): Ingest {
   });
   const accountingCheck = setInterval(() => accounting.check(), 60_000);
   accountingCheck.unref();
-  const batcher = createBatcher({ ...config.ingest, onBatch: (batch) => writer.enqueue(batch) });
-  const queued = () => batcher.buffered + writer.pending;
-  metrics.setQueueDepthSource(queued);
+  const spool = createSpool({ dir: join(config.dataDir, 'spool'), ...config.spool });
+  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log });
+  metrics.setQueueDepthSource(() => accounting.pendingTotal());
+  metrics.setSpoolSource(() => ({ bytes: spool.usedBytes, records: spool.unacknowledgedRecords }));
+
+  /**
+   * Durable before acknowledged: the entries are fsynced into the spool before the broker
+   * sends the PUBACK. At the disk quota the append waits for room, so the acknowledgement
+   * waits and devices slow down (their in-flight window fills); nothing is dropped.
+   */
+  async function spoolEntries(entries: readonly BatchEntry[]): Promise<void> {
+    const record = encodeRecord(entries);
+    for (;;) {
+      try {
+        return await spool.append([record]);
+      } catch (error) {
+        if (!isSpoolError(error) || error.code !== 'WX_ERR_SPOOL_FULL') throw error;
+        metrics.spoolFullWaits.inc();
+        await spool.waitForSpace(framedSize([record]));
+      }
+    }
+  }
 
   const readingEncoder = createReadingEncoder();
-  const reject = (rejection: Rejection, context: RejectionContext): false => {
+  const reject = (rejection: Rejection, context: RejectionContext): BatchEntry[] => {
     rejections.record(rejection, context);
-    return false;
+    return [];
   };
 
   /** An encoded entry; a reading's entry carries its family, device and hour for the counts. */
@@ -105,7 +129,8 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
-  function handle(message: InboundMessage): boolean {
+  /** The message's entries for the spool, its refusals counted; empty when nothing of it is accepted. */
+  function handle(message: InboundMessage): BatchEntry[] {
     const context: RejectionContext = { topic: message.topic, payload: message.payload };
     const address = topics.parse(message.topic);
     if (!address) return reject({ code: 'WX_ERR_BAD_TOPIC', message: `topic ${JSON.stringify(message.topic)} is not a Wanxiang topic`, readings: 1 }, context);
@@ -119,10 +144,9 @@ export function createIngest(deps: IngestDeps): Ingest {
       const state = parseDeviceState(message.payload);
       if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, withDevice);
       const entry = encode(() => encodePoint(presence.update(device.id, device.family, state, message.receivedAtMs)), withDevice);
-      if (entry) batcher.add([entry]);
-      return entry !== null;
+      return entry ? [entry] : [];
     }
-    if (address.kind !== 'telemetry') return false;
+    if (address.kind !== 'telemetry') return [];
 
     const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs }, limits);
     const received = result.readings.length + result.rejections.reduce((sum, r) => sum + r.readings, 0);
@@ -143,35 +167,45 @@ export function createIngest(deps: IngestDeps): Ingest {
         accounting.accepted(device.id, hour);
       }
     }
-    batcher.add(entries);
-    return entries.length > 0;
+    return entries;
   }
 
   return {
     async accept(message) {
-      const accepted = handle(message);
-      // Backpressure: the acknowledgement waits while too much is unwritten.
-      if (queued() >= config.ingest.maxQueuedReadings) await writer.whenBelow(config.ingest.maxQueuedReadings);
-      return accepted;
+      const entries = handle(message);
+      if (entries.length === 0) return false;
+      await spoolEntries(entries);
+      return true;
     },
-    async drain() {
-      batcher.flush();
-      await writer.drain();
-    },
+    drain: () => drainer.drain(),
     get queuedReadings() {
-      return queued();
+      return accounting.pendingTotal();
     },
     rejections,
     presence,
     stuck,
     accounting,
     deadLetterPath: deadLetter.path,
+    spool,
+    async start() {
+      const recovery = await spool.open();
+      metrics.spoolRecovered.inc(recovery.records);
+      metrics.spoolCut.inc({ kind: 'torn_tail' }, recovery.tornTails);
+      metrics.spoolCut.inc({ kind: 'corrupt_record' }, recovery.corruptRecords);
+      if (recovery.tornTails || recovery.corruptRecords) log.error({ code: 'WX_ERR_SPOOL_CORRUPT', ...recovery }, 'spool damage cut at recovery; the good records will be written');
+      else if (recovery.records) log.info(recovery, 'spool recovered: writing what the last run left');
+      drainer.start();
+      return recovery;
+    },
     async close() {
       clearInterval(accountingCheck);
-      batcher.close();
-      await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-      const lost = await writer.close();
-      if (lost > 0) log.error({ readings: lost }, 'InfluxDB unreachable at shutdown: readings not written (the spool will keep them)');
+      // Everything acknowledged is in the spool: write what can be written in a few seconds,
+      // leave the rest on disk for the next start.
+      await Promise.race([drainer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await drainer.close();
+      const unwritten = await writer.close();
+      if (unwritten > 0) log.warn({ readings: unwritten }, 'InfluxDB did not take everything before shutdown; the spool keeps it for the next start');
+      await spool.close();
       await deadLetter.close();
     },
   };

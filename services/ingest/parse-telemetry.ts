@@ -21,6 +21,17 @@ export interface ParseResult {
   readonly rejections: Rejection[];
 }
 
+/**
+ * A short, safe rendering of a value for a message: never recursive, since a payload nested
+ * thousands deep makes JSON.stringify throw (found by the property tests).
+ */
+export function preview(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value !== null && typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  return String(value);
+}
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -41,12 +52,12 @@ function codeForIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>):
 function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
   const key = String(issue.path[0] ?? '(reading)');
-  return `${key}=${JSON.stringify(values[key]) ?? 'absent'}: ${issue.message}`;
+  return `${key}=${key in values ? preview(values[key]) : 'absent'}: ${issue.message}`;
 }
 
 function parseOne(input: ParseInput, item: unknown, limits: ParseLimits, index?: number): Reading | Rejection {
   const at = index === undefined ? {} : { index };
-  if (!isPlainObject(item)) return { code: 'WX_ERR_NOT_AN_OBJECT', message: `reading is ${JSON.stringify(item)?.slice(0, 80)}, not an object`, readings: 1, ...at };
+  if (!isPlainObject(item)) return { code: 'WX_ERR_NOT_AN_OBJECT', message: `reading is ${preview(item)}, not an object`, readings: 1, ...at };
   const { ts, ...values } = item;
   const time = resolveTimestamp(ts, input.receivedAtMs, limits);
   if (!time.ok) return { code: time.code, message: time.message, readings: 1, ...at };

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.ts';
+import { preview } from './parse-telemetry.ts';
 
 export interface TimeLimits {
   readonly maxFutureMs: number;
@@ -25,6 +26,9 @@ export function parseDeviceTime(raw: unknown): number | null {
     return Math.round(raw < secondsMillisecondsBoundary ? raw * 1_000 : raw);
   }
   if (typeof raw === 'string' && isoWithZone.test(raw)) {
+    // Date.parse rolls 2027-02-29 over to 1 March: refuse a day the month does not have.
+    const [year, month, day] = raw.slice(0, 10).split('-').map(Number) as [number, number, number];
+    if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
     const withColon = raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
     const parsed = Date.parse(withColon);
     return Number.isNaN(parsed) ? null : parsed;
@@ -37,13 +41,13 @@ export function resolveTimestamp(raw: unknown, receivedAtMs: number, limits: Tim
   if (raw === undefined) return { ok: true, timeMs: receivedAtMs };
   const timeMs = parseDeviceTime(raw);
   if (timeMs === null) {
-    return { ok: false, code: 'WX_ERR_BAD_TIMESTAMP', message: `ts ${JSON.stringify(raw)} is neither epoch ms, epoch s nor ISO 8601 with a zone` };
+    return { ok: false, code: 'WX_ERR_BAD_TIMESTAMP', message: `ts ${preview(raw)} is neither epoch ms, epoch s nor ISO 8601 with a zone` };
   }
   if (timeMs > receivedAtMs + limits.maxFutureMs) {
-    return { ok: false, code: 'WX_ERR_TIME_IN_FUTURE', message: `ts ${JSON.stringify(raw)} is ${timeMs - receivedAtMs} ms ahead of the receive time (limit ${limits.maxFutureMs} ms)` };
+    return { ok: false, code: 'WX_ERR_TIME_IN_FUTURE', message: `ts ${preview(raw)} is ${timeMs - receivedAtMs} ms ahead of the receive time (limit ${limits.maxFutureMs} ms)` };
   }
   if (timeMs < receivedAtMs - limits.maxAgeMs) {
-    return { ok: false, code: 'WX_ERR_TIME_TOO_OLD', message: `ts ${JSON.stringify(raw)} is ${receivedAtMs - timeMs} ms old (limit ${limits.maxAgeMs} ms)` };
+    return { ok: false, code: 'WX_ERR_TIME_TOO_OLD', message: `ts ${preview(raw)} is ${receivedAtMs - timeMs} ms old (limit ${limits.maxAgeMs} ms)` };
   }
   return { ok: true, timeMs };
 }

@@ -17,11 +17,20 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     return counter;
   };
   let queueDepthSource: () => number = () => 0;
+  let spoolSource: () => { bytes: number; records: number } = () => ({ bytes: 0, records: 0 });
   return {
     /** The ingest pipeline tells the queue-depth gauge where to read from at scrape time. */
     setQueueDepthSource(source: () => number) {
       queueDepthSource = source;
     },
+    setSpoolSource(source: () => { bytes: number; records: number }) {
+      spoolSource = source;
+    },
+    spoolBytes: new Gauge({ name: 'wanxiang_spool_bytes', help: 'Bytes the durable spool holds on disk.', registers, collect() { this.set(spoolSource().bytes); } }),
+    spoolRecords: new Gauge({ name: 'wanxiang_spool_records', help: 'Spool records (device messages) not yet written.', registers, collect() { this.set(spoolSource().records); } }),
+    spoolFullWaits: new Counter({ name: 'wanxiang_spool_full_waits_total', help: 'Appends that waited for room at the spool quota (devices slowed).', registers }),
+    spoolRecovered: new Counter({ name: 'wanxiang_spool_recovered_records_total', help: 'Records found in the spool at start, left by an earlier run.', registers }),
+    spoolCut: new Counter({ name: 'wanxiang_spool_cut_total', help: 'Spool damage cut at recovery: torn tails and corrupt records.', labelNames: ['kind'], registers }),
     registry,
     readingsReceived: zeroed(new Counter({ name: 'wanxiang_readings_received_total', help: 'Readings received, per family (a message that cannot be parsed counts as one).', labelNames: ['family'], registers }), 'family', familyIds),
     readingsWritten: zeroed(new Counter({ name: 'wanxiang_readings_written_total', help: 'Readings written to InfluxDB, per family.', labelNames: ['family'], registers }), 'family', familyIds),

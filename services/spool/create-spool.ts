@@ -50,7 +50,6 @@ export function createSpool(options: SpoolOptions): Spool {
   let parts: Parts | null = null;
   let opening: Promise<SpoolRecovery> | null = null;
   let closing: Promise<void> | null = null;
-  let batches = 0;
 
   function unavailable(): SpoolError {
     const reason = closing ? 'closed' : 'not open';
@@ -119,8 +118,7 @@ export function createSpool(options: SpoolOptions): Spool {
       const { reader, acks } = openParts();
       const result = await reader.read(maxRecords);
       if (!result) return null;
-      const id = (batches += 1);
-      return { records: result.records, ack: () => acks.acknowledge(id, result.end, result.records.length) };
+      return { records: result.records, ack: () => acks.acknowledge(result.batch, result.end, result.records.length) };
     },
     async whenReadable() {
       while (!closing && !(parts && parts.state.durableRecords > parts.state.readRecords)) await readable.wait();

@@ -6,6 +6,8 @@ import { SpoolError } from './spool-errors.ts';
 import type { SegmentInfo, SpoolState } from './state.ts';
 
 export interface ReadResult {
+  /** Numbered from 1 in read order, for the in-order check on acks. */
+  readonly batch: number;
   readonly records: string[];
   /** The position after the last record returned. */
   readonly end: Position;
@@ -25,6 +27,7 @@ export function createReader(state: SpoolState, start: Position): Reader {
   let file: { seq: number; handle: FileHandle } | null = null;
   let cache: { seq: number; start: number; buffer: Buffer } | null = null;
   let lock: Promise<unknown> = Promise.resolve();
+  let batches = 0;
 
   function corrupt(seq: number, offset: number): SpoolError {
     return new SpoolError('WX_ERR_SPOOL_CORRUPT', `a record in spool segment ${seq} at byte ${offset} failed its checksum`, { value: { segment: seq, offset } });
@@ -90,7 +93,8 @@ export function createReader(state: SpoolState, start: Position): Reader {
     }
     if (records.length === 0) return null;
     state.readRecords += records.length;
-    return { records, end: { ...position } };
+    batches += 1;
+    return { batch: batches, records, end: { ...position } };
   }
 
   return {

@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { createGroupCommit } from './group-commit.ts';
 import { segmentPath, syncDir } from './segment-files.ts';
 import { SpoolError } from './spool-errors.ts';
 import { isFullyAcked, type SegmentInfo, type SpoolState } from './state.ts';
@@ -32,20 +33,13 @@ export interface Writer {
 }
 
 /**
- * Group commit: appends queue up; at most one write + fdatasync runs at a time and
- * a new one starts no sooner than fsyncIntervalMs after the previous one started,
- * so every append that arrives in that window shares the same fsync. When the
- * disk is slower than the window, the next group starts as soon as the fsync ends.
+ * Writes groups of appends to the current segment with one write and one
+ * fdatasync per segment touched; group-commit.ts decides when a group goes.
  */
 export function createWriter(options: WriterOptions): Writer {
   const { state } = options;
-  let queue: PendingAppend[] = [];
   let file: { segment: SegmentInfo; handle: FileHandle } | null = null;
   let nextSeq = options.nextSeq;
-  /** Cancels the scheduled group commit; null when none is scheduled. */
-  let timer: (() => void) | null = null;
-  let running: Promise<void> | null = null;
-  let lastStart = -Infinity;
   let failure: unknown = null;
 
   // The segment being written cannot be deleted, so when it is fully acknowledged
@@ -97,11 +91,11 @@ export function createWriter(options: WriterOptions): Writer {
     await writeAll(chunks);
   }
 
-  async function run(): Promise<void> {
-    timer = null;
-    lastStart = performance.now();
-    const group = queue;
-    queue = [];
+  async function run(group: PendingAppend[]): Promise<void> {
+    if (failure) {
+      for (const entry of group) entry.reject(unavailable());
+      return;
+    }
     try {
       await commit(group);
       // Published only once every segment of the group is synced, so that readers
@@ -116,7 +110,7 @@ export function createWriter(options: WriterOptions): Writer {
       // taking appends; open() on restart cuts whatever is half-written.
       failure = error;
       state.pendingBytes = 0;
-      for (const entry of [...group, ...queue.splice(0)]) entry.reject(unavailable());
+      for (const entry of group) entry.reject(unavailable());
     }
   }
 
@@ -125,24 +119,7 @@ export function createWriter(options: WriterOptions): Writer {
     return new SpoolError('WX_ERR_SPOOL_UNAVAILABLE', `the spool is ${reason}`, { value: state.dir, cause: failure ?? undefined });
   }
 
-  function schedule(): void {
-    if (running || timer || queue.length === 0) return;
-    const wait = Math.max(0, lastStart + options.fsyncIntervalMs - performance.now());
-    const start = (): void => {
-      running = run().finally(() => {
-        running = null;
-        schedule();
-      });
-    };
-    // setImmediate still gathers every append made in the current turn of the loop.
-    if (wait < 1) {
-      const id = setImmediate(start);
-      timer = () => clearImmediate(id);
-    } else {
-      const id = setTimeout(start, wait);
-      timer = () => clearTimeout(id);
-    }
-  }
+  const groups = createGroupCommit({ windowMs: options.fsyncIntervalMs, commit: run });
 
   let closed = false;
   return {
@@ -150,8 +127,7 @@ export function createWriter(options: WriterOptions): Writer {
       if (closed || failure) return Promise.reject(unavailable());
       state.pendingBytes += frames.length;
       return new Promise((resolve, reject) => {
-        queue.push({ frames, records, resolve, reject });
-        schedule();
+        groups.add({ frames, records, resolve, reject });
       });
     },
     usedAfter(bytes) {
@@ -159,14 +135,7 @@ export function createWriter(options: WriterOptions): Writer {
     },
     async close() {
       closed = true;
-      while (running || timer) {
-        if (timer) {
-          timer();
-          timer = null;
-          running = run().finally(() => (running = null));
-        }
-        await running;
-      }
+      await groups.drain();
       await file?.handle.close();
       file = null;
     },

@@ -59,6 +59,10 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     try {
       return await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
+      // An answer Node's HTTP parser cannot read (InfluxDB echoing a control character in a
+      // header) is an answer, not an outage: retrying the same lines would loop for ever.
+      const code = String((error as { cause?: { code?: string } }).cause?.code ?? '');
+      if (code.startsWith('HPE_')) throw new InfluxRequestError(`InfluxDB at ${base} answered unreadably (${code})`, { retryable: false, httpStatus: 400, cause: error });
       throw new InfluxRequestError(`InfluxDB at ${base} unreachable: ${(error as Error).message}`, { retryable: true, cause: error });
     }
   }

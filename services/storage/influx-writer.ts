@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { BatchEntry } from '../ingest/batcher.ts';
+import type { BatchEntry } from './batch-entry.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { InfluxRequestError, type InfluxClient } from './influx-client.ts';
 
@@ -16,12 +16,10 @@ export interface WriterOptions {
   readonly retry?: { baseDelayMs: number; maxDelayMs: number };
 }
 
-/**
- * Where the durable spool will sit: the batcher hands batches to anything with
- * `enqueue`, and the spool will be such a thing that feeds this writer in turn.
- */
+/** The writer as the spool's drainer sees it: batches in, a promise per batch out. */
 export interface BatchQueue {
-  enqueue(batch: BatchEntry[]): void;
+  /** Queues a batch; resolves once it is written, or its poisoned lines quarantined. */
+  enqueue(batch: BatchEntry[]): Promise<void>;
   /** Readings queued or in flight. */
   readonly pending: number;
   /** Resolves once fewer than `limit` readings are pending. */
@@ -35,7 +33,7 @@ export interface BatchQueue {
 /** Writes batches to InfluxDB, `concurrency` at a time, retrying 5xx/429/network errors with backoff. */
 export function createInfluxWriter(options: WriterOptions): BatchQueue {
   const { baseDelayMs, maxDelayMs } = options.retry ?? { baseDelayMs: 200, maxDelayMs: 30_000 };
-  const queue: BatchEntry[][] = [];
+  const queue: Array<{ batch: BatchEntry[]; done: () => void }> = [];
   let inFlight = 0;
   let pending = 0;
   let closed = false;
@@ -87,10 +85,10 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
 
   function pump(): void {
     while (inFlight < options.concurrency && queue.length > 0) {
-      const batch = queue.shift()!;
+      const { batch, done } = queue.shift()!;
       inFlight += 1;
       writeWithRetry(batch)
-        .catch((error: unknown) => options.log.error({ readings: batch.length, err: error }, 'batch abandoned at shutdown'))
+        .then(done, (error: unknown) => options.log.warn({ readings: batch.length, err: error }, 'batch left unwritten at shutdown; the spool keeps it'))
         .finally(() => {
           inFlight -= 1;
           pending -= batch.length;
@@ -106,8 +104,10 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
     },
     enqueue(batch) {
       pending += batch.length;
-      queue.push(batch);
-      pump();
+      return new Promise<void>((done) => {
+        queue.push({ batch, done });
+        pump();
+      });
     },
     whenBelow(limit) {
       if (pending < limit) return Promise.resolve();
@@ -119,7 +119,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
     async close() {
       closed = true;
       stopRetrying.abort();
-      const unwritten = queue.reduce((sum, batch) => sum + batch.length, 0);
+      const unwritten = queue.reduce((sum, { batch }) => sum + batch.length, 0);
       queue.length = 0;
       pending -= unwritten;
       settle();

@@ -11,13 +11,24 @@ export interface Point {
   readonly timeMs: number;
 }
 
-// Line protocol has no escape for a newline, and a trailing backslash would escape
-// the separator that follows it (InfluxDB 1.x models/points.go), so both are refused.
+/**
+ * What line protocol cannot carry faithfully, so it is refused rather than written wrong
+ * (each case found by the property tests against a real influxd): line breaks and other
+ * control characters, backslashes (InfluxDB 1.x unescapes them differently in each part
+ * of a line), lone surrogates, a measurement starting with `#` (read as a comment), and
+ * `time` as a tag or field key.
+ */
 function checkEncodable(text: string, what: string): void {
-  if (text.length === 0 || /[\n\r]/.test(text) || text.endsWith('\\')) {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  const refused = text.length === 0 || /[\u0000-\u001f\u007f\\]/.test(text) || !text.isWellFormed()
+    || (what === 'measurement' && text.startsWith('#')) || ((what === 'tag key' || what === 'field key') && text === 'time');
+  if (refused) {
     throw new WanxiangError('WX_ERR_UNENCODABLE', `${what} ${JSON.stringify(text)} cannot be written as line protocol`, { value: text });
   }
 }
+
+/** InfluxDB's time range: ±(2^63 - 1) ns, in milliseconds. */
+const maxTimeMs = 9_223_372_036_854;
 
 /** Measurement names escape comma and space. */
 export function escapeMeasurement(name: string): string {
@@ -52,7 +63,7 @@ function formatField(name: string, value: number | string, type: FieldType): str
 
 export function encodePoint(point: Point): string {
   if (point.fields.length === 0) throw new WanxiangError('WX_ERR_UNENCODABLE', `point of ${point.measurement} has no field`);
-  if (!Number.isSafeInteger(point.timeMs)) {
+  if (!Number.isSafeInteger(point.timeMs) || Math.abs(point.timeMs) > maxTimeMs) {
     throw new WanxiangError('WX_ERR_UNENCODABLE', `timestamp ${point.timeMs} is not an integer of milliseconds`, { value: point.timeMs });
   }
   let line = escapeMeasurement(point.measurement);

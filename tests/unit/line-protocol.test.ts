@@ -5,7 +5,8 @@ describe('line protocol encoding', () => {
   it('escapes commas and spaces in measurements; commas, equals and spaces in keys and tag values', () => {
     expect(escapeMeasurement('air quality,x')).toBe('air\\ quality\\,x');
     expect(escapeKey('a,b=c d')).toBe('a\\,b\\=c\\ d');
-    expect(escapeKey('quote"and\\back')).toBe('quote"and\\back');
+    expect(escapeKey('quote"d')).toBe('quote"d');
+    expect(() => escapeKey('back\\slash')).toThrow(expect.objectContaining({ code: 'WX_ERR_UNENCODABLE' }));
   });
 
   it('writes sorted tags, typed fields and a millisecond timestamp', () => {
