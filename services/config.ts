@@ -72,6 +72,8 @@ export const configSchema = z.strictObject({
       batchSize: positiveInt.max(100_000).default(5_000),
       flushIntervalMs: positiveInt.default(1_000),
       writeConcurrency: positiveInt.max(16).default(2),
+      /** The longest wait between retries of a write InfluxDB could not take (5xx, 429, down). */
+      retryMaxDelayMs: positiveInt.default(30_000),
       maxFutureMs: positiveInt.default(5 * 60_000),
       maxAgeMs: positiveInt.default(7 * 24 * 3_600_000),
       /** Identical consecutive readings from a device before they are flagged as a stuck sensor. */

@@ -75,6 +75,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     concurrency: config.ingest.writeConcurrency,
     metrics,
     log,
+    retry: { baseDelayMs: 200, maxDelayMs: config.ingest.retryMaxDelayMs },
     onRejected: (batch, error) => {
       for (const entry of batch) {
         rejections.record({ code: error.code, message: error.message, readings: 1 }, { device: entry.device, payload: Buffer.from(entry.line) });
