@@ -1,25 +1,17 @@
-/**
- * Spool error codes not yet in services/errors.ts. They are kept here as plain
- * strings until they move into the catalogue; the shape (code + failing value)
- * matches WanxiangError so callers can treat both alike.
- */
-export const spoolErrorCodes = {
-  WX_ERR_SPOOL_FULL: 'the spool is at its disk quota; the append was refused and nothing was written',
-  WX_ERR_SPOOL_CORRUPT: 'a spool file failed its checksum or could not be parsed',
-  WX_ERR_SPOOL_UNAVAILABLE: 'the spool is closed or stopped after a write or fsync failure; nothing was acknowledged',
-} as const;
+import { WanxiangError, type ErrorCode } from '../errors.ts';
 
-export type SpoolErrorCode = keyof typeof spoolErrorCodes;
+/** The catalogue codes the spool raises (services/errors.ts holds their text and status). */
+export const spoolErrorCodes = ['WX_ERR_SPOOL_FULL', 'WX_ERR_SPOOL_CORRUPT', 'WX_ERR_SPOOL_UNAVAILABLE'] as const satisfies readonly ErrorCode[];
 
-export class SpoolError extends Error {
-  readonly code: SpoolErrorCode;
-  readonly value: unknown;
+export type SpoolErrorCode = (typeof spoolErrorCodes)[number];
+
+/** A WanxiangError from the spool, so callers can tell spool failures from others. */
+export class SpoolError extends WanxiangError {
+  declare readonly code: SpoolErrorCode;
 
   constructor(code: SpoolErrorCode, message: string, options: { value?: unknown; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'SpoolError';
-    this.code = code;
-    this.value = options.value;
   }
 }
 
