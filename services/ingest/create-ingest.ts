@@ -30,8 +30,9 @@ export interface InboundMessage {
 
 export interface Ingest {
   /**
-   * Takes one message; resolves once it is queued (waiting while the queue is full), never
-   * throws for bad input. True when something of it was accepted, so it may be routed on.
+   * Takes one message; resolves once what it holds is durable in the spool (waiting at the
+   * spool's quota), never throws for bad input. True when something of it was accepted, so
+   * it may be routed on.
    */
   accept(message: InboundMessage): Promise<boolean>;
   /** Resolves once everything accepted so far has been written or refused. */
@@ -60,7 +61,7 @@ export interface IngestDeps {
   readonly onReading?: (reading: Reading) => void;
 }
 
-/** parse → validate → normalise → Reading → batch → write, with every refusal counted. */
+/** parse → validate → normalise → Reading → spool → batch → write, with every refusal counted. */
 export function createIngest(deps: IngestDeps): Ingest {
   const { config, registry, topics, metrics, log } = deps;
   const now = deps.now ?? Date.now;
@@ -86,8 +87,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       for (const entry of batch) if (entry.device !== undefined && entry.hour !== undefined) accounting.written(entry.device, entry.hour);
     },
   });
-  const accountingCheck = setInterval(() => accounting.check(), 60_000);
-  accountingCheck.unref();
+  let accountingCheck: NodeJS.Timeout | undefined;
   const spool = createSpool({ dir: join(config.dataDir, 'spool'), ...config.spool });
   const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log });
   metrics.setQueueDepthSource(() => accounting.pendingTotal());
@@ -196,6 +196,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (recovery.tornTails || recovery.corruptRecords) log.error({ code: 'WX_ERR_SPOOL_CORRUPT', ...recovery }, 'spool damage cut at recovery; the good records will be written');
       else if (recovery.records) log.info(recovery, 'spool recovered: writing what the last run left');
       drainer.start();
+      accountingCheck = setInterval(() => accounting.check(), 60_000);
+      accountingCheck.unref();
       return recovery;
     },
     async close() {
