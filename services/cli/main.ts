@@ -84,11 +84,13 @@ async function start(argv: string[]): Promise<void> {
   const endpoints = await platform.start();
   process.stdout.write(`
 Wanxiang is running.
-  MQTT            ${endpoints.mqttUrl}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}
+  MQTT            ${endpoints.mqttUrl}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
   health          ${endpoints.httpUrl}/healthz
   metrics         ${endpoints.httpUrl}/metrics
   devices         ${endpoints.httpUrl}/api/v1/devices
-  rejections      ${endpoints.httpUrl}/api/v1/rejections
+  rejections      ${endpoints.httpUrl}/api/v1/rejections   (accounting: /api/v1/accounting, quality: /api/v1/quality)
+  compliance      ${endpoints.httpUrl}/api/v1/compliance?period=${new Date().getFullYear()}-YTD
+  AQI             ${endpoints.httpUrl}/api/v1/aqi?station=district&from=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}&to=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}&resolution=day
   InfluxDB        ${endpoints.influxUrl}  (v${endpoints.influxVersion}, database "${endpoints.database}")
   simulated fleet ${describeSource(config.simulate, platform.registry.devices.length)}
 Press Ctrl-C to stop.
