@@ -51,7 +51,16 @@ export function createBroker(deps: BrokerDeps): Broker {
   const connectionsPerAddress = new Map<string, number>();
   const deviceClients = new Map<string, Client>();
   let aedes: Aedes | undefined;
-  const listeners = createListeners(config.mqtt, handleConnection);
+  // The hard limit at the transport: a payload a little over maxPayloadBytes still reaches
+  // the door and is refused there with its payload kept; anything far larger (a topic and
+  // headers allowance of 64 KiB) closes the connection before it is buffered.
+  const listeners = createListeners(config.mqtt, handleConnection, {
+    maxBytes: config.mqtt.maxPayloadBytes + 65_536,
+    onOversize: (declared, address) => {
+      metrics.clientErrors.inc({ code: 'WX_ERR_PAYLOAD_TOO_LARGE' });
+      log.warn({ code: 'WX_ERR_PAYLOAD_TOO_LARGE', address, declaredBytes: declared }, 'oversize MQTT packet: connection closed');
+    },
+  });
 
   function discard(packet: PublishPacket): void {
     packet.topic = discardTopic;

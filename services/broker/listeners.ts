@@ -6,6 +6,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { createServer as createTlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { limitFrames } from './frame-limit.ts';
 import type { Config } from '../config.ts';
 
 export interface ListenerPorts {
@@ -21,7 +22,7 @@ type Handle = (stream: Duplex, address: string | undefined) => void;
  * The broker's listeners: MQTT on TCP and TLS, MQTT over WebSocket with and without TLS.
  * Each hands its connections to `handle` with the client's address.
  */
-export function createListeners(config: Config['mqtt'], handle: Handle) {
+export function createListeners(config: Config['mqtt'], handle: Handle, frames: { maxBytes: number; onOversize: (declaredBytes: number, address: string | undefined) => void }) {
   const servers: Array<TcpServer | HttpServer> = [];
   const sockets: WebSocketServer[] = [];
 
@@ -33,7 +34,8 @@ export function createListeners(config: Config['mqtt'], handle: Handle) {
   }
 
   function webSocket(server: HttpServer): HttpServer {
-    const wss = new WebSocketServer({ server });
+    // ws refuses oversize messages itself (close code 1009) before buffering them.
+    const wss = new WebSocketServer({ server, maxPayload: frames.maxBytes });
     sockets.push(wss);
     wss.on('connection', (socket, request) => handle(createWebSocketStream(socket), request.socket.remoteAddress));
     return server;
@@ -43,13 +45,14 @@ export function createListeners(config: Config['mqtt'], handle: Handle) {
 
   return {
     async start(): Promise<ListenerPorts> {
-      const mqttPort = await listen(createTcpServer((socket: Socket) => handle(socket, socket.remoteAddress)), config.port);
+      const limited = (socket: Socket) => limitFrames(socket, frames.maxBytes, (declared) => frames.onOversize(declared, socket.remoteAddress));
+      const mqttPort = await listen(createTcpServer((socket: Socket) => handle(limited(socket), socket.remoteAddress)), config.port);
       const wsPort = config.wsPort >= 0 ? await listen(webSocket(createHttpServer(upgradeOnly)), config.wsPort) : null;
       let tlsPort: number | null = null;
       let wssPort: number | null = null;
       if (config.tls) {
         const credentials = { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
-        tlsPort = await listen(createTlsServer(credentials, (socket) => handle(socket, socket.remoteAddress)), config.tls.port);
+        tlsPort = await listen(createTlsServer(credentials, (socket) => handle(limited(socket), socket.remoteAddress)), config.tls.port);
         if (config.tls.wssPort >= 0) wssPort = await listen(webSocket(createHttpsServer(credentials, upgradeOnly) as unknown as HttpServer), config.tls.wssPort);
       }
       return { mqttPort, wsPort, tlsPort, wssPort };

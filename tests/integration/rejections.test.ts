@@ -118,6 +118,19 @@ describe('bad input is rejected, counted, and loses nothing else', () => {
     await publishGood();
   });
 
+  it('closes a connection whose packet is far over the limit, before buffering it', async () => {
+    const device = test.device('air-cuizhu');
+    const socket = connectTcp(Number(new URL(test.endpoints.mqttUrl).port), '127.0.0.1');
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.resume();
+    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: device.id, keepalive: 30, username: device.id, password: Buffer.from(simulatedDeviceSecret(test.config.fleetKey, device.id)) }));
+    // the header announces 8 MB; only its first bytes are ever sent
+    socket.write(mqttPacket.generate({ cmd: 'publish', topic: test.topics.build('air', device.id, 'telemetry'), payload: Buffer.alloc(8_000_000, 0x20), qos: 0, retain: false, dup: false }).subarray(0, 1_000));
+    await closed;
+    expect(await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_PAYLOAD_TOO_LARGE' })).toBe(1);
+    await publishGood();
+  });
+
   it('lands every good reading published between the bad ones, and nothing else', async () => {
     await test.platform.ingest.drain();
     expect(await test.countPoints('air_quality')).toBe(goodSent);
