@@ -88,16 +88,17 @@ export function createBroker(deps: BrokerDeps): Broker {
   }
 
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const decision = access.decidePublish(client, packet);
     if (!decision.allowed) {
       metrics.publishRefused.inc({ code: decision.code });
       const principal = client ? access.principal(client) : undefined;
-      ingest.rejections.record({ code: decision.code, message: decision.message, readings: 1 }, { device: principal?.id ?? client?.id, topic: packet.topic.slice(0, 500), payload: Buffer.from(packet.payload) });
+      ingest.rejections.record({ code: decision.code, message: decision.message, readings: 1 }, { device: principal?.id ?? client?.id, topic: packet.topic.slice(0, 500), payload });
       discard(packet);
       return callback(null);
     }
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
-    ingest.accept({ topic: packet.topic, payload: Buffer.from(packet.payload), receivedAtMs: now() }).then(
+    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now() }).then(
       (routed) => {
         if (!routed) discard(packet);
         callback(null);
