@@ -30,23 +30,31 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
 
   const aborted = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
 
+  // A record holds one message: one reading or a batch of hundreds. Reads are sized by the
+  // entries seen per record so far, so that a read stays near batchSize entries.
+  let entriesPerRecord = 50;
+  const recordsPerRead = () => Math.max(1, Math.min(deps.batchSize, Math.floor(deps.batchSize / entriesPerRecord)));
+
   async function run(): Promise<void> {
     while (!stop.signal.aborted) {
       await Promise.race([deps.spool.whenReadable(), aborted]);
       if (stop.signal.aborted) return;
-      if (deps.spool.unacknowledgedRecords - readNotAcked < deps.batchSize) {
+      if (deps.spool.unacknowledgedRecords - readNotAcked < recordsPerRead()) {
         await delay(deps.flushIntervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
       }
       while (inFlight >= deps.concurrency && !stop.signal.aborted) await delay(5);
-      const batch = await deps.spool.read(deps.batchSize).catch((error: unknown) => {
+      const batch = await deps.spool.read(recordsPerRead()).catch((error: unknown) => {
         deps.log.error({ err: error }, 'spool read failed');
         return null;
       });
       if (!batch) continue;
       const entries = batch.records.flatMap(decodeRecord);
+      entriesPerRecord = Math.max(1, entries.length / batch.records.length);
       readNotAcked += batch.records.length;
       inFlight += 1;
-      const written = deps.writer.enqueue(entries).finally(() => (inFlight -= 1));
+      const chunks: BatchEntry[][] = [];
+      for (let i = 0; i < entries.length; i += deps.batchSize) chunks.push(entries.slice(i, i + deps.batchSize));
+      const written = Promise.all(chunks.map((chunk) => deps.writer.enqueue(chunk))).finally(() => (inFlight -= 1));
       ackChain = Promise.all([ackChain, written]).then(async () => {
         await batch.ack();
         readNotAcked -= batch.records.length;

@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createSpoolDrainer, encodeRecord } from '../../services/ingest/spool-drainer.ts';
+import { createLogger } from '../../services/log.ts';
+import { createSpool } from '../../services/spool/index.ts';
+import type { BatchEntry } from '../../services/storage/batch-entry.ts';
+import type { BatchQueue } from '../../services/storage/influx-writer.ts';
+
+/** A writer of our own interface that records the batch sizes it is handed. */
+function recordingWriter(sizes: number[]): BatchQueue {
+  return {
+    enqueue: async (batch: BatchEntry[]) => void sizes.push(batch.length),
+    pending: 0,
+    whenBelow: async () => undefined,
+    drain: async () => undefined,
+    close: async () => 0,
+  };
+}
+
+describe('the spool drainer', () => {
+  it('hands the writer batches of at most batchSize entries, however many a record holds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-drainer-'));
+    const spool = createSpool({ dir });
+    await spool.open();
+    const entry = (i: number): BatchEntry => ({ family: 'air', device: 'd', hour: 0, line: `m v=${i} ${i}` });
+    for (let r = 0; r < 40; r += 1) await spool.append([encodeRecord(Array.from({ length: 500 }, (_, i) => entry(r * 500 + i)))]);
+    for (let r = 0; r < 300; r += 1) await spool.append([encodeRecord([entry(r)])]);
+    const sizes: number[] = [];
+    const drainer = createSpoolDrainer({ spool, writer: recordingWriter(sizes), batchSize: 1_000, flushIntervalMs: 5, concurrency: 2, log: createLogger('silent') });
+    drainer.start();
+    await drainer.drain();
+    await drainer.close();
+    await spool.close();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(40 * 500 + 300);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(1_000);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
