@@ -1,12 +1,8 @@
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import { getFamily, type Family } from '../families/index.ts';
+import { getFamily } from '../families/index.ts';
 import { encodePoint, escapeKey, formatFieldValue, type Point } from '../storage/line-protocol.ts';
+import { deviceTags } from '../registry/device-tags.ts';
 import type { Reading } from './reading.ts';
-
-/** The tags a device's points carry: only registry values, bounded, never payload text. */
-function deviceTags(device: DeviceRecord, family: Family): Record<string, string> {
-  return { device: device.id, site: device.site, street: device.street, ...family.tagsFrom?.(device.attributes) };
-}
 
 /**
  * A Reading as an InfluxDB point. Tags come only from the registry (bounded values);
@@ -23,7 +19,7 @@ export function readingToPoint(reading: Reading, device: DeviceRecord): Point {
     fields.push([field, value, family.fieldTypes.get(field) ?? 'float']);
   }
   fields.push(['recv_lag_ms', reading.receivedAtMs - reading.timeMs, 'int']);
-  return { measurement: family.measurement, tags: deviceTags(device, family), fields, timeMs: reading.timeMs };
+  return { measurement: family.measurement, tags: deviceTags(device), fields, timeMs: reading.timeMs };
 }
 
 export interface ReadingEncoder {
@@ -49,7 +45,7 @@ export function createReadingEncoder(): ReadingEncoder {
       const family = getFamily(reading.family);
       let series = seriesKeys.get(device);
       if (series === undefined) {
-        series = encodePoint({ measurement: family.measurement, tags: deviceTags(device, family), fields: [['x', 0, 'int']], timeMs: 0 }).split(' x=')[0]!;
+        series = encodePoint({ measurement: family.measurement, tags: deviceTags(device), fields: [['x', 0, 'int']], timeMs: 0 }).split(' x=')[0]!;
         seriesKeys.set(device, series);
       }
       let fields = '';

@@ -1,14 +1,16 @@
 import { dailyAqi, dailyMaxO3EightHour, dailyMean, hourlyAqi, isValidHour, o3MovingMeans, type AqiResult } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { bucketRows, deviceTags, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import { deviceTags } from '../registry/device-tags.ts';
+import { airFamily } from '../families/air.ts';
+import { bucketRows, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
 
 export const airHourlyMeasurement = 'air_hourly';
 export const airDailyMeasurement = 'air_daily';
 export const airDistrictDailyMeasurement = 'air_daily_district';
 
-/** Payload pollutant → its InfluxDB field in air_quality, and the rollups' field. */
-const pollutants = { pm25: 'pm25_ugm3', pm10: 'pm10_ugm3', so2: 'so2_ugm3', no2: 'no2_ugm3', o3: 'o3_ugm3', co: 'co_mgm3' } as const;
-type Pollutant = keyof typeof pollutants;
+type Pollutant = 'pm25' | 'pm10' | 'so2' | 'no2' | 'o3' | 'co';
+/** Each HJ 633 pollutant's InfluxDB field, as the air family stores it (and the rollups keep it). */
+const pollutants = Object.fromEntries((['pm25', 'pm10', 'so2', 'no2', 'o3', 'co'] as const).map((key) => [key, airFamily.fields[key].field])) as Record<Pollutant, string>;
 const hourMs = 3_600_000;
 
 interface StationHours {

@@ -1,6 +1,7 @@
 import { detectLoadEvents, type LoadPoint } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { bucketRows, deviceTags, meanOf, type FamilyRollup } from './rollup-types.ts';
+import { bucketRows, meanOf, type FamilyRollup } from './rollup-types.ts';
+import { deviceTags } from '../registry/device-tags.ts';
 
 export const gridLoadMeasurement = 'grid_load_15min';
 export const gridDailyMeasurement = 'grid_daily';
@@ -28,7 +29,7 @@ export function createGridRollup(thresholds: GridThresholds = defaultGridThresho
     compute(window, rowsByDevice, devices) {
       const points: Point[] = [];
       for (const device of devices) {
-        const tags = { ...deviceTags(device), substation: String(device.attributes.substation), level: String(device.attributes.level) };
+        const tags = deviceTags(device);
         const quarters = bucketRows(rowsByDevice.get(device.id) ?? [], window.startMs, window.endMs, quarterMs);
         const series: LoadPoint[] = [];
         quarters.forEach((bucket, i) => {

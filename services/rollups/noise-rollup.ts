@@ -1,6 +1,7 @@
 import { energyAverage, evaluateNoise, noiseLimit, type NoiseZoneClass } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { deviceTags, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import type { FamilyRollup, RawRow } from './rollup-types.ts';
+import { deviceTags } from '../registry/device-tags.ts';
 
 export const noiseDailyMeasurement = 'noise_daily';
 const hourMs = 3_600_000;
@@ -39,7 +40,7 @@ export const noiseRollup: FamilyRollup = {
         fields.push(['night_leq_dba', nightLeq, 'float'], ['night_exceeds', verdict.exceeds ? 1 : 0, 'int']);
         if (lmax !== undefined) fields.push(['night_lmax_dba', lmax, 'float'], ['night_lmax_exceeds', verdict.lmaxExceeds ? 1 : 0, 'int']);
       }
-      points.push({ measurement: noiseDailyMeasurement, tags: { ...deviceTags(device), road: String(device.attributes.road), zone }, fields, timeMs: window.startMs });
+      points.push({ measurement: noiseDailyMeasurement, tags: deviceTags(device), fields, timeMs: window.startMs });
     }
     return points;
   },

@@ -1,6 +1,7 @@
 import { peakHours, shareableSpaces } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { bucketRows, deviceTags, meanOf, type FamilyRollup } from './rollup-types.ts';
+import { bucketRows, meanOf, type FamilyRollup } from './rollup-types.ts';
+import { deviceTags } from '../registry/device-tags.ts';
 
 export const parkingHourlyMeasurement = 'parking_hourly';
 export const parkingDailyMeasurement = 'parking_daily';
@@ -23,7 +24,7 @@ export const parkingRollup: FamilyRollup = {
   compute(window, rowsByDevice, devices) {
     const points: Point[] = [];
     for (const device of devices) {
-      const tags = { ...deviceTags(device), lot_kind: String(device.attributes.lotKind) };
+      const tags = deviceTags(device);
       const hours = bucketRows(rowsByDevice.get(device.id) ?? [], window.startMs, window.endMs, hourMs);
       const occupancy = hours.map((bucket) => meanOf(bucket, 'occupancy_pct'));
       const occupied = hours.map((bucket) => meanOf(bucket, 'occupied_spaces'));

@@ -66,5 +66,3 @@ export function samplingMinutes(rows: readonly RawRow[]): number {
   const gaps = rows.slice(1).map((row, i) => row.time - rows[i]!.time).filter((gap) => gap > 0).sort((a, b) => a - b);
   return gaps.length ? Math.min(60, Math.max(1 / 60, gaps[Math.floor(gaps.length / 2)]! / 60_000)) : 60;
 }
-
-export const deviceTags = (device: DeviceRecord): Record<string, string> => ({ device: device.id, site: device.site, street: device.street });

@@ -1,13 +1,17 @@
 import { evaluateWaterSection, waterClassRank, type WaterSample, type WaterTargetClass } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
+import { waterFamily } from '../families/water.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import { deviceTags, meanOf, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import { meanOf, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import { deviceTags } from '../registry/device-tags.ts';
 
 export const waterDailyMeasurement = 'water_daily';
 export const waterMonthlyMeasurement = 'water_monthly';
 
-/** GB 3838 parameter → the field it is stored in (water_quality). */
-const parameterFields = { ph: 'ph', do: 'do_mgl', codmn: 'codmn_mgl', cod: 'cod_mgl', nh3n: 'nh3n_mgl', tp: 'tp_mgl', tn: 'tn_mgl' } as const;
+/** Each GB 3838 parameter the sections measure → its InfluxDB field, as the water family stores it. */
+export const parameterFields = Object.fromEntries(
+  (['ph', 'do', 'codmn', 'cod', 'nh3n', 'tp', 'tn'] as const).map((parameter) => [parameter, waterFamily.fields[parameter].field]),
+) as Record<'ph' | 'do' | 'codmn' | 'cod' | 'nh3n' | 'tp' | 'tn', string>;
 
 /** The section's class from the period's mean concentrations (the 2011 single-factor method). */
 export function waterClassPoint(measurement: string, device: DeviceRecord, rows: readonly RawRow[], timeMs: number): Point | null {
@@ -29,7 +33,7 @@ export function waterClassPoint(measurement: string, device: DeviceRecord, rows:
       return typeof value === 'number' ? [[`${field}_mean`, value, 'float'] as [string, number, 'float']] : [];
     }),
   ];
-  return { measurement, tags: { ...deviceTags(device), river: String(device.attributes.river) }, fields, timeMs };
+  return { measurement, tags: deviceTags(device), fields, timeMs };
 }
 
 /** Water: each section's class per day and per calendar month (Beijing time). */

@@ -1,9 +1,8 @@
 import { evaluateWaterSection, waterClassRank, type WaterClass, type WaterSample, type WaterTargetClass } from '../../standards/index.ts';
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
-import { waterMonthlyMeasurement } from '../../rollups/water-rollup.ts';
+import { parameterFields, waterMonthlyMeasurement } from '../../rollups/water-rollup.ts';
 import { isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
-const parameterFields = { ph: 'ph', do: 'do_mgl', codmn: 'codmn_mgl', cod: 'cod_mgl', nh3n: 'nh3n_mgl', tp: 'tp_mgl', tn: 'tn_mgl' } as const;
 
 interface SectionPeriod {
   readonly device: DeviceRecord;
