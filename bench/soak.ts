@@ -12,8 +12,7 @@ import { createLogger } from '../services/log.ts';
 import { createPlatform } from '../services/platform.ts';
 import { freePort, startLocalInfluxd } from '../services/storage/influxd-launcher.ts';
 import { createTopics } from '../services/topics.ts';
-import { startAckedLoad } from '../simulators/acked-load.ts';
-import { pointsPerDevice } from '../tests/durability/helpers.ts';
+import { landedPerDevice, startAckedLoad } from '../simulators/acked-load.ts';
 
 const devicesWanted = Number(process.env.SOAK_DEVICES ?? 100);
 const intervalMs = Number(process.env.SOAK_INTERVAL_MS ?? 200);
@@ -55,7 +54,7 @@ await platform.ingest.drain();
 clearInterval(drainWatch);
 clearInterval(sampler);
 
-const landedByDevice = await pointsPerDevice(platform.influx, devices);
+const landedByDevice = await landedPerDevice(platform.influx, devices);
 const landed = [...landedByDevice.values()].reduce((a, b) => a + b, 0);
 const metric = async (name: string) => ((await platform.metrics.registry.getSingleMetric(name)?.get())?.values ?? []).reduce((sum, value) => sum + value.value, 0);
 const received = await metric('wanxiang_readings_received_total');

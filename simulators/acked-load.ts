@@ -1,4 +1,6 @@
 import type { MqttClient } from 'mqtt';
+import { getFamily } from '../services/families/index.ts';
+import type { InfluxClient } from '../services/storage/influx-client.ts';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { connectDevice, type DeviceConnection } from './device-client.ts';
 import { generateReading } from './generate-reading.ts';
@@ -55,4 +57,14 @@ export async function startAckedLoad(options: DeviceConnection & { devices: read
       await Promise.all(clients.map((client) => client.endAsync(true).catch(() => undefined)));
     },
   };
+}
+
+/** Points per device in InfluxDB, over every family measurement the devices use. */
+export async function landedPerDevice(influx: InfluxClient, devices: readonly DeviceRecord[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>(devices.map((device) => [device.id, 0]));
+  for (const measurement of new Set(devices.map((device) => getFamily(device.family).measurement))) {
+    const series = await influx.query(`SELECT COUNT("recv_lag_ms") FROM "${measurement}" GROUP BY "device"`);
+    for (const one of series) counts.set(one.tags?.device ?? '', Number(one.values[0]?.[1] ?? 0));
+  }
+  return counts;
 }

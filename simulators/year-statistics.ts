@@ -1,5 +1,5 @@
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
-import { dailyAqi } from '../services/standards/aqi-daily.ts';
+import { dailyAqi, dailyMaxO3EightHour, dailyMean } from '../services/standards/index.ts';
 import { beijingDay } from './rng.ts';
 
 export interface YearStatistics {
@@ -64,33 +64,28 @@ export function createYearStatistics() {
     },
 
     result(): YearStatistics {
-      const hours = [...airHours.entries()].sort(([a], [b]) => a - b).map(([hour, { sums, count }]) => ({
-        hour,
-        means: Object.fromEntries(airKeys.map((key) => [key, (sums[key] ?? 0) / count])) as Record<(typeof airKeys)[number], number>,
-      }));
-      const o3ByHour = new Map(hours.map(({ hour, means }) => [hour, means.o3]));
-      const byDay = new Map<number, typeof hours>();
-      for (const entry of hours) {
-        const day = beijingDay(entry.hour * 3_600_000);
-        byDay.set(day, [...(byDay.get(day) ?? []), entry]);
+      // The district's hourly means, then per Beijing day a 24-slot series for the standards.
+      const byDay = new Map<number, Record<(typeof airKeys)[number], (number | null)[]>>();
+      for (const [hour, { sums, count }] of airHours) {
+        const day = beijingDay(hour * 3_600_000);
+        const slot = (hour + 8) % 24;
+        let series = byDay.get(day);
+        if (!series) byDay.set(day, (series = Object.fromEntries(airKeys.map((key) => [key, Array<number | null>(24).fill(null)])) as Record<(typeof airKeys)[number], (number | null)[]>));
+        for (const key of airKeys) series[key][slot] = (sums[key] ?? 0) / count;
       }
       let pm25Sum = 0;
       let good = 0;
       let days = 0;
-      for (const [day, entries] of byDay) {
-        if (entries.length < 20) continue; // GB 3095: a daily mean needs 20 valid hours
-        const mean = (key: (typeof airKeys)[number]) => entries.reduce((sum, entry) => sum + entry.means[key], 0) / entries.length;
-        let o3Max8h = 0;
-        for (const { hour } of entries) {
-          const window = Array.from({ length: 8 }, (_, k) => o3ByHour.get(hour - k)).filter((value) => value !== undefined);
-          if (window.length >= 6) o3Max8h = Math.max(o3Max8h, window.reduce((a, b) => a + b, 0) / window.length);
-        }
+      for (const [day, series] of byDay) {
+        const pm25 = dailyMean(series.pm25); // GB 3095: no daily mean under 20 valid hours
+        if (pm25 === null) continue;
+        const o3Hours = series.o3.filter((value): value is number => value !== null);
         const aqi = dailyAqi(
-          { pm25: mean('pm25'), pm10: mean('pm10'), so2: mean('so2'), no2: mean('no2'), co: mean('co'), o3_8h: o3Max8h, o3_1h: Math.max(...entries.map((entry) => entry.means.o3)) },
+          { pm25, pm10: dailyMean(series.pm10), so2: dailyMean(series.so2), no2: dailyMean(series.no2), co: dailyMean(series.co), o3_8h: dailyMaxO3EightHour(series.o3).value, o3_1h: Math.max(...o3Hours) },
           { day: day * 86_400_000 },
         );
         days += 1;
-        pm25Sum += mean('pm25');
+        pm25Sum += pm25;
         if (aqi.aqi !== null && aqi.aqi <= 100) good += 1;
       }
       const nights = [...nightEnergy.values()];

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startLocalInfluxd, type LocalInfluxd } from '../../services/storage/influxd-launcher.ts';
-import { startAckedLoad } from '../../simulators/acked-load.ts';
+import { landedPerDevice, startAckedLoad } from '../../simulators/acked-load.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { pointsPerDevice, waitFor } from './helpers.ts';
+import { waitFor } from './helpers.ts';
 
 /** InfluxDB is killed for 30 s while 100 devices publish at QoS 1, then restarted. */
 describe('an InfluxDB outage loses nothing acknowledged', () => {
@@ -39,7 +39,7 @@ describe('an InfluxDB outage loses nothing acknowledged', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await load.stop();
     await test.platform.ingest.drain();
-    const landed = await pointsPerDevice(test.platform.influx, devices);
+    const landed = await landedPerDevice(test.platform.influx, devices);
     for (const device of devices) expect(landed.get(device.id), device.id).toBe(load.acked.get(device.id)!.size);
     expect(await test.metric('wanxiang_write_retries_total')).toBeGreaterThan(0);
     await waitFor(async () => (await test.metric('wanxiang_spool_records')) === 0, 'an empty spool');

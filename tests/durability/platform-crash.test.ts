@@ -9,8 +9,7 @@ import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { createInfluxClient } from '../../services/storage/influx-client.ts';
 import { freePort } from '../../services/storage/influxd-launcher.ts';
 import { createTopics } from '../../services/topics.ts';
-import { startAckedLoad } from '../../simulators/acked-load.ts';
-import { pointsPerDevice } from './helpers.ts';
+import { landedPerDevice, startAckedLoad } from '../../simulators/acked-load.ts';
 
 /** The whole platform as a separate process, as `npm start` runs it. */
 function startPlatformProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
@@ -60,10 +59,10 @@ describe('the platform killed with SIGKILL under load', () => {
     const influx = createInfluxClient({ url: inject('influxUrl'), database });
     cleanup.push(async () => void (await influx.query(`DROP DATABASE "${database}"`, { database: null })));
     const deadline = Date.now() + 60_000;
-    let landed = await pointsPerDevice(influx, devices);
+    let landed = await landedPerDevice(influx, devices);
     while ([...landed.values()].reduce((a, b) => a + b, 0) < load.sent && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      landed = await pointsPerDevice(influx, devices);
+      landed = await landedPerDevice(influx, devices);
     }
     // One point per reading: resent duplicates collapsed on (series, time).
     for (const device of devices) expect(landed.get(device.id), device.id).toBe(load.acked.get(device.id)!.size);

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecord } from '../../services/ingest/spool-drainer.ts';
 import { createSpool } from '../../services/spool/index.ts';
 import { freePort, startLocalInfluxd } from '../../services/storage/influxd-launcher.ts';
-import { startAckedLoad } from '../../simulators/acked-load.ts';
+import { landedPerDevice, startAckedLoad } from '../../simulators/acked-load.ts';
 import { startTestPlatform } from '../helpers/test-platform.ts';
-import { pointsPerDevice, waitFor } from './helpers.ts';
+import { waitFor } from './helpers.ts';
 
 describe('the spool under damage and at its quota', () => {
   it('cuts a corrupt segment at the bad record, counts it, starts, and writes the good records', async () => {
@@ -56,7 +56,7 @@ describe('the spool under damage and at its quota', () => {
     await load.stop();
     expect(load.ackedCount).toBe(load.sent);
     await test.platform.ingest.drain();
-    const landed = await pointsPerDevice(test.platform.influx, devices);
+    const landed = await landedPerDevice(test.platform.influx, devices);
     for (const device of devices) expect(landed.get(device.id), device.id).toBe(load.acked.get(device.id)!.size);
     await load.close();
     await test.close();
