@@ -15,6 +15,10 @@ packages=()
 command -v influxd >/dev/null 2>&1 || packages+=(influxdb)
 if [ "$purpose" = test ]; then
   command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
+  # The scale-out tests run a real mosquitto broker and redis-server; the screen test a real Chromium.
+  command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
+  command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+  [ -x /usr/bin/chromium ] || packages+=(chromium)
   command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
 fi
 
@@ -22,10 +26,15 @@ if [ ${#packages[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "[wanxiang] installing Debian packages: ${packages[*]}"
     apt-get update -qq
-    # policy-rc.d keeps the packages' own services from starting: we run influxd ourselves.
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    # policy-rc.d keeps the packages' own services from starting: we run influxd, mosquitto and
+    # redis ourselves. A policy-rc.d the machine already had is the administrator's: keep it.
+    own_policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+      own_policy=1
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-    rm -f /usr/sbin/policy-rc.d
+    if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     echo "[wanxiang] missing: ${packages[*]}; install them (apt-get install ${packages[*]}) or set INFLUX_URL" >&2
     [ "$purpose" = test ] && exit 1

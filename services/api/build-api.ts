@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { errorCatalogue, isWanxiangError } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -23,6 +24,10 @@ export interface ApiDeps extends AdminRouteDeps {
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false });
+  // Routes declare their querystring, params, body and response as zod schemas (the same ones
+  // that validate them); the OpenAPI document is generated from those schemas.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   registerSecurityHeaders(app);
   registerAuth(app, deps.auth);
 
