@@ -19,6 +19,8 @@ if [ "$purpose" = test ]; then
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
   command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
   [ -x /usr/bin/chromium ] || packages+=(chromium)
+  # Without a CJK font Chromium draws the screen's Chinese labels as empty boxes.
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || packages+=(fonts-wqy-microhei)
   command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
 fi
 
