@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { buildAll } from '../../dashboards/src/build-all.ts';
+import { influxDatasource, prometheusDatasource } from '../../dashboards/src/panel-kit.ts';
+import { allPanels, jsonDir, readCommittedDashboards } from '../helpers/grafana-dashboards.ts';
+
+describe('dashboards as code', () => {
+  it('commits exactly what `npm run dashboards` generates, and generates the same bytes twice', async () => {
+    const generated = await buildAll();
+    const again = await buildAll();
+    expect([...again]).toEqual([...generated]);
+    const committed = await readCommittedDashboards();
+    expect([...committed.keys()].sort()).toEqual([...generated.keys()].sort());
+    for (const [name, text] of generated) {
+      expect(await readFile(new URL(name, jsonDir), 'utf8'), `${name} differs from the code: run npm run dashboards`).toBe(text);
+    }
+  });
+
+  it('has eight dashboards with stable uids, Chinese titles, English descriptions and unique panel ids', async () => {
+    const committed = await readCommittedDashboards();
+    expect(committed.size).toBe(8);
+    const uids = [...committed.values()].map((dashboard) => dashboard.uid);
+    expect(new Set(uids).size).toBe(8);
+    for (const dashboard of committed.values()) {
+      expect(dashboard.uid).toMatch(/^wanxiang-[a-z-]+$/);
+      expect(dashboard.title).toMatch(/[\u4e00-\u9fff]/);
+      expect(dashboard.description).toMatch(/^Wanxiang: [A-Za-z]/);
+      const ids = allPanels(dashboard.panels).map((panel) => panel.id);
+      expect(new Set(ids).size, dashboard.uid).toBe(ids.length);
+      expect(JSON.stringify(dashboard)).not.toMatch(/"(created|updated|iteration|timestamp)"/);
+    }
+  });
+
+  it('offers the street, station, section and substation variables, and names only the provisioned data sources', async () => {
+    const committed = await readCommittedDashboards();
+    const variables = new Set([...committed.values()].flatMap((dashboard) => dashboard.templating.list.map((variable) => variable.name)));
+    expect([...variables].sort()).toEqual(['section', 'station', 'street', 'substation']);
+    const provisioned = await readFile(new URL('../../dashboards/provisioning/datasources/datasources.yml', import.meta.url), 'utf8');
+    for (const { uid } of [influxDatasource, prometheusDatasource]) expect(provisioned).toContain(`uid: ${uid}`);
+    for (const dashboard of committed.values()) {
+      for (const panel of allPanels(dashboard.panels)) {
+        if (panel.datasource) expect([influxDatasource.uid, prometheusDatasource.uid], `${dashboard.uid} #${panel.id}`).toContain(panel.datasource.uid);
+      }
+    }
+  });
+});
