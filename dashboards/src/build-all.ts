@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { targetsFileSchema } from '../../services/compliance/targets.ts';
 import { loadRegistryFile } from '../../services/registry/device-registry.ts';
+import { familyIds, type FamilyId } from '../../services/families/index.ts';
 import type { DashboardDefinition } from './context.ts';
+import { genericFamilyDashboard } from './boards/family-generic.ts';
 import { discoverRollupSchema } from './rollup-schema.ts';
 import { airDashboard } from './boards/air.ts';
 import { complianceDashboard } from './boards/compliance.ts';
@@ -12,9 +14,17 @@ import { parkingDashboard } from './boards/parking.ts';
 import { platformDashboard } from './boards/platform.ts';
 import { waterDashboard } from './boards/water.ts';
 
-/** The dashboards, one module each, registered here. */
+/** The dashboards of the families that have one of their own. */
+const familyDashboards: Partial<Record<FamilyId, DashboardDefinition>> = {
+  air: airDashboard, water: waterDashboard, grid: gridDashboard, parking: parkingDashboard, noise: noiseDashboard,
+};
+
+/** The dashboards, one module each, registered here; a family without one gets the generic one. */
 export const dashboards: readonly DashboardDefinition[] = [
-  overviewDashboard, airDashboard, waterDashboard, gridDashboard, parkingDashboard, noiseDashboard, complianceDashboard, platformDashboard,
+  overviewDashboard,
+  ...familyIds.map((family) => familyDashboards[family] ?? genericFamilyDashboard(family)),
+  complianceDashboard,
+  platformDashboard,
 ];
 
 const root = new URL('../../', import.meta.url);

@@ -22,7 +22,7 @@ export interface PanelSpec {
   readonly decimals?: number;
   /** Threshold steps above the base colour: `[{ value: 80, color: 'orange' }, ...]`. */
   readonly thresholds?: ReadonlyArray<{ value: number; color: string }>;
-  /** Thresholds where lower is worse (dissolved oxygen, good-day share): red below. */
+  /** Thresholds where lower is worse (dissolved oxygen, good-day share): red below the first step. */
   readonly lowerIsWorse?: boolean;
   /** Numbers shown as text (water class ranks as I … 劣V). */
   readonly valueText?: readonly string[];
@@ -30,6 +30,8 @@ export interface PanelSpec {
   readonly height?: number;
   readonly min?: number;
   readonly max?: number;
+  /** Grafana's panel relative time, e.g. `now/y`: the year so far whatever the dashboard's range. */
+  readonly timeFrom?: string;
 }
 
 /** A PromQL target against the provisioned Prometheus. */
@@ -39,14 +41,12 @@ function refIds(targets: readonly Target[]): Builder<Dataquery>[] {
   return targets.map((target, i) => target.refId(String.fromCharCode(65 + i)));
 }
 
+/** Steps from a base colour: green (red where lower is worse), then each step's colour from its value up. */
 function thresholdsOf(spec: PanelSpec) {
-  const steps = spec.thresholds ?? [];
-  const colors = spec.lowerIsWorse ? ['red', ...steps.map((step) => step.color).reverse()] : ['green', ...steps.map((step) => step.color)];
-  const [base, ...rest] = colors;
   return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
     // Grafana's base step has value null ("-Infinity").
-    { value: null as unknown as number, color: base! },
-    ...steps.map((step, i) => ({ value: step.value, color: rest[i]! })),
+    { value: null as unknown as number, color: spec.lowerIsWorse ? 'red' : 'green' },
+    ...(spec.thresholds ?? []).map((step) => ({ value: step.value, color: step.color })),
   ]);
 }
 
@@ -67,6 +67,7 @@ function common<T extends TimeSeriesPanel | StatPanel | TablePanel>(panel: T, sp
   if (spec.max !== undefined) panel.max(spec.max);
   if (spec.thresholds) panel.thresholds(thresholdsOf(spec));
   if (spec.valueText) panel.mappings(mappingsOf(spec));
+  if (spec.timeFrom) panel.timeFrom(spec.timeFrom);
   return panel;
 }
 

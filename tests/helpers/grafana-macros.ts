@@ -50,3 +50,14 @@ export function expandQuery(query: string, range: TimeRange, variables: Readonly
   if (leftover) throw new Error(`query still has ${leftover[0]} after expansion: ${text}`);
   return text;
 }
+
+/**
+ * A panel's range: its relative time when it has one (Grafana's "now/y": from the start of
+ * the year in the dashboard's time zone, Asia/Shanghai, to now), else the dashboard's.
+ */
+export function panelRange(range: TimeRange, timeFrom: string | undefined, nowMs: number): TimeRange {
+  if (timeFrom === undefined) return range;
+  if (timeFrom !== 'now/y') throw new Error(`relative time ${timeFrom} is not handled by the test`);
+  const year = new Date(nowMs + 8 * 3_600_000).getUTCFullYear();
+  return { fromMs: Date.UTC(year, 0, 1) - 8 * 3_600_000, toMs: nowMs };
+}

@@ -7,7 +7,7 @@ import { encodePoint } from '../../services/storage/line-protocol.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { generateReading } from '../../simulators/generate-reading.ts';
 import { allPanels, readCommittedDashboards, type DashboardJson } from '../helpers/grafana-dashboards.ts';
-import { expandQuery, type Selection, type TimeRange } from '../helpers/grafana-macros.ts';
+import { expandQuery, panelRange, type Selection, type TimeRange } from '../helpers/grafana-macros.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 type Variables = Record<string, { selection: Selection; allValues: string[] }>;
@@ -74,7 +74,7 @@ describe('every Grafana panel query answers with data from a simulated district'
           outcome.failures.push(`not a raw InfluxQL target: ${where}`);
           continue;
         }
-        const query = expandQuery(target.query, range, variables);
+        const query = expandQuery(target.query, panelRange(range, panel.timeFrom, range.toMs), variables);
         try {
           const series = await test.platform.influx.query(query);
           outcome.rows.set(where, series.reduce((sum, s) => sum + s.values.filter((row) => row.slice(1).some((value) => value !== null)).length, 0));

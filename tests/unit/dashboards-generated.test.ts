@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { buildAll } from '../../dashboards/src/build-all.ts';
+import { genericFamilyDashboard } from '../../dashboards/src/boards/family-generic.ts';
+import { familyFields } from '../../dashboards/src/family-panels.ts';
+import { discoverRollupSchema } from '../../dashboards/src/rollup-schema.ts';
+import { targetsFileSchema } from '../../services/compliance/targets.ts';
+import { familyIds } from '../../services/families/index.ts';
+import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { influxDatasource, prometheusDatasource } from '../../dashboards/src/panel-kit.ts';
 import { allPanels, jsonDir, readCommittedDashboards } from '../helpers/grafana-dashboards.ts';
 
@@ -41,6 +47,30 @@ describe('dashboards as code', () => {
       for (const panel of allPanels(dashboard.panels)) {
         if (panel.datasource) expect([influxDatasource.uid, prometheusDatasource.uid], `${dashboard.uid} #${panel.id}`).toContain(panel.datasource.uid);
       }
+    }
+  });
+
+  it('has a panel for every field the families and their rollups write, so a new field needs no JSON edit', async () => {
+    const queries = [...(await readCommittedDashboards()).values()].flatMap((dashboard) => allPanels(dashboard.panels).flatMap((panel) => (panel.targets ?? []).map((target) => target.query ?? '')));
+    const schema = discoverRollupSchema((await loadRegistryFile(new URL('../../seeds/devices.json', import.meta.url).pathname)).devices);
+    for (const family of familyIds) {
+      for (const { field } of familyFields(family)) expect(queries.some((query) => query.includes(`"${field}"`)), `${family}.${field}`).toBe(true);
+    }
+    for (const [measurement] of schema.measurements) {
+      for (const field of schema.numericFields(measurement)) {
+        expect(queries.some((query) => query.includes(`"${field}"`) && query.includes(`"${measurement}"`)), `${measurement}.${field}`).toBe(true);
+      }
+    }
+  });
+
+  it('gives a family without a dashboard of its own a generic one with all its fields', async () => {
+    const registry = await loadRegistryFile(new URL('../../seeds/devices.json', import.meta.url).pathname);
+    const targets = targetsFileSchema.parse(JSON.parse(await readFile(new URL('../../seeds/targets.json', import.meta.url), 'utf8')));
+    const context = { schema: discoverRollupSchema(registry.devices), targets };
+    for (const family of familyIds) {
+      const dashboard = genericFamilyDashboard(family).build(context);
+      const text = JSON.stringify(dashboard);
+      for (const { field } of familyFields(family)) expect(text, `${family}.${field}`).toContain(`\\"${field}\\"`);
     }
   });
 });

@@ -7,10 +7,12 @@ import type { Target } from '../../../services/compliance/targets.ts';
 const comparatorText = (target: Target) => (target.comparator === 'report' ? 'reported, no number in the plan' : `${target.comparator === '<=' ? '≤' : '≥'} ${target.value} ${target.unit}`);
 
 /** A target's chart and tile: its series with the plan's value as a dashed threshold line. */
-export function targetPanels(target: Target, context: BuildContext, options: { tileOnly?: boolean } = {}): AnyPanel[] {
+export function targetPanels(target: Target, context: BuildContext, options: { tileOnly?: boolean; timeFrom?: string } = {}): AnyPanel[] {
   const series = targetSeries(target, context.schema);
   if (!series) return [];
-  const thresholds = series.threshold === null ? undefined : [{ value: series.threshold + (series.valueText ? 0.5 : 0), color: series.lowerIsWorse ? 'green' : 'red' }];
+  // A step colours values from its value up: for a "≤ N" count or class, N itself meets the target.
+  const margin = target.comparator === '<=' && series.unit === 'none' ? 0.5 : 0;
+  const thresholds = series.threshold === null ? undefined : [{ value: series.threshold + margin, color: series.lowerIsWorse ? 'green' : 'red' }];
   const common = {
     description: `${target.nameEn} (indicator ${target.indicator}, ${target.kind}): ${comparatorText(target)}. ${series.note} Plan: ${target.planRef}.`,
     unit: series.unit,
@@ -18,7 +20,7 @@ export function targetPanels(target: Target, context: BuildContext, options: { t
     ...(thresholds ? { thresholds } : {}),
     ...(series.valueText ? { valueText: series.valueText } : {}),
   };
-  const tile = stat({ ...common, title: target.nameZh, targets: [series.queries.at(-1)!] });
+  const tile = stat({ ...common, title: target.nameZh, targets: [series.queries.at(-1)!], ...(options.timeFrom ? { timeFrom: options.timeFrom } : {}) });
   if (options.tileOnly) return [tile];
   return [tile, timeseries({ ...common, title: `${target.nameZh} · ${target.nameEn}`, width: 18, height: 5, targets: series.queries })];
 }

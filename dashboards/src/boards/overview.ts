@@ -27,7 +27,8 @@ export const overviewDashboard: DashboardDefinition = {
       tags: ['overview'],
       variables: [streetVariable()],
       sections: [
-        { row: '规划指标 Plan targets', panels: measured.flatMap((target) => targetPanels(target, context, { tileOnly: true }).map((panel) => panel)) },
+        // The plan's targets are yearly: the tiles show the year so far (Beijing), whatever the range.
+        { row: '规划指标 Plan targets (year to date)', panels: measured.flatMap((target) => targetPanels(target, context, { tileOnly: true, timeFrom: 'now/y' })) },
         {
           row: '告警 Alarms',
           panels: [

@@ -63,7 +63,7 @@ export const waterDashboard: DashboardDefinition = {
               title: `${title} (mg/L)`,
               description: `${waterFamily.fields[key].description}; dashed: the GB 3838-2002 Class ${targetClass} limit (river).`,
               unit: 'suffix: mg/L', lowerIsWorse, width: 12,
-              thresholds: [{ value: waterLimit(key, targetClass)!, color: 'red' }],
+              thresholds: [{ value: waterLimit(key, targetClass)!, color: lowerIsWorse ? 'green' : 'red' }],
               targets: [new InfluxQueryBuilder(select(agg('mean', waterFamily.fields[key].field), waterFamily.measurement, { where: conditions(active), groupBy: ['device'] })).alias('$tag_device')],
             })),
         },
