@@ -1,4 +1,4 @@
-import { familyIds, getFamily, type FamilyId } from '../../services/families/index.ts';
+import { getFamily, type FamilyId } from '../../services/families/index.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import { airRollup } from '../../services/rollups/air-rollup.ts';
 import { createGridRollup } from '../../services/rollups/grid-rollup.ts';
@@ -88,4 +88,3 @@ export function discoverRollupSchema(devices: readonly DeviceRecord[]): RollupSc
   };
 }
 
-export { familyIds };

@@ -3,7 +3,7 @@ import { parkingDailyMeasurement, parkingHourlyMeasurement } from '../../../serv
 import { DEFAULT_BUSY_PCT } from '../../../services/standards/index.ts';
 import { buildDashboard } from '../dashboard-kit.ts';
 import { familyFieldPanels, fieldOf, rollupFieldPanels } from '../family-panels.ts';
-import { agg, InfluxQueryBuilder, select } from '../influx-query.ts';
+import { agg, ident, InfluxQueryBuilder, select } from '../influx-query.ts';
 import { stat, timeseries } from '../panel-kit.ts';
 import type { DashboardDefinition } from '../context.ts';
 import { conditions, filters, streetVariable } from '../variables.ts';
@@ -35,7 +35,7 @@ export const parkingDashboard: DashboardDefinition = {
           row: '错峰共享 Off-peak sharing',
           panels: [
             timeseries({ title: '可共享车位（按类型）· Shareable spaces by kind of lot', unit: 'none', targets: [new InfluxQueryBuilder(select(agg('sum', f(parkingDailyMeasurement, 'shareable_offpeak_spaces'), 'spaces'), parkingDailyMeasurement, { where, groupBy: ['lot_kind'] })).alias('$tag_lot_kind')] }),
-            stat({ title: '最新可共享车位 · Shareable spaces, latest day', unit: 'none', calc: 'lastNotNull', targets: [new InfluxQueryBuilder(`SELECT sum(${`"${f(parkingDailyMeasurement, 'shareable_offpeak_spaces')}"`}) AS "spaces" FROM "${parkingDailyMeasurement}" WHERE ${[...where, '$timeFilter'].join(' AND ')} GROUP BY time(1d, -8h) fill(none)`)] }),
+            stat({ title: '最新可共享车位 · Shareable spaces, latest day', unit: 'none', calc: 'lastNotNull', targets: [new InfluxQueryBuilder(`SELECT sum(${ident(f(parkingDailyMeasurement, 'shareable_offpeak_spaces'))}) AS "spaces" FROM ${ident(parkingDailyMeasurement)} WHERE ${[...where, '$timeFilter'].join(' AND ')} GROUP BY time(1d, -8h) fill(none)`)] }),
           ],
         },
         { row: '全部测量字段 All parking family fields', collapsed: true, panels: familyFieldPanels('parking', active) },
