@@ -6,8 +6,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: no package needs an install script at run time; it keeps the stage hermetic.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# The lockfile's production dependencies only; tsx (and its esbuild) is one: it runs the sources.
+RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime stage: slim, non-root ---------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
