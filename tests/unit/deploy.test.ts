@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { contextCopies, execForm, instructions, parseDockerfile } from '../helpers/dockerfile.ts';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -15,26 +16,6 @@ const text = (path: string) => readFile(join(root, path), 'utf8');
 async function composeConfig(envFile: string, ...extra: string[]): Promise<string> {
   const { stdout } = await run('docker-compose', ['--project-directory', root, '--env-file', envFile, '-f', join(root, 'docker-compose.yml'), ...extra, 'config'], { cwd: root });
   return stdout;
-}
-
-interface Stage {
-  readonly from: string;
-  readonly name: string | undefined;
-  readonly instructions: Array<{ op: string; args: string }>;
-}
-
-/** The Dockerfile's stages and instructions (continuation lines joined, comments dropped). */
-function parseDockerfile(source: string): Stage[] {
-  const lines = source.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
-  const stages: Stage[] = [];
-  for (const line of lines) {
-    const [, op = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
-    if (op.toUpperCase() === 'FROM') {
-      const [image = '', , name] = args.split(/\s+/);
-      stages.push({ from: image, name, instructions: [] });
-    } else stages.at(-1)!.instructions.push({ op: op.toUpperCase(), args });
-  }
-  return stages;
 }
 
 describe('Dockerfile and docker-compose', () => {
@@ -88,27 +69,23 @@ describe('Dockerfile and docker-compose', () => {
     expect(runtime.instructions.find(({ op }) => op === 'VOLUME')?.args).toContain('/data');
     const ignored = (await text('.dockerignore')).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
     for (const stage of stages) {
-      for (const { args } of stage.instructions.filter(({ op }) => op === 'COPY' && !/--from=/.test(op))) {
-        if (/--from=/.test(args)) continue;
-        const parts = args.split(/\s+/).filter((part) => !part.startsWith('--'));
-        for (const source of parts.slice(0, -1)) {
-          expect(existsSync(join(root, source)), `COPY ${source}`).toBe(true);
-          expect(ignored.some((pattern) => source.replace(/\/$/, '') === pattern), `COPY ${source} is in .dockerignore`).toBe(false);
-        }
+      for (const source of contextCopies(stage).flatMap((copy) => copy.sources)) {
+        expect(existsSync(join(root, source)), `COPY ${source}`).toBe(true);
+        expect(ignored.some((pattern) => source.replace(/\/$/, '') === pattern), `COPY ${source} is in .dockerignore`).toBe(false);
       }
     }
   });
 
   it('starts the image with the command npm start runs', async () => {
     const runtime = parseDockerfile(await text('Dockerfile')).at(-1)!;
-    const cmd = JSON.parse(runtime.instructions.filter(({ op }) => op === 'CMD').at(-1)!.args) as string[];
+    const cmd = execForm(instructions(runtime, 'CMD').at(-1)!);
     const scripts = (JSON.parse(await text('package.json')) as { scripts: Record<string, string> }).scripts;
     expect(cmd.join(' ')).toBe(scripts.start);
   });
 
   it('copies every file the start command imports, and needs only production dependencies', async () => {
     const runtime = parseDockerfile(await text('Dockerfile')).at(-1)!;
-    const copied = runtime.instructions.filter(({ op, args }) => op === 'COPY' && !args.startsWith('--from')).flatMap(({ args }) => args.split(/\s+/).slice(0, -1));
+    const copied = contextCopies(runtime).flatMap((copy) => copy.sources);
     const pkg = JSON.parse(await text('package.json')) as { dependencies: Record<string, string> };
     const seen = new Set<string>();
     const queue = [resolve(root, 'bin/wanxiang.js')];
