@@ -57,7 +57,7 @@ describe('the image, assembled from the Dockerfile without Docker', () => {
     for (const dev of Object.keys(pkg.devDependencies)) expect(installed, dev).not.toContain(dev);
   });
 
-  it('starts with its CMD from the copied files and passes its HEALTHCHECK', async () => {
+  it('starts with its CMD from the copied files, takes a backfill (the demo history) and passes its HEALTHCHECK', async () => {
     const [command, ...args] = execForm(instructions(runtime, 'CMD').at(-1)!);
     // The image's ENV, with the data folder and ports of this test instead of /data and fixed ports.
     const env = { PATH: process.env.PATH, ...stageEnv(runtime), WX_DATA_DIR: dataDir, WX_HTTP_PORT: '0', WX_MQTT_PORT: '0', WX_MQTT_WS_PORT: '-1', WX_SIMULATE: '0', INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn' };
@@ -77,6 +77,13 @@ describe('the image, assembled from the Dockerfile without Docker', () => {
     const healthcheck = instructions(runtime, 'HEALTHCHECK').at(-1)!;
     const [probe, ...probeArgs] = execForm(healthcheck.slice(healthcheck.indexOf('CMD')));
     await expect(run(probe!, probeArgs, { cwd: app, env: { PATH: process.env.PATH, WX_HTTP_PORT: port } })).resolves.toBeDefined();
+    // The demo profile's history service: a backfill through the broker, from the image's files.
+    const mqtt = /MQTT\s+(mqtt:\/\/\S+)/.exec(banner)?.[1];
+    const from = new Date(Date.now() - 3_600_000).toISOString().slice(0, 19) + 'Z';
+    await run(command!, [args[0]!, 'backfill', '--url', mqtt!, '--from', from, '--to', new Date().toISOString().slice(0, 19) + 'Z', '--devices', '5'], { cwd: app, env: { PATH: process.env.PATH, WX_LOG_LEVEL: 'warn' } });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const received = [...metrics.matchAll(/^wanxiang_readings_received_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    expect(received).toBeGreaterThan(0);
     // And the probe fails when nothing answers: it checks, it does not just exit 0.
     platform.kill('SIGTERM');
     await once(platform, 'exit');

@@ -21,7 +21,7 @@ async function composeConfig(envFile: string, ...extra: string[]): Promise<strin
 describe('Dockerfile and docker-compose', () => {
   it('docker-compose config accepts the compose file with .env.example, demo profile included', async () => {
     const config = await composeConfig(join(root, '.env.example'), '--profile', 'demo');
-    for (const service of ['influxdb:', 'wanxiang:', 'simulator:', 'prometheus:', 'grafana:']) expect(config).toContain(`  ${service}`);
+    for (const service of ['influxdb:', 'wanxiang:', 'simulator:', 'history:', 'prometheus:', 'grafana:']) expect(config).toContain(`  ${service}`);
     expect(config).toMatch(/image: influxdb:1\.\d+/);
     expect(config).toContain('INFLUX_URL: http://influxdb:8086');
     expect(config).toContain('PROMETHEUS_URL: http://prometheus:9090');
@@ -29,7 +29,7 @@ describe('Dockerfile and docker-compose', () => {
     expect(config).toMatch(/dashboards\/provisioning:\/etc\/grafana\/provisioning:ro/);
     expect(config).toMatch(/dashboards\/json:\/var\/lib\/grafana\/dashboards:ro/);
     // The simulated district runs only with --profile demo.
-    expect(config).toMatch(/ {2}simulator:\n(?: {4}.*\n)*? {4}profiles:\n {4}- demo\n/);
+    for (const demo of ['simulator', 'history']) expect(config).toMatch(new RegExp(` {2}${demo}:\\n(?: {4}.*\\n)*? {4}profiles:\\n {4}- demo\\n`));
   });
 
   it('refuses to configure without the secrets, naming the one missing', async () => {
