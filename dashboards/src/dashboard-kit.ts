@@ -22,11 +22,47 @@ export interface DashboardSpec {
   readonly sections: readonly Section[];
 }
 
-/** Panel ids in reading order, rows and panels inside rows included: the same on every run. */
-function numberPanels(panels: Array<Record<string, unknown>>, next = { id: 1 }): void {
+interface GridPanel {
+  id?: number;
+  type: string;
+  gridPos?: { x: number; y: number; w: number; h: number };
+  panels?: GridPanel[];
+}
+
+/**
+ * Panel ids in reading order and positions on Grafana's 24-column grid, rows and panels
+ * inside collapsed rows included: the same on every run. A panel that does not fit on the
+ * current line starts the next one (the SDK's own layout lets it overflow).
+ */
+function layOut(panels: GridPanel[]): void {
+  let id = 1;
+  let x = 0;
+  let y = 0;
+  let lineHeight = 0;
+  const place = (panel: GridPanel) => {
+    const w = Math.min(24, panel.gridPos?.w ?? 12);
+    const h = panel.gridPos?.h ?? 8;
+    if (x + w > 24) [x, y, lineHeight] = [0, y + lineHeight, 0];
+    panel.gridPos = { x, y, w, h };
+    x += w;
+    lineHeight = Math.max(lineHeight, h);
+  };
   for (const panel of panels) {
-    panel.id = next.id++;
-    if (Array.isArray(panel.panels)) numberPanels(panel.panels as Array<Record<string, unknown>>, next);
+    panel.id = id++;
+    if (panel.type !== 'row') {
+      place(panel);
+      continue;
+    }
+    [x, y, lineHeight] = [0, y + lineHeight, 0];
+    panel.gridPos = { x: 0, y, w: 24, h: 1 };
+    y += 1;
+    // A collapsed row keeps its panels' positions for when it is opened; they take no room now.
+    const saved = { x, y, lineHeight };
+    for (const inner of panel.panels ?? []) {
+      inner.id = id++;
+      place(inner);
+    }
+    if (panel.panels?.length) [x, y, lineHeight] = [saved.x, saved.y, saved.lineHeight];
   }
 }
 
@@ -53,6 +89,6 @@ export function buildDashboard(spec: DashboardSpec): Dashboard {
     for (const panel of section.panels) builder.withPanel(panel);
   }
   const dashboard = builder.build();
-  numberPanels((dashboard.panels ?? []) as unknown as Array<Record<string, unknown>>);
+  layOut((dashboard.panels ?? []) as unknown as GridPanel[]);
   return dashboard;
 }

@@ -13,6 +13,7 @@ export interface PanelJson {
   readonly type: string;
   readonly title: string;
   readonly datasource?: { type: string; uid: string };
+  readonly gridPos: { x: number; y: number; w: number; h: number };
   /** Panel relative time (`now/y`): the panel's own range. */
   readonly timeFrom?: string;
   readonly targets?: Array<{ refId?: string; query?: string; rawQuery?: boolean; expr?: string }>;

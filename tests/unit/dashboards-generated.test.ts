@@ -34,6 +34,17 @@ describe('dashboards as code', () => {
       const ids = allPanels(dashboard.panels).map((panel) => panel.id);
       expect(new Set(ids).size, dashboard.uid).toBe(ids.length);
       expect(JSON.stringify(dashboard)).not.toMatch(/"(created|updated|iteration|timestamp)"/);
+      // On Grafana's 24-column grid, no panel overflows or covers another (a collapsed row's panels among themselves).
+      for (const group of [dashboard.panels, ...dashboard.panels.map((panel) => panel.panels ?? [])]) {
+        const cells = new Map<string, number>();
+        for (const { id, gridPos: { x, y, w, h } } of group) {
+          expect(x + w, `${dashboard.uid} #${id}`).toBeLessThanOrEqual(24);
+          for (let i = x; i < x + w; i += 1) for (let j = y; j < y + h; j += 1) {
+            expect(cells.get(`${i},${j}`), `${dashboard.uid} #${id} covers another panel`).toBeUndefined();
+            cells.set(`${i},${j}`, id);
+          }
+        }
+      }
     }
   });
 

@@ -20,7 +20,7 @@ export function targetPanels(target: Target, context: BuildContext, options: { t
     ...(thresholds ? { thresholds } : {}),
     ...(series.valueText ? { valueText: series.valueText } : {}),
   };
-  const tile = stat({ ...common, title: target.nameZh, targets: [series.queries.at(-1)!], ...(options.timeFrom ? { timeFrom: options.timeFrom } : {}) });
+  const tile = stat({ ...common, title: target.nameZh, targets: [series.tile], ...(options.timeFrom ? { timeFrom: options.timeFrom } : {}) });
   if (options.tileOnly) return [tile];
   return [tile, timeseries({ ...common, title: `${target.nameZh} · ${target.nameEn}`, width: 18, height: 5, targets: series.queries })];
 }
