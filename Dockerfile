@@ -11,7 +11,11 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime stage: slim, non-root ---------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
+# A container's ports are reached from outside it: listen on every interface. The platform
+# then wants a fleet key of the installation's own and API tokens, or WX_ALLOW_INSECURE_DEMO=1.
 ENV NODE_ENV=production \
+    WX_MQTT_HOST=0.0.0.0 \
+    WX_HTTP_HOST=0.0.0.0 \
     WX_DATA_DIR=/data \
     WX_HTTP_PORT=3000 \
     WX_MQTT_PORT=1883 \

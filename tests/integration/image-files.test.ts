@@ -59,8 +59,9 @@ describe('the image, assembled from the Dockerfile without Docker', () => {
 
   it('starts with its CMD from the copied files, takes a backfill (the demo history) and passes its HEALTHCHECK', async () => {
     const [command, ...args] = execForm(instructions(runtime, 'CMD').at(-1)!);
-    // The image's ENV, with the data folder and ports of this test instead of /data and fixed ports.
-    const env = { PATH: process.env.PATH, ...stageEnv(runtime), WX_DATA_DIR: dataDir, WX_HTTP_PORT: '0', WX_MQTT_PORT: '0', WX_MQTT_WS_PORT: '-1', WX_SIMULATE: '0', INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn' };
+    // The image's ENV, with the data folder and ports of this test instead of /data and fixed
+    // ports, and the demo opt-in the image's 0.0.0.0 needs with the development fleet key.
+    const env = { PATH: process.env.PATH, ...stageEnv(runtime), WX_DATA_DIR: dataDir, WX_HTTP_PORT: '0', WX_MQTT_PORT: '0', WX_MQTT_WS_PORT: '-1', WX_SIMULATE: '0', WX_ALLOW_INSECURE_DEMO: '1', INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn' };
     platform = spawn(command!, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     platform.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { contextCopies, execForm, instructions, parseDockerfile } from '../helpers/dockerfile.ts';
+import { contextCopies, execForm, instructions, parseDockerfile, stageEnv } from '../helpers/dockerfile.ts';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -25,7 +25,7 @@ describe('Dockerfile and docker-compose', () => {
     expect(config).toMatch(/image: influxdb:1\.\d+/);
     expect(config).toContain('INFLUX_URL: http://influxdb:8086');
     expect(config).toContain('PROMETHEUS_URL: http://prometheus:9090');
-    expect(config).toMatch(/WX_HTTP_HOST: 0\.0\.0\.0/);
+    expect(config).toContain('WX_ALLOW_INSECURE_DEMO');
     expect(config).toMatch(/dashboards\/provisioning:\/etc\/grafana\/provisioning:ro/);
     expect(config).toMatch(/dashboards\/json:\/var\/lib\/grafana\/dashboards:ro/);
     // The simulated district runs only with --profile demo.
@@ -67,6 +67,8 @@ describe('Dockerfile and docker-compose', () => {
     expect(user).not.toMatch(/^(root|0)$/);
     expect(runtime.instructions.find(({ op }) => op === 'HEALTHCHECK')?.args).toMatch(/CMD \["node".*\/healthz/);
     expect(runtime.instructions.find(({ op }) => op === 'VOLUME')?.args).toContain('/data');
+    // A container is reached from outside: the platform listens on every interface there.
+    expect(stageEnv(runtime)).toMatchObject({ WX_MQTT_HOST: '0.0.0.0', WX_HTTP_HOST: '0.0.0.0', WX_DATA_DIR: '/data' });
     const ignored = (await text('.dockerignore')).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
     for (const stage of stages) {
       for (const source of contextCopies(stage).flatMap((copy) => copy.sources)) {
