@@ -1,5 +1,5 @@
 import type { Builder } from '@grafana/grafana-foundation-sdk/cog';
-import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard, type Panel, type VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, RowBuilder, type Dashboard, type Panel, type VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
 
 export interface Section {
   /** Row title; the first section may have none. */
@@ -77,6 +77,8 @@ export function buildDashboard(spec: DashboardSpec): Dashboard {
     .refresh(spec.refresh ?? '1m')
     .tooltip(DashboardCursorSync.Crosshair)
     .editable()
+    // Every Wanxiang dashboard one click away, keeping the time range and the street chosen.
+    .link(new DashboardLinkBuilder('万象 Wanxiang').type(DashboardLinkType.Dashboards).tags(['wanxiang']).asDropdown(true).keepTime(true).includeVars(true))
     .variables([...spec.variables]);
   for (const section of spec.sections) {
     if (section.collapsed) {
