@@ -49,7 +49,7 @@ export interface SelectOptions {
   readonly where?: readonly string[];
   /** Tags to group by (after time). */
   readonly groupBy?: readonly string[];
-  /** `GROUP BY time($__interval)` with this fill, or none for raw points. */
+  /** `GROUP BY time($__interval)` with this fill (default none: no empty buckets), or false for no time grouping. */
   readonly interval?: 'null' | 'none' | '0' | 'previous' | false;
 }
 
