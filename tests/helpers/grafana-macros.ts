@@ -52,12 +52,17 @@ export function expandQuery(query: string, range: TimeRange, variables: Readonly
 }
 
 /**
- * A panel's range: its relative time when it has one (Grafana's "now/y": from the start of
- * the year in the dashboard's time zone, Asia/Shanghai, to now), else the dashboard's.
+ * A panel's range: its relative time when it has one, else the dashboard's. Grafana's
+ * "now/y" runs from the start of the year in the dashboard's time zone (Asia/Shanghai) to
+ * now; "now-90d" from 90 days ago to now.
  */
 export function panelRange(range: TimeRange, timeFrom: string | undefined, nowMs: number): TimeRange {
   if (timeFrom === undefined) return range;
-  if (timeFrom !== 'now/y') throw new Error(`relative time ${timeFrom} is not handled by the test`);
-  const year = new Date(nowMs + 8 * 3_600_000).getUTCFullYear();
-  return { fromMs: Date.UTC(year, 0, 1) - 8 * 3_600_000, toMs: nowMs };
+  if (timeFrom === 'now/y') {
+    const year = new Date(nowMs + 8 * 3_600_000).getUTCFullYear();
+    return { fromMs: Date.UTC(year, 0, 1) - 8 * 3_600_000, toMs: nowMs };
+  }
+  const days = /^now-(\d+)d$/.exec(timeFrom);
+  if (days) return { fromMs: nowMs - Number(days[1]) * 86_400_000, toMs: nowMs };
+  throw new Error(`relative time ${timeFrom} is not handled by the test`);
 }

@@ -29,10 +29,11 @@ describe("Grafana's InfluxQL interpolation, as the query test applies it", () =>
     expect(() => expandQuery('WHERE "x" =~ /^$unknown$/', range, {})).toThrow(/\$unknown/);
   });
 
-  it("takes a panel's relative time now/y as the year so far in Beijing", () => {
+  it("takes a panel's relative time: now/y as the year so far in Beijing, now-Nd as N days", () => {
     const now = Date.parse('2026-12-02T12:00:00Z');
     expect(panelRange(range, 'now/y', now)).toEqual({ fromMs: Date.parse('2026-01-01T00:00:00+08:00'), toMs: now });
     expect(panelRange(range, undefined, now)).toBe(range);
-    expect(() => panelRange(range, 'now-7d', now)).toThrow(/not handled/);
+    expect(panelRange(range, 'now-90d', now)).toEqual({ fromMs: now - 90 * 86_400_000, toMs: now });
+    expect(() => panelRange(range, 'now/w', now)).toThrow(/not handled/);
   });
 });

@@ -13,6 +13,9 @@ const a = (field: keyof typeof alarmFields) => ident(alarmFields[field]);
 /** The latest state of each alarm (one per rule and device while open), as 1 (open) or 0. */
 const latestOpen = (...groupBy: string[]) => `SELECT last(${a('open')}) AS "open" FROM ${ident(alarmsMeasurement)} WHERE $timeFilter GROUP BY ${['rule', 'device', ...groupBy].map(ident).join(', ')}`;
 const severitySteps = [{ value: 1, color: 'orange' }, { value: 5, color: 'red' }];
+// An alarm open now may have changed last long before the dashboard's range: the open-alarm
+// tiles look back 90 days for each alarm's latest change.
+const alarmLookBack = 'now-90d';
 
 export const overviewDashboard: DashboardDefinition = {
   file: 'overview.json',
@@ -23,7 +26,7 @@ export const overviewDashboard: DashboardDefinition = {
     return buildDashboard({
       uid: 'wanxiang-overview',
       title: '万象 · 罗湖区运行总览',
-      description: 'Wanxiang: district overview for the operations centre. The plan\'s targets as tiles (from the rollups; set the range to this year for year-to-date values), open alarms, devices online and reporting per family.',
+      description: 'Wanxiang: district overview for the operations centre. The plan\'s targets as tiles (from the rollups, year to date), open alarms, devices online and reporting per family.',
       tags: ['overview'],
       variables: [streetVariable()],
       sections: [
@@ -32,8 +35,8 @@ export const overviewDashboard: DashboardDefinition = {
         {
           row: '告警 Alarms',
           panels: [
-            stat({ title: '未关闭告警 · Open alarms', thresholds: severitySteps, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen()})`)] }),
-            stat({ title: '按级别 · Open by severity', width: 6, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen('severity')}) GROUP BY "severity"`).alias('$tag_severity')] }),
+            stat({ title: '未关闭告警 · Open alarms', timeFrom: alarmLookBack, thresholds: severitySteps, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen()})`)] }),
+            stat({ title: '按级别 · Open by severity', timeFrom: alarmLookBack, width: 6, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen('severity')}) GROUP BY "severity"`).alias('$tag_severity')] }),
             timeseries({ title: '告警变化 · Alarm changes', unit: 'none', targets: [new InfluxQueryBuilder(`SELECT count(${a('id')}) AS "changes" FROM ${ident(alarmsMeasurement)} WHERE $timeFilter GROUP BY time($__interval), "severity" fill(none)`).alias('$tag_severity')] }),
             table({
               title: '最新告警 · Latest alarm changes',
