@@ -13,9 +13,9 @@ const a = (field: keyof typeof alarmFields) => ident(alarmFields[field]);
 /** The latest state of each alarm (one per rule and device while open), as 1 (open) or 0. */
 const latestOpen = (...groupBy: string[]) => `SELECT last(${a('open')}) AS "open" FROM ${ident(alarmsMeasurement)} WHERE $timeFilter GROUP BY ${['rule', 'device', ...groupBy].map(ident).join(', ')}`;
 const severitySteps = [{ value: 1, color: 'orange' }, { value: 5, color: 'red' }];
-// An alarm open now may have changed last long before the dashboard's range: the open-alarm
-// tiles look back 90 days for each alarm's latest change.
-const alarmLookBack = 'now-90d';
+// An alarm open now, or a device online now, may have changed state long before the
+// dashboard's range: those tiles look back 90 days for the latest change of each.
+const lookBack = 'now-90d';
 
 export const overviewDashboard: DashboardDefinition = {
   file: 'overview.json',
@@ -35,8 +35,8 @@ export const overviewDashboard: DashboardDefinition = {
         {
           row: '告警 Alarms',
           panels: [
-            stat({ title: '未关闭告警 · Open alarms', timeFrom: alarmLookBack, thresholds: severitySteps, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen()})`)] }),
-            stat({ title: '按级别 · Open by severity', timeFrom: alarmLookBack, width: 6, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen('severity')}) GROUP BY "severity"`).alias('$tag_severity')] }),
+            stat({ title: '未关闭告警 · Open alarms', timeFrom: lookBack, thresholds: severitySteps, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen()})`)] }),
+            stat({ title: '按级别 · Open by severity', timeFrom: lookBack, width: 6, targets: [new InfluxQueryBuilder(`SELECT sum("open") AS "open" FROM (${latestOpen('severity')}) GROUP BY "severity"`).alias('$tag_severity')] }),
             timeseries({ title: '告警变化 · Alarm changes', unit: 'none', targets: [new InfluxQueryBuilder(`SELECT count(${a('id')}) AS "changes" FROM ${ident(alarmsMeasurement)} WHERE $timeFilter GROUP BY time($__interval), "severity" fill(none)`).alias('$tag_severity')] }),
             table({
               title: '最新告警 · Latest alarm changes',
@@ -47,8 +47,8 @@ export const overviewDashboard: DashboardDefinition = {
         {
           row: '设备 Devices',
           panels: [
-            stat({ title: '在线设备 · Devices online', description: 'Devices whose last status message (or Last Will) in the range was online.', targets: [new InfluxQueryBuilder(onlineNow([]))] }),
-            stat({ title: '按类别在线 · Online per family', width: 18, targets: [new InfluxQueryBuilder(onlineNow(['family'])).alias('$tag_family')] }),
+            stat({ title: '在线设备 · Devices online', timeFrom: lookBack, description: 'Devices whose last status message (or Last Will) in the last 90 days was online.', targets: [new InfluxQueryBuilder(onlineNow([]))] }),
+            stat({ title: '按类别在线 · Online per family', timeFrom: lookBack, width: 18, targets: [new InfluxQueryBuilder(onlineNow(['family'])).alias('$tag_family')] }),
             // One tile per family of the registry of families: a new family gets its own.
             ...familyIds.map((family) =>
               stat({
