@@ -1,0 +1,15 @@
+import type { TargetsFile } from '../../services/compliance/targets.ts';
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { RollupSchema } from './rollup-schema.ts';
+
+/** What every dashboard is built from: the rollups' schema and the plan's targets. */
+export interface BuildContext {
+  readonly schema: RollupSchema;
+  readonly targets: TargetsFile;
+}
+
+/** One dashboard: its file name under dashboards/json and how to build it. */
+export interface DashboardDefinition {
+  readonly file: string;
+  build(context: BuildContext): Dashboard;
+}
