@@ -1,4 +1,5 @@
 import type { FamilyId } from '../families/index.ts';
+import { DAY_MS, beijingDayNumber, beijingDayStartMs } from '../standards/beijing-time.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { Point } from '../storage/line-protocol.ts';
 
@@ -22,16 +23,22 @@ export interface FamilyRollup {
   rawRange(window: DayWindow): { fromMs: number; toMs: number };
   /** Other days whose rollups a reading on `day` changes too. */
   alsoDirty(day: number): number[];
+  /**
+   * Ranges of rollup measurements this window alone writes (an InfluxQL time condition each): they are
+   * deleted before the window's points are written, so a point the new computation no longer makes
+   * (an event now merged into another, a relabelled hour) does not survive.
+   */
+  owns?(window: DayWindow): Array<{ measurement: string; where: string }>;
   /** Pure: the rollup points of one day from the raw rows of every device of the family. */
   compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[]): Point[];
 }
 
-const beijingOffsetMs = 8 * 3_600_000;
-export const dayMs = 86_400_000;
+export const dayMs = DAY_MS;
 
-export const dayOf = (timeMs: number) => Math.floor((timeMs + beijingOffsetMs) / dayMs);
+/** The rollup window (Beijing day number) of an instant. */
+export const dayOf = (timeMs: number) => beijingDayNumber(timeMs);
 export function dayWindow(day: number): DayWindow {
-  const startMs = day * dayMs - beijingOffsetMs;
+  const startMs = beijingDayStartMs(day);
   return { day, startMs, endMs: startMs + dayMs };
 }
 
