@@ -1,6 +1,6 @@
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { dailyAqi, dailyMaxO3EightHour, dailyMean } from '../services/standards/index.ts';
-import { beijingDayNumber as beijingDay, beijingHourOfDay } from '../services/standards/beijing-time.ts';
+import { beijingDayNumber as beijingDay, beijingDayStartMs, beijingHourOfDay } from '../services/standards/beijing-time.ts';
 
 export interface YearStatistics {
   readonly days: number;
@@ -82,7 +82,7 @@ export function createYearStatistics() {
         const o3Hours = series.o3.filter((value): value is number => value !== null);
         const aqi = dailyAqi(
           { pm25, pm10: dailyMean(series.pm10), so2: dailyMean(series.so2), no2: dailyMean(series.no2), co: dailyMean(series.co), o3_8h: dailyMaxO3EightHour(series.o3).value, o3_1h: Math.max(...o3Hours) },
-          { day: day * 86_400_000 },
+          { day: beijingDayStartMs(day) },
         );
         days += 1;
         pm25Sum += pm25;

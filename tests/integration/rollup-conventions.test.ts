@@ -101,6 +101,10 @@ describe('rollup conventions, by the book and to the hour', () => {
     expect(byHour.conventions.rounding).toMatch(/GB\/T 8170/);
     const local = await api<Answer>('/api/v1/aqi?station=air-dongmen&from=2025-03-11T00:00&to=2025-03-11T02:00&resolution=hour');
     expect(local.points.map((point) => point.time)).toEqual([airDay + hourMs, airDay + 2 * hourMs].map((ms) => new Date(ms).toISOString()));
+    // An impossible day is refused by name, not rolled over into March.
+    const bad = await fetch(`${test.endpoints.httpUrl}/api/v1/aqi?station=air-dongmen&from=2025-02-30&to=2025-03-12`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT', message: expect.stringContaining('from') });
   });
 
   it('5: a night with 24 of 96 points keeps its Leq and coverage but is no exceedance', async () => {
