@@ -56,9 +56,6 @@ const trailingMean = (values: readonly (number | null)[], end: number, hours: nu
 export const airRollup: FamilyRollup = {
   family: 'air',
   rawRange: (window) => ({ fromMs: window.startMs - 24 * hourMs, toMs: window.endMs }),
-  // The window owns its hours' labels (01:00 … 24:00): they are deleted before they are written again,
-  // so no field of an earlier computation (or of the start-of-hour labels before schema 2) survives.
-  owns: (window) => [{ measurement: airHourlyMeasurement, where: hourLabelsWithin(window.startMs, window.endMs) }],
   alsoDirty: (day) => [day + 1], // the next day's 24-h moving means reach back into this one
   compute(window, rowsByDevice, devices) {
     const points: Point[] = [];

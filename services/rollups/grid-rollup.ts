@@ -32,8 +32,6 @@ export function createGridRollup(thresholds: GridThresholds = defaultGridThresho
     rawRange: (window) => ({ fromMs: window.startMs - dayMs, toMs: window.endMs + eventReachDays * dayMs }),
     // A reading can lengthen, shorten or split an event that began one or two days before.
     alsoDirty: (day) => Array.from({ length: eventReachDays }, (_, back) => day - back - 1),
-    // The window alone writes the events that start in it (rewritten whole, merged or not).
-    owns: (window) => [{ measurement: gridEventsMeasurement, where: `time >= ${window.startMs}ms AND time < ${window.endMs}ms` }],
     compute(window, rowsByDevice, devices) {
       const points: Point[] = [];
       for (const device of devices) {

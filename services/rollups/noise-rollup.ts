@@ -19,8 +19,6 @@ export const noiseRollup: FamilyRollup = {
   family: 'noise',
   rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs + 6 * hourMs }),
   alsoDirty: (day) => [day - 1], // a reading before 06:00 belongs to the previous day's night
-  // Rewritten whole: a period that fell under its coverage must lose the verdict it had.
-  owns: (window) => [{ measurement: noiseDailyMeasurement, where: `time >= ${window.startMs}ms AND time < ${window.endMs}ms` }],
   compute(window, rowsByDevice, devices) {
     const points: Point[] = [];
     for (const device of devices) {

@@ -9,7 +9,7 @@ import { createGridRollup, type GridThresholds } from './grid-rollup.ts';
 import { noiseRollup } from './noise-rollup.ts';
 import { parkingRollup } from './parking-rollup.ts';
 import { readRawRows } from './raw-rows.ts';
-import { staleWindows, writeSchemaMarker } from './rollup-schema.ts';
+import { clearStaleRollups, writeSchemaMarker } from './rollup-schema.ts';
 import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
 import { waterRollup } from './water-rollup.ts';
 
@@ -71,28 +71,16 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     const rows = await readRawRows(deps.influx, window.family, range.fromMs, range.toMs);
     const devices = deps.registry.devices.filter((device) => device.family === window.family);
     const lines = rollup.compute(day, rows, devices).map(encodePoint);
-    for (const owned of rollup.owns?.(day) ?? []) await deps.influx.query(`DELETE FROM "${owned.measurement}" WHERE ${owned.where}`);
     for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
     deps.metrics.rollupWindows.inc({ family: window.family });
   }
 
-  /**
-   * Families run side by side, but one family's windows one after another: each window deletes the
-   * ranges it owns before writing, and InfluxDB 1.6 can drop a point just written to a measurement
-   * while a DELETE on that measurement runs (a grid event vanished in about one run in three).
-   */
   async function runWindows(windows: RollupWindow[]): Promise<RollupWindow[]> {
-    const byFamily = new Map<FamilyId, RollupWindow[]>();
-    for (const window of windows) {
-      const list = byFamily.get(window.family);
-      if (list) list.push(window);
-      else byFamily.set(window.family, [window]);
-    }
-    const queue = [...byFamily.values()];
+    const queue = [...windows];
     const started = performance.now();
     await Promise.all(
       Array.from({ length: Math.min(deps.concurrency ?? 2, queue.length) }, async () => {
-        for (let family = queue.shift(); family; family = queue.shift()) for (const window of family) {
+        for (let window = queue.shift(); window; window = queue.shift()) {
           try {
             await recompute(window);
           } catch (error) {
@@ -113,10 +101,15 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     return [...taken].flatMap(([family, days]) => [...days].sort((a, b) => a - b).map((day) => ({ family, day })));
   }
 
-  /** Rollups of an older schema (rollup-schema.ts) are recomputed on the first run, then marked current. */
+  /**
+   * Rollups of an older schema (rollup-schema.ts) are cleared once and recomputed on the first run,
+   * then the schema is marked current. Steady-state runs never DELETE: InfluxDB 1.x deletes have lost
+   * unrelated points under concurrent writes (influxdata/influxdb#8822, #9178; here a grid event
+   * vanished in one run in three), so a window only ever overwrites its own points.
+   */
   async function runWithSchema(): Promise<RollupWindow[]> {
     if (schemaPending === null) {
-      const stale = await staleWindows(deps.influx);
+      const stale = await clearStaleRollups(deps.influx, Date.now());
       for (const window of stale) if (rollups.has(window.family)) mark(window.family, window.day);
       if (stale.length > 0) deps.log.warn({ windows: stale.length }, 'rollups of an older schema found: recomputing them');
       schemaPending = true;

@@ -23,12 +23,6 @@ export interface FamilyRollup {
   rawRange(window: DayWindow): { fromMs: number; toMs: number };
   /** Other days whose rollups a reading on `day` changes too. */
   alsoDirty(day: number): number[];
-  /**
-   * Ranges of rollup measurements this window alone writes (an InfluxQL time condition each): they are
-   * deleted before the window's points are written, so a point the new computation no longer makes
-   * (an event now merged into another, a relabelled hour) does not survive.
-   */
-  owns?(window: DayWindow): Array<{ measurement: string; where: string }>;
   /** Pure: the rollup points of one day from the raw rows of every device of the family. */
   compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[]): Point[];
 }

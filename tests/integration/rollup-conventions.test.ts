@@ -35,6 +35,8 @@ describe('rollup conventions, by the book and to the hour', () => {
     test = await startTestPlatform({ ingest: { maxAgeMs: 10 * 365 * dayMs }, rollups: { enabled: false } });
     // Hourly air points as the platform wrote them before schema 2: labelled by the hour's start.
     const stale = Array.from({ length: 24 }, (_, h) => `air_hourly,device=air-nanhu,family=air coverage_min=60,valid=1i,pm25_ugm3=999,stale_field=1i ${staleDay + h * hourMs}`);
+    // …and the second half of a heavy-load event cut at midnight, as the old grid rollup wrote it.
+    stale.push(`grid_events,device=grid-buxin-t1,family=grid,kind=heavy duration_min=120,peak_pct=90,end_ms=${gridDay + 25 * hourMs + 45 * 60_000}i ${gridDay + dayMs}`);
     await test.platform.influx.write(stale.join('\n'));
 
     // Air: PM2.5 = hour + 10.4 through the day, every 5 minutes.
