@@ -158,3 +158,28 @@ describe('rollup conventions, by the book and to the hour', () => {
     expect(target('no-heavily-loaded-transformers').details).toMatchObject({ heavyLoadHoursDefinition: expect.stringContaining('0.25 h') });
   });
 });
+
+describe('a schema migration interrupted between its delete and its recomputation', () => {
+  let test: TestPlatform | undefined;
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('finds the recorded span again and recomputes it, then marks the schema', async () => {
+    test = await startTestPlatform({ ingest: { maxAgeMs: 10 * 365 * dayMs }, rollups: { enabled: false } });
+    const station = test.device('air-dongmen');
+    const client = await test.connect(station);
+    await client.publishAsync(test.topics.build('air', station.id, 'telemetry'), JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ ts: airDay + i * 300_000, pm25: 40 }))), { qos: 1 });
+    await test.platform.ingest.drain();
+    // The old rollups were deleted, then the process died: only the record of their span is left.
+    const day = Math.floor((airDay + 8 * hourMs) / dayMs);
+    await test.platform.influx.write(`rollup_migration,family=air first_day=${day - 1}i,last_day=${day}i ${Date.now()}`);
+    const windows = await test.platform.rollups.runOnce();
+    // The readings mark their day and the next; the day before comes only from the record.
+    expect(windows.filter((window) => window.family === 'air').map((window) => window.day)).toEqual([day - 1, day, day + 1]);
+    const [hour] = (await test.platform.influx.query(`SELECT "pm25_ugm3" FROM "air_hourly" WHERE "device" = 'air-dongmen' AND time = ${airDay + hourMs}ms`))[0]!.values;
+    expect(hour![1]).toBe(40);
+    const [marker] = (await test.platform.influx.query('SELECT last("version") FROM "rollup_schema"'))[0]!.values;
+    expect(marker![1]).toBe(2);
+  });
+});
