@@ -2,7 +2,7 @@
  * npm run bench: N simulated devices publish over real TCP with QoS 1 into the platform
  * backed by a real InfluxDB; prints readings/s that landed (counted in InfluxDB), the raw
  * InfluxDB write ceiling for the same points posted directly, and the ratio.
- * BENCH_DEVICES (default all 102 registry devices), BENCH_READINGS per device (default 1,000),
+ * BENCH_DEVICES (default all 103 registry devices), BENCH_READINGS per device (default 1,000),
  * BENCH_BATCH readings per message (default 1: one reading a message, the hardest case).
  */
 import { mkdtemp, rm } from 'node:fs/promises';

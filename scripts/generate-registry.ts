@@ -52,6 +52,14 @@ for (const [index, [river, riverName, point, sectionName, streetId, targetClass]
   });
 }
 
+// Plan lines 138-142: the drinking-water source held Class II (100 %) through the 13th plan. 深圳水库
+// (Shenzhen Reservoir, in 东湖 street) is Luohu's source: a reservoir section, TP by the lake/reservoir
+// limits and TN evaluated beside the class (GB 3838-2002; 环办〔2011〕22号).
+drafts.push({
+  id: 'water-shenzhen-reservoir', family: 'water', site: 'shenzhen-reservoir', siteName: '深圳水库', street: 'donghu', offset: sections.length,
+  attributes: { river: 'shenzhen-reservoir', riverName: '深圳水库', sectionName: '深圳水库取水口', targetClass: 'II', waterbody: 'reservoir' },
+});
+
 // Plan 专栏6: the substations named for new builds and expansion; five 10 kV transformers each.
 const substations = [
   ['buxin', '布心', 'dongxiao', '220kV'], ['hubei', '湖贝', 'dongmen', '110kV'], ['liyuan', '梨园', 'liantang', '110kV'],

@@ -1,4 +1,5 @@
-import { beijingDay, clamp, unitHash, yearFraction } from './rng.ts';
+import { beijingDayNumber as beijingDay, yearFraction } from '../services/standards/beijing-time.ts';
+import { clamp, unitHash } from './rng.ts';
 
 /**
  * What the whole district shares on a day: pollution episodes and rain. Pure functions

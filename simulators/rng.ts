@@ -45,26 +45,7 @@ export function hashSeed(seed: number, ...parts: ReadonlyArray<string | number>)
 /** A uniform number in [0, 1) fixed by the seed and the parts. */
 export const unitHash = (seed: number, ...parts: ReadonlyArray<string | number>) => hashSeed(seed, ...parts) / 4_294_967_296;
 
-const beijingOffsetMs = 8 * 3_600_000;
-const dayMs = 86_400_000;
-
-/** Hour of day in Beijing time (UTC+8, no daylight saving), fractional. */
-export function beijingHour(timeMs: number): number {
-  return (((timeMs + beijingOffsetMs) % dayMs) + dayMs) % dayMs / 3_600_000;
-}
-
-/** Days since the epoch, counted in Beijing time. */
-export const beijingDay = (timeMs: number) => Math.floor((timeMs + beijingOffsetMs) / dayMs);
-
-/** Day of the week in Beijing time, 0 = Sunday. */
-export const beijingWeekday = (timeMs: number) => (beijingDay(timeMs) + 4) % 7;
-
-/** Fraction of the year (0 = 1 January) in Beijing time. */
-export function yearFraction(timeMs: number): number {
-  const date = new Date(timeMs + beijingOffsetMs);
-  const start = Date.UTC(date.getUTCFullYear(), 0, 1);
-  return (date.getTime() - start) / (365.25 * dayMs);
-}
+// Beijing time (hours, days, weekdays, year fraction) lives in services/standards/beijing-time.ts.
 
 export const round1 = (value: number) => Math.round(value * 10) / 10;
 export const round2 = (value: number) => Math.round(value * 100) / 100;

@@ -1,6 +1,6 @@
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { dailyAqi, dailyMaxO3EightHour, dailyMean } from '../services/standards/index.ts';
-import { beijingDay } from './rng.ts';
+import { beijingDayNumber as beijingDay, beijingDayStartMs, beijingHourOfDay } from '../services/standards/beijing-time.ts';
 
 export interface YearStatistics {
   readonly days: number;
@@ -49,7 +49,7 @@ export function createYearStatistics() {
           occupancyCount += 1;
           return;
         case 'noise': {
-          const hour = ((timeMs / 3_600_000 + 8) % 24 + 24) % 24;
+          const hour = beijingHourOfDay(timeMs);
           if (device.attributes.zoneClass !== '4a' || (hour >= 6 && hour < 22)) return;
           // The night that began at 22:00 belongs to the Beijing day of its evening.
           const key = `${device.id}|${beijingDay(timeMs - 6 * 3_600_000)}`;
@@ -68,7 +68,7 @@ export function createYearStatistics() {
       const byDay = new Map<number, Record<(typeof airKeys)[number], (number | null)[]>>();
       for (const [hour, { sums, count }] of airHours) {
         const day = beijingDay(hour * 3_600_000);
-        const slot = (hour + 8) % 24;
+        const slot = Math.floor(beijingHourOfDay(hour * 3_600_000));
         let series = byDay.get(day);
         if (!series) byDay.set(day, (series = Object.fromEntries(airKeys.map((key) => [key, Array<number | null>(24).fill(null)])) as Record<(typeof airKeys)[number], (number | null)[]>));
         for (const key of airKeys) series[key][slot] = (sums[key] ?? 0) / count;
@@ -82,7 +82,7 @@ export function createYearStatistics() {
         const o3Hours = series.o3.filter((value): value is number => value !== null);
         const aqi = dailyAqi(
           { pm25, pm10: dailyMean(series.pm10), so2: dailyMean(series.so2), no2: dailyMean(series.no2), co: dailyMean(series.co), o3_8h: dailyMaxO3EightHour(series.o3).value, o3_1h: Math.max(...o3Hours) },
-          { day: day * 86_400_000 },
+          { day: beijingDayStartMs(day) },
         );
         days += 1;
         pm25Sum += pm25;

@@ -4,7 +4,8 @@ import { evaluateCompliance } from '../compliance/compliance.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { WanxiangError } from '../errors.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { airDailyMeasurement, airDistrictDailyMeasurement, airHourlyMeasurement } from '../rollups/air-rollup.ts';
+import { AQI_ANSWER_CONVENTIONS, aqiPoint, aqiQuery as aqiInfluxQuery } from '../compliance/aqi-points.ts';
+import { isBeijingInstant } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 
@@ -15,7 +16,7 @@ export interface ComplianceRouteDeps {
   readonly now?: () => number;
 }
 
-const instant = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'an ISO 8601 date or time');
+const instant = z.string().refine(isBeijingInstant, 'a Beijing date YYYY-MM-DD, a Beijing time YYYY-MM-DDThh:mm, or ISO 8601 with a zone');
 const aqiQuery = z.strictObject({
   station: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   from: instant,
@@ -45,28 +46,8 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: ComplianceR
       throw new WanxiangError('WX_ERR_NOT_FOUND', `no air station ${query.station}; use an air device id or "district"`);
     }
     if (district && query.resolution === 'hour') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'the district AQI is daily (mean over stations first, then the AQI)');
-    const measurement = district ? airDistrictDailyMeasurement : query.resolution === 'hour' ? airHourlyMeasurement : airDailyMeasurement;
-    const where = `${district ? '' : `"device" = '${query.station}' AND `}time >= ${Date.parse(query.from)}ms AND time < ${Date.parse(query.to)}ms`;
-    const series = await deps.influx.query(`SELECT * FROM "${measurement}" WHERE ${where}`);
+    const series = await deps.influx.query(aqiInfluxQuery(query.station, query.resolution, query.from, query.to));
     const rows = series.flatMap((s) => s.values.map((row) => Object.fromEntries(s.columns.map((column, i) => [column, row[i]]))));
-    return {
-      station: query.station,
-      resolution: query.resolution,
-      points: rows.map((row) => ({
-        time: new Date(Number(row.time)).toISOString(),
-        aqi: row.aqi ?? null,
-        level: row.aqi_level ?? null,
-        primary: row.primary ? String(row.primary).split(',').filter(Boolean) : [],
-        standard: row.standard ?? null,
-        valid: row.valid === undefined ? true : row.valid === 1,
-        pm25: row.pm25_ugm3 ?? null,
-        pm10: row.pm10_ugm3 ?? null,
-        o3: row.o3_ugm3 ?? null,
-        o3_8h: row.o3_8h_ugm3 ?? null,
-        no2: row.no2_ugm3 ?? null,
-        so2: row.so2_ugm3 ?? null,
-        co: row.co_mgm3 ?? null,
-      })),
-    };
+    return { station: query.station, resolution: query.resolution, conventions: AQI_ANSWER_CONVENTIONS, points: rows.map(aqiPoint) };
   });
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { configFromEnv, type Config, type ConfigInput } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from '../registry/device-registry.ts';
+import { parseBeijingInstant } from '../standards/beijing-time.ts';
 import { createTopics, type Topics } from '../topics.ts';
 
 export interface CommandContext {
@@ -35,13 +36,8 @@ export function progressPrinter(label: string, everyMs = 2_000) {
   };
 }
 
-/** Parses a date or date-time flag as Beijing time when it carries no zone. */
-export function parseInstant(text: string): number {
-  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text.length <= 10 ? `${text}T00:00:00` : text}+08:00`;
-  const ms = Date.parse(withZone);
-  if (Number.isNaN(ms)) throw new Error(`not a date: ${text}`);
-  return ms;
-}
+/** Parses a date or date-time flag as Beijing time when it carries no zone (the one Beijing-time module). */
+export const parseInstant = (text: string): number => parseBeijingInstant(text);
 
 export const untilSignal = () =>
   new Promise<string>((resolveSignal) => {

@@ -1,7 +1,7 @@
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { parsePeriod, type Period } from './period.ts';
-import { classRank, rules, type Provenance } from './rules/index.ts';
+import { classRank, rules, type Provenance, type RuleOutcome } from './rules/index.ts';
 import type { Target, TargetsFile } from './targets.ts';
 
 export type ComplianceStatus = 'met' | 'at risk' | 'breached' | 'insufficient data' | 'reported' | 'manual';
@@ -52,6 +52,17 @@ function statusOf(target: Target, period: Period, value: number | string | null,
   return period.complete ? 'breached' : 'at risk';
 }
 
+/**
+ * Status, value and completeness tell one story: no data (completeness 0) has no value, and a
+ * shown completeness is rounded down, so 0.9996 never reads as 1 beside "insufficient data"; and
+ * data found insufficient are never shown as complete (each rule derives both from one count).
+ */
+function agreeing(outcome: RuleOutcome): RuleOutcome {
+  const shown = Math.floor(Math.min(1, Math.max(0, outcome.completeness)) * 1_000) / 1_000;
+  const completeness = shown === 1 && !outcome.sufficient ? 0.999 : shown;
+  return completeness === 0 ? { ...outcome, completeness, value: null, sufficient: false } : { ...outcome, completeness };
+}
+
 /** Holds each of the plan's targets against the rollups of a period. */
 export async function evaluateCompliance(deps: { influx: InfluxClient; registry: DeviceRegistry; targets: TargetsFile; now: number }, periodId: string): Promise<ComplianceReport> {
   const period = parsePeriod(periodId, deps.now);
@@ -61,13 +72,13 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
       if (target.rule === 'manual') {
         return { ...base, value: null, status: 'manual', projected: false, completeness: null, standards: [], provenance: [], details: { note: 'reported by hand: no sensor family measures it' } };
       }
-      const outcome = await rules[target.rule]({ influx: deps.influx, registry: deps.registry, period, target });
+      const outcome = agreeing(await rules[target.rule]({ influx: deps.influx, registry: deps.registry, period, target }));
       return {
         ...base,
         value: outcome.value,
         status: statusOf(target, period, outcome.value, outcome.sufficient),
         projected: !period.complete,
-        completeness: Math.round(outcome.completeness * 1_000) / 1_000,
+        completeness: outcome.completeness,
         standards: outcome.standards,
         provenance: outcome.provenance,
         details: outcome.details,

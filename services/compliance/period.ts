@@ -1,4 +1,5 @@
 import { WanxiangError } from '../errors.ts';
+import { DAY_MS, beijingDay, beijingMonthStartMs } from '../standards/beijing-time.ts';
 
 export interface Period {
   /** As asked: `2025`, `2026-YTD`, `2026-03`. */
@@ -14,7 +15,7 @@ export interface Period {
   readonly complete: boolean;
 }
 
-const beijing = (year: number, month: number) => Date.UTC(year, month, 1) - 8 * 3_600_000;
+const beijing = beijingMonthStartMs;
 
 /** Parses a compliance period; an unknown form is refused with WX_ERR_INVALID_ARGUMENT. */
 export function parsePeriod(id: string, nowMs: number): Period {
@@ -41,6 +42,6 @@ export function parsePeriod(id: string, nowMs: number): Period {
 /** Beijing dates (YYYY-MM-DD) of the period's days up to `toMs`. */
 export function periodDays(period: Period): string[] {
   const days: string[] = [];
-  for (let t = period.fromMs; t < period.toMs; t += 86_400_000) days.push(new Date(t + 8 * 3_600_000).toISOString().slice(0, 10));
+  for (let t = period.fromMs; t < period.toMs; t += DAY_MS) days.push(beijingDay(t));
   return days;
 }

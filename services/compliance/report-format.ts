@@ -1,4 +1,5 @@
 import type { ComplianceReport, ComplianceStatus } from './compliance.ts';
+import { ROLLUP_CONVENTIONS } from './conventions.ts';
 
 const statusZh: Record<ComplianceStatus, string> = {
   met: '达标', 'at risk': '有风险（按目前数据推算）', breached: '未达标', 'insufficient data': '数据不足', reported: '仅报告', manual: '人工填报',
@@ -6,6 +7,18 @@ const statusZh: Record<ComplianceStatus, string> = {
 
 const cell = (value: unknown) => (value === null || value === undefined ? '—' : String(value));
 const targetText = (comparator: string, value: unknown, unit: string) => (comparator === 'report' ? '—' : `${comparator === '<=' ? '≤' : '≥'} ${cell(value)} ${unit}`);
+
+/** Per-target notes an officer needs to read a figure right: coverage and definitions. */
+function notes(report: ComplianceReport): string[] {
+  const lines: string[] = [];
+  for (const t of report.targets) {
+    const d = (t.details ?? {}) as Record<string, unknown>;
+    if (d.heavyLoadHoursDefinition) lines.push(`- ${t.id}: ${String(d.heavyLoadHours)} heavy-load hours; ${String(d.heavyLoadHoursDefinition)}`);
+    if (d.coverageRule) lines.push(`- ${t.id}: ${String(d.nightsComplete)} complete nights, ${String(d.nightsIncomplete)} left out (mean coverage ${cell(d.meanNightCoverage)}); ${String(d.coverageRule)}`);
+    if (d.tnClass !== undefined) lines.push(`- ${t.id}: TN class ${cell(d.tnClass)} (${String(d.tnNote)})`);
+  }
+  return lines.length ? ['说明 Notes:', '', ...lines, ''] : [];
+}
 
 /** A report an officer can hand on: Chinese and English side by side. */
 export function formatMarkdown(report: ComplianceReport): string {
@@ -23,8 +36,13 @@ export function formatMarkdown(report: ComplianceReport): string {
     '',
     '数据来源 Provenance: each figure is computed from the rollup measurements named below (InfluxDB), themselves computed from the raw readings.',
     '',
-    ...report.targets.flatMap((t) => t.provenance.map((p) => `- ${t.id}: ${p.measurement}, ${p.points} points, ${p.from} to ${p.to}`)),
+    ...report.targets.flatMap((t) => t.provenance.map((p) => `- ${t.id}: ${p.measurement}, ${p.points} points, ${p.from} to ${p.to}${p.rounding ? `; ${p.rounding}` : ''}`)),
     '',
+    '约定 Conventions (how the figures are computed, with their sources):',
+    '',
+    ...ROLLUP_CONVENTIONS.map((c) => `- **${c.topic}**: ${c.rule}. Source: ${c.source}.`),
+    '',
+    ...notes(report),
   ];
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import { WanxiangError } from '../errors.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 
 export const ruleIds = [
-  'air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share',
+  'air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share', 'water.section-months-meeting-target',
   'noise.trunk-road-night-leq', 'grid.heavy-load-transformers', 'parking.shareable-spaces', 'manual',
 ] as const;
 export type RuleId = (typeof ruleIds)[number];

@@ -47,7 +47,8 @@ function limitingOf(result: WaterSectionResult): Pick<WaterResult, 'limiting' | 
 
 const water: Evaluator<WaterRow> = ({ kind: _kind, id: _id, date: _date, waterbody, ...sample }) => {
   const result = evaluateWaterSection(sample, { waterbody });
-  return { class: result.class, grade: result.grade, ...limitingOf(result), standard: 'GB 3838-2002' };
+  const tn = result.tnClass === null ? {} : { tnClass: result.tnClass };
+  return { class: result.class, grade: result.grade, ...limitingOf(result), ...tn, standard: 'GB 3838-2002' };
 };
 
 const noise: Evaluator<NoiseRow> = (row): NoiseResult => ({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { noiseZoneClasses } from '../families/noise.ts';
-import { WATER_PARAMETERS, type DailyAqiKey, type HourlyAqiInputKey } from '../standards/index.ts';
+import { WATERBODIES, WATER_PARAMETERS, type DailyAqiKey, type HourlyAqiInputKey } from '../standards/index.ts';
 
 /**
  * One strict schema per row kind. Concentrations are µg/m³ (CO mg/m³), water mg/L (pH unitless),
@@ -73,7 +73,7 @@ export const waterRow = z.strictObject({
   kind: z.literal('water'),
   id: rowId,
   date: calendarDay,
-  waterbody: z.enum(['river', 'lake']),
+  waterbody: z.enum(WATERBODIES),
   ...optionalValues(WATER_PARAMETERS),
 });
 

@@ -22,6 +22,8 @@ export interface WaterResult {
   readonly grade: string;
   readonly limiting: readonly WaterParameter[];
   readonly multiples: Readonly<Partial<Record<WaterParameter, number>>>;
+  /** Lakes and reservoirs with a TN value: TN's own class, beside the section class (never in class or limiting). */
+  readonly tnClass?: WaterClass;
   readonly standard: 'GB 3838-2002';
 }
 

@@ -30,7 +30,8 @@ export const waterFamily = defineFamily({
     sectionName: z.string().min(1).max(40),
     // GB 3838-2002 class the plan sets for the section (plan-targets.md, indicator 26).
     targetClass: z.enum(waterClasses),
-    waterbody: z.enum(['river', 'lake']),
+    // GB 3838-2002: lakes and reservoirs have their own TP limits and TN evaluated beside the class.
+    waterbody: z.enum(['river', 'lake', 'reservoir']),
   }),
   tagsFrom: (attributes) => ({ river: attributes.river }),
 });

@@ -1,4 +1,4 @@
-import { dailyAqi, dailyMaxO3EightHour, dailyMean, hourlyAqi, isValidHour, o3MovingMeans, type AqiResult } from '../standards/index.ts';
+import { HOUR_MS, dailyAqi, dailyMaxO3EightHour, dailyMean, hourlyAqi, isValidHour, o3MovingMeans, type AqiResult } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import { airFamily } from '../families/air.ts';
@@ -8,10 +8,19 @@ export const airHourlyMeasurement = 'air_hourly';
 export const airDailyMeasurement = 'air_daily';
 export const airDistrictDailyMeasurement = 'air_daily_district';
 
+/** The label of the hour that starts at `hourStartMs`: its end (HJ 663 Table A.1, GB/T 34302-2017). */
+export const hourLabelOf = (hourStartMs: number): number => hourStartMs + HOUR_MS;
+
+/**
+ * The hourly points whose hours lie within [fromMs, toMs): labels in (fromMs, toMs], since the
+ * label is the hour's end. An InfluxQL time condition for air_hourly.
+ */
+export const hourLabelsWithin = (fromMs: number, toMs: number): string => `time > ${fromMs}ms AND time <= ${toMs}ms`;
+
 type Pollutant = 'pm25' | 'pm10' | 'so2' | 'no2' | 'o3' | 'co';
 /** Each HJ 633 pollutant's InfluxDB field, as the air family stores it (and the rollups keep it). */
 const pollutants = Object.fromEntries((['pm25', 'pm10', 'so2', 'no2', 'o3', 'co'] as const).map((key) => [key, airFamily.fields[key].field])) as Record<Pollutant, string>;
-const hourMs = 3_600_000;
+const hourMs = HOUR_MS;
 
 interface StationHours {
   /** 48 hourly means: the previous day then this day (null: not a valid hour, GB 3095 §7: ≥ 45 min). */
@@ -56,7 +65,9 @@ export const airRollup: FamilyRollup = {
       const hours = stationHours(rowsByDevice.get(device.id) ?? [], window.startMs - 24 * hourMs);
       const o3EightHour = o3MovingMeans(hours.means.o3);
       for (let h = 24; h < 48; h += 1) {
-        const timeMs = window.startMs + (h - 24) * hourMs;
+        // HJ 663 (standards.md §1.4): the mean of the hour X-1…X carries the label X, the hour's end,
+        // so the day's hours are 01:00 … 24:00 (24:00 = 00:00 of the next day).
+        const timeMs = hourLabelOf(window.startMs + (h - 24) * hourMs);
         const fields: Array<[string, number | string, 'float' | 'int' | 'string']> = [['coverage_min', hours.coverage[h]!, 'float'], ['valid', hours.means.pm25[h] === null ? 0 : 1, 'int']];
         for (const [key, field] of Object.entries(pollutants)) {
           const value = hours.means[key as Pollutant][h];
@@ -65,7 +76,7 @@ export const airRollup: FamilyRollup = {
         if (hours.coverage[h]! > 0) {
           const aqi = hourlyAqi(
             { so2: hours.means.so2[h], no2: hours.means.no2[h], co: hours.means.co[h], o3: hours.means.o3[h], pm10: hours.means.pm10[h], pm25: hours.means.pm25[h], o3_8h: o3EightHour[h], pm10_24h: trailingMean(hours.means.pm10, h, 24, 20), pm25_24h: trailingMean(hours.means.pm25, h, 24, 20), so2_24h: trailingMean(hours.means.so2, h, 24, 20) },
-            { hourEnding: timeMs + hourMs },
+            { hourEnding: timeMs },
           );
           fields.push(...aqiFields(aqi));
         }

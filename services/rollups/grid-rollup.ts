@@ -7,6 +7,9 @@ export const gridLoadMeasurement = 'grid_load_15min';
 export const gridDailyMeasurement = 'grid_daily';
 export const gridEventsMeasurement = 'grid_events';
 const quarterMs = 15 * 60_000;
+const dayMs = 86_400_000;
+/** Days after the window an event starting in it is followed into. */
+const eventReachDays = 2;
 
 /** Thresholds differ between utilities; the defaults are the plan's 重载 (≥ 80 %) and overload (≥ 100 %) for ≥ 2 h. */
 export interface GridThresholds {
@@ -19,28 +22,36 @@ export const defaultGridThresholds: GridThresholds = { heavyPct: 80, overloadPct
 /**
  * Grid: the 15-minute load rate per transformer, the day's hours at heavy load and
  * overload, and each sustained event (start, duration, peak) as a point of its own.
- * Events are found within a day; one that runs over midnight counts on each side.
+ * Events are found in the raw series from the day before to two days after the window, and each
+ * belongs to the day it starts on: one that runs over midnight is one event, counted and written
+ * once, with its whole duration (a run longer than that reach is cut at its end).
  */
 export function createGridRollup(thresholds: GridThresholds = defaultGridThresholds): FamilyRollup {
   return {
     family: 'grid',
-    rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs }),
-    alsoDirty: () => [],
+    rawRange: (window) => ({ fromMs: window.startMs - dayMs, toMs: window.endMs + eventReachDays * dayMs }),
+    // A reading can lengthen, shorten or split an event that began one or two days before.
+    alsoDirty: (day) => Array.from({ length: eventReachDays }, (_, back) => day - back - 1),
     compute(window, rowsByDevice, devices) {
       const points: Point[] = [];
       for (const device of devices) {
         const tags = deviceTags(device);
-        const quarters = bucketRows(rowsByDevice.get(device.id) ?? [], window.startMs, window.endMs, quarterMs);
+        const range = this.rawRange(window);
+        const quarters = bucketRows(rowsByDevice.get(device.id) ?? [], range.fromMs, range.toMs, quarterMs);
+        const around: LoadPoint[] = [];
         const series: LoadPoint[] = [];
         quarters.forEach((bucket, i) => {
           const loadRatePct = meanOf(bucket, 'load_rate_pct');
           if (loadRatePct === null) return;
-          const at = window.startMs + i * quarterMs;
+          const at = range.fromMs + i * quarterMs;
+          around.push({ at, loadRatePct });
+          if (at < window.startMs || at >= window.endMs) return;
           series.push({ at, loadRatePct });
           points.push({ measurement: gridLoadMeasurement, tags, fields: [['load_rate_pct', loadRatePct, 'float']], timeMs: at });
         });
         if (series.length === 0) continue;
-        const events = detectLoadEvents(series, { heavyPct: thresholds.heavyPct, overloadPct: thresholds.overloadPct, minPoints: thresholds.minPoints, intervalMs: quarterMs });
+        const events = detectLoadEvents(around, { heavyPct: thresholds.heavyPct, overloadPct: thresholds.overloadPct, minPoints: thresholds.minPoints, intervalMs: quarterMs })
+          .filter((event) => event.start >= window.startMs && event.start < window.endMs);
         const rates = series.map((point) => point.loadRatePct ?? 0);
         const hoursAt = (pct: number) => rates.filter((rate) => rate >= pct).length / 4;
         points.push({

@@ -9,6 +9,7 @@ import { createGridRollup, type GridThresholds } from './grid-rollup.ts';
 import { noiseRollup } from './noise-rollup.ts';
 import { parkingRollup } from './parking-rollup.ts';
 import { readRawRows } from './raw-rows.ts';
+import { clearStaleRollups, writeSchemaMarker } from './rollup-schema.ts';
 import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
 import { waterRollup } from './water-rollup.ts';
 
@@ -53,6 +54,9 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   let dirty = new Map<FamilyId, Set<number>>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RollupWindow[]> | undefined;
+  /** Null until the stored schema was checked; then whether the marker still has to be written. */
+  let schemaPending: boolean | null = null;
+  let failures = 0;
 
   function mark(family: FamilyId, day: number): void {
     let days = dirty.get(family);
@@ -80,6 +84,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
           try {
             await recompute(window);
           } catch (error) {
+            failures += 1;
             deps.log.error({ err: error, family: window.family, day: window.day }, 'rollup failed; it will be retried');
             mark(window.family, window.day);
           }
@@ -96,9 +101,32 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     return [...taken].flatMap(([family, days]) => [...days].sort((a, b) => a - b).map((day) => ({ family, day })));
   }
 
+  /**
+   * Rollups of an older schema (rollup-schema.ts) are cleared once and recomputed on the first run,
+   * then the schema is marked current. Steady-state runs never DELETE: InfluxDB 1.x deletes have lost
+   * unrelated points under concurrent writes (influxdata/influxdb#8822, #9178; here a grid event
+   * vanished in one run in three), so a window only ever overwrites its own points.
+   */
+  async function runWithSchema(): Promise<RollupWindow[]> {
+    if (schemaPending === null) {
+      const stale = await clearStaleRollups(deps.influx, Date.now());
+      for (const window of stale) if (rollups.has(window.family)) mark(window.family, window.day);
+      if (stale.length > 0) deps.log.warn({ windows: stale.length }, 'rollups of an older schema found: recomputing them');
+      schemaPending = true;
+    }
+    const before = failures;
+    const windows = await runWindows(takeDirty());
+    // The marker goes with the first rollups written (a database without any needs none yet).
+    if (schemaPending && windows.length > 0 && failures === before) {
+      await writeSchemaMarker(deps.influx, Date.now());
+      schemaPending = false;
+    }
+    return windows;
+  }
+
   async function runOnce(): Promise<RollupWindow[]> {
     while (running) await running; // one run at a time: a window is never written twice at once
-    running = runWindows(takeDirty());
+    running = runWithSchema();
     try {
       return await running;
     } finally {

@@ -1,4 +1,5 @@
 import type { FamilyId } from '../families/index.ts';
+import { DAY_MS, beijingDayNumber, beijingDayStartMs } from '../standards/beijing-time.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { Point } from '../storage/line-protocol.ts';
 
@@ -26,12 +27,12 @@ export interface FamilyRollup {
   compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[]): Point[];
 }
 
-const beijingOffsetMs = 8 * 3_600_000;
-export const dayMs = 86_400_000;
+export const dayMs = DAY_MS;
 
-export const dayOf = (timeMs: number) => Math.floor((timeMs + beijingOffsetMs) / dayMs);
+/** The rollup window (Beijing day number) of an instant. */
+export const dayOf = (timeMs: number) => beijingDayNumber(timeMs);
 export function dayWindow(day: number): DayWindow {
-  const startMs = day * dayMs - beijingOffsetMs;
+  const startMs = beijingDayStartMs(day);
   return { day, startMs, endMs: startMs + dayMs };
 }
 

@@ -1,4 +1,4 @@
-import { evaluateWaterSection, waterClassRank, type WaterSample, type WaterTargetClass } from '../standards/index.ts';
+import { beijingMonthStartMs, beijingYearMonth, evaluateWaterSection, waterClassRank, type WaterSample, type WaterTargetClass, type Waterbody } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
 import { waterFamily } from '../families/water.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
@@ -18,7 +18,8 @@ export function waterClassPoint(measurement: string, device: DeviceRecord, rows:
   if (rows.length === 0) return null;
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = meanOf(rows, field);
-  const { waterbody, targetClass } = device.attributes as { waterbody: 'river' | 'lake'; targetClass: WaterTargetClass };
+  const { waterbody, targetClass } = device.attributes as { waterbody: Waterbody; targetClass: WaterTargetClass };
+  // Means are rounded half to even to the 2020 decimals inside evaluateWaterSection before classifying.
   const result = evaluateWaterSection(sample, { waterbody, targetClass });
   const fields: Point['fields'] = [
     ['class', result.class, 'string'],
@@ -28,6 +29,8 @@ export function waterClassPoint(measurement: string, device: DeviceRecord, rows:
     ['grade', result.grade, 'string'],
     ['main_pollutants', result.mainPollutants.map((pollutant) => pollutant.label).join('、'), 'string'],
     ['samples', rows.length, 'int'],
+    // Lakes and reservoirs: TN's own class beside the section class (环办〔2011〕22号 "总氮单独评价").
+    ...(result.tnClass === null ? [] : [['tn_class', result.tnClass, 'string'] as [string, string, 'string']]),
     ...Object.entries(parameterFields).flatMap(([parameter, field]) => {
       const value = sample[parameter as keyof WaterSample];
       return typeof value === 'number' ? [[`${field}_mean`, value, 'float'] as [string, number, 'float']] : [];
@@ -40,10 +43,8 @@ export function waterClassPoint(measurement: string, device: DeviceRecord, rows:
 export const waterRollup: FamilyRollup = {
   family: 'water',
   rawRange: (window) => {
-    const start = new Date(window.startMs + 8 * 3_600_000);
-    const monthStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1) - 8 * 3_600_000;
-    const monthEnd = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) - 8 * 3_600_000;
-    return { fromMs: monthStart, toMs: monthEnd };
+    const { year, month } = beijingYearMonth(window.startMs);
+    return { fromMs: beijingMonthStartMs(year, month), toMs: beijingMonthStartMs(year, month + 1) };
   },
   alsoDirty: () => [],
   compute(window, rowsByDevice, devices) {

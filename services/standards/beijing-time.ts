@@ -1,5 +1,11 @@
 import { WanxiangError } from '../errors.ts';
 
+/**
+ * The one Beijing-time module of the code base: the standards, the rollups' day windows, the
+ * compliance periods, the API's and the command line's date parameters and the simulators all
+ * place instants on Beijing days and hours through it.
+ */
+
 /** An instant: epoch milliseconds, a Date, or ISO 8601 text that carries its zone. */
 export type Instant = number | Date | string;
 
@@ -7,9 +13,12 @@ export type Instant = number | Date | string;
 export type DayOrInstant = Instant;
 
 // China Standard Time is UTC+8 all year (no daylight saving since 1991).
-const BEIJING_OFFSET_MS = 8 * 3_600_000;
+export const BEIJING_OFFSET_MS = 8 * 3_600_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const ZONED_PATTERN = /^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/i;
+const LOCAL_PATTERN = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?$/;
 
 function badTime(value: unknown): WanxiangError {
   return new WanxiangError('WX_ERR_BAD_TIMESTAMP', 'expected epoch ms, a Date, YYYY-MM-DD or ISO 8601 with a zone', { value });
@@ -44,3 +53,63 @@ export function beijingDay(at: DayOrInstant): string {
 export function beijingHour(at: Instant): number {
   return new Date(toEpochMs(at) + BEIJING_OFFSET_MS).getUTCHours();
 }
+
+/** Hour of day in Beijing time, fractional (0 ≤ h < 24): the simulators' diurnal curves. */
+export function beijingHourOfDay(timeMs: number): number {
+  return ((((timeMs + BEIJING_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS;
+}
+
+/** Days since the epoch counted in Beijing time: the rollups' window number. */
+export const beijingDayNumber = (timeMs: number): number => Math.floor((timeMs + BEIJING_OFFSET_MS) / DAY_MS);
+
+/** 00:00 Beijing time of a day number, epoch ms. */
+export const beijingDayStartMs = (dayNumber: number): number => dayNumber * DAY_MS - BEIJING_OFFSET_MS;
+
+/** Day of the week in Beijing time, 0 = Sunday (1970-01-01 was a Thursday). */
+export const beijingWeekday = (timeMs: number): number => (((beijingDayNumber(timeMs) + 4) % 7) + 7) % 7;
+
+/** 00:00 Beijing time on the first of a month (month 0 = January; overflow rolls into the next year). */
+export const beijingMonthStartMs = (year: number, month: number): number => Date.UTC(year, month, 1) - BEIJING_OFFSET_MS;
+
+/** Year and month (0 = January) of an instant in Beijing time. */
+export function beijingYearMonth(timeMs: number): { year: number; month: number } {
+  const date = new Date(timeMs + BEIJING_OFFSET_MS);
+  return { year: date.getUTCFullYear(), month: date.getUTCMonth() };
+}
+
+/** Fraction of the year (0 = 1 January 00:00) in Beijing time. */
+export function yearFraction(timeMs: number): number {
+  const { year } = beijingYearMonth(timeMs);
+  return (timeMs - beijingMonthStartMs(year, 0)) / (365.25 * DAY_MS);
+}
+
+function parseOrNull(text: string): number | null {
+  const trimmed = text.trim();
+  if (DAY_PATTERN.test(trimmed)) return isCalendarDay(trimmed) ? Date.parse(`${trimmed}T00:00:00Z`) - BEIJING_OFFSET_MS : null;
+  const local = LOCAL_PATTERN.exec(trimmed);
+  if (local) {
+    const [, day, hh, mm, ss = '00', fraction = ''] = local;
+    if (!isCalendarDay(day!) || Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59) return null;
+    return Date.parse(`${day}T${hh}:${mm}:${ss}${fraction}Z`) - BEIJING_OFFSET_MS;
+  }
+  const zoned = /^(\d{4}-\d{2}-\d{2})T/.exec(trimmed);
+  if (!zoned || !isCalendarDay(zoned[1]!) || !ZONED_PATTERN.test(trimmed)) return null;
+  const ms = Date.parse(trimmed);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * A date or date-time parameter (API query, command-line flag) as epoch ms. A bare date
+ * 'YYYY-MM-DD' is 00:00 of that Beijing day, and a date-time without a zone is Beijing wall-clock
+ * time: the district's officers think in Beijing time, and reading them as UTC (or as the host's
+ * zone) would shift every day by eight hours. Text with a zone (Z, ±hh:mm) is taken as written.
+ * Anything else is WX_ERR_BAD_TIMESTAMP.
+ */
+export function parseBeijingInstant(text: string): number {
+  const ms = parseOrNull(text);
+  if (ms === null) throw badTime(text);
+  return ms;
+}
+
+/** Whether a parameter parses as a Beijing date or date-time (for schema refinements). */
+export const isBeijingInstant = (text: string): boolean => parseOrNull(text) !== null;

@@ -5,7 +5,10 @@
  */
 export { STANDARDS_2026_IN_FORCE, GB3095_FINAL_IN_FORCE, chooseAqiStandard, chooseGb3095Phase } from './versions.ts';
 export type { AqiStandard, Gb3095Phase } from './versions.ts';
-export { beijingDay, beijingHour, toEpochMs } from './beijing-time.ts';
+export {
+  BEIJING_OFFSET_MS, DAY_MS, HOUR_MS, beijingDay, beijingDayNumber, beijingDayStartMs, beijingHour, beijingHourOfDay, beijingMonthStartMs,
+  beijingWeekday, beijingYearMonth, isBeijingInstant, parseBeijingInstant, toEpochMs, yearFraction,
+} from './beijing-time.ts';
 export type { DayOrInstant, Instant } from './beijing-time.ts';
 export { ceilIndex, denoise, roundHalfEven } from './rounding.ts';
 
@@ -36,14 +39,15 @@ export { evaluateYear } from './annual-evaluation.ts';
 export type { AnnualEvaluation, AnnualInput, AnnualPollutant, DailyValue, PollutantYear } from './annual-evaluation.ts';
 
 export {
-  WATER_CLASSES, WATER_PARAMETERS, WATER_PARAMETER_NAMES, classifyParameter, roundForAssessment, waterClassRank, waterLimit,
+  WATERBODIES, WATER_CLASSES, WATER_PARAMETERS, WATER_PARAMETER_NAMES, WATER_ROUNDING_NOTE, assessmentDecimalsOf, classifyParameter,
+  roundForAssessment, waterClassRank, waterLimit,
 } from './water-quality.ts';
 export type { WaterClass, WaterParameter, WaterTargetClass, Waterbody } from './water-quality.ts';
 export { evaluateWaterSection } from './water-section.ts';
 export type { MainPollutant, ParameterAssessment, WaterSample, WaterSectionOptions, WaterSectionResult } from './water-section.ts';
 
-export { NIGHT_LMAX_MARGIN_DB, evaluateNoise, noiseLimit, noisePeriodAt } from './noise-limits.ts';
-export type { NoiseEvaluation, NoiseInput, NoisePeriod, NoisePeriodOptions, NoiseZoneClass } from './noise-limits.ts';
+export { MIN_NOISE_COVERAGE, NIGHT_LMAX_MARGIN_DB, evaluateNoise, noiseCoverage, noiseLimit, noisePeriodAt, noisePeriodHours } from './noise-limits.ts';
+export type { NoiseCoverage, NoiseEvaluation, NoiseInput, NoisePeriod, NoisePeriodOptions, NoiseZoneClass } from './noise-limits.ts';
 export { dayNightLeq, energyAverage, energyAverageWeighted } from './noise-energy.ts';
 export type { StampedLevel, TimedLevel } from './noise-energy.ts';
 
@@ -51,3 +55,4 @@ export { classifyLoad, detectLoadEvents, loadRatePct } from './grid-load.ts';
 export type { LoadEvent, LoadEventKind, LoadEventOptions, LoadPoint } from './grid-load.ts';
 export { DEFAULT_BUSY_PCT, occupancyPct, peakHours, shareableSpaces } from './parking.ts';
 export type { PeakHours, ShareableOptions, ShareableSpaces } from './parking.ts';
+export { AIR_REPORTING_NOTE, reportedConcentration } from './reporting-precision.ts';

@@ -7,7 +7,9 @@ export type WaterClass = 'I' | 'II' | 'III' | 'IV' | 'V' | '劣V';
 export type WaterTargetClass = (typeof waterClasses)[number];
 /** GB 3838-2002 Table 1 items Wanxiang measures (payload keys), plus BOD5. */
 export type WaterParameter = 'ph' | 'do' | 'codmn' | 'cod' | 'bod5' | 'nh3n' | 'tp' | 'tn';
-export type Waterbody = 'river' | 'lake';
+/** GB 3838-2002 distinguishes rivers from lakes and reservoirs (湖、库), which share TP limits and TN's separate class. */
+export type Waterbody = 'river' | 'lake' | 'reservoir';
+export const WATERBODIES: readonly Waterbody[] = ['river', 'lake', 'reservoir'];
 
 export const WATER_CLASSES: readonly WaterClass[] = ['I', 'II', 'III', 'IV', 'V', '劣V'];
 export const WATER_PARAMETERS: readonly WaterParameter[] = ['ph', 'do', 'codmn', 'cod', 'bod5', 'nh3n', 'tp', 'tn'];
@@ -31,6 +33,7 @@ const upperLimits: Readonly<Record<'codmn' | 'cod' | 'bod5' | 'nh3n' | 'tn', Fiv
 const tpLimits: Readonly<Record<Waterbody, FiveLimits>> = {
   river: [0.02, 0.1, 0.2, 0.3, 0.4],
   lake: [0.01, 0.025, 0.05, 0.1, 0.2],
+  reservoir: [0.01, 0.025, 0.05, 0.1, 0.2],
 };
 // GB 3838-2002 Table 1: dissolved oxygen is "at least". Class I's alternative (90 % saturation) is not used.
 const doLimits: FiveLimits = [7.5, 6, 5, 3, 2];
@@ -47,6 +50,14 @@ const assessmentDecimals: Readonly<Record<WaterParameter, number>> = {
 export function waterClassRank(waterClass: WaterClass): number {
   return WATER_CLASSES.indexOf(waterClass);
 }
+
+/** The decimals an item's assessment value is rounded to (2020 statistics rule). */
+export function assessmentDecimalsOf(parameter: WaterParameter): number {
+  return assessmentDecimals[parameter];
+}
+
+/** One line that says how water values are rounded, for answers' provenance and the README. */
+export const WATER_ROUNDING_NOTE = '《地表水环境质量监测数据统计技术规定（试行）》(2020): period means rounded half to even (GB/T 8170) before classifying, to pH 0, DO/CODMn/COD/BOD5 1, NH3-N 2, TP 3, TN 2 decimals';
 
 /** The assessment value: rounded per the 2020 statistics rule before any classification. */
 export function roundForAssessment(parameter: WaterParameter, value: number): number {

@@ -19,7 +19,7 @@ export interface WaterSectionOptions {
 export interface ParameterAssessment {
   readonly value: number;
   readonly class: WaterClass;
-  /** False for items that do not take part in the class (TN in rivers). */
+  /** False for items that do not take part in the class (TN, in rivers, lakes and reservoirs). */
   readonly counts: boolean;
 }
 
@@ -42,6 +42,12 @@ export interface WaterSectionResult {
   readonly meetsTarget: boolean;
   readonly parameters: Partial<Record<WaterParameter, ParameterAssessment>>;
   readonly mainPollutants: readonly MainPollutant[];
+  /**
+   * Lakes and reservoirs: total nitrogen's own class, reported beside the section class and never
+   * part of it (环办〔2011〕22号 "总氮单独评价"; bulletins: "总氮不参与评价"). Null for rivers, where TN
+   * is not evaluated, and when the sample has no TN.
+   */
+  readonly tnClass: WaterClass | null;
 }
 
 // 环办〔2011〕22号 Table: grade wording. Only 劣V = red is confirmed; the other colours are UNVERIFIED.
@@ -54,9 +60,13 @@ const grades: Readonly<Record<WaterClass, readonly [string, string, string]>> = 
   劣V: ['重度污染', 'Heavily polluted', 'red'],
 };
 
-/** 环办〔2011〕22号: water temperature, TN and fecal coliform are reference items; lakes and reservoirs keep TN. */
-function counts(parameter: WaterParameter, waterbody: Waterbody): boolean {
-  return !(parameter === 'tn' && waterbody === 'river');
+/**
+ * 环办〔2011〕22号: the class comes from the 21 items of GB 3838-2002 Table 1 other than water
+ * temperature, total nitrogen and fecal coliform, for rivers and for lakes and reservoirs alike;
+ * a lake's or reservoir's TN is evaluated separately (tnClass).
+ */
+function counts(parameter: WaterParameter): boolean {
+  return parameter !== 'tn';
 }
 
 function assess(sample: WaterSample, waterbody: Waterbody, round: boolean): Partial<Record<WaterParameter, ParameterAssessment>> {
@@ -65,7 +75,7 @@ function assess(sample: WaterSample, waterbody: Waterbody, round: boolean): Part
     const raw = optionalNonNegative(sample[parameter], parameter);
     if (raw === null) continue;
     const value = round ? roundForAssessment(parameter, raw) : raw;
-    out[parameter] = { value, class: classifyParameter(parameter, value, waterbody), counts: counts(parameter, waterbody) };
+    out[parameter] = { value, class: classifyParameter(parameter, value, waterbody), counts: counts(parameter) };
   }
   return out;
 }
@@ -119,5 +129,6 @@ export function evaluateWaterSection(sample: WaterSample, options: WaterSectionO
     meetsTarget: !worseThanTarget,
     parameters,
     mainPollutants: worseThanTarget ? mainPollutants(parameters, target, waterbody) : [],
+    tnClass: waterbody === 'river' ? null : (parameters.tn?.class ?? null),
   };
 }

@@ -1,5 +1,6 @@
 import { coolingSeason } from '../district-weather.ts';
-import { beijingHour, beijingWeekday, clamp, round1, unitHash } from '../rng.ts';
+import { beijingHourOfDay as beijingHour, beijingWeekday } from '../../services/standards/beijing-time.ts';
+import { clamp, round1, unitHash } from '../rng.ts';
 import type { FamilySimulator } from './family-simulator.ts';
 
 const nominalKv = { '220kV': 220, '110kV': 110, '10kV': 10.5 } as const;

@@ -1,4 +1,5 @@
-import { beijingDay, beijingHour, clamp, round1, unitHash } from '../rng.ts';
+import { beijingDayNumber as beijingDay, beijingHourOfDay as beijingHour } from '../../services/standards/beijing-time.ts';
+import { clamp, round1, unitHash } from '../rng.ts';
 import type { FamilySimulator } from './family-simulator.ts';
 
 /**

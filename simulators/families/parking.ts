@@ -1,4 +1,5 @@
-import { beijingHour, beijingWeekday, clamp } from '../rng.ts';
+import { beijingHourOfDay as beijingHour, beijingWeekday } from '../../services/standards/beijing-time.ts';
+import { clamp } from '../rng.ts';
 import type { FamilySimulator } from './family-simulator.ts';
 
 /**

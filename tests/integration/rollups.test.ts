@@ -48,7 +48,8 @@ describe('rollups from the raw points, by the book', () => {
     expect(daily!.pm25_ugm3 as number).toBeCloseTo(valid.reduce((a, b) => a + b, 0) / valid.length, 9);
     expect(daily!.standard).toBe('HJ 633-2012');
     expect(Number(daily!.aqi)).toBeGreaterThan(0);
-    const [hour] = await rows(test, `SELECT * FROM "air_hourly" WHERE "device" = '${station.id}' AND time = ${start + 10 * hourMs}ms`);
+    // HJ 663: the hour 10:00-11:00 carries the label 11:00, its end.
+    const [hour] = await rows(test, `SELECT * FROM "air_hourly" WHERE "device" = '${station.id}' AND time = ${start + 11 * hourMs}ms`);
     expect(hour!.pm25_ugm3 as number).toBeCloseTo(Number(hourly[10]!.m), 9);
     expect(hour!.valid).toBe(1);
   });

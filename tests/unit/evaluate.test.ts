@@ -127,15 +127,18 @@ describe('evaluate: standard versions and the standards rules come through', () 
     expect(partial2026).toMatchObject({ aqi: null, primary: [], level: null, category: null, standard: 'HJ 633-2026', missing: ['no2', 'co', 'pm10', 'o3_8h'] });
   });
 
-  it('water: lakes count TN, rivers do not; DO can limit without a multiple; none limit a section within class III', () => {
+  it('water: TN never sets the class; lakes and reservoirs report tnClass beside it; DO can limit without a multiple', () => {
     const sample = { kind: 'water', date: '2025-06-01', tn: 1.8, tp: 0.04, nh3n: 0.3 };
     const results = evaluateBatch(ndjson(
       { ...sample, waterbody: 'lake' },
       { ...sample, waterbody: 'river' },
       { kind: 'water', date: '2025-06-01', waterbody: 'river', do: 2.5, nh3n: 1.6 },
+      { ...sample, waterbody: 'reservoir' },
     ));
-    expect(results[0]).toEqual({ class: 'V', grade: '中度污染', limiting: ['tn'], multiples: { tn: 0.8 }, standard: 'GB 3838-2002' });
+    // 环办〔2011〕22号: the lake's class comes from the 21 items (TP 0.04 is III on the lake limits); TN V beside it.
+    expect(results[0]).toEqual({ class: 'III', grade: '良好', limiting: [], multiples: {}, tnClass: 'V', standard: 'GB 3838-2002' });
     expect(results[1]).toEqual({ class: 'II', grade: '优', limiting: [], multiples: {}, standard: 'GB 3838-2002' });
+    expect(results[3]).toEqual(results[0]);
     // Both class V; NH3-N exceeds by 0.6, DO falls short by (5 − 2.5)/5 = 0.5, so NH3-N comes first.
     expect(results[2]).toEqual({ class: 'V', grade: '中度污染', limiting: ['nh3n', 'do'], multiples: { nh3n: 0.6 }, standard: 'GB 3838-2002' });
   });

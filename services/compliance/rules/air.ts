@@ -1,4 +1,4 @@
-import { MIN_DAYS_IN_FEBRUARY, MIN_DAYS_PER_MONTH, annualValidity, chooseGb3095Phase, goodDayRatio, roundHalfEven } from '../../standards/index.ts';
+import { MIN_DAYS_IN_FEBRUARY, MIN_DAYS_PER_MONTH, annualValidity, beijingDay, beijingYearMonth, chooseGb3095Phase, goodDayRatio, roundHalfEven } from '../../standards/index.ts';
 import { airDistrictDailyMeasurement } from '../../rollups/air-rollup.ts';
 import type { Period } from '../period.ts';
 import { elapsedDays, isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
@@ -12,7 +12,7 @@ async function validDistrictDays({ influx, period }: RuleContext): Promise<Valid
   const query = `SELECT "pm25_ugm3", "aqi", "standard" FROM "${airDistrictDailyMeasurement}" WHERE "valid" = 1 AND ${timeRange(period)}`;
   const rows = await queryRows(influx, query);
   const days = rows.map((row) => ({
-    date: new Date(Number(row.time) + 8 * 3_600_000).toISOString().slice(0, 10),
+    date: beijingDay(Number(row.time)),
     pm25: Number(row.pm25_ugm3),
     aqi: row.aqi === null || row.aqi === undefined ? null : Number(row.aqi),
     standard: String(row.standard),
@@ -28,7 +28,7 @@ async function validDistrictDays({ influx, period }: RuleContext): Promise<Valid
 function sufficient(period: Period, dates: readonly string[]): boolean {
   if (period.kind === 'year' && period.complete) return annualValidity(dates, period.year).valid;
   if (period.kind === 'month' && period.complete) {
-    const february = new Date(period.fromMs + 8 * 3_600_000).getUTCMonth() === 1;
+    const february = beijingYearMonth(period.fromMs).month === 1;
     return dates.length >= (february ? MIN_DAYS_IN_FEBRUARY : MIN_DAYS_PER_MONTH);
   }
   return dates.length >= Math.floor((elapsedDays(period) * 324) / 365);

@@ -2,7 +2,7 @@ import type { RuleId } from '../targets.ts';
 import { goodDayRatioRule, pm25AnnualMean } from './air.ts';
 import { heavyLoadTransformers, shareableParking, trunkRoadNightLeq } from './noise-grid-parking.ts';
 import type { Rule } from './rule.ts';
-import { sectionClass, sectionsClassVShare } from './water.ts';
+import { sectionClass, sectionMonthsMeetingTarget, sectionsClassVShare } from './water.ts';
 
 /** Which rule computes each target (seeds/targets.json names them); manual targets have none. */
 export const rules: Record<Exclude<RuleId, 'manual'>, Rule> = {
@@ -10,6 +10,7 @@ export const rules: Record<Exclude<RuleId, 'manual'>, Rule> = {
   'air.good-day-ratio': goodDayRatioRule,
   'water.section-class': sectionClass,
   'water.sections-class-v-share': sectionsClassVShare,
+  'water.section-months-meeting-target': sectionMonthsMeetingTarget,
   'noise.trunk-road-night-leq': trunkRoadNightLeq,
   'grid.heavy-load-transformers': heavyLoadTransformers,
   'parking.shareable-spaces': shareableParking,

@@ -1,4 +1,4 @@
-import { energyAverage } from '../../standards/index.ts';
+import { MIN_NOISE_COVERAGE, energyAverage } from '../../standards/index.ts';
 import { gridDailyMeasurement } from '../../rollups/grid-rollup.ts';
 import { noiseDailyMeasurement } from '../../rollups/noise-rollup.ts';
 import { parkingDailyMeasurement } from '../../rollups/parking-rollup.ts';
@@ -7,12 +7,15 @@ import { elapsedDays, isoOf, queryRows, timeRange, type Rule } from './rule.ts';
 /**
  * The plan's over-limit roads: each road's night Leq over the period (an energy average of
  * its nightly Leq, all nights being equally long), and the loudest road against 4a's 55
- * dB(A). Enough data: half the nights elapsed at every road.
+ * dB(A). Only complete nights count (coverage ≥ 75 %, noise-limits.ts MIN_NOISE_COVERAGE); the
+ * others are shown with their coverage and left out. Enough data: half the nights elapsed at every road.
  */
 export const trunkRoadNightLeq: Rule = async ({ influx, period, target, registry }) => {
   const roads = target.roads ?? [];
-  const query = `SELECT "night_leq_dba" FROM "${noiseDailyMeasurement}" WHERE "zone" = '4a' AND ${timeRange(period)} GROUP BY "road"`;
-  const rows = (await queryRows(influx, query)).filter((row) => roads.includes(String(row.road)) && row.night_leq_dba !== null);
+  const query = `SELECT "night_leq_dba", "night_coverage", "night_complete" FROM "${noiseDailyMeasurement}" WHERE "zone" = '4a' AND ${timeRange(period)} GROUP BY "road"`;
+  const measured = (await queryRows(influx, query)).filter((row) => roads.includes(String(row.road)) && row.night_leq_dba !== null);
+  const rows = measured.filter((row) => row.night_complete === 1);
+  const coverage = measured.map((row) => Number(row.night_coverage ?? 0));
   const perRoad = Object.fromEntries(
     roads.map((road) => [road, energyAverage(rows.filter((row) => row.road === road).map((row) => Number(row.night_leq_dba)))]),
   );
@@ -25,24 +28,38 @@ export const trunkRoadNightLeq: Rule = async ({ influx, period, target, registry
     sufficient: values.length === roads.length && rows.length >= nightsNeeded,
     standards: ['GB 3096-2008'],
     provenance: [{ measurement: noiseDailyMeasurement, points: rows.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
-    details: { nightLeqByRoad: Object.fromEntries(Object.entries(perRoad).map(([road, leq]) => [road, leq === null ? null : Math.round(leq * 10) / 10])) },
+    details: {
+      nightLeqByRoad: Object.fromEntries(Object.entries(perRoad).map(([road, leq]) => [road, leq === null ? null : Math.round(leq * 10) / 10])),
+      coverageRule: `a night counts only with ≥ ${MIN_NOISE_COVERAGE * 100} % of its readings (HJ 906-2017 §3.1 valid-data rate)`,
+      nightsComplete: rows.length,
+      nightsIncomplete: measured.length - rows.length,
+      meanNightCoverage: coverage.length ? Math.floor((coverage.reduce((a, b) => a + b, 0) / coverage.length) * 1_000) / 1_000 : null,
+    },
   };
 };
 
-/** 专栏6: transformers with at least one sustained heavy-load event (≥ 80 % for ≥ 2 h) in the period. */
+/** How the report counts heavy-load hours (README "Conventions the rollups follow"). */
+export const HEAVY_LOAD_HOURS_DEFINITION =
+  'heavy-load hours = number of 15-minute load-rate points at ≥ 80 % × 0.25 h (the 96-point daily curve of standards.md §5), not hours whose hourly mean is ≥ 80 %';
+
+/**
+ * 专栏6: transformers with at least one sustained heavy-load event (≥ 80 % for ≥ 2 h) in the period.
+ * Enough data: 80 % of the transformer-days elapsed; completeness is that same share.
+ */
 export const heavyLoadTransformers: Rule = async ({ influx, period, registry }) => {
   const query = `SELECT sum("heavy_events") AS events, sum("heavy_hours") AS hours, count("points") AS days FROM "${gridDailyMeasurement}" WHERE "level" = 'transformer' AND ${timeRange(period)} GROUP BY "device"`;
   const rows = await queryRows(influx, query);
   const heavy = rows.filter((row) => Number(row.events) > 0).map((row) => String(row.device)).sort();
   const transformers = registry.devices.filter((device) => device.family === 'grid' && device.attributes.level === 'transformer').length;
   const dayCount = rows.reduce((sum, row) => sum + Number(row.days), 0);
+  const completeness = transformers === 0 ? 0 : Math.min(1, dayCount / (elapsedDays(period) * transformers));
   return {
-    value: heavy.length,
-    completeness: Math.min(1, dayCount / (elapsedDays(period) * Math.max(1, transformers))),
-    sufficient: dayCount >= 0.8 * elapsedDays(period) * transformers,
+    value: dayCount === 0 ? null : heavy.length,
+    completeness,
+    sufficient: dayCount > 0 && completeness >= 0.8,
     standards: ['distribution-grid practice: heavy load ≥ 80 %, overload ≥ 100 %, sustained ≥ 2 h (configurable)'],
     provenance: [{ measurement: gridDailyMeasurement, points: dayCount, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
-    details: { heavyTransformers: heavy, heavyLoadHours: rows.reduce((sum, row) => sum + Number(row.hours), 0) },
+    details: { heavyTransformers: heavy, heavyLoadHours: rows.reduce((sum, row) => sum + Number(row.hours), 0), heavyLoadHoursDefinition: HEAVY_LOAD_HOURS_DEFINITION },
   };
 };
 

@@ -17,6 +17,8 @@ export interface Provenance {
   readonly from: string;
   readonly to: string;
   readonly query: string;
+  /** How the values were rounded before they were judged (water: the 2020 statistics rule). */
+  readonly rounding?: string;
 }
 
 export interface RuleOutcome {

@@ -1,22 +1,35 @@
-import { evaluateWaterSection, waterClassRank, type WaterClass, type WaterSample, type WaterTargetClass } from '../../standards/index.ts';
+import {
+  WATER_ROUNDING_NOTE, beijingDay, beijingYearMonth, evaluateWaterSection, waterClassRank, type WaterClass, type WaterSample, type WaterTargetClass, type Waterbody,
+} from '../../standards/index.ts';
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import { parameterFields, waterMonthlyMeasurement } from '../../rollups/water-rollup.ts';
+import type { Period } from '../period.ts';
 import { isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
-
 
 interface SectionPeriod {
   readonly device: DeviceRecord;
   readonly class: WaterClass | null;
+  /** Lakes and reservoirs: TN's own class over the period, reported beside the class. */
+  readonly tnClass: WaterClass | null;
   readonly mainPollutants: string;
   readonly monthsWithData: number;
   readonly monthsElapsed: number;
   readonly provenance: Provenance[];
 }
 
+const attributesOf = (device: DeviceRecord) => device.attributes as { waterbody: Waterbody; targetClass: WaterTargetClass };
+
+/** Calendar months (Beijing time) the period has reached so far, a started month counting. */
+export function monthsElapsed(period: Period): number {
+  const from = beijingYearMonth(period.fromMs);
+  const to = beijingYearMonth(period.toMs - 1);
+  return Math.max(1, (to.year - from.year) * 12 + to.month - from.month + 1);
+}
+
 /**
- * A section's class over the period: the period mean of each parameter, then the
- * single-factor method (GB 3838-2002, the 2011 evaluation method), as annual bulletins do.
- * Enough data: a sample in every month elapsed (surface-water sections are monitored monthly).
+ * A section's class over the period: the period mean of each parameter, rounded half to even to the
+ * 2020 decimals, then the single-factor method (GB 3838-2002, the 2011 evaluation method), as annual
+ * bulletins do. Enough data: a sample in every month elapsed (sections are monitored monthly).
  */
 async function sectionOverPeriod({ influx, period }: RuleContext, device: DeviceRecord): Promise<SectionPeriod> {
   const means = Object.values(parameterFields).map((field) => `mean("${field}") AS "${field}"`).join(', ');
@@ -24,46 +37,99 @@ async function sectionOverPeriod({ influx, period }: RuleContext, device: Device
   const [row] = await queryRows(influx, query);
   const monthsQuery = `SELECT "samples" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(period)}`;
   const months = await queryRows(influx, monthsQuery);
-  const monthsElapsed = Math.max(1, Math.round((period.toMs - period.fromMs) / (30.44 * 86_400_000)));
+  const elapsed = monthsElapsed(period);
   const provenance = [
-    { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query },
-    { measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query: monthsQuery },
+    { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query, rounding: WATER_ROUNDING_NOTE },
+    { measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query: monthsQuery, rounding: WATER_ROUNDING_NOTE },
   ];
-  if (!row || !Number(row.samples)) return { device, class: null, mainPollutants: '', monthsWithData: 0, monthsElapsed, provenance };
+  const none = { device, class: null, tnClass: null, mainPollutants: '', monthsWithData: 0, monthsElapsed: elapsed, provenance };
+  if (!row || !Number(row.samples)) return none;
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = row[field] === null ? null : Number(row[field]);
-  const { waterbody, targetClass } = device.attributes as { waterbody: 'river' | 'lake'; targetClass: WaterTargetClass };
-  const result = evaluateWaterSection(sample, { waterbody, targetClass });
-  return { device, class: result.class, mainPollutants: result.mainPollutants.map((p) => p.label).join('、'), monthsWithData: months.length, monthsElapsed, provenance };
+  const result = evaluateWaterSection(sample, attributesOf(device));
+  return {
+    device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutants.map((p) => p.label).join('、'),
+    monthsWithData: Math.min(months.length, elapsed), monthsElapsed: elapsed, provenance,
+  };
+}
+
+function sectionOf(context: RuleContext): DeviceRecord {
+  const device = context.registry.devices.find((candidate) => candidate.family === 'water' && candidate.site === context.target.site);
+  if (!device) throw new Error(`no water section with site ${context.target.site} in the registry`);
+  return device;
 }
 
 /** Plan indicator 26: a named section's class over the period, held against its target class. */
 export const sectionClass: Rule = async (context) => {
-  const device = context.registry.devices.find((candidate) => candidate.family === 'water' && candidate.site === context.target.site);
-  if (!device) throw new Error(`no water section with site ${context.target.site} in the registry`);
+  const device = sectionOf(context);
   const section = await sectionOverPeriod(context, device);
+  const completeness = section.monthsWithData / section.monthsElapsed;
   return {
     value: section.class,
-    completeness: Math.min(1, section.monthsWithData / section.monthsElapsed),
-    sufficient: section.class !== null && section.monthsWithData >= section.monthsElapsed,
-    standards: ['GB 3838-2002'],
+    completeness,
+    sufficient: section.class !== null && completeness === 1,
+    standards: ['GB 3838-2002', '环办〔2011〕22号'],
     provenance: section.provenance,
-    details: { section: device.siteName, mainPollutants: section.mainPollutants },
+    details: {
+      section: device.siteName,
+      waterbody: attributesOf(device).waterbody,
+      mainPollutants: section.mainPollutants,
+      ...(attributesOf(device).waterbody === 'river' ? {} : { tnClass: section.tnClass, tnNote: '总氮单独评价，不参与水质类别评价 (TN evaluated separately, not part of the class)' }),
+      rounding: WATER_ROUNDING_NOTE,
+    },
   };
 };
 
-/** Chapter 9: the share of the district's main sections at Class V or better. */
+/**
+ * Chapter 9: the share of the district's main river sections at Class V or better. Lakes and
+ * reservoirs are not river sections and are left out. Completeness is the share of section-months
+ * with data, the same measure that decides whether there is enough data.
+ */
 export const sectionsClassVShare: Rule = async (context) => {
-  const sections = await Promise.all(context.registry.devices.filter((device) => device.family === 'water').map((device) => sectionOverPeriod(context, device)));
+  const rivers = context.registry.devices.filter((device) => device.family === 'water' && attributesOf(device).waterbody === 'river');
+  const sections = await Promise.all(rivers.map((device) => sectionOverPeriod(context, device)));
   const classified = sections.filter((section) => section.class !== null);
   const atVOrBetter = classified.filter((section) => waterClassRank(section.class!) <= waterClassRank('V'));
+  const monthsNeeded = sections.reduce((sum, section) => sum + section.monthsElapsed, 0);
+  const monthsWithData = sections.reduce((sum, section) => sum + section.monthsWithData, 0);
+  const completeness = monthsNeeded === 0 ? 0 : monthsWithData / monthsNeeded;
   return {
     value: classified.length ? Math.round((atVOrBetter.length / classified.length) * 1_000) / 10 : null,
-    completeness: sections.length ? classified.length / sections.length : 0,
-    sufficient: classified.length === sections.length && sections.every((section) => section.monthsWithData >= section.monthsElapsed),
-    standards: ['GB 3838-2002'],
+    completeness,
+    sufficient: sections.length > 0 && completeness === 1,
+    standards: ['GB 3838-2002', '环办〔2011〕22号'],
     provenance: sections.flatMap((section) => section.provenance.slice(0, 1)),
-    details: Object.fromEntries(sections.map((section) => [section.device.siteName, section.class])),
+    details: { ...Object.fromEntries(sections.map((section) => [section.device.siteName, section.class])), rounding: WATER_ROUNDING_NOTE },
+  };
+};
+
+/**
+ * Plan lines 138-142 (饮用水源水质稳定达到Ⅱ类，达标率 100%): the share of the drinking-water source's
+ * months whose monthly class (the month's mean, 21 items; TN separately) meets its target. Months
+ * without a sample are missing data, not failures.
+ */
+export const sectionMonthsMeetingTarget: Rule = async (context) => {
+  const device = sectionOf(context);
+  const { targetClass } = attributesOf(device);
+  const query = `SELECT "class", "tn_class", "samples" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(context.period)}`;
+  const months = await queryRows(context.influx, query);
+  const meeting = months.filter((month) => waterClassRank(String(month.class) as WaterClass) <= waterClassRank(targetClass));
+  const elapsed = monthsElapsed(context.period);
+  const completeness = Math.min(1, months.length / elapsed);
+  return {
+    value: months.length ? Math.round((meeting.length / months.length) * 1_000) / 10 : null,
+    completeness,
+    sufficient: months.length > 0 && completeness === 1,
+    standards: ['GB 3838-2002', '环办〔2011〕22号'],
+    provenance: [{ measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(context.period.fromMs), to: isoOf(context.period.toMs), query, rounding: WATER_ROUNDING_NOTE }],
+    details: {
+      section: device.siteName,
+      targetClass,
+      monthsMeeting: meeting.length,
+      months: Object.fromEntries(months.map((month) => [beijingDay(Number(month.time)).slice(0, 7), { class: month.class, tnClass: month.tn_class ?? null }])),
+      tnNote: '总氮单独评价，不参与水质类别评价 (TN evaluated separately, not part of the class)',
+      rounding: WATER_ROUNDING_NOTE,
+    },
   };
 };
 

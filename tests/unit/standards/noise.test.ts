@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dayNightLeq, energyAverage, energyAverageWeighted, evaluateNoise, noiseLimit, noisePeriodAt, type NoiseZoneClass,
+  MIN_NOISE_COVERAGE, dayNightLeq, energyAverage, energyAverageWeighted, evaluateNoise, noiseCoverage, noiseLimit, noisePeriodAt, noisePeriodHours, type NoiseZoneClass,
 } from '../../../services/standards/index.ts';
 
 describe('GB 3096-2008 limits', () => {
@@ -58,5 +58,20 @@ describe('energy average', () => {
     expect(result.day).toBeCloseTo(10 * Math.log10((10 ** 6.2 + 10 ** 6.6) / 2), 10);
     expect(result.night).toBeCloseTo(48, 10);
     expect(dayNightLeq([]).day).toBeNull();
+  });
+});
+
+describe('day and night coverage (valid-data rate, HJ 906-2017 §3.1)', () => {
+  it('judges a period only with ≥ 75 % of the readings its monitor should have sent', () => {
+    expect(noisePeriodHours('day')).toBe(16);
+    expect(noisePeriodHours('night')).toBe(8);
+    expect(noiseCoverage(24, 5, 'night')).toEqual({ coverage: 0.25, complete: false }); // the night of 2025-12-31
+    expect(noiseCoverage(72, 5, 'night')).toEqual({ coverage: 0.75, complete: true });
+    expect(noiseCoverage(71, 5, 'night').complete).toBe(false);
+    expect(noiseCoverage(12, 60, 'day')).toEqual({ coverage: 0.75, complete: true });
+    expect(noiseCoverage(200, 5, 'day').coverage).toBe(1);
+    expect(noiseCoverage(6, 60, 'night', { nightStartHour: 23, dayStartHour: 7 }).complete).toBe(true);
+    expect(MIN_NOISE_COVERAGE).toBe(0.75);
+    expect(() => noiseCoverage(-1, 5, 'day')).toThrow(expect.objectContaining({ code: 'WX_ERR_OUT_OF_RANGE' }));
   });
 });

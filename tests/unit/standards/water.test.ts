@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyParameter, evaluateWaterSection, roundForAssessment, waterLimit } from '../../../services/standards/index.ts';
 
 describe('GB 3838-2002 item classes', () => {
-  it('example 9: class boundaries of a river section (DO is "higher is better")', () => {
+  it('class boundaries of unrounded values (DO is "higher is better"; example 9 with rounding: worked-examples.test.ts)', () => {
     expect(classifyParameter('do', 5.0)).toBe('III');
     expect(classifyParameter('do', 4.99)).toBe('IV');
     expect(classifyParameter('tp', 0.2)).toBe('III');
@@ -15,7 +15,7 @@ describe('GB 3838-2002 item classes', () => {
     expect(classifyParameter('ph', 5.9)).toBe('劣V');
   });
 
-  it('example 9 holds for a whole section when values come at assessment precision (no rounding)', () => {
+  it('a whole section judged without rounding (round: false) keeps the raw boundaries', () => {
     const section = (sample: Parameters<typeof evaluateWaterSection>[0]) => evaluateWaterSection(sample, { round: false }).class;
     expect(section({ do: 5.0 })).toBe('III');
     expect(section({ do: 4.99 })).toBe('IV');
@@ -41,7 +41,7 @@ describe('GB 3838-2002 item classes', () => {
     expect(evaluateWaterSection({ ph: 9.6 }).class).toBe('劣V');
   });
 
-  it('uses the lake limits for TP and counts TN only in lakes and reservoirs', () => {
+  it('uses the lake limits for TP and never counts TN; lakes and reservoirs get tnClass beside the class', () => {
     expect(classifyParameter('tp', 0.05, 'lake')).toBe('III');
     expect(classifyParameter('tp', 0.05, 'river')).toBe('II');
     const sample = { do: 7.6, codmn: 1.8, nh3n: 0.1, tp: 0.01, tn: 5 };
@@ -49,7 +49,14 @@ describe('GB 3838-2002 item classes', () => {
     expect(river.class).toBe('I');
     expect(river.parameters.tn).toEqual({ value: 5, class: '劣V', counts: false });
     expect(river.mainPollutants).toEqual([]);
-    expect(evaluateWaterSection(sample, { waterbody: 'lake' })).toMatchObject({ class: '劣V', mainPollutants: [{ parameter: 'tn', label: '总氮(4.0)' }] });
+    expect(river.tnClass).toBeNull();
+    // 环办〔2011〕22号 "总氮单独评价": a lake at class I by the 21 items stays I; TN's 劣V is reported beside it.
+    for (const waterbody of ['lake', 'reservoir'] as const) {
+      const lake = evaluateWaterSection(sample, { waterbody });
+      expect(lake).toMatchObject({ class: 'I', mainPollutants: [], tnClass: '劣V', meetsTarget: true });
+      expect(lake.parameters.tn).toEqual({ value: 5, class: '劣V', counts: false });
+    }
+    expect(classifyParameter('tp', 0.05, 'reservoir')).toBe('III');
   });
 });
 

@@ -1,0 +1,30 @@
+import { MIN_NOISE_COVERAGE, WATER_ROUNDING_NOTE } from '../standards/index.ts';
+import { HEAVY_LOAD_HOURS_DEFINITION } from './rules/noise-grid-parking.ts';
+
+/** A convention the rollups and the report follow, with its source: printed in every report and the README. */
+export interface Convention {
+  readonly topic: string;
+  readonly rule: string;
+  readonly source: string;
+}
+
+export const ROLLUP_CONVENTIONS: readonly Convention[] = [
+  {
+    topic: 'hour labels',
+    rule: 'an hourly air value (air_hourly, the real-time AQI, /api/v1/aqi?resolution=hour) carries the END of its hour: the mean of 00:00-01:00 is labelled 01:00; a day holds the hours labelled 01:00 … 24:00; daily values carry the day\'s 00:00',
+    source: 'HJ 663-2013 Table A.1 as quoted by GB/T 34302-2017 (standards.md §1.4)',
+  },
+  { topic: 'water rounding', rule: WATER_ROUNDING_NOTE, source: '总站水字〔2020〕90号 / 2020 statistics rule (standards.md §3.2; decimals UNVERIFIED against the official text)' },
+  {
+    topic: 'water TN',
+    rule: 'total nitrogen never sets a class; for lakes and reservoirs it gets its own class (tnClass) reported beside the section class',
+    source: '环办〔2011〕22号 (21 items without water temperature, TN and fecal coliform; "总氮单独评价")',
+  },
+  {
+    topic: 'coverage',
+    rule: `air: an hour needs ≥ 45 min, a day ≥ 20 valid hours, a year ≥ 324 days (≥ 27 a month, February 25); noise: a day (16 h) or night (8 h) Leq is judged only with ≥ ${MIN_NOISE_COVERAGE * 100} % of its readings, else it is shown with its coverage and left out of exceedance counts; water: a sample in every month`,
+    source: 'GB 3095-2026 Table 4; HJ 906-2017 §3.1 valid-data rate (75 % threshold UNVERIFIED); 环办〔2011〕22号 monthly monitoring',
+  },
+  { topic: 'heavy-load hours', rule: HEAVY_LOAD_HOURS_DEFINITION, source: 'standards.md §5 (industry practice, UNVERIFIED): 重载 ≥ 80 %, 过载 ≥ 100 %, events ≥ 8 consecutive 15-min points; an event crossing midnight is one event, on the day it starts' },
+  { topic: 'days', rule: 'every day, month and year is a Beijing (UTC+8) calendar one; a bare date in the API or on the command line is a Beijing date', source: 'GB 3095 / HJ 663 natural day; services/standards/beijing-time.ts' },
+];
