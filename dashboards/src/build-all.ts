@@ -33,6 +33,6 @@ const root = new URL('../../', import.meta.url);
 export async function buildAll(): Promise<Map<string, string>> {
   const registry = await loadRegistryFile(new URL('seeds/devices.json', root).pathname);
   const targets = targetsFileSchema.parse(JSON.parse(await readFile(new URL('seeds/targets.json', root), 'utf8')));
-  const context = { schema: discoverRollupSchema(registry.devices), targets };
+  const context = { schema: discoverRollupSchema(registry.devices), targets, devices: registry.devices };
   return new Map(dashboards.map((definition) => [definition.file, `${JSON.stringify(definition.build(context), null, 2)}\n`]));
 }

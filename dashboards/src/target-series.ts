@@ -8,6 +8,7 @@ import type { RuleId, Target } from '../../services/compliance/targets.ts';
 import { WATER_CLASSES, waterClassRank, type WaterClass } from '../../services/standards/index.ts';
 import { ident, InfluxQueryBuilder } from './influx-query.ts';
 import type { RollupSchema } from './rollup-schema.ts';
+import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 
 /** A target's series as Grafana draws it: the queries, the unit, and the target as a threshold. */
 export interface TargetSeries {
@@ -34,7 +35,7 @@ const listRegex = (values: readonly string[]) => `/^(${values.map((value) => val
  * has no comparisons in SELECT; a share of days is a mean of 0/1 indicators built with
  * floor/ceil (InfluxDB ≥ 1.6 math functions).
  */
-export function targetSeries(target: Target, schema: RollupSchema): TargetSeries | null {
+export function targetSeries(target: Target, schema: RollupSchema, devices: readonly DeviceRecord[]): TargetSeries | null {
   const f = (measurement: string, field: string) => ident(schema.field(measurement, field));
   const series: Record<Exclude<RuleId, 'manual'>, () => TargetSeries> = {
     'air.pm25-annual-mean': () => {
@@ -66,6 +67,21 @@ export function targetSeries(target: Target, schema: RollupSchema): TargetSeries
         tile: dailyClass(),
         unit: 'none', threshold: waterClassRank(String(target.value) as WaterClass), lowerIsWorse: false, valueText: WATER_CLASSES,
         note: `Daily class of section ${target.site} (GB 3838-2002 single-factor), against Class ${target.value}.`,
+      };
+    },
+    'water.section-months-meeting-target': () => {
+      // InfluxQL cannot group by calendar month: the chart shows the section's daily class against
+      // its target; the compliance report counts the months (monthly means, GB 3838-2002).
+      const section = devices.find((device) => device.family === 'water' && device.site === target.site);
+      if (!section) throw new Error(`target ${target.id}: no water section ${String(target.site)} in the registry`);
+      const targetClass = String((section.attributes as { targetClass: string }).targetClass) as WaterClass;
+      const dailyClass = () => new InfluxQueryBuilder(`SELECT max(${f(waterDailyMeasurement, 'class_rank')}) AS "class" FROM ${ident(waterDailyMeasurement)} WHERE "site" = '${target.site}' AND $timeFilter ${daily}`).alias('水质类别 class');
+      return {
+        queries: [dailyClass()],
+        tile: dailyClass(),
+        // Half a rank above the target class, so the target class itself stays green.
+        unit: 'none', threshold: waterClassRank(targetClass) + 0.5, lowerIsWorse: false, valueText: WATER_CLASSES,
+        note: `Daily class of ${target.site} against its target Class ${targetClass}; the plan counts the months whose mean meets it (TN evaluated separately).`,
       };
     },
     'water.sections-class-v-share': () => {

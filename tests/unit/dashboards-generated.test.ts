@@ -77,7 +77,7 @@ describe('dashboards as code', () => {
   it('gives a family without a dashboard of its own a generic one with all its fields', async () => {
     const registry = await loadRegistryFile(new URL('../../seeds/devices.json', import.meta.url).pathname);
     const targets = targetsFileSchema.parse(JSON.parse(await readFile(new URL('../../seeds/targets.json', import.meta.url), 'utf8')));
-    const context = { schema: discoverRollupSchema(registry.devices), targets };
+    const context = { schema: discoverRollupSchema(registry.devices), targets, devices: registry.devices };
     for (const family of familyIds) {
       const dashboard = genericFamilyDashboard(family).build(context);
       const text = JSON.stringify(dashboard);

@@ -8,7 +8,7 @@ const comparatorText = (target: Target) => (target.comparator === 'report' ? 're
 
 /** A target's chart and tile: its series with the plan's value as a dashed threshold line. */
 export function targetPanels(target: Target, context: BuildContext, options: { tileOnly?: boolean; timeFrom?: string } = {}): AnyPanel[] {
-  const series = targetSeries(target, context.schema);
+  const series = targetSeries(target, context.schema, context.devices);
   if (!series) return [];
   // A step colours values from its value up: for a "≤ N" count or class, N itself meets the target.
   const margin = target.comparator === '<=' && series.unit === 'none' ? 0.5 : 0;
