@@ -50,6 +50,8 @@ export const errorCatalogue = {
   WX_ERR_FORBIDDEN: { status: 403, summary: 'the token’s role does not allow this action' },
   WX_ERR_NOT_FOUND: { status: 404, summary: 'no such route or resource' },
   WX_ERR_INTERNAL: { status: 500, summary: 'an unexpected error; details are in the log, not in the answer' },
+  // Evaluate API (issue 13 item 16): more rows than are evaluated at once is a body too large, as the README says.
+  WX_ERR_TOO_MANY_ROWS: { status: 413, summary: 'an evaluate batch holds more rows than are evaluated at once (10,000)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -17,6 +17,7 @@ import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher
 import { createRollupEngine, type RollupEngine } from './rollups/rollup-engine.ts';
 import { createTopics } from './topics.ts';
 import { loadTargets } from './compliance/targets.ts';
+import { createLive, type Live } from './live/create-live.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -38,6 +39,8 @@ export interface Platform {
   readonly registry: DeviceRegistry;
   readonly influx: InfluxClient;
   readonly rollups: RollupEngine;
+  /** Latest readings, district tiles and the event stream the screen shows. */
+  readonly live: Live;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -56,6 +59,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let fleet: Fleet | undefined;
   let registryWatcher: FSWatcher | undefined;
   let replays: ReplayRunner | undefined;
+  let live: Live | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -67,6 +71,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get registry() { return started(registry, 'registry'); },
     get influx() { return started(influx, 'influx'); },
     get rollups() { return started(rollups, 'rollups'); },
+    get live() { return started(live, 'live'); },
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
@@ -83,7 +88,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
       rollups = engine;
-      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
+      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => {
+        engine.markDirty(reading.family, reading.timeMs);
+        // Live only records the reading here; its summaries go out on its own timer, after the PUBACK.
+        live?.observe(reading);
+      } });
       await ingest.start();
       if (config.rollups.enabled) engine.start();
       broker = createBroker({ config, registry, topics, ingest, metrics, log });
@@ -109,10 +118,16 @@ export function createPlatform(config: Config, log: Logger): Platform {
         database: config.influx.database,
       };
       const targets = await loadTargets(resolve(config.targetsFile));
+      const activeIngest = ingest;
+      live = createLive({
+        registry, influx, targets, metrics, log, thresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },
+        isOnline: (id) => activeIngest.presence.isOnline(id),
+      });
+      await live.start();
       replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log });
       const activeReplays = replays;
       api = buildApi({
-        metrics, registry, ingest, influx, targets,
+        metrics, registry, ingest, influx, targets, live,
         auth: config.http,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
@@ -139,6 +154,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await fleet?.close();
       await replays?.close();
       await broker?.close();
+      // The event stream's connections are held open: end them first, or the API's close waits on them.
+      await live?.close();
       await api?.close();
       await ingest?.close();
       await rollups?.close();
