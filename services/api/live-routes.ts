@@ -28,7 +28,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
   }, async (request) => {
     const alarms = deps.alarms?.();
     const open = alarms ? [...alarms.list({ state: 'open' }), ...alarms.list({ state: 'acknowledged' })] : [];
-    return { ...deps.live.snapshot(request.query), alarms: open as unknown as Record<string, unknown>[] } as LiveResponse;
+    return { ...deps.live.snapshot(request.query), alarms: open as unknown as Record<string, unknown>[], alarmEngine: alarms !== undefined } as LiveResponse;
   });
 
   api.get('/api/v1/stream', {

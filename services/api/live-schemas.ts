@@ -64,6 +64,7 @@ export const liveResponseSchema = z.object({
   tiles: z.array(tileSchema),
   tilesAt: z.string().nullable(),
   alarms: z.array(z.record(z.string(), z.unknown())).describe('open and acknowledged alarms (empty without an alarm engine)'),
+  alarmEngine: z.boolean().describe('whether the platform runs an alarm engine'),
 });
 
 export const streamQuerySchema = z.strictObject({

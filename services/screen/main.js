@@ -64,6 +64,7 @@ async function loadLive() {
     for (const device of group.devices) model.devices.set(device.id, { ...device, family: group.family });
   }
   model.alarms = new Map(live.alarms.map((a) => [a.id, a]));
+  model.alarmsAvailable = live.alarmEngine;
   schedule();
 }
 
@@ -152,7 +153,6 @@ async function main() {
   relabel();
   setInterval(tick, 1_000);
   await loadLive();
-  model.alarmsAvailable = (await fetch('/api/v1/alarms?state=open').catch(() => null))?.status === 200;
   connect();
   void loadSparks();
   // Ages and freshness are the server's: refetched from memory twice a minute.

@@ -47,9 +47,9 @@ export function createMap(element, onOpen) {
         },
         series: [
           {
-            id: 'streets', type: 'scatter', silent: true, symbolSize: 150, z: 1,
+            id: 'streets', type: 'scatter', silent: true, symbolSize: Math.max(50, element.clientWidth / 8), z: 1,
             itemStyle: { color: 'rgba(54,197,240,0.06)', borderColor: 'rgba(54,197,240,0.25)', borderWidth: 1 },
-            label: { show: true, color: '#7f94ad', fontSize: 15, fontWeight: 600, formatter: (p) => p.data.name },
+            label: { show: true, position: 'top', distance: -12, color: '#8fb4d9', fontSize: 14, fontWeight: 600, formatter: (p) => p.data.name },
             data: centroids,
           },
           ...families.map((family) => ({

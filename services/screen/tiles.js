@@ -11,10 +11,13 @@ function figure(tile) {
   return [fmt(tile.value, 1), h('small', {}, unitText(tile.unit))];
 }
 
+// Year figures show their target; live counts show how the year stands in the compliance report.
 function foot(tile) {
-  const target = tile.target === null || tile.id === 'online' ? '' : `${t('target')} ${tile.comparator ?? ''} ${fmt(tile.target, 1)} ${unitText(tile.unit)}`;
-  const ytd = tile.compliance && tile.id !== 'pm25' && tile.id !== 'good-days' ? ` · ${t('ytd')}: ${t(`status-${tile.compliance.status}`)}` : '';
-  return h('div', { class: 'foot' }, h('span', {}, target + ytd), h('span', { class: 'status' }, t(`status-${tile.status}`)));
+  const yearFigure = tile.id === 'pm25' || tile.id === 'good-days';
+  const left = yearFigure
+    ? `${t('target')} ${tile.comparator === '<=' ? '≤' : '≥'} ${fmt(tile.target, 1)} ${tile.unit}`
+    : tile.compliance ? `${t('ytd')}: ${t(`status-${tile.compliance.status}`)}` : '';
+  return h('div', { class: 'foot' }, h('span', {}, left), h('span', { class: 'status' }, t(`status-${tile.status}`)));
 }
 
 /** The seven district tiles; each links to its compliance figure, its provenance in the tooltip. */
