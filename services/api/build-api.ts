@@ -10,8 +10,9 @@ import { registerComplianceRoutes } from './compliance-routes.ts';
 import { registerEvaluateRoute } from './evaluate-route.ts';
 import { registerAdminRoutes, type AdminRouteDeps } from './admin-routes.ts';
 import { registerAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
+import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 
-export interface ApiDeps extends AdminRouteDeps {
+export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
   readonly metrics: Metrics;
   readonly registry: DeviceRegistry;
@@ -83,6 +84,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerComplianceRoutes(app, deps);
   registerEvaluateRoute(app);
   registerAdminRoutes(app, deps);
+  registerAlarmRoutes(app, deps);
 
   return app;
 }
