@@ -16,8 +16,8 @@ export const conditionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('aqi-realtime'), above: z.number().int().min(0).max(500) }),
   /** A pollutant's mean over the clock hour so far above a GB 3095 limit (item and grade named, phase by date). */
   z.strictObject({ kind: z.literal('hour-mean'), pollutant: z.enum(hourPollutants), limit: z.enum(ambientItems), grade: z.union([z.literal(1), z.literal(2)]).default(2) }),
-  /** The daily AQI of the Beijing day so far (HJ 633 by the day's version) above a level. */
-  z.strictObject({ kind: z.literal('aqi-day'), above: z.number().int().min(0).max(500) }),
+  /** The daily AQI of the Beijing day so far (HJ 633 by the day's version) above a level, once `minHours` hours have data. */
+  z.strictObject({ kind: z.literal('aqi-day'), above: z.number().int().min(0).max(500), minHours: z.number().int().min(1).max(24).default(1) }),
   /** A river section's single-factor class (GB 3838-2002) worse than the target class in its registry record. */
   z.strictObject({ kind: z.literal('water-target') }),
   /** A transformer's load rate at or above the configured heavy/overload threshold for a time or a number of points. */

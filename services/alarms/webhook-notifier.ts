@@ -53,7 +53,7 @@ interface Job {
  */
 export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookNotifier {
   const queues = new Map<string, Job[]>(options.webhooks.map((target) => [target.url, []]));
-  const busy = new Set<string>();
+  const busy = new Map<string, Promise<void>>();
   const stop = new AbortController();
   let delivered = 0;
   let failedAttempts = 0;
@@ -111,13 +111,17 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
     deadLetter(job, 'WX_ERR_WEBHOOK_UNDELIVERABLE', `${options.attempts} attempts failed; last: ${reason}`);
   }
 
-  async function pump(url: string): Promise<void> {
+  function pump(url: string): void {
     if (busy.has(url)) return;
-    busy.add(url);
     const queue = queues.get(url)!;
-    for (let job = queue.shift(); job; job = queue.shift()) await deliver(job);
-    busy.delete(url);
-    settle();
+    const run = (async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await deliver(job);
+    })();
+    busy.set(url, run);
+    void run.finally(() => {
+      busy.delete(url);
+      settle();
+    });
   }
 
   return {
@@ -128,7 +132,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
         if (queue.length >= options.queueLimit) deadLetter(job, 'WX_ERR_WEBHOOK_UNDELIVERABLE', 'queue full');
         else {
           queue.push(job);
-          void pump(target.url);
+          pump(target.url);
         }
       }
     },
@@ -141,7 +145,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
       // What is still queued at shutdown is not lost: it goes to the dead-letter file.
       for (const queue of queues.values()) for (const job of queue.splice(0)) deadLetter(job, 'WX_ERR_WEBHOOK_UNDELIVERABLE', 'shutdown');
       stop.abort();
-      while (busy.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await Promise.all(busy.values());
       await writes;
     },
   };

@@ -13,6 +13,8 @@ interface OzoneDay {
   day: number;
   sum: number[];
   count: number[];
+  /** Hours of the day with any reading. */
+  hours: Set<number>;
 }
 
 /** The day's O3 hourly means so far (index 0 = the hour ending 01:00), null where none. */
@@ -21,8 +23,8 @@ function ozoneHours(day: OzoneDay): (number | null)[] {
 }
 
 /**
- * The daily AQI of the Beijing day so far (HJ 633 by the day's version): 24-h means of the
- * day's readings so far, the O3 8-h moving means of its hours so far (GB 3095 validity: ≥ 6
+ * The daily AQI of the Beijing day so far (HJ 633 by the day's version), once the day has
+ * readings in `minHours` hours: 24-h means of the day's readings so far, the O3 8-h moving means of its hours so far (GB 3095 validity: ≥ 6
  * hours per window) and, under HJ 633-2012, the O3 1-h maximum. Work per reading is bounded
  * by the day's 24 hours.
  */
@@ -35,12 +37,15 @@ export const aqiDay: EvaluatorFactory<'aqi-day'> = (condition) => {
       const day = Math.floor(local / dayMs);
       if (!means.add(reading.deviceId, day, reading.values)) return null;
       let o3 = ozone.get(reading.deviceId);
-      if (!o3 || o3.day !== day) ozone.set(reading.deviceId, (o3 = { day, sum: Array<number>(24).fill(0), count: Array<number>(24).fill(0) }));
+      if (!o3 || o3.day !== day) ozone.set(reading.deviceId, (o3 = { day, sum: Array<number>(24).fill(0), count: Array<number>(24).fill(0), hours: new Set() }));
+      const hour = Math.floor((local - day * dayMs) / hourMs);
+      o3.hours.add(hour);
       if (reading.values.o3 !== undefined) {
-        const hour = Math.floor((local - day * dayMs) / hourMs);
         o3.sum[hour]! += reading.values.o3;
         o3.count[hour]! += 1;
       }
+      // A day's first minutes say little about the day: wait for enough hours (the rule's minHours).
+      if (o3.hours.size < condition.minHours) return null;
       const hours = ozoneHours(o3);
       const eightHour = o3MovingMeans(hours).filter((mean): mean is number => mean !== null);
       const oneHour = hours.filter((mean): mean is number => mean !== null);

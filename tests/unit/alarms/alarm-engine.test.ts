@@ -186,6 +186,9 @@ describe('the alarm engine', () => {
     const { engine, clock, read } = harness(['air-pm25-hour', 'air-aqi-day', 'parking-full-1h']);
     for (let i = 0; i < 3; i += 1) read('air-huangbei', { pm25: 80 }, (clock.ms += minute));
     const open = () => engine.list({ state: 'open' });
+    // The day's AQI waits for readings in 4 hours of the day.
+    expect(open().some((alarm) => alarm.ruleId === 'air-aqi-day')).toBe(false);
+    for (let i = 0; i < 3; i += 1) read('air-huangbei', { pm25: 80 }, (clock.ms += hour));
     // GB 3095-2026 transition: the PM2.5 24-h Grade II limit is 60 µg/m³; PM2.5 80 is a day AQI of 119 (HJ 633-2026 breakpoints).
     expect(open().find((alarm) => alarm.ruleId === 'air-pm25-hour')).toMatchObject({ value: 80, limit: 60 });
     expect(open().find((alarm) => alarm.ruleId === 'air-aqi-day')).toMatchObject({ value: 119, limit: 100 });
