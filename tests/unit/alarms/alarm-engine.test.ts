@@ -70,7 +70,7 @@ describe('the alarm engine', () => {
     expect(() => engine.acknowledge('nope', 'zhang', '')).toThrow(expect.objectContaining({ code: 'WX_ERR_ALARM_NOT_FOUND' }));
 
     read('air-guiyuan', { pm25: 10 });
-    clock.ms += 9 * minute;
+    clock.ms += 29 * minute;
     read('air-guiyuan', { pm25: 10 });
     expect(engine.get(alarm!.id)!.state).toBe('acknowledged');
     clock.ms += minute;
@@ -113,7 +113,7 @@ describe('the alarm engine', () => {
     const { engine, clock, read } = harness(['air-aqi-realtime']);
     read('air-guiyuan', { pm25: 250 });
     read('air-guiyuan', { pm25: 20 });
-    clock.ms += 10 * minute - 1;
+    clock.ms += 30 * minute - 1;
     engine.sweep();
     expect(engine.list({ state: 'open' })).toHaveLength(1);
     clock.ms += 1;
