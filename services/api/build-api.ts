@@ -11,15 +11,15 @@ import { registerComplianceRoutes } from './compliance-routes.ts';
 import { registerEvaluateRoute } from './evaluate-route.ts';
 import { registerAdminRoutes, type AdminRouteDeps } from './admin-routes.ts';
 import { registerAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
-import type { AlarmService } from '../alarms/alarm-types.ts';
 import { familyIds } from '../families/index.ts';
 import type { Live } from '../live/create-live.ts';
 import { errorSchema } from './live-schemas.ts';
 import { registerLiveRoutes } from './live-routes.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerScreen } from './screen-static.ts';
+import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 
-export interface ApiDeps extends AdminRouteDeps {
+export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
   readonly metrics: Metrics;
   readonly registry: DeviceRegistry;
@@ -29,8 +29,6 @@ export interface ApiDeps extends AdminRouteDeps {
   readonly describe: () => Record<string, unknown>;
   /** Latest readings, tiles and the event stream (the screen's data). */
   readonly live: Live;
-  /** The alarm engine, once the platform runs one. */
-  readonly alarms?: () => AlarmService | undefined;
 }
 
 // Strict query schemas: an unknown or malformed parameter answers 400 naming it (issue 13 item 15).
@@ -130,8 +128,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerComplianceRoutes(scope, deps);
     registerEvaluateRoute(scope);
     registerAdminRoutes(scope, deps);
-    registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: deps.alarms });
+    registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms });
     registerScreen(scope);
+    registerAlarmRoutes(scope, deps);
   });
 
   return app;
