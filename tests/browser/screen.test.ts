@@ -97,6 +97,42 @@ describe('the operations-centre screen in a real browser', () => {
     await page.close();
   });
 
+  it('shows an alarm raised by a published reading within 2 s, and acknowledges it from the page with the operator token', async () => {
+    const page = await openPage(1920, 1080);
+    const id = 'air-sungang';
+    const devices = (await (await fetch(`${platform.httpUrl}/api/v1/devices?family=air`)).json()) as { devices: Array<{ id: string; siteName: string }> };
+    const siteName = devices.devices.find((d) => d.id === id)!.siteName;
+    const client = await mqtt.connectAsync(platform.mqttUrl, {
+      clientId: `screen-alarm-test-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
+    });
+    const sent = Date.now();
+    // PM2.5 250 µg/m³ is a real-time AQI of 300: the air-aqi-realtime rule (above 150) opens at once.
+    await client.publishAsync(`luohu/v1/air/${id}/telemetry`, JSON.stringify({ ts: sent, pm25: 250 }), { qos: 1 });
+    const inFeed = `[...document.querySelectorAll('#alarms .alarm.open')].some((e) => e.textContent.includes(${JSON.stringify(siteName)}))`;
+    await waitFor(page, inFeed, 2_000);
+    expect(Date.now() - sent).toBeLessThan(2_000);
+    await client.endAsync();
+
+    const open = (await (await fetch(`${platform.httpUrl}/api/v1/alarms?state=open`)).json()) as { alarms: Array<{ id: string; deviceId: string; ruleId: string }> };
+    const alarm = open.alarms.find((a) => a.deviceId === id && a.ruleId === 'air-aqi-realtime')!;
+    expect(alarm).toBeDefined();
+    // Without a token the page says so and nothing changes.
+    await page.click(`#alarms .alarm[data-alarm="${alarm.id}"] .ack`);
+    await waitFor(page, "!document.getElementById('toast').hidden");
+    // The operator token, entered once, kept in sessionStorage for the session.
+    await page.click('#token-button');
+    await page.fill('#token-input', platform.operatorToken);
+    await page.click('#token-form button[value="save"]');
+    expect(await page.evaluate("sessionStorage.getItem('wanxiang.operatorToken')")).toBe(platform.operatorToken);
+    await page.click(`#alarms .alarm[data-alarm="${alarm.id}"] .ack`);
+    await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarm.id}"]')?.classList.contains('acknowledged')`);
+    const acknowledged = (await (await fetch(`${platform.httpUrl}/api/v1/alarms?state=acknowledged`)).json()) as { alarms: Array<{ id: string; notes: Array<{ text: string }> }> };
+    expect(acknowledged.alarms.find((a) => a.id === alarm.id)?.notes.length).toBe(1);
+    await page.screenshot({ path: join(artifacts, 'screen-wall-alarm.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('switches every visible label with the language toggle, and remembers the choice', async () => {
     const page = await openPage(1920, 1080);
     // The screen's own table, read in the page: every label shown must be its entry for the language.
