@@ -160,6 +160,19 @@ describe('the operations-centre screen in a real browser', () => {
     await page.close();
   });
 
+  it('renders /docs (Swagger UI from node_modules) under the API’s CSP, with every operation listed', async () => {
+    const page = await context.newPage();
+    const before = problems.length;
+    page.on('console', (message) => { if (message.type() === 'error') problems.push(`docs console: ${message.text()}`); });
+    page.on('pageerror', (error) => problems.push(`docs page error: ${error.message}`));
+    await page.goto(`${platform.httpUrl}/docs`);
+    await page.waitForSelector('.swagger-ui .opblock');
+    const operations = (await page.evaluate("document.querySelectorAll('.swagger-ui .opblock').length")) as number;
+    expect(operations).toBeGreaterThanOrEqual(20);
+    expect(problems.slice(before)).toEqual([]);
+    await page.close();
+  });
+
   it('opens a site’s series chart from /api/v1/series when it is clicked', async () => {
     const page = await openPage(1920, 1080);
     const series = page.waitForResponse((response) => response.url().includes('/api/v1/series?device=water-') && response.status() === 200);
