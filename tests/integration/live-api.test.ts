@@ -12,6 +12,7 @@ function openStream(url: string, headers: Record<string, string> = {}) {
   const waiters: Array<() => void> = [];
   let response: IncomingMessage | undefined;
   let buffer = '';
+  let raw = '';
   const request = httpRequest(url, { headers: { accept: 'text/event-stream', ...headers } });
   const opened = new Promise<IncomingMessage>((resolve, reject) => {
     request.on('response', (res) => {
@@ -19,6 +20,8 @@ function openStream(url: string, headers: Record<string, string> = {}) {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buffer += chunk;
+        raw += chunk;
+        for (const wake of waiters.splice(0)) wake();
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
@@ -44,7 +47,10 @@ function openStream(url: string, headers: Record<string, string> = {}) {
   const until = async (test: (e: typeof events) => boolean) => {
     while (!test(events)) await new Promise<void>((resolve) => waiters.push(resolve));
   };
-  return { events, opened, until, close: () => { request.destroy(); response?.destroy(); } };
+  const untilRaw = async (text: string) => {
+    while (!raw.includes(text)) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return { events, opened, until, untilRaw, close: () => { request.destroy(); response?.destroy(); } };
 }
 
 describe('live API: /api/v1/live, /stream, /series, OpenAPI', () => {
@@ -175,6 +181,9 @@ describe('live API: /api/v1/live, /stream, /series, OpenAPI', () => {
     // An id the server never gave (or one from before a restart) is told to reset.
     const stranger = openStream(base, { 'last-event-id': 'deadbeef-5' });
     await stranger.until((e) => e.some((x) => x.event === 'reset'));
+    // Heartbeats (SSE comments) keep idle connections and their proxies awake.
+    test.platform.live.hub.heartbeat();
+    await water.untilRaw(': heartbeat');
     for (const client of [water, dongmen, resumed, stranger]) client.close();
   });
 
