@@ -89,7 +89,9 @@ describe('the operations-centre screen in a real browser', () => {
     });
     const distinctive = 432.1;
     const sent = Date.now();
-    await client.publishAsync(`luohu/v1/air/${id}/telemetry`, JSON.stringify({ ts: sent, pm25: distinctive }), { qos: 1 });
+    // Stamped a minute ahead (within the accepted clock drift), so the simulated station's own
+    // readings, older, cannot replace it on the screen before it is seen.
+    await client.publishAsync(`luohu/v1/air/${id}/telemetry`, JSON.stringify({ ts: sent + 60_000, pm25: distinctive }), { qos: 1 });
     await waitFor(page, `document.querySelector('#air .row[data-device="${id}"]')?.textContent.includes('432.1')`, 2_000);
     expect(Date.now() - sent).toBeLessThan(2_000);
     await client.endAsync();
@@ -156,6 +158,11 @@ describe('the operations-centre screen in a real browser', () => {
     await page.click('#language-button');
     await waitFor(page, "document.documentElement.lang === 'zh-CN'");
     for (const [key, text] of await labelled()) expect(text, key).toBe(labels[key]!.zh);
+    // Labels drawn by the scripts (tile names and verdicts, row verdicts, alarm severities) are Chinese again too.
+    const drawn = (await page.evaluate(`[...document.querySelectorAll('.tile .name, .tile .status, #water .row span:last-child, .alarm .meta')]
+      .map((e) => e.textContent).filter((text) => text && text !== '—')`)) as string[];
+    expect(drawn.length).toBeGreaterThan(14);
+    expect(drawn.filter((text) => !cjk.test(text))).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
   });
