@@ -50,7 +50,9 @@ export function renderParking(container, devices, onOpen) {
   replace(container, devices.slice().sort((a, b) => (b.state.value ?? -1) - (a.state.value ?? -1)).map((d) => row(d, onOpen,
     h('span', { class: 'nm' }, placeName(d.siteName, d.site)),
     bar(typeof d.state.value === 'number' ? d.state.value : 0, d.state.colour),
-    h('span', { class: 'num' }, `${fmt(d.state.value, 0)}% · ${fmt(Math.max(0, (d.values.totalSpaces ?? 0) - (d.values.occupiedSpaces ?? 0)), 0)}`))));
+    h('span', { class: 'num' }, typeof d.values.totalSpaces === 'number'
+      ? `${fmt(d.state.value, 0)}% · ${fmt(Math.max(0, d.values.totalSpaces - (d.values.occupiedSpaces ?? 0)), 0)}`
+      : '—'))));
 }
 
 // Noise bars span 40–90 dB(A); the day limit is a white mark, the night limit a blue one.
