@@ -24,6 +24,8 @@ export interface AlarmEngineDeps {
   readonly sweepIntervalMs?: number;
   /** An `updated` change at most this often per alarm, and only for a worse value. */
   readonly updateIntervalMs?: number;
+  /** Readings older than this (or than two report intervals, if longer) raise no alarm: a backfill is not news. */
+  readonly staleAfterMs?: number;
   readonly keepClosedMs?: number;
   readonly maxClosed?: number;
 }
@@ -48,6 +50,7 @@ interface Streak {
 export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   const now = deps.now ?? Date.now;
   const updateIntervalMs = deps.updateIntervalMs ?? 5 * 60_000;
+  const staleAfterMs = deps.staleAfterMs ?? 3_600_000;
   const compiled: Compiled[] = deps.rules.rules.map((rule) => ({ rule, evaluator: createEvaluator(rule.condition, deps.context) }));
   const byFamily = new Map<FamilyId, Compiled[]>();
   const forFamily = (family: FamilyId) => {
@@ -146,7 +149,10 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
       const device = deps.registry.device(reading.deviceId);
       if (!device) return;
       const at = now();
+      // Alarms are about now: a backfilled or replayed old reading only tells that the device is alive.
+      const stale = at - reading.timeMs > Math.max(staleAfterMs, 2 * deps.context.reportIntervalMs(device));
       for (const entry of forFamily(device.family)) {
+        if (stale && !entry.evaluator.sweep) continue;
         evaluate(entry, () => {
           const verdict = entry.evaluator.observe(reading, device);
           if (verdict) apply(entry.rule, device, verdict, at);
