@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { WanxiangError, isWanxiangError } from '../errors.ts';
 import type { FamilyId } from '../families/index.ts';
 import type { Reading } from '../ingest/reading.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { createAlarmBook } from './alarm-book.ts';
@@ -16,6 +17,7 @@ export interface AlarmEngineDeps {
   readonly registry: DeviceRegistry;
   readonly context: ConditionContext;
   readonly log: Logger;
+  readonly metrics?: Metrics;
   /** Injected clock (epoch ms); lifecycle times and hold times run on it. */
   readonly now?: () => number;
   /** Alarm history (InfluxDB); without one nothing is kept across restarts (unit tests). */
@@ -66,6 +68,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
 
   function emit(kind: AlarmChangeKind, alarm: Alarm): Alarm {
     book.put(alarm);
+    deps.metrics?.alarmChanges.inc({ rule: alarm.ruleId, kind });
     const change = { kind, alarm };
     deps.store?.record(change);
     for (const listener of listeners) {
@@ -130,7 +133,9 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
       run();
     } catch (error) {
       // A standard function refusing a value (out of its range) must not stop the other rules.
-      deps.log.warn({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', rule: entry.rule.id, err: error }, 'alarm rule could not evaluate');
+      const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';
+      deps.metrics?.alarmEvaluationErrors.inc({ rule: entry.rule.id, code });
+      deps.log.warn({ code, rule: entry.rule.id, err: error }, 'alarm rule could not evaluate');
     }
   }
 

@@ -128,6 +128,8 @@ describe('alarm webhooks against a local HTTP receiver', () => {
       await receiver.waitFor(1);
       expect(receiver.received[0]!.body).toMatchObject({ kind: 'opened', alarm: { deviceId: 'air-huangbei', ruleId: 'air-aqi-realtime' } });
       expect(receiver.attempts.get('/hook')).toBeGreaterThanOrEqual(2);
+      expect(await test.metric('wanxiang_alarm_webhook_failures_total', { code: 'WX_ERR_WEBHOOK_FAILED' })).toBeGreaterThanOrEqual(1);
+      expect(await test.metric('wanxiang_alarm_changes_total', { rule: 'air-aqi-realtime', kind: 'opened' })).toBe(1);
     } finally {
       await test.close();
       await receiver.close();
