@@ -99,8 +99,10 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   /** A worse value, no more often than updateIntervalMs: a flapping or rising value is not a flood. */
   function maybeUpdate(alarm: Alarm, verdict: Verdict, at: number): void {
     if (verdict.value === null || at - alarm.updatedAtMs < updateIntervalMs) return;
-    const worse = alarm.value === null || Math.abs(verdict.value - alarm.value) >= 0.1 * Math.max(Math.abs(alarm.limit ?? alarm.value), 1);
-    if (!worse || verdict.value <= (alarm.value ?? -Infinity)) return;
+    // Worse by a tenth of the limit or of the value held, whichever is larger: a silence that grows
+    // minute by minute is announced less and less often.
+    const worse = alarm.value === null || verdict.value - alarm.value >= 0.1 * Math.max(Math.abs(alarm.limit ?? 0), Math.abs(alarm.value), 1);
+    if (!worse) return;
     emit('updated', { ...alarm, ...texts(alarm.ruleId, alarm.deviceId, verdict.value, verdict.limit), value: verdict.value, limit: verdict.limit, updatedAtMs: at });
   }
 

@@ -132,6 +132,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
   return {
     notify(change) {
       for (const target of options.webhooks) {
+        // A chat group hears of openings, acknowledgements and closings, not of every worse value.
+        if (target.style === 'robot' && change.kind === 'updated') continue;
         const queue = queues.get(target.url)!;
         const job = { target, body: webhookBody(target.style, change), alarmId: change.alarm.id, change: change.kind };
         if (queue.length >= options.queueLimit) deadLetter(job, 'WX_ERR_WEBHOOK_UNDELIVERABLE', 'queue full');
