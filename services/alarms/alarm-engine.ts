@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { WanxiangError, isWanxiangError } from '../errors.ts';
 import type { FamilyId } from '../families/index.ts';
 import type { Reading } from '../ingest/reading.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { createAlarmBook } from './alarm-book.ts';
@@ -16,6 +17,7 @@ export interface AlarmEngineDeps {
   readonly registry: DeviceRegistry;
   readonly context: ConditionContext;
   readonly log: Logger;
+  readonly metrics?: Metrics;
   /** Injected clock (epoch ms); lifecycle times and hold times run on it. */
   readonly now?: () => number;
   /** Alarm history (InfluxDB); without one nothing is kept across restarts (unit tests). */
@@ -24,6 +26,8 @@ export interface AlarmEngineDeps {
   readonly sweepIntervalMs?: number;
   /** An `updated` change at most this often per alarm, and only for a worse value. */
   readonly updateIntervalMs?: number;
+  /** Readings older than this (or than two report intervals, if longer) raise no alarm: a backfill is not news. */
+  readonly staleAfterMs?: number;
   readonly keepClosedMs?: number;
   readonly maxClosed?: number;
 }
@@ -48,6 +52,7 @@ interface Streak {
 export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   const now = deps.now ?? Date.now;
   const updateIntervalMs = deps.updateIntervalMs ?? 5 * 60_000;
+  const staleAfterMs = deps.staleAfterMs ?? 3_600_000;
   const compiled: Compiled[] = deps.rules.rules.map((rule) => ({ rule, evaluator: createEvaluator(rule.condition, deps.context) }));
   const byFamily = new Map<FamilyId, Compiled[]>();
   const forFamily = (family: FamilyId) => {
@@ -63,6 +68,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
 
   function emit(kind: AlarmChangeKind, alarm: Alarm): Alarm {
     book.put(alarm);
+    deps.metrics?.alarmChanges.inc({ rule: alarm.ruleId, kind });
     const change = { kind, alarm };
     deps.store?.record(change);
     for (const listener of listeners) {
@@ -93,8 +99,10 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   /** A worse value, no more often than updateIntervalMs: a flapping or rising value is not a flood. */
   function maybeUpdate(alarm: Alarm, verdict: Verdict, at: number): void {
     if (verdict.value === null || at - alarm.updatedAtMs < updateIntervalMs) return;
-    const worse = alarm.value === null || Math.abs(verdict.value - alarm.value) >= 0.1 * Math.max(Math.abs(alarm.limit ?? alarm.value), 1);
-    if (!worse || verdict.value <= (alarm.value ?? -Infinity)) return;
+    // Worse by a tenth of the limit or of the value held, whichever is larger: a silence that grows
+    // minute by minute is announced less and less often.
+    const worse = alarm.value === null || verdict.value - alarm.value >= 0.1 * Math.max(Math.abs(alarm.limit ?? 0), Math.abs(alarm.value), 1);
+    if (!worse) return;
     emit('updated', { ...alarm, ...texts(alarm.ruleId, alarm.deviceId, verdict.value, verdict.limit), value: verdict.value, limit: verdict.limit, updatedAtMs: at });
   }
 
@@ -127,7 +135,9 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
       run();
     } catch (error) {
       // A standard function refusing a value (out of its range) must not stop the other rules.
-      deps.log.warn({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', rule: entry.rule.id, err: error }, 'alarm rule could not evaluate');
+      const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';
+      deps.metrics?.alarmEvaluationErrors.inc({ rule: entry.rule.id, code });
+      deps.log.warn({ code, rule: entry.rule.id, err: error }, 'alarm rule could not evaluate');
     }
   }
 
@@ -146,7 +156,10 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
       const device = deps.registry.device(reading.deviceId);
       if (!device) return;
       const at = now();
+      // Alarms are about now: a backfilled or replayed old reading only tells that the device is alive.
+      const stale = at - reading.timeMs > Math.max(staleAfterMs, 2 * deps.context.reportIntervalMs(device));
       for (const entry of forFamily(device.family)) {
+        if (stale && !entry.evaluator.sweep) continue;
         evaluate(entry, () => {
           const verdict = entry.evaluator.observe(reading, device);
           if (verdict) apply(entry.rule, device, verdict, at);

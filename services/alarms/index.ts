@@ -42,11 +42,13 @@ export async function createAlarms(deps: AlarmsDeps): Promise<Alarms> {
     maxDelayMs: config.alarms.webhookMaxDelayMs,
     timeoutMs: config.alarms.webhookTimeoutMs,
     queueLimit: config.alarms.webhookQueueLimit,
+    metrics: deps.metrics,
   });
   const engine = createAlarmEngine({
     rules,
     registry: deps.registry,
     log: deps.log,
+    metrics: deps.metrics,
     now: deps.now,
     store: createAlarmStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log }),
     sweepIntervalMs: config.alarms.sweepIntervalMs,

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../errors.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { AlarmChange } from './alarm-types.ts';
 import { webhookBody, type WebhookStyle } from './webhook-bodies.ts';
 
@@ -21,6 +22,7 @@ export interface WebhookNotifierOptions {
   readonly maxDelayMs: number;
   readonly timeoutMs: number;
   readonly queueLimit: number;
+  readonly metrics?: Metrics;
 }
 
 export interface WebhookStats {
@@ -71,6 +73,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
 
   function deadLetter(job: Job, code: ErrorCode, reason: string): void {
     deadLettered += 1;
+    options.metrics?.webhookFailures.inc({ code });
     options.log.error({ code, url: job.target.url, alarm: job.alarmId, reason }, 'alarm notification undeliverable; kept in the dead-letter file');
     const line = `${JSON.stringify({ atMs: Date.now(), code, reason, url: job.target.url, style: job.target.style, alarmId: job.alarmId, change: job.change, body: job.body })}\n`;
     writes = writes
@@ -98,10 +101,12 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
       const failure = await attempt(job);
       if (failure === null) {
         delivered += 1;
+        options.metrics?.webhookDeliveries.inc();
         return;
       }
       reason = failure;
       failedAttempts += 1;
+      options.metrics?.webhookFailures.inc({ code: 'WX_ERR_WEBHOOK_FAILED' });
       options.log.warn({ code: 'WX_ERR_WEBHOOK_FAILED', url: job.target.url, alarm: job.alarmId, attempt: n + 1, reason }, 'webhook delivery failed; retrying');
       if (n + 1 < options.attempts) {
         const wait = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** n) * (0.5 + Math.random() / 2);
@@ -127,6 +132,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
   return {
     notify(change) {
       for (const target of options.webhooks) {
+        // A chat group hears of openings, acknowledgements and closings, not of every worse value.
+        if (target.style === 'robot' && change.kind === 'updated') continue;
         const queue = queues.get(target.url)!;
         const job = { target, body: webhookBody(target.style, change), alarmId: change.alarm.id, change: change.kind };
         if (queue.length >= options.queueLimit) deadLetter(job, 'WX_ERR_WEBHOOK_UNDELIVERABLE', 'queue full');

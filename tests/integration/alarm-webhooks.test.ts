@@ -88,6 +88,12 @@ describe('alarm webhooks against a local HTTP receiver', () => {
     expect(robot.text.content).toContain('【万象告警】桂园空气质量监测站实时AQI为300');
     expect(robot.text.content).toContain('[Wanxiang ALARM] air-guiyuan: real-time AQI 300');
     expect(notifier.stats()).toMatchObject({ delivered: 2, failedAttempts: 4, deadLettered: 0 });
+    // A chat group is not told of every worse value: `updated` goes to the JSON webhook only.
+    notifier.notify({ kind: 'updated', alarm: { ...alarm, value: 400 } });
+    await receiver.waitFor(3);
+    await notifier.idle();
+    expect(receiver.received.map((entry) => entry.path)).toEqual(expect.arrayContaining(['/json', '/robot', '/json']));
+    expect(receiver.received.filter((entry) => entry.path === '/robot')).toHaveLength(1);
     await receiver.close();
   });
 
@@ -128,6 +134,8 @@ describe('alarm webhooks against a local HTTP receiver', () => {
       await receiver.waitFor(1);
       expect(receiver.received[0]!.body).toMatchObject({ kind: 'opened', alarm: { deviceId: 'air-huangbei', ruleId: 'air-aqi-realtime' } });
       expect(receiver.attempts.get('/hook')).toBeGreaterThanOrEqual(2);
+      expect(await test.metric('wanxiang_alarm_webhook_failures_total', { code: 'WX_ERR_WEBHOOK_FAILED' })).toBeGreaterThanOrEqual(1);
+      expect(await test.metric('wanxiang_alarm_changes_total', { rule: 'air-aqi-realtime', kind: 'opened' })).toBe(1);
     } finally {
       await test.close();
       await receiver.close();

@@ -1,4 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmChange } from '../../services/alarms/alarm-types.ts';
@@ -111,25 +113,62 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
   });
 });
 
-describe('silent devices on a running platform', () => {
+describe('debounce, hold time and silence on a running platform', () => {
   let test: TestPlatform;
+  let rulesDir: string;
   beforeAll(async () => {
-    test = await startTestPlatform({ alarms: { reportIntervalMs: 200, sweepIntervalMs: 50 } });
+    // The seeded rules, the real-time AQI's hold time cut to 1 s so that auto-close can be awaited.
+    rulesDir = await mkdtemp(join(tmpdir(), 'wanxiang-rules-'));
+    const rules = JSON.parse(await readFile(new URL('../../seeds/alarm-rules.json', import.meta.url), 'utf8')) as { rules: Array<{ id: string; holdMs: number }> };
+    rules.rules.find((rule) => rule.id === 'air-aqi-realtime')!.holdMs = 1_000;
+    await writeFile(join(rulesDir, 'rules.json'), JSON.stringify(rules));
+    test = await startTestPlatform({ alarms: { rulesFile: join(rulesDir, 'rules.json'), reportIntervalMs: 200, sweepIntervalMs: 50 } });
   });
   afterAll(async () => {
     await test?.close();
+    await rm(rulesDir, { recursive: true, force: true });
   });
 
-  it('opens an alarm for a device silent for 3 report intervals and closes it when the device reports', async () => {
-    const opened = new Promise<AlarmChange>((resolve) => {
-      const off = test.platform.alarms.onChange((change) => {
-        if (change.kind === 'opened' && change.alarm.deviceId === 'water-shenzhen-river-mouth') {
-          off();
+  const changesOf = (ruleId: string, deviceId: string) => {
+    const seen: AlarmChange[] = [];
+    const off = test.platform.alarms.onChange((change) => {
+      if (change.alarm.ruleId === ruleId && change.alarm.deviceId === deviceId) seen.push(change);
+    });
+    const waitFor = (kind: AlarmChange['kind']) => new Promise<AlarmChange>((resolve) => {
+      // Changes before the watch began count too (the engine keeps them as alarms).
+      const held = kind === 'opened' ? test.platform.alarms.list().find((alarm) => alarm.ruleId === ruleId && alarm.deviceId === deviceId && alarm.state !== 'closed') : undefined;
+      const found = seen.find((change) => change.kind === kind) ?? (held ? { kind, alarm: held } : undefined);
+      if (found) return resolve(found);
+      const stop = test.platform.alarms.onChange((change) => {
+        if (change.kind === kind && change.alarm.ruleId === ruleId && change.alarm.deviceId === deviceId) {
+          stop();
           resolve(change);
         }
       });
     });
-    const change = await opened;
+    return { seen, off, waitFor };
+  };
+
+  it('opens one alarm for a sensor flapping 100 times over MQTT, and closes it once clear for the hold time', async () => {
+    const watch = changesOf('air-aqi-realtime', 'air-dongmen');
+    const device = await test.connect(test.device('air-dongmen'));
+    const topic = test.topics.build('air', 'air-dongmen', 'telemetry');
+    const start = Date.now() - 60_000;
+    for (let i = 0; i < 100; i += 1) {
+      await device.publishAsync(topic, JSON.stringify({ ts: start + i * 100, pm25: i % 2 === 0 ? 250 : 10 }), { qos: 1 });
+    }
+    const closed = watch.waitFor('closed');
+    expect(watch.seen.filter((change) => change.kind === 'opened')).toHaveLength(1);
+    expect(test.platform.alarms.list().filter((alarm) => alarm.ruleId === 'air-aqi-realtime' && alarm.deviceId === 'air-dongmen')).toHaveLength(1);
+    // The last reading was clean: a second later the sweep closes the alarm by itself.
+    expect((await closed).alarm).toMatchObject({ state: 'closed', notes: [] });
+    watch.off();
+  });
+
+  it('opens an alarm for a device silent for 3 report intervals and closes it when the device reports', async () => {
+    const watch = changesOf('device-silent', 'water-shenzhen-river-mouth');
+    const change = await watch.waitFor('opened');
+    watch.off();
     expect(change.alarm).toMatchObject({ ruleId: 'device-silent', state: 'open' });
     const closed = new Promise<AlarmChange>((resolve) => {
       test.platform.alarms.onChange((next) => {

@@ -200,6 +200,19 @@ describe('the alarm engine', () => {
     expect(open().find((alarm) => alarm.ruleId === 'parking-full-1h')).toMatchObject({ value: 100, limit: 100 });
   });
 
+  it('raises nothing from a backfilled old reading, which still counts as a sign of life', () => {
+    const { engine, clock, read } = harness(['air-aqi-realtime', 'device-silent']);
+    engine.sweep();
+    clock.ms += minute;
+    read('air-guiyuan', { pm25: 250 }, clock.ms - 2 * hour);
+    expect(engine.list()).toHaveLength(0);
+    clock.ms += 2 * minute;
+    engine.sweep();
+    const silent = engine.list().map((alarm) => alarm.deviceId);
+    expect(silent).toContain('air-huangbei');
+    expect(silent).not.toContain('air-guiyuan');
+  });
+
   it('updates an open alarm only for a clearly worse value, at most every 5 minutes', () => {
     const { changes, clock, read } = harness(['air-aqi-realtime']);
     read('air-guiyuan', { pm25: 200 });
