@@ -12,4 +12,14 @@ export default tseslint.config(
       'max-lines': ['warn', { max: 300, skipBlankLines: true, skipComments: true }],
     },
   },
+  {
+    // The screen's plain ES modules run in the browser.
+    files: ['services/screen/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries([
+        'window', 'document', 'localStorage', 'sessionStorage', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval',
+        'requestAnimationFrame', 'ResizeObserver', 'URLSearchParams', 'EventSource', 'Node', 'console',
+      ].map((name) => [name, 'readonly'])),
+    },
+  },
 );

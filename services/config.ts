@@ -106,6 +106,25 @@ export const configSchema = z.strictObject({
       maxPayloadBytes: positiveInt.default(4_096),
     })
     .prefault({}),
+  /** Alarm rules over accepted readings (services/alarms), their history and their notifications. */
+  alarms: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      rulesFile: z.string().default('seeds/alarm-rules.json'),
+      /** How often silent devices and hold times are checked. */
+      sweepIntervalMs: positiveInt.default(5_000),
+      /** The report interval silence is measured in, for every device; by default each family's own. */
+      reportIntervalMs: positiveInt.optional(),
+      /** Where alarm changes are POSTed: `json` (the change as JSON) or `robot` (WeCom/DingTalk text message). */
+      webhooks: z.array(z.strictObject({ url: z.url(), style: z.enum(['json', 'robot']) })).default([]),
+      webhookAttempts: positiveInt.max(20).default(5),
+      webhookBaseDelayMs: positiveInt.default(1_000),
+      webhookMaxDelayMs: positiveInt.default(60_000),
+      webhookTimeoutMs: positiveInt.default(10_000),
+      /** Notifications waiting per webhook; beyond it they go straight to the dead-letter file. */
+      webhookQueueLimit: positiveInt.default(1_000),
+    })
+    .prefault({}),
   simulate: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -154,6 +173,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     },
     ingest: { maxAgeMs: envToNumber(env.WX_MAX_AGE_MS) },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
+    alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
   };
   return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));
 }
@@ -164,6 +184,15 @@ function parseTokens(text: string | undefined): Array<{ role: string; token: str
   return text.split(',').filter(Boolean).map((pair) => {
     const [role = '', ...token] = pair.split(':');
     return { role: role.trim(), token: token.join(':').trim() };
+  });
+}
+
+/** `WX_ALARM_WEBHOOKS=robot:https://qyapi.weixin.qq.com/...,json:https://ops.example/alarms`: style and URL. */
+function parseWebhooks(text: string | undefined): Array<{ style: string; url: string }> | undefined {
+  if (!text) return undefined;
+  return text.split(',').filter(Boolean).map((pair) => {
+    const [style = '', ...url] = pair.split(':');
+    return { style: style.trim(), url: url.join(':').trim() };
   });
 }
 

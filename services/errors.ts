@@ -50,6 +50,13 @@ export const errorCatalogue = {
   WX_ERR_FORBIDDEN: { status: 403, summary: 'the token’s role does not allow this action' },
   WX_ERR_NOT_FOUND: { status: 404, summary: 'no such route or resource' },
   WX_ERR_INTERNAL: { status: 500, summary: 'an unexpected error; details are in the log, not in the answer' },
+  // Evaluate API (issue 13 item 16): more rows than are evaluated at once is a body too large, as the README says.
+  WX_ERR_TOO_MANY_ROWS: { status: 413, summary: 'an evaluate batch holds more rows than are evaluated at once (10,000)' },
+  // Alarms: operator actions on alarms, and webhook notifications of alarm changes
+  WX_ERR_ALARM_NOT_FOUND: { status: 404, summary: 'no alarm with this id (closed alarms are kept for 30 days)' },
+  WX_ERR_ALARM_STATE: { status: 409, summary: 'the alarm is not in a state that allows this (acknowledge an open alarm; close one not closed)' },
+  WX_ERR_WEBHOOK_FAILED: { status: 502, summary: 'a webhook delivery attempt failed (network error, timeout or non-2xx answer); it is retried with backoff' },
+  WX_ERR_WEBHOOK_UNDELIVERABLE: { status: 502, summary: 'a notification was not delivered after its retries (or the queue was full); it is kept in the webhook dead-letter file' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

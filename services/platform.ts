@@ -16,7 +16,11 @@ import { createInfluxClient, type InfluxClient } from './storage/influx-client.t
 import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher.ts';
 import { createRollupEngine, type RollupEngine } from './rollups/rollup-engine.ts';
 import { createTopics } from './topics.ts';
+import type { Reading } from './ingest/reading.ts';
 import { loadTargets } from './compliance/targets.ts';
+import { createLive, type Live } from './live/create-live.ts';
+import { createAlarms, type Alarms } from './alarms/index.ts';
+import type { AlarmService } from './alarms/alarm-types.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -38,6 +42,10 @@ export interface Platform {
   readonly registry: DeviceRegistry;
   readonly influx: InfluxClient;
   readonly rollups: RollupEngine;
+  /** Latest readings, district tiles and the event stream the screen shows. */
+  readonly live: Live;
+  /** Alarm rules over every accepted reading (the live API, the stream and the screen read them). */
+  readonly alarms: AlarmService;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -51,11 +59,13 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let registry: DeviceRegistry | undefined;
   let ingest: Ingest | undefined;
   let rollups: RollupEngine | undefined;
+  let alarms: Alarms | undefined;
   let broker: Broker | undefined;
   let api: ReturnType<typeof buildApi> | undefined;
   let fleet: Fleet | undefined;
   let registryWatcher: FSWatcher | undefined;
   let replays: ReplayRunner | undefined;
+  let live: Live | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -67,6 +77,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get registry() { return started(registry, 'registry'); },
     get influx() { return started(influx, 'influx'); },
     get rollups() { return started(rollups, 'rollups'); },
+    get live() { return started(live, 'live'); },
+    get alarms() { return started(alarms, 'alarms'); },
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
@@ -83,11 +95,23 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
       rollups = engine;
-      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
+      // Rollups and alarms both see every accepted reading; the alarm engine's observe() is synchronous and cheap.
+      // Live only records the reading there; its summaries go out on its own timer, after the PUBACK.
+      const observers: Array<(reading: Reading) => void> = [(reading) => engine.markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
+      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => {
+        for (const observe of observers) observe(reading);
+      } });
+      alarms = await createAlarms({ config, registry, influx, metrics, log, stuck: ingest.stuck });
+      await alarms.start();
+      observers.push(alarms.observe);
       await ingest.start();
       if (config.rollups.enabled) engine.start();
       broker = createBroker({ config, registry, topics, ingest, metrics, log });
       const { mqttPort, wsPort, tlsPort, wssPort } = await broker.start();
+      const alarmBroker = broker;
+      alarms.onChange((change) => {
+        alarmBroker.publish(topics.alarms(), JSON.stringify(change), { qos: 1 }).catch((error: unknown) => log.warn({ err: error, alarm: change.alarm.id }, 'alarm change not published'));
+      });
       const activeBroker = broker;
       const activeRegistry = registry;
       const applyRegistry = (file: RegistryFile) => {
@@ -109,10 +133,17 @@ export function createPlatform(config: Config, log: Logger): Platform {
         database: config.influx.database,
       };
       const targets = await loadTargets(resolve(config.targetsFile));
+      const activeIngest = ingest;
+      live = createLive({
+        registry, influx, targets, metrics, log, thresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },
+        isOnline: (id) => activeIngest.presence.isOnline(id),
+        alarms: () => alarms,
+      });
+      await live.start();
       replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log });
       const activeReplays = replays;
       api = buildApi({
-        metrics, registry, ingest, influx, targets,
+        metrics, registry, ingest, influx, targets, live, alarms,
         auth: config.http,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
@@ -139,8 +170,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await fleet?.close();
       await replays?.close();
       await broker?.close();
+      // The event stream's connections are held open: end them first, or the API's close waits on them.
+      await live?.close();
       await api?.close();
       await ingest?.close();
+      await alarms?.close();
       await rollups?.close();
       await localInfluxd?.stop();
     },

@@ -23,6 +23,8 @@ export interface Topics {
   parse(topic: string): DeviceTopic | null;
   /** Subscription filter for one kind across all families and devices. */
   filterAll(kind: TopicKind): string;
+  /** `{prefix}/v1/alarms`: every alarm change, published by the platform (observers may subscribe). */
+  alarms(): string;
 }
 
 /** The MQTT topic API: the only place where topic strings are built or taken apart. */
@@ -32,6 +34,7 @@ export function createTopics(prefix: string): Topics {
     prefix,
     build: (family, deviceId, kind) => `${prefix}/${version}/${family}/${deviceId}/${kind}`,
     filterAll: (kind) => `${prefix}/${version}/+/+/${kind}`,
+    alarms: () => `${prefix}/${version}/alarms`,
     parse(topic) {
       const levels = topic.split('/');
       if (levels.length !== 5) return null;

@@ -20,6 +20,10 @@ const replayBody = z.strictObject({
   timestamps: z.enum(['now', 'original']).default('now'),
 });
 
+const deviceParams = z.strictObject({ id: z.string().max(64) });
+const errorBody = z.object({ code: z.string(), message: z.string() });
+const denied = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+
 /** Operator and admin actions: replay (operator), device administration (admin). */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   const deviceId = (params: unknown) => {
@@ -28,7 +32,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     return id;
   };
 
-  app.post('/api/v1/replay', { config: { role: 'operator' } }, async (request, reply) => {
+  app.post('/api/v1/replay', {
+    config: { role: 'operator' },
+    schema: {
+      summary: 'Replay a recording of seeds/recordings (operator)', security: [{ bearer: [] }], body: replayBody.optional(),
+      response: { 202: z.object({ started: z.literal(true), recording: z.string(), speed: z.number(), timestamps: z.enum(['now', 'original']) }), ...denied },
+    },
+  }, async (request, reply) => {
     const parsed = replayBody.safeParse(request.body ?? {});
     if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
     await deps.startReplay(parsed.data);
@@ -36,14 +46,20 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   });
 
   for (const action of ['disable', 'enable'] as const) {
-    app.post(`/api/v1/devices/:id/${action}`, { config: { role: 'admin' } }, async (request) => {
+    app.post(`/api/v1/devices/:id/${action}`, {
+      config: { role: 'admin' },
+      schema: { summary: `${action === 'disable' ? 'Disable' : 'Enable'} a device at once (admin)`, security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), disabled: z.boolean() }), ...denied } },
+    }, async (request) => {
       const id = deviceId(request.params);
       await deps.applyRegistry(setDisabled(deps.registry.file, id, action === 'disable'));
       return { id, disabled: action === 'disable' };
     });
   }
 
-  app.post('/api/v1/devices/:id/rotate', { config: { role: 'admin' } }, async (request) => {
+  app.post('/api/v1/devices/:id/rotate', {
+    config: { role: 'admin' },
+    schema: { summary: 'Rotate a device’s secret; the new secret is answered once (admin)', security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), secret: z.string() }), ...denied } },
+  }, async (request) => {
     const id = deviceId(request.params);
     const { file, secret } = await rotateSecret(deps.registry.file, id);
     await deps.applyRegistry(file);

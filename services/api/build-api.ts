@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { errorCatalogue, isWanxiangError } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -10,8 +11,15 @@ import { registerComplianceRoutes } from './compliance-routes.ts';
 import { registerEvaluateRoute } from './evaluate-route.ts';
 import { registerAdminRoutes, type AdminRouteDeps } from './admin-routes.ts';
 import { registerAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
+import { familyIds } from '../families/index.ts';
+import type { Live } from '../live/create-live.ts';
+import { errorSchema } from './live-schemas.ts';
+import { registerLiveRoutes } from './live-routes.ts';
+import { registerOpenApi } from './openapi.ts';
+import { registerScreen } from './screen-static.ts';
+import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 
-export interface ApiDeps extends AdminRouteDeps {
+export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
   readonly metrics: Metrics;
   readonly registry: DeviceRegistry;
@@ -19,6 +27,29 @@ export interface ApiDeps extends AdminRouteDeps {
   readonly influx: InfluxClient;
   readonly targets: TargetsFile;
   readonly describe: () => Record<string, unknown>;
+  /** Latest readings, tiles and the event stream (the screen's data). */
+  readonly live: Live;
+}
+
+// Strict query schemas: an unknown or malformed parameter answers 400 naming it (issue 13 item 15).
+const accountingQuery = z.strictObject({
+  hours: z.string().regex(/^\d{1,3}$/, 'whole hours, 1-168').transform(Number).pipe(z.number().int().min(1).max(168)).default(24)
+    .describe('hours back from now, 1-168 (default 24)'),
+});
+const devicesQuery = z.strictObject({ family: z.enum(familyIds).optional().describe('only devices of this family') });
+const anyObject = z.looseObject({});
+// Accounting rows may carry fields added later (recovered, reconciled): the known ones are listed, others pass.
+const accountRow = z.looseObject({
+  device: z.string(), hour: z.number().describe('start of the hour, epoch ms'), received: z.number(), written: z.number(),
+  rejected: z.record(z.string(), z.number()), pending: z.number(), gap: z.number(),
+});
+
+/** A validation failure of a route's zod schema, named by where and which parameter. */
+function validationMessage(error: { validation: ReadonlyArray<{ instancePath: string; message?: string }>; validationContext?: string }): string {
+  return error.validation.map((issue) => {
+    const name = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    return `${error.validationContext ?? 'request'}${name ? ` ${name}` : ''}: ${issue.message ?? 'invalid'}`;
+  }).join('; ');
 }
 
 /** The HTTP API: built, not started (the composition root listens). */
@@ -30,59 +61,77 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setSerializerCompiler(serializerCompiler);
   registerSecurityHeaders(app);
   registerAuth(app, deps.auth);
+  registerOpenApi(app);
 
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ code: 'WX_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 200)}` });
   });
   app.setErrorHandler((error, _request, reply) => {
     if (isWanxiangError(error)) return reply.code(error.status).send({ code: error.code, message: error.message });
+    if (hasZodFastifySchemaValidationErrors(error)) return reply.code(400).send({ code: 'WX_ERR_INVALID_ARGUMENT', message: validationMessage(error) });
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status < 500) return reply.code(status).send({ code: 'WX_ERR_NOT_FOUND', message: (error as Error).message });
     app.log.error(error);
     return reply.code(500).send({ code: 'WX_ERR_INTERNAL', message: errorCatalogue.WX_ERR_INTERNAL.summary });
   });
 
-  app.get('/healthz', async (_request, reply) => {
-    let influx: Record<string, unknown>;
-    try {
-      influx = { reachable: true, version: await deps.influx.ping() };
-    } catch (error) {
-      influx = { reachable: false, code: isWanxiangError(error) ? error.code : 'WX_ERR_INFLUX_UNAVAILABLE' };
-    }
-    const healthy = influx.reachable === true;
-    return reply.code(healthy ? 200 : 503).send({
-      status: healthy ? 'ok' : 'degraded',
-      influx,
-      queuedReadings: deps.ingest.queuedReadings,
-      devicesOnline: deps.ingest.presence.online().length,
-      ...deps.describe(),
+  // Routes in a plugin registered after @fastify/swagger, so that its onRoute hook sees every one.
+  app.register(async (scope) => {
+    const api = scope.withTypeProvider<ZodTypeProvider>();
+    api.get('/healthz', { schema: { summary: 'Health: InfluxDB reachable, queue depth, devices online, endpoints', response: { 200: anyObject, 503: anyObject } } }, async (_request, reply) => {
+      let influx: Record<string, unknown>;
+      try {
+        influx = { reachable: true, version: await deps.influx.ping() };
+      } catch (error) {
+        influx = { reachable: false, code: isWanxiangError(error) ? error.code : 'WX_ERR_INFLUX_UNAVAILABLE' };
+      }
+      const healthy = influx.reachable === true;
+      return reply.code(healthy ? 200 : 503).send({
+        status: healthy ? 'ok' : 'degraded',
+        influx,
+        queuedReadings: deps.ingest.queuedReadings,
+        devicesOnline: deps.ingest.presence.online().length,
+        ...deps.describe(),
+      });
     });
+
+    api.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: z.string() } } }, async (_request, reply) => {
+      reply.header('content-type', deps.metrics.registry.contentType);
+      return deps.metrics.registry.metrics();
+    });
+
+    api.get('/api/v1/devices', {
+      schema: { summary: 'Devices of the registry (no secrets), with presence', querystring: devicesQuery, response: { 200: z.object({ devices: z.array(anyObject) }), 400: errorSchema } },
+    }, async (request) => ({
+      devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: deps.ingest.presence.isOnline(device.id) })),
+    }));
+
+    api.get('/api/v1/rejections', { schema: { summary: 'Refused readings per device and reason, and the dead-letter file', response: { 200: z.object({ byDevice: z.record(z.string(), z.unknown()), deadLetterFile: z.string() }) } } }, async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));
+
+    api.get('/api/v1/quality', { schema: { summary: 'Stuck sensors per device', response: { 200: z.object({ stuckByDevice: z.record(z.string(), z.unknown()) }) } } }, async () => ({ stuckByDevice: deps.ingest.stuck.byDevice() }));
+
+    // Per device and hour: received = written + rejected (by reason) + pending; `gap` flags the rest.
+    api.get('/api/v1/accounting', {
+      schema: {
+        summary: 'Per device and hour: received = written + rejected + pending, gaps flagged',
+        querystring: accountingQuery,
+        response: { 200: z.object({ hours: z.number(), unexplained: z.number(), gaps: z.array(accountRow), rows: z.array(accountRow) }), 400: errorSchema },
+      },
+    }, async (request) => {
+      const { hours } = request.query;
+      const unexplained = deps.ingest.accounting.check();
+      const rows = deps.ingest.accounting.report(hours);
+      const typed = rows as unknown as Array<z.infer<typeof accountRow>>;
+      return { hours, unexplained, gaps: typed.filter((row) => row.gap !== 0), rows: typed };
+    });
+
+    registerComplianceRoutes(scope, deps);
+    registerEvaluateRoute(scope);
+    registerAdminRoutes(scope, deps);
+    registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms });
+    registerScreen(scope);
+    registerAlarmRoutes(scope, deps);
   });
-
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
-
-  app.get('/api/v1/devices', async () => ({
-    devices: deps.registry.devices.map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: deps.ingest.presence.isOnline(device.id) })),
-  }));
-
-  app.get('/api/v1/rejections', async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));
-
-  app.get('/api/v1/quality', async () => ({ stuckByDevice: deps.ingest.stuck.byDevice() }));
-
-  // Per device and hour: received = written + rejected (by reason) + pending; `gap` flags the rest.
-  app.get('/api/v1/accounting', async (request) => {
-    const hours = Math.min(168, Math.max(1, Number((request.query as { hours?: string }).hours ?? 24) || 24));
-    const unexplained = deps.ingest.accounting.check();
-    const rows = deps.ingest.accounting.report(hours);
-    return { hours, unexplained, gaps: rows.filter((row) => row.gap !== 0), rows };
-  });
-
-  registerComplianceRoutes(app, deps);
-  registerEvaluateRoute(app);
-  registerAdminRoutes(app, deps);
 
   return app;
 }

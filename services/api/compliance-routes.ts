@@ -24,6 +24,32 @@ const aqiQuery = z.strictObject({
   resolution: z.enum(['hour', 'day']).default('day'),
 });
 
+const errorBody = z.object({ code: z.string(), message: z.string() });
+const figure = z.union([z.number(), z.string(), z.null()]);
+// The report's shape as documented; loose, so that a figure's details and later fields pass through unchanged.
+const complianceResponse = z.looseObject({
+  period: z.looseObject({ id: z.string(), kind: z.enum(['year', 'ytd', 'month']), year: z.number(), fromMs: z.number(), toMs: z.number(), complete: z.boolean() }),
+  plan: z.string(),
+  district: z.string(),
+  generatedAt: z.string(),
+  targets: z.array(z.looseObject({
+    id: z.string(), indicator: z.string(), nameZh: z.string(), nameEn: z.string(), comparator: z.string(), target: figure, unit: z.string(),
+    value: figure, status: z.string(), projected: z.boolean(), completeness: z.number().nullable(),
+    standards: z.array(z.string()), provenance: z.array(z.looseObject({ measurement: z.string(), points: z.number(), from: z.string(), to: z.string(), query: z.string() })),
+    planRef: z.string(),
+  })),
+});
+const aqiResponse = z.looseObject({
+  station: z.string(),
+  resolution: z.enum(['hour', 'day']),
+  points: z.array(z.looseObject({
+    time: z.string(), aqi: z.number().nullable(), level: z.number().nullable(), primary: z.array(z.string()), standard: z.string().nullable(), valid: z.boolean(),
+    pm25: z.number().nullable(), pm10: z.number().nullable(), o3: z.number().nullable(), o3_8h: z.number().nullable(),
+    no2: z.number().nullable(), so2: z.number().nullable(), co: z.number().nullable(),
+  })),
+});
+const complianceQuery = z.strictObject({ period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD or YYYY-MM') });
+
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
@@ -34,12 +60,16 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 export function registerComplianceRoutes(app: FastifyInstance, deps: ComplianceRouteDeps): void {
   const now = deps.now ?? Date.now;
 
-  app.get('/api/v1/compliance', async (request) => {
-    const { period } = parse(z.strictObject({ period: z.string().min(4).max(10) }), request.query);
+  app.get('/api/v1/compliance', {
+    schema: { summary: 'The plan’s targets for a period, each with its status, completeness and provenance', querystring: complianceQuery, response: { 200: complianceResponse, 400: errorBody } },
+  }, async (request) => {
+    const { period } = parse(complianceQuery, request.query);
     return evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now() }, period);
   });
 
-  app.get('/api/v1/aqi', async (request) => {
+  app.get('/api/v1/aqi', {
+    schema: { summary: 'Daily or hourly AQI of a station, or the district’s daily AQI, as bulletins give it', querystring: aqiQuery, response: { 200: aqiResponse, 400: errorBody, 404: errorBody } },
+  }, async (request) => {
     const query = parse(aqiQuery, request.query);
     const district = query.station === 'district';
     if (!district && deps.registry.device(query.station)?.family !== 'air') {

@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { WanxiangError, isWanxiangError } from '../errors.ts';
 import { MAX_BYTES, decodeInput, evaluateBatch, formatResults, type InputFormat } from '../evaluate/index.ts';
 
@@ -10,6 +12,7 @@ const formatByType: Readonly<Record<string, InputFormat>> = {
   'application/json': 'json',
 };
 const ACCEPTED = Object.keys(formatByType);
+const errorBody = z.object({ code: z.string(), message: z.string() });
 
 function mediaType(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -33,6 +36,9 @@ function asCatalogueError(error: FastifyError, request: FastifyRequest): Wanxian
  * read as raw bytes, up to 5 MiB) and its error handler apply to this route only.
  */
 async function evaluateRoutes(scope: FastifyInstance): Promise<void> {
+  // Its own zod compilers, so the route stands alone (tests register it on a bare Fastify).
+  scope.setValidatorCompiler(validatorCompiler);
+  scope.setSerializerCompiler(serializerCompiler);
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser(ACCEPTED, { parseAs: 'buffer', bodyLimit: MAX_BYTES }, (_request, body, done) => done(null, body));
 
@@ -43,7 +49,19 @@ async function evaluateRoutes(scope: FastifyInstance): Promise<void> {
     return reply.code(known.status).send({ code: known.code, message: known.message });
   });
 
-  scope.post('/api/v1/evaluate', async (request, reply) => {
+  scope.post('/api/v1/evaluate', {
+    schema: {
+      summary: 'Evaluate samples against the standards (nothing stored): air-day, air-hour, water, noise rows',
+      consumes: ACCEPTED,
+      // The body is read as raw bytes by the parsers above and decoded row by row; the schema documents it.
+      body: z.any().describe('rows as NDJSON, CSV or a JSON array; at most 10,000 rows and 5 MiB (413 beyond)'),
+      produces: ['application/x-ndjson'],
+      response: {
+        200: z.string().describe('NDJSON: one result (or one row error) per input row, in order'),
+        400: errorBody, 413: errorBody,
+      },
+    },
+  }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const results = evaluateBatch(decodeInput(body), formatByType[mediaType(request)] ?? 'auto');
     // 200 even when some rows are bad: each bad row carries its own error in its place.

@@ -33,8 +33,11 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
     callback(error, false);
   }
 
-  // A subscription filter an observer may hold: telemetry or status of any family/device.
+  // A subscription filter an observer may hold: telemetry or status of any family/device, and
+  // the alarm changes. Nobody but the platform publishes alarms: a client's publish there is
+  // not its own telemetry or status, so decidePublish refuses it.
   function observerMayRead(filter: string): boolean {
+    if (filter === topics.alarms()) return true;
     const levels = filter.split('/');
     if (levels.length !== 5 || levels[0] !== topics.prefix || levels[1] !== 'v1') return false;
     const [, , family, device, kind] = levels as [string, string, string, string, string];

@@ -66,7 +66,7 @@ export function parseInput(text: string, format: InputFormat = 'auto'): InputRow
   const rows = readers[format === 'auto' ? detectFormat(body) : format](body);
   if (rows.length === 0) throw new WanxiangError('WX_ERR_BAD_ROW', 'the input holds no rows');
   if (rows.length > MAX_ROWS) {
-    throw new WanxiangError('WX_ERR_BATCH_TOO_LARGE', `the input holds ${rows.length} rows; at most ${MAX_ROWS} are evaluated at once`, { value: rows.length });
+    throw new WanxiangError('WX_ERR_TOO_MANY_ROWS', `the input holds ${rows.length} rows; at most ${MAX_ROWS} are evaluated at once`, { value: rows.length });
   }
   return rows;
 }

@@ -6,6 +6,9 @@ export interface StuckDetector {
   check(reading: Reading): boolean;
   /** Flagged readings per device since start. */
   byDevice(): Record<string, number>;
+  /** The device's current run of identical readings (the alarm engine's stuck rule asks this). */
+  repeats(deviceId: string): number;
+  readonly stuckAfter: number;
 }
 
 /**
@@ -37,5 +40,7 @@ export function createStuckDetector(stuckAfter: number, metrics: Metrics): Stuck
       return true;
     },
     byDevice: () => Object.fromEntries(flagged),
+    repeats: (deviceId) => last.get(deviceId)?.repeats ?? 0,
+    stuckAfter,
   };
 }

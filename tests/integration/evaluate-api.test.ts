@@ -109,10 +109,10 @@ describe('POST /api/v1/evaluate over real HTTP', () => {
     }
   });
 
-  it(`refuses more than ${MAX_ROWS} rows (400) and more than 5 MiB (413), with the catalogue's codes`, async () => {
+  it(`refuses more than ${MAX_ROWS} rows and more than 5 MiB, both 413 as the README says, with the catalogue's codes`, async () => {
     const tooMany = await post(ndjson(...Array<object>(MAX_ROWS + 1).fill(goodNoise)), 'application/x-ndjson');
-    expect(tooMany.status).toBe(400);
-    expect(await tooMany.json()).toEqual({ code: 'WX_ERR_BATCH_TOO_LARGE', message: `the input holds ${MAX_ROWS + 1} rows; at most ${MAX_ROWS} are evaluated at once` });
+    expect(tooMany.status).toBe(413);
+    expect(await tooMany.json()).toEqual({ code: 'WX_ERR_TOO_MANY_ROWS', message: `the input holds ${MAX_ROWS + 1} rows; at most ${MAX_ROWS} are evaluated at once` });
 
     const justFits = `${JSON.stringify(goodNoise)}\n`;
     const padded = justFits + ' '.repeat(MAX_BYTES - justFits.length);

@@ -293,10 +293,10 @@ describe('evaluate: every bad row answers its error in its place; the good rows 
 describe('evaluate: the input as a whole', () => {
   const row = JSON.stringify({ kind: 'noise', date: '2025-06-01', zone: '2', period: 'night', leq: 45 });
 
-  it(`evaluates ${MAX_ROWS} rows and refuses one more with WX_ERR_BATCH_TOO_LARGE`, () => {
+  it(`evaluates ${MAX_ROWS} rows and refuses one more with WX_ERR_TOO_MANY_ROWS`, () => {
     expect(evaluateBatch(Array(MAX_ROWS).fill(row).join('\n'))).toHaveLength(MAX_ROWS);
     expect(batchError(() => evaluateBatch(Array(MAX_ROWS + 1).fill(row).join('\n')))).toEqual({
-      code: 'WX_ERR_BATCH_TOO_LARGE', message: `the input holds ${MAX_ROWS + 1} rows; at most ${MAX_ROWS} are evaluated at once`,
+      code: 'WX_ERR_TOO_MANY_ROWS', message: `the input holds ${MAX_ROWS + 1} rows; at most ${MAX_ROWS} are evaluated at once`,
     });
   });
 

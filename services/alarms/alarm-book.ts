@@ -1,0 +1,60 @@
+import { WanxiangError } from '../errors.ts';
+import type { Alarm, AlarmQuery } from './alarm-types.ts';
+
+/**
+ * The alarms in memory: every alarm by id, and the one open (or acknowledged) alarm of each
+ * (rule, device). Closed alarms are kept for a while so the feed and the API can show them.
+ */
+export function createAlarmBook(options: { keepClosedMs: number; maxClosed: number }) {
+  const alarms = new Map<string, Alarm>();
+  const openByKey = new Map<string, string>();
+  const keyOf = (alarm: Pick<Alarm, 'ruleId' | 'deviceId'>) => `${alarm.ruleId}\u0000${alarm.deviceId}`;
+
+  return {
+    keyOf,
+    openFor: (ruleId: string, deviceId: string) => {
+      const id = openByKey.get(keyOf({ ruleId, deviceId }));
+      return id === undefined ? undefined : alarms.get(id);
+    },
+    open: () => [...openByKey.values()].map((id) => alarms.get(id)!),
+    /** An id unique among the alarms held: rule, device and the opening time. */
+    newId(ruleId: string, deviceId: string, atMs: number): string {
+      const base = `${ruleId}.${deviceId}.${atMs.toString(36)}`;
+      let id = base;
+      for (let n = 1; alarms.has(id); n += 1) id = `${base}-${n}`;
+      return id;
+    },
+    put(alarm: Alarm): Alarm {
+      alarms.set(alarm.id, alarm);
+      if (alarm.state === 'closed') {
+        if (openByKey.get(keyOf(alarm)) === alarm.id) openByKey.delete(keyOf(alarm));
+      } else openByKey.set(keyOf(alarm), alarm.id);
+      return alarm;
+    },
+    get: (id: string) => alarms.get(id),
+    /** Throws WX_ERR_ALARM_NOT_FOUND for an unknown id. */
+    require(id: string): Alarm {
+      const alarm = alarms.get(id);
+      if (!alarm) throw new WanxiangError('WX_ERR_ALARM_NOT_FOUND', `no alarm ${id.slice(0, 120)}`, { value: id });
+      return alarm;
+    },
+    /** Alarms in a state that were active at some time in [from, to), newest first. */
+    list(query: AlarmQuery = {}): Alarm[] {
+      const from = query.fromMs ?? -Infinity;
+      const to = query.toMs ?? Infinity;
+      return [...alarms.values()]
+        .filter((alarm) => (query.state === undefined || alarm.state === query.state) && alarm.openedAtMs < to && (alarm.closedAtMs ?? Infinity) >= from)
+        .sort((a, b) => b.openedAtMs - a.openedAtMs || (a.id < b.id ? -1 : 1));
+    },
+    /** Forgets closed alarms older than the keeping time, and the oldest beyond the cap. */
+    prune(nowMs: number): void {
+      const closed = [...alarms.values()].filter((alarm) => alarm.state === 'closed').sort((a, b) => a.closedAtMs! - b.closedAtMs!);
+      const excess = closed.length - options.maxClosed;
+      closed.forEach((alarm, index) => {
+        if (index < excess || alarm.closedAtMs! < nowMs - options.keepClosedMs) alarms.delete(alarm.id);
+      });
+    },
+  };
+}
+
+export type AlarmBook = ReturnType<typeof createAlarmBook>;

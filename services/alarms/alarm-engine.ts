@@ -1,0 +1,208 @@
+import type { Logger } from 'pino';
+import { WanxiangError, isWanxiangError } from '../errors.ts';
+import type { FamilyId } from '../families/index.ts';
+import type { Reading } from '../ingest/reading.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { createAlarmBook } from './alarm-book.ts';
+import type { AlarmStore } from './alarm-store.ts';
+import { alarmTexts } from './alarm-text.ts';
+import type { Alarm, AlarmChange, AlarmChangeKind, AlarmService } from './alarm-types.ts';
+import { createEvaluator, type ConditionContext, type Evaluator, type Verdict } from './conditions/index.ts';
+import type { AlarmRule, AlarmRulesFile } from './rule-schema.ts';
+
+export interface AlarmEngineDeps {
+  readonly rules: AlarmRulesFile;
+  readonly registry: DeviceRegistry;
+  readonly context: ConditionContext;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  /** Injected clock (epoch ms); lifecycle times and hold times run on it. */
+  readonly now?: () => number;
+  /** Alarm history (InfluxDB); without one nothing is kept across restarts (unit tests). */
+  readonly store?: AlarmStore;
+  /** How often silent devices and hold times are checked; 0: only when sweep() is called. */
+  readonly sweepIntervalMs?: number;
+  /** An `updated` change at most this often per alarm, and only for a worse value. */
+  readonly updateIntervalMs?: number;
+  /** Readings older than this (or than two report intervals, if longer) raise no alarm: a backfill is not news. */
+  readonly staleAfterMs?: number;
+  readonly keepClosedMs?: number;
+  readonly maxClosed?: number;
+}
+
+/** The engine behind the AlarmService contract; sweep() is the timer's work, callable from tests. */
+export interface AlarmEngine extends AlarmService {
+  sweep(): void;
+  readonly rules: readonly AlarmRule[];
+}
+
+interface Compiled {
+  readonly rule: AlarmRule;
+  readonly evaluator: Evaluator;
+}
+
+interface Streak {
+  count: number;
+  clearSinceMs: number | null;
+}
+
+/** Alarm rules over every accepted reading: open → acknowledged → closed, one alarm per (rule, device). */
+export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
+  const now = deps.now ?? Date.now;
+  const updateIntervalMs = deps.updateIntervalMs ?? 5 * 60_000;
+  const staleAfterMs = deps.staleAfterMs ?? 3_600_000;
+  const compiled: Compiled[] = deps.rules.rules.map((rule) => ({ rule, evaluator: createEvaluator(rule.condition, deps.context) }));
+  const byFamily = new Map<FamilyId, Compiled[]>();
+  const forFamily = (family: FamilyId) => {
+    let list = byFamily.get(family);
+    if (!list) byFamily.set(family, (list = compiled.filter(({ rule }) => rule.family === family || rule.family === 'any')));
+    return list;
+  };
+  const book = createAlarmBook({ keepClosedMs: deps.keepClosedMs ?? 30 * 86_400_000, maxClosed: deps.maxClosed ?? 10_000 });
+  const streaks = new Map<string, Streak>();
+  const listeners = new Set<(change: AlarmChange) => void>();
+  const ruleById = new Map(compiled.map((entry) => [entry.rule.id, entry]));
+  let timer: NodeJS.Timeout | undefined;
+
+  function emit(kind: AlarmChangeKind, alarm: Alarm): Alarm {
+    book.put(alarm);
+    deps.metrics?.alarmChanges.inc({ rule: alarm.ruleId, kind });
+    const change = { kind, alarm };
+    deps.store?.record(change);
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        deps.log.error({ err: error, alarm: alarm.id }, 'alarm listener failed');
+      }
+    }
+    return alarm;
+  }
+
+  function texts(ruleId: string, deviceId: string, value: number | null, limit: number | null) {
+    const entry = ruleById.get(ruleId);
+    if (!entry) return { textZh: ruleId, textEn: ruleId };
+    return alarmTexts(entry.rule, deps.registry.device(deviceId), deviceId, { value, limit, format: entry.evaluator.format });
+  }
+
+  function openAlarm(rule: AlarmRule, device: DeviceRecord, verdict: Verdict, at: number): void {
+    const id = book.newId(rule.id, device.id, at);
+    emit('opened', {
+      id, ruleId: rule.id, family: device.family, deviceId: device.id, severity: rule.severity, state: 'open',
+      ...texts(rule.id, device.id, verdict.value, verdict.limit), value: verdict.value, limit: verdict.limit,
+      openedAtMs: at, updatedAtMs: at, acknowledgedAtMs: null, acknowledgedBy: null, closedAtMs: null, notes: [],
+    });
+  }
+
+  /** A worse value, no more often than updateIntervalMs: a flapping or rising value is not a flood. */
+  function maybeUpdate(alarm: Alarm, verdict: Verdict, at: number): void {
+    if (verdict.value === null || at - alarm.updatedAtMs < updateIntervalMs) return;
+    // Worse by a tenth of the limit or of the value held, whichever is larger: a silence that grows
+    // minute by minute is announced less and less often.
+    const worse = alarm.value === null || verdict.value - alarm.value >= 0.1 * Math.max(Math.abs(alarm.limit ?? 0), Math.abs(alarm.value), 1);
+    if (!worse) return;
+    emit('updated', { ...alarm, ...texts(alarm.ruleId, alarm.deviceId, verdict.value, verdict.limit), value: verdict.value, limit: verdict.limit, updatedAtMs: at });
+  }
+
+  function close(alarm: Alarm, at: number, note?: { by: string; text: string }): Alarm {
+    streaks.delete(book.keyOf(alarm));
+    const notes = note ? [...alarm.notes, { atMs: at, ...note }] : alarm.notes;
+    return emit('closed', { ...alarm, state: 'closed', closedAtMs: at, updatedAtMs: at, notes });
+  }
+
+  function apply(rule: AlarmRule, device: DeviceRecord, verdict: Verdict, at: number): void {
+    const key = book.keyOf({ ruleId: rule.id, deviceId: device.id });
+    let streak = streaks.get(key);
+    if (!streak) streaks.set(key, (streak = { count: 0, clearSinceMs: null }));
+    const alarm = book.openFor(rule.id, device.id);
+    if (verdict.active) {
+      streak.count += 1;
+      streak.clearSinceMs = null;
+      if (alarm) maybeUpdate(alarm, verdict, at);
+      else if (streak.count >= rule.debounce) openAlarm(rule, device, verdict, at);
+      return;
+    }
+    streak.count = 0;
+    if (!alarm) return;
+    streak.clearSinceMs ??= at;
+    if (at - streak.clearSinceMs >= rule.holdMs) close(alarm, at);
+  }
+
+  function evaluate(entry: Compiled, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      // A standard function refusing a value (out of its range) must not stop the other rules.
+      const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';
+      deps.metrics?.alarmEvaluationErrors.inc({ rule: entry.rule.id, code });
+      deps.log.warn({ code, rule: entry.rule.id, err: error }, 'alarm rule could not evaluate');
+    }
+  }
+
+  function transition(id: string, to: 'acknowledged' | 'closed', by: string, text: string): Alarm {
+    const alarm = book.require(id);
+    const allowed = to === 'acknowledged' ? alarm.state === 'open' : alarm.state !== 'closed';
+    if (!allowed) throw new WanxiangError('WX_ERR_ALARM_STATE', `alarm ${id} is ${alarm.state}; it cannot be ${to}`, { value: alarm.state });
+    const at = Math.max(now(), alarm.updatedAtMs);
+    if (to === 'closed') return close(alarm, at, { by, text });
+    return emit('acknowledged', { ...alarm, state: 'acknowledged', acknowledgedAtMs: at, acknowledgedBy: by, updatedAtMs: at, notes: [...alarm.notes, { atMs: at, by, text }] });
+  }
+
+  const engine: AlarmEngine = {
+    rules: compiled.map(({ rule }) => rule),
+    observe(reading: Reading) {
+      const device = deps.registry.device(reading.deviceId);
+      if (!device) return;
+      const at = now();
+      // Alarms are about now: a backfilled or replayed old reading only tells that the device is alive.
+      const stale = at - reading.timeMs > Math.max(staleAfterMs, 2 * deps.context.reportIntervalMs(device));
+      for (const entry of forFamily(device.family)) {
+        if (stale && !entry.evaluator.sweep) continue;
+        evaluate(entry, () => {
+          const verdict = entry.evaluator.observe(reading, device);
+          if (verdict) apply(entry.rule, device, verdict, at);
+        });
+      }
+    },
+    sweep() {
+      const at = now();
+      for (const entry of compiled) {
+        if (entry.evaluator.sweep) evaluate(entry, () => {
+          for (const { device, verdict } of entry.evaluator.sweep!(at, deps.registry.devices)) apply(entry.rule, device, verdict, at);
+        });
+      }
+      // Hold times also run out for devices that went quiet after their condition cleared.
+      for (const alarm of book.open()) {
+        const streak = streaks.get(book.keyOf(alarm));
+        const rule = ruleById.get(alarm.ruleId)?.rule;
+        if (rule && streak?.clearSinceMs != null && at - streak.clearSinceMs >= rule.holdMs) close(alarm, at);
+      }
+      book.prune(at);
+    },
+    list: (query) => book.list(query),
+    get: (id) => book.get(id),
+    acknowledge: (id, by, note) => transition(id, 'acknowledged', by, note),
+    closeAlarm: (id, by, note) => transition(id, 'closed', by, note),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async start() {
+      for (const stored of (await deps.store?.restore()) ?? []) book.put({ ...stored, ...texts(stored.ruleId, stored.deviceId, stored.value, stored.limit) });
+      book.prune(now());
+      engine.sweep();
+      if (deps.sweepIntervalMs) {
+        timer = setInterval(() => engine.sweep(), deps.sweepIntervalMs);
+        timer.unref();
+      }
+    },
+    async close() {
+      clearInterval(timer);
+      timer = undefined;
+      await deps.store?.close();
+    },
+  };
+  return engine;
+}

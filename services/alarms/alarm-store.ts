@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import { isFamilyId } from '../families/index.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { InfluxClient, Series } from '../storage/influx-client.ts';
+import { createInfluxWriter } from '../storage/influx-writer.ts';
+import { encodePoint, type Point } from '../storage/line-protocol.ts';
+import type { Alarm, AlarmChange, AlarmSeverity, AlarmState } from './alarm-types.ts';
+
+/** The InfluxDB measurement of alarm history (the Grafana alarm dashboard reads it). */
+export const alarmsMeasurement = 'alarms';
+
+/** An alarm as history holds it: everything but the texts, which come from the rule. */
+export type StoredAlarm = Omit<Alarm, 'textZh' | 'textEn'>;
+
+export interface AlarmStore {
+  /** Queues the change for writing; never waits (writes retry in the background). */
+  record(change: AlarmChange): void;
+  /** Every alarm the history holds, folded from its changes in time order. */
+  restore(): Promise<StoredAlarm[]>;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One point per change: tags rule, device, family, severity; fields alarm_id, state, change,
+ * value and limit (when known), open (1 while open or acknowledged), and by/note for an
+ * operator's acknowledgement or closing. Time is the change's time, kept strictly increasing
+ * per series so that two changes in one millisecond do not overwrite each other.
+ */
+export function alarmPoint(change: AlarmChange, timeMs: number): Point {
+  const { alarm, kind } = change;
+  const fields: Array<[string, number | string, 'float' | 'int' | 'string']> = [
+    ['alarm_id', alarm.id, 'string'], ['state', alarm.state, 'string'], ['change', kind, 'string'], ['open', alarm.state === 'closed' ? 0 : 1, 'int'],
+  ];
+  if (alarm.value !== null) fields.push(['value', alarm.value, 'float']);
+  if (alarm.limit !== null) fields.push(['limit', alarm.limit, 'float']);
+  const note = alarm.notes.at(-1);
+  if (note && note.atMs === alarm.updatedAtMs && (kind === 'acknowledged' || kind === 'closed')) fields.push(['by', note.by, 'string'], ['note', note.text.replace(/[\r\n]+/g, ' '), 'string']);
+  return { measurement: alarmsMeasurement, tags: { rule: alarm.ruleId, device: alarm.deviceId, family: alarm.family, severity: alarm.severity }, fields, timeMs };
+}
+
+type Row = Record<string, unknown>;
+
+function rowsOf(series: readonly Series[]): Row[] {
+  return series.flatMap((entry) => entry.values.map((values) => Object.fromEntries(entry.columns.map((column, i) => [column, values[i]]))));
+}
+
+const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
+
+/** Applies one stored change to the alarm it belongs to (a new one for `opened`). */
+function fold(alarms: Map<string, StoredAlarm>, row: Row): void {
+  const id = String(row.alarm_id);
+  const at = Number(row.time);
+  const change = String(row.change);
+  const previous = alarms.get(id);
+  const family = String(row.family);
+  if (!previous && (change !== 'opened' || !isFamilyId(family))) return;
+  const base: StoredAlarm = previous ?? {
+    id, ruleId: String(row.rule), family: family as StoredAlarm['family'], deviceId: String(row.device), severity: String(row.severity) as AlarmSeverity,
+    state: 'open', value: null, limit: null, openedAtMs: at, updatedAtMs: at, acknowledgedAtMs: null, acknowledgedBy: null, closedAtMs: null, notes: [],
+  };
+  const note = typeof row.note === 'string' && typeof row.by === 'string' ? [{ atMs: at, by: row.by, text: row.note }] : [];
+  alarms.set(id, {
+    ...base,
+    state: String(row.state) as AlarmState,
+    value: numberOrNull(row.value) ?? base.value,
+    limit: numberOrNull(row.limit) ?? base.limit,
+    updatedAtMs: at,
+    acknowledgedAtMs: change === 'acknowledged' ? at : base.acknowledgedAtMs,
+    acknowledgedBy: change === 'acknowledged' ? (note[0]?.by ?? null) : base.acknowledgedBy,
+    closedAtMs: change === 'closed' ? at : base.closedAtMs,
+    notes: [...base.notes, ...note],
+  });
+}
+
+/** Alarm history in InfluxDB through the platform's writer (retries with backoff, poisoned lines logged). */
+export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics; log: Logger }): AlarmStore {
+  const lastTime = new Map<string, number>();
+  const writer = createInfluxWriter({
+    client: deps.influx,
+    concurrency: 1,
+    metrics: deps.metrics,
+    log: deps.log,
+    onRejected: (batch, error) => deps.log.error({ code: error.code, line: batch[0]?.line.slice(0, 300) }, 'alarm change refused by InfluxDB'),
+  });
+  return {
+    record(change) {
+      const series = `${change.alarm.ruleId}\u0000${change.alarm.deviceId}`;
+      const timeMs = Math.max(change.alarm.updatedAtMs, (lastTime.get(series) ?? -Infinity) + 1);
+      lastTime.set(series, timeMs);
+      try {
+        void writer.enqueue([{ line: encodePoint(alarmPoint(change, timeMs)) }]);
+      } catch (error) {
+        deps.log.error({ err: error, alarm: change.alarm.id }, 'alarm change cannot be encoded');
+      }
+    },
+    async restore() {
+      // The whole history: a district has thousands of alarm changes a year, not millions, and an
+      // alarm opened long ago may still be open.
+      const rows = rowsOf(await deps.influx.query(`SELECT * FROM "${alarmsMeasurement}" ORDER BY time ASC`));
+      const alarms = new Map<string, StoredAlarm>();
+      for (const row of rows) fold(alarms, row);
+      for (const row of rows) {
+        const series = `${String(row.rule)}\u0000${String(row.device)}`;
+        lastTime.set(series, Math.max(lastTime.get(series) ?? -Infinity, Number(row.time)));
+      }
+      return [...alarms.values()];
+    },
+    drain: () => writer.drain(),
+    async close() {
+      await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      const unwritten = await writer.close();
+      if (unwritten > 0) deps.log.warn({ changes: unwritten }, 'alarm changes left unwritten at shutdown');
+    },
+  };
+}

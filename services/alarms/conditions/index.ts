@@ -1,0 +1,30 @@
+import type { AlarmCondition } from '../rule-schema.ts';
+import { aqiDay } from './aqi-day.ts';
+import { aqiRealtime } from './aqi-realtime.ts';
+import type { ConditionContext, ConditionKind, Evaluator, EvaluatorFactory } from './condition.ts';
+import { hourMean } from './hour-mean.ts';
+import { loadRun } from './load-run.ts';
+import { noiseNight } from './noise-night.ts';
+import { parkingFull } from './parking-full.ts';
+import { silent } from './silent.ts';
+import { stuck } from './stuck.ts';
+import { waterTarget } from './water-target.ts';
+
+/** One evaluator per condition kind: adding a kind means one file and one line here (and its schema). */
+const evaluators: { readonly [K in ConditionKind]: EvaluatorFactory<K> } = {
+  'aqi-realtime': aqiRealtime,
+  'hour-mean': hourMean,
+  'aqi-day': aqiDay,
+  'water-target': waterTarget,
+  'load-run': loadRun,
+  'noise-night': noiseNight,
+  'parking-full': parkingFull,
+  silent,
+  stuck,
+};
+
+export function createEvaluator(condition: AlarmCondition, context: ConditionContext): Evaluator {
+  return (evaluators[condition.kind] as EvaluatorFactory<ConditionKind>)(condition as never, context);
+}
+
+export type { ConditionContext, Evaluator, Verdict } from './condition.ts';

@@ -1,0 +1,98 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AlarmService } from '../alarms/alarm-types.ts';
+import { familyIds } from '../families/index.ts';
+import { toEpochMs } from '../standards/beijing-time.ts';
+
+export interface AlarmRouteDeps {
+  readonly alarms: AlarmService;
+}
+
+const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+const dayMs = 86_400_000;
+
+/** Epoch ms of a query time: a bare date is a Beijing date (its start, or for `to` its end). */
+function timeOf(text: string, end: boolean): number {
+  if (/^\d{1,16}$/.test(text)) return Number(text);
+  if (dayPattern.test(text)) return Date.parse(`${text}T00:00:00+08:00`) + (end ? dayMs : 0);
+  return toEpochMs(text);
+}
+
+const validTime = (text: string) => {
+  try {
+    return Number.isFinite(timeOf(text, false)) && (!dayPattern.test(text) || new Date(`${text}T00:00:00Z`).toISOString().startsWith(text));
+  } catch {
+    return false;
+  }
+};
+const queryTime = z.string().max(40).refine(validTime, 'YYYY-MM-DD (a Beijing date), ISO 8601 with a zone, or epoch ms');
+
+const stateSchema = z.enum(['open', 'acknowledged', 'closed']);
+
+export const alarmSchema = z.object({
+  id: z.string(),
+  ruleId: z.string(),
+  family: z.enum(familyIds),
+  deviceId: z.string(),
+  severity: z.enum(['info', 'warning', 'critical']),
+  state: stateSchema,
+  textZh: z.string(),
+  textEn: z.string(),
+  value: z.number().nullable(),
+  limit: z.number().nullable(),
+  openedAtMs: z.number(),
+  updatedAtMs: z.number(),
+  acknowledgedAtMs: z.number().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  closedAtMs: z.number().nullable(),
+  notes: z.array(z.object({ atMs: z.number(), by: z.string(), text: z.string() })).readonly(),
+}).describe('An alarm: one per (rule, device) while open or acknowledged');
+
+const listQuery = z.strictObject({
+  state: stateSchema.optional(),
+  from: queryTime.optional().describe('alarms active at or after this time; a bare date is a Beijing date'),
+  to: queryTime.optional().describe('alarms active before this time; a bare date includes that Beijing day'),
+});
+const idParams = z.strictObject({ id: z.string().min(1).max(200) });
+const actionBody = z.strictObject({
+  note: z.string().max(1_000).default(''),
+  /** Who acts; by default the token's role. */
+  by: z.string().min(1).max(60).optional(),
+});
+const errorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** A request that does not match its schema: 400 with the parameter named, as every API error. */
+function validationErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (error.validation) return reply.code(400).send({ code: 'WX_ERR_INVALID_ARGUMENT', message: error.message });
+  throw error;
+}
+
+/** GET /api/v1/alarms, POST /api/v1/alarms/:id/ack and /close (operator role, with a note). */
+export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get('/api/v1/alarms', {
+    schema: { summary: 'Alarms by state and time', querystring: listQuery, response: { 200: z.object({ alarms: z.array(alarmSchema) }), 400: errorSchema } },
+    errorHandler: validationErrors,
+  }, async (request) => {
+    const { state, from, to } = request.query;
+    const alarms = deps.alarms.list({ state, fromMs: from === undefined ? undefined : timeOf(from, false), toMs: to === undefined ? undefined : timeOf(to, true) });
+    return { alarms };
+  });
+
+  for (const [action, verb] of [['ack', 'acknowledge'], ['close', 'closeAlarm']] as const) {
+    routes.post(`/api/v1/alarms/:id/${action}`, {
+      config: { role: 'operator' },
+      schema: {
+        summary: action === 'ack' ? 'Acknowledge an open alarm' : 'Close an alarm',
+        params: idParams,
+        body: actionBody,
+        response: { 200: alarmSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+      errorHandler: validationErrors,
+    }, async (request) => {
+      const { note, by } = request.body;
+      return deps.alarms[verb](request.params.id, by ?? 'operator', note);
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AlarmService } from '../alarms/alarm-types.ts';
+import type { Live } from '../live/create-live.ts';
+import { querySeries } from '../live/series-query.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { type LiveResponse, type SeriesResponse, errorSchema, liveQuerySchema, liveResponseSchema, seriesQuerySchema, seriesResponseSchema, streamQuerySchema } from './live-schemas.ts';
+
+export interface LiveRouteDeps {
+  readonly live: Live;
+  readonly influx: InfluxClient;
+  readonly registry: DeviceRegistry;
+  readonly alarms?: () => AlarmService | undefined;
+}
+
+/** GET /api/v1/live (from memory), /api/v1/stream (server-sent events), /api/v1/series (InfluxDB, downsampled). */
+export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get('/api/v1/live', {
+    schema: {
+      summary: 'Every device’s latest reading, age, freshness and state, and the district tiles (from memory)',
+      querystring: liveQuerySchema,
+      response: { 200: liveResponseSchema, 400: errorSchema },
+    },
+    // The whole district is answered from memory: plain JSON.stringify, not a zod pass over every
+    // device on each request (10,000 devices cost ~5x more that way). The schema documents the answer,
+    // and tests/integration/live-api.test.ts holds real answers against it.
+    serializerCompiler: () => (data) => JSON.stringify(data),
+  }, async (request) => {
+    const alarms = deps.alarms?.();
+    const open = alarms ? [...alarms.list({ state: 'open' }), ...alarms.list({ state: 'acknowledged' })] : [];
+    return { ...deps.live.snapshot(request.query), alarms: open as unknown as Record<string, unknown>[], alarmEngine: alarms !== undefined } as LiveResponse;
+  });
+
+  api.get('/api/v1/stream', {
+    schema: {
+      summary: 'Server-sent events: `readings` (summaries), `alarm` (changes), `tiles`, `reset`; resumable with Last-Event-ID',
+      querystring: streamQuerySchema,
+      headers: z.looseObject({ 'last-event-id': z.string().max(100).optional() }),
+      response: { 200: z.string().describe('text/event-stream'), 400: errorSchema, 503: errorSchema },
+    },
+  }, async (request, reply) => {
+    const filter = {
+      families: request.query.family ? new Set<string>(request.query.family) : null,
+      streets: request.query.street ? new Set<string>(request.query.street) : null,
+    };
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    if (!deps.live.hub.attach(res, filter, request.headers['last-event-id'])) {
+      res.end('event: error\ndata: {"code":"WX_ERR_TOO_MANY_CONNECTIONS","message":"the event stream holds as many clients as allowed"}\n\n');
+    }
+  });
+
+  api.get('/api/v1/series', {
+    schema: {
+      summary: 'A time series of one device, site or street, downsampled in InfluxDB to at most `points` points',
+      querystring: seriesQuerySchema,
+      response: { 200: seriesResponseSchema, 400: errorSchema, 404: errorSchema },
+    },
+  }, async (request) => {
+    const { from, to, ...rest } = request.query;
+    const toMs = to === undefined ? Date.now() : Date.parse(to);
+    const fromMs = from === undefined ? toMs - 86_400_000 : Date.parse(from);
+    return (await querySeries(deps.influx, deps.registry, { ...rest, fromMs, toMs })) as SeriesResponse;
+  });
+}

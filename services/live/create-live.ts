@@ -1,0 +1,238 @@
+import { Counter, Gauge } from 'prom-client';
+import type { Logger } from 'pino';
+import type { AlarmService } from '../alarms/alarm-types.ts';
+import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
+import type { TargetsFile } from '../compliance/targets.ts';
+import { familyIds, getFamily, type FamilyId } from '../families/index.ts';
+import type { Reading } from '../ingest/reading.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { beijingDay } from '../standards/index.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { deviceState, noDataState, type DeviceState, type StateThresholds } from './device-state.ts';
+import { freshnessOf, type Freshness } from './freshness.ts';
+import { createStreamHub, type StreamHub, type StreamKey } from './stream-hub.ts';
+import { buildTiles, type Tile } from './tiles.ts';
+import { seedLatest } from './seed-latest.ts';
+
+export interface LatestReading {
+  readonly timeMs: number;
+  readonly receivedAtMs: number;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+export interface LiveOptions {
+  /** How often accepted readings are summarised onto the stream. */
+  readonly flushMs: number;
+  readonly tilesMs: number;
+  readonly complianceMs: number;
+  readonly heartbeatMs: number;
+  readonly replayEvents: number;
+  readonly replayBytes: number;
+  readonly clientBufferBytes: number;
+  readonly maxClients: number;
+}
+
+export const defaultLiveOptions: LiveOptions = {
+  flushMs: 250, tilesMs: 5_000, complianceMs: 60_000, heartbeatMs: 15_000,
+  replayEvents: 2_000, replayBytes: 4 * 1024 * 1024, clientBufferBytes: 1024 * 1024, maxClients: 1_000,
+};
+
+export interface LiveDeps {
+  readonly registry: DeviceRegistry;
+  readonly influx: InfluxClient;
+  readonly targets: TargetsFile;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly isOnline: (deviceId: string) => boolean;
+  readonly thresholds: StateThresholds;
+  /** The alarm engine, when the platform runs one. */
+  readonly alarms?: () => AlarmService | undefined;
+  readonly options?: Partial<LiveOptions>;
+  readonly now?: () => number;
+}
+
+export interface DeviceLive {
+  readonly id: string;
+  readonly site: string;
+  readonly siteName: string;
+  readonly street: string;
+  readonly lat: number;
+  readonly lon: number;
+  readonly online: boolean;
+  readonly time: string | null;
+  readonly ageMs: number | null;
+  readonly freshness: Freshness;
+  readonly values: Readonly<Record<string, number>>;
+  readonly state: DeviceState;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+export interface LiveSnapshot {
+  readonly generatedAt: string;
+  readonly district: string;
+  readonly streets: readonly { readonly id: string; readonly name: string }[];
+  readonly families: readonly {
+    readonly family: FamilyId;
+    readonly title: string;
+    readonly reportIntervalMs: number;
+    readonly units: Readonly<Record<string, string>>;
+    readonly devices: readonly DeviceLive[];
+  }[];
+  readonly tiles: readonly Tile[];
+  readonly tilesAt: string | null;
+}
+
+export interface Live {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Every accepted reading: O(1), never throws, never waits (ingest calls it before the PUBACK). */
+  observe(reading: Reading): void;
+  snapshot(filter?: { family?: FamilyId; street?: string }): LiveSnapshot;
+  readonly hub: StreamHub;
+  streetOf(deviceId: string): string | undefined;
+}
+
+const unitsOf = (family: FamilyId): Record<string, string> => {
+  const spec = getFamily(family);
+  const units: Record<string, string> = {};
+  for (const [key, field] of Object.entries(spec.fields)) units[key] = field.unit;
+  for (const [key, field] of Object.entries(spec.derivedFields ?? {})) units[key] = field.unit;
+  return units;
+};
+
+/** Latest reading per device, its state and freshness, the district tiles and the event stream, all in memory. */
+export function createLive(deps: LiveDeps): Live {
+  const options = { ...defaultLiveOptions, ...deps.options };
+  const now = deps.now ?? Date.now;
+  const latest = new Map<string, LatestReading>();
+  const states = new Map<string, DeviceState>();
+  const pending = new Set<string>();
+  let tiles: Tile[] = [];
+  let tilesAt: number | null = null;
+  let tilesText = '';
+  let report: ComplianceReport | null = null;
+  const timers: NodeJS.Timeout[] = [];
+  let unsubscribe: (() => void) | undefined;
+  const registers = [deps.metrics.registry];
+  const dropped = new Counter({ name: 'wanxiang_stream_clients_dropped_total', help: 'Event-stream clients dropped (slow: unsent bytes over the bound; full: too many clients).', labelNames: ['reason'], registers });
+  const hub = createStreamHub({ ...options, onDrop: (reason) => dropped.inc({ reason }) });
+  new Gauge({ name: 'wanxiang_stream_clients', help: 'Event-stream clients connected now.', registers, collect() { this.set(hub.clients); } });
+  const period = () => `${beijingDay(now()).slice(0, 4)}-YTD`;
+
+  const key = (device: DeviceRecord): StreamKey => ({ family: device.family, street: device.street });
+
+  const flush = () => {
+    if (pending.size === 0) return;
+    const items: unknown[] = [];
+    const keys: StreamKey[] = [];
+    for (const id of pending) {
+      const device = deps.registry.device(id);
+      const reading = latest.get(id);
+      if (!device || !reading) continue;
+      const state = deviceState(device, reading.values, reading.timeMs, deps.thresholds);
+      states.set(id, state);
+      items.push({ id, family: device.family, street: device.street, time: new Date(reading.timeMs).toISOString(), values: reading.values, state });
+      keys.push(key(device));
+    }
+    pending.clear();
+    if (items.length > 0) hub.publish('readings', items, keys);
+  };
+
+  const refreshTiles = () => {
+    const online = deps.registry.devices.filter((device) => deps.isOnline(device.id)).length;
+    tiles = buildTiles({ devices: deps.registry.devices, states, latest, online, report, period: period(), targets: deps.targets });
+    tilesAt = now();
+    const text = JSON.stringify(tiles);
+    if (text !== tilesText) {
+      tilesText = text;
+      hub.publish('tiles', tiles, null);
+    }
+  };
+
+  const refreshCompliance = async () => {
+    try {
+      report = await evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now() }, period());
+      refreshTiles();
+    } catch (error) {
+      deps.log.warn({ err: error }, 'district tiles: compliance not refreshed; the previous figures stay');
+    }
+  };
+
+  // A reading not yet summarised (the flush runs on its timer) is judged now, so /live is never behind.
+  const stateOf = (device: DeviceRecord, reading: LatestReading | undefined): DeviceState => {
+    if (!reading) return noDataState;
+    if (!pending.has(device.id) && states.has(device.id)) return states.get(device.id)!;
+    return deviceState(device, reading.values, reading.timeMs, deps.thresholds);
+  };
+
+  const deviceLive = (device: DeviceRecord, at: number): DeviceLive => {
+    const reading = latest.get(device.id);
+    const ageMs = reading ? Math.max(0, at - reading.receivedAtMs) : null;
+    return {
+      id: device.id, site: device.site, siteName: device.siteName, street: device.street, lat: device.lat, lon: device.lon,
+      online: deps.isOnline(device.id),
+      time: reading ? new Date(reading.timeMs).toISOString() : null,
+      ageMs, freshness: freshnessOf(device.family, ageMs),
+      values: reading?.values ?? {}, state: stateOf(device, reading), attributes: device.attributes,
+    };
+  };
+
+  return {
+    hub,
+    streetOf: (deviceId) => deps.registry.device(deviceId)?.street,
+    async start() {
+      const seeded = await seedLatest(deps.influx, deps.registry, now()).catch((error: unknown) => {
+        deps.log.warn({ err: error }, 'live: latest readings not seeded from InfluxDB; the screen fills as readings arrive');
+        return new Map<string, LatestReading>();
+      });
+      for (const [id, reading] of seeded) if (!latest.has(id)) {
+        latest.set(id, reading);
+        pending.add(id);
+      }
+      flush();
+      refreshTiles();
+      timers.push(setInterval(flush, options.flushMs));
+      timers.push(setInterval(refreshTiles, options.tilesMs));
+      timers.push(setInterval(() => void refreshCompliance(), options.complianceMs));
+      timers.push(setInterval(() => hub.heartbeat(), options.heartbeatMs));
+      void refreshCompliance();
+      const alarms = deps.alarms?.();
+      unsubscribe = alarms?.onChange((change) => {
+        hub.publish('alarm', change, { family: change.alarm.family, street: deps.registry.device(change.alarm.deviceId)?.street });
+      });
+    },
+    async close() {
+      for (const timer of timers) clearInterval(timer);
+      timers.length = 0;
+      unsubscribe?.();
+      hub.closeAll();
+    },
+    observe(reading) {
+      const previous = latest.get(reading.deviceId);
+      // A late reading from a backfill or replay must not replace a newer one.
+      if (previous && previous.timeMs > reading.timeMs) return;
+      latest.set(reading.deviceId, { timeMs: reading.timeMs, receivedAtMs: reading.receivedAtMs, values: reading.values });
+      pending.add(reading.deviceId);
+    },
+    snapshot(filter = {}) {
+      const at = now();
+      const families = familyIds.filter((id) => !filter.family || id === filter.family).map((family) => ({
+        family,
+        title: getFamily(family).title,
+        reportIntervalMs: getFamily(family).reportIntervalMs,
+        units: unitsOf(family),
+        devices: deps.registry.devices
+          .filter((device) => device.family === family && !device.disabled && (!filter.street || device.street === filter.street))
+          .map((device) => deviceLive(device, at)),
+      }));
+      return {
+        generatedAt: new Date(at).toISOString(),
+        district: deps.registry.district,
+        streets: deps.registry.file.streets,
+        families, tiles, tilesAt: tilesAt === null ? null : new Date(tilesAt).toISOString(),
+      };
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { familyIds, getFamily } from '../families/index.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import type { LatestReading } from './create-live.ts';
+
+/**
+ * The last stored reading of every device, so a restarted platform shows the district at once
+ * instead of an empty screen (one LAST(*) query per family, over the last day).
+ */
+export async function seedLatest(influx: InfluxClient, registry: DeviceRegistry, nowMs: number): Promise<Map<string, LatestReading>> {
+  const seeded = new Map<string, LatestReading>();
+  for (const family of familyIds) {
+    const spec = getFamily(family);
+    const keyOf = new Map(Object.entries(spec.fields).map(([key, field]) => [`last_${field.field}`, key]));
+    const window = `WHERE time > ${nowMs - 86_400_000}ms GROUP BY "device"`;
+    const series = await influx.query(`SELECT LAST(*) FROM "${spec.measurement}" ${window}`);
+    // LAST(*) stamps its row with the window's start; a single-field LAST gives each device's real time.
+    const times = new Map((await influx.query(`SELECT LAST("recv_lag_ms") FROM "${spec.measurement}" ${window}`))
+      .map((t) => [t.tags?.device, Number(t.values[0]?.[0])]));
+    for (const s of series) {
+      const device = s.tags?.device;
+      if (!device || !registry.device(device)) continue;
+      const row = s.values[0];
+      if (!row) continue;
+      const values: Record<string, number> = {};
+      s.columns.forEach((column, i) => {
+        const key = keyOf.get(column);
+        if (key !== undefined && typeof row[i] === 'number') values[key] = row[i] as number;
+      });
+      const timeMs = times.get(device) ?? Number(row[0]);
+      seeded.set(device, { timeMs, receivedAtMs: timeMs, values });
+    }
+  }
+  return seeded;
+}

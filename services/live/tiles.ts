@@ -1,0 +1,118 @@
+import type { ComplianceReport, TargetCompliance } from '../compliance/compliance.ts';
+import type { TargetsFile } from '../compliance/targets.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import type { DeviceState } from './device-state.ts';
+
+export type TileId = 'pm25' | 'good-days' | 'sections' | 'heavy-load' | 'parking' | 'noise' | 'online';
+export type TileStatus = 'met' | 'at risk' | 'breached' | 'insufficient data' | 'reported' | 'manual' | 'pending';
+
+/** One district tile: a figure against the plan, where it links to and where it came from. */
+export interface Tile {
+  readonly id: TileId;
+  readonly value: number | null;
+  /** The whole the value is a part of (sections, roads, devices), when it is a count. */
+  readonly of: number | null;
+  readonly unit: string;
+  /** A second figure shown beside the value (parking: off-peak shareable spaces from the compliance rule). */
+  readonly secondary: number | null;
+  readonly target: number | string | null;
+  readonly comparator: '<=' | '>=' | null;
+  readonly status: TileStatus;
+  /** The compliance figure the tile stands on (year to date), when there is one. */
+  readonly compliance: { readonly targetIds: readonly string[]; readonly period: string; readonly value: number | string | null; readonly status: string } | null;
+  /** Where an officer checks the figure: the compliance API (with its provenance) or the live API. */
+  readonly link: string;
+  readonly provenance: readonly string[];
+}
+
+export interface TileInputs {
+  readonly devices: readonly DeviceRecord[];
+  readonly states: ReadonlyMap<string, DeviceState>;
+  readonly latest: ReadonlyMap<string, { readonly values: Readonly<Record<string, number>> }>;
+  readonly online: number;
+  readonly report: ComplianceReport | null;
+  readonly period: string;
+  readonly targets: TargetsFile;
+}
+
+const byRule = (report: ComplianceReport | null, rule: string, targets: TargetsFile): TargetCompliance[] => {
+  const ids = new Set(targets.targets.filter((target) => target.rule === rule).map((target) => target.id));
+  return report?.targets.filter((target) => ids.has(target.id)) ?? [];
+};
+
+const provenanceOf = (figures: readonly TargetCompliance[]): string[] =>
+  figures.flatMap((figure) => [
+    `${figure.id}: ${figure.standards.join(', ') || 'plan target'} (${figure.planRef})`,
+    ...figure.provenance.map((p) => `${p.measurement}: ${p.points} points ${p.from} → ${p.to}`),
+  ]);
+
+function yearTile(id: TileId, rule: string, inputs: TileInputs): Tile {
+  const [figure] = byRule(inputs.report, rule, inputs.targets);
+  const target = inputs.targets.targets.find((entry) => entry.rule === rule);
+  const value = typeof figure?.value === 'number' ? figure.value : null;
+  return {
+    id, value, of: null, unit: target?.unit ?? '', secondary: null, target: target?.value ?? null,
+    comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
+    status: figure ? figure.status : 'pending',
+    compliance: figure ? { targetIds: [figure.id], period: inputs.period, value: figure.value, status: figure.status } : null,
+    link: `/api/v1/compliance?period=${inputs.period}#${target?.id ?? rule}`,
+    provenance: figure ? provenanceOf([figure]) : ['compliance not yet evaluated'],
+  };
+}
+
+/** A live count held against a plan target (sections, transformers, roads): the compliance figure rides along. */
+function liveTile(id: TileId, rule: string, count: number, of: number, unit: string, good: boolean, inputs: TileInputs, note: string): Tile {
+  const figures = byRule(inputs.report, rule, inputs.targets);
+  const target = inputs.targets.targets.find((entry) => entry.rule === rule);
+  const worst = figures.find((f) => f.status === 'breached') ?? figures.find((f) => f.status === 'at risk') ?? figures[0];
+  return {
+    id, value: count, of, unit, secondary: null, target: target?.value ?? null,
+    comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
+    status: good ? 'met' : 'at risk',
+    compliance: worst ? { targetIds: figures.map((f) => f.id), period: inputs.period, value: worst.value, status: worst.status } : null,
+    link: `/api/v1/compliance?period=${inputs.period}#${target?.id ?? rule}`,
+    provenance: [note, ...provenanceOf(figures)],
+  };
+}
+
+const family = (inputs: TileInputs, id: string) => inputs.devices.filter((device) => device.family === id && !device.disabled);
+
+/** The seven district tiles of issue 8, from memory and the last compliance report. */
+export function buildTiles(inputs: TileInputs): Tile[] {
+  const sections = family(inputs, 'water');
+  const judged = sections.filter((d) => inputs.states.has(d.id) && inputs.states.get(d.id)!.label !== 'no-data');
+  const meeting = judged.filter((d) => inputs.states.get(d.id)!.severity === 0).length;
+
+  const transformers = family(inputs, 'grid').filter((d) => d.attributes.level === 'transformer');
+  const heavy = transformers.filter((d) => (inputs.states.get(d.id)?.severity ?? 0) >= 2).length;
+
+  let free = 0;
+  for (const lot of family(inputs, 'parking')) {
+    const values = inputs.latest.get(lot.id)?.values;
+    if (values) free += Math.max(0, (values.totalSpaces ?? 0) - (values.occupiedSpaces ?? 0));
+  }
+  const shareable = byRule(inputs.report, 'parking.shareable-spaces', inputs.targets)[0];
+
+  const roads = new Map<string, boolean>();
+  for (const monitor of family(inputs, 'noise')) {
+    const road = String(monitor.attributes.road);
+    const over = inputs.states.get(monitor.id)?.label.endsWith('-over') ?? false;
+    roads.set(road, (roads.get(road) ?? false) || over);
+  }
+  const roadsOver = [...roads.values()].filter(Boolean).length;
+  const enabled = inputs.devices.filter((device) => !device.disabled).length;
+
+  const parkingTile = liveTile('parking', 'parking.shareable-spaces', free, 0, 'spaces', true, inputs, 'free spaces now: Σ(total − occupied) over the latest reading of each lot');
+  return [
+    yearTile('pm25', 'air.pm25-annual-mean', inputs),
+    yearTile('good-days', 'air.good-day-ratio', inputs),
+    liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', meeting === sections.length, inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length}`),
+    liveTile('heavy-load', 'grid.heavy-load-transformers', heavy, transformers.length, 'transformers', heavy === 0, inputs, 'transformers whose latest load rate is in the heavy or overload band (apparent power over rated kVA)'),
+    { ...parkingTile, of: null, secondary: typeof shareable?.value === 'number' ? shareable.value : null },
+    liveTile('noise', 'noise.trunk-road-night-leq', roadsOver, roads.size, 'roads', roadsOver === 0, inputs, 'roads with a monitor whose latest Leq is over its GB 3096-2008 zone limit for the period now'),
+    {
+      id: 'online', value: inputs.online, of: enabled, unit: 'devices', secondary: null, target: enabled, comparator: '>=', status: inputs.online === enabled ? 'met' : 'at risk',
+      compliance: null, link: '/api/v1/devices', provenance: ['devices whose last status message (or Last Will) says online'],
+    },
+  ];
+}

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SpawnedPlatform {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly operatorToken: string;
+  readonly output: () => string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * The platform as `npm start` starts it (`node bin/wanxiang.js start`, simulators on), on free
+ * ports, with a data folder and database of its own, against the test run's influxd.
+ */
+export async function spawnPlatform(influxUrl: string, env: Record<string, string> = {}): Promise<SpawnedPlatform> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-spawned-'));
+  const operatorToken = randomBytes(16).toString('hex');
+  const child: ChildProcess = spawn(process.execPath, ['bin/wanxiang.js', 'start', '--data-dir', dataDir, '--influx-url', influxUrl, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
+    env: { ...process.env, INFLUX_DB: `screen_${randomBytes(5).toString('hex')}`, WX_API_TOKENS: `operator:${operatorToken}`, WX_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // The banner names the HTTP address (the screen's, or /healthz); /healthz names the broker's.
+  const httpUrl = await new Promise<string>((resolve, reject) => {
+    const look = () => {
+      const match = /(http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/.exec(text);
+      if (match && /running/i.test(text)) return resolve(match[1]!);
+    };
+    child.stdout!.on('data', look);
+    void exited.then((code) => reject(new Error(`the platform exited (${code}) before it was ready:\n${text}`)));
+  });
+  const health = (await (await fetch(`${httpUrl}/healthz`)).json()) as { mqttUrl: string };
+  return {
+    httpUrl, mqttUrl: health.mqttUrl, operatorToken, output: () => text,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      await rm(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
