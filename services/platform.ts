@@ -6,7 +6,9 @@ import { saveRegistryFile } from './registry/registry-file.ts';
 import type { RegistryFile } from './registry/registry-schema.ts';
 import { buildApi } from './api/build-api.ts';
 import { createBroker, type Broker } from './broker/create-broker.ts';
-import type { Config } from './config.ts';
+import { assertSafeExposure, type Config } from './config.ts';
+import { WanxiangError, isWanxiangError } from './errors.ts';
+import { removeRuntime, writeRuntime } from './runtime-file.ts';
 import { createIngest, type Ingest } from './ingest/create-ingest.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from './registry/device-registry.ts';
@@ -61,7 +63,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
     return value;
   };
 
-  return {
+  const platform: Platform = {
     metrics,
     get ingest() { return started(ingest, 'ingest'); },
     get registry() { return started(registry, 'registry'); },
@@ -123,6 +125,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
+      await writeRuntime(config.dataDir, { pid: process.pid, startedAt: new Date().toISOString(), httpUrl, mqttUrl: endpoints.mqttUrl, influxUrl, database: config.influx.database });
+      wroteRuntime = true;
 
       if (config.simulate.enabled && config.simulate.replayFile) {
         await replays.start({ path: resolve(config.simulate.replayFile), speed: config.simulate.replaySpeed, timestamps: 'now' });
@@ -143,6 +147,33 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await ingest?.close();
       await rollups?.close();
       await localInfluxd?.stop();
+      if (wroteRuntime) await removeRuntime(config.dataDir);
     },
   };
+
+  // A failed start stops what it had started (the local influxd above all: issue 13, item 9)
+  // before the error goes on, so no process is left behind and the next start finds the folder free.
+  let wroteRuntime = false;
+  const startParts = platform.start.bind(platform);
+  platform.start = async () => {
+    assertSafeExposure(config);
+    try {
+      return await startParts();
+    } catch (error) {
+      await platform.close().catch((closeError: unknown) => log.error({ err: closeError }, 'cleanup after a failed start failed'));
+      await localInfluxd?.stop();
+      throw listenFailure(error);
+    }
+  };
+  return platform;
+}
+
+/** EADDRINUSE and friends as a coded error naming the address (fastify and net say it in their own words). */
+function listenFailure(error: unknown): unknown {
+  if (isWanxiangError(error)) return error;
+  const { code, address, port } = error as { code?: string; address?: string; port?: number };
+  if (code === 'EADDRINUSE') return new WanxiangError('WX_ERR_PORT_IN_USE', `port ${port} on ${address} is in use: stop what holds it or choose another port`, { cause: error });
+  if (code === 'EADDRNOTAVAIL') return new WanxiangError('WX_ERR_PORT_IN_USE', `address ${address} is not one of this host's`, { cause: error });
+  if (code === 'EACCES' && port !== undefined) return new WanxiangError('WX_ERR_PORT_IN_USE', `port ${port} on ${address} needs privileges`, { cause: error });
+  return error;
 }
