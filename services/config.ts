@@ -143,7 +143,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
   const fromEnv = {
     dataDir: env.WX_DATA_DIR,
     registryFile: env.WX_REGISTRY_FILE,
-    fleetKey: env.WX_FLEET_KEY,
+    fleetKey: env.WX_FLEET_KEY || undefined,
     logLevel: env.WX_LOG_LEVEL,
     allowInsecureDemo: env.WX_ALLOW_INSECURE_DEMO === undefined || env.WX_ALLOW_INSECURE_DEMO === '' ? undefined : env.WX_ALLOW_INSECURE_DEMO === '1',
     mqtt: {
