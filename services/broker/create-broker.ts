@@ -102,7 +102,7 @@ export function createBroker(deps: BrokerDeps): Broker {
       return callback(null);
     }
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
-    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now() }).then(
+    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined }).then(
       (routed) => {
         if (!routed) discard(packet);
         callback(null);
@@ -113,6 +113,15 @@ export function createBroker(deps: BrokerDeps): Broker {
         callback(null);
       },
     );
+  }
+
+  // Each connection's own name for presence: client ids repeat across takeovers, connections do not.
+  const sessions = new WeakMap<Client, string>();
+  let sessionCount = 0;
+  function sessionOf(client: Client): string {
+    let session = sessions.get(client);
+    if (session === undefined) sessions.set(client, (session = `${client.id}#${(sessionCount += 1)}`));
+    return session;
   }
 
   // [MQTT-3.1.4-2]: a login with the client id of a live session closes that session. Counted
@@ -131,12 +140,16 @@ export function createBroker(deps: BrokerDeps): Broker {
     broker.on('client', (client: Client) => {
       metrics.clientsConnected.inc();
       const principal = access.principal(client);
-      if (principal?.role === 'device') deviceClients.set(principal.id, client);
+      if (principal?.role === 'device') {
+        deviceClients.set(principal.id, client);
+        ingest.presence.connected(principal.id, sessionOf(client));
+      }
     });
     broker.on('clientDisconnect', (client: Client) => {
       metrics.clientsConnected.dec();
       const principal = access.principal(client);
       if (principal && deviceClients.get(principal.id) === client) deviceClients.delete(principal.id);
+      if (principal?.role === 'device') ingest.presence.disconnected(principal.id, sessionOf(client));
     });
     broker.on('clientError', (client: Client, error: Error) => {
       const code = codeForClientError(error);
