@@ -9,6 +9,7 @@ import { createBroker, type Broker } from './broker/create-broker.ts';
 import { assertSafeExposure, type Config } from './config.ts';
 import { WanxiangError, isWanxiangError } from './errors.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
+import { createRefusalFeedback, type RefusalFeedback } from './ingest/refusal-feedback.ts';
 import { createIngest, type Ingest } from './ingest/create-ingest.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from './registry/device-registry.ts';
@@ -58,6 +59,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let fleet: Fleet | undefined;
   let registryWatcher: FSWatcher | undefined;
   let replays: ReplayRunner | undefined;
+  let feedback: RefusalFeedback | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -85,12 +87,13 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
       rollups = engine;
-      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
+      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs), onRejection: (rejection, context) => feedback?.report(rejection, context) });
       await ingest.start();
       if (config.rollups.enabled) engine.start();
       broker = createBroker({ config, registry, topics, ingest, metrics, log });
       const { mqttPort, wsPort, tlsPort, wssPort } = await broker.start();
       const activeBroker = broker;
+      feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeBroker.publish(topic, payload, { qos: 1 }) });
       const activeRegistry = registry;
       const applyRegistry = (file: RegistryFile) => {
         activeRegistry.replace(file);

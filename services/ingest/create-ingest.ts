@@ -61,6 +61,8 @@ export interface IngestDeps {
   readonly now?: () => number;
   /** Told of every reading accepted (the rollups mark the windows it touches). */
   readonly onReading?: (reading: Reading) => void;
+  /** Told of every refusal with its context (the device is told why: refusal-feedback.ts). */
+  readonly onRejection?: (rejection: Rejection, context: RejectionContext) => void;
 }
 
 /** parse → validate → normalise → Reading → spool → batch → write, with every refusal counted. */
@@ -116,6 +118,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const readingEncoder = createReadingEncoder();
   const reject = (rejection: Rejection, context: RejectionContext): BatchEntry[] => {
     rejections.record(rejection, context);
+    deps.onRejection?.(rejection, context);
     return [];
   };
 
