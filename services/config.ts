@@ -20,6 +20,11 @@ export const configSchema = z.strictObject({
    * for a demo on a trusted network (mosquitto 2.0 made the same choice: local only by default).
    */
   allowInsecureDemo: z.boolean().default(false),
+  /**
+   * Without WX_FLEET_KEY and WX_REGISTRY_FILE, `start` keeps a fleet key of this installation in
+   * the data folder and derives its registry from the seeds there (services/installation.ts).
+   */
+  installationKey: z.boolean().default(true),
   mqtt: z
     .strictObject({
       /** Loopback by default: a network listener is a decision (see allowInsecureDemo). */
@@ -145,6 +150,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     registryFile: env.WX_REGISTRY_FILE,
     fleetKey: env.WX_FLEET_KEY || undefined,
     logLevel: env.WX_LOG_LEVEL,
+    installationKey: env.WX_FLEET_KEY || env.WX_REGISTRY_FILE ? false : undefined,
     allowInsecureDemo: env.WX_ALLOW_INSECURE_DEMO === undefined || env.WX_ALLOW_INSECURE_DEMO === '' ? undefined : env.WX_ALLOW_INSECURE_DEMO === '1',
     mqtt: {
       host: env.WX_MQTT_HOST || undefined,

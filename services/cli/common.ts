@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { configFromEnv, type Config, type ConfigInput } from '../config.ts';
 import { WanxiangError } from '../errors.ts';
 import { familyIds, type FamilyId } from '../families/index.ts';
+import { useInstallation } from '../installation.ts';
 import { createLogger } from '../log.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from '../registry/device-registry.ts';
 import { createTopics, type Topics } from '../topics.ts';
@@ -19,7 +20,7 @@ export interface CommandContext {
 
 /** Configuration, registry and topics as every command needs them. */
 export async function commandContext(overrides: ConfigInput = {}): Promise<CommandContext> {
-  const config = configFromEnv(process.env, overrides);
+  const config = await useInstallation(configFromEnv(process.env, overrides));
   const registryFile = resolve(config.registryFile);
   return {
     config,

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { configFromEnv } from '../config.ts';
 import { isWanxiangError } from '../errors.ts';
+import { useInstallation } from '../installation.ts';
 import { families, familyIds, type FamilyId } from '../families/index.ts';
 import { addDevice, rotateSecret, setDisabled } from '../registry/device-admin.ts';
 import { loadRegistryFile } from '../registry/device-registry.ts';
@@ -58,7 +59,7 @@ add and rotate print the new secret once; the registry keeps only its scrypt has
     lat: option.number('N', 'latitude (add)', { min: -90, max: 90 }),
     lon: option.number('N', 'longitude (add)', { min: -180, max: 180 }),
     attributes: jsonObject,
-    registry: option.string('FILE', 'the registry (default seeds/devices.json, or WX_REGISTRY_FILE)'),
+    registry: option.string('FILE', "the registry (default the installation's data/devices.json once started, else seeds/devices.json; WX_REGISTRY_FILE)"),
   },
   footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
 };
@@ -74,7 +75,7 @@ export async function devicesCommand(argv: string[]): Promise<void> {
     if (value === undefined) throw new UsageError(`devices ${action} needs --${String(name)}: ${spec.options[name].accepts}`, devicesHelp);
     return value as NonNullable<(typeof options)[K]>;
   };
-  const path = resolve(options.registry ?? configFromEnv().registryFile);
+  const path = resolve(options.registry ?? (await useInstallation(configFromEnv())).registryFile);
   const draft = action === 'add' ? addDraft(need) : undefined;
   const id = action === 'list' ? undefined : need('id');
   const file = await step(`cannot read the registry ${path}`, () => loadRegistryFile(path));

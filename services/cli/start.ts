@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { assertSafeExposure, configFromEnv, type ConfigInput } from '../config.ts';
+import { prepareInstallation } from '../installation.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform, type PlatformEndpoints } from '../platform.ts';
 import { assertRecording } from './common.ts';
@@ -49,7 +50,7 @@ export async function startCommand(argv: string[]): Promise<void> {
     },
   };
   // Everything that can be checked is checked before anything starts (issue 13, item 9).
-  const config = configFromEnv(process.env, overrides);
+  const config = await prepareInstallation(configFromEnv(process.env, overrides));
   assertSafeExposure(config);
   if (config.simulate.replayFile) await assertRecording(resolve(config.simulate.replayFile));
   const log = createLogger(config.logLevel);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { defaultFleetKey } from '../../services/config.ts';
 import { cliPath, repoRoot, runCli } from './run-cli.ts';
 
 describe('start: secure by default, the screen first (issue 13, item 22)', () => {
@@ -19,10 +20,16 @@ describe('start: secure by default, the screen first (issue 13, item 22)', () =>
   });
 
   it('a non-loopback start with the development fleet key is refused before anything starts', async () => {
-    const run = await runCli(['start', '--host', '0.0.0.0', '--data-dir', join(work, 'refused')], { INFLUX_URL: '', WX_FLEET_KEY: '' });
+    const run = await runCli(['start', '--host', '0.0.0.0', '--data-dir', join(work, 'refused')], { INFLUX_URL: '', WX_FLEET_KEY: defaultFleetKey });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/^WX_ERR_INSECURE_LISTEN: start: MQTT on 0\.0\.0\.0 and the API on 0\.0\.0\.0 would listen beyond loopback with the development fleet key.*WX_ALLOW_INSECURE_DEMO=1/m);
     await expect(access(join(work, 'refused'))).rejects.toThrow();
+  });
+
+  it('with a key of this installation, a network start still needs the admin and operator tokens', async () => {
+    const run = await runCli(['start', '--host', '0.0.0.0', '--data-dir', join(work, 'no-tokens')], { INFLUX_URL: '', WX_FLEET_KEY: '', WX_API_TOKENS: '' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/^WX_ERR_INSECURE_LISTEN: start: the API would listen on 0\.0\.0\.0 without a token for admin and operator: set WX_API_TOKENS/m);
   });
 
   it('with --insecure-demo it starts, prints the screen address as the first line, and stops cleanly on SIGTERM', async () => {
