@@ -1,6 +1,6 @@
 import { backfill } from '../../simulators/backfill.ts';
 import { familyIds, getFamily } from '../families/index.ts';
-import { createPlatform, type Platform } from '../platform.ts';
+import type { Platform } from '../platform.ts';
 import { commandContext, progressPrinter, shared } from './common.ts';
 import { brokerStep } from './mqtt-failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
@@ -30,7 +30,8 @@ export async function backfillCommand(argv: string[]): Promise<void> {
   if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} is empty)`, backfillHelp);
   const maxAgeMs = Math.max(1, Date.now() - fromMs + 86_400_000);
   const context = await commandContext({ ingest: { maxAgeMs }, simulate: { enabled: false }, rollups: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
-  const platform = options.url ? undefined : createPlatform(context.config, context.log);
+  // Loaded only when needed: a bad argument or --url does without the broker and the API.
+  const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log);
   try {
     await run(options, context, platform);
   } finally {

@@ -1,13 +1,4 @@
-import { backfillCommand, backfillHelp } from './backfill.ts';
-import { recordCommand, recordHelp } from './record.ts';
-import { replayCommand, replayHelp } from './replay.ts';
-import { reportCommand, reportHelp } from './report.ts';
-import { rollupCommand, rollupHelp } from './rollup.ts';
-import { evaluateCommand, evaluateHelp } from './evaluate.ts';
-import { devicesCommand, devicesHelp } from './devices.ts';
-import { simulateCommand, simulateHelp } from './simulate.ts';
 import { outcomeOf } from './failure.ts';
-import { startCommand, startHelp } from './start.ts';
 
 const usage = `wanxiang: telemetry platform for a district operations centre
 
@@ -29,16 +20,23 @@ Exit codes: 0 done; 1 an operational failure (file, connection, port, write), wi
 code on stderr; 2 a bad or missing argument, named on stderr. Results go to stdout, logs to stderr.
 `;
 
-const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
-  start: { run: startCommand, help: startHelp },
-  simulate: { run: simulateCommand, help: simulateHelp },
-  record: { run: recordCommand, help: recordHelp },
-  replay: { run: replayCommand, help: replayHelp },
-  backfill: { run: backfillCommand, help: backfillHelp },
-  rollup: { run: rollupCommand, help: rollupHelp },
-  report: { run: reportCommand, help: reportHelp },
-  evaluate: { run: evaluateCommand, help: evaluateHelp },
-  devices: { run: devicesCommand, help: devicesHelp },
+interface Command {
+  run(argv: string[]): Promise<void>;
+  readonly help: string;
+}
+
+// Each command's module is loaded only when it runs: a mistyped option is answered without
+// loading the broker, the API and InfluxDB's client (what `start` needs).
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => import('./start.ts').then((m) => ({ run: m.startCommand, help: m.startHelp })),
+  simulate: async () => import('./simulate.ts').then((m) => ({ run: m.simulateCommand, help: m.simulateHelp })),
+  record: async () => import('./record.ts').then((m) => ({ run: m.recordCommand, help: m.recordHelp })),
+  replay: async () => import('./replay.ts').then((m) => ({ run: m.replayCommand, help: m.replayHelp })),
+  backfill: async () => import('./backfill.ts').then((m) => ({ run: m.backfillCommand, help: m.backfillHelp })),
+  rollup: async () => import('./rollup.ts').then((m) => ({ run: m.rollupCommand, help: m.rollupHelp })),
+  report: async () => import('./report.ts').then((m) => ({ run: m.reportCommand, help: m.reportHelp })),
+  evaluate: async () => import('./evaluate.ts').then((m) => ({ run: m.evaluateCommand, help: m.evaluateHelp })),
+  devices: async () => import('./devices.ts').then((m) => ({ run: m.devicesCommand, help: m.devicesHelp })),
 };
 
 let current = 'wanxiang';
@@ -53,9 +51,10 @@ function fail(error: unknown): never {
 
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
-  const entry = Object.hasOwn(commands, command) ? commands[command] : undefined;
-  if (entry) {
+  const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (load) {
     current = command;
+    const entry = await load();
     if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(entry.help);
     return entry.run(rest);
   }

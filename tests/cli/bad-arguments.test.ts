@@ -127,7 +127,7 @@ describe('every command with bad arguments (issue 13, items 1-8)', () => {
     const cases = usageCases(recording, registry);
     const runs = await inPool(cases, 3, (testCase) => runCli(testCase.args, { ...env(), ...testCase.env }));
     cases.forEach((testCase, index) => check(runs[index]!, testCase));
-  });
+  }, 600_000);
 
   it('answers an operational failure with one WX_ERR_* line and exit 1', async () => {
     const noRetentionPolicy = `cli_no_rp_${process.pid}`;
@@ -156,5 +156,5 @@ describe('every command with bad arguments (issue 13, items 1-8)', () => {
     ];
     const runs = await inPool(cases, 3, (testCase) => runCli(testCase.args, { ...env(), ...testCase.env }));
     cases.forEach((testCase, index) => check(runs[index]!, testCase));
-  });
+  }, 600_000);
 });
