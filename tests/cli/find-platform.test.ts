@@ -42,6 +42,14 @@ describe('report and rollup find the running platform; output on stdout, logs on
     await other.close().catch(() => undefined);
   });
 
+  it('devices add --help lists each family\'s required attributes', async () => {
+    const run = await runCli(['devices', 'add', '--help']);
+    expect(run.code).toBe(0);
+    for (const attribute of ['stationKind (national|municipal|district)', 'targetClass (I|II|III|IV|V)', 'ratedKva (number > 0', 'capacity (integer > 0', 'zoneClass (0|1|2|3|4a|4b)']) {
+      expect(run.stdout).toContain(attribute);
+    }
+  });
+
   it('devices list | head -1: the reader leaving ends the command quietly (EPIPE)', async () => {
     const child = spawn(process.execPath, [cliPath, 'devices', 'list', '--registry', join(repoRoot, 'seeds/devices.json')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
