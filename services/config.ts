@@ -188,7 +188,7 @@ export function assertSafeExposure(config: Config): void {
   ];
   if (exposed.length === 0) return;
   if (config.fleetKey === defaultFleetKey) {
-    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with the development fleet key, from which anyone can derive every seeded device's secret: set WX_FLEET_KEY (and give the devices their secrets), listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
+    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with the development fleet key, from which anyone can derive every seeded device's secret: set WX_FLEET_KEY to a key of your own (or leave it and WX_REGISTRY_FILE unset: start then makes one for this installation), listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
   }
   const roles = new Set(config.http.tokens.map((token) => token.role));
   const missing = (['admin', 'operator'] as const).filter((role) => !roles.has(role));

@@ -30,6 +30,7 @@ describe('a device learns why its message was refused (issue 13, item 19)', () =
     const refused = await live.metric('wanxiang_publishes_refused_total', { code: 'WX_ERR_TOPIC_NOT_ALLOWED' });
     await client.publishAsync(errors, '{"code":"forged"}', { qos: 1 });
     expect(await live.metric('wanxiang_publishes_refused_total', { code: 'WX_ERR_TOPIC_NOT_ALLOWED' })).toBe(refused + 1);
+    await live.platform.ingest.drain(); // nothing in flight when the platform closes
   });
 
   it('rate-limits per device and says how many were held back', () => {
