@@ -61,7 +61,7 @@ export interface IngestDeps {
   readonly now?: () => number;
   /** Told of every reading accepted (the rollups mark the windows it touches). */
   readonly onReading?: (reading: Reading) => void;
-  /** Told of every refusal with its context (the device is told why: refusal-feedback.ts). */
+  /** Told of every refusal recorded, the broker's included (the device is told why: refusal-feedback.ts). */
   readonly onRejection?: (rejection: Rejection, context: RejectionContext) => void;
 }
 
@@ -71,7 +71,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const now = deps.now ?? Date.now;
   const limits: ParseLimits = { ...config.ingest, maxPayloadBytes: config.mqtt.maxPayloadBytes };
   const deadLetter = createDeadLetterFile({ dir: join(config.dataDir, 'dead-letter'), ...config.deadLetter });
-  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now });
+  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now, onRecord: deps.onRejection });
   const presence = createPresence(metrics);
   const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
   const accounting = createAccounting({ metrics, log, now });
@@ -118,7 +118,6 @@ export function createIngest(deps: IngestDeps): Ingest {
   const readingEncoder = createReadingEncoder();
   const reject = (rejection: Rejection, context: RejectionContext): BatchEntry[] => {
     rejections.record(rejection, context);
-    deps.onRejection?.(rejection, context);
     return [];
   };
 

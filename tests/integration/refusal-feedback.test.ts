@@ -33,6 +33,15 @@ describe('a device learns why its message was refused (issue 13, item 19)', () =
     await live.platform.ingest.drain(); // nothing in flight when the platform closes
   });
 
+  it('tells a device that published to a topic not its own (the broker’s refusal)', async () => {
+    const device = live.device('noise-buxin-road-1');
+    const client = await live.connect(device);
+    await client.subscribeAsync(live.topics.build(device.family, device.id, 'errors'), { qos: 1 });
+    const notice = new Promise<RefusalNotice>((resolve) => client.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as RefusalNotice)));
+    await client.publishAsync(live.topics.build('noise', 'noise-someone-else', 'telemetry'), JSON.stringify({ leq: 60 }), { qos: 1 });
+    expect(await notice).toMatchObject({ code: 'WX_ERR_TOPIC_NOT_ALLOWED', topic: live.topics.build('noise', 'noise-someone-else', 'telemetry') });
+  });
+
   it('rate-limits per device and says how many were held back', () => {
     let now = 0;
     const sent: Array<{ topic: string; notice: RefusalNotice }> = [];
