@@ -129,6 +129,8 @@ export interface CommandSpec<O extends Options> {
   readonly options: O;
   /** Lines after the options (environment, notes). */
   readonly footer?: string;
+  /** The exit codes, where the command's differ from every other's. */
+  readonly exitCodes?: string;
 }
 
 const exitCodes = 'Exit codes: 0 done; 1 an operational failure (file, connection, port, write), with its WX_ERR_* code on\nstderr; 2 a bad or missing argument, named on stderr above this usage.';
@@ -147,7 +149,7 @@ export function helpText<O extends Options>(spec: CommandSpec<O>): string {
   if (rows.length > 0) lines.push('', 'Options:', ...rows.map(([left, right]) => `${left.padEnd(width)}${right}`));
   lines.push(`  ${'--help'.padEnd(width - 2)}this text`);
   if (spec.footer) lines.push('', spec.footer.trimEnd());
-  lines.push('', exitCodes, '');
+  lines.push('', spec.exitCodes ?? exitCodes, '');
   return lines.join('\n');
 }
 

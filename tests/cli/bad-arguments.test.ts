@@ -68,6 +68,7 @@ const usageCases = (recording: string, registry: string): Case[] => [
   { args: ['report', '--period', '2025', '--api', 'localhost:3000'], exit: 2, says: /--api/ },
   { args: ['evaluate'], exit: 2, says: /FILE/ },
   { args: ['evaluate', '--format', 'xml', '-'], exit: 2, says: /--format/ },
+  { args: ['evaluate', 'a.csv', 'b.csv'], exit: 2, says: /unexpected argument/ },
   { args: ['devices'], exit: 2, says: /ACTION is required/ },
   { args: ['devices', 'frob'], exit: 2, says: /ACTION takes one of list/ },
   { args: ['devices', 'add', '--attributes', '{bad'], exit: 2, says: /--attributes takes a JSON object/ },
