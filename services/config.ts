@@ -14,9 +14,21 @@ export const configSchema = z.strictObject({
   targetsFile: z.string().default('seeds/targets.json'),
   fleetKey: z.string().min(8).default(defaultFleetKey),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Listening beyond loopback with the development fleet key (whose derived secrets anyone can
+   * compute from the source) or without admin and operator tokens is refused unless this is set,
+   * for a demo on a trusted network (mosquitto 2.0 made the same choice: local only by default).
+   */
+  allowInsecureDemo: z.boolean().default(false),
+  /**
+   * Without WX_FLEET_KEY and WX_REGISTRY_FILE, `start` keeps a fleet key of this installation in
+   * the data folder and derives its registry from the seeds there (services/installation.ts).
+   */
+  installationKey: z.boolean().default(true),
   mqtt: z
     .strictObject({
-      host: z.string().default('0.0.0.0'),
+      /** Loopback by default: a network listener is a decision (see allowInsecureDemo). */
+      host: z.string().min(1).default('127.0.0.1'),
       port: port.default(1883),
       /** MQTT over WebSocket; 0 picks a free port, -1 turns it off. */
       wsPort: z.number().int().min(-1).max(65_535).default(8083),
@@ -44,7 +56,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   http: z
     .strictObject({
-      host: z.string().default('0.0.0.0'),
+      host: z.string().min(1).default('127.0.0.1'),
       port: port.default(3000),
       /** `open`: anyone may read; `token`: reads need a bearer token of any role. */
       readAccess: z.enum(['open', 'token']).default('open'),
@@ -155,15 +167,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
   const fromEnv = {
     dataDir: env.WX_DATA_DIR,
     registryFile: env.WX_REGISTRY_FILE,
-    fleetKey: env.WX_FLEET_KEY,
+    fleetKey: env.WX_FLEET_KEY || undefined,
     logLevel: env.WX_LOG_LEVEL,
+    installationKey: env.WX_FLEET_KEY || env.WX_REGISTRY_FILE ? false : undefined,
+    allowInsecureDemo: env.WX_ALLOW_INSECURE_DEMO === undefined || env.WX_ALLOW_INSECURE_DEMO === '' ? undefined : env.WX_ALLOW_INSECURE_DEMO === '1',
     mqtt: {
+      host: env.WX_MQTT_HOST || undefined,
       port: envToNumber(env.WX_MQTT_PORT),
       wsPort: envToNumber(env.WX_MQTT_WS_PORT),
       topicPrefix: env.WX_TOPIC_PREFIX,
       tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
     },
-    http: { port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS) },
+    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS) },
     influx: {
       url: env.INFLUX_URL || undefined,
       database: env.INFLUX_DB,
@@ -176,6 +191,30 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
   };
   return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * Refuses to listen beyond loopback with the development fleet key or without admin and
+ * operator tokens, unless allowInsecureDemo is set: one line naming the setting to change.
+ */
+export function assertSafeExposure(config: Config): void {
+  if (config.allowInsecureDemo) return;
+  const optIn = 'or set WX_ALLOW_INSECURE_DEMO=1 (start --insecure-demo) for a demo on a trusted network';
+  const exposed = [
+    ...(isLoopback(config.mqtt.host) ? [] : [`MQTT on ${config.mqtt.host}`]),
+    ...(isLoopback(config.http.host) ? [] : [`the API on ${config.http.host}`]),
+  ];
+  if (exposed.length === 0) return;
+  if (config.fleetKey === defaultFleetKey) {
+    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with the development fleet key, from which anyone can derive every seeded device's secret: set WX_FLEET_KEY to a key of your own (or leave it and WX_REGISTRY_FILE unset: start then makes one for this installation), listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
+  }
+  const roles = new Set(config.http.tokens.map((token) => token.role));
+  const missing = (['admin', 'operator'] as const).filter((role) => !roles.has(role));
+  if (!isLoopback(config.http.host) && missing.length > 0) {
+    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `the API would listen on ${config.http.host} without a token for ${missing.join(' and ')}: set WX_API_TOKENS=admin:TOKEN,operator:TOKEN (16 characters or more), listen on 127.0.0.1 (WX_HTTP_HOST, --host), ${optIn}`);
+  }
 }
 
 /** `WX_API_TOKENS=admin:TOKEN,operator:TOKEN`: roles and tokens, never logged. */

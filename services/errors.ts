@@ -57,6 +57,15 @@ export const errorCatalogue = {
   WX_ERR_ALARM_STATE: { status: 409, summary: 'the alarm is not in a state that allows this (acknowledge an open alarm; close one not closed)' },
   WX_ERR_WEBHOOK_FAILED: { status: 502, summary: 'a webhook delivery attempt failed (network error, timeout or non-2xx answer); it is retried with backoff' },
   WX_ERR_WEBHOOK_UNDELIVERABLE: { status: 502, summary: 'a notification was not delivered after its retries (or the queue was full); it is kept in the webhook dead-letter file' },
+  // Command line and start-up (issue 13): operational failures a command exits 1 with
+  WX_ERR_FILE: { status: 500, summary: 'a file cannot be read or written (missing, no permission, not a recording)' },
+  WX_ERR_CONNECTION: { status: 503, summary: 'a server (broker, API, InfluxDB) cannot be reached' },
+  WX_ERR_PORT_IN_USE: { status: 500, summary: 'a port to listen on is taken or the address is not this host’s' },
+  WX_ERR_DATA_DIR_LOCKED: { status: 500, summary: 'the data folder’s influxd is in use by another run (its lock file names the process)' },
+  WX_ERR_ROLLUP_FAILED: { status: 500, summary: 'rollup windows could not be recomputed or written' },
+  WX_ERR_INSECURE_LISTEN: { status: 500, summary: 'listening beyond loopback with the development fleet key or without admin and operator tokens, without the demo opt-in' },
+  WX_ERR_PLATFORM_NOT_FOUND: { status: 503, summary: 'no running platform found in the data folder (runtime.json) and no URL given' },
+  WX_ERR_SESSION_TAKEOVER: { status: 409, summary: 'a client connected with the client id of a live session, which is closed (MQTT-3.1.4-2)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

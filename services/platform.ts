@@ -6,7 +6,10 @@ import { saveRegistryFile } from './registry/registry-file.ts';
 import type { RegistryFile } from './registry/registry-schema.ts';
 import { buildApi } from './api/build-api.ts';
 import { createBroker, type Broker } from './broker/create-broker.ts';
-import type { Config } from './config.ts';
+import { assertSafeExposure, type Config } from './config.ts';
+import { WanxiangError, isWanxiangError } from './errors.ts';
+import { removeRuntime, writeRuntime } from './runtime-file.ts';
+import { createRefusalFeedback, type RefusalFeedback } from './ingest/refusal-feedback.ts';
 import { createIngest, type Ingest } from './ingest/create-ingest.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from './registry/device-registry.ts';
@@ -66,12 +69,13 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let registryWatcher: FSWatcher | undefined;
   let replays: ReplayRunner | undefined;
   let live: Live | undefined;
+  let feedback: RefusalFeedback | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
   };
 
-  return {
+  const platform: Platform = {
     metrics,
     get ingest() { return started(ingest, 'ingest'); },
     get registry() { return started(registry, 'registry'); },
@@ -98,9 +102,13 @@ export function createPlatform(config: Config, log: Logger): Platform {
       // Rollups and alarms both see every accepted reading; the alarm engine's observe() is synchronous and cheap.
       // Live only records the reading there; its summaries go out on its own timer, after the PUBACK.
       const observers: Array<(reading: Reading) => void> = [(reading) => engine.markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
-      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => {
-        for (const observe of observers) observe(reading);
-      } });
+      ingest = createIngest({
+        config, registry, topics, influx, metrics, log,
+        onReading: (reading) => {
+          for (const observe of observers) observe(reading);
+        },
+        onRejection: (rejection, context) => feedback?.report(rejection, context),
+      });
       alarms = await createAlarms({ config, registry, influx, metrics, log, stuck: ingest.stuck });
       await alarms.start();
       observers.push(alarms.observe);
@@ -113,6 +121,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         alarmBroker.publish(topics.alarms(), JSON.stringify(change), { qos: 1 }).catch((error: unknown) => log.warn({ err: error, alarm: change.alarm.id }, 'alarm change not published'));
       });
       const activeBroker = broker;
+      feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeBroker.publish(topic, payload, { qos: 1 }) });
       const activeRegistry = registry;
       const applyRegistry = (file: RegistryFile) => {
         activeRegistry.replace(file);
@@ -154,6 +163,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
+      await writeRuntime(config.dataDir, { pid: process.pid, startedAt: new Date().toISOString(), httpUrl, mqttUrl: endpoints.mqttUrl, influxUrl, database: config.influx.database });
+      wroteRuntime = true;
 
       if (config.simulate.enabled && config.simulate.replayFile) {
         await replays.start({ path: resolve(config.simulate.replayFile), speed: config.simulate.replaySpeed, timestamps: 'now' });
@@ -177,6 +188,33 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await alarms?.close();
       await rollups?.close();
       await localInfluxd?.stop();
+      if (wroteRuntime) await removeRuntime(config.dataDir);
     },
   };
+
+  // A failed start stops what it had started (the local influxd above all: issue 13, item 9)
+  // before the error goes on, so no process is left behind and the next start finds the folder free.
+  let wroteRuntime = false;
+  const startParts = platform.start.bind(platform);
+  platform.start = async () => {
+    assertSafeExposure(config);
+    try {
+      return await startParts();
+    } catch (error) {
+      await platform.close().catch((closeError: unknown) => log.error({ err: closeError }, 'cleanup after a failed start failed'));
+      await localInfluxd?.stop();
+      throw listenFailure(error);
+    }
+  };
+  return platform;
+}
+
+/** EADDRINUSE and friends as a coded error naming the address (fastify and net say it in their own words). */
+function listenFailure(error: unknown): unknown {
+  if (isWanxiangError(error)) return error;
+  const { code, address, port } = error as { code?: string; address?: string; port?: number };
+  if (code === 'EADDRINUSE') return new WanxiangError('WX_ERR_PORT_IN_USE', `port ${port} on ${address} is in use: stop what holds it or choose another port`, { cause: error });
+  if (code === 'EADDRNOTAVAIL') return new WanxiangError('WX_ERR_PORT_IN_USE', `address ${address} is not one of this host's`, { cause: error });
+  if (code === 'EACCES' && port !== undefined) return new WanxiangError('WX_ERR_PORT_IN_USE', `port ${port} on ${address} needs privileges`, { cause: error });
+  return error;
 }

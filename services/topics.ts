@@ -7,7 +7,8 @@ import { isFamilyId, type FamilyId } from './families/index.ts';
  */
 export const deviceIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-export const topicKinds = ['telemetry', 'status', 'cmd'] as const;
+/** `errors`: the platform tells a device why a message of its was refused (only the platform publishes there). */
+export const topicKinds = ['telemetry', 'status', 'cmd', 'errors'] as const;
 export type TopicKind = (typeof topicKinds)[number];
 
 export interface DeviceTopic {

@@ -49,7 +49,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   let lastProgress = 0;
 
   async function fillDevice(device: DeviceRecord): Promise<void> {
-    const client: MqttClient = await connectDevice(device, options, { reconnectPeriod: 1_000 });
+    const client: MqttClient = await connectDevice(device, { ...options, tool: options.tool ?? 'backfill' }, { reconnectPeriod: 1_000 });
     const topic = options.topics.build(device.family, device.id, 'telemetry');
     const qos = getFamily(device.family).qos;
     const step = stepFor(device);

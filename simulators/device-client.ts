@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { simulatedDeviceSecret } from '../services/registry/secrets.ts';
@@ -7,6 +8,20 @@ export interface DeviceConnection {
   readonly url: string;
   readonly fleetKey: string;
   readonly topics: Topics;
+  /**
+   * Who connects: the fleet a platform runs (the default) uses the device id as its client id,
+   * as a real device would; a tool (replay, simulate, backfill) names itself, so it never takes
+   * over a running fleet's sessions [MQTT-3.1.4-2] (issue 13, item 10).
+   */
+  readonly tool?: string;
+}
+
+/**
+ * A client id of its own for each tool run: `replay-air-001-3f9a1c`. Longer than the 23 bytes
+ * every server must accept [MQTT-3.1.3-5]; aedes, like mosquitto, takes longer ones.
+ */
+export function toolClientId(tool: string, id: string): string {
+  return `${tool}-${id}-${randomBytes(3).toString('hex')}`;
 }
 
 /**
@@ -16,7 +31,7 @@ export interface DeviceConnection {
 export async function connectDevice(device: DeviceRecord, connection: DeviceConnection, options: { reconnectPeriod?: number } = {}): Promise<MqttClient> {
   const status = connection.topics.build(device.family, device.id, 'status');
   const client = await mqtt.connectAsync(connection.url, {
-    clientId: device.id,
+    clientId: connection.tool ? toolClientId(connection.tool, device.id) : device.id,
     username: device.id,
     password: simulatedDeviceSecret(connection.fleetKey, device.id),
     protocolVersion: 4,

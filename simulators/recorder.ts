@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import type { Topics } from '../services/topics.ts';
+import { toolClientId } from './device-client.ts';
 import { createRecordingWriter, toRecordedMessage } from './recording.ts';
 
 export interface RecorderOptions {
@@ -22,8 +23,9 @@ export interface Recorder {
  */
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
   const now = options.now ?? Date.now;
+  // Connect first: a refused login or an unreachable broker leaves no empty recording behind.
+  const client = await mqtt.connectAsync(options.url, { clientId: toolClientId('record', options.username), username: options.username, password: options.password, reconnectPeriod: 1_000, clean: true });
   const writer = createRecordingWriter(options.path, { startedAt: now(), source: options.url });
-  const client = await mqtt.connectAsync(options.url, { username: options.username, password: options.password, reconnectPeriod: 1_000, clean: true });
   let recorded = 0;
   client.on('message', (topic, payload) => {
     writer.write(toRecordedMessage(now(), topic, payload));

@@ -71,7 +71,7 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
   const timeShiftMs = options.timestamps === 'now' ? started - last : 0;
   const clients = new Map<string, Promise<MqttClient>>();
   const clientFor = (device: DeviceRecord) => {
-    if (!clients.has(device.id)) clients.set(device.id, connectDevice(device, options, { reconnectPeriod: 1_000 }));
+    if (!clients.has(device.id)) clients.set(device.id, connectDevice(device, { ...options, tool: options.tool ?? 'replay' }, { reconnectPeriod: 1_000 }));
     return clients.get(device.id)!;
   };
   const byDevice: Record<string, number> = {};

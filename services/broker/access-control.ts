@@ -65,7 +65,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
       });
     },
 
-    /** A device publishes only its own telemetry and status; observers publish nothing. */
+    /** A device publishes only its own telemetry and status (not cmd, not errors); observers publish nothing. */
     decidePublish(client: Client | null, packet: PublishPacket): PublishDecision {
       const target = topics.parse(packet.topic);
       if (client === null) {
@@ -76,7 +76,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
       if (principal?.role !== 'device') {
         return { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: `${principal?.role ?? 'anonymous'} ${principal?.id ?? client.id} may not publish` };
       }
-      const own = target && target.deviceId === principal.id && target.family === principal.device.family && target.kind !== 'cmd';
+      const own = target && target.deviceId === principal.id && target.family === principal.device.family && (target.kind === 'telemetry' || target.kind === 'status');
       if (!own) {
         return { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: `device ${principal.id} may not publish to ${JSON.stringify(packet.topic.slice(0, 200))}` };
       }
@@ -87,7 +87,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
       const principal = client ? principals.get(client) : undefined;
       const allowed = principal?.role === 'observer'
         ? observerMayRead(subscription.topic)
-        : principal?.role === 'device' && subscription.topic === topics.build(principal.device.family, principal.id, 'cmd');
+        : principal?.role === 'device' && (subscription.topic === topics.build(principal.device.family, principal.id, 'cmd') || subscription.topic === topics.build(principal.device.family, principal.id, 'errors'));
       if (allowed) return callback(null, subscription);
       metrics.subscribeRefused.inc({ code: 'WX_ERR_SUBSCRIBE_NOT_ALLOWED' });
       log.warn({ code: 'WX_ERR_SUBSCRIBE_NOT_ALLOWED', id: principal?.id, filter: subscription.topic.slice(0, 200) }, 'subscription refused');

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { ErrorCode } from '../errors.ts';
+import { errorCatalogue, type ErrorCode } from '../errors.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -37,7 +37,11 @@ export interface Broker {
  */
 const discardTopic = '$wanxiang/discarded';
 
-function codeForClientError(error: Error): ErrorCode {
+/** The code of a client error, or null when the event was counted already under its own code. */
+function codeForClientError(error: Error): ErrorCode | null {
+  // A refused login reaches clientError too, with authenticate's code as its message: it is
+  // counted once, as wanxiang_auth_failures_total{code}, not again as a protocol error.
+  if (Object.hasOwn(errorCatalogue, error.message)) return null;
   return /is not allowed in PUBLISH/.test(error.message) ? 'WX_ERR_WILDCARD_PUBLISH' : 'WX_ERR_PROTOCOL';
 }
 
@@ -98,7 +102,7 @@ export function createBroker(deps: BrokerDeps): Broker {
       return callback(null);
     }
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
-    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now() }).then(
+    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined }).then(
       (routed) => {
         if (!routed) discard(packet);
         callback(null);
@@ -111,19 +115,45 @@ export function createBroker(deps: BrokerDeps): Broker {
     );
   }
 
+  // Each connection's own name for presence: client ids repeat across takeovers, connections do not.
+  const sessions = new WeakMap<Client, string>();
+  let sessionCount = 0;
+  function sessionOf(client: Client): string {
+    let session = sessions.get(client);
+    if (session === undefined) sessions.set(client, (session = `${client.id}#${(sessionCount += 1)}`));
+    return session;
+  }
+
+  // [MQTT-3.1.4-2]: a login with the client id of a live session closes that session. Counted
+  // once, under its own code; the closed session's own errors are not counted again.
+  const takenOver = new WeakSet<Client>();
+  function noteTakeover(client: Client): void {
+    // aedes keeps its live clients by id (aedes.js registerClient); its typings do not declare the map.
+    const previous = (aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[client.id];
+    if (!previous || previous === client) return;
+    takenOver.add(previous);
+    metrics.clientErrors.inc({ code: 'WX_ERR_SESSION_TAKEOVER' });
+    log.warn({ code: 'WX_ERR_SESSION_TAKEOVER', clientId: client.id, address: addressOf(client) }, 'client id taken over: the earlier session is closed');
+  }
+
   function watchClients(broker: Aedes): void {
     broker.on('client', (client: Client) => {
       metrics.clientsConnected.inc();
       const principal = access.principal(client);
-      if (principal?.role === 'device') deviceClients.set(principal.id, client);
+      if (principal?.role === 'device') {
+        deviceClients.set(principal.id, client);
+        ingest.presence.connected(principal.id, sessionOf(client));
+      }
     });
     broker.on('clientDisconnect', (client: Client) => {
       metrics.clientsConnected.dec();
       const principal = access.principal(client);
       if (principal && deviceClients.get(principal.id) === client) deviceClients.delete(principal.id);
+      if (principal?.role === 'device') ingest.presence.disconnected(principal.id, sessionOf(client));
     });
     broker.on('clientError', (client: Client, error: Error) => {
       const code = codeForClientError(error);
+      if (code === null || takenOver.has(client)) return;
       if (code === 'WX_ERR_PROTOCOL' && /ECONNRESET|EPIPE|write after end/.test(error.message)) return;
       metrics.clientErrors.inc({ code });
       const principal = access.principal(client);
@@ -135,7 +165,10 @@ export function createBroker(deps: BrokerDeps): Broker {
   return {
     async start() {
       aedes = new Aedes({
-        authenticate: access.authenticate,
+        authenticate: (client, username, password, callback) => access.authenticate(client, username, password, (error, success) => {
+          if (success) noteTakeover(client);
+          callback(error, success);
+        }),
         authorizePublish,
         authorizeSubscribe: access.authorizeSubscribe,
         drainTimeout: 30_000,

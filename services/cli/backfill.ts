@@ -1,58 +1,63 @@
-import { parseArgs } from 'node:util';
 import { backfill } from '../../simulators/backfill.ts';
 import { familyIds, getFamily } from '../families/index.ts';
-import { createPlatform } from '../platform.ts';
-import { commandContext, parseInstant, progressPrinter } from './common.ts';
+import type { Platform } from '../platform.ts';
+import { commandContext, progressPrinter, shared } from './common.ts';
+import { brokerStep } from './mqtt-failure.ts';
+import { helpText, option, parseCommand, UsageError } from './options.ts';
 
-export const backfillHelp = `wanxiang backfill: generate history for every device through the ingest path
+const spec = {
+  name: 'backfill',
+  summary: 'generate history for every device through the ingest path',
+  description: `Without --url it starts its own platform (local influxd under the data folder, or INFLUX_URL)
+that accepts the range, fills it, prints the year's statistics, and stops. With --url it
+publishes to a running platform, which must accept readings that old (WX_MAX_AGE_MS).`,
+  options: {
+    from: shared.date('start').default(Date.parse('2025-01-01T00:00:00+08:00'), '2025-01-01'),
+    to: shared.date('end, exclusive').default(Date.parse('2026-01-01T00:00:00+08:00'), '2026-01-01'),
+    seed: shared.seed(2025),
+    url: option.url('URL', "a running platform's broker", ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+    devices: shared.devices(),
+    batch: option.integer('N', 'readings per message', { min: 1, max: 10_000 }).default(500),
+    step: option.integer('MS', "one step for every family (default: each family's interval, at least 5 min)", { min: 1_000, max: 86_400_000 }),
+  },
+};
 
-Without --url it starts its own platform (local influxd, or INFLUX_URL) that accepts the
-range, fills it, prints the year's statistics, and stops. With --url it publishes to a
-running platform, which must accept readings that old (WX_MAX_AGE_MS).
-
-Options:
-  --from DATE         start, Beijing time unless a zone is given (default 2025-01-01)
-  --to DATE           end, exclusive (default 2026-01-01)
-  --seed N            seed (default 2025)
-  --url URL           a running platform's broker
-  --devices N         first N devices of the registry (default all)
-  --batch N           readings per message (default 500)
-  --step MS           one step for every family (default: each family's interval, at least 5 min)
-`;
+export const backfillHelp = helpText(spec);
 
 export async function backfillCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      from: { type: 'string', default: '2025-01-01' },
-      to: { type: 'string', default: '2026-01-01' },
-      seed: { type: 'string', default: '2025' },
-      url: { type: 'string' },
-      devices: { type: 'string' },
-      batch: { type: 'string', default: '500' },
-      step: { type: 'string' },
-    },
-  });
-  const fromMs = parseInstant(values.from);
-  const toMs = parseInstant(values.to);
-  const maxAgeMs = Date.now() - fromMs + 86_400_000;
+  const { options } = parseCommand(spec, argv);
+  const { from: fromMs, to: toMs } = options;
+  if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} is empty)`, backfillHelp);
+  const maxAgeMs = Math.max(1, Date.now() - fromMs + 86_400_000);
   const context = await commandContext({ ingest: { maxAgeMs }, simulate: { enabled: false }, rollups: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
-  const platform = values.url ? undefined : createPlatform(context.config, context.log);
-  const url = values.url ?? (await platform!.start()).mqttUrl;
-  const devices = context.registry.devices.slice(0, values.devices ? Number(values.devices) : undefined);
-  process.stderr.write(`[backfill] ${devices.length} devices, ${values.from} to ${values.to}, into ${url}\n`);
-  const report = await backfill({
-    url,
-    fleetKey: context.config.fleetKey,
-    topics: context.topics,
-    devices,
-    fromMs,
-    toMs,
-    seed: Number(values.seed),
-    batchReadings: Number(values.batch),
-    stepMs: values.step ? Object.fromEntries(familyIds.map((family) => [family, Number(values.step)])) : undefined,
-    onProgress: progressPrinter('backfill', 5_000),
-  });
+  // Loaded only when needed: a bad argument or --url does without the broker and the API.
+  const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log);
+  try {
+    await run(options, context, platform);
+  } finally {
+    await platform?.close();
+  }
+}
+
+async function run(options: ReturnType<typeof parseCommand<typeof spec.options>>['options'], context: Awaited<ReturnType<typeof commandContext>>, platform: Platform | undefined): Promise<void> {
+  const { from: fromMs, to: toMs } = options;
+  const url = options.url ?? (await platform!.start()).mqttUrl;
+  const devices = context.registry.devices.slice(0, options.devices);
+  process.stderr.write(`[backfill] ${devices.length} devices, ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, into ${url}\n`);
+  const report = await brokerStep(url, () =>
+    backfill({
+      url,
+      fleetKey: context.config.fleetKey,
+      topics: context.topics,
+      devices,
+      fromMs,
+      toMs,
+      seed: options.seed,
+      batchReadings: options.batch,
+      stepMs: options.step ? Object.fromEntries(familyIds.map((family) => [family, options.step])) : undefined,
+      onProgress: progressPrinter('backfill', 5_000),
+    }),
+  );
   let landed = '';
   if (platform) {
     await platform.ingest.drain();
@@ -68,16 +73,16 @@ export async function backfillCommand(argv: string[]): Promise<void> {
   }
   const seconds = report.durationMs / 1_000;
   const { statistics: s } = report;
+  const share = (value: number, digits: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(digits)} %` : 'n/a');
   process.stdout.write(
     [
-      `backfill: ${report.readings} readings in ${report.messages} messages${landed}, ${seconds.toFixed(1)} s (${Math.round(report.readings / seconds)} readings/s)`,
-      `  PM2.5 annual mean (district, valid days)   ${s.pm25AnnualMeanUgm3.toFixed(1)} µg/m³ over ${s.days} days`,
-      `  good-air days (daily AQI ≤ 100)            ${(s.goodDayShare * 100).toFixed(1)} %`,
-      `  transformer hours at heavy load (≥ 80 %)   ${(s.heavyLoadHourShare * 100).toFixed(2)} %`,
-      `  mean parking occupancy                     ${(s.parkingMeanOccupancy * 100).toFixed(1)} %`,
-      `  trunk-road nights over 55 dB(A) (4a)       ${(s.trunkRoadNightOverLimitShare * 100).toFixed(1)} %`,
+      `backfill: ${report.readings} readings in ${report.messages} messages${landed}, ${seconds.toFixed(1)} s (${Math.round(report.readings / Math.max(seconds, 0.001))} readings/s)`,
+      `  PM2.5 annual mean (district, valid days)   ${Number.isFinite(s.pm25AnnualMeanUgm3) ? s.pm25AnnualMeanUgm3.toFixed(1) : 'n/a'} µg/m³ over ${s.days} days`,
+      `  good-air days (daily AQI ≤ 100)            ${share(s.goodDayShare, 1)}`,
+      `  transformer hours at heavy load (≥ 80 %)   ${share(s.heavyLoadHourShare, 2)}`,
+      `  mean parking occupancy                     ${share(s.parkingMeanOccupancy, 1)}`,
+      `  trunk-road nights over 55 dB(A) (4a)       ${share(s.trunkRoadNightOverLimitShare, 1)}`,
       '',
     ].join('\n'),
   );
-  await platform?.close();
 }

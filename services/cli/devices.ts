@@ -1,65 +1,125 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { configFromEnv } from '../config.ts';
+import { isWanxiangError } from '../errors.ts';
+import { useInstallation } from '../installation.ts';
+import { families, familyIds, type FamilyId } from '../families/index.ts';
 import { addDevice, rotateSecret, setDisabled } from '../registry/device-admin.ts';
 import { loadRegistryFile } from '../registry/device-registry.ts';
 import { saveRegistryFile } from '../registry/registry-file.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { step } from './failure.ts';
+import { helpText, option, parseCommand, UsageError } from './options.ts';
 
-export const devicesHelp = `wanxiang devices: administer the device registry (a running platform takes changes at once)
+const actions = ['list', 'add', 'rotate', 'disable', 'enable'] as const;
+type Action = (typeof actions)[number];
 
-  wanxiang devices list
+interface JsonProperty { type?: string; enum?: unknown[]; pattern?: string; exclusiveMinimum?: number; maximum?: number }
+
+/** Each family's required attributes, from the family's own schema, so help and validation agree. */
+function attributeHelp(): string {
+  return familyIds
+    .map((family) => {
+      const schema = z.toJSONSchema(families[family].attributes) as { properties?: Record<string, JsonProperty>; required?: string[] };
+      const fields = Object.entries(schema.properties ?? {}).map(([name, p]) => {
+        const kind = p.enum ? p.enum.join('|') : p.pattern ? `${p.type} ${p.pattern}` : p.type === 'number' || p.type === 'integer' ? `${p.type}${p.exclusiveMinimum !== undefined ? ` > ${p.exclusiveMinimum}` : ''}${p.maximum !== undefined ? ` ≤ ${p.maximum}` : ''}` : p.type;
+        return `${name} (${kind})`;
+      });
+      return `  ${family.padEnd(8)} ${fields.join(', ')}`;
+    })
+    .join('\n');
+}
+
+const jsonObject = option.custom<Record<string, unknown>>('JSON', "the family's attributes, a JSON object (see below)", 'a JSON object such as \'{"stationKind":"district"}\'', (text) => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined; // not JSON: the parser says what --attributes takes
+  }
+});
+
+const spec = {
+  name: 'devices',
+  summary: 'administer the device registry (a running platform takes changes at once)',
+  positionals: [{ name: 'ACTION', describe: `one of ${actions.join(', ')}`, required: true }],
+  description: `  wanxiang devices list
   wanxiang devices add --id ID --family F --site S --site-name NAME --street ST --lat N --lon N --attributes JSON
   wanxiang devices rotate --id ID        a new secret; the old one stops working, the device is disconnected
   wanxiang devices disable --id ID       refused at login and disconnected at once
   wanxiang devices enable --id ID
 
-add and rotate print the new secret once; the registry keeps only its scrypt hash.
-Options: --registry FILE (default seeds/devices.json, or WX_REGISTRY_FILE)
-`;
+add and rotate print the new secret once; the registry keeps only its scrypt hash.`,
+  options: {
+    id: option.string('ID', 'the device id'),
+    family: option.choice<FamilyId>('F', 'its family (add)', familyIds),
+    site: option.string('S', 'site id (add)'),
+    'site-name': option.string('NAME', 'site name (add)'),
+    street: option.string('ST', 'street (add)'),
+    lat: option.number('N', 'latitude (add)', { min: -90, max: 90 }),
+    lon: option.number('N', 'longitude (add)', { min: -180, max: 180 }),
+    attributes: jsonObject,
+    registry: option.string('FILE', "the registry (default the installation's data/devices.json once started, else seeds/devices.json; WX_REGISTRY_FILE)"),
+  },
+  footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
+};
+
+export const devicesHelp = helpText(spec);
 
 export async function devicesCommand(argv: string[]): Promise<void> {
-  const [action, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      id: { type: 'string' }, family: { type: 'string' }, site: { type: 'string' }, 'site-name': { type: 'string' }, street: { type: 'string' },
-      lat: { type: 'string' }, lon: { type: 'string' }, attributes: { type: 'string' }, registry: { type: 'string' },
-    },
-  });
-  const path = resolve(values.registry ?? configFromEnv().registryFile);
-  const file = await loadRegistryFile(path);
-  const need = (name: keyof typeof values) => {
-    const value = values[name];
-    if (!value) throw new Error(`--${name} is required\n\n${devicesHelp}`);
-    return value;
+  const { options, positionals } = parseCommand(spec, argv);
+  const action = actions.find((candidate) => candidate === positionals[0]);
+  if (!action) throw new UsageError(`ACTION takes one of ${actions.join(', ')}, not ${JSON.stringify(positionals[0])}`, devicesHelp);
+  const need = <K extends keyof typeof options>(name: K): NonNullable<(typeof options)[K]> => {
+    const value = options[name];
+    if (value === undefined) throw new UsageError(`devices ${action} needs --${String(name)}: ${spec.options[name].accepts}`, devicesHelp);
+    return value as NonNullable<(typeof options)[K]>;
   };
-  switch (action) {
-    case 'list':
-      for (const device of file.devices) process.stdout.write(`${device.id}\t${device.family}\t${device.site}\t${device.street}${device.disabled ? '\tdisabled' : ''}\n`);
-      return;
-    case 'add': {
-      const draft = {
-        id: need('id'), family: need('family'), site: need('site'), siteName: need('site-name'), street: need('street'),
-        lat: Number(need('lat')), lon: Number(need('lon')), attributes: JSON.parse(values.attributes ?? '{}') as Record<string, unknown>,
-      } as Omit<DeviceRecord, 'secretHash'>;
-      const result = await addDevice(file, draft);
-      await saveRegistryFile(path, result.file);
-      process.stdout.write(`added ${draft.id}; its secret (shown once): ${result.secret}\n`);
-      return;
+  const path = resolve(options.registry ?? (await useInstallation(configFromEnv())).registryFile);
+  const draft = action === 'add' ? addDraft(need) : undefined;
+  const id = action === 'list' ? undefined : need('id');
+  const file = await step(`cannot read the registry ${path}`, () => loadRegistryFile(path));
+  const save = (next: Parameters<typeof saveRegistryFile>[1]) => step(`cannot write the registry ${path}`, () => saveRegistryFile(path, next));
+  await run(action, { file, id: id!, draft, save });
+}
+
+function addDraft(need: <K extends 'id' | 'family' | 'site' | 'site-name' | 'street' | 'lat' | 'lon' | 'attributes'>(name: K) => unknown): Omit<DeviceRecord, 'secretHash'> {
+  return {
+    id: need('id'), family: need('family'), site: need('site'), siteName: need('site-name'), street: need('street'),
+    lat: need('lat'), lon: need('lon'), attributes: need('attributes'),
+  } as Omit<DeviceRecord, 'secretHash'>;
+}
+
+type RegistryFile = Awaited<ReturnType<typeof loadRegistryFile>>;
+
+async function run(action: Action, { file, id, draft, save }: { file: RegistryFile; id: string; draft?: Omit<DeviceRecord, 'secretHash'>; save: (next: RegistryFile) => Promise<void> }): Promise<void> {
+  try {
+    switch (action) {
+      case 'list':
+        for (const device of file.devices) process.stdout.write(`${device.id}\t${device.family}\t${device.site}\t${device.street}${device.disabled ? '\tdisabled' : ''}\n`);
+        return;
+      case 'add': {
+        const result = await addDevice(file, draft!);
+        await save(result.file);
+        process.stdout.write(`added ${draft!.id}; its secret (shown once): ${result.secret}\n`);
+        return;
+      }
+      case 'rotate': {
+        const result = await rotateSecret(file, id);
+        await save(result.file);
+        process.stdout.write(`rotated ${id}; its new secret (shown once): ${result.secret}\n`);
+        return;
+      }
+      case 'disable':
+      case 'enable':
+        await save(setDisabled(file, id, action === 'disable'));
+        process.stdout.write(`${action}d ${id}\n`);
     }
-    case 'rotate': {
-      const result = await rotateSecret(file, need('id'));
-      await saveRegistryFile(path, result.file);
-      process.stdout.write(`rotated ${values.id}; its new secret (shown once): ${result.secret}\n`);
-      return;
+  } catch (error) {
+    // The draft or id failed the registry's own validation: that is the user's argument, said as such.
+    if (isWanxiangError(error) && ['WX_ERR_SEED_INVALID', 'WX_ERR_INVALID_ARGUMENT', 'WX_ERR_UNKNOWN_DEVICE'].includes(error.code)) {
+      throw new UsageError(`${action}: ${error.message.split('\n')[0]}`, devicesHelp);
     }
-    case 'disable':
-    case 'enable':
-      await saveRegistryFile(path, setDisabled(file, need('id'), action === 'disable'));
-      process.stdout.write(`${action}d ${values.id}\n`);
-      return;
-    default:
-      throw new Error(`unknown devices action ${JSON.stringify(action)}\n\n${devicesHelp}`);
+    throw error;
   }
 }

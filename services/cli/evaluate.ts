@@ -1,23 +1,27 @@
 import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { WanxiangError, isWanxiangError } from '../errors.ts';
+import { helpText, option, parseCommand } from './options.ts';
 import { MAX_BYTES, decodeInput, evaluateBatch, formatResults, isRowError, type EvaluateResult, type InputFormat } from '../evaluate/index.ts';
 
-export const evaluateHelp = `wanxiang evaluate FILE|-: check manual samples or lab results against the standards (nothing is stored)
+const formats = ['auto', 'ndjson', 'csv', 'json'] as const satisfies readonly InputFormat[];
 
-FILE (or - for stdin) holds rows as NDJSON (one JSON object a line), CSV with a header line of the
+const spec = {
+  name: 'evaluate',
+  summary: 'check manual samples or lab results against the standards (nothing is stored)',
+  positionals: [{ name: 'FILE', describe: 'the rows, or - for stdin', required: true }],
+  description: `FILE (or - for stdin) holds rows as NDJSON (one JSON object a line), CSV with a header line of the
 same names, or a JSON array; kinds air-day, air-hour, water and noise. One JSON line per row is
 printed to stdout, in the input's order, with the row's id; a bad row prints {"error":{code,message}}
-in its place. A count of good and bad rows goes to stderr. At most 10,000 rows and 5 MiB.
+in its place. A count of good and bad rows goes to stderr. At most 10,000 rows and 5 MiB.`,
+  options: {
+    format: option.choice('F', 'auto ({ NDJSON, [ JSON array, else CSV), ndjson, csv or json', formats).default('auto'),
+  },
+  exitCodes: `Exit codes: 0 every row was evaluated; 1 at least one row had an error (the others were still
+evaluated); 2 a bad argument, or the input could not be read as rows (no file, not UTF-8, too large,
+no rows, bad header).`,
+};
 
-Options:
-  --format F    auto (default: { NDJSON, [ JSON array, else CSV), ndjson, csv or json
-
-Exit code: 0 every row was evaluated; 1 at least one row had an error (the others were still
-evaluated); 2 the input could not be read as rows (no file, not UTF-8, too large, no rows, bad header).
-`;
-
-const formats: readonly InputFormat[] = ['auto', 'ndjson', 'csv', 'json'];
+export const evaluateHelp = helpText(spec);
 
 async function readCapped(source: AsyncIterable<Buffer | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -32,30 +36,6 @@ async function readCapped(source: AsyncIterable<Buffer | string>): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
-function usageError(message: string): never {
-  throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `${message}\n\n${evaluateHelp}`);
-}
-
-function parseOptions(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'auto' } } });
-  } catch (error) {
-    // node:util parseArgs refuses unknown options with ERR_PARSE_ARGS_* codes.
-    if (!String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw error;
-    return usageError((error as Error).message);
-  }
-}
-
-function parseCommandLine(argv: string[]): { path: string; format: InputFormat } {
-  const { values, positionals } = parseOptions(argv);
-  const [path, ...extra] = positionals;
-  if (path === undefined) usageError('a FILE (or - for stdin) is required');
-  if (extra.length > 0) usageError(`one FILE at a time, not ${positionals.length}`);
-  const format = formats.find((candidate) => candidate === values.format);
-  if (format === undefined) usageError(`--format must be one of ${formats.join(', ')}, not ${values.format}`);
-  return { path, format };
-}
-
 async function readSource(path: string): Promise<Buffer> {
   try {
     return await readCapped(path === '-' ? process.stdin : createReadStream(path));
@@ -65,9 +45,11 @@ async function readSource(path: string): Promise<Buffer> {
 }
 
 export async function evaluateCommand(argv: string[]): Promise<void> {
+  const { options, positionals } = parseCommand(spec, argv);
+  const [path] = positionals as [string];
+  const format = options.format;
   let results: EvaluateResult[];
   try {
-    const { path, format } = parseCommandLine(argv);
     results = evaluateBatch(decodeInput(await readSource(path)), format);
   } catch (error) {
     if (!isWanxiangError(error)) throw error;

@@ -1,39 +1,39 @@
-import { parseArgs } from 'node:util';
 import { startRecorder } from '../../simulators/recorder.ts';
 import { simulatedDeviceSecret } from '../registry/secrets.ts';
-import { commandContext, untilSignal } from './common.ts';
+import { assertWritableTarget, commandContext, runFor, shared } from './common.ts';
+import { brokerStep } from './mqtt-failure.ts';
+import { helpText, option, parseCommand } from './options.ts';
 
-export const recordHelp = `wanxiang record: capture the district's traffic to a compressed NDJSON recording
+const spec = {
+  name: 'record',
+  summary: "capture the district's traffic to a compressed NDJSON recording",
+  options: {
+    url: shared.broker(),
+    out: option.string('FILE', 'recording to write').default('recording.ndjson.gz'),
+    username: option.string('NAME', 'observer login').default('observer'),
+    password: option.string('SECRET', "its secret (default: the observer's secret derived from the fleet key, see the README)"),
+    duration: shared.duration(),
+  },
+};
 
-Options:
-  --url URL           broker (default mqtt://127.0.0.1:1883)
-  --out FILE          recording to write (default recording.ndjson.gz)
-  --username NAME     observer login (default observer)
-  --password SECRET   its secret (default: the development fleet's observer secret)
-  --duration S        stop after S seconds (default: until Ctrl-C)
-`;
+export const recordHelp = helpText(spec);
 
 export async function recordCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-      out: { type: 'string', default: 'recording.ndjson.gz' },
-      username: { type: 'string', default: 'observer' },
-      password: { type: 'string' },
-      duration: { type: 'string' },
-    },
-  });
+  const { options } = parseCommand(spec, argv);
+  await assertWritableTarget(options.out, 'the recording');
   const { config, topics } = await commandContext();
-  const recorder = await startRecorder({
-    url: values.url,
-    username: values.username,
-    password: values.password ?? simulatedDeviceSecret(config.fleetKey, values.username),
-    topics,
-    path: values.out,
-  });
+  const recorder = await brokerStep(options.url, () =>
+    startRecorder({
+      url: options.url,
+      username: options.username,
+      password: options.password ?? simulatedDeviceSecret(config.fleetKey, options.username),
+      topics,
+      path: options.out,
+    }),
+  );
+  process.stderr.write(`[record] recording ${options.url} to ${options.out}${options.duration ? ` for ${options.duration} s` : ' until Ctrl-C'}\n`);
   const progress = setInterval(() => process.stderr.write(`[record] ${recorder.recorded} messages\n`), 5_000);
-  await (values.duration ? new Promise((resolve) => setTimeout(resolve, Number(values.duration) * 1_000)) : untilSignal());
+  await runFor(options.duration);
   clearInterval(progress);
-  process.stdout.write(`recorded ${await recorder.stop()} messages to ${values.out}\n`);
+  process.stdout.write(`recorded ${await recorder.stop()} messages to ${options.out}\n`);
 }

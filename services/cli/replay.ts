@@ -1,49 +1,52 @@
-import { parseArgs } from 'node:util';
 import { replayRecording } from '../../simulators/replay.ts';
-import { isFamilyId, type FamilyId } from '../families/index.ts';
-import { commandContext, progressPrinter } from './common.ts';
+import { assertRecording, commandContext, progressPrinter, shared } from './common.ts';
+import { step } from './failure.ts';
+import { helpText, option, parseCommand } from './options.ts';
+import { brokerStep } from './mqtt-failure.ts';
 
-export const replayHelp = `wanxiang replay FILE: publish a recording back
+const speed = option.custom<number>('N|max', '×N of recorded time, or max: as fast as acknowledged', 'a number above 0 or max', (text) => {
+  if (text === 'max') return Number.POSITIVE_INFINITY;
+  const value = Number(text);
+  return /^\d*\.?\d+$/.test(text) && value > 0 && Number.isFinite(value) ? value : undefined;
+});
 
-Options:
-  --url URL           broker (default mqtt://127.0.0.1:1883)
-  --speed N|max       ×N of recorded time, or max: as fast as acknowledged (default 60)
-  --timestamps T      original (keep recorded times) or now (shift so the recording ends now; default)
-  --family F          only this family (repeatable)
-  --device ID         only this device (repeatable)
-`;
+const spec = {
+  name: 'replay',
+  summary: 'publish a recording back',
+  positionals: [{ name: 'FILE', describe: 'a recording (.ndjson.gz) written by wanxiang record', required: true }],
+  description: `Each device is published under its own MQTT client id (replay-DEVICE-RANDOM), so a replay
+never takes over the sessions of a running fleet.`,
+  options: {
+    url: shared.broker(),
+    speed: speed.default(60),
+    timestamps: option.choice('T', 'original (keep recorded times) or now (shift so the recording ends now)', ['original', 'now'] as const).default('now'),
+    family: shared.family(),
+    device: option.string('ID', 'only this device').many(),
+  },
+};
+
+export const replayHelp = helpText(spec);
 
 export async function replayCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-      speed: { type: 'string', default: '60' },
-      timestamps: { type: 'string', default: 'now' },
-      family: { type: 'string', multiple: true },
-      device: { type: 'string', multiple: true },
-    },
-  });
-  const path = positionals[0];
-  if (!path) throw new Error(`a recording file is required\n\n${replayHelp}`);
-  if (values.timestamps !== 'now' && values.timestamps !== 'original') throw new Error(`--timestamps must be now or original, not ${values.timestamps}`);
-  const families = values.family?.map((family) => {
-    if (!isFamilyId(family)) throw new Error(`unknown family ${family}`);
-    return family as FamilyId;
-  });
+  const { options, positionals } = parseCommand(spec, argv);
+  const path = positionals[0]!;
+  await assertRecording(path);
   const { config, registry, topics } = await commandContext();
-  const report = await replayRecording({
-    url: values.url,
-    fleetKey: config.fleetKey,
-    topics,
-    path,
-    devices: new Map(registry.devices.map((device) => [device.id, device])),
-    speed: values.speed === 'max' ? Number.POSITIVE_INFINITY : Number(values.speed),
-    timestamps: values.timestamps,
-    families: families ? new Set(families) : undefined,
-    deviceIds: values.device ? new Set(values.device) : undefined,
-    onProgress: progressPrinter('replay'),
-  });
+  const report = await brokerStep(options.url, () =>
+    step(`cannot replay ${path}`, () =>
+      replayRecording({
+        url: options.url,
+        fleetKey: config.fleetKey,
+        topics,
+        path,
+        devices: new Map(registry.devices.map((device) => [device.id, device])),
+        speed: options.speed,
+        timestamps: options.timestamps,
+        families: options.family.length > 0 ? new Set(options.family) : undefined,
+        deviceIds: options.device.length > 0 ? new Set(options.device) : undefined,
+        onProgress: progressPrinter('replay'),
+      }),
+    ),
+  );
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

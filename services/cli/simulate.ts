@@ -1,54 +1,62 @@
-import { parseArgs } from 'node:util';
 import { createFleet } from '../../simulators/fleet.ts';
-import { parseFaultOptions } from '../../simulators/faults.ts';
-import { commandContext, untilSignal } from './common.ts';
+import { faultPlanSchema, parseFaultOptions } from '../../simulators/faults.ts';
+import { commandContext, runFor, shared } from './common.ts';
+import { brokerStep } from './mqtt-failure.ts';
+import { helpText, option, parseCommand, UsageError } from './options.ts';
 
-export const simulateHelp = `wanxiang simulate: run the simulated district against a broker
+const rates = ['dropout', 'stuck', 'spike', 'clockSkew', 'duplicate', 'malformed', 'wrongTopic'];
+const durations = ['dropoutMs', 'clockSkewMs'];
 
-Options:
-  --url URL           broker (default mqtt://127.0.0.1:1883)
-  --devices N         first N devices of the registry (default all)
-  --family F          only this family (repeatable)
-  --interval MS       one report interval for all (default: each family's own)
-  --seed N            seed (default 2025): the same seed gives the same readings
-  --fault NAME=RATE   inject faults (repeatable): dropout, stuck, spike, clockSkew,
-                      duplicate, malformed, wrongTopic; e.g. --fault spike=0.01
-  --duration S        stop after S seconds (default: until Ctrl-C)
-`;
+/** `NAME=RATE`, checked against the fault plan's own schema so the two cannot disagree. */
+const fault = option.custom<string>('NAME=RATE', `inject faults: ${rates.join(', ')} at a RATE from 0 to 1 (e.g. spike=0.01); ${durations.join(' and ')} take milliseconds`, `NAME=RATE with NAME one of ${[...rates, ...durations].join(', ')} and RATE from 0 to 1 (milliseconds for ${durations.join(', ')})`, (text) => {
+  const [name = '', value, ...rest] = text.split('=');
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value ?? '') || rest.length > 0 || ![...rates, ...durations].includes(name)) return undefined;
+  return faultPlanSchema.safeParse({ [name]: Number(value) }).success ? text : undefined;
+});
+
+const spec = {
+  name: 'simulate',
+  summary: 'run the simulated district against a broker',
+  description: `Each device connects with its own credentials (secrets derived from the fleet key, see the
+README) under a client id of its own (simulate-DEVICE-RANDOM), so it never takes over the
+session of a fleet the platform runs.`,
+  options: {
+    url: shared.broker(),
+    devices: shared.devices(),
+    family: shared.family(),
+    interval: option.integer('MS', "one report interval for all (default: each family's own)", { min: 100, max: 86_400_000 }),
+    seed: shared.seed(2025),
+    fault: fault.many(),
+    duration: shared.duration(),
+  },
+};
+
+export const simulateHelp = helpText(spec);
 
 export async function simulateCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-      devices: { type: 'string' },
-      family: { type: 'string', multiple: true },
-      interval: { type: 'string' },
-      seed: { type: 'string', default: '2025' },
-      fault: { type: 'string', multiple: true, default: [] },
-      duration: { type: 'string' },
-    },
-  });
+  const { options } = parseCommand(spec, argv);
   const { config, registry, topics, log } = await commandContext();
-  const devices = registry.devices.filter((device) => !values.family || values.family.includes(device.family)).slice(0, values.devices ? Number(values.devices) : undefined);
+  const chosen = registry.devices.filter((device) => options.family.length === 0 || options.family.includes(device.family));
+  const devices = chosen.slice(0, options.devices);
+  if (devices.length === 0) throw new UsageError(`--family ${options.family.join(', ')}: the registry holds no such device`, simulateHelp);
   const fleet = createFleet({
-    url: values.url,
+    url: options.url,
     fleetKey: config.fleetKey,
     topics,
+    tool: 'simulate',
     devices,
-    seed: Number(values.seed),
+    seed: options.seed,
     log,
-    intervalMs: values.interval ? Number(values.interval) : undefined,
-    faults: parseFaultOptions(values.fault),
+    intervalMs: options.interval,
+    faults: parseFaultOptions(options.fault),
   });
-  await fleet.start();
+  await brokerStep(options.url, () => fleet.start());
   process.stderr.write(`[simulate] ${devices.length} devices connected in ${(fleet.stats().connectMs / 1_000).toFixed(1)} s\n`);
   const progress = setInterval(() => {
     const stats = fleet.stats();
     process.stderr.write(`[simulate] published ${stats.published}, connected ${stats.connected}/${stats.devices}, faults ${JSON.stringify(stats.faults)}\n`);
   }, 10_000);
-  const stop = values.duration ? new Promise((resolve) => setTimeout(resolve, Number(values.duration) * 1_000)) : untilSignal();
-  await stop;
+  await runFor(options.duration);
   clearInterval(progress);
   await fleet.close();
   process.stdout.write(`${JSON.stringify({ ...fleet.stats(), rssMb: process.memoryUsage().rss / 1_048_576 })}\n`);

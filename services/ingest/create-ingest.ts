@@ -26,6 +26,8 @@ export interface InboundMessage {
   readonly topic: string;
   readonly payload: Buffer;
   readonly receivedAtMs: number;
+  /** The broker's session it came on: presence follows live sessions (issue 13, item 11). */
+  readonly session?: string;
 }
 
 export interface Ingest {
@@ -59,6 +61,8 @@ export interface IngestDeps {
   readonly now?: () => number;
   /** Told of every reading accepted (the rollups mark the windows it touches). */
   readonly onReading?: (reading: Reading) => void;
+  /** Told of every refusal recorded, the broker's included (the device is told why: refusal-feedback.ts). */
+  readonly onRejection?: (rejection: Rejection, context: RejectionContext) => void;
 }
 
 /** parse → validate → normalise → Reading → spool → batch → write, with every refusal counted. */
@@ -67,7 +71,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const now = deps.now ?? Date.now;
   const limits: ParseLimits = { ...config.ingest, maxPayloadBytes: config.mqtt.maxPayloadBytes };
   const deadLetter = createDeadLetterFile({ dir: join(config.dataDir, 'dead-letter'), ...config.deadLetter });
-  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now });
+  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now, onRecord: deps.onRejection });
   const presence = createPresence(metrics);
   const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
   const accounting = createAccounting({ metrics, log, now });
@@ -144,7 +148,9 @@ export function createIngest(deps: IngestDeps): Ingest {
     if (address.kind === 'status') {
       const state = parseDeviceState(message.payload);
       if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, withDevice);
-      const entry = encode(() => encodePoint(presence.update(device.id, device.family, state, message.receivedAtMs)), withDevice);
+      const point = presence.update(device.id, device.family, state, message.receivedAtMs, message.session);
+      if (!point) return []; // a superseded 'offline' (another session lives): neither stored nor routed
+      const entry = encode(() => encodePoint(point), withDevice);
       return entry ? [entry] : [];
     }
     if (address.kind !== 'telemetry') return [];
@@ -159,6 +165,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       accounting.rejected(device.id, hour, rejection.code, rejection.readings);
     }
     const entries: BatchEntry[] = [];
+    if (result.readings.length > 0) presence.seen(device.id);
     for (const reading of result.readings) {
       stuck.check(reading);
       deps.onReading?.(reading);

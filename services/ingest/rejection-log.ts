@@ -16,7 +16,7 @@ export interface RejectionLog {
 }
 
 /** One place where a refusal is counted, logged with its code and kept in the dead-letter file. */
-export function createRejectionLog(deps: { metrics: Metrics; log: Logger; deadLetter: DeadLetterFile; maxPayloadBytes: number; now: () => number }): RejectionLog {
+export function createRejectionLog(deps: { metrics: Metrics; log: Logger; deadLetter: DeadLetterFile; maxPayloadBytes: number; now: () => number; onRecord?: (rejection: Rejection, context: RejectionContext) => void }): RejectionLog {
   const counts = new Map<string, Map<string, number>>();
   return {
     record(rejection, context) {
@@ -36,6 +36,7 @@ export function createRejectionLog(deps: { metrics: Metrics; log: Logger; deadLe
         ...(context.payload ? describePayload(context.payload, deps.maxPayloadBytes) : {}),
       });
       deps.metrics.deadLetters.inc();
+      deps.onRecord?.(rejection, context);
     },
     byDevice() {
       return Object.fromEntries([...counts].map(([device, reasons]) => [device, Object.fromEntries(reasons)]));

@@ -37,6 +37,8 @@ export interface RollupEngineDeps {
   readonly intervalMs?: number;
   readonly concurrency?: number;
   readonly gridThresholds?: GridThresholds;
+  /** Told of every window that failed (the rollup command exits 1 with the first error's code). */
+  readonly onWindowFailed?: (window: RollupWindow, error: unknown) => void;
 }
 
 const linesPerWrite = 5_000;
@@ -87,6 +89,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
             failures += 1;
             deps.log.error({ err: error, family: window.family, day: window.day }, 'rollup failed; it will be retried');
             mark(window.family, window.day);
+            deps.onWindowFailed?.(window, error);
           }
         }
       }),

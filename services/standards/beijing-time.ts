@@ -111,5 +111,8 @@ export function parseBeijingInstant(text: string): number {
   return ms;
 }
 
+/** A date or date-time parameter as epoch ms, or undefined where parseBeijingInstant would refuse it. */
+export const tryParseBeijingInstant = (text: string): number | undefined => parseOrNull(text) ?? undefined;
+
 /** Whether a parameter parses as a Beijing date or date-time (for schema refinements). */
 export const isBeijingInstant = (text: string): boolean => parseOrNull(text) !== null;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -79,16 +79,78 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: numbe
   throw new WanxiangError('WX_ERR_INFLUXD_START', `influxd did not answer /ping at ${url} within ${timeoutMs} ms`);
 }
 
+const isAlive = (pid: number | undefined) => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * `influxd.lock` in the data folder: two influxd on one folder corrupt it, so a second start
+ * is refused while the process that holds the lock (our run or its influxd) still lives. A lock
+ * whose processes are all gone (a crash) is taken over. Created with O_EXCL: of two starts racing,
+ * one wins.
+ */
+async function takeLock(dataDir: string): Promise<{ path: string; update(influxdPid: number): Promise<void>; release(): Promise<void> }> {
+  const path = join(dataDir, 'influxd.lock');
+  const content = (influxd?: number) => `${JSON.stringify({ owner: process.pid, influxd })}\n`;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      await writeFile(path, content(), { flag: 'wx' });
+      let released = false;
+      return {
+        path,
+        update: (influxdPid) => writeFile(path, content(influxdPid)),
+        // Once only: a second stop() must not remove a lock another run has taken since.
+        async release() {
+          if (released) return;
+          released = true;
+          await rm(path, { force: true });
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let held: { owner?: number; influxd?: number } = {};
+    try {
+      held = JSON.parse(await readFile(path, 'utf8')) as typeof held;
+    } catch {
+      // unreadable or half-written: treated as stale below only when its processes are gone
+    }
+    const holder = [held.influxd, held.owner].find((pid) => isAlive(pid) && pid !== process.pid);
+    if (holder !== undefined) {
+      throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `${dataDir} is in use by ${holder === held.influxd ? 'influxd' : 'process'} ${holder} (lock ${path}; started by process ${held.owner}): stop that run, or choose another data folder (--data-dir, WX_DATA_DIR) or INFLUX_URL`, { value: holder });
+    }
+    await rm(path, { force: true }); // stale: its processes are gone
+  }
+  throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `cannot take the lock ${path}`);
+}
+
 /** Starts Debian's influxd with its own config, data folder and port, and waits for /ping. */
 export async function startLocalInfluxd(options: LaunchOptions): Promise<LocalInfluxd> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
+  const lock = await takeLock(dataDir);
+  try {
+    return await launch(options, dataDir, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<ReturnType<typeof takeLock>>): Promise<LocalInfluxd> {
   const httpPort = options.port || (await freePort());
   const rpcPort = await freePort();
   const configPath = join(dataDir, 'influxd.conf');
   await writeFile(configPath, influxdConfig(dataDir, httpPort, rpcPort));
 
   const child = spawn(options.binary ?? 'influxd', ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid !== undefined) await lock.update(child.pid);
   const spawnError = once(child, 'error').then(([error]) => {
     throw new WanxiangError('WX_ERR_INFLUXD_START', `cannot run influxd: ${(error as Error).message} (apt-get install influxdb)`);
   });
@@ -101,7 +163,11 @@ export async function startLocalInfluxd(options: LaunchOptions): Promise<LocalIn
   try {
     await Promise.race([waitUntilReady(url, child, options.readyTimeoutMs ?? 30_000), spawnError]);
   } catch (error) {
-    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    }
     throw error;
   }
   spawnError.catch(() => undefined);
@@ -111,12 +177,14 @@ export async function startLocalInfluxd(options: LaunchOptions): Promise<LocalIn
     dataDir,
     pid: child.pid!,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await lock.release();
     },
   };
 }

@@ -36,7 +36,8 @@ describe('the platform killed with SIGKILL under load', () => {
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const database = `crash_${randomBytes(4).toString('hex')}`;
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    const env = { INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_DATA_DIR: dir, WX_MQTT_PORT: String(mqttPort), WX_MQTT_WS_PORT: '-1', WX_HTTP_PORT: String(httpPort), WX_LOG_LEVEL: 'warn' };
+    // The development key, which the load below derives its secrets from (not a key of this installation).
+    const env = { INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_FLEET_KEY: defaultFleetKey, WX_DATA_DIR: dir, WX_MQTT_PORT: String(mqttPort), WX_MQTT_WS_PORT: '-1', WX_HTTP_PORT: String(httpPort), WX_LOG_LEVEL: 'warn' };
     let platform = await startPlatformProcess(env);
     cleanup.push(async () => void platform.kill('SIGKILL'));
 

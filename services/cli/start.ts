@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import { assertSafeExposure, configFromEnv, type ConfigInput } from '../config.ts';
+import { prepareInstallation } from '../installation.ts';
+import { createLogger } from '../log.ts';
+import { createPlatform, type PlatformEndpoints } from '../platform.ts';
+import { assertRecording } from './common.ts';
+import { helpText, option, parseCommand } from './options.ts';
+
+const port = (describe: string) => option.integer('N', describe, { min: 0, max: 65_535 });
+
+const spec = {
+  name: 'start',
+  summary: 'start InfluxDB (local unless INFLUX_URL is set), broker, ingest, API, screen and the demo fleet',
+  options: {
+    'no-simulate': option.flag('do not start the simulated fleet'),
+    'influx-url': option.url('URL', 'use an existing InfluxDB instead of starting influxd', ['http:', 'https:']),
+    host: option.string('ADDR', 'address the broker and the API listen on (default 127.0.0.1; WX_MQTT_HOST, WX_HTTP_HOST)'),
+    'mqtt-port': port('MQTT TCP port, 0 for a free one (default 1883)'),
+    'ws-port': option.integer('N', 'MQTT over WebSocket port (default 8083, 0 for a free one, -1 to turn off)', { min: -1, max: 65_535 }),
+    'http-port': port('HTTP API and screen port, 0 for a free one (default 3000)'),
+    'data-dir': option.string('DIR', 'where influxd data, the spool and the dead-letter file live (default data/)'),
+    replay: option.string('FILE', 'replay this recording (shifted to end now) instead of simulating'),
+    'replay-speed': option.number('N', 'its speed (default 60)', { above: 0, max: 1_000_000 }),
+    'insecure-demo': option.flag('allow listening beyond loopback with the development fleet key or without API tokens (a demo on a trusted network; WX_ALLOW_INSECURE_DEMO=1)'),
+  },
+  footer: `Secure by default: the broker (1883, 8083) and the API (3000) listen on 127.0.0.1. Listening
+elsewhere (--host 0.0.0.0) is refused with the development fleet key (set WX_FLEET_KEY) or
+without admin and operator tokens (WX_API_TOKENS=admin:TOKEN,operator:TOKEN), unless
+--insecure-demo is given.
+
+Environment: INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, INFLUX_USERNAME, INFLUX_PASSWORD, WX_FLEET_KEY,
+WX_MQTT_HOST, WX_MQTT_PORT, WX_MQTT_WS_PORT, WX_HTTP_HOST, WX_HTTP_PORT, WX_API_TOKENS, WX_DATA_DIR,
+WX_LOG_LEVEL, WX_SIMULATE=0, WX_ALLOW_INSECURE_DEMO=1.`,
+};
+
+export const startHelp = helpText(spec);
+
+export async function startCommand(argv: string[]): Promise<void> {
+  const { options } = parseCommand(spec, argv);
+  const overrides: ConfigInput = {
+    ...(options['data-dir'] ? { dataDir: options['data-dir'] } : {}),
+    ...(options['insecure-demo'] ? { allowInsecureDemo: true } : {}),
+    mqtt: { ...(options.host ? { host: options.host } : {}), ...(options['mqtt-port'] !== undefined ? { port: options['mqtt-port'] } : {}), ...(options['ws-port'] !== undefined ? { wsPort: options['ws-port'] } : {}) },
+    http: { ...(options.host ? { host: options.host } : {}), ...(options['http-port'] !== undefined ? { port: options['http-port'] } : {}) },
+    influx: options['influx-url'] ? { url: options['influx-url'] } : {},
+    simulate: {
+      ...(options['no-simulate'] ? { enabled: false } : {}),
+      ...(options.replay ? { replayFile: options.replay } : {}),
+      ...(options['replay-speed'] !== undefined ? { replaySpeed: options['replay-speed'] } : {}),
+    },
+  };
+  // Everything that can be checked is checked before anything starts (issue 13, item 9).
+  const config = await prepareInstallation(configFromEnv(process.env, overrides));
+  assertSafeExposure(config);
+  if (config.simulate.replayFile) await assertRecording(resolve(config.simulate.replayFile));
+  const log = createLogger(config.logLevel);
+  const platform = createPlatform(config, log);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await platform.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const endpoints = await platform.start();
+  process.stdout.write(banner(endpoints, describeSource(config.simulate, platform.registry.devices.length)));
+}
+
+/** The start banner; the screen's address is its first line, the one to open. */
+export function banner(endpoints: PlatformEndpoints, fleet: string): string {
+  const http = endpoints.httpUrl;
+  return `Screen          ${http}/
+Wanxiang is running.
+  MQTT            ${endpoints.mqttUrl}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
+  health          ${http}/healthz
+  metrics         ${http}/metrics
+  devices         ${http}/api/v1/devices
+  rejections      ${http}/api/v1/rejections   (accounting: /api/v1/accounting, quality: /api/v1/quality)
+  compliance      ${http}/api/v1/compliance?period=${new Date().getFullYear()}-YTD
+  AQI             ${http}/api/v1/aqi?station=district&from=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}&to=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}&resolution=day
+  InfluxDB        ${endpoints.influxUrl}  (v${endpoints.influxVersion}, database "${endpoints.database}")
+  simulated fleet ${fleet}
+Press Ctrl-C to stop.
+`;
+}
+
+function describeSource(simulate: { enabled: boolean; replayFile?: string; replaySpeed: number; intervalMs: number }, devices: number): string {
+  if (!simulate.enabled) return 'off';
+  if (simulate.replayFile) return `replaying ${simulate.replayFile} at ×${simulate.replaySpeed}`;
+  return `${devices} devices, every ${simulate.intervalMs / 1_000} s`;
+}

@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { Topics } from '../topics.ts';
+import type { Rejection } from './reading.ts';
+import type { RejectionContext } from './rejection-log.ts';
+
+/** What a device reads on `{prefix}/v1/{family}/{id}/errors` when a message of its was refused. */
+export interface RefusalNotice {
+  readonly code: string;
+  readonly message: string;
+  /** The topic the refused message came on. */
+  readonly topic?: string;
+  /** The reading's position, when the message was a batch. */
+  readonly index?: number;
+  readonly at: string;
+  /** Refusals not sent since the last notice (the rate limit held them back). */
+  readonly suppressed: number;
+}
+
+export interface RefusalFeedback {
+  /** A refusal the ingest recorded; published to the device's errors topic unless rate-limited. */
+  report(rejection: Rejection, context: RejectionContext): void;
+}
+
+export interface RefusalFeedbackDeps {
+  readonly topics: Topics;
+  readonly registry: DeviceRegistry;
+  readonly publish: (topic: string, payload: string) => Promise<void>;
+  readonly log: Logger;
+  /** At most one notice per device in this many ms; the next one says how many were held back. */
+  readonly intervalMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Tells a device why its message was refused (issue 13, item 19). MQTT 3.1.1 gives a PUBACK
+ * no reason code [MQTT-3.4], so a refused reading is acknowledged like any other; the reason
+ * goes to the device's own errors topic, which only that device may subscribe to. Rate-limited
+ * per device so a device in a loop of bad messages cannot make the broker loop with it; no
+ * timers (a held-back count rides on the next notice). Only registered devices get notices:
+ * an unknown id has no one to tell.
+ */
+export function createRefusalFeedback(deps: RefusalFeedbackDeps): RefusalFeedback {
+  const now = deps.now ?? Date.now;
+  const intervalMs = deps.intervalMs ?? 1_000;
+  const lastSent = new Map<string, number>();
+  const held = new Map<string, number>();
+  return {
+    report(rejection, context) {
+      const device = context.device === undefined ? undefined : deps.registry.device(context.device);
+      if (!device) return;
+      const at = now();
+      if (at - (lastSent.get(device.id) ?? Number.NEGATIVE_INFINITY) < intervalMs) {
+        held.set(device.id, (held.get(device.id) ?? 0) + 1);
+        return;
+      }
+      lastSent.set(device.id, at);
+      const notice: RefusalNotice = {
+        code: rejection.code,
+        message: rejection.message,
+        ...(context.topic === undefined ? {} : { topic: context.topic.slice(0, 500) }),
+        ...(rejection.index === undefined ? {} : { index: rejection.index }),
+        at: new Date(at).toISOString(),
+        suppressed: held.get(device.id) ?? 0,
+      };
+      held.delete(device.id);
+      deps.publish(deps.topics.build(device.family, device.id, 'errors'), JSON.stringify(notice)).catch((error: unknown) => {
+        deps.log.debug({ err: error, device: device.id }, 'refusal notice not published');
+      });
+    },
+  };
+}

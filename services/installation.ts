@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { defaultFleetKey, type Config } from './config.ts';
+import { WanxiangError } from './errors.ts';
+import { loadRegistryFile } from './registry/device-registry.ts';
+import { saveRegistryFile } from './registry/registry-file.ts';
+import { hashSecret, simulatedDeviceSecret, verifySecret } from './registry/secrets.ts';
+
+/**
+ * A fleet key of this installation (issue 13, item 22): the development key is in the source,
+ * so anyone could derive the seeded devices' secrets. On the first start without WX_FLEET_KEY
+ * and WX_REGISTRY_FILE a random key is kept in `data/fleet-key` (mode 0600) and the seeded
+ * registry is copied to `data/devices.json` with the simulated devices' and the observer's
+ * hashes re-derived from it; devices with secrets of their own keep them.
+ */
+export const installationPaths = (dataDir: string) => ({ key: resolve(join(dataDir, 'fleet-key')), registry: resolve(join(dataDir, 'devices.json')) });
+
+async function readKey(path: string): Promise<string | undefined> {
+  try {
+    const key = (await readFile(path, 'utf8')).trim();
+    if (key.length < 8) throw new WanxiangError('WX_ERR_CONFIG', `${path} holds no fleet key (8 characters or more); delete it and data/devices.json to make a new one`);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+const exists = (path: string) => readFile(path).then(() => true, () => false);
+
+/** The installation's key and registry, created on the first start. */
+export async function prepareInstallation(config: Config): Promise<Config> {
+  if (!config.installationKey) return config;
+  const paths = installationPaths(config.dataDir);
+  let key = await readKey(paths.key);
+  if (key === undefined) {
+    await mkdir(resolve(config.dataDir), { recursive: true });
+    key = randomBytes(32).toString('base64url');
+    await writeFile(paths.key, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    await chmod(paths.key, 0o600);
+  }
+  if (!(await exists(paths.registry))) await deriveRegistry(resolve(config.registryFile), paths.registry, key);
+  return { ...config, fleetKey: key, registryFile: paths.registry };
+}
+
+/** For the tools (simulate, record, replay, backfill, devices): the installation's, when the data folder has one. */
+export async function useInstallation(config: Config): Promise<Config> {
+  if (!config.installationKey) return config;
+  const paths = installationPaths(config.dataDir);
+  const key = await readKey(paths.key);
+  if (key === undefined || !(await exists(paths.registry))) return config;
+  return { ...config, fleetKey: key, registryFile: paths.registry };
+}
+
+async function deriveRegistry(seedPath: string, path: string, key: string): Promise<void> {
+  const seeds = await loadRegistryFile(seedPath);
+  const rederive = async <T extends { id: string; secretHash: string }>(record: T): Promise<T> =>
+    (await verifySecret(simulatedDeviceSecret(defaultFleetKey, record.id), record.secretHash))
+      ? { ...record, secretHash: await hashSecret(simulatedDeviceSecret(key, record.id)) }
+      : record;
+  const devices = await Promise.all(seeds.devices.map(rederive));
+  const observers = await Promise.all(seeds.observers.map(rederive));
+  await saveRegistryFile(path, { ...seeds, devices, observers });
+}

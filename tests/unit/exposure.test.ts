@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { assertSafeExposure, configFromEnv, defaultFleetKey } from '../../services/config.ts';
+
+const tokens = 'admin:aaaaaaaaaaaaaaaaaaaa,operator:bbbbbbbbbbbbbbbbbbbb';
+
+describe('secure by default (issue 13, item 22)', () => {
+  it('listens on loopback unless told otherwise', () => {
+    const config = configFromEnv({});
+    expect(config.mqtt.host).toBe('127.0.0.1');
+    expect(config.http.host).toBe('127.0.0.1');
+    expect(() => assertSafeExposure(config)).not.toThrow();
+  });
+
+  it('refuses MQTT beyond loopback with the development fleet key, naming the settings', () => {
+    const config = configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_API_TOKENS: tokens });
+    expect(config.fleetKey).toBe(defaultFleetKey);
+    expect(() => assertSafeExposure(config)).toThrow(expect.objectContaining({ code: 'WX_ERR_INSECURE_LISTEN', message: expect.stringMatching(/WX_FLEET_KEY.*WX_ALLOW_INSECURE_DEMO=1/) }));
+  });
+
+  it('refuses the API beyond loopback without admin and operator tokens, even with a fleet key of its own', () => {
+    const config = configFromEnv({ WX_HTTP_HOST: '0.0.0.0', WX_FLEET_KEY: 'a-key-of-this-installation', WX_API_TOKENS: 'admin:aaaaaaaaaaaaaaaaaaaa' });
+    expect(() => assertSafeExposure(config)).toThrow(expect.objectContaining({ code: 'WX_ERR_INSECURE_LISTEN', message: expect.stringMatching(/without a token for operator: set WX_API_TOKENS/) }));
+  });
+
+  it('allows the network with a fleet key of its own and both tokens, or with the explicit demo opt-in', () => {
+    expect(() => assertSafeExposure(configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_HTTP_HOST: '::', WX_FLEET_KEY: 'a-key-of-this-installation', WX_API_TOKENS: tokens }))).not.toThrow();
+    expect(() => assertSafeExposure(configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_HTTP_HOST: '0.0.0.0', WX_ALLOW_INSECURE_DEMO: '1' }))).not.toThrow();
+  });
+});
