@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultFleetKey } from '../../services/config.ts';
 
 export interface SpawnedPlatform {
   readonly httpUrl: string;
@@ -20,7 +21,9 @@ export async function spawnPlatform(influxUrl: string, env: Record<string, strin
   const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-spawned-'));
   const operatorToken = randomBytes(16).toString('hex');
   const child: ChildProcess = spawn(process.execPath, ['bin/wanxiang.js', 'start', '--data-dir', dataDir, '--influx-url', influxUrl, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
-    env: { ...process.env, INFLUX_DB: `screen_${randomBytes(5).toString('hex')}`, WX_API_TOKENS: `operator:${operatorToken}`, WX_LOG_LEVEL: 'warn', ...env },
+    // The seeded registry's secrets derive from the development fleet key (on loopback, as here,
+    // the platform accepts it); without it the first start would make an installation key of its own.
+    env: { ...process.env, WX_FLEET_KEY: defaultFleetKey, INFLUX_DB: `screen_${randomBytes(5).toString('hex')}`, WX_API_TOKENS: `operator:${operatorToken}`, WX_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
