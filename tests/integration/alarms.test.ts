@@ -94,6 +94,9 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ code: 'WX_ERR_ALARM_STATE' });
     expect((await api(ack, { method: 'POST', token: tokens.operator, body: { note: 'x', extra: 1 } })).status).toBe(400);
+    const notJson = await fetch(`${test.endpoints.httpUrl}${ack}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.operator}`, 'content-type': 'application/json' }, body: '{"note":' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT' });
   });
 
   it('keeps alarms and their state across a restart on the same database and data folder', async () => {
