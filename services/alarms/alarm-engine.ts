@@ -177,7 +177,10 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
       for (const alarm of book.open()) {
         const streak = streaks.get(book.keyOf(alarm));
         const rule = ruleById.get(alarm.ruleId)?.rule;
-        if (rule && streak?.clearSinceMs != null && at - streak.clearSinceMs >= rule.holdMs) close(alarm, at);
+        const device = deps.registry.device(alarm.deviceId);
+        // A device taken out of the registry, or a disabled one's silence, is no longer a condition.
+        if (!device || (device.disabled && rule?.condition.kind === 'silent')) close(alarm, at, { by: 'system', text: device ? 'device disabled' : 'device removed from the registry' });
+        else if (rule && streak?.clearSinceMs != null && at - streak.clearSinceMs >= rule.holdMs) close(alarm, at);
       }
       book.prune(at);
     },

@@ -62,9 +62,13 @@ const actionBody = z.strictObject({
 });
 const errorSchema = z.object({ code: z.string(), message: z.string() });
 
-/** A request that does not match its schema: 400 with the parameter named, as every API error. */
+/**
+ * A request that does not match its schema (or whose body is not JSON): 400 WX_ERR_INVALID_ARGUMENT
+ * with the parameter named. Anything else goes on to the API's error handler.
+ */
 function validationErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
-  if (error.validation) return reply.code(400).send({ code: 'WX_ERR_INVALID_ARGUMENT', message: error.message });
+  const unreadable = error.statusCode === 400 && error.code?.startsWith('FST_');
+  if (error.validation || unreadable) return reply.code(400).send({ code: 'WX_ERR_INVALID_ARGUMENT', message: error.message });
   throw error;
 }
 

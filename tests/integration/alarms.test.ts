@@ -27,6 +27,7 @@ function nextChange(client: mqtt.MqttClient, match: (change: AlarmChange) => boo
 describe('alarms on a running platform: MQTT, API, persistence', () => {
   let test: TestPlatform;
   let observer: mqtt.MqttClient;
+  const observed: unknown[] = [];
   const api = (path: string, options: { method?: string; token?: string; body?: unknown } = {}) =>
     fetch(`${test.endpoints.httpUrl}${path}`, {
       method: options.method ?? 'GET',
@@ -37,6 +38,7 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
   beforeAll(async () => {
     test = await startTestPlatform({ http: { tokens: [{ role: 'reader', token: tokens.reader }, { role: 'operator', token: tokens.operator }] } });
     observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { username: 'observer', password: simulatedDeviceSecret(test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
+    observer.on('message', (_topic, payload) => observed.push(JSON.parse(payload.toString())));
   });
   afterAll(async () => {
     await observer?.endAsync();
@@ -85,10 +87,16 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: '值班员', notes: [{ by: '值班员', text: '已通知站点' }] });
     expect((await acknowledged).alarm.state).toBe('acknowledged');
+    // The device's forged alarm (previous test) was refused, never passed on: every message is the platform's.
+    expect(observed.length).toBeGreaterThanOrEqual(2);
+    for (const message of observed) expect(message).toMatchObject({ kind: expect.any(String), alarm: { id: expect.any(String) } });
     const again = await api(ack, { method: 'POST', token: tokens.operator, body: { note: 'again' } });
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ code: 'WX_ERR_ALARM_STATE' });
     expect((await api(ack, { method: 'POST', token: tokens.operator, body: { note: 'x', extra: 1 } })).status).toBe(400);
+    const notJson = await fetch(`${test.endpoints.httpUrl}${ack}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.operator}`, 'content-type': 'application/json' }, body: '{"note":' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT' });
   });
 
   it('keeps alarms and their state across a restart on the same database and data folder', async () => {

@@ -147,6 +147,17 @@ describe('the alarm engine', () => {
     const count = changes.length;
     engine.sweep();
     expect(changes.length).toBe(count);
+    // A device disabled in the registry is silent on purpose: its alarm closes at the next sweep.
+    const disabled = silentAir[1]!;
+    const file = { ...registry.file, devices: registry.devices.map((device) => (device.id === disabled.deviceId ? { ...device, disabled: true } : device)) };
+    const original = registry.file;
+    registry.replace(file);
+    try {
+      engine.sweep();
+      expect(engine.get(disabled.id)).toMatchObject({ state: 'closed', notes: [{ by: 'system', text: 'device disabled' }] });
+    } finally {
+      registry.replace(original);
+    }
   });
 
   it('flags a stuck sensor through the ingest detector', () => {
