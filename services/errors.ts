@@ -50,6 +50,11 @@ export const errorCatalogue = {
   WX_ERR_FORBIDDEN: { status: 403, summary: 'the token’s role does not allow this action' },
   WX_ERR_NOT_FOUND: { status: 404, summary: 'no such route or resource' },
   WX_ERR_INTERNAL: { status: 500, summary: 'an unexpected error; details are in the log, not in the answer' },
+  // Scale-out (issue 11): external brokers, the Redis-shared cluster, the leader
+  WX_ERR_BROKER_UNAVAILABLE: { status: 503, summary: 'the external MQTT broker cannot be reached or refused the ingest login' },
+  WX_ERR_REDIS_UNAVAILABLE: { status: 503, summary: 'the cluster’s Redis cannot be reached' },
+  WX_ERR_LEADER_LOST: { status: 503, summary: 'this node lost the leader lease; its leader-only services stop until it wins again' },
+  WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

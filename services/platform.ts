@@ -17,6 +17,9 @@ import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher
 import { createRollupEngine, type RollupEngine } from './rollups/rollup-engine.ts';
 import { createTopics } from './topics.ts';
 import { loadTargets } from './compliance/targets.ts';
+import { hostname } from 'node:os';
+import { createMqttSubscriber, type Subscriber } from './cluster/mqtt-subscriber.ts';
+import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -56,6 +59,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let fleet: Fleet | undefined;
   let registryWatcher: FSWatcher | undefined;
   let replays: ReplayRunner | undefined;
+  let subscriber: Subscriber | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -70,7 +74,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
-      let influxUrl = config.influx.url;
+      let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
       if (!influxUrl) {
         localInfluxd = await startLocalInfluxd({ dataDir: join(config.dataDir, 'influxdb'), onLog: (line) => log.debug({ influxd: line }) });
         influxUrl = localInfluxd.url;
@@ -86,13 +90,21 @@ export function createPlatform(config: Config, log: Logger): Platform {
       ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
       await ingest.start();
       if (config.rollups.enabled) engine.start();
-      broker = createBroker({ config, registry, topics, ingest, metrics, log });
-      const { mqttPort, wsPort, tlsPort, wssPort } = await broker.start();
+      // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
+      const { cluster } = config;
+      if (cluster.brokerUrl) {
+        subscriber = createMqttSubscriber({
+          brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
+          group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
+        });
+        await subscriber.start();
+      } else broker = createBroker({ config, registry, topics, ingest, metrics, log });
+      const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
       const activeRegistry = registry;
       const applyRegistry = (file: RegistryFile) => {
         activeRegistry.replace(file);
-        const disconnected = activeBroker.enforceRegistry();
+        const disconnected = activeBroker?.enforceRegistry() ?? 0;
         log.info({ devices: file.devices.length, disconnected }, 'registry applied');
       };
       // Device administration from the CLI rewrites the registry file: take it at once.
@@ -100,7 +112,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         loadRegistryFile(resolve(config.registryFile)).then(applyRegistry, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
       });
       const endpoints = {
-        mqttUrl: `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
+        mqttUrl: cluster.brokerUrl ?? `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
         wsUrl: wsPort === null ? null : `ws://${host(config.mqtt.host)}:${wsPort}`,
         mqttsUrl: tlsPort === null ? null : `mqtts://${host(config.mqtt.host)}:${tlsPort}`,
         wssUrl: wssPort === null ? null : `wss://${host(config.mqtt.host)}:${wssPort}`,
@@ -138,6 +150,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       registryWatcher?.close();
       await fleet?.close();
       await replays?.close();
+      await subscriber?.close();
       await broker?.close();
       await api?.close();
       await ingest?.close();

@@ -5,6 +5,7 @@ import { addDevice, rotateSecret, setDisabled } from '../registry/device-admin.t
 import { loadRegistryFile } from '../registry/device-registry.ts';
 import { saveRegistryFile } from '../registry/registry-file.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { exportMosquittoCommand } from '../cluster/export-command.ts';
 
 export const devicesHelp = `wanxiang devices: administer the device registry (a running platform takes changes at once)
 
@@ -13,6 +14,8 @@ export const devicesHelp = `wanxiang devices: administer the device registry (a 
   wanxiang devices rotate --id ID        a new secret; the old one stops working, the device is disconnected
   wanxiang devices disable --id ID       refused at login and disconnected at once
   wanxiang devices enable --id ID
+  wanxiang devices export --mosquitto DIR [--port N]
+                                         mosquitto passwd, acl and mosquitto.conf for these devices
 
 add and rotate print the new secret once; the registry keeps only its scrypt hash.
 Options: --registry FILE (default seeds/devices.json, or WX_REGISTRY_FILE)
@@ -25,6 +28,7 @@ export async function devicesCommand(argv: string[]): Promise<void> {
     options: {
       id: { type: 'string' }, family: { type: 'string' }, site: { type: 'string' }, 'site-name': { type: 'string' }, street: { type: 'string' },
       lat: { type: 'string' }, lon: { type: 'string' }, attributes: { type: 'string' }, registry: { type: 'string' },
+      mosquitto: { type: 'string' }, port: { type: 'string' },
     },
   });
   const path = resolve(values.registry ?? configFromEnv().registryFile);
@@ -59,6 +63,8 @@ export async function devicesCommand(argv: string[]): Promise<void> {
       await saveRegistryFile(path, setDisabled(file, need('id'), action === 'disable'));
       process.stdout.write(`${action}d ${values.id}\n`);
       return;
+    case 'export':
+      return exportMosquittoCommand(file, { dir: need('mosquitto'), port: values.port });
     default:
       throw new Error(`unknown devices action ${JSON.stringify(action)}\n\n${devicesHelp}`);
   }

@@ -11,6 +11,7 @@ import { rollupCommand, rollupHelp } from './rollup.ts';
 import { evaluateCommand, evaluateHelp } from './evaluate.ts';
 import { devicesCommand, devicesHelp } from './devices.ts';
 import { simulateCommand, simulateHelp } from './simulate.ts';
+import { ingestCommand, ingestHelp } from '../cluster/ingest-command.ts';
 
 const usage = `wanxiang: telemetry platform for a district operations centre
 
@@ -25,7 +26,8 @@ Commands:
   rollup     recompute the rollups of a range from the raw points
   report     the plan's targets for a period (md in Chinese and English, csv, json)
   evaluate   check manual samples or lab results against the standards (nothing is stored)
-  devices    administer the device registry: list, add, rotate, disable, enable
+  devices    administer the device registry: list, add, rotate, disable, enable, export --mosquitto
+  ingest     ingest as a shared-subscription client of an external MQTT broker (docs/deploy-city.md)
   help       show this text; 'wanxiang COMMAND --help' shows a command's options
 
 Options for start:
@@ -113,6 +115,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   report: { run: reportCommand, help: reportHelp },
   evaluate: { run: evaluateCommand, help: evaluateHelp },
   devices: { run: devicesCommand, help: devicesHelp },
+  ingest: { run: ingestCommand, help: ingestHelp },
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,127 @@
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import type { Logger } from 'pino';
+import { WanxiangError } from '../errors.ts';
+import type { Ingest } from '../ingest/create-ingest.ts';
+import type { Topics } from '../topics.ts';
+
+export interface SubscriberOptions {
+  readonly brokerUrl: string;
+  readonly username: string;
+  readonly password: string;
+  /** Shared-subscription group: every worker of the group gets a share of the stream. */
+  readonly group: string;
+  /** Sessions this worker holds in the group (each carries one message at a time). */
+  readonly sessions: number;
+  /** Stable across restarts, so that a restarted worker collects what its sessions were sent. */
+  readonly nodeId: string;
+  readonly topics: Topics;
+  readonly ingest: Pick<Ingest, 'accept'>;
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface Subscriber {
+  /** Connects every session and subscribes; rejects with WX_ERR_BROKER_UNAVAILABLE or WX_ERR_SUBSCRIBE_NOT_ALLOWED. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** The shared-subscription filters, e.g. `$share/wanxiang/luohu/v1/+/+/telemetry`. */
+  readonly filters: readonly string[];
+}
+
+/**
+ * Ingest as a client of any MQTT broker (mosquitto, EMQX, HiveMQ, VerneMQ): the same Ingest as
+ * on the embedded path, fed by shared subscriptions at QoS 1.
+ *
+ * Durable before acknowledged, as on the embedded path: mqtt.js sends a QoS 1 PUBACK only once
+ * `handleMessage`'s callback is called (mqtt.js lib/handlers/publish.js, case 1: the PUBACK is
+ * written inside that callback), and we call it once the spool append resolved. Until then the
+ * broker holds the message in flight for this session; a worker that dies before the PUBACK
+ * gets it again when it reconnects (persistent session, clean = false [MQTT-3.1.2-4]), and a
+ * message spooled but not yet acknowledged comes twice: harmless, a point with the same
+ * measurement, tags and time overwrites itself in InfluxDB.
+ *
+ * mqtt.js handles one incoming packet at a time (handleMessage is its backpressure), so one
+ * session carries one message per spool commit; `sessions` sessions per worker let the
+ * spool's group commit gather several.
+ */
+export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
+  const { topics, ingest, log } = options;
+  const now = options.now ?? Date.now;
+  const filters = (['telemetry', 'status'] as const).map((kind) => `$share/${options.group}/${topics.filterAll(kind)}`);
+  const clients: MqttClient[] = [];
+
+  function handlerFor(client: MqttClient, clientId: string) {
+    return (packet: Packet, callback: (error?: Error) => void): void => {
+      if (packet.cmd !== 'publish') return callback();
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      ingest.accept({ topic: packet.topic, payload, receivedAtMs: now() }).then(
+        () => callback(),
+        (error: unknown) => {
+          // Not durable, so not acknowledged: drop the connection, the broker keeps the message
+          // for this session and sends it again after the reconnect.
+          log.error({ err: error, clientId, topic: packet.topic }, 'spool append failed; the message stays unacknowledged at the broker');
+          client.stream.destroy();
+          callback(error as Error);
+        },
+      );
+    };
+  }
+
+  async function openSession(index: number): Promise<MqttClient> {
+    const clientId = `${options.nodeId}-${index}`;
+    const clientOptions: IClientOptions = {
+      clientId,
+      username: options.username,
+      password: options.password,
+      protocolVersion: 4,
+      clean: false,
+      reconnectPeriod: 1_000,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      manualConnect: true,
+    };
+    const client = mqtt.connect(options.brokerUrl, clientOptions);
+    // Set before connecting: a persistent session's queued messages arrive right after CONNACK.
+    client.handleMessage = handlerFor(client, clientId);
+    clients.push(client);
+    client.on('reconnect', () => log.warn({ clientId }, 'broker connection lost; reconnecting'));
+    client.on('error', (error) => log.warn({ clientId, err: error }, 'broker client error'));
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => {
+        client.removeListener('connect', ok);
+        reject(new WanxiangError('WX_ERR_BROKER_UNAVAILABLE', `broker ${options.brokerUrl} refused or did not answer session ${clientId}: ${error.message}`, { cause: error }));
+      };
+      const ok = () => {
+        client.removeListener('error', fail);
+        resolve();
+      };
+      client.once('connect', ok);
+      client.once('error', fail);
+      client.connect();
+    });
+    const granted = await client.subscribeAsync(filters.map((filter) => ({ topic: filter, qos: 1 as const })).reduce((all, { topic, qos }) => ({ ...all, [topic]: { qos } }), {}));
+    const refused = granted.filter((grant) => grant.qos === 128);
+    if (refused.length > 0) {
+      throw new WanxiangError('WX_ERR_SUBSCRIBE_NOT_ALLOWED', `broker refused ${refused.map((grant) => grant.topic).join(', ')} to ${options.username}: check its ACL`);
+    }
+    return client;
+  }
+
+  return {
+    filters,
+    async start() {
+      try {
+        for (let index = 0; index < options.sessions; index += 1) await openSession(index);
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+      log.info({ broker: options.brokerUrl, filters, sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
+    },
+    async close() {
+      // A clean DISCONNECT keeps the persistent session at the broker: what arrives meanwhile
+      // waits for this worker's return (or is dealt to the group's other sessions).
+      await Promise.all(clients.splice(0).map((client) => client.endAsync().catch(() => undefined)));
+    },
+  };
+}
