@@ -20,6 +20,7 @@ import { loadTargets } from './compliance/targets.ts';
 import { hostname } from 'node:os';
 import { createMqttSubscriber, type Subscriber } from './cluster/mqtt-subscriber.ts';
 import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
+import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -41,6 +42,8 @@ export interface Platform {
   readonly registry: DeviceRegistry;
   readonly influx: InfluxClient;
   readonly rollups: RollupEngine;
+  /** This node's place in a Redis-shared cluster (leader, leader-only services); undefined without WX_REDIS_URL. */
+  readonly cluster: ClusterNode | undefined;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -60,6 +63,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let registryWatcher: FSWatcher | undefined;
   let replays: ReplayRunner | undefined;
   let subscriber: Subscriber | undefined;
+  let clusterNode: ClusterNode | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -71,8 +75,10 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get registry() { return started(registry, 'registry'); },
     get influx() { return started(influx, 'influx'); },
     get rollups() { return started(rollups, 'rollups'); },
+    get cluster() { return clusterNode; },
 
     async start() {
+      let applyRegistry = (file: RegistryFile) => registry?.replace(file);
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
       let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
       if (!influxUrl) {
@@ -87,29 +93,45 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
       rollups = engine;
-      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => engine.markDirty(reading.family, reading.timeMs) });
-      await ingest.start();
-      if (config.rollups.enabled) engine.start();
-      // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
+      // In a cluster, readings mark windows in Redis and only the leader rolls up (services/cluster/).
       const { cluster } = config;
+      const node = cluster.redisUrl ? createClusterNode({
+        redisUrl: cluster.redisUrl, prefix: cluster.redisPrefix, nodeId: cluster.nodeId ?? hostname(), leaseMs: cluster.leaderLeaseMs, log,
+        onRemoteRegistry: async (file) => {
+          await saveRegistryFile(resolve(config.registryFile), file);
+          applyRegistry(file);
+        },
+      }) : undefined;
+      clusterNode = node;
+      const markDirty = node ? node.rollupMarks.mark : engine.markDirty;
+      ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => markDirty(reading.family, reading.timeMs) });
+      await ingest.start();
+      if (config.rollups.enabled && !node) engine.start();
+      if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
+      // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
       if (cluster.brokerUrl) {
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
           group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
         });
         await subscriber.start();
-      } else broker = createBroker({ config, registry, topics, ingest, metrics, log });
+      } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
       const activeRegistry = registry;
-      const applyRegistry = (file: RegistryFile) => {
+      applyRegistry = (file: RegistryFile) => {
         activeRegistry.replace(file);
         const disconnected = activeBroker?.enforceRegistry() ?? 0;
         log.info({ devices: file.devices.length, disconnected }, 'registry applied');
       };
       // Device administration from the CLI rewrites the registry file: take it at once.
+      const applyLocal = (file: RegistryFile) => {
+        applyRegistry(file);
+        node?.registry.publish(file).catch((error: unknown) => log.error({ err: error }, 'registry change not announced to the cluster'));
+      };
+      await node?.start(activeRegistry.file);
       registryWatcher = watchRegistryFile(resolve(config.registryFile), () => {
-        loadRegistryFile(resolve(config.registryFile)).then(applyRegistry, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
+        loadRegistryFile(resolve(config.registryFile)).then(applyLocal, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
       });
       const endpoints = {
         mqttUrl: cluster.brokerUrl ?? `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
@@ -128,7 +150,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         auth: config.http,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
-          applyRegistry(file);
+          applyLocal(file);
         },
         startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
         describe: () => ({ ...endpoints, started: true }),
@@ -152,6 +174,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await replays?.close();
       await subscriber?.close();
       await broker?.close();
+      await clusterNode?.close();
       await api?.close();
       await ingest?.close();
       await rollups?.close();
