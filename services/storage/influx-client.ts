@@ -155,6 +155,15 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     },
     query,
     async ensureDatabase(retention) {
+      // Several endpoints: each gets the statements (servers behind a relay share no
+      // metadata; a cluster's nodes take them idempotently). One that answers is enough:
+      // a relay endpoint serves no /query, a dead server is caught up by its operator.
+      if (urls.length > 1) {
+        const results = await Promise.allSettled(urls.map((url) => createInfluxClient({ ...options, url, urls: undefined }).ensureDatabase(retention)));
+        const failed = results.filter((result) => result.status === 'rejected');
+        if (failed.length === urls.length) throw (failed[0] as PromiseRejectedResult).reason;
+        return;
+      }
       // Both statements are idempotent in InfluxDB 1.x; 2.x/3.x manage buckets themselves.
       await query(`CREATE DATABASE "${options.database}"`, { database: null });
       if (!options.retentionPolicy) return;
