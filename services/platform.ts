@@ -154,6 +154,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         },
         startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
         describe: () => ({ ...endpoints, started: true }),
+        mqttAuth: { topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword) },
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');

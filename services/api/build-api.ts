@@ -10,6 +10,7 @@ import { registerComplianceRoutes } from './compliance-routes.ts';
 import { registerEvaluateRoute } from './evaluate-route.ts';
 import { registerAdminRoutes, type AdminRouteDeps } from './admin-routes.ts';
 import { registerAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
+import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 
 export interface ApiDeps extends AdminRouteDeps {
   readonly auth: AuthOptions;
@@ -19,6 +20,8 @@ export interface ApiDeps extends AdminRouteDeps {
   readonly influx: InfluxClient;
   readonly targets: TargetsFile;
   readonly describe: () => Record<string, unknown>;
+  /** The MQTT login and ACL endpoints an external broker (EMQX HTTP auth) asks. */
+  readonly mqttAuth?: Omit<EmqxAuthDeps, 'registry' | 'metrics'>;
 }
 
 /** The HTTP API: built, not started (the composition root listens). */
@@ -83,6 +86,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerComplianceRoutes(app, deps);
   registerEvaluateRoute(app);
   registerAdminRoutes(app, deps);
+  if (deps.mqttAuth) registerEmqxAuthRoutes(app, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
 
   return app;
 }

@@ -99,11 +99,13 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
       client.once('error', fail);
       client.connect();
     });
-    const granted = await client.subscribeAsync(filters.map((filter) => ({ topic: filter, qos: 1 as const })).reduce((all, { topic, qos }) => ({ ...all, [topic]: { qos } }), {}));
-    const refused = granted.filter((grant) => grant.qos === 128);
-    if (refused.length > 0) {
-      throw new WanxiangError('WX_ERR_SUBSCRIBE_NOT_ALLOWED', `broker refused ${refused.map((grant) => grant.topic).join(', ')} to ${options.username}: check its ACL`);
-    }
+    const refused = (detail: string) => new WanxiangError('WX_ERR_SUBSCRIBE_NOT_ALLOWED', `broker refused ${detail} to ${options.username}: check its ACL`);
+    // mqtt.js rejects a SUBACK holding 0x80 (MQTT 3.1.1 §3.9.3: Failure) itself; older brokers' grants are checked too.
+    const granted = await client.subscribeAsync(Object.fromEntries(filters.map((filter) => [filter, { qos: 1 as const }]))).catch((error: Error) => {
+      throw refused(`${filters.join(', ')} (${error.message})`);
+    });
+    const failed = granted.filter((grant) => grant.qos === 128);
+    if (failed.length > 0) throw refused(failed.map((grant) => grant.topic).join(', '));
     return client;
   }
 
