@@ -124,8 +124,8 @@ export const configSchema = z.strictObject({
       brokerPassword: z.string().optional(),
       /** Shared-subscription group: the workers of one group split the stream. */
       sharedGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('wanxiang'),
-      /** Subscriber sessions per worker: each carries one message at a time to the spool (mqtt.js acks in order). */
-      sessions: positiveInt.max(64).default(8),
+      /** Subscriber sessions per worker; each keeps up to 64 messages in flight to the spool. */
+      sessions: positiveInt.max(64).default(4),
       /** This node's stable name: the broker client ids of its sessions and its leader claim. */
       nodeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
       /** Redis shared by the platform nodes: broker routing, sessions, retained messages, leader, registry. */

@@ -15,7 +15,7 @@ Device logins and ACLs are the broker's (wanxiang devices export --mosquitto DIR
 Options:
   --broker URL          the broker (or WX_BROKER_URL)
   --node-id ID          this worker's stable name: its sessions are ID-0 .. ID-N (or WX_NODE_ID; default the host name)
-  --sessions N          subscriber sessions in the group (default 8)
+  --sessions N          subscriber sessions in the group (default 4, each with 64 messages in flight)
   --group NAME          shared-subscription group (default wanxiang)
   --username NAME       broker login (default wanxiang-ingest, or WX_BROKER_USERNAME)
   --password SECRET     its secret (or WX_BROKER_PASSWORD; default derived from the fleet key)

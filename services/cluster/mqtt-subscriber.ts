@@ -10,7 +10,7 @@ export interface SubscriberOptions {
   readonly password: string;
   /** Shared-subscription group: every worker of the group gets a share of the stream. */
   readonly group: string;
-  /** Sessions this worker holds in the group (each carries one message at a time). */
+  /** Sessions this worker holds in the group (each with `window` messages in flight). */
   readonly sessions: number;
   /** Stable across restarts, so that a restarted worker collects what its sessions were sent. */
   readonly nodeId: string;
@@ -19,7 +19,16 @@ export interface SubscriberOptions {
   readonly log: Logger;
   readonly now?: () => number;
   readonly connectTimeoutMs?: number;
+  /** Messages in flight (spooling, not yet acknowledged) per session; default 64. */
+  readonly window?: number;
 }
+
+/**
+ * Handed to mqtt.js's handleMessage callback: an error there makes mqtt.js skip its own
+ * PUBACK and go on to the next packet (lib/handlers/publish.js: `if (err) return done(err)`);
+ * the PUBACK is then ours to send. tests/cluster/mqtt-subscriber.test.ts holds mqtt.js to it.
+ */
+const deferred = Object.freeze(new Error('PUBACK deferred until the spool append'));
 
 export interface Subscriber {
   /** Connects every session and subscribes; rejects with WX_ERR_BROKER_UNAVAILABLE or WX_ERR_SUBSCRIBE_NOT_ALLOWED. */
@@ -33,38 +42,63 @@ export interface Subscriber {
  * Ingest as a client of any MQTT broker (mosquitto, EMQX, HiveMQ, VerneMQ): the same Ingest as
  * on the embedded path, fed by shared subscriptions at QoS 1.
  *
- * Durable before acknowledged, as on the embedded path: mqtt.js sends a QoS 1 PUBACK only once
- * `handleMessage`'s callback is called (mqtt.js lib/handlers/publish.js, case 1: the PUBACK is
- * written inside that callback), and we call it once the spool append resolved. Until then the
- * broker holds the message in flight for this session; a worker that dies before the PUBACK
- * gets it again when it reconnects (persistent session, clean = false [MQTT-3.1.2-4]), and a
- * message spooled but not yet acknowledged comes twice: harmless, a point with the same
- * measurement, tags and time overwrites itself in InfluxDB.
+ * Durable before acknowledged, as on the embedded path: a message's PUBACK goes to the broker
+ * only once its spool append resolved. Until then the broker holds it in flight for this
+ * session; a worker that dies before the PUBACK gets it again when it reconnects (persistent
+ * session, clean = false [MQTT-3.1.2-4]), and a message spooled but not yet acknowledged comes
+ * twice: harmless, a point with the same measurement, tags and time overwrites itself.
  *
- * mqtt.js handles one incoming packet at a time (handleMessage is its backpressure), so one
- * session carries one message per spool commit; `sessions` sessions per worker let the
- * spool's group commit gather several.
+ * mqtt.js acknowledges a QoS 1 message inside `handleMessage`'s callback and reads the next
+ * packet only after it (lib/handlers/publish.js, case 1), so waiting there would carry one
+ * message per spool commit (~100/s a session). Instead each session keeps a window of
+ * `window` messages in flight: handleMessage hands the message to the spool and returns at
+ * once with `deferred` (mqtt.js then sends no PUBACK), and the PUBACKs are sent here, in the
+ * order the PUBLISHes arrived [MQTT-4.6.0-2], each once its own append and every earlier one
+ * resolved. A PUBACK is sent only on the connection its PUBLISH came on: after a reconnect
+ * the broker resends what was not acknowledged, and a stale id must not acknowledge anew.
  */
 export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
   const { topics, ingest, log } = options;
   const now = options.now ?? Date.now;
+  const window = options.window ?? 64;
   const filters = (['telemetry', 'status'] as const).map((kind) => `$share/${options.group}/${topics.filterAll(kind)}`);
   const clients: MqttClient[] = [];
 
   function handlerFor(client: MqttClient, clientId: string) {
+    const sendPacket = (client as unknown as { _sendPacket(packet: object, callback?: () => void): void })._sendPacket.bind(client);
+    let inOrder: Promise<unknown> = Promise.resolve();
+    let inFlight = 0;
+    let room: (() => void) | undefined;
+
     return (packet: Packet, callback: (error?: Error) => void): void => {
       if (packet.cmd !== 'publish') return callback();
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      ingest.accept({ topic: packet.topic, payload, receivedAtMs: now() }).then(
-        () => callback(),
-        (error: unknown) => {
-          // Not durable, so not acknowledged: drop the connection, the broker keeps the message
-          // for this session and sends it again after the reconnect.
-          log.error({ err: error, clientId, topic: packet.topic }, 'spool append failed; the message stays unacknowledged at the broker');
-          client.stream.destroy();
-          callback(error as Error);
+      const appended = ingest.accept({ topic: packet.topic, payload, receivedAtMs: now() });
+      if (packet.qos !== 1) {
+        appended.then(() => callback(), (error: unknown) => callback(error as Error));
+        return;
+      }
+      const stream = client.stream;
+      const { messageId } = packet;
+      inFlight += 1;
+      inOrder = Promise.all([inOrder, appended]).then(
+        () => {
+          if (client.stream === stream && !stream.destroyed) sendPacket({ cmd: 'puback', messageId });
         },
-      );
+        (error: unknown) => {
+          // Not durable, so not acknowledged: drop the connection; the broker keeps this message
+          // (and every later one not yet acknowledged) for the session and resends it.
+          log.error({ err: error, clientId, topic: packet.topic }, 'spool append failed; the message stays unacknowledged at the broker');
+          stream.destroy();
+        },
+      ).finally(() => {
+        inFlight -= 1;
+        room?.();
+        room = undefined;
+      });
+      // mqtt.js reads the next packet at once, unless the window is full.
+      if (inFlight < window) return callback(deferred);
+      room = () => callback(deferred);
     };
   }
 

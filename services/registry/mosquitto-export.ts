@@ -102,7 +102,7 @@ persistence true
 persistence_location ${join(dir, 'data')}/
 autosave_interval 60
 max_queued_messages 100000
-max_inflight_messages 20
+max_inflight_messages 100
 `;
 }
 

@@ -23,7 +23,7 @@ describe('the shared-subscription subscriber', () => {
 
   let grant = 1;
   let port = 0;
-  it('sends the PUBACK for a message only after Ingest.accept resolved', async () => {
+  it('sends each PUBACK only after its Ingest.accept resolved, in arrival order, with several messages in flight', async () => {
     const received: Packet[] = [];
     const sockets: Socket[] = [];
     const server = createServer((socket) => {
@@ -69,15 +69,27 @@ describe('the shared-subscription subscriber', () => {
     ]);
 
     const topic = topics.build('air', 'air-guiyuan', 'telemetry');
-    sockets[0]!.write(generate({ cmd: 'publish', topic, payload: Buffer.from('{}'), qos: 1, messageId: 7, retain: false, dup: false }));
-    await waitFor(() => accepted.length === 1, 'the message at ingest', 5_000);
-    expect(accepted[0]!.topic).toBe(topic);
+    const publish = (messageId: number) => sockets[0]!.write(generate({ cmd: 'publish', topic, payload: Buffer.from(`{"n":${messageId}}`), qos: 1, messageId, retain: false, dup: false }));
+    const pubacks = () => received.filter((packet) => packet.cmd === 'puback').map((packet) => ('messageId' in packet ? packet.messageId : undefined));
+    publish(7);
+    publish(8);
+    publish(9);
+    // Several messages are at the spool at once (a window, not one at a time).
+    await waitFor(() => accepted.length === 3, 'three messages at ingest together', 5_000);
+    expect(accepted.map((message) => message.payload.toString())).toEqual(['{"n":7}', '{"n":8}', '{"n":9}']);
     // The spool has not answered: no PUBACK may have gone back (an absence can only be waited out).
     await delay(300);
-    expect(received.filter((packet) => packet.cmd === 'puback')).toEqual([]);
+    expect(pubacks()).toEqual([]);
+    // The second append resolves first: its PUBACK still waits for the first [MQTT-4.6.0-2].
+    releases[1]!();
+    await delay(200);
+    expect(pubacks()).toEqual([]);
     releases[0]!();
-    await waitFor(() => received.some((packet) => packet.cmd === 'puback'), 'the PUBACK', 5_000);
-    expect(received.filter((packet) => packet.cmd === 'puback')).toMatchObject([{ cmd: 'puback', messageId: 7 }]);
+    await waitFor(() => pubacks().length === 2, 'two PUBACKs', 5_000);
+    expect(pubacks()).toEqual([7, 8]);
+    releases[2]!();
+    await waitFor(() => pubacks().length === 3, 'the third PUBACK', 5_000);
+    expect(pubacks()).toEqual([7, 8, 9]);
   });
 
   const failing = (brokerUrl: string) => createMqttSubscriber({
