@@ -42,6 +42,8 @@ Options for start:
 
 Environment: INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, INFLUX_USERNAME, INFLUX_PASSWORD,
 WX_MQTT_PORT, WX_MQTT_WS_PORT, WX_HTTP_PORT, WX_DATA_DIR, WX_LOG_LEVEL, WX_SIMULATE=0.
+Scale-out (docs/deploy-city.md): WX_BROKER_URL, WX_BROKER_USERNAME, WX_BROKER_PASSWORD,
+WX_NODE_ID, WX_REDIS_URL, INFLUX_URLS.
 `;
 
 async function start(argv: string[]): Promise<void> {

@@ -97,11 +97,13 @@ listener ${port} ${bindAddress}
 allow_anonymous false
 password_file ${join(dir, 'passwd')}
 acl_file ${join(dir, 'acl')}
-# Ingest workers hold persistent sessions: what a restarting worker was dealt waits for it.
+# Ingest workers hold persistent sessions. mosquitto 2.0 keeps dealing a stopped worker its
+# share of the group, queued for its session until it returns: no queue limit, so nothing
+# already acknowledged to a device is dropped (memory is the bound: restart workers promptly).
 persistence true
 persistence_location ${join(dir, 'data')}/
 autosave_interval 60
-max_queued_messages 100000
+max_queued_messages 0
 max_inflight_messages 100
 `;
 }
