@@ -103,6 +103,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
         },
       }) : undefined;
       clusterNode = node;
+      // Before the broker: the cluster's registry is taken first, and an unreachable Redis fails the start here.
+      await node?.start(registry.file);
       const markDirty = node ? node.rollupMarks.mark : engine.markDirty;
       ingest = createIngest({ config, registry, topics, influx, metrics, log, onReading: (reading) => markDirty(reading.family, reading.timeMs) });
       await ingest.start();
@@ -129,7 +131,6 @@ export function createPlatform(config: Config, log: Logger): Platform {
         applyRegistry(file);
         node?.registry.publish(file).catch((error: unknown) => log.error({ err: error }, 'registry change not announced to the cluster'));
       };
-      await node?.start(activeRegistry.file);
       registryWatcher = watchRegistryFile(resolve(config.registryFile), () => {
         loadRegistryFile(resolve(config.registryFile)).then(applyLocal, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
       });
@@ -153,7 +154,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
           applyLocal(file);
         },
         startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
-        describe: () => ({ ...endpoints, started: true }),
+        describe: () => ({ ...endpoints, started: true, ...(node ? { cluster: { nodeId: node.nodeId, leader: node.election.isLeader, leaderServices: node.leaderServices.running() } } : {}) }),
         mqttAuth: { topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword) },
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });

@@ -47,6 +47,7 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
   const registry = createRegistrySync({ redis, subscriber, key: `${prefix}:registry`, log, onRemote: options.onRemoteRegistry });
   const rollupMarks = createRollupMarks({ redis, key: `${prefix}:rollups:dirty`, log });
   let broker: BrokerBackend | undefined;
+  let connected = false;
 
   return {
     nodeId: options.nodeId,
@@ -61,13 +62,18 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
       try {
         await Promise.all([redis.connect(), subscriber.connect()]);
       } catch (error) {
+        redis.disconnect();
+        subscriber.disconnect();
+        // ioredis would queue commands for a connection that never came: close() must not wait on them.
         throw new WanxiangError('WX_ERR_REDIS_UNAVAILABLE', `Redis at ${options.redisUrl} cannot be reached: ${(error as Error).message}`, { cause: error });
       }
+      connected = true;
       await registry.start(own);
       rollupMarks.start();
       await election.start();
     },
     async close() {
+      if (!connected) return void (await broker?.close());
       await election.close();
       await leaderServices.settled();
       await rollupMarks.close();

@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
 import { configFromEnv, parseConfig } from '../../services/config.ts';
 import { ingestOverrides } from '../../services/cluster/ingest-command.ts';
+import { createLogger } from '../../services/log.ts';
+import { createPlatform } from '../../services/platform.ts';
+import { freePort } from '../../services/storage/influxd-launcher.ts';
 
 describe('scale-out configuration', () => {
   it('reads the broker, Redis and several InfluxDB endpoints from the environment', () => {
@@ -30,5 +36,21 @@ describe('scale-out configuration', () => {
     expect(config.influx.urls).toEqual(['http://a:8086', 'http://b:8086']);
     expect(config.simulate.enabled).toBe(false);
     expect(() => ingestOverrides(['--sessions', 'many'])).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
+  });
+});
+
+describe('a cluster node without its Redis', () => {
+  it('fails the start with WX_ERR_REDIS_UNAVAILABLE', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-noredis-'));
+    const config = parseConfig({
+      dataDir, logLevel: 'silent', influx: { url: inject('influxUrl'), database: 'noredis' }, simulate: { enabled: false },
+      mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 }, http: { host: '127.0.0.1', port: 0 },
+      cluster: { redisUrl: `redis://127.0.0.1:${await freePort()}`, nodeId: 'lonely' },
+    });
+    const platform = createPlatform(config, createLogger('silent'));
+    await expect(platform.start()).rejects.toMatchObject({ code: 'WX_ERR_REDIS_UNAVAILABLE' });
+    await platform.close();
+    await platform.influx.query('DROP DATABASE "noredis"', { database: null });
+    await rm(dataDir, { recursive: true, force: true });
   });
 });
