@@ -44,13 +44,22 @@ describe('ingest as shared-subscription workers of Debian mosquitto', () => {
     cleanup.push(() => influx.query(`DROP DATABASE "${database}"`, { database: null }));
     const env = { INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn', WX_REGISTRY_FILE: registryPath };
     const worker = (name: string) => spawnWanxiang(['ingest', '--broker', brokerUrl, '--node-id', name, '--sessions', '4', '--http-port', '0', '--data-dir', join(dir, name)], env, 'Wanxiang ingest is running');
-    const workers: Record<string, ChildProcess> = { w1: await worker('w1'), w2: await worker('w2') };
+    const workers: Record<string, ChildProcess & { readyText: string }> = { w1: await worker('w1'), w2: await worker('w2') };
+    /** Readings a worker received, from its own /metrics. */
+    const receivedBy = async (name: string) => {
+      const base = /health (http:\/\/\S+)\/healthz/.exec(workers[name]!.readyText)![1]!;
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return [...text.matchAll(/^wanxiang_readings_received_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    };
     cleanup.push(async () => Object.values(workers).forEach((child) => child.kill('SIGKILL')));
 
     const topics = createTopics('luohu');
     const load = await startAckedLoad({ url: brokerUrl, fleetKey: defaultFleetKey, topics, devices, intervalMs: 250 });
     cleanup.push(() => load.close());
     await waitFor(async () => total(await landedPerDevice(influx, devices)) >= 400, 'both workers writing', 30_000);
+    // The group splits the stream: each worker has its share.
+    expect(await receivedBy('w1')).toBeGreaterThan(50);
+    expect(await receivedBy('w2')).toBeGreaterThan(50);
 
     workers.w1!.kill('SIGKILL');
     await new Promise((resolve) => workers.w1!.once('exit', resolve));

@@ -60,14 +60,14 @@ export async function startRedis(dir: string): Promise<Server & { url: string }>
   return { port, child, url: `redis://127.0.0.1:${port}`, stop: stopper(child) };
 }
 
-/** `node bin/wanxiang.js ...` as its own process; resolves once stdout shows `ready`. */
-export function spawnWanxiang(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
+/** `node bin/wanxiang.js ...` as its own process; resolves once stdout shows `ready` (kept as `readyText`). */
+export function spawnWanxiang(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess & { readyText: string }> {
   const child = spawn(process.execPath, ['bin/wanxiang.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-8_000);
-      if (output.includes(ready)) resolve(child);
+      if (output.includes(ready)) resolve(Object.assign(child, { readyText: output }));
     };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
