@@ -83,7 +83,8 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
       inFlight += 1;
       inOrder = Promise.all([inOrder, appended]).then(
         () => {
-          if (client.stream === stream && !stream.destroyed) sendPacket({ cmd: 'puback', messageId });
+          // Never through mqtt.js's offline queue: a queued PUBACK would go out after a reconnect.
+          if (client.connected && client.stream === stream && !stream.destroyed) sendPacket({ cmd: 'puback', messageId });
         },
         (error: unknown) => {
           // Not durable, so not acknowledged: drop the connection; the broker keeps this message

@@ -26,12 +26,18 @@ export function createRedisBrokerBackend(redisUrl: string, nodeId: string): Brok
     aedesOptions: { id: nodeId, mq, persistence },
     // Not persistence.destroy(): it unsubscribes through `mq`, which aedes has closed by now,
     // and would wait for ever. Its only resource is the connection we gave it.
-    // aedes closes its clients at shutdown and publishes their wills; each will is then deleted
-    // from the persistence a Redis round trip after aedes reports closed, with no event to
-    // await: a short grace keeps those deletes from meeting a closed connection.
+    // aedes closes its clients at shutdown and publishes their wills; each will (and each
+    // clean session's subscriptions) is then deleted from the persistence a Redis round trip
+    // or two after aedes reports closed, with no event to await. So: wait until the
+    // connection has been idle for a few polls (at most 2 s), then QUIT, which still answers
+    // whatever was sent before it.
     close: async () => {
-      await delay(250);
-      conn.disconnect();
+      const pending = () => (conn as unknown as { commandQueue: { length: number } }).commandQueue.length;
+      for (let idle = 0, waited = 0; idle < 3 && waited < 2_000; waited += 50) {
+        await delay(50);
+        idle = pending() === 0 ? idle + 1 : 0;
+      }
+      await conn.quit().catch(() => conn.disconnect());
     },
   };
 }
