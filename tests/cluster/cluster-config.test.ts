@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { configFromEnv, parseConfig } from '../../services/config.ts';
-import { ingestOverrides } from '../../services/cluster/ingest-command.ts';
+import { ingestCommand, ingestOverrides } from '../../services/cluster/ingest-command.ts';
 import { createLogger } from '../../services/log.ts';
 import { createPlatform } from '../../services/platform.ts';
 import { freePort } from '../../services/storage/influxd-launcher.ts';
@@ -36,6 +36,16 @@ describe('scale-out configuration', () => {
     expect(config.influx.urls).toEqual(['http://a:8086', 'http://b:8086']);
     expect(config.simulate.enabled).toBe(false);
     expect(() => ingestOverrides(['--sessions', 'many'])).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
+  });
+
+  it('refuses `wanxiang ingest` without a broker, before anything starts', async () => {
+    const saved = process.env.WX_BROKER_URL;
+    delete process.env.WX_BROKER_URL;
+    try {
+      await expect(ingestCommand(['--node-id', 'w1'])).rejects.toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT', message: expect.stringMatching(/^--broker \(or WX_BROKER_URL\) is required/) });
+    } finally {
+      if (saved !== undefined) process.env.WX_BROKER_URL = saved;
+    }
   });
 });
 
