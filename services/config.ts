@@ -76,6 +76,14 @@ export const configSchema = z.strictObject({
       username: z.string().optional(),
       password: z.string().optional(),
       requestTimeoutMs: positiveInt.default(30_000),
+      /**
+       * Several endpoints of one logical InfluxDB (Enterprise/Clustered data nodes, relays, or
+       * InfluxDB 3 with its v1 API): requests are balanced over the healthy ones and fail over.
+       * Takes the place of `url` when given (docs/deploy-city.md).
+       */
+      urls: z.array(z.url()).min(1).optional(),
+      /** How long an endpoint that failed stays out of rotation before it is pinged again. */
+      endpointRetryMs: positiveInt.default(5_000),
     })
     .prefault({}),
   ingest: z
@@ -135,6 +143,27 @@ export const configSchema = z.strictObject({
       webhookTimeoutMs: positiveInt.default(10_000),
       /** Notifications waiting per webhook; beyond it they go straight to the dead-letter file. */
       webhookQueueLimit: positiveInt.default(1_000),
+      })
+      .prefault({}),
+  /** Scale-out (docs/deploy-city.md): an external broker, a Redis-shared embedded broker, one leader. */
+  cluster: z
+    .strictObject({
+      /** Ingest as a shared-subscription client of this broker instead of running the embedded one. */
+      brokerUrl: z.url().optional(),
+      /** The broker login of the ingest workers; its secret derives from fleetKey unless given. */
+      brokerUsername: z.string().min(1).default('wanxiang-ingest'),
+      brokerPassword: z.string().optional(),
+      /** Shared-subscription group: the workers of one group split the stream. */
+      sharedGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('wanxiang'),
+      /** Subscriber sessions per worker; each keeps up to 64 messages in flight to the spool. */
+      sessions: positiveInt.max(64).default(4),
+      /** This node's stable name: the broker client ids of its sessions and its leader claim. */
+      nodeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+      /** Redis shared by the platform nodes: broker routing, sessions, retained messages, leader, registry. */
+      redisUrl: z.string().regex(/^rediss?:\/\//).optional(),
+      redisPrefix: z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/).default('wanxiang'),
+      /** The leader's lease; renewed every third of it, taken over by another node once it lapses. */
+      leaderLeaseMs: positiveInt.min(500).default(10_000),
     })
     .prefault({}),
   simulate: z
@@ -185,8 +214,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       token: env.INFLUX_TOKEN,
       username: env.INFLUX_USERNAME,
       password: env.INFLUX_PASSWORD,
+      urls: env.INFLUX_URLS ? env.INFLUX_URLS.split(',').map((url) => url.trim()).filter(Boolean) : undefined,
     },
     ingest: { maxAgeMs: envToNumber(env.WX_MAX_AGE_MS) },
+    cluster: {
+      brokerUrl: env.WX_BROKER_URL || undefined,
+      brokerUsername: env.WX_BROKER_USERNAME,
+      brokerPassword: env.WX_BROKER_PASSWORD,
+      nodeId: env.WX_NODE_ID,
+      redisUrl: env.WX_REDIS_URL || undefined,
+    },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
     alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
   };

@@ -66,6 +66,11 @@ export const errorCatalogue = {
   WX_ERR_INSECURE_LISTEN: { status: 500, summary: 'listening beyond loopback with the development fleet key or without admin and operator tokens, without the demo opt-in' },
   WX_ERR_PLATFORM_NOT_FOUND: { status: 503, summary: 'no running platform found in the data folder (runtime.json) and no URL given' },
   WX_ERR_SESSION_TAKEOVER: { status: 409, summary: 'a client connected with the client id of a live session, which is closed (MQTT-3.1.4-2)' },
+  // Scale-out (issue 11): external brokers, the Redis-shared cluster, the leader
+  WX_ERR_BROKER_UNAVAILABLE: { status: 503, summary: 'the external MQTT broker cannot be reached or refused the ingest login' },
+  WX_ERR_REDIS_UNAVAILABLE: { status: 503, summary: 'the cluster’s Redis cannot be reached' },
+  WX_ERR_LEADER_LOST: { status: 503, summary: 'this node lost the leader lease; its leader-only services stop until it wins again' },
+  WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

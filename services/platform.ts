@@ -24,6 +24,10 @@ import { loadTargets } from './compliance/targets.ts';
 import { createLive, type Live } from './live/create-live.ts';
 import { createAlarms, type Alarms } from './alarms/index.ts';
 import type { AlarmService } from './alarms/alarm-types.ts';
+import { hostname } from 'node:os';
+import { createMqttSubscriber, type Subscriber } from './cluster/mqtt-subscriber.ts';
+import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
+import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -49,6 +53,8 @@ export interface Platform {
   readonly live: Live;
   /** Alarm rules over every accepted reading (the live API, the stream and the screen read them). */
   readonly alarms: AlarmService;
+  /** This node's place in a Redis-shared cluster (leader, leader-only services); undefined without WX_REDIS_URL. */
+  readonly cluster: ClusterNode | undefined;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -70,6 +76,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let replays: ReplayRunner | undefined;
   let live: Live | undefined;
   let feedback: RefusalFeedback | undefined;
+  let subscriber: Subscriber | undefined;
+  let clusterNode: ClusterNode | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -83,10 +91,12 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get rollups() { return started(rollups, 'rollups'); },
     get live() { return started(live, 'live'); },
     get alarms() { return started(alarms, 'alarms'); },
+    get cluster() { return clusterNode; },
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
-      let influxUrl = config.influx.url;
+      let applyRegistry = (file: RegistryFile) => registry?.replace(file);
+      let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
       if (!influxUrl) {
         localInfluxd = await startLocalInfluxd({ dataDir: join(config.dataDir, 'influxdb'), onLog: (line) => log.debug({ influxd: line }) });
         influxUrl = localInfluxd.url;
@@ -99,9 +109,22 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
       rollups = engine;
+      // In a cluster, readings mark windows in Redis and only the leader rolls up (services/cluster/).
+      const { cluster } = config;
+      const node = cluster.redisUrl ? createClusterNode({
+        redisUrl: cluster.redisUrl, prefix: cluster.redisPrefix, nodeId: cluster.nodeId ?? hostname(), leaseMs: cluster.leaderLeaseMs, log,
+        onRemoteRegistry: async (file) => {
+          await saveRegistryFile(resolve(config.registryFile), file);
+          applyRegistry(file);
+        },
+      }) : undefined;
+      clusterNode = node;
+      // Before the broker: the cluster's registry is taken first, and an unreachable Redis fails the start here.
+      await node?.start(registry.file);
+      const markDirty = node ? node.rollupMarks.mark : engine.markDirty;
       // Rollups and alarms both see every accepted reading; the alarm engine's observe() is synchronous and cheap.
       // Live only records the reading there; its summaries go out on its own timer, after the PUBACK.
-      const observers: Array<(reading: Reading) => void> = [(reading) => engine.markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
+      const observers: Array<(reading: Reading) => void> = [(reading) => markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
       ingest = createIngest({
         config, registry, topics, influx, metrics, log,
         onReading: (reading) => {
@@ -113,27 +136,41 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await alarms.start();
       observers.push(alarms.observe);
       await ingest.start();
-      if (config.rollups.enabled) engine.start();
-      broker = createBroker({ config, registry, topics, ingest, metrics, log });
-      const { mqttPort, wsPort, tlsPort, wssPort } = await broker.start();
-      const alarmBroker = broker;
-      alarms.onChange((change) => {
-        alarmBroker.publish(topics.alarms(), JSON.stringify(change), { qos: 1 }).catch((error: unknown) => log.warn({ err: error, alarm: change.alarm.id }, 'alarm change not published'));
-      });
+      if (config.rollups.enabled && !node) engine.start();
+      if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
+      // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
+      if (cluster.brokerUrl) {
+        subscriber = createMqttSubscriber({
+          brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
+          group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
+        });
+        await subscriber.start();
+      } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
+      const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
-      feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeBroker.publish(topic, payload, { qos: 1 }) });
+      // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
+      if (activeBroker) {
+        alarms.onChange((change) => {
+          activeBroker.publish(topics.alarms(), JSON.stringify(change), { qos: 1 }).catch((error: unknown) => log.warn({ err: error, alarm: change.alarm.id }, 'alarm change not published'));
+        });
+        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeBroker.publish(topic, payload, { qos: 1 }) });
+      }
       const activeRegistry = registry;
-      const applyRegistry = (file: RegistryFile) => {
+      applyRegistry = (file: RegistryFile) => {
         activeRegistry.replace(file);
-        const disconnected = activeBroker.enforceRegistry();
+        const disconnected = activeBroker?.enforceRegistry() ?? 0;
         log.info({ devices: file.devices.length, disconnected }, 'registry applied');
+      };
+      const applyLocal = (file: RegistryFile) => {
+        applyRegistry(file);
+        node?.registry.publish(file).catch((error: unknown) => log.error({ err: error }, 'registry change not announced to the cluster'));
       };
       // Device administration from the CLI rewrites the registry file: take it at once.
       registryWatcher = watchRegistryFile(resolve(config.registryFile), () => {
-        loadRegistryFile(resolve(config.registryFile)).then(applyRegistry, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
+        loadRegistryFile(resolve(config.registryFile)).then(applyLocal, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
       });
       const endpoints = {
-        mqttUrl: `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
+        mqttUrl: cluster.brokerUrl ?? `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
         wsUrl: wsPort === null ? null : `ws://${host(config.mqtt.host)}:${wsPort}`,
         mqttsUrl: tlsPort === null ? null : `mqtts://${host(config.mqtt.host)}:${tlsPort}`,
         wssUrl: wssPort === null ? null : `wss://${host(config.mqtt.host)}:${wssPort}`,
@@ -156,10 +193,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
         auth: config.http,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
-          applyRegistry(file);
+          applyLocal(file);
         },
         startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
-        describe: () => ({ ...endpoints, started: true }),
+        describe: () => ({ ...endpoints, started: true, ...(node ? { cluster: { nodeId: node.nodeId, leader: node.election.isLeader, leaderServices: node.leaderServices.running() } } : {}) }),
+        mqttAuth: { topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword) },
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
@@ -181,12 +219,14 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await fleet?.close();
       await replays?.close();
       await broker?.close();
+      await subscriber?.close();
       // The event stream's connections are held open: end them first, or the API's close waits on them.
       await live?.close();
       await api?.close();
       await ingest?.close();
       await alarms?.close();
       await rollups?.close();
+      await clusterNode?.close();
       await localInfluxd?.stop();
       if (wroteRuntime) await removeRuntime(config.dataDir);
     },

@@ -18,6 +18,7 @@ import { registerLiveRoutes } from './live-routes.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerScreen } from './screen-static.ts';
 import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
+import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
@@ -27,6 +28,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly influx: InfluxClient;
   readonly targets: TargetsFile;
   readonly describe: () => Record<string, unknown>;
+  /** The MQTT login and ACL endpoints an external broker (EMQX HTTP auth) asks. */
+  readonly mqttAuth?: Omit<EmqxAuthDeps, 'registry' | 'metrics'>;
   /** Latest readings, tiles and the event stream (the screen's data). */
   readonly live: Live;
 }
@@ -131,6 +134,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms });
     registerScreen(scope);
     registerAlarmRoutes(scope, deps);
+    if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });
 
   return app;

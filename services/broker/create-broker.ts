@@ -18,6 +18,8 @@ export interface BrokerDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Cluster mode: aedes `id`, `mq` and `persistence` shared through Redis (services/cluster/redis-broker-backend.ts). */
+  readonly aedesOptions?: { readonly id?: string; readonly mq?: unknown; readonly persistence?: unknown };
 }
 
 export interface Broker {
@@ -174,6 +176,7 @@ export function createBroker(deps: BrokerDeps): Broker {
         drainTimeout: 30_000,
         maxTopicLevels: 16,
         keepaliveLimit: config.mqtt.keepaliveLimitS,
+        ...deps.aedesOptions,
       });
       await aedes.listen();
       watchClients(aedes);

@@ -10,8 +10,9 @@ import { saveRegistryFile } from '../registry/registry-file.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
+import { exportMosquittoCommand } from '../cluster/export-command.ts';
 
-const actions = ['list', 'add', 'rotate', 'disable', 'enable'] as const;
+const actions = ['list', 'add', 'rotate', 'disable', 'enable', 'export'] as const;
 type Action = (typeof actions)[number];
 
 interface JsonProperty { type?: string; enum?: unknown[]; pattern?: string; exclusiveMinimum?: number; maximum?: number }
@@ -48,6 +49,8 @@ const spec = {
   wanxiang devices rotate --id ID        a new secret; the old one stops working, the device is disconnected
   wanxiang devices disable --id ID       refused at login and disconnected at once
   wanxiang devices enable --id ID
+  wanxiang devices export --mosquitto DIR [--port N]
+                                         mosquitto passwd, acl and mosquitto.conf for these devices
 
 add and rotate print the new secret once; the registry keeps only its scrypt hash.`,
   options: {
@@ -59,6 +62,8 @@ add and rotate print the new secret once; the registry keeps only its scrypt has
     lat: option.number('N', 'latitude (add)', { min: -90, max: 90 }),
     lon: option.number('N', 'longitude (add)', { min: -180, max: 180 }),
     attributes: jsonObject,
+    mosquitto: option.string('DIR', 'export: the folder for passwd, acl and mosquitto.conf'),
+    port: option.integer('N', 'export: the port mosquitto.conf listens on (default 1883)', { min: 1, max: 65_535 }),
     registry: option.string('FILE', "the registry (default the installation's data/devices.json once started, else seeds/devices.json; WX_REGISTRY_FILE)"),
   },
   footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
@@ -75,10 +80,13 @@ export async function devicesCommand(argv: string[]): Promise<void> {
     if (value === undefined) throw new UsageError(`devices ${action} needs --${String(name)}: ${spec.options[name].accepts}`, devicesHelp);
     return value as NonNullable<(typeof options)[K]>;
   };
-  const path = resolve(options.registry ?? (await useInstallation(configFromEnv())).registryFile);
+  const installation = await useInstallation(configFromEnv());
+  const path = resolve(options.registry ?? installation.registryFile);
   const draft = action === 'add' ? addDraft(need) : undefined;
-  const id = action === 'list' ? undefined : need('id');
+  const id = action === 'list' || action === 'export' ? undefined : need('id');
   const file = await step(`cannot read the registry ${path}`, () => loadRegistryFile(path));
+  // The broker's password file holds the secrets the installation's fleet key derives.
+  if (action === 'export') return exportMosquittoCommand(file, { dir: need('mosquitto'), port: options.port, fleetKey: installation.fleetKey });
   const save = (next: Parameters<typeof saveRegistryFile>[1]) => step(`cannot write the registry ${path}`, () => saveRegistryFile(path, next));
   await run(action, { file, id: id!, draft, save });
 }
@@ -114,6 +122,9 @@ async function run(action: Action, { file, id, draft, save }: { file: RegistryFi
       case 'enable':
         await save(setDisabled(file, id, action === 'disable'));
         process.stdout.write(`${action}d ${id}\n`);
+        return;
+      case 'export':
+        return; // answered before the registry is saved
     }
   } catch (error) {
     // The draft or id failed the registry's own validation: that is the user's argument, said as such.

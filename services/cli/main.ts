@@ -13,11 +13,15 @@ Commands:
   rollup     recompute the rollups of a range from the raw points
   report     the plan's targets for a period (md in Chinese and English, csv, json)
   evaluate   check manual samples or lab results against the standards (nothing is stored)
-  devices    administer the device registry: list, add, rotate, disable, enable
+  devices    administer the device registry: list, add, rotate, disable, enable, export --mosquitto
+  ingest     ingest as a shared-subscription client of an external MQTT broker (docs/deploy-city.md)
   help       show this text; 'wanxiang COMMAND --help' shows a command's options
 
 Exit codes: 0 done; 1 an operational failure (file, connection, port, write), with its WX_ERR_*
 code on stderr; 2 a bad or missing argument, named on stderr. Results go to stdout, logs to stderr.
+
+Scale-out (docs/deploy-city.md): WX_BROKER_URL, WX_BROKER_USERNAME, WX_BROKER_PASSWORD,
+WX_NODE_ID, WX_REDIS_URL, INFLUX_URLS.
 `;
 
 interface Command {
@@ -37,6 +41,7 @@ const commands: Record<string, () => Promise<Command>> = {
   report: async () => import('./report.ts').then((m) => ({ run: m.reportCommand, help: m.reportHelp })),
   evaluate: async () => import('./evaluate.ts').then((m) => ({ run: m.evaluateCommand, help: m.evaluateHelp })),
   devices: async () => import('./devices.ts').then((m) => ({ run: m.devicesCommand, help: m.devicesHelp })),
+  ingest: async () => import('../cluster/ingest-command.ts').then((m) => ({ run: m.ingestCommand, help: m.ingestHelp })),
 };
 
 let current = 'wanxiang';

@@ -1,4 +1,5 @@
 import { WanxiangError } from '../errors.ts';
+import { createEndpointPool } from './endpoint-pool.ts';
 
 export interface InfluxClientOptions {
   readonly url: string;
@@ -8,6 +9,11 @@ export interface InfluxClientOptions {
   readonly username?: string;
   readonly password?: string;
   readonly requestTimeoutMs?: number;
+  /** Several endpoints of one logical InfluxDB: balanced and failed over (endpoint-pool.ts). */
+  readonly urls?: readonly string[];
+  readonly endpointRetryMs?: number;
+  /** Told when an endpoint leaves or rejoins the rotation. */
+  readonly onEndpointChange?: (url: string, healthy: boolean) => void;
 }
 
 export interface Series {
@@ -30,6 +36,8 @@ export class InfluxRequestError extends WanxiangError {
 
 export interface InfluxClient {
   readonly database: string;
+  /** The endpoints in rotation (all of them while healthy). */
+  healthyEndpoints?(): string[];
   /** The server's version from /ping (X-Influxdb-Version), e.g. "1.6.7~rc0". */
   ping(): Promise<string>;
   /** Line protocol to /write with precision=ms; rejects with InfluxRequestError. */
@@ -47,15 +55,21 @@ const retryableStatus = (status: number) => status === 429 || status >= 500;
  * serve: line protocol on /write, InfluxQL on /query, version on /ping.
  */
 export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
-  const base = options.url.replace(/\/+$/, '');
+  const urls = options.urls?.length ? options.urls : [options.url];
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Token ${options.token}`;
   else if (options.username) {
     headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
   }
+  const pool = createEndpointPool({
+    urls,
+    retryAfterMs: options.endpointRetryMs ?? 5_000,
+    probe: async (url) => (await fetch(`${url}/ping`, { headers, signal: AbortSignal.timeout(2_000) })).status === 204,
+    onChange: options.onEndpointChange,
+  });
 
-  async function request(path: string, init: RequestInit): Promise<Response> {
+  async function requestOne(base: string, path: string, init: RequestInit): Promise<Response> {
     try {
       return await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
@@ -65,6 +79,32 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
       if (code.startsWith('HPE_')) throw new InfluxRequestError(`InfluxDB at ${base} answered unreadably (${code})`, { retryable: false, httpStatus: 400, cause: error });
       throw new InfluxRequestError(`InfluxDB at ${base} unreachable: ${(error as Error).message}`, { retryable: true, cause: error });
     }
+  }
+
+  /**
+   * One request, failed over: an unreachable endpoint or a 5xx answer sends the same request
+   * to the next endpoint at once (writes are idempotent: same series and time overwrite). A
+   * 4xx is the data's fault, not the endpoint's: it is returned as it is. When every endpoint
+   * failed, the last failure goes to the caller (the writer retries with backoff).
+   */
+  async function request(path: string, init: RequestInit): Promise<Response> {
+    let lastFailure: unknown;
+    for (const base of pool.candidates()) {
+      try {
+        const response = await requestOne(base, path, init);
+        if (response.status < 500 || urls.length === 1) {
+          pool.markUp(base);
+          return response;
+        }
+        pool.markDown(base);
+        lastFailure = await failure(response, `${base}${path.split('?')[0]}`);
+      } catch (error) {
+        if (!(error instanceof InfluxRequestError) || !error.retryable) throw error;
+        pool.markDown(base);
+        lastFailure = error;
+      }
+    }
+    throw lastFailure;
   }
 
   async function failure(response: Response, what: string): Promise<InfluxRequestError> {
@@ -99,6 +139,7 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
 
   return {
     database: options.database,
+    healthyEndpoints: () => pool.healthy(),
     async ping() {
       const response = await request('/ping', { method: 'GET' });
       if (!response.ok && response.status !== 204) throw await failure(response, 'ping');
@@ -114,6 +155,15 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     },
     query,
     async ensureDatabase(retention) {
+      // Several endpoints: each gets the statements (servers behind a relay share no
+      // metadata; a cluster's nodes take them idempotently). One that answers is enough:
+      // a relay endpoint serves no /query, a dead server is caught up by its operator.
+      if (urls.length > 1) {
+        const results = await Promise.allSettled(urls.map((url) => createInfluxClient({ ...options, url, urls: undefined }).ensureDatabase(retention)));
+        const failed = results.filter((result) => result.status === 'rejected');
+        if (failed.length === urls.length) throw (failed[0] as PromiseRejectedResult).reason;
+        return;
+      }
       // Both statements are idempotent in InfluxDB 1.x; 2.x/3.x manage buckets themselves.
       await query(`CREATE DATABASE "${options.database}"`, { database: null });
       if (!options.retentionPolicy) return;

@@ -1,0 +1,103 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
+import { familyIds } from '../families/index.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { deviceIdPattern, type Topics } from '../topics.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+
+/**
+ * EMQX 5 "HTTP service" authentication and authorization (docs.emqx.com, access-control/
+ * authn/http and authz/http): EMQX posts the JSON body its template makes, and reads
+ * `{ result: allow | deny | ignore, is_superuser }` from a 200 answer; a 4xx counts as
+ * `ignore` (the next authenticator in the chain decides, or the client is refused).
+ * The bodies below are what docs/deploy-city.md configures EMQX to send.
+ */
+export const emqxAuthnBody = z.strictObject({
+  username: z.string().max(256),
+  password: z.string().max(1_024),
+  clientid: z.string().max(256).optional(),
+  peerhost: z.string().max(64).optional(),
+});
+
+export const emqxAuthzBody = z.strictObject({
+  username: z.string().max(256),
+  topic: z.string().min(1).max(1_024),
+  action: z.enum(['publish', 'subscribe', 'all']),
+  clientid: z.string().max(256).optional(),
+  peerhost: z.string().max(64).optional(),
+  // EMQX renders placeholders inside quotes as strings: "${qos}" arrives as "1".
+  qos: z.union([z.number().int().min(0).max(2), z.enum(['0', '1', '2'])]).optional(),
+  retain: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+});
+
+export const emqxResult = z.strictObject({ result: z.enum(['allow', 'deny', 'ignore']), is_superuser: z.boolean().optional() });
+export type EmqxResult = z.infer<typeof emqxResult>;
+
+export interface EmqxAuthDeps {
+  readonly registry: DeviceRegistry;
+  readonly topics: Topics;
+  readonly metrics: Metrics;
+  /** The ingest workers' broker login (reads every device's telemetry and status). */
+  readonly ingestUser: string;
+  readonly ingestSecret: string;
+}
+
+type Who = { role: 'device'; family: string; id: string } | { role: 'observer' | 'ingest' } | null;
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** A shared subscription `$share/{group}/{filter}` is authorised as its filter [MQTT-5 §4.8.2]. */
+const withoutShare = (topic: string) => (topic.startsWith('$share/') ? topic.split('/').slice(2).join('/') : topic);
+
+/** Telemetry or status of any family and device: what ingest and observers may read. */
+function mayReadAll(filter: string, topics: Topics): boolean {
+  const levels = filter.split('/');
+  if (levels.length !== 5 || levels[0] !== topics.prefix || levels[1] !== 'v1') return false;
+  const [, , family, device, kind] = levels as [string, string, string, string, string];
+  return (family === '+' || (familyIds as string[]).includes(family)) && (device === '+' || deviceIdPattern.test(device)) && (kind === 'telemetry' || kind === 'status');
+}
+
+/** The same rules as the embedded broker's access control (services/broker/access-control.ts). */
+export function decideEmqxAcl(who: Who, topic: string, action: 'publish' | 'subscribe' | 'all', topics: Topics): boolean {
+  if (!who) return false;
+  if (who.role !== 'device') return action === 'subscribe' && mayReadAll(withoutShare(topic), topics);
+  const own = (kind: 'telemetry' | 'status' | 'cmd') => topic === topics.build(who.family as never, who.id, kind);
+  if (action === 'publish') return own('telemetry') || own('status');
+  if (action === 'subscribe') return own('cmd');
+  return false;
+}
+
+export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps): void {
+  const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
+    const parsed = schema.safeParse(body ?? {});
+    if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
+    return parsed.data;
+  };
+  const ingestDigest = digest(deps.ingestSecret);
+  const whoIs = (username: string): Who => {
+    if (username === deps.ingestUser) return { role: 'ingest' };
+    const device = deps.registry.device(username);
+    if (device) return device.disabled ? null : { role: 'device', family: device.family, id: device.id };
+    return deps.registry.file.observers.some((observer) => observer.id === username) ? { role: 'observer' } : null;
+  };
+
+  app.post('/api/v1/auth/mqtt', async (request): Promise<EmqxResult> => {
+    const body = parse(emqxAuthnBody, request.body);
+    if (body.username === deps.ingestUser) {
+      return { result: timingSafeEqual(digest(body.password), ingestDigest) ? 'allow' : 'deny', is_superuser: false };
+    }
+    const login = await deps.registry.login(body.username, body.password);
+    if (!login.ok) deps.metrics.authFailures.inc({ code: login.code });
+    return { result: login.ok ? 'allow' : 'deny', is_superuser: false };
+  });
+
+  app.post('/api/v1/auth/mqtt/acl', async (request): Promise<EmqxResult> => {
+    const body = parse(emqxAuthzBody, request.body);
+    const allowed = decideEmqxAcl(whoIs(body.username), body.topic, body.action, deps.topics);
+    if (!allowed) deps.metrics.publishRefused.inc({ code: body.action === 'subscribe' ? 'WX_ERR_SUBSCRIBE_NOT_ALLOWED' : 'WX_ERR_TOPIC_NOT_ALLOWED' });
+    return { result: allowed ? 'allow' : 'deny' };
+  });
+}

@@ -1,0 +1,43 @@
+import aedesPersistenceRedis from 'aedes-persistence-redis';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
+
+/** What aedes takes to become one node of a broker cluster (aedes README, "Clustering"). */
+export interface BrokerBackend {
+  /** Aedes options: `mq` routes publishes between nodes, `persistence` keeps sessions, retained messages and wills. */
+  readonly aedesOptions: { readonly id: string; readonly mq: unknown; readonly persistence: unknown };
+  /** After the broker closed (aedes closes `mq` itself; the persistence is ours to destroy). */
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded broker's state in Redis: mqemitter-redis carries every publish to every node
+ * (a device on node A reaches a subscriber on node B), aedes-persistence-redis keeps
+ * subscriptions, offline queues, retained messages and Last Wills, so a node can restart or
+ * die without losing them (a surviving node publishes a dead node's wills).
+ * Each publish is authorised and ingested once, on the node its device is connected to.
+ */
+export function createRedisBrokerBackend(redisUrl: string, nodeId: string): BrokerBackend {
+  const mq = mqemitterRedis({ connectionString: redisUrl });
+  const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const persistence = aedesPersistenceRedis({ conn });
+  return {
+    aedesOptions: { id: nodeId, mq, persistence },
+    // Not persistence.destroy(): it unsubscribes through `mq`, which aedes has closed by now,
+    // and would wait for ever. Its only resource is the connection we gave it.
+    // aedes closes its clients at shutdown and publishes their wills; each will (and each
+    // clean session's subscriptions) is then deleted from the persistence a Redis round trip
+    // or two after aedes reports closed, with no event to await. So: wait until the
+    // connection has been idle for a few polls (at most 2 s), then QUIT, which still answers
+    // whatever was sent before it.
+    close: async () => {
+      const pending = () => (conn as unknown as { commandQueue: { length: number } }).commandQueue.length;
+      for (let idle = 0, waited = 0; idle < 3 && waited < 2_000; waited += 50) {
+        await delay(50);
+        idle = pending() === 0 ? idle + 1 : 0;
+      }
+      await conn.quit().catch(() => conn.disconnect());
+    },
+  };
+}

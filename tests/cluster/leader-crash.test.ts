@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createInfluxClient } from '../../services/storage/influx-client.ts';
+import { freePort, spawnWanxiang, startRedis, waitFor } from './servers.ts';
+
+interface ClusterHealth { cluster?: { nodeId: string; leader: boolean; leaderServices: string[] } }
+
+describe('the leader SIGKILLed', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  });
+
+  it('hands the rollups to the surviving node once its lease lapses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-leader-crash-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await startRedis(dir);
+    cleanup.push(() => redis.stop());
+    const database = `crash_${randomBytes(4).toString('hex')}`;
+    cleanup.push(() => createInfluxClient({ url: inject('influxUrl'), database }).query(`DROP DATABASE "${database}"`, { database: null }));
+
+    const nodes: Record<string, { child: ChildProcess; http: string }> = {};
+    for (const name of ['a', 'b']) {
+      await copyFile('seeds/devices.json', join(dir, `${name}.json`));
+      const httpPort = await freePort();
+      const env = {
+        INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn', WX_SIMULATE: '0', WX_DATA_DIR: join(dir, name),
+        WX_MQTT_PORT: String(await freePort()), WX_MQTT_WS_PORT: '-1', WX_HTTP_PORT: String(httpPort),
+        WX_REGISTRY_FILE: join(dir, `${name}.json`), WX_REDIS_URL: redis.url, WX_NODE_ID: name,
+      };
+      const child = await spawnWanxiang(['start'], env, 'Wanxiang is running');
+      cleanup.push(async () => void child.kill('SIGKILL'));
+      nodes[name] = { child, http: `http://127.0.0.1:${httpPort}` };
+    }
+    const health = async (name: string) => ((await (await fetch(`${nodes[name]!.http}/healthz`)).json()) as ClusterHealth).cluster!;
+
+    // Node a started first and leads; b waits.
+    await waitFor(async () => (await health('a')).leaderServices.includes('rollups'), 'a running the rollups', 10_000);
+    expect(await health('b')).toEqual({ nodeId: 'b', leader: false, leaderServices: [] });
+
+    // a dies without a word: no release, so b must wait for the lease (10 s) to lapse.
+    nodes.a!.child.kill('SIGKILL');
+    await waitFor(async () => (await health('b')).leaderServices.includes('rollups'), 'b running the rollups', 30_000);
+    expect(await health('b')).toEqual({ nodeId: 'b', leader: true, leaderServices: ['rollups'] });
+  }, 90_000);
+});

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from '../../services/storage/influxd-launcher.ts';
+
+export interface Server {
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Resolves once something accepts TCP connections on the port (neither server prints a parseable ready line). */
+async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await delay(50);
+  }
+  throw new Error(`${what} did not listen on ${port}`);
+}
+
+function stopper(child: ChildProcess) {
+  return async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+/** Debian's mosquitto with a generated configuration (its port is in the file). */
+export async function startMosquitto(confPath: string, port: number): Promise<Server> {
+  // Started as root (a CI container), mosquitto drops to the `mosquitto` user, which cannot
+  // read a private temporary folder: keep the test's own user instead (mosquitto.conf(5) `user`).
+  if (process.getuid?.() === 0) await appendFile(confPath, 'user root\n');
+  const child = spawn('/usr/sbin/mosquitto', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4_000)));
+  await waitForPort(port, child, `mosquitto (${log})`);
+  return { port, child, stop: stopper(child) };
+}
+
+/** Debian's redis-server on a free port, its data in `dir`, no snapshots on disk. */
+export async function startRedis(dir: string): Promise<Server & { url: string }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
+  await waitForPort(port, child, 'redis-server');
+  return { port, child, url: `redis://127.0.0.1:${port}`, stop: stopper(child) };
+}
+
+/** `node bin/wanxiang.js ...` as its own process; resolves once stdout shows `ready` (kept as `readyText`). */
+export function spawnWanxiang(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess & { readyText: string }> {
+  const child = spawn(process.execPath, ['bin/wanxiang.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-8_000);
+      if (output.includes(ready)) resolve(Object.assign(child, { readyText: output }));
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.once('exit', (code) => reject(new Error(`wanxiang ${args[0]} exited with ${code}: ${output.slice(-1_500)}`)));
+  });
+}
+
+/** Runs `node bin/wanxiang.js ...` to its end; its stdout and stderr. */
+export async function runWanxiang(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['bin/wanxiang.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(100);
+  }
+}
+
+export { freePort };
