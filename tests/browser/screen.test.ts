@@ -125,7 +125,8 @@ describe('the operations-centre screen in a real browser', () => {
     await page.click('#token-button');
     await page.fill('#token-input', platform.operatorToken);
     await page.click('#token-form button[value="save"]');
-    expect(await page.evaluate("sessionStorage.getItem('wanxiang.operatorToken')")).toBe(platform.operatorToken);
+    // The dialog's close event (which stores the token) follows the submit as a task of its own.
+    await waitFor(page, `sessionStorage.getItem('wanxiang.operatorToken') === ${JSON.stringify(platform.operatorToken)}`);
     await page.click(`#alarms .alarm[data-alarm="${alarm.id}"] .ack`);
     await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarm.id}"]')?.classList.contains('acknowledged')`);
     const acknowledged = (await (await fetch(`${platform.httpUrl}/api/v1/alarms?state=acknowledged`)).json()) as { alarms: Array<{ id: string; notes: Array<{ text: string }> }> };

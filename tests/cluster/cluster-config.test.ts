@@ -35,7 +35,9 @@ describe('scale-out configuration', () => {
     expect(config.cluster).toMatchObject({ brokerUrl: 'mqtt://b:1883', nodeId: 'w1', sessions: 2 });
     expect(config.influx.urls).toEqual(['http://a:8086', 'http://b:8086']);
     expect(config.simulate.enabled).toBe(false);
-    expect(() => ingestOverrides(['--sessions', 'many'])).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
+    // A usage error: the command line answers it with one line, the usage and exit 2 (issue 13).
+    expect(() => ingestOverrides(['--sessions', 'many'])).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining('--sessions') }));
+    expect(() => ingestOverrides(['--bogus'])).toThrow(expect.objectContaining({ name: 'UsageError' }));
   });
 
   it('refuses `wanxiang ingest` without a broker, before anything starts', async () => {

@@ -51,9 +51,9 @@ describe('wanxiang devices export --mosquitto', () => {
     expect(conf).toContain('allow_anonymous false');
   });
 
-  it('refuses a bad port with a coded line and exit 1', async () => {
+  it('refuses a bad port with a coded line naming it, the usage, and exit 2', async () => {
     const result = await runWanxiang(['devices', 'export', '--mosquitto', join(tmpdir(), 'never'), '--port', 'x']);
-    expect(result.stderr).toMatch(/^WX_ERR_INVALID_ARGUMENT: --port must be 1\.\.65535/);
-    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^WX_ERR_INVALID_ARGUMENT: devices: --port takes an integer from 1 to 65535/);
+    expect(result.code).toBe(2);
   });
 });
