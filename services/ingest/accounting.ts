@@ -17,8 +17,10 @@ export interface AccountRow {
 export interface Accounting {
   received(device: string, hour: number, readings: number): void;
   rejected(device: string, hour: number, code: string, readings: number): void;
-  accepted(device: string, hour: number): void;
-  written(device: string, hour: number): void;
+  /** `readings` (default 1) accepted into the spool. */
+  accepted(device: string, hour: number, readings?: number): void;
+  /** `readings` (default 1) stored by InfluxDB. */
+  written(device: string, hour: number, readings?: number): void;
   quarantined(device: string, hour: number, code: string): void;
   /** Rows of the last `hours` hours, each with its unexplained gap. */
   report(hours: number): Array<AccountRow & { gap: number }>;
@@ -37,11 +39,15 @@ export const hourOf = (timeMs: number) => Math.floor(timeMs / hourMs) * hourMs;
  */
 export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () => number; keepHours?: number }): Accounting {
   const rows = new Map<string, AccountRow>();
+  // The hot path asks for the same row many times in a row (one device's message, one batch
+  // of a device's readings), so the last row found is kept at hand.
+  let last: AccountRow | undefined;
   const row = (device: string, hour: number): AccountRow => {
+    if (last !== undefined && last.device === device && last.hour === hour) return last;
     const key = `${device}|${hour}`;
     let entry = rows.get(key);
     if (!entry) rows.set(key, (entry = { device, hour, received: 0, written: 0, rejected: {}, pending: 0, recovered: 0 }));
-    return entry;
+    return (last = entry);
   };
   const rejectedTotal = (entry: AccountRow) => Object.values(entry.rejected).reduce((a, b) => a + b, 0);
   const gapOf = (entry: AccountRow) => entry.received - entry.written - rejectedTotal(entry) - entry.pending;
@@ -50,12 +56,13 @@ export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () 
   return {
     received: (device, hour, readings) => void (row(device, hour).received += readings),
     rejected: (device, hour, code, readings) => void reject(row(device, hour), code, readings),
-    accepted: (device, hour) => void (row(device, hour).pending += 1),
-    written(device, hour) {
+    accepted: (device, hour, readings = 1) => void (row(device, hour).pending += readings),
+    written(device, hour, readings = 1) {
       const entry = row(device, hour);
-      if (entry.pending <= 0) return void (entry.recovered += 1);
-      entry.pending -= 1;
-      entry.written += 1;
+      const fromPending = Math.min(readings, Math.max(0, entry.pending));
+      entry.pending -= fromPending;
+      entry.written += fromPending;
+      entry.recovered += readings - fromPending;
     },
     quarantined(device, hour, code) {
       const entry = row(device, hour);
@@ -81,7 +88,10 @@ export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () 
           unexplained += Math.abs(gap);
           deps.log.error({ code: 'WX_ERR_ACCOUNTING_GAP', device: entry.device, hour: new Date(entry.hour).toISOString(), gap, entry }, 'readings unaccounted for');
         }
-        if (entry.hour < keepSince && entry.pending === 0 && gap === 0) rows.delete(key);
+        if (entry.hour < keepSince && entry.pending === 0 && gap === 0) {
+          rows.delete(key);
+          if (last === entry) last = undefined;
+        }
       }
       deps.metrics.accountingGap.set(unexplained);
       return unexplained;
