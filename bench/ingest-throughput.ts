@@ -38,6 +38,8 @@ const batch = Number(process.env.BENCH_BATCH ?? 20);
 const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 10);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
 const seed = 42;
+/** BENCH_PHASES=single,batched (say) runs only those phases, for profiling one thing at a time. */
+const phases = new Set((process.env.BENCH_PHASES ?? 'raw,aedes,single,batched,latency').split(','));
 const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-bench-'));
 const influxd = await startLocalInfluxd({ dataDir: join(dataDir, 'influxdb') });
 const influxPid = influxd.pid;
@@ -84,6 +86,11 @@ out(`bench: ${cpus().length} cores, ${cpus()[0]?.model}; Node ${process.version}
 out(`load: ${loadDevices.length} devices, ${messagesPerDevice} messages each, QoS 1, ${inFlight} in flight per connection; generator in its own process`);
 
 // 1. The raw ceiling for the very lines the platform writes in the batched run.
+let rawRate = NaN;
+let aedesPerMessage = NaN;
+let influxCpu = 0;
+let started = 0;
+if (phases.has('raw')) {
 const raw = createInfluxClient({ url: influxd.url, database: 'bench_raw' });
 await raw.ensureDatabase('INF');
 const rawFirstTs = Date.now() - 5 * 3_600_000;
@@ -97,20 +104,22 @@ for (const device of devices) {
 const bodies: string[] = [];
 for (let i = 0; i < lines.length; i += 5_000) bodies.push(lines.slice(i, i + 5_000).join('\n'));
 lines.length = 0;
-let influxCpu = processCpuUs(influxPid);
-let started = performance.now();
+influxCpu = processCpuUs(influxPid);
+started = performance.now();
 let nextBody = 0;
 await Promise.all([0, 1, 2, 3].map(async () => {
   while (nextBody < bodies.length) await raw.write(bodies[nextBody++]!);
 }));
 const rawMs = performance.now() - started;
 const rawPoints = await countBetween(raw, rawFirstTs, rawFirstTs + messagesPerDevice * batch);
-const rawRate = perSecond(rawPoints, rawMs);
+rawRate = perSecond(rawPoints, rawMs);
 out(`raw InfluxDB /write (5,000 lines a request, 4 in flight): ${rawPoints} points in ${(rawMs / 1_000).toFixed(2)} s = ${rawRate} points/s; influxd ${us(processCpuUs(influxPid) - influxCpu, rawPoints)} µs CPU a point`);
 await raw.query('DROP DATABASE "bench_raw"', { database: null });
 bodies.length = 0;
+}
 
 // 2. aedes alone.
+if (phases.has('aedes')) {
 const aedes = forkTs('bench/aedes-alone.ts');
 const { port: aedesPort } = await ask<{ type: 'started'; port: number }>(aedes, undefined, 'started');
 const aedesBefore = await ask<{ type: 'stats'; cpuUserUs: number; cpuSystemUs: number }>(aedes, { type: 'stats' }, 'stats');
@@ -119,11 +128,12 @@ const aedesAfter = await ask<{ type: 'stats'; cpuUserUs: number; cpuSystemUs: nu
 await ask(aedes, { type: 'close' }, 'closed');
 const aedesMessages = aedesRun.done.acked;
 const aedesCpuUs = aedesAfter.cpuUserUs + aedesAfter.cpuSystemUs - aedesBefore.cpuUserUs - aedesBefore.cpuSystemUs;
-const aedesPerMessage = aedesCpuUs / aedesMessages;
+aedesPerMessage = aedesCpuUs / aedesMessages;
 out(`aedes alone (authorise + PUBACK, no ingest): ${perSecond(aedesMessages, aedesRun.done.elapsedMs)} msgs/s acknowledged; ${aedesPerMessage.toFixed(1)} µs CPU a message; generator ${us(aedesRun.done.cpuUserUs + aedesRun.done.cpuSystemUs, aedesMessages)} µs a message`);
+}
 
 // 3. The platform in its own process.
-const profileFlags = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [];
+const profileFlags = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 const platform = forkTs('bench/platform-child.ts', profileFlags);
 const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(platform, {
   dataDir: join(dataDir, 'platform'),
@@ -132,6 +142,10 @@ const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(pla
   http: { host: '127.0.0.1', port: 0 },
   influx: { url: influxd.url, database: 'bench' },
   simulate: { enabled: false },
+  // The bench packs thousands of readings a device into seconds of device time, so rollups would
+  // re-read whole hours of raw data again and again; off, so that ingest is what is measured.
+  rollups: { enabled: false },
+  ingest: { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY ?? 2) },
 }, 'started');
 const mqttPort = Number(new URL(endpoints.mqttUrl).port);
 const stats = (child: ChildProcess) => ask<Extract<PlatformReply, { type: 'stats' }>>(child, { type: 'stats' }, 'stats');
@@ -166,18 +180,20 @@ async function measure(label: string, readingsPerMessage: number, firstTsMs: num
   };
   out(`platform, ${label}: ${landed} of ${readings} readings landed (${after.rejected - before.rejected} rejected${landed === readings ? ', nothing lost' : ', LOST ' + (readings - landed)}), ${run.done.acked} of ${messages} messages acknowledged`);
   out(`  landed ${result.landedRate} readings/s (${result.messagesRate} msgs/s); acknowledged ${result.ackedRate} readings/s (${perSecond(messages, run.done.elapsedMs)} msgs/s); slowest PUBACK ${run.done.maxAckMs.toFixed(0)} ms`);
-  out(`  CPU: platform ${result.perMessageUs.toFixed(1)} µs a message, ${result.perReadingUs.toFixed(2)} µs a reading (${((cpuUs / landedMs) / 10).toFixed(0)} % of a core); influxd ${us(influxUs, readings)} µs a reading; generator ${us(run.done.cpuUserUs + run.done.cpuSystemUs, messages)} µs a message`);
+  out(`  CPU: platform ${result.perMessageUs.toFixed(1)} µs a message (user ${us(after.cpuUserUs - before.cpuUserUs, messages)}, system ${us(after.cpuSystemUs - before.cpuSystemUs, messages)}), ${result.perReadingUs.toFixed(2)} µs a reading (${((cpuUs / landedMs) / 10).toFixed(0)} % of a core); influxd ${us(influxUs, readings)} µs a reading; generator ${us(run.done.cpuUserUs + run.done.cpuSystemUs, messages)} µs a message`);
   out(`  platform RSS peak ${(Math.max(peakRss, after.rssBytes) / 1_048_576).toFixed(0)} MiB`);
   return result;
 }
 
-const single = await measure('1 reading a message', 1, Date.now() - 3 * 3_600_000);
-const batched = await measure(`${batch} readings a message`, batch, Date.now() - 2 * 3_600_000);
+const skipped: Measured = { landedRate: NaN, ackedRate: NaN, messagesRate: NaN, perMessageUs: NaN, perReadingUs: NaN };
+const single = phases.has('single') ? await measure('1 reading a message', 1, Date.now() - 3 * 3_600_000) : skipped;
+const batched = phases.has('batched') ? await measure(`${batch} readings a message`, batch, Date.now() - 2 * 3_600_000) : skipped;
 
 // 4. Latency at half the sustained single-reading rate, sampled by a probe device.
 const halfRate = Math.max(100, Math.round(single.messagesRate / 2));
 let latency = { p50: NaN, p99: NaN, samples: 0 };
 const halfMessages = Math.max(1, Math.round((halfRate * latencySeconds) / loadDevices.length));
+if (phases.has('latency') && phases.has('single')) {
 const halfRun = await runLoad(jobFor(mqttPort, 1, Date.now() - 3_600_000, { messagesPerDevice: halfMessages, ratePerSec: halfRate }), async () => {
   latency = await measureLatency({
     host: '127.0.0.1', port: mqttPort, device: probe, password: simulatedDeviceSecret(defaultFleetKey, probe.id), topic: topics.build(probe.family, probe.id, 'telemetry'),
@@ -185,6 +201,7 @@ const halfRun = await runLoad(jobFor(mqttPort, 1, Date.now() - 3_600_000, { mess
   });
 });
 out(`latency at half rate (${perSecond(halfRun.done.acked, halfRun.done.elapsedMs)} of ${halfRate} msgs/s offered): publish → queryable p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms (${latency.samples} samples)`);
+}
 const end = await stats(platform);
 await ask(platform, { type: 'close' }, 'closed');
 await exited(platform);
