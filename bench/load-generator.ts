@@ -29,6 +29,8 @@ export interface LoadJob {
   /** Total messages per second over all connections; unlimited when absent. */
   readonly ratePerSec?: number;
   readonly seed: number;
+  /** Connections opened at a time (default 50). */
+  readonly connectConcurrency?: number;
 }
 
 export type LoadMessage =
@@ -114,8 +116,9 @@ async function run(job: LoadJob): Promise<void> {
 
   started = performance.now();
   const connections: Connection[] = [];
-  for (let i = 0; i < job.devices.length; i += 50) {
-    connections.push(...(await Promise.all(job.devices.slice(i, i + 50).map((device, k) => open(job, device, prepared[i + k]!, onAck)))));
+  const concurrency = job.connectConcurrency ?? 50;
+  for (let i = 0; i < job.devices.length; i += concurrency) {
+    connections.push(...(await Promise.all(job.devices.slice(i, i + concurrency).map((device, k) => open(job, device, prepared[i + k]!, onAck)))));
   }
   const connectMs = performance.now() - started;
   send({ type: 'ready', prepareMs, connectMs, bytes });

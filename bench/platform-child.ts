@@ -7,7 +7,8 @@ import { parseConfig, type ConfigInput } from '../services/config.ts';
 import { createLogger } from '../services/log.ts';
 import { createPlatform, type PlatformEndpoints } from '../services/platform.ts';
 
-export type PlatformRequest = { type: 'stats' } | { type: 'close' };
+/** `gc` (with node --expose-gc) collects garbage first, so that RSS shows what is held. */
+export type PlatformRequest = { type: 'stats'; gc?: boolean } | { type: 'close' };
 export type PlatformReply =
   | { type: 'started'; endpoints: PlatformEndpoints }
   | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number }
@@ -21,6 +22,7 @@ process.once('message', async (input: ConfigInput) => {
   reply({ type: 'started', endpoints: await platform.start() });
   process.on('message', async (request: PlatformRequest) => {
     if (request.type === 'stats') {
+      if (request.gc) (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage();
       const sum = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await metric.get()).values.reduce((total, value) => total + value.value, 0);
       reply({

@@ -46,9 +46,10 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
     while (inFlight > 0 && waiting() < recordsPerRead() && !stop.signal.aborted) {
       const left = deadline - performance.now();
       if (left <= 0) break;
-      const timer = new AbortController();
-      await Promise.race([slotFreed.wait(), delay(left, undefined, { signal: timer.signal }).catch(() => undefined)]);
-      timer.abort();
+      // A plain timer, cleared after: aborting a timers/promises delay builds a DOMException each time.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([slotFreed.wait(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
     }
     while (inFlight >= deps.concurrency && !stop.signal.aborted) await slotFreed.wait();
   }
