@@ -77,7 +77,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const hours = Math.min(168, Math.max(1, Number((request.query as { hours?: string }).hours ?? 24) || 24));
     const unexplained = deps.ingest.accounting.check();
     const rows = deps.ingest.accounting.report(hours);
-    return { hours, unexplained, gaps: rows.filter((row) => row.gap !== 0), rows };
+    return { hours, unexplained, gaps: rows.filter((row) => row.gap !== 0), rows, recovery: deps.ingest.accounting.recovery };
   });
 
   registerComplianceRoutes(app, deps);

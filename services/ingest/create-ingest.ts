@@ -8,6 +8,7 @@ import { createInfluxWriter } from '../storage/influx-writer.ts';
 import type { Topics } from '../topics.ts';
 import { createSpool, framedSize, isSpoolError, type Spool, type SpoolRecovery } from '../spool/index.ts';
 import { createSpoolDrainer } from './spool-drainer.ts';
+import { checkRecoveredInInflux, countRecovered, type RecoverySamples } from './recovery-check.ts';
 import { createDeadLetterFile } from './dead-letter.ts';
 import type { ParseLimits } from './parse-telemetry.ts';
 import { createPresence, type Presence } from './presence.ts';
@@ -91,7 +92,18 @@ export function createIngest(deps: IngestDeps): Ingest {
   });
   let accountingCheck: NodeJS.Timeout | undefined;
   const spool = createSpool({ dir: join(config.dataDir, 'spool'), ...config.spool });
-  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log });
+  // Accounting across a restart: once the records an earlier run left are written, look them up.
+  let recoveredLeft = 0;
+  let samples: RecoverySamples | undefined;
+  let recoveryCheck: Promise<void> | undefined;
+  const onAcked = (records: number) => {
+    if (recoveredLeft <= 0) return;
+    recoveredLeft -= records;
+    if (recoveredLeft <= 0 && samples) {
+      recoveryCheck = checkRecoveredInInflux({ influx: deps.influx, accounting, log }, samples).catch((error: unknown) => log.error({ err: error }, 'spool recovery check failed'));
+    }
+  };
+  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log, onAcked });
   metrics.setQueueDepthSource(() => accounting.pendingTotal());
   metrics.setSpoolSource(() => ({ bytes: spool.usedBytes, records: spool.unacknowledgedRecords }));
 
@@ -140,6 +152,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       metrics.spoolCut.inc({ kind: 'corrupt_record' }, recovery.corruptRecords);
       if (recovery.tornTails || recovery.corruptRecords) log.error({ code: 'WX_ERR_SPOOL_CORRUPT', ...recovery }, 'spool damage cut at recovery; the good records will be written');
       else if (recovery.records) log.info(recovery, 'spool recovered: writing what the last run left');
+      if (recovery.records > 0) {
+        samples = await countRecovered(spool, accounting);
+        recoveredLeft = recovery.records;
+      }
       drainer.start();
       accountingCheck = setInterval(() => accounting.check(), 60_000);
       accountingCheck.unref();
@@ -151,6 +167,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       // leave the rest on disk for the next start.
       await Promise.race([drainer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await drainer.close();
+      await recoveryCheck;
       const unwritten = await writer.close();
       if (unwritten > 0) log.warn({ readings: unwritten }, 'InfluxDB did not take everything before shutdown; the spool keeps it for the next start');
       await spool.close();

@@ -25,7 +25,7 @@ export interface SpoolDrainer {
  * milliseconds); while writes are in flight, records gather until a slot frees, a full
  * batch is waiting, or `flushIntervalMs` has passed. Under load every write is a full batch.
  */
-export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger }): SpoolDrainer {
+export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger; onAcked?: (records: number) => void }): SpoolDrainer {
   const stop = new AbortController();
   const slotFreed = createSignal();
   let readNotAcked = 0;
@@ -79,6 +79,7 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
       ackChain = Promise.all([ackChain, written]).then(async () => {
         await batch.ack();
         readNotAcked -= batch.records.length;
+        deps.onAcked?.(batch.records.length);
       });
     }
   }
