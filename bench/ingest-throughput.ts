@@ -8,7 +8,9 @@
  *      messages, then batched messages (BENCH_BATCH readings each, default 20): landed
  *      readings/s counted in InfluxDB, acknowledged readings/s, CPU µs per message and per
  *      reading (platform, influxd, generator), RSS;
- *   4. publish → queryable latency p50/p99 at half the sustained single-reading rate.
+ *   4. publish → queryable latency p50/p99 at half the sustained single-reading rate;
+ *   5. overload: twice the sustained rate offered for BENCH_OVERLOAD_SECONDS (default 60):
+ *      acknowledged rate, RSS peak, nothing lost, time for the backlog to land.
  * Its own influxd (own data folder, free port). BENCH_MESSAGES per device (default 3,000),
  * BENCH_PROFILE=1 writes a CPU profile of the platform to bench-profiles/.
  * The figures are only as quiet as the machine: the CPU times per message are the stable part.
@@ -39,7 +41,7 @@ const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 10);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
 const seed = 42;
 /** BENCH_PHASES=single,batched (say) runs only those phases, for profiling one thing at a time. */
-const phases = new Set((process.env.BENCH_PHASES ?? 'raw,aedes,single,batched,latency').split(','));
+const phases = new Set((process.env.BENCH_PHASES ?? 'raw,aedes,single,batched,latency,overload').split(','));
 const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-bench-'));
 const influxd = await startLocalInfluxd({ dataDir: join(dataDir, 'influxdb') });
 const influxPid = influxd.pid;
@@ -201,6 +203,38 @@ const halfRun = await runLoad(jobFor(mqttPort, 1, Date.now() - 3_600_000, { mess
   });
 });
 out(`latency at half rate (${perSecond(halfRun.done.acked, halfRun.done.elapsedMs)} of ${halfRate} msgs/s offered): publish → queryable p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms (${latency.samples} samples)`);
+}
+// 5. Overload: twice the sustained single-reading rate offered for BENCH_OVERLOAD_SECONDS.
+// Acknowledgements must slow down (each connection's window fills), RSS stay bounded,
+// nothing acknowledged be lost, and the backlog land once the load drops.
+const overloadSeconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 60);
+if (phases.has('overload') && phases.has('single')) {
+  const offered = Math.round(single.messagesRate * 2);
+  const perDevice = Math.max(1, Math.round((offered * overloadSeconds) / loadDevices.length));
+  const readings = perDevice * loadDevices.length;
+  const firstTsMs = Date.now() - 30 * 60_000;
+  const before = await stats(platform);
+  let peakRss = before.rssBytes;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, (await stats(platform)).rssBytes);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  started = performance.now();
+  const run = await runLoad(jobFor(mqttPort, 1, firstTsMs, { messagesPerDevice: perDevice, ratePerSec: offered }));
+  const ackedAtMs = performance.now() - started;
+  let after = await stats(platform);
+  while (after.written + after.rejected - before.written - before.rejected < readings) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    after = await stats(platform);
+  }
+  const landedAtMs = performance.now() - started;
+  sampling = false;
+  await sampler;
+  const landed = await countBetween(influx, firstTsMs, firstTsMs + perDevice);
+  out(`overload: ${offered} msgs/s offered for ${overloadSeconds} s (2 × sustained): acknowledged ${perSecond(run.done.acked, ackedAtMs)} msgs/s (slowest PUBACK ${run.done.maxAckMs.toFixed(0)} ms); all ${readings} landed ${((landedAtMs - ackedAtMs) / 1_000).toFixed(1)} s after the last acknowledgement: ${landed === readings ? 'nothing lost' : `LOST ${readings - landed}`}; platform RSS ${(before.rssBytes / 1_048_576).toFixed(0)} → peak ${(peakRss / 1_048_576).toFixed(0)} MiB`);
 }
 const end = await stats(platform);
 await ask(platform, { type: 'close' }, 'closed');
