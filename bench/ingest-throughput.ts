@@ -37,6 +37,8 @@ import { measureLatency } from './lib/latency-probe.ts';
 
 const messagesPerDevice = Number(process.env.BENCH_MESSAGES ?? 3_000);
 const batch = Number(process.env.BENCH_BATCH ?? 20);
+/** Batched messages per device: the same number of readings as 4 × the single-reading run's. */
+const batchedMessagesPerDevice = Math.max(1, Math.round((messagesPerDevice * 4) / batch));
 const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 10);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
 const seed = 42;
@@ -85,7 +87,7 @@ const jobFor = (port: number, readingsPerMessage: number, firstTsMs: number, ext
 });
 
 out(`bench: ${cpus().length} cores, ${cpus()[0]?.model}; Node ${process.version}; InfluxDB at ${influxd.url} (own data folder)`);
-out(`load: ${loadDevices.length} devices, ${messagesPerDevice} messages each, QoS 1, ${inFlight} in flight per connection; generator in its own process`);
+out(`load: ${loadDevices.length} devices, ${messagesPerDevice} single-reading and ${batchedMessagesPerDevice} batched messages each, QoS 1, ${inFlight} in flight per connection; generator in its own process`);
 
 // 1. The raw ceiling for the very lines the platform writes in the batched run.
 let rawRate = NaN;
@@ -98,7 +100,7 @@ await raw.ensureDatabase('INF');
 const rawFirstTs = Date.now() - 5 * 3_600_000;
 const lines: string[] = [];
 for (const device of devices) {
-  for (let k = 0; k < messagesPerDevice * batch; k += 1) {
+  for (let k = 0; k < batchedMessagesPerDevice * batch; k += 1) {
     const ts = rawFirstTs + k;
     lines.push(encodePoint(readingToPoint({ family: device.family, deviceId: device.id, timeMs: ts, receivedAtMs: ts + 5, values: generateReading(seed, device as DeviceRecord, ts) }, device)));
   }
@@ -113,7 +115,7 @@ await Promise.all([0, 1, 2, 3].map(async () => {
   while (nextBody < bodies.length) await raw.write(bodies[nextBody++]!);
 }));
 const rawMs = performance.now() - started;
-const rawPoints = await countBetween(raw, rawFirstTs, rawFirstTs + messagesPerDevice * batch);
+const rawPoints = await countBetween(raw, rawFirstTs, rawFirstTs + batchedMessagesPerDevice * batch);
 rawRate = perSecond(rawPoints, rawMs);
 out(`raw InfluxDB /write (5,000 lines a request, 4 in flight): ${rawPoints} points in ${(rawMs / 1_000).toFixed(2)} s = ${rawRate} points/s; influxd ${us(processCpuUs(influxPid) - influxCpu, rawPoints)} µs CPU a point`);
 await raw.query('DROP DATABASE "bench_raw"', { database: null });
@@ -155,14 +157,14 @@ const influx = createInfluxClient({ url: influxd.url, database: 'bench' });
 
 interface Measured { landedRate: number; ackedRate: number; messagesRate: number; perMessageUs: number; perReadingUs: number }
 
-async function measure(label: string, readingsPerMessage: number, firstTsMs: number): Promise<Measured> {
-  const readings = loadDevices.length * messagesPerDevice * readingsPerMessage;
-  const messages = loadDevices.length * messagesPerDevice;
+async function measure(label: string, readingsPerMessage: number, firstTsMs: number, perDevice: number): Promise<Measured> {
+  const readings = loadDevices.length * perDevice * readingsPerMessage;
+  const messages = loadDevices.length * perDevice;
   const before = await stats(platform);
   influxCpu = processCpuUs(influxPid);
   let peakRss = before.rssBytes;
   started = performance.now();
-  const run = await runLoad(jobFor(mqttPort, readingsPerMessage, firstTsMs));
+  const run = await runLoad(jobFor(mqttPort, readingsPerMessage, firstTsMs, { messagesPerDevice: perDevice }));
   let after = await stats(platform);
   while (after.written + after.rejected - before.written - before.rejected < readings) {
     peakRss = Math.max(peakRss, after.rssBytes);
@@ -171,7 +173,7 @@ async function measure(label: string, readingsPerMessage: number, firstTsMs: num
   }
   const landedMs = performance.now() - started - 20 / 2;
   const influxUs = processCpuUs(influxPid) - influxCpu;
-  const landed = await countBetween(influx, firstTsMs, firstTsMs + messagesPerDevice * readingsPerMessage);
+  const landed = await countBetween(influx, firstTsMs, firstTsMs + perDevice * readingsPerMessage);
   const cpuUs = after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs;
   const result = {
     landedRate: perSecond(landed, landedMs),
@@ -188,8 +190,8 @@ async function measure(label: string, readingsPerMessage: number, firstTsMs: num
 }
 
 const skipped: Measured = { landedRate: NaN, ackedRate: NaN, messagesRate: NaN, perMessageUs: NaN, perReadingUs: NaN };
-const single = phases.has('single') ? await measure('1 reading a message', 1, Date.now() - 3 * 3_600_000) : skipped;
-const batched = phases.has('batched') ? await measure(`${batch} readings a message`, batch, Date.now() - 2 * 3_600_000) : skipped;
+const single = phases.has('single') ? await measure('1 reading a message', 1, Date.now() - 3 * 3_600_000, messagesPerDevice) : skipped;
+const batched = phases.has('batched') ? await measure(`${batch} readings a message`, batch, Date.now() - 2 * 3_600_000, batchedMessagesPerDevice) : skipped;
 
 // 4. Latency at half the sustained single-reading rate, sampled by a probe device.
 const halfRate = Math.max(100, Math.round(single.messagesRate / 2));
