@@ -49,6 +49,13 @@ export interface MessageHandlerDeps {
  */
 export function createMessageHandler(deps: MessageHandlerDeps): (message: InboundMessage) => Accepted | null {
   const { registry, topics, metrics, rejections, accounting, encoder } = deps;
+  // The labelled counter per family, looked up once: prom-client hashes labels on every inc.
+  const receivedCounters = new Map<string, { inc(value: number): void }>();
+  const receivedCounter = (family: string) => {
+    let counter = receivedCounters.get(family);
+    if (counter === undefined) receivedCounters.set(family, (counter = metrics.readingsReceived.labels({ family })));
+    return counter;
+  };
   const reject = (rejection: Rejection, context: RejectionContext): null => {
     rejections.record(rejection, context);
     return null;
@@ -82,7 +89,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     let received = result.readings.length;
     for (const rejection of result.rejections) received += rejection.readings;
     const hour = hourOf(message.receivedAtMs);
-    metrics.readingsReceived.inc({ family: device.family }, received);
+    receivedCounter(device.family).inc(received);
     accounting.received(device.id, hour, received);
     for (const rejection of result.rejections) {
       reject(rejection, context);
@@ -101,11 +108,10 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
   }
 
   return (message) => {
-    const context: RejectionContext = { topic: message.topic, payload: message.payload };
     const address = topics.parse(message.topic);
-    if (!address) return reject({ code: 'WX_ERR_BAD_TOPIC', message: `topic ${JSON.stringify(message.topic)} is not a Wanxiang topic`, readings: 1 }, context);
+    if (!address) return reject({ code: 'WX_ERR_BAD_TOPIC', message: `topic ${JSON.stringify(message.topic)} is not a Wanxiang topic`, readings: 1 }, { topic: message.topic, payload: message.payload });
     const device = registry.device(address.deviceId);
-    const withDevice = { ...context, device: address.deviceId };
+    const withDevice: RejectionContext = { topic: message.topic, payload: message.payload, device: address.deviceId };
     if (!device) return reject({ code: 'WX_ERR_UNKNOWN_DEVICE', message: `device ${address.deviceId} is not registered`, readings: 1 }, withDevice);
     if (device.family !== address.family) {
       return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, withDevice);

@@ -39,16 +39,16 @@ export function decodeRecord(record: string, out: BatchEntry[]): number {
     return entries.length;
   }
   const headerEnd = record.indexOf('\n');
-  const [family, device, hourText] = record.slice(1, headerEnd).split('\t') as [string, string, string];
-  const base: { family?: string; device?: string; hour?: number } = {};
-  if (family) base.family = family;
-  if (device) base.device = device;
-  if (hourText) base.hour = Number(hourText);
+  const [familyText, deviceText, hourText] = record.slice(1, headerEnd).split('\t') as [string, string, string];
+  // Entries of one shape (all four keys, absent ones undefined) keep the drainer's objects monomorphic.
+  const family = familyText || undefined;
+  const device = deviceText || undefined;
+  const hour = hourText ? Number(hourText) : undefined;
   let count = 0;
   for (let at = headerEnd + 1; at < record.length; ) {
     let end = record.indexOf('\n', at);
     if (end === -1) end = record.length;
-    out.push({ ...base, line: record.slice(at, end) });
+    out.push({ family, device, hour, line: record.slice(at, end) });
     count += 1;
     at = end + 1;
   }
