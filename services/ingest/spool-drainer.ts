@@ -51,7 +51,6 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
       await Promise.race([slotFreed.wait(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
       clearTimeout(timer);
     }
-    while (inFlight >= deps.concurrency && !stop.signal.aborted) await slotFreed.wait();
   }
 
   async function run(): Promise<void> {
@@ -69,6 +68,8 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
       for (const record of batch.records) decodeRecord(record, entries);
       entriesPerRecord = Math.max(1, entries.length / batch.records.length);
       readNotAcked += batch.records.length;
+      // Read ahead: the next batch is read and decoded while the writes in flight finish.
+      while (inFlight >= deps.concurrency && !stop.signal.aborted) await slotFreed.wait();
       inFlight += 1;
       const writes: Array<Promise<void>> = [];
       for (let i = 0; i < entries.length; i += deps.batchSize) writes.push(deps.writer.enqueue(i === 0 && entries.length <= deps.batchSize ? entries : entries.slice(i, i + deps.batchSize)));
