@@ -29,3 +29,6 @@ process.on('message', (request: { type: string }) => {
     });
   }
 });
+
+// The bench gone (crashed, interrupted): nothing of it may stay running.
+process.once('disconnect', () => setTimeout(() => process.exit(0), 2_000).unref());

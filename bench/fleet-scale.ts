@@ -6,6 +6,7 @@
  * a garbage collection, before and with every device connected) and what landed. The
  * platform runs in its own process against its own influxd.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ const connectConcurrency = Number(process.env.BENCH_FLEET_CONNECT_CONCURRENCY ??
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const dir = await mkdtemp(join(tmpdir(), 'wanxiang-fleet-'));
 const influxd = await startLocalInfluxd({ dataDir: join(dir, 'influxdb') });
+// A failed run must not leave its influxd behind.
+process.once('exit', () => void (existsSync(`/proc/${influxd.pid}`) && process.kill(influxd.pid, 'SIGTERM')));
 const { fleetKey } = parseConfig({});
 const topics = createTopics('luohu');
 

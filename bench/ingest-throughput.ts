@@ -15,6 +15,7 @@
  * BENCH_PROFILE=1 writes a CPU profile of the platform to bench-profiles/.
  * The figures are only as quiet as the machine: the CPU times per message are the stable part.
  */
+import { existsSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -46,6 +47,8 @@ const seed = 42;
 const phases = new Set((process.env.BENCH_PHASES ?? 'raw,aedes,single,batched,latency,overload').split(','));
 const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-bench-'));
 const influxd = await startLocalInfluxd({ dataDir: join(dataDir, 'influxdb') });
+// A failed run must not leave its influxd behind.
+process.once('exit', () => void (existsSync(`/proc/${influxd.pid}`) && process.kill(influxd.pid, 'SIGTERM')));
 const influxPid = influxd.pid;
 const topics = createTopics('luohu');
 const registry = await loadRegistryFile(parseConfig({}).registryFile);

@@ -159,3 +159,6 @@ process.once('message', (job: LoadJob) => {
     },
   );
 });
+
+// The bench gone (crashed, interrupted): nothing of it may stay running.
+process.once('disconnect', () => setTimeout(() => process.exit(0), 2_000).unref());

@@ -41,3 +41,6 @@ process.once('message', async (input: ConfigInput) => {
     }
   });
 });
+
+// The bench gone (crashed, interrupted): nothing of it may stay running.
+process.once('disconnect', () => setTimeout(() => process.exit(0), 2_000).unref());
