@@ -1,80 +1,72 @@
 /**
- * npm run bench:fleet: 10,000 simulated devices (BENCH_FLEET_DEVICES) connect to the
- * platform over real TCP from a separate `wanxiang simulate` process and report every
- * BENCH_FLEET_INTERVAL_MS (default 10 s) for BENCH_FLEET_SECONDS (default 60). Prints
- * connect time, readings/s landed in InfluxDB, and the memory of both processes.
+ * npm run bench:fleet: BENCH_FLEET_DEVICES (default 10,000) devices log in to the platform
+ * at once, as after a platform restart, from the bench's load generator (raw MQTT over TCP,
+ * BENCH_FLEET_CONNECT_CONCURRENCY connections opening at a time, default 200), then each
+ * publishes one reading. Prints the connect time, the platform's RSS per connection (after
+ * a garbage collection, before and with every device connected) and what landed. The
+ * platform runs in its own process against its own influxd.
  */
-import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../services/config.ts';
-import { familyIds, getFamily } from '../services/families/index.ts';
-import { createLogger } from '../services/log.ts';
-import { createPlatform } from '../services/platform.ts';
 import { loadRegistryFile } from '../services/registry/device-registry.ts';
+import { simulatedDeviceSecret } from '../services/registry/secrets.ts';
+import { startLocalInfluxd } from '../services/storage/influxd-launcher.ts';
+import { createTopics } from '../services/topics.ts';
 import { scaleRegistry } from '../simulators/scaled-registry.ts';
+import type { LoadMessage } from './load-generator.ts';
+import type { PlatformReply } from './platform-child.ts';
+import { ask, exited, forkTs } from './lib/children.ts';
 
-const devices = Number(process.env.BENCH_FLEET_DEVICES ?? 10_000);
-const intervalMs = Number(process.env.BENCH_FLEET_INTERVAL_MS ?? 10_000);
-const seconds = Number(process.env.BENCH_FLEET_SECONDS ?? 60);
+const count = Number(process.env.BENCH_FLEET_DEVICES ?? 10_000);
+const connectConcurrency = Number(process.env.BENCH_FLEET_CONNECT_CONCURRENCY ?? 200);
+const out = (line: string) => process.stdout.write(`${line}\n`);
 const dir = await mkdtemp(join(tmpdir(), 'wanxiang-fleet-'));
-const registryFile = join(dir, 'devices.json');
+const influxd = await startLocalInfluxd({ dataDir: join(dir, 'influxdb') });
+// A failed run must not leave its influxd behind.
+process.once('exit', () => void (existsSync(`/proc/${influxd.pid}`) && process.kill(influxd.pid, 'SIGTERM')));
+const { fleetKey } = parseConfig({});
+const topics = createTopics('luohu');
 
 let started = performance.now();
-const config0 = parseConfig({});
-const registry = await scaleRegistry(await loadRegistryFile('seeds/devices.json'), devices, config0.fleetKey);
+const registry = await scaleRegistry(await loadRegistryFile(parseConfig({}).registryFile), count, fleetKey);
+const registryFile = join(dir, 'devices.json');
 await writeFile(registryFile, JSON.stringify(registry));
-process.stdout.write(`fleet bench: registry of ${devices} devices hashed in ${((performance.now() - started) / 1_000).toFixed(1)} s\n`);
+out(`fleet bench: registry of ${count} devices hashed in ${((performance.now() - started) / 1_000).toFixed(2)} s`);
 
-const config = parseConfig({
-  dataDir: dir,
-  registryFile,
-  logLevel: 'silent',
-  mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 },
-  http: { host: '127.0.0.1', port: 0 },
-  influx: { url: process.env.INFLUX_URL, database: 'bench_fleet' },
-  simulate: { enabled: false },
-});
-const platform = createPlatform(config, createLogger('silent'));
-const endpoints = await platform.start();
-let platformRssPeak = 0;
-const sampler = setInterval(() => (platformRssPeak = Math.max(platformRssPeak, process.memoryUsage().rss)), 500);
+const platform = forkTs('bench/platform-child.ts', ['--expose-gc', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [])]);
+const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(platform, {
+  dataDir: join(dir, 'platform'), registryFile, logLevel: 'silent',
+  mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 }, http: { host: '127.0.0.1', port: 0 },
+  influx: { url: influxd.url, database: 'bench_fleet' }, simulate: { enabled: false }, rollups: { enabled: false },
+}, 'started');
+type Stats = Extract<PlatformReply, { type: 'stats' }>;
+const stats = (gc = false) => ask<Stats>(platform, { type: 'stats', gc }, 'stats');
+const idle = await stats(true);
 
+const generator = forkTs('bench/load-generator.ts');
 started = performance.now();
-const child = spawn(process.execPath, ['bin/wanxiang.js', 'simulate', '--url', endpoints.mqttUrl, '--interval', String(intervalMs), '--duration', String(seconds), '--seed', '1'], {
-  env: { ...process.env, WX_REGISTRY_FILE: registryFile, WX_LOG_LEVEL: 'error' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let childOut = '';
-let connectLine = '';
-child.stdout.on('data', (chunk: Buffer) => (childOut += chunk.toString()));
-child.stderr.on('data', (chunk: Buffer) => {
-  const text = chunk.toString();
-  const connected = text.match(/\[simulate\] \d+ devices connected in [\d.]+ s/);
-  if (connected) connectLine = connected[0];
-  process.stderr.write(text);
-});
-const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-const fleetMs = performance.now() - started;
-clearInterval(sampler);
-await platform.ingest.drain();
-
-let landed = 0;
-for (const family of familyIds) {
-  const series = await platform.influx.query(`SELECT COUNT("recv_lag_ms") FROM "${getFamily(family).measurement}"`);
-  landed += Number(series[0]?.values[0]?.[1] ?? 0);
+const ready = await ask<Extract<LoadMessage, { type: 'ready' }>>(generator, {
+  host: '127.0.0.1', port: Number(new URL(endpoints.mqttUrl).port), seed: 1, connectConcurrency,
+  devices: registry.devices.map((record) => ({ record, topic: topics.build(record.family, record.id, 'telemetry'), password: simulatedDeviceSecret(fleetKey, record.id) })),
+  messagesPerDevice: 1, readingsPerMessage: 1, inFlight: 1, firstTsMs: Date.now() - 60_000, stepMs: 1,
+}, 'ready');
+const connected = await stats(true);
+const done = await ask<Extract<LoadMessage, { type: 'done' }>>(generator, { type: 'go' }, 'done');
+await exited(generator);
+let after = await stats();
+while (after.written < count) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  after = await stats();
 }
-const stats = JSON.parse(childOut.trim().split('\n').at(-1) ?? '{}') as { published?: number; connected?: number; rssMb?: number; connectMs?: number };
-const reportingSeconds = seconds;
-process.stdout.write(
-  [
-    `fleet bench: simulate exited ${exitCode} after ${(fleetMs / 1_000).toFixed(1)} s`,
-    `  ${connectLine || 'connect time not reported'}`,
-    `  published ${stats.published}, landed in InfluxDB ${landed}, ${Math.round(landed / reportingSeconds)} readings/s over the ${reportingSeconds} s run (expected about ${Math.round(devices / (intervalMs / 1_000))}/s)`,
-    `  platform process RSS peak ${(platformRssPeak / 1_048_576).toFixed(0)} MiB; simulator process RSS ${stats.rssMb?.toFixed(0)} MiB`,
-    '',
-  ].join('\n'),
-);
-await platform.close();
+const perConnectionKiB = (connected.rssBytes - idle.rssBytes) / 1_024 / count;
+out(`  ${count} devices connected in ${(ready.connectMs / 1_000).toFixed(2)} s (${connectConcurrency} logins in flight; SHA-256 device hashes)`);
+out(`  platform RSS ${(idle.rssBytes / 1_048_576).toFixed(0)} MiB idle, ${(connected.rssBytes / 1_048_576).toFixed(0)} MiB with every device connected = ${perConnectionKiB.toFixed(1)} KiB a connection (after GC)`);
+out(`  one reading from each: ${done.acked} acknowledged in ${(done.elapsedMs / 1_000).toFixed(2)} s, ${after.written} written to InfluxDB`);
+await ask(platform, { type: 'close' }, 'closed');
+await exited(platform);
+await influxd.stop();
 await rm(dir, { recursive: true, force: true });
+out(`  (${((performance.now() - started) / 1_000).toFixed(1)} s in all)`);

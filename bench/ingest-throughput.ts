@@ -1,125 +1,253 @@
 /**
- * npm run bench: N simulated devices publish over real TCP with QoS 1 into the platform
- * backed by a real InfluxDB; prints readings/s that landed (counted in InfluxDB), the raw
- * InfluxDB write ceiling for the same points posted directly, and the ratio.
- * BENCH_DEVICES (default all 103 registry devices), BENCH_READINGS per device (default 1,000),
- * BENCH_BATCH readings per message (default 1: one reading a message, the hardest case).
+ * npm run bench: the ingest path measured honestly on this machine. A load generator
+ * process (bench/load-generator.ts: pre-encoded QoS 1 PUBLISH packets on raw TCP,
+ * BENCH_IN_FLIGHT in flight per connection) drives, in one run and for the same points:
+ *   1. the raw InfluxDB ceiling: the same lines posted straight to /write;
+ *   2. aedes alone: authorise and acknowledge, no ingest (bench/aedes-alone.ts);
+ *   3. the platform in its own process (bench/platform-child.ts) with single-reading
+ *      messages, then batched messages (BENCH_BATCH readings each, default 20): landed
+ *      readings/s counted in InfluxDB, acknowledged readings/s, CPU µs per message and per
+ *      reading (platform, influxd, generator), RSS;
+ *   4. publish → queryable latency p50/p99 at half the sustained single-reading rate;
+ *   5. overload: twice the sustained rate offered for BENCH_OVERLOAD_SECONDS (default 60):
+ *      acknowledged rate, RSS peak, nothing lost, time for the backlog to land.
+ * Its own influxd (own data folder, free port). BENCH_MESSAGES per device (default 3,000),
+ * BENCH_PROFILE=1 writes a CPU profile of the platform to bench-profiles/.
+ * The figures are only as quiet as the machine: the CPU times per message are the stable part.
  */
+import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
-import { parseConfig } from '../services/config.ts';
+import { defaultFleetKey, parseConfig } from '../services/config.ts';
 import { getFamily } from '../services/families/index.ts';
 import { readingToPoint } from '../services/ingest/to-point.ts';
-import { createLogger } from '../services/log.ts';
-import { createPlatform } from '../services/platform.ts';
+import { loadRegistryFile } from '../services/registry/device-registry.ts';
+import type { DeviceRecord } from '../services/registry/registry-schema.ts';
+import { simulatedDeviceSecret } from '../services/registry/secrets.ts';
 import { createInfluxClient, type InfluxClient } from '../services/storage/influx-client.ts';
 import { startLocalInfluxd } from '../services/storage/influxd-launcher.ts';
 import { encodePoint } from '../services/storage/line-protocol.ts';
 import { createTopics } from '../services/topics.ts';
-import { connectDevice } from '../simulators/device-client.ts';
 import { generateReading } from '../simulators/generate-reading.ts';
+import type { LoadJob, LoadMessage } from './load-generator.ts';
+import type { PlatformReply } from './platform-child.ts';
+import { ask, exited, forkTs, processCpuUs, processRssBytes } from './lib/children.ts';
+import { measureLatency } from './lib/latency-probe.ts';
 
-const readingsPerDevice = Number(process.env.BENCH_READINGS ?? 1_000);
-const inFlightPerDevice = 20;
-const readingsPerMessage = Number(process.env.BENCH_BATCH ?? 1);
+const messagesPerDevice = Number(process.env.BENCH_MESSAGES ?? 3_000);
+const batch = Number(process.env.BENCH_BATCH ?? 20);
+/** Batched messages per device: the same number of readings as 4 × the single-reading run's. */
+const batchedMessagesPerDevice = Math.max(1, Math.round((messagesPerDevice * 4) / batch));
+const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 10);
+const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+const seed = 42;
+/** BENCH_PHASES=single,batched (say) runs only those phases, for profiling one thing at a time. */
+const phases = new Set((process.env.BENCH_PHASES ?? 'raw,aedes,single,batched,latency,overload').split(','));
 const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-bench-'));
-const influxd = process.env.INFLUX_URL ? undefined : await startLocalInfluxd({ dataDir: join(dataDir, 'influxdb') });
-const influxUrl = process.env.INFLUX_URL ?? influxd!.url;
+const influxd = await startLocalInfluxd({ dataDir: join(dataDir, 'influxdb') });
+// A failed run must not leave its influxd behind.
+process.once('exit', () => void (existsSync(`/proc/${influxd.pid}`) && process.kill(influxd.pid, 'SIGTERM')));
+const influxPid = influxd.pid;
+const topics = createTopics('luohu');
+const registry = await loadRegistryFile(parseConfig({}).registryFile);
+const probe = registry.devices.at(-1)!;
+const devices = registry.devices.slice(0, -1);
+const loadDevices = devices.map((record) => ({ record, topic: topics.build(record.family, record.id, 'telemetry'), password: simulatedDeviceSecret(defaultFleetKey, record.id) }));
+const measurements = [...new Set(registry.devices.map((device) => getFamily(device.family).measurement))];
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1_000);
+const us = (cpuUs: number, count: number) => (cpuUs / count).toFixed(1);
 
-async function countAll(client: InfluxClient, measurements: string[]): Promise<number> {
+async function countBetween(client: InfluxClient, fromMs: number, toMs: number): Promise<number> {
   let total = 0;
   for (const measurement of measurements) {
-    const series = await client.query(`SELECT COUNT("recv_lag_ms") FROM "${measurement}"`);
+    const series = await client.query(`SELECT COUNT("recv_lag_ms") FROM "${measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms`);
     total += Number(series[0]?.values[0]?.[1] ?? 0);
   }
   return total;
 }
 
-const config = parseConfig({
-  dataDir,
+interface LoadRun {
+  readonly done: Extract<LoadMessage, { type: 'done' }>;
+  readonly generatorPid: number;
+}
+
+/** Starts a generator, waits until it is connected, runs `during` alongside the go signal. */
+async function runLoad(job: LoadJob, during?: () => Promise<void>): Promise<LoadRun> {
+  const generator = forkTs('bench/load-generator.ts');
+  await ask(generator, job, 'ready');
+  const done = ask<Extract<LoadMessage, { type: 'done' }>>(generator, { type: 'go' }, 'done');
+  await during?.();
+  const result = { done: await done, generatorPid: generator.pid! };
+  await exited(generator);
+  return result;
+}
+
+const jobFor = (port: number, readingsPerMessage: number, firstTsMs: number, extra: Partial<LoadJob> = {}): LoadJob => ({
+  host: '127.0.0.1', port, devices: loadDevices, messagesPerDevice, readingsPerMessage, inFlight, firstTsMs, stepMs: 1, seed, ...extra,
+});
+
+out(`bench: ${cpus().length} cores, ${cpus()[0]?.model}; Node ${process.version}; InfluxDB at ${influxd.url} (own data folder)`);
+out(`load: ${loadDevices.length} devices, ${messagesPerDevice} single-reading and ${batchedMessagesPerDevice} batched messages each, QoS 1, ${inFlight} in flight per connection; generator in its own process`);
+
+// 1. The raw ceiling for the very lines the platform writes in the batched run.
+let rawRate = NaN;
+let aedesPerMessage = NaN;
+let influxCpu = 0;
+let started = 0;
+if (phases.has('raw')) {
+const raw = createInfluxClient({ url: influxd.url, database: 'bench_raw' });
+await raw.ensureDatabase('INF');
+const rawFirstTs = Date.now() - 5 * 3_600_000;
+const lines: string[] = [];
+for (const device of devices) {
+  for (let k = 0; k < batchedMessagesPerDevice * batch; k += 1) {
+    const ts = rawFirstTs + k;
+    lines.push(encodePoint(readingToPoint({ family: device.family, deviceId: device.id, timeMs: ts, receivedAtMs: ts + 5, values: generateReading(seed, device as DeviceRecord, ts) }, device)));
+  }
+}
+const bodies: string[] = [];
+for (let i = 0; i < lines.length; i += 5_000) bodies.push(lines.slice(i, i + 5_000).join('\n'));
+lines.length = 0;
+influxCpu = processCpuUs(influxPid);
+started = performance.now();
+let nextBody = 0;
+await Promise.all([0, 1, 2, 3].map(async () => {
+  while (nextBody < bodies.length) await raw.write(bodies[nextBody++]!);
+}));
+const rawMs = performance.now() - started;
+const rawPoints = await countBetween(raw, rawFirstTs, rawFirstTs + batchedMessagesPerDevice * batch);
+rawRate = perSecond(rawPoints, rawMs);
+out(`raw InfluxDB /write (5,000 lines a request, 4 in flight): ${rawPoints} points in ${(rawMs / 1_000).toFixed(2)} s = ${rawRate} points/s; influxd ${us(processCpuUs(influxPid) - influxCpu, rawPoints)} µs CPU a point`);
+await raw.query('DROP DATABASE "bench_raw"', { database: null });
+bodies.length = 0;
+}
+
+// 2. aedes alone.
+if (phases.has('aedes')) {
+const aedes = forkTs('bench/aedes-alone.ts');
+const { port: aedesPort } = await ask<{ type: 'started'; port: number }>(aedes, undefined, 'started');
+const aedesBefore = await ask<{ type: 'stats'; cpuUserUs: number; cpuSystemUs: number }>(aedes, { type: 'stats' }, 'stats');
+const aedesRun = await runLoad(jobFor(aedesPort, 1, Date.now() - 4 * 3_600_000));
+const aedesAfter = await ask<{ type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number }>(aedes, { type: 'stats' }, 'stats');
+await ask(aedes, { type: 'close' }, 'closed');
+const aedesMessages = aedesRun.done.acked;
+const aedesCpuUs = aedesAfter.cpuUserUs + aedesAfter.cpuSystemUs - aedesBefore.cpuUserUs - aedesBefore.cpuSystemUs;
+aedesPerMessage = aedesCpuUs / aedesMessages;
+out(`aedes alone (authorise + PUBACK, no ingest): ${perSecond(aedesMessages, aedesRun.done.elapsedMs)} msgs/s acknowledged; ${aedesPerMessage.toFixed(1)} µs CPU a message; generator ${us(aedesRun.done.cpuUserUs + aedesRun.done.cpuSystemUs, aedesMessages)} µs a message`);
+}
+
+// 3. The platform in its own process.
+const profileFlags = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+const platform = forkTs('bench/platform-child.ts', profileFlags);
+const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(platform, {
+  dataDir: join(dataDir, 'platform'),
   logLevel: 'silent',
   mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 },
   http: { host: '127.0.0.1', port: 0 },
-  influx: { url: influxUrl, database: 'bench_platform' },
+  influx: { url: influxd.url, database: 'bench' },
   simulate: { enabled: false },
-});
-const platform = createPlatform(config, createLogger('silent'));
-const endpoints = await platform.start();
-const topics = createTopics(config.mqtt.topicPrefix);
-const devices = platform.registry.devices.slice(0, Number(process.env.BENCH_DEVICES ?? platform.registry.devices.length));
-const measurements = [...new Set(devices.map((device) => getFamily(device.family).measurement))];
-const total = devices.length * readingsPerDevice;
+  // The bench packs thousands of readings a device into seconds of device time, so rollups would
+  // re-read whole hours of raw data again and again; off, so that ingest is what is measured.
+  rollups: { enabled: false },
+  ingest: { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY ?? 2) },
+}, 'started');
+const mqttPort = Number(new URL(endpoints.mqttUrl).port);
+const stats = (child: ChildProcess) => ask<Extract<PlatformReply, { type: 'stats' }>>(child, { type: 'stats' }, 'stats');
+const influx = createInfluxClient({ url: influxd.url, database: 'bench' });
 
-// Prepare every payload first so that the timed part measures the platform, not the generator.
-const startMs = Date.now() - 3_600_000;
-const payloads = devices.map((device) =>
-  Array.from({ length: readingsPerDevice }, (_, k) => ({ ts: startMs + k * 100, ...generateReading(42, device, startMs + k * 100) })),
-);
+interface Measured { landedRate: number; ackedRate: number; messagesRate: number; perMessageUs: number; perReadingUs: number }
 
-const clients: MqttClient[] = [];
-for (const device of devices) clients.push(await connectDevice(device, { url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics }));
-process.stdout.write(`bench: ${devices.length} devices, ${readingsPerDevice} readings each, ${readingsPerMessage} a message, QoS 1, InfluxDB ${endpoints.influxVersion}\n`);
-
-const started = performance.now();
-await Promise.all(
-  devices.map(async (device, index) => {
-    const topic = topics.build(device.family, device.id, 'telemetry');
-    const client = clients[index]!;
-    const window = new Set<Promise<unknown>>();
-    const mine = payloads[index]!;
-    for (let i = 0; i < mine.length; i += readingsPerMessage) {
-      const body = readingsPerMessage === 1 ? mine[i] : mine.slice(i, i + readingsPerMessage);
-      const publish = client.publishAsync(topic, JSON.stringify(body), { qos: 1 }).finally(() => window.delete(publish));
-      window.add(publish);
-      if (window.size >= inFlightPerDevice) await Promise.race(window);
-    }
-    await Promise.all(window);
-  }),
-);
-const acknowledgedMs = performance.now() - started;
-// Wait until every reading is in InfluxDB or was rejected (the run says which).
-const rejectedCount = async () => (await platform.metrics.readingsRejected.get()).values.reduce((sum, value) => sum + value.value, 0);
-let landed = await countAll(platform.influx, measurements);
-while (landed + (await rejectedCount()) < total) {
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  if (process.env.BENCH_DEBUG) process.stderr.write(`landed ${landed}/${total} queued ${platform.ingest.queuedReadings} rejected ${JSON.stringify(platform.ingest.rejections.byDevice()).slice(0, 200)}\n`);
-  landed = await countAll(platform.influx, measurements);
+async function measure(label: string, readingsPerMessage: number, firstTsMs: number, perDevice: number): Promise<Measured> {
+  const readings = loadDevices.length * perDevice * readingsPerMessage;
+  const messages = loadDevices.length * perDevice;
+  const before = await stats(platform);
+  influxCpu = processCpuUs(influxPid);
+  let peakRss = before.rssBytes;
+  started = performance.now();
+  const run = await runLoad(jobFor(mqttPort, readingsPerMessage, firstTsMs, { messagesPerDevice: perDevice }));
+  let after = await stats(platform);
+  while (after.written + after.rejected - before.written - before.rejected < readings) {
+    peakRss = Math.max(peakRss, after.rssBytes);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    after = await stats(platform);
+  }
+  const landedMs = performance.now() - started - 20 / 2;
+  const influxUs = processCpuUs(influxPid) - influxCpu;
+  const landed = await countBetween(influx, firstTsMs, firstTsMs + perDevice * readingsPerMessage);
+  const cpuUs = after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs;
+  const result = {
+    landedRate: perSecond(landed, landedMs),
+    ackedRate: perSecond(readings, run.done.elapsedMs),
+    messagesRate: perSecond(messages, landedMs),
+    perMessageUs: cpuUs / messages,
+    perReadingUs: cpuUs / readings,
+  };
+  out(`platform, ${label}: ${landed} of ${readings} readings landed (${after.rejected - before.rejected} rejected${landed === readings ? ', nothing lost' : ', LOST ' + (readings - landed)}), ${run.done.acked} of ${messages} messages acknowledged`);
+  out(`  landed ${result.landedRate} readings/s (${result.messagesRate} msgs/s); acknowledged ${result.ackedRate} readings/s (${perSecond(messages, run.done.elapsedMs)} msgs/s); slowest PUBACK ${run.done.maxAckMs.toFixed(0)} ms`);
+  out(`  CPU: platform ${result.perMessageUs.toFixed(1)} µs a message (user ${us(after.cpuUserUs - before.cpuUserUs, messages)}, system ${us(after.cpuSystemUs - before.cpuSystemUs, messages)}), ${result.perReadingUs.toFixed(2)} µs a reading (${((cpuUs / landedMs) / 10).toFixed(0)} % of a core); influxd ${us(influxUs, readings)} µs a reading; generator ${us(run.done.cpuUserUs + run.done.cpuSystemUs, messages)} µs a message`);
+  out(`  platform RSS peak ${(Math.max(peakRss, after.rssBytes) / 1_048_576).toFixed(0)} MiB`);
+  return result;
 }
-const platformMs = performance.now() - started;
-const rssMb = process.memoryUsage().rss / 1_048_576;
-await Promise.all(clients.map((client) => client.endAsync()));
-await platform.close();
 
-// The ceiling: the same points, encoded once, posted straight to /write in 5,000-line batches, two at a time.
-const raw = createInfluxClient({ url: influxUrl, database: 'bench_raw' });
-await raw.ensureDatabase('INF');
-const lines = devices.flatMap((device, index) =>
-  payloads[index]!.map(({ ts, ...values }) =>
-    encodePoint(readingToPoint({ family: device.family, deviceId: device.id, timeMs: ts, receivedAtMs: ts + 5, values }, device)),
-  ),
-);
-const batches: string[] = [];
-for (let i = 0; i < lines.length; i += 5_000) batches.push(lines.slice(i, i + 5_000).join('\n'));
-const rawStarted = performance.now();
-let next = 0;
-await Promise.all([0, 1].map(async () => {
-  while (next < batches.length) await raw.write(batches[next++]!);
-}));
-const rawMs = performance.now() - rawStarted;
-const rawLanded = await countAll(raw, measurements);
+const skipped: Measured = { landedRate: NaN, ackedRate: NaN, messagesRate: NaN, perMessageUs: NaN, perReadingUs: NaN };
+const single = phases.has('single') ? await measure('1 reading a message', 1, Date.now() - 3 * 3_600_000, messagesPerDevice) : skipped;
+const batched = phases.has('batched') ? await measure(`${batch} readings a message`, batch, Date.now() - 2 * 3_600_000, batchedMessagesPerDevice) : skipped;
 
-const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1_000);
-process.stdout.write(
-  [
-    `platform: ${landed} readings landed (${total - landed} rejected) in ${(platformMs / 1_000).toFixed(2)} s = ${perSecond(landed, platformMs)} readings/s (all acknowledged after ${(acknowledgedMs / 1_000).toFixed(2)} s)`,
-    `raw InfluxDB /write: ${rawLanded} points in ${(rawMs / 1_000).toFixed(2)} s = ${perSecond(rawLanded, rawMs)} points/s`,
-    `ratio platform / raw: ${(perSecond(landed, platformMs) / perSecond(rawLanded, rawMs)).toFixed(2)}`,
-    `process RSS after the run: ${rssMb.toFixed(0)} MiB`,
-    '',
-  ].join('\n'),
-);
-for (const database of ['bench_platform', 'bench_raw']) await raw.query(`DROP DATABASE "${database}"`, { database: null });
-await influxd?.stop();
+// 4. Latency at half the sustained single-reading rate, sampled by a probe device.
+const halfRate = Math.max(100, Math.round(single.messagesRate / 2));
+let latency = { p50: NaN, p99: NaN, samples: 0 };
+const halfMessages = Math.max(1, Math.round((halfRate * latencySeconds) / loadDevices.length));
+if (phases.has('latency') && phases.has('single')) {
+const halfRun = await runLoad(jobFor(mqttPort, 1, Date.now() - 3_600_000, { messagesPerDevice: halfMessages, ratePerSec: halfRate }), async () => {
+  latency = await measureLatency({
+    host: '127.0.0.1', port: mqttPort, device: probe, password: simulatedDeviceSecret(defaultFleetKey, probe.id), topic: topics.build(probe.family, probe.id, 'telemetry'),
+    influx, measurement: getFamily(probe.family).measurement, seconds: latencySeconds * 0.8, seed,
+  });
+});
+out(`latency at half rate (${perSecond(halfRun.done.acked, halfRun.done.elapsedMs)} of ${halfRate} msgs/s offered): publish → queryable p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms (${latency.samples} samples)`);
+}
+// 5. Overload: twice the sustained single-reading rate offered for BENCH_OVERLOAD_SECONDS.
+// Acknowledgements must slow down (each connection's window fills), RSS stay bounded,
+// nothing acknowledged be lost, and the backlog land once the load drops.
+const overloadSeconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 60);
+if (phases.has('overload') && phases.has('single')) {
+  const offered = Math.round(single.messagesRate * 2);
+  const perDevice = Math.max(1, Math.round((offered * overloadSeconds) / loadDevices.length));
+  const readings = perDevice * loadDevices.length;
+  const firstTsMs = Date.now() - 30 * 60_000;
+  const before = await stats(platform);
+  let peakRss = before.rssBytes;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, (await stats(platform)).rssBytes);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  started = performance.now();
+  const run = await runLoad(jobFor(mqttPort, 1, firstTsMs, { messagesPerDevice: perDevice, ratePerSec: offered }));
+  const ackedAtMs = performance.now() - started;
+  let after = await stats(platform);
+  while (after.written + after.rejected - before.written - before.rejected < readings) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    after = await stats(platform);
+  }
+  const landedAtMs = performance.now() - started;
+  sampling = false;
+  await sampler;
+  const landed = await countBetween(influx, firstTsMs, firstTsMs + perDevice);
+  out(`overload: ${offered} msgs/s offered for ${overloadSeconds} s (2 × sustained): acknowledged ${perSecond(run.done.acked, ackedAtMs)} msgs/s (slowest PUBACK ${run.done.maxAckMs.toFixed(0)} ms); all ${readings} landed ${((landedAtMs - ackedAtMs) / 1_000).toFixed(1)} s after the last acknowledgement: ${landed === readings ? 'nothing lost' : `LOST ${readings - landed}`}; platform RSS ${(before.rssBytes / 1_048_576).toFixed(0)} → peak ${(peakRss / 1_048_576).toFixed(0)} MiB`);
+}
+const end = await stats(platform);
+await ask(platform, { type: 'close' }, 'closed');
+await exited(platform);
+
+out('ratios:');
+out(`  batched landed / raw InfluxDB ceiling = ${(batched.landedRate / rawRate).toFixed(2)}; batched landed / acknowledged = ${(batched.landedRate / batched.ackedRate).toFixed(2)}`);
+out(`  single-reading landed / raw ceiling = ${(single.landedRate / rawRate).toFixed(2)}; platform CPU a message / aedes alone = ${(single.perMessageUs / aedesPerMessage).toFixed(1)}`);
+out(`  platform RSS at the end ${(end.rssBytes / 1_048_576).toFixed(0)} MiB; influxd RSS ${(processRssBytes(influxPid) / 1_048_576).toFixed(0)} MiB`);
+await influxd.stop();
 await rm(dataDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { defaultFleetKey } from '../services/config.ts';
 import { parseRegistry } from '../services/registry/device-registry.ts';
-import { hashSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
+import { hashDeviceSecret, hashSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
 
 type Street = { id: string; name: string; lat: number; lon: number };
 const streets: Street[] = [
@@ -120,12 +120,11 @@ const round = (value: number) => Math.round(value * 10_000) / 10_000;
 const devices = await Promise.all(
   drafts.map(async ({ offset, ...draft }) => {
     const s = street(draft.street);
-    const salt = createHmac('sha256', fleetKey).update(`salt:${draft.id}`).digest().subarray(0, 16);
     return {
       ...draft,
       lat: round(s.lat + Math.sin(offset * 1.7) * 0.004),
       lon: round(s.lon + Math.cos(offset * 1.3) * 0.004),
-      secretHash: await hashSecret(simulatedDeviceSecret(fleetKey, draft.id), salt),
+      secretHash: hashDeviceSecret(simulatedDeviceSecret(fleetKey, draft.id)),
     };
   }),
 );

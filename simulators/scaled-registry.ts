@@ -1,20 +1,18 @@
 import type { RegistryFile } from '../services/registry/registry-schema.ts';
-import { hashSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
+import { hashDeviceSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
 
 /**
  * A registry of `count` devices for load runs: the district's devices, then copies of them
- * (`air-dongmen-2`, ...) at the same places. Their secrets are hashed at a low scrypt cost
- * (N = 2^10): these are throwaway load-test credentials, and 10,000 of them must hash and
- * verify in seconds.
+ * (`air-dongmen-2`, ...) at the same places. Their secrets are random tokens, hashed with
+ * SHA-256 as every device secret is (secrets.ts), so 10,000 of them hash and verify in milliseconds.
  */
 export async function scaleRegistry(base: RegistryFile, count: number, fleetKey: string): Promise<RegistryFile> {
-  const cost = { N: 1024, r: 8, p: 1 };
   const devices = await Promise.all(
     Array.from({ length: count }, async (_, index) => {
       const template = base.devices[index % base.devices.length]!;
       const copy = Math.floor(index / base.devices.length);
       const id = copy === 0 ? template.id : `${template.id}-${copy + 1}`;
-      return { ...template, id, secretHash: await hashSecret(simulatedDeviceSecret(fleetKey, id), undefined, cost) };
+      return { ...template, id, secretHash: hashDeviceSecret(simulatedDeviceSecret(fleetKey, id)) };
     }),
   );
   return { ...base, devices };

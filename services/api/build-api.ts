@@ -41,6 +41,10 @@ const accountingQuery = z.strictObject({
 });
 const devicesQuery = z.strictObject({ family: z.enum(familyIds).optional().describe('only devices of this family') });
 const anyObject = z.looseObject({});
+const recoverySchema = z.object({
+  records: z.number(), readings: z.number(), sampled: z.number(), found: z.number(),
+  state: z.string().describe('none, pending, reconciled or missing'),
+});
 // Accounting rows may carry fields added later (recovered, reconciled): the known ones are listed, others pass.
 const accountRow = z.looseObject({
   device: z.string(), hour: z.number().describe('start of the hour, epoch ms'), received: z.number(), written: z.number(),
@@ -118,14 +122,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       schema: {
         summary: 'Per device and hour: received = written + rejected + pending, gaps flagged',
         querystring: accountingQuery,
-        response: { 200: z.object({ hours: z.number(), unexplained: z.number(), gaps: z.array(accountRow), rows: z.array(accountRow) }), 400: errorSchema },
+        response: { 200: z.object({ hours: z.number(), unexplained: z.number(), gaps: z.array(accountRow), rows: z.array(accountRow), recovery: recoverySchema.describe('what the previous run left in the spool, and whether InfluxDB holds it (reconciled / missing)') }), 400: errorSchema },
       },
     }, async (request) => {
       const { hours } = request.query;
       const unexplained = deps.ingest.accounting.check();
       const rows = deps.ingest.accounting.report(hours);
       const typed = rows as unknown as Array<z.infer<typeof accountRow>>;
-      return { hours, unexplained, gaps: typed.filter((row) => row.gap !== 0), rows: typed };
+      return { hours, unexplained, gaps: typed.filter((row) => row.gap !== 0), rows: typed, recovery: deps.ingest.accounting.recovery };
     });
 
     registerComplianceRoutes(scope, deps);

@@ -10,16 +10,34 @@ export interface AccountRow {
   rejected: Record<string, number>;
   /** Accepted and not yet written: batching, spooled or in flight. */
   pending: number;
-  /** Written or quarantined from the spool of an earlier run (not received by this one). */
+  /** Readings an earlier run accepted and this one found in the spool at start: owed like pending ones. */
   recovered: number;
+}
+
+/** How the spool an earlier run left was reconciled: counted at start, then looked up in InfluxDB once written. */
+export interface RecoveryCheck {
+  /** Spool records and readings found at start (rows' `recovered`). */
+  records: number;
+  readings: number;
+  /** Recovered readings whose points were looked up in InfluxDB once written, and how many were there. */
+  sampled: number;
+  found: number;
+  /** `pending` until the recovered records are written; then `reconciled` or `missing`. */
+  state: 'none' | 'pending' | 'reconciled' | 'missing';
 }
 
 export interface Accounting {
   received(device: string, hour: number, readings: number): void;
   rejected(device: string, hour: number, code: string, readings: number): void;
-  accepted(device: string, hour: number): void;
-  written(device: string, hour: number): void;
+  /** `readings` (default 1) accepted into the spool. */
+  accepted(device: string, hour: number, readings?: number): void;
+  /** `readings` (default 1) stored by InfluxDB. */
+  written(device: string, hour: number, readings?: number): void;
   quarantined(device: string, hour: number, code: string): void;
+  /** Readings of an earlier run found in the spool at start, for its device and hour of receipt. */
+  recoveredFromSpool(device: string, hour: number, readings: number): void;
+  /** The reconciliation of what an earlier run left (see RecoveryCheck). */
+  recovery: RecoveryCheck;
   /** Rows of the last `hours` hours, each with its unexplained gap. */
   report(hours: number): Array<AccountRow & { gap: number }>;
   /** Flags rows where received ≠ written + rejected + pending: counted, logged as errors. */
@@ -37,32 +55,43 @@ export const hourOf = (timeMs: number) => Math.floor(timeMs / hourMs) * hourMs;
  */
 export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () => number; keepHours?: number }): Accounting {
   const rows = new Map<string, AccountRow>();
+  // The hot path asks for the same row many times in a row (one device's message, one batch
+  // of a device's readings), so the last row found is kept at hand.
+  let last: AccountRow | undefined;
   const row = (device: string, hour: number): AccountRow => {
+    if (last !== undefined && last.device === device && last.hour === hour) return last;
     const key = `${device}|${hour}`;
     let entry = rows.get(key);
     if (!entry) rows.set(key, (entry = { device, hour, received: 0, written: 0, rejected: {}, pending: 0, recovered: 0 }));
-    return entry;
+    return (last = entry);
   };
   const rejectedTotal = (entry: AccountRow) => Object.values(entry.rejected).reduce((a, b) => a + b, 0);
-  const gapOf = (entry: AccountRow) => entry.received - entry.written - rejectedTotal(entry) - entry.pending;
+  // Readings owed are those received by this run and those recovered from the spool of an earlier
+  // one; a write nobody was owed (not accepted, not recovered) shows as a negative gap.
+  const gapOf = (entry: AccountRow) => entry.received + entry.recovered - entry.written - rejectedTotal(entry) - entry.pending;
   const reject = (entry: AccountRow, code: string, readings: number) => (entry.rejected[code] = (entry.rejected[code] ?? 0) + readings);
 
+  const recovery: RecoveryCheck = { records: 0, readings: 0, sampled: 0, found: 0, state: 'none' };
   return {
     received: (device, hour, readings) => void (row(device, hour).received += readings),
     rejected: (device, hour, code, readings) => void reject(row(device, hour), code, readings),
-    accepted: (device, hour) => void (row(device, hour).pending += 1),
-    written(device, hour) {
+    accepted: (device, hour, readings = 1) => void (row(device, hour).pending += readings),
+    written(device, hour, readings = 1) {
       const entry = row(device, hour);
-      if (entry.pending <= 0) return void (entry.recovered += 1);
-      entry.pending -= 1;
-      entry.written += 1;
+      entry.pending -= Math.min(readings, Math.max(0, entry.pending));
+      entry.written += readings;
     },
     quarantined(device, hour, code) {
       const entry = row(device, hour);
-      if (entry.pending <= 0) return void (entry.recovered += 1);
-      entry.pending -= 1;
+      if (entry.pending > 0) entry.pending -= 1;
       reject(entry, code, 1);
     },
+    recoveredFromSpool(device, hour, readings) {
+      const entry = row(device, hour);
+      entry.recovered += readings;
+      entry.pending += readings;
+    },
+    recovery,
     pendingTotal: () => {
       let total = 0;
       for (const entry of rows.values()) total += entry.pending;
@@ -81,8 +110,12 @@ export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () 
           unexplained += Math.abs(gap);
           deps.log.error({ code: 'WX_ERR_ACCOUNTING_GAP', device: entry.device, hour: new Date(entry.hour).toISOString(), gap, entry }, 'readings unaccounted for');
         }
-        if (entry.hour < keepSince && entry.pending === 0 && gap === 0) rows.delete(key);
+        if (entry.hour < keepSince && entry.pending === 0 && gap === 0) {
+          rows.delete(key);
+          if (last === entry) last = undefined;
+        }
       }
+      if (recovery.state === 'missing') unexplained += recovery.sampled - recovery.found;
       deps.metrics.accountingGap.set(unexplained);
       return unexplained;
     },

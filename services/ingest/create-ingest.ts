@@ -1,34 +1,26 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { isWanxiangError } from '../errors.ts';
-import { getFamily } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
-import { encodePoint } from '../storage/line-protocol.ts';
 import type { Topics } from '../topics.ts';
-import type { BatchEntry } from '../storage/batch-entry.ts';
 import { createSpool, framedSize, isSpoolError, type Spool, type SpoolRecovery } from '../spool/index.ts';
-import { createSpoolDrainer, encodeRecord } from './spool-drainer.ts';
+import { createSpoolDrainer } from './spool-drainer.ts';
+import { checkRecoveredInInflux, countRecovered, type RecoverySamples } from './recovery-check.ts';
 import { createDeadLetterFile } from './dead-letter.ts';
-import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
-import { createPresence, parseDeviceState, type Presence } from './presence.ts';
+import type { ParseLimits } from './parse-telemetry.ts';
+import { createPresence, type Presence } from './presence.ts';
 import type { Reading, Rejection } from './reading.ts';
 import { createRejectionLog, type RejectionContext, type RejectionLog } from './rejection-log.ts';
 import { createStuckDetector, type StuckDetector } from './stuck-detector.ts';
-import { createAccounting, hourOf, type Accounting } from './accounting.ts';
+import { createAccounting, type Accounting } from './accounting.ts';
 import { createReadingEncoder } from './to-point.ts';
 
-/** A message as the broker (or, split out, an MQTT subscription) hands it over. */
-export interface InboundMessage {
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly receivedAtMs: number;
-  /** The broker's session it came on: presence follows live sessions (issue 13, item 11). */
-  readonly session?: string;
-}
+import { createMessageHandler, type InboundMessage } from './handle-message.ts';
+
+export type { InboundMessage } from './handle-message.ts';
 
 export interface Ingest {
   /**
@@ -88,12 +80,32 @@ export function createIngest(deps: IngestDeps): Ingest {
       }
     },
     onWritten: (batch) => {
-      for (const entry of batch) if (entry.device !== undefined && entry.hour !== undefined) accounting.written(entry.device, entry.hour);
+      // Entries come in runs of one device and hour (a message's readings): one count per run.
+      let run = 0;
+      for (let i = 0; i < batch.length; i += 1) {
+        const entry = batch[i]!;
+        run += 1;
+        const next = batch[i + 1];
+        if (next !== undefined && next.device === entry.device && next.hour === entry.hour) continue;
+        if (entry.device !== undefined && entry.hour !== undefined) accounting.written(entry.device, entry.hour, run);
+        run = 0;
+      }
     },
   });
   let accountingCheck: NodeJS.Timeout | undefined;
   const spool = createSpool({ dir: join(config.dataDir, 'spool'), ...config.spool });
-  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log });
+  // Accounting across a restart: once the records an earlier run left are written, look them up.
+  let recoveredLeft = 0;
+  let samples: RecoverySamples | undefined;
+  let recoveryCheck: Promise<void> | undefined;
+  const onAcked = (records: number) => {
+    if (recoveredLeft <= 0) return;
+    recoveredLeft -= records;
+    if (recoveredLeft <= 0 && samples) {
+      recoveryCheck = checkRecoveredInInflux({ influx: deps.influx, accounting, log }, samples).catch((error: unknown) => log.error({ err: error }, 'spool recovery check failed'));
+    }
+  };
+  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log, onAcked });
   metrics.setQueueDepthSource(() => accounting.pendingTotal());
   metrics.setSpoolSource(() => ({ bytes: spool.usedBytes, records: spool.unacknowledgedRecords }));
 
@@ -102,8 +114,7 @@ export function createIngest(deps: IngestDeps): Ingest {
    * sends the PUBACK. At the disk quota the append waits for room, so the acknowledgement
    * waits and devices slow down (their in-flight window fills); nothing is dropped.
    */
-  async function spoolEntries(entries: readonly BatchEntry[]): Promise<void> {
-    const record = encodeRecord(entries);
+  async function spoolRecord(record: string): Promise<void> {
     for (;;) {
       try {
         return await spool.append([record]);
@@ -115,74 +126,15 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
-  const readingEncoder = createReadingEncoder();
-  const reject = (rejection: Rejection, context: RejectionContext): BatchEntry[] => {
-    rejections.record(rejection, context);
-    return [];
-  };
-
-  /** An encoded entry; a reading's entry carries its family, device and hour for the counts. */
-  function encode(toLine: () => string, context: RejectionContext, reading?: { family: string; device: string; hour: number }): BatchEntry | null {
-    try {
-      const line = toLine();
-      return reading ? { ...reading, line } : { line };
-    } catch (error) {
-      if (!isWanxiangError(error)) throw error;
-      reject({ code: error.code, message: error.message, readings: 1 }, context);
-      if (reading) accounting.rejected(reading.device, reading.hour, error.code, 1);
-      return null;
-    }
-  }
-
-  /** The message's entries for the spool, its refusals counted; empty when nothing of it is accepted. */
-  function handle(message: InboundMessage): BatchEntry[] {
-    const context: RejectionContext = { topic: message.topic, payload: message.payload };
-    const address = topics.parse(message.topic);
-    if (!address) return reject({ code: 'WX_ERR_BAD_TOPIC', message: `topic ${JSON.stringify(message.topic)} is not a Wanxiang topic`, readings: 1 }, context);
-    const device = registry.device(address.deviceId);
-    const withDevice = { ...context, device: address.deviceId };
-    if (!device) return reject({ code: 'WX_ERR_UNKNOWN_DEVICE', message: `device ${address.deviceId} is not registered`, readings: 1 }, withDevice);
-    if (device.family !== address.family) {
-      return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, withDevice);
-    }
-    if (address.kind === 'status') {
-      const state = parseDeviceState(message.payload);
-      if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, withDevice);
-      const point = presence.update(device.id, device.family, state, message.receivedAtMs, message.session);
-      if (!point) return []; // a superseded 'offline' (another session lives): neither stored nor routed
-      const entry = encode(() => encodePoint(point), withDevice);
-      return entry ? [entry] : [];
-    }
-    if (address.kind !== 'telemetry') return [];
-
-    const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs }, limits);
-    const received = result.readings.length + result.rejections.reduce((sum, r) => sum + r.readings, 0);
-    const hour = hourOf(message.receivedAtMs);
-    metrics.readingsReceived.inc({ family: device.family }, received);
-    accounting.received(device.id, hour, received);
-    for (const rejection of result.rejections) {
-      reject(rejection, withDevice);
-      accounting.rejected(device.id, hour, rejection.code, rejection.readings);
-    }
-    const entries: BatchEntry[] = [];
-    if (result.readings.length > 0) presence.seen(device.id);
-    for (const reading of result.readings) {
-      stuck.check(reading);
-      deps.onReading?.(reading);
-      const entry = encode(() => readingEncoder.encode(reading, device), withDevice, { family: device.family, device: device.id, hour });
-      if (entry) {
-        entries.push(entry);
-        accounting.accepted(device.id, hour);
-      }
-    }
-    return entries;
-  }
+  const handle = createMessageHandler({
+    registry, topics, metrics, log, limits, rejections, presence, stuck, accounting, encoder: createReadingEncoder(), onReading: deps.onReading,
+  });
 
   return {
     async accept(message) {
-      const entries = handle(message);
-      if (entries.length === 0) return false;
-      await spoolEntries(entries);
+      const accepted = handle(message);
+      if (accepted === null) return false;
+      await spoolRecord(accepted.record);
       return true;
     },
     drain: () => drainer.drain(),
@@ -202,6 +154,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       metrics.spoolCut.inc({ kind: 'corrupt_record' }, recovery.corruptRecords);
       if (recovery.tornTails || recovery.corruptRecords) log.error({ code: 'WX_ERR_SPOOL_CORRUPT', ...recovery }, 'spool damage cut at recovery; the good records will be written');
       else if (recovery.records) log.info(recovery, 'spool recovered: writing what the last run left');
+      if (recovery.records > 0) {
+        samples = await countRecovered(spool, accounting);
+        recoveredLeft = recovery.records;
+      }
       drainer.start();
       accountingCheck = setInterval(() => accounting.check(), 60_000);
       accountingCheck.unref();
@@ -213,6 +169,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       // leave the rest on disk for the next start.
       await Promise.race([drainer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await drainer.close();
+      await recoveryCheck;
       const unwritten = await writer.close();
       if (unwritten > 0) log.warn({ readings: unwritten }, 'InfluxDB did not take everything before shutdown; the spool keeps it for the next start');
       await spool.close();

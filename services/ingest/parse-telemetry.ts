@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../errors.ts';
-import type { Family, FamilyId } from '../families/index.ts';
+import type { Family, FamilyId, PayloadValues } from '../families/index.ts';
 import type { Reading, Rejection } from './reading.ts';
+import { fastValidatorFor } from './fast-validator.ts';
+import { preview } from './preview.ts';
 import { resolveTimestamp, type TimeLimits } from './timestamps.ts';
 
 export interface ParseLimits extends TimeLimits {
@@ -21,16 +23,7 @@ export interface ParseResult {
   readonly rejections: Rejection[];
 }
 
-/**
- * A short, safe rendering of a value for a message: never recursive, since a payload nested
- * thousands deep makes JSON.stringify throw (found by the property tests).
- */
-export function preview(value: unknown): string {
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value !== null && typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-  return String(value);
-}
+export { preview } from './preview.ts';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -55,21 +48,35 @@ function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>)
   return `${key}=${key in values ? preview(values[key]) : 'absent'}: ${issue.message}`;
 }
 
+/** The family's zod schema's verdict, for a reading the fast validator refused: the coded reason. */
+function explainRefusal(family: Family, item: Record<string, unknown>): { values: PayloadValues } | { rejection: Rejection } {
+  const { ts: _ts, ...values } = item;
+  const parsed = family.valuesSchema.safeParse(values);
+  if (parsed.success) return { values: parsed.data };
+  const issues = parsed.error.issues;
+  return { rejection: { code: codeForIssue(issues[0]!, values), message: issues.map((issue) => describeIssue(issue, values)).join('; '), readings: 1 } };
+}
+
 function parseOne(input: ParseInput, item: unknown, limits: ParseLimits, index?: number): Reading | Rejection {
   const at = index === undefined ? {} : { index };
   if (!isPlainObject(item)) return { code: 'WX_ERR_NOT_AN_OBJECT', message: `reading is ${preview(item)}, not an object`, readings: 1, ...at };
-  const { ts, ...values } = item;
-  const time = resolveTimestamp(ts, input.receivedAtMs, limits);
+  const time = resolveTimestamp(item.ts, input.receivedAtMs, limits);
   if (!time.ok) return { code: time.code, message: time.message, readings: 1, ...at };
-  const parsed = input.family.valuesSchema.safeParse(values);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    return { code: codeForIssue(issues[0]!, values), message: issues.map((issue) => describeIssue(issue, values)).join('; '), readings: 1, ...at };
+  let values: PayloadValues | null = fastValidatorFor(input.family)(item);
+  if (values === null) {
+    const explained = explainRefusal(input.family, item);
+    if ('rejection' in explained) return { ...explained.rejection, ...at };
+    values = explained.values;
   }
-  if (Object.keys(parsed.data).length === 0) return { code: 'WX_ERR_EMPTY_READING', message: 'reading carries no measured value', readings: 1, ...at };
-  const inconsistency = input.family.inconsistency?.(parsed.data);
+  let any = false;
+  for (const _key in values) {
+    any = true;
+    break;
+  }
+  if (!any) return { code: 'WX_ERR_EMPTY_READING', message: 'reading carries no measured value', readings: 1, ...at };
+  const inconsistency = input.family.inconsistency?.(values);
   if (inconsistency) return { code: 'WX_ERR_INCONSISTENT_VALUES', message: inconsistency, readings: 1, ...at };
-  return { family: input.family.id as FamilyId, deviceId: input.deviceId, timeMs: time.timeMs, receivedAtMs: input.receivedAtMs, values: parsed.data };
+  return { family: input.family.id as FamilyId, deviceId: input.deviceId, timeMs: time.timeMs, receivedAtMs: input.receivedAtMs, values };
 }
 
 const isReading = (value: Reading | Rejection): value is Reading => 'values' in value;
@@ -99,10 +106,10 @@ export function parseTelemetry(input: ParseInput, limits: ParseLimits): ParseRes
   }
   const readings: Reading[] = [];
   const rejections: Rejection[] = [];
-  document.forEach((item, index) => {
-    const result = parseOne(input, item, limits, index);
+  for (let index = 0; index < document.length; index += 1) {
+    const result = parseOne(input, document[index], limits, index);
     if (isReading(result)) readings.push(result);
     else rejections.push(result);
-  });
+  }
   return { readings, rejections };
 }

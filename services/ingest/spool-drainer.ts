@@ -3,6 +3,10 @@ import type { Logger } from 'pino';
 import type { Spool } from '../spool/index.ts';
 import type { BatchEntry } from '../storage/batch-entry.ts';
 import type { BatchQueue } from '../storage/influx-writer.ts';
+import { createSignal } from '../spool/signal.ts';
+import { decodeRecord } from './spool-record.ts';
+
+export { encodeRecord } from './spool-record.ts';
 
 export interface SpoolDrainer {
   start(): void;
@@ -11,18 +15,19 @@ export interface SpoolDrainer {
   close(): Promise<void>;
 }
 
-/** A spool record is one message's entries, so that one fsync covers one device message. */
-export const encodeRecord = (entries: readonly BatchEntry[]) => JSON.stringify(entries);
-const decodeRecord = (record: string) => JSON.parse(record) as BatchEntry[];
-
 /**
  * Reads the spool in order and hands batches to the writer, `concurrency` at a time;
  * acknowledges each batch to the spool only once it is written, and in read order, so
- * that a crash re-reads exactly what InfluxDB may not have. Small backlogs wait up to
- * `flushIntervalMs` to fill a batch.
+ * that a crash re-reads exactly what InfluxDB may not have.
+ *
+ * Batches size themselves to the load, as a group commit does: with a write slot free and
+ * nothing in flight, whatever is readable goes at once (a lone reading is queryable within
+ * milliseconds); while writes are in flight, records gather until a slot frees, a full
+ * batch is waiting, or `flushIntervalMs` has passed. Under load every write is a full batch.
  */
-export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger }): SpoolDrainer {
+export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger; onAcked?: (records: number) => void }): SpoolDrainer {
   const stop = new AbortController();
+  const slotFreed = createSignal();
   let readNotAcked = 0;
   let inFlight = 0;
   let ackChain: Promise<unknown> = Promise.resolve();
@@ -32,32 +37,50 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
 
   // A record holds one message: one reading or a batch of hundreds. Reads are sized by the
   // entries seen per record so far, so that a read stays near batchSize entries.
-  let entriesPerRecord = 50;
+  let entriesPerRecord = 1;
   const recordsPerRead = () => Math.max(1, Math.min(deps.batchSize, Math.floor(deps.batchSize / entriesPerRecord)));
+  const waiting = () => deps.spool.unacknowledgedRecords - readNotAcked;
+
+  async function gather(): Promise<void> {
+    const deadline = performance.now() + deps.flushIntervalMs;
+    while (inFlight > 0 && waiting() < recordsPerRead() && !stop.signal.aborted) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      // A plain timer, cleared after: aborting a timers/promises delay builds a DOMException each time.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([slotFreed.wait(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
+  }
 
   async function run(): Promise<void> {
     while (!stop.signal.aborted) {
       await Promise.race([deps.spool.whenReadable(), aborted]);
       if (stop.signal.aborted) return;
-      if (deps.spool.unacknowledgedRecords - readNotAcked < recordsPerRead()) {
-        await delay(deps.flushIntervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
-      }
-      while (inFlight >= deps.concurrency && !stop.signal.aborted) await delay(5);
+      await gather();
+      if (stop.signal.aborted) return;
       const batch = await deps.spool.read(recordsPerRead()).catch((error: unknown) => {
         deps.log.error({ err: error }, 'spool read failed');
         return null;
       });
       if (!batch) continue;
-      const entries = batch.records.flatMap(decodeRecord);
+      const entries: BatchEntry[] = [];
+      for (const record of batch.records) decodeRecord(record, entries);
       entriesPerRecord = Math.max(1, entries.length / batch.records.length);
       readNotAcked += batch.records.length;
+      // Read ahead: the next batch is read and decoded while the writes in flight finish.
+      while (inFlight >= deps.concurrency && !stop.signal.aborted) await slotFreed.wait();
       inFlight += 1;
-      const chunks: BatchEntry[][] = [];
-      for (let i = 0; i < entries.length; i += deps.batchSize) chunks.push(entries.slice(i, i + deps.batchSize));
-      const written = Promise.all(chunks.map((chunk) => deps.writer.enqueue(chunk))).finally(() => (inFlight -= 1));
+      const writes: Array<Promise<void>> = [];
+      for (let i = 0; i < entries.length; i += deps.batchSize) writes.push(deps.writer.enqueue(i === 0 && entries.length <= deps.batchSize ? entries : entries.slice(i, i + deps.batchSize)));
+      const written = Promise.all(writes).finally(() => {
+        inFlight -= 1;
+        slotFreed.wake();
+      });
       ackChain = Promise.all([ackChain, written]).then(async () => {
         await batch.ack();
         readNotAcked -= batch.records.length;
+        deps.onAcked?.(batch.records.length);
       });
     }
   }
@@ -72,6 +95,7 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
     },
     async close() {
       stop.abort();
+      slotFreed.wake();
       await loop;
     },
   };

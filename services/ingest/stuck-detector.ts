@@ -31,9 +31,12 @@ export function createStuckDetector(stuckAfter: number, metrics: Metrics): Stuck
   const flagged = new Map<string, number>();
   return {
     check(reading) {
-      const previous = last.get(reading.deviceId);
-      const repeats = previous && sameValues(previous.values, reading.values) ? previous.repeats + 1 : 1;
-      last.set(reading.deviceId, { values: reading.values, repeats });
+      // One entry per device, updated in place: no allocation per reading.
+      let previous = last.get(reading.deviceId);
+      if (previous === undefined) last.set(reading.deviceId, (previous = { values: reading.values, repeats: 0 }));
+      const repeats = previous.repeats > 0 && sameValues(previous.values, reading.values) ? previous.repeats + 1 : 1;
+      previous.values = reading.values;
+      previous.repeats = repeats;
       if (repeats < stuckAfter) return false;
       flagged.set(reading.deviceId, (flagged.get(reading.deviceId) ?? 0) + 1);
       metrics.readingsFlagged.inc({ flag: 'stuck' });

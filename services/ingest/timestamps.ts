@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.ts';
-import { preview } from './parse-telemetry.ts';
+import { preview } from './preview.ts';
 
 export interface TimeLimits {
   readonly maxFutureMs: number;

@@ -1,6 +1,6 @@
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { getFamily } from '../families/index.ts';
-import { encodePoint, escapeKey, formatFieldValue, type Point } from '../storage/line-protocol.ts';
+import { encodePoint, escapeKey, formatFieldValue, maxTimeMs, type Point } from '../storage/line-protocol.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import type { Reading } from './reading.ts';
 
@@ -33,12 +33,22 @@ export interface ReadingEncoder {
  * It writes exactly what encodePoint(readingToPoint(...)) writes (a test holds them equal).
  */
 export function createReadingEncoder(): ReadingEncoder {
-  const seriesKeys = new Map<DeviceRecord, string>();
+  const seriesKeys = new WeakMap<DeviceRecord, string>();
   const fieldKeys = new Map<string, string>();
   const fieldKey = (name: string) => {
     let escaped = fieldKeys.get(name);
     if (escaped === undefined) fieldKeys.set(name, (escaped = escapeKey(name, 'field key')));
     return escaped;
+  };
+  // Per family and payload key: the escaped `field=` prefix and whether it is written as an integer.
+  const familyFields = new Map<string, Map<string, { prefix: string; field: string; type: 'float' | 'int' }>>();
+  const fieldsOf = (family: ReturnType<typeof getFamily>) => {
+    let specs = familyFields.get(family.id);
+    if (specs === undefined) {
+      specs = new Map(Object.entries(family.fields).map(([key, spec]) => [key, { prefix: `${fieldKey(spec.field)}=`, field: spec.field, type: spec.type }]));
+      familyFields.set(family.id, specs);
+    }
+    return specs;
   };
   return {
     encode(reading, device) {
@@ -48,17 +58,21 @@ export function createReadingEncoder(): ReadingEncoder {
         series = encodePoint({ measurement: family.measurement, tags: deviceTags(device), fields: [['x', 0, 'int']], timeMs: 0 }).split(' x=')[0]!;
         seriesKeys.set(device, series);
       }
+      const specs = fieldsOf(family);
       let fields = '';
       for (const key in reading.values) {
-        const spec = family.fields[key]!;
-        fields += `${fields ? ',' : ''}${fieldKey(spec.field)}=${formatFieldValue(spec.field, reading.values[key]!, spec.type)}`;
+        const spec = specs.get(key)!;
+        const value = reading.values[key]!;
+        // Validated values are finite numbers (ints safe integers); formatFieldValue says so again only for what it refuses.
+        const text = Number.isFinite(value) && (spec.type === 'float' || Number.isSafeInteger(value)) ? (spec.type === 'int' ? `${value}i` : `${value}`) : formatFieldValue(spec.field, value, spec.type);
+        fields = fields === '' ? spec.prefix + text : `${fields},${spec.prefix}${text}`;
       }
       if (family.derive) {
         const derived = family.derive(reading.values, device.attributes);
         for (const field in derived) fields += `,${fieldKey(field)}=${formatFieldValue(field, derived[field]!, family.fieldTypes.get(field) ?? 'float')}`;
       }
       fields += `,recv_lag_ms=${formatFieldValue('recv_lag_ms', reading.receivedAtMs - reading.timeMs, 'int')}`;
-      if (!Number.isSafeInteger(reading.timeMs)) return encodePoint(readingToPoint(reading, device)); // throws with the right code
+      if (!Number.isSafeInteger(reading.timeMs) || Math.abs(reading.timeMs) > maxTimeMs) return encodePoint(readingToPoint(reading, device)); // throws with the right code
       return `${series} ${fields} ${reading.timeMs}`;
     },
   };

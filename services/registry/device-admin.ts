@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { WanxiangError } from '../errors.ts';
 import { parseRegistry } from './device-registry.ts';
 import type { DeviceRecord, RegistryFile } from './registry-schema.ts';
-import { hashSecret } from './secrets.ts';
+import { hashDeviceSecret } from './secrets.ts';
 
 /** A fresh device secret: 32 random bytes, base64url; shown once, stored only as a hash. */
 export const newSecret = () => randomBytes(32).toString('base64url');
@@ -20,14 +20,14 @@ const withDevice = (file: RegistryFile, id: string, change: (device: DeviceRecor
 export async function addDevice(file: RegistryFile, draft: Omit<DeviceRecord, 'secretHash'>): Promise<{ file: RegistryFile; secret: string }> {
   if (file.devices.some((device) => device.id === draft.id)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `device ${draft.id} exists already`, { value: draft.id });
   const secret = newSecret();
-  return { file: parseRegistry({ ...file, devices: [...file.devices, { ...draft, secretHash: await hashSecret(secret) }] }), secret };
+  return { file: parseRegistry({ ...file, devices: [...file.devices, { ...draft, secretHash: hashDeviceSecret(secret) }] }), secret };
 }
 
 /** A new secret for a device: the old one stops working at once. */
 export async function rotateSecret(file: RegistryFile, id: string): Promise<{ file: RegistryFile; secret: string }> {
   find(file, id);
   const secret = newSecret();
-  const secretHash = await hashSecret(secret);
+  const secretHash = hashDeviceSecret(secret);
   return { file: withDevice(file, id, (device) => ({ ...device, secretHash })), secret };
 }
 

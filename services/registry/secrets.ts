@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { WanxiangError } from '../errors.ts';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (
@@ -28,8 +29,33 @@ export async function hashSecret(secret: string, salt: Buffer = randomBytes(16),
   return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-/** Verifies a secret against `scrypt$N$r$p$salt$hash`; false for any malformed stored hash. */
+/**
+ * Device secrets are random 256-bit tokens (newSecret, simulatedDeviceSecret): nobody can
+ * guess one, so a slow hash buys nothing against guessing, and a leaked registry still
+ * holds no usable secret because SHA-256 cannot be inverted. The fast form keeps a
+ * reconnect storm of 10,000 devices to microseconds of hashing instead of minutes of
+ * scrypt. Human passwords (observers) keep scrypt. Only tokens of at least 32 characters
+ * (192 bits in base64url) are hashed this way.
+ */
+export const minDeviceTokenLength = 32;
+
+export function hashDeviceSecret(secret: string): string {
+  if (secret.length < minDeviceTokenLength) {
+    throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `a device secret hashed with SHA-256 must be a random token of at least ${minDeviceTokenLength} characters`, { value: secret.length });
+  }
+  return `sha256$${createHash('sha256').update(secret, 'utf8').digest('base64')}`;
+}
+
+/** True for a stored hash of the slow kind that a successful device login may replace with hashDeviceSecret's. */
+export const isScryptHash = (stored: string) => stored.startsWith('scrypt$');
+
+/** Verifies a secret against `sha256$hash` or `scrypt$N$r$p$salt$hash`; false for any malformed stored hash. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  if (stored.startsWith('sha256$')) {
+    const expected = Buffer.from(stored.slice(7), 'base64');
+    const actual = createHash('sha256').update(secret, 'utf8').digest();
+    return expected.length === actual.length && timingSafeEqual(actual, expected);
+  }
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];

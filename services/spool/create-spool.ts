@@ -1,13 +1,14 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { WanxiangError } from '../errors.ts';
 import { createAcknowledger, type Acknowledger } from './acknowledger.ts';
-import { encodeFrames } from './frame.ts';
+import { encodeFrames, framePayload, scanFrame } from './frame.ts';
+import { segmentPath } from './segment-files.ts';
 import { parseSpoolOptions, type SpoolOptions } from './options.ts';
 import { createReader, type Reader } from './reader.ts';
 import { recover, type SpoolRecovery } from './recover.ts';
 import { createSignal } from './signal.ts';
 import { SpoolError } from './spool-errors.ts';
-import type { SpoolState } from './state.ts';
+import type { Position, SegmentInfo, SpoolState } from './state.ts';
 import { createWriter, type Writer } from './writer.ts';
 
 export interface SpoolBatch {
@@ -25,6 +26,11 @@ export interface Spool {
   waitForSpace(bytes: number): Promise<void>;
   /** The next unread records in append order, at most maxRecords, or null when there are none. */
   read(maxRecords: number): Promise<SpoolBatch | null>;
+  /**
+   * Calls `visit` with each record open() found unacknowledged (what an earlier run left),
+   * in order, without reading them for the drainer: for accounting across a restart.
+   */
+  recoveredRecords(visit: (record: string) => void): Promise<void>;
   /** Resolves when there is something to read, or on close. */
   whenReadable(): Promise<void>;
   /** Segment bytes on disk plus appends accepted and not yet written. */
@@ -50,6 +56,8 @@ export function createSpool(options: SpoolOptions): Spool {
   let parts: Parts | null = null;
   let opening: Promise<SpoolRecovery> | null = null;
   let closing: Promise<void> | null = null;
+  let recoveredFrom: Position | null = null;
+  let recoveredSegments: SegmentInfo[] = [];
 
   function unavailable(): SpoolError {
     const reason = closing ? 'closed' : 'not open';
@@ -64,6 +72,8 @@ export function createSpool(options: SpoolOptions): Spool {
   async function build(): Promise<SpoolRecovery> {
     await mkdir(config.dir, { recursive: true });
     const found = await recover(config.dir);
+    recoveredFrom = { ...found.ack };
+    recoveredSegments = found.segments.map((segment) => ({ ...segment }));
     const state: SpoolState = {
       dir: config.dir,
       segments: found.segments,
@@ -119,6 +129,20 @@ export function createSpool(options: SpoolOptions): Spool {
       const result = await reader.read(maxRecords);
       if (!result) return null;
       return { records: result.records, ack: () => acks.acknowledge(result.batch, result.end, result.records.length) };
+    },
+    async recoveredRecords(visit) {
+      const { state } = openParts();
+      const start = recoveredFrom ?? { segment: 0, offset: 0 };
+      for (const segment of recoveredSegments) {
+        const buffer = await readFile(segmentPath(state.dir, segment.seq));
+        let at = segment.seq === start.segment ? start.offset : 0;
+        while (at < segment.durable) {
+          const scan = scanFrame(buffer, at);
+          if (scan.kind !== 'record') break;
+          visit(framePayload(buffer, at, scan.end));
+          at = scan.end;
+        }
+      }
     },
     async whenReadable() {
       while (!closing && !(parts && parts.state.durableRecords > parts.state.readRecords)) await readable.wait();

@@ -30,6 +30,22 @@ export interface BatchQueue {
   close(): Promise<number>;
 }
 
+/** Calls `count` once per run of consecutive entries of one family: a batch is a few runs, not thousands of counter updates. */
+function countPerFamily(batch: readonly BatchEntry[], count: (family: string, readings: number) => void): void {
+  let family: string | undefined;
+  let run = 0;
+  for (const entry of batch) {
+    if (entry.family === family) {
+      run += 1;
+      continue;
+    }
+    if (family !== undefined) count(family, run);
+    family = entry.family;
+    run = 1;
+  }
+  if (family !== undefined) count(family, run);
+}
+
 /** Writes batches to InfluxDB, `concurrency` at a time, retrying 5xx/429/network errors with backoff. */
 export function createInfluxWriter(options: WriterOptions): BatchQueue {
   const { baseDelayMs, maxDelayMs } = options.retry ?? { baseDelayMs: 200, maxDelayMs: 30_000 };
@@ -54,7 +70,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
         await options.client.write(body);
         options.metrics.writeLatency.observe((performance.now() - started) / 1_000);
         options.metrics.batchSize.observe(batch.length);
-        for (const entry of batch) if (entry.family) options.metrics.readingsWritten.inc({ family: entry.family });
+        countPerFamily(batch, (family, readings) => options.metrics.readingsWritten.inc({ family }, readings));
         options.onWritten?.(batch);
         return;
       } catch (error) {

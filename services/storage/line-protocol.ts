@@ -28,7 +28,7 @@ function checkEncodable(text: string, what: string): void {
 }
 
 /** InfluxDB's time range: ±(2^63 - 1) ns, in milliseconds. */
-const maxTimeMs = 9_223_372_036_854;
+export const maxTimeMs = 9_223_372_036_854;
 
 /** Measurement names escape comma and space. */
 export function escapeMeasurement(name: string): string {

@@ -1,0 +1,46 @@
+/**
+ * The platform under test, in a process of its own (bench/ingest-throughput.ts forks it,
+ * with `node --cpu-prof` when BENCH_PROFILE is set): starts from the configuration it is
+ * sent, answers stats requests with its CPU time, RSS and readings written, closes on request.
+ */
+import { parseConfig, type ConfigInput } from '../services/config.ts';
+import { createLogger } from '../services/log.ts';
+import { createPlatform, type PlatformEndpoints } from '../services/platform.ts';
+
+/** `gc` (with node --expose-gc) collects garbage first, so that RSS shows what is held. */
+export type PlatformRequest = { type: 'stats'; gc?: boolean } | { type: 'close' };
+export type PlatformReply =
+  | { type: 'started'; endpoints: PlatformEndpoints }
+  | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number }
+  | { type: 'closed' };
+
+const reply = (message: PlatformReply) => process.send!(message);
+
+process.once('message', async (input: ConfigInput) => {
+  const config = parseConfig(input);
+  const platform = createPlatform(config, createLogger(config.logLevel));
+  reply({ type: 'started', endpoints: await platform.start() });
+  process.on('message', async (request: PlatformRequest) => {
+    if (request.type === 'stats') {
+      if (request.gc) (globalThis as { gc?: () => void }).gc?.();
+      const cpu = process.cpuUsage();
+      const sum = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await metric.get()).values.reduce((total, value) => total + value.value, 0);
+      reply({
+        type: 'stats',
+        cpuUserUs: cpu.user,
+        cpuSystemUs: cpu.system,
+        rssBytes: process.memoryUsage().rss,
+        written: await sum(platform.metrics.readingsWritten),
+        rejected: await sum(platform.metrics.readingsRejected),
+        spooled: platform.ingest.spool.unacknowledgedRecords,
+      });
+    } else {
+      await platform.close();
+      reply({ type: 'closed' });
+      process.disconnect();
+    }
+  });
+});
+
+// The bench gone (crashed, interrupted): nothing of it may stay running.
+process.once('disconnect', () => setTimeout(() => process.exit(0), 2_000).unref());

@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import { isWanxiangError } from '../errors.ts';
+import { getFamily } from '../families/index.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { encodePoint } from '../storage/line-protocol.ts';
+import type { Topics } from '../topics.ts';
+import { hourOf, type Accounting } from './accounting.ts';
+import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
+import { parseDeviceState, type Presence } from './presence.ts';
+import type { Reading, Rejection } from './reading.ts';
+import type { RejectionContext, RejectionLog } from './rejection-log.ts';
+import { encodeLines } from './spool-record.ts';
+import type { StuckDetector } from './stuck-detector.ts';
+import type { ReadingEncoder } from './to-point.ts';
+
+/** A message as the broker (or, split out, an MQTT subscription) hands it over. */
+export interface InboundMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly receivedAtMs: number;
+  /** The broker's session it came on: presence follows live sessions (issue 13, item 11). */
+  readonly session?: string;
+}
+
+/** What of a message goes to the spool: one record, and how many readings it carries. */
+export interface Accepted {
+  readonly record: string;
+  readonly readings: number;
+}
+
+export interface MessageHandlerDeps {
+  readonly registry: DeviceRegistry;
+  readonly topics: Topics;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly limits: ParseLimits;
+  readonly rejections: RejectionLog;
+  readonly presence: Presence;
+  readonly stuck: StuckDetector;
+  readonly accounting: Accounting;
+  readonly encoder: ReadingEncoder;
+  readonly onReading?: (reading: Reading) => void;
+}
+
+/**
+ * The per-message path, apart from the wiring: topic → device → parse and validate →
+ * line protocol, every refusal counted and every reading accounted for. Returns the spool
+ * record of what was accepted, or null when nothing was.
+ */
+export function createMessageHandler(deps: MessageHandlerDeps): (message: InboundMessage) => Accepted | null {
+  const { registry, topics, metrics, rejections, accounting, encoder } = deps;
+  // The labelled counter per family, looked up once: prom-client hashes labels on every inc.
+  const receivedCounters = new Map<string, { inc(value: number): void }>();
+  const receivedCounter = (family: string) => {
+    let counter = receivedCounters.get(family);
+    if (counter === undefined) receivedCounters.set(family, (counter = metrics.readingsReceived.labels({ family })));
+    return counter;
+  };
+  const reject = (rejection: Rejection, context: RejectionContext): null => {
+    rejections.record(rejection, context);
+    return null;
+  };
+
+  /** The line for one reading, or null when it cannot be encoded (refused with its code). */
+  function encodeReading(reading: Reading, device: DeviceRecord, hour: number, context: RejectionContext): string | null {
+    try {
+      return encoder.encode(reading, device);
+    } catch (error) {
+      if (!isWanxiangError(error)) throw error;
+      reject({ code: error.code, message: error.message, readings: 1 }, context);
+      accounting.rejected(device.id, hour, error.code, 1);
+      return null;
+    }
+  }
+
+  function status(message: InboundMessage, device: DeviceRecord, context: RejectionContext): Accepted | null {
+    const state = parseDeviceState(message.payload);
+    if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, context);
+    const point = deps.presence.update(device.id, device.family, state, message.receivedAtMs, message.session);
+    if (!point) return null; // a superseded 'offline' (another session lives): neither stored nor routed
+    try {
+      return { record: encodeLines({}, [encodePoint(point)]), readings: 0 };
+    } catch (error) {
+      if (!isWanxiangError(error)) throw error;
+      return reject({ code: error.code, message: error.message, readings: 1 }, context);
+    }
+  }
+
+  function telemetry(message: InboundMessage, device: DeviceRecord, context: RejectionContext): Accepted | null {
+    const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs }, deps.limits);
+    let received = result.readings.length;
+    for (const rejection of result.rejections) received += rejection.readings;
+    const hour = hourOf(message.receivedAtMs);
+    receivedCounter(device.family).inc(received);
+    accounting.received(device.id, hour, received);
+    for (const rejection of result.rejections) {
+      reject(rejection, context);
+      accounting.rejected(device.id, hour, rejection.code, rejection.readings);
+    }
+    const lines: string[] = [];
+    if (result.readings.length > 0) deps.presence.seen(device.id); // a reading is evidence of life
+    for (const reading of result.readings) {
+      deps.stuck.check(reading);
+      deps.onReading?.(reading);
+      const line = encodeReading(reading, device, hour, context);
+      if (line !== null) lines.push(line);
+    }
+    if (lines.length === 0) return null;
+    accounting.accepted(device.id, hour, lines.length);
+    return { record: encodeLines({ family: device.family, device: device.id, hour }, lines), readings: lines.length };
+  }
+
+  return (message) => {
+    const address = topics.parse(message.topic);
+    if (!address) return reject({ code: 'WX_ERR_BAD_TOPIC', message: `topic ${JSON.stringify(message.topic)} is not a Wanxiang topic`, readings: 1 }, { topic: message.topic, payload: message.payload });
+    const device = registry.device(address.deviceId);
+    const withDevice: RejectionContext = { topic: message.topic, payload: message.payload, device: address.deviceId };
+    if (!device) return reject({ code: 'WX_ERR_UNKNOWN_DEVICE', message: `device ${address.deviceId} is not registered`, readings: 1 }, withDevice);
+    if (device.family !== address.family) {
+      return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, withDevice);
+    }
+    if (address.kind === 'status') return status(message, device, withDevice);
+    if (address.kind !== 'telemetry') return null;
+    return telemetry(message, device, withDevice);
+  };
+}
