@@ -48,7 +48,7 @@ describe('accounting across a restart', () => {
     cleanup.push(() => influxd.stop());
     cleanup.push(async () => void process.kill(influxd.pid, 'SIGCONT'));
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    const env = { INFLUX_URL: influxd.url, INFLUX_DB: 'restart', WX_DATA_DIR: join(dir, 'data'), WX_MQTT_PORT: String(mqttPort), WX_MQTT_WS_PORT: '-1', WX_HTTP_PORT: String(httpPort), WX_LOG_LEVEL: 'warn' };
+    const env = { INFLUX_URL: influxd.url, INFLUX_DB: 'restart', WX_FLEET_KEY: defaultFleetKey, WX_DATA_DIR: join(dir, 'data'), WX_MQTT_PORT: String(mqttPort), WX_MQTT_WS_PORT: '-1', WX_HTTP_PORT: String(httpPort), WX_LOG_LEVEL: 'warn' };
     let platform = await startPlatformProcess(env);
     cleanup.push(async () => void platform.kill('SIGKILL'));
 
