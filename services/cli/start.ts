@@ -5,6 +5,7 @@ import { createLogger } from '../log.ts';
 import { createPlatform, type PlatformEndpoints } from '../platform.ts';
 import { assertRecording } from './common.ts';
 import { helpText, option, parseCommand } from './options.ts';
+import { beijingDay, DAY_MS } from '../standards/beijing-time.ts';
 
 const port = (describe: string) => option.integer('N', describe, { min: 0, max: 65_535 });
 
@@ -75,12 +76,14 @@ export function banner(endpoints: PlatformEndpoints, fleet: string): string {
   return `Screen          ${http}/
 Wanxiang is running.
   MQTT            ${endpoints.mqttUrl}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
+  live            ${http}/api/v1/live   (events: /api/v1/stream, alarms: /api/v1/alarms?state=open)
+  API docs        ${http}/docs
   health          ${http}/healthz
   metrics         ${http}/metrics
   devices         ${http}/api/v1/devices
   rejections      ${http}/api/v1/rejections   (accounting: /api/v1/accounting, quality: /api/v1/quality)
-  compliance      ${http}/api/v1/compliance?period=${new Date().getFullYear()}-YTD
-  AQI             ${http}/api/v1/aqi?station=district&from=${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}&to=${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}&resolution=day
+  compliance      ${http}/api/v1/compliance?period=${beijingDay(Date.now()).slice(0, 4)}-YTD
+  AQI             ${http}/api/v1/aqi?station=district&from=${beijingDay(Date.now() - 7 * DAY_MS)}&to=${beijingDay(Date.now() + DAY_MS)}&resolution=day
   InfluxDB        ${endpoints.influxUrl}  (v${endpoints.influxVersion}, database "${endpoints.database}")
   simulated fleet ${fleet}
 Press Ctrl-C to stop.
