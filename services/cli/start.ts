@@ -6,6 +6,7 @@ import { createPlatform, type PlatformEndpoints } from '../platform.ts';
 import { assertRecording } from './common.ts';
 import { helpText, option, parseCommand } from './options.ts';
 import { beijingDay, DAY_MS } from '../standards/beijing-time.ts';
+import { runUntilSignal } from './run-platform.ts';
 
 const port = (describe: string) => option.integer('N', describe, { min: 0, max: 65_535 });
 
@@ -56,17 +57,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   if (config.simulate.replayFile) await assertRecording(resolve(config.simulate.replayFile));
   const log = createLogger(config.logLevel);
   const platform = createPlatform(config, log);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    await platform.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  const endpoints = await platform.start();
+  const endpoints = await runUntilSignal(platform, log);
   process.stdout.write(banner(endpoints, describeSource(config.simulate, platform.registry.devices.length)));
 }
 

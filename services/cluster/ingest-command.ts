@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv, type ConfigInput } from '../config.ts';
-import { WanxiangError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform } from '../platform.ts';
 import { UsageError } from '../cli/options.ts';
+import { runUntilSignal } from '../cli/run-platform.ts';
 
 export const ingestHelp = `wanxiang ingest: ingest as a shared-subscription client of an MQTT broker (mosquitto, EMQX, ...)
 
@@ -72,19 +72,9 @@ export function ingestOverrides(argv: string[]): ConfigInput {
 
 export async function ingestCommand(argv: string[]): Promise<void> {
   const config = configFromEnv(process.env, ingestOverrides(argv));
-  if (!config.cluster.brokerUrl) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `--broker (or WX_BROKER_URL) is required\n\n${ingestHelp}`);
+  if (!config.cluster.brokerUrl) throw new UsageError('--broker (or WX_BROKER_URL) is required: a URL such as mqtt://broker:1883', ingestHelp);
   const log = createLogger(config.logLevel);
   const platform = createPlatform(config, log);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    await platform.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  const endpoints = await platform.start();
+  const endpoints = await runUntilSignal(platform, log);
   process.stdout.write(`Wanxiang ingest is running: broker ${endpoints.mqttUrl}, health ${endpoints.httpUrl}/healthz, InfluxDB ${endpoints.influxUrl}\n`);
 }

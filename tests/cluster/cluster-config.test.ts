@@ -44,7 +44,7 @@ describe('scale-out configuration', () => {
     const saved = process.env.WX_BROKER_URL;
     delete process.env.WX_BROKER_URL;
     try {
-      await expect(ingestCommand(['--node-id', 'w1'])).rejects.toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT', message: expect.stringMatching(/^--broker \(or WX_BROKER_URL\) is required/) });
+      await expect(ingestCommand(['--node-id', 'w1'])).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/^--broker \(or WX_BROKER_URL\) is required/) });
     } finally {
       if (saved !== undefined) process.env.WX_BROKER_URL = saved;
     }
