@@ -72,15 +72,18 @@ async function countBetween(client: InfluxClient, fromMs: number, toMs: number):
 interface LoadRun {
   readonly done: Extract<LoadMessage, { type: 'done' }>;
   readonly generatorPid: number;
+  /** performance.now() at the go signal: rates are timed from here, as the generator times its own (not from its start-up and logins). */
+  readonly goAtMs: number;
 }
 
 /** Starts a generator, waits until it is connected, runs `during` alongside the go signal. */
 async function runLoad(job: LoadJob, during?: () => Promise<void>): Promise<LoadRun> {
   const generator = forkTs('bench/load-generator.ts');
   await ask(generator, job, 'ready');
+  const goAtMs = performance.now();
   const done = ask<Extract<LoadMessage, { type: 'done' }>>(generator, { type: 'go' }, 'done');
   await during?.();
-  const result = { done: await done, generatorPid: generator.pid! };
+  const result = { done: await done, generatorPid: generator.pid!, goAtMs };
   await exited(generator);
   return result;
 }
@@ -152,7 +155,7 @@ const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(pla
   // The bench packs thousands of readings a device into seconds of device time, so rollups would
   // re-read whole hours of raw data again and again; off, so that ingest is what is measured.
   rollups: { enabled: false },
-  ingest: { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY ?? 2) },
+  ingest: process.env.BENCH_WRITE_CONCURRENCY ? { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY) } : {},
 }, 'started');
 const mqttPort = Number(new URL(endpoints.mqttUrl).port);
 const stats = (child: ChildProcess) => ask<Extract<PlatformReply, { type: 'stats' }>>(child, { type: 'stats' }, 'stats');
@@ -166,8 +169,8 @@ async function measure(label: string, readingsPerMessage: number, firstTsMs: num
   const before = await stats(platform);
   influxCpu = processCpuUs(influxPid);
   let peakRss = before.rssBytes;
-  started = performance.now();
   const run = await runLoad(jobFor(mqttPort, readingsPerMessage, firstTsMs, { messagesPerDevice: perDevice }));
+  started = run.goAtMs;
   let after = await stats(platform);
   while (after.written + after.rejected - before.written - before.rejected < readings) {
     peakRss = Math.max(peakRss, after.rssBytes);
@@ -227,8 +230,8 @@ if (phases.has('overload') && phases.has('single')) {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   })();
-  started = performance.now();
   const run = await runLoad(jobFor(mqttPort, 1, firstTsMs, { messagesPerDevice: perDevice, ratePerSec: offered }));
+  started = run.goAtMs;
   const ackedAtMs = performance.now() - started;
   let after = await stats(platform);
   while (after.written + after.rejected - before.written - before.rejected < readings) {

@@ -84,7 +84,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       let run = 0;
       for (let i = 0; i < batch.length; i += 1) {
         const entry = batch[i]!;
-        run += 1;
+        run += entry.readings ?? 1;
         const next = batch[i + 1];
         if (next !== undefined && next.device === entry.device && next.hour === entry.hour) continue;
         if (entry.device !== undefined && entry.hour !== undefined) accounting.written(entry.device, entry.hour, run);

@@ -4,7 +4,7 @@ import type { Spool } from '../spool/index.ts';
 import type { BatchEntry } from '../storage/batch-entry.ts';
 import type { BatchQueue } from '../storage/influx-writer.ts';
 import { createSignal } from '../spool/signal.ts';
-import { decodeRecord } from './spool-record.ts';
+import { decodeRecordBlock } from './spool-record.ts';
 
 export { encodeRecord } from './spool-record.ts';
 
@@ -64,15 +64,33 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
         return null;
       });
       if (!batch) continue;
+      // A record's lines go through as one block (no string or object per line); see spool-record.ts.
       const entries: BatchEntry[] = [];
-      for (const record of batch.records) decodeRecord(record, entries);
-      entriesPerRecord = Math.max(1, entries.length / batch.records.length);
+      let readings = 0;
+      for (const record of batch.records) readings += decodeRecordBlock(record, entries, deps.batchSize);
+      entriesPerRecord = Math.max(1, readings / batch.records.length);
       readNotAcked += batch.records.length;
       // Read ahead: the next batch is read and decoded while the writes in flight finish.
       while (inFlight >= deps.concurrency && !stop.signal.aborted) await slotFreed.wait();
       inFlight += 1;
       const writes: Array<Promise<void>> = [];
-      for (let i = 0; i < entries.length; i += deps.batchSize) writes.push(deps.writer.enqueue(i === 0 && entries.length <= deps.batchSize ? entries : entries.slice(i, i + deps.batchSize)));
+      if (readings <= deps.batchSize) writes.push(deps.writer.enqueue(entries));
+      else {
+        // Writes of at most batchSize readings (a block never holds more than batchSize).
+        let chunk: BatchEntry[] = [];
+        let chunkReadings = 0;
+        for (const entry of entries) {
+          const lines = entry.readings ?? 1;
+          if (chunkReadings + lines > deps.batchSize) {
+            writes.push(deps.writer.enqueue(chunk));
+            chunk = [];
+            chunkReadings = 0;
+          }
+          chunk.push(entry);
+          chunkReadings += lines;
+        }
+        if (chunk.length > 0) writes.push(deps.writer.enqueue(chunk));
+      }
       const written = Promise.all(writes).finally(() => {
         inFlight -= 1;
         slotFreed.wake();

@@ -48,9 +48,27 @@ export function decodeRecord(record: string, out: BatchEntry[]): number {
   for (let at = headerEnd + 1; at < record.length; ) {
     let end = record.indexOf('\n', at);
     if (end === -1) end = record.length;
-    out.push({ family, device, hour, line: record.slice(at, end) });
+    out.push({ family, device, hour, line: record.slice(at, end), readings: 1 });
     count += 1;
     at = end + 1;
   }
+  return count;
+}
+
+/**
+ * Appends a record's entries to `out` as the drainer wants them: a record of the text form
+ * becomes one entry whose `line` is all its lines (they share family, device and hour), so
+ * no string or object is made per line. A record holding more than `maxLines` lines is
+ * split line by line, so that no batch outgrows the write size. Returns how many readings.
+ */
+export function decodeRecordBlock(record: string, out: BatchEntry[], maxLines: number): number {
+  if (!record.startsWith(marker)) return decodeRecord(record, out);
+  const headerEnd = record.indexOf('\n');
+  if (headerEnd === -1 || headerEnd + 1 >= record.length) return decodeRecord(record, out);
+  let count = 1;
+  for (let at = record.indexOf('\n', headerEnd + 1); at !== -1; at = record.indexOf('\n', at + 1)) count += 1;
+  if (count > maxLines) return decodeRecord(record, out);
+  const [familyText, deviceText, hourText] = record.slice(1, headerEnd).split('\t') as [string, string, string];
+  out.push({ family: familyText || undefined, device: deviceText || undefined, hour: hourText ? Number(hourText) : undefined, line: record.slice(headerEnd + 1), readings: count });
   return count;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { BatchEntry } from './batch-entry.ts';
+import { readingsIn, splitBlock, type BatchEntry } from './batch-entry.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { InfluxRequestError, type InfluxClient } from './influx-client.ts';
 
@@ -36,12 +36,12 @@ function countPerFamily(batch: readonly BatchEntry[], count: (family: string, re
   let run = 0;
   for (const entry of batch) {
     if (entry.family === family) {
-      run += 1;
+      run += entry.readings ?? 1;
       continue;
     }
     if (family !== undefined) count(family, run);
     family = entry.family;
-    run = 1;
+    run = entry.readings ?? 1;
   }
   if (family !== undefined) count(family, run);
 }
@@ -49,7 +49,7 @@ function countPerFamily(batch: readonly BatchEntry[], count: (family: string, re
 /** Writes batches to InfluxDB, `concurrency` at a time, retrying 5xx/429/network errors with backoff. */
 export function createInfluxWriter(options: WriterOptions): BatchQueue {
   const { baseDelayMs, maxDelayMs } = options.retry ?? { baseDelayMs: 200, maxDelayMs: 30_000 };
-  const queue: Array<{ batch: BatchEntry[]; done: () => void }> = [];
+  const queue: Array<{ batch: BatchEntry[]; readings: number; done: () => void }> = [];
   let inFlight = 0;
   let pending = 0;
   let closed = false;
@@ -69,7 +69,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
       try {
         await options.client.write(body);
         options.metrics.writeLatency.observe((performance.now() - started) / 1_000);
-        options.metrics.batchSize.observe(batch.length);
+        options.metrics.batchSize.observe(readingsIn(batch));
         countPerFamily(batch, (family, readings) => options.metrics.readingsWritten.inc({ family }, readings));
         options.onWritten?.(batch);
         return;
@@ -79,7 +79,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
         if (!failure.retryable) return isolatePoison(batch, failure);
         if (closed) throw failure;
         const wait = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-        options.log.warn({ code: failure.code, attempt: attempt + 1, waitMs: Math.round(wait), readings: batch.length }, failure.message);
+        options.log.warn({ code: failure.code, attempt: attempt + 1, waitMs: Math.round(wait), readings: readingsIn(batch) }, failure.message);
         options.metrics.writeRetries.inc();
         await delay(wait, undefined, { signal: stopRetrying.signal }).catch(() => undefined);
       }
@@ -92,6 +92,8 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
    * Rewriting lines a partial write already stored is harmless: same series, same time.
    */
   async function isolatePoison(batch: BatchEntry[], failure: InfluxRequestError): Promise<void> {
+    // A block of lines (a spool record passed through whole) is bisected line by line.
+    if (batch.length === 1 && (batch[0]!.readings ?? 1) > 1) batch = splitBlock(batch[0]!);
     if (batch.length === 1) return options.onRejected(batch, failure);
     options.metrics.writeBisections.inc();
     const middle = Math.ceil(batch.length / 2);
@@ -101,13 +103,13 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
 
   function pump(): void {
     while (inFlight < options.concurrency && queue.length > 0) {
-      const { batch, done } = queue.shift()!;
+      const { batch, readings, done } = queue.shift()!;
       inFlight += 1;
       writeWithRetry(batch)
-        .then(done, (error: unknown) => options.log.warn({ readings: batch.length, err: error }, 'batch left unwritten at shutdown; the spool keeps it'))
+        .then(done, (error: unknown) => options.log.warn({ readings, err: error }, 'batch left unwritten at shutdown; the spool keeps it'))
         .finally(() => {
           inFlight -= 1;
-          pending -= batch.length;
+          pending -= readings;
           settle();
           pump();
         });
@@ -119,9 +121,10 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
       return pending;
     },
     enqueue(batch) {
-      pending += batch.length;
+      const readings = readingsIn(batch);
+      pending += readings;
       return new Promise<void>((done) => {
-        queue.push({ batch, done });
+        queue.push({ batch, readings, done });
         pump();
       });
     },
@@ -135,7 +138,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
     async close() {
       closed = true;
       stopRetrying.abort();
-      const unwritten = queue.reduce((sum, { batch }) => sum + batch.length, 0);
+      const unwritten = queue.reduce((sum, { readings }) => sum + readings, 0);
       queue.length = 0;
       pending -= unwritten;
       settle();

@@ -100,6 +100,22 @@ describe('storage against a real influxd', () => {
     expect((await metrics.writeBisections.get()).values[0]!.value).toBeGreaterThan(0);
   });
 
+  it('isolates a poisoned line inside a block of lines (a spool record passed through whole) and writes the rest', async () => {
+    await direct.write('block_probe,device=x v=1 1700000000000');
+    const refused: Array<{ line: string; readings: number | undefined }> = [];
+    const writer = createInfluxWriter({ client: direct, concurrency: 1, metrics: createMetrics(), log: createLogger('silent'), onRejected: (batch) => refused.push(...batch.map((entry) => ({ line: entry.line, readings: entry.readings }))) });
+    const lines = Array.from({ length: 30 }, (_, i) => `block_probe,device=b v=${i} ${1700000002000 + i}`);
+    lines[11] = 'block_probe,device=b v="a string where a float lives" 1700000002011';
+    // Three blocks of ten lines, as decodeRecordBlock hands them to the writer.
+    const blocks = [0, 10, 20].map((at) => ({ family: 'air', device: 'b', hour: 0, line: lines.slice(at, at + 10).join('\n'), readings: 10 }));
+    expect(writer.enqueue(blocks)).toBeInstanceOf(Promise);
+    expect(writer.pending).toBe(30);
+    await writer.drain();
+    expect(refused).toEqual([{ line: lines[11], readings: 1 }]);
+    const series = await direct.query('SELECT COUNT("v") FROM "block_probe" WHERE time >= 1700000002000ms');
+    expect(series[0]!.values[0]![1]).toBe(29);
+  });
+
   it('treats an unreachable server as retryable', async () => {
     const client = createInfluxClient({ url: 'http://127.0.0.1:1', database, requestTimeoutMs: 1_000 });
     await expect(client.ping()).rejects.toMatchObject({ code: 'WX_ERR_INFLUX_UNAVAILABLE', retryable: true });

@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { createSpoolDrainer, encodeRecord } from '../../services/ingest/spool-drainer.ts';
 import { createLogger } from '../../services/log.ts';
 import { createSpool } from '../../services/spool/index.ts';
-import type { BatchEntry } from '../../services/storage/batch-entry.ts';
+import { readingsIn, type BatchEntry } from '../../services/storage/batch-entry.ts';
 import type { BatchQueue } from '../../services/storage/influx-writer.ts';
 
-/** A writer of our own interface that records the batch sizes it is handed. */
+/** A writer of our own interface that records the batch sizes (readings) it is handed. */
 function recordingWriter(sizes: number[]): BatchQueue {
   return {
-    enqueue: async (batch: BatchEntry[]) => void sizes.push(batch.length),
+    enqueue: async (batch: BatchEntry[]) => void sizes.push(readingsIn(batch)),
     pending: 0,
     whenBelow: async () => undefined,
     drain: async () => undefined,
