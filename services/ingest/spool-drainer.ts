@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Spool } from '../spool/index.ts';
+import { isSpoolError, type Spool } from '../spool/index.ts';
 import type { BatchEntry } from '../storage/batch-entry.ts';
 import type { BatchQueue } from '../storage/influx-writer.ts';
 import { createSignal } from '../spool/signal.ts';
@@ -31,6 +31,7 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
   let readNotAcked = 0;
   let inFlight = 0;
   let ackChain: Promise<unknown> = Promise.resolve();
+  let ackFailed = false;
   let loop: Promise<void> | undefined;
 
   const aborted = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -95,11 +96,20 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
         inFlight -= 1;
         slotFreed.wake();
       });
-      ackChain = Promise.all([ackChain, written]).then(async () => {
-        await batch.ack();
-        readNotAcked -= batch.records.length;
-        deps.onAcked?.(batch.records.length);
-      });
+      ackChain = Promise.all([ackChain, written])
+        .then(async () => {
+          if (ackFailed) return; // acks go in read order: after a failed one, none may follow
+          await batch.ack();
+          readNotAcked -= batch.records.length;
+          deps.onAcked?.(batch.records.length);
+        })
+        .catch((error: unknown) => {
+          // Nothing is lost: an unacknowledged batch is read again when the spool next opens.
+          // An ack racing close() finds the spool closed, which is expected; anything else is not.
+          ackFailed = true;
+          if (isSpoolError(error) && error.code === 'WX_ERR_SPOOL_UNAVAILABLE') deps.log.debug({ code: error.code }, 'spool closed before a written batch was acknowledged; it is read again at the next start');
+          else deps.log.error({ err: error }, 'a written batch could not be acknowledged; it and what follows are read again at the next start');
+        });
     }
   }
 
@@ -108,7 +118,7 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
       loop = run().catch((error: unknown) => deps.log.error({ err: error }, 'spool drainer stopped'));
     },
     async drain() {
-      while (deps.spool.unacknowledgedRecords > 0 && !stop.signal.aborted) await delay(10);
+      while (deps.spool.unacknowledgedRecords > 0 && !stop.signal.aborted && !ackFailed) await delay(10);
       await ackChain;
     },
     async close() {
