@@ -1,35 +1,35 @@
 /**
  * npm run bench:sse: the ingest rate of a platform started as `npm start` starts it (simulated
  * district running) under a load publisher, with 0 and then with 200 event-stream clients
- * connected. Prints readings/s acknowledged (PUBACK = in the spool) and written to InfluxDB, the
+ * connected (bench/sse-clients.ts, in a process of its own). Prints readings/s acknowledged (PUBACK = in the spool) and written to InfluxDB, the
  * platform's CPU per 1,000 messages (from /proc), and the drop in per cent.
- * SSE_CLIENTS (default 200), SSE_PHASE_S seconds per phase (default 20), SSE_PUBLISHERS (default 20).
+ * The load is bench/load-generator.ts (raw TCP, pre-encoded, its own process), SSE_MESSAGES
+ * (default 15,000) a device from SSE_PUBLISHERS devices (default 20); SSE_CLIENTS (default 200).
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import { defaultFleetKey } from '../services/config.ts';
 import { loadRegistryFile } from '../services/registry/device-registry.ts';
 import { simulatedDeviceSecret } from '../services/registry/secrets.ts';
 import { startLocalInfluxd } from '../services/storage/influxd-launcher.ts';
 import { createTopics } from '../services/topics.ts';
-import { generateReading } from '../simulators/generate-reading.ts';
+import type { LoadDevice, LoadJob, LoadMessage } from './load-generator.ts';
+import { ask, exited, forkTs } from './lib/children.ts';
 
 const clientsWanted = Number(process.env.SSE_CLIENTS ?? 200);
-const phaseMs = Number(process.env.SSE_PHASE_S ?? 20) * 1_000;
 const publishers = Number(process.env.SSE_PUBLISHERS ?? 20);
-const inFlight = 20;
+const messagesPerDevice = Number(process.env.SSE_MESSAGES ?? 15_000);
+const inFlight = 10;
 
 const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-bench-sse-'));
 const influxd = await startLocalInfluxd({ dataDir: join(dataDir, 'influxdb') });
 const child = spawn(process.execPath, ['bin/wanxiang.js', 'start', '--data-dir', join(dataDir, 'platform'), '--influx-url', influxd.url, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
   env: { ...process.env, INFLUX_DB: 'bench_sse', WX_LOG_LEVEL: 'warn', WX_FLEET_KEY: defaultFleetKey }, stdio: ['ignore', 'pipe', 'inherit'],
 });
-const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+const platformExited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 let banner = '';
 const httpUrl = await new Promise<string>((resolve) => child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
   banner += chunk;
@@ -49,37 +49,28 @@ async function metric(name: string): Promise<number> {
   return text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
 }
 
-// The load publisher: a few devices' credentials under client ids of their own (the fleet keeps its sessions).
+// The load: bench/load-generator.ts in a process of its own (pre-encoded QoS 1 PUBLISH packets
+// on raw TCP, client ids `bench-<device>` so the simulated fleet keeps its sessions): light
+// enough that the platform, not the publisher, sets the rate.
 const registry = await loadRegistryFile('seeds/devices.json');
 const topics = createTopics('luohu');
-const devices = registry.devices.filter((device) => device.family !== 'grid').slice(0, publishers);
-const clients: MqttClient[] = await Promise.all(devices.map((device, i) => mqtt.connectAsync(mqttUrl, {
-  clientId: `bench-sse-${i}`, username: device.id, password: simulatedDeviceSecret(defaultFleetKey, device.id), protocolVersion: 4, reconnectPeriod: 0,
-})));
-let acked = 0;
-let running = true;
-const loops = devices.map(async (device, index) => {
-  const topic = topics.build(device.family, device.id, 'telemetry');
-  const window = new Set<Promise<unknown>>();
-  // Current, distinct timestamps: each reading is the device's latest, so every one reaches the stream.
-  let last = 0;
-  while (running) {
-    const ts = Math.max(last + 1, Date.now() - 1_000);
-    last = ts;
-    const publish = clients[index]!.publishAsync(topic, JSON.stringify({ ts, ...generateReading(7, device, ts) }), { qos: 1 })
-      .then(() => { acked += 1; }, () => undefined).finally(() => window.delete(publish));
-    window.add(publish);
-    if (window.size >= inFlight) await Promise.race(window);
-  }
-  await Promise.all(window);
-});
+const loadDevices: LoadDevice[] = registry.devices.filter((device) => device.family !== 'grid').slice(0, publishers)
+  .map((record) => ({ record, topic: topics.build(record.family, record.id, 'telemetry'), password: simulatedDeviceSecret(defaultFleetKey, record.id) }));
+const port = Number(new URL(mqttUrl).port);
+let seedNext = 1;
 
 async function phase(label: string) {
-  const [a0, w0, r0, c0, t0] = [acked, await metric('wanxiang_readings_written_total'), await metric('wanxiang_readings_received_total'), cpuSeconds(), performance.now()];
-  await new Promise((resolve) => setTimeout(resolve, phaseMs));
-  const [a1, w1, r1, c1, t1] = [acked, await metric('wanxiang_readings_written_total'), await metric('wanxiang_readings_received_total'), cpuSeconds(), performance.now()];
-  const seconds = (t1 - t0) / 1_000;
-  const result = { label, ackedPerS: (a1 - a0) / seconds, writtenPerS: (w1 - w0) / seconds, cpuMsPer1k: ((c1 - c0) * 1_000 * 1_000) / Math.max(1, r1 - r0), cpuShare: (c1 - c0) / seconds };
+  // Device time runs 1 ms a reading up to now, so every reading is its device's latest and reaches the stream.
+  const count = messagesPerDevice;
+  const job: LoadJob = { host: '127.0.0.1', port, devices: loadDevices, messagesPerDevice: count, readingsPerMessage: 1, inFlight, firstTsMs: Date.now() - count - 60_000, stepMs: 1, seed: seedNext++ };
+  const generator = forkTs('bench/load-generator.ts');
+  await ask(generator, job, 'ready');
+  const [w0, r0, c0] = [await metric('wanxiang_readings_written_total'), await metric('wanxiang_readings_received_total'), cpuSeconds()];
+  const done = await ask<Extract<LoadMessage, { type: 'done' }>>(generator, { type: 'go' }, 'done');
+  const [w1, r1, c1] = [await metric('wanxiang_readings_written_total'), await metric('wanxiang_readings_received_total'), cpuSeconds()];
+  await exited(generator);
+  const seconds = done.elapsedMs / 1_000;
+  const result = { label, ackedPerS: done.acked / seconds, writtenPerS: (w1 - w0) / seconds, cpuMsPer1k: ((c1 - c0) * 1_000 * 1_000) / Math.max(1, r1 - r0), cpuShare: (c1 - c0) / seconds };
   process.stdout.write(`${label}: ${result.ackedPerS.toFixed(0)} readings/s acknowledged, ${result.writtenPerS.toFixed(0)} written/s, platform CPU ${result.cpuMsPer1k.toFixed(1)} ms per 1,000 messages (${(result.cpuShare * 100).toFixed(0)} % of a core)\n`);
   return result;
 }
@@ -87,30 +78,28 @@ async function phase(label: string) {
 // Warm up, then 0 clients, then the clients.
 await new Promise((resolve) => setTimeout(resolve, 3_000));
 const without = await phase('0 SSE clients');
-let eventBytes = 0;
-const streams = Array.from({ length: clientsWanted }, () => new Promise<import('node:http').ClientRequest>((resolve) => {
-  const req = request(`${httpUrl}/api/v1/stream`, { headers: { accept: 'text/event-stream' } }, (res) => res.on('data', (chunk: Buffer) => { eventBytes += chunk.length; }));
-  req.end();
-  resolve(req);
-}));
-const requests = await Promise.all(streams);
+// The clients in a process of their own (bench/sse-clients.ts), as the load generator is.
+const streamClients = fork('bench/sse-clients.ts', [], { execArgv: ['--import', 'tsx'], env: { ...process.env, SSE_URL: httpUrl, SSE_CLIENTS: String(clientsWanted) } });
+const fromClients = <T>(request: string | null) => new Promise<T>((resolve) => {
+  streamClients.once('message', (message) => resolve(message as T));
+  if (request) streamClients.send(request);
+});
+await fromClients<{ ready: true }>(null);
 await new Promise((resolve) => setTimeout(resolve, 2_000));
 const connected = await metric('wanxiang_stream_clients');
-const bytesBefore = eventBytes;
+const bytesBefore = (await fromClients<{ bytes: number }>('bytes')).bytes;
 const withClients = await phase(`${clientsWanted} SSE clients (${connected} connected)`);
 const dropped = await metric('wanxiang_stream_clients_dropped_total');
+const eventBytes = (await fromClients<{ bytes: number }>('bytes')).bytes;
 process.stdout.write([
   `event stream: ${((eventBytes - bytesBefore) / 1_048_576).toFixed(1)} MiB delivered to the clients during the phase, ${dropped} clients dropped`,
   `ingest drop with ${clientsWanted} clients: acknowledged ${(100 * (1 - withClients.ackedPerS / without.ackedPerS)).toFixed(1)} %, written ${(100 * (1 - withClients.writtenPerS / without.writtenPerS)).toFixed(1)} %; CPU per message ${(100 * (withClients.cpuMsPer1k / without.cpuMsPer1k - 1)).toFixed(1)} % more`,
-  'The machine is shared: run it more than once and read the figures as an order of magnitude.',
+  'Two cores carry the platform, influxd, the publisher and the stream clients: read the CPU per message as the steady figure.',
   '',
 ].join('\n'));
 
-running = false;
-await Promise.all(loops);
-for (const req of requests) req.destroy();
-await Promise.all(clients.map((client) => client.endAsync()));
+streamClients.send('stop');
 child.kill('SIGTERM');
-await exited;
+await platformExited;
 await influxd.stop();
 await rm(dataDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveResponseSchema } from '../../services/api/live-schemas.ts';
 import { hourlyAqi } from '../../services/standards/index.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { defaultLiveOptions } from '../../services/live/create-live.ts';
 
 /** An SSE client on a raw HTTP request: its events as they come, and the socket to stall or end. */
 function openStream(url: string, headers: Record<string, string> = {}) {
@@ -170,10 +171,12 @@ describe('live API: /api/v1/live, /stream, /series, OpenAPI', () => {
     const lastId = all.events.at(-1)!.id!;
     all.close();
     // Missed while away: two readings; the resumed client gets them and nothing it already had.
+    // Each a summary tick apart, so that each is its own event (a tick sends a device's latest only).
+    const tick = defaultLiveOptions.flushMs + 300;
     await station.publishAsync(telemetry, JSON.stringify({ ts: Date.now() + 1, pm25: 12.5 }), { qos: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, tick));
     await station.publishAsync(telemetry, JSON.stringify({ ts: Date.now() + 2, pm25: 13.75 }), { qos: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, tick));
     const resumed = openStream(base, { 'last-event-id': lastId });
     await resumed.until((e) => e.some((x) => x.data.includes('13.75')));
     expect(resumed.events.some((x) => x.data.includes('12.5'))).toBe(true);
