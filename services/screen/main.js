@@ -28,14 +28,34 @@ let map = null;
 
 const ofFamily = (family) => [...model.devices.values()].filter((d) => d.family === family);
 
+/**
+ * Opens a device's series from its panel. The panels are redrawn on every update, so the row
+ * pressed may be replaced before the button is released, and a click on it would land on the
+ * panel instead: the device is taken from the press and opened on the release over the same
+ * device. A touch that turns into a scroll ends in pointercancel and opens nothing.
+ */
+function openOnPress(container) {
+  let pressed = null;
+  const deviceAt = (event) => event.target.closest?.('[data-device]')?.dataset.device ?? null;
+  container.addEventListener('pointerdown', (event) => { pressed = deviceAt(event); });
+  container.addEventListener('pointercancel', () => { pressed = null; });
+  container.addEventListener('pointerup', (event) => {
+    const id = deviceAt(event);
+    const device = id !== null && id === pressed ? model.devices.get(id) : undefined;
+    pressed = null;
+    if (device) open(device);
+  });
+}
+for (const panel of ['air', 'water', 'grid', 'parking', 'noise', 'silent']) openOnPress($(panel));
+
 function render() {
   renderTiles($('tiles'), model.tiles);
-  renderAir($('air'), ofFamily('air'), model.sparks, open);
-  renderWater($('water'), ofFamily('water'), open);
-  renderGrid($('grid'), ofFamily('grid'), open);
-  renderParking($('parking'), ofFamily('parking'), open);
-  renderNoise($('noise'), ofFamily('noise'), open);
-  renderSilent($('silent'), $('silent-count'), [...model.devices.values()], open);
+  renderAir($('air'), ofFamily('air'), model.sparks);
+  renderWater($('water'), ofFamily('water'));
+  renderGrid($('grid'), ofFamily('grid'));
+  renderParking($('parking'), ofFamily('parking'));
+  renderNoise($('noise'), ofFamily('noise'));
+  renderSilent($('silent'), $('silent-count'), [...model.devices.values()]);
   renderAlarms($('alarms'), $('alarm-count'), model.alarms, model.devices, model.alarmsAvailable, takeAlarm, toast);
   const alarming = new Set([...model.alarms.values()].filter((a) => a.state === 'open').map((a) => a.deviceId));
   map?.render([...model.devices.values()], model.streets, alarming);

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,20 +9,7 @@ import { createInfluxClient } from '../../services/storage/influx-client.ts';
 import { freePort } from '../../services/storage/influxd-launcher.ts';
 import { createTopics } from '../../services/topics.ts';
 import { landedPerDevice, startAckedLoad } from '../../simulators/acked-load.ts';
-
-/** The whole platform as a separate process, as `npm start` runs it. */
-function startPlatformProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/wanxiang.js', 'start', '--no-simulate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Wanxiang is running')) resolve(child);
-    });
-    child.stderr!.resume();
-    child.on('exit', (code) => reject(new Error(`platform exited with ${code}: ${output.slice(-500)}`)));
-  });
-}
+import { startPlatformProcess } from '../helpers/platform-process.ts';
 
 describe('the platform killed with SIGKILL under load', () => {
   const cleanup: Array<() => Promise<void>> = [];

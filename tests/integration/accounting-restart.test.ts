@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,24 +8,12 @@ import { createInfluxClient } from '../../services/storage/influx-client.ts';
 import { freePort, startLocalInfluxd } from '../../services/storage/influxd-launcher.ts';
 import { createTopics } from '../../services/topics.ts';
 import { landedPerDevice, startAckedLoad } from '../../simulators/acked-load.ts';
+import { startPlatformProcess } from '../helpers/platform-process.ts';
 
 // Issue 13 item 12: after a restart, the rows an earlier run left in the spool are reconciled
 // (counted from the spool's recovery, then looked up in InfluxDB once written), not
 // counted as "recovered" with no check. Real processes: the platform as `npm start` runs it,
 // its own influxd (paused with SIGSTOP so that the spool holds readings when the platform dies).
-
-function startPlatformProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/wanxiang.js', 'start', '--no-simulate'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Wanxiang is running')) resolve(child);
-    });
-    child.stderr!.resume();
-    child.on('exit', (code) => reject(new Error(`platform exited with ${code}: ${output.slice(-500)}`)));
-  });
-}
 
 interface AccountingAnswer {
   unexplained: number;
