@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 
 /**
  * The screen stays correct when its event stream drops: the platform (in process here, so the
@@ -13,19 +11,15 @@ import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.t
 describe('the screen after its event stream drops', () => {
   let test: TestPlatform;
   let context: BrowserContext;
-  let profile: string;
+  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
     test = await startTestPlatform({ rollups: { enabled: false } });
-    profile = await mkdtemp(join(tmpdir(), 'wanxiang-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
   afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
     await test?.close();
   });
 

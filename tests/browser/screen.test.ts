@@ -1,12 +1,12 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { defaultFleetKey } from '../../services/config.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
+import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 
 const artifacts = 'tests/artifacts';
 
@@ -31,7 +31,7 @@ const cjk = /[\u3400-\u9fff\uf900-\ufaff]/;
 describe('the operations-centre screen in a real browser', () => {
   let platform: SpawnedPlatform;
   let context: BrowserContext;
-  let profile: string;
+  let browser: TestBrowser | undefined;
   const problems: string[] = [];
 
   const openPage = async (width: number, height: number): Promise<Page> => {
@@ -49,16 +49,12 @@ describe('the operations-centre screen in a real browser', () => {
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
     platform = await spawnPlatform(inject('influxUrl'));
-    profile = await mkdtemp(join(tmpdir(), 'wanxiang-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
     if (platform) expect(await platform.stop()).toBe(0);
   });
 
