@@ -1,71 +1,48 @@
-import { parseArgs } from 'node:util';
 import { configFromEnv, type ConfigInput } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform } from '../platform.ts';
-import { UsageError } from '../cli/options.ts';
+import { helpText, option, parseCommand, UsageError } from '../cli/options.ts';
 import { runUntilSignal } from '../cli/run-platform.ts';
 
-export const ingestHelp = `wanxiang ingest: ingest as a shared-subscription client of an MQTT broker (mosquitto, EMQX, ...)
-
-  wanxiang ingest --broker mqtt://broker:1883 [options]
-
-Every worker of a group gets a share of $share/GROUP/PREFIX/v1/+/+/telemetry and .../status at
+const spec = {
+  name: 'ingest',
+  summary: 'ingest as a shared-subscription client of an MQTT broker (mosquitto, EMQX, ...)',
+  description: `Every worker of a group gets a share of $share/GROUP/PREFIX/v1/+/+/telemetry and .../status at
 QoS 1; each message is acknowledged to the broker only once it is in this worker's spool.
-Device logins and ACLs are the broker's (wanxiang devices export --mosquitto DIR).
-
-Options:
-  --broker URL          the broker (or WX_BROKER_URL)
-  --node-id ID          this worker's stable name: its sessions are ID-0 .. ID-N (or WX_NODE_ID; default the host name)
-  --sessions N          subscriber sessions in the group (default 4, each with 64 messages in flight)
-  --group NAME          shared-subscription group (default wanxiang)
-  --username NAME       broker login (default wanxiang-ingest, or WX_BROKER_USERNAME)
-  --password SECRET     its secret (or WX_BROKER_PASSWORD; default derived from the fleet key)
-  --influx-url URL      InfluxDB; repeat for several endpoints of one cluster (or INFLUX_URL / INFLUX_URLS)
-  --http-port N         health, metrics and the API (default 3000; 0 picks a free port)
-  --data-dir DIR        spool and dead-letter folder (default data/; one per worker)
-  --registry FILE       the device registry (default seeds/devices.json)
-`;
-
-const positive = (name: string, text: string | undefined): number | undefined => {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} takes a whole number, not ${JSON.stringify(text)}`, ingestHelp);
-  return value;
+Device logins and ACLs are the broker's (wanxiang devices export --mosquitto DIR).`,
+  options: {
+    broker: option.url('URL', 'the broker (or WX_BROKER_URL)', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+    'node-id': option.string('ID', "this worker's stable name: its sessions are ID-0 .. ID-N (or WX_NODE_ID; default the host name)"),
+    sessions: option.integer('N', 'subscriber sessions in the group (default 4, each with 64 messages in flight)', { min: 1, max: 64 }),
+    group: option.string('NAME', 'shared-subscription group (default wanxiang)'),
+    username: option.string('NAME', 'broker login (default wanxiang-ingest, or WX_BROKER_USERNAME)'),
+    password: option.string('SECRET', 'its secret (or WX_BROKER_PASSWORD; default derived from the fleet key)'),
+    'influx-url': option.url('URL', 'InfluxDB; repeat for several endpoints of one cluster (or INFLUX_URL / INFLUX_URLS)', ['http:', 'https:']).many(),
+    'http-port': option.integer('N', 'health, metrics and the API (default 3000; 0 picks a free port)', { min: 0, max: 65_535 }),
+    'data-dir': option.string('DIR', 'spool and dead-letter folder (default data/; one per worker)'),
+    registry: option.string('FILE', 'the device registry (default seeds/devices.json)'),
+  },
 };
+
+export const ingestHelp = helpText(spec);
 
 /** The ingest path of `start` without the embedded broker and without the demo fleet. */
 export function ingestOverrides(argv: string[]): ConfigInput {
-  let parsed;
-  try {
-    parsed = parseArgs({
-    args: argv,
-    options: {
-      broker: { type: 'string' }, 'node-id': { type: 'string' }, sessions: { type: 'string' }, group: { type: 'string' },
-      username: { type: 'string' }, password: { type: 'string' }, 'influx-url': { type: 'string', multiple: true },
-      'http-port': { type: 'string' }, 'data-dir': { type: 'string' }, registry: { type: 'string' },
-    },
-    strict: true,
-  });
-  } catch (error) {
-    // node:util's parse errors are the user's argument: one line and the usage, exit 2 (issue 13).
-    throw new UsageError((error as Error).message, ingestHelp);
-  }
-  const { values } = parsed;
-  const urls = values['influx-url'] ?? [];
-  const httpPort = positive('http-port', values['http-port']);
+  const { options } = parseCommand(spec, argv);
+  const urls = options['influx-url'];
   return {
-    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-    ...(values.registry ? { registryFile: values.registry } : {}),
-    http: httpPort === undefined ? {} : { port: httpPort },
+    ...(options['data-dir'] ? { dataDir: options['data-dir'] } : {}),
+    ...(options.registry ? { registryFile: options.registry } : {}),
+    http: options['http-port'] === undefined ? {} : { port: options['http-port'] },
     influx: urls.length > 1 ? { urls } : urls.length === 1 ? { url: urls[0] } : {},
     simulate: { enabled: false },
     cluster: {
-      ...(values.broker ? { brokerUrl: values.broker } : {}),
-      ...(values['node-id'] ? { nodeId: values['node-id'] } : {}),
-      ...(values.sessions ? { sessions: positive('sessions', values.sessions) } : {}),
-      ...(values.group ? { sharedGroup: values.group } : {}),
-      ...(values.username ? { brokerUsername: values.username } : {}),
-      ...(values.password ? { brokerPassword: values.password } : {}),
+      ...(options.broker ? { brokerUrl: options.broker } : {}),
+      ...(options['node-id'] ? { nodeId: options['node-id'] } : {}),
+      ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
+      ...(options.group ? { sharedGroup: options.group } : {}),
+      ...(options.username ? { brokerUsername: options.username } : {}),
+      ...(options.password ? { brokerPassword: options.password } : {}),
     },
   };
 }
