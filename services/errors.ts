@@ -55,6 +55,7 @@ export const errorCatalogue = {
   // Alarms: operator actions on alarms, and webhook notifications of alarm changes
   WX_ERR_ALARM_NOT_FOUND: { status: 404, summary: 'no alarm with this id (closed alarms are kept for 30 days)' },
   WX_ERR_ALARM_STATE: { status: 409, summary: 'the alarm is not in a state that allows this (acknowledge an open alarm; close one not closed)' },
+  WX_ERR_ALARM_LEADER_UNAVAILABLE: { status: 503, summary: 'in a cluster, no leader answered an acknowledgement or closing in time; try again once one is elected' },
   WX_ERR_WEBHOOK_FAILED: { status: 502, summary: 'a webhook delivery attempt failed (network error, timeout or non-2xx answer); it is retried with backoff' },
   WX_ERR_WEBHOOK_UNDELIVERABLE: { status: 502, summary: 'a notification was not delivered after its retries (or the queue was full); it is kept in the webhook dead-letter file' },
   // Command line and start-up (issue 13): operational failures a command exits 1 with

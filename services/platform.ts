@@ -22,11 +22,12 @@ import { createTopics } from './topics.ts';
 import type { Reading } from './ingest/reading.ts';
 import { loadTargets } from './compliance/targets.ts';
 import { createLive, type Live } from './live/create-live.ts';
-import { createAlarms, type Alarms } from './alarms/index.ts';
+import { createAlarms } from './alarms/index.ts';
 import type { AlarmService } from './alarms/alarm-types.ts';
 import { hostname } from 'node:os';
 import { createMqttSubscriber, type Subscriber } from './cluster/mqtt-subscriber.ts';
 import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
+import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
 
 export interface PlatformEndpoints {
@@ -68,7 +69,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let registry: DeviceRegistry | undefined;
   let ingest: Ingest | undefined;
   let rollups: RollupEngine | undefined;
-  let alarms: Alarms | undefined;
+  let alarms: AlarmService | undefined;
   let broker: Broker | undefined;
   let api: ReturnType<typeof buildApi> | undefined;
   let fleet: Fleet | undefined;
@@ -78,6 +79,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let feedback: RefusalFeedback | undefined;
   let subscriber: Subscriber | undefined;
   let clusterNode: ClusterNode | undefined;
+  let stopAnnouncing: (() => void) | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -132,9 +134,19 @@ export function createPlatform(config: Config, log: Logger): Platform {
         },
         onRejection: (rejection, context) => feedback?.report(rejection, context),
       });
-      alarms = await createAlarms({ config, registry, influx, metrics, log, stuck: ingest.stuck });
-      await alarms.start();
-      observers.push(alarms.observe);
+      // In a cluster one engine runs, on the leader; every node relays its readings to it and keeps a replica.
+      const alarmsDeps = { config, registry, influx, metrics, log };
+      const clusterAlarms = node ? createClusterAlarms({
+        redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log, stuck: ingest.stuck,
+        createEngine: ({ stuck, seed }) => createAlarms({ ...alarmsDeps, stuck, seed }),
+      }) : undefined;
+      const activeAlarms: AlarmService = clusterAlarms ?? (await createAlarms({ ...alarmsDeps, stuck: ingest.stuck }));
+      alarms = activeAlarms;
+      await activeAlarms.start();
+      if (node && clusterAlarms) node.leaderServices.add(clusterAlarms.leaderService);
+      // What goes out once per cluster (MQTT) is what this node's own engine changed.
+      const announceAlarms = clusterAlarms ? clusterAlarms.onOwnChange : activeAlarms.onChange;
+      observers.push((reading) => activeAlarms.observe(reading));
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
@@ -150,7 +162,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const activeBroker = broker;
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
       if (activeBroker) {
-        alarms.onChange((change) => {
+        stopAnnouncing = announceAlarms((change) => {
           activeBroker.publish(topics.alarms(), JSON.stringify(change), { qos: 1 }).catch((error: unknown) => log.warn({ err: error, alarm: change.alarm.id }, 'alarm change not published'));
         });
         feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeBroker.publish(topic, payload, { qos: 1 }) });
@@ -216,6 +228,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
     async close() {
       // The reverse of start: producers first, storage last, so nothing accepted is dropped.
       registryWatcher?.close();
+      // Nothing more goes out through the broker about to close (a publish into a closing Redis-backed broker is lost noisily).
+      stopAnnouncing?.();
       await fleet?.close();
       await replays?.close();
       await broker?.close();

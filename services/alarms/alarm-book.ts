@@ -1,6 +1,18 @@
 import { WanxiangError } from '../errors.ts';
 import type { Alarm, AlarmQuery } from './alarm-types.ts';
 
+const stateRank = { open: 0, acknowledged: 1, closed: 2 } as const;
+
+/**
+ * Whether `next` is a later version of an alarm than `held`: a later change, or a later state
+ * in the same millisecond (an acknowledgement and a closing can share one). A copy of the same
+ * version is not later, so a change heard twice is applied once.
+ */
+export function isLaterVersion(held: Alarm | undefined, next: Alarm): boolean {
+  if (!held) return true;
+  return next.updatedAtMs > held.updatedAtMs || (next.updatedAtMs === held.updatedAtMs && stateRank[next.state] > stateRank[held.state]);
+}
+
 /**
  * The alarms in memory: every alarm by id, and the one open (or acknowledged) alarm of each
  * (rule, device). Closed alarms are kept for a while so the feed and the API can show them.

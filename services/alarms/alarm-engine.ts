@@ -5,7 +5,7 @@ import type { Reading } from '../ingest/reading.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import { createAlarmBook } from './alarm-book.ts';
+import { createAlarmBook, isLaterVersion } from './alarm-book.ts';
 import type { AlarmStore } from './alarm-store.ts';
 import { alarmTexts } from './alarm-text.ts';
 import type { Alarm, AlarmChange, AlarmChangeKind, AlarmService } from './alarm-types.ts';
@@ -30,11 +30,18 @@ export interface AlarmEngineDeps {
   readonly staleAfterMs?: number;
   readonly keepClosedMs?: number;
   readonly maxClosed?: number;
+  /**
+   * Alarms known beyond the history, taken at start where newer than what the store restored:
+   * a cluster's new leader takes the alarms the previous one held but had not yet written.
+   */
+  readonly seed?: () => Promise<readonly Alarm[]>;
 }
 
 /** The engine behind the AlarmService contract; sweep() is the timer's work, callable from tests. */
 export interface AlarmEngine extends AlarmService {
   sweep(): void;
+  acknowledge(id: string, by: string, note: string): Alarm;
+  closeAlarm(id: string, by: string, note: string): Alarm;
   readonly rules: readonly AlarmRule[];
 }
 
@@ -194,6 +201,8 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     },
     async start() {
       for (const stored of (await deps.store?.restore()) ?? []) book.put({ ...stored, ...texts(stored.ruleId, stored.deviceId, stored.value, stored.limit) });
+      const seeded = [...((await deps.seed?.()) ?? [])].sort((a, b) => a.updatedAtMs - b.updatedAtMs);
+      for (const alarm of seeded) if (isLaterVersion(book.get(alarm.id), alarm)) book.put(alarm);
       book.prune(now());
       engine.sweep();
       if (deps.sweepIntervalMs) {

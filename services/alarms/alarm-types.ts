@@ -52,9 +52,12 @@ export interface AlarmService {
   observe(reading: Reading): void;
   list(query?: AlarmQuery): Alarm[];
   get(id: string): Alarm | undefined;
-  /** Throws a WanxiangError (WX_ERR_ALARM_NOT_FOUND / WX_ERR_ALARM_STATE) on a bad id or transition. */
-  acknowledge(id: string, by: string, note: string): Alarm;
-  closeAlarm(id: string, by: string, note: string): Alarm;
+  /**
+   * Throws (or rejects with) a WanxiangError (WX_ERR_ALARM_NOT_FOUND / WX_ERR_ALARM_STATE) on a
+   * bad id or transition. A cluster follower asks the leader, so its answer is a promise.
+   */
+  acknowledge(id: string, by: string, note: string): Alarm | Promise<Alarm>;
+  closeAlarm(id: string, by: string, note: string): Alarm | Promise<Alarm>;
   /** Returns an unsubscribe function. */
   onChange(listener: (change: AlarmChange) => void): () => void;
 }

@@ -8,6 +8,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { createAlarmEngine, type AlarmEngine } from './alarm-engine.ts';
 import { createAlarmStore } from './alarm-store.ts';
+import type { Alarm } from './alarm-types.ts';
 import { loadAlarmRules } from './load-rules.ts';
 import { createWebhookNotifier, type WebhookNotifier } from './webhook-notifier.ts';
 
@@ -21,8 +22,11 @@ export interface AlarmsDeps {
   readonly influx: InfluxClient;
   readonly metrics: Metrics;
   readonly log: Logger;
-  readonly stuck: StuckDetector;
+  /** The stuck rule asks it a device's run of identical readings. */
+  readonly stuck: Pick<StuckDetector, 'repeats' | 'stuckAfter'>;
   readonly now?: () => number;
+  /** Alarms a cluster's previous leader held (services/cluster/cluster-alarms.ts). */
+  readonly seed?: () => Promise<readonly Alarm[]>;
 }
 
 /**
@@ -50,6 +54,7 @@ export async function createAlarms(deps: AlarmsDeps): Promise<Alarms> {
     log: deps.log,
     metrics: deps.metrics,
     now: deps.now,
+    seed: deps.seed,
     store: createAlarmStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log }),
     sweepIntervalMs: config.alarms.sweepIntervalMs,
     context: {

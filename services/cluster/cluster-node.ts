@@ -20,10 +20,15 @@ export interface ClusterNodeOptions {
 
 export interface ClusterNode {
   readonly nodeId: string;
+  /** Key prefix and channel prefix of this cluster in Redis. */
+  readonly prefix: string;
+  /** Commands, and a second connection for pub/sub only (ioredis cannot mix them on one). */
+  readonly redis: Redis;
+  readonly subscriber: Redis;
   /** For the embedded broker: routing, sessions and retained messages in Redis. */
   readonly broker: BrokerBackend;
   readonly rollupMarks: RollupMarks;
-  /** Services that run only on the leader; add more (alarms) with `leaderServices.add`. */
+  /** Services that run only on the leader (rollups, alarms), added with `leaderServices.add`. */
   readonly leaderServices: LeaderServices;
   readonly election: LeaderElection;
   readonly registry: RegistrySync;
@@ -51,6 +56,9 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
 
   return {
     nodeId: options.nodeId,
+    prefix,
+    redis,
+    subscriber,
     get broker() {
       return (broker ??= createRedisBrokerBackend(options.redisUrl, options.nodeId));
     },

@@ -110,7 +110,7 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
     try {
       expect(again.alarms.get(alarm!.id)).toEqual(alarm);
       if (closeMe) expect(again.alarms.get(closeMe.id)?.state).toBe('open');
-      const closed = again.alarms.closeAlarm(alarm!.id, 'operator', 'done');
+      const closed = await again.alarms.closeAlarm(alarm!.id, 'operator', 'done');
       expect(closed.state).toBe('closed');
     } finally {
       await again.close();

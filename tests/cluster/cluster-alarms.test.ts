@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import mqtt, { type MqttClient } from 'mqtt';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alarm, AlarmChange } from '../../services/alarms/alarm-types.ts';
+import type { ConfigInput } from '../../services/config.ts';
+import { createClusterAlarms } from '../../services/cluster/cluster-alarms.ts';
+import { decodeRelayed } from '../../services/cluster/reading-relay.ts';
+import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
+import { generateReading } from '../../simulators/generate-reading.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { startRedis, waitFor, type Server } from './servers.ts';
+
+const tokens = { operator: 'cluster-operator-token-0123456789' };
+const reportIntervalMs = 1_000; // silent after 3 intervals (seeds/alarm-rules.json: device-silent)
+
+describe('alarms once per cluster: two platform nodes sharing Debian redis-server', () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  let redis: Server & { url: string };
+  let dir: string;
+  const database = `clusteralarms_${randomBytes(4).toString('hex')}`;
+  const nodes: Record<string, TestPlatform> = {};
+  let leader: TestPlatform;
+  let follower: TestPlatform;
+  const announced: AlarmChange[] = [];
+
+  async function startNode(name: string): Promise<TestPlatform> {
+    const registryFile = join(dir, `${name}-devices.json`);
+    await copyFile('seeds/devices.json', registryFile);
+    const overrides: ConfigInput = {
+      registryFile,
+      influx: { database },
+      http: { tokens: [{ role: 'operator', token: tokens.operator }] },
+      alarms: { sweepIntervalMs: 200, reportIntervalMs },
+      cluster: { redisUrl: redis.url, nodeId: name, leaderLeaseMs: 1_500, redisPrefix: `wx-${database}` },
+    };
+    return (nodes[name] = await startTestPlatform(overrides));
+  }
+
+  const now = () => Date.now();
+  async function publish(node: TestPlatform, client: MqttClient, device: DeviceRecord, values: Record<string, number>): Promise<void> {
+    await client.publishAsync(node.topics.build(device.family, device.id, 'telemetry'), JSON.stringify({ ts: now(), ...values }), { qos: 1 });
+  }
+  const alarmsOf = (node: TestPlatform, ruleId: string, deviceId: string) => node.platform.alarms.list().filter((alarm) => alarm.ruleId === ruleId && alarm.deviceId === deviceId);
+  async function api(node: TestPlatform, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${node.endpoints.httpUrl}${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${tokens.operator}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-alarms-'));
+    redis = await startRedis(dir);
+    await startNode('a');
+    await startNode('b');
+    await waitFor(() => [nodes.a!, nodes.b!].some((node) => node.platform.cluster!.leaderServices.running().includes('alarms')), 'a node running the alarm engine', 15_000);
+    [leader, follower] = nodes.a!.platform.cluster!.election.isLeader ? [nodes.a!, nodes.b!] : [nodes.b!, nodes.a!];
+    // Alarm changes on MQTT, as the observer of either node sees them (the brokers share Redis).
+    const observer = await mqtt.connectAsync(follower.endpoints.mqttUrl, { clientId: `observer-${randomBytes(3).toString('hex')}`, username: 'observer', password: simulatedDeviceSecret(follower.config.fleetKey, 'observer'), reconnectPeriod: 0 });
+    cleanup.push(() => observer.endAsync(true));
+    observer.on('message', (_topic, payload) => announced.push(JSON.parse(payload.toString()) as AlarmChange));
+    await observer.subscribeAsync(follower.topics.alarms(), { qos: 1 });
+  });
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    for (const node of Object.values(nodes)) await node.close().catch(() => undefined);
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the alarm engine on the leader only', () => {
+    expect(leader.platform.cluster!.leaderServices.running()).toContain('alarms');
+    expect(follower.platform.cluster!.leaderServices.running()).toEqual([]);
+  });
+
+  it('raises one alarm for a device on the follower, seen on both nodes and announced once', async () => {
+    const device = follower.platform.registry.devices.find((d) => d.family === 'air' && !d.disabled)!;
+    const client = await follower.connect(device);
+    cleanup.push(() => client.endAsync(true));
+    await publish(follower, client, device, { pm25: 250 });
+    await waitFor(() => alarmsOf(follower, 'air-aqi-realtime', device.id).length === 1, 'the alarm in the follower’s replica', 10_000);
+    await waitFor(() => announced.some((change) => change.alarm.deviceId === device.id && change.kind === 'opened'), 'the alarm on MQTT', 10_000);
+    const [alarm] = alarmsOf(follower, 'air-aqi-realtime', device.id);
+    expect(alarmsOf(leader, 'air-aqi-realtime', device.id)).toEqual([alarm]);
+    expect(alarm).toMatchObject({ state: 'open', value: expect.any(Number) });
+    expect(await leader.metric('wanxiang_alarm_changes_total', { rule: 'air-aqi-realtime', kind: 'opened' })).toBe(1);
+    expect(await follower.metric('wanxiang_alarm_changes_total')).toBe(0);
+
+    // A second reading over the limit is the same alarm; the follower's API serves it too.
+    await publish(follower, client, device, { pm25: 260 });
+    await follower.platform.ingest.drain();
+    const listed = (await (await fetch(`${follower.endpoints.httpUrl}/api/v1/alarms?state=open`)).json()) as { alarms: Alarm[] };
+    expect(listed.alarms.filter((entry) => entry.deviceId === device.id && entry.ruleId === 'air-aqi-realtime').map((entry) => entry.id)).toEqual([alarm!.id]);
+    expect(announced.filter((change) => change.alarm.id === alarm!.id && change.kind === 'opened')).toHaveLength(1);
+  });
+
+  it('hears a device connected to the follower: no silent alarm for it on the leader', async () => {
+    const families = ['noise', 'parking'] as const;
+    const [heard, unheard] = families.map((family) => follower.platform.registry.devices.find((d) => d.family === family && !d.disabled)!);
+    const client = await follower.connect(heard!);
+    cleanup.push(() => client.endAsync(true));
+    const started = now();
+    // Reports every 300 ms, well inside its interval, until the other device has been called silent.
+    for (let n = 0; alarmsOf(leader, 'device-silent', unheard!.id).length === 0 || now() - started < 3.5 * reportIntervalMs; n += 1) {
+      await publish(follower, client, heard!, generateReading(n, heard!, now()));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (now() - started > 20_000) throw new Error('no silent alarm for the unheard device within 20 s');
+    }
+    expect(alarmsOf(leader, 'device-silent', heard!.id)).toEqual([]);
+    expect(alarmsOf(follower, 'device-silent', unheard!.id).map((alarm) => alarm.state)).toEqual(['open']);
+  });
+
+  it('judges a stuck sensor on the follower by the run its node counted', async () => {
+    const device = follower.platform.registry.devices.find((d) => d.family === 'water' && !d.disabled)!;
+    const client = await follower.connect(device);
+    cleanup.push(() => client.endAsync(true));
+    const frozen = generateReading(7, device, now());
+    for (let n = 0; n < follower.config.ingest.stuckAfter; n += 1) await publish(follower, client, device, frozen);
+    await waitFor(() => alarmsOf(leader, 'sensor-stuck', device.id).length === 1, 'the stuck alarm on the leader', 10_000);
+    expect(alarmsOf(leader, 'sensor-stuck', device.id)[0]).toMatchObject({ state: 'open', value: follower.config.ingest.stuckAfter });
+  });
+
+  it('acknowledges on the follower through the leader, with the leader’s errors', async () => {
+    const [alarm] = alarmsOf(follower, 'air-aqi-realtime', follower.platform.registry.devices.find((d) => d.family === 'air' && !d.disabled)!.id);
+    const ack = await api(follower, `/api/v1/alarms/${alarm!.id}/ack`, { note: '已通知', by: '值班员' });
+    expect(ack.status).toBe(200);
+    expect(ack.json).toMatchObject({ id: alarm!.id, state: 'acknowledged', acknowledgedBy: '值班员' });
+    expect(leader.platform.alarms.get(alarm!.id)?.state).toBe('acknowledged');
+    expect(follower.platform.alarms.get(alarm!.id)?.state).toBe('acknowledged');
+    const again = await api(follower, `/api/v1/alarms/${alarm!.id}/ack`, { note: 'twice' });
+    expect(again).toMatchObject({ status: 409, json: { code: 'WX_ERR_ALARM_STATE' } });
+    const unknown = await api(follower, '/api/v1/alarms/no-such-alarm/ack', { note: 'x' });
+    expect(unknown).toMatchObject({ status: 404, json: { code: 'WX_ERR_ALARM_NOT_FOUND' } });
+  });
+
+  it('hands the engine, with the alarms it held, to the next leader', async () => {
+    const device = follower.platform.registry.devices.find((d) => d.family === 'air' && !d.disabled)!;
+    const [alarm] = alarmsOf(follower, 'air-aqi-realtime', device.id);
+    await leader.close();
+    delete nodes[leader === nodes.a ? 'a' : 'b'];
+    await waitFor(() => follower.platform.cluster!.leaderServices.running().includes('alarms'), 'the follower running the alarm engine', 15_000);
+    expect(follower.platform.alarms.get(alarm!.id)?.state).toBe('acknowledged');
+
+    // Still over the limit: the new leader holds the same alarm, it opens no second one.
+    const client = await follower.connect(device);
+    cleanup.push(() => client.endAsync(true));
+    await publish(follower, client, device, { pm25: 270 });
+    await follower.platform.ingest.drain();
+    expect(alarmsOf(follower, 'air-aqi-realtime', device.id).map((entry) => [entry.id, entry.state])).toEqual([[alarm!.id, 'acknowledged']]);
+    const closed = await api(follower, `/api/v1/alarms/${alarm!.id}/close`, { note: '处置完毕' });
+    expect(closed).toMatchObject({ status: 200, json: { state: 'closed' } });
+  });
+});
+
+describe('the cluster alarm relay and commands, against Debian redis-server', () => {
+  const log = pino({ level: 'silent' });
+  let dir: string;
+  let redis: Server & { url: string };
+  const connections: Redis[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-relay-'));
+    redis = await startRedis(dir);
+  });
+  afterAll(async () => {
+    for (const connection of connections) connection.disconnect();
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers an acknowledgement with WX_ERR_ALARM_LEADER_UNAVAILABLE when no leader listens', async () => {
+    const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
+    connections.push(commands, subscriber);
+    const alarms = createClusterAlarms({
+      redis: commands, subscriber, prefix: 'no-leader', nodeId: 'lonely', log, stuck: { stuckAfter: 5, repeats: () => 0 },
+      createEngine: () => Promise.reject(new Error('never elected')),
+    });
+    await alarms.start();
+    try {
+      await expect(Promise.resolve(alarms.acknowledge('air-aqi-realtime.x.1', 'operator', 'x'))).rejects.toMatchObject({ code: 'WX_ERR_ALARM_LEADER_UNAVAILABLE', status: 503 });
+    } finally {
+      await alarms.close();
+    }
+  });
+
+  it('skips relayed readings that are not readings, and keeps the good ones', () => {
+    const good = ['air-1', 'air', 1_700_000_000_000, 1_700_000_000_100, { pm25: 30 }, 1];
+    const hostile = [
+      ['air-2', 'sewage', 1, 1, { pm25: 1 }, 0], // no such family
+      ['air-3', 'air', '1', 1, { pm25: 1 }, 0], // a time as text
+      ['air-4', 'air', 1, 1, { pm25: 'x' }, 0], // a value as text
+      ['air-5', 'air', 1, 1, null, 0],
+      'not a tuple',
+      [],
+    ];
+    expect(decodeRelayed(JSON.stringify([good, ...hostile]))).toEqual({
+      readings: [{ reading: { deviceId: 'air-1', family: 'air', timeMs: 1_700_000_000_000, receivedAtMs: 1_700_000_000_100, values: { pm25: 30 } }, repeats: 1 }],
+      skipped: hostile.length,
+    });
+    expect(decodeRelayed('{not json')).toEqual({ readings: [], skipped: 1 });
+    expect(decodeRelayed('{"an":"object"}')).toEqual({ readings: [], skipped: 1 });
+  });
+});
