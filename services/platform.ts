@@ -152,6 +152,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
       // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
       if (cluster.brokerUrl) {
+        // The group deals messages round robin, not by device: without Redis each worker's alarms see a share of every device.
+        if (!node) log.warn({ brokerUrl: cluster.brokerUrl }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
           group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
