@@ -137,7 +137,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       // In a cluster one engine runs, on the leader; every node relays its readings to it and keeps a replica.
       const alarmsDeps = { config, registry, influx, metrics, log };
       const clusterAlarms = node ? createClusterAlarms({
-        redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log, stuck: ingest.stuck,
+        redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log, stuck: ingest.stuck, relay: config.alarms.enabled,
         createEngine: ({ stuck, seed }) => createAlarms({ ...alarmsDeps, stuck, seed }),
       }) : undefined;
       const activeAlarms: AlarmService = clusterAlarms ?? (await createAlarms({ ...alarmsDeps, stuck: ingest.stuck }));

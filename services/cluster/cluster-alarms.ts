@@ -23,6 +23,8 @@ export interface ClusterAlarmsOptions {
   readonly stuck: StuckView;
   /** A new engine for each term of leadership: its history writer and timers end with the term. */
   readonly createEngine: (deps: { stuck: StuckView; seed: () => Promise<Alarm[]> }) => Promise<Alarms>;
+  /** False when the alarms are switched off: no reading is relayed to an engine without rules. */
+  readonly relay?: boolean;
   readonly relayMs?: number;
   readonly replyTimeoutMs?: number;
   readonly pruneMs?: number;
@@ -222,6 +224,7 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
 
   return {
     observe(reading) {
+      if (options.relay === false) return;
       const repeats = options.stuck.repeats(reading.deviceId);
       const engine = leading?.engine;
       if (engine) observeHere(engine, reading, repeats);
