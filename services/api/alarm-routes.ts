@@ -91,7 +91,7 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps):
         summary: action === 'ack' ? 'Acknowledge an open alarm' : 'Close an alarm',
         params: idParams,
         body: actionBody,
-        response: { 200: alarmSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: alarmSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema },
       },
       errorHandler: validationErrors,
     }, async (request) => {
