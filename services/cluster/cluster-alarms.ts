@@ -40,6 +40,16 @@ export interface ClusterAlarms extends AlarmService {
 interface Command { requestId: string; replyTo: string; verb: Verb; id: string; by: string; note: string }
 interface Reply { requestId: string; alarm?: Alarm; error?: { code: string; message: string; value?: unknown } }
 
+/** A JSON object from a channel, or undefined for anything else: another node's message is only as trusted as Redis. */
+function parseObject<T>(text: string): Partial<T> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Partial<T>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const isVerb = (value: unknown): value is Verb => value === 'acknowledge' || value === 'closeAlarm';
 const looksLikeAlarm = (value: unknown): value is Alarm => {
   const alarm = value as Partial<Alarm> | null;
@@ -94,13 +104,10 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
   async function snapshot(): Promise<Alarm[]> {
     const held = await redis.hgetall(bookKey);
     const alarms: Alarm[] = [];
+    // An unreadable entry is skipped; the leader rewrites it at the alarm's next change.
     for (const text of Object.values(held)) {
-      try {
-        const alarm = JSON.parse(text) as unknown;
-        if (looksLikeAlarm(alarm)) alarms.push(alarm);
-      } catch {
-        // An unreadable entry is skipped; the leader rewrites it at the alarm's next change.
-      }
+      const alarm = parseObject<Alarm>(text);
+      if (looksLikeAlarm(alarm)) alarms.push(alarm);
     }
     return alarms;
   }
@@ -124,12 +131,9 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
   function onChangeMessage(message: string): void {
     const separator = message.indexOf('\n');
     if (message.slice(0, separator) === nodeId) return;
-    try {
-      const change = JSON.parse(message.slice(separator + 1)) as Partial<AlarmChange>;
-      if (looksLikeAlarm(change.alarm) && typeof change.kind === 'string') adopt(change as AlarmChange);
-    } catch (error) {
-      log.warn({ err: error }, 'alarm change from the cluster not readable');
-    }
+    const change = parseObject<AlarmChange>(message.slice(separator + 1));
+    if (change && looksLikeAlarm(change.alarm) && typeof change.kind === 'string') adopt(change as AlarmChange);
+    else log.warn({ message: message.slice(0, 200) }, 'alarm change from the cluster not readable; skipped');
   }
 
   function onReadings(message: string): void {
@@ -142,12 +146,8 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
 
   function onCommand(message: string): void {
     const engine = leading?.engine;
-    let command: Partial<Command>;
-    try {
-      command = JSON.parse(message) as Partial<Command>;
-    } catch {
-      return;
-    }
+    const command = parseObject<Command>(message);
+    if (!command) return;
     const { requestId, replyTo, verb, id, by, note } = command;
     if (!engine || typeof requestId !== 'string' || typeof replyTo !== 'string' || !isVerb(verb) || typeof id !== 'string' || typeof by !== 'string' || typeof note !== 'string') return;
     let reply: Reply;
@@ -163,12 +163,8 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
   }
 
   function onReply(message: string): void {
-    let reply: Reply;
-    try {
-      reply = JSON.parse(message) as Reply;
-    } catch {
-      return;
-    }
+    const reply = parseObject<Reply>(message);
+    if (!reply || typeof reply.requestId !== 'string') return;
     const request = waiting.get(reply.requestId);
     if (!request) return;
     waiting.delete(reply.requestId);

@@ -173,16 +173,28 @@ describe('the cluster alarm relay and commands, against Debian redis-server', ()
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('answers an acknowledgement with WX_ERR_ALARM_LEADER_UNAVAILABLE when no leader listens', async () => {
+  it('answers an acknowledgement with WX_ERR_ALARM_LEADER_UNAVAILABLE when no leader listens, and skips junk on its channels and in its hash', async () => {
     const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
     connections.push(commands, subscriber);
     const alarms = createClusterAlarms({
       redis: commands, subscriber, prefix: 'no-leader', nodeId: 'lonely', log, stuck: { stuckAfter: 5, repeats: () => 0 },
       createEngine: () => Promise.reject(new Error('never elected')),
     });
+    // Junk in the cluster's hash is skipped when a node takes its replica from it.
+    await commands.hset('no-leader:alarms:book', 'junk', '{not json', 'half', JSON.stringify({ id: 'half' }), 'null', 'null');
     await alarms.start();
     try {
+      expect(alarms.list()).toEqual([]);
       await expect(Promise.resolve(alarms.acknowledge('air-aqi-realtime.x.1', 'operator', 'x'))).rejects.toMatchObject({ code: 'WX_ERR_ALARM_LEADER_UNAVAILABLE', status: 503 });
+      // Junk on the cluster's channels is skipped: the node goes on, its replica untouched.
+      for (const [channel, message] of [
+        ['no-leader:alarms:changes', 'other-node\n{not json'], ['no-leader:alarms:changes', 'other-node\n{"kind":"opened","alarm":{"id":7}}'],
+        ['no-leader:alarms:replies:lonely', '{"requestId":"nobody-asked","alarm":{}}'], ['no-leader:alarms:replies:lonely', 'null'], ['no-leader:alarms:changes', 'other-node\nnull'],
+      ]) await commands.publish(channel!, message!);
+      const good = { id: 'air-aqi-realtime.air-1.1', ruleId: 'air-aqi-realtime', family: 'air', deviceId: 'air-1', severity: 'warning', state: 'open', textZh: 'x', textEn: 'x', value: 180, limit: 150, openedAtMs: 1, updatedAtMs: 1, acknowledgedAtMs: null, acknowledgedBy: null, closedAtMs: null, notes: [] };
+      await commands.publish('no-leader:alarms:changes', `other-node\n${JSON.stringify({ kind: 'opened', alarm: good })}`);
+      await waitFor(() => alarms.list().length > 0, 'the good change after the junk', 5_000);
+      expect(alarms.list()).toEqual([good]);
     } finally {
       await alarms.close();
     }
