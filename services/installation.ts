@@ -12,7 +12,8 @@ import { hashSecret, simulatedDeviceSecret, verifySecret } from './registry/secr
  * so anyone could derive the seeded devices' secrets. On the first start without WX_FLEET_KEY
  * and WX_REGISTRY_FILE a random key is kept in `data/fleet-key` (mode 0600) and the seeded
  * registry is copied to `data/devices.json` with the simulated devices' and the observer's
- * hashes re-derived from it; devices with secrets of their own keep them.
+ * hashes re-derived from it; devices with secrets of their own keep them. Later starts add
+ * what the seeds gained since.
  */
 export const installationPaths = (dataDir: string) => ({ key: resolve(join(dataDir, 'fleet-key')), registry: resolve(join(dataDir, 'devices.json')) });
 
@@ -41,6 +42,7 @@ export async function prepareInstallation(config: Config): Promise<Config> {
     await chmod(paths.key, 0o600);
   }
   if (!(await exists(paths.registry))) await deriveRegistry(resolve(config.registryFile), paths.registry, key);
+  else await addNewSeeds(resolve(config.registryFile), paths.registry, key);
   return { ...config, fleetKey: key, registryFile: paths.registry };
 }
 
@@ -53,13 +55,42 @@ export async function useInstallation(config: Config): Promise<Config> {
   return { ...config, fleetKey: key, registryFile: paths.registry };
 }
 
+/** A seeded record with its secret derived from the installation's key (records with secrets of their own keep them). */
+const rederiveWith = (key: string) => async <T extends { id: string; secretHash: string }>(record: T): Promise<T> =>
+  (await verifySecret(simulatedDeviceSecret(defaultFleetKey, record.id), record.secretHash))
+    ? { ...record, secretHash: await hashSecret(simulatedDeviceSecret(key, record.id)) }
+    : record;
+
 async function deriveRegistry(seedPath: string, path: string, key: string): Promise<void> {
   const seeds = await loadRegistryFile(seedPath);
-  const rederive = async <T extends { id: string; secretHash: string }>(record: T): Promise<T> =>
-    (await verifySecret(simulatedDeviceSecret(defaultFleetKey, record.id), record.secretHash))
-      ? { ...record, secretHash: await hashSecret(simulatedDeviceSecret(key, record.id)) }
-      : record;
+  const rederive = rederiveWith(key);
   const devices = await Promise.all(seeds.devices.map(rederive));
   const observers = await Promise.all(seeds.observers.map(rederive));
   await saveRegistryFile(path, { ...seeds, devices, observers });
+}
+
+/**
+ * Streets, devices and observers the seeds gained since the installation's registry was made
+ * (an update that brings a new monitoring section, as 深圳水库 came in issue 12) are added to
+ * it, their secrets derived from this installation's key. Nothing the installation holds is
+ * changed: device administration (disabled devices, rotated secrets) lives in its registry,
+ * and a device is retired by disabling it, so a seed missing there is new, not removed.
+ */
+async function addNewSeeds(seedPath: string, path: string, key: string): Promise<void> {
+  const [seeds, installed] = await Promise.all([loadRegistryFile(seedPath), loadRegistryFile(path)]);
+  const missing = <T extends { id: string }>(held: readonly T[], offered: readonly T[]) => {
+    const ids = new Set(held.map((entry) => entry.id));
+    return offered.filter((entry) => !ids.has(entry.id));
+  };
+  const streets = missing(installed.streets, seeds.streets);
+  const devices = missing(installed.devices, seeds.devices);
+  const observers = missing(installed.observers, seeds.observers);
+  if (streets.length + devices.length + observers.length === 0) return;
+  const rederive = rederiveWith(key);
+  await saveRegistryFile(path, {
+    ...installed,
+    streets: [...installed.streets, ...streets],
+    devices: [...installed.devices, ...(await Promise.all(devices.map(rederive)))],
+    observers: [...installed.observers, ...(await Promise.all(observers.map(rederive)))],
+  });
 }

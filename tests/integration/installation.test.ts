@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,34 @@ describe('a fleet key of this installation (issue 13, item 22)', () => {
     // The next start and every tool use the same key and registry.
     expect(await prepareInstallation(base)).toEqual(config);
     expect(await useInstallation(base)).toEqual(config);
+  });
+
+  it('takes the devices, streets and observers the seeds gained since, and keeps its own administration', async () => {
+    const dir = join(work, 'updated');
+    const seedsPath = join(work, 'seeds-before.json');
+    const seeds = await loadRegistryFile('seeds/devices.json');
+    const reservoir = seeds.devices.find((device) => device.id === 'water-shenzhen-reservoir')!;
+    const street = seeds.streets.find((entry) => entry.id === reservoir.street)!;
+    // The installation was made from older seeds: no reservoir, and its street unknown.
+    const older = { ...seeds, streets: seeds.streets.filter((entry) => entry.id !== street.id), devices: seeds.devices.filter((device) => device.street !== street.id) };
+    await writeFile(seedsPath, JSON.stringify(older));
+    const first = await prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }, { registryFile: seedsPath }));
+    // The operator disabled a device in the installation's registry.
+    const made = await loadRegistryFile(first.registryFile);
+    const disabledId = made.devices[0]!.id;
+    await writeFile(first.registryFile, JSON.stringify({ ...made, devices: made.devices.map((device, i) => (i === 0 ? { ...device, disabled: true } : device)) }));
+
+    // The update brings the full seeds: the next start adds what is new and keeps the rest.
+    const next = await prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }, { registryFile: 'seeds/devices.json' }));
+    const updated = createDeviceRegistry(await loadRegistryFile(next.registryFile));
+    expect(updated.devices.map((device) => device.id).sort()).toEqual(seeds.devices.map((device) => device.id).sort());
+    expect(updated.file.streets.map((entry) => entry.id)).toContain(street.id);
+    expect(updated.device(disabledId)?.disabled).toBe(true);
+    expect(await updated.login(reservoir.id, simulatedDeviceSecret(next.fleetKey, reservoir.id))).toMatchObject({ ok: true });
+    // Nothing new: the file is left as it is.
+    const text = await readFile(next.registryFile, 'utf8');
+    await prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }, { registryFile: 'seeds/devices.json' }));
+    expect(await readFile(next.registryFile, 'utf8')).toBe(text);
   });
 
   it('is not made when WX_FLEET_KEY or WX_REGISTRY_FILE says otherwise', async () => {
