@@ -5,7 +5,8 @@ import { defaultFleetKey, type Config } from './config.ts';
 import { WanxiangError } from './errors.ts';
 import { loadRegistryFile } from './registry/device-registry.ts';
 import { saveRegistryFile } from './registry/registry-file.ts';
-import { hashSecret, simulatedDeviceSecret, verifySecret } from './registry/secrets.ts';
+import type { DeviceRecord } from './registry/registry-schema.ts';
+import { hashDeviceSecret, hashSecret, isScryptHash, simulatedDeviceSecret, verifySecret } from './registry/secrets.ts';
 
 /**
  * A fleet key of this installation (issue 13, item 22): the development key is in the source,
@@ -42,7 +43,7 @@ export async function prepareInstallation(config: Config): Promise<Config> {
     await chmod(paths.key, 0o600);
   }
   if (!(await exists(paths.registry))) await deriveRegistry(resolve(config.registryFile), paths.registry, key);
-  else await addNewSeeds(resolve(config.registryFile), paths.registry, key);
+  else await updateRegistry(resolve(config.registryFile), paths.registry, key);
   return { ...config, fleetKey: key, registryFile: paths.registry };
 }
 
@@ -55,18 +56,36 @@ export async function useInstallation(config: Config): Promise<Config> {
   return { ...config, fleetKey: key, registryFile: paths.registry };
 }
 
-/** A seeded record with its secret derived from the installation's key (records with secrets of their own keep them). */
-const rederiveWith = (key: string) => async <T extends { id: string; secretHash: string }>(record: T): Promise<T> =>
+/**
+ * A seeded record with its secret derived from the installation's key (records with secrets
+ * of their own keep them). A device's derived secret is a random-looking 256-bit token, so
+ * its hash is SHA-256 (a reconnect storm costs microseconds, services/registry/secrets.ts);
+ * the observer's stays scrypt, like every password a person may choose.
+ */
+const rederiveWith = (key: string, hash: (secret: string) => string | Promise<string>) => async <T extends { id: string; secretHash: string }>(record: T): Promise<T> =>
   (await verifySecret(simulatedDeviceSecret(defaultFleetKey, record.id), record.secretHash))
-    ? { ...record, secretHash: await hashSecret(simulatedDeviceSecret(key, record.id)) }
+    ? { ...record, secretHash: await hash(simulatedDeviceSecret(key, record.id)) }
     : record;
+const rederiveDevice = (key: string) => rederiveWith(key, hashDeviceSecret);
+const rederiveObserver = (key: string) => rederiveWith(key, (secret) => hashSecret(secret));
 
 async function deriveRegistry(seedPath: string, path: string, key: string): Promise<void> {
   const seeds = await loadRegistryFile(seedPath);
-  const rederive = rederiveWith(key);
-  const devices = await Promise.all(seeds.devices.map(rederive));
-  const observers = await Promise.all(seeds.observers.map(rederive));
+  const devices = await Promise.all(seeds.devices.map(rederiveDevice(key)));
+  const observers = await Promise.all(seeds.observers.map(rederiveObserver(key)));
   await saveRegistryFile(path, { ...seeds, devices, observers });
+}
+
+/**
+ * Installations made before device hashes were SHA-256 hold scrypt hashes of the derived
+ * secrets, and every login of every device paid scrypt for them. The derived secret is known
+ * here, so such a hash is replaced once; a device whose scrypt hash is of a secret of its
+ * own keeps it.
+ */
+async function fastDeviceHash(device: DeviceRecord, key: string): Promise<DeviceRecord> {
+  if (!isScryptHash(device.secretHash)) return device;
+  const secret = simulatedDeviceSecret(key, device.id);
+  return (await verifySecret(secret, device.secretHash)) ? { ...device, secretHash: hashDeviceSecret(secret) } : device;
 }
 
 /**
@@ -75,8 +94,9 @@ async function deriveRegistry(seedPath: string, path: string, key: string): Prom
  * it, their secrets derived from this installation's key. Nothing the installation holds is
  * changed: device administration (disabled devices, rotated secrets) lives in its registry,
  * and a device is retired by disabling it, so a seed missing there is new, not removed.
+ * Slow device hashes of older installations are made fast on the way (fastDeviceHash).
  */
-async function addNewSeeds(seedPath: string, path: string, key: string): Promise<void> {
+async function updateRegistry(seedPath: string, path: string, key: string): Promise<void> {
   const [seeds, installed] = await Promise.all([loadRegistryFile(seedPath), loadRegistryFile(path)]);
   const missing = <T extends { id: string }>(held: readonly T[], offered: readonly T[]) => {
     const ids = new Set(held.map((entry) => entry.id));
@@ -85,12 +105,13 @@ async function addNewSeeds(seedPath: string, path: string, key: string): Promise
   const streets = missing(installed.streets, seeds.streets);
   const devices = missing(installed.devices, seeds.devices);
   const observers = missing(installed.observers, seeds.observers);
-  if (streets.length + devices.length + observers.length === 0) return;
-  const rederive = rederiveWith(key);
+  const held = await Promise.all(installed.devices.map((device) => fastDeviceHash(device, key)));
+  const rehashed = held.filter((device, i) => device !== installed.devices[i]).length;
+  if (streets.length + devices.length + observers.length + rehashed === 0) return;
   await saveRegistryFile(path, {
     ...installed,
     streets: [...installed.streets, ...streets],
-    devices: [...installed.devices, ...(await Promise.all(devices.map(rederive)))],
-    observers: [...installed.observers, ...(await Promise.all(observers.map(rederive)))],
+    devices: [...held, ...(await Promise.all(devices.map(rederiveDevice(key))))],
+    observers: [...installed.observers, ...(await Promise.all(observers.map(rederiveObserver(key))))],
   });
 }

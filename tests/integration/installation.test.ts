@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, defaultFleetKey } from '../../services/config.ts';
 import { installationPaths, prepareInstallation, useInstallation } from '../../services/installation.ts';
 import { createDeviceRegistry, loadRegistryFile } from '../../services/registry/device-registry.ts';
-import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { hashSecret, simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 
 describe('a fleet key of this installation (issue 13, item 22)', () => {
   let work: string;
@@ -32,6 +32,11 @@ describe('a fleet key of this installation (issue 13, item 22)', () => {
     expect(await registry.login('observer', simulatedDeviceSecret(config.fleetKey, 'observer'))).toMatchObject({ ok: true });
     expect(await registry.login('air-guiyuan', simulatedDeviceSecret(config.fleetKey, 'air-guiyuan'))).toMatchObject({ ok: true });
     expect(await registry.login('air-guiyuan', simulatedDeviceSecret(defaultFleetKey, 'air-guiyuan'))).toMatchObject({ ok: false, code: 'WX_ERR_BAD_CREDENTIALS' });
+
+    // Device hashes are fast (SHA-256 of a 256-bit token); the observer's stays scrypt.
+    const made = await loadRegistryFile(paths.registry);
+    expect(new Set(made.devices.map((device) => device.secretHash.split('$')[0]))).toEqual(new Set(['sha256']));
+    expect(made.observers[0]!.secretHash).toMatch(/^scrypt\$/);
 
     // The next start and every tool use the same key and registry.
     expect(await prepareInstallation(base)).toEqual(config);
@@ -64,6 +69,27 @@ describe('a fleet key of this installation (issue 13, item 22)', () => {
     const text = await readFile(next.registryFile, 'utf8');
     await prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }, { registryFile: 'seeds/devices.json' }));
     expect(await readFile(next.registryFile, 'utf8')).toBe(text);
+  });
+
+  it('makes the slow scrypt device hashes of an older installation fast, and keeps a device’s own secret', async () => {
+    const dir = join(work, 'older');
+    const config = await prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }));
+    const made = await loadRegistryFile(config.registryFile);
+    const [derived, own] = made.devices;
+    // As an installation made before the fast hashes held them: scrypt of the derived secret, and one device with a secret of its own.
+    const older = [
+      { ...derived!, secretHash: await hashSecret(simulatedDeviceSecret(config.fleetKey, derived!.id)) },
+      { ...own!, secretHash: await hashSecret('a-secret-of-its-own-set-by-hand') },
+      ...made.devices.slice(2),
+    ];
+    await writeFile(config.registryFile, JSON.stringify({ ...made, devices: older }));
+
+    await prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }));
+    const updated = createDeviceRegistry(await loadRegistryFile(config.registryFile));
+    expect(updated.device(derived!.id)?.secretHash).toMatch(/^sha256\$/);
+    expect(await updated.login(derived!.id, simulatedDeviceSecret(config.fleetKey, derived!.id))).toMatchObject({ ok: true });
+    expect(updated.device(own!.id)?.secretHash).toMatch(/^scrypt\$/);
+    expect(await updated.login(own!.id, 'a-secret-of-its-own-set-by-hand')).toMatchObject({ ok: true });
   });
 
   it('is not made when WX_FLEET_KEY or WX_REGISTRY_FILE says otherwise', async () => {
