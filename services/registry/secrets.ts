@@ -46,7 +46,7 @@ export function hashDeviceSecret(secret: string): string {
   return `sha256$${createHash('sha256').update(secret, 'utf8').digest('base64')}`;
 }
 
-/** True for a stored hash of the slow kind that a successful device login may replace with hashDeviceSecret's. */
+/** True for a stored hash of the slow kind (an installation replaces those of its derived secrets at start: services/installation.ts). */
 export const isScryptHash = (stored: string) => stored.startsWith('scrypt$');
 
 /** Verifies a secret against `sha256$hash` or `scrypt$N$r$p$salt$hash`; false for any malformed stored hash. */
