@@ -28,6 +28,7 @@ import { hostname } from 'node:os';
 import { createMqttSubscriber, type Subscriber } from './cluster/mqtt-subscriber.ts';
 import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
+import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
 
 export interface PlatformEndpoints {
@@ -80,6 +81,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let subscriber: Subscriber | undefined;
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
+  let feed: ClusterFeed | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -134,11 +136,24 @@ export function createPlatform(config: Config, log: Logger): Platform {
         },
         onRejection: (rejection, context) => feedback?.report(rejection, context),
       });
-      // In a cluster one engine runs, on the leader; every node relays its readings to it and keeps a replica.
+      // In a cluster one alarm engine runs, on the leader; every node keeps a replica of its alarms.
       const alarmsDeps = { config, registry, influx, metrics, log };
       const clusterAlarms = node ? createClusterAlarms({
-        redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log, stuck: ingest.stuck, relay: config.alarms.enabled,
+        redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log, stuck: ingest.stuck,
         createEngine: ({ stuck, seed }) => createAlarms({ ...alarmsDeps, stuck, seed }),
+      }) : undefined;
+      // ...and every node sends its readings and online devices to the others: the leader's engine
+      // judges them, and every node's screen and live API show the whole district.
+      const { presence, stuck } = ingest;
+      feed = node ? createClusterFeed({
+        redis: node.redis, subscriber: node.subscriber, channel: `${node.prefix}:feed`, nodeId: node.nodeId, log,
+        onlineHere: () => presence.online(),
+        onReadings: (readings) => {
+          for (const { reading, repeats } of readings) {
+            clusterAlarms?.observeRemote(reading, repeats);
+            live?.observe(reading);
+          }
+        },
       }) : undefined;
       const activeAlarms: AlarmService = clusterAlarms ?? (await createAlarms({ ...alarmsDeps, stuck: ingest.stuck }));
       alarms = activeAlarms;
@@ -147,6 +162,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
       // What goes out once per cluster (MQTT) is what this node's own engine changed.
       const announceAlarms = clusterAlarms ? clusterAlarms.onOwnChange : activeAlarms.onChange;
       observers.push((reading) => activeAlarms.observe(reading));
+      if (feed) {
+        const activeFeed = feed;
+        observers.push((reading) => activeFeed.send(reading, stuck.repeats(reading.deviceId)));
+        await activeFeed.start();
+      }
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
@@ -196,7 +216,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const activeIngest = ingest;
       live = createLive({
         registry, influx, targets, metrics, log, thresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },
-        isOnline: (id) => activeIngest.presence.isOnline(id),
+        isOnline: (id) => activeIngest.presence.isOnline(id) || (feed?.isOnlineElsewhere(id) ?? false),
         alarms: () => alarms,
       });
       await live.start();
@@ -240,6 +260,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await live?.close();
       await api?.close();
       await ingest?.close();
+      await feed?.close();
       await alarms?.close();
       await rollups?.close();
       await clusterNode?.close();

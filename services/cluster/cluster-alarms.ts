@@ -5,9 +5,9 @@ import { createAlarmBook, isLaterVersion } from '../alarms/alarm-book.ts';
 import type { Alarm, AlarmChange, AlarmService } from '../alarms/alarm-types.ts';
 import type { Alarms } from '../alarms/index.ts';
 import { WanxiangError, errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
+import type { Reading } from '../ingest/reading.ts';
 import type { StuckDetector } from '../ingest/stuck-detector.ts';
 import type { LeaderService } from './leader-services.ts';
-import { createReadingRelay, decodeRelayed } from './reading-relay.ts';
 
 type StuckView = Pick<StuckDetector, 'repeats' | 'stuckAfter'>;
 type Verb = 'acknowledge' | 'closeAlarm';
@@ -19,18 +19,17 @@ export interface ClusterAlarmsOptions {
   readonly prefix: string;
   readonly nodeId: string;
   readonly log: Logger;
-  /** This node's ingest detector: the runs it counts travel with the relayed readings. */
+  /** This node's ingest detector, for the stuck rule on its own devices' readings. */
   readonly stuck: StuckView;
   /** A new engine for each term of leadership: its history writer and timers end with the term. */
   readonly createEngine: (deps: { stuck: StuckView; seed: () => Promise<Alarm[]> }) => Promise<Alarms>;
-  /** False when the alarms are switched off: no reading is relayed to an engine without rules. */
-  readonly relay?: boolean;
-  readonly relayMs?: number;
   readonly replyTimeoutMs?: number;
   readonly pruneMs?: number;
 }
 
 export interface ClusterAlarms extends AlarmService {
+  /** Another node's reading (cluster-feed.ts), with the run its node counted: judged here if this node leads. */
+  observeRemote(reading: Reading, repeats: number): void;
   /** The engine's half: add it to the node's leader-only services. */
   readonly leaderService: LeaderService;
   /** Changes this node's engine made while it leads: what must go out once per cluster (MQTT). */
@@ -58,8 +57,8 @@ const looksLikeAlarm = (value: unknown): value is Alarm => {
 
 /**
  * Alarms once per cluster (issue 11). One engine runs, on the leader, and sees every
- * accepted reading: the other nodes relay theirs to it (reading-relay.ts), so a device
- * connected to node A is neither silent nor unseen on node B's engine. Every node keeps a
+ * accepted reading: the other nodes' come to it on the cluster feed (cluster-feed.ts), so a
+ * device connected to node A is neither silent nor unseen on node B's engine. Every node keeps a
  * replica of the alarms for its screen and API, fed by the leader's changes on a channel and
  * seeded from a Redis hash the leader keeps; an operator's acknowledgement on a follower is
  * sent to the leader, which answers with the alarm or the error. A new leader starts its
@@ -70,7 +69,6 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
   const { redis, subscriber, prefix, nodeId, log } = options;
   const bookKey = `${prefix}:alarms:book`;
   const changesChannel = `${prefix}:alarms:changes`;
-  const readingsChannel = `${prefix}:alarms:readings`;
   const commandsChannel = `${prefix}:alarms:commands`;
   const repliesChannel = (node: string) => `${prefix}:alarms:replies:${node}`;
   const replyTimeoutMs = options.replyTimeoutMs ?? 5_000;
@@ -78,7 +76,6 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
   const listeners = new Set<(change: AlarmChange) => void>();
   const ownListeners = new Set<(change: AlarmChange) => void>();
   const waiting = new Map<string, { id: string; resolve: (alarm: Alarm) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
-  const relay = createReadingRelay({ redis, channel: readingsChannel, log, flushMs: options.relayMs });
   // The stuck rule asks for a device's run as counted where the device is connected.
   const stuckRuns = new Map<string, number>();
   const stuckView: StuckView = { stuckAfter: options.stuck.stuckAfter, repeats: (deviceId) => stuckRuns.get(deviceId) ?? 0 };
@@ -123,7 +120,7 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     notify(ownListeners, change);
   }
 
-  function observeHere(engine: Alarms, reading: Parameters<AlarmService['observe']>[0], repeats: number): void {
+  function observeHere(engine: Alarms, reading: Reading, repeats: number): void {
     stuckRuns.set(reading.deviceId, repeats);
     engine.observe(reading);
   }
@@ -134,14 +131,6 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     const change = parseObject<AlarmChange>(message.slice(separator + 1));
     if (change && looksLikeAlarm(change.alarm) && typeof change.kind === 'string') adopt(change as AlarmChange);
     else log.warn({ message: message.slice(0, 200) }, 'alarm change from the cluster not readable; skipped');
-  }
-
-  function onReadings(message: string): void {
-    const engine = leading?.engine;
-    if (!engine) return;
-    const { readings, skipped } = decodeRelayed(message);
-    if (skipped > 0) log.warn({ skipped }, 'relayed readings not readable; skipped');
-    for (const { reading, repeats } of readings) observeHere(engine, reading, repeats);
   }
 
   function onCommand(message: string): void {
@@ -206,7 +195,6 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
 
   const onMessage = (channel: string, message: string) => {
     if (channel === changesChannel) onChangeMessage(message);
-    else if (channel === readingsChannel) onReadings(message);
     else if (channel === commandsChannel) onCommand(message);
     else if (channel === repliesChannel(nodeId)) onReply(message);
   };
@@ -220,11 +208,12 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
 
   return {
     observe(reading) {
-      if (options.relay === false) return;
-      const repeats = options.stuck.repeats(reading.deviceId);
+      const engine = leading?.engine;
+      if (engine) observeHere(engine, reading, options.stuck.repeats(reading.deviceId));
+    },
+    observeRemote(reading, repeats) {
       const engine = leading?.engine;
       if (engine) observeHere(engine, reading, repeats);
-      else relay.send(reading, repeats);
     },
     list: (query) => replica.list(query),
     get: (id) => replica.get(id),
@@ -242,13 +231,11 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
       subscriber.on('message', onMessage);
       await subscriber.subscribe(changesChannel, repliesChannel(nodeId));
       for (const alarm of await snapshot()) if (isLaterVersion(replica.get(alarm.id), alarm)) replica.put(alarm);
-      relay.start();
       pruneTimer = setInterval(() => replica.prune(Date.now()), options.pruneMs ?? 60_000);
       pruneTimer.unref();
     },
     async close() {
       clearInterval(pruneTimer);
-      await relay.close();
       await subscriber.unsubscribe(changesChannel, repliesChannel(nodeId)).catch(() => undefined);
       subscriber.off('message', onMessage);
       for (const request of waiting.values()) {
@@ -273,12 +260,12 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
         const timer = setInterval(() => void pruneShared(engine).catch((error: unknown) => log.warn({ err: error }, 'shared alarm book not pruned')), options.pruneMs ?? 60_000);
         timer.unref();
         leading = { engine, unsubscribe, pruneTimer: timer };
-        await subscriber.subscribe(readingsChannel, commandsChannel);
+        await subscriber.subscribe(commandsChannel);
       },
       async close() {
         const term = leading;
         leading = undefined;
-        await subscriber.unsubscribe(readingsChannel, commandsChannel).catch(() => undefined);
+        await subscriber.unsubscribe(commandsChannel).catch(() => undefined);
         if (!term) return;
         clearInterval(term.pruneTimer);
         term.unsubscribe();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alarm, AlarmChange } from '../../services/alarms/alarm-types.ts';
 import type { ConfigInput } from '../../services/config.ts';
 import { createClusterAlarms } from '../../services/cluster/cluster-alarms.ts';
-import { decodeRelayed } from '../../services/cluster/reading-relay.ts';
+import { decodeFeed } from '../../services/cluster/cluster-feed.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import { generateReading } from '../../simulators/generate-reading.ts';
@@ -158,7 +158,7 @@ describe('alarms once per cluster: two platform nodes sharing Debian redis-serve
   });
 });
 
-describe('the cluster alarm relay and commands, against Debian redis-server', () => {
+describe('the cluster feed and alarm commands, against Debian redis-server', () => {
   const log = pino({ level: 'silent' });
   let dir: string;
   let redis: Server & { url: string };
@@ -207,14 +207,16 @@ describe('the cluster alarm relay and commands, against Debian redis-server', ()
       ['air-3', 'air', '1', 1, { pm25: 1 }, 0], // a time as text
       ['air-4', 'air', 1, 1, { pm25: 'x' }, 0], // a value as text
       ['air-5', 'air', 1, 1, null, 0],
+      ['air-6', 'air', 1, 1, [1, 2], 0], // values as a list
       'not a tuple',
       [],
     ];
-    expect(decodeRelayed(JSON.stringify([good, ...hostile]))).toEqual({
+    expect(decodeFeed(JSON.stringify({ node: 'b', readings: [good, ...hostile], online: ['air-1', 7, null] }))).toEqual({
+      node: 'b',
       readings: [{ reading: { deviceId: 'air-1', family: 'air', timeMs: 1_700_000_000_000, receivedAtMs: 1_700_000_000_100, values: { pm25: 30 } }, repeats: 1 }],
       skipped: hostile.length,
+      online: ['air-1'],
     });
-    expect(decodeRelayed('{not json')).toEqual({ readings: [], skipped: 1 });
-    expect(decodeRelayed('{"an":"object"}')).toEqual({ readings: [], skipped: 1 });
+    for (const junk of ['{not json', 'null', '[]', '{"an":"object"}', '{"node":7,"readings":[]}', '{"node":"b","readings":{}}']) expect(decodeFeed(junk)).toBeUndefined();
   });
 });

@@ -67,6 +67,21 @@ describe('two platform nodes sharing Debian redis-server', () => {
     expect(await nodes.b!.metric('wanxiang_readings_received_total')).toBe(0);
   });
 
+  it('shows a device connected to node A on node B’s screen: its reading, and online until it leaves', async () => {
+    const device = nodes.a!.platform.registry.devices.find((d) => d.family === 'parking' && !d.disabled)!;
+    const onB = async () => {
+      const live = (await (await fetch(`${nodes.b!.endpoints.httpUrl}/api/v1/live?family=parking`)).json()) as { families: Array<{ devices: Array<{ id: string; online: boolean; values: Record<string, number> }> }> };
+      return live.families[0]!.devices.find((entry) => entry.id === device.id)!;
+    };
+    const client = await nodes.a!.connect(device);
+    const ts = Date.now() - 1_000;
+    const values = generateReading(4, device, ts);
+    await client.publishAsync(nodes.a!.topics.build(device.family, device.id, 'telemetry'), JSON.stringify({ ts, ...values }), { qos: 1 });
+    await waitFor(async () => (await onB()).online && (await onB()).values.occupiedSpaces === values.occupiedSpaces, 'the reading and the online state on node B', 10_000);
+    await client.endAsync();
+    await waitFor(async () => !(await onB()).online, 'the device offline on node B once it left node A', 10_000);
+  });
+
   it('keeps a retained status across a node restart', async () => {
     const device = nodes.b!.platform.registry.devices.find((d) => d.family === 'water')!;
     await nodes.b!.connect(device); // announces itself online, retained
