@@ -32,6 +32,24 @@ describe('Dockerfile and docker-compose', () => {
     for (const demo of ['simulator', 'history']) expect(config).toMatch(new RegExp(` {2}${demo}:\\n(?: {4}.*\\n)*? {4}profiles:\\n {4}- demo\\n`));
   });
 
+  it('layers a two-node cluster sharing Redis over the compose file (deploy/cluster)', async () => {
+    const config = await composeConfig(join(root, '.env.example'), '-f', join(root, 'deploy/cluster/docker-compose.cluster.yml'));
+    for (const service of ['redis:', 'wanxiang:', 'wanxiang-b:']) expect(config).toContain(`  ${service}`);
+    const env = (service: string) => new RegExp(`\n {2}${service}:\n(?: {4}.*\n| {6}.*\n)*? {4}environment:\n((?: {6}.*\n)+)`).exec(config)?.[1] ?? '';
+    for (const [service, node] of [['wanxiang', 'node-a'], ['wanxiang-b', 'node-b']]) {
+      expect(env(service!)).toContain('WX_REDIS_URL: redis://redis:6379/0');
+      expect(env(service!)).toContain(`WX_NODE_ID: ${node}`);
+      expect(env(service!)).toContain('INFLUX_URL: http://influxdb:8086');
+    }
+    // The second node is built from the repository, not from the override file's folder.
+    expect(config).toMatch(new RegExp(` {2}wanxiang-b:\n {4}build:\n {6}context: ${root.replace(/\/$/, '')}\n`));
+    expect(config).toContain('deploy/cluster/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(await text('deploy/cluster/prometheus.yml')).toMatch(/targets: \["wanxiang:3000", "wanxiang-b:3000"\]/);
+    const cluster = (await text('deploy/cluster/docker-compose.cluster.yml')).split('\n').filter((line) => !line.trim().startsWith('#')).join('\n');
+    const example = new Set([...(await text('.env.example')).matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]!));
+    expect([...cluster.matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]!).filter((name) => !example.has(name))).toEqual([]);
+  });
+
   it('refuses to configure without the secrets, naming the one missing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wanxiang-compose-'));
     try {
