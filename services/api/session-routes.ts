@@ -41,7 +41,9 @@ function unreadableBody(error: FastifyError, _request: FastifyRequest, reply: Fa
  */
 export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const secure = (request: FastifyRequest) => request.protocol === 'https';
+  // Over TLS, or behind a proxy that ended TLS and says so: a client that fakes the header only
+  // gets a cookie its own plain-HTTP requests will not carry.
+  const secure = (request: FastifyRequest) => request.protocol === 'https' || /^https\b/i.test(String(request.headers['x-forwarded-proto'] ?? ''));
 
   api.get('/api/v1/session', {
     config: { noAuth: true },

@@ -83,6 +83,8 @@ describe('the screen session under read access `token`', () => {
     expect(header).toContain('Path=/');
     expect(header).toContain(`Max-Age=${30 * 86_400}`);
     expect(header).not.toContain('Secure'); // plain HTTP here; over TLS the cookie is Secure
+    const proxied = await fetch(`${test.endpoints.httpUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token: tokens.reader }) });
+    expect(proxied.headers.get('set-cookie')).toMatch(/; Secure$/);
     expect(header).not.toContain(tokens.reader);
     cookie = cookieOf(response)!;
     const status = (await (await call('/api/v1/session', { cookie })).json()) as { canRead: boolean; expiresAtMs: number };
