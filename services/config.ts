@@ -62,6 +62,12 @@ export const configSchema = z.strictObject({
       readAccess: z.enum(['open', 'token']).default('open'),
       /** Bearer tokens and their roles; operator and admin actions need one. */
       tokens: z.array(z.strictObject({ role: z.enum(['reader', 'operator', 'admin']), token: z.string().min(16) })).default([]),
+      /**
+       * How long a screen's sign-in (the session cookie of POST /api/v1/session) lasts, in days: a
+       * wall screen runs unattended for weeks. At most 400, the cap browsers put on a cookie's
+       * lifetime (RFC 6265bis §5.5, Max-Age limited to 400 days).
+       */
+      sessionDays: positiveInt.max(400).default(30),
     })
     .prefault({}),
   influx: z
@@ -208,7 +214,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       topicPrefix: env.WX_TOPIC_PREFIX,
       tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
     },
-    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS) },
+    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS) },
     influx: {
       url: env.INFLUX_URL || undefined,
       database: env.INFLUX_DB,

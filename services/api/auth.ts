@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WanxiangError } from '../errors.ts';
+import { readCookie, sessionCookieName, type SessionCookies } from './session-cookie.ts';
 
 export type Role = 'reader' | 'operator' | 'admin';
 const rank: Record<Role, number> = { reader: 1, operator: 2, admin: 3 };
@@ -9,38 +10,62 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The least role a route needs; reads need none unless read access is `token`. */
     role?: Role;
+    /** The sign-in itself (POST/DELETE /api/v1/session): it checks the token it is given, so no role. */
+    noAuth?: boolean;
   }
 }
 
 export interface AuthOptions {
   readonly readAccess: 'open' | 'token';
   readonly tokens: ReadonlyArray<{ role: Role; token: string }>;
+  /** How long a screen's session cookie lasts (config http.sessionDays; 30 when not given). */
+  readonly sessionDays?: number;
+}
+
+/** What a request presents: its bearer token's role, and its session cookie's expiry when valid. */
+export interface Auth {
+  bearerRole(request: FastifyRequest): Role | null;
+  sessionExpiresAtMs(request: FastifyRequest): number | null;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-/** Bearer tokens with roles, compared in constant time over their digests; never logged. */
-export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+/**
+ * Bearer tokens with roles, compared in constant time over their digests; never logged. A valid
+ * session cookie (POST /api/v1/session) stands in for a reader token and for nothing more: an
+ * operator or admin action still needs the Authorization header, which no other site's page can
+ * make a browser send, so the write paths need no CSRF tokens (OWASP CSRF Prevention Cheat Sheet,
+ * "Employing custom request headers").
+ */
+export function registerAuth(app: FastifyInstance, options: AuthOptions, sessions?: SessionCookies): Auth {
   const known = options.tokens.map(({ role, token }) => ({ role, digest: digest(token) }));
-  const roleOf = (request: FastifyRequest): Role | null => {
+  const bearerRole = (request: FastifyRequest): Role | null => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (\S+)$/.exec(header);
     if (!match) return null;
     const presented = digest(match[1]!);
     return known.find((entry) => timingSafeEqual(entry.digest, presented))?.role ?? null;
   };
+  const sessionExpiresAtMs = (request: FastifyRequest): number | null => {
+    const value = readCookie(request.headers.cookie, sessionCookieName);
+    return value && sessions ? sessions.verify(value) : null;
+  };
 
   app.addHook('onRequest', async (request, reply) => {
     const url = request.url.split('?')[0]!;
-    const needed = request.routeOptions.config.role ?? (options.readAccess === 'token' && url.startsWith('/api/') ? 'reader' : null);
+    const config = request.routeOptions.config;
+    if (config.noAuth) return;
+    const needed = config.role ?? (options.readAccess === 'token' && url.startsWith('/api/') ? 'reader' : null);
     if (!needed) return;
-    const role = roleOf(request);
+    const role = bearerRole(request);
+    if (!role && needed === 'reader' && !request.headers.authorization && sessionExpiresAtMs(request) !== null) return;
     if (!role) {
       reply.header('www-authenticate', 'Bearer realm="wanxiang"');
-      throw new WanxiangError('WX_ERR_UNAUTHORIZED', `${request.method} ${url} needs a bearer token`);
+      throw new WanxiangError('WX_ERR_UNAUTHORIZED', `${request.method} ${url} needs a bearer token${needed === 'reader' ? ' or a session (POST /api/v1/session)' : ''}`);
     }
     if (rank[role] < rank[needed]) throw new WanxiangError('WX_ERR_FORBIDDEN', `${request.method} ${url} needs the ${needed} role; the token is ${role}`);
   });
+  return { bearerRole, sessionExpiresAtMs };
 }
 
 /** Headers every answer carries (HTML pages above all): no framing, no sniffing, no referrer, own origin only. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -19,6 +20,8 @@ import { registerOpenApi } from './openapi.ts';
 import { registerScreen } from './screen-static.ts';
 import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
+import { createSessionCookies } from './session-cookie.ts';
+import { registerSessionRoutes } from './session-routes.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
@@ -32,6 +35,18 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly mqttAuth?: Omit<EmqxAuthDeps, 'registry' | 'metrics'>;
   /** Latest readings, tiles and the event stream (the screen's data). */
   readonly live: Live;
+  /** The installation's fleet key (config.fleetKey): the screen's session cookies are signed with a key derived from it. */
+  readonly fleetKey?: string;
+}
+
+/**
+ * The secret session cookies are signed from: the fleet key when the composition root passes it;
+ * else the ingest login's secret, which derives from the fleet key (or is the configured broker
+ * password), so a cookie still outlives a restart and holds on every node; else, for an API built
+ * without either, a key of this process.
+ */
+function sessionSecret(deps: ApiDeps): string {
+  return deps.fleetKey ?? (deps.mqttAuth ? `ingest:${deps.mqttAuth.ingestSecret}` : randomBytes(32).toString('hex'));
 }
 
 // Strict query schemas: an unknown or malformed parameter answers 400 naming it (issue 13 item 15).
@@ -67,7 +82,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerSecurityHeaders(app);
-  registerAuth(app, deps.auth);
+  const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30 });
+  const auth = registerAuth(app, deps.auth, sessions);
   registerOpenApi(app);
 
   app.setNotFoundHandler((request, reply) => {
@@ -138,6 +154,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms });
     registerScreen(scope);
     registerAlarmRoutes(scope, deps);
+    registerSessionRoutes(scope, { auth, options: deps.auth, sessions });
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });
 

@@ -11,6 +11,18 @@ export const labels = {
   save: { zh: '保存', en: 'Save' },
   cancel: { zh: '取消', en: 'Cancel' },
   close: { zh: '关闭', en: 'Close' },
+  // Signing in when the district's reads need a token (WX_API_READ_ACCESS=token)
+  signInTitle: { zh: '数据需要令牌', en: 'This district’s data needs an access token' },
+  signInText: {
+    zh: '本区数据须凭令牌读取。请输入读取令牌（操作员、管理员令牌亦可）。大屏将保持登录，令牌本身不保存在浏览器中。',
+    en: 'Reading this district’s data needs a token. Enter a reader token (an operator or admin token works too). The screen stays signed in; the token itself is not kept in the browser.',
+  },
+  signInLabel: { zh: '访问令牌', en: 'Access token' },
+  signIn: { zh: '登录', en: 'Sign in' },
+  signingIn: { zh: '登录中…', en: 'Signing in…' },
+  signInWrong: { zh: '令牌不正确，请核对后重试', en: 'That token is not valid here. Check it and try again.' },
+  signInFailed: { zh: '无法连接平台，请稍后重试', en: 'The platform cannot be reached. Try again shortly.' },
+  signInAgain: { zh: '登录已失效，请重新输入令牌', en: 'The session has ended. Enter the token again.' },
   connected: { zh: '实时', en: 'Live' },
   reconnecting: { zh: '重连中', en: 'Reconnecting' },
   docs: { zh: '接口文档', en: 'API docs' },

@@ -5,6 +5,7 @@ import { applyLabels, currentLanguage, setLanguage, t } from './i18n.js';
 import { createMap } from './map.js';
 import { renderAir, renderGrid, renderNoise, renderParking, renderSilent, renderWater } from './panels.js';
 import { createSeriesView } from './series.js';
+import { createSignIn } from './session.js';
 import { renderTiles } from './tiles.js';
 
 // Everything the screen shows, kept up to date from /api/v1/live and the event stream.
@@ -22,6 +23,7 @@ function toast(text) {
   toast.timer = setTimeout(() => { element.hidden = true; }, 4_000);
 }
 
+const signIn = createSignIn({ dialog: $('signin-dialog'), form: $('signin-form'), input: $('signin-input'), error: $('signin-error'), submit: $('signin-submit') });
 const seriesView = createSeriesView(() => model.units);
 const open = (device) => seriesView.open(device);
 let map = null;
@@ -88,6 +90,18 @@ async function loadLive() {
   schedule();
 }
 
+/** /api/v1/live, after signing in again whenever it is refused (a session that ended or was revoked). */
+async function loadLiveSignedIn() {
+  for (;;) {
+    try {
+      return await loadLive();
+    } catch (error) {
+      if (error.status !== 401) throw error;
+      await signIn.required();
+    }
+  }
+}
+
 async function loadSparks() {
   const to = new Date();
   const from = new Date(to.getTime() - 86_400_000);
@@ -128,11 +142,30 @@ function connect() {
     if (dropped) void loadLive().catch(() => undefined);
     dropped = false;
   });
-  source.addEventListener('error', () => { dropped = true; link(false); });
+  source.addEventListener('error', () => {
+    dropped = true;
+    link(false);
+    // A dropped connection is retried by the EventSource itself; an answer that is not a stream
+    // (401 once the session ended or was revoked) closes it for good: sign in again, reconnect.
+    if (source.readyState === EventSource.CLOSED) void reopen();
+  });
   source.addEventListener('readings', (event) => takeReadings(JSON.parse(event.data)));
   source.addEventListener('tiles', (event) => { model.tiles = JSON.parse(event.data); schedule(); });
   source.addEventListener('alarm', (event) => takeAlarm(JSON.parse(event.data).alarm));
   source.addEventListener('reset', () => void loadLive().catch(() => undefined));
+}
+
+async function reopen() {
+  for (;;) {
+    try {
+      await signIn.ensure();
+      await loadLiveSignedIn();
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+  }
+  connect();
 }
 
 function tick() {
@@ -151,10 +184,12 @@ function relabel() {
 }
 
 function wireControls() {
-  $('language-button').addEventListener('click', () => {
-    setLanguage(currentLanguage() === 'en' ? 'zh' : 'en');
-    relabel();
-  });
+  for (const id of ['language-button', 'signin-language']) {
+    $(id).addEventListener('click', () => {
+      setLanguage(currentLanguage() === 'en' ? 'zh' : 'en');
+      relabel();
+    });
+  }
   const dialog = $('token-dialog');
   $('token-button').addEventListener('click', () => {
     $('token-input').value = '';
@@ -172,11 +207,13 @@ async function main() {
   map = createMap($('map'), open);
   relabel();
   setInterval(tick, 1_000);
-  await loadLive();
+  // With WX_API_READ_ACCESS=token the screen signs in first (nothing to do when reads are open).
+  await signIn.ensure();
+  await loadLiveSignedIn();
   connect();
   void loadSparks();
   // Ages and freshness are the server's: refetched from memory twice a minute.
-  setInterval(() => void loadLive().catch(() => undefined), 30_000);
+  setInterval(() => void loadLiveSignedIn().catch(() => undefined), 30_000);
   setInterval(() => void loadSparks(), 600_000);
 }
 

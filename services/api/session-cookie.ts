@@ -1,0 +1,86 @@
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+/** The cookie a screen signs in with (POST /api/v1/session); it grants reads only. */
+export const sessionCookieName = 'wx_session';
+
+// The label of the derived key: another use of the fleet key gets another label, so no two
+// uses ever share a key (RFC 5869 §3.2, the `info` input binds the key to its purpose).
+const keyLabel = 'wanxiang/api/session-cookie/v1';
+const dayS = 86_400;
+
+export interface SessionCookieOptions {
+  /** The installation's fleet key (config.fleetKey); the MAC key is derived from it, never it raw. */
+  readonly secret: string;
+  /** Tokens that may sign in: any configured token, whatever its role. */
+  readonly tokens: ReadonlyArray<{ readonly token: string }>;
+  readonly sessionDays: number;
+}
+
+export interface SessionCookies {
+  /** The cookie's value for a presented token, or null when the token is not configured. */
+  issue(token: string, nowMs?: number): { value: string; expiresAtMs: number; maxAgeS: number } | null;
+  /** A cookie value signed for the given expiry, for tests that need one already expired. */
+  sign(token: string, expiresAtS: number): string;
+  /** The expiry (epoch ms) of a valid cookie value, or null: tampered, expired, or its token removed. */
+  verify(value: string, nowMs?: number): number | null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Stateless session cookies: `<expiry, epoch s>.<mac>`, where mac = HMAC-SHA256 over the signing
+ * token's SHA-256 digest and the expiry, keyed by HKDF(fleet key, label). Nothing is stored, so a
+ * cookie outlives a restart and is valid on every node of a cluster (one fleet key); it is checked
+ * against the tokens configured now, so removing a token revokes every session signed in with it.
+ * The token itself never leaves the server: the cookie carries no part of it.
+ */
+export function createSessionCookies(options: SessionCookieOptions): SessionCookies {
+  const key = Buffer.from(hkdfSync('sha256', options.secret, '', keyLabel, 32));
+  const digests = options.tokens.map(({ token }) => sha256(token));
+  const mac = (digest: Buffer, expiresAtS: number) => createHmac('sha256', key).update(digest).update(`.${expiresAtS}`).digest();
+  const maxAgeS = options.sessionDays * dayS;
+
+  const known = (presented: Buffer) => digests.some((digest) => timingSafeEqual(digest, presented));
+
+  return {
+    issue(token, nowMs = Date.now()) {
+      const presented = sha256(token);
+      if (!known(presented)) return null;
+      const expiresAtS = Math.floor(nowMs / 1_000) + maxAgeS;
+      return { value: `${expiresAtS}.${mac(presented, expiresAtS).toString('base64url')}`, expiresAtMs: expiresAtS * 1_000, maxAgeS };
+    },
+    sign(token, expiresAtS) {
+      return `${expiresAtS}.${mac(sha256(token), expiresAtS).toString('base64url')}`;
+    },
+    verify(value, nowMs = Date.now()) {
+      const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
+      if (!match) return null;
+      const expiresAtS = Number(match[1]);
+      if (expiresAtS * 1_000 <= nowMs) return null;
+      const presented = Buffer.from(match[2]!, 'base64url');
+      // Every configured token is tried, each in constant time, whatever the outcome.
+      let valid = false;
+      for (const digest of digests) valid = timingSafeEqual(mac(digest, expiresAtS), presented) || valid;
+      return valid ? expiresAtS * 1_000 : null;
+    },
+  };
+}
+
+/** The value of one cookie in a Cookie header (RFC 6265 §4.2.1: `name=value` pairs split by `; `). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const pair of header.split(';')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === name) return pair.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * The Set-Cookie header of a session (or of its removal, maxAgeS 0): HttpOnly, so no script
+ * reads it; SameSite=Strict, so no other site's page sends it; Secure when the request came
+ * over TLS (a plain-HTTP screen on the operations-centre network could not send it back otherwise).
+ */
+export function sessionCookieHeader(value: string, maxAgeS: number, secure: boolean): string {
+  return `${sessionCookieName}=${value}; Max-Age=${maxAgeS}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
