@@ -225,6 +225,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       api = buildApi({
         metrics, registry, ingest, influx, targets, live, alarms,
         auth: config.http,
+        fleetKey: config.fleetKey,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);

@@ -40,13 +40,11 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
 }
 
 /**
- * The secret session cookies are signed from: the fleet key when the composition root passes it;
- * else the ingest login's secret, which derives from the fleet key (or is the configured broker
- * password), so a cookie still outlives a restart and holds on every node; else, for an API built
- * without either, a key of this process.
+ * The secret session cookies are signed from: the installation's fleet key, so a cookie outlives a
+ * restart and holds on every node of a cluster; for an API built without one, a key of this process.
  */
 function sessionSecret(deps: ApiDeps): string {
-  return deps.fleetKey ?? (deps.mqttAuth ? `ingest:${deps.mqttAuth.ingestSecret}` : randomBytes(32).toString('hex'));
+  return deps.fleetKey ?? randomBytes(32).toString('hex');
 }
 
 // Strict query schemas: an unknown or malformed parameter answers 400 naming it (issue 13 item 15).
