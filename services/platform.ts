@@ -214,9 +214,10 @@ export function createPlatform(config: Config, log: Logger): Platform {
       };
       const targets = await loadTargets(resolve(config.targetsFile));
       const activeIngest = ingest;
+      const isOnline = (id: string) => activeIngest.presence.isOnline(id) || (feed?.isOnlineElsewhere(id) ?? false);
       live = createLive({
         registry, influx, targets, metrics, log, thresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },
-        isOnline: (id) => activeIngest.presence.isOnline(id) || (feed?.isOnlineElsewhere(id) ?? false),
+        isOnline,
         alarms: () => alarms,
       });
       await live.start();
@@ -226,6 +227,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         metrics, registry, ingest, influx, targets, live, alarms,
         auth: config.http,
         fleetKey: config.fleetKey,
+        isOnline,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);

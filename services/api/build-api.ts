@@ -37,6 +37,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly live: Live;
   /** The installation's fleet key (config.fleetKey): the screen's session cookies are signed with a key derived from it. */
   readonly fleetKey?: string;
+  /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
+  readonly isOnline?: (deviceId: string) => boolean;
 }
 
 /**
@@ -124,7 +126,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     api.get('/api/v1/devices', {
       schema: { summary: 'Devices of the registry (no secrets), with presence', querystring: devicesQuery, response: { 200: z.object({ devices: z.array(anyObject) }), 400: errorSchema } },
     }, async (request) => ({
-      devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: deps.ingest.presence.isOnline(device.id) })),
+      devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: (deps.isOnline ?? deps.ingest.presence.isOnline)(device.id) })),
     }));
 
     api.get('/api/v1/rejections', { schema: { summary: 'Refused readings per device and reason, and the dead-letter file', response: { 200: z.object({ byDevice: z.record(z.string(), z.unknown()), deadLetterFile: z.string() }) } } }, async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));

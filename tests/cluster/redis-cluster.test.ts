@@ -78,6 +78,8 @@ describe('two platform nodes sharing Debian redis-server', () => {
     const values = generateReading(4, device, ts);
     await client.publishAsync(nodes.a!.topics.build(device.family, device.id, 'telemetry'), JSON.stringify({ ts, ...values }), { qos: 1 });
     await waitFor(async () => (await onB()).online && (await onB()).values.occupiedSpaces === values.occupiedSpaces, 'the reading and the online state on node B', 10_000);
+    const listed = (await (await fetch(`${nodes.b!.endpoints.httpUrl}/api/v1/devices?family=parking`)).json()) as { devices: Array<{ id: string; online: boolean }> };
+    expect(listed.devices.find((entry) => entry.id === device.id)?.online).toBe(true);
     await client.endAsync();
     await waitFor(async () => !(await onB()).online, 'the device offline on node B once it left node A', 10_000);
   });
