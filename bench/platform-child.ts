@@ -6,6 +6,7 @@
 import { parseConfig, type ConfigInput } from '../services/config.ts';
 import { createLogger } from '../services/log.ts';
 import { createPlatform, type PlatformEndpoints } from '../services/platform.ts';
+import { startAllocationProfile } from './lib/allocation-profile.ts';
 
 /** `gc` (with node --expose-gc) collects garbage first, so that RSS shows what is held. */
 export type PlatformRequest = { type: 'stats'; gc?: boolean } | { type: 'close' };
@@ -17,6 +18,8 @@ export type PlatformReply =
 const reply = (message: PlatformReply) => process.send!(message);
 
 process.once('message', async (input: ConfigInput) => {
+  // BENCH_ALLOC_PROFILE: where the garbage comes from (GC is a quarter of the samples).
+  const allocations = process.env.BENCH_ALLOC_PROFILE ? await startAllocationProfile() : undefined;
   const config = parseConfig(input);
   const platform = createPlatform(config, createLogger(config.logLevel));
   reply({ type: 'started', endpoints: await platform.start() });
@@ -36,6 +39,7 @@ process.once('message', async (input: ConfigInput) => {
       });
     } else {
       await platform.close();
+      await allocations?.stop('bench-profiles');
       reply({ type: 'closed' });
       process.disconnect();
     }

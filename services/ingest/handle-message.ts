@@ -5,13 +5,13 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { encodePoint } from '../storage/line-protocol.ts';
-import type { Topics } from '../topics.ts';
+import type { DeviceTopic, Topics } from '../topics.ts';
 import { hourOf, type Accounting } from './accounting.ts';
 import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
 import { parseDeviceState, type Presence } from './presence.ts';
 import type { Reading, Rejection } from './reading.ts';
 import type { RejectionContext, RejectionLog } from './rejection-log.ts';
-import { encodeLines } from './spool-record.ts';
+import { encodeLines, recordHeader } from './spool-record.ts';
 import type { StuckDetector } from './stuck-detector.ts';
 import type { ReadingEncoder } from './to-point.ts';
 
@@ -62,20 +62,31 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     rejections.record(rejection, context);
     return null;
   };
+  // The refusal's context, built only when something is refused: most messages are not.
+  const contextOf = (message: InboundMessage, device: string): RejectionContext => ({ topic: message.topic, payload: message.payload, device });
+  const topicOf = createTopicCache(topics);
+  // A device's record header changes once an hour: kept per device rather than built per message.
+  const headers = new WeakMap<DeviceRecord, { hour: number; header: string }>();
+  const headerOf = (device: DeviceRecord, hour: number): string => {
+    let known = headers.get(device);
+    if (known === undefined || known.hour !== hour) headers.set(device, (known = { hour, header: recordHeader({ family: device.family, device: device.id, hour }) }));
+    return known.header;
+  };
 
   /** The line for one reading, or null when it cannot be encoded (refused with its code). */
-  function encodeReading(reading: Reading, device: DeviceRecord, hour: number, context: RejectionContext): string | null {
+  function encodeReading(reading: Reading, device: DeviceRecord, hour: number, message: InboundMessage): string | null {
     try {
       return encoder.encode(reading, device);
     } catch (error) {
       if (!isWanxiangError(error)) throw error;
-      reject({ code: error.code, message: error.message, readings: 1 }, context);
+      reject({ code: error.code, message: error.message, readings: 1 }, contextOf(message, device.id));
       accounting.rejected(device.id, hour, error.code, 1);
       return null;
     }
   }
 
-  function status(message: InboundMessage, device: DeviceRecord, context: RejectionContext): Accepted | null {
+  function status(message: InboundMessage, device: DeviceRecord): Accepted | null {
+    const context = contextOf(message, device.id);
     const state = parseDeviceState(message.payload);
     if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, context);
     const point = deps.presence.update(device.id, device.family, state, message.receivedAtMs, message.session);
@@ -88,41 +99,66 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     }
   }
 
-  function telemetry(message: InboundMessage, device: DeviceRecord, context: RejectionContext): Accepted | null {
+  function telemetry(message: InboundMessage, device: DeviceRecord): Accepted | null {
     const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs }, deps.limits);
     let received = result.readings.length;
     for (const rejection of result.rejections) received += rejection.readings;
     const hour = hourOf(message.receivedAtMs);
     receivedCounter(device.family).inc(received);
     accounting.received(device.id, hour, received);
-    for (const rejection of result.rejections) {
-      reject(rejection, context);
-      accounting.rejected(device.id, hour, rejection.code, rejection.readings);
+    if (result.rejections.length > 0) {
+      const context = contextOf(message, device.id);
+      for (const rejection of result.rejections) {
+        reject(rejection, context);
+        accounting.rejected(device.id, hour, rejection.code, rejection.readings);
+      }
     }
-    const lines: string[] = [];
-    if (result.readings.length > 0) deps.presence.seen(device.id); // a reading is evidence of life
+    if (result.readings.length === 0) return null;
+    deps.presence.seen(device.id); // a reading is evidence of life
+    // The record is built as the lines come: header, then each line after a line break (spool-record.ts).
+    let record = headerOf(device, hour);
+    let lines = 0;
     for (const reading of result.readings) {
       deps.stuck.check(reading);
       deps.onReading?.(reading);
-      const line = encodeReading(reading, device, hour, context);
-      if (line !== null) lines.push(line);
+      const line = encodeReading(reading, device, hour, message);
+      if (line === null) continue;
+      record += lines === 0 ? line : `\n${line}`;
+      lines += 1;
     }
-    if (lines.length === 0) return null;
-    accounting.accepted(device.id, hour, lines.length);
-    return { record: encodeLines({ family: device.family, device: device.id, hour }, lines), readings: lines.length };
+    if (lines === 0) return null;
+    accounting.accepted(device.id, hour, lines);
+    return { record, readings: lines };
   }
 
   return (message) => {
-    const address = topics.parse(message.topic);
+    const address = topicOf(message.topic);
     if (!address) return reject({ code: 'WX_ERR_BAD_TOPIC', message: `topic ${JSON.stringify(message.topic)} is not a Wanxiang topic`, readings: 1 }, { topic: message.topic, payload: message.payload });
     const device = registry.device(address.deviceId);
-    const withDevice: RejectionContext = { topic: message.topic, payload: message.payload, device: address.deviceId };
-    if (!device) return reject({ code: 'WX_ERR_UNKNOWN_DEVICE', message: `device ${address.deviceId} is not registered`, readings: 1 }, withDevice);
+    if (!device) return reject({ code: 'WX_ERR_UNKNOWN_DEVICE', message: `device ${address.deviceId} is not registered`, readings: 1 }, contextOf(message, address.deviceId));
     if (device.family !== address.family) {
-      return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, withDevice);
+      return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, contextOf(message, address.deviceId));
     }
-    if (address.kind === 'status') return status(message, device, withDevice);
+    if (address.kind === 'status') return status(message, device);
     if (address.kind !== 'telemetry') return null;
-    return telemetry(message, device, withDevice);
+    return telemetry(message, device);
+  };
+}
+
+/**
+ * topics.parse, remembered per topic string: a device publishes on the same few topics all
+ * day, and parsing splits the topic into five strings every time. Only well-formed topics are
+ * kept, and the cache starts over past `max` entries, so hostile topics cannot grow it.
+ */
+export function createTopicCache(topics: Topics, max = 100_000): (topic: string) => DeviceTopic | null {
+  let known = new Map<string, DeviceTopic>();
+  return (topic) => {
+    const cached = known.get(topic);
+    if (cached !== undefined) return cached;
+    const address = topics.parse(topic);
+    if (address === null) return null;
+    if (known.size >= max) known = new Map();
+    known.set(topic, address);
+    return address;
   };
 }

@@ -20,8 +20,13 @@ export interface RecordMeta {
   readonly hour?: number;
 }
 
+/** A record's header line with its line break: the lines follow, joined by line breaks. */
+export function recordHeader(meta: RecordMeta): string {
+  return `${marker}${meta.family ?? ''}\t${meta.device ?? ''}\t${meta.hour ?? ''}\n`;
+}
+
 export function encodeLines(meta: RecordMeta, lines: readonly string[]): string {
-  return `${marker}${meta.family ?? ''}\t${meta.device ?? ''}\t${meta.hour ?? ''}\n${lines.join('\n')}`;
+  return recordHeader(meta) + lines.join('\n');
 }
 
 /** Entries as a record; entries that do not share one family, device and hour keep the JSON form. */
