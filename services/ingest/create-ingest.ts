@@ -130,12 +130,25 @@ export function createIngest(deps: IngestDeps): Ingest {
     registry, topics, metrics, log, limits, rejections, presence, stuck, accounting, encoder: createReadingEncoder(), onReading: deps.onReading,
   });
 
+  // The common case without an async frame of its own: one append, then true. At the quota
+  // (WX_ERR_SPOOL_FULL) spoolRecord waits for room and tries again.
+  const refused = Promise.resolve(false);
+  const appended = () => true;
   return {
-    async accept(message) {
-      const accepted = handle(message);
-      if (accepted === null) return false;
-      await spoolRecord(accepted.record);
-      return true;
+    accept(message) {
+      let accepted: ReturnType<typeof handle>;
+      try {
+        accepted = handle(message);
+      } catch (error) {
+        return Promise.reject(error); // as the async accept did: callers see a rejection, never a throw
+      }
+      if (accepted === null) return refused;
+      const { record } = accepted;
+      return spool.append([record]).then(appended, async (error: unknown) => {
+        if (!isSpoolError(error) || error.code !== 'WX_ERR_SPOOL_FULL') throw error;
+        await spoolRecord(record);
+        return true;
+      });
     },
     drain: () => drainer.drain(),
     get queuedReadings() {
