@@ -41,8 +41,11 @@ export interface InfluxClient {
   healthyEndpoints?(): string[];
   /** The server's version from /ping (X-Influxdb-Version), e.g. "1.6.7~rc0". */
   ping(): Promise<string>;
-  /** Line protocol to /write with precision=ms; rejects with InfluxRequestError. */
-  write(lines: string): Promise<void>;
+  /**
+   * Line protocol to /write with precision=ms; rejects with InfluxRequestError. An array is
+   * its items joined by line breaks, encoded straight into the request body (no joined string).
+   */
+  write(lines: string | readonly string[]): Promise<void>;
   /** InfluxQL on /query; the first statement's series (empty when there are none). */
   query(influxql: string, options?: { database?: string | null }): Promise<Series[]>;
   /** Creates the database and its retention policy (default for the database). */
@@ -74,7 +77,7 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
   // streams copied and re-chunked every body, a few % of the event loop at full rate.
   const poster = createLinePoster({ headers, timeoutMs });
 
-  async function requestOne(base: string, path: string, init: RequestInit | { lines: string }): Promise<Answer> {
+  async function requestOne(base: string, path: string, init: RequestInit | { lines: string | readonly string[] }): Promise<Answer> {
     try {
       if ('lines' in init) return await poster.post(`${base}${path}`, init.lines);
       return await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(timeoutMs) });
@@ -94,8 +97,8 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
    * failed, the last failure goes to the caller (the writer retries with backoff).
    */
   async function request(path: string, init: RequestInit): Promise<Response>;
-  async function request(path: string, init: { lines: string }): Promise<Answer>;
-  async function request(path: string, init: RequestInit | { lines: string }): Promise<Answer> {
+  async function request(path: string, init: { lines: string | readonly string[] }): Promise<Answer>;
+  async function request(path: string, init: RequestInit | { lines: string | readonly string[] }): Promise<Answer> {
     let lastFailure: unknown;
     for (const base of pool.candidates()) {
       try {

@@ -9,8 +9,22 @@ export interface Answer {
 }
 
 export interface LinePoster {
-  /** POSTs line protocol; resolves with the answer, rejects on a network, timeout or HTTP-parser failure. */
-  post(url: string, lines: string): Promise<Answer>;
+  /** POSTs line protocol (an array: its items joined by line breaks); resolves with the answer, rejects on a network, timeout or HTTP-parser failure. */
+  post(url: string, lines: string | readonly string[]): Promise<Answer>;
+}
+
+/** The body as one Buffer: an array's items are encoded into it at their offsets, `\n` between. */
+export function encodeBody(lines: string | readonly string[]): Buffer {
+  if (typeof lines === 'string') return Buffer.from(lines, 'utf8');
+  let bytes = Math.max(0, lines.length - 1);
+  for (const line of lines) bytes += Buffer.byteLength(line, 'utf8');
+  const body = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (let i = 0; i < lines.length; i += 1) {
+    if (i > 0) body[at++] = 0x0a;
+    at += body.write(lines[i]!, at, 'utf8');
+  }
+  return body;
 }
 
 /**
@@ -23,7 +37,7 @@ export function createLinePoster(options: { headers: Readonly<Record<string, str
   const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   return {
     post(url, lines) {
-      const body = Buffer.from(lines, 'utf8');
+      const body = encodeBody(lines);
       const secure = url.startsWith('https:');
       const send = secure ? httpsRequest : httpRequest;
       return new Promise<Answer>((resolve, reject) => {
