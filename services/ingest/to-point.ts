@@ -31,7 +31,7 @@ export interface ReadingEncoder {
 interface FamilyEncoding {
   readonly family: ReturnType<typeof getFamily>;
   /** Payload key → the escaped `field=` and whether the value is written as an integer. */
-  readonly fields: Readonly<Record<string, { readonly prefix: string; readonly field: string; readonly type: 'float' | 'int' }>>;
+  readonly fields: Readonly<Record<string, { readonly prefix: string; readonly nextPrefix: string; readonly field: string; readonly type: 'float' | 'int' }>>;
 }
 
 /**
@@ -53,7 +53,7 @@ export function createReadingEncoder(): ReadingEncoder {
     if (encoding === undefined) {
       // A prototype-less object: a payload key is looked up as an own property, never as Object.prototype's.
       const fields = Object.create(null) as Record<string, FamilyEncoding['fields'][string]>;
-      for (const [key, spec] of Object.entries(family.fields)) fields[key] = { prefix: `${fieldKey(spec.field)}=`, field: spec.field, type: spec.type };
+      for (const [key, spec] of Object.entries(family.fields)) fields[key] = { prefix: `${fieldKey(spec.field)}=`, nextPrefix: `,${fieldKey(spec.field)}=`, field: spec.field, type: spec.type };
       families.set(family.id, (encoding = { family, fields }));
     }
     return encoding;
@@ -72,13 +72,14 @@ export function createReadingEncoder(): ReadingEncoder {
       const { series, encoding } = deviceOf(device, reading.family);
       const { family, fields: specs } = encoding;
       const values = reading.values;
+      // Two string additions a field (`,key=` then the value): fewer intermediate strings to collect.
       let fields = '';
       for (const key in values) {
         const spec = specs[key]!;
         const value = values[key]!;
         // Validated values are finite numbers (ints safe integers); formatFieldValue says so again only for what it refuses.
         const text = spec.type === 'float' ? (Number.isFinite(value) ? `${value}` : formatFieldValue(spec.field, value, 'float')) : Number.isSafeInteger(value) ? `${value}i` : formatFieldValue(spec.field, value, spec.type);
-        fields = fields === '' ? spec.prefix + text : `${fields},${spec.prefix}${text}`;
+        fields = (fields === '' ? spec.prefix : fields + spec.nextPrefix) + text;
       }
       if (family.derive) {
         const derived = family.derive(values, device.attributes);
