@@ -19,6 +19,7 @@ import { createAccounting, type Accounting } from './accounting.ts';
 import { createReadingEncoder } from './to-point.ts';
 
 import { createMessageHandler, type InboundMessage } from './handle-message.ts';
+import { createAppendBatcher } from './append-batcher.ts';
 
 export type { InboundMessage } from './handle-message.ts';
 
@@ -130,10 +131,12 @@ export function createIngest(deps: IngestDeps): Ingest {
     registry, topics, metrics, log, limits, rejections, presence, stuck, accounting, encoder: createReadingEncoder(), onReading: deps.onReading,
   });
 
-  // The common case without an async frame of its own: one append, then true. At the quota
-  // (WX_ERR_SPOOL_FULL) spoolRecord waits for room and tries again.
+  // The common case: the record joins this turn's append (append-batcher.ts), then true. When
+  // that append finds the spool full (WX_ERR_SPOOL_FULL), each of its records waits for room
+  // and is appended on its own, as it would have been without the batch.
   const refused = Promise.resolve(false);
   const appended = () => true;
+  const batcher = createAppendBatcher((records) => spool.append(records));
   return {
     accept(message) {
       let accepted: ReturnType<typeof handle>;
@@ -144,7 +147,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       }
       if (accepted === null) return refused;
       const { record } = accepted;
-      return spool.append([record]).then(appended, async (error: unknown) => {
+      return batcher.add(record).then(appended, async (error: unknown) => {
         if (!isSpoolError(error) || error.code !== 'WX_ERR_SPOOL_FULL') throw error;
         await spoolRecord(record);
         return true;

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { encodePoint } from '../storage/line-protocol.ts';
-import type { DeviceTopic, Topics } from '../topics.ts';
+import type { Topics } from '../topics.ts';
 import { hourOf, type Accounting } from './accounting.ts';
 import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
 import { parseDeviceState, type Presence } from './presence.ts';
@@ -13,6 +13,7 @@ import type { Reading, Rejection } from './reading.ts';
 import type { RejectionContext, RejectionLog } from './rejection-log.ts';
 import { encodeLines, recordHeader } from './spool-record.ts';
 import type { StuckDetector } from './stuck-detector.ts';
+import { createTopicCache } from './topic-cache.ts';
 import type { ReadingEncoder } from './to-point.ts';
 
 /** A message as the broker (or, split out, an MQTT subscription) hands it over. */
@@ -142,23 +143,5 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     if (address.kind === 'status') return status(message, device);
     if (address.kind !== 'telemetry') return null;
     return telemetry(message, device);
-  };
-}
-
-/**
- * topics.parse, remembered per topic string: a device publishes on the same few topics all
- * day, and parsing splits the topic into five strings every time. Only well-formed topics are
- * kept, and the cache starts over past `max` entries, so hostile topics cannot grow it.
- */
-export function createTopicCache(topics: Topics, max = 100_000): (topic: string) => DeviceTopic | null {
-  let known = new Map<string, DeviceTopic>();
-  return (topic) => {
-    const cached = known.get(topic);
-    if (cached !== undefined) return cached;
-    const address = topics.parse(topic);
-    if (address === null) return null;
-    if (known.size >= max) known = new Map();
-    known.set(topic, address);
-    return address;
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTopicCache } from '../../services/ingest/handle-message.ts';
+import { createTopicCache } from '../../services/ingest/topic-cache.ts';
 import { createTopics } from '../../services/topics.ts';
 
 describe('topics parsed once per topic string (the ingest hot path)', () => {
