@@ -15,17 +15,26 @@ export interface SpoolDrainer {
   close(): Promise<void>;
 }
 
+// Without the window, a single-reading load at ~40k messages/s went out as ~100 writes of a few
+// hundred lines a second: each with its spool read, its ack-file write (open, write, fdatasync,
+// rename, directory fsync) and its HTTP request, and influxd spent ~50 % more CPU a point on
+// small writes (8.9 µs against 6.0 µs for full ones) on the cores the platform shares with it.
+const defaultWindowMs = 50;
+
 /**
  * Reads the spool in order and hands batches to the writer, `concurrency` at a time;
  * acknowledges each batch to the spool only once it is written, and in read order, so
  * that a crash re-reads exactly what InfluxDB may not have.
  *
- * Batches size themselves to the load, as a group commit does: with a write slot free and
- * nothing in flight, whatever is readable goes at once (a lone reading is queryable within
- * milliseconds); while writes are in flight, records gather until a slot frees, a full
- * batch is waiting, or `flushIntervalMs` has passed. Under load every write is a full batch.
+ * Batches size themselves to the load, as a group commit does: after an idle spell whatever
+ * is readable goes at once (a lone reading is queryable within milliseconds); under load a
+ * batch goes no sooner than `windowMs` after the previous one, unless a full batch is waiting,
+ * and while writes are in flight records gather until they finish, a full batch is waiting,
+ * or `flushIntervalMs` has passed. Under load every write is a full batch.
  */
-export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger; onAcked?: (records: number) => void }): SpoolDrainer {
+export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger; onAcked?: (records: number) => void; windowMs?: number }): SpoolDrainer {
+  const windowMs = deps.windowMs ?? defaultWindowMs;
+  let lastBatchAt = -Infinity;
   const stop = new AbortController();
   const slotFreed = createSignal();
   let readNotAcked = 0;
@@ -44,8 +53,9 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
 
   async function gather(): Promise<void> {
     const deadline = performance.now() + deps.flushIntervalMs;
-    while (inFlight > 0 && waiting() < recordsPerRead() && !stop.signal.aborted) {
-      const left = deadline - performance.now();
+    const windowEnd = Math.min(deadline, lastBatchAt + windowMs);
+    while (waiting() < recordsPerRead() && !stop.signal.aborted) {
+      const left = (inFlight > 0 ? deadline : windowEnd) - performance.now();
       if (left <= 0) break;
       // A plain timer, cleared after: aborting a timers/promises delay builds a DOMException each time.
       let timer: NodeJS.Timeout | undefined;
@@ -60,6 +70,7 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
       if (stop.signal.aborted) return;
       await gather();
       if (stop.signal.aborted) return;
+      lastBatchAt = performance.now();
       const batch = await deps.spool.read(recordsPerRead()).catch((error: unknown) => {
         deps.log.error({ err: error }, 'spool read failed');
         return null;
