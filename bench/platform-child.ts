@@ -12,7 +12,7 @@ import { startAllocationProfile } from './lib/allocation-profile.ts';
 export type PlatformRequest = { type: 'stats'; gc?: boolean } | { type: 'close' };
 export type PlatformReply =
   | { type: 'started'; endpoints: PlatformEndpoints }
-  | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number }
+  | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number; writes: number }
   | { type: 'closed' };
 
 const reply = (message: PlatformReply) => process.send!(message);
@@ -36,6 +36,8 @@ process.once('message', async (input: ConfigInput) => {
         written: await sum(platform.metrics.readingsWritten),
         rejected: await sum(platform.metrics.readingsRejected),
         spooled: platform.ingest.spool.unacknowledgedRecords,
+        // InfluxDB writes so far: the count of the batch-size histogram.
+        writes: (await platform.metrics.batchSize.get()).values.find((value) => value.metricName === 'wanxiang_write_batch_readings_count')?.value ?? 0,
       });
     } else {
       await platform.close();
