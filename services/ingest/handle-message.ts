@@ -52,12 +52,22 @@ export interface MessageHandlerDeps {
  */
 export function createMessageHandler(deps: MessageHandlerDeps): (message: InboundMessage) => Accepted | null {
   const { registry, topics, metrics, rejections, accounting, encoder } = deps;
-  // The labelled counter per family, looked up once: prom-client hashes labels on every inc.
-  const receivedCounters = new Map<string, { inc(value: number): void }>();
-  const receivedCounter = (family: string) => {
-    let counter = receivedCounters.get(family);
-    if (counter === undefined) receivedCounters.set(family, (counter = metrics.readingsReceived.labels({ family })));
-    return counter;
+  // Readings received are counted per family and handed to prom-client once per turn of the
+  // event loop: its inc() hashes and checks the labels every time, and a scrape (an I/O event of
+  // its own turn) still sees every message handled before it.
+  const receivedByFamily = new Map<string, number>();
+  let countScheduled = false;
+  const flushReceived = () => {
+    countScheduled = false;
+    for (const [family, readings] of receivedByFamily) if (readings > 0) metrics.readingsReceived.inc({ family }, readings);
+    receivedByFamily.clear();
+  };
+  const countReceived = (family: string, readings: number) => {
+    receivedByFamily.set(family, (receivedByFamily.get(family) ?? 0) + readings);
+    if (!countScheduled) {
+      countScheduled = true;
+      setImmediate(flushReceived);
+    }
   };
   const reject = (rejection: Rejection, context: RejectionContext): null => {
     rejections.record(rejection, context);
@@ -105,7 +115,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     let received = result.readings.length;
     for (const rejection of result.rejections) received += rejection.readings;
     const hour = hourOf(message.receivedAtMs);
-    receivedCounter(device.family).inc(received);
+    countReceived(device.family, received);
     accounting.received(device.id, hour, received);
     if (result.rejections.length > 0) {
       const context = contextOf(message, device.id);
