@@ -106,7 +106,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       recoveryCheck = checkRecoveredInInflux({ influx: deps.influx, accounting, log }, samples).catch((error: unknown) => log.error({ err: error }, 'spool recovery check failed'));
     }
   };
-  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log, onAcked });
+  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log, onAcked, quotaBytes: config.spool.maxBytes });
   metrics.setQueueDepthSource(() => accounting.pendingTotal());
   metrics.setSpoolSource(() => ({ bytes: spool.usedBytes, records: spool.unacknowledgedRecords }));
 

@@ -29,11 +29,11 @@ const defaultWindowMs = 50;
  *
  * Batches size themselves to the load, as a group commit does: after an idle spell whatever
  * is readable goes at once (a lone reading is queryable within milliseconds); under load a
- * batch goes no sooner than `windowMs` after the previous one, unless a full batch is waiting,
- * and while writes are in flight records gather until they finish, a full batch is waiting,
+ * batch goes no sooner than `windowMs` after the previous one, unless a full batch is waiting
+ * or the spool holds more than an eighth of its quota (`quotaBytes`), and while writes are in flight records gather until they finish, a full batch is waiting,
  * or `flushIntervalMs` has passed. Under load every write is a full batch.
  */
-export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger; onAcked?: (records: number) => void; windowMs?: number }): SpoolDrainer {
+export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger; onAcked?: (records: number) => void; windowMs?: number; quotaBytes?: number }): SpoolDrainer {
   const windowMs = deps.windowMs ?? defaultWindowMs;
   let lastBatchAt = -Infinity;
   const stop = new AbortController();
@@ -54,7 +54,14 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
 
   async function gather(): Promise<void> {
     const deadline = performance.now() + deps.flushIntervalMs;
-    const windowEnd = Math.min(deadline, lastBatchAt + windowMs);
+    // The window saves CPU only while the drainer keeps up. A spool holding more than an eighth
+    // of its quota drains at once: appends will soon wait for the room that only written and
+    // acknowledged records free. (With the window at half the quota, tests/integration/
+    // overload.test.ts saw the spool's usage pass its quota by up to a segment, which the spool
+    // allows for a moment when the segment being written is fully acknowledged: writer.ts,
+    // reclaimableBytes.)
+    const filling = deps.quotaBytes !== undefined && deps.spool.usedBytes * 8 > deps.quotaBytes;
+    const windowEnd = filling ? -Infinity : Math.min(deadline, lastBatchAt + windowMs);
     while (waiting() < recordsPerRead() && !stop.signal.aborted) {
       const left = (inFlight > 0 ? deadline : windowEnd) - performance.now();
       if (left <= 0) break;

@@ -64,6 +64,22 @@ describe('the spool drainer', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('drains at once, window or not, once the spool holds more than an eighth of its quota', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-drainer-'));
+    const spool = createSpool({ dir });
+    await spool.open();
+    const sizes: number[] = [];
+    // A window longer than the test and batches it never fills: only the quota rule can release the later records.
+    const drainer = createSpoolDrainer({ spool, writer: recordingWriter(sizes), batchSize: 1_000, flushIntervalMs: 120_000, windowMs: 60_000, concurrency: 2, log: createLogger('silent'), quotaBytes: 64 });
+    drainer.start();
+    for (let i = 0; i < 4; i += 1) await spool.append([encodeRecord([{ family: 'air', device: 'd', hour: 0, line: `m v=${i} ${i}` }])]);
+    await drainer.drain();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(4);
+    await drainer.close();
+    await spool.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('survives a close while a write is in flight: no unhandled rejection, and the batch is read again at the next open', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wanxiang-drainer-'));
     const spool = createSpool({ dir });
