@@ -21,6 +21,8 @@ export interface SpoolDrainer {
 // the cores the platform shares with it, spent 7.1–7.5 µs a point instead of 8.3–8.8 (npm run
 // bench, two runs each, alternating).
 const defaultWindowMs = 50;
+/** How often the window looks at the spool's fill. */
+const windowCheckMs = 5;
 
 /**
  * Reads the spool in order and hands batches to the writer, `concurrency` at a time;
@@ -52,22 +54,25 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
   const recordsPerRead = () => Math.max(1, Math.min(deps.batchSize, Math.floor(deps.batchSize / entriesPerRecord)));
   const waiting = () => deps.spool.unacknowledgedRecords - readNotAcked;
 
+  // The window saves CPU only while the drainer keeps up. A spool holding more than an eighth of
+  // its quota drains at once: appends will soon wait for the room that only written and
+  // acknowledged records free. Checked every few ms while the window runs, since the backlog
+  // grows meanwhile: tests/integration/overload.test.ts (a 256 KiB quota) saw the spool's usage
+  // pass its quota by up to a segment when the window held regardless, which the spool allows for
+  // a moment when the segment being written is fully acknowledged (writer.ts, reclaimableBytes).
+  const filling = () => deps.quotaBytes !== undefined && deps.spool.usedBytes * 8 > deps.quotaBytes;
+
   async function gather(): Promise<void> {
     const deadline = performance.now() + deps.flushIntervalMs;
-    // The window saves CPU only while the drainer keeps up. A spool holding more than an eighth
-    // of its quota drains at once: appends will soon wait for the room that only written and
-    // acknowledged records free. (With the window at half the quota, tests/integration/
-    // overload.test.ts saw the spool's usage pass its quota by up to a segment, which the spool
-    // allows for a moment when the segment being written is fully acknowledged: writer.ts,
-    // reclaimableBytes.)
-    const filling = deps.quotaBytes !== undefined && deps.spool.usedBytes * 8 > deps.quotaBytes;
-    const windowEnd = filling ? -Infinity : Math.min(deadline, lastBatchAt + windowMs);
+    const windowEnd = Math.min(deadline, lastBatchAt + windowMs);
     while (waiting() < recordsPerRead() && !stop.signal.aborted) {
-      const left = (inFlight > 0 ? deadline : windowEnd) - performance.now();
+      const inWindow = inFlight === 0;
+      if (inWindow && filling()) break;
+      const left = (inWindow ? windowEnd : deadline) - performance.now();
       if (left <= 0) break;
       // A plain timer, cleared after: aborting a timers/promises delay builds a DOMException each time.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([slotFreed.wait(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      await Promise.race([slotFreed.wait(), new Promise<void>((resolve) => (timer = setTimeout(resolve, inWindow ? Math.min(left, windowCheckMs) : left)))]);
       clearTimeout(timer);
     }
   }
