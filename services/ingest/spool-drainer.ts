@@ -32,8 +32,9 @@ const windowCheckMs = 5;
  * Batches size themselves to the load, as a group commit does: after an idle spell whatever
  * is readable goes at once (a lone reading is queryable within milliseconds); under load a
  * batch goes no sooner than `windowMs` after the previous one, unless a full batch is waiting
- * or the spool holds more than an eighth of its quota (`quotaBytes`), and while writes are in flight records gather until they finish, a full batch is waiting,
- * or `flushIntervalMs` has passed. Under load every write is a full batch.
+ * or the spool holds more than an eighth of its quota (`quotaBytes`); while writes are in
+ * flight, records gather until they finish, a full batch is waiting, or `flushIntervalMs` has
+ * passed. Under load every write is a full batch.
  */
 export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; batchSize: number; flushIntervalMs: number; concurrency: number; log: Logger; onAcked?: (records: number) => void; windowMs?: number; quotaBytes?: number }): SpoolDrainer {
   const windowMs = deps.windowMs ?? defaultWindowMs;
