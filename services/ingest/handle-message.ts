@@ -53,8 +53,8 @@ export interface MessageHandlerDeps {
 export function createMessageHandler(deps: MessageHandlerDeps): (message: InboundMessage) => Accepted | null {
   const { registry, topics, metrics, rejections, accounting, encoder } = deps;
   // Readings received are counted per family and handed to prom-client once per turn of the
-  // event loop: its inc() hashes and checks the labels every time, and a scrape (an I/O event of
-  // its own turn) still sees every message handled before it.
+  // event loop (its inc() hashes and checks the labels every time): a scrape sees them at most
+  // one turn late, and always before the message's PUBACK, which waits for an fsync.
   const receivedByFamily = new Map<string, number>();
   let countScheduled = false;
   const flushReceived = () => {
