@@ -191,7 +191,8 @@ async function measure(label: string, readingsPerMessage: number, firstTsMs: num
   out(`platform, ${label}: ${landed} of ${readings} readings landed (${after.rejected - before.rejected} rejected${landed === readings ? ', nothing lost' : ', LOST ' + (readings - landed)}), ${run.done.acked} of ${messages} messages acknowledged`);
   out(`  landed ${result.landedRate} readings/s (${result.messagesRate} msgs/s); acknowledged ${result.ackedRate} readings/s (${perSecond(messages, run.done.elapsedMs)} msgs/s); slowest PUBACK ${run.done.maxAckMs.toFixed(0)} ms`);
   out(`  CPU: platform ${result.perMessageUs.toFixed(1)} µs a message (user ${us(after.cpuUserUs - before.cpuUserUs, messages)}, system ${us(after.cpuSystemUs - before.cpuSystemUs, messages)}), ${result.perReadingUs.toFixed(2)} µs a reading (${((cpuUs / landedMs) / 10).toFixed(0)} % of a core); influxd ${us(influxUs, readings)} µs a reading; generator ${us(run.done.cpuUserUs + run.done.cpuSystemUs, messages)} µs a message`);
-  out(`  platform RSS peak ${(Math.max(peakRss, after.rssBytes) / 1_048_576).toFixed(0)} MiB`);
+  const writes = after.writes - before.writes;
+  out(`  platform RSS peak ${(Math.max(peakRss, after.rssBytes) / 1_048_576).toFixed(0)} MiB; ${writes} InfluxDB writes (${(writes / (landedMs / 1_000)).toFixed(0)} a second, ${(readings / Math.max(1, writes)).toFixed(0)} readings each)`);
   return result;
 }
 

@@ -6,17 +6,20 @@
 import { parseConfig, type ConfigInput } from '../services/config.ts';
 import { createLogger } from '../services/log.ts';
 import { createPlatform, type PlatformEndpoints } from '../services/platform.ts';
+import { startAllocationProfile } from './lib/allocation-profile.ts';
 
 /** `gc` (with node --expose-gc) collects garbage first, so that RSS shows what is held. */
 export type PlatformRequest = { type: 'stats'; gc?: boolean } | { type: 'close' };
 export type PlatformReply =
   | { type: 'started'; endpoints: PlatformEndpoints }
-  | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number }
+  | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number; writes: number }
   | { type: 'closed' };
 
 const reply = (message: PlatformReply) => process.send!(message);
 
 process.once('message', async (input: ConfigInput) => {
+  // BENCH_ALLOC_PROFILE: where the garbage comes from (GC is a quarter of the samples).
+  const allocations = process.env.BENCH_ALLOC_PROFILE ? await startAllocationProfile() : undefined;
   const config = parseConfig(input);
   const platform = createPlatform(config, createLogger(config.logLevel));
   reply({ type: 'started', endpoints: await platform.start() });
@@ -33,9 +36,12 @@ process.once('message', async (input: ConfigInput) => {
         written: await sum(platform.metrics.readingsWritten),
         rejected: await sum(platform.metrics.readingsRejected),
         spooled: platform.ingest.spool.unacknowledgedRecords,
+        // InfluxDB writes so far: the count of the batch-size histogram.
+        writes: (await platform.metrics.batchSize.get()).values.find((value) => value.metricName === 'wanxiang_write_batch_readings_count')?.value ?? 0,
       });
     } else {
       await platform.close();
+      await allocations?.stop('bench-profiles');
       reply({ type: 'closed' });
       process.disconnect();
     }

@@ -5,6 +5,7 @@ import { familyIds } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry, Principal } from '../registry/device-registry.ts';
 import { deviceIdPattern, type Topics } from '../topics.ts';
+import { createTopicCache } from '../ingest/topic-cache.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 
 export interface LoginLimits {
@@ -15,12 +16,16 @@ export interface LoginLimits {
 
 export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly message: string };
 
+/** Every message a device may publish gets this one decision: nothing is built per message. */
+const allowed: PublishDecision = Object.freeze({ allowed: true });
+
 /** Who may connect, publish and subscribe; the principal of each connection is remembered here. */
 export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined }) {
   const { registry, topics, metrics, log, limits } = deps;
   const principals = new WeakMap<Client, Principal>();
   const address = deps.addressOf;
   const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
+  const parseTopic = createTopicCache(topics);
 
   function refuseLogin(client: Client, id: string, code: ErrorCode, returnCode: 4 | 5, callback: (error: AuthenticateError | null, success: boolean | null) => void) {
     if (code !== 'WX_ERR_LOGIN_THROTTLED') {
@@ -67,10 +72,10 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
 
     /** A device publishes only its own telemetry and status (not cmd, not errors); observers publish nothing. */
     decidePublish(client: Client | null, packet: PublishPacket): PublishDecision {
-      const target = topics.parse(packet.topic);
+      const target = parseTopic(packet.topic);
       if (client === null) {
         // An obsolete Last Will replayed from persistence after a restart: only an 'offline' status passes.
-        return target?.kind === 'status' ? { allowed: true } : { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: 'stale will outside status topics' };
+        return target?.kind === 'status' ? allowed : { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: 'stale will outside status topics' };
       }
       const principal = principals.get(client);
       if (principal?.role !== 'device') {
@@ -80,7 +85,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
       if (!own) {
         return { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: `device ${principal.id} may not publish to ${JSON.stringify(packet.topic.slice(0, 200))}` };
       }
-      return { allowed: true };
+      return allowed;
     },
 
     authorizeSubscribe(client: Client | null, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void) {

@@ -55,15 +55,18 @@ export const hourOf = (timeMs: number) => Math.floor(timeMs / hourMs) * hourMs;
  */
 export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () => number; keepHours?: number }): Accounting {
   const rows = new Map<string, AccountRow>();
-  // The hot path asks for the same row many times in a row (one device's message, one batch
-  // of a device's readings), so the last row found is kept at hand.
-  let last: AccountRow | undefined;
+  // The hot path asks for each message's row twice and devices interleave, so each device's
+  // latest row is kept at hand by device: no `device|hour` key is built per message.
+  const latest = new Map<string, AccountRow>();
   const row = (device: string, hour: number): AccountRow => {
-    if (last !== undefined && last.device === device && last.hour === hour) return last;
+    const recent = latest.get(device);
+    if (recent !== undefined && recent.hour === hour) return recent;
     const key = `${device}|${hour}`;
     let entry = rows.get(key);
     if (!entry) rows.set(key, (entry = { device, hour, received: 0, written: 0, rejected: {}, pending: 0, recovered: 0 }));
-    return (last = entry);
+    // The latest hour stays at hand; a late write of an earlier hour does not displace it.
+    if (recent === undefined || hour >= recent.hour) latest.set(device, entry);
+    return entry;
   };
   const rejectedTotal = (entry: AccountRow) => Object.values(entry.rejected).reduce((a, b) => a + b, 0);
   // Readings owed are those received by this run and those recovered from the spool of an earlier
@@ -112,7 +115,7 @@ export function createAccounting(deps: { metrics: Metrics; log: Logger; now: () 
         }
         if (entry.hour < keepSince && entry.pending === 0 && gap === 0) {
           rows.delete(key);
-          if (last === entry) last = undefined;
+          if (latest.get(entry.device) === entry) latest.delete(entry.device);
         }
       }
       if (recovery.state === 'missing') unexplained += recovery.sampled - recovery.found;

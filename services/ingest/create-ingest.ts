@@ -19,6 +19,7 @@ import { createAccounting, type Accounting } from './accounting.ts';
 import { createReadingEncoder } from './to-point.ts';
 
 import { createMessageHandler, type InboundMessage } from './handle-message.ts';
+import { createAppendBatcher } from './append-batcher.ts';
 
 export type { InboundMessage } from './handle-message.ts';
 
@@ -105,7 +106,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       recoveryCheck = checkRecoveredInInflux({ influx: deps.influx, accounting, log }, samples).catch((error: unknown) => log.error({ err: error }, 'spool recovery check failed'));
     }
   };
-  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log, onAcked });
+  const drainer = createSpoolDrainer({ spool, writer, batchSize: config.ingest.batchSize, flushIntervalMs: config.ingest.flushIntervalMs, concurrency: config.ingest.writeConcurrency, log, onAcked, quotaBytes: config.spool.maxBytes });
   metrics.setQueueDepthSource(() => accounting.pendingTotal());
   metrics.setSpoolSource(() => ({ bytes: spool.usedBytes, records: spool.unacknowledgedRecords }));
 
@@ -130,12 +131,27 @@ export function createIngest(deps: IngestDeps): Ingest {
     registry, topics, metrics, log, limits, rejections, presence, stuck, accounting, encoder: createReadingEncoder(), onReading: deps.onReading,
   });
 
+  // The common case: the record joins this turn's append (append-batcher.ts), then true. When
+  // that append finds the spool full (WX_ERR_SPOOL_FULL), each of its records waits for room
+  // and is appended on its own, as it would have been without the batch.
+  const refused = Promise.resolve(false);
+  const appended = () => true;
+  const batcher = createAppendBatcher((records) => spool.append(records));
   return {
-    async accept(message) {
-      const accepted = handle(message);
-      if (accepted === null) return false;
-      await spoolRecord(accepted.record);
-      return true;
+    accept(message) {
+      let accepted: ReturnType<typeof handle>;
+      try {
+        accepted = handle(message);
+      } catch (error) {
+        return Promise.reject(error); // as the async accept did: callers see a rejection, never a throw
+      }
+      if (accepted === null) return refused;
+      const { record } = accepted;
+      return batcher.add(record).then(appended, async (error: unknown) => {
+        if (!isSpoolError(error) || error.code !== 'WX_ERR_SPOOL_FULL') throw error;
+        await spoolRecord(record);
+        return true;
+      });
     },
     drain: () => drainer.drain(),
     get queuedReadings() {

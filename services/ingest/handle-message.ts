@@ -11,8 +11,9 @@ import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
 import { parseDeviceState, type Presence } from './presence.ts';
 import type { Reading, Rejection } from './reading.ts';
 import type { RejectionContext, RejectionLog } from './rejection-log.ts';
-import { encodeLines } from './spool-record.ts';
+import { encodeLines, recordHeader } from './spool-record.ts';
 import type { StuckDetector } from './stuck-detector.ts';
+import { createTopicCache } from './topic-cache.ts';
 import type { ReadingEncoder } from './to-point.ts';
 
 /** A message as the broker (or, split out, an MQTT subscription) hands it over. */
@@ -51,31 +52,52 @@ export interface MessageHandlerDeps {
  */
 export function createMessageHandler(deps: MessageHandlerDeps): (message: InboundMessage) => Accepted | null {
   const { registry, topics, metrics, rejections, accounting, encoder } = deps;
-  // The labelled counter per family, looked up once: prom-client hashes labels on every inc.
-  const receivedCounters = new Map<string, { inc(value: number): void }>();
-  const receivedCounter = (family: string) => {
-    let counter = receivedCounters.get(family);
-    if (counter === undefined) receivedCounters.set(family, (counter = metrics.readingsReceived.labels({ family })));
-    return counter;
+  // Readings received are counted per family and handed to prom-client once per turn of the
+  // event loop (its inc() hashes and checks the labels every time): a scrape sees them at most
+  // one turn late, and always before the message's PUBACK, which waits for an fsync.
+  const receivedByFamily = new Map<string, number>();
+  let countScheduled = false;
+  const flushReceived = () => {
+    countScheduled = false;
+    for (const [family, readings] of receivedByFamily) if (readings > 0) metrics.readingsReceived.inc({ family }, readings);
+    receivedByFamily.clear();
+  };
+  const countReceived = (family: string, readings: number) => {
+    receivedByFamily.set(family, (receivedByFamily.get(family) ?? 0) + readings);
+    if (!countScheduled) {
+      countScheduled = true;
+      setImmediate(flushReceived);
+    }
   };
   const reject = (rejection: Rejection, context: RejectionContext): null => {
     rejections.record(rejection, context);
     return null;
   };
+  // The refusal's context, built only when something is refused: most messages are not.
+  const contextOf = (message: InboundMessage, device: string): RejectionContext => ({ topic: message.topic, payload: message.payload, device });
+  const topicOf = createTopicCache(topics);
+  // A device's record header changes once an hour: kept per device rather than built per message.
+  const headers = new WeakMap<DeviceRecord, { hour: number; header: string }>();
+  const headerOf = (device: DeviceRecord, hour: number): string => {
+    let known = headers.get(device);
+    if (known === undefined || known.hour !== hour) headers.set(device, (known = { hour, header: recordHeader({ family: device.family, device: device.id, hour }) }));
+    return known.header;
+  };
 
   /** The line for one reading, or null when it cannot be encoded (refused with its code). */
-  function encodeReading(reading: Reading, device: DeviceRecord, hour: number, context: RejectionContext): string | null {
+  function encodeReading(reading: Reading, device: DeviceRecord, hour: number, message: InboundMessage): string | null {
     try {
       return encoder.encode(reading, device);
     } catch (error) {
       if (!isWanxiangError(error)) throw error;
-      reject({ code: error.code, message: error.message, readings: 1 }, context);
+      reject({ code: error.code, message: error.message, readings: 1 }, contextOf(message, device.id));
       accounting.rejected(device.id, hour, error.code, 1);
       return null;
     }
   }
 
-  function status(message: InboundMessage, device: DeviceRecord, context: RejectionContext): Accepted | null {
+  function status(message: InboundMessage, device: DeviceRecord): Accepted | null {
+    const context = contextOf(message, device.id);
     const state = parseDeviceState(message.payload);
     if (!state) return reject({ code: 'WX_ERR_BAD_STATUS', message: 'status must be online or offline', readings: 1 }, context);
     const point = deps.presence.update(device.id, device.family, state, message.receivedAtMs, message.session);
@@ -88,41 +110,48 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     }
   }
 
-  function telemetry(message: InboundMessage, device: DeviceRecord, context: RejectionContext): Accepted | null {
+  function telemetry(message: InboundMessage, device: DeviceRecord): Accepted | null {
     const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs }, deps.limits);
     let received = result.readings.length;
     for (const rejection of result.rejections) received += rejection.readings;
     const hour = hourOf(message.receivedAtMs);
-    receivedCounter(device.family).inc(received);
+    countReceived(device.family, received);
     accounting.received(device.id, hour, received);
-    for (const rejection of result.rejections) {
-      reject(rejection, context);
-      accounting.rejected(device.id, hour, rejection.code, rejection.readings);
+    if (result.rejections.length > 0) {
+      const context = contextOf(message, device.id);
+      for (const rejection of result.rejections) {
+        reject(rejection, context);
+        accounting.rejected(device.id, hour, rejection.code, rejection.readings);
+      }
     }
-    const lines: string[] = [];
-    if (result.readings.length > 0) deps.presence.seen(device.id); // a reading is evidence of life
+    if (result.readings.length === 0) return null;
+    deps.presence.seen(device.id); // a reading is evidence of life
+    // The record is built as the lines come: header, then each line after a line break (spool-record.ts).
+    let record = headerOf(device, hour);
+    let lines = 0;
     for (const reading of result.readings) {
       deps.stuck.check(reading);
       deps.onReading?.(reading);
-      const line = encodeReading(reading, device, hour, context);
-      if (line !== null) lines.push(line);
+      const line = encodeReading(reading, device, hour, message);
+      if (line === null) continue;
+      record += lines === 0 ? line : `\n${line}`;
+      lines += 1;
     }
-    if (lines.length === 0) return null;
-    accounting.accepted(device.id, hour, lines.length);
-    return { record: encodeLines({ family: device.family, device: device.id, hour }, lines), readings: lines.length };
+    if (lines === 0) return null;
+    accounting.accepted(device.id, hour, lines);
+    return { record, readings: lines };
   }
 
   return (message) => {
-    const address = topics.parse(message.topic);
+    const address = topicOf(message.topic);
     if (!address) return reject({ code: 'WX_ERR_BAD_TOPIC', message: `topic ${JSON.stringify(message.topic)} is not a Wanxiang topic`, readings: 1 }, { topic: message.topic, payload: message.payload });
     const device = registry.device(address.deviceId);
-    const withDevice: RejectionContext = { topic: message.topic, payload: message.payload, device: address.deviceId };
-    if (!device) return reject({ code: 'WX_ERR_UNKNOWN_DEVICE', message: `device ${address.deviceId} is not registered`, readings: 1 }, withDevice);
+    if (!device) return reject({ code: 'WX_ERR_UNKNOWN_DEVICE', message: `device ${address.deviceId} is not registered`, readings: 1 }, contextOf(message, address.deviceId));
     if (device.family !== address.family) {
-      return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, withDevice);
+      return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, contextOf(message, address.deviceId));
     }
-    if (address.kind === 'status') return status(message, device, withDevice);
+    if (address.kind === 'status') return status(message, device);
     if (address.kind !== 'telemetry') return null;
-    return telemetry(message, device, withDevice);
+    return telemetry(message, device);
   };
 }

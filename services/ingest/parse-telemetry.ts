@@ -4,7 +4,7 @@ import type { Family, FamilyId, PayloadValues } from '../families/index.ts';
 import type { Reading, Rejection } from './reading.ts';
 import { fastValidatorFor } from './fast-validator.ts';
 import { preview } from './preview.ts';
-import { resolveTimestamp, type TimeLimits } from './timestamps.ts';
+import { resolveTimestamp, secondsMillisecondsBoundary, type TimeLimits } from './timestamps.ts';
 
 export interface ParseLimits extends TimeLimits {
   readonly maxPayloadBytes: number;
@@ -20,7 +20,8 @@ export interface ParseInput {
 
 export interface ParseResult {
   readonly readings: Reading[];
-  readonly rejections: Rejection[];
+  /** Shared and empty when nothing was refused: read it, never push to it. */
+  readonly rejections: readonly Rejection[];
 }
 
 export { preview } from './preview.ts';
@@ -57,15 +58,19 @@ function explainRefusal(family: Family, item: Record<string, unknown>): { values
   return { rejection: { code: codeForIssue(issues[0]!, values), message: issues.map((issue) => describeIssue(issue, values)).join('; '), readings: 1 } };
 }
 
+/** A refusal of one reading, with its place in the batch when it came in one. */
+function refused(code: ErrorCode, message: string, index: number | undefined): Rejection {
+  return index === undefined ? { code, message, readings: 1 } : { code, message, readings: 1, index };
+}
+
 function parseOne(input: ParseInput, item: unknown, limits: ParseLimits, index?: number): Reading | Rejection {
-  const at = index === undefined ? {} : { index };
-  if (!isPlainObject(item)) return { code: 'WX_ERR_NOT_AN_OBJECT', message: `reading is ${preview(item)}, not an object`, readings: 1, ...at };
-  const time = resolveTimestamp(item.ts, input.receivedAtMs, limits);
-  if (!time.ok) return { code: time.code, message: time.message, readings: 1, ...at };
+  if (!isPlainObject(item)) return refused('WX_ERR_NOT_AN_OBJECT', `reading is ${preview(item)}, not an object`, index);
+  const timeMs = readingTime(item.ts, input.receivedAtMs, limits);
+  if (typeof timeMs !== 'number') return refused(timeMs.code, timeMs.message, index);
   let values: PayloadValues | null = fastValidatorFor(input.family)(item);
   if (values === null) {
     const explained = explainRefusal(input.family, item);
-    if ('rejection' in explained) return { ...explained.rejection, ...at };
+    if ('rejection' in explained) return index === undefined ? explained.rejection : { ...explained.rejection, index };
     values = explained.values;
   }
   let any = false;
@@ -73,11 +78,25 @@ function parseOne(input: ParseInput, item: unknown, limits: ParseLimits, index?:
     any = true;
     break;
   }
-  if (!any) return { code: 'WX_ERR_EMPTY_READING', message: 'reading carries no measured value', readings: 1, ...at };
+  if (!any) return refused('WX_ERR_EMPTY_READING', 'reading carries no measured value', index);
   const inconsistency = input.family.inconsistency?.(values);
-  if (inconsistency) return { code: 'WX_ERR_INCONSISTENT_VALUES', message: inconsistency, readings: 1, ...at };
-  return { family: input.family.id as FamilyId, deviceId: input.deviceId, timeMs: time.timeMs, receivedAtMs: input.receivedAtMs, values };
+  if (inconsistency) return refused('WX_ERR_INCONSISTENT_VALUES', inconsistency, index);
+  return { family: input.family.id as FamilyId, deviceId: input.deviceId, timeMs, receivedAtMs: input.receivedAtMs, values };
 }
+
+/**
+ * The reading's time in epoch ms, or why it is refused. The common case (epoch ms within the
+ * limits) answers without the result object resolveTimestamp builds; everything else goes there.
+ */
+function readingTime(raw: unknown, receivedAtMs: number, limits: ParseLimits): number | { code: ErrorCode; message: string } {
+  if (raw === undefined) return receivedAtMs;
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= secondsMillisecondsBoundary && raw <= receivedAtMs + limits.maxFutureMs && raw >= receivedAtMs - limits.maxAgeMs) return raw;
+  const time = resolveTimestamp(raw, receivedAtMs, limits);
+  return time.ok ? time.timeMs : time;
+}
+
+/** No refusals: one array shared by every clean message (never written to). */
+const none: Rejection[] = [];
 
 const isReading = (value: Reading | Rejection): value is Reading => 'values' in value;
 
@@ -98,18 +117,18 @@ export function parseTelemetry(input: ParseInput, limits: ParseLimits): ParseRes
   }
   if (!Array.isArray(document)) {
     const one = parseOne(input, document, limits);
-    return isReading(one) ? { readings: [one], rejections: [] } : { readings: [], rejections: [one] };
+    return isReading(one) ? { readings: [one], rejections: none } : { readings: [], rejections: [one] };
   }
   if (document.length === 0) return { readings: [], rejections: [{ code: 'WX_ERR_EMPTY_READING', message: 'batch is empty', readings: 1 }] };
   if (document.length > limits.maxBatchReadings) {
     return { readings: [], rejections: [{ code: 'WX_ERR_BATCH_TOO_LARGE', message: `batch of ${document.length} readings exceeds ${limits.maxBatchReadings}`, readings: document.length }] };
   }
   const readings: Reading[] = [];
-  const rejections: Rejection[] = [];
+  let rejections = none;
   for (let index = 0; index < document.length; index += 1) {
     const result = parseOne(input, document[index], limits, index);
     if (isReading(result)) readings.push(result);
-    else rejections.push(result);
+    else (rejections === none ? (rejections = []) : rejections).push(result);
   }
   return { readings, rejections };
 }

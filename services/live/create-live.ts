@@ -216,7 +216,13 @@ export function createLive(deps: LiveDeps): Live {
       const previous = latest.get(reading.deviceId);
       // A late reading from a backfill or replay must not replace a newer one.
       if (previous && previous.timeMs > reading.timeMs) return;
-      latest.set(reading.deviceId, { timeMs: reading.timeMs, receivedAtMs: reading.receivedAtMs, values: reading.values });
+      // Updated in place: this runs for every reading, and the entry is only read when summaries or snapshots are built.
+      if (previous) {
+        const entry = previous as { -readonly [K in keyof LatestReading]: LatestReading[K] };
+        entry.timeMs = reading.timeMs;
+        entry.receivedAtMs = reading.receivedAtMs;
+        entry.values = reading.values;
+      } else latest.set(reading.deviceId, { timeMs: reading.timeMs, receivedAtMs: reading.receivedAtMs, values: reading.values });
       pending.add(reading.deviceId);
     },
     snapshot(filter = {}) {

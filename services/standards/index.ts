@@ -43,7 +43,7 @@ export {
   roundForAssessment, waterClassRank, waterLimit,
 } from './water-quality.ts';
 export type { WaterClass, WaterParameter, WaterTargetClass, Waterbody } from './water-quality.ts';
-export { evaluateWaterSection } from './water-section.ts';
+export { evaluateWaterSection, waterSectionRank } from './water-section.ts';
 export type { MainPollutant, ParameterAssessment, WaterSample, WaterSectionOptions, WaterSectionResult } from './water-section.ts';
 
 export { MIN_NOISE_COVERAGE, NIGHT_LMAX_MARGIN_DB, evaluateNoise, noiseCoverage, noiseLimit, noisePeriodAt, noisePeriodHours } from './noise-limits.ts';

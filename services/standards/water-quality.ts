@@ -80,7 +80,10 @@ export function waterLimit(parameter: WaterParameter, waterClass: WaterTargetCla
 export function classifyParameter(parameter: WaterParameter, value: number, waterbody: Waterbody = 'river'): WaterClass {
   const checked = nonNegative(value, parameter);
   if (parameter === 'ph') return checked >= PH_RANGE[0] && checked <= PH_RANGE[1] ? 'I' : '劣V';
-  const classes = WATER_CLASSES.slice(0, 5) as WaterTargetClass[];
-  const meets = (limit: number) => (parameter === 'do' ? checked >= limit : checked <= limit);
-  return classes.find((waterClass) => meets(waterLimit(parameter, waterClass, waterbody)!)) ?? '劣V';
+  // Classes I … V in order (a loop, not find() over a slice: the alarm engine asks this for every water reading).
+  for (let rank = 0; rank < 5; rank += 1) {
+    const limit = waterLimit(parameter, WATER_CLASSES[rank] as WaterTargetClass, waterbody)!;
+    if (parameter === 'do' ? checked >= limit : checked <= limit) return WATER_CLASSES[rank]!;
+  }
+  return '劣V';
 }

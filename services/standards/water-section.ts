@@ -108,6 +108,24 @@ function mainPollutants(parameters: Partial<Record<WaterParameter, ParameterAsse
 }
 
 /**
+ * The rank (0 = I … 5 = 劣V) of evaluateWaterSection(sample, { waterbody }).class, without the
+ * report's other parts: what an alarm rule needs for every water reading. Null when no item of
+ * the sample takes part in the class (evaluateWaterSection refuses such a sample). Keys other
+ * than the GB 3838 items are ignored. tests/unit/standards/water.test.ts holds the two equal.
+ */
+export function waterSectionRank(sample: Readonly<Record<string, number | null | undefined>>, waterbody: Waterbody = 'river'): number | null {
+  let worst = -1;
+  for (const parameter of WATER_PARAMETERS) {
+    // Every item is checked, as assess() checks it, even one that takes no part.
+    const raw = optionalNonNegative(sample[parameter], parameter);
+    if (raw === null || !counts(parameter)) continue;
+    const rank = waterClassRank(classifyParameter(parameter, roundForAssessment(parameter, raw), waterbody));
+    if (rank > worst) worst = rank;
+  }
+  return worst < 0 ? null : worst;
+}
+
+/**
  * The class of a section by the single-factor method (环办〔2011〕22号): the worst class of the items
  * that take part, each rounded first. Period values (means of several samples) are the caller's.
  */

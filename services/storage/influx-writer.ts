@@ -63,7 +63,8 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
   }
 
   async function writeWithRetry(batch: BatchEntry[]): Promise<void> {
-    const body = batch.map((entry) => entry.line).join('\n');
+    // The lines as they are: the client encodes them into the request body, joined by line breaks.
+    const body = batch.map((entry) => entry.line);
     const started = performance.now();
     for (let attempt = 0; ; attempt += 1) {
       try {

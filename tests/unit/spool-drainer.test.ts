@@ -38,6 +38,48 @@ describe('the spool drainer', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('writes a lone record at once after an idle spell, then gathers under load until the window passes or a batch is full', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-drainer-'));
+    const spool = createSpool({ dir });
+    await spool.open();
+    const sizes: number[] = [];
+    let wrote!: () => void;
+    let written = new Promise<void>((resolve) => (wrote = resolve));
+    const writer: BatchQueue = { ...recordingWriter(sizes), enqueue: async (batch) => { sizes.push(readingsIn(batch)); wrote(); } };
+    // A window far longer than the test: only an idle spell or a full batch (3 records) can release a write.
+    const drainer = createSpoolDrainer({ spool, writer, batchSize: 3, flushIntervalMs: 120_000, windowMs: 60_000, concurrency: 2, log: createLogger('silent') });
+    drainer.start();
+    const record = (i: number) => encodeRecord([{ family: 'air', device: 'd', hour: 0, line: `m v=${i} ${i}` }]);
+    await spool.append([record(0)]);
+    await written;
+    expect(sizes).toEqual([1]);
+    written = new Promise<void>((resolve) => (wrote = resolve));
+    // Three appends, each fsynced on its own: without the window each could have gone alone.
+    for (let i = 1; i <= 3; i += 1) await spool.append([record(i)]);
+    await written;
+    expect(sizes).toEqual([1, 3]);
+    await drainer.drain();
+    await drainer.close();
+    await spool.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('drains at once, window or not, once the spool holds more than an eighth of its quota', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-drainer-'));
+    const spool = createSpool({ dir });
+    await spool.open();
+    const sizes: number[] = [];
+    // A window longer than the test and batches it never fills: only the quota rule can release the later records.
+    const drainer = createSpoolDrainer({ spool, writer: recordingWriter(sizes), batchSize: 1_000, flushIntervalMs: 120_000, windowMs: 60_000, concurrency: 2, log: createLogger('silent'), quotaBytes: 64 });
+    drainer.start();
+    for (let i = 0; i < 4; i += 1) await spool.append([encodeRecord([{ family: 'air', device: 'd', hour: 0, line: `m v=${i} ${i}` }])]);
+    await drainer.drain();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(4);
+    await drainer.close();
+    await spool.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('survives a close while a write is in flight: no unhandled rejection, and the batch is read again at the next open', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wanxiang-drainer-'));
     const spool = createSpool({ dir });

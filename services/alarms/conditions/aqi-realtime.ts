@@ -1,4 +1,4 @@
-import { hourlyAqi, type HourlyAqiInput } from '../../standards/index.ts';
+import { chooseAqiStandard, hourlyAqi, type AqiStandard, type HourlyAqiInput } from '../../standards/index.ts';
 import type { EvaluatorFactory } from './condition.ts';
 import { verdictOf } from './aqi-verdict.ts';
 
@@ -11,12 +11,24 @@ const keys = ['so2', 'no2', 'co', 'o3', 'pm10', 'pm25'] as const;
  * PM counts through 24-h moving means, which one reading does not carry: PM is then left out).
  * One reading decides, so a single published reading can raise it (the screen's browser test).
  */
-export const aqiRealtime: EvaluatorFactory<'aqi-realtime'> = (condition) => ({
-  observe(reading) {
-    const input: HourlyAqiInput = {};
-    for (const key of keys) if (reading.values[key] !== undefined) input[key] = reading.values[key];
-    if (Object.keys(input).length === 0) return null;
-    const hourEnding = Math.floor(reading.timeMs / hourMs) * hourMs + hourMs;
-    return verdictOf(hourlyAqi(input, { hourEnding }), condition.above);
-  },
-});
+export const aqiRealtime: EvaluatorFactory<'aqi-realtime'> = (condition) => {
+  // The version in force for the hour, as hourlyAqi({ hourEnding }) chooses it, kept for the
+  // hour: choosing formats the Beijing date, and a station's readings arrive hour after hour.
+  let standardHour = Number.NaN;
+  let standard: AqiStandard = 'HJ 633-2026';
+  return {
+    observe(reading) {
+      const input: HourlyAqiInput = {};
+      let any = false;
+      for (const key of keys) {
+        if (reading.values[key] === undefined) continue;
+        input[key] = reading.values[key];
+        any = true;
+      }
+      if (!any) return null;
+      const hourEnding = Math.floor(reading.timeMs / hourMs) * hourMs + hourMs;
+      if (hourEnding !== standardHour) [standardHour, standard] = [hourEnding, chooseAqiStandard(hourEnding - 1)];
+      return verdictOf(hourlyAqi(input, { standard }), condition.above);
+    },
+  };
+};

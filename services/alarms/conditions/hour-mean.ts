@@ -11,12 +11,18 @@ const hourMs = 3_600_000;
  */
 export const hourMean: EvaluatorFactory<'hour-mean'> = (condition) => {
   const means = createWindowMeans([condition.pollutant]);
+  // The limit in force, kept for the clock hour (an hour lies within one Beijing day, UTC+8):
+  // choosing the phase formats the Beijing date, once an hour rather than once a reading.
+  let limitHour = Number.NaN;
+  let limitNow = 0;
   return {
     observe(reading) {
       if (reading.values[condition.pollutant] === undefined) return null;
-      if (!means.add(reading.deviceId, Math.floor(reading.timeMs / hourMs), reading.values)) return null;
+      const hour = Math.floor(reading.timeMs / hourMs);
+      if (!means.add(reading.deviceId, hour, reading.values)) return null;
       const value = means.mean(reading.deviceId, condition.pollutant)!;
-      const limit = ambientLimit(condition.limit, chooseGb3095Phase(reading.timeMs), condition.grade);
+      if (hour !== limitHour) [limitHour, limitNow] = [hour, ambientLimit(condition.limit, chooseGb3095Phase(reading.timeMs), condition.grade)];
+      const limit = limitNow;
       return { active: value > limit, value: Math.round(value * 10) / 10, limit };
     },
   };

@@ -5,13 +5,16 @@ import type { EvaluatorFactory, Verdict } from './condition.ts';
  * clear the condition); the engine's sweep finds the silent ones. A device that has not
  * reported since the engine started counts from the start.
  */
+/** A reading clears silence: one verdict for all of them (the engine only reads verdicts). */
+const heard: Verdict = Object.freeze({ active: false, value: 0, limit: null });
+
 export const silent: EvaluatorFactory<'silent'> = (condition, context) => {
   const lastSeen = new Map<string, number>();
   let startedAtMs: number | null = null;
   return {
     observe(reading) {
       lastSeen.set(reading.deviceId, Math.max(lastSeen.get(reading.deviceId) ?? 0, reading.receivedAtMs));
-      return { active: false, value: 0, limit: null };
+      return heard;
     },
     sweep(nowMs, devices) {
       startedAtMs ??= nowMs;

@@ -1,4 +1,4 @@
-import { WATER_CLASSES, WATER_PARAMETERS, evaluateWaterSection, waterClassRank, type WaterSample, type WaterTargetClass, type Waterbody } from '../../standards/index.ts';
+import { WATER_CLASSES, WATER_PARAMETERS, evaluateWaterSection, waterClassRank, waterSectionRank, type WaterTargetClass, type Waterbody } from '../../standards/index.ts';
 import type { EvaluatorFactory } from './condition.ts';
 
 /**
@@ -9,17 +9,19 @@ import type { EvaluatorFactory } from './condition.ts';
  */
 export const waterTarget: EvaluatorFactory<'water-target'> = () => ({
   observe(reading, device) {
-    const sample: WaterSample = {};
-    for (const parameter of WATER_PARAMETERS) if (reading.values[parameter] !== undefined) sample[parameter] = reading.values[parameter];
     const { targetClass, waterbody } = device.attributes as { targetClass: WaterTargetClass; waterbody: Waterbody };
-    const counted = Object.keys(sample).filter((key) => !(key === 'tn' && waterbody === 'river'));
-    if (counted.length === 0) return null;
-    const result = evaluateWaterSection(sample, { targetClass, waterbody });
-    return {
-      active: !result.meetsTarget,
-      value: waterClassRank(result.class) + 1,
-      limit: waterClassRank(targetClass) + 1,
-    };
+    let counted = false;
+    for (const parameter of WATER_PARAMETERS) if (reading.values[parameter] !== undefined && !(parameter === 'tn' && waterbody === 'river')) counted = true;
+    if (!counted) return null;
+    // The class alone: the section report's other parts (main pollutants, grade) are not needed here.
+    const rank = waterSectionRank(reading.values, waterbody);
+    // A lake's TN alone takes no part in the class: the full evaluation refuses it with its code.
+    if (rank === null) {
+      evaluateWaterSection({ tn: reading.values.tn }, { targetClass, waterbody }); // throws WX_ERR_EMPTY_READING, as it always did
+      return null;
+    }
+    const targetRank = waterClassRank(targetClass);
+    return { active: rank > targetRank, value: rank + 1, limit: targetRank + 1 };
   },
   format: (rank) => WATER_CLASSES[rank - 1] ?? String(rank),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyParameter, evaluateWaterSection, roundForAssessment, waterLimit } from '../../../services/standards/index.ts';
+import { classifyParameter, evaluateWaterSection, roundForAssessment, waterClassRank, waterLimit, waterSectionRank } from '../../../services/standards/index.ts';
 
 describe('GB 3838-2002 item classes', () => {
   it('class boundaries of unrounded values (DO is "higher is better"; example 9 with rounding: worked-examples.test.ts)', () => {
@@ -104,5 +104,34 @@ describe('GB 3838-2002 section evaluation (环办〔2011〕22号)', () => {
     expect(() => evaluateWaterSection({ turbidity: 3 } as never)).toThrow(expect.objectContaining({ code: 'WX_ERR_UNKNOWN_FIELD' }));
     expect(() => evaluateWaterSection({ do: -1 })).toThrow(expect.objectContaining({ code: 'WX_ERR_OUT_OF_RANGE' }));
     expect(() => evaluateWaterSection({ tn: 1 })).toThrow(expect.objectContaining({ code: 'WX_ERR_EMPTY_READING' }));
+  });
+});
+
+describe('waterSectionRank: the class alone, for the alarm rule on every reading', () => {
+  it('equals evaluateWaterSection(...).class on boundary and random samples of every waterbody', () => {
+    const items = ['ph', 'do', 'codmn', 'cod', 'bod5', 'nh3n', 'tp', 'tn'] as const;
+    // Values on and either side of every class boundary (rounding decides there), and random ones.
+    const boundaries = [0, 0.0049, 0.005, 0.015, 0.02, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1, 1.5, 2, 2.05, 2.15, 3, 4, 5, 5.95, 6, 6.5, 7.5, 9, 9.4, 9.5, 10, 15, 20, 30, 40, 41];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let compared = 0;
+    for (const waterbody of ['river', 'lake', 'reservoir'] as const) {
+      for (let n = 0; n < 3_000; n += 1) {
+        const sample: Partial<Record<(typeof items)[number], number>> = {};
+        for (const item of items) {
+          if (random() < 0.3) continue;
+          sample[item] = random() < 0.5 ? boundaries[Math.floor(random() * boundaries.length)]! : Math.round(random() * 40 * 1_000) / 1_000;
+        }
+        const rank = waterSectionRank(sample, waterbody);
+        const counted = Object.keys(sample).some((item) => item !== 'tn');
+        if (!counted) {
+          expect(rank).toBeNull();
+          continue;
+        }
+        expect(rank).toBe(waterClassRank(evaluateWaterSection(sample, { waterbody }).class));
+        compared += 1;
+      }
+    }
+    expect(compared).toBeGreaterThan(8_000);
   });
 });
