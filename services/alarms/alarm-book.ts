@@ -19,16 +19,20 @@ export function isLaterVersion(held: Alarm | undefined, next: Alarm): boolean {
  */
 export function createAlarmBook(options: { keepClosedMs: number; maxClosed: number }) {
   const alarms = new Map<string, Alarm>();
-  const openByKey = new Map<string, string>();
-  const keyOf = (alarm: Pick<Alarm, 'ruleId' | 'deviceId'>) => `${alarm.ruleId}\u0000${alarm.deviceId}`;
+  // Rule, then device: the engine asks this for every rule on every reading, so no key is built to ask.
+  const openByRule = new Map<string, Map<string, string>>();
+  const openOfRule = (ruleId: string) => {
+    let open = openByRule.get(ruleId);
+    if (!open) openByRule.set(ruleId, (open = new Map()));
+    return open;
+  };
 
   return {
-    keyOf,
     openFor: (ruleId: string, deviceId: string) => {
-      const id = openByKey.get(keyOf({ ruleId, deviceId }));
+      const id = openByRule.get(ruleId)?.get(deviceId);
       return id === undefined ? undefined : alarms.get(id);
     },
-    open: () => [...openByKey.values()].map((id) => alarms.get(id)!),
+    open: () => [...openByRule.values()].flatMap((open) => [...open.values()]).map((id) => alarms.get(id)!),
     /** An id unique among the alarms held: rule, device and the opening time. */
     newId(ruleId: string, deviceId: string, atMs: number): string {
       const base = `${ruleId}.${deviceId}.${atMs.toString(36)}`;
@@ -38,9 +42,10 @@ export function createAlarmBook(options: { keepClosedMs: number; maxClosed: numb
     },
     put(alarm: Alarm): Alarm {
       alarms.set(alarm.id, alarm);
+      const open = openOfRule(alarm.ruleId);
       if (alarm.state === 'closed') {
-        if (openByKey.get(keyOf(alarm)) === alarm.id) openByKey.delete(keyOf(alarm));
-      } else openByKey.set(keyOf(alarm), alarm.id);
+        if (open.get(alarm.deviceId) === alarm.id) open.delete(alarm.deviceId);
+      } else open.set(alarm.deviceId, alarm.id);
       return alarm;
     },
     get: (id: string) => alarms.get(id),

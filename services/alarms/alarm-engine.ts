@@ -48,6 +48,8 @@ export interface AlarmEngine extends AlarmService {
 interface Compiled {
   readonly rule: AlarmRule;
   readonly evaluator: Evaluator;
+  /** The rule's run of verdicts per device (debounce, hold time). */
+  readonly streaks: Map<string, Streak>;
 }
 
 interface Streak {
@@ -60,7 +62,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   const now = deps.now ?? Date.now;
   const updateIntervalMs = deps.updateIntervalMs ?? 5 * 60_000;
   const staleAfterMs = deps.staleAfterMs ?? 3_600_000;
-  const compiled: Compiled[] = deps.rules.rules.map((rule) => ({ rule, evaluator: createEvaluator(rule.condition, deps.context) }));
+  const compiled: Compiled[] = deps.rules.rules.map((rule) => ({ rule, evaluator: createEvaluator(rule.condition, deps.context), streaks: new Map() }));
   const byFamily = new Map<FamilyId, Compiled[]>();
   const forFamily = (family: FamilyId) => {
     let list = byFamily.get(family);
@@ -68,7 +70,6 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     return list;
   };
   const book = createAlarmBook({ keepClosedMs: deps.keepClosedMs ?? 30 * 86_400_000, maxClosed: deps.maxClosed ?? 10_000 });
-  const streaks = new Map<string, Streak>();
   const listeners = new Set<(change: AlarmChange) => void>();
   const ruleById = new Map(compiled.map((entry) => [entry.rule.id, entry]));
   let timer: NodeJS.Timeout | undefined;
@@ -114,16 +115,18 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   }
 
   function close(alarm: Alarm, at: number, note?: { by: string; text: string }): Alarm {
-    streaks.delete(book.keyOf(alarm));
+    ruleById.get(alarm.ruleId)?.streaks.delete(alarm.deviceId);
     const notes = note ? [...alarm.notes, { atMs: at, ...note }] : alarm.notes;
     return emit('closed', { ...alarm, state: 'closed', closedAtMs: at, updatedAtMs: at, notes });
   }
 
-  function apply(rule: AlarmRule, device: DeviceRecord, verdict: Verdict, at: number): void {
-    const key = book.keyOf({ ruleId: rule.id, deviceId: device.id });
-    let streak = streaks.get(key);
-    if (!streak) streaks.set(key, (streak = { count: 0, clearSinceMs: null }));
+  function apply(entry: Compiled, device: DeviceRecord, verdict: Verdict, at: number): void {
+    const { rule, streaks } = entry;
+    let streak = streaks.get(device.id);
     const alarm = book.openFor(rule.id, device.id);
+    // The common case, a clear verdict with nothing open and no run: nothing to keep.
+    if (!verdict.active && !alarm && (!streak || streak.count === 0)) return;
+    if (!streak) streaks.set(device.id, (streak = { count: 0, clearSinceMs: null }));
     if (verdict.active) {
       streak.count += 1;
       streak.clearSinceMs = null;
@@ -137,15 +140,11 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     if (at - streak.clearSinceMs >= rule.holdMs) close(alarm, at);
   }
 
-  function evaluate(entry: Compiled, run: () => void): void {
-    try {
-      run();
-    } catch (error) {
-      // A standard function refusing a value (out of its range) must not stop the other rules.
-      const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';
-      deps.metrics?.alarmEvaluationErrors.inc({ rule: entry.rule.id, code });
-      deps.log.warn({ code, rule: entry.rule.id, err: error }, 'alarm rule could not evaluate');
-    }
+  /** A standard function refusing a value (out of its range) must not stop the other rules. */
+  function evaluationFailed(entry: Compiled, error: unknown): void {
+    const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';
+    deps.metrics?.alarmEvaluationErrors.inc({ rule: entry.rule.id, code });
+    deps.log.warn({ code, rule: entry.rule.id, err: error }, 'alarm rule could not evaluate');
   }
 
   function transition(id: string, to: 'acknowledged' | 'closed', by: string, text: string): Alarm {
@@ -167,23 +166,29 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
       const stale = at - reading.timeMs > Math.max(staleAfterMs, 2 * deps.context.reportIntervalMs(device));
       for (const entry of forFamily(device.family)) {
         if (stale && !entry.evaluator.sweep) continue;
-        evaluate(entry, () => {
+        try {
           const verdict = entry.evaluator.observe(reading, device);
-          if (verdict) apply(entry.rule, device, verdict, at);
-        });
+          if (verdict) apply(entry, device, verdict, at);
+        } catch (error) {
+          evaluationFailed(entry, error);
+        }
       }
     },
     sweep() {
       const at = now();
       for (const entry of compiled) {
-        if (entry.evaluator.sweep) evaluate(entry, () => {
-          for (const { device, verdict } of entry.evaluator.sweep!(at, deps.registry.devices)) apply(entry.rule, device, verdict, at);
-        });
+        if (!entry.evaluator.sweep) continue;
+        try {
+          for (const { device, verdict } of entry.evaluator.sweep(at, deps.registry.devices)) apply(entry, device, verdict, at);
+        } catch (error) {
+          evaluationFailed(entry, error);
+        }
       }
       // Hold times also run out for devices that went quiet after their condition cleared.
       for (const alarm of book.open()) {
-        const streak = streaks.get(book.keyOf(alarm));
-        const rule = ruleById.get(alarm.ruleId)?.rule;
+        const entry = ruleById.get(alarm.ruleId);
+        const streak = entry?.streaks.get(alarm.deviceId);
+        const rule = entry?.rule;
         const device = deps.registry.device(alarm.deviceId);
         // A device taken out of the registry, or a disabled one's silence, is no longer a condition.
         if (!device || (device.disabled && rule?.condition.kind === 'silent')) close(alarm, at, { by: 'system', text: device ? 'device disabled' : 'device removed from the registry' });
