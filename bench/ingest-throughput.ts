@@ -33,7 +33,7 @@ import { createTopics } from '../services/topics.ts';
 import { generateReading } from '../simulators/generate-reading.ts';
 import type { LoadJob, LoadMessage } from './load-generator.ts';
 import type { PlatformReply } from './platform-child.ts';
-import { ask, exited, forkTs, processCpuUs, processRssBytes } from './lib/children.ts';
+import { ask, exited, forkTs, platformNodeFlags, processCpuUs, processRssBytes } from './lib/children.ts';
 import { measureLatency } from './lib/latency-probe.ts';
 
 const messagesPerDevice = Number(process.env.BENCH_MESSAGES ?? 3_000);
@@ -143,7 +143,8 @@ out(`aedes alone (authorise + PUBACK, no ingest): ${perSecond(aedesMessages, aed
 }
 
 // 3. The platform in its own process.
-const profileFlags = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+// The platform runs with the node flags `npm start` gives it (platformNodeFlags), unless BENCH_NODE_FLAGS says otherwise.
+const profileFlags = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? platformNodeFlags)];
 const platform = forkTs('bench/platform-child.ts', profileFlags);
 const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(platform, {
   dataDir: join(dataDir, 'platform'),

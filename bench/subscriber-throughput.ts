@@ -23,7 +23,7 @@ import { simulatedDeviceSecret } from '../services/registry/secrets.ts';
 import { startLocalInfluxd, freePort } from '../services/storage/influxd-launcher.ts';
 import { createTopics } from '../services/topics.ts';
 import type { LoadJob, LoadMessage } from './load-generator.ts';
-import { ask, exited, forkTs, processCpuUs } from './lib/children.ts';
+import { ask, exited, forkTs, platformNodeFlags, processCpuUs } from './lib/children.ts';
 
 const messagesPerDevice = Number(process.env.BENCH_MESSAGES ?? 1_500);
 const workerCounts = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
@@ -103,7 +103,7 @@ for (const count of workerCounts) {
   const database = `bench_subscriber_${count}`;
   const workers = await Promise.all(Array.from({ length: count }, (_, i) => wanxiang(
     ['ingest', '--broker', brokerUrl, '--node-id', `bench-${i}`, '--http-port', '0', '--data-dir', join(dir, `worker-${count}-${i}`)],
-    'Wanxiang ingest is running', { INFLUX_DB: database }, process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [],
+    'Wanxiang ingest is running', { INFLUX_DB: database }, [...platformNodeFlags, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [])],
   )));
   const healthUrls = workers.map((worker) => /health (http:\/\/\S+)\/healthz/.exec(worker.output)![1]!);
   const messages = loadDevices.length * messagesPerDevice;

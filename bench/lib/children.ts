@@ -2,6 +2,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 
+/**
+ * The node flags the platform runs with: `npm start` (package.json) and the Dockerfile's CMD pass
+ * the same (tests/unit/deploy.test.ts holds the three equal), so the benches measure what ships.
+ */
+export const platformNodeFlags = ['--max-semi-space-size=64'];
+
 /** Forks a TypeScript file under tsx, with extra node flags (--cpu-prof). */
 export function forkTs(file: string, nodeFlags: string[] = []): ChildProcess {
   return fork(file, [], { execArgv: ['--import', 'tsx', ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

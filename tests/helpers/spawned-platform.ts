@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { platformNodeFlags } from '../../bench/lib/children.ts';
 import { defaultFleetKey } from '../../services/config.ts';
 
 export interface SpawnedPlatform {
@@ -14,13 +15,13 @@ export interface SpawnedPlatform {
 }
 
 /**
- * The platform as `npm start` starts it (`node bin/wanxiang.js start`, simulators on), on free
+ * The platform as `npm start` starts it (`node --max-semi-space-size=64 bin/wanxiang.js start`, simulators on), on free
  * ports, with a data folder and database of its own, against the test run's influxd.
  */
 export async function spawnPlatform(influxUrl: string, env: Record<string, string> = {}): Promise<SpawnedPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-spawned-'));
   const operatorToken = randomBytes(16).toString('hex');
-  const child: ChildProcess = spawn(process.execPath, ['bin/wanxiang.js', 'start', '--data-dir', dataDir, '--influx-url', influxUrl, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [...platformNodeFlags, 'bin/wanxiang.js', 'start', '--data-dir', dataDir, '--influx-url', influxUrl, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
     // The seeded registry's secrets derive from the development fleet key (on loopback, as here,
     // the platform accepts it); without it the first start would make an installation key of its own.
     env: { ...process.env, WX_FLEET_KEY: defaultFleetKey, INFLUX_DB: `screen_${randomBytes(5).toString('hex')}`, WX_API_TOKENS: `operator:${operatorToken}`, WX_LOG_LEVEL: 'warn', ...env },

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { platformNodeFlags } from '../../bench/lib/children.ts';
 import { contextCopies, execForm, instructions, parseDockerfile, stageEnv } from '../helpers/dockerfile.ts';
 
 const run = promisify(execFile);
@@ -48,6 +49,14 @@ describe('Dockerfile and docker-compose', () => {
     const cluster = (await text('deploy/cluster/docker-compose.cluster.yml')).split('\n').filter((line) => !line.trim().startsWith('#')).join('\n');
     const example = new Set([...(await text('.env.example')).matchAll(/^([A-Z0-9_]+)=/gm)].map((match) => match[1]!));
     expect([...cluster.matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]!).filter((name) => !example.has(name))).toEqual([]);
+  });
+
+  it('starts the platform with the same node flags in npm start, the image and the benches', async () => {
+    const scripts = (JSON.parse(await text('package.json')) as { scripts: Record<string, string> }).scripts;
+    const flags = platformNodeFlags.join(' ');
+    expect(scripts.start).toBe(`node ${flags} bin/wanxiang.js start`);
+    const cmd = instructions(parseDockerfile(await text('Dockerfile')).at(-1)!, 'CMD').at(-1)!;
+    expect(execForm(cmd)).toEqual(['node', ...platformNodeFlags, 'bin/wanxiang.js', 'start']);
   });
 
   it('refuses to configure without the secrets, naming the one missing', async () => {
