@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { errorCatalogue, type ErrorCode } from '../errors.ts';
+import { errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -110,9 +110,11 @@ export function createBroker(deps: BrokerDeps): Broker {
         callback(null);
       },
       (error: unknown) => {
-        log.error({ err: error, topic: packet.topic }, 'ingest failed');
-        discard(packet);
-        callback(null);
+        // Not stored (the spool stopped after a failed fsync, or is closing): no PUBACK. The
+        // error closes the connection, and the device sends the message again when it reconnects.
+        log.error({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', err: error, topic: packet.topic.slice(0, 500) }, 'ingest failed: the message is not acknowledged and the connection is closed');
+        metrics.ingestFailures.inc({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL' });
+        callback(error instanceof Error ? error : new Error(String(error)));
       },
     );
   }
