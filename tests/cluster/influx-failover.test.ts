@@ -31,8 +31,8 @@ describe('the writer over two InfluxDB servers', () => {
     const servers: LocalInfluxd[] = [];
     for (const [index, port] of ports.entries()) {
       servers[index] = await startLocalInfluxd({ dataDir: join(dir, `influxd-${index}`), port });
-      const server = servers[index]!;
-      cleanup.push(() => server.stop());
+      // Whichever server holds the place at the end (the restarted one included) is stopped.
+      cleanup.push(() => servers[index]!.stop());
     }
     const urls = servers.map((server) => server.url);
     const changes: string[] = [];
