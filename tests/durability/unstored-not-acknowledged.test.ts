@@ -19,7 +19,7 @@ describe('a message the spool cannot take', () => {
   it('gets no PUBACK: the connection is closed, the failure counted under its code', async () => {
     const device = test.platform.registry.devices.find((d) => d.family === 'noise')!;
     const client = await test.connect(device);
-    const closed = new Promise((resolve) => client.once('close', resolve));
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     await test.platform.ingest.close();
     const ts = Date.now();
     const acknowledged = client.publishAsync(test.topics.build(device.family, device.id, 'telemetry'), JSON.stringify({ ts, ...generateReading(1, device, ts) }), { qos: 1 });
