@@ -81,7 +81,9 @@ describe('the image, assembled from the Dockerfile without Docker', () => {
     // The demo profile's history service: a backfill through the broker, from the image's files.
     const mqtt = /MQTT\s+(mqtt:\/\/\S+)/.exec(banner)?.[1];
     const from = new Date(Date.now() - 3_600_000).toISOString().slice(0, 19) + 'Z';
-    await run(command!, [args[0]!, 'backfill', '--url', mqtt!, '--from', from, '--to', new Date().toISOString().slice(0, 19) + 'Z', '--devices', '5'], { cwd: app, env: { PATH: process.env.PATH, WX_LOG_LEVEL: 'warn' } });
+    // The CMD's node flags and entry point, with another command.
+    const entry = args.slice(0, args.indexOf('bin/wanxiang.js') + 1);
+    await run(command!, [...entry, 'backfill', '--url', mqtt!, '--from', from, '--to', new Date().toISOString().slice(0, 19) + 'Z', '--devices', '5'], { cwd: app, env: { PATH: process.env.PATH, WX_LOG_LEVEL: 'warn' } });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const received = [...metrics.matchAll(/^wanxiang_readings_received_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
     expect(received).toBeGreaterThan(0);
