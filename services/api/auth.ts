@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { WanxiangError } from '../errors.ts';
+import { WanxiangError, type ErrorCode } from '../errors.ts';
+import { createLoginThrottle } from '../broker/login-throttle.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { readCookie, sessionCookieName, type SessionCookies } from './session-cookie.ts';
 
 export type Role = 'reader' | 'operator' | 'admin';
@@ -26,7 +28,14 @@ export interface AuthOptions {
 export interface Auth {
   bearerRole(request: FastifyRequest): Role | null;
   sessionExpiresAtMs(request: FastifyRequest): number | null;
+  /** Throws WX_ERR_LOGIN_THROTTLED (429) when the request's address is past its failed tokens. */
+  assertNotThrottled(request: FastifyRequest): void;
+  /** A token presented and refused: counted, and held against the address. */
+  refused(request: FastifyRequest): void;
 }
+
+/** Failed tokens an address may present in a minute before its tokens wait (the broker's logins wait the same way). */
+export const apiFailuresPerMinute = 20;
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -37,8 +46,19 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * make a browser send, so the write paths need no CSRF tokens (OWASP CSRF Prevention Cheat Sheet,
  * "Employing custom request headers").
  */
-export function registerAuth(app: FastifyInstance, options: AuthOptions, sessions?: SessionCookies): Auth {
+export function registerAuth(app: FastifyInstance, options: AuthOptions, sessions?: SessionCookies, metrics?: Metrics): Auth {
   const known = options.tokens.map(({ role, token }) => ({ role, digest: digest(token) }));
+  const throttle = createLoginThrottle({ windowMs: 60_000 });
+  const count = (code: ErrorCode) => metrics?.apiAuthFailures.inc({ code });
+  const assertNotThrottled = (request: FastifyRequest) => {
+    if (!throttle.isThrottled(request.ip, apiFailuresPerMinute)) return;
+    count('WX_ERR_LOGIN_THROTTLED');
+    throw new WanxiangError('WX_ERR_LOGIN_THROTTLED', `${request.ip} presented ${apiFailuresPerMinute} refused tokens within a minute; its tokens wait`, { value: request.ip });
+  };
+  const refused = (request: FastifyRequest) => {
+    throttle.recordFailure(request.ip);
+    count('WX_ERR_UNAUTHORIZED');
+  };
   const bearerRole = (request: FastifyRequest): Role | null => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (\S+)$/.exec(header);
@@ -57,15 +77,23 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions, session
     if (config.noAuth) return;
     const needed = config.role ?? (options.readAccess === 'token' && url.startsWith('/api/') ? 'reader' : null);
     if (!needed) return;
+    const presented = request.headers.authorization !== undefined;
+    // A guesser gets a handful of tries a minute from one address, not thousands; a request with no token is not held up.
+    if (presented) assertNotThrottled(request);
     const role = bearerRole(request);
-    if (!role && needed === 'reader' && !request.headers.authorization && sessionExpiresAtMs(request) !== null) return;
+    if (!role && needed === 'reader' && !presented && sessionExpiresAtMs(request) !== null) return;
     if (!role) {
+      if (presented) refused(request);
+      else count('WX_ERR_UNAUTHORIZED');
       reply.header('www-authenticate', 'Bearer realm="wanxiang"');
       throw new WanxiangError('WX_ERR_UNAUTHORIZED', `${request.method} ${url} needs a bearer token${needed === 'reader' ? ' or a session (POST /api/v1/session)' : ''}`);
     }
-    if (rank[role] < rank[needed]) throw new WanxiangError('WX_ERR_FORBIDDEN', `${request.method} ${url} needs the ${needed} role; the token is ${role}`);
+    if (rank[role] < rank[needed]) {
+      count('WX_ERR_FORBIDDEN');
+      throw new WanxiangError('WX_ERR_FORBIDDEN', `${request.method} ${url} needs the ${needed} role; the token is ${role}`);
+    }
   });
-  return { bearerRole, sessionExpiresAtMs };
+  return { bearerRole, sessionExpiresAtMs, assertNotThrottled, refused };
 }
 
 /** Headers every answer carries (HTML pages above all): no framing, no sniffing, no referrer, own origin only. */

@@ -83,7 +83,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setSerializerCompiler(serializerCompiler);
   registerSecurityHeaders(app);
   const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30 });
-  const auth = registerAuth(app, deps.auth, sessions);
+  const auth = registerAuth(app, deps.auth, sessions, deps.metrics);
   registerOpenApi(app);
 
   app.setNotFoundHandler((request, reply) => {

@@ -61,12 +61,14 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     schema: {
       summary: 'Sign a screen in: a session cookie (HttpOnly, SameSite=Strict) that grants reads, for http.sessionDays',
       body: signInBody,
-      response: { 204: noContent, 400: errorSchema, 401: errorSchema, 413: errorSchema },
+      response: { 204: noContent, 400: errorSchema, 401: errorSchema, 413: errorSchema, 429: errorSchema },
     },
     errorHandler: unreadableBody,
   }, async (request, reply) => {
+    deps.auth.assertNotThrottled(request);
     const session = deps.sessions.issue(request.body.token);
     if (!session) {
+      deps.auth.refused(request);
       reply.header('www-authenticate', 'Bearer realm="wanxiang"');
       throw new WanxiangError('WX_ERR_UNAUTHORIZED', 'the token is not one of this platform’s tokens');
     }

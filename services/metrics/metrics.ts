@@ -37,6 +37,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     readingsRejected: zeroed(new Counter({ name: 'wanxiang_readings_rejected_total', help: 'Readings rejected, per reason code.', labelNames: ['reason'], registers }), 'reason', rejectionCodes),
     readingsFlagged: new Counter({ name: 'wanxiang_readings_flagged_total', help: 'Readings stored with a quality flag (stuck sensor), per flag.', labelNames: ['flag'], registers }),
     authFailures: new Counter({ name: 'wanxiang_auth_failures_total', help: 'Refused MQTT logins, per code.', labelNames: ['code'], registers }),
+    apiAuthFailures: new Counter({ name: 'wanxiang_api_auth_failures_total', help: 'API requests and screen sign-ins refused for their credentials (missing, wrong, too weak a role, or from an address past its failures), per code.', labelNames: ['code'], registers }),
     publishRefused: new Counter({ name: 'wanxiang_publishes_refused_total', help: 'PUBLISH packets refused by access control, per code.', labelNames: ['code'], registers }),
     ingestFailures: new Counter({ name: 'wanxiang_ingest_failures_total', help: 'Messages left unacknowledged because ingest could not store them (the spool stopped or is closing), per code; the device sends them again.', labelNames: ['code'], registers }),
     subscribeRefused: new Counter({ name: 'wanxiang_subscriptions_refused_total', help: 'SUBSCRIBE requests refused, per code.', labelNames: ['code'], registers }),

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFailuresPerMinute } from '../../services/api/auth.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+
+const tokens = { reader: 'reader-token-0123456789abcdef', operator: 'operator-token-0123456789abcdef' };
+
+/** Wrong credentials on the API are answered, counted, and after a handful a minute held up for their address. */
+describe('refused API credentials', () => {
+  let test: TestPlatform;
+  const call = (path: string, init: { method?: string; token?: string; json?: unknown } = {}) => fetch(`${test.endpoints.httpUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...(init.json === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
+  beforeAll(async () => {
+    test = await startTestPlatform({ http: { readAccess: 'token', tokens: [{ role: 'reader', token: tokens.reader }, { role: 'operator', token: tokens.operator }] } });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('counts a missing token, a wrong one and too weak a role, each under its code', async () => {
+    expect((await call('/api/v1/live')).status).toBe(401);
+    expect((await call('/api/v1/live', { token: 'not-a-token-of-this-platform' })).status).toBe(401);
+    const weak = await call('/api/v1/alarms/some-alarm/ack', { method: 'POST', token: tokens.reader, json: { note: 'x' } });
+    expect(weak.status).toBe(403);
+    expect(await weak.json()).toMatchObject({ code: 'WX_ERR_FORBIDDEN' });
+    expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_UNAUTHORIZED' })).toBe(2);
+    expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_FORBIDDEN' })).toBe(1);
+  });
+
+  it('holds up an address past its refused tokens: even a right token waits, a request with none does not', async () => {
+    // One refused token so far (above); the sign-in counts as the others do.
+    expect((await call('/api/v1/session', { method: 'POST', json: { token: 'wrong-sign-in-token-000000' } })).status).toBe(401);
+    for (let n = 2; n < apiFailuresPerMinute; n += 1) expect((await call('/api/v1/live', { token: `wrong-token-${n}-0000000000` })).status).toBe(401);
+    const held = await call('/api/v1/live', { token: tokens.reader });
+    expect(held.status).toBe(429);
+    expect(await held.json()).toMatchObject({ code: 'WX_ERR_LOGIN_THROTTLED' });
+    const signIn = await call('/api/v1/session', { method: 'POST', json: { token: tokens.reader } });
+    expect(signIn.status).toBe(429);
+    expect((await call('/api/v1/live')).status).toBe(401); // no token: refused as before, not held up
+    expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_LOGIN_THROTTLED' })).toBe(2);
+  });
+});
