@@ -59,7 +59,7 @@ export const platformDashboard: DashboardDefinition = {
           row: '连接与汇总 Connections and rollups',
           panels: [
             timeseries({ title: 'MQTT连接 · MQTT clients connected', unit: 'none', targets: [prom('sum(wanxiang_mqtt_clients_connected)', 'clients')] }),
-            timeseries({ title: '登录失败 · Refused logins /s', unit: 'reqps', targets: [prom(rate('wanxiang_auth_failures_total', 'code'), '{{code}}'), prom(rate('wanxiang_publishes_refused_total', 'code'), 'publish {{code}}')] }),
+            timeseries({ title: '登录失败 · Refused logins /s', unit: 'reqps', targets: [prom(rate('wanxiang_auth_failures_total', 'code'), '{{code}}'), prom(rate('wanxiang_publishes_refused_total', 'code'), 'publish {{code}}'), prom(rate('wanxiang_api_auth_failures_total', 'code'), 'API {{code}}'), prom(rate('wanxiang_ingest_failures_total', 'code'), 'unstored {{code}}')] }),
             timeseries({ title: '汇总窗口 · Rollup windows /s', unit: 'reqps', targets: [prom(rate('wanxiang_rollup_windows_total', 'family'), '{{family}}')] }),
             timeseries({ title: '汇总耗时 · Rollup run p95', unit: 's', targets: [prom('histogram_quantile(0.95, sum by (le) (rate(wanxiang_rollup_run_seconds_bucket[$__rate_interval])))', 'p95')] }),
             timeseries({ title: '进程内存 · Resident memory', unit: 'bytes', targets: [prom('wanxiang_process_resident_memory_bytes', 'rss')] }),
