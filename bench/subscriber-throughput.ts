@@ -12,9 +12,9 @@
  * On a 2-core machine the workers, mosquitto, influxd and the generator share the cores: the
  * rates say what this box does, the CPU per message is what to plan with.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultFleetKey, parseConfig } from '../services/config.ts';
@@ -23,6 +23,7 @@ import { simulatedDeviceSecret } from '../services/registry/secrets.ts';
 import { startLocalInfluxd, freePort } from '../services/storage/influxd-launcher.ts';
 import { createTopics } from '../services/topics.ts';
 import type { LoadJob, LoadMessage } from './load-generator.ts';
+import { runWanxiang, spawnWanxiang, startMosquitto } from '../tests/cluster/servers.ts';
 import { ask, exited, forkTs, platformNodeFlags, processCpuUs } from './lib/children.ts';
 
 const messagesPerDevice = Number(process.env.BENCH_MESSAGES ?? 1_500);
@@ -43,46 +44,15 @@ const registryFile = parseConfig({}).registryFile;
 const registry = await loadRegistryFile(registryFile);
 const topics = createTopics('luohu');
 const loadDevices = registry.devices.map((record) => ({ record, topic: topics.build(record.family, record.id, 'telemetry'), password: simulatedDeviceSecret(defaultFleetKey, record.id) }));
-const env = { ...process.env, WX_FLEET_KEY: defaultFleetKey, INFLUX_URL: influxd.url, WX_LOG_LEVEL: 'warn', WX_REGISTRY_FILE: registryFile };
+const env = { WX_FLEET_KEY: defaultFleetKey, INFLUX_URL: influxd.url, WX_LOG_LEVEL: 'warn', WX_REGISTRY_FILE: registryFile };
 
-/** `node bin/wanxiang.js …`; resolves with the child once its output shows `ready`. */
-function wanxiang(args: string[], ready: string, extraEnv: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Promise<ChildProcess & { output: string }> {
-  const child = spawn(process.execPath, [...nodeFlags, 'bin/wanxiang.js', ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-8_000);
-      if (output.includes(ready)) resolve(Object.assign(child, { output }));
-    };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    child.once('exit', (code) => reject(new Error(`wanxiang ${args.join(' ')} exited with ${code}: ${output.slice(-1_500)}`)));
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const { connect } = await import('node:net');
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(true)).once('error', () => resolve(false));
-      socket.unref();
-      setTimeout(() => socket.destroy(), 200).unref();
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-// The broker's files from the registry, through the CLI, as an operator makes them.
+// The broker's files from the registry, through the CLI, as an operator makes them; the servers
+// started as the cluster tests start them (tests/cluster/servers.ts).
 const port = await freePort();
-await wanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--registry', registryFile], 'mosquitto.conf');
-// Started as root (a CI container), mosquitto would drop to a user that cannot read the folder.
-if (process.getuid?.() === 0) await appendFile(join(dir, 'mosquitto', 'mosquitto.conf'), 'user root\n');
-const mosquitto = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto', 'mosquitto.conf')], { stdio: 'ignore' });
-children.push(mosquitto);
-await waitForPort(port);
+const exported = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--registry', registryFile], env);
+if (exported.code !== 0) throw new Error(`devices export failed: ${exported.stderr}`);
+const mosquitto = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
+children.push(mosquitto.child);
 const brokerUrl = `mqtt://127.0.0.1:${port}`;
 
 out(`bench:subscriber: ${cpus().length} cores, ${cpus()[0]?.model}; Node ${process.version}; mosquitto on ${port}, InfluxDB at ${influxd.url}`);
@@ -101,13 +71,14 @@ async function written(healthUrls: string[]): Promise<number> {
 let firstTsMs = Date.now() - 6 * 3_600_000;
 for (const count of workerCounts) {
   const database = `bench_subscriber_${count}`;
-  const workers = await Promise.all(Array.from({ length: count }, (_, i) => wanxiang(
+  const workers = await Promise.all(Array.from({ length: count }, (_, i) => spawnWanxiang(
     ['ingest', '--broker', brokerUrl, '--node-id', `bench-${i}`, '--http-port', '0', '--data-dir', join(dir, `worker-${count}-${i}`)],
-    'Wanxiang ingest is running', { INFLUX_DB: database }, [...platformNodeFlags, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [])],
+    { ...env, INFLUX_DB: database }, 'Wanxiang ingest is running', [...platformNodeFlags, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [])],
   )));
-  const healthUrls = workers.map((worker) => /health (http:\/\/\S+)\/healthz/.exec(worker.output)![1]!);
+  children.push(...workers);
+  const healthUrls = workers.map((worker) => /health (http:\/\/\S+)\/healthz/.exec(worker.readyText)![1]!);
   const messages = loadDevices.length * messagesPerDevice;
-  const cpuOf = () => ({ workers: workers.reduce((sum, worker) => sum + processCpuUs(worker.pid!), 0), mosquitto: processCpuUs(mosquitto.pid!), influxd: processCpuUs(influxd.pid) });
+  const cpuOf = () => ({ workers: workers.reduce((sum, worker) => sum + processCpuUs(worker.pid!), 0), mosquitto: processCpuUs(mosquitto.child.pid!), influxd: processCpuUs(influxd.pid) });
   const before = cpuOf();
   const writtenBefore = await written(healthUrls);
   const generator = forkTs('bench/load-generator.ts');
@@ -131,7 +102,6 @@ for (const count of workerCounts) {
   firstTsMs += messagesPerDevice + 60_000;
 }
 
-mosquitto.kill('SIGTERM');
-await exited(mosquitto);
+await mosquitto.stop();
 await influxd.stop();
 await rm(dir, { recursive: true, force: true });

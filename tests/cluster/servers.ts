@@ -60,9 +60,12 @@ export async function startRedis(dir: string): Promise<Server & { url: string }>
   return { port, child, url: `redis://127.0.0.1:${port}`, stop: stopper(child) };
 }
 
-/** `node bin/wanxiang.js ...` as its own process; resolves once stdout shows `ready` (kept as `readyText`). */
-export function spawnWanxiang(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess & { readyText: string }> {
-  const child = spawn(process.execPath, ['bin/wanxiang.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `node bin/wanxiang.js ...` as its own process (with node flags, e.g. the platform's own or
+ * --cpu-prof); resolves once its output shows `ready` (kept as `readyText`). Also bench:subscriber's.
+ */
+export function spawnWanxiang(args: string[], env: NodeJS.ProcessEnv, ready: string, nodeFlags: readonly string[] = []): Promise<ChildProcess & { readyText: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, 'bin/wanxiang.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const collect = (chunk: Buffer) => {
