@@ -150,7 +150,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         onlineHere: () => presence.online(),
         onReadings: (readings) => {
           for (const { reading, repeats } of readings) {
-            clusterAlarms?.observeRemote(reading, repeats);
+            clusterAlarms?.judge(reading, repeats);
             live?.observe(reading);
           }
         },
@@ -161,12 +161,16 @@ export function createPlatform(config: Config, log: Logger): Platform {
       if (node && clusterAlarms) node.leaderServices.add(clusterAlarms.leaderService);
       // What goes out once per cluster (MQTT) is what this node's own engine changed.
       const announceAlarms = clusterAlarms ? clusterAlarms.onOwnChange : activeAlarms.onChange;
-      observers.push((reading) => activeAlarms.observe(reading));
-      if (feed) {
+      if (clusterAlarms && feed) {
+        // The device's run is looked up once: the leader's engine and the other nodes both take it.
         const activeFeed = feed;
-        observers.push((reading) => activeFeed.send(reading, stuck.repeats(reading.deviceId)));
+        observers.push((reading) => {
+          const repeats = stuck.repeats(reading.deviceId);
+          clusterAlarms.judge(reading, repeats);
+          activeFeed.send(reading, repeats);
+        });
         await activeFeed.start();
-      }
+      } else observers.push((reading) => activeAlarms.observe(reading));
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));

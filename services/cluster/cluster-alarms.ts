@@ -28,8 +28,11 @@ export interface ClusterAlarmsOptions {
 }
 
 export interface ClusterAlarms extends AlarmService {
-  /** Another node's reading (cluster-feed.ts), with the run its node counted: judged here if this node leads. */
-  observeRemote(reading: Reading, repeats: number): void;
+  /**
+   * A reading with its device's run of identical readings as the device's own node counted it
+   * (this node's, or another's through cluster-feed.ts): judged here if this node leads.
+   */
+  judge(reading: Reading, repeats: number): void;
   /** The engine's half: add it to the node's leader-only services. */
   readonly leaderService: LeaderService;
   /** Changes this node's engine made while it leads: what must go out once per cluster (MQTT). */
@@ -211,7 +214,7 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
       const engine = leading?.engine;
       if (engine) observeHere(engine, reading, options.stuck.repeats(reading.deviceId));
     },
-    observeRemote(reading, repeats) {
+    judge(reading, repeats) {
       const engine = leading?.engine;
       if (engine) observeHere(engine, reading, repeats);
     },
