@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AlarmService } from '../alarms/alarm-types.ts';
-import { familyIds } from '../families/index.ts';
+import { alarmSchema, alarmStateSchema } from '../alarms/alarm-schema.ts';
 import { toEpochMs } from '../standards/beijing-time.ts';
 
 export interface AlarmRouteDeps {
@@ -28,29 +28,8 @@ const validTime = (text: string) => {
 };
 const queryTime = z.string().max(40).refine(validTime, 'YYYY-MM-DD (a Beijing date), ISO 8601 with a zone, or epoch ms');
 
-const stateSchema = z.enum(['open', 'acknowledged', 'closed']);
-
-export const alarmSchema = z.object({
-  id: z.string(),
-  ruleId: z.string(),
-  family: z.enum(familyIds),
-  deviceId: z.string(),
-  severity: z.enum(['info', 'warning', 'critical']),
-  state: stateSchema,
-  textZh: z.string(),
-  textEn: z.string(),
-  value: z.number().nullable(),
-  limit: z.number().nullable(),
-  openedAtMs: z.number(),
-  updatedAtMs: z.number(),
-  acknowledgedAtMs: z.number().nullable(),
-  acknowledgedBy: z.string().nullable(),
-  closedAtMs: z.number().nullable(),
-  notes: z.array(z.object({ atMs: z.number(), by: z.string(), text: z.string() })).readonly(),
-}).describe('An alarm: one per (rule, device) while open or acknowledged');
-
 const listQuery = z.strictObject({
-  state: stateSchema.optional(),
+  state: alarmStateSchema.optional(),
   from: queryTime.optional().describe('alarms active at or after this time; a bare date is a Beijing date'),
   to: queryTime.optional().describe('alarms active before this time; a bare date includes that Beijing day'),
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createAlarmBook, isLaterVersion } from '../alarms/alarm-book.ts';
+import { parseAlarm, parseAlarmChange } from '../alarms/alarm-schema.ts';
 import type { Alarm, AlarmChange, AlarmService } from '../alarms/alarm-types.ts';
 import type { Alarms } from '../alarms/index.ts';
 import { WanxiangError, errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
@@ -53,10 +54,6 @@ function parseObject<T>(text: string): Partial<T> | undefined {
 }
 
 const isVerb = (value: unknown): value is Verb => value === 'acknowledge' || value === 'closeAlarm';
-const looksLikeAlarm = (value: unknown): value is Alarm => {
-  const alarm = value as Partial<Alarm> | null;
-  return typeof alarm?.id === 'string' && typeof alarm.updatedAtMs === 'number' && (alarm.state === 'open' || alarm.state === 'acknowledged' || alarm.state === 'closed');
-};
 
 /**
  * Alarms once per cluster (issue 11). One engine runs, on the leader, and sees every
@@ -106,8 +103,8 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     const alarms: Alarm[] = [];
     // An unreadable entry is skipped; the leader rewrites it at the alarm's next change.
     for (const text of Object.values(held)) {
-      const alarm = parseObject<Alarm>(text);
-      if (looksLikeAlarm(alarm)) alarms.push(alarm);
+      const alarm = parseAlarm(parseObject<Alarm>(text));
+      if (alarm) alarms.push(alarm);
     }
     return alarms;
   }
@@ -131,8 +128,8 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
   function onChangeMessage(message: string): void {
     const separator = message.indexOf('\n');
     if (message.slice(0, separator) === nodeId) return;
-    const change = parseObject<AlarmChange>(message.slice(separator + 1));
-    if (change && looksLikeAlarm(change.alarm) && typeof change.kind === 'string') adopt(change as AlarmChange);
+    const change = parseAlarmChange(parseObject<AlarmChange>(message.slice(separator + 1)));
+    if (change) adopt(change);
     else log.warn({ message: message.slice(0, 200) }, 'alarm change from the cluster not readable; skipped');
   }
 
@@ -164,9 +161,12 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     if (reply.error) {
       const code = (reply.error.code in errorCatalogue ? reply.error.code : 'WX_ERR_INTERNAL') as ErrorCode;
       request.reject(new WanxiangError(code, reply.error.message, { value: reply.error.value }));
-    } else if (looksLikeAlarm(reply.alarm)) {
-      adopt({ kind: reply.alarm.state === 'closed' ? 'closed' : 'acknowledged', alarm: reply.alarm });
-      request.resolve(replica.get(reply.alarm.id) ?? reply.alarm);
+      return;
+    }
+    const alarm = parseAlarm(reply.alarm);
+    if (alarm) {
+      adopt({ kind: alarm.state === 'closed' ? 'closed' : 'acknowledged', alarm });
+      request.resolve(replica.get(alarm.id) ?? alarm);
     } else request.reject(new WanxiangError('WX_ERR_INTERNAL', 'the leader answered without an alarm'));
   }
 
