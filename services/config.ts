@@ -68,6 +68,13 @@ export const configSchema = z.strictObject({
        * lifetime (RFC 6265bis §5.5, Max-Age limited to 400 days).
        */
       sessionDays: positiveInt.max(400).default(30),
+      // Issue 18, the HTTP doors.
+      /** Names besides IP literals, localhost and this host's own that requests may be addressed to (DNS rebinding). */
+      allowedHosts: z.array(z.string().min(1).max(253)).default([]),
+      /** Event-stream connections one address may hold. */
+      streamsPerAddress: positiveInt.default(50),
+      /** Event-stream slots only signed-in screens (a token or a session) may take: an anonymous flood leaves them free. */
+      streamSlotsForSignedIn: z.number().int().min(0).default(100),
     })
     .prefault({}),
   influx: z
@@ -171,6 +178,11 @@ export const configSchema = z.strictObject({
       redisPrefix: z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/).default('wanxiang'),
       /** The leader's lease; renewed every third of it, taken over by another node once it lapses. */
       leaderLeaseMs: positiveInt.min(500).default(10_000),
+      /**
+       * The secret EMQX's HTTP authenticator sends (header x-wanxiang-broker-secret) to POST /api/v1/auth/mqtt;
+       * without it, or without brokerUrl, that endpoint is not registered (issue 18 item 2).
+       */
+      brokerAuthSecret: z.string().min(32).optional(),
     })
     .prefault({}),
   simulate: z
@@ -214,7 +226,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       topicPrefix: env.WX_TOPIC_PREFIX,
       tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
     },
-    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS) },
+    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS), allowedHosts: env.WX_HTTP_ALLOWED_HOSTS ? env.WX_HTTP_ALLOWED_HOSTS.split(',').map((name) => name.trim()).filter(Boolean) : undefined },
     influx: {
       url: env.INFLUX_URL || undefined,
       database: env.INFLUX_DB,
@@ -230,6 +242,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       brokerPassword: env.WX_BROKER_PASSWORD,
       nodeId: env.WX_NODE_ID,
       redisUrl: env.WX_REDIS_URL || undefined,
+      brokerAuthSecret: env.WX_BROKER_AUTH_SECRET || undefined,
     },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
     alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },

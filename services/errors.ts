@@ -72,6 +72,9 @@ export const errorCatalogue = {
   WX_ERR_REDIS_UNAVAILABLE: { status: 503, summary: 'the cluster’s Redis cannot be reached' },
   WX_ERR_LEADER_LOST: { status: 503, summary: 'this node lost the leader lease; its leader-only services stop until it wins again' },
   WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
+  // HTTP doors (issue 18): requests refused before they reach a route
+  WX_ERR_HOST_NOT_ALLOWED: { status: 421, summary: 'the request’s Host is not a name of this platform (DNS rebinding); WX_HTTP_ALLOWED_HOSTS adds names' },
+  WX_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'the body’s content type is not one the route reads' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

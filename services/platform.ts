@@ -30,6 +30,7 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
+import { redactUserinfo } from './redact-url.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -108,7 +109,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       influx = createInfluxClient({ ...config.influx, url: influxUrl });
       const influxVersion = await influx.ping();
       await influx.ensureDatabase(config.influx.retention);
-      log.info({ influxUrl, influxVersion, database: config.influx.database }, 'InfluxDB ready');
+      log.info({ influxUrl: redactUserinfo(influxUrl), influxVersion, database: config.influx.database }, 'InfluxDB ready');
 
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
@@ -177,7 +178,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
       if (cluster.brokerUrl) {
         // The group deals messages round robin, not by device: without Redis each worker's alarms see a share of every device.
-        if (!node) log.warn({ brokerUrl: cluster.brokerUrl }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
+        if (!node) log.warn({ brokerUrl: redactUserinfo(cluster.brokerUrl) }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
           group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
@@ -238,7 +239,13 @@ export function createPlatform(config: Config, log: Logger): Platform {
         },
         startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
         describe: () => ({ ...endpoints, started: true, ...(node ? { cluster: { nodeId: node.nodeId, leader: node.election.isLeader, leaderServices: node.leaderServices.running() } } : {}) }),
-        mqttAuth: { topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword) },
+        // Issue 18 item 2: EMQX's HTTP auth endpoint only with an external broker and the secret EMQX sends.
+        mqttAuth: cluster.brokerUrl && cluster.brokerAuthSecret ? {
+          topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
+          brokerSecret: cluster.brokerAuthSecret, loginFailuresPerDevice: config.mqtt.loginFailuresPerDevice,
+        } : undefined,
+        log,
+        sessionRevocationsFile: join(config.dataDir, 'session-revocations.json'),
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');

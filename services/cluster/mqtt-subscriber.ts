@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { redactUserinfo } from '../redact-url.ts';
 import type { Logger } from 'pino';
 import { WanxiangError } from '../errors.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
@@ -124,7 +125,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         client.removeListener('connect', ok);
-        reject(new WanxiangError('WX_ERR_BROKER_UNAVAILABLE', `broker ${options.brokerUrl} refused or did not answer session ${clientId}: ${error.message}`, { cause: error }));
+        reject(new WanxiangError('WX_ERR_BROKER_UNAVAILABLE', `broker ${redactUserinfo(options.brokerUrl)} refused or did not answer session ${clientId}: ${error.message}`, { cause: error }));
       };
       const ok = () => {
         client.removeListener('error', fail);
@@ -153,7 +154,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
         await this.close();
         throw error;
       }
-      log.info({ broker: options.brokerUrl, filters, sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
+      log.info({ broker: redactUserinfo(options.brokerUrl), filters, sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
     },
     async close() {
       // A clean DISCONNECT keeps the persistent session at the broker: what arrives meanwhile
