@@ -75,6 +75,8 @@ export const configSchema = z.strictObject({
       streamsPerAddress: positiveInt.default(50),
       /** Event-stream slots only signed-in screens (a token or a session) may take: an anonymous flood leaves them free. */
       streamSlotsForSignedIn: z.number().int().min(0).default(100),
+      /** Event-stream connections in all (the stream hub holds at most 1,000 whatever this says). */
+      maxStreams: positiveInt.max(1_000).default(1_000),
     })
     .prefault({}),
   influx: z
@@ -226,7 +228,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       topicPrefix: env.WX_TOPIC_PREFIX,
       tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
     },
-    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS), allowedHosts: env.WX_HTTP_ALLOWED_HOSTS ? env.WX_HTTP_ALLOWED_HOSTS.split(',').map((name) => name.trim()).filter(Boolean) : undefined },
+    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS), allowedHosts: env.WX_HTTP_ALLOWED_HOSTS ? env.WX_HTTP_ALLOWED_HOSTS.split(',').map((name) => name.trim()).filter(Boolean) : undefined, streamsPerAddress: envToNumber(env.WX_STREAMS_PER_ADDRESS) },
     influx: {
       url: env.INFLUX_URL || undefined,
       database: env.INFLUX_DB,

@@ -19,6 +19,7 @@ export interface AuthOptions {
   readonly allowedHosts?: readonly string[];
   readonly streamsPerAddress?: number;
   readonly streamSlotsForSignedIn?: number;
+  readonly maxStreams?: number;
 }
 
 /** What a request presents: its bearer token's role, and its session cookie's expiry when valid. */

@@ -87,6 +87,8 @@ function validationMessage(error: { validation: ReadonlyArray<{ instancePath: st
   }).join('; ');
 }
 
+const influxCodes: ReadonlySet<string> = new Set(['WX_ERR_INFLUX_REJECTED', 'WX_ERR_INFLUX_UNAVAILABLE']);
+
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -112,6 +114,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.code(404).send({ code: 'WX_ERR_NOT_FOUND', message: `no route for ${request.method} here; the API's routes are listed at /docs` });
   });
   app.setErrorHandler((error, request, reply) => {
+    // InfluxDB's own words (its query, its database names) stay in the log; the client gets the code (issue 18 item 20).
+    if (isWanxiangError(error) && influxCodes.has(error.code)) {
+      deps.log?.warn({ code: error.code, err: error, route: request.routeOptions.url ?? null }, 'InfluxDB failed a request of the API');
+      return reply.code(error.status).send({ code: error.code, message: errorCatalogue[error.code].summary });
+    }
     if (isWanxiangError(error)) return reply.code(error.status).send({ code: error.code, message: error.message });
     if (hasZodFastifySchemaValidationErrors(error)) return reply.code(400).send({ code: 'WX_ERR_INVALID_ARGUMENT', message: validationMessage(error) });
     const known = answerFrameworkError(error);
@@ -179,7 +186,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerComplianceRoutes(scope, deps);
     registerEvaluateRoute(scope);
     registerAdminRoutes(scope, deps);
-    const streams = createStreamAdmission({ total: defaultLiveOptions.maxClients, perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
+    const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
     registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms, streams, signedIn });
     registerScreen(scope);
     registerAlarmRoutes(scope, deps, (request) => auth.bearerRole(request) ?? 'operator');

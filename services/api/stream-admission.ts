@@ -1,8 +1,9 @@
 /**
- * Who may open one more event stream (issue 18 item 7): every address holds at most
- * `perAddress` streams, and the last `reservedForSignedIn` of the `total` slots go only to screens
+ * Who may open one more event stream (issue 18 item 7): an address holds at most `perAddress`
+ * anonymous streams, and the last `reservedForSignedIn` of the `total` slots go only to screens
  * that present a token or a session, so an anonymous flood from many addresses still leaves the
- * operations centre's signed-in screens their place.
+ * operations centre's signed-in screens their place. Signed-in streams are bounded by `total` only:
+ * a wall of screens behind one proxy or NAT shares one address, and each presents a credential.
  */
 export interface StreamAdmissionOptions {
   readonly total: number;
@@ -25,10 +26,10 @@ export function createStreamAdmission(options: StreamAdmissionOptions): StreamAd
   return {
     admit(address, signedIn) {
       const held = byAddress.get(address) ?? 0;
-      if (held >= options.perAddress) return { ok: false, reason: 'address' };
+      if (!signedIn && held >= options.perAddress) return { ok: false, reason: 'address' };
       if (open >= options.total) return { ok: false, reason: 'full' };
       if (!signedIn && anonymous >= anonymousLimit) return { ok: false, reason: 'anonymous' };
-      byAddress.set(address, held + 1);
+      if (!signedIn) byAddress.set(address, held + 1);
       open += 1;
       if (!signedIn) anonymous += 1;
       let released = false;
@@ -37,11 +38,12 @@ export function createStreamAdmission(options: StreamAdmissionOptions): StreamAd
         release() {
           if (released) return;
           released = true;
+          open -= 1;
+          if (signedIn) return;
+          anonymous -= 1;
           const left = (byAddress.get(address) ?? 1) - 1;
           if (left > 0) byAddress.set(address, left);
           else byAddress.delete(address);
-          open -= 1;
-          if (!signedIn) anonymous -= 1;
         },
       };
     },
