@@ -15,7 +15,7 @@ export interface RawRequest {
   readonly body?: string | Buffer;
   /** The local address to connect from (127.0.0.2, ...: another client address on loopback). */
   readonly from?: string;
-  /** For an event stream: resolve once the head is in and keep the socket open (close() ends it). */
+  /** For an event stream: resolve once a 200's head is in and keep the socket open (close() ends it); any other answer ends (Connection: close). */
   readonly keepOpen?: boolean;
 }
 
@@ -27,7 +27,7 @@ export interface RawRequest {
 export function rawRequest(url: string, request: RawRequest): Promise<RawAnswer & { close(): void }> {
   const { hostname, port } = new URL(url);
   const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body);
-  const headers: Record<string, string> = { host: `${hostname}:${port}`, connection: request.keepOpen ? 'keep-alive' : 'close', ...request.headers };
+  const headers: Record<string, string> = { host: `${hostname}:${port}`, connection: 'close', ...request.headers };
   if (body.length > 0 || request.method === 'POST') headers['content-length'] = String(body.length);
   const head = `${request.method ?? 'GET'} ${request.target} HTTP/1.1\r\n${Object.entries(headers).map(([key, value]) => `${key}: ${value}`).join('\r\n')}\r\n\r\n`;
   return new Promise((resolve, reject) => {
@@ -89,7 +89,7 @@ export function pathVariants(path: string): string[] {
     `/x/..${path}`, `/x/%2e%2e${path}`, `/%2e%2e${path}`, `/api/v1/./${segments.slice(2).join('/')}`, `/./${segments.join('/')}`,
     `/healthz/..${path}`, `/screen/..${path}`, `/api/v1/session/..${path.replace('/api/v1', '')}`,
     `/${path}`, `//${segments.join('//')}`, `${path}/`, `${path}//`, `${path}/.`, `${path}%20`, `${path}%00`, `${path};x=1`, `${path}%3Fx`, `${path}%23x`,
-    `${path}?`, `${path}?/healthz`, `${path}?x=/api/v1/session`, `${path}#frag`, `/healthz?${path}`,
+    `${path}?`, `${path}?/healthz`, `${path}?x=/api/v1/session`, `${path}#frag`,
     `http://127.0.0.1${path}`, `http://attacker.example${path}`, `http://127.0.0.1/%${segments[0]!.charCodeAt(0).toString(16)}${path.slice(2)}`,
     path.replace(/\//g, '\\'),
   ];
