@@ -52,3 +52,38 @@ export function registerOpenApiTags(app: FastifyInstance, options: { readAccess:
     if (security) schema.security = security;
   });
 }
+
+// What each status means in this API (README, error table), for responses a route did not describe itself.
+const statusMeaning: Readonly<Record<string, string>> = {
+  200: 'OK', 202: 'Accepted: started in the background', 204: 'No content',
+  400: 'WX_ERR_INVALID_ARGUMENT (or another 400 code): a parameter or the body is invalid; the message names it',
+  401: 'WX_ERR_UNAUTHORIZED: no credential, or one that is not this platform’s',
+  403: 'WX_ERR_FORBIDDEN: the token’s role does not allow this',
+  404: 'WX_ERR_NOT_FOUND (or WX_ERR_ALARM_NOT_FOUND): no such resource',
+  409: 'WX_ERR_ALARM_STATE: the alarm is not in a state that allows this',
+  413: 'WX_ERR_PAYLOAD_TOO_LARGE or WX_ERR_TOO_MANY_ROWS: the body is too large',
+  415: 'WX_ERR_UNSUPPORTED_MEDIA_TYPE: the body’s content type is not read here',
+  429: 'WX_ERR_LOGIN_THROTTLED (wrong credentials from this address) or WX_ERR_TOO_MANY_CONNECTIONS',
+  502: 'WX_ERR_INFLUX_REJECTED: InfluxDB refused the query (its text is logged, not answered)',
+  503: 'Unavailable: InfluxDB unreachable, or no alarm leader in a cluster',
+};
+const errorJsonSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] };
+
+/**
+ * Every response of a documented route described (issue 21 item 7): a response schema without a
+ * description gets its status's meaning, and a protected route lists its 401 (and 403 for a role,
+ * 429 for the throttle) even where the route's own schema did not.
+ */
+export function describeResponses(schema: Record<string, unknown>): Record<string, unknown> {
+  const response = { ...((schema.response as Record<string, Record<string, unknown>> | undefined) ?? { 200: { description: 'OK' } }) };
+  const security = schema.security as Array<Record<string, string[]>> | undefined;
+  if (security?.length) {
+    response[401] ??= { ...errorJsonSchema };
+    response[429] ??= { ...errorJsonSchema };
+    if (security.some((entry) => 'bearer' in entry) && !security.some((entry) => 'session' in entry)) response[403] ??= { ...errorJsonSchema };
+  }
+  for (const [status, entry] of Object.entries(response)) {
+    if (!entry.description) response[status] = { ...entry, description: statusMeaning[status] ?? `HTTP ${status}` };
+  }
+  return { ...schema, response };
+}

@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
-import { openApiTags } from './openapi-tags.ts';
+import { describeResponses, openApiTags } from './openapi-tags.ts';
 
 /**
  * The OpenAPI 3 document, generated from the zod schemas every route declares (the same ones that
@@ -27,7 +27,11 @@ export function registerOpenApi(app: FastifyInstance): void {
       },
       tags: [...openApiTags],
     },
-    transform: jsonSchemaTransform,
+    // The zod schemas as JSON Schema, then every response described (services/api/openapi-tags.ts).
+    transform: (input) => {
+      const output = jsonSchemaTransform(input);
+      return { ...output, schema: describeResponses(output.schema as Record<string, unknown>) as typeof output.schema };
+    },
   });
   app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false }, logLevel: 'silent' });
 }

@@ -111,13 +111,13 @@ export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps)
     if (throttled) throw new WanxiangError('WX_ERR_LOGIN_THROTTLED', `too many wrong ${brokerSecretHeader} headers from this address within a minute`);
     throw new WanxiangError('WX_ERR_UNAUTHORIZED', `this endpoint answers the MQTT broker only: it needs the ${brokerSecretHeader} header`);
   };
-  const common = { config: { access: 'broker' as const }, bodyLimit: 16_384 };
+  // The secret is checked as the request arrives, before its body is read or parsed.
+  const common = { config: { access: 'broker' as const }, bodyLimit: 16_384, onRequest: async (request: FastifyRequest) => assertBroker(request) };
 
   app.post('/api/v1/auth/mqtt', {
     ...common,
     schema: { summary: 'EMQX HTTP authentication of an MQTT login (the broker only: x-wanxiang-broker-secret)', tags: ['broker'], security: [{ brokerSecret: [] }] },
   }, async (request): Promise<EmqxResult> => {
-    assertBroker(request);
     const body = parse(emqxAuthnBody, request.body);
     if (body.username === deps.ingestUser) {
       return { result: timingSafeEqual(digest(body.password), ingestDigest) ? 'allow' : 'deny', is_superuser: false };
@@ -141,7 +141,6 @@ export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps)
     ...common,
     schema: { summary: 'EMQX HTTP authorization of a publish or subscribe (the broker only: x-wanxiang-broker-secret)', tags: ['broker'], security: [{ brokerSecret: [] }] },
   }, async (request): Promise<EmqxResult> => {
-    assertBroker(request);
     const body = parse(emqxAuthzBody, request.body);
     const allowed = decideEmqxAcl(whoIs(body.username), body.topic, body.action, deps.topics);
     if (!allowed) deps.metrics.publishRefused.inc({ code: body.action === 'subscribe' ? 'WX_ERR_SUBSCRIBE_NOT_ALLOWED' : 'WX_ERR_TOPIC_NOT_ALLOWED' });
