@@ -52,6 +52,11 @@ export const configSchema = z.strictObject({
       loginFailuresPerAddress: positiveInt.default(20),
       loginFailuresPerDevice: positiveInt.default(5),
       loginThrottleMs: positiveInt.default(60_000),
+      // Issue 18 (items 4-6, 11): the broker's doors (services/broker, docs/security-devices.md).
+      /** How long a failed login past the limits above waits for its answer; a right secret never waits for this. */
+      loginFailureDelayMs: z.number().int().min(0).default(2_000),
+      /** Secret verifications (scrypt) at once, in all; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
+      loginVerifyConcurrency: positiveInt.max(16).default(2),
     })
     .prefault({}),
   http: z
