@@ -57,6 +57,8 @@ export const configSchema = z.strictObject({
       loginFailureDelayMs: z.number().int().min(0).default(2_000),
       /** Secret verifications (scrypt) at once, in all; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
       loginVerifyConcurrency: positiveInt.max(16).default(2),
+      /** The largest first packet (CONNECT: client id, login, Last Will) taken before the login is checked. */
+      maxConnectBytes: positiveInt.min(256).max(65_536).default(8_192),
     })
     .prefault({}),
   http: z

@@ -64,6 +64,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   // headers allowance of 64 KiB) closes the connection before it is buffered.
   const listeners = createListeners(config.mqtt, handleConnection, {
     maxBytes: config.mqtt.maxPayloadBytes + 65_536,
+    connectMaxBytes: config.mqtt.maxConnectBytes,
     onOversize: (declared, address) => {
       metrics.clientErrors.inc({ code: 'WX_ERR_PAYLOAD_TOO_LARGE' });
       log.warn({ code: 'WX_ERR_PAYLOAD_TOO_LARGE', address, declaredBytes: declared }, 'oversize MQTT packet: connection closed');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { saveRegistryFile } from '../../services/registry/registry-file.ts';
@@ -129,5 +130,40 @@ describe('the broker’s doors: sessions, client ids, protocol text (issue 18, i
     raw.socket.write(publishWithTopicBytes(topic, '{"pm25":1}'));
     await raw.closed;
     expect(raw.packets.map((packet) => packet.cmd)).toEqual(['connack']);
+  });
+
+  it('cuts a CONNECT announcing 255 MiB over WebSocket early, whatever the WebSocket message size (item 4)', async () => {
+    const before = await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_PAYLOAD_TOO_LARGE' });
+    const socket = new WebSocket(test.endpoints.wsUrl!, 'mqtt');
+    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    const announced = 255 * 1024 * 1024;
+    // CONNECT's fixed header: type 0x10, then the remaining length as a variable byte integer [MQTT-2.2.3].
+    const header = [0x10];
+    for (let rest = announced; rest > 0; rest = Math.floor(rest / 128)) header.push((rest % 128) | (rest >= 128 ? 0x80 : 0));
+    const chunk = Buffer.alloc(300_000, 0x61);
+    let sent = 0;
+    let first = true;
+    while (socket.readyState === WebSocket.OPEN && sent < 32 * 1024 * 1024) {
+      const message = first ? Buffer.concat([Buffer.from(header), chunk]) : chunk;
+      first = false;
+      const accepted = await new Promise<boolean>((resolve) => socket.send(message, (error) => resolve(!error)));
+      if (accepted) sent += message.length;
+    }
+    await closed;
+    // Closed at the first packet's header: what got out is what the sockets' buffers held by then.
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+    expect(await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_PAYLOAD_TOO_LARGE' })).toBe(before + 1);
+  });
+
+  it('closes a TCP connection whose CONNECT announces more than a few KiB, before any login (item 4)', async () => {
+    const before = await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_PAYLOAD_TOO_LARGE' });
+    const raw = rawClient(port());
+    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'air-dongmen', keepalive: 30, username: 'air-dongmen', password: Buffer.alloc(100_000, 0x61) });
+    raw.socket.write(connect.subarray(0, 1_000));
+    await raw.closed;
+    expect(raw.packets).toEqual([]);
+    expect(await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_PAYLOAD_TOO_LARGE' })).toBe(before + 1);
   });
 });
