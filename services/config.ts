@@ -138,6 +138,13 @@ export const configSchema = z.strictObject({
       maxFileBytes: positiveInt.default(10 * 1024 * 1024),
       maxFiles: positiveInt.max(100).default(5),
       maxPayloadBytes: positiveInt.default(4_096),
+      // Issue 18, item 10: one device's refusals cannot rotate away the others' evidence nor drown the log.
+      /** Dead-letter bytes a device's refusals may write a minute; past it they are counted, not written. */
+      deviceBytesPerMinute: positiveInt.default(256 * 1024),
+      /** Warn lines a device's refusals may write a minute. */
+      deviceLogLinesPerMinute: positiveInt.default(20),
+      /** How often the summary of what the budgets held back is logged. */
+      summaryIntervalMs: positiveInt.default(60_000),
     })
     .prefault({}),
   /** Alarm rules over accepted readings (services/alarms), their history and their notifications. */
