@@ -59,6 +59,14 @@ export const configSchema = z.strictObject({
       loginVerifyConcurrency: positiveInt.max(16).default(2),
       /** The largest first packet (CONNECT: client id, login, Last Will) taken before the login is checked. */
       maxConnectBytes: positiveInt.min(256).max(65_536).default(8_192),
+      /**
+       * Each device's token bucket: messages and readings a second, with a burst of burstSeconds of
+       * each; past it the device's messages wait (backpressure on that device alone). Generous: the
+       * bench offers ~800 messages/s a device, a backfill ~5,000 readings/s a device.
+       */
+      deviceMessagesPerSecond: positiveInt.default(2_000),
+      deviceReadingsPerSecond: positiveInt.default(20_000),
+      deviceBurstSeconds: z.number().positive().max(60).default(2),
     })
     .prefault({}),
   http: z

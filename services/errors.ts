@@ -74,7 +74,7 @@ export const errorCatalogue = {
   WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
   // The broker's doors (issue 18)
   WX_ERR_CLIENT_ID_REFUSED: { status: 403, summary: 'an MQTT client id that is neither the login’s id nor `<id>-<suffix>` (or empty with a persistent session): CONNACK 2, identifier rejected' },
-  WX_ERR_RATE_LIMITED: { status: 429, summary: 'a device past its messages or readings a second: its socket is read later; QoS 0 messages beyond the burst are refused' },
+  WX_ERR_RATE_LIMITED: { status: 429, summary: 'a device past its messages or readings a second (its token bucket): its messages wait and its connection is read later, nothing is dropped' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

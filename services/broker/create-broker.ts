@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
+import { countReadings, createDeviceRate } from './device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 
 export interface BrokerDeps {
@@ -55,6 +56,8 @@ export function createBroker(deps: BrokerDeps): Broker {
   const addressOf = (client: Client) => addresses.get(client.conn as object);
   const access = createAccessControl({ ...deps, limits: config.mqtt, addressOf });
   const connectionsPerAddress = new Map<string, number>();
+  const rate = createDeviceRate({ messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond, burstSeconds: config.mqtt.deviceBurstSeconds }, now);
+  const rateWarnedAt = new Map<string, number>();
   // Every live session of each device: a device may hold several (a tool beside it, a session
   // not yet timed out), and a disable or rotation closes them all (issue 18, item 3).
   const deviceClients = new Map<string, Set<Client>>();
@@ -111,6 +114,31 @@ export function createBroker(deps: BrokerDeps): Broker {
       discard(packet);
       return callback(null);
     }
+    const principal = client ? access.principal(client) : undefined;
+    if (client === null || principal === undefined) return store(client, packet, payload, callback);
+    // The device's token bucket (item 11): past it, the message waits, and so does its connection.
+    const waitMs = rate.take(rate.bucketOf(principal.id), countReadings(payload));
+    if (waitMs === 0) return store(client, packet, payload, callback);
+    metrics.rateLimited.inc({ outcome: 'delayed' });
+    warnRateLimited(principal.id, waitMs);
+    setTimeout(() => {
+      // Gone while it waited: never acknowledged, so the device sends it again; not stored twice.
+      if (client.closed) {
+        discard(packet);
+        return callback(null);
+      }
+      store(client, packet, payload, callback);
+    }, waitMs);
+  }
+
+  function warnRateLimited(device: string, waitMs: number): void {
+    const at = now();
+    if (at - (rateWarnedAt.get(device) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    rateWarnedAt.set(device, at);
+    log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond }, 'device past its rate: its messages wait (said once a minute)');
+  }
+
+  function store(client: Client | null, packet: PublishPacket, payload: Buffer, callback: (error?: Error | null) => void): void {
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
     ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined }).then(
       (routed) => {

@@ -68,7 +68,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     webhookFailures: new Counter({ name: 'wanxiang_alarm_webhook_failures_total', help: 'Failed webhook attempts (WX_ERR_WEBHOOK_FAILED) and undeliverable notifications (WX_ERR_WEBHOOK_UNDELIVERABLE).', labelNames: ['code'], registers }),
     // The broker's doors (issue 18): slowed logins, devices past their rate, refusal records held back.
     loginsDelayed: new Counter({ name: 'wanxiang_mqtt_logins_delayed_total', help: 'Failed MQTT logins past the throttle limits whose answer was held (loginFailureDelayMs).', registers }),
-    rateLimited: new Counter({ name: 'wanxiang_device_rate_limited_total', help: 'Messages of a device past its token bucket, per outcome: delayed (its socket read later, QoS 1 PUBACK later) or refused (QoS 0 beyond the burst, WX_ERR_RATE_LIMITED).', labelNames: ['outcome'], registers }),
+    rateLimited: new Counter({ name: 'wanxiang_device_rate_limited_total', help: 'Messages of a device past its token bucket (WX_ERR_RATE_LIMITED), per outcome: delayed (held, its connection read later, its PUBACK later).', labelNames: ['outcome'], registers }),
     refusalsSuppressed: new Counter({ name: 'wanxiang_refusal_records_suppressed_total', help: 'Refusals counted but not written, per kind (dead_letter: record past the device budget; log: warn line past the device budget); a summary line says which devices.', labelNames: ['kind'], registers }),
   };
 }
