@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.ts';
 import { describePayload, type DeadLetterFile } from './dead-letter.ts';
 import type { Rejection } from './reading.ts';
+import { listProblems } from './problems.ts';
 import { createRefusalBudget, type RefusalBudgetLimits } from './refusal-budget.ts';
 
 export interface RejectionContext {
@@ -28,8 +29,6 @@ const maxProblemsNamed = 20;
 /** Codes whose device id is the sender's own choice, not a registered device: one shared budget. */
 const unregistered = new Set(['WX_ERR_UNKNOWN_DEVICE', 'WX_ERR_BAD_TOPIC', 'WX_ERR_FAMILY_MISMATCH']);
 
-const named = (problems: readonly Rejection[]) =>
-  problems.slice(0, maxProblemsNamed).map((problem) => ({ code: problem.code, message: problem.message, ...(problem.index === undefined ? {} : { index: problem.index }) }));
 
 /**
  * One place where a refusal is counted, logged with its code and kept in the dead-letter file:
@@ -55,7 +54,8 @@ export function createRejectionLog(deps: { metrics: Metrics; log: Logger; deadLe
     const owner = unregistered.has(first.code) || context.device === undefined ? '(unregistered)' : device;
     const readings = problems.reduce((sum, problem) => sum + problem.readings, 0);
     const several = problems.length > 1;
-    const message = several ? `${first.message} (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : first.message;
+    const listed = listProblems(problems, maxProblemsNamed);
+    const message = several ? `${first.message} (and ${problems.length - 1} more refused reading${problems.length > 2 ? 's' : ''})` : first.message;
     if (budget.takeLine(owner)) {
       deps.log.warn({ code: first.code, device, topic: context.topic, index: first.index, ...(several ? { problems: problems.length, readings } : {}) }, message);
     } else deps.metrics.refusalsSuppressed.inc({ kind: 'log' });
@@ -66,14 +66,15 @@ export function createRejectionLog(deps: { metrics: Metrics; log: Logger; deadLe
       device: context.device,
       topic: context.topic,
       index: first.index,
-      ...(several ? { readings, problems: named(problems), ...(problems.length > maxProblemsNamed ? { problemsNotNamed: problems.length - maxProblemsNamed } : {}) } : {}),
+      ...(several ? { readings } : {}),
+      ...(listed ? { problems: listed.problems, ...(listed.notNamed > 0 ? { problemsNotNamed: listed.notNamed } : {}) } : {}),
       ...(context.payload ? describePayload(context.payload, deps.maxPayloadBytes) : {}),
     });
     if (budget.takeBytes(owner, Buffer.byteLength(line) + 1)) {
       deps.deadLetter.appendLine(line);
       deps.metrics.deadLetters.inc();
     } else deps.metrics.refusalsSuppressed.inc({ kind: 'dead_letter' });
-    deps.onRecord?.(first, several ? { ...context, problems } : context);
+    deps.onRecord?.(first, listed ? { ...context, problems } : context);
   }
 
   return {
