@@ -52,6 +52,21 @@ export const configSchema = z.strictObject({
       loginFailuresPerAddress: positiveInt.default(20),
       loginFailuresPerDevice: positiveInt.default(5),
       loginThrottleMs: positiveInt.default(60_000),
+      // Issue 18 (items 4-6, 11): the broker's doors (services/broker, docs/security-devices.md).
+      /** How long a failed login past the limits above waits for its answer; a right secret never waits for this. */
+      loginFailureDelayMs: z.number().int().min(0).default(2_000),
+      /** Secret verifications (scrypt) at once, in all; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
+      loginVerifyConcurrency: positiveInt.max(16).default(2),
+      /** The largest first packet (CONNECT: client id, login, Last Will) taken before the login is checked. */
+      maxConnectBytes: positiveInt.min(256).max(65_536).default(8_192),
+      /**
+       * Each device's token bucket: messages and readings a second, with a burst of burstSeconds of
+       * each; past it the device's messages wait (backpressure on that device alone). Generous: the
+       * bench offers ~800 messages/s a device, a backfill ~5,000 readings/s a device.
+       */
+      deviceMessagesPerSecond: positiveInt.default(2_000),
+      deviceReadingsPerSecond: positiveInt.default(20_000),
+      deviceBurstSeconds: z.number().positive().max(60).default(2),
     })
     .prefault({}),
   http: z
@@ -140,6 +155,13 @@ export const configSchema = z.strictObject({
       maxFileBytes: positiveInt.default(10 * 1024 * 1024),
       maxFiles: positiveInt.max(100).default(5),
       maxPayloadBytes: positiveInt.default(4_096),
+      // Issue 18, item 10: one device's refusals cannot rotate away the others' evidence nor drown the log.
+      /** Dead-letter bytes a device's refusals may write a minute; past it they are counted, not written. */
+      deviceBytesPerMinute: positiveInt.default(256 * 1024),
+      /** Warn lines a device's refusals may write a minute. */
+      deviceLogLinesPerMinute: positiveInt.default(20),
+      /** How often the summary of what the budgets held back is logged. */
+      summaryIntervalMs: positiveInt.default(60_000),
     })
     .prefault({}),
   /** Alarm rules over accepted readings (services/alarms), their history and their notifications. */

@@ -75,6 +75,9 @@ export const errorCatalogue = {
   // HTTP doors (issue 18): requests refused before they reach a route
   WX_ERR_HOST_NOT_ALLOWED: { status: 421, summary: 'the request’s Host is not a name of this platform (DNS rebinding); WX_HTTP_ALLOWED_HOSTS adds names' },
   WX_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'the body’s content type is not one the route reads' },
+  // The broker's doors (issue 18)
+  WX_ERR_CLIENT_ID_REFUSED: { status: 403, summary: 'an MQTT client id that is neither the login’s id nor `<id>-<suffix>` (or empty with a persistent session): CONNACK 2, identifier rejected' },
+  WX_ERR_RATE_LIMITED: { status: 429, summary: 'a device past its messages or readings a second (its token bucket): its messages wait and its connection is read later, nothing is dropped' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -73,10 +73,12 @@ function mayReadAll(filter: string, topics: Topics): boolean {
 /** The same rules as the embedded broker's access control (services/broker/access-control.ts). */
 export function decideEmqxAcl(who: Who, topic: string, action: 'publish' | 'subscribe' | 'all', topics: Topics): boolean {
   if (!who) return false;
+  // Ingest publishes the refusal notices on devices' errors topics (issue 19, item 5).
+  if (who.role === 'ingest' && action === 'publish') return topics.parse(topic)?.kind === 'errors';
   if (who.role !== 'device') return action === 'subscribe' && mayReadAll(withoutShare(topic), topics);
-  const own = (kind: 'telemetry' | 'status' | 'cmd') => topic === topics.build(who.family as never, who.id, kind);
+  const own = (kind: 'telemetry' | 'status' | 'cmd' | 'errors') => topic === topics.build(who.family as never, who.id, kind);
   if (action === 'publish') return own('telemetry') || own('status');
-  if (action === 'subscribe') return own('cmd');
+  if (action === 'subscribe') return own('cmd') || own('errors');
   return false;
 }
 

@@ -37,6 +37,12 @@ export interface Subscriber {
   close(): Promise<void>;
   /** The shared-subscription filters, e.g. `$share/wanxiang/luohu/v1/+/+/telemetry`. */
   readonly filters: readonly string[];
+  /**
+   * Publishes through the external broker on this worker's first connected session: the
+   * refusal notices to a device's errors topic (issue 19, item 5), which the exported ACL lets
+   * the ingest login write and the device read.
+   */
+  publish(topic: string, payload: string, options?: { qos?: 0 | 1 }): Promise<void>;
 }
 
 /**
@@ -147,6 +153,11 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
 
   return {
     filters,
+    async publish(topic, payload, publishOptions = {}) {
+      const client = clients.find((candidate) => candidate.connected);
+      if (!client) throw new WanxiangError('WX_ERR_BROKER_UNAVAILABLE', `no session connected to ${options.brokerUrl}`);
+      await client.publishAsync(topic, payload, { qos: publishOptions.qos ?? 1 });
+    },
     async start() {
       try {
         for (let index = 0; index < options.sessions; index += 1) await openSession(index);

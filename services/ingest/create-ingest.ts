@@ -64,7 +64,8 @@ export function createIngest(deps: IngestDeps): Ingest {
   const now = deps.now ?? Date.now;
   const limits: ParseLimits = { ...config.ingest, maxPayloadBytes: config.mqtt.maxPayloadBytes };
   const deadLetter = createDeadLetterFile({ dir: join(config.dataDir, 'dead-letter'), ...config.deadLetter });
-  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now, onRecord: deps.onRejection });
+  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, budget: config.deadLetter, now, onRecord: deps.onRejection });
+  let refusalSummary: NodeJS.Timeout | undefined;
   const presence = createPresence(metrics);
   const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
   const accounting = createAccounting({ metrics, log, now });
@@ -177,10 +178,14 @@ export function createIngest(deps: IngestDeps): Ingest {
       drainer.start();
       accountingCheck = setInterval(() => accounting.check(), 60_000);
       accountingCheck.unref();
+      refusalSummary = setInterval(() => rejections.summarize(), config.deadLetter.summaryIntervalMs);
+      refusalSummary.unref();
       return recovery;
     },
     async close() {
       clearInterval(accountingCheck);
+      clearInterval(refusalSummary);
+      rejections.summarize();
       // Everything acknowledged is in the spool: write what can be written in a few seconds,
       // leave the rest on disk for the next start.
       await Promise.race([drainer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);

@@ -18,6 +18,8 @@ export interface DeadLetterRecord {
 export interface DeadLetterFile {
   readonly path: string;
   append(record: DeadLetterRecord): void;
+  /** One record already serialised as JSON (no line break). */
+  appendLine(json: string): void;
   close(): Promise<void>;
 }
 
@@ -70,16 +72,19 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
     stream = open();
   }
 
+  function appendLine(json: string): void {
+    stream ??= open();
+    const line = `${json}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (size > 0 && size + bytes > options.maxFileBytes) rotate();
+    size += bytes;
+    stream.write(line);
+  }
+
   return {
     path,
-    append(record) {
-      stream ??= open();
-      const line = `${JSON.stringify(record)}\n`;
-      const bytes = Buffer.byteLength(line);
-      if (size > 0 && size + bytes > options.maxFileBytes) rotate();
-      size += bytes;
-      stream!.write(line);
-    },
+    append: (record) => appendLine(JSON.stringify(record)),
+    appendLine,
     async close() {
       if (stream) {
         const last = stream;

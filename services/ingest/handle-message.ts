@@ -118,11 +118,9 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     countReceived(device.family, received);
     accounting.received(device.id, hour, received);
     if (result.rejections.length > 0) {
-      const context = contextOf(message, device.id);
-      for (const rejection of result.rejections) {
-        reject(rejection, context);
-        accounting.rejected(device.id, hour, rejection.code, rejection.readings);
-      }
+      // One record and one warn line for the message, naming its every problem (issue 18, item 10).
+      rejections.recordMessage(result.rejections, contextOf(message, device.id));
+      for (const rejection of result.rejections) accounting.rejected(device.id, hour, rejection.code, rejection.readings);
     }
     if (result.readings.length === 0) return null;
     deps.presence.seen(device.id); // a reading is evidence of life

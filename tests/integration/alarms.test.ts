@@ -37,7 +37,7 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
 
   beforeAll(async () => {
     test = await startTestPlatform({ http: { tokens: [{ role: 'reader', token: tokens.reader }, { role: 'operator', token: tokens.operator }] } });
-    observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { username: 'observer', password: simulatedDeviceSecret(test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
+    observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer-alarms-test', username: 'observer', password: simulatedDeviceSecret(test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
     observer.on('message', (_topic, payload) => observed.push(JSON.parse(payload.toString())));
   });
   afterAll(async () => {
