@@ -30,6 +30,7 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
+import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -62,7 +63,7 @@ export interface Platform {
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
 
 /** The composition root: wires InfluxDB, registry, ingest, broker, API and the demo fleet. */
-export function createPlatform(config: Config, log: Logger): Platform {
+export function createPlatform(config: Config, log: Logger, options: { command?: string } = {}): Platform {
   const metrics = createMetrics({ collectProcessMetrics: true });
   const topics = createTopics(config.mqtt.topicPrefix);
   let localInfluxd: LocalInfluxd | undefined;
@@ -82,6 +83,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
+  // Issue 19, item 1: the data folder is this run's alone, whatever database it writes to.
+  let folderLock: FolderLock | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -98,6 +101,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get cluster() { return clusterNode; },
 
     async start() {
+      folderLock = await lockDataFolder(config.dataDir, options.command ?? (config.cluster.brokerUrl ? 'ingest' : 'start'));
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
       let applyRegistry = (file: RegistryFile) => registry?.replace(file);
       let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
@@ -273,6 +277,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await clusterNode?.close();
       await localInfluxd?.stop();
       if (wroteRuntime) await removeRuntime(config.dataDir);
+      await folderLock?.release();
     },
   };
 

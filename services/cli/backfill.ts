@@ -19,6 +19,7 @@ publishes to a running platform, which must accept readings that old (WX_MAX_AGE
     devices: shared.devices(),
     batch: option.integer('N', 'readings per message', { min: 1, max: 10_000 }).default(500),
     step: option.integer('MS', "one step for every family (default: each family's interval, at least 5 min)", { min: 1_000, max: 86_400_000 }),
+    'data-dir': shared.dataDir(),
   },
 };
 
@@ -29,9 +30,15 @@ export async function backfillCommand(argv: string[]): Promise<void> {
   const { from: fromMs, to: toMs } = options;
   if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} is empty)`, backfillHelp);
   const maxAgeMs = Math.max(1, Date.now() - fromMs + 86_400_000);
-  const context = await commandContext({ ingest: { maxAgeMs }, simulate: { enabled: false }, rollups: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
+  const context = await commandContext({
+    ...(options['data-dir'] ? { dataDir: options['data-dir'] } : {}),
+    ingest: { maxAgeMs }, simulate: { enabled: false }, rollups: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' },
+    // Issue 21: history is not the live district. Its own platform raises no alarms (a year of
+    // readings from no live fleet opened "device silent" for every station) and sends no webhooks.
+    alarms: { enabled: false, webhooks: [] },
+  });
   // Loaded only when needed: a bad argument or --url does without the broker and the API.
-  const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log);
+  const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log, { command: 'backfill' });
   try {
     await run(options, context, platform);
   } finally {

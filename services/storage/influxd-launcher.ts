@@ -123,7 +123,7 @@ async function takeLock(dataDir: string): Promise<{ path: string; update(influxd
     }
     const holder = [held.influxd, held.owner].find((pid) => isAlive(pid) && pid !== process.pid);
     if (holder !== undefined) {
-      throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `${dataDir} is in use by ${holder === held.influxd ? 'influxd' : 'process'} ${holder} (lock ${path}; started by process ${held.owner}): stop that run, or choose another data folder (--data-dir, WX_DATA_DIR) or INFLUX_URL`, { value: holder });
+      throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `${dataDir} is in use by ${holder === held.influxd ? 'influxd' : 'process'} ${holder} (lock ${path}; started by process ${held.owner}): stop that run first, or give this one a data folder of its own (--data-dir, WX_DATA_DIR)`, { value: holder });
     }
     await rm(path, { force: true }); // stale: its processes are gone
   }
