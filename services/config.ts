@@ -173,6 +173,14 @@ export const configSchema = z.strictObject({
       leaderLeaseMs: positiveInt.min(500).default(10_000),
     })
     .prefault({}),
+  /** The data folder's disk (issue 19, item 2): an alarm before it is full. */
+  disk: z
+    .strictObject({
+      /** Below this share of free space (per cent) the disk-low alarm is on (WX_DISK_LOW_FREE_PCT). */
+      lowFreePct: z.number().min(0).max(100).default(10),
+      checkIntervalMs: positiveInt.min(100).default(10_000),
+    })
+    .prefault({}),
   simulate: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -231,6 +239,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       nodeId: env.WX_NODE_ID,
       redisUrl: env.WX_REDIS_URL || undefined,
     },
+    disk: { lowFreePct: envToNumber(env.WX_DISK_LOW_FREE_PCT) },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
     alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
   };
@@ -253,6 +262,10 @@ export function assertSafeExposure(config: Config): void {
   if (exposed.length === 0) return;
   if (config.fleetKey === defaultFleetKey) {
     throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with the development fleet key, from which anyone can derive every seeded device's secret: set WX_FLEET_KEY to a key of your own (or leave it and WX_REGISTRY_FILE unset: start then makes one for this installation), listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
+  }
+  // Issue 18, item 17: a short key is guessed offline from any one device's secret.
+  if (config.fleetKey.length < 32) {
+    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with a fleet key of ${config.fleetKey.length} characters: WX_FLEET_KEY must have 32 characters or more (openssl rand -base64 32), or listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
   }
   const roles = new Set(config.http.tokens.map((token) => token.role));
   const missing = (['admin', 'operator'] as const).filter((role) => !roles.has(role));

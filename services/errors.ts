@@ -62,7 +62,7 @@ export const errorCatalogue = {
   WX_ERR_FILE: { status: 500, summary: 'a file cannot be read or written (missing, no permission, not a recording)' },
   WX_ERR_CONNECTION: { status: 503, summary: 'a server (broker, API, InfluxDB) cannot be reached' },
   WX_ERR_PORT_IN_USE: { status: 500, summary: 'a port to listen on is taken or the address is not this host’s' },
-  WX_ERR_DATA_DIR_LOCKED: { status: 500, summary: 'the data folder’s influxd is in use by another run (its lock file names the process)' },
+  WX_ERR_DATA_DIR_LOCKED: { status: 500, summary: 'the data folder (or its influxd) is in use by another run: one run per data folder, whatever the database (its lock file names the process)' },
   WX_ERR_ROLLUP_FAILED: { status: 500, summary: 'rollup windows could not be recomputed or written' },
   WX_ERR_INSECURE_LISTEN: { status: 500, summary: 'listening beyond loopback with the development fleet key or without admin and operator tokens, without the demo opt-in' },
   WX_ERR_PLATFORM_NOT_FOUND: { status: 503, summary: 'no running platform found in the data folder (runtime.json) and no URL given' },
@@ -72,6 +72,12 @@ export const errorCatalogue = {
   WX_ERR_REDIS_UNAVAILABLE: { status: 503, summary: 'the cluster’s Redis cannot be reached' },
   WX_ERR_LEADER_LOST: { status: 503, summary: 'this node lost the leader lease; its leader-only services stop until it wins again' },
   WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
+  // The data folder (issue 19): its lock, its disk
+  WX_ERR_DISK_FULL: { status: 507, summary: 'the data folder’s disk is full: the message is not acknowledged (the connection is closed) and the spool retries when space returns' },
+  WX_ERR_DISK_LOW: { status: 507, summary: 'the data folder’s disk has less free space than the alarm threshold (WX_DISK_LOW_FREE_PCT); logged and shown by /healthz and a metric' },
+  WX_ERR_REGISTRY_INVALID: { status: 500, summary: 'the installation’s device registry (data/devices.json or --registry) is not valid JSON or does not match its schema; the line and column are named' },
+  WX_ERR_DEVICE_EXISTS: { status: 409, summary: 'a device with this id is already registered (rotate its secret with devices rotate)' },
+  WX_ERR_NOT_INFLUXDB: { status: 502, summary: 'the server named as InfluxDB answered without an X-Influxdb-Version header: it is not InfluxDB 1.x' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -31,6 +31,7 @@ import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
 import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
+import { createDiskMonitor, type DiskMonitor } from './data-folder/disk-monitor.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -85,6 +86,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
   let feed: ClusterFeed | undefined;
   // Issue 19, item 1: the data folder is this run's alone, whatever database it writes to.
   let folderLock: FolderLock | undefined;
+  let diskMonitor: DiskMonitor | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -102,6 +104,8 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
 
     async start() {
       folderLock = await lockDataFolder(config.dataDir, options.command ?? (config.cluster.brokerUrl ? 'ingest' : 'start'));
+      diskMonitor = createDiskMonitor({ dir: config.dataDir, lowFreePct: config.disk.lowFreePct, intervalMs: config.disk.checkIntervalMs, registry: metrics.registry, log });
+      await diskMonitor.start();
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
       let applyRegistry = (file: RegistryFile) => registry?.replace(file);
       let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
@@ -236,6 +240,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
         auth: config.http,
         fleetKey: config.fleetKey,
         isOnline,
+        disk: () => diskMonitor?.status,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);
@@ -277,6 +282,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       await clusterNode?.close();
       await localInfluxd?.stop();
       if (wroteRuntime) await removeRuntime(config.dataDir);
+      diskMonitor?.close();
       await folderLock?.release();
     },
   };

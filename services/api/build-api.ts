@@ -23,6 +23,8 @@ import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.
 import { createSessionCookies } from './session-cookie.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
+import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
+
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
   readonly metrics: Metrics;
@@ -39,6 +41,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly fleetKey?: string;
   /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
   readonly isOnline?: (deviceId: string) => boolean;
+  /** The data folder's disk (issue 19, item 2); /healthz shows it and is degraded while it is low. */
+  readonly disk?: () => DiskStatus | undefined;
 }
 
 /**
@@ -108,9 +112,17 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       } catch (error) {
         influx = { reachable: false, code: isWanxiangError(error) ? error.code : 'WX_ERR_INFLUX_UNAVAILABLE' };
       }
-      const healthy = influx.reachable === true;
+      // Issue 19, item 2: a spool that takes nothing (disk full, stopped) or a disk about to fill
+      // makes the answer non-200, so a supervisor acts; `problems` says why.
+      const spool = deps.ingest.spool.health;
+      const disk = deps.disk?.();
+      const problems = dataFolderProblems(spool, disk);
+      const healthy = influx.reachable === true && problems.length === 0;
       return reply.code(healthy ? 200 : 503).send({
         status: healthy ? 'ok' : 'degraded',
+        ...(problems.length > 0 ? { problems } : {}),
+        spool,
+        ...(disk ? { disk } : {}),
         influx,
         queuedReadings: deps.ingest.queuedReadings,
         devicesOnline: deps.ingest.presence.online().length,
