@@ -25,6 +25,8 @@ export const configSchema = z.strictObject({
    * the data folder and derives its registry from the seeds there (services/installation.ts).
    */
   installationKey: z.boolean().default(true),
+  /** The observer's secret for `record` (WX_OBSERVER_PASSWORD), never in argv (issue 18, item 20). */
+  observerPassword: z.string().min(1).optional(),
   mqtt: z
     .strictObject({
       /** Loopback by default: a network listener is a decision (see allowInsecureDemo). */
@@ -214,6 +216,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     fleetKey: env.WX_FLEET_KEY || undefined,
     logLevel: env.WX_LOG_LEVEL,
     installationKey: env.WX_FLEET_KEY || env.WX_REGISTRY_FILE ? false : undefined,
+    observerPassword: env.WX_OBSERVER_PASSWORD || undefined,
     allowInsecureDemo: env.WX_ALLOW_INSECURE_DEMO === undefined || env.WX_ALLOW_INSECURE_DEMO === '' ? undefined : env.WX_ALLOW_INSECURE_DEMO === '1',
     mqtt: {
       host: env.WX_MQTT_HOST || undefined,

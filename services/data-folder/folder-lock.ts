@@ -1,4 +1,4 @@
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WanxiangError } from '../errors.ts';
 
@@ -57,6 +57,9 @@ export async function lockDataFolder(dataDir: string, command: string): Promise<
   const folder = resolve(dataDir);
   const path = folderLockPath(folder);
   await mkdir(folder, { recursive: true, mode: 0o700 });
+  // Issue 18, item 17: registry hashes, raw payloads and the spool are for this user alone,
+  // also in a folder made before files were created 0600.
+  await chmod(folder, 0o700);
   if (heldHere.has(path)) throw lockedError(folder, path, (await readHolder(path)) ?? { pid: process.pid, command, startedAt: '?' });
   const mine: Holder = { pid: process.pid, command, startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt += 1) {

@@ -72,7 +72,7 @@ export function createSpool(options: SpoolOptions): Spool {
   }
 
   async function build(): Promise<SpoolRecovery> {
-    await mkdir(config.dir, { recursive: true });
+    await mkdir(config.dir, { recursive: true, mode: 0o700 });
     const found = await recover(config.dir);
     recoveredFrom = { ...found.ack };
     recoveredSegments = found.segments.map((segment) => ({ ...segment }));

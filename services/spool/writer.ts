@@ -64,7 +64,7 @@ export function createWriter(options: WriterOptions): Writer {
   async function roll(): Promise<void> {
     await file?.handle.close();
     const seq = nextSeq++;
-    const handle = await open(segmentPath(state.dir, seq), 'wx');
+    const handle = await open(segmentPath(state.dir, seq), 'wx', 0o600);
     await syncDir(state.dir);
     const segment: SegmentInfo = { seq, bytes: 0, durable: 0 };
     state.segments.push(segment);

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderLockPath, lockDataFolder } from '../../services/data-folder/folder-lock.ts';
+import { connectDevice, disconnectDevice } from '../../simulators/device-client.ts';
+import { loadRegistryFile } from '../../services/registry/device-registry.ts';
+import { createTopics } from '../../services/topics.ts';
 import { runCli, stackTrace } from './run-cli.ts';
 import { spawnStart, type StartedCli } from './spawn-start.ts';
 
@@ -80,5 +83,28 @@ describe('the data folder is one run\'s alone, whatever database (issue 19, item
     expect(await exists(lock.path)).toBe(false);
     // The running platform's lock names it.
     expect(JSON.parse(await readFile(folderLockPath(dataDir), 'utf8'))).toMatchObject({ pid: first.child.pid, command: 'start' });
+  });
+
+  it('keeps the data folder 0700 and its files 0600: registry, fleet key, spool, runtime.json, dead-letter (issue 18, item 17)', async () => {
+    const fleetKey = (await readFile(join(dataDir, 'fleet-key'), 'utf8')).trim();
+    const device = (await loadRegistryFile(join(dataDir, 'devices.json'))).devices.find((d) => d.family === 'noise')!;
+    const topics = createTopics('luohu');
+    const { mqttUrl } = JSON.parse(await readFile(join(dataDir, 'runtime.json'), 'utf8')) as { mqttUrl: string };
+    const client = await connectDevice(device, { url: mqttUrl, fleetKey, topics }, { reconnectPeriod: 0 });
+    await client.publishAsync(topics.build(device.family, device.id, 'telemetry'), '{"not json', { qos: 1 });
+    await disconnectDevice(client, device, topics);
+    await until(() => exists(join(dataDir, 'dead-letter', 'dead-letter.ndjson')), 'the dead-letter file');
+    const mode = async (path: string) => (await stat(path)).mode & 0o777;
+    for (const folder of [dataDir, join(dataDir, 'spool'), join(dataDir, 'dead-letter'), join(dataDir, 'influxdb')]) expect(await mode(folder), folder).toBe(0o700);
+    const segments = (await readdir(join(dataDir, 'spool'))).filter((name) => name.endsWith('.seg')).map((name) => join(dataDir, 'spool', name));
+    for (const file of ['devices.json', 'fleet-key', 'runtime.json', 'wanxiang.lock', 'spool/ack', 'dead-letter/dead-letter.ndjson'].map((name) => join(dataDir, name)).concat(segments)) {
+      expect(await mode(file), file).toBe(0o600);
+    }
+  });
+
+  it('refuses a fleet key shorter than 32 characters for a start beyond loopback', async () => {
+    const run = await runCli(['start', '--no-simulate', '--host', '0.0.0.0', '--data-dir', join(work, 'short-key'), '--influx-url', 'http://127.0.0.1:1'], { WX_FLEET_KEY: 'password', WX_API_TOKENS: 'admin:0123456789abcdef0123,operator:0123456789abcdef0124' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/^WX_ERR_INSECURE_LISTEN: start: .* a fleet key of 8 characters: WX_FLEET_KEY must have 32 characters or more/m);
   });
 });
