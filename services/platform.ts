@@ -32,6 +32,8 @@ import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
 import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
 import { createDiskMonitor, type DiskMonitor } from './data-folder/disk-monitor.ts';
+import { createBackfillWindow } from './ingest/backfill-window.ts';
+import { isHistory } from './ingest/history.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -87,6 +89,9 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
   // Issue 19, item 1: the data folder is this run's alone, whatever database it writes to.
   let folderLock: FolderLock | undefined;
   let diskMonitor: DiskMonitor | undefined;
+  // Issue 19, item 3: an admin may open a window for old readings; issue 21: history raises no alarms.
+  const backfillWindow = createBackfillWindow(config.ingest.maxAgeMs);
+  let historical = false;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -139,9 +144,11 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       const observers: Array<(reading: Reading) => void> = [(reading) => markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
       ingest = createIngest({
         config, registry, topics, influx, metrics, log,
-        onReading: (reading) => {
+        onReading: (reading, message) => {
+          historical = isHistory(reading, message);
           for (const observe of observers) observe(reading);
         },
+        maxAgeMs: backfillWindow.maxAgeMs,
         onRejection: (rejection, context) => feedback?.report(rejection, context),
       });
       // In a cluster one alarm engine runs, on the leader; every node keeps a replica of its alarms.
@@ -173,12 +180,15 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
         // The device's run is looked up once: the leader's engine and the other nodes both take it.
         const activeFeed = feed;
         observers.push((reading) => {
+          if (historical) return; // history raises no live alarm (issue 21)
           const repeats = stuck.repeats(reading.deviceId);
           clusterAlarms.judge(reading, repeats);
           activeFeed.send(reading, repeats);
         });
         await activeFeed.start();
-      } else observers.push((reading) => activeAlarms.observe(reading));
+      } else observers.push((reading) => {
+        if (!historical) activeAlarms.observe(reading); // history raises no live alarm (issue 21)
+      });
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
@@ -241,6 +251,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
         fleetKey: config.fleetKey,
         isOnline,
         disk: () => diskMonitor?.status,
+        backfillWindow,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);

@@ -24,6 +24,8 @@ import { createSessionCookies } from './session-cookie.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
 import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
+import type { BackfillWindow } from '../ingest/backfill-window.ts';
+import { registerBackfillWindowRoutes } from './backfill-window-routes.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
@@ -43,6 +45,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly isOnline?: (deviceId: string) => boolean;
   /** The data folder's disk (issue 19, item 2); /healthz shows it and is degraded while it is low. */
   readonly disk?: () => DiskStatus | undefined;
+  /** Old readings into the running platform for a while (issue 19, item 3), admin only. */
+  readonly backfillWindow?: BackfillWindow;
 }
 
 /**
@@ -167,6 +171,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerScreen(scope);
     registerAlarmRoutes(scope, deps);
     registerSessionRoutes(scope, { auth, options: deps.auth, sessions });
+    if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow);
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });
 
