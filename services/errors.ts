@@ -75,10 +75,7 @@ export const errorCatalogue = {
   // The data folder (issue 19): its lock, its disk
   WX_ERR_DISK_FULL: { status: 507, summary: 'the data folder’s disk is full: the message is not acknowledged (the connection is closed) and the spool retries when space returns' },
   WX_ERR_DISK_LOW: { status: 507, summary: 'the data folder’s disk has less free space than the alarm threshold (WX_DISK_LOW_FREE_PCT); logged and shown by /healthz and a metric' },
-  WX_ERR_REGISTRY_INVALID: { status: 500, summary: 'the installation’s device registry (data/devices.json or --registry) is not valid JSON or does not match its schema; the line and column are named' },
-  WX_ERR_DEVICE_EXISTS: { status: 409, summary: 'a device with this id is already registered (rotate its secret with devices rotate)' },
   WX_ERR_BACKFILL_INCOMPLETE: { status: 422, summary: 'a backfill did not land every reading it sent (refused as too old, in the future, ...): counted in InfluxDB, the reasons named, exit 1' },
-  WX_ERR_NOT_INFLUXDB: { status: 502, summary: 'the server named as InfluxDB answered without an X-Influxdb-Version header: it is not InfluxDB 1.x' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

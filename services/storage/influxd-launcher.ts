@@ -149,7 +149,10 @@ async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<Ret
   const configPath = join(dataDir, 'influxd.conf');
   await writeFile(configPath, influxdConfig(dataDir, httpPort, rpcPort));
 
-  const child = spawn(options.binary ?? 'influxd', ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Issue 21 ("Stopping"): in its own process group, so a terminal's Ctrl-C (SIGINT to the whole
+  // foreground group) reaches only us; we stop influxd last, after ingest drained and the rollups
+  // ended, instead of it dying first under them ("rollup failed" nine times over).
+  const child = spawn(options.binary ?? 'influxd', ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid !== undefined) await lock.update(child.pid);
   const spawnError = once(child, 'error').then(([error]) => {
     throw new WanxiangError('WX_ERR_INFLUXD_START', `cannot run influxd: ${(error as Error).message} (apt-get install influxdb)`);
