@@ -25,6 +25,8 @@ export const configSchema = z.strictObject({
    * the data folder and derives its registry from the seeds there (services/installation.ts).
    */
   installationKey: z.boolean().default(true),
+  /** The observer's secret for `record` (WX_OBSERVER_PASSWORD), never in argv (issue 18, item 20). */
+  observerPassword: z.string().min(1).optional(),
   mqtt: z
     .strictObject({
       /** Loopback by default: a network listener is a decision (see allowInsecureDemo). */
@@ -209,6 +211,14 @@ export const configSchema = z.strictObject({
       brokerAuthSecret: z.string().min(32).optional(),
     })
     .prefault({}),
+  /** The data folder's disk (issue 19, item 2): an alarm before it is full. */
+  disk: z
+    .strictObject({
+      /** Below this share of free space (per cent) the disk-low alarm is on (WX_DISK_LOW_FREE_PCT). */
+      lowFreePct: z.number().min(0).max(100).default(10),
+      checkIntervalMs: positiveInt.min(100).default(10_000),
+    })
+    .prefault({}),
   simulate: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -242,6 +252,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
     fleetKey: env.WX_FLEET_KEY || undefined,
     logLevel: env.WX_LOG_LEVEL,
     installationKey: env.WX_FLEET_KEY || env.WX_REGISTRY_FILE ? false : undefined,
+    observerPassword: env.WX_OBSERVER_PASSWORD || undefined,
     allowInsecureDemo: env.WX_ALLOW_INSECURE_DEMO === undefined || env.WX_ALLOW_INSECURE_DEMO === '' ? undefined : env.WX_ALLOW_INSECURE_DEMO === '1',
     mqtt: {
       host: env.WX_MQTT_HOST || undefined,
@@ -268,6 +279,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       redisUrl: env.WX_REDIS_URL || undefined,
       brokerAuthSecret: env.WX_BROKER_AUTH_SECRET || undefined,
     },
+    disk: { lowFreePct: envToNumber(env.WX_DISK_LOW_FREE_PCT) },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
     alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
   };
@@ -290,6 +302,10 @@ export function assertSafeExposure(config: Config): void {
   if (exposed.length === 0) return;
   if (config.fleetKey === defaultFleetKey) {
     throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with the development fleet key, from which anyone can derive every seeded device's secret: set WX_FLEET_KEY to a key of your own (or leave it and WX_REGISTRY_FILE unset: start then makes one for this installation), listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
+  }
+  // Issue 18, item 17: a short key is guessed offline from any one device's secret.
+  if (config.fleetKey.length < 32) {
+    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with a fleet key of ${config.fleetKey.length} characters: WX_FLEET_KEY must have 32 characters or more (openssl rand -base64 32), or listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
   }
   const roles = new Set(config.http.tokens.map((token) => token.role));
   const missing = (['admin', 'operator'] as const).filter((role) => !roles.has(role));

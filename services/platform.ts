@@ -31,6 +31,10 @@ import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
 import { redactUserinfo } from './redact-url.ts';
+import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
+import { createDiskMonitor, type DiskMonitor } from './data-folder/disk-monitor.ts';
+import { createBackfillWindow } from './ingest/backfill-window.ts';
+import { isHistory } from './ingest/history.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -63,7 +67,7 @@ export interface Platform {
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
 
 /** The composition root: wires InfluxDB, registry, ingest, broker, API and the demo fleet. */
-export function createPlatform(config: Config, log: Logger): Platform {
+export function createPlatform(config: Config, log: Logger, options: { command?: string } = {}): Platform {
   const metrics = createMetrics({ collectProcessMetrics: true });
   const topics = createTopics(config.mqtt.topicPrefix);
   let localInfluxd: LocalInfluxd | undefined;
@@ -83,6 +87,12 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
+  // Issue 19, item 1: the data folder is this run's alone, whatever database it writes to.
+  let folderLock: FolderLock | undefined;
+  let diskMonitor: DiskMonitor | undefined;
+  // Issue 19, item 3: an admin may open a window for old readings; issue 21: history raises no alarms.
+  const backfillWindow = createBackfillWindow(config.ingest.maxAgeMs);
+  let historical = false;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -99,6 +109,9 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get cluster() { return clusterNode; },
 
     async start() {
+      folderLock = await lockDataFolder(config.dataDir, options.command ?? (config.cluster.brokerUrl ? 'ingest' : 'start'));
+      diskMonitor = createDiskMonitor({ dir: config.dataDir, lowFreePct: config.disk.lowFreePct, intervalMs: config.disk.checkIntervalMs, registry: metrics.registry, log });
+      await diskMonitor.start();
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
       let applyRegistry = (file: RegistryFile) => registry?.replace(file);
       let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
@@ -132,9 +145,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const observers: Array<(reading: Reading) => void> = [(reading) => markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
       ingest = createIngest({
         config, registry, topics, influx, metrics, log,
-        onReading: (reading) => {
+        onReading: (reading, message) => {
+          historical = isHistory(reading, message);
           for (const observe of observers) observe(reading);
         },
+        maxAgeMs: backfillWindow.maxAgeMs,
         onRejection: (rejection, context) => feedback?.report(rejection, context),
       });
       // In a cluster one alarm engine runs, on the leader; every node keeps a replica of its alarms.
@@ -166,12 +181,15 @@ export function createPlatform(config: Config, log: Logger): Platform {
         // The device's run is looked up once: the leader's engine and the other nodes both take it.
         const activeFeed = feed;
         observers.push((reading) => {
+          if (historical) return; // history raises no live alarm (issue 21)
           const repeats = stuck.repeats(reading.deviceId);
           clusterAlarms.judge(reading, repeats);
           activeFeed.send(reading, repeats);
         });
         await activeFeed.start();
-      } else observers.push((reading) => activeAlarms.observe(reading));
+      } else observers.push((reading) => {
+        if (!historical) activeAlarms.observe(reading); // history raises no live alarm (issue 21)
+      });
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
@@ -236,6 +254,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
         auth: config.http,
         fleetKey: config.fleetKey,
         isOnline,
+        disk: () => diskMonitor?.status,
+        backfillWindow,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);
@@ -283,6 +303,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await clusterNode?.close();
       await localInfluxd?.stop();
       if (wroteRuntime) await removeRuntime(config.dataDir);
+      diskMonitor?.close();
+      await folderLock?.release();
     },
   };
 

@@ -32,6 +32,10 @@ import { createSessionCookies } from './session-cookie.ts';
 import { createSessionRevocations } from './session-revocations.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
+import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
+import type { BackfillWindow } from '../ingest/backfill-window.ts';
+import { registerBackfillWindowRoutes } from './backfill-window-routes.ts';
+
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
   readonly metrics: Metrics;
@@ -52,6 +56,10 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly sessionRevocationsFile?: string;
   /** Where a 500's error is logged (issue 18 item 13); nowhere without one. */
   readonly log?: Logger;
+  /** The data folder's disk (issue 19, item 2); /healthz shows it and is degraded while it is low. */
+  readonly disk?: () => DiskStatus | undefined;
+  /** Old readings into the running platform for a while (issue 19, item 3), admin only. */
+  readonly backfillWindow?: BackfillWindow;
 }
 
 /**
@@ -142,10 +150,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       } catch (error) {
         influx = { reachable: false, code: isWanxiangError(error) ? error.code : 'WX_ERR_INFLUX_UNAVAILABLE' };
       }
-      const healthy = influx.reachable === true;
+      // Issue 19, item 2: a spool that takes nothing (disk full, stopped) or a disk about to fill
+      // makes the answer non-200, so a supervisor acts; `problems` says why.
+      const spool = deps.ingest.spool.health;
+      const disk = deps.disk?.();
+      const problems = dataFolderProblems(spool, disk);
+      const healthy = influx.reachable === true && problems.length === 0;
       if (deps.auth.readAccess === 'token' && !signedIn(request)) return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', influx: { reachable: influx.reachable } });
       return reply.code(healthy ? 200 : 503).send(redactDeep({
         status: healthy ? 'ok' : 'degraded',
+        ...(problems.length > 0 ? { problems } : {}),
+        spool,
+        ...(disk ? { disk } : {}),
         influx,
         queuedReadings: deps.ingest.queuedReadings,
         devicesOnline: deps.ingest.presence.online().length,
@@ -191,6 +207,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerScreen(scope);
     registerAlarmRoutes(scope, deps, (request) => auth.bearerRole(request) ?? 'operator');
     registerSessionRoutes(scope, { auth, options: deps.auth, sessions, revocations });
+    if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow);
     // Only with an external broker and its secret configured (the platform passes mqttAuth then): issue 18 item 2.
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });

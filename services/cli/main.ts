@@ -46,6 +46,10 @@ const commands: Record<string, () => Promise<Command>> = {
 
 let current = 'wanxiang';
 
+// Issue 18, item 17: what a command creates (data folder, registry, spool, dead-letter files,
+// influxd's files) is for this user alone: folders 0700, files 0600.
+process.umask(0o077);
+
 /** One line (and the usage for a bad argument), then exit: never a stack trace (issue 13). */
 function fail(error: unknown): never {
   const outcome = outcomeOf(error, current);

@@ -53,10 +53,11 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
   const pending: Promise<void>[] = [];
 
   function open(): WriteStream {
-    mkdirSync(options.dir, { recursive: true });
+    // 0700 / 0600: refused payloads are the devices' raw data (issue 18, item 17).
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     // Opened synchronously so that the file exists at once: a rotation right after
     // (a burst of rejections) must find it to rename, and the descriptor follows the rename.
-    const fd = openSync(path, 'a');
+    const fd = openSync(path, 'a', 0o600);
     size = fstatSync(fd).size;
     return createWriteStream(path, { fd });
   }

@@ -42,7 +42,7 @@ export interface MessageHandlerDeps {
   readonly stuck: StuckDetector;
   readonly accounting: Accounting;
   readonly encoder: ReadingEncoder;
-  readonly onReading?: (reading: Reading) => void;
+  readonly onReading?: (reading: Reading, message: InboundMessage) => void;
 }
 
 /**
@@ -129,7 +129,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     let lines = 0;
     for (const reading of result.readings) {
       deps.stuck.check(reading);
-      deps.onReading?.(reading);
+      deps.onReading?.(reading, message);
       const line = encodeReading(reading, device, hour, message);
       if (line === null) continue;
       record += lines === 0 ? line : `\n${line}`;
