@@ -72,7 +72,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions, session
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    const url = request.url.split('?')[0]!;
+    // The route the router matched, never the request's own text: `/%61pi/v1/live` matches the
+    // pattern `/api/v1/live` and is a read like it (issue 18 item 1).
+    const url = request.routeOptions.url ?? '';
     const config = request.routeOptions.config;
     if (config.noAuth) return;
     const needed = config.role ?? (options.readAccess === 'token' && url.startsWith('/api/') ? 'reader' : null);
