@@ -242,48 +242,80 @@ export function parseConfig(input: unknown): Config {
   return parsed.data;
 }
 
-const envToNumber = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
+/**
+ * Every environment variable the platform reads: where it goes in the configuration and what it
+ * means. docs/configuration.md is generated from this table and the schema above
+ * (`npm run docs:config`); a test fails when the page and the code differ.
+ */
+export interface EnvBinding {
+  readonly env: string;
+  /** Dotted path into the configuration, e.g. `mqtt.port`. */
+  readonly path: string;
+  readonly parse: (text: string) => unknown;
+  readonly description: string;
+}
+
+const text = (value: string) => value;
+const number = (value: string) => Number(value);
+const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+export const envBindings: readonly EnvBinding[] = [
+  { env: 'WX_DATA_DIR', path: 'dataDir', parse: text, description: 'The data folder: spool, registry, raw payloads, dead letters, the local influxd.' },
+  { env: 'WX_REGISTRY_FILE', path: 'registryFile', parse: text, description: 'A device registry of your own (then no installation key is made).' },
+  { env: 'WX_FLEET_KEY', path: 'fleetKey', parse: text, description: 'The key the fleet\'s device secrets derive from; never logged.' },
+  { env: 'WX_OBSERVER_PASSWORD', path: 'observerPassword', parse: text, description: 'The observer login\'s password for `wanxiang record` (or a file / stdin: see `wanxiang record --help`); never logged.' },
+  { env: 'WX_LOG_LEVEL', path: 'logLevel', parse: text, description: 'How much is logged (JSON lines on stdout).' },
+  { env: 'WX_ALLOW_INSECURE_DEMO', path: 'allowInsecureDemo', parse: (value) => value === '1', description: '`1` allows listening beyond loopback with the development key or without tokens (a demo on a trusted network).' },
+  { env: 'WX_MQTT_HOST', path: 'mqtt.host', parse: text, description: 'Address the MQTT listeners bind to.' },
+  { env: 'WX_MQTT_PORT', path: 'mqtt.port', parse: number, description: 'MQTT over TCP.' },
+  { env: 'WX_MQTT_WS_PORT', path: 'mqtt.wsPort', parse: number, description: 'MQTT over WebSocket; -1 turns it off.' },
+  { env: 'WX_TOPIC_PREFIX', path: 'mqtt.topicPrefix', parse: text, description: 'First level of every topic.' },
+  { env: 'WX_TLS_CERT_FILE', path: 'mqtt.tls.certFile', parse: text, description: 'PEM certificate for MQTT over TLS and WebSocket over TLS (with WX_TLS_KEY_FILE).' },
+  { env: 'WX_TLS_KEY_FILE', path: 'mqtt.tls.keyFile', parse: text, description: 'PEM private key for the TLS listeners.' },
+  { env: 'WX_MQTT_TLS_PORT', path: 'mqtt.tls.port', parse: number, description: 'MQTT over TLS.' },
+  { env: 'WX_HTTP_HOST', path: 'http.host', parse: text, description: 'Address the API and the screen bind to.' },
+  { env: 'WX_HTTP_PORT', path: 'http.port', parse: number, description: 'The API and the screen.' },
+  { env: 'WX_API_READ_ACCESS', path: 'http.readAccess', parse: text, description: '`open`: anyone on the network may read; `token`: reads need a bearer token or a sign-in.' },
+  { env: 'WX_API_TOKENS', path: 'http.tokens', parse: parseTokens, description: '`role:TOKEN,...` bearer tokens (16 characters or more); never logged.' },
+  { env: 'WX_SESSION_DAYS', path: 'http.sessionDays', parse: number, description: 'How long a screen\'s sign-in lasts.' },
+  { env: 'WX_HTTP_ALLOWED_HOSTS', path: 'http.allowedHosts', parse: list, description: 'Host names the API answers to beyond loopback and its own address, comma-separated (a DNS-rebinding page gets 421).' },
+  { env: 'WX_STREAMS_PER_ADDRESS', path: 'http.streamsPerAddress', parse: number, description: 'Live event streams one address may hold open.' },
+  { env: 'INFLUX_URL', path: 'influx.url', parse: text, description: 'An existing InfluxDB (1.x, 2.x v1 API, 3.x); without it a local influxd is started in the data folder.' },
+  { env: 'INFLUX_URLS', path: 'influx.urls', parse: list, description: 'Several endpoints of one logical InfluxDB, comma-separated: balanced and failed over.' },
+  { env: 'INFLUX_DB', path: 'influx.database', parse: text, description: 'The database (bucket mapping on 2.x/3.x).' },
+  { env: 'INFLUX_TOKEN', path: 'influx.token', parse: text, description: 'InfluxDB 2.x/3.x token; never logged.' },
+  { env: 'INFLUX_USERNAME', path: 'influx.username', parse: text, description: 'InfluxDB 1.x user.' },
+  { env: 'INFLUX_PASSWORD', path: 'influx.password', parse: text, description: 'InfluxDB 1.x password; never logged.' },
+  { env: 'WX_MAX_AGE_MS', path: 'ingest.maxAgeMs', parse: number, description: 'Readings older than this are refused (raise it to backfill old data).' },
+  { env: 'WX_BROKER_URL', path: 'cluster.brokerUrl', parse: text, description: 'Ingest from this external broker (mosquitto, EMQX) as shared-subscription workers.' },
+  { env: 'WX_BROKER_USERNAME', path: 'cluster.brokerUsername', parse: text, description: 'The ingest workers\' login at the external broker.' },
+  { env: 'WX_BROKER_PASSWORD', path: 'cluster.brokerPassword', parse: text, description: 'Its password; derived from the fleet key when unset.' },
+  { env: 'WX_NODE_ID', path: 'cluster.nodeId', parse: text, description: 'This node\'s stable name in a cluster.' },
+  { env: 'WX_BROKER_AUTH_SECRET', path: 'cluster.brokerAuthSecret', parse: text, description: 'The header secret EMQX\'s HTTP authenticator sends to `POST /api/v1/auth/mqtt` (the endpoint exists only with an external broker).' },
+  { env: 'WX_REDIS_URL', path: 'cluster.redisUrl', parse: text, description: 'Redis shared by the nodes of a cluster.' },
+  { env: 'WX_DISK_LOW_FREE_PCT', path: 'disk.lowFreePct', parse: number, description: 'Below this share of free space on the data folder\'s disk the disk-low alarm fires.' },
+  { env: 'WX_SIMULATE', path: 'simulate.enabled', parse: (value) => value !== '0', description: '`0` starts no simulated fleet.' },
+  { env: 'WX_ALARM_RULES_FILE', path: 'alarms.rulesFile', parse: text, description: 'Alarm rules of your own.' },
+  { env: 'WX_ALARM_WEBHOOKS', path: 'alarms.webhooks', parse: parseWebhooks, description: '`robot:URL,json:URL`: where alarm changes are POSTed.' },
+];
 
 /** The one place where the environment is read. Flags (overrides) win over environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
-  const fromEnv = {
-    dataDir: env.WX_DATA_DIR,
-    registryFile: env.WX_REGISTRY_FILE,
-    fleetKey: env.WX_FLEET_KEY || undefined,
-    logLevel: env.WX_LOG_LEVEL,
-    installationKey: env.WX_FLEET_KEY || env.WX_REGISTRY_FILE ? false : undefined,
-    observerPassword: env.WX_OBSERVER_PASSWORD || undefined,
-    allowInsecureDemo: env.WX_ALLOW_INSECURE_DEMO === undefined || env.WX_ALLOW_INSECURE_DEMO === '' ? undefined : env.WX_ALLOW_INSECURE_DEMO === '1',
-    mqtt: {
-      host: env.WX_MQTT_HOST || undefined,
-      port: envToNumber(env.WX_MQTT_PORT),
-      wsPort: envToNumber(env.WX_MQTT_WS_PORT),
-      topicPrefix: env.WX_TOPIC_PREFIX,
-      tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
-    },
-    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS), allowedHosts: env.WX_HTTP_ALLOWED_HOSTS ? env.WX_HTTP_ALLOWED_HOSTS.split(',').map((name) => name.trim()).filter(Boolean) : undefined, streamsPerAddress: envToNumber(env.WX_STREAMS_PER_ADDRESS) },
-    influx: {
-      url: env.INFLUX_URL || undefined,
-      database: env.INFLUX_DB,
-      token: env.INFLUX_TOKEN,
-      username: env.INFLUX_USERNAME,
-      password: env.INFLUX_PASSWORD,
-      urls: env.INFLUX_URLS ? env.INFLUX_URLS.split(',').map((url) => url.trim()).filter(Boolean) : undefined,
-    },
-    ingest: { maxAgeMs: envToNumber(env.WX_MAX_AGE_MS) },
-    cluster: {
-      brokerUrl: env.WX_BROKER_URL || undefined,
-      brokerUsername: env.WX_BROKER_USERNAME,
-      brokerPassword: env.WX_BROKER_PASSWORD,
-      nodeId: env.WX_NODE_ID,
-      redisUrl: env.WX_REDIS_URL || undefined,
-      brokerAuthSecret: env.WX_BROKER_AUTH_SECRET || undefined,
-    },
-    disk: { lowFreePct: envToNumber(env.WX_DISK_LOW_FREE_PCT) },
-    simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
-    alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
-  };
-  return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));
+  const fromEnv: Record<string, unknown> = {};
+  for (const binding of envBindings) {
+    const value = env[binding.env];
+    if (value !== undefined && value !== '') setPath(fromEnv, binding.path, binding.parse(value));
+  }
+  // A key or registry of one's own means no installation key is made (services/installation.ts).
+  if (env.WX_FLEET_KEY || env.WX_REGISTRY_FILE) fromEnv.installationKey = false;
+  return parseConfig(mergeConfigInput(fromEnv, overrides));
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -330,12 +362,6 @@ function parseWebhooks(text: string | undefined): Array<{ style: string; url: st
     const [style = '', ...url] = pair.split(':');
     return { style: style.trim(), url: url.join(':').trim() };
   });
-}
-
-function dropUndefined(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, dropUndefined(v)]);
-  return Object.fromEntries(entries);
 }
 
 /** Deep-merges configuration inputs; the override's leaves win. */

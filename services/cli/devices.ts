@@ -10,7 +10,7 @@ import { saveRegistryFile } from '../registry/registry-file.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
-import { exportMosquittoCommand } from '../cluster/export-command.ts';
+import { exportMosquittoCommand } from './export-mosquitto.ts';
 import { checkMosquittoListener } from '../registry/mosquitto-export.ts';
 
 const actions = ['list', 'add', 'rotate', 'disable', 'enable', 'export'] as const;

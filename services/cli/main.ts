@@ -41,7 +41,7 @@ const commands: Record<string, () => Promise<Command>> = {
   report: async () => import('./report.ts').then((m) => ({ run: m.reportCommand, help: m.reportHelp })),
   evaluate: async () => import('./evaluate.ts').then((m) => ({ run: m.evaluateCommand, help: m.evaluateHelp })),
   devices: async () => import('./devices.ts').then((m) => ({ run: m.devicesCommand, help: m.devicesHelp })),
-  ingest: async () => import('../cluster/ingest-command.ts').then((m) => ({ run: m.ingestCommand, help: m.ingestHelp })),
+  ingest: async () => import('./ingest.ts').then((m) => ({ run: m.ingestCommand, help: m.ingestHelp })),
 };
 
 let current = 'wanxiang';

@@ -47,4 +47,13 @@ describe('refused API credentials', () => {
     expect((await call('/api/v1/live')).status).toBe(401); // no token: refused as before, not held up
     expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_LOGIN_THROTTLED' })).toBe(2);
   });
+
+  it('decides from the matched route, so an encoded, doubled or dotted path is refused like the plain one', async () => {
+    for (const path of ['/api/v1/live', '/%61pi/v1/live', '/%61%70%69/v1/live', '/api/v1/%6Cive', '/api//v1/live']) {
+      const answer = await call(path);
+      expect([401, 404], path).toContain(answer.status);
+      expect(JSON.stringify(await answer.json()), path).not.toContain('"devices"');
+    }
+    expect((await call('/%61pi/v1/live')).status).toBe(401);
+  });
 });
