@@ -144,9 +144,14 @@ export function createWriter(options: WriterOptions): Writer {
     try {
       await file?.handle.close();
       file = null;
+      const last = state.segments.at(-1);
       for (const segment of state.segments) {
-        if (segment.bytes === segment.durable) continue;
-        await truncate(segmentPath(state.dir, segment.seq), segment.durable);
+        // The segment being written may hold bytes of a short write the counters never saw
+        // (write() took part of a chunk, then ENOSPC): it is cut back to its durable length whatever they say.
+        if (segment.bytes === segment.durable && segment !== last) continue;
+        await truncate(segmentPath(state.dir, segment.seq), segment.durable).catch((error: NodeJS.ErrnoException) => {
+          if (!(segment === last && error.code === 'ENOENT')) throw error; // never created: nothing to cut
+        });
         state.diskBytes -= segment.bytes - segment.durable;
         segment.bytes = segment.durable;
       }
