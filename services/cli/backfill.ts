@@ -55,7 +55,7 @@ export async function backfillCommand(argv: string[]): Promise<void> {
     // Issue 21: history is not the live district. Its own platform raises no alarms (a year of
     // readings from no live fleet opened "device silent" for every station) and sends no webhooks.
     alarms: { enabled: false, webhooks: [] },
-  });
+  }, 'backfill');
   // Loaded only when needed: a bad argument or --url does without the broker and the API.
   const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log, { command: 'backfill' });
   try {

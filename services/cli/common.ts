@@ -9,6 +9,7 @@ import { createLogger } from '../log.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from '../registry/device-registry.ts';
 import { tryParseBeijingInstant } from '../standards/beijing-time.ts';
 import { createTopics, type Topics } from '../topics.ts';
+import { dataFolderLine } from './data-folder-notice.ts';
 import { step } from './failure.ts';
 import { option } from './options.ts';
 
@@ -19,9 +20,10 @@ export interface CommandContext {
   readonly log: ReturnType<typeof createLogger>;
 }
 
-/** Configuration, registry and topics as every command needs them. */
-export async function commandContext(overrides: ConfigInput = {}): Promise<CommandContext> {
+/** Configuration, registry and topics as every command needs them; `command` says on stderr which data folder it used (issue 19, item 6). */
+export async function commandContext(overrides: ConfigInput = {}, command?: string): Promise<CommandContext> {
   const config = await useInstallation(configFromEnv(process.env, overrides));
+  if (command) process.stderr.write(dataFolderLine(command, config));
   const registryFile = resolve(config.registryFile);
   return {
     config,
@@ -62,7 +64,7 @@ export const shared = {
   family: () => option.choice<FamilyId>('F', 'only this family', familyIds).many(),
   seed: (fallback: number) => option.integer('N', 'seed: the same seed gives the same readings', { min: 0, max: 2 ** 32 - 1 }).default(fallback),
   duration: () => option.number('S', 'stop after S seconds (default: until Ctrl-C)', { above: 0, max: 365 * 86_400 }),
-  dataDir: () => option.string('DIR', 'the data folder: its registry, fleet key, spool and runtime.json (default WX_DATA_DIR, else data/)'),
+  dataDir: () => option.string('DIR', 'the data folder: its registry, fleet key, spool, runtime.json and the local influxd (default WX_DATA_DIR, else data/)'),
 };
 
 /** Refuses before any work when the file to write cannot be created (its folder is missing or read-only). */

@@ -4,10 +4,11 @@ import { assertSafeExposure, configFromEnv, type ConfigInput } from '../config.t
 import { prepareInstallation } from '../installation.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform, type PlatformEndpoints } from '../platform.ts';
-import { assertRecording } from './common.ts';
+import { assertRecording, shared } from './common.ts';
 import { helpText, option, parseCommand } from './options.ts';
 import { beijingDay, DAY_MS } from '../standards/beijing-time.ts';
 import { runUntilSignal } from './run-platform.ts';
+import { dataFolderLine } from './data-folder-notice.ts';
 
 const port = (describe: string) => option.integer('N', describe, { min: 0, max: 65_535 });
 
@@ -21,7 +22,7 @@ const spec = {
     'mqtt-port': port('MQTT TCP port, 0 for a free one (default 1883)'),
     'ws-port': option.integer('N', 'MQTT over WebSocket port (default 8083, 0 for a free one, -1 to turn off)', { min: -1, max: 65_535 }),
     'http-port': port('HTTP API and screen port, 0 for a free one (default 3000)'),
-    'data-dir': option.string('DIR', 'where influxd data, the spool and the dead-letter file live (default data/)'),
+    'data-dir': shared.dataDir(),
     replay: option.string('FILE', 'replay this recording (shifted to end now) instead of simulating'),
     'replay-speed': option.number('N', 'its speed (default 60)', { above: 0, max: 1_000_000 }),
     'insecure-demo': option.flag('allow listening beyond loopback with the development fleet key or without API tokens (a demo on a trusted network; WX_ALLOW_INSECURE_DEMO=1)'),
@@ -56,6 +57,8 @@ export async function startCommand(argv: string[]): Promise<void> {
   const config = await prepareInstallation(configFromEnv(process.env, overrides));
   assertSafeExposure(config);
   if (config.simulate.replayFile) await assertRecording(resolve(config.simulate.replayFile));
+  // Issue 19, item 6: which data folder and registry this run uses, as every command says.
+  process.stderr.write(dataFolderLine('start', config));
   const log = createLogger(config.logLevel);
   const platform = createPlatform(config, log);
   const endpoints = await runUntilSignal(platform, log);
