@@ -9,6 +9,7 @@ import { openBackfillWindow, type OpenedWindow } from './backfill-window-client.
 import { commandContext, progressPrinter, shared, type CommandContext } from './common.ts';
 import { locateInflux } from './locate.ts';
 import { brokerStep } from './mqtt-failure.ts';
+import { beijingEcho } from './beijing-echo.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 
 const spec = {
@@ -46,7 +47,7 @@ type BackfillOptions = ReturnType<typeof parseCommand<typeof spec.options>>['opt
 export async function backfillCommand(argv: string[]): Promise<void> {
   const { options } = parseCommand(spec, argv);
   const { from: fromMs, to: toMs } = options;
-  if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} is empty)`, backfillHelp);
+  if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${beijingEcho(fromMs)} to ${beijingEcho(toMs)} is empty)`, backfillHelp);
   if (!options.url && (options.api || options['admin-token-file'] || options['influx-url'])) throw new UsageError('--api, --admin-token-file and --influx-url go with --url (a running platform)', backfillHelp);
   const maxAgeMs = Math.max(1, Date.now() - fromMs + 86_400_000);
   const context = await commandContext({
@@ -93,7 +94,7 @@ async function run(options: BackfillOptions, context: CommandContext, platform: 
   const key = progressKey({ url: options.url ?? 'own', fromMs, toMs, seed: options.seed, step: options.step, batch: options.batch, devices: devices.map((device) => device.id) });
   const startAt = await readProgress(dataDir, key);
   const destination = await target(options, context, platform);
-  process.stderr.write(`[backfill] ${devices.length} devices, ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, into ${destination.url}${startAt ? `, resuming an interrupted run (${startAt.size} devices to go)` : ''}\n`);
+  process.stderr.write(`[backfill] ${devices.length} devices, ${beijingEcho(fromMs)} to ${beijingEcho(toMs)}, into ${destination.url}${startAt ? `, resuming an interrupted run (${startAt.size} devices to go)` : ''}\n`);
   const stop = new AbortController();
   const onInterrupt = () => {
     process.stderr.write('[backfill] stopping: waiting for what is in flight to be acknowledged (Ctrl-C again stops at once, and the rerun sends more again)\n');

@@ -1,4 +1,5 @@
-import { access, open } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { recordingKind } from '../../simulators/recording.ts';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { configFromEnv, type Config, type ConfigInput } from '../config.ts';
@@ -77,17 +78,11 @@ export async function assertWritableTarget(path: string, what: string): Promise<
   }
 }
 
-/** Refuses a recording that cannot be read or is not gzip (a CSV, a text file) before connecting. */
+/** Refuses a recording that cannot be read or is neither gzip nor plain NDJSON with its header (a CSV, a text file) before connecting. */
 export async function assertRecording(path: string): Promise<void> {
-  const handle = await step(`cannot read the recording ${path}`, () => open(path, 'r'));
-  try {
-    const { buffer, bytesRead } = await step(`cannot read the recording ${path}`, () => handle.read(Buffer.alloc(2), 0, 2, 0));
-    // RFC 1952 §2.3.1: a gzip member starts with ID1 = 0x1f, ID2 = 0x8b.
-    if (bytesRead < 2 || buffer[0] !== 0x1f || buffer[1] !== 0x8b) {
-      throw new WanxiangError('WX_ERR_FILE', `${path} is not a recording: recordings are gzip-compressed NDJSON (.ndjson.gz, written by 'wanxiang record')`);
-    }
-  } finally {
-    await handle.close();
+  const kind = await step(`cannot read the recording ${path}`, () => recordingKind(path));
+  if (!kind) {
+    throw new WanxiangError('WX_ERR_FILE', `${path} is not a recording: recordings are NDJSON, gzip-compressed (.ndjson.gz, written by 'wanxiang record') or plain (.ndjson), starting with the recording header`);
   }
 }
 

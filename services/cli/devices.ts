@@ -55,7 +55,11 @@ const spec = {
   wanxiang devices export --mosquitto DIR [--port N]
                                          mosquitto passwd, acl and mosquitto.conf for these devices
 
-add and rotate print the new secret once; the registry keeps only its scrypt hash.`,
+add and rotate print the new secret once, a random 256-bit token; the registry keeps only its
+SHA-256 hash (an observer's password, which a person may choose, keeps scrypt).`,
+  exitCodes: `Exit codes: 0 done; 1 an operational failure (file, write), with its WX_ERR_* code on stderr; 2 a bad
+or missing argument, named on stderr above this usage; 3 a state conflict: add of an id the registry
+holds (WX_ERR_DEVICE_EXISTS; rotate gives it a new secret).`,
   options: {
     id: option.string('ID', 'the device id'),
     family: option.choice<FamilyId>('F', 'its family (add)', familyIds),

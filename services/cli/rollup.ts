@@ -55,6 +55,7 @@ async function checkDatabase(influx: ReturnType<typeof createInfluxClient>, url:
   try {
     await influx.ping();
   } catch (error) {
+    if (isWanxiangError(error) && error.code === 'WX_ERR_NOT_INFLUXDB') throw error; // it answered: the server is the mistake
     throw new WanxiangError('WX_ERR_CONNECTION', `cannot reach InfluxDB at ${url} (from ${source}): ${isWanxiangError(error) ? error.message : String(error)}`, { cause: error });
   }
   let policies: string[];
