@@ -304,6 +304,9 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_ALARM_WEBHOOKS', path: 'alarms.webhooks', parse: parseWebhooks, description: '`robot:URL,json:URL`: where alarm changes are POSTed.' },
 ];
 
+/** Whether the environment sets a variable of envBindings (a command's own default then yields to it). */
+export const envSets = (env: NodeJS.ProcessEnv, name: string): boolean => envBindings.some((binding) => binding.env === name) && env[name] !== undefined && env[name] !== '';
+
 /** The one place where the environment is read. Flags (overrides) win over environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
   const fromEnv: Record<string, unknown> = {};

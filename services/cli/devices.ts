@@ -103,8 +103,9 @@ export async function devicesCommand(argv: string[]): Promise<void> {
   const installation = installs ? await step(`cannot prepare the data folder ${resolve(config.dataDir)}`, () => prepareInstallation(config)) : await useInstallation(config);
   const path = resolve(options.registry ?? installation.registryFile);
   if (action !== 'list' && action !== 'export') assertNotSeeds(path, `devices ${action}`);
-  // Said before a listing or an export, after a change (a refused change's coded line comes first).
-  const where = () => process.stderr.write(dataFolderLine('devices', { ...installation, registryFile: path }));
+  // Said where the rule chose the registry (--registry names it already): before a listing or an
+  // export, after a change (a refused change's coded line comes first).
+  const where = () => void (options.registry === undefined && process.stderr.write(dataFolderLine('devices', installation)));
   if (action === 'list' || action === 'export') where();
   const file = await step(`cannot read the registry ${path}`, () => loadRegistryFile(path));
   // The broker's password file holds the secrets the installation's fleet key derives.
