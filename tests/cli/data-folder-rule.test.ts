@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { cliPath, repoRoot, stackTrace, type CliRun } from './run-cli.ts';
 import { spawnStart, type StartedCli } from './spawn-start.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
@@ -127,5 +128,26 @@ describe('the tools find the running platform\'s secrets through the same data f
     const rollup = await runIn(repoRoot, ['rollup', '--data-dir', dataDir, '--from', '2026-01-01', '--to', '2026-01-02'], { INFLUX_URL: '' });
     expect(rollup.code, rollup.stderr).toBe(0);
     expect(rollup.stderr).toContain(`[rollup] data folder ${dataDir}`);
+  });
+});
+
+describe('a platform run on the seeds takes no registry change into them (issue 19, item 6)', () => {
+  const admin = 'admin-token-of-the-seed-guard-0123';
+  let live: TestPlatform;
+
+  beforeAll(async () => {
+    live = await startTestPlatform({ registryFile: 'seeds/devices.json', http: { tokens: [{ role: 'admin', token: admin }] } });
+  });
+
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  it('rotate through the admin API is refused with WX_ERR_FILE; seeds/devices.json is untouched', async () => {
+    const before = await readFile(join(repoRoot, 'seeds', 'devices.json'), 'utf8');
+    const answer = await fetch(`${live.endpoints.httpUrl}/api/v1/devices/air-guiyuan/rotate`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(answer.status).not.toBe(200);
+    expect(((await answer.json()) as { code: string }).code).toBe('WX_ERR_FILE');
+    expect(await readFile(join(repoRoot, 'seeds', 'devices.json'), 'utf8')).toBe(before);
   });
 });

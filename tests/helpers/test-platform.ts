@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -29,8 +29,12 @@ export interface TestPlatform {
 export async function startTestPlatform(overrides: ConfigInput = {}, options: { logLines?: string[] } = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-test-'));
   const database = `test_${randomBytes(6).toString('hex')}`;
+  // A copy of the seeds' registry: the admin API's changes go there, never into seeds/ (issue 19, item 6).
+  const registryFile = join(dataDir, 'devices.json');
+  await writeFile(registryFile, await readFile('seeds/devices.json'), { mode: 0o600 });
   const base: ConfigInput = {
     dataDir,
+    registryFile,
     logLevel: 'silent',
     mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
     http: { host: '127.0.0.1', port: 0 },
