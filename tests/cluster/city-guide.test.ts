@@ -41,8 +41,11 @@ bind-address = "127.0.0.1:${rpcPort}"
 
 describe('docs/deploy-city.md runs as written on one machine (issue 19, item 4)', () => {
   let work: string;
+  let redisPort: number | undefined;
 
   afterAll(async () => {
+    // redis-server --daemonize writes its pid file under /var/run by port.
+    if (redisPort) await rm(`/var/run/redis_${redisPort}.pid`, { force: true });
     if (!work) return;
     // Only what the guide started here (the daemons too): each has this folder as its working directory.
     for (const pid of await processesIn(work)) process.kill(pid, 'SIGKILL');
@@ -54,6 +57,7 @@ describe('docs/deploy-city.md runs as written on one machine (issue 19, item 4)'
     work = await mkdtemp('/tmp/wanxiang-guide-');
     await chmod(work, 0o755);
     const [influx, rpc, devices, ingest, redis] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    redisPort = redis;
     await writeFile(join(work, 'influxdb.conf'), influxdConf(work, influx, rpc));
     // "From the repository's checkout": its seeds, without writing data/ into the real one.
     await symlink(join(repoRoot, 'seeds'), join(work, 'seeds'));
