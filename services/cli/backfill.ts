@@ -10,6 +10,7 @@ import { commandContext, progressPrinter, shared, type CommandContext } from './
 import { locateInflux } from './locate.ts';
 import { brokerStep } from './mqtt-failure.ts';
 import { beijingEcho } from './beijing-echo.ts';
+import { dataFolderUse } from './data-folder-notice.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 
 const spec = {
@@ -113,6 +114,8 @@ async function run(options: BackfillOptions, context: CommandContext, platform: 
           refusals.set(notice.code, { notices: seen.notices + 1 + (notice.suppressed ?? 0), example: seen.example });
         },
       }),
+      // Issue 19, item 6: which key the refused secrets came from, and the flag that picks another.
+      `the devices' secrets were derived from ${dataFolderUse(context.config).fleetKey} (data folder ${dataFolderUse(context.config).dataDir}): give the data folder of the installation the broker's logins come from with --data-dir DIR (or WX_DATA_DIR), or its key with WX_FLEET_KEY`,
     );
   } finally {
     process.removeListener('SIGINT', onInterrupt);

@@ -110,6 +110,13 @@ describe('the tools find the running platform\'s secrets through the same data f
     expect(await exists(join(elsewhere, 'devices.json'))).toBe(false);
   });
 
+  it('backfill --url on another data folder: the refusal names the key its secrets came from and --data-dir', async () => {
+    const elsewhere = join(work, 'never-started-either');
+    const run = await runIn(repoRoot, ['backfill', '--url', mqttUrl, '--influx-url', inject('influxUrl'), '--devices', '1', '--from', '2026-12-01', '--to', '2026-12-01T01:00'], { WX_DATA_DIR: elsewhere });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^WX_ERR_BAD_CREDENTIALS: backfill: .*the devices' secrets were derived from the development key \\(data folder ${elsewhere}\\): .*--data-dir DIR`, 'm'));
+  });
+
   it('record, replay, simulate and rollup take --data-dir and say which folder they used', async () => {
     const recording = join(work, 'r.ndjson.gz');
     const record = await runIn(repoRoot, ['record', '--url', mqttUrl, '--data-dir', dataDir, '--out', recording, '--duration', '2']);
