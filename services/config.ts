@@ -116,6 +116,9 @@ export const configSchema = z.strictObject({
       urls: z.array(z.url()).min(1).optional(),
       /** How long an endpoint that failed stays out of rotation before it is pinged again. */
       endpointRetryMs: positiveInt.default(5_000),
+      /** The local influxd's HTTP and RPC ports (without INFLUX_URL); 0 picks free ones (issue 19, item 7). */
+      localPort: port.default(0),
+      localRpcPort: port.default(0),
     })
     .prefault({}),
   ingest: z
@@ -286,6 +289,8 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'INFLUX_TOKEN', path: 'influx.token', parse: text, description: 'InfluxDB 2.x/3.x token; never logged.' },
   { env: 'INFLUX_USERNAME', path: 'influx.username', parse: text, description: 'InfluxDB 1.x user.' },
   { env: 'INFLUX_PASSWORD', path: 'influx.password', parse: text, description: 'InfluxDB 1.x password; never logged.' },
+  { env: 'WX_INFLUXD_PORT', path: 'influx.localPort', parse: number, description: 'The HTTP port of the local influxd started without INFLUX_URL (`start --influxd-port`); 0 picks a free one.' },
+  { env: 'WX_INFLUXD_RPC_PORT', path: 'influx.localRpcPort', parse: number, description: 'The backup/restore RPC port of the local influxd (`start --influxd-rpc-port`); 0 picks a free one.' },
   { env: 'WX_MAX_AGE_MS', path: 'ingest.maxAgeMs', parse: number, description: 'Readings older than this are refused (raise it to backfill old data).' },
   { env: 'WX_BROKER_URL', path: 'cluster.brokerUrl', parse: text, description: 'Ingest from this external broker (mosquitto, EMQX) as shared-subscription workers.' },
   { env: 'WX_BROKER_USERNAME', path: 'cluster.brokerUsername', parse: text, description: 'The ingest workers\' login at the external broker.' },
@@ -298,6 +303,9 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_ALARM_RULES_FILE', path: 'alarms.rulesFile', parse: text, description: 'Alarm rules of your own.' },
   { env: 'WX_ALARM_WEBHOOKS', path: 'alarms.webhooks', parse: parseWebhooks, description: '`robot:URL,json:URL`: where alarm changes are POSTed.' },
 ];
+
+/** Whether the environment sets a variable of envBindings (a command's own default then yields to it). */
+export const envSets = (env: NodeJS.ProcessEnv, name: string): boolean => envBindings.some((binding) => binding.env === name) && env[name] !== undefined && env[name] !== '';
 
 /** The one place where the environment is read. Flags (overrides) win over environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {

@@ -116,7 +116,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       let applyRegistry = (file: RegistryFile) => registry?.replace(file);
       let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
       if (!influxUrl) {
-        localInfluxd = await startLocalInfluxd({ dataDir: join(config.dataDir, 'influxdb'), onLog: (line) => log.debug({ influxd: line }) });
+        localInfluxd = await startLocalInfluxd({ dataDir: join(config.dataDir, 'influxdb'), onLog: (line) => log.debug({ influxd: line }), port: config.influx.localPort, rpcPort: config.influx.localRpcPort });
         influxUrl = localInfluxd.url;
       }
       influx = createInfluxClient({ ...config.influx, url: influxUrl });

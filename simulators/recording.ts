@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -52,15 +53,42 @@ export function createRecordingWriter(path: string, header: Omit<RecordingHeader
   };
 }
 
-/** Reads a recording lazily; a bad line stops it with WX_ERR_SEED_INVALID naming the line. */
+/**
+ * How a file holds a recording: gzip (RFC 1952 §2.3.1: ID1 = 0x1f, ID2 = 0x8b), or plain NDJSON
+ * whose first line is the recording header (a `.ndjson.gz` someone gunzipped, issue 19 item 7);
+ * undefined for anything else (a CSV, a text file).
+ */
+export async function recordingKind(path: string): Promise<'gzip' | 'plain' | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4_096), 0, 4_096, 0);
+    if (bytesRead >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) return 'gzip';
+    const firstLine = buffer.subarray(0, bytesRead).toString('utf8').split('\n')[0]!;
+    return recordingHeaderSchema.safeParse(parseOrUndefined(firstLine)).success ? 'plain' : undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseOrUndefined(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined; // not JSON: the schema's check then fails, and the caller says what it is not
+  }
+}
+
+/** Reads a recording (gzip or plain NDJSON) lazily; a bad line stops it with WX_ERR_SEED_INVALID naming the line. */
 export async function* readRecording(path: string): AsyncGenerator<RecordingHeader | RecordedMessage> {
-  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  const file = createReadStream(path);
+  const input = (await recordingKind(path)) === 'plain' ? file : file.pipe(createGunzip());
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
   for await (const line of lines) {
     number += 1;
     if (!line.trim()) continue;
     const schema = number === 1 ? recordingHeaderSchema : recordedMessageSchema;
-    const parsed = schema.safeParse(JSON.parse(line));
+    const parsed = schema.safeParse(parseOrUndefined(line));
     if (!parsed.success) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}:${number}: not a recording line`, { value: line.slice(0, 200) });
     yield parsed.data;
   }

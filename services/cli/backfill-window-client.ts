@@ -1,6 +1,7 @@
 import { WanxiangError, isWanxiangError, type ErrorCode } from '../errors.ts';
 import { locateApi } from './locate.ts';
 import { readSecret } from './secret-input.ts';
+import { beijingEcho } from './beijing-echo.ts';
 
 export interface OpenedWindow {
   readonly until: string;
@@ -32,7 +33,7 @@ export async function openBackfillWindow(options: { api?: string; tokenFile: str
     return answer;
   };
   const opened = await call('POST', { from: options.fromMs, minutes: 24 * 60 });
-  process.stderr.write(`[backfill] the platform's backfill window is open: readings from ${new Date(options.fromMs).toISOString()} are taken until ${opened.until} or the end of this run\n`);
+  process.stderr.write(`[backfill] the platform's backfill window is open: readings from ${beijingEcho(options.fromMs)} are taken until ${opened.until && Number.isFinite(Date.parse(opened.until)) ? beijingEcho(Date.parse(opened.until)) : opened.until} or the end of this run\n`);
   return {
     until: opened.until ?? '',
     async close() {

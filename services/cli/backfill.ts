@@ -9,6 +9,8 @@ import { openBackfillWindow, type OpenedWindow } from './backfill-window-client.
 import { commandContext, progressPrinter, shared, type CommandContext } from './common.ts';
 import { locateInflux } from './locate.ts';
 import { brokerStep } from './mqtt-failure.ts';
+import { beijingEcho } from './beijing-echo.ts';
+import { dataFolderUse } from './data-folder-notice.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 
 const spec = {
@@ -46,7 +48,7 @@ type BackfillOptions = ReturnType<typeof parseCommand<typeof spec.options>>['opt
 export async function backfillCommand(argv: string[]): Promise<void> {
   const { options } = parseCommand(spec, argv);
   const { from: fromMs, to: toMs } = options;
-  if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} is empty)`, backfillHelp);
+  if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${beijingEcho(fromMs)} to ${beijingEcho(toMs)} is empty)`, backfillHelp);
   if (!options.url && (options.api || options['admin-token-file'] || options['influx-url'])) throw new UsageError('--api, --admin-token-file and --influx-url go with --url (a running platform)', backfillHelp);
   const maxAgeMs = Math.max(1, Date.now() - fromMs + 86_400_000);
   const context = await commandContext({
@@ -55,7 +57,7 @@ export async function backfillCommand(argv: string[]): Promise<void> {
     // Issue 21: history is not the live district. Its own platform raises no alarms (a year of
     // readings from no live fleet opened "device silent" for every station) and sends no webhooks.
     alarms: { enabled: false, webhooks: [] },
-  });
+  }, 'backfill');
   // Loaded only when needed: a bad argument or --url does without the broker and the API.
   const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log, { command: 'backfill' });
   try {
@@ -93,7 +95,7 @@ async function run(options: BackfillOptions, context: CommandContext, platform: 
   const key = progressKey({ url: options.url ?? 'own', fromMs, toMs, seed: options.seed, step: options.step, batch: options.batch, devices: devices.map((device) => device.id) });
   const startAt = await readProgress(dataDir, key);
   const destination = await target(options, context, platform);
-  process.stderr.write(`[backfill] ${devices.length} devices, ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, into ${destination.url}${startAt ? `, resuming an interrupted run (${startAt.size} devices to go)` : ''}\n`);
+  process.stderr.write(`[backfill] ${devices.length} devices, ${beijingEcho(fromMs)} to ${beijingEcho(toMs)}, into ${destination.url}${startAt ? `, resuming an interrupted run (${startAt.size} devices to go)` : ''}\n`);
   const stop = new AbortController();
   const onInterrupt = () => {
     process.stderr.write('[backfill] stopping: waiting for what is in flight to be acknowledged (Ctrl-C again stops at once, and the rerun sends more again)\n');
@@ -112,6 +114,8 @@ async function run(options: BackfillOptions, context: CommandContext, platform: 
           refusals.set(notice.code, { notices: seen.notices + 1 + (notice.suppressed ?? 0), example: seen.example });
         },
       }),
+      // Issue 19, item 6: which key the refused secrets came from, and the flag that picks another.
+      `the devices' secrets were derived from ${dataFolderUse(context.config).fleetKey} (data folder ${dataFolderUse(context.config).dataDir}): give the data folder of the installation the broker's logins come from with --data-dir DIR (or WX_DATA_DIR), or its key with WX_FLEET_KEY`,
     );
   } finally {
     process.removeListener('SIGINT', onInterrupt);

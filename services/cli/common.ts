@@ -1,4 +1,5 @@
-import { access, open } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { recordingKind } from '../../simulators/recording.ts';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { configFromEnv, type Config, type ConfigInput } from '../config.ts';
@@ -9,6 +10,7 @@ import { createLogger } from '../log.ts';
 import { createDeviceRegistry, loadRegistryFile, type DeviceRegistry } from '../registry/device-registry.ts';
 import { tryParseBeijingInstant } from '../standards/beijing-time.ts';
 import { createTopics, type Topics } from '../topics.ts';
+import { dataFolderLine } from './data-folder-notice.ts';
 import { step } from './failure.ts';
 import { option } from './options.ts';
 
@@ -19,9 +21,10 @@ export interface CommandContext {
   readonly log: ReturnType<typeof createLogger>;
 }
 
-/** Configuration, registry and topics as every command needs them. */
-export async function commandContext(overrides: ConfigInput = {}): Promise<CommandContext> {
+/** Configuration, registry and topics as every command needs them; `command` says on stderr which data folder it used (issue 19, item 6). */
+export async function commandContext(overrides: ConfigInput = {}, command?: string): Promise<CommandContext> {
   const config = await useInstallation(configFromEnv(process.env, overrides));
+  if (command) process.stderr.write(dataFolderLine(command, config));
   const registryFile = resolve(config.registryFile);
   return {
     config,
@@ -62,7 +65,7 @@ export const shared = {
   family: () => option.choice<FamilyId>('F', 'only this family', familyIds).many(),
   seed: (fallback: number) => option.integer('N', 'seed: the same seed gives the same readings', { min: 0, max: 2 ** 32 - 1 }).default(fallback),
   duration: () => option.number('S', 'stop after S seconds (default: until Ctrl-C)', { above: 0, max: 365 * 86_400 }),
-  dataDir: () => option.string('DIR', 'the data folder: its registry, fleet key, spool and runtime.json (default WX_DATA_DIR, else data/)'),
+  dataDir: () => option.string('DIR', 'the data folder: its registry, fleet key, spool, runtime.json and the local influxd (default WX_DATA_DIR, else data/)'),
 };
 
 /** Refuses before any work when the file to write cannot be created (its folder is missing or read-only). */
@@ -75,17 +78,11 @@ export async function assertWritableTarget(path: string, what: string): Promise<
   }
 }
 
-/** Refuses a recording that cannot be read or is not gzip (a CSV, a text file) before connecting. */
+/** Refuses a recording that cannot be read or is neither gzip nor plain NDJSON with its header (a CSV, a text file) before connecting. */
 export async function assertRecording(path: string): Promise<void> {
-  const handle = await step(`cannot read the recording ${path}`, () => open(path, 'r'));
-  try {
-    const { buffer, bytesRead } = await step(`cannot read the recording ${path}`, () => handle.read(Buffer.alloc(2), 0, 2, 0));
-    // RFC 1952 §2.3.1: a gzip member starts with ID1 = 0x1f, ID2 = 0x8b.
-    if (bytesRead < 2 || buffer[0] !== 0x1f || buffer[1] !== 0x8b) {
-      throw new WanxiangError('WX_ERR_FILE', `${path} is not a recording: recordings are gzip-compressed NDJSON (.ndjson.gz, written by 'wanxiang record')`);
-    }
-  } finally {
-    await handle.close();
+  const kind = await step(`cannot read the recording ${path}`, () => recordingKind(path));
+  if (!kind) {
+    throw new WanxiangError('WX_ERR_FILE', `${path} is not a recording: recordings are NDJSON, gzip-compressed (.ndjson.gz, written by 'wanxiang record') or plain (.ndjson), starting with the recording header`);
   }
 }
 

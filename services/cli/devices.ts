@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { configFromEnv } from '../config.ts';
 import { isWanxiangError } from '../errors.ts';
-import { useInstallation } from '../installation.ts';
+import { prepareInstallation, useInstallation } from '../installation.ts';
+import { shared } from './common.ts';
+import { assertNotSeeds, dataFolderLine } from './data-folder-notice.ts';
 import { families, familyIds, type FamilyId } from '../families/index.ts';
 import { addDevice, rotateSecret, setDisabled } from '../registry/device-admin.ts';
 import { loadRegistryFile } from '../registry/device-registry.ts';
@@ -53,7 +55,11 @@ const spec = {
   wanxiang devices export --mosquitto DIR [--port N]
                                          mosquitto passwd, acl and mosquitto.conf for these devices
 
-add and rotate print the new secret once; the registry keeps only its scrypt hash.`,
+add and rotate print the new secret once, a random 256-bit token; the registry keeps only its
+SHA-256 hash (an observer's password, which a person may choose, keeps scrypt).`,
+  exitCodes: `Exit codes: 0 done; 1 an operational failure (file, write), with its WX_ERR_* code on stderr; 2 a bad
+or missing argument, named on stderr above this usage; 3 a state conflict: add of an id the registry
+holds (WX_ERR_DEVICE_EXISTS; rotate gives it a new secret).`,
   options: {
     id: option.string('ID', 'the device id'),
     family: option.choice<FamilyId>('F', 'its family (add)', familyIds),
@@ -70,7 +76,8 @@ add and rotate print the new secret once; the registry keeps only its scrypt has
     'tls-cert': option.string('FILE', 'export: the listeners\' TLS certificate (PEM)'),
     'tls-key': option.string('FILE', 'export: its private key (PEM)'),
     'tls-ca': option.string('FILE', 'export: a CA for client certificates (optional)'),
-    registry: option.string('FILE', "the registry (default the installation's data/devices.json once started, else seeds/devices.json; WX_REGISTRY_FILE)"),
+    registry: option.string('FILE', "the registry (default the data folder's devices.json, made from the seeds at the first change or start; WX_REGISTRY_FILE)"),
+    'data-dir': shared.dataDir(),
   },
   footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
 };
@@ -86,15 +93,26 @@ export async function devicesCommand(argv: string[]): Promise<void> {
     if (value === undefined) throw new UsageError(`devices ${action} needs --${String(name)}: ${spec.options[name].accepts}`, devicesHelp);
     return value as NonNullable<(typeof options)[K]>;
   };
-  const installation = await useInstallation(configFromEnv());
-  const path = resolve(options.registry ?? installation.registryFile);
   const draft = action === 'add' ? addDraft(need) : undefined;
   const id = action === 'list' || action === 'export' ? undefined : need('id');
+  const config = configFromEnv(process.env, options['data-dir'] ? { dataDir: options['data-dir'] } : {});
+  // Issue 19, item 6: a change (or an export, whose secrets derive from the installation's key)
+  // before the first start makes the installation: its key, and its registry copied from the
+  // seeds into the data folder, where the change is written, never into seeds/.
+  const installs = action !== 'list' && !options.registry;
+  const installation = installs ? await step(`cannot prepare the data folder ${resolve(config.dataDir)}`, () => prepareInstallation(config)) : await useInstallation(config);
+  const path = resolve(options.registry ?? installation.registryFile);
+  if (action !== 'list' && action !== 'export') assertNotSeeds(path, `devices ${action}`);
+  // Said where the rule chose the registry (--registry names it already): before a listing or an
+  // export, after a change (a refused change's coded line comes first).
+  const where = () => void (options.registry === undefined && process.stderr.write(dataFolderLine('devices', installation)));
+  if (action === 'list' || action === 'export') where();
   const file = await step(`cannot read the registry ${path}`, () => loadRegistryFile(path));
   // The broker's password file holds the secrets the installation's fleet key derives.
   if (action === 'export') return exportMosquittoCommand(file, { dir: need('mosquitto'), port: options.port, fleetKey: installation.fleetKey, ...exportListener(options) });
   const save = (next: Parameters<typeof saveRegistryFile>[1]) => step(`cannot write the registry ${path}`, () => saveRegistryFile(path, next));
   await run(action, { file, id: id!, draft, save });
+  if (action !== 'list') where();
 }
 
 /** Where the exported mosquitto listens, refused beyond loopback without TLS (issue 18, item 18). */

@@ -4,8 +4,12 @@ import { isUsageError } from './options.ts';
 /** What the process says and how it ends for an error that reached the top of a command. */
 export interface Outcome {
   readonly text: string;
-  readonly exitCode: 1 | 2;
+  readonly exitCode: 1 | 2 | 3;
 }
+
+// Issue 19, item 7: the state says no (the device exists already), not the arguments (2) nor the
+// outside world (1): exit 3, so a script can tell "nothing to do" from a failure.
+const conflictCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['WX_ERR_DEVICE_EXISTS']);
 
 // Node's system error codes, sorted into the catalogue's operational failures.
 const systemCodes: Record<string, ErrorCode> = {
@@ -56,7 +60,7 @@ export function outcomeOf(error: unknown, command: string): Outcome {
   if (isUsageError(error)) return { text: `WX_ERR_INVALID_ARGUMENT: ${command}: ${error.message}\n\n${error.help}`, exitCode: 2 };
   const coded = asCoded(error);
   const oneLine = coded.message.split('\n')[0]!.trim();
-  return { text: `${coded.code}: ${command}: ${oneLine}\n`, exitCode: 1 };
+  return { text: `${coded.code}: ${command}: ${oneLine}\n`, exitCode: conflictCodes.has(coded.code) ? 3 : 1 };
 }
 
 /** Wraps a step that touches the outside world, naming what failed in the coded error. */

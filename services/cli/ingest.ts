@@ -1,4 +1,6 @@
-import { configFromEnv, type ConfigInput } from '../config.ts';
+import { configFromEnv, envSets, type ConfigInput } from '../config.ts';
+import { useInstallation } from '../installation.ts';
+import { dataFolderLine } from './data-folder-notice.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform } from '../platform.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
@@ -18,9 +20,9 @@ Device logins and ACLs are the broker's (wanxiang devices export --mosquitto DIR
     username: option.string('NAME', 'broker login (default wanxiang-ingest, or WX_BROKER_USERNAME)'),
     password: option.string('SECRET', 'its secret (or WX_BROKER_PASSWORD; default derived from the fleet key)'),
     'influx-url': option.url('URL', 'InfluxDB; repeat for several endpoints of one cluster (or INFLUX_URL / INFLUX_URLS)', ['http:', 'https:']).many(),
-    'http-port': option.integer('N', 'health, metrics and the API (default 3000; 0 picks a free port)', { min: 0, max: 65_535 }),
-    'data-dir': option.string('DIR', 'spool and dead-letter folder (default data/; one per worker)'),
-    registry: option.string('FILE', 'the device registry (default seeds/devices.json)'),
+    'http-port': option.integer('N', 'health, metrics and the API (default a free port, printed, so that workers on one host never collide; or WX_HTTP_PORT)', { min: 0, max: 65_535 }),
+    'data-dir': option.string('DIR', 'spool and dead-letter folder (default WX_DATA_DIR, else data/; one per worker)'),
+    registry: option.string('FILE', "the device registry (default as for 'wanxiang devices': WX_REGISTRY_FILE, else the data folder's devices.json once it holds an installation, else seeds/devices.json, read only)"),
   },
 };
 
@@ -33,7 +35,8 @@ export function ingestOverrides(argv: string[]): ConfigInput {
   return {
     ...(options['data-dir'] ? { dataDir: options['data-dir'] } : {}),
     ...(options.registry ? { registryFile: options.registry } : {}),
-    http: options['http-port'] === undefined ? {} : { port: options['http-port'] },
+    // Issue 19, item 4: two workers on one host collided on 3000; a worker's port is free unless chosen.
+    http: options['http-port'] !== undefined ? { port: options['http-port'] } : envSets(process.env, 'WX_HTTP_PORT') ? {} : { port: 0 },
     influx: urls.length > 1 ? { urls } : urls.length === 1 ? { url: urls[0] } : {},
     simulate: { enabled: false },
     cluster: {
@@ -48,8 +51,17 @@ export function ingestOverrides(argv: string[]): ConfigInput {
 }
 
 export async function ingestCommand(argv: string[]): Promise<void> {
-  const config = configFromEnv(process.env, ingestOverrides(argv));
+  const overrides = ingestOverrides(argv);
+  // The data folder's installation (its key, its registry) as for every command; --registry wins.
+  const installed = await useInstallation(configFromEnv(process.env, overrides));
+  const config = overrides.registryFile ? { ...installed, registryFile: overrides.registryFile } : installed;
   if (!config.cluster.brokerUrl) throw new UsageError('--broker (or WX_BROKER_URL) is required: a URL such as mqtt://broker:1883', ingestHelp);
+  // Issue 19, item 4: a worker without a database started an influxd of its own, and the
+  // readings of a city were split over as many databases as workers, silently.
+  if (!config.influx.url && !config.influx.urls) {
+    throw new UsageError('the database every worker writes to is required: --influx-url URL (or INFLUX_URL / INFLUX_URLS); a worker never starts an influxd of its own, which would split the data', ingestHelp);
+  }
+  process.stderr.write(dataFolderLine('ingest', config));
   const log = createLogger(config.logLevel);
   const platform = createPlatform(config, log);
   const endpoints = await runUntilSignal(platform, log);

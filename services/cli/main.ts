@@ -18,7 +18,8 @@ Commands:
   help       show this text; 'wanxiang COMMAND --help' shows a command's options
 
 Exit codes: 0 done; 1 an operational failure (file, connection, port, write), with its WX_ERR_*
-code on stderr; 2 a bad or missing argument, named on stderr. Results go to stdout, logs to stderr.
+code on stderr; 2 a bad or missing argument, named on stderr; 3 a state conflict (devices add of an
+id the registry holds). Results go to stdout, logs to stderr.
 
 Scale-out (docs/deploy-city.md): WX_BROKER_URL, WX_BROKER_USERNAME, WX_BROKER_PASSWORD,
 WX_NODE_ID, WX_REDIS_URL, INFLUX_URLS.

@@ -5,15 +5,18 @@ import { asCoded } from './failure.ts';
 // 5 not authorized) and their MQTT 5 reason codes (134, 135).
 const refusedLogin = new Set([4, 5, 134, 135]);
 
-/** Runs work that talks to a broker; a refused login or an unreachable broker becomes one coded line. */
-export async function brokerStep<T>(url: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs work that talks to a broker; a refused login or an unreachable broker becomes one coded
+ * line. `loginHint` replaces the generic advice where the command knows where its secret came from.
+ */
+export async function brokerStep<T>(url: string, work: () => Promise<T>, loginHint = 'check --username and --password, or the fleet key (WX_FLEET_KEY)'): Promise<T> {
   try {
     return await work();
   } catch (error) {
     const cause = isWanxiangError(error) && error.cause !== undefined ? error.cause : error;
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'number' && refusedLogin.has(code)) {
-      throw new WanxiangError('WX_ERR_BAD_CREDENTIALS', `the broker at ${url} refused the login (${(cause as Error).message}): check --username and --password, or the fleet key (WX_FLEET_KEY)`, { cause });
+      throw new WanxiangError('WX_ERR_BAD_CREDENTIALS', `the broker at ${url} refused the login (${(cause as Error).message}): ${loginHint}`, { cause });
     }
     if (isWanxiangError(error) && error.code !== 'WX_ERR_INTERNAL') throw error;
     const coded = asCoded(cause);

@@ -4,6 +4,8 @@ import { assertWritableTarget, commandContext, runFor, shared } from './common.t
 import { brokerStep } from './mqtt-failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 import { readSecret } from './secret-input.ts';
+import { dataFolderUse } from './data-folder-notice.ts';
+import type { Config } from '../config.ts';
 
 const spec = {
   name: 'record',
@@ -28,14 +30,27 @@ export async function recordCommand(argv: string[]): Promise<void> {
     throw new UsageError('--password puts the secret in the process list (ps) and the shell history: use --password-file FILE, --password-file - (stdin) or WX_OBSERVER_PASSWORD', recordHelp);
   }
   await assertWritableTarget(options.out, 'the recording');
-  const { config, topics } = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {});
+  const { config, topics } = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {}, 'record');
   const password = options['password-file'] ? await readSecret(options['password-file'], 'the observer\'s secret') : config.observerPassword ?? simulatedDeviceSecret(config.fleetKey, options.username);
   const recorder = await brokerStep(options.url, () =>
     startRecorder({ url: options.url, username: options.username, password, topics, path: options.out }),
+    loginHint(options, config),
   );
   process.stderr.write(`[record] recording ${options.url} to ${options.out}${options.duration ? ` for ${options.duration} s` : ' until Ctrl-C'}\n`);
   const progress = setInterval(() => process.stderr.write(`[record] ${recorder.recorded} messages\n`), 5_000);
   await runFor(options.duration);
   clearInterval(progress);
   process.stdout.write(`recorded ${await recorder.stop()} messages to ${options.out}\n`);
+}
+
+/**
+ * Where the refused secret came from, and the way to the right one (issue 19, item 6: the
+ * generic "check --password" sent users looking for a password they never had).
+ */
+function loginHint(options: { username: string; 'password-file'?: string }, config: Config): string {
+  if (options['password-file']) return `the secret in ${options['password-file']} is not ${options.username}'s`;
+  if (config.observerPassword) return `WX_OBSERVER_PASSWORD is not ${options.username}'s secret`;
+  const use = dataFolderUse(config);
+  const where = use.uninstalled ? `the data folder ${use.dataDir} has no installation, so ${options.username}'s secret was derived from the development key` : `${options.username}'s secret was derived from the fleet key of the data folder ${use.dataDir}`;
+  return `${where}; give the running platform's data folder with --data-dir DIR (or WX_DATA_DIR), or its secret with --password-file FILE`;
 }

@@ -22,6 +22,7 @@ never takes over the sessions of a running fleet.`,
     timestamps: option.choice('T', 'original (keep recorded times) or now (shift so the recording ends now)', ['original', 'now'] as const).default('now'),
     family: shared.family(),
     device: option.string('ID', 'only this device').many(),
+    'data-dir': shared.dataDir(),
   },
 };
 
@@ -31,7 +32,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
   const { options, positionals } = parseCommand(spec, argv);
   const path = positionals[0]!;
   await assertRecording(path);
-  const { config, registry, topics } = await commandContext();
+  const { config, registry, topics } = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {}, 'replay');
   const report = await brokerStep(options.url, () =>
     step(`cannot replay ${path}`, () =>
       replayRecording({

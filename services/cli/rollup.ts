@@ -27,7 +27,7 @@ export async function rollupCommand(argv: string[]): Promise<void> {
   const { options } = parseCommand(spec, argv);
   if (options.to <= options.from) throw new UsageError('--to must come after --from', rollupHelp);
   if (options.to - options.from > 20 * 366 * 86_400_000) throw new UsageError('--from to --to spans more than 20 years', rollupHelp);
-  const context = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {});
+  const context = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {}, 'rollup');
   const located = await locateInflux(options['influx-url'], context.config.influx.url, context.config.dataDir);
   const database = located.database ?? context.config.influx.database;
   const influx = createInfluxClient({ ...context.config.influx, database, url: located.url });
@@ -55,6 +55,7 @@ async function checkDatabase(influx: ReturnType<typeof createInfluxClient>, url:
   try {
     await influx.ping();
   } catch (error) {
+    if (isWanxiangError(error) && error.code === 'WX_ERR_NOT_INFLUXDB') throw error; // it answered: the server is the mistake
     throw new WanxiangError('WX_ERR_CONNECTION', `cannot reach InfluxDB at ${url} (from ${source}): ${isWanxiangError(error) ? error.message : String(error)}`, { cause: error });
   }
   let policies: string[];

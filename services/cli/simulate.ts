@@ -28,6 +28,7 @@ session of a fleet the platform runs.`,
     seed: shared.seed(2025),
     fault: fault.many(),
     duration: shared.duration(),
+    'data-dir': shared.dataDir(),
   },
 };
 
@@ -35,7 +36,7 @@ export const simulateHelp = helpText(spec);
 
 export async function simulateCommand(argv: string[]): Promise<void> {
   const { options } = parseCommand(spec, argv);
-  const { config, registry, topics, log } = await commandContext();
+  const { config, registry, topics, log } = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {}, 'simulate');
   const chosen = registry.devices.filter((device) => options.family.length === 0 || options.family.includes(device.family));
   const devices = chosen.slice(0, options.devices);
   if (devices.length === 0) throw new UsageError(`--family ${options.family.join(', ')}: the registry holds no such device`, simulateHelp);

@@ -4,10 +4,11 @@ import { assertSafeExposure, configFromEnv, type ConfigInput } from '../config.t
 import { prepareInstallation } from '../installation.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform, type PlatformEndpoints } from '../platform.ts';
-import { assertRecording } from './common.ts';
+import { assertRecording, shared } from './common.ts';
 import { helpText, option, parseCommand } from './options.ts';
 import { beijingDay, DAY_MS } from '../standards/beijing-time.ts';
 import { runUntilSignal } from './run-platform.ts';
+import { dataFolderLine } from './data-folder-notice.ts';
 
 const port = (describe: string) => option.integer('N', describe, { min: 0, max: 65_535 });
 
@@ -21,7 +22,9 @@ const spec = {
     'mqtt-port': port('MQTT TCP port, 0 for a free one (default 1883)'),
     'ws-port': option.integer('N', 'MQTT over WebSocket port (default 8083, 0 for a free one, -1 to turn off)', { min: -1, max: 65_535 }),
     'http-port': port('HTTP API and screen port, 0 for a free one (default 3000)'),
-    'data-dir': option.string('DIR', 'where influxd data, the spool and the dead-letter file live (default data/)'),
+    'influxd-port': port('the local influxd\'s HTTP port (without INFLUX_URL), 0 for a free one (default; WX_INFLUXD_PORT)'),
+    'influxd-rpc-port': port('the local influxd\'s backup/restore RPC port, 0 for a free one (default; WX_INFLUXD_RPC_PORT)'),
+    'data-dir': shared.dataDir(),
     replay: option.string('FILE', 'replay this recording (shifted to end now) instead of simulating'),
     'replay-speed': option.number('N', 'its speed (default 60)', { above: 0, max: 1_000_000 }),
     'insecure-demo': option.flag('allow listening beyond loopback with the development fleet key or without API tokens (a demo on a trusted network; WX_ALLOW_INSECURE_DEMO=1)'),
@@ -33,7 +36,7 @@ without admin and operator tokens (WX_API_TOKENS=admin:TOKEN,operator:TOKEN), un
 
 Environment: INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, INFLUX_USERNAME, INFLUX_PASSWORD, WX_FLEET_KEY,
 WX_MQTT_HOST, WX_MQTT_PORT, WX_MQTT_WS_PORT, WX_HTTP_HOST, WX_HTTP_PORT, WX_API_TOKENS, WX_DATA_DIR,
-WX_LOG_LEVEL, WX_SIMULATE=0, WX_ALLOW_INSECURE_DEMO=1.`,
+WX_LOG_LEVEL, WX_SIMULATE=0, WX_ALLOW_INSECURE_DEMO=1, WX_INFLUXD_PORT, WX_INFLUXD_RPC_PORT.`,
 };
 
 export const startHelp = helpText(spec);
@@ -45,7 +48,11 @@ export async function startCommand(argv: string[]): Promise<void> {
     ...(options['insecure-demo'] ? { allowInsecureDemo: true } : {}),
     mqtt: { ...(options.host ? { host: options.host } : {}), ...(options['mqtt-port'] !== undefined ? { port: options['mqtt-port'] } : {}), ...(options['ws-port'] !== undefined ? { wsPort: options['ws-port'] } : {}) },
     http: { ...(options.host ? { host: options.host } : {}), ...(options['http-port'] !== undefined ? { port: options['http-port'] } : {}) },
-    influx: options['influx-url'] ? { url: options['influx-url'] } : {},
+    influx: {
+      ...(options['influx-url'] ? { url: options['influx-url'] } : {}),
+      ...(options['influxd-port'] !== undefined ? { localPort: options['influxd-port'] } : {}),
+      ...(options['influxd-rpc-port'] !== undefined ? { localRpcPort: options['influxd-rpc-port'] } : {}),
+    },
     simulate: {
       ...(options['no-simulate'] ? { enabled: false } : {}),
       ...(options.replay ? { replayFile: options.replay } : {}),
@@ -56,6 +63,8 @@ export async function startCommand(argv: string[]): Promise<void> {
   const config = await prepareInstallation(configFromEnv(process.env, overrides));
   assertSafeExposure(config);
   if (config.simulate.replayFile) await assertRecording(resolve(config.simulate.replayFile));
+  // Issue 19, item 6: which data folder and registry this run uses, as every command says.
+  process.stderr.write(dataFolderLine('start', config));
   const log = createLogger(config.logLevel);
   const platform = createPlatform(config, log);
   const endpoints = await runUntilSignal(platform, log);

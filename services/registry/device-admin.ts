@@ -18,7 +18,7 @@ const withDevice = (file: RegistryFile, id: string, change: (device: DeviceRecor
 
 /** Adds a device (validated like the whole registry); returns the new file and its secret. */
 export async function addDevice(file: RegistryFile, draft: Omit<DeviceRecord, 'secretHash'>): Promise<{ file: RegistryFile; secret: string }> {
-  if (file.devices.some((device) => device.id === draft.id)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `device ${draft.id} exists already`, { value: draft.id });
+  if (file.devices.some((device) => device.id === draft.id)) throw new WanxiangError('WX_ERR_DEVICE_EXISTS', `device ${draft.id} is in the registry already: 'wanxiang devices rotate --id ${draft.id}' gives it a new secret`, { value: draft.id });
   const secret = newSecret();
   return { file: parseRegistry({ ...file, devices: [...file.devices, { ...draft, secretHash: hashDeviceSecret(secret) }] }), secret };
 }

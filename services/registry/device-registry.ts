@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { WanxiangError } from '../errors.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 import { registrySchema, type DeviceRecord, type ObserverRecord, type RegistryFile } from './registry-schema.ts';
+import { jsonErrorPosition, jsonErrorReason } from './json-position.ts';
 import { verifySecret } from './secrets.ts';
 
 export type Principal =
@@ -30,10 +31,10 @@ export interface DeviceRegistry {
 }
 
 /** Parses and validates a registry document; every problem is reported at once. */
-export function parseRegistry(document: unknown, source = 'registry'): RegistryFile {
+export function parseRegistry(document: unknown, source = 'registry', code: 'WX_ERR_SEED_INVALID' | 'WX_ERR_REGISTRY_INVALID' = 'WX_ERR_SEED_INVALID'): RegistryFile {
   const parsed = registrySchema.safeParse(document);
   if (!parsed.success) {
-    throw new WanxiangError('WX_ERR_SEED_INVALID', `${source}: ${formatZodIssues(parsed.error.issues)}`);
+    throw new WanxiangError(code, `${source}: ${formatZodIssues(parsed.error.issues)}`);
   }
   return parsed.data;
 }
@@ -44,9 +45,12 @@ export async function loadRegistryFile(path: string): Promise<RegistryFile> {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}: not JSON`, { cause: error });
+    // Issue 19, item 7: where the file broke, and a registry is named a registry, not a seed
+    // (the installation's data/devices.json is edited by hand, seeds/ is not).
+    const at = jsonErrorPosition(text, error);
+    throw new WanxiangError('WX_ERR_REGISTRY_INVALID', `the registry ${path} is not valid JSON${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${jsonErrorReason(error)}`, { cause: error });
   }
-  return parseRegistry(document, path);
+  return parseRegistry(document, `the registry ${path}`, 'WX_ERR_REGISTRY_INVALID');
 }
 
 const fingerprint = (id: string, secret: string) => createHash('sha256').update(`${id}\0${secret}`).digest('base64');

@@ -1,4 +1,5 @@
 import { WanxiangError } from '../errors.ts';
+import { redactUserinfo } from '../redact-url.ts';
 import { createEndpointPool } from './endpoint-pool.ts';
 import { createLinePoster, type Answer } from './line-poster.ts';
 
@@ -118,6 +119,9 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     throw lastFailure;
   }
 
+  const notInfluxdb = (why: string) =>
+    new WanxiangError('WX_ERR_NOT_INFLUXDB', `the server at ${urls.map(redactUserinfo).join(', ')} is not InfluxDB: ${why}; INFLUX_URL (--influx-url) must name an InfluxDB 1.x, 2.x (v1 API) or 3.x server, e.g. http://127.0.0.1:8086`);
+
   async function failure(response: Answer, what: string): Promise<InfluxRequestError> {
     const body = (await response.text()).slice(0, 1_000);
     return new InfluxRequestError(`InfluxDB ${what} answered ${response.status}: ${body}`, {
@@ -136,7 +140,16 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     if (!response.ok) throw await failure(response, 'query');
-    const answer = (await response.json()) as { results?: Array<{ series?: Series[]; error?: string; partial?: boolean }>; error?: string };
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw response.headers.has('x-influxdb-version')
+        ? new InfluxRequestError(`InfluxDB answered /query with no JSON: ${text.slice(0, 200)}`, { retryable: false, httpStatus: response.status, cause: error })
+        : notInfluxdb(`its /query answered ${response.status} with no JSON and no X-Influxdb-Version header`);
+    }
+    const answer = parsed as { results?: Array<{ series?: Series[]; error?: string; partial?: boolean }>; error?: string };
     const first = answer.results?.[0];
     // A server with max-row-limit cuts results short and marks the result partial; a cut
     // result must not pass for a whole one. (1.x also marks merged series partial: harmless.)
@@ -155,7 +168,12 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
       const response = await request('/ping', { method: 'GET' });
       if (!response.ok && response.status !== 204) throw await failure(response, 'ping');
       await response.arrayBuffer();
-      return response.headers.get('x-influxdb-version') ?? 'unknown';
+      const version = response.headers.get('x-influxdb-version');
+      // Issue 19, item 7: every InfluxDB (1.x, 2.x, 3.x) names its version on /ping; a server
+      // without the header is something else (a web server answering 200 to everything), and
+      // is said to be so before a query's answer fails as "not valid JSON".
+      if (version === null) throw notInfluxdb(`its /ping answered ${response.status} without an X-Influxdb-Version header`);
+      return version;
     },
     async write(lines) {
       const params = new URLSearchParams({ db: options.database, precision: 'ms' });

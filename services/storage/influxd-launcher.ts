@@ -18,6 +18,8 @@ export interface LaunchOptions {
   readonly dataDir: string;
   /** HTTP port; 0 (the default) picks a free one. */
   readonly port?: number;
+  /** The backup/restore RPC port (influxd's top-level bind-address); 0 (the default) picks a free one. */
+  readonly rpcPort?: number;
   readonly binary?: string;
   readonly readyTimeoutMs?: number;
   readonly onLog?: (line: string) => void;
@@ -31,6 +33,18 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw new WanxiangError('WX_ERR_PORT_IN_USE', `${what} 127.0.0.1:${port} is in use (${(error as NodeJS.ErrnoException).code}): choose another (${setting}) or 0 for a free one`, { cause: error });
+  }
+  server.close();
+  await once(server, 'close');
 }
 
 // The settings that matter for a private instance: loopback only, no phoning home,
@@ -144,8 +158,12 @@ export async function startLocalInfluxd(options: LaunchOptions): Promise<LocalIn
 }
 
 async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<ReturnType<typeof takeLock>>): Promise<LocalInfluxd> {
+  // Issue 19, item 7: both ports may be chosen (WX_INFLUXD_PORT, WX_INFLUXD_RPC_PORT); a chosen
+  // port that is taken is said before influxd fails on it with a log line nobody sees.
+  if (options.port) await assertPortFree(options.port, "the local influxd's HTTP port", 'WX_INFLUXD_PORT, start --influxd-port');
+  if (options.rpcPort) await assertPortFree(options.rpcPort, "the local influxd's RPC port", 'WX_INFLUXD_RPC_PORT, start --influxd-rpc-port');
   const httpPort = options.port || (await freePort());
-  const rpcPort = await freePort();
+  const rpcPort = options.rpcPort || (await freePort());
   const configPath = join(dataDir, 'influxd.conf');
   await writeFile(configPath, influxdConfig(dataDir, httpPort, rpcPort));
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -29,10 +29,9 @@ export interface TestPlatform {
 export async function startTestPlatform(overrides: ConfigInput = {}, options: { logLines?: string[] } = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-test-'));
   const database = `test_${randomBytes(6).toString('hex')}`;
-  // A copy of the seed registry: a test that rotates or disables a device through the admin API
-  // must never write into the repository's tracked seeds/devices.json.
+  // A copy of the seeds' registry: the admin API's changes go there, never into seeds/ (issue 19, item 6).
   const registryFile = join(dataDir, 'devices.json');
-  await copyFile('seeds/devices.json', registryFile);
+  await writeFile(registryFile, await readFile('seeds/devices.json'), { mode: 0o600 });
   const base: ConfigInput = {
     dataDir,
     registryFile,
