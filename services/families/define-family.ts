@@ -11,6 +11,10 @@ export interface FieldSpec {
   readonly type: 'float' | 'int';
   readonly required?: boolean;
   readonly description: string;
+  /** HJ 212 factor code (HJ 212-2017 Appendix B, HJ 524/525), for stations speaking HJ 212 (issue 20). */
+  readonly hj212?: string;
+  /** What an HJ 212 value is multiplied by to be in `unit` (packets carry no unit: the standard's default unit is assumed). */
+  readonly hj212Factor?: number;
 }
 
 /** Values of one reading after validation, keyed by payload key. */

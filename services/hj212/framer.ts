@@ -45,7 +45,7 @@ export interface Framer {
 }
 
 export function createFramer(options: FramerOptions): Framer {
-  let buffer = Buffer.alloc(0);
+  let buffer: Buffer = Buffer.alloc(0);
   const events: FramerEvent[] = [];
   const skip = (bytes: number, reason: Extract<FramerEvent, { kind: 'skipped' }>['reason']) => {
     if (bytes <= 0) return;
