@@ -30,6 +30,7 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
+import { createHj212Receiver, type Hj212Receiver } from './hj212/receiver.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -40,6 +41,8 @@ export interface PlatformEndpoints {
   readonly influxUrl: string;
   readonly influxVersion: string;
   readonly database: string;
+  /** The HJ 212 receiver's address (`tcp://host:port`), null when turned off (WX_HJ212_PORT=-1). */
+  readonly hj212Url: string | null;
 }
 
 export interface Platform {
@@ -57,6 +60,8 @@ export interface Platform {
   readonly alarms: AlarmService;
   /** This node's place in a Redis-shared cluster (leader, leader-only services); undefined without WX_REDIS_URL. */
   readonly cluster: ClusterNode | undefined;
+  /** The HJ 212 receiver (issue 20); undefined before start. */
+  readonly hj212: Hj212Receiver | undefined;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -82,6 +87,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
+  let hj212: Hj212Receiver | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -96,6 +102,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get live() { return started(live, 'live'); },
     get alarms() { return started(alarms, 'alarms'); },
     get cluster() { return clusterNode; },
+    get hj212() { return hj212; },
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
@@ -186,6 +193,9 @@ export function createPlatform(config: Config, log: Logger): Platform {
       } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
+      // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
+      hj212 = createHj212Receiver({ config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log });
+      const hj212Port = await hj212.start();
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
       if (activeBroker) {
         stopAnnouncing = announceAlarms((change) => {
@@ -215,6 +225,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         influxUrl,
         influxVersion,
         database: config.influx.database,
+        hj212Url: hj212Port === null ? null : `tcp://${host(config.hj212.host)}:${hj212Port}`,
       };
       const targets = await loadTargets(resolve(config.targetsFile));
       const activeIngest = ingest;
@@ -232,6 +243,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         auth: config.http,
         fleetKey: config.fleetKey,
         isOnline,
+        station: (id) => hj212?.station(id),
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);
@@ -262,6 +274,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await fleet?.close();
       await replays?.close();
       await broker?.close();
+      await hj212?.close();
       await subscriber?.close();
       // The event stream's connections are held open: end them first, or the API's close waits on them.
       await live?.close();

@@ -22,6 +22,8 @@ import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 import { createSessionCookies } from './session-cookie.ts';
 import { registerSessionRoutes } from './session-routes.ts';
+import { protocolView } from '../hj212/device-view.ts';
+import type { StationState } from '../hj212/receiver.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
@@ -39,6 +41,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly fleetKey?: string;
   /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
   readonly isOnline?: (deviceId: string) => boolean;
+  /** What an HJ 212 station's last packet said (services/hj212/receiver.ts); absent without the receiver. */
+  readonly station?: (deviceId: string) => StationState | undefined;
 }
 
 /**
@@ -126,7 +130,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     api.get('/api/v1/devices', {
       schema: { summary: 'Devices of the registry (no secrets), with presence', querystring: devicesQuery, response: { 200: z.object({ devices: z.array(anyObject) }), 400: errorSchema } },
     }, async (request) => ({
-      devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: (deps.isOnline ?? deps.ingest.presence.isOnline)(device.id) })),
+      // The protocol view replaces `hj212` with the same block minus its PW hash (issue 20).
+      devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: (deps.isOnline ?? deps.ingest.presence.isOnline)(device.id), ...protocolView(device, deps.station?.(device.id)) })),
     }));
 
     api.get('/api/v1/rejections', { schema: { summary: 'Refused readings per device and reason, and the dead-letter file', response: { 200: z.object({ byDevice: z.record(z.string(), z.unknown()), deadLetterFile: z.string() }) } } }, async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));

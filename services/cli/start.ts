@@ -20,6 +20,7 @@ const spec = {
     'mqtt-port': port('MQTT TCP port, 0 for a free one (default 1883)'),
     'ws-port': option.integer('N', 'MQTT over WebSocket port (default 8083, 0 for a free one, -1 to turn off)', { min: -1, max: 65_535 }),
     'http-port': port('HTTP API and screen port, 0 for a free one (default 3000)'),
+    'hj212-port': option.integer('N', 'HJ 212 stations over TCP: port (npm start: 9212), 0 for a free one, -1 off (the default)', { min: -1, max: 65_535 }),
     'data-dir': option.string('DIR', 'where influxd data, the spool and the dead-letter file live (default data/)'),
     replay: option.string('FILE', 'replay this recording (shifted to end now) instead of simulating'),
     'replay-speed': option.number('N', 'its speed (default 60)', { above: 0, max: 1_000_000 }),
@@ -32,7 +33,7 @@ without admin and operator tokens (WX_API_TOKENS=admin:TOKEN,operator:TOKEN), un
 
 Environment: INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, INFLUX_USERNAME, INFLUX_PASSWORD, WX_FLEET_KEY,
 WX_MQTT_HOST, WX_MQTT_PORT, WX_MQTT_WS_PORT, WX_HTTP_HOST, WX_HTTP_PORT, WX_API_TOKENS, WX_DATA_DIR,
-WX_LOG_LEVEL, WX_SIMULATE=0, WX_ALLOW_INSECURE_DEMO=1.`,
+WX_LOG_LEVEL, WX_SIMULATE=0, WX_ALLOW_INSECURE_DEMO=1, WX_HJ212_HOST, WX_HJ212_PORT.`,
 };
 
 export const startHelp = helpText(spec);
@@ -45,6 +46,7 @@ export async function startCommand(argv: string[]): Promise<void> {
     mqtt: { ...(options.host ? { host: options.host } : {}), ...(options['mqtt-port'] !== undefined ? { port: options['mqtt-port'] } : {}), ...(options['ws-port'] !== undefined ? { wsPort: options['ws-port'] } : {}) },
     http: { ...(options.host ? { host: options.host } : {}), ...(options['http-port'] !== undefined ? { port: options['http-port'] } : {}) },
     influx: options['influx-url'] ? { url: options['influx-url'] } : {},
+    hj212: { ...(options.host ? { host: options.host } : {}), ...(options['hj212-port'] !== undefined ? { port: options['hj212-port'] } : {}) },
     simulate: {
       ...(options['no-simulate'] ? { enabled: false } : {}),
       ...(options.replay ? { replayFile: options.replay } : {}),
@@ -67,7 +69,7 @@ export function banner(endpoints: PlatformEndpoints, fleet: string): string {
   return `Screen          ${http}/
 Wanxiang is running.
   MQTT            ${endpoints.mqttUrl}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
-  live            ${http}/api/v1/live   (events: /api/v1/stream, alarms: /api/v1/alarms?state=open)
+${endpoints.hj212Url ? `  HJ 212          ${endpoints.hj212Url}   (stations: docs/devices.md)\n` : ''}  live            ${http}/api/v1/live   (events: /api/v1/stream, alarms: /api/v1/alarms?state=open)
   API docs        ${http}/docs
   health          ${http}/healthz
   metrics         ${http}/metrics
