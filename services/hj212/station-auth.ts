@@ -39,7 +39,8 @@ export function createStationDirectory(registry: DeviceRegistry): StationDirecto
       if (!station?.hj212) return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
       if (station.disabled) return { ok: false, code: 'WX_ERR_DEVICE_DISABLED' };
       const stored = station.hj212.pwHash;
-      const print = createHash('sha256').update(`${mn}\0${pw}`).digest('base64');
+      // Keyed by the stored hash, so a PW that verified against it is right for every station sharing it.
+      const print = createHash('sha256').update(pw).digest('base64');
       if (verified.get(stored) === print) return { ok: true, station };
       if (!(await verifySecret(pw, stored))) return { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
       verified.set(stored, print);
