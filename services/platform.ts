@@ -194,7 +194,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
       // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
-      hj212 = createHj212Receiver({ config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log });
+      hj212 = createHj212Receiver({ config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log, onStationValues: markDirty });
       const hj212Port = await hj212.start();
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
       if (activeBroker) {

@@ -7,6 +7,7 @@ import type { PreparedRecord } from '../ingest/accept-prepared.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
 import type { TimeLimits } from '../ingest/timestamps.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
 import { createFramer, type Frame } from './framer.ts';
@@ -40,6 +41,8 @@ export interface Hj212ReceiverDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Told when a station's own hourly or daily values are stored: the rollups of that day are due again (they use them). */
+  readonly onStationValues?: (family: FamilyId, timeMs: number) => void;
 }
 
 export interface Hj212Receiver {
@@ -128,6 +131,9 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       log.error({ code, err: error, mn }, 'HJ 212 packet not stored: not answered, connection closed');
       socket.destroy();
       return;
+    }
+    if (intake.timeMs !== undefined && (intake.interval === 'hour' || intake.interval === 'day')) {
+      for (const record of intake.records) if (record.lines.length > 0) deps.onStationValues?.(record.device.family, intake.timeMs);
     }
     metrics.packets.inc({ result: 'accepted' });
     metrics.crcVariants.inc({ variant });

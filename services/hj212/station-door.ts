@@ -23,6 +23,8 @@ export interface StationRecord {
 
 export interface StationIntake {
   readonly interval: DataInterval | null;
+  /** The data's time (DataTime: an interval's start), when it had a usable one. */
+  readonly timeMs?: number;
   readonly records: StationRecord[];
   /** Items no family, alias or co-located device takes. */
   readonly unknown: CpItem[];
@@ -106,7 +108,7 @@ export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: s
     else values.stats[stat] = number * field.factor;
   }
   const records = [...groups.values()].map((group) => recordOf(group, interval, timeMs, receivedAtMs));
-  return { interval, records, unknown, refused: null };
+  return { interval, timeMs, records, unknown, refused: null };
 }
 
 function recordOf(group: Group, interval: DataInterval, timeMs: number, receivedAtMs: number): StationRecord {

@@ -120,6 +120,23 @@ describe('HJ 212 receiver over a real socket', () => {
     expect(devices.find((device) => device.id === 'air-liantang')!.protocol).toBe('mqtt');
   });
 
+  it('a station\'s own hour (2061) starting 23:00 Beijing is the hour labelled 24:00 (00:00 next day), and rollups use it over the real-time mean', async () => {
+    const connection = await station();
+    const packet = (qn: string, cn: string, dataTime: string, cp: string) => encodeFrame(`QN=${qn};ST=22;CN=${cn};PW=123456;MN=JLYP01_AIR01_0001;Flag=5;CP=&&DataTime=${dataTime};${cp}&&`);
+    // Real-time values of that hour (their mean would be 10) and the station's own hour: PM2.5 40, NO2 30 under calibration.
+    connection.send(packet('20240602000001001', '2011', '20240601231000', 'a34004-Rtd=10,a34004-Flag=N'));
+    connection.send(packet('20240602000001002', '2011', '20240601234000', 'a34004-Rtd=10,a34004-Flag=N'));
+    connection.send(packet('20240602000101003', '2061', '20240601230000', 'a34004-Avg=40,a34004-Flag=N;a21004-Avg=30,a21004-Flag=C'));
+    for (let i = 0; i < 3; i += 1) await connection.nextReply();
+    const dayStart = Date.parse('2024-06-01T00:00:00+08:00');
+    await rowsWhen(`SELECT count(pm25_ugm3) FROM air_quality WHERE device = '${stationIds.air2}' AND time >= ${dayStart}ms`, (rows) => Number(rows[0]?.count ?? 0) >= 2);
+    await test.platform.rollups.recomputeRange(dayStart, dayStart + 86_400_000, ['air']);
+    const label = Date.parse('2024-06-02T00:00:00+08:00');
+    const [hour] = await rowsWhen(`SELECT * FROM air_hourly WHERE device = '${stationIds.air2}' AND time = ${label}ms`, (rows) => rows.length > 0);
+    expect(hour).toMatchObject({ time: label, pm25_ugm3: 40, coverage_min: 60 });
+    expect(hour!.no2_ugm3 ?? null).toBeNull(); // flagged C by the station: not a valid hour for NO2
+  });
+
   it('refuses an unknown MN and a wrong PW without an answer, counted', async () => {
     const connection = await station();
     const unknown = await test.metric('wanxiang_hj212_packets_total', { result: 'unknown_mn' });
