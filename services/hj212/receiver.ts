@@ -229,7 +229,10 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
         });
       });
       sweep = setInterval(() => {
-        for (const _set of reassembler.expire(now())) metrics.splits.inc({ outcome: 'incomplete' });
+        for (const set of reassembler.expire(now())) {
+          metrics.splits.inc({ outcome: 'incomplete' });
+          log.warn({ code: 'WX_ERR_SPLIT_INCOMPLETE', parts: set.parts.size, of: set.pnum }, 'HJ 212 split packet incomplete: the parts that came are stored');
+        }
       }, Math.min(config.splitTimeoutMs, 10_000));
       sweep.unref();
       const address = listening.address();
