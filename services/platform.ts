@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createFleet, type Fleet } from '../simulators/fleet.ts';
+import { createDistrictFleet } from '../simulators/district-fleet.ts';
+import type { Fleet } from '../simulators/fleet.ts';
 import { createReplayRunner, type ReplayRunner } from '../simulators/replay-runner.ts';
 import { saveRegistryFile } from './registry/registry-file.ts';
 import type { RegistryFile } from './registry/registry-schema.ts';
@@ -260,7 +261,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       if (config.simulate.enabled && config.simulate.replayFile) {
         await replays.start({ path: resolve(config.simulate.replayFile), speed: config.simulate.replaySpeed, timestamps: 'now' });
       } else if (config.simulate.enabled) {
-        fleet = createFleet({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
+        // Stations with an HJ 212 block speak it to the receiver when it is on (issue 20, item 5).
+        fleet = createDistrictFleet({ url: endpoints.mqttUrl, hj212Url: endpoints.hj212Url, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
         await fleet.start();
       }
       return { ...endpoints, httpUrl };

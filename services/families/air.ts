@@ -8,6 +8,7 @@ export const airFamily = defineFamily({
   measurement: 'air_quality',
   reportIntervalMs: 60_000,
   qos: 1,
+  hj212System: '22',
   // Upper bounds sit above HJ 633's highest breakpoints so that real episodes are kept;
   // anything beyond them is an instrument fault, not air.
   fields: {

@@ -32,6 +32,8 @@ export interface FamilyDefinition<
   /** The interval a device of this family reports at, and the QoS it uses. */
   readonly reportIntervalMs: number;
   readonly qos: 0 | 1;
+  /** HJ 212 system code ST its stations send (HJ 212-2017 Table 5: 21 water, 22 air, 23 noise, 31 air pollution source). */
+  readonly hj212System?: string;
   readonly fields: Fields;
   /** Registry attributes a device of this family must carry (rated kVA, zone class, ...). */
   readonly attributes: Attributes;

@@ -14,6 +14,7 @@ export const noiseFamily = defineFamily({
   measurement: 'noise',
   reportIntervalMs: 5 * 60_000,
   qos: 1,
+  hj212System: '23',
   fields: {
     leq: { field: 'leq_dba', ...level('equivalent continuous level', true), hj212: 'Leq' },
     lmax: { field: 'lmax_dba', ...level('maximum level'), hj212: 'LMx' },

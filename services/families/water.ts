@@ -10,6 +10,7 @@ export const waterFamily = defineFamily({
   measurement: 'water_quality',
   reportIntervalMs: 4 * 3_600_000,
   qos: 1,
+  hj212System: '21',
   fields: {
     ph: { field: 'ph', unit: 'pH', min: 0, max: 14, type: 'float', description: 'pH', hj212: 'w01001' },
     do: { field: 'do_mgl', unit: 'mg/L', min: 0, max: 25, type: 'float', description: 'dissolved oxygen', hj212: 'w01009' },
