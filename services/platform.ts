@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createDistrictFleet } from '../simulators/district-fleet.ts';
+import { parseStationUrl } from '../simulators/hj212-client.ts';
 import type { Fleet } from '../simulators/fleet.ts';
 import { createReplayRunner, type ReplayRunner } from '../simulators/replay-runner.ts';
 import { saveRegistryFile } from './registry/registry-file.ts';
@@ -195,7 +196,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
       // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
-      hj212 = createHj212Receiver({ config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log, onStationValues: markDirty });
+      hj212 = createHj212Receiver({
+        config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log, onStationValues: markDirty,
+        // Stored frames relayed raw to observers, so that `record` keeps them (issue 20, item 5).
+        onStored: activeBroker ? (station, raw) => void activeBroker.publish(topics.stationFrames(station.id), raw, { qos: 0 }).catch(() => undefined) : undefined,
+      });
       const hj212Port = await hj212.start();
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
       if (activeBroker) {
@@ -237,7 +242,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
         alarms: () => alarms,
       });
       await live.start();
-      replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log });
+      replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log, ...(endpoints.hj212Url ? { hj212Url: parseStationUrl(endpoints.hj212Url) } : {}) });
       const activeReplays = replays;
       api = buildApi({
         metrics, registry, ingest, influx, targets, live, alarms,

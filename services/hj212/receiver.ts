@@ -9,6 +9,7 @@ import type { TimeLimits } from '../ingest/timestamps.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
 import { createFramer, type Frame } from './framer.ts';
 import { createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
@@ -43,6 +44,8 @@ export interface Hj212ReceiverDeps {
   readonly now?: () => number;
   /** Told when a station's own hourly or daily values are stored: the rollups of that day are due again (they use them). */
   readonly onStationValues?: (family: FamilyId, timeMs: number) => void;
+  /** Told of each frame once what it carries is stored (the platform relays it to observers for `record`). */
+  readonly onStored?: (station: DeviceRecord, raw: Buffer) => void;
 }
 
 export interface Hj212Receiver {
@@ -137,6 +140,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     }
     metrics.packets.inc({ result: 'accepted' });
     metrics.crcVariants.inc({ variant });
+    deps.onStored?.(station, frame.raw);
     states.set(station.id, { device: station.id, protocol: 'hj212', mn, lastPacketAt: new Date(receivedAtMs).toISOString(), crcVariant: variant, version: packet.flag?.version ?? 0, address });
     answer(packet, socket);
   }

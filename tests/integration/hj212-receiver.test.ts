@@ -117,7 +117,7 @@ describe('HJ 212 receiver over a real socket', () => {
     expect(view.hj212).toMatchObject({ mn: '8888888826462285', crc: 'compat', crcVariant: 'arc', version: 0 });
     expect(view.hj212!.lastPacketAt).toMatch(/^\d{4}-/);
     expect(JSON.stringify(devices)).not.toContain('scrypt$');
-    expect(devices.find((device) => device.id === 'air-liantang')!.protocol).toBe('mqtt');
+    expect(devices.find((device) => device.id === 'air-sungang')!.protocol).toBe('mqtt');
   });
 
   it('a station\'s own hour (2061) starting 23:00 Beijing is the hour labelled 24:00 (00:00 next day), and rollups use it over the real-time mean', async () => {
