@@ -3,7 +3,8 @@
  * of 7 factors with the answer bit over its own TCP connection, from a load process of its own,
  * against the platform in its own process (bench/platform-child.ts) and an influxd of its own.
  * Prints packets answered and landed per second and the platform's CPU µs a packet.
- * BENCH_STATIONS (1,000), BENCH_PACKETS per station (24), BENCH_WINDOW in flight per station (4).
+ * BENCH_STATIONS (1,000), BENCH_PACKETS per station (24), BENCH_WINDOW in flight per station (4),
+ * BENCH_CPU_PROF (a folder for the platform's CPU profile).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -31,7 +32,8 @@ try {
   }
   const registryFile = join(dir, 'devices.json');
   await writeFile(registryFile, JSON.stringify(file));
-  const platform = forkTs('bench/platform-child.ts', platformNodeFlags);
+  // BENCH_CPU_PROF=DIR: the platform writes a V8 CPU profile there (node --cpu-prof), to find the top cost.
+  const platform = forkTs('bench/platform-child.ts', [...platformNodeFlags, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])]);
   const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(platform, {
     dataDir: join(dir, 'platform'), registryFile, logLevel: 'silent',
     mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 }, http: { host: '127.0.0.1', port: 0 }, hj212: { port: 0 },

@@ -79,13 +79,18 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   let sweep: NodeJS.Timeout | undefined;
   let sessionCount = 0;
 
-  const refuse = (result: PacketResult, code: ErrorCode, message: string, frame: Frame, device?: string) => {
+  const refuse = (result: PacketResult, code: ErrorCode, message: string, frame: Frame, device?: string): undefined => {
     metrics.packets.inc({ result });
     ingest.rejections.record({ code, message, readings: 0 }, { device, topic: `hj212:${result}`, payload: frame.raw });
+    return undefined;
   };
 
-  /** One frame, start to answer; the caller runs a connection's frames one after another so that answers keep their order. */
-  async function handleFrame(frame: Frame, socket: Socket, session: string, address: string | undefined): Promise<void> {
+  /**
+   * One frame, up to the spool: the packet to answer once stored, or nothing. A connection's
+   * frames are handled as they come, their spool appends overlapping (each is its own point, a
+   * station's 4 packets in flight share one fsync); their answers go out in arrival order.
+   */
+  async function handleFrame(frame: Frame, socket: Socket, session: string, address: string | undefined): Promise<Packet | undefined> {
     const receivedAtMs = now();
     const parsed = parseSegment(frame.segment);
     if (!parsed.ok) return refuse('malformed', 'WX_ERR_STATION_FRAME', parsed.reason, frame);
@@ -142,7 +147,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     metrics.crcVariants.inc({ variant });
     deps.onStored?.(station, frame.raw);
     states.set(station.id, { device: station.id, protocol: 'hj212', mn, lastPacketAt: new Date(receivedAtMs).toISOString(), crcVariant: variant, version: packet.flag?.version ?? 0, address });
-    answer(packet, socket);
+    return packet;
   }
 
   function answer(packet: Packet, socket: Socket): void {
@@ -196,7 +201,9 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
         }
         pending += 1;
         if (pending >= config.maxPendingPackets) socket.pause();
-        chain = chain.then(() => handleFrame(event.frame, socket, session, address)).catch((error: unknown) => log.error({ err: error }, 'HJ 212 frame handling failed')).finally(() => {
+        const handled = handleFrame(event.frame, socket, session, address);
+        handled.catch(() => undefined); // observed below, in order; this only keeps it from counting as unhandled meanwhile
+        chain = chain.then(() => handled).then((packet) => packet && answer(packet, socket)).catch((error: unknown) => log.error({ err: error }, 'HJ 212 frame handling failed')).finally(() => {
           pending -= 1;
           if (pending < config.maxPendingPackets && socket.isPaused() && !socket.destroyed) socket.resume();
         });

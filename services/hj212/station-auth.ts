@@ -25,6 +25,7 @@ export function createStationDirectory(registry: DeviceRegistry): StationDirecto
   let file: DeviceRegistry['file'] | undefined;
   let stations = new Map<string, DeviceRecord>();
   const verified = new Map<string, string>();
+  const checking = new Map<string, Promise<boolean>>();
   const current = () => {
     if (registry.file !== file) {
       file = registry.file;
@@ -42,7 +43,14 @@ export function createStationDirectory(registry: DeviceRegistry): StationDirecto
       // Keyed by the stored hash, so a PW that verified against it is right for every station sharing it.
       const print = createHash('sha256').update(pw).digest('base64');
       if (verified.get(stored) === print) return { ok: true, station };
-      if (!(await verifySecret(pw, stored))) return { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
+      // Packets of one station arrive several at a time (they are handled as they come): one scrypt for them all.
+      const key = `${stored}\n${print}`;
+      let check = checking.get(key);
+      if (!check) {
+        checking.set(key, (check = verifySecret(pw, stored)));
+        void check.finally(() => checking.delete(key)).catch(() => undefined);
+      }
+      if (!(await check)) return { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
       verified.set(stored, print);
       return { ok: true, station };
     },
