@@ -153,6 +153,11 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   function answer(packet: Packet, socket: Socket): void {
     const reply = replyTo(packet);
     if (!reply || socket.destroyed) return;
+    // The answers a spool flush releases together leave in one write (a station has several packets in flight).
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
     socket.write(reply);
     metrics.replies.inc({ cn: reply.toString('latin1', 6, 60).match(/CN=(\d{4})/)?.[1] ?? 'other' });
   }
