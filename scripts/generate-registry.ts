@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { defaultFleetKey } from '../services/config.ts';
+import { simulatedStationPw } from '../services/hj212/simulated-station.ts';
 import { parseRegistry } from '../services/registry/device-registry.ts';
 import { hashDeviceSecret, hashSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
 
@@ -24,13 +25,15 @@ const streets: Street[] = [
 ];
 const street = (id: string) => streets.find((s) => s.id === id)!;
 
-interface Draft { id: string; family: string; site: string; siteName: string; street: string; attributes: Record<string, unknown>; offset: number }
+interface Draft { id: string; family: string; site: string; siteName: string; street: string; attributes: Record<string, unknown>; offset: number; hj212?: true }
 const drafts: Draft[] = [];
 
 for (const [index, s] of streets.entries()) {
   drafts.push({
     id: `air-${s.id}`, family: 'air', site: `aqs-${s.id}`, siteName: `${s.name}空气质量监测站`, street: s.id, offset: index,
     attributes: { stationKind: s.id === 'nanhu' || s.id === 'liantang' ? 'national' : 'district' },
+    // Issue 20, item 5: the national and municipal stations speak HJ 212, as real ones do.
+    ...(s.id === 'nanhu' || s.id === 'liantang' ? { hj212: true as const } : {}),
   });
 }
 
@@ -49,6 +52,7 @@ for (const [index, [river, riverName, point, sectionName, streetId, targetClass]
   drafts.push({
     id: `water-${river}-${point}`, family: 'water', site: `${river}-${point}`, siteName: sectionName, street: streetId, offset: index,
     attributes: { river, riverName, sectionName, targetClass, waterbody: 'river' },
+    hj212: true,
   });
 }
 
@@ -58,6 +62,7 @@ for (const [index, [river, riverName, point, sectionName, streetId, targetClass]
 drafts.push({
   id: 'water-shenzhen-reservoir', family: 'water', site: 'shenzhen-reservoir', siteName: '深圳水库', street: 'donghu', offset: sections.length,
   attributes: { river: 'shenzhen-reservoir', riverName: '深圳水库', sectionName: '深圳水库取水口', targetClass: 'II', waterbody: 'reservoir' },
+  hj212: true,
 });
 
 // Plan 专栏6: the substations named for new builds and expansion; five 10 kV transformers each.
@@ -115,16 +120,37 @@ for (const [index, [road, roadName, streetId, zoneClass, point]] of roads.entrie
   });
 }
 
+// Plan lines 3232-3234 (加强黄金珠宝加工企业废气监管): VOC monitors at the exhaust points of
+// jewellery workshops in the 水贝 jewellery quarter. The workshops are illustrative, not real firms.
+const workshops = [
+  ['shuibei-casting', '水贝珠宝铸造车间(示例)', 'cuizhu', 'casting'],
+  ['shuibei-plating', '水贝珠宝电镀车间(示例)', 'cuizhu', 'electroplating'],
+] as const;
+for (const [index, [workshop, workshopName, streetId, process]] of workshops.entries()) {
+  drafts.push({
+    id: `voc-${workshop}`, family: 'voc', site: `exhaust-${workshop}`, siteName: `${workshopName}排气口`, street: streetId, offset: 3 + index,
+    attributes: { workshop, workshopName, process }, hj212: true,
+  });
+}
+
+// HJ 212 MNs: the district's code (440303 罗湖区), two letters of the family, a serial.
+const mnPrefix: Record<string, string> = { air: 'AQ', water: 'WQ', voc: 'VO' };
+const serials: Record<string, number> = {};
+const stationMn = (family: string) => `440303${mnPrefix[family]}${String((serials[family] = (serials[family] ?? 0) + 1)).padStart(6, '0')}`;
+
 const fleetKey = process.env.WX_FLEET_KEY ?? defaultFleetKey;
 const round = (value: number) => Math.round(value * 10_000) / 10_000;
 const devices = await Promise.all(
-  drafts.map(async ({ offset, ...draft }) => {
+  drafts.map(async ({ offset, hj212, ...draft }) => {
     const s = street(draft.street);
+    // A fixed salt per station (from the key), so that regenerating gives the same file.
+    const pwSalt = createHmac('sha256', fleetKey).update(`salt:hj212:${draft.id}`).digest().subarray(0, 16);
     return {
       ...draft,
       lat: round(s.lat + Math.sin(offset * 1.7) * 0.004),
       lon: round(s.lon + Math.cos(offset * 1.3) * 0.004),
       secretHash: hashDeviceSecret(simulatedDeviceSecret(fleetKey, draft.id)),
+      ...(hj212 ? { hj212: { mn: stationMn(draft.family), pwHash: await hashSecret(simulatedStationPw(fleetKey, draft.id), pwSalt), crc: 'strict' as const } } : {}),
     };
   }),
 );

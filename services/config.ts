@@ -71,6 +71,32 @@ export const configSchema = z.strictObject({
       deviceBurstSeconds: z.number().positive().max(60).default(2),
     })
     .prefault({}),
+  /** HJ 212 stations over TCP (issue 20, docs/devices.md); loopback by default like the broker. */
+  hj212: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      /**
+       * 0 picks a free port, -1 (the default, so that tests and embedded platforms bind no fixed
+       * port) turns the receiver off; `npm start` turns it on at 9212 (package.json, like the broker's 1883).
+       */
+      port: z.number().int().min(-1).max(65_535).default(-1),
+      /** The largest data segment taken: the standard allows 1024 bytes, devices send up to ~1,700; the length field 9999. */
+      maxSegmentBytes: positiveInt.max(9_999).default(4_096),
+      /** A connection silent this long is closed (HJ 212-2017 has no heartbeat: stations send every RtdInterval, 30 s by default). */
+      idleTimeoutMs: positiveInt.default(15 * 60_000),
+      /** A frame begun must be complete within this (slow-loris: bytes trickling in never finish a frame). */
+      frameTimeoutMs: positiveInt.default(30_000),
+      maxConnections: positiveInt.default(5_000),
+      connectionsPerAddress: positiveInt.default(50),
+      /** Addresses the per-address limit does not apply to (a local simulated fleet). */
+      connectionLimitExempt: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
+      /** Split packets (Flag bit D) wait this long for their other parts; at most maxSplitSets wait at once. */
+      splitTimeoutMs: positiveInt.default(60_000),
+      maxSplitSets: positiveInt.default(1_000),
+      /** Packets of one connection waiting for the spool before the connection is paused (back-pressure). */
+      maxPendingPackets: positiveInt.default(64),
+    })
+    .prefault({}),
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
@@ -276,6 +302,8 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_TLS_CERT_FILE', path: 'mqtt.tls.certFile', parse: text, description: 'PEM certificate for MQTT over TLS and WebSocket over TLS (with WX_TLS_KEY_FILE).' },
   { env: 'WX_TLS_KEY_FILE', path: 'mqtt.tls.keyFile', parse: text, description: 'PEM private key for the TLS listeners.' },
   { env: 'WX_MQTT_TLS_PORT', path: 'mqtt.tls.port', parse: number, description: 'MQTT over TLS.' },
+  { env: 'WX_HJ212_HOST', path: 'hj212.host', parse: text, description: 'Address the HJ 212 receiver binds to (stations over TCP, docs/devices.md).' },
+  { env: 'WX_HJ212_PORT', path: 'hj212.port', parse: number, description: 'HJ 212 stations over TCP; -1 (the default) turns the receiver off, `npm start` uses 9212.' },
   { env: 'WX_HTTP_HOST', path: 'http.host', parse: text, description: 'Address the API and the screen bind to.' },
   { env: 'WX_HTTP_PORT', path: 'http.port', parse: number, description: 'The API and the screen.' },
   { env: 'WX_API_READ_ACCESS', path: 'http.readAccess', parse: text, description: '`open`: anyone on the network may read; `token`: reads need a bearer token or a sign-in.' },
@@ -337,6 +365,7 @@ export function assertSafeExposure(config: Config): void {
   const optIn = 'or set WX_ALLOW_INSECURE_DEMO=1 (start --insecure-demo) for a demo on a trusted network';
   const exposed = [
     ...(isLoopback(config.mqtt.host) ? [] : [`MQTT on ${config.mqtt.host}`]),
+    ...(isLoopback(config.hj212.host) || config.hj212.port === -1 ? [] : [`HJ 212 on ${config.hj212.host}`]),
     ...(isLoopback(config.http.host) ? [] : [`the API on ${config.http.host}`]),
   ];
   if (exposed.length === 0) return;

@@ -86,6 +86,12 @@ export const errorCatalogue = {
   WX_ERR_REGISTRY_INVALID: { status: 422, summary: 'a device registry file is not JSON (its line and column named) or does not match its schema (every problem named)' },
   WX_ERR_DEVICE_EXISTS: { status: 409, summary: 'a device with this id is in the registry already (`devices rotate --id ID` gives it a new secret); the command exits 3, a state conflict' },
   WX_ERR_NOT_INFLUXDB: { status: 502, summary: 'the server at INFLUX_URL answers HTTP but is not InfluxDB (its /ping has no X-Influxdb-Version header)' },
+  // HJ 212 stations over TCP (issue 20, docs/devices.md)
+  WX_ERR_STATION_FRAME: { status: 400, summary: 'HJ 212 bytes that are not a frame (garbage between frames, a bad length field or tail, a segment without CP) were skipped' },
+  WX_ERR_STATION_OVERSIZE: { status: 413, summary: 'an HJ 212 frame declares a data segment longer than the receiver takes (WX_HJ212_MAX_SEGMENT_BYTES)' },
+  WX_ERR_STATION_BAD_CRC: { status: 400, summary: 'an HJ 212 frame’s CRC matches none of the algorithms its station may use: dropped, not answered' },
+  WX_ERR_UNKNOWN_CODE: { status: 422, summary: 'an HJ 212 packet holds factor codes no family, alias or co-located device takes: kept (stored raw and in the dead-letter), still answered' },
+  WX_ERR_SPLIT_INCOMPLETE: { status: 422, summary: 'an HJ 212 split packet’s parts did not all arrive within the reassembly timeout (the parts that came are stored)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,6 +5,7 @@ import { defaultFleetKey, type Config } from './config.ts';
 import { WanxiangError } from './errors.ts';
 import { loadRegistryFile } from './registry/device-registry.ts';
 import { saveRegistryFile } from './registry/registry-file.ts';
+import { rederiveStationPw } from './hj212/simulated-station.ts';
 import type { DeviceRecord } from './registry/registry-schema.ts';
 import { hashDeviceSecret, hashSecret, isScryptHash, simulatedDeviceSecret, verifySecret } from './registry/secrets.ts';
 
@@ -66,7 +67,8 @@ const rederiveWith = (key: string, hash: (secret: string) => string | Promise<st
   (await verifySecret(simulatedDeviceSecret(defaultFleetKey, record.id), record.secretHash))
     ? { ...record, secretHash: await hash(simulatedDeviceSecret(key, record.id)) }
     : record;
-const rederiveDevice = (key: string) => rederiveWith(key, hashDeviceSecret);
+// A simulated HJ 212 station's PW follows the key too (issue 20, item 5).
+const rederiveDevice = (key: string) => async (record: DeviceRecord) => rederiveStationPw(key, await rederiveWith(key, hashDeviceSecret)(record));
 const rederiveObserver = (key: string) => rederiveWith(key, (secret) => hashSecret(secret));
 
 async function deriveRegistry(seedPath: string, path: string, key: string): Promise<void> {

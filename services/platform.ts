@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createFleet, type Fleet } from '../simulators/fleet.ts';
+import { createDistrictFleet } from '../simulators/district-fleet.ts';
+import { parseStationUrl } from '../simulators/hj212-client.ts';
+import type { Fleet } from '../simulators/fleet.ts';
 import { createReplayRunner, type ReplayRunner } from '../simulators/replay-runner.ts';
 import { saveRegistryFile } from './registry/registry-file.ts';
 import type { RegistryFile } from './registry/registry-schema.ts';
@@ -30,6 +32,7 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
+import { createHj212Receiver, type Hj212Receiver } from './hj212/receiver.ts';
 import { redactUserinfo } from './redact-url.ts';
 import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
 import { createDiskMonitor, type DiskMonitor } from './data-folder/disk-monitor.ts';
@@ -45,6 +48,8 @@ export interface PlatformEndpoints {
   readonly influxUrl: string;
   readonly influxVersion: string;
   readonly database: string;
+  /** The HJ 212 receiver's address (`tcp://host:port`), null when turned off (WX_HJ212_PORT=-1). */
+  readonly hj212Url: string | null;
 }
 
 export interface Platform {
@@ -62,6 +67,8 @@ export interface Platform {
   readonly alarms: AlarmService;
   /** This node's place in a Redis-shared cluster (leader, leader-only services); undefined without WX_REDIS_URL. */
   readonly cluster: ClusterNode | undefined;
+  /** The HJ 212 receiver (issue 20); undefined before start. */
+  readonly hj212: Hj212Receiver | undefined;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -87,6 +94,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
+  let hj212: Hj212Receiver | undefined;
   // Issue 19, item 1: the data folder is this run's alone, whatever database it writes to.
   let folderLock: FolderLock | undefined;
   let diskMonitor: DiskMonitor | undefined;
@@ -107,6 +115,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
     get live() { return started(live, 'live'); },
     get alarms() { return started(alarms, 'alarms'); },
     get cluster() { return clusterNode; },
+    get hj212() { return hj212; },
 
     async start() {
       folderLock = await lockDataFolder(config.dataDir, options.command ?? (config.cluster.brokerUrl ? 'ingest' : 'start'));
@@ -208,6 +217,13 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
+      // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
+      hj212 = createHj212Receiver({
+        config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log, onStationValues: markDirty,
+        // Stored frames relayed raw to observers, so that `record` keeps them (issue 20, item 5).
+        onStored: activeBroker ? (station, raw) => void activeBroker.publish(topics.stationFrames(station.id), raw, { qos: 0 }).catch(() => undefined) : undefined,
+      });
+      const hj212Port = await hj212.start();
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
       if (activeBroker) {
         stopAnnouncing = announceAlarms((change) => {
@@ -237,6 +253,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
         influxUrl,
         influxVersion,
         database: config.influx.database,
+        hj212Url: hj212Port === null ? null : `tcp://${host(config.hj212.host)}:${hj212Port}`,
       };
       const targets = await loadTargets(resolve(config.targetsFile));
       const activeIngest = ingest;
@@ -247,13 +264,14 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
         alarms: () => alarms,
       });
       await live.start();
-      replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log });
+      replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log, ...(endpoints.hj212Url ? { hj212Url: parseStationUrl(endpoints.hj212Url) } : {}) });
       const activeReplays = replays;
       api = buildApi({
         metrics, registry, ingest, influx, targets, live, alarms,
         auth: config.http,
         fleetKey: config.fleetKey,
         isOnline,
+        station: (id) => hj212?.station(id),
         disk: () => diskMonitor?.status,
         backfillWindow,
         applyRegistry: async (file) => {
@@ -278,7 +296,8 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       if (config.simulate.enabled && config.simulate.replayFile) {
         await replays.start({ path: resolve(config.simulate.replayFile), speed: config.simulate.replaySpeed, timestamps: 'now' });
       } else if (config.simulate.enabled) {
-        fleet = createFleet({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
+        // Stations with an HJ 212 block speak it to the receiver when it is on (issue 20, item 5).
+        fleet = createDistrictFleet({ url: endpoints.mqttUrl, hj212Url: endpoints.hj212Url, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
         await fleet.start();
       }
       return { ...endpoints, httpUrl };
@@ -292,6 +311,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       await fleet?.close();
       await replays?.close();
       await broker?.close();
+      await hj212?.close();
       await subscriber?.close();
       // The event stream's connections are held open: end them first, or the API's close waits on them.
       await live?.close();

@@ -26,6 +26,13 @@ export interface Topics {
   filterAll(kind: TopicKind): string;
   /** `{prefix}/v1/alarms`: every alarm change, published by the platform (observers may subscribe). */
   alarms(): string;
+  /**
+   * `{prefix}/v1/hj212/{deviceId}` (`+` for all): the raw HJ 212 frames a station sent, relayed by
+   * the platform once stored, so that `record` keeps them (issue 20, item 5). Only the platform publishes there.
+   */
+  stationFrames(deviceId?: string): string;
+  /** The station a stationFrames topic names, or null. */
+  parseStationFrames(topic: string): string | null;
 }
 
 /** The MQTT topic API: the only place where topic strings are built or taken apart. */
@@ -36,6 +43,11 @@ export function createTopics(prefix: string): Topics {
     build: (family, deviceId, kind) => `${prefix}/${version}/${family}/${deviceId}/${kind}`,
     filterAll: (kind) => `${prefix}/${version}/+/+/${kind}`,
     alarms: () => `${prefix}/${version}/alarms`,
+    stationFrames: (deviceId = '+') => `${prefix}/${version}/hj212/${deviceId}`,
+    parseStationFrames(topic) {
+      const levels = topic.split('/');
+      return levels.length === 4 && levels[0] === prefix && levels[1] === version && levels[2] === 'hj212' && deviceIdPattern.test(levels[3]!) ? levels[3]! : null;
+    },
     parse(topic) {
       const levels = topic.split('/');
       if (levels.length !== 5) return null;

@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import type { Topics } from '../services/topics.ts';
 import { toolClientId } from './device-client.ts';
-import { createRecordingWriter, toRecordedMessage } from './recording.ts';
+import { createRecordingWriter, toRecordedFrame, toRecordedMessage } from './recording.ts';
 
 export interface RecorderOptions {
   readonly url: string;
@@ -19,7 +19,7 @@ export interface Recorder {
 
 /**
  * Records the district's traffic from any MQTT broker as a read-only observer: telemetry
- * and status of every device, with receive times.
+ * and status of every device, and the raw frames of HJ 212 stations, with receive times.
  */
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
   const now = options.now ?? Date.now;
@@ -28,10 +28,12 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const writer = createRecordingWriter(options.path, { startedAt: now(), source: options.url });
   let recorded = 0;
   client.on('message', (topic, payload) => {
-    writer.write(toRecordedMessage(now(), topic, payload));
+    const station = options.topics.parseStationFrames(topic);
+    writer.write(station === null ? toRecordedMessage(now(), topic, payload) : toRecordedFrame(now(), station, payload));
     recorded += 1;
   });
-  await client.subscribeAsync([options.topics.filterAll('telemetry'), options.topics.filterAll('status')], { qos: 1 });
+  // Raw HJ 212 frames too, as the platform relays them once stored (issue 20, item 5).
+  await client.subscribeAsync([options.topics.filterAll('telemetry'), options.topics.filterAll('status'), options.topics.stationFrames()], { qos: 1 });
   return {
     get recorded() {
       return recorded;

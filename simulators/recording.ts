@@ -23,8 +23,28 @@ export const recordedMessageSchema = z.strictObject({
   payload64: z.string().optional(),
 });
 
+/**
+ * One raw HJ 212 frame a station sent (issue 20, item 5), as the platform stored it: the bytes
+ * as text (`hj212`, CR LF included) or, when they are not UTF-8, base64 (`hj212_64`).
+ */
+export const recordedFrameSchema = z.strictObject({
+  t: z.number(),
+  station: z.string(),
+  hj212: z.string().optional(),
+  hj212_64: z.string().optional(),
+});
+
 export type RecordingHeader = z.infer<typeof recordingHeaderSchema>;
 export type RecordedMessage = z.infer<typeof recordedMessageSchema>;
+export type RecordedFrame = z.infer<typeof recordedFrameSchema>;
+
+export const frameOf = (line: RecordedFrame): Buffer =>
+  line.hj212_64 !== undefined ? Buffer.from(line.hj212_64, 'base64') : Buffer.from(line.hj212 ?? '', 'utf8');
+
+export function toRecordedFrame(t: number, station: string, frame: Buffer): RecordedFrame {
+  const text = frame.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(frame) ? { t, station, hj212: text } : { t, station, hj212_64: frame.toString('base64') };
+}
 
 export const payloadOf = (message: RecordedMessage): Buffer =>
   message.payload64 !== undefined ? Buffer.from(message.payload64, 'base64') : Buffer.from(message.payload ?? '', 'utf8');
@@ -35,7 +55,7 @@ export function toRecordedMessage(t: number, topic: string, payload: Buffer): Re
 }
 
 export interface RecordingWriter {
-  write(message: RecordedMessage): void;
+  write(message: RecordedMessage | RecordedFrame): void;
   close(): Promise<void>;
 }
 
@@ -79,7 +99,7 @@ function parseOrUndefined(line: string): unknown {
 }
 
 /** Reads a recording (gzip or plain NDJSON) lazily; a bad line stops it with WX_ERR_SEED_INVALID naming the line. */
-export async function* readRecording(path: string): AsyncGenerator<RecordingHeader | RecordedMessage> {
+export async function* readRecording(path: string): AsyncGenerator<RecordingHeader | RecordedMessage | RecordedFrame> {
   const file = createReadStream(path);
   const input = (await recordingKind(path)) === 'plain' ? file : file.pipe(createGunzip());
   const lines = createInterface({ input, crlfDelay: Infinity });
@@ -87,20 +107,24 @@ export async function* readRecording(path: string): AsyncGenerator<RecordingHead
   for await (const line of lines) {
     number += 1;
     if (!line.trim()) continue;
-    const schema = number === 1 ? recordingHeaderSchema : recordedMessageSchema;
-    const parsed = schema.safeParse(parseOrUndefined(line));
+    const document = parseOrUndefined(line);
+    const isFrame = typeof document === 'object' && document !== null && 'station' in document;
+    const schema = number === 1 ? recordingHeaderSchema : isFrame ? recordedFrameSchema : recordedMessageSchema;
+    const parsed = schema.safeParse(document);
     if (!parsed.success) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}:${number}: not a recording line`, { value: line.slice(0, 200) });
     yield parsed.data;
   }
 }
 
-export async function loadRecording(path: string): Promise<{ header: RecordingHeader; messages: RecordedMessage[] }> {
+export async function loadRecording(path: string): Promise<{ header: RecordingHeader; messages: RecordedMessage[]; frames: RecordedFrame[] }> {
   let header: RecordingHeader | undefined;
   const messages: RecordedMessage[] = [];
+  const frames: RecordedFrame[] = [];
   for await (const entry of readRecording(path)) {
     if ('format' in entry) header = entry;
+    else if ('station' in entry) frames.push(entry);
     else messages.push(entry);
   }
   if (!header) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}: no recording header`);
-  return { header, messages };
+  return { header, messages, frames };
 }

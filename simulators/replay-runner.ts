@@ -13,7 +13,7 @@ export interface ReplayRunner {
 }
 
 /** Replays started by the main job or an operator, each stoppable at shutdown. */
-export function createReplayRunner(deps: DeviceConnection & { registry: DeviceRegistry; log: Logger }): ReplayRunner {
+export function createReplayRunner(deps: DeviceConnection & { registry: DeviceRegistry; log: Logger; hj212Url?: { host: string; port: number } }): ReplayRunner {
   const running = new Set<{ stop: AbortController; done: Promise<void> }>();
   return {
     async start({ path, speed, timestamps }) {

@@ -4,7 +4,8 @@ import { getFamily, type FamilyId } from '../services/families/index.ts';
 import { parseDeviceTime } from '../services/ingest/timestamps.ts';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { connectDevice, disconnectDevice, type DeviceConnection } from './device-client.ts';
-import { loadRecording, payloadOf, type RecordedMessage } from './recording.ts';
+import { loadRecording, payloadOf, frameOf, type RecordedFrame, type RecordedMessage } from './recording.ts';
+import { createFrameSender, frameShiftMs, retimeFrame } from './replay-frames.ts';
 
 export interface ReplayOptions extends DeviceConnection {
   readonly path: string;
@@ -19,12 +20,14 @@ export interface ReplayOptions extends DeviceConnection {
   readonly onProgress?: (sent: number, total: number) => void;
   /** Stops the replay early (the platform's shutdown). */
   readonly signal?: AbortSignal;
+  /** Where recorded HJ 212 frames go (the target's receiver); without it they are skipped. */
+  readonly hj212Url?: { readonly host: string; readonly port: number };
 }
 
 export interface ReplayReport {
   readonly sent: number;
   readonly byDevice: Record<string, number>;
-  readonly skipped: { readonly status: number; readonly filtered: number; readonly unknownDevice: number };
+  readonly skipped: { readonly status: number; readonly filtered: number; readonly unknownDevice: number; readonly hj212?: number };
   readonly timeShiftMs: number;
   readonly durationMs: number;
 }
@@ -54,9 +57,16 @@ export function retimePayload(payload: Buffer, recordedAt: number, shiftMs: numb
 /** Publishes a recording back, each message as its own device, paced by the recorded times. */
 export async function replayRecording(options: ReplayOptions): Promise<ReplayReport> {
   const now = options.now ?? Date.now;
-  const { messages } = await loadRecording(options.path);
-  const skipped = { status: 0, filtered: 0, unknownDevice: 0 };
-  const wanted: Array<{ message: RecordedMessage; device: DeviceRecord }> = [];
+  const { messages, frames } = await loadRecording(options.path);
+  const skipped = { status: 0, filtered: 0, unknownDevice: 0, hj212: 0 };
+  const wanted: Array<{ message: RecordedMessage | RecordedFrame; device: DeviceRecord }> = [];
+  for (const frame of frames) {
+    const device = options.devices.get(frame.station);
+    if (!device) { skipped.unknownDevice += 1; continue; }
+    if ((options.families && !options.families.has(device.family)) || (options.deviceIds && !options.deviceIds.has(device.id))) { skipped.filtered += 1; continue; }
+    if (!options.hj212Url) { skipped.hj212 += 1; continue; }
+    wanted.push({ message: frame, device });
+  }
   for (const message of messages) {
     const address = options.topics.parse(message.topic);
     if (address?.kind !== 'telemetry') { skipped.status += 1; continue; }
@@ -65,6 +75,8 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
     if (!device) { skipped.unknownDevice += 1; continue; }
     wanted.push({ message, device });
   }
+  // Frames and messages in recorded order.
+  wanted.sort((a, b) => a.message.t - b.message.t);
   const first = wanted[0]?.message.t ?? 0;
   const last = wanted.at(-1)?.message.t ?? 0;
   const started = now();
@@ -74,6 +86,7 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
     if (!clients.has(device.id)) clients.set(device.id, connectDevice(device, { ...options, tool: options.tool ?? 'replay' }, { reconnectPeriod: 1_000 }));
     return clients.get(device.id)!;
   };
+  const stations = options.hj212Url ? createFrameSender(options.hj212Url, options.fleetKey) : null;
   const byDevice: Record<string, number> = {};
   const inFlight = new Set<Promise<unknown>>();
   let sent = 0;
@@ -85,10 +98,10 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
       if (wait > 0) await delay(wait, undefined, { signal: options.signal }).catch(() => undefined);
       if (options.signal?.aborted) break;
     }
-    const client = await clientFor(device);
-    const publish = client
-      .publishAsync(message.topic, retimePayload(payloadOf(message), message.t, timeShiftMs), { qos: getFamily(device.family).qos })
-      .finally(() => inFlight.delete(publish));
+    const publish = ('station' in message
+      ? stations!.send(device.id, retimeFrame(frameOf(message), frameShiftMs(timeShiftMs), stations!.pwOf(device.id)))
+      : clientFor(device).then((client) => client.publishAsync(message.topic, retimePayload(payloadOf(message), message.t, timeShiftMs), { qos: getFamily(device.family).qos }))
+    ).finally(() => inFlight.delete(publish));
     inFlight.add(publish);
     if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     byDevice[device.id] = (byDevice[device.id] ?? 0) + 1;
@@ -96,6 +109,7 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
     if (sent % 1_000 === 0) options.onProgress?.(sent, wanted.length);
   }
   await Promise.all(inFlight);
+  await stations?.close();
   options.onProgress?.(sent, wanted.length);
   await Promise.all([...clients.entries()].map(async ([id, client]) => disconnectDevice(await client, options.devices.get(id)!, options.topics)));
   return { sent, byDevice, skipped, timeShiftMs, durationMs: now() - started };

@@ -31,6 +31,8 @@ import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.
 import { createSessionCookies } from './session-cookie.ts';
 import { createSessionRevocations } from './session-revocations.ts';
 import { registerSessionRoutes } from './session-routes.ts';
+import { protocolView } from '../hj212/device-view.ts';
+import type { StationState } from '../hj212/receiver.ts';
 
 import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
@@ -52,6 +54,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly fleetKey?: string;
   /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
   readonly isOnline?: (deviceId: string) => boolean;
+  /** What an HJ 212 station's last packet said (services/hj212/receiver.ts); absent without the receiver. */
+  readonly station?: (deviceId: string) => StationState | undefined;
   /** Where signed-out session cookies are kept until they expire (in the data folder); in memory without one. */
   readonly sessionRevocationsFile?: string;
   /** Where a 500's error is logged (issue 18 item 13); nowhere without one. */
@@ -177,7 +181,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     api.get('/api/v1/devices', {
       schema: { summary: 'Devices of the registry (no secrets), with presence', querystring: devicesQuery, response: { 200: z.object({ devices: z.array(anyObject) }), 400: errorSchema } },
     }, async (request) => ({
-      devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: (deps.isOnline ?? deps.ingest.presence.isOnline)(device.id) })),
+      // The protocol view replaces `hj212` with the same block minus its PW hash (issue 20).
+      devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: (deps.isOnline ?? deps.ingest.presence.isOnline)(device.id), ...protocolView(device, deps.station?.(device.id)) })),
     }));
 
     api.get('/api/v1/rejections', { schema: { summary: 'Refused readings per device and reason, and the dead-letter file', response: { 200: z.object({ byDevice: z.record(z.string(), z.unknown()), deadLetterFile: z.string() }) } } }, async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));

@@ -85,6 +85,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   // not its own telemetry or status, so decidePublish refuses it.
   function observerMayRead(filter: string): boolean {
     if (filter === topics.alarms()) return true;
+    if (filter === topics.stationFrames() || topics.parseStationFrames(filter) !== null) return true; // raw HJ 212 frames (issue 20, item 5)
     const levels = filter.split('/');
     if (levels.length !== 5 || levels[0] !== topics.prefix || levels[1] !== 'v1') return false;
     const [, , family, device, kind] = levels as [string, string, string, string, string];

@@ -14,6 +14,7 @@ import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 import { exportMosquittoCommand } from './export-mosquitto.ts';
 import { checkMosquittoListener } from '../registry/mosquitto-export.ts';
+import { hashSecret } from '../registry/secrets.ts';
 
 const actions = ['list', 'add', 'rotate', 'disable', 'enable', 'export'] as const;
 type Action = (typeof actions)[number];
@@ -49,6 +50,8 @@ const spec = {
   positionals: [{ name: 'ACTION', describe: `one of ${actions.join(', ')}`, required: true }],
   description: `  wanxiang devices list
   wanxiang devices add --id ID --family F --site S --site-name NAME --street ST --lat N --lon N --attributes JSON
+        [--hj212-mn MN --hj212-pw PW [--hj212-crc compat] [--hj212-codes JSON] [--hj212-units JSON]]
+                                         a station speaking HJ 212 over TCP (docs/devices.md)
   wanxiang devices rotate --id ID        a new secret; the old one stops working, the device is disconnected
   wanxiang devices disable --id ID       refused at login and disconnected at once
   wanxiang devices enable --id ID
@@ -78,6 +81,11 @@ holds (WX_ERR_DEVICE_EXISTS; rotate gives it a new secret).`,
     'tls-ca': option.string('FILE', 'export: a CA for client certificates (optional)'),
     registry: option.string('FILE', "the registry (default the data folder's devices.json, made from the seeds at the first change or start; WX_REGISTRY_FILE)"),
     'data-dir': shared.dataDir(),
+    'hj212-mn': option.string('MN', 'add: the HJ 212 station\'s MN (its packets are taken on the HJ 212 port)'),
+    'hj212-pw': option.string('PW', 'add: its HJ 212 PW (stored as a scrypt hash)'),
+    'hj212-crc': option.choice<'strict' | 'compat'>('MODE', 'add: strict (HJ 212 Appendix A CRC only, the default) or compat (also CRC-16/ARC, byte-swapped MODBUS, a bare LF)', ['strict', 'compat']),
+    'hj212-codes': option.custom<Record<string, unknown>>('JSON', 'add: vendor code → HJ 212 code or field, e.g. \'{"PM25":"a34004"}\'', 'a JSON object of names', parseJsonObject),
+    'hj212-units': option.custom<Record<string, unknown>>('JSON', 'add: field or code → factor into the family\'s unit, e.g. \'{"co":0.001}\'', 'a JSON object of factors', parseJsonObject),
   },
   footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
 };
@@ -93,7 +101,7 @@ export async function devicesCommand(argv: string[]): Promise<void> {
     if (value === undefined) throw new UsageError(`devices ${action} needs --${String(name)}: ${spec.options[name].accepts}`, devicesHelp);
     return value as NonNullable<(typeof options)[K]>;
   };
-  const draft = action === 'add' ? addDraft(need) : undefined;
+  const draft = action === 'add' ? await withStation(addDraft(need), options) : undefined;
   const id = action === 'list' || action === 'export' ? undefined : need('id');
   const config = configFromEnv(process.env, options['data-dir'] ? { dataDir: options['data-dir'] } : {});
   // Issue 19, item 6: a change (or an export, whose secrets derive from the installation's key)
@@ -129,6 +137,29 @@ function addDraft(need: <K extends 'id' | 'family' | 'site' | 'site-name' | 'str
     id: need('id'), family: need('family'), site: need('site'), siteName: need('site-name'), street: need('street'),
     lat: need('lat'), lon: need('lon'), attributes: need('attributes'),
   } as Omit<DeviceRecord, 'secretHash'>;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined; // not JSON: the parser says what the option takes
+  }
+}
+
+/** The HJ 212 block of `devices add` (issue 20): MN and PW together, the PW stored only as its hash. */
+async function withStation(draft: Omit<DeviceRecord, 'secretHash'>, options: { 'hj212-mn'?: string; 'hj212-pw'?: string; 'hj212-crc'?: 'strict' | 'compat'; 'hj212-codes'?: Record<string, unknown>; 'hj212-units'?: Record<string, unknown> }): Promise<Omit<DeviceRecord, 'secretHash'>> {
+  const { 'hj212-mn': mn, 'hj212-pw': pw } = options;
+  const others = options['hj212-crc'] ?? options['hj212-codes'] ?? options['hj212-units'];
+  if (mn === undefined && pw === undefined && others === undefined) return draft;
+  if (mn === undefined || pw === undefined) throw new UsageError('devices add: an HJ 212 station needs both --hj212-mn and --hj212-pw', devicesHelp);
+  const hj212 = {
+    mn, pwHash: await hashSecret(pw), crc: options['hj212-crc'] ?? 'strict',
+    ...(options['hj212-codes'] ? { codes: options['hj212-codes'] } : {}),
+    ...(options['hj212-units'] ? { units: options['hj212-units'] } : {}),
+  } as DeviceRecord['hj212'];
+  return { ...draft, hj212 };
 }
 
 type RegistryFile = Awaited<ReturnType<typeof loadRegistryFile>>;

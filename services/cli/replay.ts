@@ -1,3 +1,4 @@
+import { parseStationUrl } from '../../simulators/hj212-client.ts';
 import { replayRecording } from '../../simulators/replay.ts';
 import { assertRecording, commandContext, progressPrinter, shared } from './common.ts';
 import { step } from './failure.ts';
@@ -15,7 +16,8 @@ const spec = {
   summary: 'publish a recording back',
   positionals: [{ name: 'FILE', describe: 'a recording (.ndjson.gz) written by wanxiang record', required: true }],
   description: `Each device is published under its own MQTT client id (DEVICE-replay-RANDOM), so a replay
-never takes over the sessions of a running fleet.`,
+never takes over the sessions of a running fleet. Raw HJ 212 frames in the recording go over TCP
+to --hj212-url as their stations, with the PW the fleet key derives for each.`,
   options: {
     url: shared.broker(),
     speed: speed.default(60),
@@ -23,6 +25,7 @@ never takes over the sessions of a running fleet.`,
     family: shared.family(),
     device: option.string('ID', 'only this device').many(),
     'data-dir': shared.dataDir(),
+    'hj212-url': option.url('URL', 'HJ 212 receiver the recorded raw HJ 212 frames go to', ['tcp:']).default('tcp://127.0.0.1:9212'),
   },
 };
 
@@ -45,6 +48,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
         timestamps: options.timestamps,
         families: options.family.length > 0 ? new Set(options.family) : undefined,
         deviceIds: options.device.length > 0 ? new Set(options.device) : undefined,
+        hj212Url: parseStationUrl(options['hj212-url']),
         onProgress: progressPrinter('replay'),
       }),
     ),

@@ -3,6 +3,7 @@ import { faultPlanSchema, parseFaultOptions } from '../../simulators/faults.ts';
 import { commandContext, runFor, shared } from './common.ts';
 import { brokerStep } from './mqtt-failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
+import { chooseStations, simulateStations } from './simulate-hj212.ts';
 
 const rates = ['dropout', 'stuck', 'spike', 'clockSkew', 'duplicate', 'malformed', 'wrongTopic'];
 const durations = ['dropoutMs', 'clockSkewMs'];
@@ -29,6 +30,9 @@ session of a fleet the platform runs.`,
     fault: fault.many(),
     duration: shared.duration(),
     'data-dir': shared.dataDir(),
+    // Issue 20, item 5: the registry's HJ 212 stations over TCP instead of MQTT JSON.
+    protocol: option.choice('P', 'mqtt (JSON over MQTT) or hj212 (stations with an HJ 212 block, over TCP)', ['mqtt', 'hj212'] as const).default('mqtt'),
+    'hj212-url': option.url('URL', 'HJ 212 receiver, with --protocol hj212', ['tcp:']).default('tcp://127.0.0.1:9212'),
   },
 };
 
@@ -40,6 +44,10 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const chosen = registry.devices.filter((device) => options.family.length === 0 || options.family.includes(device.family));
   const devices = chosen.slice(0, options.devices);
   if (devices.length === 0) throw new UsageError(`--family ${options.family.join(', ')}: the registry holds no such device`, simulateHelp);
+  if (options.protocol === 'hj212') {
+    const stations = chooseStations(chosen, options.family, simulateHelp).slice(0, options.devices);
+    return simulateStations({ url: options['hj212-url'], devices: stations, fleetKey: config.fleetKey, seed: options.seed, intervalMs: options.interval, duration: options.duration, log });
+  }
   const fleet = createFleet({
     url: options.url,
     fleetKey: config.fleetKey,

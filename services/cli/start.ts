@@ -25,6 +25,7 @@ const spec = {
     'influxd-port': port('the local influxd\'s HTTP port (without INFLUX_URL), 0 for a free one (default; WX_INFLUXD_PORT)'),
     'influxd-rpc-port': port('the local influxd\'s backup/restore RPC port, 0 for a free one (default; WX_INFLUXD_RPC_PORT)'),
     'data-dir': shared.dataDir(),
+    'hj212-port': option.integer('N', 'HJ 212 stations over TCP: port (npm start: 9212), 0 for a free one, -1 off (the default)', { min: -1, max: 65_535 }),
     replay: option.string('FILE', 'replay this recording (shifted to end now) instead of simulating'),
     'replay-speed': option.number('N', 'its speed (default 60)', { above: 0, max: 1_000_000 }),
     'insecure-demo': option.flag('allow listening beyond loopback with the development fleet key or without API tokens (a demo on a trusted network; WX_ALLOW_INSECURE_DEMO=1)'),
@@ -36,7 +37,7 @@ without admin and operator tokens (WX_API_TOKENS=admin:TOKEN,operator:TOKEN), un
 
 Environment: INFLUX_URL, INFLUX_DB, INFLUX_TOKEN, INFLUX_USERNAME, INFLUX_PASSWORD, WX_FLEET_KEY,
 WX_MQTT_HOST, WX_MQTT_PORT, WX_MQTT_WS_PORT, WX_HTTP_HOST, WX_HTTP_PORT, WX_API_TOKENS, WX_DATA_DIR,
-WX_LOG_LEVEL, WX_SIMULATE=0, WX_ALLOW_INSECURE_DEMO=1, WX_INFLUXD_PORT, WX_INFLUXD_RPC_PORT.`,
+WX_LOG_LEVEL, WX_SIMULATE=0, WX_ALLOW_INSECURE_DEMO=1, WX_INFLUXD_PORT, WX_INFLUXD_RPC_PORT, WX_HJ212_HOST, WX_HJ212_PORT.`,
 };
 
 export const startHelp = helpText(spec);
@@ -53,6 +54,7 @@ export async function startCommand(argv: string[]): Promise<void> {
       ...(options['influxd-port'] !== undefined ? { localPort: options['influxd-port'] } : {}),
       ...(options['influxd-rpc-port'] !== undefined ? { localRpcPort: options['influxd-rpc-port'] } : {}),
     },
+    hj212: { ...(options.host ? { host: options.host } : {}), ...(options['hj212-port'] !== undefined ? { port: options['hj212-port'] } : {}) },
     simulate: {
       ...(options['no-simulate'] ? { enabled: false } : {}),
       ...(options.replay ? { replayFile: options.replay } : {}),
@@ -77,7 +79,7 @@ export function banner(endpoints: PlatformEndpoints, fleet: string): string {
   return `Screen          ${http}/
 Wanxiang is running.
   MQTT            ${redactUserinfo(endpoints.mqttUrl)}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
-  live            ${http}/api/v1/live   (events: /api/v1/stream, alarms: /api/v1/alarms?state=open)
+${endpoints.hj212Url ? `  HJ 212          ${endpoints.hj212Url}   (stations: docs/devices.md)\n` : ''}  live            ${http}/api/v1/live   (events: /api/v1/stream, alarms: /api/v1/alarms?state=open)
   API docs        ${http}/docs
   health          ${http}/healthz
   metrics         ${http}/metrics

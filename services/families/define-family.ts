@@ -11,6 +11,10 @@ export interface FieldSpec {
   readonly type: 'float' | 'int';
   readonly required?: boolean;
   readonly description: string;
+  /** HJ 212 factor code (HJ 212-2017 Appendix B, HJ 524/525), for stations speaking HJ 212 (issue 20). */
+  readonly hj212?: string;
+  /** What an HJ 212 value is multiplied by to be in `unit` (packets carry no unit: the standard's default unit is assumed). */
+  readonly hj212Factor?: number;
 }
 
 /** Values of one reading after validation, keyed by payload key. */
@@ -28,6 +32,8 @@ export interface FamilyDefinition<
   /** The interval a device of this family reports at, and the QoS it uses. */
   readonly reportIntervalMs: number;
   readonly qos: 0 | 1;
+  /** HJ 212 system code ST its stations send (HJ 212-2017 Table 5: 21 water, 22 air, 23 noise, 31 air pollution source). */
+  readonly hj212System?: string;
   readonly fields: Fields;
   /** Registry attributes a device of this family must carry (rated kVA, zone class, ...). */
   readonly attributes: Attributes;

@@ -3,6 +3,7 @@ import type { Family } from './define-family.ts';
 import { gridFamily } from './grid.ts';
 import { noiseFamily } from './noise.ts';
 import { parkingFamily } from './parking.ts';
+import { vocFamily } from './voc.ts';
 import { waterFamily } from './water.ts';
 
 /** The registry of sensor families: adding a family means one module and one line here. */
@@ -12,6 +13,7 @@ export const families = {
   grid: gridFamily,
   parking: parkingFamily,
   noise: noiseFamily,
+  voc: vocFamily,
 } as const;
 
 export type FamilyId = keyof typeof families;

@@ -14,12 +14,15 @@ export const noiseFamily = defineFamily({
   measurement: 'noise',
   reportIntervalMs: 5 * 60_000,
   qos: 1,
+  hj212System: '23',
   fields: {
-    leq: { field: 'leq_dba', ...level('equivalent continuous level', true) },
-    lmax: { field: 'lmax_dba', ...level('maximum level') },
-    l10: { field: 'l10_dba', ...level('level exceeded 10 % of the time') },
-    l50: { field: 'l50_dba', ...level('level exceeded 50 % of the time') },
-    l90: { field: 'l90_dba', ...level('level exceeded 90 % of the time') },
+    leq: { field: 'leq_dba', ...level('equivalent continuous level', true), hj212: 'Leq' },
+    lmax: { field: 'lmax_dba', ...level('maximum level'), hj212: 'LMx' },
+    l10: { field: 'l10_dba', ...level('level exceeded 10 % of the time'), hj212: 'L10' },
+    l50: { field: 'l50_dba', ...level('level exceeded 50 % of the time'), hj212: 'L50' },
+    l90: { field: 'l90_dba', ...level('level exceeded 90 % of the time'), hj212: 'L90' },
+    // HJ 212 noise stations send the instantaneous A-weighted level in real time (LA-Rtd, HJ 212-2017 C.25).
+    la: { field: 'la_dba', ...level('instantaneous A-weighted level'), hj212: 'LA' },
   },
   attributes: z.strictObject({
     road: z.string().regex(/^[a-z0-9-]{1,40}$/),

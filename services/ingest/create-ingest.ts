@@ -20,6 +20,7 @@ import { createReadingEncoder } from './to-point.ts';
 
 import { createMessageHandler, type InboundMessage } from './handle-message.ts';
 import { createAppendBatcher } from './append-batcher.ts';
+import { createPreparedIntake, type PreparedContext, type PreparedRecord } from './accept-prepared.ts';
 
 export type { InboundMessage } from './handle-message.ts';
 
@@ -30,6 +31,11 @@ export interface Ingest {
    * it may be routed on.
    */
   accept(message: InboundMessage): Promise<boolean>;
+  /**
+   * Another door's records (HJ 212 stations, issue 20): counted, refused and routed as a
+   * message's readings are; resolves with the lines stored once they are durable in the spool.
+   */
+  acceptPrepared(records: readonly PreparedRecord[], context: PreparedContext): Promise<number>;
   /** Resolves once everything accepted so far has been written or refused. */
   drain(): Promise<void>;
   readonly queuedReadings: number;
@@ -53,7 +59,7 @@ export interface IngestDeps {
   readonly log: Logger;
   readonly now?: () => number;
   /** Told of every reading accepted (the rollups mark the windows it touches). */
-  readonly onReading?: (reading: Reading, message: InboundMessage) => void;
+  readonly onReading?: (reading: Reading, message?: InboundMessage) => void; // no message: another door (HJ 212)
   /**
    * The oldest reading taken, as an age in ms, asked at each reading: config.ingest.maxAgeMs unless
    * an admin opened a backfill window (services/ingest/backfill-window.ts, issue 19 item 3).
@@ -145,7 +151,15 @@ export function createIngest(deps: IngestDeps): Ingest {
   const refused = Promise.resolve(false);
   const appended = () => true;
   const batcher = createAppendBatcher((records) => spool.append(records));
+  const acceptPrepared = createPreparedIntake({
+    accounting, rejections, presence, stuck, metrics, onReading: deps.onReading,
+    append: (record) => batcher.add(record).catch(async (error: unknown) => {
+      if (!isSpoolError(error) || error.code !== 'WX_ERR_SPOOL_FULL') throw error;
+      await spoolRecord(record);
+    }),
+  });
   return {
+    acceptPrepared,
     accept(message) {
       let accepted: ReturnType<typeof handle>;
       try {

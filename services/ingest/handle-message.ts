@@ -14,6 +14,7 @@ import type { RejectionContext, RejectionLog } from './rejection-log.ts';
 import { encodeLines, recordHeader } from './spool-record.ts';
 import type { StuckDetector } from './stuck-detector.ts';
 import { createTopicCache } from './topic-cache.ts';
+import { mappingOf } from './device-mapping.ts';
 import type { ReadingEncoder } from './to-point.ts';
 
 /** A message as the broker (or, split out, an MQTT subscription) hands it over. */
@@ -111,7 +112,9 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
   }
 
   function telemetry(message: InboundMessage, device: DeviceRecord): Accepted | null {
-    const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs }, deps.limits);
+    // A device with an alias or unit map (registry `hj212.codes`/`units`, issue 20) has its keys mapped first; others pay one property check.
+    const mapping = device.hj212?.codes || device.hj212?.units ? mappingOf(device).json : undefined;
+    const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs, ...(mapping ? { mapping } : {}) }, deps.limits);
     let received = result.readings.length;
     for (const rejection of result.rejections) received += rejection.readings;
     const hour = hourOf(message.receivedAtMs);

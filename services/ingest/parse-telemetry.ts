@@ -16,6 +16,8 @@ export interface ParseInput {
   readonly deviceId: string;
   readonly payload: Buffer;
   readonly receivedAtMs: number;
+  /** The device's alias and unit map (device-mapping.ts), only for a device that has one. */
+  readonly mapping?: (item: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface ParseResult {
@@ -76,8 +78,9 @@ function refused(code: ErrorCode, message: string, index: number | undefined): R
   return index === undefined ? { code, message, readings: 1 } : { code, message, readings: 1, index };
 }
 
-function parseOne(input: ParseInput, item: unknown, limits: ParseLimits, index?: number): Reading | Rejection {
-  if (!isPlainObject(item)) return refused('WX_ERR_NOT_AN_OBJECT', `reading is ${preview(item)}, not an object`, index);
+function parseOne(input: ParseInput, sent: unknown, limits: ParseLimits, index?: number): Reading | Rejection {
+  if (!isPlainObject(sent)) return refused('WX_ERR_NOT_AN_OBJECT', `reading is ${preview(sent)}, not an object`, index);
+  const item = input.mapping ? input.mapping(sent) : sent;
   const timeMs = readingTime(item.ts, input.receivedAtMs, limits);
   if (typeof timeMs !== 'number') return withValueProblems(input.family, item, timeMs, index);
   let values: PayloadValues | null = fastValidatorFor(input.family)(item);

@@ -1,7 +1,7 @@
 import type { FamilyId } from '../families/index.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import {
-  DEFAULT_BUSY_PCT, evaluateNoise, noiseLimit, evaluateWaterSection, hourlyAqi, noisePeriodAt, occupancyPct,
+  DEFAULT_BUSY_PCT, evaluateNoise, evaluateVocStack, vocStackLimitsMgm3, noiseLimit, evaluateWaterSection, hourlyAqi, noisePeriodAt, occupancyPct,
   type NoiseZoneClass, type WaterSample, type WaterTargetClass, type Waterbody,
 } from '../standards/index.ts';
 import { getFamily } from '../families/index.ts';
@@ -83,6 +83,15 @@ function noiseState(values: Readonly<Record<string, number>>, attributes: Record
   };
 }
 
+function vocState(values: Readonly<Record<string, number>>): DeviceState {
+  const { worstShare, worstKey } = evaluateVocStack(values);
+  if (worstShare === null || worstKey === null) return unknown;
+  const limit = vocStackLimitsMgm3[worstKey];
+  if (worstShare > 1) return { severity: 3, colour: band.bad, label: 'voc-over', value: values[worstKey]!, limit };
+  if (worstShare >= 0.8) return { severity: 1, colour: band.watch, label: 'voc-near', value: values[worstKey]!, limit };
+  return { severity: 0, colour: band.ok, label: 'voc-within', value: values[worstKey]!, limit };
+}
+
 /** The state of one device from its latest values, judged by its family's standard. */
 export function deviceState(device: DeviceRecord, values: Readonly<Record<string, number>>, timeMs: number, thresholds: StateThresholds): DeviceState {
   try {
@@ -92,6 +101,7 @@ export function deviceState(device: DeviceRecord, values: Readonly<Record<string
       grid: () => gridState(values, device, thresholds),
       parking: () => parkingState(values),
       noise: () => noiseState(values, device.attributes, timeMs),
+      voc: () => vocState(values),
     };
     return judges[device.family]();
   } catch {

@@ -7,6 +7,25 @@ const secretHash = z.string().startsWith('scrypt$');
 // Device secrets are random tokens: a SHA-256 of the token is as safe as scrypt (secrets.ts).
 const deviceSecretHash = z.string().regex(/^(scrypt|sha256)\$/, 'scrypt$… or sha256$…');
 
+/**
+ * A station speaking HJ 212 over TCP (issue 20): its MN, its PW (stored as a hash like every
+ * secret), which CRCs it may send, and the per-device alias and unit map that every door
+ * applies (services/ingest/device-mapping.ts), MQTT JSON payloads included.
+ */
+export const hj212Schema = z.strictObject({
+  /** HJ 212 MN: 14-24 characters in practice, opaque; no separator of the data segment (`;` `,` `=` `&`). */
+  mn: z.string().regex(/^[\x21-\x7e]{1,64}$/).refine((mn) => !/[;,=&]/.test(mn), 'no ; , = or & in an MN'),
+  pwHash: secretHash,
+  /** strict: HJ 212 Appendix A only; compat: also CRC-16/ARC and byte-swapped CRC-16/MODBUS, and a bare LF as the tail. */
+  crc: z.enum(['strict', 'compat']).default('strict'),
+  /** Vendor code → HJ 212 code or family field key (`PM25` → `a34004`, `TEMP` → `temperature`). */
+  codes: z.record(z.string().min(1).max(32), z.string().min(1).max(32)).optional(),
+  /** Family field key or HJ 212 code → factor into the family's unit (CO sent in µg/m³: `co: 0.001`). */
+  units: z.record(z.string().min(1).max(32), z.number().positive().finite()).optional(),
+  /** Devices at the same site whose families' codes this station also sends (an air station's LA → a noise device). */
+  colocated: z.array(z.string().regex(deviceIdPattern)).max(8).optional(),
+});
+
 export const streetSchema = z.strictObject({ id: slug, name: z.string().min(1).max(20) });
 
 export const deviceSchema = z
@@ -22,6 +41,7 @@ export const deviceSchema = z
     secretHash: deviceSecretHash,
     disabled: z.boolean().optional(),
     attributes: z.record(z.string(), z.unknown()),
+    hj212: hj212Schema.optional(),
   })
   .superRefine((device, context) => {
     const parsed = getFamily(device.family).attributes.safeParse(device.attributes);
@@ -53,7 +73,10 @@ export const registrySchema = z
       if (ids.has(entry.id)) context.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicate id ${entry.id}` });
       ids.add(entry.id);
     }
+    const stationMns = new Set<string>();
     for (const [index, device] of registry.devices.entries()) {
+      if (device.hj212 && stationMns.has(device.hj212.mn)) context.addIssue({ code: 'custom', path: ['devices', index, 'hj212', 'mn'], message: `duplicate HJ 212 MN ${device.hj212.mn}` });
+      if (device.hj212) stationMns.add(device.hj212.mn);
       if (!streets.has(device.street)) {
         context.addIssue({ code: 'custom', path: ['devices', index, 'street'], message: `unknown street ${device.street}` });
       }

@@ -3,6 +3,7 @@ import type { Point } from '../storage/line-protocol.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import { airFamily } from '../families/air.ts';
 import { bucketRows, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import type { StationHours } from './station-hours.ts';
 
 export const airHourlyMeasurement = 'air_hourly';
 export const airDailyMeasurement = 'air_daily';
@@ -22,18 +23,20 @@ type Pollutant = 'pm25' | 'pm10' | 'so2' | 'no2' | 'o3' | 'co';
 const pollutants = Object.fromEntries((['pm25', 'pm10', 'so2', 'no2', 'o3', 'co'] as const).map((key) => [key, airFamily.fields[key].field])) as Record<Pollutant, string>;
 const hourMs = HOUR_MS;
 
-interface StationHours {
+interface HoursOfStation {
   /** 48 hourly means: the previous day then this day (null: not a valid hour, GB 3095 §7: ≥ 45 min). */
   readonly means: Record<Pollutant, (number | null)[]>;
   readonly coverage: number[];
 }
 
-function stationHours(rows: readonly RawRow[], fromMs: number): StationHours {
+/** `sent`: the station's own hourly values (HJ 212 2061) by hour start; an hour it sent is taken as it is, a whole valid hour. */
+function stationHours(rows: readonly RawRow[], fromMs: number, sent?: ReadonlyMap<number, Readonly<Record<string, number>>>): HoursOfStation {
   const minutesPerRow = samplingMinutes(rows);
   const buckets = bucketRows(rows, fromMs, fromMs + 48 * hourMs, hourMs);
-  const coverage = buckets.map((bucket) => Math.min(60, bucket.length * minutesPerRow));
+  const own = buckets.map((_, i) => sent?.get(fromMs + i * hourMs));
+  const coverage = buckets.map((bucket, i) => (own[i] ? 60 : Math.min(60, bucket.length * minutesPerRow)));
   const means = Object.fromEntries(
-    Object.entries(pollutants).map(([key, field]) => [key, buckets.map((bucket, i) => (isValidHour(coverage[i]!) ? meanOf(bucket, field) : null))]),
+    Object.entries(pollutants).map(([key, field]) => [key, buckets.map((bucket, i) => (own[i] ? (own[i][field] ?? null) : isValidHour(coverage[i]!) ? meanOf(bucket, field) : null))]),
   ) as Record<Pollutant, (number | null)[]>;
   return { means, coverage };
 }
@@ -57,12 +60,13 @@ export const airRollup: FamilyRollup = {
   family: 'air',
   rawRange: (window) => ({ fromMs: window.startMs - 24 * hourMs, toMs: window.endMs }),
   alsoDirty: (day) => [day + 1], // the next day's 24-h moving means reach back into this one
-  compute(window, rowsByDevice, devices) {
+  usesStationHours: true,
+  compute(window, rowsByDevice, devices, sentHours?: StationHours) {
     const points: Point[] = [];
     const dailyByStation: Array<Record<string, number | null>> = [];
     const o3ByStation: Array<(number | null)[]> = [];
     for (const device of devices) {
-      const hours = stationHours(rowsByDevice.get(device.id) ?? [], window.startMs - 24 * hourMs);
+      const hours = stationHours(rowsByDevice.get(device.id) ?? [], window.startMs - 24 * hourMs, sentHours?.get(device.id));
       const o3EightHour = o3MovingMeans(hours.means.o3);
       for (let h = 24; h < 48; h += 1) {
         // HJ 663 (standards.md §1.4): the mean of the hour X-1…X carries the label X, the hour's end,

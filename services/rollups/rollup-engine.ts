@@ -9,6 +9,7 @@ import { createGridRollup, type GridThresholds } from './grid-rollup.ts';
 import { noiseRollup } from './noise-rollup.ts';
 import { parkingRollup } from './parking-rollup.ts';
 import { readRawRows } from './raw-rows.ts';
+import { readStationHours } from './station-hours.ts';
 import { clearStaleRollups, writeSchemaMarker } from './rollup-schema.ts';
 import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
 import { waterRollup } from './water-rollup.ts';
@@ -72,7 +73,8 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     const range = rollup.rawRange(day);
     const rows = await readRawRows(deps.influx, window.family, range.fromMs, range.toMs);
     const devices = deps.registry.devices.filter((device) => device.family === window.family);
-    const lines = rollup.compute(day, rows, devices).map(encodePoint);
+    const stationHours = rollup.usesStationHours ? await readStationHours(deps.influx, window.family, range.fromMs, range.toMs) : undefined;
+    const lines = rollup.compute(day, rows, devices, stationHours).map(encodePoint);
     for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
     deps.metrics.rollupWindows.inc({ family: window.family });
   }

@@ -1,3 +1,4 @@
+import type { StationHours } from './station-hours.ts';
 import type { FamilyId } from '../families/index.ts';
 import { DAY_MS, beijingDayNumber, beijingDayStartMs } from '../standards/beijing-time.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
@@ -24,7 +25,9 @@ export interface FamilyRollup {
   /** Other days whose rollups a reading on `day` changes too. */
   alsoDirty(day: number): number[];
   /** Pure: the rollup points of one day from the raw rows of every device of the family. */
-  compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[]): Point[];
+  compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[], stationHours?: StationHours): Point[];
+  /** The family's stations may send their own hourly values (HJ 212 2061), which then take the place of ours. */
+  readonly usesStationHours?: boolean;
 }
 
 export const dayMs = DAY_MS;

@@ -1,8 +1,10 @@
 import { placeName, t } from './i18n.js';
 
 // Symbols tell the families apart on the schematic; colours are each device's state.
-const symbols = { air: 'circle', water: 'diamond', grid: 'rect', parking: 'triangle', noise: 'pin' };
-const families = ['grid', 'parking', 'noise', 'water', 'air'];
+const symbols = { air: 'circle', water: 'diamond', grid: 'rect', parking: 'triangle', noise: 'pin', voc: 'arrow' };
+// Drawn bottom to top; the families come from the devices, so a family new to the registry is drawn too (first, as a circle).
+const drawOrder = ['grid', 'parking', 'noise', 'voc', 'water', 'air'];
+const familiesOf = (devices) => [...new Set(devices.map((d) => d.family))].sort((a, b) => drawOrder.indexOf(a) - drawOrder.indexOf(b));
 
 /**
  * A schematic of the district from the registry's coordinates and streets: plain value axes
@@ -52,8 +54,8 @@ export function createMap(element, onOpen) {
             label: { show: true, position: 'top', distance: -12, color: '#8fb4d9', fontSize: 14, fontWeight: 600, formatter: (p) => p.data.name },
             data: centroids,
           },
-          ...families.map((family) => ({
-            id: family, name: family, type: 'scatter', z: 3, symbol: symbols[family], symbolSize: family === 'air' || family === 'water' ? 16 : 10,
+          ...familiesOf(devices).map((family) => ({
+            id: family, name: family, type: 'scatter', z: 3, symbol: symbols[family] ?? 'circle', symbolSize: family === 'air' || family === 'water' ? 16 : 10,
             data: devices.filter((d) => d.family === family).map((d) => ({
               id: d.id, name: d.siteName, value: [d.lon, d.lat],
               itemStyle: { color: d.freshness === 'silent' ? '#5b6b7f' : d.state.colour, borderColor: '#060d18', borderWidth: 1 },

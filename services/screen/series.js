@@ -3,7 +3,7 @@ import { h, replace } from './dom.js';
 import { placeName, t } from './i18n.js';
 
 // The field a site's chart opens on, per family; the others are a click away.
-const firstField = { air: 'pm25', water: 'nh3n', grid: 'load_rate_pct', parking: 'occupancy_pct', noise: 'leq' };
+const firstField = { air: 'pm25', water: 'nh3n', grid: 'load_rate_pct', parking: 'occupancy_pct', noise: 'leq', voc: 'nmhc' };
 
 /** The series dialog: a site's last 24 h from /api/v1/series, downsampled by the server. */
 export function createSeriesView(units) {

@@ -56,3 +56,6 @@ export type { LoadEvent, LoadEventKind, LoadEventOptions, LoadPoint } from './gr
 export { DEFAULT_BUSY_PCT, occupancyPct, peakHours, shareableSpaces } from './parking.ts';
 export type { PeakHours, ShareableOptions, ShareableSpaces } from './parking.ts';
 export { AIR_REPORTING_NOTE, reportedConcentration } from './reporting-precision.ts';
+
+export { evaluateVocStack, vocStackLimitsMgm3 } from './voc-emission.ts';
+export type { VocLimitKey, VocVerdict } from './voc-emission.ts';

@@ -4,6 +4,7 @@ import type { FamilySimulator } from './family-simulator.ts';
 import { simulateGrid } from './grid.ts';
 import { simulateNoise } from './noise.ts';
 import { simulateParking } from './parking.ts';
+import { simulateVoc } from './voc.ts';
 import { simulateWater } from './water.ts';
 
 /** One simulator per family, keyed like services/families. */
@@ -13,4 +14,5 @@ export const familySimulators: Record<FamilyId, FamilySimulator> = {
   grid: simulateGrid,
   parking: simulateParking,
   noise: simulateNoise,
+  voc: simulateVoc,
 };

@@ -1,0 +1,19 @@
+import { createHmac } from 'node:crypto';
+import { defaultFleetKey } from '../config.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { hashSecret, verifySecret } from '../registry/secrets.ts';
+
+/**
+ * A simulated station's HJ 212 PW, derived from the fleet key as the MQTT secrets are
+ * (secrets.ts), apart from them: 24 upper-case hex digits, the form of the 24-character PWs
+ * real stations send (reference/hj212.md, vector 3). Stored as a scrypt hash like every PW.
+ */
+export function simulatedStationPw(fleetKey: string, deviceId: string): string {
+  return createHmac('sha256', fleetKey).update(`hj212-pw:${deviceId}`).digest('hex').slice(0, 24).toUpperCase();
+}
+
+/** A seeded station's PW hash re-derived from an installation's key (services/installation.ts); a PW of its own is kept. */
+export async function rederiveStationPw<T extends Pick<DeviceRecord, 'id' | 'hj212'>>(key: string, record: T): Promise<T> {
+  if (!record.hj212 || !(await verifySecret(simulatedStationPw(defaultFleetKey, record.id), record.hj212.pwHash))) return record;
+  return { ...record, hj212: { ...record.hj212, pwHash: await hashSecret(simulatedStationPw(key, record.id)) } };
+}

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { verifySecret } from '../registry/secrets.ts';
+
+export type StationLogin =
+  | { readonly ok: true; readonly station: DeviceRecord }
+  | { readonly ok: false; readonly code: 'WX_ERR_UNKNOWN_DEVICE' | 'WX_ERR_BAD_CREDENTIALS' | 'WX_ERR_DEVICE_DISABLED' };
+
+export interface StationDirectory {
+  /** The station an MN names, from the registry as it is now. */
+  byMn(mn: string): DeviceRecord | undefined;
+  /** MN and PW checked against the registry (PW stored as a hash); every packet carries both. */
+  login(mn: string, pw: string): Promise<StationLogin>;
+}
+
+/**
+ * Stations by MN, rebuilt whenever the registry is replaced (device administration), so a
+ * station disabled or with a new PW a second ago is refused at its next packet. Every HJ 212
+ * packet carries the PW, so a PW that verified is remembered by its SHA-256 fingerprint (in
+ * memory only, keyed by the stored hash: a new PW is verified afresh), as the MQTT logins are
+ * (device-registry.ts): one scrypt per station, not one per packet.
+ */
+export function createStationDirectory(registry: DeviceRegistry): StationDirectory {
+  let file: DeviceRegistry['file'] | undefined;
+  let stations = new Map<string, DeviceRecord>();
+  const verified = new Map<string, string>();
+  const checking = new Map<string, Promise<boolean>>();
+  const current = () => {
+    if (registry.file !== file) {
+      file = registry.file;
+      stations = new Map(file.devices.filter((device) => device.hj212).map((device) => [device.hj212!.mn, device]));
+    }
+    return stations;
+  };
+  return {
+    byMn: (mn) => current().get(mn),
+    async login(mn, pw) {
+      const station = current().get(mn);
+      if (!station?.hj212) return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
+      if (station.disabled) return { ok: false, code: 'WX_ERR_DEVICE_DISABLED' };
+      const stored = station.hj212.pwHash;
+      // Keyed by the stored hash, so a PW that verified against it is right for every station sharing it.
+      const print = createHash('sha256').update(pw).digest('base64');
+      if (verified.get(stored) === print) return { ok: true, station };
+      // Packets of one station arrive several at a time (they are handled as they come): one scrypt for them all.
+      const key = `${stored}\n${print}`;
+      let check = checking.get(key);
+      if (!check) {
+        checking.set(key, (check = verifySecret(pw, stored)));
+        void check.finally(() => checking.delete(key)).catch(() => undefined);
+      }
+      if (!(await check)) return { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
+      verified.set(stored, print);
+      return { ok: true, station };
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { isWanxiangError, type ErrorCode } from '../errors.ts';
+import { families, type FamilyId } from '../families/index.ts';
+import { mappingOf } from '../ingest/device-mapping.ts';
+import type { Reading } from '../ingest/reading.ts';
+import { resolveTimestamp, type TimeLimits } from '../ingest/timestamps.ts';
+import { deviceTags } from '../registry/device-tags.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { encodePoint } from '../storage/line-protocol.ts';
+import { flagVerdict, ignoredSuffixes, intervalMeasurement, intervalOfCn, mainSuffixes, statSuffixes, type DataInterval } from './intervals.ts';
+import { parseDataTime, type CpItem, type Packet } from './packet.ts';
+
+/** Where a station's unknown codes are kept, raw, durable like its data (and answered once stored). */
+export const unknownMeasurement = 'hj212_unknown';
+
+/** What one device takes of a packet: its lines of line protocol and the real-time Reading the live bus sees. */
+export interface StationRecord {
+  readonly device: DeviceRecord;
+  readonly lines: string[];
+  readonly readings: Reading[];
+  /** Fields refused (out of range, not a number, inconsistent), each counted as one reading. */
+  readonly refusals: Array<{ readonly code: ErrorCode; readonly message: string }>;
+}
+
+export interface StationIntake {
+  readonly interval: DataInterval | null;
+  /** The data's time (DataTime: an interval's start), when it had a usable one. */
+  readonly timeMs?: number;
+  readonly records: StationRecord[];
+  /** Items no family, alias or co-located device takes. */
+  readonly unknown: CpItem[];
+  /** A refusal of the whole packet's data (no usable DataTime), or null. */
+  readonly refused: { readonly code: ErrorCode; readonly message: string } | null;
+}
+
+interface FieldValues {
+  value?: number;
+  flag?: string;
+  stats: Record<string, number>;
+}
+
+interface Group {
+  readonly device: DeviceRecord;
+  readonly fields: Map<string, FieldValues>;
+  readonly refusals: StationRecord['refusals'];
+}
+
+const numberOf = (text: string): number | null => (text === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? null : Number(text));
+
+/** The device a code's family goes to: the station itself, or the co-located device of that family the registry names. */
+function targetOf(station: DeviceRecord, family: FamilyId, lookup: (id: string) => DeviceRecord | undefined): DeviceRecord | null {
+  if (family === station.family) return station;
+  for (const id of station.hj212?.colocated ?? []) {
+    const device = lookup(id);
+    if (device && device.family === family && !device.disabled) return device;
+  }
+  return null;
+}
+
+/** When the data is from: DataTime in Beijing time, within the ingest's age limits; real-time data without one is from now. */
+function timeOf(packet: Packet, interval: DataInterval, receivedAtMs: number, limits: TimeLimits): number | { code: ErrorCode; message: string } {
+  const text = packet.cp.find((item) => item.code === 'DataTime' && item.suffix === '')?.value;
+  if (text === undefined) return interval === 'rtd' ? receivedAtMs : { code: 'WX_ERR_MISSING_FIELD', message: `CN=${packet.cn} without DataTime: the interval it covers is unknown` };
+  const timeMs = parseDataTime(text);
+  if (timeMs === null) return { code: 'WX_ERR_BAD_TIMESTAMP', message: `DataTime=${text.slice(0, 20)} is not YYYYMMDDhhmmss` };
+  const checked = resolveTimestamp(timeMs, receivedAtMs, limits);
+  return checked.ok ? checked.timeMs : { code: checked.code, message: `DataTime=${text}: ${checked.message}` };
+}
+
+/**
+ * An authenticated packet as records for the spool (issue 20, items 3 and 4): each factor
+ * code mapped to its family's field through the one mapping every door uses, values range-
+ * checked as the family says, flags kept beside the values, real-time values in the family's
+ * measurement and the station's own minute/hour/day values apart. Pure: no I/O, no clock.
+ */
+export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: string) => DeviceRecord | undefined, receivedAtMs: number, limits: TimeLimits): StationIntake {
+  const interval = intervalOfCn[packet.cn ?? ''] ?? null;
+  if (interval === null) return { interval, records: [], unknown: [], refused: null };
+  const timeMs = timeOf(packet, interval, receivedAtMs, limits);
+  if (typeof timeMs !== 'number') return { interval, records: [], unknown: [], refused: timeMs };
+  const mapping = mappingOf(station);
+  const groups = new Map<string, Group>();
+  const unknown: CpItem[] = [];
+  const main = mainSuffixes[interval];
+  for (const item of packet.cp) {
+    if (item.suffix === '' || ignoredSuffixes.has(item.suffix)) continue; // DataTime, PolId, …: not factors
+    const field = mapping.field(item.code);
+    const device = field && targetOf(station, field.family, lookup);
+    const stat = interval === 'rtd' ? undefined : statSuffixes[item.suffix];
+    if (!field || !device || (item.suffix !== 'Flag' && !main.includes(item.suffix) && stat === undefined)) {
+      unknown.push(item);
+      continue;
+    }
+    let group = groups.get(device.id);
+    if (!group) groups.set(device.id, (group = { device, fields: new Map(), refusals: [] }));
+    let values = group.fields.get(field.key);
+    if (!values) group.fields.set(field.key, (values = { stats: {} }));
+    if (item.suffix === 'Flag') {
+      values.flag = item.value.slice(0, 4);
+      continue;
+    }
+    if (item.value === '') continue; // an empty value (srdgame: "avoid empty cou value"): nothing measured
+    const number = numberOf(item.value);
+    if (number === null) {
+      group.refusals.push({ code: 'WX_ERR_WRONG_TYPE', message: `${item.code}-${item.suffix}=${item.value.slice(0, 20)} is not a number` });
+      continue;
+    }
+    if (stat === undefined) values.value = number * field.factor;
+    else values.stats[stat] = number * field.factor;
+  }
+  const records = [...groups.values()].map((group) => recordOf(group, interval, timeMs, receivedAtMs));
+  return { interval, timeMs, records, unknown, refused: null };
+}
+
+function recordOf(group: Group, interval: DataInterval, timeMs: number, receivedAtMs: number): StationRecord {
+  const { device, refusals } = group;
+  const family = families[device.family];
+  const specs = family.fields as Record<string, { field: string; min: number; max: number; type: 'float' | 'int' }>;
+  const fields: Array<[string, number | string, 'float' | 'int' | 'string']> = [];
+  const values: Record<string, number> = {};
+  for (const [key, sent] of group.fields) {
+    const spec = specs[key]!;
+    const inRange = (value: number) => value >= spec.min && value <= spec.max && (spec.type === 'float' || Number.isInteger(value));
+    if (sent.value !== undefined && !inRange(sent.value)) {
+      refusals.push({ code: 'WX_ERR_OUT_OF_RANGE', message: `${key}=${sent.value} is outside ${spec.min}…${spec.max}` });
+      continue;
+    }
+    const verdict = flagVerdict(sent.flag);
+    if (sent.value !== undefined) {
+      if (verdict === 'invalid') fields.push([`${spec.field}_invalid`, sent.value, 'float']);
+      else {
+        fields.push([spec.field, sent.value, spec.type]);
+        values[key] = sent.value;
+      }
+    }
+    for (const [stat, value] of Object.entries(sent.stats)) fields.push([`${spec.field}_${stat}`, value, 'float']);
+    if (sent.flag !== undefined) fields.push([`${spec.field}_flag`, sent.flag, 'string']);
+  }
+  const inconsistency = interval === 'rtd' ? family.inconsistency?.(values) : null;
+  if (inconsistency) return { device, lines: [], readings: [], refusals: [...refusals, { code: 'WX_ERR_INCONSISTENT_VALUES', message: inconsistency }] };
+  if (fields.length === 0) return { device, lines: [], readings: [], refusals };
+  fields.push(['recv_lag_ms', receivedAtMs - timeMs, 'int']);
+  const measurement = interval === 'rtd' ? family.measurement : intervalMeasurement(family.measurement);
+  try {
+    const line = encodePoint({ measurement, tags: { ...deviceTags(device), interval }, fields, timeMs });
+    const readings: Reading[] = interval === 'rtd' && Object.keys(values).length > 0 ? [{ family: device.family, deviceId: device.id, timeMs, receivedAtMs, values }] : [];
+    return { device, lines: [line], readings, refusals };
+  } catch (error) {
+    if (!isWanxiangError(error)) throw error;
+    return { device, lines: [], readings: [], refusals: [...refusals, { code: error.code, message: error.message }] };
+  }
+}
+
+/** The line keeping a packet's unknown items raw under its station (bounded: the frame is at most the length cap). */
+export function unknownLine(station: DeviceRecord, packet: Packet, items: readonly CpItem[], interval: DataInterval | null, receivedAtMs: number): string {
+  const text = items.map((item) => (item.suffix ? `${item.code}-${item.suffix}=${item.value}` : `${item.code}=${item.value}`)).join(';');
+  return encodePoint({ measurement: unknownMeasurement, tags: { ...deviceTags(station), interval: interval ?? 'other' }, fields: [['items', text, 'string'], ['cn', packet.cn ?? '', 'string'], ['st', packet.st ?? '', 'string'], ['recv_lag_ms', 0, 'int']], timeMs: receivedAtMs });
+}
