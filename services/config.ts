@@ -150,6 +150,8 @@ export const configSchema = z.strictObject({
       webhookTimeoutMs: positiveInt.default(10_000),
       /** Notifications waiting per webhook; beyond it they go straight to the dead-letter file. */
       webhookQueueLimit: positiveInt.default(1_000),
+      /** Hosts (`host` or `host:port`) webhooks may point at, alarms' and departments' alike; any host when absent (issue 18, item 8). */
+      webhookHosts: z.array(z.string().min(1).max(260)).optional(),
       })
       .prefault({}),
   /** Scale-out (docs/deploy-city.md): an external broker, a Redis-shared embedded broker, one leader. */
@@ -232,7 +234,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       redisUrl: env.WX_REDIS_URL || undefined,
     },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
-    alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
+    alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS), webhookHosts: env.WX_WEBHOOK_HOSTS ? env.WX_WEBHOOK_HOSTS.split(',').map((host) => host.trim()).filter(Boolean) : undefined },
   };
   return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));
 }
