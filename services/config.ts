@@ -61,7 +61,13 @@ export const configSchema = z.strictObject({
       /** `open`: anyone may read; `token`: reads need a bearer token of any role. */
       readAccess: z.enum(['open', 'token']).default('open'),
       /** Bearer tokens and their roles; operator and admin actions need one. */
-      tokens: z.array(z.strictObject({ role: z.enum(['reader', 'operator', 'admin']), token: z.string().min(16) })).default([]),
+      tokens: z.array(z.strictObject({
+        role: z.enum(['reader', 'department', 'operator', 'admin']), token: z.string().min(16),
+        /** Who the token is (`operator:zhang.wei:TOKEN`), recorded on every action; a department token names its department. */
+        name: z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/).optional(),
+      }).refine((entry) => entry.role !== 'department' || entry.name !== undefined, 'a department token names its department: department:ID:TOKEN')).default([]),
+      /** The users file `wanxiang users` manages (named people, hashed tokens); default DATA_DIR/users.json. */
+      usersFile: z.string().optional(),
       /**
        * How long a screen's sign-in (the session cookie of POST /api/v1/session) lasts, in days: a
        * wall screen runs unattended for weeks. At most 400, the cap browsers put on a cookie's
@@ -216,7 +222,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       topicPrefix: env.WX_TOPIC_PREFIX,
       tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
     },
-    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS) },
+    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), usersFile: env.WX_USERS_FILE || undefined, sessionDays: envToNumber(env.WX_SESSION_DAYS) },
     influx: {
       url: env.INFLUX_URL || undefined,
       database: env.INFLUX_DB,
@@ -263,12 +269,16 @@ export function assertSafeExposure(config: Config): void {
   }
 }
 
-/** `WX_API_TOKENS=admin:TOKEN,operator:TOKEN`: roles and tokens, never logged. */
-function parseTokens(text: string | undefined): Array<{ role: string; token: string }> | undefined {
+/**
+ * `WX_API_TOKENS=admin:TOKEN,operator:zhang.wei:TOKEN`: roles, optional names (issue 23, item 1) and
+ * tokens, never logged. The middle part is a name when it looks like one; a token may hold colons.
+ */
+function parseTokens(text: string | undefined): Array<{ role: string; token: string; name?: string }> | undefined {
   if (!text) return undefined;
   return text.split(',').filter(Boolean).map((pair) => {
-    const [role = '', ...token] = pair.split(':');
-    return { role: role.trim(), token: token.join(':').trim() };
+    const [role = '', ...rest] = pair.split(':');
+    const named = rest.length >= 2 && /^[a-z][a-z0-9._-]{0,63}$/.test(rest[0]!.trim());
+    return named ? { role: role.trim(), name: rest[0]!.trim(), token: rest.slice(1).join(':').trim() } : { role: role.trim(), token: rest.join(':').trim() };
   });
 }
 

@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WanxiangError, type ErrorCode } from '../errors.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { readCookie, sessionCookieName, type SessionCookies } from './session-cookie.ts';
+import { createPeople, type People, type Person } from '../people/people.ts';
 
-export type Role = 'reader' | 'operator' | 'admin';
-const rank: Record<Role, number> = { reader: 1, operator: 2, admin: 3 };
+// A department reads as a reader does; its events view is narrowed to its own (services/events).
+export type Role = 'reader' | 'department' | 'operator' | 'admin';
+const rank: Record<Role, number> = { reader: 1, department: 1, operator: 2, admin: 3 };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,7 +20,9 @@ declare module 'fastify' {
 
 export interface AuthOptions {
   readonly readAccess: 'open' | 'token';
-  readonly tokens: ReadonlyArray<{ role: Role; token: string }>;
+  readonly tokens: ReadonlyArray<{ role: Role; token: string; name?: string }>;
+  /** Who a token is (services/people: named tokens and the users file); from `tokens` alone when absent. */
+  readonly people?: Pick<People, 'resolve'>;
   /** How long a screen's session cookie lasts (config http.sessionDays; 30 when not given). */
   readonly sessionDays?: number;
 }
@@ -27,6 +30,8 @@ export interface AuthOptions {
 /** What a request presents: its bearer token's role, and its session cookie's expiry when valid. */
 export interface Auth {
   bearerRole(request: FastifyRequest): Role | null;
+  /** The person the bearer token stands for (issue 23, item 1): the name actions record. */
+  bearerPerson(request: FastifyRequest): Person | null;
   sessionExpiresAtMs(request: FastifyRequest): number | null;
   /** Throws WX_ERR_LOGIN_THROTTLED (429) when the request's address is past its failed tokens. */
   assertNotThrottled(request: FastifyRequest): void;
@@ -37,8 +42,6 @@ export interface Auth {
 /** Failed tokens an address may present in a minute before its tokens wait (the broker's logins wait the same way). */
 export const apiFailuresPerMinute = 20;
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
 /**
  * Bearer tokens with roles, compared in constant time over their digests; never logged. A valid
  * session cookie (POST /api/v1/session) stands in for a reader token and for nothing more: an
@@ -47,7 +50,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * "Employing custom request headers").
  */
 export function registerAuth(app: FastifyInstance, options: AuthOptions, sessions?: SessionCookies, metrics?: Metrics): Auth {
-  const known = options.tokens.map(({ role, token }) => ({ role, digest: digest(token) }));
+  const people = options.people ?? createPeople({ tokens: options.tokens });
   const throttle = createLoginThrottle({ windowMs: 60_000 });
   const count = (code: ErrorCode) => metrics?.apiAuthFailures.inc({ code });
   const assertNotThrottled = (request: FastifyRequest) => {
@@ -59,13 +62,12 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions, session
     throttle.recordFailure(request.ip);
     count('WX_ERR_UNAUTHORIZED');
   };
-  const bearerRole = (request: FastifyRequest): Role | null => {
+  const bearerPerson = (request: FastifyRequest): Person | null => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (\S+)$/.exec(header);
-    if (!match) return null;
-    const presented = digest(match[1]!);
-    return known.find((entry) => timingSafeEqual(entry.digest, presented))?.role ?? null;
+    return match ? people.resolve(match[1]!) : null;
   };
+  const bearerRole = (request: FastifyRequest): Role | null => bearerPerson(request)?.role ?? null;
   const sessionExpiresAtMs = (request: FastifyRequest): number | null => {
     const value = readCookie(request.headers.cookie, sessionCookieName);
     return value && sessions ? sessions.verify(value) : null;
@@ -93,7 +95,7 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions, session
       throw new WanxiangError('WX_ERR_FORBIDDEN', `${request.method} ${url} needs the ${needed} role; the token is ${role}`);
     }
   });
-  return { bearerRole, sessionExpiresAtMs, assertNotThrottled, refused };
+  return { bearerRole, bearerPerson, sessionExpiresAtMs, assertNotThrottled, refused };
 }
 
 /** Headers every answer carries (HTML pages above all): no framing, no sniffing, no referrer, own origin only. */
