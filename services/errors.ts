@@ -72,6 +72,10 @@ export const errorCatalogue = {
   WX_ERR_REDIS_UNAVAILABLE: { status: 503, summary: 'the cluster’s Redis cannot be reached' },
   WX_ERR_LEADER_LOST: { status: 503, summary: 'this node lost the leader lease; its leader-only services stop until it wins again' },
   WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
+  // Events (issue 23): the work an alarm starts, dispatched to departments (docs/events.md)
+  WX_ERR_EVENT_NOT_FOUND: { status: 404, summary: 'no event with that id (or none this department may see)' },
+  WX_ERR_EVENT_STATE: { status: 409, summary: 'the event is not in a state that allows this change (e.g. resolving a closed event)' },
+  WX_ERR_UNKNOWN_DEPARTMENT: { status: 400, summary: 'no department with that id in seeds/departments.json' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
