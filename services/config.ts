@@ -160,6 +160,16 @@ export const configSchema = z.strictObject({
       webhookHosts: z.array(z.string().min(1).max(260)).optional(),
       })
       .prefault({}),
+  /** Events (issue 23, docs/events.md): the work alarms start, routed to departments, escalated when late. */
+  events: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Departments, routes, due times and windows; an installation's copy holds the departments' webhooks. */
+      departmentsFile: z.string().default('seeds/departments.json'),
+      /** How often due times (escalation) and holds (closing once clear) are checked. */
+      sweepIntervalMs: positiveInt.default(10_000),
+    })
+    .prefault({}),
   /** Scale-out (docs/deploy-city.md): an external broker, a Redis-shared embedded broker, one leader. */
   cluster: z
     .strictObject({
@@ -239,6 +249,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: C
       nodeId: env.WX_NODE_ID,
       redisUrl: env.WX_REDIS_URL || undefined,
     },
+    events: { departmentsFile: env.WX_DEPARTMENTS_FILE || undefined },
     simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
     alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS), webhookHosts: env.WX_WEBHOOK_HOSTS ? env.WX_WEBHOOK_HOSTS.split(',').map((host) => host.trim()).filter(Boolean) : undefined },
   };

@@ -30,6 +30,8 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
+import { createEvents, type Events } from './events/index.ts';
+import { createPeople, type People } from './people/people.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -57,12 +59,19 @@ export interface Platform {
   readonly alarms: AlarmService;
   /** This node's place in a Redis-shared cluster (leader, leader-only services); undefined without WX_REDIS_URL. */
   readonly cluster: ClusterNode | undefined;
+  /** Events from alarms, dispatched to departments (issue 23); undefined when off, and in a cluster for now. */
+  readonly events: Events | undefined;
+}
+
+export interface PlatformOptions {
+  /** The events' clock (due times, escalation, holds); tests move it instead of waiting minutes. */
+  readonly now?: () => number;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
 
 /** The composition root: wires InfluxDB, registry, ingest, broker, API and the demo fleet. */
-export function createPlatform(config: Config, log: Logger): Platform {
+export function createPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Platform {
   const metrics = createMetrics({ collectProcessMetrics: true });
   const topics = createTopics(config.mqtt.topicPrefix);
   let localInfluxd: LocalInfluxd | undefined;
@@ -82,6 +91,9 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
+  let events: Events | undefined;
+  let people: People | undefined;
+  let stopEvents: (() => void) | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -96,6 +108,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get live() { return started(live, 'live'); },
     get alarms() { return started(alarms, 'alarms'); },
     get cluster() { return clusterNode; },
+    get events() { return events; },
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
@@ -171,6 +184,14 @@ export function createPlatform(config: Config, log: Logger): Platform {
         });
         await activeFeed.start();
       } else observers.push((reading) => activeAlarms.observe(reading));
+      // Events (issue 23): alarms open and join them. One node only for now: in a cluster the leader
+      // is to own them as it owns alarms (services/cluster/cluster-alarms.ts), which is not done yet.
+      if (config.events.enabled && !node) {
+        const activeEvents = await createEvents({ config, registry, influx, metrics, log, now: options.now });
+        events = activeEvents;
+        await activeEvents.start();
+        stopEvents = activeAlarms.onChange((change) => activeEvents.onAlarmChange(change));
+      }
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
@@ -227,9 +248,14 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await live.start();
       replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log });
       const activeReplays = replays;
+      // Who each credential is (issue 23, item 1): named tokens and the users file `wanxiang users` keeps.
+      people = createPeople({ tokens: config.http.tokens, usersFile: resolve(config.http.usersFile ?? join(config.dataDir, 'users.json')), log });
+      await people.start();
       api = buildApi({
         metrics, registry, ingest, influx, targets, live, alarms,
-        auth: config.http,
+        auth: { ...config.http, people },
+        events,
+        now: options.now,
         fleetKey: config.fleetKey,
         isOnline,
         applyRegistry: async (file) => {
@@ -259,6 +285,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       registryWatcher?.close();
       // Nothing more goes out through the broker about to close (a publish into a closing Redis-backed broker is lost noisily).
       stopAnnouncing?.();
+      stopEvents?.();
       await fleet?.close();
       await replays?.close();
       await broker?.close();
@@ -268,6 +295,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await api?.close();
       await ingest?.close();
       await feed?.close();
+      await events?.close();
+      await people?.close();
       await alarms?.close();
       await rollups?.close();
       await clusterNode?.close();

@@ -21,6 +21,8 @@ import { registerScreen } from './screen-static.ts';
 import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 import { createSessionCookies } from './session-cookie.ts';
+import { registerEventRoutes } from './event-routes.ts';
+import type { EventEngine } from '../events/event-engine.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
@@ -39,6 +41,10 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly fleetKey?: string;
   /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
   readonly isOnline?: (deviceId: string) => boolean;
+  /** Events, departments and the duty desk's data (issue 23); no event routes without it. */
+  readonly events?: EventEngine;
+  /** The events' clock (overdue marks, figures' weeks, the shift); Date.now unless a test moves it. */
+  readonly now?: () => number;
 }
 
 /**
@@ -155,6 +161,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerScreen(scope);
     registerAlarmRoutes(scope, deps);
     registerSessionRoutes(scope, { auth, options: deps.auth, sessions });
+    if (deps.events) registerEventRoutes(scope, { events: deps.events, auth, now: deps.now });
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });
 
