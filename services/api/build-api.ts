@@ -22,6 +22,7 @@ import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 import { createSessionCookies } from './session-cookie.ts';
 import { registerEventRoutes } from './event-routes.ts';
+import { registerDesk } from './desk-static.ts';
 import type { EventEngine } from '../events/event-engine.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
@@ -162,6 +163,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerAlarmRoutes(scope, deps);
     registerSessionRoutes(scope, { auth, options: deps.auth, sessions });
     if (deps.events) registerEventRoutes(scope, { events: deps.events, auth, now: deps.now });
+    if (deps.events) registerDesk(scope);
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });
 

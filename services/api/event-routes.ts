@@ -95,6 +95,14 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     return { fromMs: handover.fromMs, toMs: handover.toMs, opened: handover.opened.map(summary), closed: handover.closed.map(summary), stillOpen: handover.stillOpen.map(summary), overdue: handover.overdue.map(summary) };
   });
 
+  routes.get('/api/v1/people/me', {
+    config: { role: 'reader' },
+    schema: { tags, security, summary: 'Who this credential is: the name actions record, the role, a department’s id', response: { 200: z.object({ name: z.string(), role: z.enum(['reader', 'department', 'operator', 'admin']), department: z.string().optional() }), ...errors } },
+  }, async (request) => {
+    const person = personOf(deps, request);
+    return { name: person.name, role: person.role, ...(person.department ? { department: person.department } : {}) };
+  });
+
   routes.get('/api/v1/departments', {
     config: { role: 'reader' },
     schema: { tags, security, summary: 'Departments events are dispatched to (webhook URLs are never shown)', response: { 200: z.object({ departments: z.array(departmentSchema) }), ...errors } },
