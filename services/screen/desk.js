@@ -149,6 +149,11 @@ async function handover() {
 
 async function refresh() {
   say('');
+  // Events name people: they are read with a token, so nothing is asked before one is given.
+  if (!token()) {
+    say('请输入令牌 A token is needed to read events');
+    return;
+  }
   try {
     await loadMe();
     if (state.departments.length === 0) await loadDepartments();
