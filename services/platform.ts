@@ -30,7 +30,8 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
-import { createEvents, type Events } from './events/index.ts';
+import type { EventService } from './events/index.ts';
+import { startEvents, type StartedEvents } from './events/start-events.ts';
 import { createPeople, type People } from './people/people.ts';
 
 export interface PlatformEndpoints {
@@ -59,8 +60,8 @@ export interface Platform {
   readonly alarms: AlarmService;
   /** This node's place in a Redis-shared cluster (leader, leader-only services); undefined without WX_REDIS_URL. */
   readonly cluster: ClusterNode | undefined;
-  /** Events from alarms, dispatched to departments (issue 23); undefined when off, and in a cluster for now. */
-  readonly events: Events | undefined;
+  /** Events from alarms, dispatched to departments (issue 23); undefined when off. In a cluster, this node's replica. */
+  readonly events: EventService | undefined;
 }
 
 export interface PlatformOptions {
@@ -91,9 +92,8 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
-  let events: Events | undefined;
+  let events: StartedEvents | undefined;
   let people: People | undefined;
-  let stopEvents: (() => void) | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -108,7 +108,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
     get live() { return started(live, 'live'); },
     get alarms() { return started(alarms, 'alarms'); },
     get cluster() { return clusterNode; },
-    get events() { return events; },
+    get events() { return events?.events; },
 
     async start() {
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
@@ -184,14 +184,8 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
         });
         await activeFeed.start();
       } else observers.push((reading) => activeAlarms.observe(reading));
-      // Events (issue 23): alarms open and join them. One node only for now: in a cluster the leader
-      // is to own them as it owns alarms (services/cluster/cluster-alarms.ts), which is not done yet.
-      if (config.events.enabled && !node) {
-        const activeEvents = await createEvents({ config, registry, influx, metrics, log, now: options.now });
-        events = activeEvents;
-        await activeEvents.start();
-        stopEvents = activeAlarms.onChange((change) => activeEvents.onAlarmChange(change));
-      }
+      // Events (issue 23): alarms open and join them; in a cluster the leader owns them, as it owns alarms.
+      events = await startEvents({ config, registry, influx, metrics, log, now: options.now, alarms: activeAlarms, node, onOwnAlarmChange: clusterAlarms?.onOwnChange });
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
@@ -254,7 +248,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       api = buildApi({
         metrics, registry, ingest, influx, targets, live, alarms,
         auth: { ...config.http, people },
-        events,
+        events: events?.events,
         now: options.now,
         fleetKey: config.fleetKey,
         isOnline,
@@ -285,7 +279,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       registryWatcher?.close();
       // Nothing more goes out through the broker about to close (a publish into a closing Redis-backed broker is lost noisily).
       stopAnnouncing?.();
-      stopEvents?.();
+      events?.stop();
       await fleet?.close();
       await replays?.close();
       await broker?.close();

@@ -23,7 +23,7 @@ import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.
 import { createSessionCookies } from './session-cookie.ts';
 import { registerEventRoutes } from './event-routes.ts';
 import { registerDesk } from './desk-static.ts';
-import type { EventEngine } from '../events/event-engine.ts';
+import type { EventService } from '../events/event-engine.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
@@ -43,7 +43,7 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
   readonly isOnline?: (deviceId: string) => boolean;
   /** Events, departments and the duty desk's data (issue 23); no event routes without it. */
-  readonly events?: EventEngine;
+  readonly events?: EventService;
   /** The events' clock (overdue marks, figures' weeks, the shift); Date.now unless a test moves it. */
   readonly now?: () => number;
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import { familyIds } from '../families/index.ts';
-import { isOverdue, type EventEngine } from '../events/event-engine.ts';
+import { isOverdue, type EventService } from '../events/event-engine.ts';
 import { departmentSchema, eventDetailSchema, eventStateSchema, eventSummarySchema, figureRowSchema } from '../events/event-schema.ts';
 import type { DistrictEvent } from '../events/event-types.ts';
 import { responseFigures } from '../events/figures.ts';
@@ -13,7 +13,7 @@ import type { Auth } from './auth.ts';
 import { errorSchema } from './live-schemas.ts';
 
 export interface EventRouteDeps {
-  readonly events: EventEngine;
+  readonly events: EventService;
   readonly auth: Pick<Auth, 'bearerPerson'>;
   readonly now?: () => number;
 }
@@ -121,7 +121,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   }, async (request) => {
     const event = find(request, request.params.id);
     const { note, department } = request.body;
-    return detail(deps.events.act(event.id, { kind: 'dispatch', note, ...(department ? { department } : {}) }, personOf(deps, request).name));
+    return detail(await deps.events.act(event.id, { kind: 'dispatch', note, ...(department ? { department } : {}) }, personOf(deps, request).name));
   });
 
   const actions = [
@@ -138,7 +138,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     }, async (request) => {
       const event = find(request, request.params.id);
       if (action === 'resolve' && request.body.note.trim() === '') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');
-      return detail(deps.events.act(event.id, { kind: action, note: request.body.note }, personOf(deps, request).name));
+      return detail(await deps.events.act(event.id, { kind: action, note: request.body.note }, personOf(deps, request).name));
     });
   }
 }

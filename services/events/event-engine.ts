@@ -41,18 +41,24 @@ export interface EventEngineDeps {
   readonly sweepIntervalMs?: number;
 }
 
-export interface EventEngine {
+/** Events as the API, the duty desk and tests see them: one node's engine, or a cluster's replica. */
+export interface EventService {
+  readonly departments: DepartmentsFile;
+  list(query?: EventQuery): DistrictEvent[];
+  get(id: string): DistrictEvent | undefined;
+  /** Throws (or rejects with) WX_ERR_EVENT_NOT_FOUND / WX_ERR_EVENT_STATE / WX_ERR_UNKNOWN_DEPARTMENT; a cluster follower asks the leader. */
+  act(id: string, action: EventAction, by: string): DistrictEvent | Promise<DistrictEvent>;
+  /** Due times (escalation) and holds (closing once clear): the timer's work, callable from tests. */
+  sweep(): void;
+  onChange(listener: (event: DistrictEvent, record: EventRecord) => void): () => void;
+}
+
+export interface EventEngine extends EventService {
   start(): Promise<void>;
   close(): Promise<void>;
   /** Every alarm change passes here: an opening opens or joins an event, a closing is noted on it. */
   onAlarmChange(change: AlarmChange): void;
   act(id: string, action: EventAction, by: string): DistrictEvent;
-  list(query?: EventQuery): DistrictEvent[];
-  get(id: string): DistrictEvent | undefined;
-  /** Due times (escalation) and holds (closing once clear): the timer's work, callable from tests. */
-  sweep(): void;
-  onChange(listener: (event: DistrictEvent, record: EventRecord) => void): () => void;
-  readonly departments: DepartmentsFile;
 }
 
 const system = 'system';
@@ -62,6 +68,24 @@ const active: readonly EventState[] = ['open', 'dispatched', 'in_progress'];
 export function isOverdue(event: DistrictEvent, atMs: number): boolean {
   if (event.state === 'dispatched' && event.ackDueAtMs !== null && atMs >= event.ackDueAtMs) return true;
   return (event.state === 'dispatched' || event.state === 'in_progress') && event.resolveDueAtMs !== null && atMs >= event.resolveDueAtMs;
+}
+
+/** The events a query asks for, newest change first. */
+export function filterEvents(events: readonly DistrictEvent[], query: EventQuery, atMs: number): DistrictEvent[] {
+  const words = query.search?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
+  return events.filter((event) => {
+    if (query.state && event.state !== query.state) return false;
+    if (query.department && event.department !== query.department) return false;
+    if (query.family && event.family !== query.family) return false;
+    if (query.street && event.street !== query.street) return false;
+    if (query.overdue && !isOverdue(event, atMs) && event.escalations.length === 0) return false;
+    if (query.fromMs !== undefined && (event.closedAtMs ?? Infinity) < query.fromMs) return false;
+    if (query.toMs !== undefined && event.openedAtMs >= query.toMs) return false;
+    if (words.length === 0) return true;
+    const text = [event.id, event.titleZh, event.titleEn, event.department ?? '', event.street ?? '', ...event.alarms.map((alarm) => alarm.deviceId),
+      ...event.timeline.map((record) => ('note' in record ? `${record.by} ${record.note}` : record.by))].join(' ').toLowerCase();
+    return words.every((word) => text.includes(word));
+  }).sort((a, b) => b.updatedAtMs - a.updatedAtMs);
 }
 
 const lastDispatchAt = (event: DistrictEvent) => event.timeline.findLast((record) => record.kind === 'dispatched')?.atMs ?? Infinity;
@@ -215,23 +239,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
       const next = commit(event, { kind: verbs[action.kind], atMs: deps.now(), by, note: action.note });
       return action.kind === 'reopen' ? route(next) : next;
     },
-    list(query = {}) {
-      const at = deps.now();
-      const words = query.search?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
-      return [...events.values()].filter((event) => {
-        if (query.state && event.state !== query.state) return false;
-        if (query.department && event.department !== query.department) return false;
-        if (query.family && event.family !== query.family) return false;
-        if (query.street && event.street !== query.street) return false;
-        if (query.overdue && !isOverdue(event, at) && event.escalations.length === 0) return false;
-        if (query.fromMs !== undefined && (event.closedAtMs ?? Infinity) < query.fromMs) return false;
-        if (query.toMs !== undefined && event.openedAtMs >= query.toMs) return false;
-        if (words.length === 0) return true;
-        const text = [event.id, event.titleZh, event.titleEn, event.department ?? '', event.street ?? '', ...event.alarms.map((alarm) => alarm.deviceId),
-          ...event.timeline.map((record) => ('note' in record ? `${record.by} ${record.note}` : record.by))].join(' ').toLowerCase();
-        return words.every((word) => text.includes(word));
-      }).sort((a, b) => b.updatedAtMs - a.updatedAtMs);
-    },
+    list: (query = {}) => filterEvents([...events.values()], query, deps.now()),
     get: (id) => events.get(id),
     sweep() {
       const at = deps.now();

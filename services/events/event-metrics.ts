@@ -1,7 +1,18 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** The events' counters (issue 23, items 4 and 6), on the platform's own registry. */
+const made = new WeakMap<Registry, ReturnType<typeof makeEventMetrics>>();
+
+/**
+ * The events' counters (issue 23, items 4 and 6), on the platform's own registry: made once per
+ * registry, so a cluster node that leads again (a new engine per term) counts on in the same ones.
+ */
 export function createEventMetrics(registry: Registry) {
+  let metrics = made.get(registry);
+  if (!metrics) made.set(registry, (metrics = makeEventMetrics(registry)));
+  return metrics;
+}
+
+function makeEventMetrics(registry: Registry) {
   const registers = [registry];
   return {
     changes: new Counter({ name: 'wanxiang_event_changes_total', help: 'Changes to events, by kind (opened, joined, dispatched, started, resolved, closed, reopened, commented, escalated).', labelNames: ['kind'], registers }),

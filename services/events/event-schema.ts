@@ -61,3 +61,6 @@ export const departmentSchema = z.object({
   id: z.string(), nameZh: z.string(), nameEn: z.string(), street: z.string().optional(), escalateTo: z.string().optional(),
   hasWebhook: z.boolean().describe('whether it has a webhook (its URL, which holds a robot key, is never shown)'),
 });
+
+/** An event as a cluster's nodes share it (services/cluster/cluster-events.ts): the detail without the computed mark. */
+export const sharedEventSchema = eventDetailSchema.omit({ overdue: true });

@@ -68,5 +68,5 @@ export async function createEvents(deps: EventsDeps): Promise<Events> {
   };
 }
 
-export type { EventEngine, EventQuery, EventAction } from './event-engine.ts';
+export type { EventEngine, EventService, EventQuery, EventAction } from './event-engine.ts';
 export type { DistrictEvent, EventRecord, EventState } from './event-types.ts';
