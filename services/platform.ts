@@ -30,8 +30,13 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
+import { redactUserinfo } from './redact-url.ts';
+import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
+import { createDiskMonitor, type DiskMonitor } from './data-folder/disk-monitor.ts';
+import { createBackfillWindow } from './ingest/backfill-window.ts';
+import { isHistory } from './ingest/history.ts';
 import type { EventService } from './events/index.ts';
-import { startEvents, type StartedEvents } from './events/start-events.ts';
+import { startEvents, type StartedEvents } from './cluster/start-events.ts';
 import { createPeople, type People } from './people/people.ts';
 
 export interface PlatformEndpoints {
@@ -67,6 +72,8 @@ export interface Platform {
 export interface PlatformOptions {
   /** The events' clock (due times, escalation, holds); tests move it instead of waiting minutes. */
   readonly now?: () => number;
+  /** The command the data folder's lock names (issue 19, item 1). */
+  readonly command?: string;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
@@ -92,6 +99,12 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
+  // Issue 19, item 1: the data folder is this run's alone, whatever database it writes to.
+  let folderLock: FolderLock | undefined;
+  let diskMonitor: DiskMonitor | undefined;
+  // Issue 19, item 3: an admin may open a window for old readings; issue 21: history raises no alarms.
+  const backfillWindow = createBackfillWindow(config.ingest.maxAgeMs);
+  let historical = false;
   let events: StartedEvents | undefined;
   let people: People | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
@@ -111,6 +124,9 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
     get events() { return events?.events; },
 
     async start() {
+      folderLock = await lockDataFolder(config.dataDir, options.command ?? (config.cluster.brokerUrl ? 'ingest' : 'start'));
+      diskMonitor = createDiskMonitor({ dir: config.dataDir, lowFreePct: config.disk.lowFreePct, intervalMs: config.disk.checkIntervalMs, registry: metrics.registry, log });
+      await diskMonitor.start();
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
       let applyRegistry = (file: RegistryFile) => registry?.replace(file);
       let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
@@ -121,7 +137,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       influx = createInfluxClient({ ...config.influx, url: influxUrl });
       const influxVersion = await influx.ping();
       await influx.ensureDatabase(config.influx.retention);
-      log.info({ influxUrl, influxVersion, database: config.influx.database }, 'InfluxDB ready');
+      log.info({ influxUrl: redactUserinfo(influxUrl), influxVersion, database: config.influx.database }, 'InfluxDB ready');
 
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
@@ -144,9 +160,11 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       const observers: Array<(reading: Reading) => void> = [(reading) => markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
       ingest = createIngest({
         config, registry, topics, influx, metrics, log,
-        onReading: (reading) => {
+        onReading: (reading, message) => {
+          historical = isHistory(reading, message);
           for (const observe of observers) observe(reading);
         },
+        maxAgeMs: backfillWindow.maxAgeMs,
         onRejection: (rejection, context) => feedback?.report(rejection, context),
       });
       // In a cluster one alarm engine runs, on the leader; every node keeps a replica of its alarms.
@@ -178,12 +196,15 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
         // The device's run is looked up once: the leader's engine and the other nodes both take it.
         const activeFeed = feed;
         observers.push((reading) => {
+          if (historical) return; // history raises no live alarm (issue 21)
           const repeats = stuck.repeats(reading.deviceId);
           clusterAlarms.judge(reading, repeats);
           activeFeed.send(reading, repeats);
         });
         await activeFeed.start();
-      } else observers.push((reading) => activeAlarms.observe(reading));
+      } else observers.push((reading) => {
+        if (!historical) activeAlarms.observe(reading); // history raises no live alarm (issue 21)
+      });
       // Events (issue 23): alarms open and join them; in a cluster the leader owns them, as it owns alarms.
       events = await startEvents({ config, registry, influx, metrics, log, now: options.now, alarms: activeAlarms, node, onOwnAlarmChange: clusterAlarms?.onOwnChange });
       await ingest.start();
@@ -192,12 +213,15 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
       if (cluster.brokerUrl) {
         // The group deals messages round robin, not by device: without Redis each worker's alarms see a share of every device.
-        if (!node) log.warn({ brokerUrl: cluster.brokerUrl }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
+        if (!node) log.warn({ brokerUrl: redactUserinfo(cluster.brokerUrl) }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
           group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
         });
         await subscriber.start();
+        // Refusal notices go to the device through the external broker too (issue 19, item 5).
+        const activeSubscriber = subscriber;
+        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeSubscriber.publish(topic, payload, { qos: 1 }) });
       } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
@@ -252,13 +276,21 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
         now: options.now,
         fleetKey: config.fleetKey,
         isOnline,
+        disk: () => diskMonitor?.status,
+        backfillWindow,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);
         },
         startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
         describe: () => ({ ...endpoints, started: true, ...(node ? { cluster: { nodeId: node.nodeId, leader: node.election.isLeader, leaderServices: node.leaderServices.running() } } : {}) }),
-        mqttAuth: { topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword) },
+        // Issue 18 item 2: EMQX's HTTP auth endpoint only with an external broker and the secret EMQX sends.
+        mqttAuth: cluster.brokerUrl && cluster.brokerAuthSecret ? {
+          topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
+          brokerSecret: cluster.brokerAuthSecret, loginFailuresPerDevice: config.mqtt.loginFailuresPerDevice,
+        } : undefined,
+        log,
+        sessionRevocationsFile: join(config.dataDir, 'session-revocations.json'),
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
@@ -296,6 +328,8 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       await clusterNode?.close();
       await localInfluxd?.stop();
       if (wroteRuntime) await removeRuntime(config.dataDir);
+      diskMonitor?.close();
+      await folderLock?.release();
     },
   };
 

@@ -19,9 +19,9 @@ export interface EventRouteDeps {
 }
 
 const tags = ['events'];
-// Events name the people who acted: they are read with a credential even where the district's
-// readings are open (a session cookie of the screen counts as a reader).
-const security = [{ bearer: [] }];
+// Events name the people who acted: they are read with a credential (access `signed-in`) even where
+// the district's readings are open; a session cookie of the screen counts as a reader. The OpenAPI
+// security comes from that declared access (openapi-tags.ts).
 const week = 7 * 86_400_000;
 const epochMs = z.string().regex(/^\d{1,16}$/, 'epoch ms').transform(Number);
 
@@ -67,8 +67,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   };
 
   routes.get('/api/v1/events', {
-    config: { role: 'reader' },
-    schema: { tags, security, summary: 'Events, newest change first: filter by state, department, family, street, overdue; search words', querystring: listQuery, response: { 200: z.object({ events: z.array(eventSummarySchema) }), ...errors } },
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Events, newest change first: filter by state, department, family, street, overdue; search words', querystring: listQuery, response: { 200: z.object({ events: z.array(eventSummarySchema) }), ...errors } },
   }, async (request) => {
     const { q, from, to, ...filters } = request.query;
     const events = deps.events.list({ ...filters, search: q, fromMs: from, toMs: to }).filter(visibleTo(personOf(deps, request)));
@@ -76,8 +76,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   });
 
   routes.get('/api/v1/events/figures', {
-    config: { role: 'reader' },
-    schema: { tags, security, summary: 'Time to dispatch, acknowledge and resolve: median and p90 by week, per department and per family', querystring: figuresQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), rows: z.array(figureRowSchema) }), ...errors } },
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Time to dispatch, acknowledge and resolve: median and p90 by week, per department and per family', querystring: figuresQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), rows: z.array(figureRowSchema) }), ...errors } },
   }, async (request) => {
     const toMs = now();
     const fromMs = toMs - request.query.weeks * week;
@@ -87,8 +87,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   });
 
   routes.get('/api/v1/events/handover', {
-    config: { role: 'reader' },
-    schema: { tags, security, summary: 'The shift handover: opened and closed this shift, still open, overdue', querystring: handoverQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), opened: z.array(eventSummarySchema), closed: z.array(eventSummarySchema), stillOpen: z.array(eventSummarySchema), overdue: z.array(eventSummarySchema) }), ...errors } },
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'The shift handover: opened and closed this shift, still open, overdue', querystring: handoverQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), opened: z.array(eventSummarySchema), closed: z.array(eventSummarySchema), stillOpen: z.array(eventSummarySchema), overdue: z.array(eventSummarySchema) }), ...errors } },
   }, async (request) => {
     const toMs = now();
     const handover = shiftHandover(deps.events.list().filter(visibleTo(personOf(deps, request))), toMs - request.query.hours * 3_600_000, toMs);
@@ -96,28 +96,28 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   });
 
   routes.get('/api/v1/people/me', {
-    config: { role: 'reader' },
-    schema: { tags, security, summary: 'Who this credential is: the name actions record, the role, a department’s id', response: { 200: z.object({ name: z.string(), role: z.enum(['reader', 'department', 'operator', 'admin']), department: z.string().optional() }), ...errors } },
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Who this credential is: the name actions record, the role, a department’s id', response: { 200: z.object({ name: z.string(), role: z.enum(['reader', 'department', 'operator', 'admin']), department: z.string().optional() }), ...errors } },
   }, async (request) => {
     const person = personOf(deps, request);
     return { name: person.name, role: person.role, ...(person.department ? { department: person.department } : {}) };
   });
 
   routes.get('/api/v1/departments', {
-    config: { role: 'reader' },
-    schema: { tags, security, summary: 'Departments events are dispatched to (webhook URLs are never shown)', response: { 200: z.object({ departments: z.array(departmentSchema) }), ...errors } },
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Departments events are dispatched to (webhook URLs are never shown)', response: { 200: z.object({ departments: z.array(departmentSchema) }), ...errors } },
   }, async () => ({
     departments: deps.events.departments.departments.map(({ webhook, ...department }) => ({ ...department, hasWebhook: webhook !== undefined })),
   }));
 
   routes.get('/api/v1/events/:id', {
-    config: { role: 'reader' },
-    schema: { tags, security, summary: 'One event with its timeline', params: idParams, response: { 200: eventDetailSchema, ...errors } },
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'One event with its timeline', params: idParams, response: { 200: eventDetailSchema, ...errors } },
   }, async (request) => detail(find(request, request.params.id)));
 
   routes.post('/api/v1/events/:id/dispatch', {
-    config: { role: 'operator' },
-    schema: { tags, security, summary: 'Dispatch (or re-dispatch) to a department, with due times by severity', params: idParams, body: dispatchBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
+    config: { access: 'operator' },
+    schema: { tags, summary: 'Dispatch (or re-dispatch) to a department, with due times by severity', params: idParams, body: dispatchBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
   }, async (request) => {
     const event = find(request, request.params.id);
     const { note, department } = request.body;
@@ -133,8 +133,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   ] as const;
   for (const [action, text] of actions) {
     routes.post(`/api/v1/events/:id/${action}`, {
-      config: { role: 'operator' },
-      schema: { tags, security, summary: text, params: idParams, body: actionBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
+      config: { access: 'operator' },
+      schema: { tags, summary: text, params: idParams, body: actionBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
     }, async (request) => {
       const event = find(request, request.params.id);
       if (action === 'resolve' && request.body.note.trim() === '') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { AlarmChange, AlarmService } from '../alarms/alarm-types.ts';
-import { createClusterEvents } from '../cluster/cluster-events.ts';
-import type { ClusterNode } from '../cluster/cluster-node.ts';
-import { loadDepartments } from './departments.ts';
-import type { EventService } from './event-engine.ts';
-import { createEvents, type EventsDeps } from './index.ts';
+import { createClusterEvents } from './cluster-events.ts';
+import type { ClusterNode } from './cluster-node.ts';
+import { loadDepartments } from '../events/departments.ts';
+import type { EventService } from '../events/event-engine.ts';
+import { createEvents, type EventsDeps } from '../events/index.ts';
 
 export interface StartedEvents {
   readonly events: EventService;
