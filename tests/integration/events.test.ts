@@ -184,11 +184,16 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     const departments = await call('/api/v1/departments', tokens.reader);
     expect(JSON.stringify(departments.body)).not.toContain('ECO-ROBOT-KEY');
     expect((departments.body.departments as Array<{ id: string; hasWebhook: boolean }>).find((entry) => entry.id === 'eco-env')!.hasWebhook).toBe(true);
-    // Every event route declares its tag and its security in the OpenAPI document.
+    // Every event route declares its tag and its security in the OpenAPI document, from its declared access:
+    // the reads take a token or the screen's session (access `signed-in`), the actions an operator's token.
     const document = (await (await fetch(`${test.endpoints.httpUrl}/docs/json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; security?: unknown[] }>> };
-    const eventPaths = Object.entries(document.paths).filter(([path]) => path.startsWith('/api/v1/events') || path === '/api/v1/departments');
-    expect(eventPaths.length).toBeGreaterThanOrEqual(10);
-    for (const [, operations] of eventPaths) for (const operation of Object.values(operations)) expect(operation).toMatchObject({ tags: ['events'], security: [{ bearer: [] }] });
+    const eventPaths = Object.entries(document.paths).filter(([path]) => path.startsWith('/api/v1/events') || path === '/api/v1/departments' || path === '/api/v1/people/me');
+    expect(eventPaths.length).toBeGreaterThanOrEqual(11);
+    for (const [path, operations] of eventPaths) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation, `${method} ${path}`).toMatchObject({ tags: ['events'], security: method === 'post' ? [{ bearer: [] }] : [{ bearer: [] }, { session: [] }] });
+      }
+    }
   });
 
   it('takes a disabled user’s token away at once', async () => {
