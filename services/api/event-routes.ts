@@ -86,6 +86,16 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     return { fromMs, toMs, rows };
   });
 
+  // Issue 23, item 4: the wall's mark of late events. Counts only, naming no one, so it is a read like
+  // the district's readings (open when reads are open) and the wall needs no token to show it.
+  routes.get('/api/v1/events/marks', {
+    config: { access: 'read' },
+    schema: { tags, summary: 'How many events are not closed, and how many of them are overdue or escalated (counts only: the wall’s mark)', response: { 200: z.object({ open: z.number(), overdue: z.number() }), ...errors } },
+  }, async () => {
+    const open = deps.events.list().filter((event) => event.state !== 'closed');
+    return { open: open.length, overdue: open.filter((event) => summary(event).overdue).length };
+  });
+
   routes.get('/api/v1/events/handover', {
     config: { access: 'signed-in' },
     schema: { tags, summary: 'The shift handover: opened and closed this shift, still open, overdue', querystring: handoverQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), opened: z.array(eventSummarySchema), closed: z.array(eventSummarySchema), stillOpen: z.array(eventSummarySchema), overdue: z.array(eventSummarySchema) }), ...errors } },

@@ -147,6 +147,25 @@ async function handover() {
   $('handover').hidden = false;
 }
 
+// Issue 23, item 6: the figures the API computes (GET /api/v1/events/figures), as minutes.
+const minutes = (seconds) => (seconds == null ? '—' : (seconds / 60).toFixed(seconds < 600 ? 1 : 0));
+const stage = (figure) => (figure.count === 0 ? '—' : `${minutes(figure.medianS)} / ${minutes(figure.p90S)} (${figure.count})`);
+
+async function figures() {
+  const answer = await call('/api/v1/events/figures?weeks=4');
+  $('g-range').textContent = `${beijing(answer.fromMs)} – ${beijing(answer.toMs)}`;
+  const body = $('g-body');
+  body.replaceChildren();
+  for (const row of answer.rows) {
+    const tr = body.insertRow();
+    cell(tr, row.week);
+    cell(tr, row.by === 'department' ? '部门 department' : '类别 family');
+    cell(tr, row.by === 'department' ? departmentName(row.key) : row.key);
+    for (const name of ['dispatch', 'acknowledge', 'resolve']) cell(tr, stage(row[name]), `figure-${name}`);
+  }
+  $('figures').hidden = false;
+}
+
 async function refresh() {
   say('');
   // Events name people: they are read with a token, so nothing is asked before one is given.
@@ -175,6 +194,7 @@ $('filters').addEventListener('submit', (submitted) => {
   void loadList().catch((error) => say(`${error.code ?? ''} ${error.message}`));
 });
 $('handover-button').addEventListener('click', () => void handover().catch((error) => say(`${error.code ?? ''} ${error.message}`)));
+$('figures-button').addEventListener('click', () => void figures().catch((error) => say(`${error.code ?? ''} ${error.message}`)));
 $('print-button').addEventListener('click', () => window.print());
 for (const button of $('actions').querySelectorAll('button[data-action]')) button.addEventListener('click', () => void act(button.dataset.action));
 void refresh();

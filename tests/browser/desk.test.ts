@@ -26,6 +26,8 @@ async function waitFor(page: Page, expression: string, timeoutMs = 15_000): Prom
 describe('the duty desk', () => {
   let test: TestPlatform;
   let browser: TestBrowser | undefined;
+  // The events' clock: moved past a due time instead of waiting half an hour.
+  let offsetMs = 0;
   const problems: string[] = [];
   const watch = (page: Page) => {
     page.on('console', (message: ConsoleMessage) => {
@@ -39,7 +41,7 @@ describe('the duty desk', () => {
     test = await startTestPlatform({
       rollups: { enabled: false },
       http: { tokens: [{ role: 'operator', name: 'zhang.wei', token: tokens.operator }, { role: 'reader', token: tokens.reader }] },
-    });
+    }, { now: () => Date.now() + offsetMs });
     const device = await test.connect(test.device('air-guiyuan'));
     const dispatched = new Promise<void>((resolve) => {
       const stop = test.platform.events!.onChange((_event, record) => {
@@ -68,6 +70,16 @@ describe('the duty desk', () => {
     await waitFor(page, "document.querySelectorAll('#events tr').length > 0");
     return page;
   }
+
+  it('marks the escalated event on the wall, without a token (counts only)', async () => {
+    offsetMs = 31 * 60_000;
+    test.platform.events!.sweep();
+    const wall = await browser!.context.newPage();
+    await wall.goto(`${test.endpoints.httpUrl}/`);
+    await waitFor(wall, "!document.getElementById('desk-overdue').hidden");
+    expect(await wall.textContent('#desk-overdue')).toContain('⚠ 1');
+    await wall.close();
+  }, 60_000);
 
   it('lists the event, shows its timeline, and lets an operator comment, resolve and close it by name', async () => {
     const page = await signedIn(tokens.operator);
@@ -109,6 +121,13 @@ describe('the duty desk', () => {
     expect(await page.isVisible('#handover')).toBe(true);
     await page.pdf({ path: join(artifacts, 'desk-handover.pdf') });
     await page.emulateMedia({ media: 'screen' });
+    // The response figures (issue 23 item 6): a row for the bureau and one for the family, resolved once.
+    await page.click('#figures-button');
+    await waitFor(page, "!document.getElementById('figures').hidden && document.querySelectorAll('#g-body tr').length >= 2");
+    const figures = await page.textContent('#g-body');
+    expect(figures).toContain('深圳市生态环境局罗湖管理局');
+    expect(figures).toMatch(/family\s*air/);
+    expect(await page.textContent('#g-body tr:first-child td.figure-resolve')).toMatch(/\(1\)$/);
     await page.screenshot({ path: join(artifacts, 'desk.png') });
     expect(problems).toEqual([]);
     await page.close();

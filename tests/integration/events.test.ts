@@ -49,7 +49,7 @@ const tokens = {
   anonymousOperator: 'operator-anonymous-0123456789abcdef',
 };
 
-type EventBody = { id: string; state: string; department: string | null; alarms: Array<{ deviceId: string }>; overdue: boolean; escalations: Array<{ reason: string; to: string | null }>; timeline: Array<{ kind: string; by: string; note?: string }> };
+type EventBody = { id: string; state: string; department: string | null; alarms: Array<{ id: string; deviceId: string }>; overdue: boolean; escalations: Array<{ reason: string; to: string | null }>; timeline: Array<{ kind: string; by: string; note?: string }> };
 
 describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, end to end', () => {
   let dir: string;
@@ -126,6 +126,8 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     expect(await test.metric('wanxiang_event_escalations_total', { department: 'eco-env', reason: 'not-acknowledged' })).toBe(1);
     const marked = await call(`/api/v1/events/${event!.id}`, tokens.reader);
     expect(marked.body).toMatchObject({ overdue: true, escalations: [{ reason: 'not-acknowledged', to: 'district-command' }] });
+    // The wall's mark: counts only, so anyone who may read the district may read them (reads are open here).
+    expect(await call('/api/v1/events/marks')).toMatchObject({ status: 200, body: { open: 1, overdue: 1 } });
     // Swept again, the same lateness is not escalated twice.
     test.platform.events!.sweep();
     expect(await test.metric('wanxiang_event_escalations_total')).toBe(1);
@@ -151,6 +153,13 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     ]);
     expect(timeline.find((entry) => entry.kind === 'resolved')).toMatchObject({ by: 'li.na', note: 'dust suppression ordered at two sites' });
     await receiver.waitFor((hook) => hook.path.startsWith('/eco-env') && (hook.body.text?.content ?? '').includes('已办结'));
+    expect((await call('/api/v1/events/marks')).body).toEqual({ open: 0, overdue: 0 });
+
+    // An alarm's acknowledgement records the person too (issue 23 item 1), never a name the body gives.
+    const alarmId = event!.alarms[0]!.id;
+    const acknowledged = await call(`/api/v1/alarms/${encodeURIComponent(alarmId)}/ack`, tokens.zhang, { note: 'seen on the wall' });
+    expect(acknowledged).toMatchObject({ status: 200, body: { acknowledgedBy: 'zhang.wei' } });
+    expect((await call(`/api/v1/alarms/${encodeURIComponent(alarmId)}/ack`, tokens.eco, { note: 'x' })).status).toBe(403);
 
     // The week's response figures show it: acknowledged 40 − 0 min after dispatch, resolved after 3 h.
     const figures = await call('/api/v1/events/figures?weeks=1', tokens.reader);
@@ -191,7 +200,9 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     expect(eventPaths.length).toBeGreaterThanOrEqual(11);
     for (const [path, operations] of eventPaths) {
       for (const [method, operation] of Object.entries(operations)) {
-        expect(operation, `${method} ${path}`).toMatchObject({ tags: ['events'], security: method === 'post' ? [{ bearer: [] }] : [{ bearer: [] }, { session: [] }] });
+        // The wall's mark (counts only) is a read like the district's: open here, as reads are.
+        if (path === '/api/v1/events/marks') expect(operation.security, path).toBeUndefined();
+        else expect(operation, `${method} ${path}`).toMatchObject({ tags: ['events'], security: method === 'post' ? [{ bearer: [] }] : [{ bearer: [] }, { session: [] }] });
       }
     }
   });
