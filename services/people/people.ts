@@ -32,6 +32,8 @@ export interface PeopleOptions {
 export interface People {
   /** The person a bearer token stands for, or null. Compared in constant time over digests, as the file is now. */
   resolve(token: string): Person | null;
+  /** The SHA-256 digests of the users file's enabled people now: they may sign a screen in (session cookies). */
+  fileDigests(): readonly Buffer[];
   start(): Promise<void>;
   close(): Promise<void>;
   /** Reads the users file again (the watcher does it by itself; tests await it). */
@@ -73,6 +75,7 @@ export function createPeople(options: PeopleOptions): People {
       for (const known of [...configured, ...users]) if (timingSafeEqual(known.digest, presented) && !found) found = known.person;
       return found;
     },
+    fileDigests: () => users.map((known) => known.digest),
     async reload() {
       if (!options.usersFile) return;
       users = fromFile(await loadUsersFile(options.usersFile));

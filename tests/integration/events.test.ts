@@ -210,6 +210,12 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
   it('takes a disabled user’s token away at once', async () => {
     const { setUserDisabled, loadUsersFile } = await import('../../services/people/users-file.ts');
     const path = join(dir, 'users.json');
+    // A person of the users file signs a screen in too (a session cookie, reads only); disabling them ends it.
+    const signIn = await fetch(`${test.endpoints.httpUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: liNaToken }) });
+    expect(signIn.status).toBe(204);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const withCookie = async () => (await fetch(`${test.endpoints.httpUrl}/api/v1/events`, { headers: { cookie } })).status;
+    expect(await withCookie()).toBe(200);
     await saveUsersFile(path, setUserDisabled(await loadUsersFile(path), 'li.na', true));
     // The platform's watcher reloads the file on its own; nothing outside it to await, so ask until it refuses.
     let status = 0;
@@ -218,6 +224,7 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
       if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(status).toBe(401);
+    expect(await withCookie()).toBe(401);
   });
 });
 
