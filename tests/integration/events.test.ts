@@ -207,6 +207,26 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     }
   });
 
+  it('reopens the closed event when the episode recurs within the window, and routes it again', async () => {
+    const reopened = new Promise<string>((resolve) => {
+      const stop = test.platform.events!.onChange((event, record) => {
+        if (record.kind === 'dispatched' && event.reopened > 0) {
+          stop();
+          resolve(event.id);
+        }
+      });
+    });
+    // A third station of the same district, an hour after the close: the same episode, not a new event.
+    offsetMs = 4 * 3_600_000;
+    const device = await test.connect(test.device('air-dongmen'));
+    await device.publishAsync(test.topics.build('air', 'air-dongmen', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
+    const id = await reopened;
+    const { body } = await call(`/api/v1/events/${id}`, tokens.zhang);
+    expect(body).toMatchObject({ state: 'dispatched', department: 'eco-env' });
+    expect((body as unknown as EventBody).timeline.slice(-3).map((entry) => [entry.kind, entry.by])).toEqual([['reopened', 'system'], ['joined', 'system'], ['dispatched', 'system']]);
+    expect((await call('/api/v1/events?family=air', tokens.reader)).body.events).toHaveLength(1);
+  });
+
   it('takes a disabled user’s token away at once', async () => {
     const { setUserDisabled, loadUsersFile } = await import('../../services/people/users-file.ts');
     const path = join(dir, 'users.json');
