@@ -104,7 +104,13 @@ export const configSchema = z.strictObject({
       /** `open`: anyone may read; `token`: reads need a bearer token of any role. */
       readAccess: z.enum(['open', 'token']).default('open'),
       /** Bearer tokens and their roles; operator and admin actions need one. */
-      tokens: z.array(z.strictObject({ role: z.enum(['reader', 'operator', 'admin']), token: z.string().min(16) })).default([]),
+      tokens: z.array(z.strictObject({
+        role: z.enum(['reader', 'department', 'operator', 'admin']), token: z.string().min(16),
+        /** Who the token is (`operator:zhang.wei:TOKEN`), recorded on every action; a department token names its department. */
+        name: z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/).optional(),
+      }).refine((entry) => entry.role !== 'department' || entry.name !== undefined, 'a department token names its department: department:ID:TOKEN')).default([]),
+      /** The users file `wanxiang users` manages (named people, hashed tokens); default DATA_DIR/users.json. */
+      usersFile: z.string().optional(),
       /**
        * How long a screen's sign-in (the session cookie of POST /api/v1/session) lasts, in days: a
        * wall screen runs unattended for weeks. At most 400, the cap browsers put on a cookie's
@@ -212,8 +218,20 @@ export const configSchema = z.strictObject({
       webhookTimeoutMs: positiveInt.default(10_000),
       /** Notifications waiting per webhook; beyond it they go straight to the dead-letter file. */
       webhookQueueLimit: positiveInt.default(1_000),
+      /** Hosts (`host` or `host:port`) webhooks may point at, alarms' and departments' alike; any host when absent (issue 18, item 8). */
+      webhookHosts: z.array(z.string().min(1).max(260)).optional(),
       })
       .prefault({}),
+  /** Events (issue 23, docs/events.md): the work alarms start, routed to departments, escalated when late. */
+  events: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Departments, routes, due times and windows; an installation's copy holds the departments' webhooks. */
+      departmentsFile: z.string().default('seeds/departments.json'),
+      /** How often due times (escalation) and holds (closing once clear) are checked. */
+      sweepIntervalMs: positiveInt.default(10_000),
+    })
+    .prefault({}),
   /** Scale-out (docs/deploy-city.md): an external broker, a Redis-shared embedded broker, one leader. */
   cluster: z
     .strictObject({
@@ -307,7 +325,7 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_HTTP_HOST', path: 'http.host', parse: text, description: 'Address the API and the screen bind to.' },
   { env: 'WX_HTTP_PORT', path: 'http.port', parse: number, description: 'The API and the screen.' },
   { env: 'WX_API_READ_ACCESS', path: 'http.readAccess', parse: text, description: '`open`: anyone on the network may read; `token`: reads need a bearer token or a sign-in.' },
-  { env: 'WX_API_TOKENS', path: 'http.tokens', parse: parseTokens, description: '`role:TOKEN,...` bearer tokens (16 characters or more); never logged.' },
+  { env: 'WX_API_TOKENS', path: 'http.tokens', parse: parseTokens, description: '`role:TOKEN` or `role:name:TOKEN,...` bearer tokens (16 characters or more), a name recorded on every action; `department:ID:TOKEN` for a department; never logged.' },
   { env: 'WX_SESSION_DAYS', path: 'http.sessionDays', parse: number, description: 'How long a screen\'s sign-in lasts.' },
   { env: 'WX_HTTP_ALLOWED_HOSTS', path: 'http.allowedHosts', parse: list, description: 'Host names the API answers to beyond loopback and its own address, comma-separated (a DNS-rebinding page gets 421).' },
   { env: 'WX_STREAMS_PER_ADDRESS', path: 'http.streamsPerAddress', parse: number, description: 'Live event streams one address may hold open.' },
@@ -330,6 +348,10 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_SIMULATE', path: 'simulate.enabled', parse: (value) => value !== '0', description: '`0` starts no simulated fleet.' },
   { env: 'WX_ALARM_RULES_FILE', path: 'alarms.rulesFile', parse: text, description: 'Alarm rules of your own.' },
   { env: 'WX_ALARM_WEBHOOKS', path: 'alarms.webhooks', parse: parseWebhooks, description: '`robot:URL,json:URL`: where alarm changes are POSTed.' },
+  // Issue 18 item 8 and issue 23 (events, named people): docs/events.md
+  { env: 'WX_WEBHOOK_HOSTS', path: 'alarms.webhookHosts', parse: list, description: 'Hosts (`host` or `host:port`, comma-separated) webhooks may point at, alarms\' and departments\' alike; any host when unset.' },
+  { env: 'WX_USERS_FILE', path: 'http.usersFile', parse: text, description: 'The users file `wanxiang users` manages (named people, hashed tokens); default DATA_DIR/users.json.' },
+  { env: 'WX_DEPARTMENTS_FILE', path: 'events.departmentsFile', parse: text, description: 'Departments, routing, due times and their webhooks (default seeds/departments.json).' },
 ];
 
 /** Whether the environment sets a variable of envBindings (a command's own default then yields to it). */
@@ -383,12 +405,16 @@ export function assertSafeExposure(config: Config): void {
   }
 }
 
-/** `WX_API_TOKENS=admin:TOKEN,operator:TOKEN`: roles and tokens, never logged. */
-function parseTokens(text: string | undefined): Array<{ role: string; token: string }> | undefined {
+/**
+ * `WX_API_TOKENS=admin:TOKEN,operator:zhang.wei:TOKEN`: roles, optional names (issue 23, item 1) and
+ * tokens, never logged. The middle part is a name when it looks like one; a token may hold colons.
+ */
+function parseTokens(text: string | undefined): Array<{ role: string; token: string; name?: string }> | undefined {
   if (!text) return undefined;
   return text.split(',').filter(Boolean).map((pair) => {
-    const [role = '', ...token] = pair.split(':');
-    return { role: role.trim(), token: token.join(':').trim() };
+    const [role = '', ...rest] = pair.split(':');
+    const named = rest.length >= 2 && /^[a-z][a-z0-9._-]{0,63}$/.test(rest[0]!.trim());
+    return named ? { role: role.trim(), name: rest[0]!.trim(), token: rest.slice(1).join(':').trim() } : { role: role.trim(), token: rest.join(':').trim() };
   });
 }
 

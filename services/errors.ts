@@ -92,6 +92,10 @@ export const errorCatalogue = {
   WX_ERR_STATION_BAD_CRC: { status: 400, summary: 'an HJ 212 frame’s CRC matches none of the algorithms its station may use: dropped, not answered' },
   WX_ERR_UNKNOWN_CODE: { status: 422, summary: 'an HJ 212 packet holds factor codes no family, alias or co-located device takes: kept (stored raw and in the dead-letter), still answered' },
   WX_ERR_SPLIT_INCOMPLETE: { status: 422, summary: 'an HJ 212 split packet’s parts did not all arrive within the reassembly timeout (the parts that came are stored)' },
+  // Events (issue 23): the work an alarm starts, dispatched to departments (docs/events.md)
+  WX_ERR_EVENT_NOT_FOUND: { status: 404, summary: 'no event with that id (or none this department may see)' },
+  WX_ERR_EVENT_STATE: { status: 409, summary: 'the event is not in a state that allows this change (e.g. resolving a closed event)' },
+  WX_ERR_UNKNOWN_DEPARTMENT: { status: 400, summary: 'no department with that id in seeds/departments.json' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

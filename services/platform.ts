@@ -38,6 +38,9 @@ import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
 import { createDiskMonitor, type DiskMonitor } from './data-folder/disk-monitor.ts';
 import { createBackfillWindow } from './ingest/backfill-window.ts';
 import { isHistory } from './ingest/history.ts';
+import type { EventService } from './events/index.ts';
+import { startEvents, type StartedEvents } from './cluster/start-events.ts';
+import { createPeople, type People } from './people/people.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -69,12 +72,21 @@ export interface Platform {
   readonly cluster: ClusterNode | undefined;
   /** The HJ 212 receiver (issue 20); undefined before start. */
   readonly hj212: Hj212Receiver | undefined;
+  /** Events from alarms, dispatched to departments (issue 23); undefined when off. In a cluster, this node's replica. */
+  readonly events: EventService | undefined;
+}
+
+export interface PlatformOptions {
+  /** The events' clock (due times, escalation, holds); tests move it instead of waiting minutes. */
+  readonly now?: () => number;
+  /** The command the data folder's lock names (issue 19, item 1). */
+  readonly command?: string;
 }
 
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
 
 /** The composition root: wires InfluxDB, registry, ingest, broker, API and the demo fleet. */
-export function createPlatform(config: Config, log: Logger, options: { command?: string } = {}): Platform {
+export function createPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Platform {
   const metrics = createMetrics({ collectProcessMetrics: true });
   const topics = createTopics(config.mqtt.topicPrefix);
   let localInfluxd: LocalInfluxd | undefined;
@@ -101,6 +113,8 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
   // Issue 19, item 3: an admin may open a window for old readings; issue 21: history raises no alarms.
   const backfillWindow = createBackfillWindow(config.ingest.maxAgeMs);
   let historical = false;
+  let events: StartedEvents | undefined;
+  let people: People | undefined;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -116,6 +130,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
     get alarms() { return started(alarms, 'alarms'); },
     get cluster() { return clusterNode; },
     get hj212() { return hj212; },
+    get events() { return events?.events; },
 
     async start() {
       folderLock = await lockDataFolder(config.dataDir, options.command ?? (config.cluster.brokerUrl ? 'ingest' : 'start'));
@@ -199,6 +214,8 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       } else observers.push((reading) => {
         if (!historical) activeAlarms.observe(reading); // history raises no live alarm (issue 21)
       });
+      // Events (issue 23): alarms open and join them; in a cluster the leader owns them, as it owns alarms.
+      events = await startEvents({ config, registry, influx, metrics, log, now: options.now, alarms: activeAlarms, node, onOwnAlarmChange: clusterAlarms?.onOwnChange });
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
@@ -266,9 +283,14 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       await live.start();
       replays = createReplayRunner({ url: endpoints.mqttUrl, fleetKey: config.fleetKey, topics, registry, log, ...(endpoints.hj212Url ? { hj212Url: parseStationUrl(endpoints.hj212Url) } : {}) });
       const activeReplays = replays;
+      // Who each credential is (issue 23, item 1): named tokens and the users file `wanxiang users` keeps.
+      people = createPeople({ tokens: config.http.tokens, usersFile: resolve(config.http.usersFile ?? join(config.dataDir, 'users.json')), log });
+      await people.start();
       api = buildApi({
         metrics, registry, ingest, influx, targets, live, alarms,
-        auth: config.http,
+        auth: { ...config.http, people },
+        events: events?.events,
+        now: options.now,
         fleetKey: config.fleetKey,
         isOnline,
         station: (id) => hj212?.station(id),
@@ -308,6 +330,7 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       registryWatcher?.close();
       // Nothing more goes out through the broker about to close (a publish into a closing Redis-backed broker is lost noisily).
       stopAnnouncing?.();
+      events?.stop();
       await fleet?.close();
       await replays?.close();
       await broker?.close();
@@ -318,6 +341,8 @@ export function createPlatform(config: Config, log: Logger, options: { command?:
       await api?.close();
       await ingest?.close();
       await feed?.close();
+      await events?.close();
+      await people?.close();
       await alarms?.close();
       await rollups?.close();
       await clusterNode?.close();

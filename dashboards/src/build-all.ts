@@ -13,6 +13,7 @@ import { overviewDashboard } from './boards/overview.ts';
 import { parkingDashboard } from './boards/parking.ts';
 import { platformDashboard } from './boards/platform.ts';
 import { waterDashboard } from './boards/water.ts';
+import { eventsDashboard } from './boards/events.ts';
 
 /** The dashboards of the families that have one of their own. */
 const familyDashboards: Partial<Record<FamilyId, DashboardDefinition>> = {
@@ -25,6 +26,7 @@ export const dashboards: readonly DashboardDefinition[] = [
   ...familyIds.map((family) => familyDashboards[family] ?? genericFamilyDashboard(family)),
   complianceDashboard,
   platformDashboard,
+  eventsDashboard,
 ];
 
 const root = new URL('../../', import.meta.url);

@@ -47,6 +47,7 @@ export async function createAlarms(deps: AlarmsDeps): Promise<Alarms> {
     timeoutMs: config.alarms.webhookTimeoutMs,
     queueLimit: config.alarms.webhookQueueLimit,
     metrics: deps.metrics,
+    allowedHosts: config.alarms.webhookHosts,
   });
   const engine = createAlarmEngine({
     rules,

@@ -8,10 +8,13 @@ import { roleRank, type Auth, type Role } from './auth.ts';
  * - `public`: anyone (the screen's page and files, the sign-in, the health summary);
  * - `read`: anyone while reads are open; in read access `token`, a token of any role or a session;
  * - `operator`, `admin`: a bearer token of at least that role;
+ * - `signed-in`: a token of any role or a session, whatever the read access: reads that name
+ *   people (events and their timelines, issue 23), which open reads of the district do not open;
+ *   a `department` token passes and the route narrows what it sees to its own department's;
  * - `broker`: the route checks its own credential (the EMQX HTTP-auth endpoint's header secret).
  * A route that declares nothing is a read: a route added without thought is closed, never open.
  */
-export type Access = 'public' | 'read' | 'broker' | Exclude<Role, 'reader'>;
+export type Access = 'public' | 'read' | 'signed-in' | 'broker' | 'operator' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,6 +36,7 @@ export const accessOf = (config: FastifyContextConfig): Access => config.access 
 function neededRole(access: Access, readAccess: 'open' | 'token'): Role | null {
   if (access === 'public' || access === 'broker') return null;
   if (access === 'read') return readAccess === 'token' ? 'reader' : null;
+  if (access === 'signed-in') return 'reader';
   return access;
 }
 

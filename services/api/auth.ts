@@ -1,17 +1,21 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WanxiangError, type ErrorCode } from '../errors.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { readCookie, sessionCookieName, type SessionCookies } from './session-cookie.ts';
+import { createPeople, type People, type Person } from '../people/people.ts';
 
-export type Role = 'reader' | 'operator' | 'admin';
-/** Each role may do what the roles below it may. */
-export const roleRank: Readonly<Record<Role, number>> = { reader: 1, operator: 2, admin: 3 };
+// A department reads as a reader does; its events are narrowed to its own in the event routes
+// (issue 23, item 3), and it may act on them where a route's access is `event-actor` (access.ts).
+export type Role = 'reader' | 'department' | 'operator' | 'admin';
+/** Each role may do what the roles below it may (a department's extra, acting on its own events, is access.ts's). */
+export const roleRank: Readonly<Record<Role, number>> = { reader: 1, department: 1, operator: 2, admin: 3 };
 
 export interface AuthOptions {
   readonly readAccess: 'open' | 'token';
-  readonly tokens: ReadonlyArray<{ role: Role; token: string }>;
+  readonly tokens: ReadonlyArray<{ role: Role; token: string; name?: string }>;
+  /** Who a token is (services/people: named tokens and the users file); from `tokens` alone when absent. */
+  readonly people?: Pick<People, 'resolve'> & Partial<Pick<People, 'fileDigests'>>;
   /** How long a screen's session cookie lasts (config http.sessionDays; 30 when not given). */
   readonly sessionDays?: number;
   // Issue 18 (config http.*): the Host check and the event stream's limits; defaults when not given.
@@ -25,6 +29,8 @@ export interface AuthOptions {
 /** What a request presents: its bearer token's role, and its session cookie's expiry when valid. */
 export interface Auth {
   bearerRole(request: FastifyRequest): Role | null;
+  /** The person the bearer token stands for (issue 23, item 1): the name actions record. */
+  bearerPerson(request: FastifyRequest): Person | null;
   sessionExpiresAtMs(request: FastifyRequest): number | null;
   /**
    * A token presented and found wrong: counted and held against the address, then thrown as
@@ -37,8 +43,6 @@ export interface Auth {
 /** Failed tokens an address may present in a minute before its tokens wait (the broker's logins wait the same way). */
 export const apiFailuresPerMinute = 20;
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
 /**
  * Bearer tokens with roles, compared in constant time over their digests; never logged. A valid
  * session cookie (POST /api/v1/session) stands in for a reader token and for nothing more: an
@@ -47,7 +51,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * "Employing custom request headers").
  */
 export function createAuth(options: AuthOptions, sessions?: SessionCookies, metrics?: Metrics): Auth {
-  const known = options.tokens.map(({ role, token }) => ({ role, digest: digest(token) }));
+  const people = options.people ?? createPeople({ tokens: options.tokens });
   const throttle = createLoginThrottle({ windowMs: 60_000 });
   const count = (code: ErrorCode) => metrics?.apiAuthFailures.inc({ code });
   const refuse = (request: FastifyRequest, reply: FastifyReply, message: string): never => {
@@ -64,18 +68,17 @@ export function createAuth(options: AuthOptions, sessions?: SessionCookies, metr
     count('WX_ERR_UNAUTHORIZED');
     throw new WanxiangError('WX_ERR_UNAUTHORIZED', message);
   };
-  const bearerRole = (request: FastifyRequest): Role | null => {
+  const bearerPerson = (request: FastifyRequest): Person | null => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (\S+)$/.exec(header);
-    if (!match) return null;
-    const presented = digest(match[1]!);
-    return known.find((entry) => timingSafeEqual(entry.digest, presented))?.role ?? null;
+    return match ? people.resolve(match[1]!) : null;
   };
+  const bearerRole = (request: FastifyRequest): Role | null => bearerPerson(request)?.role ?? null;
   const sessionExpiresAtMs = (request: FastifyRequest): number | null => {
     const value = readCookie(request.headers.cookie, sessionCookieName);
     return value && sessions ? sessions.verify(value) : null;
   };
-  return { bearerRole, sessionExpiresAtMs, refuse };
+  return { bearerRole, bearerPerson, sessionExpiresAtMs, refuse };
 }
 
 /** Headers every answer carries (HTML pages above all): no framing, no sniffing, no referrer, own origin only. */

@@ -30,6 +30,9 @@ import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 import { createSessionCookies } from './session-cookie.ts';
 import { createSessionRevocations } from './session-revocations.ts';
+import { registerEventRoutes } from './event-routes.ts';
+import { registerDesk } from './desk-static.ts';
+import type { EventService } from '../events/event-engine.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { protocolView } from '../hj212/device-view.ts';
 import type { StationState } from '../hj212/receiver.ts';
@@ -64,6 +67,10 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly disk?: () => DiskStatus | undefined;
   /** Old readings into the running platform for a while (issue 19, item 3), admin only. */
   readonly backfillWindow?: BackfillWindow;
+  /** Events, departments and the duty desk's data (issue 23); no event routes without it. */
+  readonly events?: EventService;
+  /** The events' clock (overdue marks, figures' weeks, the shift); Date.now unless a test moves it. */
+  readonly now?: () => number;
 }
 
 /**
@@ -114,7 +121,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerNoStore(app);
   const revocations = createSessionRevocations({ file: deps.sessionRevocationsFile });
   app.addHook('onReady', () => revocations.load());
-  const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30, isRevoked: revocations.isRevoked });
+  const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30, isRevoked: revocations.isRevoked, digests: deps.auth.people?.fileDigests });
   const auth = createAuth(deps.auth, sessions, deps.metrics);
   registerAccessControl(app, { readAccess: deps.auth.readAccess, auth, metrics: deps.metrics });
   const signedIn = (request: FastifyRequest) => auth.bearerRole(request) !== null || auth.sessionExpiresAtMs(request) !== null;
@@ -210,9 +217,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
     registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms, streams, signedIn });
     registerScreen(scope);
-    registerAlarmRoutes(scope, deps, (request) => auth.bearerRole(request) ?? 'operator');
+    // Who acts on an alarm is the credential's person (issue 18 item 14, issue 23 item 1): a name, or the role of an anonymous token.
+    registerAlarmRoutes(scope, deps, (request) => auth.bearerPerson(request)?.name ?? 'operator');
     registerSessionRoutes(scope, { auth, options: deps.auth, sessions, revocations });
     if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow);
+    if (deps.events) registerEventRoutes(scope, { events: deps.events, auth, now: deps.now });
+    if (deps.events) registerDesk(scope);
     // Only with an external broker and its secret configured (the platform passes mqttAuth then): issue 18 item 2.
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });

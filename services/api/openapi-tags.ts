@@ -13,6 +13,7 @@ const areas: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/api\/v1\/(replay|devices\/:id\/\w+)$/, 'administration'],
   [/^\/api\/v1\/(devices|rejections|quality|accounting)$/, 'devices'],
   [/^\/(screen\/:file|vendor\/.*|)$/, 'screen'],
+  [/^\/(api\/v1\/(events|departments|people)\b|desk$)/, 'events'],
 ];
 
 export const openApiTags = [
@@ -26,13 +27,14 @@ export const openApiTags = [
   { name: 'health', description: 'Health and Prometheus metrics' },
   { name: 'screen', description: 'The operations-centre screen and its files' },
   { name: 'broker', description: 'EMQX HTTP authentication and authorization (the broker only)' },
+  { name: 'events', description: 'Events from alarm to resolution: departments, timelines, actions by named people, figures, the duty desk' },
 ] as const;
 
 /** The OpenAPI security a route needs in this read-access mode; null for none. */
 export function securityOf(route: Pick<RouteOptions, 'config'>, readAccess: 'open' | 'token'): Array<Record<string, string[]>> | null {
   const access = accessOf(route.config ?? {});
   if (access === 'operator' || access === 'admin') return [{ bearer: [] }];
-  if (access === 'read' && readAccess === 'token') return [{ bearer: [] }, { session: [] }];
+  if ((access === 'read' && readAccess === 'token') || access === 'signed-in') return [{ bearer: [] }, { session: [] }];
   if (access === 'broker') return [{ brokerSecret: [] }];
   return null;
 }

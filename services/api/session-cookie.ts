@@ -13,6 +13,12 @@ export interface SessionCookieOptions {
   readonly secret: string;
   /** Tokens that may sign in: any configured token, whatever its role. */
   readonly tokens: ReadonlyArray<{ readonly token: string }>;
+  /**
+   * SHA-256 digests of further tokens that may sign in, as they are now: the users file's people
+   * (issue 23 item 1, services/people). Asked at each sign-in and check, so a disabled or rotated
+   * person's sessions end with the token.
+   */
+  readonly digests?: () => readonly Buffer[];
   readonly sessionDays: number;
   /** A cookie signed out before its expiry (services/api/session-revocations.ts). */
   readonly isRevoked?: (value: string) => boolean;
@@ -38,11 +44,12 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  */
 export function createSessionCookies(options: SessionCookieOptions): SessionCookies {
   const key = Buffer.from(hkdfSync('sha256', options.secret, '', keyLabel, 32));
-  const digests = options.tokens.map(({ token }) => sha256(token));
+  const configured = options.tokens.map(({ token }) => sha256(token));
+  const digests = () => (options.digests ? [...configured, ...options.digests()] : configured);
   const mac = (digest: Buffer, expiresAtS: number) => createHmac('sha256', key).update(digest).update(`.${expiresAtS}`).digest();
   const maxAgeS = options.sessionDays * dayS;
 
-  const known = (presented: Buffer) => digests.some((digest) => timingSafeEqual(digest, presented));
+  const known = (presented: Buffer) => digests().some((digest) => timingSafeEqual(digest, presented));
 
   return {
     issue(token, nowMs = Date.now()) {
@@ -63,7 +70,7 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
       const presented = Buffer.from(match[2]!, 'base64url');
       // Every configured token is tried, each in constant time, whatever the outcome.
       let valid = false;
-      for (const digest of digests) valid = timingSafeEqual(mac(digest, expiresAtS), presented) || valid;
+      for (const digest of digests()) valid = timingSafeEqual(mac(digest, expiresAtS), presented) || valid;
       return valid ? expiresAtS * 1_000 : null;
     },
   };

@@ -26,6 +26,7 @@ export const labels = {
   connected: { zh: '实时', en: 'Live' },
   reconnecting: { zh: '重连中', en: 'Reconnecting' },
   docs: { zh: '接口文档', en: 'API docs' },
+  desk: { zh: '值班台', en: 'Duty desk' },
   // District tiles
   'tile-pm25': { zh: 'PM2.5 年均浓度', en: 'PM2.5 annual mean' },
   'tile-good-days': { zh: '空气优良天数比例', en: 'Good-air days' },

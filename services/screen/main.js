@@ -215,6 +215,17 @@ async function main() {
   // Ages and freshness are the server's: refetched from memory twice a minute.
   setInterval(() => void loadLiveSignedIn().catch(() => undefined), 30_000);
   setInterval(() => void loadSparks(), 600_000);
+  // Issue 23, item 4: late and escalated events marked on the wall (counts only; the desk has the rest).
+  void loadEventMarks();
+  setInterval(() => void loadEventMarks(), 30_000);
+}
+
+async function loadEventMarks() {
+  const marks = await getJson('/api/v1/events/marks').catch(() => null);
+  const badge = $('desk-overdue');
+  badge.hidden = !marks || marks.overdue === 0;
+  badge.textContent = marks ? ` ⚠ ${marks.overdue}` : '';
+  badge.title = marks ? `${marks.overdue} 超时/升级 overdue or escalated, ${marks.open} 未办结 not closed` : '';
 }
 
 // echarts.min.js is a deferred classic script, run before this module: both wait for the document.

@@ -4,6 +4,9 @@ import { familyFields } from '../../dashboards/src/family-panels.ts';
 import { familyIds, getFamily } from '../../services/families/index.ts';
 import { dayOf, dayWindow } from '../../services/rollups/rollup-types.ts';
 import { encodePoint } from '../../services/storage/line-protocol.ts';
+import { replayEvent } from '../../services/events/event-machine.ts';
+import { eventPoint } from '../../services/events/event-store.ts';
+import type { EventRecord } from '../../services/events/event-types.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { generateReading } from '../../simulators/generate-reading.ts';
 import { allPanels, readCommittedDashboards, type DashboardJson } from '../helpers/grafana-dashboards.ts';
@@ -42,6 +45,7 @@ describe('every Grafana panel query answers with data from a simulated district'
     await test.platform.ingest.drain();
     for (const { fromMs, toMs } of days) await test.platform.rollups.recomputeRange(fromMs, toMs);
     await test.platform.influx.write(alarmPoints(now).join('\n'));
+    await test.platform.influx.write(eventPoints(now).join('\n'));
     // From the start of the summer day's month (monthly rollups are stamped at the month's start) to now.
     range = { fromMs: beijingMonthStart(summer.startMs), toMs: now + 60_000 };
     unsimulated = fieldsNoSimulatorGenerates(test, summer.startMs);
@@ -86,8 +90,8 @@ describe('every Grafana panel query answers with data from a simulated district'
     return outcome;
   }
 
-  it('has eight dashboards; their variables answer, and every InfluxQL query returns rows with All selected', async () => {
-    expect([...dashboards.keys()]).toHaveLength(8);
+  it('has nine dashboards; their variables answer, and every InfluxQL query returns rows with All selected', async () => {
+    expect([...dashboards.keys()]).toHaveLength(9);
     const failures: string[] = [];
     let ran = 0;
     for (const dashboard of dashboards.values()) {
@@ -166,4 +170,28 @@ function alarmPoints(now: number): string[] {
     change(20, 'grid.overload', 'grid-buxin', 'grid', 'critical', 'closed', 'closed', 92, 100),
     change(10, 'noise.night-leq', 'noise-buxin-road-1', 'noise', 'info', 'open', 'opened', 58.2, 55),
   ];
+}
+
+/**
+ * Two events as the event store writes them (services/events/event-store.ts): an air episode the
+ * bureau resolved after an escalation, and a noise complaint its street office is still on.
+ */
+function eventPoints(now: number): string[] {
+  const at = (minutesAgo: number) => now - minutesAgo * 60_000;
+  const alarm = (id: string, deviceId: string) => ({ id, ruleId: 'air-aqi-realtime', deviceId, severity: 'warning' as const, textZh: id, textEn: id, openedAtMs: at(300), closedAtMs: null });
+  const air: EventRecord[] = [
+    { kind: 'opened', atMs: at(300), by: 'system', family: 'air', street: null, alarm: alarm('a1', 'air-guiyuan') },
+    { kind: 'dispatched', atMs: at(299), by: 'system', department: 'eco-env', ackDueAtMs: at(269), resolveDueAtMs: at(0), note: '' },
+    { kind: 'escalated', atMs: at(268), by: 'system', reason: 'not-acknowledged', department: 'eco-env', to: 'district-command' },
+    { kind: 'started', atMs: at(250), by: 'li.na', note: '' },
+    { kind: 'resolved', atMs: at(120), by: 'li.na', note: 'sites watered' },
+    { kind: 'closed', atMs: at(60), by: 'zhang.wei', note: 'verified' },
+  ];
+  const noise: EventRecord[] = [
+    { kind: 'opened', atMs: at(90), by: 'system', family: 'noise', street: 'huangbei', alarm: { ...alarm('n1', 'noise-buxin-road-1'), ruleId: 'noise-night' } },
+    { kind: 'dispatched', atMs: at(85), by: 'system', department: 'street-huangbei', ackDueAtMs: at(55), resolveDueAtMs: at(-1_000), note: '' },
+    { kind: 'started', atMs: at(70), by: 'wang.fang', note: '' },
+  ];
+  return [['ev-air', air], ['ev-noise', noise]].flatMap(([id, records]) =>
+    (records as EventRecord[]).map((record, i) => encodePoint(eventPoint(replayEvent(id as string, (records as EventRecord[]).slice(0, i + 1))!, record, record.atMs))));
 }

@@ -1,3 +1,6 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFailuresPerMinute } from '../../services/api/auth.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
@@ -7,7 +10,7 @@ const tokens = { reader: 'reader-token-0123456789abcdef', operator: 'operator-to
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 // What stays public in read access `token` (docs/security.md); every other route of the document is a read or more.
-const publicPaths = new Set(['/', '/screen/{file}', '/vendor/echarts.min.js', '/api/v1/session', '/healthz']);
+const publicPaths = new Set(['/', '/desk', '/screen/{file}', '/vendor/echarts.min.js', '/api/v1/session', '/healthz']);
 const sample = (path: string) => path.replace('{id}', 'air-sungang').replace('{file}', 'app.js');
 
 /** A refusal: 401, or 404 for a spelling no route has, or Node's own 400 for a target it cannot parse (no WX code: no route ran). */
@@ -26,14 +29,21 @@ describe('red team: the HTTP doors in read access `token`', () => {
   let url: string;
   const raw = (target: string, init: Omit<Parameters<typeof rawRequest>[1], 'target'> = {}) => rawRequest(url, { ...init, target });
 
+  let dir: string;
+
   beforeAll(async () => {
+    // A copy of the registry: the rotation below must not rewrite the repository's seeds/devices.json.
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-http-'));
+    await copyFile('seeds/devices.json', join(dir, 'devices.json'));
     test = await startTestPlatform({
+      registryFile: join(dir, 'devices.json'),
       http: { readAccess: 'token', tokens: (Object.entries(tokens) as Array<['reader' | 'operator' | 'admin', string]>).map(([role, token]) => ({ role, token })) },
     }, { logLines });
     url = test.endpoints.httpUrl;
   });
   afterAll(async () => {
     await test?.close();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('reads nothing without a credential, however a protected path is spelled (item 1)', async () => {

@@ -15,6 +15,8 @@ function build(readAccess: 'open' | 'token') {
     auth: { readAccess, tokens: [{ role: 'reader', token: 'reader-token-0123456789abcdef' }] },
     metrics: createMetrics(),
     registry: { devices: [], device: () => undefined, file: { observers: [] } },
+    // Events (issue 23): their routes are in the table; no handler runs, so the service is never asked.
+    events: {},
     mqttAuth: { topics: createTopics('luohu'), ingestUser: 'wanxiang-ingest', ingestSecret: 'ingest-secret-0123456789', brokerSecret: 'broker-secret-0123456789abcdef0123456789' },
   } as unknown as ApiDeps);
   const routes: RouteOptions[] = [];
@@ -69,6 +71,9 @@ describe('the OpenAPI document against the route table', () => {
         expect(document.paths['/api/v1/alarms/{id}/ack']!.post!.security).toEqual([{ bearer: [] }]);
         expect(document.paths['/api/v1/live']!.get!.security).toEqual(readAccess === 'token' ? [{ bearer: [] }, { session: [] }] : undefined);
         expect(document.paths['/api/v1/series']!.get!.description).toMatch(/MEAN/);
+        // Events name people: read with a token or a session even while the district's readings are open.
+        expect(document.paths['/api/v1/events/{id}']!.get!.security).toEqual([{ bearer: [] }, { session: [] }]);
+        expect(document.paths['/api/v1/events/{id}/resolve']!.post!.security).toEqual([{ bearer: [] }]);
         const result = await new Validator().validate(document as never);
         expect(result.errors ?? []).toEqual([]);
         expect(result.valid).toBe(true);

@@ -22,11 +22,11 @@ describe('dashboards as code', () => {
     }
   });
 
-  it('has one dashboard per family plus overview, compliance and platform, with stable uids, Chinese titles, English descriptions and unique panel ids', async () => {
+  it('has one dashboard per family plus overview, compliance, platform and event response times, with stable uids, Chinese titles, English descriptions and unique panel ids', async () => {
     const committed = await readCommittedDashboards();
-    expect(committed.size).toBe(familyIds.length + 3);
+    expect(committed.size).toBe(familyIds.length + 4);
     const uids = [...committed.values()].map((dashboard) => dashboard.uid);
-    expect(new Set(uids).size).toBe(familyIds.length + 3);
+    expect(new Set(uids).size).toBe(familyIds.length + 4);
     for (const dashboard of committed.values()) {
       expect(dashboard.uid).toMatch(/^wanxiang-[a-z-]+$/);
       expect(dashboard.title).toMatch(/[\u4e00-\u9fff]/);
@@ -48,10 +48,10 @@ describe('dashboards as code', () => {
     }
   });
 
-  it('offers the street, station, section and substation variables, and names only the provisioned data sources', async () => {
+  it('offers the street, station, section, substation and department variables, and names only the provisioned data sources', async () => {
     const committed = await readCommittedDashboards();
     const variables = new Set([...committed.values()].flatMap((dashboard) => dashboard.templating.list.map((variable) => variable.name)));
-    expect([...variables].sort()).toEqual(['section', 'station', 'street', 'substation']);
+    expect([...variables].sort()).toEqual(['department', 'section', 'station', 'street', 'substation']);
     const provisioned = await readFile(new URL('../../dashboards/provisioning/datasources/datasources.yml', import.meta.url), 'utf8');
     for (const { uid } of [influxDatasource, prometheusDatasource]) expect(provisioned).toContain(`uid: ${uid}`);
     for (const dashboard of committed.values()) {

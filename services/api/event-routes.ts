@@ -1,0 +1,154 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
+import { familyIds } from '../families/index.ts';
+import { isOverdue, type EventService } from '../events/event-engine.ts';
+import { departmentSchema, eventDetailSchema, eventStateSchema, eventSummarySchema, figureRowSchema } from '../events/event-schema.ts';
+import type { DistrictEvent } from '../events/event-types.ts';
+import { responseFigures } from '../events/figures.ts';
+import { shiftHandover } from '../events/handover.ts';
+import type { Person } from '../people/people.ts';
+import type { Auth } from './auth.ts';
+import { errorSchema } from './live-schemas.ts';
+
+export interface EventRouteDeps {
+  readonly events: EventService;
+  readonly auth: Pick<Auth, 'bearerPerson'>;
+  readonly now?: () => number;
+}
+
+const tags = ['events'];
+// Events name the people who acted: they are read with a credential (access `signed-in`) even where
+// the district's readings are open; a session cookie of the screen counts as a reader. The OpenAPI
+// security comes from that declared access (openapi-tags.ts).
+const week = 7 * 86_400_000;
+const epochMs = z.string().regex(/^\d{1,16}$/, 'epoch ms').transform(Number);
+
+const listQuery = z.strictObject({
+  state: eventStateSchema.optional(),
+  department: z.string().max(64).optional(),
+  family: z.enum(familyIds).optional(),
+  street: z.string().max(64).optional(),
+  overdue: z.enum(['true', 'false']).transform((text) => text === 'true').optional().describe('only events past a due time or escalated'),
+  q: z.string().max(200).optional().describe('words in the title, id, devices, department or the timeline’s notes'),
+  from: epochMs.optional().describe('events not closed before this time, epoch ms'),
+  to: epochMs.optional().describe('events opened before this time, epoch ms'),
+});
+const idParams = z.strictObject({ id: z.string().min(1).max(200) });
+const actionBody = z.strictObject({ note: z.string().max(2_000).default('') });
+const dispatchBody = z.strictObject({ note: z.string().max(2_000).default(''), department: z.string().max(64).optional().describe('by default the department its route names') });
+const figuresQuery = z.strictObject({ weeks: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(52)).default(4).describe('weeks back from now, 1-52') });
+const handoverQuery = z.strictObject({ hours: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(72)).default(12).describe('the shift: hours back from now, 1-72') });
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
+
+/** The person a request acts as: its bearer token's, or an anonymous reader (a session, or open reads). */
+function personOf(deps: EventRouteDeps, request: FastifyRequest): Person {
+  return deps.auth.bearerPerson(request) ?? { role: 'reader', name: 'reader' };
+}
+
+/** A department's credential sees its own events only (issue 23, item 3); others see every event. */
+const visibleTo = (person: Person) => (event: DistrictEvent) => person.role !== 'department' || event.department === person.department;
+
+/** /api/v1/events: the list, one event with its timeline, actions by role, figures and the shift handover (issue 23). */
+export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const now = deps.now ?? Date.now;
+  const summary = (event: DistrictEvent) => {
+    const { timeline: _timeline, ...rest } = event;
+    return { ...rest, overdue: isOverdue(event, now()) || event.escalations.length > 0 };
+  };
+  const detail = (event: DistrictEvent) => ({ ...summary(event), timeline: event.timeline });
+  const find = (request: FastifyRequest, id: string) => {
+    const event = deps.events.get(id);
+    // Another department's event is answered as no event at all: its existence is not this department's business.
+    if (!event || !visibleTo(personOf(deps, request))(event)) throw new WanxiangError('WX_ERR_EVENT_NOT_FOUND', `no event ${id}`, { value: id });
+    return event;
+  };
+
+  routes.get('/api/v1/events', {
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Events, newest change first: filter by state, department, family, street, overdue; search words', querystring: listQuery, response: { 200: z.object({ events: z.array(eventSummarySchema) }), ...errors } },
+  }, async (request) => {
+    const { q, from, to, ...filters } = request.query;
+    const events = deps.events.list({ ...filters, search: q, fromMs: from, toMs: to }).filter(visibleTo(personOf(deps, request)));
+    return { events: events.map(summary) };
+  });
+
+  routes.get('/api/v1/events/figures', {
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Time to dispatch, acknowledge and resolve: median and p90 by week, per department and per family', querystring: figuresQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), rows: z.array(figureRowSchema) }), ...errors } },
+  }, async (request) => {
+    const toMs = now();
+    const fromMs = toMs - request.query.weeks * week;
+    const person = personOf(deps, request);
+    const rows = responseFigures(deps.events.list().filter(visibleTo(person)), { fromMs, toMs });
+    return { fromMs, toMs, rows };
+  });
+
+  // Issue 23, item 4: the wall's mark of late events. Counts only, naming no one, so it is a read like
+  // the district's readings (open when reads are open) and the wall needs no token to show it.
+  routes.get('/api/v1/events/marks', {
+    config: { access: 'read' },
+    schema: { tags, summary: 'How many events are not closed, and how many of them are overdue or escalated (counts only: the wall’s mark)', response: { 200: z.object({ open: z.number(), overdue: z.number() }), ...errors } },
+  }, async () => {
+    const open = deps.events.list().filter((event) => event.state !== 'closed');
+    return { open: open.length, overdue: open.filter((event) => summary(event).overdue).length };
+  });
+
+  routes.get('/api/v1/events/handover', {
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'The shift handover: opened and closed this shift, still open, overdue', querystring: handoverQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), opened: z.array(eventSummarySchema), closed: z.array(eventSummarySchema), stillOpen: z.array(eventSummarySchema), overdue: z.array(eventSummarySchema) }), ...errors } },
+  }, async (request) => {
+    const toMs = now();
+    const handover = shiftHandover(deps.events.list().filter(visibleTo(personOf(deps, request))), toMs - request.query.hours * 3_600_000, toMs);
+    return { fromMs: handover.fromMs, toMs: handover.toMs, opened: handover.opened.map(summary), closed: handover.closed.map(summary), stillOpen: handover.stillOpen.map(summary), overdue: handover.overdue.map(summary) };
+  });
+
+  routes.get('/api/v1/people/me', {
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Who this credential is: the name actions record, the role, a department’s id', response: { 200: z.object({ name: z.string(), role: z.enum(['reader', 'department', 'operator', 'admin']), department: z.string().optional() }), ...errors } },
+  }, async (request) => {
+    const person = personOf(deps, request);
+    return { name: person.name, role: person.role, ...(person.department ? { department: person.department } : {}) };
+  });
+
+  routes.get('/api/v1/departments', {
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'Departments events are dispatched to (webhook URLs are never shown)', response: { 200: z.object({ departments: z.array(departmentSchema) }), ...errors } },
+  }, async () => ({
+    departments: deps.events.departments.departments.map(({ webhook, ...department }) => ({ ...department, hasWebhook: webhook !== undefined })),
+  }));
+
+  routes.get('/api/v1/events/:id', {
+    config: { access: 'signed-in' },
+    schema: { tags, summary: 'One event with its timeline', params: idParams, response: { 200: eventDetailSchema, ...errors } },
+  }, async (request) => detail(find(request, request.params.id)));
+
+  routes.post('/api/v1/events/:id/dispatch', {
+    config: { access: 'operator' },
+    schema: { tags, summary: 'Dispatch (or re-dispatch) to a department, with due times by severity', params: idParams, body: dispatchBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
+  }, async (request) => {
+    const event = find(request, request.params.id);
+    const { note, department } = request.body;
+    return detail(await deps.events.act(event.id, { kind: 'dispatch', note, ...(department ? { department } : {}) }, personOf(deps, request).name));
+  });
+
+  const actions = [
+    ['start', 'The department has started: in progress (acknowledged)'],
+    ['resolve', 'Resolved, with a resolution note'],
+    ['close', 'Closed: the operator verified the resolution (or dismisses an open event)'],
+    ['reopen', 'Reopened: back to open, and routed again'],
+    ['comment', 'A comment on the timeline'],
+  ] as const;
+  for (const [action, text] of actions) {
+    routes.post(`/api/v1/events/:id/${action}`, {
+      config: { access: 'operator' },
+      schema: { tags, summary: text, params: idParams, body: actionBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
+    }, async (request) => {
+      const event = find(request, request.params.id);
+      if (action === 'resolve' && request.body.note.trim() === '') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');
+      return detail(await deps.events.act(event.id, { kind: action, note: request.body.note }, personOf(deps, request).name));
+    });
+  }
+}

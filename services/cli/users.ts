@@ -1,0 +1,73 @@
+import { join, resolve } from 'node:path';
+import { configFromEnv } from '../config.ts';
+import { isWanxiangError } from '../errors.ts';
+import { addUser, loadUsersFile, personRoleSchema, rotateUser, saveUsersFile, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
+import { step } from './failure.ts';
+import { helpText, option, parseCommand, UsageError } from './options.ts';
+
+const actions = ['list', 'add', 'rotate', 'disable', 'enable'] as const;
+
+const spec = {
+  name: 'users',
+  summary: 'administer the named people of the API (a running platform takes changes at once)',
+  positionals: [{ name: 'ACTION', describe: `one of ${actions.join(', ')}`, required: true }],
+  description: `  wanxiang users list
+  wanxiang users add --name zhang.wei --role operator
+  wanxiang users add --name eco.duty --role department --department eco-env
+  wanxiang users rotate --name NAME      a new token; the old one stops working at once
+  wanxiang users disable --name NAME     its token is refused at once
+  wanxiang users enable --name NAME
+
+add and rotate print the new token once; the file keeps only its SHA-256 hash. Every action on
+an event records the name of the person whose token made it (docs/events.md).`,
+  options: {
+    name: option.string('NAME', 'the person (lower-case letters, digits, . _ -)'),
+    role: option.choice<PersonRole>('ROLE', 'their role (add)', personRoleSchema.options),
+    department: option.string('ID', 'the department a department user sees (add; seeds/departments.json id)'),
+    file: option.string('FILE', 'the users file (default DATA_DIR/users.json; WX_USERS_FILE)'),
+  },
+};
+
+export const usersHelp = helpText(spec);
+
+export async function usersCommand(argv: string[]): Promise<void> {
+  const { options, positionals } = parseCommand(spec, argv);
+  const action = actions.find((candidate) => candidate === positionals[0]);
+  if (!action) throw new UsageError(`ACTION takes one of ${actions.join(', ')}, not ${JSON.stringify(positionals[0])}`, usersHelp);
+  const need = <K extends 'name' | 'role'>(key: K): NonNullable<(typeof options)[K]> => {
+    const value = options[key];
+    if (value === undefined) throw new UsageError(`users ${action} needs --${key}: ${spec.options[key].accepts}`, usersHelp);
+    return value as NonNullable<(typeof options)[K]>;
+  };
+  const config = configFromEnv();
+  const path = resolve(options.file ?? config.http.usersFile ?? join(config.dataDir, 'users.json'));
+  const file = await step(`cannot read the users file ${path}`, () => loadUsersFile(path));
+  const save = (next: UsersFile) => step(`cannot write the users file ${path}`, () => saveUsersFile(path, next));
+  try {
+    switch (action) {
+      case 'list':
+        for (const user of file.users) process.stdout.write(`${user.name}\t${user.role}${user.department ? `\t${user.department}` : ''}${user.disabled ? '\tdisabled' : ''}\n`);
+        return;
+      case 'add': {
+        const result = addUser(file, { name: need('name'), role: need('role'), ...(options.department ? { department: options.department } : {}) });
+        await save(result.file);
+        process.stdout.write(`added ${options.name}; their token (shown once): ${result.token}\n`);
+        return;
+      }
+      case 'rotate': {
+        const result = rotateUser(file, need('name'));
+        await save(result.file);
+        process.stdout.write(`rotated ${options.name}; their new token (shown once): ${result.token}\n`);
+        return;
+      }
+      case 'disable':
+      case 'enable':
+        await save(setUserDisabled(file, need('name'), action === 'disable'));
+        process.stdout.write(`${action}d ${options.name}\n`);
+        return;
+    }
+  } catch (error) {
+    if (isWanxiangError(error) && error.code === 'WX_ERR_INVALID_ARGUMENT') throw new UsageError(`${action}: ${error.message}`, usersHelp);
+    throw error;
+  }
+}

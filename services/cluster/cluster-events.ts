@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AlarmChange } from '../alarms/alarm-types.ts';
+import { WanxiangError, errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
+import type { DepartmentsFile } from '../events/departments.ts';
+import type { EventAction, EventQuery, EventService } from '../events/event-engine.ts';
+import { filterEvents } from '../events/event-engine.ts';
+import { sharedEventSchema } from '../events/event-schema.ts';
+import type { DistrictEvent, EventRecord } from '../events/event-types.ts';
+import type { Events } from '../events/index.ts';
+import type { LeaderService } from './leader-services.ts';
+
+export interface ClusterEventsOptions {
+  readonly redis: Redis;
+  readonly subscriber: Redis;
+  readonly prefix: string;
+  readonly nodeId: string;
+  readonly log: Logger;
+  readonly departments: DepartmentsFile;
+  /** The alarm changes the leader's own alarm engine made (ClusterAlarms.onOwnChange): each once per cluster. */
+  readonly onOwnAlarmChange: (listener: (change: AlarmChange) => void) => () => void;
+  /** A new engine for each term of leadership; it restores every event from InfluxDB at start. */
+  readonly createEngine: () => Promise<Events>;
+  readonly replyTimeoutMs?: number;
+}
+
+export interface ClusterEvents extends EventService {
+  readonly leaderService: LeaderService;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Command { requestId: string; replyTo: string; id: string; action: EventAction; by: string }
+interface Reply { requestId: string; event?: unknown; error?: { code: string; message: string; value?: unknown } }
+
+function parseObject<T>(text: string): Partial<T> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Partial<T>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const actionKinds = new Set(['dispatch', 'start', 'resolve', 'close', 'reopen', 'comment']);
+const isAction = (value: unknown): value is EventAction => typeof value === 'object' && value !== null && actionKinds.has((value as { kind?: string }).kind ?? '') && typeof (value as { note?: unknown }).note === 'string';
+/** The later of two versions of an event: more timeline is later (records are only ever appended). */
+const isLater = (known: DistrictEvent | undefined, next: DistrictEvent) => !known || next.timeline.length > known.timeline.length;
+
+/**
+ * Events once per cluster, as alarms are (cluster-alarms.ts): the lifecycle runs on the leader,
+ * fed by the alarm changes its own alarm engine makes; every node keeps a replica for its API and
+ * duty desk, fed by the leader's changes on a channel and seeded from a Redis hash; an action on a
+ * follower goes to the leader, which answers with the event or the error. A new leader rebuilds
+ * every event from the records in InfluxDB.
+ */
+export function createClusterEvents(options: ClusterEventsOptions): ClusterEvents {
+  const { redis, subscriber, prefix, nodeId, log } = options;
+  const bookKey = `${prefix}:events:book`;
+  const changesChannel = `${prefix}:events:changes`;
+  const commandsChannel = `${prefix}:events:commands`;
+  const repliesChannel = (node: string) => `${prefix}:events:replies:${node}`;
+  const replyTimeoutMs = options.replyTimeoutMs ?? 5_000;
+  const replica = new Map<string, DistrictEvent>();
+  const listeners = new Set<(event: DistrictEvent, record: EventRecord) => void>();
+  const waiting = new Map<string, { resolve: (event: DistrictEvent) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  let leading: { engine: Events; stop: () => void } | undefined;
+
+  function adopt(event: DistrictEvent): void {
+    if (!isLater(replica.get(event.id), event)) return;
+    replica.set(event.id, event);
+    const record = event.timeline.at(-1)!;
+    for (const listener of listeners) {
+      try {
+        listener(event, record);
+      } catch (error) {
+        log.error({ err: error, event: event.id }, 'event listener failed');
+      }
+    }
+  }
+
+  const parseEvent = (value: unknown): DistrictEvent | undefined => {
+    const parsed = sharedEventSchema.safeParse(value);
+    return parsed.success ? (parsed.data as DistrictEvent) : undefined;
+  };
+
+  function ownChange(event: DistrictEvent): void {
+    adopt(event);
+    const unshared = (error: unknown) => log.warn({ code: 'WX_ERR_REDIS_UNAVAILABLE', err: error, event: event.id }, 'event change not shared with the cluster');
+    const text = JSON.stringify(event);
+    redis.hset(bookKey, event.id, text).catch(unshared);
+    redis.publish(changesChannel, `${nodeId}\n${text}`).catch(unshared);
+  }
+
+  function onCommand(message: string): void {
+    const engine = leading?.engine;
+    const command = parseObject<Command>(message);
+    if (!engine || !command) return;
+    const { requestId, replyTo, id, action, by } = command;
+    if (typeof requestId !== 'string' || typeof replyTo !== 'string' || typeof id !== 'string' || typeof by !== 'string' || !isAction(action)) return;
+    let reply: Reply;
+    try {
+      reply = { requestId, event: engine.act(id, action, by) };
+    } catch (error) {
+      reply = isWanxiangError(error) ? { requestId, error: { code: error.code, message: error.message, value: error.value } } : { requestId, error: { code: 'WX_ERR_INTERNAL', message: 'the leader could not apply the change' } };
+      if (!isWanxiangError(error)) log.error({ err: error, event: id }, 'event command failed on the leader');
+    }
+    redis.publish(repliesChannel(replyTo), JSON.stringify(reply)).catch((error: unknown) => log.warn({ err: error, event: id }, 'event command answer not sent'));
+  }
+
+  function onReply(message: string): void {
+    const reply = parseObject<Reply>(message);
+    const request = reply && typeof reply.requestId === 'string' ? waiting.get(reply.requestId) : undefined;
+    if (!reply || !request) return;
+    waiting.delete(reply.requestId!);
+    clearTimeout(request.timer);
+    if (reply.error) {
+      const code = (reply.error.code in errorCatalogue ? reply.error.code : 'WX_ERR_INTERNAL') as ErrorCode;
+      request.reject(new WanxiangError(code, reply.error.message, { value: reply.error.value }));
+      return;
+    }
+    const event = parseEvent(reply.event);
+    if (!event) return request.reject(new WanxiangError('WX_ERR_INTERNAL', 'the leader answered without an event'));
+    adopt(event);
+    request.resolve(replica.get(event.id) ?? event);
+  }
+
+  const noLeader = (id: string) => new WanxiangError('WX_ERR_ALARM_LEADER_UNAVAILABLE', `no cluster leader answered for event ${id.slice(0, 120)} within ${replyTimeoutMs} ms`, { value: id });
+
+  async function ask(id: string, action: EventAction, by: string): Promise<DistrictEvent> {
+    if (leading) return leading.engine.act(id, action, by);
+    const requestId = randomUUID();
+    const answer = new Promise<DistrictEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(requestId);
+        reject(noLeader(id));
+      }, replyTimeoutMs);
+      waiting.set(requestId, { resolve, reject, timer });
+    });
+    const heard = await redis.publish(commandsChannel, JSON.stringify({ requestId, replyTo: nodeId, id, action, by } satisfies Command)).catch(() => 0);
+    if (heard === 0) {
+      clearTimeout(waiting.get(requestId)?.timer);
+      waiting.delete(requestId);
+      answer.catch(() => undefined);
+      throw noLeader(id);
+    }
+    return answer;
+  }
+
+  const onMessage = (channel: string, message: string) => {
+    if (channel === changesChannel) {
+      const separator = message.indexOf('\n');
+      if (message.slice(0, separator) === nodeId) return;
+      const event = parseEvent(parseObject<DistrictEvent>(message.slice(separator + 1)));
+      if (event) adopt(event);
+      else log.warn({ message: message.slice(0, 200) }, 'event change from the cluster not readable; skipped');
+    } else if (channel === commandsChannel) onCommand(message);
+    else if (channel === repliesChannel(nodeId)) onReply(message);
+  };
+
+  return {
+    departments: options.departments,
+    list: (query: EventQuery = {}) => filterEvents([...replica.values()], query, Date.now()),
+    get: (id) => replica.get(id),
+    act: (id, action, by) => ask(id, action, by),
+    sweep: () => leading?.engine.sweep(),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async start() {
+      subscriber.on('message', onMessage);
+      await subscriber.subscribe(changesChannel, repliesChannel(nodeId));
+      for (const text of Object.values(await redis.hgetall(bookKey))) {
+        const event = parseEvent(parseObject<DistrictEvent>(text));
+        if (event) adopt(event);
+      }
+    },
+    async close() {
+      await subscriber.unsubscribe(changesChannel, repliesChannel(nodeId)).catch(() => undefined);
+      subscriber.off('message', onMessage);
+      for (const [id, request] of waiting) {
+        clearTimeout(request.timer);
+        request.reject(noLeader(id));
+      }
+      waiting.clear();
+    },
+    leaderService: {
+      name: 'events',
+      async start() {
+        const engine = await options.createEngine();
+        const unsubscribeEngine = engine.onChange((event) => ownChange(event));
+        try {
+          await engine.start();
+        } catch (error) {
+          unsubscribeEngine();
+          await engine.close().catch(() => undefined);
+          throw error;
+        }
+        // What the history holds goes to every replica (a follower may have missed the last changes).
+        for (const event of engine.list()) ownChange(event);
+        const unsubscribeAlarms = options.onOwnAlarmChange((change) => engine.onAlarmChange(change));
+        leading = { engine, stop: () => { unsubscribeAlarms(); unsubscribeEngine(); } };
+        await subscriber.subscribe(commandsChannel);
+      },
+      async close() {
+        const term = leading;
+        leading = undefined;
+        await subscriber.unsubscribe(commandsChannel).catch(() => undefined);
+        if (!term) return;
+        term.stop();
+        await term.engine.close();
+      },
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import type { AlarmChange, AlarmService } from '../alarms/alarm-types.ts';
+import { createClusterEvents } from './cluster-events.ts';
+import type { ClusterNode } from './cluster-node.ts';
+import { loadDepartments } from '../events/departments.ts';
+import type { EventService } from '../events/event-engine.ts';
+import { createEvents, type EventsDeps } from '../events/index.ts';
+
+export interface StartedEvents {
+  readonly events: EventService;
+  /** Stops taking alarm changes (first, at shutdown). */
+  stop(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Events as the platform runs them (issue 23): on one node, an engine fed by the alarm service's
+ * changes; in a cluster, a replica on every node and the engine on the leader, fed by the changes
+ * of the leader's own alarm engine (services/cluster/cluster-events.ts). Undefined when off.
+ */
+export async function startEvents(deps: EventsDeps & {
+  readonly alarms: AlarmService;
+  readonly node?: ClusterNode;
+  readonly onOwnAlarmChange?: (listener: (change: AlarmChange) => void) => () => void;
+}): Promise<StartedEvents | undefined> {
+  if (!deps.config.events.enabled) return undefined;
+  const { node, onOwnAlarmChange } = deps;
+  if (node && onOwnAlarmChange) {
+    const clusterEvents = createClusterEvents({
+      redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log: deps.log,
+      departments: await loadDepartments(resolve(deps.config.events.departmentsFile)),
+      onOwnAlarmChange,
+      createEngine: () => createEvents(deps),
+    });
+    await clusterEvents.start();
+    node.leaderServices.add(clusterEvents.leaderService);
+    return { events: clusterEvents, stop: () => undefined, close: () => clusterEvents.close() };
+  }
+  const events = await createEvents(deps);
+  await events.start();
+  const stop = deps.alarms.onChange((change) => events.onAlarmChange(change));
+  return { events, stop, close: () => events.close() };
+}

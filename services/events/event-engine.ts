@@ -1,0 +1,279 @@
+import type { Logger } from 'pino';
+import type { AlarmChange } from '../alarms/alarm-types.ts';
+import type { WebhookNotifier } from '../alarms/webhook-notifier.ts';
+import { WanxiangError } from '../errors.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { routeEvent, type Department, type DepartmentsFile } from './departments.ts';
+import { applyEventRecord, replayEvent } from './event-machine.ts';
+import type { EventMetrics } from './event-metrics.ts';
+import { eventNoticeBody, noticeKinds } from './event-notices.ts';
+import type { EventStore } from './event-store.ts';
+import type { DistrictEvent, EventAlarm, EventRecord, EventState } from './event-types.ts';
+
+/** What a person asks of an event (the API's actions); `by` is always the credential's name. */
+export type EventAction =
+  | { readonly kind: 'dispatch'; readonly department?: string; readonly note: string }
+  | { readonly kind: 'start' | 'resolve' | 'close' | 'reopen' | 'comment'; readonly note: string };
+
+export interface EventQuery {
+  readonly state?: EventState;
+  readonly department?: string;
+  readonly family?: string;
+  readonly street?: string;
+  /** Only events past a due time, or escalated. */
+  readonly overdue?: boolean;
+  /** Words in the title, id, device or timeline notes. */
+  readonly search?: string;
+  readonly fromMs?: number;
+  readonly toMs?: number;
+}
+
+export interface EventEngineDeps {
+  readonly departments: DepartmentsFile;
+  readonly registry: Pick<DeviceRegistry, 'device'>;
+  /** The clock every time of the lifecycle runs on: due times, escalation and the condition's hold (tests move it). */
+  readonly now: () => number;
+  readonly log: Logger;
+  readonly store?: EventStore;
+  readonly notifier?: Pick<WebhookNotifier, 'send'>;
+  readonly metrics?: EventMetrics;
+  /** How often due times and holds are checked; 0: only when sweep() is called. */
+  readonly sweepIntervalMs?: number;
+}
+
+/** Events as the API, the duty desk and tests see them: one node's engine, or a cluster's replica. */
+export interface EventService {
+  readonly departments: DepartmentsFile;
+  list(query?: EventQuery): DistrictEvent[];
+  get(id: string): DistrictEvent | undefined;
+  /** Throws (or rejects with) WX_ERR_EVENT_NOT_FOUND / WX_ERR_EVENT_STATE / WX_ERR_UNKNOWN_DEPARTMENT; a cluster follower asks the leader. */
+  act(id: string, action: EventAction, by: string): DistrictEvent | Promise<DistrictEvent>;
+  /** Due times (escalation) and holds (closing once clear): the timer's work, callable from tests. */
+  sweep(): void;
+  onChange(listener: (event: DistrictEvent, record: EventRecord) => void): () => void;
+}
+
+export interface EventEngine extends EventService {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Every alarm change passes here: an opening opens or joins an event, a closing is noted on it. */
+  onAlarmChange(change: AlarmChange): void;
+  act(id: string, action: EventAction, by: string): DistrictEvent;
+}
+
+const system = 'system';
+const active: readonly EventState[] = ['open', 'dispatched', 'in_progress'];
+
+/** Whether an event is late now: past a due time it has not met, or escalated since its last dispatch. */
+export function isOverdue(event: DistrictEvent, atMs: number): boolean {
+  if (event.state === 'dispatched' && event.ackDueAtMs !== null && atMs >= event.ackDueAtMs) return true;
+  return (event.state === 'dispatched' || event.state === 'in_progress') && event.resolveDueAtMs !== null && atMs >= event.resolveDueAtMs;
+}
+
+/** The events a query asks for, newest change first. */
+export function filterEvents(events: readonly DistrictEvent[], query: EventQuery, atMs: number): DistrictEvent[] {
+  const words = query.search?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
+  return events.filter((event) => {
+    if (query.state && event.state !== query.state) return false;
+    if (query.department && event.department !== query.department) return false;
+    if (query.family && event.family !== query.family) return false;
+    if (query.street && event.street !== query.street) return false;
+    if (query.overdue && !isOverdue(event, atMs) && event.escalations.length === 0) return false;
+    if (query.fromMs !== undefined && (event.closedAtMs ?? Infinity) < query.fromMs) return false;
+    if (query.toMs !== undefined && event.openedAtMs >= query.toMs) return false;
+    if (words.length === 0) return true;
+    const text = [event.id, event.titleZh, event.titleEn, event.department ?? '', event.street ?? '', ...event.alarms.map((alarm) => alarm.deviceId),
+      ...event.timeline.map((record) => ('note' in record ? `${record.by} ${record.note}` : record.by))].join(' ').toLowerCase();
+    return words.every((word) => text.includes(word));
+  }).sort((a, b) => b.updatedAtMs - a.updatedAtMs);
+}
+
+const lastDispatchAt = (event: DistrictEvent) => event.timeline.findLast((record) => record.kind === 'dispatched')?.atMs ?? Infinity;
+
+/** Events from alarms, their routing, due times, escalation and closing (issue 23, items 2-4). */
+export function createEventEngine(deps: EventEngineDeps): EventEngine {
+  const events = new Map<string, DistrictEvent>();
+  const listeners = new Set<(event: DistrictEvent, record: EventRecord) => void>();
+  const departments = new Map(deps.departments.departments.map((department) => [department.id, department]));
+  let timer: NodeJS.Timeout | undefined;
+
+  function notify(event: DistrictEvent, record: EventRecord): void {
+    if (!deps.notifier || !noticeKinds.has(record.kind)) return;
+    const targets: Department[] = [];
+    const own = event.department ? departments.get(event.department) : undefined;
+    // An escalation goes to the next level; the late department hears of it too.
+    if (record.kind === 'escalated' && record.to) targets.push(departments.get(record.to)!);
+    if (own) targets.push(own);
+    for (const department of targets) {
+      if (department.webhook) deps.notifier.send(department.webhook, eventNoticeBody(department.webhook.style, event, record, department), event.id, record.kind);
+    }
+  }
+
+  function commit(previous: DistrictEvent | undefined, record: EventRecord, id?: string): DistrictEvent {
+    const event = applyEventRecord(previous, record, id);
+    if (event === previous) return event;
+    events.set(event.id, event);
+    deps.store?.record(event, event.timeline.at(-1)!);
+    deps.metrics?.changes.inc({ kind: record.kind });
+    observeFigures(previous, event, record);
+    notify(event, record);
+    for (const listener of listeners) {
+      try {
+        listener(event, record);
+      } catch (error) {
+        deps.log.error({ err: error, event: event.id }, 'event listener failed');
+      }
+    }
+    return event;
+  }
+
+  function observeFigures(previous: DistrictEvent | undefined, event: DistrictEvent, record: EventRecord): void {
+    if (!deps.metrics) return;
+    const labels = { department: event.department ?? 'none', family: event.family };
+    if (record.kind === 'dispatched' && previous?.dispatchedAtMs === null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'dispatch' }, (event.dispatchedAtMs! - event.openedAtMs) / 1_000);
+    if (record.kind === 'started' && event.dispatchedAtMs !== null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'acknowledge' }, (event.acknowledgedAtMs! - event.dispatchedAtMs) / 1_000);
+    if (record.kind === 'resolved' && event.dispatchedAtMs !== null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'resolve' }, (event.resolvedAtMs! - event.dispatchedAtMs) / 1_000);
+    if (record.kind === 'escalated') deps.metrics.escalations.inc({ department: record.department, reason: record.reason });
+  }
+
+  function requireDepartment(id: string): Department {
+    const department = departments.get(id);
+    if (!department) throw new WanxiangError('WX_ERR_UNKNOWN_DEPARTMENT', `no department ${id} in the departments file`, { value: id });
+    return department;
+  }
+
+  function dispatch(event: DistrictEvent, departmentId: string, by: string, note: string): DistrictEvent {
+    requireDepartment(departmentId);
+    const at = deps.now();
+    const due = deps.departments.dueTimes[event.severity];
+    return commit(event, { kind: 'dispatched', atMs: at, by, department: departmentId, ackDueAtMs: at + due.ackMs, resolveDueAtMs: at + due.resolveMs, note });
+  }
+
+  /** Routing as data: the first matching route's department, by the system, at once. */
+  function route(event: DistrictEvent): DistrictEvent {
+    const department = routeEvent(deps.departments, event);
+    if (!department) return event;
+    return dispatch(event, department, system, 'routed by the departments file');
+  }
+
+  function newId(family: string, street: string | null, at: number): string {
+    const base = `ev-${family}-${street ?? 'district'}-${at.toString(36)}`;
+    let id = base;
+    for (let n = 2; events.has(id); n += 1) id = `${base}-${n}`;
+    return id;
+  }
+
+  function alarmOpened(change: AlarmChange): void {
+    const { alarm } = change;
+    const device = deps.registry.device(alarm.deviceId);
+    const scope = deps.departments.joinScope[alarm.family];
+    const street = scope === 'district' ? null : (device?.street ?? null);
+    const at = deps.now();
+    const entry: EventAlarm = { id: alarm.id, ruleId: alarm.ruleId, deviceId: alarm.deviceId, severity: alarm.severity, textZh: alarm.textZh, textEn: alarm.textEn, openedAtMs: alarm.openedAtMs, closedAtMs: null };
+    if ([...events.values()].some((event) => event.alarms.some((known) => known.id === alarm.id))) return;
+    const related = [...events.values()].filter((event) => event.family === alarm.family && event.street === street).sort((a, b) => b.lastAlarmAtMs - a.lastAlarmAtMs)[0];
+    if (related && active.includes(related.state)) {
+      const ongoing = related.alarms.some((known) => known.closedAtMs === null);
+      if (ongoing || at - related.lastAlarmAtMs <= deps.departments.joinWindowMs) {
+        commit(related, { kind: 'joined', atMs: at, by: system, alarm: entry });
+        return;
+      }
+    }
+    if (related && (related.state === 'resolved' || related.state === 'closed')) {
+      const endedAt = related.resolvedAtMs ?? related.closedAtMs ?? related.updatedAtMs;
+      if (at - endedAt <= deps.departments.reopenWindowMs) {
+        const reopened = commit(related, { kind: 'reopened', atMs: at, by: system, note: `recurred: ${alarm.id}` });
+        route(commit(reopened, { kind: 'joined', atMs: at, by: system, alarm: entry }));
+        return;
+      }
+    }
+    route(commit(undefined, { kind: 'opened', atMs: at, by: system, family: alarm.family, street, alarm: entry }, newId(alarm.family, street, at)));
+  }
+
+  function alarmClosed(change: AlarmChange): void {
+    for (const event of events.values()) {
+      if (event.alarms.some((known) => known.id === change.alarm.id && known.closedAtMs === null)) {
+        commit(event, { kind: 'alarm-closed', atMs: deps.now(), by: system, alarmId: change.alarm.id });
+      }
+    }
+  }
+
+  function escalate(event: DistrictEvent, reason: 'not-acknowledged' | 'not-resolved', at: number): DistrictEvent {
+    const department = event.department ?? 'none';
+    return commit(event, { kind: 'escalated', atMs: at, by: system, reason, department, to: departments.get(department)?.escalateTo ?? null });
+  }
+
+  function sweepOne(event: DistrictEvent, at: number): void {
+    let current = event;
+    const since = lastDispatchAt(current);
+    const escalatedFor = (reason: string) => current.escalations.some((entry) => entry.reason === reason && entry.atMs >= since);
+    if (current.state === 'dispatched' && current.ackDueAtMs !== null && at >= current.ackDueAtMs && !escalatedFor('not-acknowledged')) current = escalate(current, 'not-acknowledged', at);
+    if ((current.state === 'dispatched' || current.state === 'in_progress') && current.resolveDueAtMs !== null && at >= current.resolveDueAtMs && !escalatedFor('not-resolved')) current = escalate(current, 'not-resolved', at);
+    // Closed by the condition staying clear for the hold time after the resolution (item 2).
+    if (current.state === 'resolved' && current.clearSinceMs !== null && at - Math.max(current.clearSinceMs, current.resolvedAtMs ?? 0) >= deps.departments.closeHoldMs) {
+      commit(current, { kind: 'closed', atMs: at, by: system, note: `every alarm clear for ${Math.round(deps.departments.closeHoldMs / 60_000)} min` });
+    }
+  }
+
+  const verbs = { start: 'started', resolve: 'resolved', close: 'closed', reopen: 'reopened', comment: 'commented' } as const;
+
+  const engine: EventEngine = {
+    departments: deps.departments,
+    onAlarmChange(change) {
+      try {
+        if (change.kind === 'opened') alarmOpened(change);
+        else if (change.kind === 'closed') alarmClosed(change);
+      } catch (error) {
+        deps.log.error({ err: error, alarm: change.alarm.id }, 'alarm change not taken into events');
+      }
+    },
+    act(id, action, by) {
+      const event = events.get(id);
+      if (!event) throw new WanxiangError('WX_ERR_EVENT_NOT_FOUND', `no event ${id}`, { value: id });
+      if (action.kind === 'dispatch') {
+        const department = action.department ?? routeEvent(deps.departments, event);
+        if (!department) throw new WanxiangError('WX_ERR_UNKNOWN_DEPARTMENT', `no route for event ${id}: name a department`);
+        if (!['open', 'dispatched', 'in_progress'].includes(event.state)) throw new WanxiangError('WX_ERR_EVENT_STATE', `event ${id} is ${event.state}; it cannot be dispatched`, { value: event.state });
+        return dispatch(event, department, by, action.note);
+      }
+      const next = commit(event, { kind: verbs[action.kind], atMs: deps.now(), by, note: action.note });
+      return action.kind === 'reopen' ? route(next) : next;
+    },
+    list: (query = {}) => filterEvents([...events.values()], query, deps.now()),
+    get: (id) => events.get(id),
+    sweep() {
+      const at = deps.now();
+      for (const event of [...events.values()]) {
+        try {
+          sweepOne(event, at);
+        } catch (error) {
+          deps.log.error({ err: error, event: event.id }, 'event sweep failed');
+        }
+      }
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async start() {
+      for (const [id, records] of (await deps.store?.restore()) ?? new Map<string, EventRecord[]>()) {
+        try {
+          const event = replayEvent(id, records);
+          if (event) events.set(id, event);
+        } catch (error) {
+          deps.log.error({ err: error, event: id }, 'event history does not replay; left out');
+        }
+      }
+      if (deps.sweepIntervalMs) {
+        timer = setInterval(() => engine.sweep(), deps.sweepIntervalMs);
+        timer.unref();
+      }
+    },
+    async close() {
+      clearInterval(timer);
+      timer = undefined;
+      await deps.store?.close();
+    },
+  };
+  return engine;
+}

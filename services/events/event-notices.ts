@@ -1,0 +1,34 @@
+import type { WebhookStyle } from '../alarms/webhook-bodies.ts';
+import type { Department } from './departments.ts';
+import type { DistrictEvent, EventRecord } from './event-types.ts';
+
+const verbs: Partial<Record<EventRecord['kind'], readonly [string, string]>> = {
+  dispatched: ['派单', 'DISPATCHED'],
+  escalated: ['超时升级', 'ESCALATED'],
+  reopened: ['事件复发', 'REOPENED'],
+  closed: ['已办结', 'CLOSED'],
+};
+
+/** Which records a department hears of: what it must act on, and the end of it. */
+export const noticeKinds = new Set(Object.keys(verbs));
+
+const beijing = (ms: number | null) => (ms === null ? '—' : new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' '));
+
+/**
+ * The body POSTed to a department's webhook about an event. `json`: the record and the event
+ * without its timeline; `robot`: a WeCom/DingTalk text message, in the same shape alarms use.
+ */
+export function eventNoticeBody(style: WebhookStyle, event: DistrictEvent, record: EventRecord, department: Department): string {
+  const { timeline: _timeline, ...summary } = event;
+  if (style === 'json') return JSON.stringify({ kind: record.kind, record, event: summary, department: department.id });
+  const [zh, en] = verbs[record.kind] ?? ['事件', 'EVENT'];
+  const lines = [
+    `【万象${zh}】${department.nameZh}：${event.titleZh}`,
+    `[Wanxiang ${en}] ${department.nameEn}: ${event.titleEn}`,
+    `${event.severity} · ${event.family} · ${event.street ?? 'district'} · ${event.id} · ${event.alarms.length} alarm(s)`,
+    `响应时限 ack due ${beijing(event.ackDueAtMs)} · 办结时限 resolve due ${beijing(event.resolveDueAtMs)} (Beijing)`,
+  ];
+  if (record.kind === 'escalated') lines.push(`${record.department}: ${record.reason}`);
+  if ('note' in record && record.note) lines.push(`${record.by}: ${record.note}`);
+  return JSON.stringify({ msgtype: 'text', text: { content: lines.join('\n') } });
+}

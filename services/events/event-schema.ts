@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { familyIds } from '../families/index.ts';
+import { eventStates } from './event-types.ts';
+
+const severity = z.enum(['info', 'warning', 'critical']);
+const note = z.string();
+
+export const eventStateSchema = z.enum(eventStates);
+
+const eventAlarmSchema = z.object({
+  id: z.string(), ruleId: z.string(), deviceId: z.string(), severity, textZh: z.string(), textEn: z.string(), openedAtMs: z.number(), closedAtMs: z.number().nullable(),
+});
+
+/** A timeline entry: every change, comment and note, with who made it (a person's name, a role, or `system`). */
+export const eventRecordSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('opened'), atMs: z.number(), by: z.string(), family: z.enum(familyIds), street: z.string().nullable(), alarm: eventAlarmSchema }),
+  z.object({ kind: z.literal('joined'), atMs: z.number(), by: z.string(), alarm: eventAlarmSchema }),
+  z.object({ kind: z.literal('alarm-closed'), atMs: z.number(), by: z.string(), alarmId: z.string() }),
+  z.object({ kind: z.literal('dispatched'), atMs: z.number(), by: z.string(), department: z.string(), ackDueAtMs: z.number(), resolveDueAtMs: z.number(), note }),
+  ...(['started', 'resolved', 'closed', 'reopened', 'commented'] as const).map((kind) => z.object({ kind: z.literal(kind), atMs: z.number(), by: z.string(), note })),
+  z.object({ kind: z.literal('escalated'), atMs: z.number(), by: z.string(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() }),
+]);
+
+const eventFields = {
+  id: z.string(),
+  family: z.enum(familyIds),
+  street: z.string().nullable().describe('null for a district-wide event (departments.json joinScope)'),
+  severity,
+  state: eventStateSchema,
+  titleZh: z.string(),
+  titleEn: z.string(),
+  alarms: z.array(eventAlarmSchema).readonly(),
+  department: z.string().nullable(),
+  openedAtMs: z.number(),
+  updatedAtMs: z.number(),
+  lastAlarmAtMs: z.number(),
+  dispatchedAtMs: z.number().nullable(),
+  acknowledgedAtMs: z.number().nullable().describe('when the department started (in progress)'),
+  resolvedAtMs: z.number().nullable(),
+  closedAtMs: z.number().nullable(),
+  ackDueAtMs: z.number().nullable(),
+  resolveDueAtMs: z.number().nullable(),
+  clearSinceMs: z.number().nullable(),
+  escalations: z.array(z.object({ atMs: z.number(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() })).readonly(),
+  reopened: z.number(),
+  overdue: z.boolean().describe('past a due time not met, or escalated: the wall marks it'),
+};
+
+/** An event in a list: everything but its timeline. */
+export const eventSummarySchema = z.object(eventFields).describe('An event (事件): the work an alarm starts');
+/** An event with its timeline. */
+export const eventDetailSchema = z.object({ ...eventFields, timeline: z.array(eventRecordSchema).readonly() });
+
+const stageFigure = z.object({ count: z.number(), medianS: z.number().nullable(), p90S: z.number().nullable() });
+export const figureRowSchema = z.object({
+  week: z.string().describe('the Monday (Beijing) the week starts on'), by: z.enum(['department', 'family']), key: z.string(),
+  dispatch: stageFigure.describe('opened → dispatched'), acknowledge: stageFigure.describe('dispatched → started'), resolve: stageFigure.describe('dispatched → resolved'),
+});
+
+export const departmentSchema = z.object({
+  id: z.string(), nameZh: z.string(), nameEn: z.string(), street: z.string().optional(), escalateTo: z.string().optional(),
+  hasWebhook: z.boolean().describe('whether it has a webhook (its URL, which holds a robot key, is never shown)'),
+});
+
+/** An event as a cluster's nodes share it (services/cluster/cluster-events.ts): the detail without the computed mark. */
+export const sharedEventSchema = eventDetailSchema.omit({ overdue: true });

@@ -1,0 +1,72 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createWebhookNotifier, type WebhookNotifier } from '../alarms/webhook-notifier.ts';
+import type { Config } from '../config.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { assertWebhookHostsAllowed } from '../alarms/webhook-url.ts';
+import { loadDepartments } from './departments.ts';
+import { createEventEngine, type EventEngine } from './event-engine.ts';
+import { createEventMetrics } from './event-metrics.ts';
+import { createEventStore } from './event-store.ts';
+
+export interface Events extends EventEngine {
+  readonly webhooks: WebhookNotifier;
+}
+
+export interface EventsDeps {
+  readonly config: Config;
+  readonly registry: DeviceRegistry;
+  readonly influx: InfluxClient;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** The lifecycle's clock (due times, escalation, holds); Date.now unless a test moves it. */
+  readonly now?: () => number;
+}
+
+/**
+ * Events as the platform runs them: departments and routes from their file (refused with
+ * WX_ERR_SEED_INVALID before anything starts, and a webhook beyond alarms.webhookHosts with
+ * WX_ERR_CONFIG), history in InfluxDB, department webhooks through the alarms' notifier with a
+ * dead-letter file of their own.
+ */
+export async function createEvents(deps: EventsDeps): Promise<Events> {
+  const { config } = deps;
+  const departments = await loadDepartments(resolve(config.events.departmentsFile));
+  const webhookUrls = departments.departments.flatMap((department) => (department.webhook ? [department.webhook.url] : []));
+  assertWebhookHostsAllowed(webhookUrls, config.alarms.webhookHosts, 'alarms.webhookHosts');
+  const webhooks = createWebhookNotifier({
+    webhooks: [],
+    deadLetterPath: join(config.dataDir, 'events', 'webhook-dead-letter.ndjson'),
+    log: deps.log,
+    attempts: config.alarms.webhookAttempts,
+    baseDelayMs: config.alarms.webhookBaseDelayMs,
+    maxDelayMs: config.alarms.webhookMaxDelayMs,
+    timeoutMs: config.alarms.webhookTimeoutMs,
+    queueLimit: config.alarms.webhookQueueLimit,
+    metrics: deps.metrics,
+    allowedHosts: config.alarms.webhookHosts,
+  });
+  const engine = createEventEngine({
+    departments,
+    registry: deps.registry,
+    now: deps.now ?? Date.now,
+    log: deps.log,
+    store: createEventStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log }),
+    notifier: webhooks,
+    metrics: createEventMetrics(deps.metrics.registry),
+    sweepIntervalMs: config.events.sweepIntervalMs,
+  });
+  return {
+    ...engine,
+    webhooks,
+    async close() {
+      await engine.close();
+      await webhooks.close();
+    },
+  };
+}
+
+export type { EventEngine, EventService, EventQuery, EventAction } from './event-engine.ts';
+export type { DistrictEvent, EventRecord, EventState } from './event-types.ts';

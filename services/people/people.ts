@@ -1,0 +1,98 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FSWatcher } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { watchRegistryFile } from '../registry/registry-file.ts';
+import { loadUsersFile, type PersonRole, type UsersFile } from './users-file.ts';
+
+/** Who a credential is: the name every action records, the role that decides what it may do. */
+export interface Person {
+  readonly role: PersonRole;
+  /** `zhang.wei`; a token configured without a name is recorded as its role (`operator`). */
+  readonly name: string;
+  /** The department a `department` credential sees (seeds/departments.json id). */
+  readonly department?: string;
+}
+
+export interface ConfiguredToken {
+  readonly role: PersonRole;
+  readonly token: string;
+  readonly name?: string;
+}
+
+export interface PeopleOptions {
+  /** WX_API_TOKENS: `role:TOKEN` (anonymous, recorded as the role) or `role:name:TOKEN`; for `department`, the name is the department id. */
+  readonly tokens: readonly ConfiguredToken[];
+  /** The users file `wanxiang users` manages; watched, so a disable or rotate holds at once. */
+  readonly usersFile?: string;
+  readonly log?: Logger;
+}
+
+export interface People {
+  /** The person a bearer token stands for, or null. Compared in constant time over digests, as the file is now. */
+  resolve(token: string): Person | null;
+  /** The SHA-256 digests of the users file's enabled people now: they may sign a screen in (session cookies). */
+  fileDigests(): readonly Buffer[];
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Reads the users file again (the watcher does it by itself; tests await it). */
+  reload(): Promise<void>;
+}
+
+interface Known {
+  readonly digest: Buffer;
+  readonly person: Person;
+}
+
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+function fromFile(file: UsersFile): Known[] {
+  // The file keeps `sha256$<base64>` of each token: the same digest the configured tokens are compared by.
+  return file.users.filter((user) => !user.disabled).map((user) => ({
+    digest: Buffer.from(user.secretHash.slice('sha256$'.length), 'base64'),
+    person: { role: user.role, name: user.name, ...(user.department ? { department: user.department } : {}) },
+  }));
+}
+
+/**
+ * Credentials → people (issue 23, item 1). auth.ts asks it who a bearer token is; routes record
+ * the name. Every known digest is compared whatever the outcome, so the time taken says nothing
+ * about which one matched.
+ */
+export function createPeople(options: PeopleOptions): People {
+  const configured: Known[] = options.tokens.map(({ role, token, name }) => ({
+    digest: digest(token),
+    person: role === 'department' ? { role, name: name ?? role, department: name ?? '' } : { role, name: name ?? role },
+  }));
+  let users: Known[] = [];
+  let watcher: FSWatcher | undefined;
+
+  const people: People = {
+    resolve(token) {
+      const presented = digest(token);
+      let found: Person | null = null;
+      for (const known of [...configured, ...users]) if (timingSafeEqual(known.digest, presented) && !found) found = known.person;
+      return found;
+    },
+    fileDigests: () => users.map((known) => known.digest),
+    async reload() {
+      if (!options.usersFile) return;
+      users = fromFile(await loadUsersFile(options.usersFile));
+    },
+    async start() {
+      await people.reload();
+      if (!options.usersFile) return;
+      await mkdir(dirname(options.usersFile), { recursive: true, mode: 0o700 });
+      watcher = watchRegistryFile(options.usersFile, () => {
+        // A malformed file keeps the previous users; a removed one leaves none.
+        people.reload().catch((error: unknown) => options.log?.error({ err: error }, 'users file refused; the previous users stay'));
+      });
+    },
+    async close() {
+      watcher?.close();
+      watcher = undefined;
+    },
+  };
+  return people;
+}

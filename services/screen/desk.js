@@ -1,0 +1,201 @@
+// The duty desk (issue 23, item 5): events with filters and search, one event's timeline, the
+// actions the signed-in role may take, and a printable shift handover. Same origin, JSON, the
+// token in sessionStorage under the wall's key, sent as a bearer token (actions need the header).
+const TOKEN = 'wanxiang.operatorToken';
+const $ = (id) => document.getElementById(id);
+const state = { me: null, departments: [], selected: null };
+
+const token = () => sessionStorage.getItem(TOKEN);
+function headers(json) {
+  const result = { accept: 'application/json' };
+  if (json) result['content-type'] = 'application/json';
+  if (token()) result.authorization = `Bearer ${token()}`;
+  return result;
+}
+async function call(path, body) {
+  const response = await fetch(path, body === undefined ? { headers: headers(false) } : { method: 'POST', headers: headers(true), body: JSON.stringify(body) });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw Object.assign(new Error(answer.message ?? String(response.status)), { code: answer.code, status: response.status });
+  return answer;
+}
+
+const say = (text) => { $('message').textContent = text; };
+const beijing = (ms) => (ms == null ? '—' : new Date(ms + 8 * 3_600_000).toISOString().slice(5, 16).replace('T', ' '));
+const departmentName = (id) => state.departments.find((department) => department.id === id)?.nameZh ?? id ?? '—';
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+async function loadMe() {
+  try {
+    state.me = await call('/api/v1/people/me');
+    $('who').textContent = `${state.me.name} · ${state.me.role}${state.me.department ? ` · ${departmentName(state.me.department)}` : ''}`;
+  } catch {
+    state.me = null;
+    $('who').textContent = '未登录 not signed in';
+  }
+}
+
+async function loadDepartments() {
+  const { departments } = await call('/api/v1/departments');
+  state.departments = departments;
+  for (const select of [$('f-department'), $('a-department')]) {
+    for (const department of departments) select.add(new window.Option(`${department.nameZh} ${department.id}`, department.id));
+  }
+}
+
+function query() {
+  const params = new URLSearchParams();
+  for (const [key, id] of [['state', 'f-state'], ['family', 'f-family'], ['department', 'f-department'], ['q', 'f-q']]) if ($(id).value) params.set(key, $(id).value);
+  if ($('f-overdue').checked) params.set('overdue', 'true');
+  return params.toString();
+}
+
+async function loadList() {
+  const { events } = await call(`/api/v1/events?${query()}`);
+  const body = $('events');
+  body.replaceChildren();
+  for (const event of events) {
+    const row = body.insertRow();
+    row.dataset.id = event.id;
+    if (event.overdue) row.classList.add('overdue');
+    if (event.id === state.selected) row.classList.add('selected');
+    cell(row, `${event.titleZh} (${event.alarms.length})`);
+    cell(row, event.state, 'state');
+    cell(row, departmentName(event.department));
+    cell(row, event.severity);
+    cell(row, beijing(event.updatedAtMs));
+    row.addEventListener('click', () => void select(event.id));
+  }
+  if (events.length === 0) say('没有事件 No events');
+}
+
+const recordText = (record) => {
+  const parts = [record.kind];
+  if (record.department) parts.push(`→ ${departmentName(record.department)}`);
+  if (record.reason) parts.push(`${record.reason}${record.to ? ` → ${departmentName(record.to)}` : ''}`);
+  if (record.alarm) parts.push(record.alarm.textZh);
+  if (record.note) parts.push(`“${record.note}”`);
+  return parts.join(' ');
+};
+
+async function select(id) {
+  state.selected = id;
+  const event = await call(`/api/v1/events/${encodeURIComponent(id)}`);
+  $('detail').hidden = false;
+  $('d-title').textContent = `${event.titleZh} · ${event.titleEn}`;
+  $('d-meta').textContent = `${event.id} · ${event.state} · ${departmentName(event.department)} · 响应时限 ${beijing(event.ackDueAtMs)} · 办结时限 ${beijing(event.resolveDueAtMs)}${event.overdue ? ' · ⚠ 超时 overdue' : ''}`;
+  const list = $('d-timeline');
+  list.replaceChildren();
+  for (const record of event.timeline) {
+    const item = document.createElement('li');
+    const by = document.createElement('span');
+    by.className = 'by';
+    by.textContent = record.by;
+    item.append(`${beijing(record.atMs)} `, by, ` ${recordText(record)}`);
+    list.append(item);
+  }
+  // Actions for the roles that may act: an operator or an admin; a department and a reader only read.
+  $('actions').hidden = !(state.me && (state.me.role === 'operator' || state.me.role === 'admin'));
+  for (const row of $('events').rows) row.classList.toggle('selected', row.dataset.id === id);
+}
+
+async function act(action) {
+  if (!state.selected) return;
+  const body = { note: $('a-note').value };
+  if (action === 'dispatch' && $('a-department').value) body.department = $('a-department').value;
+  try {
+    await call(`/api/v1/events/${encodeURIComponent(state.selected)}/${action}`, body);
+    $('a-note').value = '';
+    say(`${action}: ok`);
+    await select(state.selected);
+    await loadList();
+  } catch (error) {
+    say(`${action}: ${error.code ?? ''} ${error.message}`);
+  }
+}
+
+function handoverSection(title, events) {
+  const section = document.createElement('section');
+  const heading = document.createElement('h3');
+  heading.textContent = `${title} (${events.length})`;
+  const table = document.createElement('table');
+  for (const event of events) {
+    const row = table.insertRow();
+    cell(row, event.id);
+    cell(row, event.titleZh);
+    cell(row, event.state);
+    cell(row, departmentName(event.department));
+    cell(row, event.overdue ? '超时 overdue' : '');
+  }
+  section.append(heading, table);
+  return section;
+}
+
+async function handover() {
+  const summary = await call(`/api/v1/events/handover?hours=${Number($('shift-hours').value) || 12}`);
+  $('h-range').textContent = `${beijing(summary.fromMs)} – ${beijing(summary.toMs)}`;
+  $('h-body').replaceChildren(
+    handoverSection('本班新增 Opened this shift', summary.opened),
+    handoverSection('本班办结 Closed this shift', summary.closed),
+    handoverSection('仍未办结 Still open', summary.stillOpen),
+    handoverSection('超时 Overdue', summary.overdue),
+  );
+  $('handover').hidden = false;
+}
+
+// Issue 23, item 6: the figures the API computes (GET /api/v1/events/figures), as minutes.
+const minutes = (seconds) => (seconds == null ? '—' : (seconds / 60).toFixed(seconds < 600 ? 1 : 0));
+const stage = (figure) => (figure.count === 0 ? '—' : `${minutes(figure.medianS)} / ${minutes(figure.p90S)} (${figure.count})`);
+
+async function figures() {
+  const answer = await call('/api/v1/events/figures?weeks=4');
+  $('g-range').textContent = `${beijing(answer.fromMs)} – ${beijing(answer.toMs)}`;
+  const body = $('g-body');
+  body.replaceChildren();
+  for (const row of answer.rows) {
+    const tr = body.insertRow();
+    cell(tr, row.week);
+    cell(tr, row.by === 'department' ? '部门 department' : '类别 family');
+    cell(tr, row.by === 'department' ? departmentName(row.key) : row.key);
+    for (const name of ['dispatch', 'acknowledge', 'resolve']) cell(tr, stage(row[name]), `figure-${name}`);
+  }
+  $('figures').hidden = false;
+}
+
+async function refresh() {
+  say('');
+  // Events name people: they are read with a token, so nothing is asked before one is given.
+  if (!token()) {
+    say('请输入令牌 A token is needed to read events');
+    return;
+  }
+  try {
+    await loadMe();
+    if (state.departments.length === 0) await loadDepartments();
+    await loadList();
+    if (state.selected) await select(state.selected);
+  } catch (error) {
+    say(error.status === 401 ? '请输入令牌 A token is needed to read events' : `${error.code ?? ''} ${error.message}`);
+  }
+}
+
+$('token-form').addEventListener('submit', (submitted) => {
+  submitted.preventDefault();
+  sessionStorage.setItem(TOKEN, $('token').value.trim());
+  $('token').value = '';
+  void refresh();
+});
+$('filters').addEventListener('submit', (submitted) => {
+  submitted.preventDefault();
+  void loadList().catch((error) => say(`${error.code ?? ''} ${error.message}`));
+});
+$('handover-button').addEventListener('click', () => void handover().catch((error) => say(`${error.code ?? ''} ${error.message}`)));
+$('figures-button').addEventListener('click', () => void figures().catch((error) => say(`${error.code ?? ''} ${error.message}`)));
+$('print-button').addEventListener('click', () => window.print());
+for (const button of $('actions').querySelectorAll('button[data-action]')) button.addEventListener('click', () => void act(button.dataset.action));
+void refresh();
+setInterval(() => void loadList().catch(() => undefined), 15_000);

@@ -1,0 +1,68 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../services/config.ts';
+import { createPeople } from '../../services/people/people.ts';
+import { runWanxiang } from '../cluster/servers.ts';
+
+/** `wanxiang users` (issue 23, item 1) as an operator runs it, and WX_API_TOKENS with names. */
+describe('named people', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-users-'));
+    env = { WX_USERS_FILE: join(dir, 'users.json') };
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('adds, rotates and disables people; the file keeps hashes only, 0600; the tokens resolve to names', async () => {
+    const added = await runWanxiang(['users', 'add', '--name', 'zhang.wei', '--role', 'operator'], env);
+    expect(added.code).toBe(0);
+    const first = /token \(shown once\): (\S+)/.exec(added.stdout)![1]!;
+    const department = await runWanxiang(['users', 'add', '--name', 'eco.duty', '--role', 'department', '--department', 'eco-env'], env);
+    const ecoToken = /: (\S+)\n$/.exec(department.stdout)![1]!;
+    const text = await readFile(env.WX_USERS_FILE!, 'utf8');
+    expect(text).not.toContain(first);
+    expect((await stat(env.WX_USERS_FILE!)).mode & 0o077).toBe(0);
+    const people = createPeople({ tokens: [], usersFile: env.WX_USERS_FILE });
+    await people.reload();
+    expect(people.resolve(first)).toEqual({ role: 'operator', name: 'zhang.wei' });
+    expect(people.resolve(ecoToken)).toEqual({ role: 'department', name: 'eco.duty', department: 'eco-env' });
+
+    const rotated = await runWanxiang(['users', 'rotate', '--name', 'zhang.wei'], env);
+    const second = /: (\S+)\n$/.exec(rotated.stdout)![1]!;
+    await people.reload();
+    expect(people.resolve(first)).toBeNull();
+    expect(people.resolve(second)).toMatchObject({ name: 'zhang.wei' });
+    expect((await runWanxiang(['users', 'disable', '--name', 'zhang.wei'], env)).code).toBe(0);
+    await people.reload();
+    expect(people.resolve(second)).toBeNull();
+    expect((await runWanxiang(['users', 'list'], env)).stdout).toBe('zhang.wei\toperator\tdisabled\neco.duty\tdepartment\teco-env\n');
+  }, 60_000);
+
+  it('refuses bad arguments with the usage and exit 2', async () => {
+    const twice = await runWanxiang(['users', 'add', '--name', 'eco.duty', '--role', 'reader'], env);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('exists already');
+    expect((await runWanxiang(['users', 'add', '--name', 'Bad Name', '--role', 'reader'], env)).code).toBe(2);
+    expect((await runWanxiang(['users', 'add', '--name', 'x.y', '--role', 'department'], env)).code).toBe(2);
+    expect((await runWanxiang(['users', 'promote', '--name', 'x'], env)).code).toBe(2);
+  }, 60_000);
+
+  it('reads WX_API_TOKENS with and without names; a token may hold colons', () => {
+    const tokens = configFromEnv({ WX_API_TOKENS: 'admin:ADMIN-TOKEN-0123456789,operator:zhang.wei:OPERATOR-TOKEN-0123456789,department:eco-env:DEPT-TOKEN-0123456789,reader:A:B:C-0123456789abcdef' }).http.tokens;
+    expect(tokens).toEqual([
+      { role: 'admin', token: 'ADMIN-TOKEN-0123456789' },
+      { role: 'operator', name: 'zhang.wei', token: 'OPERATOR-TOKEN-0123456789' },
+      { role: 'department', name: 'eco-env', token: 'DEPT-TOKEN-0123456789' },
+      { role: 'reader', token: 'A:B:C-0123456789abcdef' },
+    ]);
+    const people = createPeople({ tokens });
+    expect(people.resolve('ADMIN-TOKEN-0123456789')).toEqual({ role: 'admin', name: 'admin' });
+    expect(people.resolve('DEPT-TOKEN-0123456789')).toEqual({ role: 'department', name: 'eco-env', department: 'eco-env' });
+    expect(() => configFromEnv({ WX_API_TOKENS: 'department:DEPT-TOKEN-0123456789' })).toThrow(expect.objectContaining({ code: 'WX_ERR_CONFIG' }));
+  });
+});
