@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import compress from '@fastify/compress';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorCatalogue, isWanxiangError } from '../errors.ts';
@@ -85,6 +86,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30 });
   const auth = registerAuth(app, deps.auth, sessions, deps.metrics);
   registerOpenApi(app);
+  // Issue 21 (weight): answers over 1 KB gzip/br-compressed when the client accepts it (/api/v1/live,
+  // the screen's files, echarts.min.js). The event stream is written raw (hijacked) and stays as is.
+  app.register(compress, { globalDecompression: false, threshold: 1024 });
 
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ code: 'WX_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 200)}` });

@@ -1,0 +1,42 @@
+import { postJson, token } from './api.js';
+import { t } from './i18n.js';
+
+// What the operator reads when an action fails: the platform's answer in words, never an HTTP path,
+// an alarm id or the server's English message (issue 21, "Messages mislead").
+const messageOf = (status) => ({ 401: 'tokenRefused', 403: 'tokenNotOperator', 404: 'alarmGone', 409: 'alarmChanged', 429: 'throttled' })[status] ?? (status ? 'actionFailed' : 'platformUnreachable');
+
+/**
+ * Acknowledges or closes an alarm with the operator token. Without a token it asks for one; a
+ * success clears any earlier failure message. Returns the alarm as the platform now holds it.
+ */
+export async function alarmAction(alarm, action, { toast, clearToast, askToken }) {
+  if (!token.get()) {
+    toast(t('needToken'));
+    askToken();
+    return null;
+  }
+  try {
+    const answer = await postJson(`/api/v1/alarms/${encodeURIComponent(alarm.id)}/${action}`, { note: t(action === 'ack' ? 'ackNote' : 'closeNote') });
+    clearToast();
+    return answer.alarm ?? answer;
+  } catch (error) {
+    toast(`${t(action === 'ack' ? 'ackFailed' : 'closeFailed')}: ${t(messageOf(error.status))}`);
+    return null;
+  }
+}
+
+/**
+ * Whether a token may act as operator, asked of the platform without changing anything: acting on
+ * an alarm that cannot exist answers 404 to an operator, 401 to a wrong token, 403 to a reader.
+ */
+export async function checkOperatorToken(candidate) {
+  try {
+    const response = await fetch('/api/v1/alarms/wx-token-check/ack', {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${candidate}` }, body: '{"note":""}',
+    });
+    if (response.status === 404 || response.status === 503 || response.ok) return { ok: true };
+    return { ok: false, message: messageOf(response.status) };
+  } catch {
+    return { ok: false, message: 'platformUnreachable' };
+  }
+}
