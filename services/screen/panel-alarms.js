@@ -7,6 +7,8 @@ import { aqiChip, alarmText, ruleTitle } from './alarm-text.js';
 const rank = { open: 0, acknowledged: 1, closed: 2 };
 const severityRank = { critical: 0, warning: 1, info: 2 };
 const FLASH_MS = 15_000;
+// Three or more like alarms (same rule, severity and state) are one card that says how many.
+const GROUP_FROM = 3;
 const flashing = new Map();
 const expanded = new Set();
 const filters = { severity: '', family: '', street: '' };
@@ -114,11 +116,11 @@ export const alarmsPanel = {
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(alarm);
     }
-    reconcile(container, [...groups.entries()].map(([key, members]) => {
+    reconcile(container, [...groups.entries()].flatMap(([key, members]) => {
       const hot = members.some((a) => (flashing.get(a.id) ?? 0) > now);
       const sig = JSON.stringify([currentLanguage(), hot, expanded.has(key), members.map((a) => [a.id, a.state, a.updatedAtMs, a.value])]);
-      return members.length === 1
-        ? { key: members[0].id, sig, build: () => card(members[0], now) }
+      return members.length < GROUP_FROM
+        ? members.map((a) => ({ key: a.id, sig: JSON.stringify([sig, a.id]), build: () => card(a, now) }))
         : { key, sig, build: () => groupCard(key, members, now) };
     }));
     container.closest('.panel').classList.toggle('flash', chosen.some((a) => (flashing.get(a.id) ?? 0) > now));
