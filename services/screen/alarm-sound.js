@@ -8,7 +8,7 @@ let context = null;
 export function createAlarmSound(button) {
   const state = () => localStorage.getItem(KEY) ?? 'off';
   const label = () => {
-    button.textContent = state() === 'on' ? `🔔 ${t('soundMute')}` : `🔕 ${t('soundAllow')}`;
+    button.textContent = state() === 'on' ? t('soundMute') : t('soundAllow');
     button.classList.toggle('on', state() === 'on');
     button.dataset.sound = state();
   };

@@ -89,7 +89,7 @@ function renderDirty() {
       mapTimer ??= setTimeout(() => { mapTimer = null; markDirty('map'); }, MAP_EVERY_MS - (now - mapDrawnMs));
       continue;
     }
-    if (panel.id === 'map') mapDrawnMs = now;
+    if (panel.id === 'map' && model.loaded) mapDrawnMs = now;
     dirty.delete(panel.id);
     panel.render(panel.element ?? $(panel.id), now);
   }

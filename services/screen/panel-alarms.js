@@ -67,7 +67,7 @@ function card(alarm, now, member = false) {
     h('div', { class: 'acts' },
       alarm.state === 'open' ? h('button', { class: 'btn ack', type: 'button', onclick: (e) => { e.stopPropagation(); actions.act(alarm, 'ack'); } }, t('acknowledge')) : null,
       h('button', { class: 'btn close', type: 'button', onclick: (e) => { e.stopPropagation(); actions.act(alarm, 'close'); } }, t('closeAlarm')),
-      h('button', { class: 'btn locate', type: 'button', title: t('locate'), onclick: (e) => { e.stopPropagation(); actions.locate(alarm.deviceId); } }, `⌖ ${t('locate')}`)));
+      h('button', { class: 'btn locate', type: 'button', title: t('locate'), onclick: (e) => { e.stopPropagation(); actions.locate(alarm.deviceId); } }, t('locate'))));
 }
 
 function groupCard(key, members, now) {

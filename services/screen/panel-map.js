@@ -74,7 +74,7 @@ export function createMapPanel(element, onOpen) {
           })),
         })),
         {
-          id: 'streets', type: 'scatter', silent: true, z: 5, symbolSize: 1, itemStyle: { opacity: 0 }, clip: false,
+          id: 'streets', type: 'scatter', silent: true, z: 5, symbolSize: 1, itemStyle: { color: 'transparent' }, clip: false,
           label: { show: true, position: 'inside', color: '#d8e4f2', fontSize: currentLanguage() === 'en' ? 12 : 13, fontWeight: 600, backgroundColor: 'rgba(6,13,24,0.72)', padding: [2, 5], borderRadius: 3, formatter: (p) => p.data.name },
           labelLayout: { hideOverlap: true, moveOverlap: 'shiftY' },
           data: model.streets.map((street) => {

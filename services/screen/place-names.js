@@ -35,7 +35,8 @@ function englishFromId(device) {
 /** A device's place in the screen's language. */
 export function placeName(device) {
   if (!device) return '';
-  if (currentLanguage() === 'zh') return device.siteName;
+  // The air panel's title says 监测站: a station row names its place (桂园站), not the whole title again.
+  if (currentLanguage() === 'zh') return device.family === 'air' ? device.siteName.replace(/空气质量监测站$/, '站') : device.siteName;
   return device.siteNameEn ?? englishFromId(device);
 }
 
