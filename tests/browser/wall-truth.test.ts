@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -27,6 +28,7 @@ describe('the wall tells the truth (issue 21)', () => {
   let browser: TestBrowser | undefined;
   const problems: string[] = [];
   const clients: MqttClient[] = [];
+  let registryDir = '';
 
   const openPage = async (width: number, height: number, language: 'zh' | 'en', query = ''): Promise<Page> => {
     const page = await context.newPage();
@@ -48,7 +50,10 @@ describe('the wall tells the truth (issue 21)', () => {
 
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
-    platform = await spawnPlatform(inject('influxUrl'), { WX_API_TOKENS: `operator:${tokens.operator},admin:${tokens.admin}` });
+    // A copy of the registry: the test rotates a station's secret, which the platform saves to its registry file.
+    registryDir = await mkdtemp(join(tmpdir(), 'wanxiang-wall-registry-'));
+    await copyFile('seeds/devices.json', join(registryDir, 'devices.json'));
+    platform = await spawnPlatform(inject('influxUrl'), { WX_API_TOKENS: `operator:${tokens.operator},admin:${tokens.admin}`, WX_REGISTRY_FILE: join(registryDir, 'devices.json') });
     browser = await launchChromium();
     context = browser.context;
   });
@@ -60,6 +65,7 @@ describe('the wall tells the truth (issue 21)', () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
     await browser?.close();
     await platform?.stop();
+    if (registryDir) await rm(registryDir, { recursive: true, force: true });
   });
 
   it('says 加载中 until the first data, never "no alarm engine" or "every device reporting"', async () => {
