@@ -6,13 +6,12 @@ import { t } from './i18n.js';
 const messageOf = (status) => ({ 401: 'tokenRefused', 403: 'tokenNotOperator', 404: 'alarmGone', 409: 'alarmChanged', 429: 'throttled' })[status] ?? (status ? 'actionFailed' : 'platformUnreachable');
 
 /**
- * Acknowledges or closes an alarm with the operator token. Without a token it asks for one; a
+ * Acknowledges or closes an alarm with the operator token. Without a token it says to set one; a
  * success clears any earlier failure message. Returns the alarm as the platform now holds it.
  */
-export async function alarmAction(alarm, action, { toast, clearToast, askToken }) {
+export async function alarmAction(alarm, action, { toast, clearToast }) {
   if (!token.get()) {
     toast(t('needToken'));
-    askToken();
     return null;
   }
   try {

@@ -110,7 +110,7 @@ function takeAlarm(alarm, kind) {
 }
 
 async function act(alarm, action) {
-  const answer = await alarmAction(alarm, action, { toast, clearToast, askToken: openTokenDialog });
+  const answer = await alarmAction(alarm, action, { toast, clearToast });
   if (answer) takeAlarm(answer, action);
 }
 

@@ -195,6 +195,8 @@ describe('the wall tells the truth (issue 21)', () => {
     const page = await openPage(1920, 1080, 'zh');
     const alarmId = (await page.evaluate("document.querySelector('#alarms .alarm[data-device=\"grid-caiwuwei-t1\"]').dataset.alarm")) as string;
     await page.click(`#alarms .alarm[data-alarm="${alarmId}"] .ack`);
+    await waitFor(page, "document.getElementById('toast').textContent.includes('操作员令牌')");
+    await page.click('#token-button');
     await waitFor(page, "document.getElementById('token-dialog').open");
     await page.fill('#token-input', 'not-the-operator-token-at-all');
     await page.click('#token-form button[type="submit"]');
