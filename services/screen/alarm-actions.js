@@ -25,15 +25,13 @@ export async function alarmAction(alarm, action, { toast, clearToast }) {
 }
 
 /**
- * Whether a token may act as operator, asked of the platform without changing anything: acting on
- * an alarm that cannot exist answers 404 to an operator, 401 to a wrong token, 403 to a reader.
+ * Whether a token may act as operator, asked of the platform without changing anything
+ * (GET /api/v1/alarms/access): 204 for an operator, 401 for a wrong token, 403 for a reader.
  */
 export async function checkOperatorToken(candidate) {
   try {
-    const response = await fetch('/api/v1/alarms/wx-token-check/ack', {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${candidate}` }, body: '{"note":""}',
-    });
-    if (response.status === 404 || response.status === 503 || response.ok) return { ok: true };
+    const response = await fetch('/api/v1/alarms/access', { headers: { accept: 'application/json', authorization: `Bearer ${candidate}` } });
+    if (response.ok) return { ok: true };
     return { ok: false, message: messageOf(response.status) };
   } catch {
     return { ok: false, message: 'platformUnreachable' };
