@@ -85,3 +85,28 @@ describe('the wall’s API (issue 21)', () => {
     expect(text).toMatch(/: heartbeat \d+\nevent: heartbeat\ndata: \d+\n\n/);
   });
 });
+
+/** The screen's operator-token check (issue 21: the dialog kept any token unchecked): a question that changes nothing. */
+describe('GET /api/v1/alarms/access', () => {
+  const tokens = { reader: 'reader-token-wall-0123456789', operator: 'operator-token-wall-0123456789' };
+  let test: TestPlatform;
+  beforeAll(async () => {
+    test = await startTestPlatform({ rollups: { enabled: false }, http: { tokens: [{ role: 'reader', token: tokens.reader }, { role: 'operator', token: tokens.operator }] } });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('answers 204 to an operator, 403 to a reader, 401 to a wrong token or none, and declares its security', async () => {
+    const ask = (token?: string) => fetch(`${test.endpoints.httpUrl}/api/v1/alarms/access`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await ask(tokens.operator)).status).toBe(204);
+    expect((await ask(tokens.reader)).status).toBe(403);
+    const wrong = await ask('not-a-token-of-this-platform');
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { code: string }).code).toBe('WX_ERR_UNAUTHORIZED');
+    expect((await ask()).status).toBe(401);
+    const doc = (await (await fetch(`${test.endpoints.httpUrl}/docs/json`)).json()) as { paths: Record<string, { get: { security?: unknown[]; tags?: string[] } }> };
+    expect(doc.paths['/api/v1/alarms/access']!.get.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/api/v1/alarms/access']!.get.tags).toEqual(['alarms']);
+  });
+});
