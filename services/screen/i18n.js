@@ -82,6 +82,7 @@ export const labels = {
   series: { zh: '时间序列', en: 'Time series' },
   loading: { zh: '加载中…', en: 'Loading…' },
   noData: { zh: '暂无数据', en: 'No data' },
+  sparkNone: { zh: '暂无历史', en: 'no history' },
   legendGood: { zh: '良好', en: 'Good' },
   legendWatch: { zh: '关注', en: 'Watch' },
   legendBad: { zh: '超标 / 重载', en: 'Over / heavy' },

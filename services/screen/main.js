@@ -107,7 +107,9 @@ function takeAlarm(alarm, kind) {
     setTimeout(() => markDirty('alarms'), 15_500);
   }
   markDirty('alarms', 'map', ...['air', 'water', 'grid', 'parking', 'noise'].filter((f) => f === alarm.family));
-  // An alarm is on the wall at once (issue 21: 0.22 s after its reading), not after the readings' 250 ms batching.
+  // An alarm is on the wall at once (issue 21: 0.22 s after its reading), not after the readings' 250 ms
+  // batching, and on the map too (its 3-s redraw limit is for readings; alarms are rare).
+  mapDrawnMs = 0;
   clearTimeout(takeAlarm.timer);
   takeAlarm.timer = setTimeout(renderDirty, 0);
 }

@@ -25,7 +25,8 @@ export const airPanel = {
           return deviceRow(d, state, nameCell(d, state),
             h('span', { class: 'badge', style: { background: colour, color: textOn(colour) }, title: t(d.state.label) }, d.state.value === null ? '—' : String(d.state.value)),
             h('span', { class: 'num value', title: 'PM2.5 µg/m³' }, fmt(d.values.pm25, 1)),
-            sparkline(spark, fresh ? d.state.colour : silentColour));
+            // Fewer than two readings in 24 h draw no line: say so rather than leave the column blank.
+            spark.filter((v) => Number.isFinite(v)).length < 2 ? h('span', { class: 'spark-none' }, t('sparkNone')) : sparkline(spark, fresh ? d.state.colour : silentColour));
         },
       };
     })]);

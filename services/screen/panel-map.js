@@ -17,14 +17,15 @@ function points(now, alarming) {
       const key = String(d.attributes.substation);
       const entry = grid.get(key) ?? { device: null, severity: 0, fresh: false, alarm: false };
       if (d.attributes.level === 'substation') entry.device = d;
-      const fresh = freshnessOf(d, now) !== 'silent';
+      // Grey once late, as its row is (a late station stayed green on the map while its row greyed).
+      const fresh = freshnessOf(d, now) === 'fresh';
       if (fresh) entry.severity = Math.max(entry.severity, d.state.severity);
       entry.fresh ||= fresh;
       entry.alarm ||= alarming.has(d.id);
       grid.set(key, entry);
       continue;
     }
-    out.push({ device: d, severity: d.state.severity, fresh: freshnessOf(d, now) !== 'silent' && d.state.label !== 'no-data', alarm: alarming.has(d.id) });
+    out.push({ device: d, severity: d.state.severity, fresh: freshnessOf(d, now) === 'fresh' && d.state.label !== 'no-data', alarm: alarming.has(d.id) });
   }
   for (const entry of grid.values()) if (entry.device) out.push(entry);
   return out;

@@ -51,7 +51,7 @@ export function verdictOf(tile) {
 }
 
 function figure(tile, count) {
-  if (tile.id === 'parking') return [fmt(count.value, 0), h('small', {}, tile.secondary === null ? t('spaces') : `${t('spaces')} · ${t('shareable')} ${fmt(tile.secondary, 0)}`)];
+  if (tile.id === 'parking') return [fmt(count.value, 0), h('small', {}, t('spaces'))];
   if (count.of !== null && count.of !== undefined) return [fmt(count.value, 0), h('small', {}, `/ ${fmt(count.of, 0)} ${unitText(tile.unit)}`)];
   return [fmt(count.value, 1), h('small', {}, unitText(tile.unit))];
 }
@@ -68,7 +68,9 @@ function tileElement(tile, count, onOpen) {
   h('div', { class: 'name' }, t(`tile-${tile.id}`)),
   h('div', { class: 'value' }, ...figure(tile, count)),
   h('div', { class: 'foot' }, h('span', { class: 'target' }, target ? `${t('tileTarget')} ${target}` : t('noTarget')), h('span', { class: 'upd' }, updated)),
-  h('div', { class: 'foot' }, h('span', { class: 'status' }, verdict.status ? `${verdict.scope ? `${t(verdict.scope)} ` : ''}${t(`status-${verdict.status}`)}` : '')));
+  h('div', { class: 'foot' }, h('span', { class: 'status' }, verdict.status ? `${verdict.scope ? `${t(verdict.scope)} ` : ''}${t(`status-${verdict.status}`)}` : ''),
+    // The shareable spaces on a line of their own: beside the figure they ran out of the tile in English.
+    tile.id === 'parking' && tile.secondary !== null ? h('span', { class: 'extra' }, `${t('shareable')} ${fmt(tile.secondary, 0)} ${t('spaces')}`) : null));
 }
 
 /** The seven district tiles; a click opens a readable view of the figure (tile-view.js). */

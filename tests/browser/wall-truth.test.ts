@@ -42,7 +42,7 @@ describe('the wall tells the truth (issue 21)', () => {
   };
   const device = async (id: string) => {
     const client = await mqtt.connectAsync(platform.mqttUrl, {
-      clientId: `wall-${id}-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
+      clientId: `${id}-wall-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
     });
     clients.push(client);
     return client;
@@ -118,6 +118,7 @@ describe('the wall tells the truth (issue 21)', () => {
       if (width < 700) {
         const top = (id: string) => page.evaluate(`document.querySelector('${id}').getBoundingClientRect().top + scrollY`) as Promise<number>;
         expect(await top('.panel.alarms')).toBeLessThan(await top('.panel.map'));
+        expect(await top('.panel.alarms')).toBeLessThan(await top('.panel.parking'));
         expect(await top('.panel.alarms')).toBeLessThan(1_000);
       }
       await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: width < 700 });
@@ -150,6 +151,10 @@ describe('the wall tells the truth (issue 21)', () => {
 
   it('ten alarms: none hidden, like ones grouped, filters, a critical one flashes, rows keep their alarm, AQI 300 is 重度污染', async () => {
     const page = await openPage(1920, 1080, 'zh');
+    // The operator allows the sound once; each tone played is counted (the Web Audio API's own oscillators).
+    await page.click('#alarm-sound');
+    expect(await page.evaluate("document.getElementById('alarm-sound').dataset.sound")).toBe('on');
+    await page.evaluate("window.wxTones = 0; const create = AudioContext.prototype.createOscillator; AudioContext.prototype.createOscillator = function () { window.wxTones += 1; return create.call(this); }");
     const stations = ['air-guiyuan', 'air-huangbei', 'air-dongmen', 'air-cuizhu', 'air-dongxiao', 'air-nanhu', 'air-sungang', 'air-donghu'];
     const now = Date.now();
     for (const id of stations) await (await device(id)).publishAsync(`luohu/v1/air/${id}/telemetry`, JSON.stringify({ ts: now, pm25: 250 }), { qos: 1 });
@@ -166,6 +171,10 @@ describe('the wall tells the truth (issue 21)', () => {
     expect(await page.evaluate("document.querySelector('#alarms .group[data-count=\"8\"]').textContent")).toContain('8 个站点');
     expect(await page.evaluate("document.querySelector('#alarms > *').classList.contains('critical')")).toBe(true);
     expect(await page.evaluate("document.querySelectorAll('#alarms .alarm.critical.flash').length")).toBeGreaterThanOrEqual(1);
+    expect(await page.evaluate('window.wxTones')).toBeGreaterThanOrEqual(2);
+    // Muting is one click, and the choice is kept.
+    await page.click('#alarm-sound');
+    expect(await page.evaluate("localStorage.getItem('wanxiang.alarmSound')")).toBe('muted');
     await page.click('#alarms .group[data-count="8"] .expand');
     await waitFor(page, "document.querySelectorAll('#alarms .alarm.member').length === 8");
     // Ten cards in a list that scrolls, and the cards below the fold are counted.
@@ -182,6 +191,19 @@ describe('the wall tells the truth (issue 21)', () => {
     await waitFor(page, "[...document.querySelectorAll('#alarms > *')].reduce((n, e) => n + Number(e.dataset.count ?? 1), 0) >= 2 && [...document.querySelectorAll('#alarms [data-device]')].every((e) => e.dataset.device.startsWith('grid-'))");
     expect(await page.evaluate("document.getElementById('alarms').textContent")).not.toContain('AQI');
     await page.selectOption('#f-family', '');
+    // By severity: the critical ones alone; by street: 桂园's alarms alone.
+    await page.selectOption('#f-severity', 'critical');
+    await waitFor(page, "document.querySelectorAll('#alarms > *').length > 0 && [...document.querySelectorAll('#alarms > *')].every((e) => e.classList.contains('critical'))");
+    await page.selectOption('#f-severity', '');
+    const streets = new Map(ratings.devices.map((d) => [d.id, (d as unknown as { street: string }).street]));
+    const airStreets = (await (await fetch(`${platform.httpUrl}/api/v1/devices?family=air`)).json()) as { devices: Array<{ id: string; street: string }> };
+    for (const d of airStreets.devices) streets.set(d.id, d.street);
+    await page.selectOption('#f-street', streets.get('air-guiyuan')!);
+    await waitFor(page, "document.querySelector('#alarms [data-device=\"air-guiyuan\"]') !== null");
+    const onStreet = (await page.evaluate("[...document.querySelectorAll('#alarms [data-device]')].map((e) => e.dataset.device)")) as string[];
+    expect(onStreet).toContain('air-guiyuan');
+    for (const id of onStreet) if (streets.has(id)) expect(streets.get(id), id).toBe(streets.get('air-guiyuan'));
+    await page.selectOption('#f-street', '');
     // The row keeps its alarm after the simulated station's next, clean reading (every 5 s).
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     expect(await page.evaluate("document.querySelector('#air .row[data-device=\"air-guiyuan\"]').classList.contains('alarming')")).toBe(true);
@@ -234,6 +256,10 @@ describe('the wall tells the truth (issue 21)', () => {
     await page.click('#air .row[data-device="air-guiyuan"] .nm');
     await waitFor(page, "document.getElementById('series-chart').dataset.points > 0");
     await waitFor(page, "Number(document.getElementById('series-chart').dataset.max) >= 250", 20_000);
+    // The axis says Beijing time; the GB 3095 24-h limit (75 µg/m³) is drawn as a line.
+    const chart = (await page.evaluate("(() => { const o = echarts.getInstanceByDom(document.getElementById('series-chart')).getOption(); return { axis: o.xAxis[0].name, lines: o.series.flatMap((s) => (s.markLine?.data ?? []).map((d) => d.yAxis)) }; })()")) as { axis: string; lines: number[] };
+    expect(chart.axis).toContain('北京时间');
+    expect(chart.lines).toContain(75);
     const buttons = (await page.evaluate("[...document.querySelectorAll('#series-fields button')].map((b) => b.textContent)")) as string[];
     expect(buttons).toContain('PM2.5');
     expect(buttons).toContain('臭氧');
@@ -263,6 +289,8 @@ describe('the wall tells the truth (issue 21)', () => {
     expect(row.text).toMatch(/\d+ (s|min)前/);
     expect(row.badge).toBe('rgb(91, 107, 127)');
     if (row.line) expect(row.line).toBe('#5b6b7f');
+    // Grey on the map too, as on its row.
+    await waitFor(page, "echarts.getInstanceByDom(document.getElementById('map')).getOption().series.find((s) => s.id === 'air').data.find((p) => p.id === 'air-qingshuihe').itemStyle.color === '#5b6b7f'");
     await page.screenshot({ path: join(artifacts, 'station-late.png') });
     expect(await page.evaluate("document.getElementById('banner').hidden")).toBe(true);
 
