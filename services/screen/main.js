@@ -312,7 +312,8 @@ function wireControls() {
   $('alarm-history').addEventListener('click', () => void history.open());
   $('alarms').addEventListener('scroll', () => updateHiddenCount($('alarms'), $('alarms-more')), { passive: true });
   $('alarms-more').addEventListener('click', () => $('alarms').scrollBy({ top: $('alarms').clientHeight * 0.8 }));
-  setupAlarmFilters({ act, locate, rerender: () => markDirty('alarms') }, () => markDirty('alarms'));
+  // A filter the operator picks applies at once, not with the next batch of readings.
+  setupAlarmFilters({ act, locate, rerender: () => markDirty('alarms') }, () => { markDirty('alarms'); renderDirty(); });
   $('map-search').addEventListener('submit', (event) => {
     event.preventDefault();
     const device = findDevice($('map-search-input').value);
