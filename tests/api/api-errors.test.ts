@@ -14,7 +14,7 @@ describe('an unexpected error in a route', () => {
     auth: { readAccess: 'open', tokens: [] },
     metrics: createMetrics(),
     influx: { ping: async () => '1.8.10' },
-    ingest: { queuedReadings: 0, presence: { online: () => [] } },
+    ingest: { queuedReadings: 0, presence: { online: () => [] }, spool: { health: { state: 'ok' } } },
     describe: () => {
       throw new Error('describe failed: secret-detail-of-the-failure');
     },

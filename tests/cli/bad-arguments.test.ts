@@ -149,7 +149,9 @@ describe('every command with bad arguments (issue 13, items 1-8)', () => {
       { args: ['record', '--url', mqttUrl, '--out', join(work, 'r.gz')], exit: 1, code: 'WX_ERR_BAD_CREDENTIALS', env: { WX_OBSERVER_PASSWORD: 'wrong' } },
       { args: ['simulate', '--url', `mqtt://127.0.0.1:${closedPort}`, '--devices', '1'], exit: 1, code: 'WX_ERR_CONNECTION' },
       { args: ['replay', recording, '--url', `mqtt://127.0.0.1:${closedPort}`], exit: 1, code: 'WX_ERR_CONNECTION' },
-      { args: ['backfill', '--url', `mqtt://127.0.0.1:${closedPort}`, '--devices', '1', '--from', '2025-01-01', '--to', '2025-01-02'], exit: 1, code: 'WX_ERR_CONNECTION' },
+      // Into a running platform, backfill counts what landed in its InfluxDB: with neither a platform nor --influx-url it says so first.
+      { args: ['backfill', '--url', `mqtt://127.0.0.1:${closedPort}`, '--devices', '1', '--from', '2025-01-01', '--to', '2025-01-02'], exit: 1, code: 'WX_ERR_PLATFORM_NOT_FOUND', says: /--influx-url/ },
+      { args: ['backfill', '--url', `mqtt://127.0.0.1:${closedPort}`, '--influx-url', inject('influxUrl'), '--devices', '1', '--from', '2025-01-01', '--to', '2025-01-02'], exit: 1, code: 'WX_ERR_CONNECTION' },
       { args: ['rollup', '--from', '2026-12-02', '--to', '2026-12-03', '--influx-url', 'http://127.0.0.1:1'], exit: 1, code: 'WX_ERR_CONNECTION', says: /--influx-url/ },
       { args: ['rollup', '--from', '2026-12-02', '--to', '2026-12-03'], exit: 1, code: 'WX_ERR_PLATFORM_NOT_FOUND', says: /runtime\.json/ },
       { args: ['rollup', '--from', '2026-12-02', '--to', '2026-12-03', '--influx-url', inject('influxUrl')], exit: 1, code: 'WX_ERR_ROLLUP_FAILED', says: /retention policy/, env: { INFLUX_DB: noRetentionPolicy } },

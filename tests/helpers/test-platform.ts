@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -29,8 +29,13 @@ export interface TestPlatform {
 export async function startTestPlatform(overrides: ConfigInput = {}, options: { logLines?: string[] } = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-test-'));
   const database = `test_${randomBytes(6).toString('hex')}`;
+  // A copy of the seed registry: a test that rotates or disables a device through the admin API
+  // must never write into the repository's tracked seeds/devices.json.
+  const registryFile = join(dataDir, 'devices.json');
+  await copyFile('seeds/devices.json', registryFile);
   const base: ConfigInput = {
     dataDir,
+    registryFile,
     logLevel: 'silent',
     mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
     http: { host: '127.0.0.1', port: 0 },
