@@ -5,6 +5,7 @@ import type { Reading } from '../ingest/reading.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
+import type { HoldClock } from './hold-clock.ts';
 import { createAlarmBook, isLaterVersion } from './alarm-book.ts';
 import type { AlarmStore } from './alarm-store.ts';
 import { alarmTexts } from './alarm-text.ts';
@@ -35,6 +36,8 @@ export interface AlarmEngineDeps {
    * a cluster's new leader takes the alarms the previous one held but had not yet written.
    */
   readonly seed?: () => Promise<readonly Alarm[]>;
+  /** When open alarms' conditions cleared, kept across restarts (issue 21: hold times restarted). */
+  readonly holds?: HoldClock;
 }
 
 /** The engine behind the AlarmService contract; sweep() is the timer's work, callable from tests. */
@@ -116,6 +119,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
 
   function close(alarm: Alarm, at: number, note?: { by: string; text: string }): Alarm {
     ruleById.get(alarm.ruleId)?.streaks.delete(alarm.deviceId);
+    deps.holds?.forget(alarm.id);
     const notes = note ? [...alarm.notes, { atMs: at, ...note }] : alarm.notes;
     return emit('closed', { ...alarm, state: 'closed', closedAtMs: at, updatedAtMs: at, notes });
   }
@@ -129,6 +133,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     if (!streak) streaks.set(device.id, (streak = { count: 0, clearSinceMs: null }));
     if (verdict.active) {
       streak.count += 1;
+      if (alarm && streak.clearSinceMs !== null) deps.holds?.forget(alarm.id);
       streak.clearSinceMs = null;
       if (alarm) maybeUpdate(alarm, verdict, at);
       else if (streak.count >= rule.debounce) openAlarm(rule, device, verdict, at);
@@ -136,7 +141,10 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     }
     streak.count = 0;
     if (!alarm) return;
-    streak.clearSinceMs ??= at;
+    if (streak.clearSinceMs === null) {
+      streak.clearSinceMs = at;
+      deps.holds?.cleared(alarm.id, at);
+    }
     if (at - streak.clearSinceMs >= rule.holdMs) close(alarm, at);
   }
 
@@ -209,6 +217,13 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
       const seeded = [...((await deps.seed?.()) ?? [])].sort((a, b) => a.updatedAtMs - b.updatedAtMs);
       for (const alarm of seeded) if (isLaterVersion(book.get(alarm.id), alarm)) book.put(alarm);
       book.prune(now());
+      // A hold time that was running before the restart runs on from when the condition cleared.
+      await deps.holds?.start();
+      for (const alarm of book.open()) {
+        const clearedAt = deps.holds?.clearedAt(alarm.id);
+        const entry = ruleById.get(alarm.ruleId);
+        if (clearedAt !== undefined && entry) entry.streaks.set(alarm.deviceId, { count: 0, clearSinceMs: clearedAt });
+      }
       engine.sweep();
       if (deps.sweepIntervalMs) {
         timer = setInterval(() => engine.sweep(), deps.sweepIntervalMs);
@@ -218,6 +233,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     async close() {
       clearInterval(timer);
       timer = undefined;
+      await deps.holds?.close();
       await deps.store?.close();
     },
   };

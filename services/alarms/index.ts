@@ -8,6 +8,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { createAlarmEngine, type AlarmEngine } from './alarm-engine.ts';
 import { createAlarmStore } from './alarm-store.ts';
+import { createHoldClock } from './hold-clock.ts';
 import type { Alarm } from './alarm-types.ts';
 import { loadAlarmRules } from './load-rules.ts';
 import { createWebhookNotifier, type WebhookNotifier } from './webhook-notifier.ts';
@@ -57,6 +58,7 @@ export async function createAlarms(deps: AlarmsDeps): Promise<Alarms> {
     now: deps.now,
     seed: deps.seed,
     store: createAlarmStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log }),
+    holds: createHoldClock({ path: join(config.dataDir, 'alarms', 'hold-times.json'), log: deps.log }),
     sweepIntervalMs: config.alarms.sweepIntervalMs,
     context: {
       gridThresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },

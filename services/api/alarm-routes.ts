@@ -66,6 +66,13 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps, 
     return { alarms };
   });
 
+  // The screen checks an operator token here before it keeps it (issue 21: its dialog took anything):
+  // the access control answers 401, 403 or 429 as it would for an action, and nothing changes.
+  routes.get('/api/v1/alarms/access', {
+    config: { access: 'operator' },
+    schema: { summary: 'Whether the bearer token may acknowledge and close alarms (204), nothing changed', response: { 204: z.null().describe('the token may act as operator') } },
+  }, async (_request, reply) => reply.code(204).send(null));
+
   for (const [action, verb] of [['ack', 'acknowledge'], ['close', 'closeAlarm']] as const) {
     routes.post(`/api/v1/alarms/:id/${action}`, {
       config: { access: 'operator' },

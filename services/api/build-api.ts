@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import compress from '@fastify/compress';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorCatalogue, isWanxiangError } from '../errors.ts';
@@ -127,6 +128,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const signedIn = (request: FastifyRequest) => auth.bearerRole(request) !== null || auth.sessionExpiresAtMs(request) !== null;
   registerOpenApi(app);
   registerOpenApiTags(app, { readAccess: deps.auth.readAccess });
+  // Issue 21 (weight): answers over 1 KB gzip/br-compressed when the client accepts it (/api/v1/live,
+  // the screen's files, echarts.min.js). The event stream is written raw (hijacked) and stays as is.
+  app.register(compress, { globalDecompression: false, threshold: 1024 });
 
   // The same answer whatever was asked (no echo of the request's text): the route table is in /docs.
   app.setNotFoundHandler((request, reply) => {

@@ -94,6 +94,6 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     const { from, to, ...rest } = request.query;
     const toMs = to === undefined ? Date.now() : Date.parse(to);
     const fromMs = from === undefined ? toMs - 86_400_000 : Date.parse(from);
-    return (await querySeries(deps.influx, deps.registry, { ...rest, fromMs, toMs })) as SeriesResponse;
+    return (await querySeries(deps.influx, deps.registry, { ...rest, fromMs, toMs }, deps.live.thresholds)) as SeriesResponse;
   });
 }

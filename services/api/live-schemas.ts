@@ -92,7 +92,8 @@ export const seriesResponseSchema = z.object({
   from: z.string(),
   to: z.string(),
   intervalMs: z.number().describe('the GROUP BY time bucket'),
-  points: z.array(z.object({ time: z.string(), value: z.number() })),
+  lines: z.array(z.object({ value: z.number(), kind: z.enum(['limit', 'target', 'band']), labelZh: z.string(), labelEn: z.string() })).describe('limit and target lines of the field (one device only)'),
+  points: z.array(z.object({ time: z.string(), value: z.number().describe('mean of the bucket'), min: z.number().describe('lowest reading in the bucket'), max: z.number().describe('highest reading in the bucket') })),
   query: z.string(),
 });
 

@@ -91,6 +91,8 @@ export interface Live {
   observe(reading: Reading): void;
   snapshot(filter?: { family?: FamilyId; street?: string }): LiveSnapshot;
   readonly hub: StreamHub;
+  /** The grid's load bands the states are judged by (the series chart draws them). */
+  readonly thresholds: StateThresholds;
   streetOf(deviceId: string): string | undefined;
 }
 
@@ -181,6 +183,7 @@ export function createLive(deps: LiveDeps): Live {
 
   return {
     hub,
+    thresholds: deps.thresholds,
     streetOf: (deviceId) => deps.registry.device(deviceId)?.street,
     async start() {
       const seeded = await seedLatest(deps.influx, deps.registry, now()).catch((error: unknown) => {

@@ -2,6 +2,8 @@ import { WanxiangError } from '../errors.ts';
 import { familyIds, getFamily, type FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
+import type { StateThresholds } from './device-state.ts';
+import { referenceLines, type ReferenceLine } from './reference-lines.ts';
 
 export const SERIES_DEFAULT_POINTS = 240;
 export const SERIES_MAX_POINTS = 2_000;
@@ -25,7 +27,10 @@ export interface SeriesAnswer {
   readonly from: string;
   readonly to: string;
   readonly intervalMs: number;
-  readonly points: readonly { readonly time: string; readonly value: number }[];
+  /** Each bucket's mean and its extremes: a single reading of 250 in a 5-min bucket shows as its max (issue 21). */
+  readonly points: readonly { readonly time: string; readonly value: number; readonly min: number; readonly max: number }[];
+  /** Limit and target lines of the field, for one device (none for a street). */
+  readonly lines: readonly ReferenceLine[];
   readonly query: string;
 }
 
@@ -52,8 +57,8 @@ export function bucketMs(fromMs: number, toMs: number, points: number): number {
   return Math.max(1_000, Math.ceil((toMs - fromMs) / points / 1_000) * 1_000);
 }
 
-/** Time series of one device, site or street from InfluxDB, downsampled server-side (mean per bucket). */
-export async function querySeries(influx: InfluxClient, registry: DeviceRegistry, request: SeriesRequest): Promise<SeriesAnswer> {
+/** Time series of one device, site or street from InfluxDB, downsampled server-side (mean, min and max per bucket). */
+export async function querySeries(influx: InfluxClient, registry: DeviceRegistry, request: SeriesRequest, thresholds: StateThresholds = { heavyPct: 80, overloadPct: 100 }): Promise<SeriesAnswer> {
   const chosen = [request.device, request.site, request.street].filter((v) => v !== undefined).length;
   if (chosen !== 1) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'device, site, street: give exactly one of them');
   if (request.toMs <= request.fromMs) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'to: must be after from');
@@ -66,13 +71,19 @@ export async function querySeries(influx: InfluxClient, registry: DeviceRegistry
   const intervalMs = bucketMs(request.fromMs, request.toMs, request.points);
   // Ids come from the registry (validated slugs), never from the request text.
   const where = devices.map((d) => `"device" = '${d.id}'`).join(' OR ');
-  const query = `SELECT MEAN("${resolved.influxField}") FROM "${getFamily(family).measurement}" WHERE (${where}) AND time >= ${request.fromMs}ms AND time < ${request.toMs}ms GROUP BY time(${intervalMs / 1_000}s) fill(none)`;
+  const query = `SELECT MEAN("${resolved.influxField}"), MIN("${resolved.influxField}"), MAX("${resolved.influxField}") FROM "${getFamily(family).measurement}" WHERE (${where}) AND time >= ${request.fromMs}ms AND time < ${request.toMs}ms GROUP BY time(${intervalMs / 1_000}s) fill(none)`;
   const series = await influx.query(query);
   const points = (series[0]?.values ?? [])
     .filter((row) => typeof row[1] === 'number')
-    .map((row) => ({ time: new Date(Number(row[0])).toISOString(), value: row[1] as number }));
+    .map((row) => {
+      const value = row[1] as number;
+      const min = typeof row[2] === 'number' ? row[2] : value;
+      const max = typeof row[3] === 'number' ? row[3] : value;
+      return { time: new Date(Number(row[0])).toISOString(), value, min, max };
+    });
   return {
     family, field: request.field, influxField: resolved.influxField, unit: resolved.unit, devices: devices.map((d) => d.id),
-    from: new Date(request.fromMs).toISOString(), to: new Date(request.toMs).toISOString(), intervalMs, points: points.slice(-request.points), query,
+    from: new Date(request.fromMs).toISOString(), to: new Date(request.toMs).toISOString(), intervalMs, points: points.slice(-request.points),
+    lines: devices.length === 1 ? referenceLines(devices[0]!, request.field, thresholds) : [], query,
   };
 }

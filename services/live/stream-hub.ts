@@ -156,7 +156,10 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       return true;
     },
     heartbeat() {
-      for (const client of clients) send(client, `: heartbeat ${Date.now()}\n\n`);
+      // A comment keeps proxies awake; the event beside it tells the page the link is alive when the
+      // district is quiet (EventSource dispatches no comments), so a silent stream is told from a dead one.
+      const at = Date.now();
+      for (const client of clients) send(client, `: heartbeat ${at}\nevent: heartbeat\ndata: ${at}\n\n`);
     },
     get clients() { return clients.size; },
     get ringBytes() { return ringBytes; },

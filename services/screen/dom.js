@@ -48,3 +48,43 @@ export function fmt(value, digits = 1) {
 export function replace(container, children) {
   container.replaceChildren(...children);
 }
+
+/**
+ * Updates a list in place (issue 21, weight): each entry has a key, a signature of what it shows
+ * and a builder; a child whose signature did not change is kept untouched, the rest rebuilt, so an
+ * update touches only what changed instead of relaying the whole panel.
+ */
+export function reconcile(container, entries) {
+  const old = new Map();
+  for (const child of container.children) if (child.dataset.key) old.set(child.dataset.key, child);
+  const next = entries.map(({ key, sig, build }) => {
+    const kept = old.get(key);
+    if (kept && kept.dataset.sig === sig) return kept;
+    const element = build();
+    element.dataset.key = key;
+    element.dataset.sig = sig;
+    return element;
+  });
+  const same = next.length === container.children.length && next.every((element, i) => container.children[i] === element);
+  if (!same) container.replaceChildren(...next);
+}
+
+/** HH:MM (or HH:MM:SS) in Beijing time, whatever the browser's zone. */
+export function beijingClock(ms, seconds = false) {
+  return new Date(ms).toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
+}
+
+/** YYYY-MM-DD HH:MM in Beijing time. */
+export function beijingDateTime(ms) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(ms));
+  const part = (type) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour') === '24' ? '00' : part('hour')}:${part('minute')}`;
+}
+
+/** An age as words: 45 s, 12 min, 1.5 h. */
+export function ageText(ms) {
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1_000))} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 172_800_000) return `${fmt(ms / 3_600_000, 1)} h`;
+  return `${fmt(ms / 86_400_000, 0)} d`;
+}

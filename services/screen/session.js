@@ -39,7 +39,8 @@ export function createSignIn({ dialog, form, input, error, submit }) {
         dialog.close();
         done();
       })
-      .catch(() => say('signInFailed'))
+      // 429: the address is throttled after refused tokens (even the right one waits), not unreachable.
+      .catch((failure) => say(failure?.status === 429 ? 'signInThrottled' : 'signInFailed'))
       .finally(() => {
         submit.disabled = false;
         submit.textContent = t('signIn');

@@ -142,4 +142,27 @@ describe('the screen signs in when the district’s reads need a token', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+  // Issue 21 ("messages mislead"): a throttled sign-in said 无法连接平台, even for the right token.
+  it('says a wrong token is throttled after too many, in words, and still takes the right one', async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.goto(`${test.endpoints.httpUrl}/`);
+    await waitFor(page, dialogOpen);
+    // This address presents more wrong tokens than a minute allows (services/api/auth.ts).
+    for (let i = 0; i < 25; i += 1) {
+      await fetch(`${test.endpoints.httpUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: `guess-${i}` }) });
+    }
+    await page.fill('#signin-input', 'still-not-one-of-the-platform-tokens');
+    await page.click('#signin-submit');
+    await waitFor(page, "!document.getElementById('signin-error').hidden && document.getElementById('signin-error').dataset.i18n === 'signInThrottled'");
+    const message = (await page.evaluate("document.getElementById('signin-error').textContent")) as string;
+    expect(message).toContain('错误令牌过多');
+    expect(message).not.toContain('无法连接');
+    await page.fill('#signin-input', tokens.reader);
+    await page.click('#signin-submit');
+    await waitFor(page, `!${dialogOpen}`);
+    await waitFor(page, "document.querySelectorAll('#air .row').length > 0");
+    await page.close();
+  });
 });

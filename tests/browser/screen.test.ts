@@ -181,7 +181,7 @@ describe('the operations-centre screen in a real browser', () => {
   it('opens a site’s series chart from /api/v1/series when it is clicked', async () => {
     const page = await openPage(1920, 1080);
     const series = page.waitForResponse((response) => response.url().includes('/api/v1/series?device=water-') && response.status() === 200);
-    await page.click('#water .row');
+    await page.click('#water .row[data-device]');
     await series;
     await page.waitForSelector('#series-dialog[open] #series-chart canvas');
     expect(problems).toEqual([]);

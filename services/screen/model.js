@@ -1,0 +1,52 @@
+// What the screen knows: filled from /api/v1/live and the event stream, read by every panel.
+export const model = {
+  /** False until the first /api/v1/live answer: panels say 加载中 / Loading until then (issue 21). */
+  loaded: false,
+  devices: new Map(),
+  streets: [],
+  units: {},
+  intervals: {},
+  tiles: [],
+  tilesAtMs: null,
+  alarms: new Map(),
+  alarmsAtMs: null,
+  /** null until known: never "alarm engine not running" before the platform said so. */
+  alarmsAvailable: null,
+  sparks: new Map(),
+};
+
+// Late after two report intervals without a reading, silent after three (services/live/freshness.ts).
+export const LATE_AFTER_INTERVALS = 2;
+export const SILENT_AFTER_INTERVALS = 3;
+
+export const ageOf = (device, now) => (device.receivedMs === null || device.receivedMs === undefined ? null : Math.max(0, now - device.receivedMs));
+
+/** fresh / late / silent, counted on the page so a station that stops reporting greys without a refetch. */
+export function freshnessOf(device, now) {
+  const age = ageOf(device, now);
+  if (age === null) return 'silent';
+  const interval = model.intervals[device.family] ?? 60_000;
+  if (age > SILENT_AFTER_INTERVALS * interval) return 'silent';
+  return age > LATE_AFTER_INTERVALS * interval ? 'late' : 'fresh';
+}
+
+export const ofFamily = (family) => [...model.devices.values()].filter((d) => d.family === family);
+
+/** Devices with an open or acknowledged alarm: their rows stay in alarm while it lasts (issue 21). */
+export function alarmingDevices() {
+  const ids = new Map();
+  for (const alarm of model.alarms.values()) {
+    if (alarm.state === 'closed') continue;
+    const worst = ids.get(alarm.deviceId);
+    if (!worst || rankOf(alarm.severity) < rankOf(worst)) ids.set(alarm.deviceId, alarm.severity);
+  }
+  return ids;
+}
+const rankOf = (severity) => ({ critical: 0, warning: 1, info: 2 })[severity] ?? 3;
+
+/** The newest receipt time among devices of a family (the panel's "updated"). */
+export function familyUpdatedMs(family) {
+  let newest = null;
+  for (const d of model.devices.values()) if (d.family === family && d.receivedMs != null && (newest === null || d.receivedMs > newest)) newest = d.receivedMs;
+  return newest;
+}

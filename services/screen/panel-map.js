@@ -1,0 +1,145 @@
+import { severityColour, silentColour } from './colours.js';
+import { currentLanguage, t } from './i18n.js';
+import { alarmingDevices, freshnessOf, model } from './model.js';
+import { placeName, streetName } from './place-names.js';
+
+// Symbols tell the families apart (the legend shows each); colours are the four severities and grey.
+export const symbols = { air: 'circle', water: 'diamond', grid: 'rect', parking: 'triangle', noise: 'pin', voc: 'arrow' };
+const families = ['grid', 'parking', 'noise', 'voc', 'water', 'air'];
+const sizes = { air: 16, water: 15, grid: 13, parking: 11, noise: 12, voc: 12 };
+
+/** One point per place: a substation stands for its transformers (worst of them), so squares never stack. */
+function points(now, alarming) {
+  const grid = new Map();
+  const out = [];
+  for (const d of model.devices.values()) {
+    if (d.family === 'grid') {
+      const key = String(d.attributes.substation);
+      const entry = grid.get(key) ?? { device: null, severity: 0, fresh: false, alarm: false };
+      if (d.attributes.level === 'substation') entry.device = d;
+      // Grey once late, as its row is (a late station stayed green on the map while its row greyed).
+      const fresh = freshnessOf(d, now) === 'fresh';
+      if (fresh) entry.severity = Math.max(entry.severity, d.state.severity);
+      entry.fresh ||= fresh;
+      entry.alarm ||= alarming.has(d.id);
+      grid.set(key, entry);
+      continue;
+    }
+    out.push({ device: d, severity: d.state.severity, fresh: freshnessOf(d, now) === 'fresh' && d.state.label !== 'no-data', alarm: alarming.has(d.id) });
+  }
+  for (const entry of grid.values()) if (entry.device) out.push(entry);
+  return out;
+}
+
+/**
+ * A schematic of the district from the registry's coordinates: zoom and pan (inside data zoom),
+ * street names that hide rather than overprint (labelLayout.hideOverlap), room at the edges.
+ */
+export function createMapPanel(element, onOpen) {
+  const chart = globalThis.echarts.init(element, null, { renderer: 'canvas' });
+  const byId = new Map();
+  let located = null;
+  let locatedUntil = 0;
+  chart.on('click', (params) => {
+    const device = byId.get(params.data?.id);
+    if (device) onOpen(device);
+  });
+  new ResizeObserver(() => chart.resize()).observe(element);
+  const encode = globalThis.echarts.format.encodeHTML;
+  let ranged = false;
+
+  function render(now) {
+    if (!model.loaded || model.devices.size === 0) return;
+    const alarming = alarmingDevices();
+    const all = points(now, alarming);
+    byId.clear();
+    for (const p of all) byId.set(p.device.id, p.device);
+    const option = {
+      backgroundColor: 'transparent', animation: false,
+      grid: { left: 16, right: 16, top: 16, bottom: 16 },
+      tooltip: {
+        trigger: 'item', backgroundColor: '#0c1828', borderColor: '#36c5f0', textStyle: { color: '#d8e4f2' },
+        formatter: (p) => {
+          const d = byId.get(p.data?.id);
+          if (!d) return encode(p.data?.name ?? '');
+          const value = d.state.value === null ? '—' : typeof d.state.value === 'number' ? d.state.value.toFixed(1).replace(/\.0$/, '') : d.state.value;
+          return `${encode(placeName(d))}<br>${encode(t(`family-${d.family}`))} · ${encode(t(d.state.label))} · ${encode(String(value))}`;
+        },
+      },
+      series: [
+        ...families.map((family) => ({
+          id: family, type: 'scatter', z: 3, symbol: symbols[family], symbolSize: sizes[family], clip: false,
+          data: all.filter((p) => p.device.family === family).map((p) => ({
+            id: p.device.id, name: placeName(p.device), value: [p.device.lon, p.device.lat],
+            itemStyle: { color: p.fresh ? severityColour[p.severity] : silentColour, borderColor: p.alarm ? '#ffffff' : '#060d18', borderWidth: p.alarm ? 2 : 1 },
+          })),
+        })),
+        {
+          id: 'streets', type: 'scatter', silent: true, z: 5, symbolSize: 1, itemStyle: { color: 'transparent' }, clip: false,
+          label: { show: true, position: 'inside', color: '#d8e4f2', fontSize: currentLanguage() === 'en' ? 12 : 13, fontWeight: 600, backgroundColor: 'rgba(6,13,24,0.72)', padding: [2, 5], borderRadius: 3, formatter: (p) => p.data.name },
+          labelLayout: { hideOverlap: true, moveOverlap: 'shiftY' },
+          data: model.streets.map((street) => {
+            const members = [...model.devices.values()].filter((d) => d.street === street.id);
+            if (members.length === 0) return null;
+            // The street's name sits a little above its devices' centroid, off the markers.
+            return { name: streetName(street), value: [members.reduce((s, d) => s + d.lon, 0) / members.length, members.reduce((s, d) => s + d.lat, 0) / members.length + 0.0012] };
+          }).filter(Boolean),
+        },
+        {
+          id: 'alarming', type: 'effectScatter', z: 2, symbolSize: 20, rippleEffect: { scale: 2.4, brushType: 'stroke' }, silent: true, clip: false,
+          itemStyle: { color: '#eb5757' },
+          data: all.filter((p) => p.alarm).map((p) => ({ id: p.device.id, value: [p.device.lon, p.device.lat] })),
+        },
+        {
+          id: 'located', type: 'effectScatter', z: 6, symbolSize: 30, rippleEffect: { scale: 3, brushType: 'stroke' }, silent: true, clip: false,
+          itemStyle: { color: '#36c5f0' },
+          data: located && locatedUntil > now ? [{ value: [located.lon, located.lat] }] : [],
+        },
+      ],
+    };
+    if (!ranged) {
+      const lons = all.map((p) => p.device.lon);
+      const lats = all.map((p) => p.device.lat);
+      const padLon = (Math.max(...lons) - Math.min(...lons)) * 0.08 || 0.004;
+      const padLat = (Math.max(...lats) - Math.min(...lats)) * 0.1 || 0.004;
+      Object.assign(option, {
+        xAxis: { type: 'value', min: Math.min(...lons) - padLon, max: Math.max(...lons) + padLon, show: false },
+        yAxis: { type: 'value', min: Math.min(...lats) - padLat, max: Math.max(...lats) + padLat, show: false },
+        dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'inside', yAxisIndex: 0, filterMode: 'none' }],
+      });
+      ranged = true;
+    }
+    chart.setOption(option, { replaceMerge: ['series'] });
+  }
+
+  return {
+    id: 'map', families: ['air', 'water', 'grid', 'parking', 'noise', 'voc'], element, render: (_container, now) => render(now),
+    /** Marks a device on the map, zooms to it and shows its tooltip ("locate on map" from an alarm or the search box). */
+    locate(deviceId) {
+      let device = model.devices.get(deviceId);
+      if (!device) return false;
+      if (device.family === 'grid') device = [...model.devices.values()].find((d) => d.family === 'grid' && d.attributes.level === 'substation' && d.attributes.substation === device.attributes.substation) ?? device;
+      located = device;
+      locatedUntil = Date.now() + 8_000;
+      element.closest('.panel')?.scrollIntoView({ block: 'nearest' });
+      render(Date.now());
+      chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 0, startValue: device.lon - 0.012, endValue: device.lon + 0.012 });
+      chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 1, startValue: device.lat - 0.008, endValue: device.lat + 0.008 });
+      const seriesIndex = families.indexOf(device.family);
+      const dataIndex = chart.getOption().series[seriesIndex].data.findIndex((p) => p.id === device.id);
+      if (dataIndex >= 0) chart.dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
+      element.dataset.located = device.id;
+      return true;
+    },
+    resize: () => chart.resize(),
+  };
+}
+
+/** Finds a device or site by name (either language), site or id. */
+export function findDevice(text) {
+  const query = text.trim().toLowerCase();
+  if (!query) return null;
+  const all = [...model.devices.values()];
+  const score = (d) => [d.id, d.site, d.siteName, placeName(d)].map((s) => String(s).toLowerCase());
+  return all.find((d) => score(d).includes(query)) ?? all.find((d) => score(d).some((s) => s.includes(query))) ?? null;
+}

@@ -1,0 +1,89 @@
+import { beijingClock, fmt, h, reconcile } from './dom.js';
+import { currentLanguage, t } from './i18n.js';
+import { freshnessOf, model, ofFamily } from './model.js';
+
+const statusClass = { met: 'met', 'at risk': 'risk', breached: 'bad' };
+const countUnits = new Set(['sections', 'transformers', 'roads', 'devices', 'spaces']);
+export const unitText = (unit) => (countUnits.has(unit) ? t(unit) : unit);
+const judged = new Set(['met', 'at risk', 'breached']);
+
+/**
+ * The live counts of the tiles the panels also show, counted from the same devices the panels
+ * draw, so a tile and its panel never disagree (issue 21: 6/9 on the tile, 9/9 in the panel).
+ */
+function liveCount(tile, now) {
+  const fresh = (d) => freshnessOf(d, now) !== 'silent';
+  switch (tile.id) {
+    case 'sections': {
+      const sections = ofFamily('water');
+      return { value: sections.filter((d) => d.state.label !== 'no-data' && d.state.severity === 0).length, of: sections.length };
+    }
+    case 'heavy-load': {
+      const transformers = ofFamily('grid').filter((d) => d.attributes.level === 'transformer');
+      return { value: transformers.filter((d) => fresh(d) && d.state.severity >= 2).length, of: transformers.length };
+    }
+    case 'noise': {
+      const roads = new Map();
+      for (const d of ofFamily('noise')) roads.set(String(d.attributes.road), (roads.get(String(d.attributes.road)) ?? false) || (fresh(d) && d.state.label.endsWith('-over')));
+      return { value: [...roads.values()].filter(Boolean).length, of: roads.size };
+    }
+    case 'parking': {
+      let free = 0;
+      for (const d of ofFamily('parking')) if (fresh(d) && typeof d.values.totalSpaces === 'number') free += Math.max(0, d.values.totalSpaces - (d.values.occupiedSpaces ?? 0));
+      return { value: free, of: null };
+    }
+    default: return { value: tile.value, of: tile.of };
+  }
+}
+
+/** The plan's target as text ("≤ 35 µg/m³"), or null where the plan sets none. */
+export function targetText(tile) {
+  if (tile.target === null || tile.target === undefined || tile.comparator === null) return null;
+  const number = typeof tile.target === 'number' ? fmt(tile.target, 1) : tile.target;
+  return `${tile.comparator === '<=' ? '≤' : '≥'} ${number} ${unitText(tile.unit)}`;
+}
+
+/** One verdict per tile: the plan's (year to date) where there is one, else the live count's; none without a target. */
+export function verdictOf(tile) {
+  if (tile.compliance && judged.has(tile.compliance.status)) return { status: tile.compliance.status, scope: 'tileYear' };
+  if (targetText(tile) === null) return { status: judged.has(tile.status) ? null : tile.status, scope: null };
+  return { status: tile.status, scope: judged.has(tile.status) ? 'tileNow' : null };
+}
+
+function figure(tile, count) {
+  if (tile.id === 'parking') return [fmt(count.value, 0), h('small', {}, t('spaces'))];
+  if (count.of !== null && count.of !== undefined) return [fmt(count.value, 0), h('small', {}, `/ ${fmt(count.of, 0)} ${unitText(tile.unit)}`)];
+  return [fmt(count.value, 1), h('small', {}, unitText(tile.unit))];
+}
+
+function tileElement(tile, count, onOpen) {
+  const target = targetText(tile);
+  const verdict = verdictOf(tile);
+  const updated = model.tilesAtMs ? `${t('updated')} ${beijingClock(model.tilesAtMs)}` : '';
+  return h('button', {
+    type: 'button', class: `tile ${verdict.status ? statusClass[verdict.status] ?? '' : ''}`, dataset: { tile: tile.id, status: verdict.status ?? '' },
+    title: `${t(`tip-${tile.id}`)}\n${tile.compliance ? `${t('tileYear')} ${tile.compliance.period} · ` : ''}${updated} (${t('beijing')})`,
+    onclick: () => onOpen(tile),
+  },
+  h('div', { class: 'name' }, t(`tile-${tile.id}`)),
+  h('div', { class: 'value' }, ...figure(tile, count)),
+  h('div', { class: 'foot' }, h('span', { class: 'target' }, target ? `${t('tileTarget')} ${target}` : t('noTarget')), h('span', { class: 'upd' }, updated)),
+  h('div', { class: 'foot' }, h('span', { class: 'status' }, verdict.status ? `${verdict.scope ? `${t(verdict.scope)} ` : ''}${t(`status-${verdict.status}`)}` : ''),
+    // The shareable spaces on a line of their own: beside the figure they ran out of the tile in English.
+    tile.id === 'parking' && tile.secondary !== null ? h('span', { class: 'extra' }, `${t('shareable')} ${fmt(tile.secondary, 0)} ${t('spaces')}`) : null));
+}
+
+/** The seven district tiles; a click opens a readable view of the figure (tile-view.js). */
+export function createTilesPanel(onOpen) {
+  return {
+    id: 'tiles', families: ['water', 'grid', 'noise', 'parking'],
+    render(container, now) {
+      if (!model.loaded) return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: () => h('div', { class: 'tile loading' }, t('loading')) }]);
+      reconcile(container, model.tiles.map((tile) => {
+        const count = liveCount(tile, now);
+        return { key: tile.id, sig: JSON.stringify([currentLanguage(), tile, count, model.tilesAtMs]), build: () => tileElement(tile, count, onOpen) };
+      }));
+    },
+    liveCount,
+  };
+}
