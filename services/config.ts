@@ -61,7 +61,7 @@ export const configSchema = z.strictObject({
       /** `open`: anyone may read; `token`: reads need a bearer token of any role. */
       readAccess: z.enum(['open', 'token']).default('open'),
       /** Bearer tokens and their roles; operator and admin actions need one. */
-      tokens: z.array(z.strictObject({ role: z.enum(['reader', 'operator', 'admin']), token: z.string().min(16) })).default([]),
+      tokens: z.array(z.strictObject({ role: z.enum(['reader', 'operator', 'admin', 'officer']), token: z.string().min(16) })).default([]),
       /**
        * How long a screen's sign-in (the session cookie of POST /api/v1/session) lasts, in days: a
        * wall screen runs unattended for weeks. At most 400, the cap browsers put on a cookie's

@@ -72,6 +72,9 @@ export const errorCatalogue = {
   WX_ERR_REDIS_UNAVAILABLE: { status: 503, summary: 'the cluster’s Redis cannot be reached' },
   WX_ERR_LEADER_LOST: { status: 503, summary: 'this node lost the leader lease; its leader-only services stop until it wins again' },
   WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
+  // Data review (issue 22)
+  WX_ERR_MARK_NOT_FOUND: { status: 404, summary: 'no review mark with this id (a revocation names a mark)' },
+  WX_ERR_MARK_REVOKED: { status: 409, summary: 'the review mark was revoked already; marks are never edited, a new mark is taken instead' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,8 +5,9 @@ import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { readCookie, sessionCookieName, type SessionCookies } from './session-cookie.ts';
 
-export type Role = 'reader' | 'operator' | 'admin';
-const rank: Record<Role, number> = { reader: 1, operator: 2, admin: 3 };
+export type Role = 'reader' | 'operator' | 'admin' | 'officer';
+// officer (issue 22): reads, and takes review marks; its routes also check the role by name, so an operator cannot mark.
+const rank: Record<Role, number> = { reader: 1, officer: 1.5, operator: 2, admin: 3 };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -22,6 +22,8 @@ import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 import { createSessionCookies } from './session-cookie.ts';
 import { registerSessionRoutes } from './session-routes.ts';
+import { registerReviewRoutes } from '../review/review-routes.ts';
+import type { ReviewService } from '../review/review-service.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
@@ -39,6 +41,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly fleetKey?: string;
   /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
   readonly isOnline?: (deviceId: string) => boolean;
+  /** The officers' review marks (issue 22); without it the review routes are absent. */
+  readonly review?: ReviewService;
 }
 
 /**
@@ -155,6 +159,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerScreen(scope);
     registerAlarmRoutes(scope, deps);
     registerSessionRoutes(scope, { auth, options: deps.auth, sessions });
+    if (deps.review) registerReviewRoutes(scope, { review: deps.review, influx: deps.influx, registry: deps.registry, stuckAfter: deps.ingest.stuck.stuckAfter, bearerRole: auth.bearerRole });
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });
 

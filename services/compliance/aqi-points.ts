@@ -1,3 +1,4 @@
+import { presentOnly } from '../rollups/fields-present.ts';
 import { airDailyMeasurement, airDistrictDailyMeasurement, airHourlyMeasurement, hourLabelsWithin } from '../rollups/air-rollup.ts';
 import { AIR_REPORTING_NOTE, parseBeijingInstant, reportedConcentration } from '../standards/index.ts';
 
@@ -23,7 +24,9 @@ export function aqiQuery(station: string, resolution: AqiResolution, from: strin
 const ugm3 = (value: unknown, name: string) => reportedConcentration(value ?? null, 'ugm3', name);
 
 /** One stored rollup row as an API point, concentrations at their reporting precision. */
-export function aqiPoint(row: Record<string, unknown>) {
+export function aqiPoint(stored: Record<string, unknown>) {
+  // A field a review mark took away is no longer listed in the point (rollups/fields-present.ts).
+  const row = presentOnly(stored);
   return {
     time: new Date(Number(row.time)).toISOString(),
     aqi: row.aqi ?? null,

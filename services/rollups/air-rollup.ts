@@ -28,12 +28,16 @@ interface StationHours {
   readonly coverage: number[];
 }
 
-function stationHours(rows: readonly RawRow[], fromMs: number): StationHours {
-  const minutesPerRow = samplingMinutes(rows);
+/**
+ * Each pollutant's hour is judged on its own minutes (GB 3095 Table 4: ≥ 45 min of sampling of it):
+ * a review mark of one field (issue 22) leaves the other pollutants' hours as they were.
+ */
+function stationHours(rows: readonly RawRow[], fromMs: number, minutesPerRow = samplingMinutes(rows)): StationHours {
   const buckets = bucketRows(rows, fromMs, fromMs + 48 * hourMs, hourMs);
   const coverage = buckets.map((bucket) => Math.min(60, bucket.length * minutesPerRow));
+  const minutesOf = (bucket: readonly RawRow[], field: string) => Math.min(60, bucket.filter((row) => row.fields[field] !== undefined).length * minutesPerRow);
   const means = Object.fromEntries(
-    Object.entries(pollutants).map(([key, field]) => [key, buckets.map((bucket, i) => (isValidHour(coverage[i]!) ? meanOf(bucket, field) : null))]),
+    Object.entries(pollutants).map(([key, field]) => [key, buckets.map((bucket) => (isValidHour(minutesOf(bucket, field)) ? meanOf(bucket, field) : null))]),
   ) as Record<Pollutant, (number | null)[]>;
   return { means, coverage };
 }
@@ -57,12 +61,13 @@ export const airRollup: FamilyRollup = {
   family: 'air',
   rawRange: (window) => ({ fromMs: window.startMs - 24 * hourMs, toMs: window.endMs }),
   alsoDirty: (day) => [day + 1], // the next day's 24-h moving means reach back into this one
-  compute(window, rowsByDevice, devices) {
+  compute(window, rowsByDevice, devices, context) {
     const points: Point[] = [];
     const dailyByStation: Array<Record<string, number | null>> = [];
     const o3ByStation: Array<(number | null)[]> = [];
     for (const device of devices) {
-      const hours = stationHours(rowsByDevice.get(device.id) ?? [], window.startMs - 24 * hourMs);
+      const rows = rowsByDevice.get(device.id) ?? [];
+      const hours = stationHours(rows, window.startMs - 24 * hourMs, context?.samplingMinutes?.get(device.id) ?? samplingMinutes(rows));
       const o3EightHour = o3MovingMeans(hours.means.o3);
       for (let h = 24; h < 48; h += 1) {
         // HJ 663 (standards.md §1.4): the mean of the hour X-1…X carries the label X, the hour's end,
@@ -73,9 +78,12 @@ export const airRollup: FamilyRollup = {
           const value = hours.means[key as Pollutant][h];
           if (value !== null && value !== undefined) fields.push([field, value, 'float']);
         }
+        // HJ 633-2012 Table 4: the real-time report prints the O3 8-h and PM 24-h moving means its IAQIs come from.
+        const moving = { o3_8h: o3EightHour[h] ?? null, pm10_24h: trailingMean(hours.means.pm10, h, 24, 20), pm25_24h: trailingMean(hours.means.pm25, h, 24, 20) };
+        for (const [key, value] of Object.entries(moving)) if (value !== null) fields.push([`${key}_ugm3`, value, 'float']);
         if (hours.coverage[h]! > 0) {
           const aqi = hourlyAqi(
-            { so2: hours.means.so2[h], no2: hours.means.no2[h], co: hours.means.co[h], o3: hours.means.o3[h], pm10: hours.means.pm10[h], pm25: hours.means.pm25[h], o3_8h: o3EightHour[h], pm10_24h: trailingMean(hours.means.pm10, h, 24, 20), pm25_24h: trailingMean(hours.means.pm25, h, 24, 20), so2_24h: trailingMean(hours.means.so2, h, 24, 20) },
+            { so2: hours.means.so2[h], no2: hours.means.no2[h], co: hours.means.co[h], o3: hours.means.o3[h], pm10: hours.means.pm10[h], pm25: hours.means.pm25[h], ...moving, so2_24h: trailingMean(hours.means.so2, h, 24, 20) },
             { hourEnding: timeMs },
           );
           fields.push(...aqiFields(aqi));

@@ -2,6 +2,7 @@ import type { DeviceRegistry } from '../../registry/device-registry.ts';
 import type { InfluxClient } from '../../storage/influx-client.ts';
 import type { Period } from '../period.ts';
 import type { Target } from '../targets.ts';
+import { presentOnly } from '../../rollups/fields-present.ts';
 
 export interface RuleContext {
   readonly influx: InfluxClient;
@@ -41,5 +42,6 @@ export const elapsedDays = (period: Period) => Math.max(1, Math.round((period.to
 /** Rows of the first series as objects keyed by column. */
 export async function queryRows(influx: InfluxClient, query: string): Promise<Array<Record<string, unknown>>> {
   const series = await influx.query(query);
-  return series.flatMap((s) => s.values.map((row) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])) })));
+  // A field a review mark took away is no longer listed in its point (rollups/fields-present.ts).
+  return series.flatMap((s) => s.values.map((row) => presentOnly({ ...s.tags, ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])) })));
 }

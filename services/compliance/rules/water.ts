@@ -35,8 +35,8 @@ async function sectionOverPeriod({ influx, period }: RuleContext, device: Device
   const means = Object.values(parameterFields).map((field) => `mean("${field}") AS "${field}"`).join(', ');
   const query = `SELECT ${means}, count("ph") AS samples FROM "water_quality" WHERE "device" = '${device.id}' AND ${timeRange(period)}`;
   const [row] = await queryRows(influx, query);
-  const monthsQuery = `SELECT "samples" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(period)}`;
-  const months = await queryRows(influx, monthsQuery);
+  const monthsQuery = `SELECT "samples", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(period)}`;
+  const months = (await queryRows(influx, monthsQuery)).filter((month) => month.samples !== null);
   const elapsed = monthsElapsed(period);
   const provenance = [
     { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query, rounding: WATER_ROUNDING_NOTE },
@@ -111,8 +111,8 @@ export const sectionsClassVShare: Rule = async (context) => {
 export const sectionMonthsMeetingTarget: Rule = async (context) => {
   const device = sectionOf(context);
   const { targetClass } = attributesOf(device);
-  const query = `SELECT "class", "tn_class", "samples" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(context.period)}`;
-  const months = await queryRows(context.influx, query);
+  const query = `SELECT "class", "tn_class", "samples", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(context.period)}`;
+  const months = (await queryRows(context.influx, query)).filter((month) => month.samples !== null);
   const meeting = months.filter((month) => waterClassRank(String(month.class) as WaterClass) <= waterClassRank(targetClass));
   const elapsed = monthsElapsed(context.period);
   const completeness = Math.min(1, months.length / elapsed);
