@@ -8,12 +8,15 @@ import { AQI_ANSWER_CONVENTIONS, aqiPoint, aqiQuery as aqiInfluxQuery } from '..
 import { isBeijingInstant } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { formatZodIssues } from '../zod-issues.ts';
+import type { ReviewSource } from '../rollups/review-overlay.ts';
 
 export interface ComplianceRouteDeps {
   readonly influx: InfluxClient;
   readonly registry: DeviceRegistry;
   readonly targets: TargetsFile;
   readonly now?: () => number;
+  /** The officers' review marks: the reviewed figure with the unreviewed one beside (issue 22). */
+  readonly review?: ReviewSource;
 }
 
 const instant = z.string().refine(isBeijingInstant, 'a Beijing date YYYY-MM-DD, a Beijing time YYYY-MM-DDThh:mm, or ISO 8601 with a zone');
@@ -64,7 +67,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: ComplianceR
     schema: { summary: 'The plan’s targets for a period, each with its status, completeness and provenance', querystring: complianceQuery, response: { 200: complianceResponse, 400: errorBody } },
   }, async (request) => {
     const { period } = parse(complianceQuery, request.query);
-    return evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now() }, period);
+    return evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now(), review: deps.review }, period);
   });
 
   app.get('/api/v1/aqi', {

@@ -20,8 +20,22 @@ function notes(report: ComplianceReport): string[] {
   return lines.length ? ['说明 Notes:', '', ...lines, ''] : [];
 }
 
+/** Issue 22 item 2: the marks that moved a figure, each once, with the targets it moved. */
+function reviewSection(report: ComplianceReport): string[] {
+  const marks = new Map<string, { mark: NonNullable<ComplianceReport['targets'][number]['reviewMarks']>[number]; targets: string[] }>();
+  for (const t of report.targets) for (const mark of t.reviewMarks ?? []) (marks.get(mark.id) ?? marks.set(mark.id, { mark, targets: [] }).get(mark.id)!).targets.push(t.id);
+  if (marks.size === 0) return [];
+  return [
+    '审核标记 Review marks that moved a figure:',
+    '',
+    ...[...marks.values()].map(({ mark, targets }) => `- ${mark.id}: ${mark.devices.join(', ')}, ${mark.from} to ${mark.to}, ${mark.fields.length ? mark.fields.join(', ') : 'all fields'}; reason ${mark.reason}${mark.flag ? ` (HJ 212 flag ${mark.flag})` : ''}${mark.comment ? `: ${mark.comment}` : ''}; by ${mark.by}; moves ${targets.join(', ')}`),
+    '',
+  ];
+}
+
 /** A report an officer can hand on: Chinese and English side by side. */
 export function formatMarkdown(report: ComplianceReport): string {
+  const reviewed = report.targets.some((t) => t.unreviewedValue !== undefined);
   const lines = [
     `# ${report.district} 规划指标监测报告 / Plan compliance report`,
     '',
@@ -29,11 +43,12 @@ export function formatMarkdown(report: ComplianceReport): string {
     `- 规划 Plan: ${report.plan}`,
     `- 生成时间 Generated: ${report.generatedAt}`,
     '',
-    '| 指标 Indicator | 名称 | Name | 目标 Target | 监测值 Value | 状态 Status | 数据完整率 Completeness | 依据 Standard |',
-    '|---|---|---|---|---|---|---|---|',
+    `| 指标 Indicator | 名称 | Name | 目标 Target | 监测值 Value |${reviewed ? ' 审核前 Unreviewed |' : ''} 状态 Status | 数据完整率 Completeness | 依据 Standard |`,
+    `|---|---|---|---|---|${reviewed ? '---|' : ''}---|---|---|`,
     ...report.targets.map((t) =>
-      `| ${t.indicator} | ${t.nameZh} | ${t.nameEn} | ${targetText(t.comparator, t.target, t.unit)} | ${cell(t.value)} ${t.value === null ? '' : t.unit} | ${statusZh[t.status]} / ${t.status} | ${t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`} | ${t.standards.join('; ') || '—'} |`),
+      `| ${t.indicator} | ${t.nameZh} | ${t.nameEn} | ${targetText(t.comparator, t.target, t.unit)} | ${cell(t.value)} ${t.value === null ? '' : t.unit} |${reviewed ? ` ${t.unreviewedValue === undefined ? '—' : cell(t.unreviewedValue)} |` : ''} ${statusZh[t.status]} / ${t.status} | ${t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`} | ${t.standards.join('; ') || '—'} |`),
     '',
+    ...reviewSection(report),
     '数据来源 Provenance: each figure is computed from the rollup measurements named below (InfluxDB), themselves computed from the raw readings.',
     '',
     ...report.targets.flatMap((t) => t.provenance.map((p) => `- ${t.id}: ${p.measurement}, ${p.points} points, ${p.from} to ${p.to}${p.rounding ? `; ${p.rounding}` : ''}`)),
@@ -49,8 +64,9 @@ export function formatMarkdown(report: ComplianceReport): string {
 
 export function formatCsv(report: ComplianceReport): string {
   const quote = (value: unknown) => `"${cell(value).replaceAll('"', '""')}"`;
-  const header = ['period', 'indicator', 'id', 'name_zh', 'name_en', 'kind', 'comparator', 'target', 'unit', 'value', 'status', 'projected', 'completeness', 'standards'];
+  const header = ['period', 'indicator', 'id', 'name_zh', 'name_en', 'kind', 'comparator', 'target', 'unit', 'value', 'unreviewed_value', 'status', 'projected', 'completeness', 'standards', 'review_marks'];
   const rows = report.targets.map((t) =>
-    [report.period.id, t.indicator, t.id, t.nameZh, t.nameEn, t.kind, t.comparator, t.target, t.unit, t.value, t.status, t.projected, t.completeness, t.standards.join('; ')].map(quote).join(','));
-  return `${header.join(',')}\n${rows.join('\n')}\n`;
+    [report.period.id, t.indicator, t.id, t.nameZh, t.nameEn, t.kind, t.comparator, t.target, t.unit, t.value, t.unreviewedValue ?? t.value, t.status, t.projected, t.completeness, t.standards.join('; '), (t.reviewMarks ?? []).map((mark) => mark.id).join(' ')].map(quote).join(','));
+  // A UTF-8 byte-order mark: Excel on a Chinese Windows reads the file as UTF-8, not GBK (issue 22 item 4).
+  return `\uFEFF${header.join(',')}\n${rows.join('\n')}\n`;
 }

@@ -41,8 +41,9 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
       rollups: { enabled: true, intervalMs: 300 },
       http: { tokens: (Object.entries(tokens) as Array<['officer' | 'operator' | 'admin' | 'reader', string]>).map(([role, token]) => ({ role, token })) },
     });
-    station = test.platform.registry.devices.find((device) => device.family === 'air')!;
-    await backfill({ url: test.endpoints.mqttUrl, fleetKey: test.config.fleetKey, topics: test.topics, devices: [station], fromMs: day1, toMs: day1 + 3 * dayMs, seed: 5 });
+    const stations = test.platform.registry.devices.filter((device) => device.family === 'air');
+    station = stations[0]!;
+    await backfill({ url: test.endpoints.mqttUrl, fleetKey: test.config.fleetKey, topics: test.topics, devices: stations, fromMs: day1, toMs: day1 + 3 * dayMs, seed: 5 });
     await test.platform.ingest.drain();
     // A timer run may have taken the days before their readings were written: the whole range once more.
     await test.platform.rollups.recomputeRange(day1, day1 + 3 * dayMs);
@@ -151,4 +152,27 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
     expect((await api('/api/v1/review/marks')).body.marks).toHaveLength(2);
     expect((await api(`/api/v1/review/suggestions?device=${station.id}&from=2025-01-01&to=2025-03-13`)).status).toBe(400);
   });
+
+  it('gives the reviewed figure with the unreviewed one beside, and names the marks that moved it', async () => {
+    // The four stations with the highest PM2.5 over the days, marked out: the district's mean must fall.
+    const series = await test.platform.influx.query(`SELECT mean("pm25_ugm3") AS m FROM "air_daily" WHERE time >= ${day1}ms AND time < ${day1 + 3 * dayMs}ms GROUP BY "device"`);
+    const ranked = series.map((s) => ({ id: s.tags!.device!, m: Number(s.values[0]![1]) })).sort((a, b) => b.m - a.m).filter((entry) => entry.id !== station.id).slice(0, 4);
+    const before = await api('/api/v1/compliance?period=2025-03');
+    const pm25Before = (before.body.targets as Array<Record<string, unknown>>).find((t) => t.id === 'pm25-annual-mean')!;
+    let taken = { body: {} as Record<string, unknown>, status: 0 };
+    for (const { id } of ranked) {
+      taken = await api('/api/v1/review/marks', { method: 'POST', token: tokens.officer, body: { device: id, from: '2025-03-10', to: '2025-03-13', reason: 'fault', comment: 'analyser fault' } });
+      expect(taken.status).toBe(201);
+    }
+    await expect.poll(async () => (await rows(`SELECT "valid" FROM "air_daily" WHERE "device" = '${ranked[3]!.id}' AND time = ${day1 + 2 * dayMs}ms`))[0]?.valid, { timeout: 60_000, interval: 250 }).toBe(0);
+    const after = await api('/api/v1/compliance?period=2025-03');
+    const pm25 = (after.body.targets as Array<Record<string, unknown>>).find((t) => t.id === 'pm25-annual-mean')!;
+    // The district's day is the mean over the stations left (more than half): the month's mean moves.
+    expect(pm25.unreviewedValue).toBe(pm25Before.unreviewedValue ?? pm25Before.value);
+    expect(pm25.value).not.toBe(pm25.unreviewedValue);
+    expect((pm25.reviewMarks as Array<Record<string, unknown>>).map((mark) => mark.id)).toContain(taken.body.id);
+    const district = await rows(`SELECT "pm25_ugm3" FROM "air_daily_district" WHERE time >= ${day1}ms AND time < ${day1 + 3 * dayMs}ms AND "valid" = 1`);
+    const mean = district.reduce((sum, row) => sum + Number(row.pm25_ugm3), 0) / district.length;
+    expect(pm25.value).toBeCloseTo(Math.round(mean * 10) / 10, 6);
+  }, 240_000);
 });

@@ -4,6 +4,9 @@ import {
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import { parameterFields, waterMonthlyMeasurement } from '../../rollups/water-rollup.ts';
 import type { Period } from '../period.ts';
+import { readRawRows } from '../../rollups/raw-rows.ts';
+import { meanOf } from '../../rollups/rollup-types.ts';
+import { marksTouching, withoutMarked } from '../../review/effective-marks.ts';
 import { isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface SectionPeriod {
@@ -31,10 +34,14 @@ export function monthsElapsed(period: Period): number {
  * 2020 decimals, then the single-factor method (GB 3838-2002, the 2011 evaluation method), as annual
  * bulletins do. Enough data: a sample in every month elapsed (sections are monitored monthly).
  */
-async function sectionOverPeriod({ influx, period }: RuleContext, device: DeviceRecord): Promise<SectionPeriod> {
-  const means = Object.values(parameterFields).map((field) => `mean("${field}") AS "${field}"`).join(', ');
-  const query = `SELECT ${means}, count("ph") AS samples FROM "water_quality" WHERE "device" = '${device.id}' AND ${timeRange(period)}`;
-  const [row] = await queryRows(influx, query);
+async function sectionOverPeriod(context: RuleContext, device: DeviceRecord): Promise<SectionPeriod> {
+  const { influx, period } = context;
+  // The raw samples, less what the officers' marks in force take out (issue 22 item 2), then the means.
+  const query = `SELECT ${Object.values(parameterFields).map((field) => `"${field}"`).join(', ')} FROM "water_quality" WHERE "device" = '${device.id}' AND ${timeRange(period)}`;
+  const raw = (await readRawRows(influx, 'water', period.fromMs, period.toMs, device.id)).get(device.id) ?? [];
+  const review = context.review;
+  const samples = review && !review.unreviewed ? withoutMarked(raw, marksTouching(review.state.effective, new Set([device.id]), period.fromMs, period.toMs)) : raw;
+  const row: Record<string, number | null> | undefined = samples.length ? { samples: samples.length, ...Object.fromEntries(Object.values(parameterFields).map((field) => [field, meanOf(samples, field)])) } : undefined;
   const monthsQuery = `SELECT "samples", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(period)}`;
   const months = (await queryRows(influx, monthsQuery)).filter((month) => month.samples !== null);
   const elapsed = monthsElapsed(period);
