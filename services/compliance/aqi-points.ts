@@ -41,5 +41,10 @@ export function aqiPoint(stored: Record<string, unknown>) {
     no2: ugm3(row.no2_ugm3, 'no2'),
     so2: ugm3(row.so2_ugm3, 'so2'),
     co: reportedConcentration(row.co_mgm3 ?? null, 'mgm3', 'co'),
+    // Every indicator HJ 633's tables publish (issue 22 item 5): the daily O3 1-h maximum (2012 Table 3),
+    // the PM 24-h moving means behind the 2012 real-time IAQI (Table 4).
+    o3_1h_max: ugm3(row.o3_1h_max_ugm3, 'o3_1h_max'),
+    pm25_24h: ugm3(row.pm25_24h_ugm3, 'pm25_24h'),
+    pm10_24h: ugm3(row.pm10_24h_ugm3, 'pm10_24h'),
   };
 }
