@@ -24,7 +24,7 @@ export function withFieldsPresent(reviewed: readonly Point[], unreviewed: readon
 }
 
 /** String fields of the rollups (tags come back as strings too, and are never stale). */
-const stringFields = new Set(['primary', 'standard', 'class', 'grade', 'target_class', 'main_pollutants', 'tn_class']);
+const stringFields = new Set(['primary', 'standard', 'class', 'grade', 'target_class', 'main_pollutants', 'main_pollutants_vs_target', 'tn_class']);
 
 /** A stored row with the fields its point no longer holds set to null (see FIELDS_PRESENT). */
 export function presentOnly<T extends Record<string, unknown>>(row: T): T {

@@ -56,3 +56,4 @@ export type { LoadEvent, LoadEventKind, LoadEventOptions, LoadPoint } from './gr
 export { DEFAULT_BUSY_PCT, occupancyPct, peakHours, shareableSpaces } from './parking.ts';
 export type { PeakHours, ShareableOptions, ShareableSpaces } from './parking.ts';
 export { AIR_REPORTING_NOTE, reportedConcentration } from './reporting-precision.ts';
+export { COMPOSITE_DIVISORS, COMPOSITE_SOURCE, compositeChange, compositeIndex, type CompositeIndex, type CompositeInput } from './composite-index.ts';

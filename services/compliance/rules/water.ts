@@ -14,7 +14,10 @@ interface SectionPeriod {
   readonly class: WaterClass | null;
   /** Lakes and reservoirs: TN's own class over the period, reported beside the class. */
   readonly tnClass: WaterClass | null;
+  /** Against Class III, the national basis (环办〔2011〕22号). */
   readonly mainPollutants: string;
+  /** Against the section's target class, the column beside. */
+  readonly mainPollutantsVsTarget: string;
   readonly monthsWithData: number;
   readonly monthsElapsed: number;
   readonly provenance: Provenance[];
@@ -49,13 +52,13 @@ async function sectionOverPeriod(context: RuleContext, device: DeviceRecord): Pr
     { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query, rounding: WATER_ROUNDING_NOTE },
     { measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query: monthsQuery, rounding: WATER_ROUNDING_NOTE },
   ];
-  const none = { device, class: null, tnClass: null, mainPollutants: '', monthsWithData: 0, monthsElapsed: elapsed, provenance };
+  const none = { device, class: null, tnClass: null, mainPollutants: '', mainPollutantsVsTarget: '', monthsWithData: 0, monthsElapsed: elapsed, provenance };
   if (!row || !Number(row.samples)) return none;
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = row[field] === null ? null : Number(row[field]);
   const result = evaluateWaterSection(sample, attributesOf(device));
   return {
-    device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutants.map((p) => p.label).join('、'),
+    device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutantsNational.map((p) => p.label).join('、'), mainPollutantsVsTarget: result.mainPollutants.map((p) => p.label).join('、'),
     monthsWithData: Math.min(months.length, elapsed), monthsElapsed: elapsed, provenance,
   };
 }
@@ -81,6 +84,7 @@ export const sectionClass: Rule = async (context) => {
       section: device.siteName,
       waterbody: attributesOf(device).waterbody,
       mainPollutants: section.mainPollutants,
+      mainPollutantsVsTarget: section.mainPollutantsVsTarget,
       ...(attributesOf(device).waterbody === 'river' ? {} : { tnClass: section.tnClass, tnNote: '总氮单独评价，不参与水质类别评价 (TN evaluated separately, not part of the class)' }),
       rounding: WATER_ROUNDING_NOTE,
     },
