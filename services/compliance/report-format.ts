@@ -1,5 +1,5 @@
 import type { ComplianceReport, ComplianceStatus } from './compliance.ts';
-import { ROLLUP_CONVENTIONS } from './conventions.ts';
+import { ROLLUP_CONVENTIONS, gb3095VersionsFor } from './conventions.ts';
 
 const statusZh: Record<ComplianceStatus, string> = {
   met: '达标', 'at risk': '有风险（按目前数据推算）', breached: '未达标', 'insufficient data': '数据不足', reported: '仅报告', manual: '人工填报',
@@ -51,11 +51,13 @@ export function formatMarkdown(report: ComplianceReport): string {
     ...reviewSection(report),
     '数据来源 Provenance: each figure is computed from the rollup measurements named below (InfluxDB), themselves computed from the raw readings.',
     '',
-    ...report.targets.flatMap((t) => t.provenance.map((p) => `- ${t.id}: ${p.measurement}, ${p.points} points, ${p.from} to ${p.to}${p.rounding ? `; ${p.rounding}` : ''}`)),
+    // Each sentence once (issue 22 item 4): the water rounding is said in the conventions below.
+    ...report.targets.flatMap((t) => t.provenance.map((p) => `- ${t.id}: ${p.measurement}, ${p.points} points`)),
     '',
     '约定 Conventions (how the figures are computed, with their sources):',
     '',
     ...ROLLUP_CONVENTIONS.map((c) => `- **${c.topic}**: ${c.rule}. Source: ${c.source}.`),
+    `- **GB 3095 version**: ${gb3095VersionsFor(report.period.fromMs, report.period.toMs).join(' (to 2026-02-28) and ')} for this period's limits and validity rules.`,
     '',
     ...notes(report),
   ];
