@@ -22,4 +22,9 @@ export default tseslint.config(
       ].map((name) => [name, 'readonly'])),
     },
   },
+  {
+    // The dependency-cruiser configuration is CommonJS, as the tool loads it.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
 );

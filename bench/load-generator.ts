@@ -76,7 +76,7 @@ async function open(job: LoadJob, device: LoadDevice, packets: Buffer[], onAck: 
         onAck(connection);
       },
     }));
-    socket.write(encodeConnect(`bench-${device.record.id}`, device.record.id, device.password));
+    socket.write(encodeConnect(`${device.record.id}-bench`, device.record.id, device.password));
   });
   socket.on('error', (error) => send({ type: 'error', message: `${device.record.id}: ${error.message}` }));
   return connection;

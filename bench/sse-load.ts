@@ -27,7 +27,7 @@ const inFlight = 10;
 const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-bench-sse-'));
 const influxd = await startLocalInfluxd({ dataDir: join(dataDir, 'influxdb') });
 const child = spawn(process.execPath, ['bin/wanxiang.js', 'start', '--data-dir', join(dataDir, 'platform'), '--influx-url', influxd.url, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
-  env: { ...process.env, INFLUX_DB: 'bench_sse', WX_LOG_LEVEL: 'warn', WX_FLEET_KEY: defaultFleetKey }, stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, INFLUX_DB: 'bench_sse', WX_LOG_LEVEL: 'warn', WX_FLEET_KEY: defaultFleetKey, WX_STREAMS_PER_ADDRESS: String(clientsWanted + 10) }, stdio: ['ignore', 'pipe', 'inherit'],
 });
 const platformExited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 let banner = '';

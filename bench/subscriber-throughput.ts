@@ -48,12 +48,13 @@ const env = { WX_FLEET_KEY: defaultFleetKey, INFLUX_URL: influxd.url, WX_LOG_LEV
 
 // The broker's files from the registry, through the CLI, as an operator makes them; the servers
 // started as the cluster tests start them (tests/cluster/servers.ts).
-const port = await freePort();
-const exported = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--registry', registryFile], env);
+const [port, ingestPort] = [await freePort(), await freePort()];
+const exported = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--ingest-port', String(ingestPort), '--registry', registryFile], env);
 if (exported.code !== 0) throw new Error(`devices export failed: ${exported.stderr}`);
 const mosquitto = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
 children.push(mosquitto.child);
-const brokerUrl = `mqtt://127.0.0.1:${port}`;
+// The workers log in on the readers' listener (the devices' one binds a client id to its login).
+const readersUrl = `mqtt://127.0.0.1:${ingestPort}`;
 
 out(`bench:subscriber: ${cpus().length} cores, ${cpus()[0]?.model}; Node ${process.version}; mosquitto on ${port}, InfluxDB at ${influxd.url}`);
 out(`load: ${loadDevices.length} devices × ${messagesPerDevice} single-reading QoS 1 messages to mosquitto, 10 in flight per connection; generator in its own process`);
@@ -72,7 +73,7 @@ let firstTsMs = Date.now() - 6 * 3_600_000;
 for (const count of workerCounts) {
   const database = `bench_subscriber_${count}`;
   const workers = await Promise.all(Array.from({ length: count }, (_, i) => spawnWanxiang(
-    ['ingest', '--broker', brokerUrl, '--node-id', `bench-${i}`, '--http-port', '0', '--data-dir', join(dir, `worker-${count}-${i}`)],
+    ['ingest', '--broker', readersUrl, '--node-id', `bench-${i}`, '--http-port', '0', '--data-dir', join(dir, `worker-${count}-${i}`)],
     { ...env, INFLUX_DB: database }, 'Wanxiang ingest is running', [...platformNodeFlags, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [])],
   )));
   children.push(...workers);

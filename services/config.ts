@@ -25,6 +25,8 @@ export const configSchema = z.strictObject({
    * the data folder and derives its registry from the seeds there (services/installation.ts).
    */
   installationKey: z.boolean().default(true),
+  /** The observer's secret for `record` (WX_OBSERVER_PASSWORD), never in argv (issue 18, item 20). */
+  observerPassword: z.string().min(1).optional(),
   mqtt: z
     .strictObject({
       /** Loopback by default: a network listener is a decision (see allowInsecureDemo). */
@@ -52,6 +54,21 @@ export const configSchema = z.strictObject({
       loginFailuresPerAddress: positiveInt.default(20),
       loginFailuresPerDevice: positiveInt.default(5),
       loginThrottleMs: positiveInt.default(60_000),
+      // Issue 18 (items 4-6, 11): the broker's doors (services/broker, docs/security-devices.md).
+      /** How long a failed login past the limits above waits for its answer; a right secret never waits for this. */
+      loginFailureDelayMs: z.number().int().min(0).default(2_000),
+      /** Secret verifications (scrypt) at once, in all; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
+      loginVerifyConcurrency: positiveInt.max(16).default(2),
+      /** The largest first packet (CONNECT: client id, login, Last Will) taken before the login is checked. */
+      maxConnectBytes: positiveInt.min(256).max(65_536).default(8_192),
+      /**
+       * Each device's token bucket: messages and readings a second, with a burst of burstSeconds of
+       * each; past it the device's messages wait (backpressure on that device alone). Generous: the
+       * bench offers ~800 messages/s a device, a backfill ~5,000 readings/s a device.
+       */
+      deviceMessagesPerSecond: positiveInt.default(2_000),
+      deviceReadingsPerSecond: positiveInt.default(20_000),
+      deviceBurstSeconds: z.number().positive().max(60).default(2),
     })
     .prefault({}),
   http: z
@@ -68,6 +85,15 @@ export const configSchema = z.strictObject({
        * lifetime (RFC 6265bis §5.5, Max-Age limited to 400 days).
        */
       sessionDays: positiveInt.max(400).default(30),
+      // Issue 18, the HTTP doors.
+      /** Names besides IP literals, localhost and this host's own that requests may be addressed to (DNS rebinding). */
+      allowedHosts: z.array(z.string().min(1).max(253)).default([]),
+      /** Event-stream connections one address may hold. */
+      streamsPerAddress: positiveInt.default(50),
+      /** Event-stream slots only signed-in screens (a token or a session) may take: an anonymous flood leaves them free. */
+      streamSlotsForSignedIn: z.number().int().min(0).default(100),
+      /** Event-stream connections in all (the stream hub holds at most 1,000 whatever this says). */
+      maxStreams: positiveInt.max(1_000).default(1_000),
     })
     .prefault({}),
   influx: z
@@ -131,6 +157,13 @@ export const configSchema = z.strictObject({
       maxFileBytes: positiveInt.default(10 * 1024 * 1024),
       maxFiles: positiveInt.max(100).default(5),
       maxPayloadBytes: positiveInt.default(4_096),
+      // Issue 18, item 10: one device's refusals cannot rotate away the others' evidence nor drown the log.
+      /** Dead-letter bytes a device's refusals may write a minute; past it they are counted, not written. */
+      deviceBytesPerMinute: positiveInt.default(256 * 1024),
+      /** Warn lines a device's refusals may write a minute. */
+      deviceLogLinesPerMinute: positiveInt.default(20),
+      /** How often the summary of what the budgets held back is logged. */
+      summaryIntervalMs: positiveInt.default(60_000),
     })
     .prefault({}),
   /** Alarm rules over accepted readings (services/alarms), their history and their notifications. */
@@ -171,6 +204,19 @@ export const configSchema = z.strictObject({
       redisPrefix: z.string().regex(/^[A-Za-z0-9_:-]{1,64}$/).default('wanxiang'),
       /** The leader's lease; renewed every third of it, taken over by another node once it lapses. */
       leaderLeaseMs: positiveInt.min(500).default(10_000),
+      /**
+       * The secret EMQX's HTTP authenticator sends (header x-wanxiang-broker-secret) to POST /api/v1/auth/mqtt;
+       * without it, or without brokerUrl, that endpoint is not registered (issue 18 item 2).
+       */
+      brokerAuthSecret: z.string().min(32).optional(),
+    })
+    .prefault({}),
+  /** The data folder's disk (issue 19, item 2): an alarm before it is full. */
+  disk: z
+    .strictObject({
+      /** Below this share of free space (per cent) the disk-low alarm is on (WX_DISK_LOW_FREE_PCT). */
+      lowFreePct: z.number().min(0).max(100).default(10),
+      checkIntervalMs: positiveInt.min(100).default(10_000),
     })
     .prefault({}),
   simulate: z
@@ -196,45 +242,80 @@ export function parseConfig(input: unknown): Config {
   return parsed.data;
 }
 
-const envToNumber = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
+/**
+ * Every environment variable the platform reads: where it goes in the configuration and what it
+ * means. docs/configuration.md is generated from this table and the schema above
+ * (`npm run docs:config`); a test fails when the page and the code differ.
+ */
+export interface EnvBinding {
+  readonly env: string;
+  /** Dotted path into the configuration, e.g. `mqtt.port`. */
+  readonly path: string;
+  readonly parse: (text: string) => unknown;
+  readonly description: string;
+}
+
+const text = (value: string) => value;
+const number = (value: string) => Number(value);
+const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+export const envBindings: readonly EnvBinding[] = [
+  { env: 'WX_DATA_DIR', path: 'dataDir', parse: text, description: 'The data folder: spool, registry, raw payloads, dead letters, the local influxd.' },
+  { env: 'WX_REGISTRY_FILE', path: 'registryFile', parse: text, description: 'A device registry of your own (then no installation key is made).' },
+  { env: 'WX_FLEET_KEY', path: 'fleetKey', parse: text, description: 'The key the fleet\'s device secrets derive from; never logged.' },
+  { env: 'WX_OBSERVER_PASSWORD', path: 'observerPassword', parse: text, description: 'The observer login\'s password for `wanxiang record` (or a file / stdin: see `wanxiang record --help`); never logged.' },
+  { env: 'WX_LOG_LEVEL', path: 'logLevel', parse: text, description: 'How much is logged (JSON lines on stdout).' },
+  { env: 'WX_ALLOW_INSECURE_DEMO', path: 'allowInsecureDemo', parse: (value) => value === '1', description: '`1` allows listening beyond loopback with the development key or without tokens (a demo on a trusted network).' },
+  { env: 'WX_MQTT_HOST', path: 'mqtt.host', parse: text, description: 'Address the MQTT listeners bind to.' },
+  { env: 'WX_MQTT_PORT', path: 'mqtt.port', parse: number, description: 'MQTT over TCP.' },
+  { env: 'WX_MQTT_WS_PORT', path: 'mqtt.wsPort', parse: number, description: 'MQTT over WebSocket; -1 turns it off.' },
+  { env: 'WX_TOPIC_PREFIX', path: 'mqtt.topicPrefix', parse: text, description: 'First level of every topic.' },
+  { env: 'WX_TLS_CERT_FILE', path: 'mqtt.tls.certFile', parse: text, description: 'PEM certificate for MQTT over TLS and WebSocket over TLS (with WX_TLS_KEY_FILE).' },
+  { env: 'WX_TLS_KEY_FILE', path: 'mqtt.tls.keyFile', parse: text, description: 'PEM private key for the TLS listeners.' },
+  { env: 'WX_MQTT_TLS_PORT', path: 'mqtt.tls.port', parse: number, description: 'MQTT over TLS.' },
+  { env: 'WX_HTTP_HOST', path: 'http.host', parse: text, description: 'Address the API and the screen bind to.' },
+  { env: 'WX_HTTP_PORT', path: 'http.port', parse: number, description: 'The API and the screen.' },
+  { env: 'WX_API_READ_ACCESS', path: 'http.readAccess', parse: text, description: '`open`: anyone on the network may read; `token`: reads need a bearer token or a sign-in.' },
+  { env: 'WX_API_TOKENS', path: 'http.tokens', parse: parseTokens, description: '`role:TOKEN,...` bearer tokens (16 characters or more); never logged.' },
+  { env: 'WX_SESSION_DAYS', path: 'http.sessionDays', parse: number, description: 'How long a screen\'s sign-in lasts.' },
+  { env: 'WX_HTTP_ALLOWED_HOSTS', path: 'http.allowedHosts', parse: list, description: 'Host names the API answers to beyond loopback and its own address, comma-separated (a DNS-rebinding page gets 421).' },
+  { env: 'WX_STREAMS_PER_ADDRESS', path: 'http.streamsPerAddress', parse: number, description: 'Live event streams one address may hold open.' },
+  { env: 'INFLUX_URL', path: 'influx.url', parse: text, description: 'An existing InfluxDB (1.x, 2.x v1 API, 3.x); without it a local influxd is started in the data folder.' },
+  { env: 'INFLUX_URLS', path: 'influx.urls', parse: list, description: 'Several endpoints of one logical InfluxDB, comma-separated: balanced and failed over.' },
+  { env: 'INFLUX_DB', path: 'influx.database', parse: text, description: 'The database (bucket mapping on 2.x/3.x).' },
+  { env: 'INFLUX_TOKEN', path: 'influx.token', parse: text, description: 'InfluxDB 2.x/3.x token; never logged.' },
+  { env: 'INFLUX_USERNAME', path: 'influx.username', parse: text, description: 'InfluxDB 1.x user.' },
+  { env: 'INFLUX_PASSWORD', path: 'influx.password', parse: text, description: 'InfluxDB 1.x password; never logged.' },
+  { env: 'WX_MAX_AGE_MS', path: 'ingest.maxAgeMs', parse: number, description: 'Readings older than this are refused (raise it to backfill old data).' },
+  { env: 'WX_BROKER_URL', path: 'cluster.brokerUrl', parse: text, description: 'Ingest from this external broker (mosquitto, EMQX) as shared-subscription workers.' },
+  { env: 'WX_BROKER_USERNAME', path: 'cluster.brokerUsername', parse: text, description: 'The ingest workers\' login at the external broker.' },
+  { env: 'WX_BROKER_PASSWORD', path: 'cluster.brokerPassword', parse: text, description: 'Its password; derived from the fleet key when unset.' },
+  { env: 'WX_NODE_ID', path: 'cluster.nodeId', parse: text, description: 'This node\'s stable name in a cluster.' },
+  { env: 'WX_BROKER_AUTH_SECRET', path: 'cluster.brokerAuthSecret', parse: text, description: 'The header secret EMQX\'s HTTP authenticator sends to `POST /api/v1/auth/mqtt` (the endpoint exists only with an external broker).' },
+  { env: 'WX_REDIS_URL', path: 'cluster.redisUrl', parse: text, description: 'Redis shared by the nodes of a cluster.' },
+  { env: 'WX_DISK_LOW_FREE_PCT', path: 'disk.lowFreePct', parse: number, description: 'Below this share of free space on the data folder\'s disk the disk-low alarm fires.' },
+  { env: 'WX_SIMULATE', path: 'simulate.enabled', parse: (value) => value !== '0', description: '`0` starts no simulated fleet.' },
+  { env: 'WX_ALARM_RULES_FILE', path: 'alarms.rulesFile', parse: text, description: 'Alarm rules of your own.' },
+  { env: 'WX_ALARM_WEBHOOKS', path: 'alarms.webhooks', parse: parseWebhooks, description: '`robot:URL,json:URL`: where alarm changes are POSTed.' },
+];
 
 /** The one place where the environment is read. Flags (overrides) win over environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
-  const fromEnv = {
-    dataDir: env.WX_DATA_DIR,
-    registryFile: env.WX_REGISTRY_FILE,
-    fleetKey: env.WX_FLEET_KEY || undefined,
-    logLevel: env.WX_LOG_LEVEL,
-    installationKey: env.WX_FLEET_KEY || env.WX_REGISTRY_FILE ? false : undefined,
-    allowInsecureDemo: env.WX_ALLOW_INSECURE_DEMO === undefined || env.WX_ALLOW_INSECURE_DEMO === '' ? undefined : env.WX_ALLOW_INSECURE_DEMO === '1',
-    mqtt: {
-      host: env.WX_MQTT_HOST || undefined,
-      port: envToNumber(env.WX_MQTT_PORT),
-      wsPort: envToNumber(env.WX_MQTT_WS_PORT),
-      topicPrefix: env.WX_TOPIC_PREFIX,
-      tls: env.WX_TLS_CERT_FILE ? { certFile: env.WX_TLS_CERT_FILE, keyFile: env.WX_TLS_KEY_FILE, port: envToNumber(env.WX_MQTT_TLS_PORT) } : undefined,
-    },
-    http: { host: env.WX_HTTP_HOST || undefined, port: envToNumber(env.WX_HTTP_PORT), readAccess: env.WX_API_READ_ACCESS, tokens: parseTokens(env.WX_API_TOKENS), sessionDays: envToNumber(env.WX_SESSION_DAYS) },
-    influx: {
-      url: env.INFLUX_URL || undefined,
-      database: env.INFLUX_DB,
-      token: env.INFLUX_TOKEN,
-      username: env.INFLUX_USERNAME,
-      password: env.INFLUX_PASSWORD,
-      urls: env.INFLUX_URLS ? env.INFLUX_URLS.split(',').map((url) => url.trim()).filter(Boolean) : undefined,
-    },
-    ingest: { maxAgeMs: envToNumber(env.WX_MAX_AGE_MS) },
-    cluster: {
-      brokerUrl: env.WX_BROKER_URL || undefined,
-      brokerUsername: env.WX_BROKER_USERNAME,
-      brokerPassword: env.WX_BROKER_PASSWORD,
-      nodeId: env.WX_NODE_ID,
-      redisUrl: env.WX_REDIS_URL || undefined,
-    },
-    simulate: { enabled: env.WX_SIMULATE === undefined ? undefined : env.WX_SIMULATE !== '0' },
-    alarms: { rulesFile: env.WX_ALARM_RULES_FILE, webhooks: parseWebhooks(env.WX_ALARM_WEBHOOKS) },
-  };
-  return parseConfig(mergeConfigInput(dropUndefined(fromEnv), overrides));
+  const fromEnv: Record<string, unknown> = {};
+  for (const binding of envBindings) {
+    const value = env[binding.env];
+    if (value !== undefined && value !== '') setPath(fromEnv, binding.path, binding.parse(value));
+  }
+  // A key or registry of one's own means no installation key is made (services/installation.ts).
+  if (env.WX_FLEET_KEY || env.WX_REGISTRY_FILE) fromEnv.installationKey = false;
+  return parseConfig(mergeConfigInput(fromEnv, overrides));
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
 }
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -253,6 +334,10 @@ export function assertSafeExposure(config: Config): void {
   if (exposed.length === 0) return;
   if (config.fleetKey === defaultFleetKey) {
     throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with the development fleet key, from which anyone can derive every seeded device's secret: set WX_FLEET_KEY to a key of your own (or leave it and WX_REGISTRY_FILE unset: start then makes one for this installation), listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
+  }
+  // Issue 18, item 17: a short key is guessed offline from any one device's secret.
+  if (config.fleetKey.length < 32) {
+    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `${exposed.join(' and ')} would listen beyond loopback with a fleet key of ${config.fleetKey.length} characters: WX_FLEET_KEY must have 32 characters or more (openssl rand -base64 32), or listen on 127.0.0.1 (WX_MQTT_HOST, WX_HTTP_HOST, --host), ${optIn}`);
   }
   const roles = new Set(config.http.tokens.map((token) => token.role));
   const missing = (['admin', 'operator'] as const).filter((role) => !roles.has(role));
@@ -277,12 +362,6 @@ function parseWebhooks(text: string | undefined): Array<{ style: string; url: st
     const [style = '', ...url] = pair.split(':');
     return { style: style.trim(), url: url.join(':').trim() };
   });
-}
-
-function dropUndefined(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, dropUndefined(v)]);
-  return Object.fromEntries(entries);
 }
 
 /** Deep-merges configuration inputs; the override's leaves win. */

@@ -62,7 +62,7 @@ export const errorCatalogue = {
   WX_ERR_FILE: { status: 500, summary: 'a file cannot be read or written (missing, no permission, not a recording)' },
   WX_ERR_CONNECTION: { status: 503, summary: 'a server (broker, API, InfluxDB) cannot be reached' },
   WX_ERR_PORT_IN_USE: { status: 500, summary: 'a port to listen on is taken or the address is not this host’s' },
-  WX_ERR_DATA_DIR_LOCKED: { status: 500, summary: 'the data folder’s influxd is in use by another run (its lock file names the process)' },
+  WX_ERR_DATA_DIR_LOCKED: { status: 500, summary: 'the data folder (or its influxd) is in use by another run: one run per data folder, whatever the database (its lock file names the process)' },
   WX_ERR_ROLLUP_FAILED: { status: 500, summary: 'rollup windows could not be recomputed or written' },
   WX_ERR_INSECURE_LISTEN: { status: 500, summary: 'listening beyond loopback with the development fleet key or without admin and operator tokens, without the demo opt-in' },
   WX_ERR_PLATFORM_NOT_FOUND: { status: 503, summary: 'no running platform found in the data folder (runtime.json) and no URL given' },
@@ -72,6 +72,16 @@ export const errorCatalogue = {
   WX_ERR_REDIS_UNAVAILABLE: { status: 503, summary: 'the cluster’s Redis cannot be reached' },
   WX_ERR_LEADER_LOST: { status: 503, summary: 'this node lost the leader lease; its leader-only services stop until it wins again' },
   WX_ERR_SECRET_NOT_DERIVABLE: { status: 422, summary: 'a device’s secret does not derive from the fleet key: it is left out of the broker password file' },
+  // HTTP doors (issue 18): requests refused before they reach a route
+  WX_ERR_HOST_NOT_ALLOWED: { status: 421, summary: 'the request’s Host is not a name of this platform (DNS rebinding); WX_HTTP_ALLOWED_HOSTS adds names' },
+  WX_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'the body’s content type is not one the route reads' },
+  // The broker's doors (issue 18)
+  WX_ERR_CLIENT_ID_REFUSED: { status: 403, summary: 'an MQTT client id that is neither the login’s id nor `<id>-<suffix>` (or empty with a persistent session): CONNACK 2, identifier rejected' },
+  WX_ERR_RATE_LIMITED: { status: 429, summary: 'a device past its messages or readings a second (its token bucket): its messages wait and its connection is read later, nothing is dropped' },
+  // The data folder (issue 19): its lock, its disk
+  WX_ERR_DISK_FULL: { status: 507, summary: 'the data folder’s disk is full: the message is not acknowledged (the connection is closed) and the spool retries when space returns' },
+  WX_ERR_DISK_LOW: { status: 507, summary: 'the data folder’s disk has less free space than the alarm threshold (WX_DISK_LOW_FREE_PCT); logged and shown by /healthz and a metric' },
+  WX_ERR_BACKFILL_INCOMPLETE: { status: 422, summary: 'a backfill did not land every reading it sent (refused as too old, in the future, ...): counted in InfluxDB, the reasons named, exit 1' },
   // Data review (issue 22)
   WX_ERR_MARK_NOT_FOUND: { status: 404, summary: 'no review mark with this id (a revocation names a mark)' },
   WX_ERR_MARK_REVOKED: { status: 409, summary: 'the review mark was revoked already; marks are never edited, a new mark is taken instead' },

@@ -37,7 +37,7 @@ export async function prepareInstallation(config: Config): Promise<Config> {
   const paths = installationPaths(config.dataDir);
   let key = await readKey(paths.key);
   if (key === undefined) {
-    await mkdir(resolve(config.dataDir), { recursive: true });
+    await mkdir(resolve(config.dataDir), { recursive: true, mode: 0o700 });
     key = randomBytes(32).toString('base64url');
     await writeFile(paths.key, `${key}\n`, { mode: 0o600, flag: 'wx' });
     await chmod(paths.key, 0o600);

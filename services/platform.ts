@@ -32,6 +32,11 @@ import { ingestBrokerSecret } from './registry/mosquitto-export.ts';
 import { createClusterAlarms } from './cluster/cluster-alarms.ts';
 import { createClusterFeed, type ClusterFeed } from './cluster/cluster-feed.ts';
 import { createClusterNode, type ClusterNode } from './cluster/cluster-node.ts';
+import { redactUserinfo } from './redact-url.ts';
+import { lockDataFolder, type FolderLock } from './data-folder/folder-lock.ts';
+import { createDiskMonitor, type DiskMonitor } from './data-folder/disk-monitor.ts';
+import { createBackfillWindow } from './ingest/backfill-window.ts';
+import { isHistory } from './ingest/history.ts';
 
 export interface PlatformEndpoints {
   readonly mqttUrl: string;
@@ -64,7 +69,7 @@ export interface Platform {
 const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
 
 /** The composition root: wires InfluxDB, registry, ingest, broker, API and the demo fleet. */
-export function createPlatform(config: Config, log: Logger): Platform {
+export function createPlatform(config: Config, log: Logger, options: { command?: string } = {}): Platform {
   const metrics = createMetrics({ collectProcessMetrics: true });
   const topics = createTopics(config.mqtt.topicPrefix);
   let localInfluxd: LocalInfluxd | undefined;
@@ -85,6 +90,12 @@ export function createPlatform(config: Config, log: Logger): Platform {
   let clusterNode: ClusterNode | undefined;
   let stopAnnouncing: (() => void) | undefined;
   let feed: ClusterFeed | undefined;
+  // Issue 19, item 1: the data folder is this run's alone, whatever database it writes to.
+  let folderLock: FolderLock | undefined;
+  let diskMonitor: DiskMonitor | undefined;
+  // Issue 19, item 3: an admin may open a window for old readings; issue 21: history raises no alarms.
+  const backfillWindow = createBackfillWindow(config.ingest.maxAgeMs);
+  let historical = false;
   const started = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) throw new Error(`platform not started: no ${name}`);
     return value;
@@ -101,6 +112,9 @@ export function createPlatform(config: Config, log: Logger): Platform {
     get cluster() { return clusterNode; },
 
     async start() {
+      folderLock = await lockDataFolder(config.dataDir, options.command ?? (config.cluster.brokerUrl ? 'ingest' : 'start'));
+      diskMonitor = createDiskMonitor({ dir: config.dataDir, lowFreePct: config.disk.lowFreePct, intervalMs: config.disk.checkIntervalMs, registry: metrics.registry, log });
+      await diskMonitor.start();
       registry = createDeviceRegistry(await loadRegistryFile(resolve(config.registryFile)));
       let applyRegistry = (file: RegistryFile) => registry?.replace(file);
       let influxUrl = config.influx.urls?.[0] ?? config.influx.url;
@@ -111,7 +125,7 @@ export function createPlatform(config: Config, log: Logger): Platform {
       influx = createInfluxClient({ ...config.influx, url: influxUrl });
       const influxVersion = await influx.ping();
       await influx.ensureDatabase(config.influx.retention);
-      log.info({ influxUrl, influxVersion, database: config.influx.database }, 'InfluxDB ready');
+      log.info({ influxUrl: redactUserinfo(influxUrl), influxVersion, database: config.influx.database }, 'InfluxDB ready');
 
       const thresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
       const engine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds: thresholds });
@@ -136,9 +150,11 @@ export function createPlatform(config: Config, log: Logger): Platform {
       const observers: Array<(reading: Reading) => void> = [(reading) => markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
       ingest = createIngest({
         config, registry, topics, influx, metrics, log,
-        onReading: (reading) => {
+        onReading: (reading, message) => {
+          historical = isHistory(reading, message);
           for (const observe of observers) observe(reading);
         },
+        maxAgeMs: backfillWindow.maxAgeMs,
         onRejection: (rejection, context) => feedback?.report(rejection, context),
       });
       // In a cluster one alarm engine runs, on the leader; every node keeps a replica of its alarms.
@@ -170,24 +186,30 @@ export function createPlatform(config: Config, log: Logger): Platform {
         // The device's run is looked up once: the leader's engine and the other nodes both take it.
         const activeFeed = feed;
         observers.push((reading) => {
+          if (historical) return; // history raises no live alarm (issue 21)
           const repeats = stuck.repeats(reading.deviceId);
           clusterAlarms.judge(reading, repeats);
           activeFeed.send(reading, repeats);
         });
         await activeFeed.start();
-      } else observers.push((reading) => activeAlarms.observe(reading));
+      } else observers.push((reading) => {
+        if (!historical) activeAlarms.observe(reading); // history raises no live alarm (issue 21)
+      });
       await ingest.start();
       if (config.rollups.enabled && !node) engine.start();
       if (config.rollups.enabled && node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
       // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
       if (cluster.brokerUrl) {
         // The group deals messages round robin, not by device: without Redis each worker's alarms see a share of every device.
-        if (!node) log.warn({ brokerUrl: cluster.brokerUrl }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
+        if (!node) log.warn({ brokerUrl: redactUserinfo(cluster.brokerUrl) }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
           group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
         });
         await subscriber.start();
+        // Refusal notices go to the device through the external broker too (issue 19, item 5).
+        const activeSubscriber = subscriber;
+        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeSubscriber.publish(topic, payload, { qos: 1 }) });
       } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
@@ -237,13 +259,21 @@ export function createPlatform(config: Config, log: Logger): Platform {
         auth: config.http,
         fleetKey: config.fleetKey,
         isOnline,
+        disk: () => diskMonitor?.status,
+        backfillWindow,
         applyRegistry: async (file) => {
           await saveRegistryFile(resolve(config.registryFile), file);
           applyLocal(file);
         },
         startReplay: ({ recording, speed, timestamps }) => activeReplays.start({ path: resolve('seeds/recordings', `${recording}.ndjson.gz`), speed, timestamps }),
         describe: () => ({ ...endpoints, started: true, ...(node ? { cluster: { nodeId: node.nodeId, leader: node.election.isLeader, leaderServices: node.leaderServices.running() } } : {}) }),
-        mqttAuth: { topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword) },
+        // Issue 18 item 2: EMQX's HTTP auth endpoint only with an external broker and the secret EMQX sends.
+        mqttAuth: cluster.brokerUrl && cluster.brokerAuthSecret ? {
+          topics, ingestUser: cluster.brokerUsername, ingestSecret: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
+          brokerSecret: cluster.brokerAuthSecret, loginFailuresPerDevice: config.mqtt.loginFailuresPerDevice,
+        } : undefined,
+        log,
+        sessionRevocationsFile: join(config.dataDir, 'session-revocations.json'),
       });
       const address = await api.listen({ host: config.http.host, port: config.http.port });
       const httpUrl = address.replace('0.0.0.0', '127.0.0.1');
@@ -278,6 +308,8 @@ export function createPlatform(config: Config, log: Logger): Platform {
       await clusterNode?.close();
       await localInfluxd?.stop();
       if (wroteRuntime) await removeRuntime(config.dataDir);
+      diskMonitor?.close();
+      await folderLock?.release();
     },
   };
 

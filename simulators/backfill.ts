@@ -17,6 +17,12 @@ export interface BackfillOptions extends DeviceConnection {
   /** Devices publishing at once. */
   readonly concurrency?: number;
   readonly onProgress?: (readings: number, total: number) => void;
+  /** Where each device resumes (the first timestamp not yet sent), from an interrupted run. */
+  readonly startAt?: ReadonlyMap<string, number>;
+  /** Stops publishing (Ctrl-C): what is in flight is acknowledged first, then `next` says where to resume. */
+  readonly signal?: AbortSignal;
+  /** A refusal the platform published on the device's errors topic (issue 19, item 3). */
+  readonly onRefusal?: (deviceId: string, notice: { code: string; message: string; suppressed?: number }) => void;
 }
 
 export interface BackfillReport {
@@ -24,6 +30,10 @@ export interface BackfillReport {
   readonly messages: number;
   readonly durationMs: number;
   readonly statistics: YearStatistics;
+  /** Per device, the first timestamp not sent: where a rerun resumes. Complete devices are absent. */
+  readonly next: ReadonlyMap<string, number>;
+  /** The run was stopped by its signal before every reading was sent. */
+  readonly stopped: boolean;
 }
 
 const inFlightPerDevice = 4;
@@ -38,10 +48,20 @@ export const defaultMinimumStepMs = 5 * 60_000;
  * through the broker as batch payloads, so it takes the same path as live readings:
  * authentication, validation, normalisation, batching, InfluxDB.
  */
+/** One device's step: the given one for its family, else its report interval, at least 5 minutes. */
+export const backfillStep = (device: DeviceRecord, stepMs?: Partial<Record<FamilyId, number>>) => stepMs?.[device.family] ?? Math.max(getFamily(device.family).reportIntervalMs, defaultMinimumStepMs);
+
+/** The readings a whole run makes for these devices over [fromMs, toMs). */
+export function plannedReadings(devices: readonly DeviceRecord[], fromMs: number, toMs: number, stepMs?: Partial<Record<FamilyId, number>>): number {
+  return devices.reduce((sum, device) => sum + Math.ceil((toMs - fromMs) / backfillStep(device, stepMs)), 0);
+}
+
 export async function backfill(options: BackfillOptions): Promise<BackfillReport> {
   const batchReadings = options.batchReadings ?? 500;
-  const stepFor = (device: DeviceRecord) => options.stepMs?.[device.family] ?? Math.max(getFamily(device.family).reportIntervalMs, defaultMinimumStepMs);
-  const total = options.devices.reduce((sum, device) => sum + Math.ceil((options.toMs - options.fromMs) / stepFor(device)), 0);
+  const stepFor = (device: DeviceRecord) => backfillStep(device, options.stepMs);
+  const firstTs = (device: DeviceRecord) => options.startAt?.get(device.id) ?? options.fromMs;
+  const total = options.devices.reduce((sum, device) => sum + Math.max(0, Math.ceil((options.toMs - firstTs(device)) / stepFor(device))), 0);
+  const next = new Map<string, number>();
   const statistics = createYearStatistics();
   const started = performance.now();
   let readings = 0;
@@ -49,8 +69,26 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   let lastProgress = 0;
 
   async function fillDevice(device: DeviceRecord): Promise<void> {
+    if (firstTs(device) >= options.toMs) return; // done by an earlier run
+    if (options.signal?.aborted) {
+      next.set(device.id, firstTs(device));
+      return;
+    }
     const client: MqttClient = await connectDevice(device, { ...options, tool: options.tool ?? 'backfill' }, { reconnectPeriod: 1_000 });
     const topic = options.topics.build(device.family, device.id, 'telemetry');
+    if (options.onRefusal) {
+      // The device's own errors topic: why the platform refused a message of it (a PUBACK has no reason [MQTT-3.4]).
+      const errors = options.topics.build(device.family, device.id, 'errors');
+      client.on('message', (incoming, payload) => {
+        if (incoming !== errors) return;
+        try {
+          options.onRefusal?.(device.id, JSON.parse(payload.toString()) as { code: string; message: string; suppressed?: number });
+        } catch {
+          // not a refusal notice: nothing to count
+        }
+      });
+      await client.subscribeAsync(errors, { qos: 1 });
+    }
     const qos = getFamily(device.family).qos;
     const step = stepFor(device);
     const inFlight = new Set<Promise<unknown>>();
@@ -67,14 +105,18 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
         options.onProgress?.(readings, total);
       }
     };
-    for (let ts = options.fromMs; ts < options.toMs; ts += step) {
+    let ts = firstTs(device);
+    for (; ts < options.toMs && !options.signal?.aborted; ts += step) {
       const values = generateReading(options.seed, device, ts);
       statistics.add(device, ts, values);
       batch.push({ ts, ...values });
       if (batch.length >= batchReadings) await send();
     }
-    if (batch.length > 0) await send();
+    // Stopped: the unsent part of the batch is sent again by the rerun, from its first reading.
+    const stoppedAt = options.signal?.aborted && ts < options.toMs ? ts - batch.length * step : undefined;
+    if (stoppedAt === undefined && batch.length > 0) await send();
     await Promise.all(inFlight);
+    if (stoppedAt !== undefined) next.set(device.id, stoppedAt);
     await disconnectDevice(client, device, options.topics);
   }
 
@@ -85,5 +127,5 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     }),
   );
   options.onProgress?.(readings, total);
-  return { readings, messages, durationMs: performance.now() - started, statistics: statistics.result() };
+  return { readings, messages, durationMs: performance.now() - started, statistics: statistics.result(), next, stopped: next.size > 0 };
 }

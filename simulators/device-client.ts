@@ -17,11 +17,13 @@ export interface DeviceConnection {
 }
 
 /**
- * A client id of its own for each tool run: `replay-air-001-3f9a1c`. Longer than the 23 bytes
- * every server must accept [MQTT-3.1.3-5]; aedes, like mosquitto, takes longer ones.
+ * A client id of its own for each tool run: `air-001-replay-3f9a1c`. It starts with the login's
+ * id and a hyphen, the only client ids the broker takes besides the id itself (issue 18, item 5).
+ * Longer than the 23 bytes every server must accept [MQTT-3.1.3-5]; aedes, like mosquitto,
+ * takes longer ones.
  */
 export function toolClientId(tool: string, id: string): string {
-  return `${tool}-${id}-${randomBytes(3).toString('hex')}`;
+  return `${id}-${tool}-${randomBytes(3).toString('hex')}`;
 }
 
 /**

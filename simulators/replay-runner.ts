@@ -22,9 +22,11 @@ export function createReplayRunner(deps: DeviceConnection & { registry: DeviceRe
       });
       const stop = new AbortController();
       const devices = new Map(deps.registry.devices.map((device) => [device.id, device]));
+      // The platform's own replays (start --replay, POST /api/v1/replay) stand in for the demo fleet:
+      // not `replay-` sessions, whose readings raise no alarms (services/ingest/history.ts, issue 21).
       const entry = {
         stop,
-        done: replayRecording({ ...deps, devices, path, speed, timestamps, signal: stop.signal }).then(
+        done: replayRecording({ ...deps, devices, path, speed, timestamps, signal: stop.signal, tool: 'demo' }).then(
           (report) => deps.log.info({ path, sent: report.sent, skipped: report.skipped }, 'replay finished'),
           (error: unknown) => deps.log.error({ err: error, path }, 'replay failed'),
         ),

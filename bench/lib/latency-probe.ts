@@ -31,7 +31,7 @@ export async function measureLatency(options: ProbeOptions): Promise<{ p50: numb
   socket.on('data', createPacketReader({ onConnack: (code) => onConnack(code), onPuback: () => onPuback() }));
   await new Promise<void>((resolve, reject) => {
     onConnack = (code) => (code === 0 ? resolve() : reject(new Error(`probe CONNACK ${code}`)));
-    socket.write(encodeConnect('bench-latency-probe', options.device.id, options.password));
+    socket.write(encodeConnect(`${options.device.id}-latency-probe`, options.device.id, options.password));
   });
   const latencies: number[] = [];
   const until = performance.now() + options.seconds * 1_000;

@@ -77,8 +77,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
     options.log.error({ code, url: job.target.url, alarm: job.alarmId, reason }, 'alarm notification undeliverable; kept in the dead-letter file');
     const line = `${JSON.stringify({ atMs: Date.now(), code, reason, url: job.target.url, style: job.target.style, alarmId: job.alarmId, change: job.change, body: job.body })}\n`;
     writes = writes
-      .then(() => mkdir(dirname(options.deadLetterPath), { recursive: true }))
-      .then(() => appendFile(options.deadLetterPath, line))
+      .then(() => mkdir(dirname(options.deadLetterPath), { recursive: true, mode: 0o700 }))
+      .then(() => appendFile(options.deadLetterPath, line, { mode: 0o600 }))
       .catch((error: unknown) => options.log.error({ err: error, path: options.deadLetterPath }, 'webhook dead-letter file not writable'));
   }
 

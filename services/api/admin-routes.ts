@@ -33,7 +33,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   };
 
   app.post('/api/v1/replay', {
-    config: { role: 'operator' },
+    config: { access: 'operator' },
     schema: {
       summary: 'Replay a recording of seeds/recordings (operator)', security: [{ bearer: [] }], body: replayBody.optional(),
       response: { 202: z.object({ started: z.literal(true), recording: z.string(), speed: z.number(), timestamps: z.enum(['now', 'original']) }), ...denied },
@@ -47,7 +47,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
 
   for (const action of ['disable', 'enable'] as const) {
     app.post(`/api/v1/devices/:id/${action}`, {
-      config: { role: 'admin' },
+      config: { access: 'admin' },
       schema: { summary: `${action === 'disable' ? 'Disable' : 'Enable'} a device at once (admin)`, security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), disabled: z.boolean() }), ...denied } },
     }, async (request) => {
       const id = deviceId(request.params);
@@ -57,7 +57,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   }
 
   app.post('/api/v1/devices/:id/rotate', {
-    config: { role: 'admin' },
+    config: { access: 'admin' },
     schema: { summary: 'Rotate a device’s secret; the new secret is answered once (admin)', security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), secret: z.string() }), ...denied } },
   }, async (request) => {
     const id = deviceId(request.params);

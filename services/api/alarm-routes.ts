@@ -9,6 +9,9 @@ export interface AlarmRouteDeps {
   readonly alarms: AlarmService;
 }
 
+/** Who acts, as the credential says (the token's role); never what the body claims (issue 18 item 14). */
+export type ActorOf = (request: FastifyRequest) => string;
+
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 const dayMs = 86_400_000;
 
@@ -34,10 +37,10 @@ const listQuery = z.strictObject({
   to: queryTime.optional().describe('alarms active before this time; a bare date includes that Beijing day'),
 });
 const idParams = z.strictObject({ id: z.string().min(1).max(200) });
+// One line as history stores it (line breaks become spaces, control characters go), so that the
+// alarm in memory is the alarm InfluxDB keeps. No `by`: who acts comes from the credential.
 const actionBody = z.strictObject({
-  note: z.string().max(1_000).default(''),
-  /** Who acts; by default the token's role. */
-  by: z.string().min(1).max(60).optional(),
+  note: z.string().max(1_000).default('').transform((text) => text.replace(/[\r\n]+/g, ' ').replace(/\p{Cc}/gu, '')),
 });
 const errorSchema = z.object({ code: z.string(), message: z.string() });
 
@@ -52,7 +55,7 @@ function validationErrors(error: FastifyError, _request: FastifyRequest, reply: 
 }
 
 /** GET /api/v1/alarms, POST /api/v1/alarms/:id/ack and /close (operator role, with a note). */
-export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps): void {
+export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps, actorOf: ActorOf = () => 'operator'): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get('/api/v1/alarms', {
     schema: { summary: 'Alarms by state and time', querystring: listQuery, response: { 200: z.object({ alarms: z.array(alarmSchema) }), 400: errorSchema } },
@@ -65,7 +68,7 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps):
 
   for (const [action, verb] of [['ack', 'acknowledge'], ['close', 'closeAlarm']] as const) {
     routes.post(`/api/v1/alarms/:id/${action}`, {
-      config: { role: 'operator' },
+      config: { access: 'operator' },
       schema: {
         summary: action === 'ack' ? 'Acknowledge an open alarm' : 'Close an alarm',
         params: idParams,
@@ -74,8 +77,7 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps):
       },
       errorHandler: validationErrors,
     }, async (request) => {
-      const { note, by } = request.body;
-      return deps.alarms[verb](request.params.id, by ?? 'operator', note);
+      return deps.alarms[verb](request.params.id, actorOf(request), request.body.note);
     });
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorCatalogue, isWanxiangError } from '../errors.ts';
@@ -11,7 +11,15 @@ import type { TargetsFile } from '../compliance/targets.ts';
 import { registerComplianceRoutes } from './compliance-routes.ts';
 import { registerEvaluateRoute } from './evaluate-route.ts';
 import { registerAdminRoutes, type AdminRouteDeps } from './admin-routes.ts';
-import { registerAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
+import { createAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
+import type { Logger } from 'pino';
+import { registerAccessControl } from './access.ts';
+import { registerHostCheck, registerNoStore } from './http-guards.ts';
+import { answerFrameworkError } from './framework-errors.ts';
+import { createStreamAdmission } from './stream-admission.ts';
+import { redactDeep } from '../redact-url.ts';
+import { defaultLiveOptions } from '../live/create-live.ts';
+import { registerOpenApiTags } from './openapi-tags.ts';
 import { familyIds } from '../families/index.ts';
 import type { Live } from '../live/create-live.ts';
 import { errorSchema } from './live-schemas.ts';
@@ -21,9 +29,14 @@ import { registerScreen } from './screen-static.ts';
 import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 import { createSessionCookies } from './session-cookie.ts';
+import { createSessionRevocations } from './session-revocations.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerReviewRoutes } from '../review/review-routes.ts';
 import type { ReviewService } from '../review/review-service.ts';
+
+import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
+import type { BackfillWindow } from '../ingest/backfill-window.ts';
+import { registerBackfillWindowRoutes } from './backfill-window-routes.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
@@ -41,6 +54,14 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly fleetKey?: string;
   /** Online anywhere in the cluster (services/cluster/cluster-feed.ts); this node's presence without one. */
   readonly isOnline?: (deviceId: string) => boolean;
+  /** Where signed-out session cookies are kept until they expire (in the data folder); in memory without one. */
+  readonly sessionRevocationsFile?: string;
+  /** Where a 500's error is logged (issue 18 item 13); nowhere without one. */
+  readonly log?: Logger;
+  /** The data folder's disk (issue 19, item 2); /healthz shows it and is degraded while it is low. */
+  readonly disk?: () => DiskStatus | undefined;
+  /** Old readings into the running platform for a while (issue 19, item 3), admin only. */
+  readonly backfillWindow?: BackfillWindow;
   /** The officers' review marks (issue 22); without it the review routes are absent. */
   readonly review?: ReviewService;
 }
@@ -78,6 +99,8 @@ function validationMessage(error: { validation: ReadonlyArray<{ instancePath: st
   }).join('; ');
 }
 
+const influxCodes: ReadonlySet<string> = new Set(['WX_ERR_INFLUX_REJECTED', 'WX_ERR_INFLUX_UNAVAILABLE']);
+
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -86,40 +109,68 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerSecurityHeaders(app);
-  const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30 });
-  const auth = registerAuth(app, deps.auth, sessions, deps.metrics);
+  // Issue 18: the Host first, then access from the matched route; nothing cached unless a route says so.
+  registerHostCheck(app, { listenHost: deps.auth.host ?? '127.0.0.1', allowedHosts: deps.auth.allowedHosts ?? [] });
+  registerNoStore(app);
+  const revocations = createSessionRevocations({ file: deps.sessionRevocationsFile });
+  app.addHook('onReady', () => revocations.load());
+  const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30, isRevoked: revocations.isRevoked });
+  const auth = createAuth(deps.auth, sessions, deps.metrics);
+  registerAccessControl(app, { readAccess: deps.auth.readAccess, auth, metrics: deps.metrics });
+  const signedIn = (request: FastifyRequest) => auth.bearerRole(request) !== null || auth.sessionExpiresAtMs(request) !== null;
   registerOpenApi(app);
+  registerOpenApiTags(app, { readAccess: deps.auth.readAccess });
 
+  // The same answer whatever was asked (no echo of the request's text): the route table is in /docs.
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ code: 'WX_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 200)}` });
+    reply.code(404).send({ code: 'WX_ERR_NOT_FOUND', message: `no route for ${request.method} here; the API's routes are listed at /docs` });
   });
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
+    // InfluxDB's own words (its query, its database names) stay in the log; the client gets the code (issue 18 item 20).
+    if (isWanxiangError(error) && influxCodes.has(error.code)) {
+      deps.log?.warn({ code: error.code, err: error, route: request.routeOptions.url ?? null }, 'InfluxDB failed a request of the API');
+      return reply.code(error.status).send({ code: error.code, message: errorCatalogue[error.code].summary });
+    }
     if (isWanxiangError(error)) return reply.code(error.status).send({ code: error.code, message: error.message });
     if (hasZodFastifySchemaValidationErrors(error)) return reply.code(400).send({ code: 'WX_ERR_INVALID_ARGUMENT', message: validationMessage(error) });
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status && status < 500) return reply.code(status).send({ code: 'WX_ERR_NOT_FOUND', message: (error as Error).message });
-    app.log.error(error);
+    const known = answerFrameworkError(error);
+    if (known) return reply.code(known.status).send({ code: known.code, message: known.message });
+    // A 500 is logged with its error and the route (never the request's headers), answered without details.
+    deps.log?.error({ err: error, method: request.method, route: request.routeOptions.url ?? null }, 'unexpected error answering a request');
     return reply.code(500).send({ code: 'WX_ERR_INTERNAL', message: errorCatalogue.WX_ERR_INTERNAL.summary });
   });
 
   // Routes in a plugin registered after @fastify/swagger, so that its onRoute hook sees every one.
   app.register(async (scope) => {
     const api = scope.withTypeProvider<ZodTypeProvider>();
-    api.get('/healthz', { schema: { summary: 'Health: InfluxDB reachable, queue depth, devices online, endpoints', response: { 200: anyObject, 503: anyObject } } }, async (_request, reply) => {
+    api.get('/healthz', {
+      // Public, so that a load balancer can ask it; in read access `token` only the status is public (issue 18 item 15).
+      config: { access: 'public' },
+      schema: { summary: 'Health: InfluxDB reachable, queue depth, devices online, endpoints (userinfo of URLs redacted; in read access `token` only the status without a token or session)', response: { 200: anyObject, 503: anyObject } },
+    }, async (request, reply) => {
       let influx: Record<string, unknown>;
       try {
         influx = { reachable: true, version: await deps.influx.ping() };
       } catch (error) {
         influx = { reachable: false, code: isWanxiangError(error) ? error.code : 'WX_ERR_INFLUX_UNAVAILABLE' };
       }
-      const healthy = influx.reachable === true;
-      return reply.code(healthy ? 200 : 503).send({
+      // Issue 19, item 2: a spool that takes nothing (disk full, stopped) or a disk about to fill
+      // makes the answer non-200, so a supervisor acts; `problems` says why.
+      const spool = deps.ingest.spool.health;
+      const disk = deps.disk?.();
+      const problems = dataFolderProblems(spool, disk);
+      const healthy = influx.reachable === true && problems.length === 0;
+      if (deps.auth.readAccess === 'token' && !signedIn(request)) return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', influx: { reachable: influx.reachable } });
+      return reply.code(healthy ? 200 : 503).send(redactDeep({
         status: healthy ? 'ok' : 'degraded',
+        ...(problems.length > 0 ? { problems } : {}),
+        spool,
+        ...(disk ? { disk } : {}),
         influx,
         queuedReadings: deps.ingest.queuedReadings,
         devicesOnline: deps.ingest.presence.online().length,
         ...deps.describe(),
-      });
+      }) as Record<string, unknown>);
     });
 
     api.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: z.string() } } }, async (_request, reply) => {
@@ -155,11 +206,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerComplianceRoutes(scope, deps);
     registerEvaluateRoute(scope);
     registerAdminRoutes(scope, deps);
-    registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms });
+    const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
+    registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms, streams, signedIn });
     registerScreen(scope);
-    registerAlarmRoutes(scope, deps);
-    registerSessionRoutes(scope, { auth, options: deps.auth, sessions });
+    registerAlarmRoutes(scope, deps, (request) => auth.bearerRole(request) ?? 'operator');
+    registerSessionRoutes(scope, { auth, options: deps.auth, sessions, revocations });
+    if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow);
     if (deps.review) registerReviewRoutes(scope, { review: deps.review, influx: deps.influx, registry: deps.registry, stuckAfter: deps.ingest.stuck.stuckAfter, bearerRole: auth.bearerRole });
+    // Only with an external broker and its secret configured (the platform passes mqttAuth then): issue 18 item 2.
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });
 

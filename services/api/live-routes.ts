@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AlarmService } from '../alarms/alarm-types.ts';
@@ -6,6 +6,7 @@ import type { Live } from '../live/create-live.ts';
 import { querySeries } from '../live/series-query.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
+import type { StreamAdmission } from './stream-admission.ts';
 import { type LiveResponse, type SeriesResponse, errorSchema, liveQuerySchema, liveResponseSchema, seriesQuerySchema, seriesResponseSchema, streamQuerySchema } from './live-schemas.ts';
 
 export interface LiveRouteDeps {
@@ -13,7 +14,20 @@ export interface LiveRouteDeps {
   readonly influx: InfluxClient;
   readonly registry: DeviceRegistry;
   readonly alarms?: () => AlarmService | undefined;
+  /** Who may open one more event stream (per address, slots kept for signed-in screens); everyone up to the hub's limit without it. */
+  readonly streams?: StreamAdmission;
+  /** Whether a request carries a valid token or session (it may take the slots kept for signed-in screens). */
+  readonly signedIn?: (request: FastifyRequest) => boolean;
 }
+
+// What the hub gives as ids (`<epoch>-<seq>`, services/live/stream-hub.ts): anything else is refused, never echoed.
+const lastEventId = z.string().regex(/^[0-9a-f]{8}-\d{1,16}$/, 'an id this stream gave: <8 hex digits>-<sequence>');
+const refusedStream = (reason: string) => `event: error\ndata: ${JSON.stringify({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', message: reason })}\n\n`;
+const refusals = {
+  address: 'this address holds as many event streams as allowed',
+  anonymous: 'the event stream’s remaining slots are kept for signed-in screens: sign in (POST /api/v1/session)',
+  full: 'the event stream holds as many clients as allowed',
+} as const;
 
 /** GET /api/v1/live (from memory), /api/v1/stream (server-sent events), /api/v1/series (InfluxDB, downsampled). */
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
@@ -39,7 +53,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     schema: {
       summary: 'Server-sent events: `readings` (summaries), `alarm` (changes), `tiles`, `reset`; resumable with Last-Event-ID',
       querystring: streamQuerySchema,
-      headers: z.looseObject({ 'last-event-id': z.string().max(100).optional() }),
+      headers: z.looseObject({ 'last-event-id': lastEventId.optional() }),
       response: { 200: z.string().describe('text/event-stream'), 400: errorSchema, 503: errorSchema },
     },
   }, async (request, reply) => {
@@ -47,8 +61,16 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       families: request.query.family ? new Set<string>(request.query.family) : null,
       streets: request.query.street ? new Set<string>(request.query.street) : null,
     };
+    const admission = deps.streams?.admit(request.ip, deps.signedIn?.(request) ?? false) ?? { ok: true, release: () => undefined };
     reply.hijack();
     const res = reply.raw;
+    if (!admission.ok) {
+      // 429 with the reason, as an event too: an EventSource reads no status text (WHATWG HTML §9.2.3).
+      res.writeHead(429, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '30' });
+      res.end(refusedStream(refusals[admission.reason]));
+      return;
+    }
+    res.on('close', admission.release);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -57,13 +79,14 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       connection: 'keep-alive',
     });
     if (!deps.live.hub.attach(res, filter, request.headers['last-event-id'])) {
-      res.end('event: error\ndata: {"code":"WX_ERR_TOO_MANY_CONNECTIONS","message":"the event stream holds as many clients as allowed"}\n\n');
+      res.end(refusedStream(refusals.full));
     }
   });
 
   api.get('/api/v1/series', {
     schema: {
       summary: 'A time series of one device, site or street, downsampled in InfluxDB to at most `points` points',
+      description: 'Each point is the MEAN of its time bucket (InfluxQL `GROUP BY time(...)`): a single high reading inside a bucket is averaged away, so alarms, which see every reading, can show values this series does not.',
       querystring: seriesQuerySchema,
       response: { 200: seriesResponseSchema, 400: errorSchema, 404: errorSchema },
     },

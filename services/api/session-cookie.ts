@@ -14,6 +14,8 @@ export interface SessionCookieOptions {
   /** Tokens that may sign in: any configured token, whatever its role. */
   readonly tokens: ReadonlyArray<{ readonly token: string }>;
   readonly sessionDays: number;
+  /** A cookie signed out before its expiry (services/api/session-revocations.ts). */
+  readonly isRevoked?: (value: string) => boolean;
 }
 
 export interface SessionCookies {
@@ -57,6 +59,7 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
       if (!match) return null;
       const expiresAtS = Number(match[1]);
       if (expiresAtS * 1_000 <= nowMs) return null;
+      if (options.isRevoked?.(value)) return null;
       const presented = Buffer.from(match[2]!, 'base64url');
       // Every configured token is tried, each in constant time, whatever the outcome.
       let valid = false;

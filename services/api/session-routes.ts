@@ -1,15 +1,16 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { WanxiangError } from '../errors.ts';
 import type { Auth, AuthOptions } from './auth.ts';
 import { errorSchema } from './live-schemas.ts';
-import { sessionCookieHeader, type SessionCookies } from './session-cookie.ts';
+import { readCookie, sessionCookieHeader, sessionCookieName, type SessionCookies } from './session-cookie.ts';
+import type { SessionRevocations } from './session-revocations.ts';
 
 export interface SessionRouteDeps {
   readonly auth: Auth;
   readonly options: AuthOptions;
   readonly sessions: SessionCookies;
+  readonly revocations: SessionRevocations;
 }
 
 const signInBody = z.strictObject({ token: z.string().min(1).max(512).describe('any configured token: reader, operator or admin') });
@@ -46,7 +47,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
   const secure = (request: FastifyRequest) => request.protocol === 'https' || /^https\b/i.test(String(request.headers['x-forwarded-proto'] ?? ''));
 
   api.get('/api/v1/session', {
-    config: { noAuth: true },
+    config: { access: 'public' },
     schema: { summary: 'Whether this browser may read, and when its session runs out', response: { 200: statusSchema } },
   }, async (request, reply) => {
     const expiresAtMs = deps.auth.sessionExpiresAtMs(request);
@@ -56,7 +57,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
   });
 
   api.post('/api/v1/session', {
-    config: { noAuth: true },
+    config: { access: 'public' },
     bodyLimit: 4_096,
     schema: {
       summary: 'Sign a screen in: a session cookie (HttpOnly, SameSite=Strict) that grants reads, for http.sessionDays',
@@ -65,18 +66,20 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     },
     errorHandler: unreadableBody,
   }, async (request, reply) => {
-    deps.auth.assertNotThrottled(request);
+    // The token first: a right one signs in even from an address past its failures (issue 18 item 6).
     const session = deps.sessions.issue(request.body.token);
-    if (!session) {
-      deps.auth.refused(request);
-      reply.header('www-authenticate', 'Bearer realm="wanxiang"');
-      throw new WanxiangError('WX_ERR_UNAUTHORIZED', 'the token is not one of this platform’s tokens');
-    }
+    if (!session) deps.auth.refuse(request, reply, 'the token is not one of this platform’s tokens');
     return reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader(session.value, session.maxAgeS, secure(request))).send(null);
   });
 
   api.delete('/api/v1/session', {
-    config: { noAuth: true },
-    schema: { summary: 'Sign a screen out: the session cookie is cleared', response: { 204: noContent } },
-  }, async (request, reply) => reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader('', 0, secure(request))).send(null));
+    config: { access: 'public' },
+    schema: { summary: 'Sign a screen out: the session cookie is revoked on the server until its expiry, and cleared', response: { 204: noContent } },
+  }, async (request, reply) => {
+    // Revoked, not only cleared (issue 18 item 12): a copy of the cookie taken earlier reads no more.
+    const value = readCookie(request.headers.cookie, sessionCookieName);
+    const expiresAtMs = deps.auth.sessionExpiresAtMs(request);
+    if (value && expiresAtMs !== null) await deps.revocations.revoke(value, expiresAtMs);
+    return reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader('', 0, secure(request))).send(null);
+  });
 }

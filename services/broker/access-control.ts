@@ -6,36 +6,78 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry, Principal } from '../registry/device-registry.ts';
 import { deviceIdPattern, type Topics } from '../topics.ts';
 import { createTopicCache } from '../ingest/topic-cache.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import type { LoginResult } from '../registry/device-registry.ts';
+import { clientIdRefusal } from './client-id.ts';
+import { createLoginGate } from './login-gate.ts';
 import { createLoginThrottle } from './login-throttle.ts';
+
+/** A login whose client left while it waited for its turn: no scrypt is run for it. */
+const gaveUp: LoginResult = Object.freeze({ ok: false, code: 'WX_ERR_BAD_CREDENTIALS' });
+
+/** A topic MQTT forbids: U+0000, or ill-formed UTF-8, which the packet parser decodes as U+FFFD. */
+const hasForbiddenText = (topic: string) => topic.includes('\u0000') || topic.includes('\uFFFD');
+
+/** Why a device's login no longer holds (removed, disabled, secret rotated), or null when it does. */
+function revocation(atLogin: DeviceRecord, now: DeviceRecord | undefined): PublishDecision | null {
+  if (now && !now.disabled && now.secretHash === atLogin.secretHash) return null;
+  const code: ErrorCode = now?.disabled ? 'WX_ERR_DEVICE_DISABLED' : now ? 'WX_ERR_BAD_CREDENTIALS' : 'WX_ERR_UNKNOWN_DEVICE';
+  return { allowed: false, code, message: `device ${atLogin.id}: ${now ? (now.disabled ? 'disabled' : 'secret rotated') : 'removed'} since its login`, close: true };
+}
 
 export interface LoginLimits {
   readonly loginFailuresPerAddress: number;
   readonly loginFailuresPerDevice: number;
   readonly loginThrottleMs: number;
+  readonly loginFailureDelayMs: number;
+  readonly loginVerifyConcurrency: number;
 }
 
-export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly message: string };
+/** `close`: the connection goes too (the credential no longer holds, or the packet broke the protocol). */
+export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly message: string; readonly close?: boolean };
 
 /** Every message a device may publish gets this one decision: nothing is built per message. */
 const allowed: PublishDecision = Object.freeze({ allowed: true });
+
+type AuthenticateCallback = (error: AuthenticateError | null, success: boolean | null) => void;
 
 /** Who may connect, publish and subscribe; the principal of each connection is remembered here. */
 export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined }) {
   const { registry, topics, metrics, log, limits } = deps;
   const principals = new WeakMap<Client, Principal>();
-  const address = deps.addressOf;
+  const address = (client: Client) => deps.addressOf(client) ?? 'unknown';
   const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
+  const gate = createLoginGate({ concurrency: limits.loginVerifyConcurrency });
   const parseTopic = createTopicCache(topics);
+  // Clients that sent a zero-byte client id (aedes names them itself), noted at CONNECT.
+  const unnamed = new WeakSet<Client>();
 
-  function refuseLogin(client: Client, id: string, code: ErrorCode, returnCode: 4 | 5, callback: (error: AuthenticateError | null, success: boolean | null) => void) {
-    if (code !== 'WX_ERR_LOGIN_THROTTLED') {
-      throttle.recordFailure(`address:${address(client)}`);
-      throttle.recordFailure(`device:${id}`);
-    }
+  function refuseLogin(client: Client, id: string, code: ErrorCode, returnCode: 2 | 4 | 5, callback: AuthenticateCallback, detail?: string) {
     metrics.authFailures.inc({ code });
-    log.warn({ code, id, clientId: client.id, address: address(client) }, 'MQTT login refused');
+    log.warn({ code, id: id.slice(0, 100), clientId: client.id.slice(0, 100), address: address(client), ...(detail ? { detail } : {}) }, 'MQTT login refused');
     const error = Object.assign(new Error(code), { returnCode }) as AuthenticateError;
     callback(error, false);
+  }
+
+  // A failed login counts against its address and against (address, id); past either limit its
+  // answer is held (login-gate.ts): failures slow down, the right secret is never refused (item 6).
+  function failureHoldMs(client: Client, id: string): number {
+    const byAddress = `address:${address(client)}`;
+    const byPair = `pair:${address(client)}\0${id}`;
+    throttle.recordFailure(byAddress);
+    throttle.recordFailure(byPair);
+    const over = throttle.isThrottled(byAddress, limits.loginFailuresPerAddress + 1) || throttle.isThrottled(byPair, limits.loginFailuresPerDevice + 1);
+    if (!over) return 0;
+    metrics.loginsDelayed.inc();
+    return limits.loginFailureDelayMs;
+  }
+
+  function answerLogin(client: Client, id: string, result: LoginResult, callback: AuthenticateCallback): void {
+    if (result.ok) {
+      principals.set(client, result.principal);
+      return callback(null, true);
+    }
+    refuseLogin(client, id, result.code, result.code === 'WX_ERR_BAD_CREDENTIALS' ? 4 : 5, callback);
   }
 
   // A subscription filter an observer may hold: telemetry or status of any family/device, and
@@ -54,35 +96,64 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   return {
     principal: (client: Client) => principals.get(client),
 
-    authenticate(client: Client, username: Readonly<string> | undefined, password: Readonly<Buffer> | undefined, callback: (error: AuthenticateError | null, success: boolean | null) => void) {
+    /** aedes's preConnect: notes a zero-byte client id before aedes names the client itself. */
+    preConnect(client: Client, packet: { clientId: string }, callback: (error: Error | null, success: boolean) => void) {
+      if (packet.clientId === '') unnamed.add(client);
+      callback(null, true);
+    },
+
+    authenticate(client: Client, username: Readonly<string> | undefined, password: Readonly<Buffer> | undefined, callback: AuthenticateCallback) {
       const id = username ?? '';
-      if (throttle.isThrottled(`address:${address(client)}`, limits.loginFailuresPerAddress) || throttle.isThrottled(`device:${id}`, limits.loginFailuresPerDevice)) {
-        return refuseLogin(client, id, 'WX_ERR_LOGIN_THROTTLED', 5, callback);
-      }
       if (!id || !password) return refuseLogin(client, id, 'WX_ERR_BAD_CREDENTIALS', 4, callback);
-      registry.login(id, password.toString('utf8')).then((result) => {
-        if (!result.ok) return refuseLogin(client, id, result.code, result.code === 'WX_ERR_BAD_CREDENTIALS' ? 4 : 5, callback);
-        principals.set(client, result.principal);
-        callback(null, true);
-      }, (error: unknown) => {
+      // The client id is bound to the login before any secret is checked (item 5, [MQTT-3.1.3-8]).
+      const wrongId = clientIdRefusal(client.id, unnamed.has(client), client.clean, id);
+      if (wrongId !== null) return refuseLogin(client, id, 'WX_ERR_CLIENT_ID_REFUSED', 2, callback, wrongId);
+      const secret = password.toString('utf8');
+      const known = registry.loginWithoutScrypt(id, secret);
+      if (known !== undefined) {
+        // An unknown id costs no scrypt run; it still counts against the address.
+        if (!known.ok && known.code === 'WX_ERR_UNKNOWN_DEVICE') {
+          const holdMs = failureHoldMs(client, id);
+          if (holdMs > 0) return void gate.run(address(client), id, () => Promise.resolve(known), () => holdMs).then((result) => answerLogin(client, id, result, callback));
+        }
+        return answerLogin(client, id, known, callback);
+      }
+      const verify = (): Promise<LoginResult> => (client.closed ? Promise.resolve(gaveUp) : registry.login(id, secret));
+      const holdMs = (result: LoginResult) => (result.ok || result === gaveUp || result.code !== 'WX_ERR_BAD_CREDENTIALS' ? 0 : failureHoldMs(client, id));
+      gate.run(address(client), id, verify, holdMs).then((result) => answerLogin(client, id, result, callback), (error: unknown) => {
         log.error({ err: error, id }, 'login check failed');
         callback(Object.assign(new Error('WX_ERR_INTERNAL'), { returnCode: 3 }) as AuthenticateError, false);
       });
     },
 
-    /** A device publishes only its own telemetry and status (not cmd, not errors); observers publish nothing. */
+    /**
+     * A device publishes only its own telemetry and status (not cmd, not errors); observers
+     * publish nothing. The registry is asked as it is now (conventions, habit 17): a device
+     * disabled or rotated since its login publishes nothing more (issue 18, item 3). The check is
+     * one map lookup and an identity comparison; only a changed record is looked at further.
+     */
     decidePublish(client: Client | null, packet: PublishPacket): PublishDecision {
       const target = parseTopic(packet.topic);
       if (client === null) {
         // An obsolete Last Will replayed from persistence after a restart: only an 'offline' status passes.
         return target?.kind === 'status' ? allowed : { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: 'stale will outside status topics' };
       }
-      const principal = principals.get(client);
+      let principal = principals.get(client);
+      if (principal?.role === 'device') {
+        const current = registry.device(principal.id);
+        if (current !== principal.device) {
+          const revoked = revocation(principal.device, current);
+          if (revoked) return revoked;
+          principals.set(client, (principal = { role: 'device', id: principal.id, device: current! }));
+        }
+      }
       if (principal?.role !== 'device') {
         return { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: `${principal?.role ?? 'anonymous'} ${principal?.id ?? client.id} may not publish` };
       }
       const own = target && target.deviceId === principal.id && target.family === principal.device.family && (target.kind === 'telemetry' || target.kind === 'status');
       if (!own) {
+        // [MQTT-1.5.3-1/2]: ill-formed UTF-8 (decoded as U+FFFD) or U+0000 in a topic closes the connection.
+        if (target === null && hasForbiddenText(packet.topic)) return { allowed: false, code: 'WX_ERR_BAD_TOPIC', message: 'topic with ill-formed UTF-8 or U+0000 (MQTT-1.5.3-1/2)', close: true };
         return { allowed: false, code: 'WX_ERR_TOPIC_NOT_ALLOWED', message: `device ${principal.id} may not publish to ${JSON.stringify(packet.topic.slice(0, 200))}` };
       }
       return allowed;

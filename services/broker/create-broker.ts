@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
+import { countReadings, createDeviceRate } from './device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 
 export interface BrokerDeps {
@@ -55,13 +56,18 @@ export function createBroker(deps: BrokerDeps): Broker {
   const addressOf = (client: Client) => addresses.get(client.conn as object);
   const access = createAccessControl({ ...deps, limits: config.mqtt, addressOf });
   const connectionsPerAddress = new Map<string, number>();
-  const deviceClients = new Map<string, Client>();
+  const rate = createDeviceRate({ messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond, burstSeconds: config.mqtt.deviceBurstSeconds }, now);
+  const rateWarnedAt = new Map<string, number>();
+  // Every live session of each device: a device may hold several (a tool beside it, a session
+  // not yet timed out), and a disable or rotation closes them all (issue 18, item 3).
+  const deviceClients = new Map<string, Set<Client>>();
   let aedes: Aedes | undefined;
   // The hard limit at the transport: a payload a little over maxPayloadBytes still reaches
   // the door and is refused there with its payload kept; anything far larger (a topic and
   // headers allowance of 64 KiB) closes the connection before it is buffered.
   const listeners = createListeners(config.mqtt, handleConnection, {
     maxBytes: config.mqtt.maxPayloadBytes + 65_536,
+    connectMaxBytes: config.mqtt.maxConnectBytes,
     onOversize: (declared, address) => {
       metrics.clientErrors.inc({ code: 'WX_ERR_PAYLOAD_TOO_LARGE' });
       log.warn({ code: 'WX_ERR_PAYLOAD_TOO_LARGE', address, declaredBytes: declared }, 'oversize MQTT packet: connection closed');
@@ -99,10 +105,40 @@ export function createBroker(deps: BrokerDeps): Broker {
     if (!decision.allowed) {
       metrics.publishRefused.inc({ code: decision.code });
       const principal = client ? access.principal(client) : undefined;
+      if (decision.close && client) {
+        // Not acknowledged: the error closes the connection (its catalogue code is not counted again).
+        log.warn({ code: decision.code, device: principal?.id, clientId: client.id.slice(0, 100) }, `${decision.message}: connection closed`);
+        return callback(new Error(decision.code));
+      }
       ingest.rejections.record({ code: decision.code, message: decision.message, readings: 1 }, { device: principal?.id ?? client?.id, topic: packet.topic.slice(0, 500), payload });
       discard(packet);
       return callback(null);
     }
+    const principal = client ? access.principal(client) : undefined;
+    if (client === null || principal === undefined) return store(client, packet, payload, callback);
+    // The device's token bucket (item 11): past it, the message waits, and so does its connection.
+    const waitMs = rate.take(rate.bucketOf(principal.id), countReadings(payload));
+    if (waitMs === 0) return store(client, packet, payload, callback);
+    metrics.rateLimited.inc({ outcome: 'delayed' });
+    warnRateLimited(principal.id, waitMs);
+    setTimeout(() => {
+      // Gone while it waited: never acknowledged, so the device sends it again; not stored twice.
+      if (client.closed) {
+        discard(packet);
+        return callback(null);
+      }
+      store(client, packet, payload, callback);
+    }, waitMs);
+  }
+
+  function warnRateLimited(device: string, waitMs: number): void {
+    const at = now();
+    if (at - (rateWarnedAt.get(device) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    rateWarnedAt.set(device, at);
+    log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond }, 'device past its rate: its messages wait (said once a minute)');
+  }
+
+  function store(client: Client | null, packet: PublishPacket, payload: Buffer, callback: (error?: Error | null) => void): void {
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
     ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined }).then(
       (routed) => {
@@ -145,14 +181,17 @@ export function createBroker(deps: BrokerDeps): Broker {
       metrics.clientsConnected.inc();
       const principal = access.principal(client);
       if (principal?.role === 'device') {
-        deviceClients.set(principal.id, client);
+        const live = deviceClients.get(principal.id);
+        if (live) live.add(client);
+        else deviceClients.set(principal.id, new Set([client]));
         ingest.presence.connected(principal.id, sessionOf(client));
       }
     });
     broker.on('clientDisconnect', (client: Client) => {
       metrics.clientsConnected.dec();
       const principal = access.principal(client);
-      if (principal && deviceClients.get(principal.id) === client) deviceClients.delete(principal.id);
+      const live = principal ? deviceClients.get(principal.id) : undefined;
+      if (live?.delete(client) && live.size === 0) deviceClients.delete(principal!.id);
       if (principal?.role === 'device') ingest.presence.disconnected(principal.id, sessionOf(client));
     });
     broker.on('clientError', (client: Client, error: Error) => {
@@ -173,6 +212,7 @@ export function createBroker(deps: BrokerDeps): Broker {
           if (success) noteTakeover(client);
           callback(error, success);
         }),
+        preConnect: access.preConnect,
         authorizePublish,
         authorizeSubscribe: access.authorizeSubscribe,
         drainTimeout: 30_000,
@@ -197,14 +237,17 @@ export function createBroker(deps: BrokerDeps): Broker {
     },
     enforceRegistry() {
       let closed = 0;
-      for (const [id, client] of deviceClients) {
-        const connectedAs = access.principal(client);
+      for (const [id, clients] of deviceClients) {
         const current = deps.registry.device(id);
-        if (current && !current.disabled && connectedAs?.role === 'device' && connectedAs.device.secretHash === current.secretHash) continue;
-        log.warn({ code: current?.disabled ? 'WX_ERR_DEVICE_DISABLED' : 'WX_ERR_BAD_CREDENTIALS', device: id }, 'device disconnected after a registry change');
-        client.close();
-        deviceClients.delete(id);
-        closed += 1;
+        for (const client of clients) {
+          const connectedAs = access.principal(client);
+          if (current && !current.disabled && connectedAs?.role === 'device' && connectedAs.device.secretHash === current.secretHash) continue;
+          log.warn({ code: current?.disabled ? 'WX_ERR_DEVICE_DISABLED' : 'WX_ERR_BAD_CREDENTIALS', device: id, clientId: client.id.slice(0, 100) }, 'device session closed after a registry change');
+          client.close();
+          clients.delete(client);
+          closed += 1;
+        }
+        if (clients.size === 0) deviceClients.delete(id);
       }
       return closed;
     },

@@ -22,7 +22,7 @@ type Handle = (stream: Duplex, address: string | undefined) => void;
  * The broker's listeners: MQTT on TCP and TLS, MQTT over WebSocket with and without TLS.
  * Each hands its connections to `handle` with the client's address.
  */
-export function createListeners(config: Config['mqtt'], handle: Handle, frames: { maxBytes: number; onOversize: (declaredBytes: number, address: string | undefined) => void }) {
+export function createListeners(config: Config['mqtt'], handle: Handle, frames: { maxBytes: number; connectMaxBytes: number; onOversize: (declaredBytes: number, address: string | undefined) => void }) {
   const servers: Array<TcpServer | HttpServer> = [];
   const sockets: WebSocketServer[] = [];
 
@@ -34,10 +34,15 @@ export function createListeners(config: Config['mqtt'], handle: Handle, frames: 
   }
 
   function webSocket(server: HttpServer): HttpServer {
-    // ws refuses oversize messages itself (close code 1009) before buffering them.
+    // ws refuses an oversize WebSocket message itself (close code 1009) before buffering it; an
+    // MQTT packet can span many messages, so the MQTT byte stream inside is limited as TCP's is
+    // (issue 18, item 4: a CONNECT announcing 255 MiB in 300 KB messages grew the heap).
     const wss = new WebSocketServer({ server, maxPayload: frames.maxBytes });
     sockets.push(wss);
-    wss.on('connection', (socket, request) => handle(createWebSocketStream(socket), request.socket.remoteAddress));
+    wss.on('connection', (socket, request) => {
+      const address = request.socket.remoteAddress;
+      handle(limitFrames(createWebSocketStream(socket), frames.maxBytes, (declared) => frames.onOversize(declared, address), frames.connectMaxBytes), address);
+    });
     return server;
   }
 
@@ -45,7 +50,7 @@ export function createListeners(config: Config['mqtt'], handle: Handle, frames: 
 
   return {
     async start(): Promise<ListenerPorts> {
-      const limited = (socket: Socket) => limitFrames(socket, frames.maxBytes, (declared) => frames.onOversize(declared, socket.remoteAddress));
+      const limited = (socket: Socket) => limitFrames(socket, frames.maxBytes, (declared) => frames.onOversize(declared, socket.remoteAddress), frames.connectMaxBytes);
       const mqttPort = await listen(createTcpServer((socket: Socket) => handle(limited(socket), socket.remoteAddress)), config.port);
       const wsPort = config.wsPort >= 0 ? await listen(webSocket(createHttpServer(upgradeOnly)), config.wsPort) : null;
       let tlsPort: number | null = null;

@@ -1,16 +1,30 @@
-import { backfill } from '../../simulators/backfill.ts';
-import { familyIds, getFamily } from '../families/index.ts';
+import { backfill, plannedReadings, type BackfillReport } from '../../simulators/backfill.ts';
+import { WanxiangError } from '../errors.ts';
+import { familyIds } from '../families/index.ts';
 import type { Platform } from '../platform.ts';
-import { commandContext, progressPrinter, shared } from './common.ts';
+import { createInfluxClient, type InfluxClient } from '../storage/influx-client.ts';
+import { countLanded, waitForLanded } from './backfill-landed.ts';
+import { clearProgress, progressKey, readProgress, writeProgress } from './backfill-progress.ts';
+import { openBackfillWindow, type OpenedWindow } from './backfill-window-client.ts';
+import { commandContext, progressPrinter, shared, type CommandContext } from './common.ts';
+import { locateInflux } from './locate.ts';
 import { brokerStep } from './mqtt-failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 
 const spec = {
   name: 'backfill',
   summary: 'generate history for every device through the ingest path',
-  description: `Without --url it starts its own platform (local influxd under the data folder, or INFLUX_URL)
-that accepts the range, fills it, prints the year's statistics, and stops. With --url it
-publishes to a running platform, which must accept readings that old (WX_MAX_AGE_MS).`,
+  description: `Without --url it starts its own platform on the data folder (local influxd, or INFLUX_URL)
+that accepts the range, fills it, rolls it up, prints the year's statistics, and stops.
+
+With --url it publishes to a running platform, then counts in that platform's InfluxDB what
+landed (found from runtime.json in the data folder, or --influx-url / INFLUX_URL) and names what
+was refused and why; it exits 1 (WX_ERR_BACKFILL_INCOMPLETE) when anything did not land. A running
+platform takes readings up to 7 days old (WX_MAX_AGE_MS): for older ones give --admin-token-file,
+and the platform's backfill window is opened for the run (POST /api/v1/admin/backfill-window).
+
+Neither raises live alarms or sends webhooks: history is not the district as it is now.
+Ctrl-C stops after what is in flight is acknowledged; the same command again resumes there.`,
   options: {
     from: shared.date('start').default(Date.parse('2025-01-01T00:00:00+08:00'), '2025-01-01'),
     to: shared.date('end, exclusive').default(Date.parse('2026-01-01T00:00:00+08:00'), '2026-01-01'),
@@ -19,19 +33,31 @@ publishes to a running platform, which must accept readings that old (WX_MAX_AGE
     devices: shared.devices(),
     batch: option.integer('N', 'readings per message', { min: 1, max: 10_000 }).default(500),
     step: option.integer('MS', "one step for every family (default: each family's interval, at least 5 min)", { min: 1_000, max: 86_400_000 }),
+    'data-dir': shared.dataDir(),
+    'influx-url': option.url('URL', "with --url: the running platform's InfluxDB, to count what landed (default INFLUX_URL, else runtime.json)", ['http:', 'https:']),
+    api: option.url('URL', "with --url: the running platform's HTTP API, for the backfill window (default runtime.json's)", ['http:', 'https:']),
+    'admin-token-file': option.string('FILE', 'with --url: an admin token of the platform, read from FILE or stdin (-): opens its backfill window for readings older than 7 days'),
   },
 };
 
 export const backfillHelp = helpText(spec);
+type BackfillOptions = ReturnType<typeof parseCommand<typeof spec.options>>['options'];
 
 export async function backfillCommand(argv: string[]): Promise<void> {
   const { options } = parseCommand(spec, argv);
   const { from: fromMs, to: toMs } = options;
   if (toMs <= fromMs) throw new UsageError(`--to must come after --from (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} is empty)`, backfillHelp);
+  if (!options.url && (options.api || options['admin-token-file'] || options['influx-url'])) throw new UsageError('--api, --admin-token-file and --influx-url go with --url (a running platform)', backfillHelp);
   const maxAgeMs = Math.max(1, Date.now() - fromMs + 86_400_000);
-  const context = await commandContext({ ingest: { maxAgeMs }, simulate: { enabled: false }, rollups: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' } });
+  const context = await commandContext({
+    ...(options['data-dir'] ? { dataDir: options['data-dir'] } : {}),
+    ingest: { maxAgeMs }, simulate: { enabled: false }, rollups: { enabled: false }, mqtt: { port: 0, wsPort: -1, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' },
+    // Issue 21: history is not the live district. Its own platform raises no alarms (a year of
+    // readings from no live fleet opened "device silent" for every station) and sends no webhooks.
+    alarms: { enabled: false, webhooks: [] },
+  });
   // Loaded only when needed: a bad argument or --url does without the broker and the API.
-  const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log);
+  const platform = options.url ? undefined : (await import('../platform.ts')).createPlatform(context.config, context.log, { command: 'backfill' });
   try {
     await run(options, context, platform);
   } finally {
@@ -39,44 +65,98 @@ export async function backfillCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function run(options: ReturnType<typeof parseCommand<typeof spec.options>>['options'], context: Awaited<ReturnType<typeof commandContext>>, platform: Platform | undefined): Promise<void> {
-  const { from: fromMs, to: toMs } = options;
-  const url = options.url ?? (await platform!.start()).mqttUrl;
-  const devices = context.registry.devices.slice(0, options.devices);
-  process.stderr.write(`[backfill] ${devices.length} devices, ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, into ${url}\n`);
-  const report = await brokerStep(url, () =>
-    backfill({
-      url,
-      fleetKey: context.config.fleetKey,
-      topics: context.topics,
-      devices,
-      fromMs,
-      toMs,
-      seed: options.seed,
-      batchReadings: options.batch,
-      stepMs: options.step ? Object.fromEntries(familyIds.map((family) => [family, options.step])) : undefined,
-      onProgress: progressPrinter('backfill', 5_000),
-    }),
-  );
-  let landed = '';
+interface Target {
+  readonly url: string;
+  readonly influx: InfluxClient;
+  readonly where: string;
+  readonly window?: OpenedWindow;
+}
+
+/** The broker to publish to and the InfluxDB to count in: our own platform's, or the running one's. */
+async function target(options: BackfillOptions, context: CommandContext, platform: Platform | undefined): Promise<Target> {
   if (platform) {
-    await platform.ingest.drain();
-    let points = 0;
-    for (const family of familyIds) {
-      const series = await platform.influx.query(`SELECT COUNT("recv_lag_ms") FROM "${getFamily(family).measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms`);
-      points += Number(series[0]?.values[0]?.[1] ?? 0);
-    }
-    landed = `, ${points} points in InfluxDB`;
-    const rollupStarted = performance.now();
-    const windows = await platform.rollups.recomputeRange(fromMs, toMs);
-    landed += `; rolled up ${windows.length} windows in ${((performance.now() - rollupStarted) / 1_000).toFixed(1)} s`;
+    const endpoints = await platform.start();
+    return { url: endpoints.mqttUrl, influx: platform.influx, where: `${endpoints.influxUrl} database "${endpoints.database}"` };
   }
+  const located = await locateInflux(options['influx-url'], context.config.influx.url, context.config.dataDir);
+  const database = located.database ?? context.config.influx.database;
+  const influx = createInfluxClient({ ...context.config.influx, url: located.url, database });
+  const window = options['admin-token-file'] ? await openBackfillWindow({ api: options.api, tokenFile: options['admin-token-file'], dataDir: context.config.dataDir, fromMs: options.from }) : undefined;
+  return { url: options.url!, influx, where: `${located.url} database "${database}" (from ${located.source})`, window };
+}
+
+async function run(options: BackfillOptions, context: CommandContext, platform: Platform | undefined): Promise<void> {
+  const { from: fromMs, to: toMs } = options;
+  const devices = context.registry.devices.slice(0, options.devices);
+  const stepMs = options.step ? Object.fromEntries(familyIds.map((family) => [family, options.step])) : undefined;
+  const { dataDir } = context.config;
+  const key = progressKey({ url: options.url ?? 'own', fromMs, toMs, seed: options.seed, step: options.step, batch: options.batch, devices: devices.map((device) => device.id) });
+  const startAt = await readProgress(dataDir, key);
+  const destination = await target(options, context, platform);
+  process.stderr.write(`[backfill] ${devices.length} devices, ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, into ${destination.url}${startAt ? `, resuming an interrupted run (${startAt.size} devices to go)` : ''}\n`);
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    process.stderr.write('[backfill] stopping: waiting for what is in flight to be acknowledged (Ctrl-C again stops at once, and the rerun sends more again)\n');
+    stop.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  const refusals = new Map<string, { notices: number; example: string }>();
+  let report: BackfillReport;
+  try {
+    report = await brokerStep(destination.url, () =>
+      backfill({
+        url: destination.url, fleetKey: context.config.fleetKey, topics: context.topics, devices, fromMs, toMs, seed: options.seed, batchReadings: options.batch, stepMs,
+        onProgress: progressPrinter('backfill', 5_000), startAt, signal: stop.signal,
+        onRefusal: (_device, notice) => {
+          const seen = refusals.get(notice.code) ?? { notices: 0, example: notice.message };
+          refusals.set(notice.code, { notices: seen.notices + 1 + (notice.suppressed ?? 0), example: seen.example });
+        },
+      }),
+    );
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    await destination.window?.close();
+  }
+  if (report.stopped) {
+    const path = await writeProgress(dataDir, key, new Map(devices.map((device) => [device.id, report.next.get(device.id) ?? startAt?.get(device.id) ?? toMs])));
+    process.stderr.write(`[backfill] stopped after ${report.readings} readings, each acknowledged. To finish, run the same command again: it resumes where this one stopped (${path}).\n`);
+    process.exitCode = 130;
+    return;
+  }
+  await clearProgress(dataDir, key);
+  await platform?.ingest.drain();
+  const planned = plannedReadings(devices, fromMs, toMs, stepMs);
+  const landed = await waitForLanded(() => countLanded(destination.influx, devices, fromMs, toMs), planned, progressPrinter('backfill: landed', 5_000));
+  let rolled = '';
+  if (platform) rolled = await rollUp(platform, fromMs, toMs);
+  printReport(report, landed, planned, destination.where, rolled);
+  if (landed < planned) throw incomplete(planned - landed, planned, refusals);
+}
+
+/** The rollups of the range, a week at a time, with progress on stderr (the phase took minutes in silence). */
+async function rollUp(platform: Platform, fromMs: number, toMs: number): Promise<string> {
+  const started = performance.now();
+  const weekMs = 7 * 86_400_000;
+  const weeks = Math.ceil((toMs - fromMs) / weekMs);
+  const progress = progressPrinter('backfill: rollups (weeks)', 5_000);
+  let windows = 0;
+  for (let week = 0; week < weeks; week += 1) {
+    const from = fromMs + week * weekMs;
+    windows += (await platform.rollups.recomputeRange(from, Math.min(toMs, from + weekMs))).length;
+    progress(week + 1, weeks);
+  }
+  return `; rolled up ${windows} windows in ${((performance.now() - started) / 1_000).toFixed(1)} s`;
+}
+
+function printReport(report: BackfillReport, landed: number, planned: number, where: string, rolled: string): void {
   const seconds = report.durationMs / 1_000;
   const { statistics: s } = report;
   const share = (value: number, digits: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(digits)} %` : 'n/a');
   process.stdout.write(
     [
-      `backfill: ${report.readings} readings in ${report.messages} messages${landed}, ${seconds.toFixed(1)} s (${Math.round(report.readings / Math.max(seconds, 0.001))} readings/s)`,
+      `backfill: ${report.readings} readings sent in ${report.messages} messages, ${seconds.toFixed(1)} s (${Math.round(report.readings / Math.max(seconds, 0.001))} readings/s)`,
+      `  landed in ${where}: ${landed} of ${planned} readings of the range${rolled}`,
+      `  of the generated readings (what was sent, not necessarily stored):`,
       `  PM2.5 annual mean (district, valid days)   ${Number.isFinite(s.pm25AnnualMeanUgm3) ? s.pm25AnnualMeanUgm3.toFixed(1) : 'n/a'} µg/m³ over ${s.days} days`,
       `  good-air days (daily AQI ≤ 100)            ${share(s.goodDayShare, 1)}`,
       `  transformer hours at heavy load (≥ 80 %)   ${share(s.heavyLoadHourShare, 2)}`,
@@ -85,4 +165,14 @@ async function run(options: ReturnType<typeof parseCommand<typeof spec.options>>
       '',
     ].join('\n'),
   );
+}
+
+const hints: Record<string, string> = {
+  WX_ERR_TIME_TOO_OLD: "the platform takes readings up to its age limit (7 days by default): run again with --admin-token-file FILE (an admin token of the platform), which opens its backfill window for the run",
+  WX_ERR_TIME_IN_FUTURE: 'readings more than 5 minutes ahead of the platform\'s clock are refused: end --to at now',
+};
+
+function incomplete(missing: number, planned: number, refusals: ReadonlyMap<string, { notices: number; example: string }>): WanxiangError {
+  const reasons = [...refusals].map(([code, { notices, example }]) => `${code} (${notices} messages; e.g. ${example})${hints[code] ? `: ${hints[code]}` : ''}`);
+  return new WanxiangError('WX_ERR_BACKFILL_INCOMPLETE', `${missing} of ${planned} readings did not land${reasons.length > 0 ? `; refused: ${reasons.join('; ')}` : ' (no refusal was published to the devices: see the platform\'s /api/v1/rejections)'}`);
 }

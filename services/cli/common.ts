@@ -62,7 +62,7 @@ export const shared = {
   family: () => option.choice<FamilyId>('F', 'only this family', familyIds).many(),
   seed: (fallback: number) => option.integer('N', 'seed: the same seed gives the same readings', { min: 0, max: 2 ** 32 - 1 }).default(fallback),
   duration: () => option.number('S', 'stop after S seconds (default: until Ctrl-C)', { above: 0, max: 365 * 86_400 }),
-  dataDir: () => option.string('DIR', 'the data folder whose runtime.json names the running platform (default data/, or WX_DATA_DIR)'),
+  dataDir: () => option.string('DIR', 'the data folder: its registry, fleet key, spool and runtime.json (default WX_DATA_DIR, else data/)'),
 };
 
 /** Refuses before any work when the file to write cannot be created (its folder is missing or read-only). */

@@ -10,7 +10,8 @@ import { saveRegistryFile } from '../registry/registry-file.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
-import { exportMosquittoCommand } from '../cluster/export-command.ts';
+import { exportMosquittoCommand } from './export-mosquitto.ts';
+import { checkMosquittoListener } from '../registry/mosquitto-export.ts';
 
 const actions = ['list', 'add', 'rotate', 'disable', 'enable', 'export'] as const;
 type Action = (typeof actions)[number];
@@ -63,7 +64,12 @@ add and rotate print the new secret once; the registry keeps only its scrypt has
     lon: option.number('N', 'longitude (add)', { min: -180, max: 180 }),
     attributes: jsonObject,
     mosquitto: option.string('DIR', 'export: the folder for passwd, acl and mosquitto.conf'),
-    port: option.integer('N', 'export: the port mosquitto.conf listens on (default 1883)', { min: 1, max: 65_535 }),
+    port: option.integer('N', 'export: the port mosquitto.conf listens on for devices (default 1883)', { min: 1, max: 65_535 }),
+    'ingest-port': option.integer('N', 'export: the port of the ingest workers and observers, where devices cannot log in (default --port + 1)', { min: 1, max: 65_535 }),
+    bind: option.string('ADDR', 'export: the address mosquitto listens on (default 127.0.0.1; beyond loopback only with --tls-cert and --tls-key)'),
+    'tls-cert': option.string('FILE', 'export: the listeners\' TLS certificate (PEM)'),
+    'tls-key': option.string('FILE', 'export: its private key (PEM)'),
+    'tls-ca': option.string('FILE', 'export: a CA for client certificates (optional)'),
     registry: option.string('FILE', "the registry (default the installation's data/devices.json once started, else seeds/devices.json; WX_REGISTRY_FILE)"),
   },
   footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
@@ -86,9 +92,18 @@ export async function devicesCommand(argv: string[]): Promise<void> {
   const id = action === 'list' || action === 'export' ? undefined : need('id');
   const file = await step(`cannot read the registry ${path}`, () => loadRegistryFile(path));
   // The broker's password file holds the secrets the installation's fleet key derives.
-  if (action === 'export') return exportMosquittoCommand(file, { dir: need('mosquitto'), port: options.port, fleetKey: installation.fleetKey });
+  if (action === 'export') return exportMosquittoCommand(file, { dir: need('mosquitto'), port: options.port, fleetKey: installation.fleetKey, ...exportListener(options) });
   const save = (next: Parameters<typeof saveRegistryFile>[1]) => step(`cannot write the registry ${path}`, () => saveRegistryFile(path, next));
   await run(action, { file, id: id!, draft, save });
+}
+
+/** Where the exported mosquitto listens, refused beyond loopback without TLS (issue 18, item 18). */
+function exportListener(options: { bind?: string; 'tls-cert'?: string; 'tls-key'?: string; 'tls-ca'?: string; 'ingest-port'?: number }) {
+  if (Boolean(options['tls-cert']) !== Boolean(options['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together', devicesHelp);
+  const tls = options['tls-cert'] && options['tls-key'] ? { certFile: options['tls-cert'], keyFile: options['tls-key'], ...(options['tls-ca'] ? { caFile: options['tls-ca'] } : {}) } : undefined;
+  const refused = checkMosquittoListener(options.bind ?? '127.0.0.1', tls);
+  if (refused) throw new UsageError(`--bind: ${refused}`, devicesHelp);
+  return { ...(options.bind ? { bindAddress: options.bind } : {}), ...(tls ? { tls } : {}), ...(options['ingest-port'] ? { ingestPort: options['ingest-port'] } : {}) };
 }
 
 function addDraft(need: <K extends 'id' | 'family' | 'site' | 'site-name' | 'street' | 'lat' | 'lon' | 'attributes'>(name: K) => unknown): Omit<DeviceRecord, 'secretHash'> {

@@ -43,10 +43,14 @@ const commands: Record<string, () => Promise<Command>> = {
   evaluate: async () => import('./evaluate.ts').then((m) => ({ run: m.evaluateCommand, help: m.evaluateHelp })),
   review: async () => import('./review.ts').then((m) => ({ run: m.reviewCommand, help: m.reviewHelp })),
   devices: async () => import('./devices.ts').then((m) => ({ run: m.devicesCommand, help: m.devicesHelp })),
-  ingest: async () => import('../cluster/ingest-command.ts').then((m) => ({ run: m.ingestCommand, help: m.ingestHelp })),
+  ingest: async () => import('./ingest.ts').then((m) => ({ run: m.ingestCommand, help: m.ingestHelp })),
 };
 
 let current = 'wanxiang';
+
+// Issue 18, item 17: what a command creates (data folder, registry, spool, dead-letter files,
+// influxd's files) is for this user alone: folders 0700, files 0600.
+process.umask(0o077);
 
 /** One line (and the usage for a bad argument), then exit: never a stack trace (issue 13). */
 function fail(error: unknown): never {

@@ -14,7 +14,7 @@ const spec = {
   name: 'replay',
   summary: 'publish a recording back',
   positionals: [{ name: 'FILE', describe: 'a recording (.ndjson.gz) written by wanxiang record', required: true }],
-  description: `Each device is published under its own MQTT client id (replay-DEVICE-RANDOM), so a replay
+  description: `Each device is published under its own MQTT client id (DEVICE-replay-RANDOM), so a replay
 never takes over the sessions of a running fleet.`,
   options: {
     url: shared.broker(),

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { redactUserinfo } from '../redact-url.ts';
 import { assertSafeExposure, configFromEnv, type ConfigInput } from '../config.ts';
 import { prepareInstallation } from '../installation.ts';
 import { createLogger } from '../log.ts';
@@ -66,7 +67,7 @@ export function banner(endpoints: PlatformEndpoints, fleet: string): string {
   const http = endpoints.httpUrl;
   return `Screen          ${http}/
 Wanxiang is running.
-  MQTT            ${endpoints.mqttUrl}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
+  MQTT            ${redactUserinfo(endpoints.mqttUrl)}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
   live            ${http}/api/v1/live   (events: /api/v1/stream, alarms: /api/v1/alarms?state=open)
   API docs        ${http}/docs
   health          ${http}/healthz
@@ -75,7 +76,7 @@ Wanxiang is running.
   rejections      ${http}/api/v1/rejections   (accounting: /api/v1/accounting, quality: /api/v1/quality)
   compliance      ${http}/api/v1/compliance?period=${beijingDay(Date.now()).slice(0, 4)}-YTD
   AQI             ${http}/api/v1/aqi?station=district&from=${beijingDay(Date.now() - 7 * DAY_MS)}&to=${beijingDay(Date.now() + DAY_MS)}&resolution=day
-  InfluxDB        ${endpoints.influxUrl}  (v${endpoints.influxVersion}, database "${endpoints.database}")
+  InfluxDB        ${redactUserinfo(endpoints.influxUrl)}  (v${endpoints.influxVersion}, database "${endpoints.database}")
   simulated fleet ${fleet}
 Press Ctrl-C to stop.
 `;

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createLoginThrottle } from '../broker/login-throttle.ts';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import { familyIds } from '../families/index.ts';
@@ -43,7 +44,16 @@ export interface EmqxAuthDeps {
   /** The ingest workers' broker login (reads every device's telemetry and status). */
   readonly ingestUser: string;
   readonly ingestSecret: string;
+  /** What EMQX's HTTP authenticator sends in the x-wanxiang-broker-secret header (config cluster.brokerAuthSecret). */
+  readonly brokerSecret: string;
+  /** Wrong logins of one (peer address, username) a minute before its logins are denied unchecked (config mqtt.loginFailuresPerDevice). */
+  readonly loginFailuresPerDevice?: number;
+  /** Wrong header secrets of one caller address a minute before it is answered 429 unchecked. */
+  readonly headerFailuresPerAddress?: number;
 }
+
+/** The header EMQX's HTTP authenticator and authorizer are configured to send (docs/deploy-city.md). */
+export const brokerSecretHeader = 'x-wanxiang-broker-secret';
 
 type Who = { role: 'device'; family: string; id: string } | { role: 'observer' | 'ingest' } | null;
 
@@ -63,10 +73,12 @@ function mayReadAll(filter: string, topics: Topics): boolean {
 /** The same rules as the embedded broker's access control (services/broker/access-control.ts). */
 export function decideEmqxAcl(who: Who, topic: string, action: 'publish' | 'subscribe' | 'all', topics: Topics): boolean {
   if (!who) return false;
+  // Ingest publishes the refusal notices on devices' errors topics (issue 19, item 5).
+  if (who.role === 'ingest' && action === 'publish') return topics.parse(topic)?.kind === 'errors';
   if (who.role !== 'device') return action === 'subscribe' && mayReadAll(withoutShare(topic), topics);
-  const own = (kind: 'telemetry' | 'status' | 'cmd') => topic === topics.build(who.family as never, who.id, kind);
+  const own = (kind: 'telemetry' | 'status' | 'cmd' | 'errors') => topic === topics.build(who.family as never, who.id, kind);
   if (action === 'publish') return own('telemetry') || own('status');
-  if (action === 'subscribe') return own('cmd');
+  if (action === 'subscribe') return own('cmd') || own('errors');
   return false;
 }
 
@@ -84,17 +96,53 @@ export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps)
     return deps.registry.file.observers.some((observer) => observer.id === username) ? { role: 'observer' } : null;
   };
 
-  app.post('/api/v1/auth/mqtt', async (request): Promise<EmqxResult> => {
+  const throttle = createLoginThrottle({ windowMs: 60_000 });
+  const secretDigest = digest(deps.brokerSecret);
+  /**
+   * Only EMQX, with the configured secret, reaches a password check: anyone else is refused before
+   * any scrypt runs (issue 18 item 2: wrong guesses each cost a scrypt run on libuv's pool, where the
+   * spool's fdatasync waits too). A caller past its wrong secrets is answered 429 without a check.
+   */
+  const assertBroker = (request: FastifyRequest) => {
+    const presented = request.headers[brokerSecretHeader];
+    const key = `header ${request.ip}`;
+    if (typeof presented === 'string' && timingSafeEqual(digest(presented), secretDigest)) return;
+    const throttled = throttle.isThrottled(key, deps.headerFailuresPerAddress ?? 20);
+    throttle.recordFailure(key);
+    deps.metrics.apiAuthFailures.inc({ code: throttled ? 'WX_ERR_LOGIN_THROTTLED' : 'WX_ERR_UNAUTHORIZED' });
+    if (throttled) throw new WanxiangError('WX_ERR_LOGIN_THROTTLED', `too many wrong ${brokerSecretHeader} headers from this address within a minute`);
+    throw new WanxiangError('WX_ERR_UNAUTHORIZED', `this endpoint answers the MQTT broker only: it needs the ${brokerSecretHeader} header`);
+  };
+  // The secret is checked as the request arrives, before its body is read or parsed.
+  const common = { config: { access: 'broker' as const }, bodyLimit: 16_384, onRequest: async (request: FastifyRequest) => assertBroker(request) };
+
+  app.post('/api/v1/auth/mqtt', {
+    ...common,
+    schema: { summary: 'EMQX HTTP authentication of an MQTT login (the broker only: x-wanxiang-broker-secret)', tags: ['broker'], security: [{ brokerSecret: [] }] },
+  }, async (request): Promise<EmqxResult> => {
     const body = parse(emqxAuthnBody, request.body);
     if (body.username === deps.ingestUser) {
       return { result: timingSafeEqual(digest(body.password), ingestDigest) ? 'allow' : 'deny', is_superuser: false };
     }
+    // Wrong logins are held per (device's address, username), as the embedded broker holds them:
+    // a guesser at one address does not lock a device out at its own.
+    const key = `login ${body.peerhost ?? request.ip} ${body.username}`;
+    if (throttle.isThrottled(key, deps.loginFailuresPerDevice ?? 5)) {
+      deps.metrics.authFailures.inc({ code: 'WX_ERR_LOGIN_THROTTLED' });
+      return { result: 'deny', is_superuser: false };
+    }
     const login = await deps.registry.login(body.username, body.password);
-    if (!login.ok) deps.metrics.authFailures.inc({ code: login.code });
+    if (!login.ok) {
+      throttle.recordFailure(key);
+      deps.metrics.authFailures.inc({ code: login.code });
+    }
     return { result: login.ok ? 'allow' : 'deny', is_superuser: false };
   });
 
-  app.post('/api/v1/auth/mqtt/acl', async (request): Promise<EmqxResult> => {
+  app.post('/api/v1/auth/mqtt/acl', {
+    ...common,
+    schema: { summary: 'EMQX HTTP authorization of a publish or subscribe (the broker only: x-wanxiang-broker-secret)', tags: ['broker'], security: [{ brokerSecret: [] }] },
+  }, async (request): Promise<EmqxResult> => {
     const body = parse(emqxAuthzBody, request.body);
     const allowed = decideEmqxAcl(whoIs(body.username), body.topic, body.action, deps.topics);
     if (!allowed) deps.metrics.publishRefused.inc({ code: body.action === 'subscribe' ? 'WX_ERR_SUBSCRIBE_NOT_ALLOWED' : 'WX_ERR_TOPIC_NOT_ALLOWED' });

@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { redactUserinfo } from '../redact-url.ts';
 import type { Logger } from 'pino';
 import { WanxiangError } from '../errors.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
@@ -36,6 +37,12 @@ export interface Subscriber {
   close(): Promise<void>;
   /** The shared-subscription filters, e.g. `$share/wanxiang/luohu/v1/+/+/telemetry`. */
   readonly filters: readonly string[];
+  /**
+   * Publishes through the external broker on this worker's first connected session: the
+   * refusal notices to a device's errors topic (issue 19, item 5), which the exported ACL lets
+   * the ingest login write and the device read.
+   */
+  publish(topic: string, payload: string, options?: { qos?: 0 | 1 }): Promise<void>;
 }
 
 /**
@@ -124,7 +131,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         client.removeListener('connect', ok);
-        reject(new WanxiangError('WX_ERR_BROKER_UNAVAILABLE', `broker ${options.brokerUrl} refused or did not answer session ${clientId}: ${error.message}`, { cause: error }));
+        reject(new WanxiangError('WX_ERR_BROKER_UNAVAILABLE', `broker ${redactUserinfo(options.brokerUrl)} refused or did not answer session ${clientId}: ${error.message}`, { cause: error }));
       };
       const ok = () => {
         client.removeListener('error', fail);
@@ -146,6 +153,11 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
 
   return {
     filters,
+    async publish(topic, payload, publishOptions = {}) {
+      const client = clients.find((candidate) => candidate.connected);
+      if (!client) throw new WanxiangError('WX_ERR_BROKER_UNAVAILABLE', `no session connected to ${options.brokerUrl}`);
+      await client.publishAsync(topic, payload, { qos: publishOptions.qos ?? 1 });
+    },
     async start() {
       try {
         for (let index = 0; index < options.sessions; index += 1) await openSession(index);
@@ -153,7 +165,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
         await this.close();
         throw error;
       }
-      log.info({ broker: options.brokerUrl, filters, sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
+      log.info({ broker: redactUserinfo(options.brokerUrl), filters, sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
     },
     async close() {
       // A clean DISCONNECT keeps the persistent session at the broker: what arrives meanwhile

@@ -5,9 +5,24 @@ import { WanxiangError, type ErrorCode } from '../errors.ts';
 // there makes the whole row unusable: WX_ERR_BAD_ROW (errors.ts).
 const IDENTITY_FIELDS: ReadonlySet<PropertyKey> = new Set(['kind', 'date', 'time']);
 
+/**
+ * A value rendered to at most two levels and five items a level: never a recursive JSON.stringify of
+ * whatever the caller sent, which a body nested 100,000 deep turns into a stack overflow and a 500
+ * (issue 18 item 13).
+ */
+function preview(value: unknown, depth: number): string {
+  if (value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return String(value);
+  if (value === null || typeof value !== 'object') return JSON.stringify(typeof value === 'string' ? value.slice(0, 80) : value) ?? String(value);
+  const more = (count: number) => (count > 5 ? ',...' : '');
+  if (Array.isArray(value)) return depth >= 2 ? '[...]' : `[${value.slice(0, 5).map((item) => preview(item, depth + 1)).join(',')}${more(value.length)}]`;
+  if (depth >= 2) return '{...}';
+  const entries = Object.entries(value);
+  return `{${entries.slice(0, 5).map(([key, item]) => `${JSON.stringify(key.slice(0, 40))}:${preview(item, depth + 1)}`).join(',')}${more(entries.length)}}`;
+}
+
 /** A short, safe rendering of the failing value for a message. */
 export function show(value: unknown): string {
-  const text = value === undefined || (typeof value === 'number' && !Number.isFinite(value)) ? String(value) : JSON.stringify(value) ?? String(value);
+  const text = preview(value, 0);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

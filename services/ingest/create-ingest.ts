@@ -53,7 +53,12 @@ export interface IngestDeps {
   readonly log: Logger;
   readonly now?: () => number;
   /** Told of every reading accepted (the rollups mark the windows it touches). */
-  readonly onReading?: (reading: Reading) => void;
+  readonly onReading?: (reading: Reading, message: InboundMessage) => void;
+  /**
+   * The oldest reading taken, as an age in ms, asked at each reading: config.ingest.maxAgeMs unless
+   * an admin opened a backfill window (services/ingest/backfill-window.ts, issue 19 item 3).
+   */
+  readonly maxAgeMs?: () => number;
   /** Told of every refusal recorded, the broker's included (the device is told why: refusal-feedback.ts). */
   readonly onRejection?: (rejection: Rejection, context: RejectionContext) => void;
 }
@@ -63,8 +68,11 @@ export function createIngest(deps: IngestDeps): Ingest {
   const { config, registry, topics, metrics, log } = deps;
   const now = deps.now ?? Date.now;
   const limits: ParseLimits = { ...config.ingest, maxPayloadBytes: config.mqtt.maxPayloadBytes };
+  const { maxAgeMs } = deps;
+  if (maxAgeMs) Object.defineProperty(limits, 'maxAgeMs', { get: maxAgeMs, enumerable: true });
   const deadLetter = createDeadLetterFile({ dir: join(config.dataDir, 'dead-letter'), ...config.deadLetter });
-  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, now, onRecord: deps.onRejection });
+  const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, budget: config.deadLetter, now, onRecord: deps.onRejection });
+  let refusalSummary: NodeJS.Timeout | undefined;
   const presence = createPresence(metrics);
   const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
   const accounting = createAccounting({ metrics, log, now });
@@ -177,10 +185,14 @@ export function createIngest(deps: IngestDeps): Ingest {
       drainer.start();
       accountingCheck = setInterval(() => accounting.check(), 60_000);
       accountingCheck.unref();
+      refusalSummary = setInterval(() => rejections.summarize(), config.deadLetter.summaryIntervalMs);
+      refusalSummary.unref();
       return recovery;
     },
     async close() {
       clearInterval(accountingCheck);
+      clearInterval(refusalSummary);
+      rejections.summarize();
       // Everything acknowledged is in the spool: write what can be written in a few seconds,
       // leave the rest on disk for the next start.
       await Promise.race([drainer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);

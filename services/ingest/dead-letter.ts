@@ -18,6 +18,8 @@ export interface DeadLetterRecord {
 export interface DeadLetterFile {
   readonly path: string;
   append(record: DeadLetterRecord): void;
+  /** One record already serialised as JSON (no line break). */
+  appendLine(json: string): void;
   close(): Promise<void>;
 }
 
@@ -51,10 +53,11 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
   const pending: Promise<void>[] = [];
 
   function open(): WriteStream {
-    mkdirSync(options.dir, { recursive: true });
+    // 0700 / 0600: refused payloads are the devices' raw data (issue 18, item 17).
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     // Opened synchronously so that the file exists at once: a rotation right after
     // (a burst of rejections) must find it to rename, and the descriptor follows the rename.
-    const fd = openSync(path, 'a');
+    const fd = openSync(path, 'a', 0o600);
     size = fstatSync(fd).size;
     return createWriteStream(path, { fd });
   }
@@ -70,16 +73,19 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
     stream = open();
   }
 
+  function appendLine(json: string): void {
+    stream ??= open();
+    const line = `${json}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (size > 0 && size + bytes > options.maxFileBytes) rotate();
+    size += bytes;
+    stream.write(line);
+  }
+
   return {
     path,
-    append(record) {
-      stream ??= open();
-      const line = `${JSON.stringify(record)}\n`;
-      const bytes = Buffer.byteLength(line);
-      if (size > 0 && size + bytes > options.maxFileBytes) rotate();
-      size += bytes;
-      stream!.write(line);
-    },
+    append: (record) => appendLine(JSON.stringify(record)),
+    appendLine,
     async close() {
       if (stream) {
         const last = stream;

@@ -42,7 +42,7 @@ export interface MessageHandlerDeps {
   readonly stuck: StuckDetector;
   readonly accounting: Accounting;
   readonly encoder: ReadingEncoder;
-  readonly onReading?: (reading: Reading) => void;
+  readonly onReading?: (reading: Reading, message: InboundMessage) => void;
 }
 
 /**
@@ -118,11 +118,9 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     countReceived(device.family, received);
     accounting.received(device.id, hour, received);
     if (result.rejections.length > 0) {
-      const context = contextOf(message, device.id);
-      for (const rejection of result.rejections) {
-        reject(rejection, context);
-        accounting.rejected(device.id, hour, rejection.code, rejection.readings);
-      }
+      // One record and one warn line for the message, naming its every problem (issue 18, item 10).
+      rejections.recordMessage(result.rejections, contextOf(message, device.id));
+      for (const rejection of result.rejections) accounting.rejected(device.id, hour, rejection.code, rejection.readings);
     }
     if (result.readings.length === 0) return null;
     deps.presence.seen(device.id); // a reading is evidence of life
@@ -131,7 +129,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     let lines = 0;
     for (const reading of result.readings) {
       deps.stuck.check(reading);
-      deps.onReading?.(reading);
+      deps.onReading?.(reading, message);
       const line = encodeReading(reading, device, hour, message);
       if (line === null) continue;
       record += lines === 0 ? line : `\n${line}`;

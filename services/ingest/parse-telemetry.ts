@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../errors.ts';
 import type { Family, FamilyId, PayloadValues } from '../families/index.ts';
-import type { Reading, Rejection } from './reading.ts';
+import type { Reading, Rejection, RejectionCause } from './reading.ts';
 import { fastValidatorFor } from './fast-validator.ts';
 import { preview } from './preview.ts';
 import { resolveTimestamp, secondsMillisecondsBoundary, type TimeLimits } from './timestamps.ts';
@@ -55,7 +55,20 @@ function explainRefusal(family: Family, item: Record<string, unknown>): { values
   const parsed = family.valuesSchema.safeParse(values);
   if (parsed.success) return { values: parsed.data };
   const issues = parsed.error.issues;
-  return { rejection: { code: codeForIssue(issues[0]!, values), message: issues.map((issue) => describeIssue(issue, values)).join('; '), readings: 1 } };
+  const rejection: Rejection = { code: codeForIssue(issues[0]!, values), message: issues.map((issue) => describeIssue(issue, values)).join('; '), readings: 1 };
+  if (issues.length === 1) return { rejection };
+  return { rejection: { ...rejection, causes: issues.map((issue) => ({ code: codeForIssue(issue, values), message: describeIssue(issue, values) })) } };
+}
+
+/** A bad timestamp and whatever else is wrong with the reading's values, in one refusal. */
+function withValueProblems(family: Family, item: Record<string, unknown>, time: RejectionCause, index: number | undefined): Rejection {
+  const causes: RejectionCause[] = [{ code: time.code, message: time.message }];
+  if (fastValidatorFor(family)(item) === null) {
+    const explained = explainRefusal(family, item);
+    if ('rejection' in explained) causes.push(...(explained.rejection.causes ?? [explained.rejection]).map(({ code, message }) => ({ code, message })));
+  }
+  const rejection: Rejection = causes.length === 1 ? { code: time.code, message: time.message, readings: 1 } : { code: time.code, message: causes.map((cause) => cause.message).join('; '), readings: 1, causes };
+  return index === undefined ? rejection : { ...rejection, index };
 }
 
 /** A refusal of one reading, with its place in the batch when it came in one. */
@@ -66,7 +79,7 @@ function refused(code: ErrorCode, message: string, index: number | undefined): R
 function parseOne(input: ParseInput, item: unknown, limits: ParseLimits, index?: number): Reading | Rejection {
   if (!isPlainObject(item)) return refused('WX_ERR_NOT_AN_OBJECT', `reading is ${preview(item)}, not an object`, index);
   const timeMs = readingTime(item.ts, input.receivedAtMs, limits);
-  if (typeof timeMs !== 'number') return refused(timeMs.code, timeMs.message, index);
+  if (typeof timeMs !== 'number') return withValueProblems(input.family, item, timeMs, index);
   let values: PayloadValues | null = fastValidatorFor(input.family)(item);
   if (values === null) {
     const explained = explainRefusal(input.family, item);

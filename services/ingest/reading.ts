@@ -20,4 +20,14 @@ export interface Rejection {
   readonly index?: number;
   /** How many readings the rejection stands for (a refused batch counts all of them). */
   readonly readings: number;
+  /**
+   * Every problem of the reading when it had more than one (a wrong type and an unknown field):
+   * the device is told them all at once (issue 19, item 5); `code` is the first one's.
+   */
+  readonly causes?: readonly RejectionCause[];
+}
+
+export interface RejectionCause {
+  readonly code: ErrorCode;
+  readonly message: string;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Topics } from '../topics.ts';
+import { listProblems, type Problem } from './problems.ts';
 import type { Rejection } from './reading.ts';
 import type { RejectionContext } from './rejection-log.ts';
 
@@ -15,6 +16,13 @@ export interface RefusalNotice {
   readonly at: string;
   /** Refusals not sent since the last notice (the rate limit held them back). */
   readonly suppressed: number;
+  /**
+   * Every problem of the message when it had more than one (several refused readings of a
+   * batch, a reading with a wrong type and an unknown field), the first 50 (issue 19, item 5).
+   */
+  readonly problems?: readonly Problem[];
+  /** Problems beyond those listed. */
+  readonly problemsNotNamed?: number;
 }
 
 export interface RefusalFeedback {
@@ -30,6 +38,13 @@ export interface RefusalFeedbackDeps {
   /** At most one notice per device in this many ms; the next one says how many were held back. */
   readonly intervalMs?: number;
   readonly now?: () => number;
+}
+
+/** The message's every problem, for a notice (nothing when it had one: code and message say it). */
+function problemsOf(rejection: Rejection, context: RejectionContext): Pick<RefusalNotice, 'problems' | 'problemsNotNamed'> {
+  const listed = listProblems(context.problems ?? [rejection], 50);
+  if (listed === null) return {};
+  return listed.notNamed > 0 ? { problems: listed.problems, problemsNotNamed: listed.notNamed } : { problems: listed.problems };
 }
 
 /**
@@ -62,6 +77,7 @@ export function createRefusalFeedback(deps: RefusalFeedbackDeps): RefusalFeedbac
         ...(rejection.index === undefined ? {} : { index: rejection.index }),
         at: new Date(at).toISOString(),
         suppressed: held.get(device.id) ?? 0,
+        ...problemsOf(rejection, context),
       };
       held.delete(device.id);
       deps.publish(deps.topics.build(device.family, device.id, 'errors'), JSON.stringify(notice)).catch((error: unknown) => {

@@ -15,12 +15,9 @@ import { freshnessOf, type Freshness } from './freshness.ts';
 import { createStreamHub, type StreamHub, type StreamKey } from './stream-hub.ts';
 import { buildTiles, type Tile } from './tiles.ts';
 import { seedLatest } from './seed-latest.ts';
+import type { LatestReading } from './latest-reading.ts';
 
-export interface LatestReading {
-  readonly timeMs: number;
-  readonly receivedAtMs: number;
-  readonly values: Readonly<Record<string, number>>;
-}
+export type { LatestReading } from './latest-reading.ts';
 
 export interface LiveOptions {
   /** How often accepted readings are summarised onto the stream. */

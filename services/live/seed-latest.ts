@@ -1,7 +1,7 @@
 import { familyIds, getFamily } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
-import type { LatestReading } from './create-live.ts';
+import type { LatestReading } from './latest-reading.ts';
 
 /**
  * The last stored reading of every device, so a restarted platform shows the district at once

@@ -149,7 +149,8 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
             if (text) send(client, text);
           }
         } else {
-          send(client, `id: ${epoch}-${seq}\nevent: reset\ndata: {"reason":"the events after ${lastEventId.slice(0, 40)} are no longer held: fetch /api/v1/live"}\n\n`);
+          // The client's id goes out only as JSON text (issue 18 item 20: never raw into the event).
+          send(client, `id: ${epoch}-${seq}\nevent: reset\ndata: ${JSON.stringify({ reason: `the events after ${lastEventId.slice(0, 40)} are no longer held: fetch /api/v1/live` })}\n\n`);
         }
       }
       return true;

@@ -66,6 +66,10 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     alarmEvaluationErrors: new Counter({ name: 'wanxiang_alarm_evaluation_errors_total', help: 'Readings an alarm rule could not evaluate, per rule and code.', labelNames: ['rule', 'code'], registers }),
     webhookDeliveries: new Counter({ name: 'wanxiang_alarm_webhook_deliveries_total', help: 'Alarm notifications delivered to webhooks.', registers }),
     webhookFailures: new Counter({ name: 'wanxiang_alarm_webhook_failures_total', help: 'Failed webhook attempts (WX_ERR_WEBHOOK_FAILED) and undeliverable notifications (WX_ERR_WEBHOOK_UNDELIVERABLE).', labelNames: ['code'], registers }),
+    // The broker's doors (issue 18): slowed logins, devices past their rate, refusal records held back.
+    loginsDelayed: new Counter({ name: 'wanxiang_mqtt_logins_delayed_total', help: 'Failed MQTT logins past the throttle limits whose answer was held (loginFailureDelayMs).', registers }),
+    rateLimited: new Counter({ name: 'wanxiang_device_rate_limited_total', help: 'Messages of a device past its token bucket (WX_ERR_RATE_LIMITED), per outcome: delayed (held, its connection read later, its PUBACK later).', labelNames: ['outcome'], registers }),
+    refusalsSuppressed: new Counter({ name: 'wanxiang_refusal_records_suppressed_total', help: 'Refusals counted but not written, per kind (dead_letter: record past the device budget; log: warn line past the device budget); a summary line says which devices.', labelNames: ['kind'], registers }),
   };
 }
 

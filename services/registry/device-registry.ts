@@ -19,6 +19,12 @@ export interface DeviceRegistry {
   readonly file: RegistryFile;
   device(id: string): DeviceRecord | undefined;
   login(id: string, secret: string): Promise<LoginResult>;
+  /**
+   * The login's answer when it needs no scrypt run (an unknown id, a disabled device, a secret
+   * that verified before), else undefined: the broker runs the costly part under its login gate
+   * (services/broker/login-gate.ts, issue 18 item 6).
+   */
+  loginWithoutScrypt(id: string, secret: string): LoginResult | undefined;
   /** Takes a new version of the registry (device administration); the old maps are dropped. */
   replace(file: RegistryFile): void;
 }
@@ -88,6 +94,14 @@ export function createDeviceRegistry(initial: RegistryFile): DeviceRegistry {
           : { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
       }
       return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
+    },
+    loginWithoutScrypt(id, secret) {
+      const device = devices.get(id);
+      const stored = device?.secretHash ?? observers.get(id)?.secretHash;
+      if (stored === undefined) return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
+      if (device?.disabled) return { ok: false, code: 'WX_ERR_DEVICE_DISABLED' };
+      if (verified.get(stored) !== fingerprint(id, secret)) return undefined;
+      return { ok: true, principal: device ? { role: 'device', id, device } : { role: 'observer', id } };
     },
     replace(next) {
       file = next;

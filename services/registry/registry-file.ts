@@ -6,7 +6,8 @@ import type { RegistryFile } from './registry-schema.ts';
 /** Writes the registry atomically (temp file, then rename), so a reader never sees half a file. */
 export async function saveRegistryFile(path: string, file: RegistryFile): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`);
+  // Mode 0600: the registry holds the devices' secret hashes (issue 18, item 17).
+  await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   await rename(temporary, path);
 }
 

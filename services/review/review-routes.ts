@@ -47,9 +47,9 @@ const withIso = <T extends { fromMs: number; toMs: number }>(entry: T & { atMs?:
 
 /** POST/GET /api/v1/review/marks, the history export and the suggested marks (issue 22 item 1). */
 export function registerReviewRoutes(app: FastifyInstance, deps: ReviewRouteDeps): void {
-  app.post('/api/v1/review/marks', { config: { role: 'officer' }, schema: { summary: 'Take a review mark (data invalid, with a reason) or revoke one; officer or admin' } }, async (request, reply) => {
+  app.post('/api/v1/review/marks', { config: { access: 'officer' }, schema: { summary: 'Take a review mark (data invalid, with a reason) or revoke one; officer or admin' } }, async (request, reply) => {
     const role = deps.bearerRole(request);
-    // The rank lets operators through the hook; review is an officer's act (or an admin's), by name.
+    // The access hook admits officers and admins by name (access.ts); the role names who took the mark.
     if (role !== 'officer' && role !== 'admin') throw new WanxiangError('WX_ERR_FORBIDDEN', `POST /api/v1/review/marks needs the officer role; the token is ${role ?? 'none'}`);
     const body = parse(reviewRequestSchema, request.body ?? {}, 'body');
     const by = credentialName(request, role);

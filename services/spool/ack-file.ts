@@ -42,7 +42,7 @@ export async function readAck(dir: string): Promise<Position | null> {
 /** Replaces the ack file atomically: write a temp file, fsync it, rename over, fsync the directory. */
 export async function writeAck(dir: string, position: Position): Promise<void> {
   const temp = join(dir, ackTempName);
-  const handle = await open(temp, 'w');
+  const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(render(position));
     await handle.datasync();

@@ -9,7 +9,7 @@ import { recover, type SpoolRecovery } from './recover.ts';
 import { createSignal } from './signal.ts';
 import { SpoolError } from './spool-errors.ts';
 import type { Position, SegmentInfo, SpoolState } from './state.ts';
-import { createWriter, type Writer } from './writer.ts';
+import { createWriter, type SpoolHealth, type Writer } from './writer.ts';
 
 export interface SpoolBatch {
   records: string[];
@@ -37,6 +37,8 @@ export interface Spool {
   readonly usedBytes: number;
   /** Durable records not yet acknowledged. */
   readonly unacknowledgedRecords: number;
+  /** ok, disk-full (appends refused, retried on the next one) or stopped (issue 19, item 2). */
+  readonly health: SpoolHealth;
   /** Writes and fsyncs the appends already accepted, waits for ack writes, closes files. */
   close(): Promise<void>;
 }
@@ -70,7 +72,7 @@ export function createSpool(options: SpoolOptions): Spool {
   }
 
   async function build(): Promise<SpoolRecovery> {
-    await mkdir(config.dir, { recursive: true });
+    await mkdir(config.dir, { recursive: true, mode: 0o700 });
     const found = await recover(config.dir);
     recoveredFrom = { ...found.ack };
     recoveredSegments = found.segments.map((segment) => ({ ...segment }));
@@ -149,6 +151,10 @@ export function createSpool(options: SpoolOptions): Spool {
     },
     get usedBytes() {
       return usedBytes();
+    },
+    get health(): SpoolHealth {
+      if (closing) return { state: 'stopped', reason: 'the spool is closed' };
+      return parts ? parts.writer.health : { state: 'stopped', reason: 'the spool is not open' };
     },
     get unacknowledgedRecords() {
       return parts ? parts.state.durableRecords - parts.state.ackedRecords : 0;

@@ -1,7 +1,7 @@
 import { WanxiangError, type ErrorCode } from '../errors.ts';
 
 /** The catalogue codes the spool raises (services/errors.ts holds their text and status). */
-export const spoolErrorCodes = ['WX_ERR_SPOOL_FULL', 'WX_ERR_SPOOL_CORRUPT', 'WX_ERR_SPOOL_UNAVAILABLE'] as const satisfies readonly ErrorCode[];
+export const spoolErrorCodes = ['WX_ERR_SPOOL_FULL', 'WX_ERR_SPOOL_CORRUPT', 'WX_ERR_SPOOL_UNAVAILABLE', 'WX_ERR_DISK_FULL'] as const satisfies readonly ErrorCode[];
 
 export type SpoolErrorCode = (typeof spoolErrorCodes)[number];
 

@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, truncate, type FileHandle } from 'node:fs/promises';
 import { createGroupCommit } from './group-commit.ts';
 import { segmentPath, syncDir } from './segment-files.ts';
 import { SpoolError } from './spool-errors.ts';
@@ -30,7 +30,19 @@ export interface Writer {
   usedAfter(bytes: number): number;
   /** Writes and syncs everything queued, then closes the file. */
   close(): Promise<void>;
+  /** Whether appends are taken, refused for a full disk (retried on the next append), or stopped. */
+  readonly health: SpoolHealth;
 }
+
+/** The spool's state as /healthz says it (issue 19, item 2). */
+export interface SpoolHealth {
+  readonly state: 'ok' | 'disk-full' | 'stopped';
+  readonly reason?: string;
+  readonly since?: string;
+}
+
+/** No room on the filesystem: the write is undone and the next append tries again. */
+const isDiskFull = (error: unknown) => ['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 
 /**
  * Writes groups of appends to the current segment with one write and one
@@ -41,6 +53,7 @@ export function createWriter(options: WriterOptions): Writer {
   let file: { segment: SegmentInfo; handle: FileHandle } | null = null;
   let nextSeq = options.nextSeq;
   let failure: unknown = null;
+  let diskFull: { reason: string; since: string } | null = null;
 
   // The segment being written cannot be deleted, so when it is fully acknowledged
   // its bytes are counted as free: the next group rolls first and deletes it.
@@ -51,7 +64,7 @@ export function createWriter(options: WriterOptions): Writer {
   async function roll(): Promise<void> {
     await file?.handle.close();
     const seq = nextSeq++;
-    const handle = await open(segmentPath(state.dir, seq), 'wx');
+    const handle = await open(segmentPath(state.dir, seq), 'wx', 0o600);
     await syncDir(state.dir);
     const segment: SegmentInfo = { seq, bytes: 0, durable: 0 };
     state.segments.push(segment);
@@ -98,6 +111,7 @@ export function createWriter(options: WriterOptions): Writer {
     }
     try {
       await commit(group);
+      diskFull = null;
       // Published only once every segment of the group is synced, so that readers
       // and the record counters move together.
       for (const segment of state.segments) segment.durable = segment.bytes;
@@ -105,6 +119,11 @@ export function createWriter(options: WriterOptions): Writer {
       options.onDurable();
       for (const entry of group) entry.resolve();
     } catch (error) {
+      if (isDiskFull(error) && (await undoUnpublished())) {
+        diskFull ??= { reason: `${(error as Error).message}`, since: new Date().toISOString() };
+        for (const entry of group) entry.reject(noRoom());
+        return;
+      }
       // After a failed write or fsync the file's contents are unknown (a retried
       // fsync may report success for pages the kernel dropped), so the spool stops
       // taking appends; open() on restart cuts whatever is half-written.
@@ -112,6 +131,34 @@ export function createWriter(options: WriterOptions): Writer {
       state.pendingBytes = 0;
       for (const entry of group) entry.reject(unavailable());
     }
+  }
+
+  /**
+   * Issue 19, item 2: a full disk is not a broken disk. What this group wrote after the last
+   * good fdatasync is cut off again (every segment back to its published `durable` length, which
+   * an fdatasync covered), so no torn tail is left, and the next group starts a fresh segment:
+   * when space returns, appends go on without a restart. False when even the cut fails: then
+   * the spool stops as for any other write error, and recovery cuts at the next start.
+   */
+  async function undoUnpublished(): Promise<boolean> {
+    try {
+      await file?.handle.close();
+      file = null;
+      for (const segment of state.segments) {
+        if (segment.bytes === segment.durable) continue;
+        await truncate(segmentPath(state.dir, segment.seq), segment.durable);
+        state.diskBytes -= segment.bytes - segment.durable;
+        segment.bytes = segment.durable;
+      }
+      state.pendingBytes = 0;
+      return true;
+    } catch {
+      return false; // the caller stops the spool with the write's own error
+    }
+  }
+
+  function noRoom(): SpoolError {
+    return new SpoolError('WX_ERR_DISK_FULL', `the disk of the spool ${state.dir} is full (${diskFull?.reason ?? 'ENOSPC'}): not acknowledged; retried when space returns`, { value: state.dir });
   }
 
   function unavailable(): SpoolError {
@@ -123,6 +170,11 @@ export function createWriter(options: WriterOptions): Writer {
 
   let closed = false;
   return {
+    get health(): SpoolHealth {
+      if (failure) return { state: 'stopped', reason: `the spool stopped after a write or fsync failure: ${(failure as Error).message}` };
+      if (diskFull) return { state: 'disk-full', ...diskFull };
+      return { state: 'ok' };
+    },
     append(frames, records) {
       if (closed || failure) return Promise.reject(unavailable());
       state.pendingBytes += frames.length;

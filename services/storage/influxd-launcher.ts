@@ -123,7 +123,7 @@ async function takeLock(dataDir: string): Promise<{ path: string; update(influxd
     }
     const holder = [held.influxd, held.owner].find((pid) => isAlive(pid) && pid !== process.pid);
     if (holder !== undefined) {
-      throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `${dataDir} is in use by ${holder === held.influxd ? 'influxd' : 'process'} ${holder} (lock ${path}; started by process ${held.owner}): stop that run, or choose another data folder (--data-dir, WX_DATA_DIR) or INFLUX_URL`, { value: holder });
+      throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `${dataDir} is in use by ${holder === held.influxd ? 'influxd' : 'process'} ${holder} (lock ${path}; started by process ${held.owner}): stop that run first, or give this one a data folder of its own (--data-dir, WX_DATA_DIR)`, { value: holder });
     }
     await rm(path, { force: true }); // stale: its processes are gone
   }
@@ -149,7 +149,10 @@ async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<Ret
   const configPath = join(dataDir, 'influxd.conf');
   await writeFile(configPath, influxdConfig(dataDir, httpPort, rpcPort));
 
-  const child = spawn(options.binary ?? 'influxd', ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Issue 21 ("Stopping"): in its own process group, so a terminal's Ctrl-C (SIGINT to the whole
+  // foreground group) reaches only us; we stop influxd last, after ingest drained and the rollups
+  // ended, instead of it dying first under them ("rollup failed" nine times over).
+  const child = spawn(options.binary ?? 'influxd', ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (child.pid !== undefined) await lock.update(child.pid);
   const spawnError = once(child, 'error').then(([error]) => {
     throw new WanxiangError('WX_ERR_INFLUXD_START', `cannot run influxd: ${(error as Error).message} (apt-get install influxdb)`);

@@ -29,16 +29,31 @@ describe('refused API credentials', () => {
     expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_FORBIDDEN' })).toBe(1);
   });
 
-  it('holds up an address past its refused tokens: even a right token waits, a request with none does not', async () => {
+  it('holds up an address past its refused tokens: wrong ones answer 429 saying so, the right one still reads (issue 18 item 6)', async () => {
     // One refused token so far (above); the sign-in counts as the others do.
     expect((await call('/api/v1/session', { method: 'POST', json: { token: 'wrong-sign-in-token-000000' } })).status).toBe(401);
     for (let n = 2; n < apiFailuresPerMinute; n += 1) expect((await call('/api/v1/live', { token: `wrong-token-${n}-0000000000` })).status).toBe(401);
-    const held = await call('/api/v1/live', { token: tokens.reader });
+    const held = await call('/api/v1/live', { token: 'yet-another-wrong-token-000' });
     expect(held.status).toBe(429);
+    expect(held.headers.get('retry-after')).toBe('60');
     expect(await held.json()).toMatchObject({ code: 'WX_ERR_LOGIN_THROTTLED' });
-    const signIn = await call('/api/v1/session', { method: 'POST', json: { token: tokens.reader } });
-    expect(signIn.status).toBe(429);
+    const heldSignIn = await call('/api/v1/session', { method: 'POST', json: { token: 'wrong-sign-in-token-000000' } });
+    expect(heldSignIn.status).toBe(429);
+    expect(await heldSignIn.json()).toMatchObject({ code: 'WX_ERR_LOGIN_THROTTLED' });
+    // The right credentials are checked first: the wall's token and its sign-in go on.
+    expect((await call('/api/v1/live', { token: tokens.reader })).status).toBe(200);
+    expect((await call('/api/v1/session', { method: 'POST', json: { token: tokens.reader } })).status).toBe(204);
+    expect((await call('/api/v1/alarms/no-such-alarm/ack', { method: 'POST', token: tokens.operator, json: { note: 'x' } })).status).toBe(404);
     expect((await call('/api/v1/live')).status).toBe(401); // no token: refused as before, not held up
     expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_LOGIN_THROTTLED' })).toBe(2);
+  });
+
+  it('decides from the matched route, so an encoded, doubled or dotted path is refused like the plain one', async () => {
+    for (const path of ['/api/v1/live', '/%61pi/v1/live', '/%61%70%69/v1/live', '/api/v1/%6Cive', '/api//v1/live']) {
+      const answer = await call(path);
+      expect([401, 404], path).toContain(answer.status);
+      expect(JSON.stringify(await answer.json()), path).not.toContain('"devices"');
+    }
+    expect((await call('/%61pi/v1/live')).status).toBe(401);
   });
 });

@@ -130,8 +130,15 @@ describe('the screen session under read access `token`', () => {
     expect((await call('/api/v1/stream', { cookie: expired })).status).toBe(401);
   });
 
-  it('DELETE /api/v1/session clears the cookie', async () => {
-    const response = await call('/api/v1/session', { method: 'DELETE', cookie });
+  it('DELETE /api/v1/session clears the cookie and revokes it on the server (issue 18 item 12)', async () => {
+    // Another session (another expiry, so another value), so the cookie the later tests keep is not the one signed out here.
+    const signedOut = platformCookies(test.config).sign(tokens.reader, Math.floor(Date.now() / 1_000) + 7_200);
+    expect((await call('/api/v1/live', { cookie: signedOut })).status).toBe(200);
+    const response = await call('/api/v1/session', { method: 'DELETE', cookie: signedOut });
+    // A copy of the cookie kept from before the sign-out reads no more.
+    expect((await call('/api/v1/live', { cookie: signedOut })).status).toBe(401);
+    await expect((await call('/api/v1/session', { cookie: signedOut })).json()).resolves.toMatchObject({ canRead: false, expiresAtMs: null });
+    expect((await call('/api/v1/live', { cookie })).status).toBe(200);
     expect(response.status).toBe(204);
     const header = response.headers.get('set-cookie')!;
     expect(header).toMatch(/^wx_session=;/);
@@ -140,7 +147,9 @@ describe('the screen session under read access `token`', () => {
   });
 
   it('lists the session routes in a valid OpenAPI document', async () => {
-    const document = (await (await call('/docs/json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    // In read access `token` the document is a read like the others (issue 18 item 15).
+    expect((await call('/docs/json')).status).toBe(401);
+    const document = (await (await call('/docs/json', { token: tokens.reader })).json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(document.paths['/api/v1/session'] ?? {}).sort()).toEqual(['delete', 'get', 'post']);
     const result = await new Validator().validate(document as never);
     expect(result.errors ?? []).toEqual([]);

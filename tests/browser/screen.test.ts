@@ -81,7 +81,7 @@ describe('the operations-centre screen in a real browser', () => {
     const page = await openPage(1920, 1080);
     const id = 'air-liantang';
     const client = await mqtt.connectAsync(platform.mqttUrl, {
-      clientId: `screen-test-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
+      clientId: `${id}-screen-test-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
     });
     const distinctive = 432.1;
     const sent = Date.now();
@@ -101,7 +101,7 @@ describe('the operations-centre screen in a real browser', () => {
     const devices = (await (await fetch(`${platform.httpUrl}/api/v1/devices?family=air`)).json()) as { devices: Array<{ id: string; siteName: string }> };
     const siteName = devices.devices.find((d) => d.id === id)!.siteName;
     const client = await mqtt.connectAsync(platform.mqttUrl, {
-      clientId: `screen-alarm-test-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
+      clientId: `${id}-screen-alarm-test-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
     });
     const sent = Date.now();
     // PM2.5 250 µg/m³ is a real-time AQI of 300: the air-aqi-realtime rule (above 150) opens at once.

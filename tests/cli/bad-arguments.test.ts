@@ -146,7 +146,7 @@ describe('every command with bad arguments (issue 13, items 1-8)', () => {
       { args: ['report', '--period', '2025'], exit: 1, code: 'WX_ERR_CONNECTION', says: /runtime\.json/ },
       { args: ['report', '--period', '2025', '--api', `http://127.0.0.1:${closedPort}`], exit: 1, code: 'WX_ERR_CONNECTION', says: /--api/ },
       { args: ['record', '--url', `mqtt://127.0.0.1:${closedPort}`, '--out', join(work, 'r.gz')], exit: 1, code: 'WX_ERR_CONNECTION' },
-      { args: ['record', '--url', mqttUrl, '--password', 'wrong', '--out', join(work, 'r.gz')], exit: 1, code: 'WX_ERR_BAD_CREDENTIALS' },
+      { args: ['record', '--url', mqttUrl, '--out', join(work, 'r.gz')], exit: 1, code: 'WX_ERR_BAD_CREDENTIALS', env: { WX_OBSERVER_PASSWORD: 'wrong' } },
       { args: ['simulate', '--url', `mqtt://127.0.0.1:${closedPort}`, '--devices', '1'], exit: 1, code: 'WX_ERR_CONNECTION' },
       { args: ['replay', recording, '--url', `mqtt://127.0.0.1:${closedPort}`], exit: 1, code: 'WX_ERR_CONNECTION' },
       { args: ['backfill', '--url', `mqtt://127.0.0.1:${closedPort}`, '--devices', '1', '--from', '2025-01-01', '--to', '2025-01-02'], exit: 1, code: 'WX_ERR_CONNECTION' },

@@ -130,9 +130,9 @@ describe('alarms once per cluster: two platform nodes sharing Debian redis-serve
 
   it('acknowledges on the follower through the leader, with the leader’s errors', async () => {
     const [alarm] = alarmsOf(follower, 'air-aqi-realtime', follower.platform.registry.devices.find((d) => d.family === 'air' && !d.disabled)!.id);
-    const ack = await api(follower, `/api/v1/alarms/${alarm!.id}/ack`, { note: '已通知', by: '值班员' });
+    const ack = await api(follower, `/api/v1/alarms/${alarm!.id}/ack`, { note: '已通知' });
     expect(ack.status).toBe(200);
-    expect(ack.json).toMatchObject({ id: alarm!.id, state: 'acknowledged', acknowledgedBy: '值班员' });
+    expect(ack.json).toMatchObject({ id: alarm!.id, state: 'acknowledged', acknowledgedBy: 'operator' });
     expect(leader.platform.alarms.get(alarm!.id)?.state).toBe('acknowledged');
     expect(follower.platform.alarms.get(alarm!.id)?.state).toBe('acknowledged');
     const again = await api(follower, `/api/v1/alarms/${alarm!.id}/ack`, { note: 'twice' });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { configFromEnv, parseConfig } from '../../services/config.ts';
-import { ingestCommand, ingestOverrides } from '../../services/cluster/ingest-command.ts';
+import { ingestCommand, ingestOverrides } from '../../services/cli/ingest.ts';
 import { createLogger } from '../../services/log.ts';
 import { createPlatform } from '../../services/platform.ts';
 import { freePort } from '../../services/storage/influxd-launcher.ts';

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerEmqxAuthRoutes } from '../../services/cluster/emqx-auth.ts';
+import { brokerSecretHeader, registerEmqxAuthRoutes } from '../../services/cluster/emqx-auth.ts';
+import type { DeviceRegistry } from '../../services/registry/device-registry.ts';
 import { defaultFleetKey } from '../../services/config.ts';
 import { isWanxiangError } from '../../services/errors.ts';
 import { createMetrics } from '../../services/metrics/metrics.ts';
@@ -10,19 +11,25 @@ import { createTopics } from '../../services/topics.ts';
 
 const topics = createTopics('luohu');
 const app = Fastify();
+const brokerSecret = 'broker-secret-0123456789abcdef0123456789';
+const metrics = createMetrics();
+let logins = 0;
 
 describe('the EMQX HTTP authentication and authorization endpoints', () => {
   beforeAll(async () => {
     const file = await loadRegistryFile('seeds/devices.json');
-    const registry = createDeviceRegistry({ ...file, devices: file.devices.map((device, index) => (index === 1 ? { ...device, disabled: true } : device)) });
+    const real = createDeviceRegistry({ ...file, devices: file.devices.map((device, index) => (index === 1 ? { ...device, disabled: true } : device)) });
+    // Our own registry, counting the password checks (each a scrypt run) it is asked for.
+    const registry: DeviceRegistry = Object.assign(Object.create(real) as DeviceRegistry, { login: (id: string, secret: string) => { logins += 1; return real.login(id, secret); } });
     app.setErrorHandler((error, _request, reply) => reply.code(isWanxiangError(error) ? error.status : 500).send({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', message: (error as Error).message }));
-    registerEmqxAuthRoutes(app, { registry, topics, metrics: createMetrics(), ingestUser: 'wanxiang-ingest', ingestSecret: 'ingest-secret-0123456789' });
+    registerEmqxAuthRoutes(app, { registry, topics, metrics, ingestUser: 'wanxiang-ingest', ingestSecret: 'ingest-secret-0123456789', brokerSecret, loginFailuresPerDevice: 3, headerFailuresPerAddress: 10 });
     await app.ready();
   });
   afterAll(() => app.close());
 
-  const authn = (body: unknown) => app.inject({ method: 'POST', url: '/api/v1/auth/mqtt', payload: body as object });
-  const authz = (body: unknown) => app.inject({ method: 'POST', url: '/api/v1/auth/mqtt/acl', payload: body as object });
+  const authn = (body: unknown, headers: Record<string, string> = { [brokerSecretHeader]: brokerSecret }) => app.inject({ method: 'POST', url: '/api/v1/auth/mqtt', payload: body as object, headers });
+  const authz = (body: unknown, headers: Record<string, string> = { [brokerSecretHeader]: brokerSecret }) => app.inject({ method: 'POST', url: '/api/v1/auth/mqtt/acl', payload: body as object, headers });
+  const failures = async (code: string) => (await metrics.authFailures.get()).values.filter((value) => value.labels.code === code).reduce((sum, value) => sum + value.value, 0);
 
   it('answers allow for a registered device, an observer and the ingest login; deny for anything else', async () => {
     const secret = (id: string) => simulatedDeviceSecret(defaultFleetKey, id);
@@ -70,5 +77,34 @@ describe('the EMQX HTTP authentication and authorization endpoints', () => {
       expect(answer.statusCode).toBe(400);
       expect(answer.json().code).toBe('WX_ERR_INVALID_ARGUMENT');
     }
+  });
+
+  it('refuses a caller without the broker secret before any password check, and throttles its guesses (issue 18 item 2)', async () => {
+    const before = logins;
+    const secret = simulatedDeviceSecret(defaultFleetKey, 'air-guiyuan');
+    for (const headers of [{}, { [brokerSecretHeader]: 'wrong' }, { [brokerSecretHeader]: `${brokerSecret}x` }, { authorization: `Bearer ${brokerSecret}` }] as Array<Record<string, string>>) {
+      const answer = await authn({ username: 'air-guiyuan', password: secret }, headers);
+      expect(answer.statusCode).toBe(401);
+      expect(answer.json().code).toBe('WX_ERR_UNAUTHORIZED');
+      expect((await authz({ username: 'air-guiyuan', action: 'publish', topic: 'luohu/v1/air/air-guiyuan/telemetry' }, headers)).statusCode).toBeGreaterThanOrEqual(401);
+    }
+    // A flood of guesses without the secret: answered 429 past the limit, and not one scrypt run.
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, n) => authn({ username: 'air-guiyuan', password: `guess-${n}` }, { [brokerSecretHeader]: `guess-${n}` })));
+    expect(answers.every((answer) => answer.statusCode === 401 || answer.statusCode === 429)).toBe(true);
+    expect(answers.at(-1)!.json().code).toBe('WX_ERR_LOGIN_THROTTLED');
+    expect(logins).toBe(before);
+    // The broker itself, with its secret, still gets its answers.
+    expect((await authn({ username: 'air-guiyuan', password: secret })).json()).toEqual({ result: 'allow', is_superuser: false });
+  });
+
+  it('holds wrong logins per (device address, username) without running scrypt for them, other addresses unaffected', async () => {
+    const secret = simulatedDeviceSecret(defaultFleetKey, 'air-dongmen');
+    for (let n = 0; n < 3; n += 1) expect((await authn({ username: 'air-dongmen', password: `guess-${n}`, peerhost: '10.0.0.9' })).json().result).toBe('deny');
+    const before = logins;
+    const throttledBefore = await failures('WX_ERR_LOGIN_THROTTLED');
+    for (let n = 0; n < 20; n += 1) expect((await authn({ username: 'air-dongmen', password: `guess-${n}`, peerhost: '10.0.0.9' })).json().result).toBe('deny');
+    expect(logins).toBe(before);
+    expect(await failures('WX_ERR_LOGIN_THROTTLED')).toBe(throttledBefore + 20);
+    expect((await authn({ username: 'air-dongmen', password: secret, peerhost: '10.0.0.7' })).json().result).toBe('allow');
   });
 });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import mqtt from 'mqtt';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,7 +9,8 @@ import { defaultFleetKey } from '../../services/config.ts';
 import { addDevice } from '../../services/registry/device-admin.ts';
 import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { mosquittoPasswordHash } from '../../services/registry/mosquitto-export.ts';
-import { runWanxiang } from './servers.ts';
+import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { freePort, runWanxiang, startMosquittoAsConfigured } from './servers.ts';
 
 const run = promisify(execFile);
 
@@ -47,7 +49,7 @@ describe('wanxiang devices export --mosquitto', () => {
     expect(acl).toContain('user wanxiang-ingest\ntopic read luohu/v1/+/+/telemetry\ntopic read luohu/v1/+/+/status\n');
     expect(acl).not.toContain('air-random-1');
     const conf = await readFile(join(dir, 'out', 'mosquitto.conf'), 'utf8');
-    expect(conf).toContain('listener 18999 0.0.0.0');
+    expect(conf).toContain('listener 18999 127.0.0.1');
     expect(conf).toContain('allow_anonymous false');
   });
 
@@ -55,5 +57,64 @@ describe('wanxiang devices export --mosquitto', () => {
     const result = await runWanxiang(['devices', 'export', '--mosquitto', join(tmpdir(), 'never'), '--port', 'x']);
     expect(result.stderr).toMatch(/^WX_ERR_INVALID_ARGUMENT: devices: --port takes an integer from 1 to 65535/);
     expect(result.code).toBe(2);
+  });
+});
+
+describe('the exported mosquitto: loopback unless told, TLS when exposed, a client id bound to its login, runs as root as written (issue 18 items 5, 18; issue 19 item 4)', () => {
+  const dirs: string[] = [];
+  const stops: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const stop of stops) await stop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('listens on 127.0.0.1 by default, binds client ids to logins, and gives the ingest workers a listener devices cannot log in to', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-export-'));
+    dirs.push(dir);
+    const result = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'out'), '--port', '18999', '--registry', 'seeds/devices.json'], { WX_FLEET_KEY: defaultFleetKey });
+    expect(result.code, result.stderr).toBe(0);
+    const conf = await readFile(join(dir, 'out', 'mosquitto.conf'), 'utf8');
+    expect(conf).toContain('listener 18999 127.0.0.1\nallow_anonymous false\nuse_username_as_clientid true\n');
+    expect(conf).toContain('listener 19000 127.0.0.1\nallow_anonymous false\npassword_file');
+    expect(conf).not.toContain('0.0.0.0');
+    const readers = await readFile(join(dir, 'out', 'passwd-readers'), 'utf8');
+    expect(readers.split('\n').filter(Boolean).map((line) => line.split(':')[0])).toEqual(['wanxiang-ingest', 'observer']);
+  });
+
+  it('refuses a listener beyond loopback without TLS (exit 2), and writes the TLS settings with one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-export-'));
+    dirs.push(dir);
+    const plain = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'plain'), '--bind', '0.0.0.0', '--registry', 'seeds/devices.json'], { WX_FLEET_KEY: defaultFleetKey });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/^WX_ERR_INVALID_ARGUMENT: devices: --bind: a listener on 0\.0\.0\.0 \(beyond loopback\) needs TLS/);
+    const tls = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'tls'), '--bind', '0.0.0.0', '--port', '8883', '--tls-cert', '/etc/wanxiang/cert.pem', '--tls-key', '/etc/wanxiang/key.pem', '--registry', 'seeds/devices.json'], { WX_FLEET_KEY: defaultFleetKey });
+    expect(tls.code, tls.stderr).toBe(0);
+    const conf = await readFile(join(dir, 'tls', 'mosquitto.conf'), 'utf8');
+    expect(conf).toContain('listener 8883 0.0.0.0\ncertfile /etc/wanxiang/cert.pem\nkeyfile /etc/wanxiang/key.pem\ntls_version tlsv1.2\n');
+  });
+
+  it('runs with the real mosquitto as written (as root it drops to its user): a device cannot knock another offline with its client id', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-export-'));
+    dirs.push(dir);
+    // A folder the broker's user can reach, as /etc/mosquitto is (mkdtemp makes 0700 folders).
+    await chmod(dir, 0o755);
+    const [port, ingestPort] = [await freePort(), await freePort()];
+    const result = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'out'), '--port', String(port), '--ingest-port', String(ingestPort), '--registry', 'seeds/devices.json'], { WX_FLEET_KEY: defaultFleetKey });
+    expect(result.code, result.stderr).toBe(0);
+    const broker = await startMosquittoAsConfigured(join(dir, 'out', 'mosquitto.conf'), port);
+    stops.push(() => broker.stop('SIGKILL'));
+    const seed = await loadRegistryFile('seeds/devices.json');
+    const [victim, attacker] = [seed.devices[0]!, seed.devices[1]!];
+    const login = (device: { id: string }, clientId: string, at = port) => mqtt.connectAsync(`mqtt://127.0.0.1:${at}`, { clientId, username: device.id, password: simulatedDeviceSecret(defaultFleetKey, device.id), reconnectPeriod: 0, connectTimeout: 5_000 });
+    const own = await login(victim, victim.id);
+    stops.push(() => own.endAsync(true));
+    const victimClosed = new Promise<string>((resolve) => own.once('close', () => resolve('closed')));
+    const taker = await login(attacker, victim.id);
+    stops.push(() => taker.endAsync(true));
+    // The victim's session lives on: its next publish is acknowledged on the same connection.
+    const outcome = await Promise.race([own.publishAsync(`luohu/v1/${victim.family}/${victim.id}/status`, 'online', { qos: 1 }).then(() => 'acknowledged'), victimClosed]);
+    expect(outcome).toBe('acknowledged');
+    // A device cannot log in on the readers' listener at all.
+    await expect(login(victim, 'anything', ingestPort)).rejects.toThrow(/Not authorized|Bad username or password/i);
   });
 });

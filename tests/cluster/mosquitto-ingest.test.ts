@@ -31,8 +31,8 @@ describe('ingest as shared-subscription workers of Debian mosquitto', () => {
     await writeFile(registryPath, JSON.stringify({ ...seed, devices }));
 
     // The broker's files come from the registry through the CLI.
-    const port = await freePort();
-    const exported = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--registry', registryPath]);
+    const [port, ingestPort] = [await freePort(), await freePort()];
+    const exported = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--ingest-port', String(ingestPort), '--registry', registryPath]);
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     const broker: Server = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
@@ -43,7 +43,8 @@ describe('ingest as shared-subscription workers of Debian mosquitto', () => {
     const influx = createInfluxClient({ url: inject('influxUrl'), database });
     cleanup.push(() => influx.query(`DROP DATABASE "${database}"`, { database: null }));
     const env = { INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn', WX_REGISTRY_FILE: registryPath };
-    const worker = (name: string) => spawnWanxiang(['ingest', '--broker', brokerUrl, '--node-id', name, '--sessions', '4', '--http-port', '0', '--data-dir', join(dir, name)], env, 'Wanxiang ingest is running');
+    // The workers log in on the readers' listener (several sessions under one login; devices cannot log in there).
+    const worker = (name: string) => spawnWanxiang(['ingest', '--broker', `mqtt://127.0.0.1:${ingestPort}`, '--node-id', name, '--sessions', '4', '--http-port', '0', '--data-dir', join(dir, name)], env, 'Wanxiang ingest is running');
     const workers: Record<string, ChildProcess & { readyText: string }> = { w1: await worker('w1'), w2: await worker('w2') };
     /** Readings a worker received, from its own /metrics. */
     const receivedBy = async (name: string) => {

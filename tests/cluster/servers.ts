@@ -52,6 +52,15 @@ export async function startMosquitto(confPath: string, port: number): Promise<Se
   return { port, child, stop: stopper(child) };
 }
 
+/** mosquitto with the configuration as written, nothing appended (as root it drops to its own user). */
+export async function startMosquittoAsConfigured(confPath: string, port: number): Promise<Server & { log: () => string }> {
+  const child = spawn('/usr/sbin/mosquitto', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4_000)));
+  await waitForPort(port, child, 'mosquitto').catch((error: Error) => { throw new Error(`${error.message}: ${log}`); });
+  return { port, child, stop: stopper(child), log: () => log };
+}
+
 /** Debian's redis-server on a free port, its data in `dir`, no snapshots on disk. */
 export async function startRedis(dir: string): Promise<Server & { url: string }> {
   const port = await freePort();

@@ -37,7 +37,7 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
 
   beforeAll(async () => {
     test = await startTestPlatform({ http: { tokens: [{ role: 'reader', token: tokens.reader }, { role: 'operator', token: tokens.operator }] } });
-    observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { username: 'observer', password: simulatedDeviceSecret(test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
+    observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer-alarms-test', username: 'observer', password: simulatedDeviceSecret(test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
     observer.on('message', (_topic, payload) => observed.push(JSON.parse(payload.toString())));
   });
   afterAll(async () => {
@@ -83,9 +83,14 @@ describe('alarms on a running platform: MQTT, API, persistence', () => {
     expect((await api(ack, { method: 'POST', token: tokens.reader, body: { note: 'x' } })).status).toBe(403);
     expect((await api('/api/v1/alarms/nope/ack', { method: 'POST', token: tokens.operator, body: { note: 'x' } })).status).toBe(404);
     const acknowledged = nextChange(observer, (change) => change.kind === 'acknowledged' && change.alarm.id === alarm.id);
-    const ok = await api(ack, { method: 'POST', token: tokens.operator, body: { note: '已通知站点', by: '值班员' } });
+    // Who acts comes from the token, never the body (issue 18 item 14); a line break in the note is
+    // kept as history keeps it, so the restart below finds the same alarm.
+    const claimed = await api(ack, { method: 'POST', token: tokens.operator, body: { note: 'x', by: 'admin' } });
+    expect(claimed.status).toBe(400);
+    expect(await claimed.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT', message: expect.stringContaining('by') });
+    const ok = await api(ack, { method: 'POST', token: tokens.operator, body: { note: '已通知站点\nadmin' } });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: '值班员', notes: [{ by: '值班员', text: '已通知站点' }] });
+    expect(await ok.json()).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'operator', notes: [{ by: 'operator', text: '已通知站点 admin' }] });
     expect((await acknowledged).alarm.state).toBe('acknowledged');
     // The device's forged alarm (previous test) was refused, never passed on: every message is the platform's.
     expect(observed.length).toBeGreaterThanOrEqual(2);

@@ -51,7 +51,7 @@ describe('the broker: who may publish and subscribe, presence, foreign clients',
   });
 
   it('lets an observer subscribe to telemetry read-only, and refuses its publishes', async () => {
-    const observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { username: 'observer', password: secret('observer'), reconnectPeriod: 0 });
+    const observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer-read-only', username: 'observer', password: secret('observer'), reconnectPeriod: 0 });
     expect(await subscribeCodes(observer, [test.topics.filterAll('telemetry'), 'luohu/v1/+/+/cmd', '#'])).toEqual([0, 128, 128]);
     const received = new Promise<string>((resolve) => observer.on('message', (topic) => resolve(topic)));
     const station = await test.connect(test.device('air-nanhu'));
@@ -87,7 +87,7 @@ describe('the broker: who may publish and subscribe, presence, foreign clients',
 
   it('takes telemetry over MQTT on WebSocket', async () => {
     const device = test.device('grid-hubei-t2');
-    const client = await mqtt.connectAsync(test.endpoints.wsUrl!, { username: device.id, password: secret(device.id), reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(test.endpoints.wsUrl!, { clientId: device.id, username: device.id, password: secret(device.id), reconnectPeriod: 0 });
     await client.publishAsync(test.topics.build('grid', device.id, 'telemetry'), JSON.stringify({ activePower: 500, reactivePower: 120 }), { qos: 1 });
     await test.platform.ingest.drain();
     expect(await test.countPoints('grid_load', `"device" = '${device.id}'`)).toBe(1);

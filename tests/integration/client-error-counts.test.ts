@@ -22,14 +22,14 @@ describe('each client event counted once, under its own code (issue 13, item 18)
 
   it('a refused login is an auth failure, not also a protocol error', async () => {
     const before = await live.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_BAD_CREDENTIALS' });
-    await expect(mqtt.connectAsync(live.endpoints.mqttUrl, { username: 'air-guiyuan', password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow();
+    await expect(mqtt.connectAsync(live.endpoints.mqttUrl, { username: 'air-guiyuan', password: 'wrong', clientId: 'air-guiyuan', reconnectPeriod: 0 })).rejects.toThrow();
     await vi.waitFor(async () => expect(await live.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_BAD_CREDENTIALS' })).toBe(before + 1));
     expect(await errors()).toEqual({});
   });
 
   it('a client-id takeover is counted once as WX_ERR_SESSION_TAKEOVER', async () => {
     const device = live.device('air-huangbei');
-    const options = { username: device.id, password: simulatedDeviceSecret(live.config.fleetKey, device.id), clientId: 'same-client-id', reconnectPeriod: 0 };
+    const options = { username: device.id, password: simulatedDeviceSecret(live.config.fleetKey, device.id), clientId: `${device.id}-same`, reconnectPeriod: 0 };
     const first = await mqtt.connectAsync(live.endpoints.mqttUrl, options);
     const closed = new Promise<void>((resolve) => first.once('close', () => resolve()));
     const second = await mqtt.connectAsync(live.endpoints.mqttUrl, options);

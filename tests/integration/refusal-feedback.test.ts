@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../services/log.ts';
 import { createRefusalFeedback, type RefusalNotice } from '../../services/ingest/refusal-feedback.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
@@ -31,6 +31,25 @@ describe('a device learns why its message was refused (issue 13, item 19)', () =
     await client.publishAsync(errors, '{"code":"forged"}', { qos: 1 });
     expect(await live.metric('wanxiang_publishes_refused_total', { code: 'WX_ERR_TOPIC_NOT_ALLOWED' })).toBe(refused + 1);
     await live.platform.ingest.drain(); // nothing in flight when the platform closes
+  });
+
+  it('names every problem of a message in one notice: a wrong type and an unknown field, and each bad reading of a batch (issue 19, item 5)', async () => {
+    const device = live.device('air-huangbei');
+    const client = await live.connect(device);
+    await client.subscribeAsync(live.topics.build(device.family, device.id, 'errors'), { qos: 1 });
+    const telemetry = live.topics.build(device.family, device.id, 'telemetry');
+    const notices: RefusalNotice[] = [];
+    client.on('message', (_topic, payload) => notices.push(JSON.parse(payload.toString()) as RefusalNotice));
+    await client.publishAsync(telemetry, JSON.stringify({ ts: 'yesterday', pm25: 'abc', colour: 'blue' }), { qos: 1 });
+    await vi.waitFor(() => expect(notices).toHaveLength(1));
+    expect(notices[0]!.problems?.map((problem) => problem.code)).toEqual(['WX_ERR_BAD_TIMESTAMP', 'WX_ERR_WRONG_TYPE', 'WX_ERR_UNKNOWN_FIELD']);
+    // A batch, from another device (the notices' rate limit is one a second per device).
+    const batcher = await live.connect(live.device('air-liantang'));
+    await batcher.subscribeAsync(live.topics.build('air', 'air-liantang', 'errors'), { qos: 1 });
+    const batchNotice = new Promise<RefusalNotice>((resolve) => batcher.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as RefusalNotice)));
+    await batcher.publishAsync(live.topics.build('air', 'air-liantang', 'telemetry'), JSON.stringify([{ pm25: 10 }, { pm25: -1 }, { pm25: 'x', colour: 1 }]), { qos: 1 });
+    expect((await batchNotice).problems).toMatchObject([{ code: 'WX_ERR_OUT_OF_RANGE', index: 1 }, { code: 'WX_ERR_WRONG_TYPE', index: 2 }, { code: 'WX_ERR_UNKNOWN_FIELD', index: 2 }]);
+    await live.platform.ingest.drain();
   });
 
   it('tells a device that published to a topic not its own (the broker’s refusal)', async () => {

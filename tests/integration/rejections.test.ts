@@ -26,7 +26,7 @@ describe('bad input is rejected, counted, and loses nothing else', () => {
 
   const login = (username: string, password: string) =>
     new Promise<number>((resolve) => {
-      const client = mqtt.connect(test.endpoints.mqttUrl, { username, password, clientId: `probe-${Math.random()}`, reconnectPeriod: 0, protocolVersion: 4 });
+      const client = mqtt.connect(test.endpoints.mqttUrl, { username, password, clientId: `${username}-probe-${Math.random()}`, reconnectPeriod: 0, protocolVersion: 4 });
       client.on('connect', () => { client.end(true); resolve(0); });
       client.on('error', (error) => { client.end(true); resolve((error as { code?: number }).code ?? -1); });
     });

@@ -18,12 +18,17 @@ describe('secure by default (issue 13, item 22)', () => {
   });
 
   it('refuses the API beyond loopback without admin and operator tokens, even with a fleet key of its own', () => {
-    const config = configFromEnv({ WX_HTTP_HOST: '0.0.0.0', WX_FLEET_KEY: 'a-key-of-this-installation', WX_API_TOKENS: 'admin:aaaaaaaaaaaaaaaaaaaa' });
+    const config = configFromEnv({ WX_HTTP_HOST: '0.0.0.0', WX_FLEET_KEY: 'a-key-of-this-installation-32-chars-long', WX_API_TOKENS: 'admin:aaaaaaaaaaaaaaaaaaaa' });
     expect(() => assertSafeExposure(config)).toThrow(expect.objectContaining({ code: 'WX_ERR_INSECURE_LISTEN', message: expect.stringMatching(/without a token for operator: set WX_API_TOKENS/) }));
   });
 
   it('allows the network with a fleet key of its own and both tokens, or with the explicit demo opt-in', () => {
-    expect(() => assertSafeExposure(configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_HTTP_HOST: '::', WX_FLEET_KEY: 'a-key-of-this-installation', WX_API_TOKENS: tokens }))).not.toThrow();
+    expect(() => assertSafeExposure(configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_HTTP_HOST: '::', WX_FLEET_KEY: 'a-key-of-this-installation-32-chars-long', WX_API_TOKENS: tokens }))).not.toThrow();
     expect(() => assertSafeExposure(configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_HTTP_HOST: '0.0.0.0', WX_ALLOW_INSECURE_DEMO: '1' }))).not.toThrow();
+  });
+
+  it('refuses a fleet key shorter than 32 characters beyond loopback (issue 18, item 17)', () => {
+    expect(() => assertSafeExposure(configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_FLEET_KEY: 'password', WX_API_TOKENS: tokens }))).toThrow(expect.objectContaining({ code: 'WX_ERR_INSECURE_LISTEN', message: expect.stringMatching(/32 characters or more/) }));
+    expect(() => assertSafeExposure(configFromEnv({ WX_FLEET_KEY: 'password' }))).not.toThrow();
   });
 });

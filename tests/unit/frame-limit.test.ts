@@ -18,4 +18,12 @@ describe('the MQTT frame inspector', () => {
     const inspector = createFrameInspector(10_000);
     expect(inspector.feed(Buffer.concat([publish(10), big.subarray(0, 5)]))).toBeGreaterThan(2_000_000);
   });
+
+  it('holds the first packet (the CONNECT, before any login) to its own, smaller limit', () => {
+    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'a'.repeat(9_000), keepalive: 30 });
+    expect(createFrameInspector(100_000, 8_192).feed(connect.subarray(0, 4))).toBeGreaterThan(9_000);
+    const small = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'air-001', keepalive: 30 });
+    const inspector = createFrameInspector(100_000, 8_192);
+    expect(inspector.feed(Buffer.concat([small, publish(50_000)]))).toBeNull();
+  });
 });

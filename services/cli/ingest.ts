@@ -1,8 +1,8 @@
 import { configFromEnv, type ConfigInput } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform } from '../platform.ts';
-import { helpText, option, parseCommand, UsageError } from '../cli/options.ts';
-import { runUntilSignal } from '../cli/run-platform.ts';
+import { helpText, option, parseCommand, UsageError } from './options.ts';
+import { runUntilSignal } from './run-platform.ts';
 
 const spec = {
   name: 'ingest',

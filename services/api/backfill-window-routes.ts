@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
+import type { BackfillWindow } from '../ingest/backfill-window.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+
+const windowBody = z.strictObject({
+  from: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).describe('the oldest reading to take: epoch ms, or ISO 8601 with a zone'),
+  minutes: z.number().int().min(1).max(24 * 60).default(60).describe('how long the window stays open (1-1440, default 60)'),
+});
+const windowAnswer = z.object({ open: z.boolean(), from: z.string().optional(), until: z.string().optional() });
+const errorBody = z.object({ code: z.string(), message: z.string() });
+const denied = { 400: errorBody, 401: errorBody, 403: errorBody };
+
+const describeWindow = (window: { fromMs: number; untilMs: number } | null) =>
+  window ? { open: true, from: new Date(window.fromMs).toISOString(), until: new Date(window.untilMs).toISOString() } : { open: false };
+
+/**
+ * The backfill window (issue 19, item 3), admin only: old readings into a running platform
+ * without a restart. GET says whether one is open; POST opens one; DELETE closes it.
+ */
+export function registerBackfillWindowRoutes(app: FastifyInstance, window: BackfillWindow, now: () => number = Date.now): void {
+  const admin = { config: { access: 'admin' as const } };
+  app.get('/api/v1/admin/backfill-window', { ...admin, schema: { summary: 'The backfill window: whether old readings are taken now (admin)', security: [{ bearer: [] }], response: { 200: windowAnswer, ...denied } } }, async () => describeWindow(window.current));
+  app.post('/api/v1/admin/backfill-window', {
+    ...admin,
+    schema: { summary: 'Open a backfill window: readings as old as `from` are taken for `minutes` (admin)', security: [{ bearer: [] }], body: windowBody, response: { 200: windowAnswer, ...denied } },
+  }, async (request) => {
+    const parsed = windowBody.safeParse(request.body);
+    if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
+    const fromMs = typeof parsed.data.from === 'number' ? parsed.data.from : Date.parse(parsed.data.from);
+    if (fromMs >= now()) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'from must lie in the past');
+    return describeWindow(window.open({ fromMs, untilMs: now() + parsed.data.minutes * 60_000 }));
+  });
+  app.delete('/api/v1/admin/backfill-window', { ...admin, schema: { summary: 'Close the backfill window (admin)', security: [{ bearer: [] }], response: { 200: windowAnswer, ...denied } } }, async () => {
+    window.close();
+    return describeWindow(null);
+  });
+}

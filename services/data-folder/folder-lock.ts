@@ -1,0 +1,105 @@
+import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { WanxiangError } from '../errors.ts';
+
+/**
+ * `wanxiang.lock` in the data folder (issue 19, item 1): the spool, runtime.json, the
+ * dead-letter files and the installation's registry belong to one run at a time, whatever
+ * database it writes to. Two starts on one folder with INFLUX_URL set used to share it: the
+ * second deleted the first's spool segment and overwrote its runtime.json. So every command
+ * that runs a platform on the folder (start, ingest, backfill without --url) holds this lock
+ * for its whole run, and the lock's refusal never suggests a way to share the folder.
+ */
+export interface FolderLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+interface Holder { pid: number; command: string; startedAt: string }
+
+/** Folders this process holds: a second platform in the same process is refused too. */
+const heldHere = new Set<string>();
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+async function readHolder(path: string): Promise<Holder | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<Holder>;
+    return typeof parsed.pid === 'number' ? { pid: parsed.pid, command: String(parsed.command ?? 'wanxiang'), startedAt: String(parsed.startedAt ?? '?') } : undefined;
+  } catch {
+    return undefined; // gone, unreadable or half-written: the caller decides from the file's presence
+  }
+}
+
+export const folderLockPath = (dataDir: string) => resolve(join(dataDir, 'wanxiang.lock'));
+
+const lockedError = (dataDir: string, path: string, holder: Holder) =>
+  new WanxiangError(
+    'WX_ERR_DATA_DIR_LOCKED',
+    `the data folder ${resolve(dataDir)} is in use by 'wanxiang ${holder.command}' (process ${holder.pid}, since ${holder.startedAt}; lock ${path}): stop that run first, or give this one a data folder of its own (--data-dir DIR, WX_DATA_DIR); two runs never share a data folder`,
+    { value: holder.pid },
+  );
+
+/**
+ * Takes the data folder for `command`, or refuses (WX_ERR_DATA_DIR_LOCKED) while a live process
+ * holds it. A lock whose process is gone (a crash, kill -9) is taken over: it is first renamed
+ * aside (of two takers one rename wins), and if what was renamed turns out to be a live lock
+ * taken in between, it is put back and the run refused.
+ */
+export async function lockDataFolder(dataDir: string, command: string): Promise<FolderLock> {
+  const folder = resolve(dataDir);
+  const path = folderLockPath(folder);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  // Issue 18, item 17: registry hashes, raw payloads and the spool are for this user alone,
+  // also in a folder made before files were created 0600.
+  await chmod(folder, 0o700);
+  if (heldHere.has(path)) throw lockedError(folder, path, (await readHolder(path)) ?? { pid: process.pid, command, startedAt: '?' });
+  const mine: Holder = { pid: process.pid, command, startedAt: new Date().toISOString() };
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    try {
+      await writeFile(path, `${JSON.stringify(mine)}\n`, { flag: 'wx', mode: 0o600 });
+      heldHere.add(path);
+      return { path, release: releaser(path) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WanxiangError('WX_ERR_FILE', `cannot take the lock ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    const holder = await readHolder(path);
+    if (holder && isAlive(holder.pid)) throw lockedError(folder, path, holder);
+    await takeOverStale(path);
+  }
+  throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `cannot take the lock ${path}: other runs keep taking it`);
+}
+
+async function takeOverStale(path: string): Promise<void> {
+  const aside = `${path}.stale-${process.pid}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return; // another taker moved it first: try again from the start
+  }
+  const moved = await readHolder(aside);
+  if (moved && isAlive(moved.pid)) {
+    // A live lock taken between our read and our rename: give it back (link fails if a third took the name).
+    await link(aside, path).catch(() => undefined);
+  }
+  await rm(aside, { force: true });
+}
+
+function releaser(path: string): () => Promise<void> {
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    heldHere.delete(path);
+    // Only our own lock: never remove one another run holds.
+    const holder = await readHolder(path);
+    if (holder?.pid === process.pid) await rm(path, { force: true });
+  };
+}
