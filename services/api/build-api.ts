@@ -33,6 +33,7 @@ import { createSessionRevocations } from './session-revocations.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerReviewRoutes } from '../review/review-routes.ts';
 import type { ReviewService } from '../review/review-service.ts';
+import { registerReportRoutes } from './report-routes.ts';
 
 import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
@@ -204,6 +205,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     });
 
     registerComplianceRoutes(scope, deps);
+    registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review });
     registerEvaluateRoute(scope);
     registerAdminRoutes(scope, deps);
     const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
