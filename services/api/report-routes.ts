@@ -4,6 +4,7 @@ import { WanxiangError } from '../errors.ts';
 import { buildOfficialReport, type OfficialReportDeps } from '../reports/official-report.ts';
 import { REPORT_TABLE_IDS, type ReportTableId } from '../reports/report-table.ts';
 import { officialReportXlsx } from '../reports/report-xlsx.ts';
+import { officialReportPage } from '../reports/report-page.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 
 export type ReportRouteDeps = Omit<OfficialReportDeps, 'now'> & { readonly now?: () => number };
@@ -12,6 +13,10 @@ const reportQuery = z.strictObject({
   period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD or YYYY-MM'),
   lang: z.enum(['zh', 'en']).default('zh'),
   format: z.enum(['json', 'xlsx']).default('json'),
+});
+const pageQuery = z.strictObject({
+  period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD or YYYY-MM'),
+  lang: z.enum(['zh', 'en']).default('zh'),
 });
 const tableParams = z.strictObject({ table: z.enum(REPORT_TABLE_IDS) });
 
@@ -38,4 +43,12 @@ export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps
   app.get('/api/v1/reports/:table', {
     schema: { summary: 'One official table of a period: daily-air, water-month, ranking or plan', querystring: reportQuery, params: tableParams },
   }, (request, reply) => answer(request.query, [parse(tableParams, request.params, 'path').table], reply));
+  // The printable page: the same tables, with charts, and a print stylesheet for A4 (screen/report.css).
+  app.get('/report', {
+    schema: { summary: 'The printable report of a period (HTML): tables and charts, A4 when printed', querystring: pageQuery, produces: ['text/html'] },
+  }, async (request, reply) => {
+    const { period, lang } = parse(pageQuery, request.query, 'query');
+    const report = await buildOfficialReport({ ...deps, now: now() }, period, lang);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(officialReportPage(report));
+  });
 }

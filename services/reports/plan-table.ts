@@ -45,6 +45,8 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
   ]);
   const rows = report!.targets.map((target, i) => {
     const row: Record<string, CellValue> = {
+      // Not a column: the page finds the PM2.5 target's months by it.
+      targetId: target.id,
       indicator: lang === 'zh' ? target.nameZh : target.nameEn,
       kind: target.kind === 'binding' ? say(lang, '约束性', 'binding') : say(lang, '预期性', 'expected'),
       target: target.comparator === 'report' ? null : cell(target.target),
