@@ -31,7 +31,7 @@ const errorBody = z.object({ code: z.string(), message: z.string() });
 const figure = z.union([z.number(), z.string(), z.null()]);
 // The report's shape as documented; loose, so that a figure's details and later fields pass through unchanged.
 const complianceResponse = z.looseObject({
-  period: z.looseObject({ id: z.string(), kind: z.enum(['year', 'ytd', 'month']), year: z.number(), fromMs: z.number(), toMs: z.number(), complete: z.boolean() }),
+  period: z.looseObject({ id: z.string(), kind: z.enum(['year', 'ytd', 'month', 'quarter', 'half']), year: z.number(), fromMs: z.number(), toMs: z.number(), complete: z.boolean() }),
   plan: z.string(),
   district: z.string(),
   generatedAt: z.string(),
@@ -51,7 +51,7 @@ const aqiResponse = z.looseObject({
     no2: z.number().nullable(), so2: z.number().nullable(), co: z.number().nullable(),
   })),
 });
-const complianceQuery = z.strictObject({ period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD or YYYY-MM') });
+const complianceQuery = z.strictObject({ period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD, YYYY-MM, YYYY-Q1..Q4 or YYYY-H1..H2') });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);

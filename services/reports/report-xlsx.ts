@@ -16,6 +16,8 @@ export function periodText(report: Pick<OfficialReport, 'period' | 'lang'>): str
   const last = beijingDay(period.toMs - 1);
   if (period.kind === 'year') return say(lang, `${period.year}年`, `${period.year}`);
   if (period.kind === 'month') return say(lang, `${period.year}年${Number(period.id.slice(5, 7))}月`, period.id);
+  if (period.kind === 'quarter') return say(lang, `${period.year}年第${period.id.slice(6)}季度`, period.id);
+  if (period.kind === 'half') return say(lang, `${period.year}年${period.id.endsWith('1') ? '上' : '下'}半年`, period.id);
   return say(lang, `${period.year}年1月1日至${last}`, `${period.year}-01-01 to ${last}`);
 }
 
