@@ -7,7 +7,7 @@ const areas: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/api\/v1\/session$/, 'session'],
   [/^\/api\/v1\/(live|stream|series)$/, 'live'],
   [/^\/api\/v1\/alarms\b/, 'alarms'],
-  [/^\/api\/v1\/(compliance|aqi|reports)\b/, 'compliance'],
+  [/^\/(api\/v1\/(compliance|aqi|reports)\b|report$)/, 'compliance'],
   [/^\/api\/v1\/evaluate$/, 'evaluate'],
   [/^\/api\/v1\/auth\/mqtt\b/, 'broker'],
   [/^\/api\/v1\/(replay|devices\/:id\/\w+)$/, 'administration'],
