@@ -105,7 +105,7 @@ export const configSchema = z.strictObject({
       readAccess: z.enum(['open', 'token']).default('open'),
       /** Bearer tokens and their roles; operator and admin actions need one. */
       tokens: z.array(z.strictObject({
-        role: z.enum(['reader', 'department', 'operator', 'admin']), token: z.string().min(16),
+        role: z.enum(['reader', 'department', 'officer', 'operator', 'admin']), token: z.string().min(16),
         /** Who the token is (`operator:zhang.wei:TOKEN`), recorded on every action; a department token names its department. */
         name: z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/).optional(),
       }).refine((entry) => entry.role !== 'department' || entry.name !== undefined, 'a department token names its department: department:ID:TOKEN')).default([]),

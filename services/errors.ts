@@ -96,6 +96,9 @@ export const errorCatalogue = {
   WX_ERR_EVENT_NOT_FOUND: { status: 404, summary: 'no event with that id (or none this department may see)' },
   WX_ERR_EVENT_STATE: { status: 409, summary: 'the event is not in a state that allows this change (e.g. resolving a closed event)' },
   WX_ERR_UNKNOWN_DEPARTMENT: { status: 400, summary: 'no department with that id in seeds/departments.json' },
+  // Data review (issue 22)
+  WX_ERR_MARK_NOT_FOUND: { status: 404, summary: 'no review mark with this id (a revocation names a mark)' },
+  WX_ERR_MARK_REVOKED: { status: 409, summary: 'the review mark was revoked already; marks are never edited, a new mark is taken instead' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -20,6 +20,8 @@ import type { FSWatcher } from 'node:fs';
 import { createInfluxClient, type InfluxClient } from './storage/influx-client.ts';
 import { startLocalInfluxd, type LocalInfluxd } from './storage/influxd-launcher.ts';
 import { createRollupEngine, type RollupEngine } from './rollups/rollup-engine.ts';
+import { createMarkStore } from './review/mark-store.ts';
+import { createReviewService, type ReviewService } from './review/review-service.ts';
 import { createTopics } from './topics.ts';
 import type { Reading } from './ingest/reading.ts';
 import { loadTargets } from './compliance/targets.ts';
@@ -94,6 +96,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
   let registry: DeviceRegistry | undefined;
   let ingest: Ingest | undefined;
   let rollups: RollupEngine | undefined;
+  let review: ReviewService | undefined;
   let alarms: AlarmService | undefined;
   let broker: Broker | undefined;
   let api: ReturnType<typeof buildApi> | undefined;
@@ -164,6 +167,8 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       // Before the broker: the cluster's registry is taken first, and an unreachable Redis fails the start here.
       await node?.start(registry.file);
       const markDirty = node ? node.rollupMarks.mark : engine.markDirty;
+      // Review marks (issue 22): any node takes them; the days they reach are rolled up again like a late reading's.
+      review = createReviewService({ store: createMarkStore(influx), registry, markDirty });
       // Rollups and alarms both see every accepted reading; the alarm engine's observe() is synchronous and cheap.
       // Live only records the reading there; its summaries go out on its own timer, after the PUBACK.
       const observers: Array<(reading: Reading) => void> = [(reading) => markDirty(reading.family, reading.timeMs), (reading) => live?.observe(reading)];
@@ -287,7 +292,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       people = createPeople({ tokens: config.http.tokens, usersFile: resolve(config.http.usersFile ?? join(config.dataDir, 'users.json')), log });
       await people.start();
       api = buildApi({
-        metrics, registry, ingest, influx, targets, live, alarms,
+        metrics, registry, ingest, influx, targets, live, alarms, review,
         auth: { ...config.http, people },
         events: events?.events,
         now: options.now,

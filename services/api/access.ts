@@ -11,10 +11,11 @@ import { roleRank, type Auth, type Role } from './auth.ts';
  * - `signed-in`: a token of any role or a session, whatever the read access: reads that name
  *   people (events and their timelines, issue 23), which open reads of the district do not open;
  *   a `department` token passes and the route narrows what it sees to its own department's;
- * - `broker`: the route checks its own credential (the EMQX HTTP-auth endpoint's header secret).
+ * - `broker`: the route checks its own credential (the EMQX HTTP-auth endpoint's header secret);
+ * - `officer`: an officer's or an admin's bearer token, by name (issue 22: review marks; an operator may not mark).
  * A route that declares nothing is a read: a route added without thought is closed, never open.
  */
-export type Access = 'public' | 'read' | 'signed-in' | 'broker' | 'operator' | 'admin';
+export type Access = 'public' | 'read' | 'signed-in' | 'broker' | 'officer' | 'operator' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,6 +40,10 @@ function neededRole(access: Access, readAccess: 'open' | 'token'): Role | null {
   if (access === 'signed-in') return 'reader';
   return access;
 }
+
+/** Whether a role may call a route that needs `needed`: by rank, except the officer's routes (issue 22), by name. */
+const admits = (role: Role, needed: Role): boolean =>
+  needed === 'officer' ? role === 'officer' || role === 'admin' : roleRank[role] >= roleRank[needed];
 
 /** The route's pattern for messages (`/api/v1/alarms/:id/ack`), never the request's own URL text. */
 const routeName = (request: FastifyRequest) => `${request.method} ${request.routeOptions.url ?? ''}`;
@@ -67,7 +72,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
       reply.header('www-authenticate', 'Bearer realm="wanxiang"');
       throw new WanxiangError('WX_ERR_UNAUTHORIZED', `${routeName(request)} needs a bearer token${needed === 'reader' ? ' or a session (POST /api/v1/session)' : ''}`);
     }
-    if (roleRank[role] < roleRank[needed]) {
+    if (!admits(role, needed)) {
       count('WX_ERR_FORBIDDEN');
       throw new WanxiangError('WX_ERR_FORBIDDEN', `${routeName(request)} needs the ${needed} role; the token is ${role}`);
     }

@@ -6,10 +6,11 @@ import { readCookie, sessionCookieName, type SessionCookies } from './session-co
 import { createPeople, type People, type Person } from '../people/people.ts';
 
 // A department reads as a reader does; its events are narrowed to its own in the event routes
-// (issue 23, item 3), and it may act on them where a route's access is `event-actor` (access.ts).
-export type Role = 'reader' | 'department' | 'operator' | 'admin';
-/** Each role may do what the roles below it may (a department's extra, acting on its own events, is access.ts's). */
-export const roleRank: Readonly<Record<Role, number>> = { reader: 1, department: 1, operator: 2, admin: 3 };
+// (issue 23, item 3). The officer (issue 22) reads and takes review marks, and nothing an operator
+// does; an operator may not mark: access 'officer' admits officers and admins by name (access.ts), not by rank.
+export type Role = 'reader' | 'department' | 'officer' | 'operator' | 'admin';
+/** Each role may do what the roles below it may (the officer's marks are access.ts's, by name). */
+export const roleRank: Readonly<Record<Role, number>> = { reader: 1, department: 1, officer: 1.5, operator: 2, admin: 3 };
 
 export interface AuthOptions {
   readonly readAccess: 'open' | 'token';

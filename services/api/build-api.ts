@@ -37,6 +37,9 @@ import type { EventService } from '../events/event-engine.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { protocolView } from '../hj212/device-view.ts';
 import type { StationState } from '../hj212/receiver.ts';
+import { registerReviewRoutes } from '../review/review-routes.ts';
+import type { ReviewService } from '../review/review-service.ts';
+import { registerReportRoutes } from './report-routes.ts';
 
 import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
@@ -72,6 +75,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly events?: EventService;
   /** The events' clock (overdue marks, figures' weeks, the shift); Date.now unless a test moves it. */
   readonly now?: () => number;
+  /** The officers' review marks (issue 22); without it the review routes are absent. */
+  readonly review?: ReviewService;
 }
 
 /**
@@ -216,6 +221,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     });
 
     registerComplianceRoutes(scope, deps);
+    registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review });
     registerEvaluateRoute(scope);
     registerAdminRoutes(scope, deps);
     const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
@@ -227,6 +233,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow);
     if (deps.events) registerEventRoutes(scope, { events: deps.events, auth, now: deps.now });
     if (deps.events) registerDesk(scope);
+    if (deps.review) registerReviewRoutes(scope, { review: deps.review, influx: deps.influx, registry: deps.registry, stuckAfter: deps.ingest.stuck.stuckAfter, bearerRole: auth.bearerRole });
     // Only with an external broker and its secret configured (the platform passes mqttAuth then): issue 18 item 2.
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });

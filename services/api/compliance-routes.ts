@@ -8,12 +8,15 @@ import { AQI_ANSWER_CONVENTIONS, aqiPoint, aqiQuery as aqiInfluxQuery } from '..
 import { isBeijingInstant } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { formatZodIssues } from '../zod-issues.ts';
+import type { ReviewSource } from '../rollups/review-overlay.ts';
 
 export interface ComplianceRouteDeps {
   readonly influx: InfluxClient;
   readonly registry: DeviceRegistry;
   readonly targets: TargetsFile;
   readonly now?: () => number;
+  /** The officers' review marks: the reviewed figure with the unreviewed one beside (issue 22). */
+  readonly review?: ReviewSource;
 }
 
 const instant = z.string().refine(isBeijingInstant, 'a Beijing date YYYY-MM-DD, a Beijing time YYYY-MM-DDThh:mm, or ISO 8601 with a zone');
@@ -28,7 +31,7 @@ const errorBody = z.object({ code: z.string(), message: z.string() });
 const figure = z.union([z.number(), z.string(), z.null()]);
 // The report's shape as documented; loose, so that a figure's details and later fields pass through unchanged.
 const complianceResponse = z.looseObject({
-  period: z.looseObject({ id: z.string(), kind: z.enum(['year', 'ytd', 'month']), year: z.number(), fromMs: z.number(), toMs: z.number(), complete: z.boolean() }),
+  period: z.looseObject({ id: z.string(), kind: z.enum(['year', 'ytd', 'month', 'quarter', 'half']), year: z.number(), fromMs: z.number(), toMs: z.number(), complete: z.boolean() }),
   plan: z.string(),
   district: z.string(),
   generatedAt: z.string(),
@@ -48,7 +51,7 @@ const aqiResponse = z.looseObject({
     no2: z.number().nullable(), so2: z.number().nullable(), co: z.number().nullable(),
   })),
 });
-const complianceQuery = z.strictObject({ period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD or YYYY-MM') });
+const complianceQuery = z.strictObject({ period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD, YYYY-MM, YYYY-Q1..Q4 or YYYY-H1..H2') });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
@@ -64,7 +67,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: ComplianceR
     schema: { summary: 'The plan’s targets for a period, each with its status, completeness and provenance', querystring: complianceQuery, response: { 200: complianceResponse, 400: errorBody } },
   }, async (request) => {
     const { period } = parse(complianceQuery, request.query);
-    return evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now() }, period);
+    return evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now(), review: deps.review }, period);
   });
 
   app.get('/api/v1/aqi', {

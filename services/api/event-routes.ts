@@ -107,7 +107,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
 
   routes.get('/api/v1/people/me', {
     config: { access: 'signed-in' },
-    schema: { tags, summary: 'Who this credential is: the name actions record, the role, a department’s id', response: { 200: z.object({ name: z.string(), role: z.enum(['reader', 'department', 'operator', 'admin']), department: z.string().optional() }), ...errors } },
+    schema: { tags, summary: 'Who this credential is: the name actions record, the role, a department’s id', response: { 200: z.object({ name: z.string(), role: z.enum(['reader', 'department', 'officer', 'operator', 'admin']), department: z.string().optional() }), ...errors } },
   }, async (request) => {
     const person = personOf(deps, request);
     return { name: person.name, role: person.role, ...(person.department ? { department: person.department } : {}) };

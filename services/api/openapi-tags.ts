@@ -7,7 +7,7 @@ const areas: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/api\/v1\/session$/, 'session'],
   [/^\/api\/v1\/(live|stream|series)$/, 'live'],
   [/^\/api\/v1\/alarms\b/, 'alarms'],
-  [/^\/api\/v1\/(compliance|aqi)$/, 'compliance'],
+  [/^\/(api\/v1\/(compliance|aqi|reports)\b|report$)/, 'compliance'],
   [/^\/api\/v1\/evaluate$/, 'evaluate'],
   [/^\/api\/v1\/auth\/mqtt\b/, 'broker'],
   [/^\/api\/v1\/(replay|devices\/:id\/\w+)$/, 'administration'],
@@ -33,7 +33,7 @@ export const openApiTags = [
 /** The OpenAPI security a route needs in this read-access mode; null for none. */
 export function securityOf(route: Pick<RouteOptions, 'config'>, readAccess: 'open' | 'token'): Array<Record<string, string[]>> | null {
   const access = accessOf(route.config ?? {});
-  if (access === 'operator' || access === 'admin') return [{ bearer: [] }];
+  if (access === 'operator' || access === 'admin' || access === 'officer') return [{ bearer: [] }];
   if ((access === 'read' && readAccess === 'token') || access === 'signed-in') return [{ bearer: [] }, { session: [] }];
   if (access === 'broker') return [{ brokerSecret: [] }];
   return null;

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { WanxiangError, isWanxiangError } from '../errors.ts';
 import { helpText, option, parseCommand } from './options.ts';
+import { formatTable } from '../evaluate/format-table.ts';
 import { MAX_BYTES, decodeInput, evaluateBatch, formatResults, isRowError, type EvaluateResult, type InputFormat } from '../evaluate/index.ts';
 
 const formats = ['auto', 'ndjson', 'csv', 'json'] as const satisfies readonly InputFormat[];
@@ -10,11 +11,12 @@ const spec = {
   summary: 'check manual samples or lab results against the standards (nothing is stored)',
   positionals: [{ name: 'FILE', describe: 'the rows, or - for stdin', required: true }],
   description: `FILE (or - for stdin) holds rows as NDJSON (one JSON object a line), CSV with a header line of the
-same names, or a JSON array; kinds air-day, air-hour, water and noise. One JSON line per row is
+same names (or the sheet's Chinese names: pH, 溶解氧, 氨氮, 总磷, 日期, ...), or a JSON array; kinds air-day, air-hour, water and noise. One JSON line per row is
 printed to stdout, in the input's order, with the row's id; a bad row prints {"error":{code,message}}
 in its place. A count of good and bad rows goes to stderr. At most 10,000 rows and 5 MiB.`,
   options: {
-    format: option.choice('F', 'auto ({ NDJSON, [ JSON array, else CSV), ndjson, csv or json', formats).default('auto'),
+    format: option.choice('F', 'the input: auto ({ NDJSON, [ JSON array, else CSV), ndjson, csv or json', formats).default('auto'),
+    output: option.choice('O', 'ndjson (one JSON line a row, for machines) or table (for people)', ['ndjson', 'table'] as const).default('ndjson'),
   },
   exitCodes: `Exit codes: 0 every row was evaluated; 1 at least one row had an error (the others were still
 evaluated); 2 a bad argument, or the input could not be read as rows (no file, not UTF-8, too large,
@@ -58,7 +60,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     return;
   }
   const bad = results.filter(isRowError).length;
-  process.stdout.write(formatResults(results));
+  process.stdout.write(options.output === 'table' ? formatTable(results) : formatResults(results));
   process.stderr.write(`${results.length} row${results.length === 1 ? '' : 's'}: ${results.length - bad} evaluated, ${bad} with an error\n`);
   process.exitCode = bad === 0 ? 0 : 1;
 }

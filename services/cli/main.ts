@@ -13,6 +13,7 @@ Commands:
   rollup     recompute the rollups of a range from the raw points
   report     the plan's targets for a period (md in Chinese and English, csv, json)
   evaluate   check manual samples or lab results against the standards (nothing is stored)
+  review     review data: mark a period invalid with a reason, revoke, list, export the history
   devices    administer the device registry: list, add, rotate, disable, enable, export --mosquitto
   users      the API's named people: list, add, rotate, disable, enable (docs/events.md)
   ingest     ingest as a shared-subscription client of an external MQTT broker (docs/deploy-city.md)
@@ -42,6 +43,7 @@ const commands: Record<string, () => Promise<Command>> = {
   rollup: async () => import('./rollup.ts').then((m) => ({ run: m.rollupCommand, help: m.rollupHelp })),
   report: async () => import('./report.ts').then((m) => ({ run: m.reportCommand, help: m.reportHelp })),
   evaluate: async () => import('./evaluate.ts').then((m) => ({ run: m.evaluateCommand, help: m.evaluateHelp })),
+  review: async () => import('./review.ts').then((m) => ({ run: m.reviewCommand, help: m.reviewHelp })),
   devices: async () => import('./devices.ts').then((m) => ({ run: m.devicesCommand, help: m.devicesHelp })),
   users: async () => import('./users.ts').then((m) => ({ run: m.usersCommand, help: m.usersHelp })),
   ingest: async () => import('./ingest.ts').then((m) => ({ run: m.ingestCommand, help: m.ingestHelp })),

@@ -1,18 +1,29 @@
 import { writeFile } from 'node:fs/promises';
-import type { ComplianceReport } from '../compliance/compliance.ts';
+import { resolve } from 'node:path';
+import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import { parsePeriod } from '../compliance/period.ts';
-import { formatCsv, formatMarkdown } from '../compliance/report-format.ts';
+import { formatCsv, formatMarkdown, type ReportComparisons } from '../compliance/report-format.ts';
+import { loadTargets } from '../compliance/targets.ts';
 import { configFromEnv } from '../config.ts';
 import { WanxiangError, errorCatalogue, type ErrorCode } from '../errors.ts';
-import { assertWritableTarget, shared } from './common.ts';
+import { buildOfficialReport } from '../reports/official-report.ts';
+import { officialReportXlsx } from '../reports/report-xlsx.ts';
+import { createMarkStore } from '../review/mark-store.ts';
+import { createReviewService } from '../review/review-service.ts';
+import { readRuntime } from '../runtime-file.ts';
+import { createInfluxClient } from '../storage/influx-client.ts';
+import { assertWritableTarget, commandContext, shared } from './common.ts';
 import { step } from './failure.ts';
-import { locateApi } from './locate.ts';
+import { locateInflux, type Located } from './locate.ts';
 import { helpText, option, parseCommand } from './options.ts';
 
-const period = option.custom<string>('P', 'the period', 'a year (2025), a year to date (2026-YTD) or a month (2026-03)', (text) => {
+/** The years of the plan the targets belong to (十四五, 2021-2025): a report of another year has nothing to hold (issue 22 item 4). */
+export const PLAN_YEARS = { first: 2021, last: 2025 } as const;
+
+const period = option.custom<string>('P', 'the period', `a year of the ${PLAN_YEARS.first}-${PLAN_YEARS.last} plan (2025), a year to date (2025-YTD), a month (2025-03), a quarter (2025-Q2) or a half (2025-H1)`, (text) => {
   try {
-    parsePeriod(text, Date.now());
-    return text;
+    const parsed = parsePeriod(text, Date.now());
+    return parsed.year >= PLAN_YEARS.first && parsed.year <= PLAN_YEARS.last ? text : undefined;
   } catch {
     return undefined; // not a period: the parser names --period and the forms it takes
   }
@@ -21,12 +32,16 @@ const period = option.custom<string>('P', 'the period', 'a year (2025), a year t
 const spec = {
   name: 'report',
   summary: "the plan's targets for a period, as a report an officer can hand on",
-  description: `Reads the running platform's API, found in the data folder (runtime.json) unless --api names it.
-The report goes to stdout (or --out); logs and errors go to stderr, so --format json pipes into jq.`,
+  description: `Reads the running platform's API (--api, else the one in the data folder's runtime.json); when
+no platform answers, reads the rollups from InfluxDB directly (--influx-url, INFLUX_URL, or the one
+runtime.json names). It never guesses an address. The report goes to stdout (or --out); logs and
+errors go to stderr, so --format json pipes into jq.`,
   options: {
     period: period.require(),
-    format: option.choice('F', 'md (Chinese and English), csv or json', ['md', 'csv', 'json'] as const).default('md'),
-    api: option.url('URL', "the platform's HTTP API (default: the running platform's, else http://127.0.0.1:3000)", ['http:', 'https:']),
+    format: option.choice('F', 'md, csv, json, or xlsx (the official tables, one sheet a table)', ['md', 'csv', 'json', 'xlsx'] as const).default('md'),
+    lang: option.choice('L', 'the language of the document: zh or en', ['zh', 'en'] as const).default('zh'),
+    api: option.url('URL', "the platform's HTTP API (default: the running platform's, from runtime.json)", ['http:', 'https:']),
+    'influx-url': option.url('URL', 'the InfluxDB to read the rollups from when no platform answers (default INFLUX_URL, else runtime.json\'s)', ['http:', 'https:']),
     'data-dir': shared.dataDir(),
     out: option.string('FILE', 'write to FILE instead of standard output'),
   },
@@ -34,30 +49,101 @@ The report goes to stdout (or --out); logs and errors go to stderr, so --format 
 
 export const reportHelp = helpText(spec);
 
-export async function reportCommand(argv: string[]): Promise<void> {
-  const { options } = parseCommand(spec, argv);
-  if (options.out) await assertWritableTarget(options.out, 'the report');
-  const api = await locateApi(options.api, options['data-dir'] ?? configFromEnv().dataDir);
-  const url = `${api.url.replace(/\/$/, '')}/api/v1/compliance?period=${encodeURIComponent(options.period)}`;
-  let response: Response;
+/** What the report reads: a platform's API, or InfluxDB directly. */
+interface ReportSource {
+  compliance(periodId: string): Promise<ComplianceReport>;
+  workbook(periodId: string, lang: 'zh' | 'en'): Promise<Buffer>;
+}
+
+async function fetchApi(api: Located, path: string): Promise<Response> {
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+    return await fetch(`${api.url.replace(/\/$/, '')}${path}`, { signal: AbortSignal.timeout(300_000) });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     throw new WanxiangError('WX_ERR_CONNECTION', `cannot reach the API at ${api.url} (${api.source})${cause?.code ? `: ${cause.code}` : ''}; start the platform (npm start) or pass --api URL`, { cause: error });
   }
-  let body: ComplianceReport & { code?: string; message?: string };
-  try {
-    body = (await response.json()) as typeof body;
-  } catch (error) {
-    throw new WanxiangError('WX_ERR_CONNECTION', `${api.url} (${api.source}) answered ${response.status} without JSON: is it a Wanxiang API?`, { cause: error });
+}
+
+async function refused(api: Located, response: Response): Promise<never> {
+  const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+  throw new WanxiangError(body.code && Object.hasOwn(errorCatalogue, body.code) ? (body.code as ErrorCode) : 'WX_ERR_INTERNAL', `the API at ${api.url} answered ${response.status}: ${body.message ?? 'the request was refused'}`);
+}
+
+function apiSource(api: Located): ReportSource {
+  return {
+    async compliance(periodId) {
+      const response = await fetchApi(api, `/api/v1/compliance?period=${encodeURIComponent(periodId)}`);
+      if (!response.ok) return refused(api, response);
+      try {
+        return (await response.json()) as ComplianceReport;
+      } catch (error) {
+        throw new WanxiangError('WX_ERR_CONNECTION', `${api.url} (${api.source}) answered ${response.status} without JSON: is it a Wanxiang API?`, { cause: error });
+      }
+    },
+    async workbook(periodId, lang) {
+      const response = await fetchApi(api, `/api/v1/reports?period=${encodeURIComponent(periodId)}&lang=${lang}&format=xlsx`);
+      if (!response.ok) return refused(api, response);
+      return Buffer.from(await response.arrayBuffer());
+    },
+  };
+}
+
+/** The rollups read from InfluxDB by this process: the same computation the API runs (issue 22 item 4). */
+async function influxSource(flag: string | undefined, dataDir: string | undefined): Promise<ReportSource> {
+  const context = await commandContext(dataDir ? { dataDir } : {});
+  const located = await locateInflux(flag, context.config.influx.url, context.config.dataDir);
+  const influx = createInfluxClient({ ...context.config.influx, database: located.database ?? context.config.influx.database, url: located.url });
+  await step(`cannot reach InfluxDB at ${located.url} (${located.source})`, () => influx.ping());
+  const targets = await loadTargets(resolve(context.config.targetsFile));
+  const review = createReviewService({ store: createMarkStore(influx), registry: context.registry, markDirty: () => undefined });
+  const deps = () => ({ influx, registry: context.registry, targets, now: Date.now(), review });
+  process.stderr.write(`report: no platform answered; reading the rollups from InfluxDB at ${located.url} (${located.source})\n`);
+  return {
+    compliance: (periodId) => evaluateCompliance(deps(), periodId),
+    workbook: async (periodId, lang) => officialReportXlsx(await buildOfficialReport(deps(), periodId, lang)),
+  };
+}
+
+/** The API named or found in runtime.json, when it answers; else InfluxDB directly. Never a guessed address. */
+async function chooseSource(options: { api?: string; 'influx-url'?: string; 'data-dir'?: string }): Promise<ReportSource> {
+  if (options.api) return apiSource({ url: options.api, source: '--api' });
+  const dataDir = options['data-dir'] ?? configFromEnv().dataDir;
+  const found = await readRuntime(dataDir);
+  if (found.runtime) {
+    const api = { url: found.runtime.httpUrl, source: found.path };
+    const answers = await fetch(`${api.url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(() => true, () => false);
+    if (answers) return apiSource(api);
   }
-  if (!response.ok) {
-    throw new WanxiangError(body.code && Object.hasOwn(errorCatalogue, body.code) ? (body.code as ErrorCode) : 'WX_ERR_INTERNAL', `the API at ${api.url} answered ${response.status}: ${body.message ?? 'the request was refused'}`);
+  return influxSource(options['influx-url'], options['data-dir']);
+}
+
+/** The same period a year before, and in 2020 (the plan's baseline year), as period ids. */
+function comparisonIds(periodId: string): { lastYear: string; baseline: string } {
+  const year = Number(periodId.slice(0, 4));
+  return { lastYear: `${year - 1}${periodId.slice(4)}`, baseline: `2020${periodId.slice(4)}` };
+}
+
+export async function reportCommand(argv: string[]): Promise<void> {
+  const { options } = parseCommand(spec, argv);
+  if (options.out) await assertWritableTarget(options.out, 'the report');
+  const source = await chooseSource(options);
+  if (options.format === 'xlsx') return writeOut(options.out, await source.workbook(options.period, options.lang));
+  const body = await source.compliance(options.period);
+  let text: string;
+  if (options.format === 'json') text = `${JSON.stringify(body, null, 2)}\n`;
+  else if (options.format === 'csv') text = formatCsv(body, options.lang);
+  else {
+    const ids = comparisonIds(options.period);
+    const comparisons: ReportComparisons = {
+      lastYear: await source.compliance(ids.lastYear),
+      ...(ids.baseline !== ids.lastYear ? { baseline: await source.compliance(ids.baseline) } : {}),
+    };
+    text = formatMarkdown(body, options.lang, comparisons);
   }
-  const text = options.format === 'json' ? `${JSON.stringify(body, null, 2)}\n` : options.format === 'csv' ? formatCsv(body) : formatMarkdown(body);
-  if (options.out) {
-    const out = options.out;
-    await step(`cannot write the report ${out}`, () => writeFile(out, text));
-  } else process.stdout.write(text);
+  await writeOut(options.out, text);
+}
+
+async function writeOut(out: string | undefined, content: string | Buffer): Promise<void> {
+  if (out) await step(`cannot write the report ${out}`, () => writeFile(out, content));
+  else process.stdout.write(content);
 }

@@ -1,3 +1,4 @@
+import { presentOnly } from '../rollups/fields-present.ts';
 import { airDailyMeasurement, airDistrictDailyMeasurement, airHourlyMeasurement, hourLabelsWithin } from '../rollups/air-rollup.ts';
 import { AIR_REPORTING_NOTE, parseBeijingInstant, reportedConcentration } from '../standards/index.ts';
 
@@ -23,7 +24,9 @@ export function aqiQuery(station: string, resolution: AqiResolution, from: strin
 const ugm3 = (value: unknown, name: string) => reportedConcentration(value ?? null, 'ugm3', name);
 
 /** One stored rollup row as an API point, concentrations at their reporting precision. */
-export function aqiPoint(row: Record<string, unknown>) {
+export function aqiPoint(stored: Record<string, unknown>) {
+  // A field a review mark took away is no longer listed in the point (rollups/fields-present.ts).
+  const row = presentOnly(stored);
   return {
     time: new Date(Number(row.time)).toISOString(),
     aqi: row.aqi ?? null,
@@ -38,5 +41,10 @@ export function aqiPoint(row: Record<string, unknown>) {
     no2: ugm3(row.no2_ugm3, 'no2'),
     so2: ugm3(row.so2_ugm3, 'so2'),
     co: reportedConcentration(row.co_mgm3 ?? null, 'mgm3', 'co'),
+    // Every indicator HJ 633's tables publish (issue 22 item 5): the daily O3 1-h maximum (2012 Table 3),
+    // the PM 24-h moving means behind the 2012 real-time IAQI (Table 4).
+    o3_1h_max: ugm3(row.o3_1h_max_ugm3, 'o3_1h_max'),
+    pm25_24h: ugm3(row.pm25_24h_ugm3, 'pm25_24h'),
+    pm10_24h: ugm3(row.pm10_24h_ugm3, 'pm10_24h'),
   };
 }

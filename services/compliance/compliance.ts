@@ -1,6 +1,8 @@
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { parsePeriod, type Period } from './period.ts';
+import { marksTouching } from '../review/effective-marks.ts';
+import type { ReviewSource, ReviewState } from '../rollups/review-overlay.ts';
 import { classRank, rules, type Provenance, type RuleOutcome } from './rules/index.ts';
 import type { Target, TargetsFile } from './targets.ts';
 
@@ -24,6 +26,25 @@ export interface TargetCompliance {
   readonly provenance: readonly Provenance[];
   readonly details?: Readonly<Record<string, unknown>>;
   readonly planRef: string;
+  /**
+   * Issue 22 item 2: the figure before review (the data as the instruments gave them), for the targets
+   * whose rules compute it (air and water); absent where none is computed or no mark exists.
+   */
+  readonly unreviewedValue?: number | string | null;
+  /** The marks in force over the period on the target's devices, when the reviewed figure differs from the unreviewed one. */
+  readonly reviewMarks?: readonly ReviewMarkSummary[];
+}
+
+export interface ReviewMarkSummary {
+  readonly id: string;
+  readonly devices: readonly string[];
+  readonly from: string;
+  readonly to: string;
+  readonly fields: readonly string[];
+  readonly reason: string;
+  readonly flag: string | null;
+  readonly comment: string;
+  readonly by: string;
 }
 
 export interface ComplianceReport {
@@ -63,17 +84,35 @@ function agreeing(outcome: RuleOutcome): RuleOutcome {
   return completeness === 0 ? { ...outcome, completeness, value: null, sufficient: false } : { ...outcome, completeness };
 }
 
-/** Holds each of the plan's targets against the rollups of a period. */
-export async function evaluateCompliance(deps: { influx: InfluxClient; registry: DeviceRegistry; targets: TargetsFile; now: number }, periodId: string): Promise<ComplianceReport> {
+/** Rules that compute an unreviewed figure beside the reviewed one (rule.ts rollupRows, water raw samples). */
+const unreviewedRules = new Set(['air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share']);
+
+function marksMoving(target: Target, registry: DeviceRegistry, state: ReviewState, period: Period): ReviewMarkSummary[] {
+  const family = target.rule.split('.')[0];
+  const devices = registry.devices.filter((device) => device.family === family && (target.rule !== 'water.section-class' || device.site === target.site));
+  return marksTouching(state.effective, new Set(devices.map((device) => device.id)), period.fromMs, period.toMs).map((mark) => ({
+    id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by,
+  }));
+}
+
+/** Holds each of the plan's targets against the rollups of a period; with review marks, the unreviewed figure beside. */
+export async function evaluateCompliance(deps: { influx: InfluxClient; registry: DeviceRegistry; targets: TargetsFile; now: number; review?: ReviewSource }, periodId: string): Promise<ComplianceReport> {
   const period = parsePeriod(periodId, deps.now);
+  const state = deps.review ? await deps.review.state() : null;
+  const reviewed = state && state.all.length > 0 ? state : null;
   const targets = await Promise.all(
     deps.targets.targets.map(async (target): Promise<TargetCompliance> => {
       const base = { id: target.id, indicator: target.indicator, nameZh: target.nameZh, nameEn: target.nameEn, kind: target.kind, comparator: target.comparator, target: target.value, unit: target.unit, planRef: target.planRef };
       if (target.rule === 'manual') {
         return { ...base, value: null, status: 'manual', projected: false, completeness: null, standards: [], provenance: [], details: { note: 'reported by hand: no sensor family measures it' } };
       }
-      const outcome = agreeing(await rules[target.rule]({ influx: deps.influx, registry: deps.registry, period, target }));
+      const context = { influx: deps.influx, registry: deps.registry, period, target };
+      const outcome = agreeing(await rules[target.rule]({ ...context, ...(reviewed ? { review: { state: reviewed, unreviewed: false } } : {}) }));
+      const before = reviewed && unreviewedRules.has(target.rule) ? agreeing(await rules[target.rule]({ ...context, review: { state: reviewed, unreviewed: true } })) : null;
+      const moved = before !== null && before.value !== outcome.value;
       return {
+        ...(before ? { unreviewedValue: before.value } : {}),
+        ...(moved ? { reviewMarks: marksMoving(target, deps.registry, reviewed!, period) } : {}),
         ...base,
         value: outcome.value,
         status: statusOf(target, period, outcome.value, outcome.sufficient),

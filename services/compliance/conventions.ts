@@ -12,9 +12,9 @@ export const ROLLUP_CONVENTIONS: readonly Convention[] = [
   {
     topic: 'hour labels',
     rule: 'an hourly air value (air_hourly, the real-time AQI, /api/v1/aqi?resolution=hour) carries the END of its hour: the mean of 00:00-01:00 is labelled 01:00; a day holds the hours labelled 01:00 … 24:00; daily values carry the day\'s 00:00',
-    source: 'HJ 663-2013 Table A.1 as quoted by GB/T 34302-2017 (standards.md §1.4)',
+    source: 'HJ 663-2013 Table A.1 as quoted by GB/T 34302-2017',
   },
-  { topic: 'water rounding', rule: WATER_ROUNDING_NOTE, source: '总站水字〔2020〕90号 / 2020 statistics rule (standards.md §3.2; decimals UNVERIFIED against the official text)' },
+  { topic: 'water rounding', rule: WATER_ROUNDING_NOTE, source: '总站水字〔2020〕90号 and 《地表水环境质量监测数据统计技术规定（试行）》(2020)' },
   {
     topic: 'water TN',
     rule: 'total nitrogen never sets a class; for lakes and reservoirs it gets its own class (tnClass) reported beside the section class',
@@ -23,8 +23,14 @@ export const ROLLUP_CONVENTIONS: readonly Convention[] = [
   {
     topic: 'coverage',
     rule: `air: an hour needs ≥ 45 min, a day ≥ 20 valid hours, a year ≥ 324 days (≥ 27 a month, February 25); noise: a day (16 h) or night (8 h) Leq is judged only with ≥ ${MIN_NOISE_COVERAGE * 100} % of its readings, else it is shown with its coverage and left out of exceedance counts; water: a sample in every month`,
-    source: 'GB 3095-2026 Table 4; HJ 906-2017 §3.1 valid-data rate (75 % threshold UNVERIFIED); 环办〔2011〕22号 monthly monitoring',
+    source: 'GB 3095 Table 4 (the version in force for the period, named in the report); HJ 906-2017 §3.1 valid-data rate; 环办〔2011〕22号 monthly monitoring',
   },
-  { topic: 'heavy-load hours', rule: HEAVY_LOAD_HOURS_DEFINITION, source: 'standards.md §5 (industry practice, UNVERIFIED): 重载 ≥ 80 %, 过载 ≥ 100 %, events ≥ 8 consecutive 15-min points; an event crossing midnight is one event, on the day it starts' },
-  { topic: 'days', rule: 'every day, month and year is a Beijing (UTC+8) calendar one; a bare date in the API or on the command line is a Beijing date', source: 'GB 3095 / HJ 663 natural day; services/standards/beijing-time.ts' },
+  { topic: 'heavy-load hours', rule: HEAVY_LOAD_HOURS_DEFINITION, source: 'distribution-grid practice (no national standard defines it): 重载 ≥ 80 %, 过载 ≥ 100 %, events ≥ 8 consecutive 15-min points; an event crossing midnight is one event, on the day it starts' },
+  { topic: 'days', rule: 'every day, month and year is a Beijing (UTC+8) calendar one; a bare date in the API or on the command line is a Beijing date', source: 'GB 3095 / HJ 663 natural day' },
 ];
+
+/** The GB 3095 version(s) in force over a period: 2012 (with its 2018 amendment) before 2026-03-01, 2026 from then (issue 22 item 5). */
+export function gb3095VersionsFor(fromMs: number, toMs: number): string[] {
+  const change = Date.parse('2026-03-01T00:00:00+08:00');
+  return [...(fromMs < change ? ['GB 3095-2012'] : []), ...(toMs > change ? ['GB 3095-2026'] : [])];
+}

@@ -2,9 +2,9 @@ import { WanxiangError } from '../errors.ts';
 import { DAY_MS, beijingDay, beijingMonthStartMs } from '../standards/beijing-time.ts';
 
 export interface Period {
-  /** As asked: `2025`, `2026-YTD`, `2026-03`. */
+  /** As asked: `2025`, `2026-YTD`, `2026-03`, `2025-Q2`, `2025-H1`. */
   readonly id: string;
-  readonly kind: 'year' | 'ytd' | 'month';
+  readonly kind: 'year' | 'ytd' | 'month' | 'quarter' | 'half';
   readonly year: number;
   /** Epoch ms, Beijing-time boundaries; `to` is exclusive. */
   readonly fromMs: number;
@@ -36,7 +36,18 @@ export function parsePeriod(id: string, nowMs: number): Period {
     const m = Number(month[2]) - 1;
     return { id, kind: 'month', year: y, fromMs: beijing(y, m), toMs: beijing(y, m + 1), fullToMs: beijing(y, m + 1), complete: beijing(y, m + 1) <= nowMs };
   }
-  throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `period ${JSON.stringify(id)} is not YYYY, YYYY-YTD or YYYY-MM`, { value: id });
+  // Quarters and halves (issue 22 item 4), as bulletins report them: whole calendar quarters and halves, Beijing time.
+  const part = /^(\d{4})-(Q[1-4]|H[12])$/i.exec(id);
+  if (part) {
+    const y = Number(part[1]);
+    const quarter = part[2]!.toUpperCase().startsWith('Q');
+    const index = Number(part[2]!.slice(1)) - 1;
+    const months = quarter ? 3 : 6;
+    const fromMs = beijing(y, index * months);
+    const toMs = beijing(y, (index + 1) * months);
+    return { id: id.toUpperCase(), kind: quarter ? 'quarter' : 'half', year: y, fromMs, toMs, fullToMs: toMs, complete: toMs <= nowMs };
+  }
+  throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `period ${JSON.stringify(id)} is not YYYY, YYYY-YTD, YYYY-MM, YYYY-Q1..Q4 or YYYY-H1..H2`, { value: id });
 }
 
 /** Beijing dates (YYYY-MM-DD) of the period's days up to `toMs`. */

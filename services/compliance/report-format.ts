@@ -1,56 +1,153 @@
-import type { ComplianceReport, ComplianceStatus } from './compliance.ts';
-import { ROLLUP_CONVENTIONS } from './conventions.ts';
+import type { ComplianceReport, ComplianceStatus, TargetCompliance } from './compliance.ts';
+import { ROLLUP_CONVENTIONS, gb3095VersionsFor } from './conventions.ts';
 
-const statusZh: Record<ComplianceStatus, string> = {
-  met: '达标', 'at risk': '有风险（按目前数据推算）', breached: '未达标', 'insufficient data': '数据不足', reported: '仅报告', manual: '人工填报',
+export type ReportLang = 'zh' | 'en';
+const say = (lang: ReportLang, zh: string, en: string) => (lang === 'zh' ? zh : en);
+
+const statusText: Record<ComplianceStatus, readonly [string, string]> = {
+  met: ['达标', 'met'], 'at risk': ['有风险（按目前数据推算）', 'at risk (projected from the data so far)'], breached: ['未达标', 'breached'],
+  'insufficient data': ['数据不足', 'insufficient data'], reported: ['仅报告', 'reported'], manual: ['人工填报', 'reported by hand'],
 };
 
-const cell = (value: unknown) => (value === null || value === undefined ? '—' : String(value));
-const targetText = (comparator: string, value: unknown, unit: string) => (comparator === 'report' ? '—' : `${comparator === '<=' ? '≤' : '≥'} ${cell(value)} ${unit}`);
+/** The same period a year before and the plan's 2020 baseline, when the platform has them (issue 22 item 4). */
+export interface ReportComparisons {
+  readonly lastYear?: ComplianceReport;
+  readonly baseline?: ComplianceReport;
+}
 
-/** Per-target notes an officer needs to read a figure right: coverage and definitions. */
-function notes(report: ComplianceReport): string[] {
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+const beijing = (ms: number) => new Date(ms + BEIJING_OFFSET_MS).toISOString();
+/** Beijing time to the minute, named (never UTC in a report). */
+export const beijingMinute = (ms: number, lang: ReportLang) => `${beijing(ms).slice(0, 10)} ${beijing(ms).slice(11, 16)} ${say(lang, '（北京时间）', '(Beijing time)')}`;
+const beijingDate = (ms: number) => beijing(ms).slice(0, 10);
+
+const cell = (value: unknown) => (value === null || value === undefined ? '—' : String(value));
+const targetText = (t: TargetCompliance) => (t.comparator === 'report' ? '—' : `${t.comparator === '<=' ? '≤' : '≥'} ${cell(t.target)} ${t.unit}`);
+const valueText = (value: unknown, unit: string) => (value === null || value === undefined ? '—' : `${String(value)} ${unit}`);
+
+/** Per-target figures an officer needs to read a result right (coverage, definitions), in the report's language. */
+function notes(report: ComplianceReport, lang: ReportLang): string[] {
   const lines: string[] = [];
   for (const t of report.targets) {
     const d = (t.details ?? {}) as Record<string, unknown>;
-    if (d.heavyLoadHoursDefinition) lines.push(`- ${t.id}: ${String(d.heavyLoadHours)} heavy-load hours; ${String(d.heavyLoadHoursDefinition)}`);
-    if (d.coverageRule) lines.push(`- ${t.id}: ${String(d.nightsComplete)} complete nights, ${String(d.nightsIncomplete)} left out (mean coverage ${cell(d.meanNightCoverage)}); ${String(d.coverageRule)}`);
-    if (d.tnClass !== undefined) lines.push(`- ${t.id}: TN class ${cell(d.tnClass)} (${String(d.tnNote)})`);
+    const name = lang === 'zh' ? t.nameZh : t.nameEn;
+    if (d.heavyLoadHours !== undefined) lines.push(`- ${name}: ${say(lang, `重载小时 ${String(d.heavyLoadHours)}`, `${String(d.heavyLoadHours)} heavy-load hours`)}`);
+    if (d.nightsComplete !== undefined) lines.push(`- ${name}: ${say(lang, `完整夜间 ${String(d.nightsComplete)} 个，不足覆盖率而未计 ${String(d.nightsIncomplete)} 个`, `${String(d.nightsComplete)} complete nights, ${String(d.nightsIncomplete)} left out for coverage`)}`);
+    if (d.tnClass !== undefined && d.tnClass !== null) lines.push(`- ${name}: ${say(lang, `总氮单独评价为 ${cell(d.tnClass)} 类`, `TN evaluated apart: Class ${cell(d.tnClass)}`)}`);
   }
-  return lines.length ? ['说明 Notes:', '', ...lines, ''] : [];
+  return lines.length ? [say(lang, '## 说明', '## Notes'), '', ...lines, ''] : [];
 }
 
-/** A report an officer can hand on: Chinese and English side by side. */
-export function formatMarkdown(report: ComplianceReport): string {
+/** The marks that moved a figure, each once, with the targets it moved (issue 22 item 2). */
+function reviewSection(report: ComplianceReport, lang: ReportLang): string[] {
+  const marks = new Map<string, { mark: NonNullable<TargetCompliance['reviewMarks']>[number]; targets: string[] }>();
+  for (const t of report.targets) for (const mark of t.reviewMarks ?? []) (marks.get(mark.id) ?? marks.set(mark.id, { mark, targets: [] }).get(mark.id)!).targets.push(lang === 'zh' ? t.nameZh : t.nameEn);
+  if (marks.size === 0) return [];
+  return [
+    say(lang, '## 影响结果的审核标记', '## Review marks that moved a figure'),
+    '',
+    ...[...marks.values()].map(({ mark, targets }) => `- ${mark.id}: ${mark.devices.join(', ')}, ${beijingMinute(Date.parse(mark.from), lang)} – ${beijingMinute(Date.parse(mark.to), lang)}, ${mark.fields.length ? mark.fields.join(', ') : say(lang, '全部项目', 'all fields')}; ${say(lang, '原因', 'reason')} ${mark.reason}${mark.comment ? `（${mark.comment}）` : ''}; ${say(lang, '标记人', 'by')} ${mark.by}; ${say(lang, '影响', 'moves')} ${targets.join(lang === 'zh' ? '、' : ', ')}`),
+    '',
+  ];
+}
+
+/** Where the figures come from: each rollup measurement once, with the number of points read. */
+function provenance(report: ComplianceReport, lang: ReportLang): string[] {
+  const byMeasurement = new Map<string, number>();
+  for (const t of report.targets) for (const p of t.provenance) byMeasurement.set(p.measurement, Math.max(byMeasurement.get(p.measurement) ?? 0, p.points));
+  return [
+    say(lang, '## 数据来源', '## Data'),
+    '',
+    say(lang, '各项结果由下列汇总数据计算，汇总数据由原始监测数据计算：', 'Each figure is computed from these rollups, themselves computed from the raw readings:'),
+    '',
+    ...[...byMeasurement].map(([measurement, points]) => `- ${measurement}: ${points} ${say(lang, '条', 'points')}`),
+    '',
+  ];
+}
+
+// The conventions in Chinese, one sentence each (the English ones are ROLLUP_CONVENTIONS, with their sources).
+const conventionsZh = [
+  '小时值标注为该小时的结束时刻（00:00–01:00 的均值标为 01:00）；日值标注为当日 00:00（HJ 663-2013 表A.1）。',
+  '地表水月均值按《地表水环境质量监测数据统计技术规定（试行）》(2020) 修约后评价类别。',
+  '总氮不参与水质类别评价，湖库总氮单独评价（环办〔2011〕22号）。',
+  '有效性：空气每小时至少45分钟、每日至少20个有效小时、每年至少324天（每月至少27天，2月25天）；噪声昼间或夜间数据不足75%时不作超标判定；地表水每月至少一次采样。',
+  '重载小时：15分钟负载率≥80%的点数×0.25小时；持续2小时以上为一次重载事件。',
+  '日、月、年均按北京时间（UTC+8）计。',
+];
+
+function conventions(report: ComplianceReport, lang: ReportLang): string[] {
+  const versions = gb3095VersionsFor(report.period.fromMs, report.period.toMs);
+  return [
+    say(lang, '## 计算约定', '## Conventions'),
+    '',
+    ...(lang === 'zh' ? conventionsZh.map((line) => `- ${line}`) : ROLLUP_CONVENTIONS.map((c) => `- **${c.topic}**: ${c.rule}. Source: ${c.source}.`)),
+    `- ${say(lang, `本时段适用 ${versions.join('（至2026-02-28）及 ')}。`, `GB 3095 version: ${versions.join(' (to 2026-02-28) and ')} for this period's limits and validity rules.`)}`,
+    '',
+  ];
+}
+
+/** The caveats a reader needs first: a part of a year judged against annual targets, a period still running. */
+function caveats(report: ComplianceReport, lang: ReportLang): string[] {
+  const lines: string[] = [];
+  if (report.period.kind !== 'year') lines.push(say(lang, '> 注意：本时段不足一个完整年度。规划目标均为年度目标，本表数值仅反映本时段数据，不构成年度评价。', '> Note: this period is not a whole year. The plan’s targets are annual: the figures here are this period’s data alone, not the annual verdict.'));
+  if (!report.period.complete) lines.push(say(lang, '> 本时段尚未结束，评价为依据已有数据的推算。', '> The period is still running: statuses are projections from the data so far.'));
+  return lines.length ? [...lines, ''] : [];
+}
+
+const periodName = (report: ComplianceReport, lang: ReportLang) => {
+  const { period } = report;
+  const range = `${beijingDate(period.fromMs)} – ${beijingDate(period.fullToMs - 1)}`;
+  return `${period.id}（${range}${say(lang, '，北京时间', ', Beijing time')}）`;
+};
+
+/** A report an officer can hand on, in one language (issue 22 item 4). */
+export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh', comparisons: ReportComparisons = {}): string {
+  const reviewed = report.targets.some((t) => t.unreviewedValue !== undefined);
+  const compare = (other: ComplianceReport | undefined, t: TargetCompliance) => valueText(other?.targets.find((o) => o.id === t.id)?.value, t.unit);
+  const extraHeads = [
+    ...(reviewed ? [say(lang, '审核前', 'Unreviewed')] : []),
+    ...(comparisons.lastYear ? [say(lang, `去年同期（${comparisons.lastYear.period.id}）`, `Last year (${comparisons.lastYear.period.id})`)] : []),
+    ...(comparisons.baseline ? [say(lang, `2020年基准（${comparisons.baseline.period.id}）`, `2020 baseline (${comparisons.baseline.period.id})`)] : []),
+  ];
+  const heads = [say(lang, '指标', 'Indicator'), say(lang, '目标', 'Target'), say(lang, '监测值', 'Value'), ...extraHeads, say(lang, '评价', 'Status'), say(lang, '数据完整率', 'Completeness'), say(lang, '依据', 'Standard')];
+  const row = (t: TargetCompliance) => [
+    lang === 'zh' ? t.nameZh : t.nameEn, targetText(t), valueText(t.value, t.unit),
+    ...(reviewed ? [t.unreviewedValue === undefined ? '—' : valueText(t.unreviewedValue, t.unit)] : []),
+    ...(comparisons.lastYear ? [compare(comparisons.lastYear, t)] : []),
+    ...(comparisons.baseline ? [compare(comparisons.baseline, t)] : []),
+    say(lang, ...statusText[t.status]), t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`, t.standards.join('; ') || '—',
+  ];
   const lines = [
-    `# ${report.district} 规划指标监测报告 / Plan compliance report`,
+    `# ${report.district} ${say(lang, '规划指标监测报告', 'plan compliance report')}`,
     '',
-    `- 时段 Period: **${report.period.id}** (${report.period.complete ? '已结束 complete' : '进行中 in progress: statuses are projections'})`,
-    `- 规划 Plan: ${report.plan}`,
-    `- 生成时间 Generated: ${report.generatedAt}`,
+    `- ${say(lang, '时段', 'Period')}: **${periodName(report, lang)}**`,
+    `- ${say(lang, '规划', 'Plan')}: ${report.plan}`,
+    `- ${say(lang, '生成时间', 'Generated')}: ${beijingMinute(Date.parse(report.generatedAt), lang)}`,
     '',
-    '| 指标 Indicator | 名称 | Name | 目标 Target | 监测值 Value | 状态 Status | 数据完整率 Completeness | 依据 Standard |',
-    '|---|---|---|---|---|---|---|---|',
-    ...report.targets.map((t) =>
-      `| ${t.indicator} | ${t.nameZh} | ${t.nameEn} | ${targetText(t.comparator, t.target, t.unit)} | ${cell(t.value)} ${t.value === null ? '' : t.unit} | ${statusZh[t.status]} / ${t.status} | ${t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`} | ${t.standards.join('; ') || '—'} |`),
+    ...caveats(report, lang),
+    `| ${heads.join(' | ')} |`,
+    `|${heads.map(() => '---').join('|')}|`,
+    ...report.targets.map((t) => `| ${row(t).join(' | ')} |`),
     '',
-    '数据来源 Provenance: each figure is computed from the rollup measurements named below (InfluxDB), themselves computed from the raw readings.',
+    ...reviewSection(report, lang),
+    ...notes(report, lang),
+    ...provenance(report, lang),
+    ...conventions(report, lang),
+    say(lang, '编制单位：____________________　　审核：____________　　签发：____________', 'Compiled by: ____________________    Reviewed by: ____________    Approved by: ____________'),
     '',
-    ...report.targets.flatMap((t) => t.provenance.map((p) => `- ${t.id}: ${p.measurement}, ${p.points} points, ${p.from} to ${p.to}${p.rounding ? `; ${p.rounding}` : ''}`)),
+    `${say(lang, '编制日期', 'Date')}: ${beijingDate(Date.parse(report.generatedAt))}`,
     '',
-    '约定 Conventions (how the figures are computed, with their sources):',
-    '',
-    ...ROLLUP_CONVENTIONS.map((c) => `- **${c.topic}**: ${c.rule}. Source: ${c.source}.`),
-    '',
-    ...notes(report),
   ];
   return lines.join('\n');
 }
 
-export function formatCsv(report: ComplianceReport): string {
+/** CSV for spreadsheets: headers in the report's language, a UTF-8 byte-order mark (Excel on a Chinese Windows). */
+export function formatCsv(report: ComplianceReport, lang: ReportLang = 'zh'): string {
   const quote = (value: unknown) => `"${cell(value).replaceAll('"', '""')}"`;
-  const header = ['period', 'indicator', 'id', 'name_zh', 'name_en', 'kind', 'comparator', 'target', 'unit', 'value', 'status', 'projected', 'completeness', 'standards'];
+  const header = lang === 'zh'
+    ? ['时段', '指标编号', '指标', '属性', '比较', '目标值', '单位', '监测值', '审核前', '评价', '推算', '数据完整率', '依据', '审核标记']
+    : ['period', 'id', 'indicator', 'kind', 'comparator', 'target', 'unit', 'value', 'unreviewed_value', 'status', 'projected', 'completeness', 'standards', 'review_marks'];
   const rows = report.targets.map((t) =>
-    [report.period.id, t.indicator, t.id, t.nameZh, t.nameEn, t.kind, t.comparator, t.target, t.unit, t.value, t.status, t.projected, t.completeness, t.standards.join('; ')].map(quote).join(','));
-  return `${header.join(',')}\n${rows.join('\n')}\n`;
+    [report.period.id, t.id, lang === 'zh' ? t.nameZh : t.nameEn, t.kind, t.comparator, t.target, t.unit, t.value, t.unreviewedValue ?? t.value, say(lang, ...statusText[t.status]), t.projected, t.completeness, t.standards.join('; '), (t.reviewMarks ?? []).map((mark) => mark.id).join(' ')].map(quote).join(','));
+  return `\uFEFF${header.map(quote).join(',')}\n${rows.join('\n')}\n`;
 }

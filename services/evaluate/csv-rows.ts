@@ -1,8 +1,9 @@
 import { WanxiangError } from '../errors.ts';
 import { readCsv, type CsvRecord } from './csv.ts';
 import type { InputRow } from './input-row.ts';
-import { NUMERIC_COLUMNS } from './row-schemas.ts';
-import { show } from './row-issues.ts';
+import { canonicalColumn } from './column-names.ts';
+import { NUMERIC_COLUMNS, isRowKind, rowSchemas } from './row-schemas.ts';
+import { rowErrorFromIssues, show } from './row-issues.ts';
 
 // A plain decimal, optionally signed, with an exponent; no thousands separators, no "<0.01" or "ND"
 // (a value below the detection limit is for the officer to decide, not for a guess).
@@ -15,7 +16,7 @@ function badHeader(message: string, value: unknown): WanxiangError {
 /** The column names; a header that cannot name the columns makes the whole input unreadable. */
 function headerColumns(header: CsvRecord): string[] {
   if ('error' in header) throw badHeader(`is broken: ${header.error}`, undefined);
-  const columns = header.cells.map((cell) => cell.trim());
+  const columns = header.cells.map(canonicalColumn);
   const blank = columns.indexOf('');
   if (blank !== -1) throw badHeader(`has no name for column ${blank + 1}`, columns);
   const repeated = columns.find((column, index) => columns.indexOf(column) !== index);
@@ -35,6 +36,7 @@ function csvRow(cells: readonly string[], columns: readonly string[], where: str
   const fields: Record<string, string | number> = {};
   const problems: string[] = [];
   const failing: string[] = [];
+  const failingColumns: string[] = [];
   columns.forEach((column, index) => {
     const cell = cells[index]!.trim();
     if (cell === '') return;
@@ -44,9 +46,16 @@ function csvRow(cells: readonly string[], columns: readonly string[], where: str
     else {
       problems.push(`column '${column}': ${show(cell)} is not a number`);
       failing.push(cell);
+      failingColumns.push(column);
     }
   });
-  if (problems.length > 0) return { where, error: new WanxiangError('WX_ERR_BAD_ROW', problems.join('; '), { value: failing[0] }), ...id };
+  if (problems.length > 0) {
+    // Every problem of the row at once (issue 22 item 4): a bad number must not hide a bad date.
+    const schema = isRowKind(fields.kind) ? rowSchemas[fields.kind] : null;
+    const others = schema ? schema.safeParse(fields) : null;
+    const more = others && !others.success ? rowErrorFromIssues(others.error.issues.filter((issue) => !failingColumns.includes(String(issue.path[0]))), String(fields.kind)).message : '';
+    return { where, error: new WanxiangError('WX_ERR_BAD_ROW', [...problems, ...(more ? [more] : [])].join('; '), { value: failing[0] }), ...id };
+  }
   return { where, fields };
 }
 

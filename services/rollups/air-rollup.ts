@@ -3,7 +3,6 @@ import type { Point } from '../storage/line-protocol.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import { airFamily } from '../families/air.ts';
 import { bucketRows, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
-import type { StationHours } from './station-hours.ts';
 
 export const airHourlyMeasurement = 'air_hourly';
 export const airDailyMeasurement = 'air_daily';
@@ -29,14 +28,18 @@ interface HoursOfStation {
   readonly coverage: number[];
 }
 
-/** `sent`: the station's own hourly values (HJ 212 2061) by hour start; an hour it sent is taken as it is, a whole valid hour. */
-function stationHours(rows: readonly RawRow[], fromMs: number, sent?: ReadonlyMap<number, Readonly<Record<string, number>>>): HoursOfStation {
-  const minutesPerRow = samplingMinutes(rows);
+/**
+ * Each pollutant's hour is judged on its own minutes (GB 3095 Table 4: ≥ 45 min of sampling of it):
+ * a review mark of one field (issue 22) leaves the other pollutants' hours as they were.
+ * `sent`: the station's own hourly values (HJ 212 2061) by hour start; an hour it sent is taken as it is, a whole valid hour.
+ */
+function stationHours(rows: readonly RawRow[], fromMs: number, minutesPerRow = samplingMinutes(rows), sent?: ReadonlyMap<number, Readonly<Record<string, number>>>): HoursOfStation {
   const buckets = bucketRows(rows, fromMs, fromMs + 48 * hourMs, hourMs);
   const own = buckets.map((_, i) => sent?.get(fromMs + i * hourMs));
   const coverage = buckets.map((bucket, i) => (own[i] ? 60 : Math.min(60, bucket.length * minutesPerRow)));
+  const minutesOf = (bucket: readonly RawRow[], field: string) => Math.min(60, bucket.filter((row) => row.fields[field] !== undefined).length * minutesPerRow);
   const means = Object.fromEntries(
-    Object.entries(pollutants).map(([key, field]) => [key, buckets.map((bucket, i) => (own[i] ? (own[i][field] ?? null) : isValidHour(coverage[i]!) ? meanOf(bucket, field) : null))]),
+    Object.entries(pollutants).map(([key, field]) => [key, buckets.map((bucket, i) => (own[i] ? (own[i][field] ?? null) : isValidHour(minutesOf(bucket, field)) ? meanOf(bucket, field) : null))]),
   ) as Record<Pollutant, (number | null)[]>;
   return { means, coverage };
 }
@@ -61,12 +64,13 @@ export const airRollup: FamilyRollup = {
   rawRange: (window) => ({ fromMs: window.startMs - 24 * hourMs, toMs: window.endMs }),
   alsoDirty: (day) => [day + 1], // the next day's 24-h moving means reach back into this one
   usesStationHours: true,
-  compute(window, rowsByDevice, devices, sentHours?: StationHours) {
+  compute(window, rowsByDevice, devices, context) {
     const points: Point[] = [];
     const dailyByStation: Array<Record<string, number | null>> = [];
     const o3ByStation: Array<(number | null)[]> = [];
     for (const device of devices) {
-      const hours = stationHours(rowsByDevice.get(device.id) ?? [], window.startMs - 24 * hourMs, sentHours?.get(device.id));
+      const rows = rowsByDevice.get(device.id) ?? [];
+      const hours = stationHours(rows, window.startMs - 24 * hourMs, context?.samplingMinutes?.get(device.id) ?? samplingMinutes(rows), context?.stationHours?.get(device.id));
       const o3EightHour = o3MovingMeans(hours.means.o3);
       for (let h = 24; h < 48; h += 1) {
         // HJ 663 (standards.md §1.4): the mean of the hour X-1…X carries the label X, the hour's end,
@@ -77,9 +81,12 @@ export const airRollup: FamilyRollup = {
           const value = hours.means[key as Pollutant][h];
           if (value !== null && value !== undefined) fields.push([field, value, 'float']);
         }
+        // HJ 633-2012 Table 4: the real-time report prints the O3 8-h and PM 24-h moving means its IAQIs come from.
+        const moving = { o3_8h: o3EightHour[h] ?? null, pm10_24h: trailingMean(hours.means.pm10, h, 24, 20), pm25_24h: trailingMean(hours.means.pm25, h, 24, 20) };
+        for (const [key, value] of Object.entries(moving)) if (value !== null) fields.push([`${key}_ugm3`, value, 'float']);
         if (hours.coverage[h]! > 0) {
           const aqi = hourlyAqi(
-            { so2: hours.means.so2[h], no2: hours.means.no2[h], co: hours.means.co[h], o3: hours.means.o3[h], pm10: hours.means.pm10[h], pm25: hours.means.pm25[h], o3_8h: o3EightHour[h], pm10_24h: trailingMean(hours.means.pm10, h, 24, 20), pm25_24h: trailingMean(hours.means.pm25, h, 24, 20), so2_24h: trailingMean(hours.means.so2, h, 24, 20) },
+            { so2: hours.means.so2[h], no2: hours.means.no2[h], co: hours.means.co[h], o3: hours.means.o3[h], pm10: hours.means.pm10[h], pm25: hours.means.pm25[h], ...moving, so2_24h: trailingMean(hours.means.so2, h, 24, 20) },
             { hourEnding: timeMs },
           );
           fields.push(...aqiFields(aqi));

@@ -19,7 +19,7 @@ export const noiseRollup: FamilyRollup = {
   family: 'noise',
   rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs + 6 * hourMs }),
   alsoDirty: (day) => [day - 1], // a reading before 06:00 belongs to the previous day's night
-  compute(window, rowsByDevice, devices) {
+  compute(window, rowsByDevice, devices, context) {
     const points: Point[] = [];
     for (const device of devices) {
       const rows = rowsByDevice.get(device.id) ?? [];
@@ -30,7 +30,7 @@ export const noiseRollup: FamilyRollup = {
       const nightLeq = energyAverage(levels(night, 'leq_dba'));
       const nightLmax = levels(night, 'lmax_dba');
       // The monitor's own interval (median gap over the 30 h read), so 1-min live and hourly history both count right.
-      const interval = samplingMinutes(rows);
+      const interval = context?.samplingMinutes?.get(device.id) ?? samplingMinutes(rows);
       const dayCoverage = noiseCoverage(day.length, interval, 'day');
       const nightCoverage = noiseCoverage(night.length, interval, 'night');
       const fields: Point['fields'][number][] = [

@@ -11,7 +11,10 @@ import { parkingRollup } from './parking-rollup.ts';
 import { readRawRows } from './raw-rows.ts';
 import { readStationHours } from './station-hours.ts';
 import { clearStaleRollups, writeSchemaMarker } from './rollup-schema.ts';
-import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
+import { dayOf, dayWindow, samplingMinutes, type FamilyRollup } from './rollup-types.ts';
+import { reviewedRows, reviewStateOf, type ReviewSource, type ReviewState } from './review-overlay.ts';
+import { createMarkStore } from '../review/mark-store.ts';
+import { withFieldsPresent } from './fields-present.ts';
 import { waterRollup } from './water-rollup.ts';
 
 export interface RollupWindow {
@@ -38,6 +41,11 @@ export interface RollupEngineDeps {
   readonly intervalMs?: number;
   readonly concurrency?: number;
   readonly gridThresholds?: GridThresholds;
+  /**
+   * The officers' review marks (issue 22): marked data leave the rollups. By default the history in
+   * the same database, so every engine (the platform's, `wanxiang rollup` after a backfill) keeps them.
+   */
+  readonly review?: ReviewSource;
   /** Told of every window that failed (the rollup command exits 1 with the first error's code). */
   readonly onWindowFailed?: (window: RollupWindow, error: unknown) => void;
 }
@@ -60,6 +68,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   /** Null until the stored schema was checked; then whether the marker still has to be written. */
   let schemaPending: boolean | null = null;
   let failures = 0;
+  const reviewSource: ReviewSource = deps.review ?? { state: async () => reviewStateOf(await createMarkStore(deps.influx).history()) };
 
   function mark(family: FamilyId, day: number): void {
     let days = dirty.get(family);
@@ -67,26 +76,30 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     days.add(day);
   }
 
-  async function recompute(window: RollupWindow): Promise<void> {
+  async function recompute(window: RollupWindow, review: ReviewState | null): Promise<void> {
     const rollup = rollups.get(window.family)!;
     const day = dayWindow(window.day);
     const range = rollup.rawRange(day);
     const rows = await readRawRows(deps.influx, window.family, range.fromMs, range.toMs);
     const devices = deps.registry.devices.filter((device) => device.family === window.family);
     const stationHours = rollup.usesStationHours ? await readStationHours(deps.influx, window.family, range.fromMs, range.toMs) : undefined;
-    const lines = rollup.compute(day, rows, devices, stationHours).map(encodePoint);
+    // Each device's interval from all its readings, before any mark takes readings out.
+    const context = { samplingMinutes: new Map([...rows].map(([device, deviceRows]) => [device, samplingMinutes(deviceRows)])), ...(stationHours ? { stationHours } : {}) };
+    const reviewed = reviewedRows(review, rows, devices, range);
+    const points = rollup.compute(day, reviewed.rows, devices, context);
+    const lines = (reviewed.touched ? withFieldsPresent(points, rollup.compute(day, rows, devices, context)) : points).map(encodePoint);
     for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
     deps.metrics.rollupWindows.inc({ family: window.family });
   }
 
-  async function runWindows(windows: RollupWindow[]): Promise<RollupWindow[]> {
+  async function runWindows(windows: RollupWindow[], review: ReviewState | null): Promise<RollupWindow[]> {
     const queue = [...windows];
     const started = performance.now();
     await Promise.all(
       Array.from({ length: Math.min(deps.concurrency ?? 2, queue.length) }, async () => {
         for (let window = queue.shift(); window; window = queue.shift()) {
           try {
-            await recompute(window);
+            await recompute(window, review);
           } catch (error) {
             failures += 1;
             deps.log.error({ err: error, family: window.family, day: window.day }, 'rollup failed; it will be retried');
@@ -120,7 +133,9 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
       schemaPending = true;
     }
     const before = failures;
-    const windows = await runWindows(takeDirty());
+    // Read before the dirty windows are taken: a history that cannot be read leaves them marked.
+    const review = await reviewSource.state();
+    const windows = await runWindows(takeDirty(), review);
     // The marker goes with the first rollups written (a database without any needs none yet).
     if (schemaPending && windows.length > 0 && failures === before) {
       await writeSchemaMarker(deps.influx, Date.now());

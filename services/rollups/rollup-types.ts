@@ -25,9 +25,21 @@ export interface FamilyRollup {
   /** Other days whose rollups a reading on `day` changes too. */
   alsoDirty(day: number): number[];
   /** Pure: the rollup points of one day from the raw rows of every device of the family. */
-  compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[], stationHours?: StationHours): Point[];
+  compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[], context?: RollupContext): Point[];
   /** The family's stations may send their own hourly values (HJ 212 2061), which then take the place of ours. */
   readonly usesStationHours?: boolean;
+}
+
+/** What a rollup is told beside the rows. */
+export interface RollupContext {
+  /**
+   * A device's sampling interval in minutes, taken from its readings before review marks removed
+   * any: coverage counts what is left against the interval the device really reports at, so marked
+   * (or missing) readings leave an hour short instead of widening the interval (issue 22 item 5).
+   */
+  readonly samplingMinutes?: ReadonlyMap<string, number>;
+  /** The stations' own hourly values (HJ 212 2061) by device, for families that use them. */
+  readonly stationHours?: StationHours;
 }
 
 export const dayMs = DAY_MS;

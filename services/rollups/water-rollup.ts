@@ -27,7 +27,9 @@ export function waterClassPoint(measurement: string, device: DeviceRecord, rows:
     ['target_class', targetClass, 'string'],
     ['meets_target', result.meetsTarget ? 1 : 0, 'int'],
     ['grade', result.grade, 'string'],
-    ['main_pollutants', result.mainPollutants.map((pollutant) => pollutant.label).join('、'), 'string'],
+    // The bureau's table: against Class III (环办〔2011〕22号); the target-based column beside, named.
+    ['main_pollutants', result.mainPollutantsNational.map((pollutant) => pollutant.label).join('、'), 'string'],
+    ['main_pollutants_vs_target', result.mainPollutants.map((pollutant) => pollutant.label).join('、'), 'string'],
     ['samples', rows.length, 'int'],
     // Lakes and reservoirs: TN's own class beside the section class (环办〔2011〕22号 "总氮单独评价").
     ...(result.tnClass === null ? [] : [['tn_class', result.tnClass, 'string'] as [string, string, 'string']]),

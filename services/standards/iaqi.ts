@@ -4,13 +4,15 @@ import { ceilIndex, roundHalfEven } from './rounding.ts';
 import type { AqiStandard } from './versions.ts';
 
 /**
- * The concentration an IAQI is computed from.
+ * The concentration an IAQI is computed from: the published one.
  * HJ 633-2026 §4.2.2: rounded per GB/T 8170 (half to even) to integers in µg/m³, CO in mg/m³ to one decimal.
- * HJ 633-2012 states no rounding, so the value is used as measured.
+ * HJ 633-2012 is silent; Wanxiang rounds the same way for it (issue 22 item 5), because bulletins print
+ * concentrations at that precision and a reader must be able to recompute every printed AQI from the
+ * printed figures (O3-8h printed 72 gives IAQI 36, where 72.06 gave 37). `_standard` is kept so a
+ * version-specific rule can return without changing every caller.
  */
-export function roundConcentration(scale: BreakpointScale, concentration: number, standard: AqiStandard): number {
+export function roundConcentration(scale: BreakpointScale, concentration: number, _standard: AqiStandard): number {
   const checked = nonNegative(concentration, scale);
-  if (standard === 'HJ 633-2012') return checked;
   return roundHalfEven(checked, scale.startsWith('co_') ? 1 : 0);
 }
 

@@ -43,6 +43,12 @@ export interface WaterSectionResult {
   readonly parameters: Partial<Record<WaterParameter, ParameterAssessment>>;
   readonly mainPollutants: readonly MainPollutant[];
   /**
+   * The national basis (环办〔2011〕22号, as the bureau's tables print it): main pollutants and their
+   * multiples (C − C_III)/C_III whenever the section is worse than Class III, whatever its target.
+   * `mainPollutants` above is the target-based column that may stand beside it (issue 22 item 5).
+   */
+  readonly mainPollutantsNational: readonly MainPollutant[];
+  /**
    * Lakes and reservoirs: total nitrogen's own class, reported beside the section class and never
    * part of it (环办〔2011〕22号 "总氮单独评价"; bulletins: "总氮不参与评价"). Null for rivers, where TN
    * is not evaluated, and when the sample has no TN.
@@ -147,6 +153,7 @@ export function evaluateWaterSection(sample: WaterSample, options: WaterSectionO
     meetsTarget: !worseThanTarget,
     parameters,
     mainPollutants: worseThanTarget ? mainPollutants(parameters, target, waterbody) : [],
+    mainPollutantsNational: waterClassRank(waterClass) > waterClassRank('III') ? mainPollutants(parameters, 'III', waterbody) : [],
     tnClass: waterbody === 'river' ? null : (parameters.tn?.class ?? null),
   };
 }

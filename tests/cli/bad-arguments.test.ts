@@ -64,7 +64,11 @@ const usageCases = (recording: string, registry: string): Case[] => [
   { args: ['rollup', '--from', '2026-01-01'], exit: 2, says: /--to is required/ },
   { args: ['report'], exit: 2, says: /--period is required/ },
   { args: ['report', '--period', '2026-13'], exit: 2, says: /--period takes a year/ },
-  { args: ['report', '--period', '2025', '--format', 'xml'], exit: 2, says: /--format takes one of md, csv, json, not "xml"/ },
+  { args: ['report', '--period', '2025', '--format', 'xml'], exit: 2, says: /--format takes one of md, csv, json, xlsx, not "xml"/ },
+  // Issue 22 item 4: years outside the 2021-2025 plan are refused, not reported "in progress".
+  { args: ['report', '--period', '2019'], exit: 2, says: /--period takes a year of the 2021-2025 plan/ },
+  { args: ['report', '--period', '2027-03'], exit: 2, says: /--period takes a year of the 2021-2025 plan/ },
+  { args: ['report', '--period', '2025', '--lang', 'fr'], exit: 2, says: /--lang takes one of zh, en, not "fr"/ },
   { args: ['report', '--period', '2025', '--api', 'localhost:3000'], exit: 2, says: /--api/ },
   { args: ['evaluate'], exit: 2, says: /FILE/ },
   { args: ['evaluate', '--format', 'xml', '-'], exit: 2, says: /--format/ },
@@ -143,7 +147,8 @@ describe('every command with bad arguments (issue 13, items 1-8)', () => {
       { args: ['record', '--out', '/nonexistent/dir/x.gz'], exit: 1, code: 'WX_ERR_FILE', says: /\/nonexistent\/dir/ },
       { args: ['report', '--period', '2025', '--out', '/nonexistent/dir/r.md'], exit: 1, code: 'WX_ERR_FILE' },
       { args: ['devices', 'list', '--registry', 'nosuch.json'], exit: 1, code: 'WX_ERR_FILE', says: /nosuch\.json/ },
-      { args: ['report', '--period', '2025'], exit: 1, code: 'WX_ERR_CONNECTION', says: /runtime\.json/ },
+      // No platform and no InfluxDB named: never a guessed 127.0.0.1:3000 (issue 22 item 4).
+      { args: ['report', '--period', '2025'], exit: 1, code: 'WX_ERR_PLATFORM_NOT_FOUND', says: /runtime\.json/ },
       { args: ['report', '--period', '2025', '--api', `http://127.0.0.1:${closedPort}`], exit: 1, code: 'WX_ERR_CONNECTION', says: /--api/ },
       { args: ['record', '--url', `mqtt://127.0.0.1:${closedPort}`, '--out', join(work, 'r.gz')], exit: 1, code: 'WX_ERR_CONNECTION' },
       { args: ['record', '--url', mqttUrl, '--out', join(work, 'r.gz')], exit: 1, code: 'WX_ERR_BAD_CREDENTIALS', env: { WX_OBSERVER_PASSWORD: 'wrong' } },

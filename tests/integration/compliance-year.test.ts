@@ -157,11 +157,12 @@ describe('a backfilled year, its compliance report, and an independent recomputa
     expect(hours.points).toHaveLength(24);
   });
 
-  it('writes the report in Markdown (Chinese and English), CSV and JSON', async () => {
+  it('writes the report in Markdown (Chinese, or English with --lang en), CSV and JSON', async () => {
     const cwd = new URL('../..', import.meta.url).pathname;
     const md = (await run('node', ['bin/wanxiang.js', 'report', '--period', '2025', '--api', test.endpoints.httpUrl], { cwd })).stdout;
     expect(md).toContain('PM2.5年均浓度');
-    expect(md).toContain('PM2.5 annual mean concentration');
+    const mdEn = (await run('node', ['bin/wanxiang.js', 'report', '--period', '2025', '--lang', 'en', '--api', test.endpoints.httpUrl], { cwd })).stdout;
+    expect(mdEn).toContain('PM2.5 annual mean concentration');
     const csv = (await run('node', ['bin/wanxiang.js', 'report', '--period', '2025', '--format', 'csv', '--api', test.endpoints.httpUrl], { cwd })).stdout;
     expect(csv.trim().split('\n')).toHaveLength(report.targets.length + 1);
     const json = JSON.parse((await run('node', ['bin/wanxiang.js', 'report', '--period', '2025', '--format', 'json', '--api', test.endpoints.httpUrl], { cwd })).stdout);

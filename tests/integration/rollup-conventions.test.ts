@@ -150,7 +150,7 @@ describe('rollup conventions, by the book and to the hour', () => {
   it('4, 6: the report states water rounding, heavy-load hours and noise coverage with their sources', async () => {
     const markdown = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2025`)).json()) as ComplianceReport;
     const { formatMarkdown } = await import('../../services/compliance/report-format.ts');
-    const text = formatMarkdown(markdown);
+    const text = formatMarkdown(markdown, 'en');
     expect(text).toContain('15-minute load-rate points at ≥ 80 % × 0.25 h');
     expect(text).toContain('NH3-N 2, TP 3');
     expect(text).toContain('HJ 906-2017');

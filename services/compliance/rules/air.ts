@@ -1,16 +1,18 @@
 import { MIN_DAYS_IN_FEBRUARY, MIN_DAYS_PER_MONTH, annualValidity, beijingDay, beijingYearMonth, chooseGb3095Phase, goodDayRatio, roundHalfEven } from '../../standards/index.ts';
 import { airDistrictDailyMeasurement } from '../../rollups/air-rollup.ts';
 import type { Period } from '../period.ts';
-import { elapsedDays, isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
+import { elapsedDays, isoOf, rollupRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface ValidDays {
   readonly days: Array<{ date: string; pm25: number; aqi: number | null; standard: string }>;
   readonly provenance: Provenance;
 }
 
-async function validDistrictDays({ influx, period }: RuleContext): Promise<ValidDays> {
-  const query = `SELECT "pm25_ugm3", "aqi", "standard" FROM "${airDistrictDailyMeasurement}" WHERE "valid" = 1 AND ${timeRange(period)}`;
-  const rows = await queryRows(influx, query);
+async function validDistrictDays(context: RuleContext): Promise<ValidDays> {
+  const { period } = context;
+  // Validity is judged after the reviewed or unreviewed copy of each day is chosen (rule.ts rollupRows).
+  const { rows: all, query } = await rollupRows(context, airDistrictDailyMeasurement, '"pm25_ugm3", "aqi", "standard", "valid"', timeRange(period));
+  const rows = all.filter((row) => row.valid === 1);
   const days = rows.map((row) => ({
     date: beijingDay(Number(row.time)),
     pm25: Number(row.pm25_ugm3),

@@ -40,7 +40,7 @@ export const trunkRoadNightLeq: Rule = async ({ influx, period, target, registry
 
 /** How the report counts heavy-load hours (README "Conventions the rollups follow"). */
 export const HEAVY_LOAD_HOURS_DEFINITION =
-  'heavy-load hours = number of 15-minute load-rate points at ≥ 80 % × 0.25 h (the 96-point daily curve of standards.md §5), not hours whose hourly mean is ≥ 80 %';
+  'heavy-load hours = number of 15-minute load-rate points at ≥ 80 % × 0.25 h (the 96-point daily curve), not hours whose hourly mean is ≥ 80 %';
 
 /**
  * 专栏6: transformers with at least one sustained heavy-load event (≥ 80 % for ≥ 2 h) in the period.
@@ -75,7 +75,7 @@ export const shareableParking: Rule = async ({ influx, period, registry }) => {
     value: rows.length ? Object.values(byKind).reduce((a, b) => a + b, 0) : null,
     completeness: Math.min(1, dayCount / (elapsedDays(period) * Math.max(1, lots))),
     sufficient: dayCount >= 0.5 * elapsedDays(period) * lots,
-    standards: ['Wanxiang definition (services/standards/parking.ts): capacity × 85 % less occupied, over the lot’s sharing window'],
+    standards: ['Wanxiang definition: capacity × 85 % less occupied, over the lot’s sharing window'],
     provenance: [{ measurement: parkingDailyMeasurement, points: dayCount, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
     details: { spacesByLotKind: byKind },
   };

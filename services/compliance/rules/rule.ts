@@ -2,12 +2,19 @@ import type { DeviceRegistry } from '../../registry/device-registry.ts';
 import type { InfluxClient } from '../../storage/influx-client.ts';
 import type { Period } from '../period.ts';
 import type { Target } from '../targets.ts';
+import { presentOnly } from '../../rollups/fields-present.ts';
+import type { ReviewState } from '../../rollups/review-overlay.ts';
 
 export interface RuleContext {
   readonly influx: InfluxClient;
   readonly registry: DeviceRegistry;
   readonly period: Period;
   readonly target: Target;
+  /**
+   * The officers' review (issue 22 item 2): the marks in force, and whether this evaluation is the
+   * unreviewed one (the figures as the instruments gave them, beside the reviewed ones).
+   */
+  readonly review?: { readonly state: ReviewState; readonly unreviewed: boolean };
 }
 
 /** Where a figure came from, so an officer can check it against the stored points. */
@@ -41,5 +48,22 @@ export const elapsedDays = (period: Period) => Math.max(1, Math.round((period.to
 /** Rows of the first series as objects keyed by column. */
 export async function queryRows(influx: InfluxClient, query: string): Promise<Array<Record<string, unknown>>> {
   const series = await influx.query(query);
-  return series.flatMap((s) => s.values.map((row) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])) })));
+  // A field a review mark took away is no longer listed in its point (rollups/fields-present.ts).
+  return series.flatMap((s) => s.values.map((row) => presentOnly({ ...s.tags, ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])) })));
+}
+
+/**
+ * Rows of a rollup measurement as the evaluation sees them: the reviewed points, or for the unreviewed
+ * evaluation each point's unreviewed copy where a review mark wrote one (`<measurement>_unreviewed`).
+ * `select` names the fields; `where` holds no field conditions (they would judge the other copy).
+ */
+export async function rollupRows(context: RuleContext, measurement: string, select: string, where: string): Promise<{ rows: Array<Record<string, unknown>>; query: string }> {
+  const query = `SELECT ${select}, "fields_present" FROM "${measurement}" WHERE ${where}`;
+  const rows = await queryRows(context.influx, query);
+  if (!context.review?.unreviewed) return { rows, query };
+  const copies = await queryRows(context.influx, `SELECT ${select} FROM "${measurement}_unreviewed" WHERE ${where}`);
+  const keyOf = (row: Record<string, unknown>) => `${String(row.device ?? '')}|${String(row.time)}`;
+  const byKey = new Map(rows.map((row) => [keyOf(row), row]));
+  for (const copy of copies) byKey.set(keyOf(copy), copy);
+  return { rows: [...byKey.values()].sort((a, b) => Number(a.time) - Number(b.time)), query };
 }

@@ -4,6 +4,9 @@ import {
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import { parameterFields, waterMonthlyMeasurement } from '../../rollups/water-rollup.ts';
 import type { Period } from '../period.ts';
+import { readRawRows } from '../../rollups/raw-rows.ts';
+import { meanOf } from '../../rollups/rollup-types.ts';
+import { marksTouching, withoutMarked } from '../../review/effective-marks.ts';
 import { isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface SectionPeriod {
@@ -11,7 +14,10 @@ interface SectionPeriod {
   readonly class: WaterClass | null;
   /** Lakes and reservoirs: TN's own class over the period, reported beside the class. */
   readonly tnClass: WaterClass | null;
+  /** Against Class III, the national basis (环办〔2011〕22号). */
   readonly mainPollutants: string;
+  /** Against the section's target class, the column beside. */
+  readonly mainPollutantsVsTarget: string;
   readonly monthsWithData: number;
   readonly monthsElapsed: number;
   readonly provenance: Provenance[];
@@ -31,24 +37,28 @@ export function monthsElapsed(period: Period): number {
  * 2020 decimals, then the single-factor method (GB 3838-2002, the 2011 evaluation method), as annual
  * bulletins do. Enough data: a sample in every month elapsed (sections are monitored monthly).
  */
-async function sectionOverPeriod({ influx, period }: RuleContext, device: DeviceRecord): Promise<SectionPeriod> {
-  const means = Object.values(parameterFields).map((field) => `mean("${field}") AS "${field}"`).join(', ');
-  const query = `SELECT ${means}, count("ph") AS samples FROM "water_quality" WHERE "device" = '${device.id}' AND ${timeRange(period)}`;
-  const [row] = await queryRows(influx, query);
-  const monthsQuery = `SELECT "samples" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(period)}`;
-  const months = await queryRows(influx, monthsQuery);
+async function sectionOverPeriod(context: RuleContext, device: DeviceRecord): Promise<SectionPeriod> {
+  const { influx, period } = context;
+  // The raw samples, less what the officers' marks in force take out (issue 22 item 2), then the means.
+  const query = `SELECT ${Object.values(parameterFields).map((field) => `"${field}"`).join(', ')} FROM "water_quality" WHERE "device" = '${device.id}' AND ${timeRange(period)}`;
+  const raw = (await readRawRows(influx, 'water', period.fromMs, period.toMs, device.id)).get(device.id) ?? [];
+  const review = context.review;
+  const samples = review && !review.unreviewed ? withoutMarked(raw, marksTouching(review.state.effective, new Set([device.id]), period.fromMs, period.toMs)) : raw;
+  const row: Record<string, number | null> | undefined = samples.length ? { samples: samples.length, ...Object.fromEntries(Object.values(parameterFields).map((field) => [field, meanOf(samples, field)])) } : undefined;
+  const monthsQuery = `SELECT "samples", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(period)}`;
+  const months = (await queryRows(influx, monthsQuery)).filter((month) => month.samples !== null);
   const elapsed = monthsElapsed(period);
   const provenance = [
     { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query, rounding: WATER_ROUNDING_NOTE },
     { measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query: monthsQuery, rounding: WATER_ROUNDING_NOTE },
   ];
-  const none = { device, class: null, tnClass: null, mainPollutants: '', monthsWithData: 0, monthsElapsed: elapsed, provenance };
+  const none = { device, class: null, tnClass: null, mainPollutants: '', mainPollutantsVsTarget: '', monthsWithData: 0, monthsElapsed: elapsed, provenance };
   if (!row || !Number(row.samples)) return none;
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = row[field] === null ? null : Number(row[field]);
   const result = evaluateWaterSection(sample, attributesOf(device));
   return {
-    device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutants.map((p) => p.label).join('、'),
+    device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutantsNational.map((p) => p.label).join('、'), mainPollutantsVsTarget: result.mainPollutants.map((p) => p.label).join('、'),
     monthsWithData: Math.min(months.length, elapsed), monthsElapsed: elapsed, provenance,
   };
 }
@@ -74,6 +84,7 @@ export const sectionClass: Rule = async (context) => {
       section: device.siteName,
       waterbody: attributesOf(device).waterbody,
       mainPollutants: section.mainPollutants,
+      mainPollutantsVsTarget: section.mainPollutantsVsTarget,
       ...(attributesOf(device).waterbody === 'river' ? {} : { tnClass: section.tnClass, tnNote: '总氮单独评价，不参与水质类别评价 (TN evaluated separately, not part of the class)' }),
       rounding: WATER_ROUNDING_NOTE,
     },
@@ -111,8 +122,8 @@ export const sectionsClassVShare: Rule = async (context) => {
 export const sectionMonthsMeetingTarget: Rule = async (context) => {
   const device = sectionOf(context);
   const { targetClass } = attributesOf(device);
-  const query = `SELECT "class", "tn_class", "samples" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(context.period)}`;
-  const months = await queryRows(context.influx, query);
+  const query = `SELECT "class", "tn_class", "samples", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(context.period)}`;
+  const months = (await queryRows(context.influx, query)).filter((month) => month.samples !== null);
   const meeting = months.filter((month) => waterClassRank(String(month.class) as WaterClass) <= waterClassRank(targetClass));
   const elapsed = monthsElapsed(context.period);
   const completeness = Math.min(1, months.length / elapsed);

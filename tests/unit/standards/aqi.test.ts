@@ -34,9 +34,13 @@ describe('IAQI (HJ 633-2012 and HJ 633-2026)', () => {
     // CO keeps one decimal: 5.05 → 5.0 (IAQI 50), 5.15 → 5.2 (IAQI 52).
     expect(iaqi('co_1h', 5.05, 'HJ 633-2026')).toBe(50);
     expect(iaqi('co_1h', 5.15, 'HJ 633-2026')).toBe(52);
-    // HJ 633-2012 states no rounding: 60.5 is used as it is (50 + 50/40 × 25.5 = 81.875 → 82).
-    expect(roundConcentration('pm25_24h', 60.5, 'HJ 633-2012')).toBe(60.5);
+    // HJ 633-2012 states no rounding; Wanxiang computes from the published (rounded) figure for it too,
+    // so a printed AQI is reproducible from the printed concentration (issue 22 item 5):
+    // 60.5 → 60 → 50 + 50/40 × 25 = 81.25 → 82; 72.06 O3-8h prints 72 → 36, not 37.
+    expect(roundConcentration('pm25_24h', 60.5, 'HJ 633-2012')).toBe(60);
     expect(iaqi('pm25_24h', 60.5, 'HJ 633-2012')).toBe(82);
+    expect(iaqi('o3_8h', 72.06, 'HJ 633-2012')).toBe(iaqi('o3_8h', 72, 'HJ 633-2012'));
+    expect(iaqi('o3_8h', 72, 'HJ 633-2012')).toBe(36);
   });
 
   it('example 5: SO2 24-h 150 is IAQI 100 and 65 is 58 in both versions', () => {
@@ -54,7 +58,9 @@ describe('IAQI (HJ 633-2012 and HJ 633-2026)', () => {
   it('rounds up, but not float noise, and caps above the top breakpoint at 500', () => {
     expect(iaqi('pm25_24h', 75, 'HJ 633-2012')).toBe(100);
     expect(iaqi('o3_8h', 160.0000000000001, 'HJ 633-2012')).toBe(100);
-    expect(iaqi('pm25_24h', 75.01, 'HJ 633-2012')).toBe(101);
+    // 75.01 is published as 75: IAQI 100 (computed from the published figure); 75.5 → 76 → 100 + 50/40 = 101.25 → 102.
+    expect(iaqi('pm25_24h', 75.01, 'HJ 633-2012')).toBe(100);
+    expect(iaqi('pm25_24h', 75.5, 'HJ 633-2012')).toBe(102);
     expect(iaqi('pm25_24h', 650, 'HJ 633-2026')).toBe(500);
     expect(iaqi('no2_1h', 5000, 'HJ 633-2012')).toBe(500);
   });

@@ -135,3 +135,23 @@ describe('waterSectionRank: the class alone, for the alarm rule on every reading
     expect(compared).toBeGreaterThan(8_000);
   });
 });
+
+describe('exceedance multiples on the national basis, the target-based column beside (issue 22 items 5-6)', () => {
+  it('TP 0.312 mg/L in a river section whose target is IV', () => {
+    // Rounded first to 3 decimals: 0.312 → class V (0.3 < 0.312 ≤ 0.4).
+    // National basis (Class III limit 0.2): (0.312 − 0.2) / 0.2 = 0.56 → 0.6, printed 总磷(0.6).
+    // Target basis (Class IV limit 0.3): (0.312 − 0.3) / 0.3 = 0.04 → 0.0, printed 总磷(0.0).
+    const result = evaluateWaterSection({ tp: 0.312, do: 6, nh3n: 0.4 }, { waterbody: 'river', targetClass: 'IV' });
+    expect(result.class).toBe('V');
+    expect(result.mainPollutantsNational).toEqual([expect.objectContaining({ parameter: 'tp', multiple: 0.6, label: '总磷(0.6)' })]);
+    expect(result.mainPollutants).toEqual([expect.objectContaining({ parameter: 'tp', multiple: 0, label: '总磷(0.0)' })]);
+  });
+
+  it('names main pollutants against III even when the section meets its (worse) target', () => {
+    // NH3-N 1.2 (class IV, limit III 1.0): (1.2 − 1.0) / 1.0 = 0.2; COD 25 (class IV, limit III 20): (25 − 20) / 20 = 0.25 → 0.2
+    // (half to even); tie on class IV broken by the larger raw multiple: COD 0.25 before NH3-N 0.20.
+    const result = evaluateWaterSection({ nh3n: 1.2, cod: 25, do: 6 }, { waterbody: 'river', targetClass: 'IV' });
+    expect(result).toMatchObject({ class: 'IV', meetsTarget: true, mainPollutants: [] });
+    expect(result.mainPollutantsNational.map((p) => p.label)).toEqual(['化学需氧量(0.2)', '氨氮(0.2)']);
+  });
+});

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
+import { buildOfficialReport, type OfficialReportDeps } from '../reports/official-report.ts';
+import { REPORT_TABLE_IDS, type ReportTableId } from '../reports/report-table.ts';
+import { officialReportXlsx } from '../reports/report-xlsx.ts';
+import { officialReportPage } from '../reports/report-page.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+
+export type ReportRouteDeps = Omit<OfficialReportDeps, 'now'> & { readonly now?: () => number };
+
+const reportQuery = z.strictObject({
+  period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD or YYYY-MM'),
+  lang: z.enum(['zh', 'en']).default('zh'),
+  format: z.enum(['json', 'xlsx']).default('json'),
+});
+const pageQuery = z.strictObject({
+  period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD or YYYY-MM'),
+  lang: z.enum(['zh', 'en']).default('zh'),
+});
+const tableParams = z.strictObject({ table: z.enum(REPORT_TABLE_IDS) });
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `${where}: ${formatZodIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+/** GET /api/v1/reports and /api/v1/reports/:table: the bureau's tables of a period (issue 22 item 3), JSON or xlsx. */
+export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps): void {
+  const now = deps.now ?? Date.now;
+  const answer = async (query: unknown, only: readonly ReportTableId[] | undefined, reply: import('fastify').FastifyReply) => {
+    const { period, lang, format } = parse(reportQuery, query, 'query');
+    const report = await buildOfficialReport({ ...deps, now: now() }, period, lang, only);
+    if (format === 'json') return report;
+    const name = `wanxiang-${only?.length === 1 ? only[0] : 'report'}-${report.period.id}-${lang}.xlsx`;
+    reply.header('content-disposition', `attachment; filename="${name}"`);
+    return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(await officialReportXlsx(report));
+  };
+  app.get('/api/v1/reports', {
+    schema: { summary: 'The official tables of a period (daily air, river sections, ranking, plan), one sheet a table in xlsx', querystring: reportQuery },
+  }, (request, reply) => answer(request.query, undefined, reply));
+  app.get('/api/v1/reports/:table', {
+    schema: { summary: 'One official table of a period: daily-air, water-month, ranking or plan', querystring: reportQuery, params: tableParams },
+  }, (request, reply) => answer(request.query, [parse(tableParams, request.params, 'path').table], reply));
+  // The printable page: the same tables, with charts, and a print stylesheet for A4 (screen/report.css).
+  app.get('/report', {
+    schema: { summary: 'The printable report of a period (HTML): tables and charts, A4 when printed', querystring: pageQuery, produces: ['text/html'] },
+  }, async (request, reply) => {
+    const { period, lang } = parse(pageQuery, request.query, 'query');
+    const report = await buildOfficialReport({ ...deps, now: now() }, period, lang);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(officialReportPage(report));
+  });
+}

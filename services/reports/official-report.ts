@@ -1,0 +1,33 @@
+import { parsePeriod, type Period } from '../compliance/period.ts';
+import type { ComplianceReport } from '../compliance/compliance.ts';
+import { dailyAirTable } from './daily-air-table.ts';
+import { planTable, type PlanTableDeps } from './plan-table.ts';
+import { rankingTable } from './ranking-table.ts';
+import { REPORT_TABLE_IDS, type Lang, type ReportTable, type ReportTableId } from './report-table.ts';
+import { waterMonthTable } from './water-month-table.ts';
+
+export type OfficialReportDeps = PlanTableDeps;
+
+export interface OfficialReport {
+  readonly period: Period;
+  readonly lang: Lang;
+  readonly district: string;
+  readonly generatedAtMs: number;
+  readonly tables: readonly ReportTable[];
+  /** The compliance report behind the plan table (present when the plan table was asked for). */
+  readonly compliance?: ComplianceReport;
+}
+
+/** The official tables of a period (issue 22 item 3), all of them or the ones named, in the bureau's order. */
+export async function buildOfficialReport(deps: OfficialReportDeps, periodId: string, lang: Lang, only: readonly ReportTableId[] = REPORT_TABLE_IDS): Promise<OfficialReport> {
+  const period = parsePeriod(periodId, deps.now);
+  const wanted = new Set(only);
+  const [daily, water, ranking, plan] = await Promise.all([
+    wanted.has('daily-air') ? dailyAirTable(deps, period, lang) : null,
+    wanted.has('water-month') ? waterMonthTable(deps, period, lang) : null,
+    wanted.has('ranking') ? rankingTable(deps, period, lang) : null,
+    wanted.has('plan') ? planTable(deps, period, lang) : null,
+  ]);
+  const tables = [daily, water, ranking, plan?.table ?? null].filter((table): table is ReportTable => table !== null);
+  return { period, lang, district: deps.registry.district, generatedAtMs: deps.now, tables, ...(plan ? { compliance: plan.report } : {}) };
+}

@@ -1,0 +1,73 @@
+import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
+import type { Period } from '../compliance/period.ts';
+import type { TargetsFile } from '../compliance/targets.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { ReviewSource } from '../rollups/review-overlay.ts';
+import { beijingMonthStartMs } from '../standards/index.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
+
+export interface PlanTableDeps {
+  readonly influx: InfluxClient;
+  readonly registry: DeviceRegistry;
+  readonly targets: TargetsFile;
+  readonly now: number;
+  readonly review?: ReviewSource;
+}
+
+const statusNames: Readonly<Record<string, readonly [string, string]>> = {
+  met: ['达标', 'met'], 'at risk': ['有风险', 'at risk'], breached: ['未达标', 'breached'], 'insufficient data': ['数据不足', 'insufficient data'], reported: ['仅报告', 'reported'], manual: ['人工填报', 'reported by hand'],
+};
+const months = Array.from({ length: 12 }, (_, i) => i);
+const cell = (value: number | string | null | undefined): CellValue => (value === undefined ? null : value);
+
+function columns(lang: Lang, year: number): ReportColumn[] {
+  return [
+    { key: 'indicator', header: say(lang, '指标', 'Indicator'), width: 34 },
+    { key: 'kind', header: say(lang, '属性', 'Kind'), width: 8 },
+    { key: 'target', header: say(lang, '目标值', 'Target') },
+    { key: 'unit', header: say(lang, '单位', 'Unit'), width: 10 },
+    ...months.map((m): ReportColumn => ({ key: `m${m + 1}`, header: say(lang, `${m + 1}月`, `${year}-${String(m + 1).padStart(2, '0')}`), width: 9 })),
+    { key: 'period', header: say(lang, '本期', 'Period') },
+    { key: 'status', header: say(lang, '评价', 'Status'), width: 12 },
+  ];
+}
+
+/**
+ * The year against every plan target, month by month: each month's figure (a month of an annual
+ * target is a part, not the verdict), the period's figure and its status.
+ */
+export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang): Promise<{ table: ReportTable; report: ComplianceReport }> {
+  const started = months.filter((m) => beijingMonthStartMs(period.year, m) < Math.min(deps.now, beijingMonthStartMs(period.year + 1, 0)));
+  const [report, ...monthly] = await Promise.all([
+    evaluateCompliance(deps, period.id),
+    ...started.map((m) => evaluateCompliance(deps, `${period.year}-${String(m + 1).padStart(2, '0')}`)),
+  ]);
+  const rows = report!.targets.map((target, i) => {
+    const row: Record<string, CellValue> = {
+      // Not a column: the page finds the PM2.5 target's months by it.
+      targetId: target.id,
+      indicator: lang === 'zh' ? target.nameZh : target.nameEn,
+      kind: target.kind === 'binding' ? say(lang, '约束性', 'binding') : say(lang, '预期性', 'expected'),
+      target: target.comparator === 'report' ? null : cell(target.target),
+      unit: target.unit,
+      period: cell(target.value),
+      status: say(lang, ...(statusNames[target.status] ?? [target.status, target.status])),
+    };
+    started.forEach((m, j) => (row[`m${m + 1}`] = cell(monthly[j]!.targets[i]?.value)));
+    return row;
+  });
+  const annualFromPart = period.kind !== 'year' || !period.complete;
+  const table: ReportTable = {
+    id: 'plan',
+    title: say(lang, `${period.year}年规划目标完成情况（逐月）`, `${period.year} against the plan's targets, month by month`),
+    sheet: say(lang, '规划目标', 'Plan targets'),
+    columns: columns(lang, period.year),
+    rows,
+    notes: [
+      say(lang, '规划目标均为年度目标：各月数值为当月数据的结果，仅供跟踪，不作为年度评价。', 'The plan’s targets are annual: a month’s figure is that month’s data alone, for following the year, never the annual verdict.'),
+      ...(annualFromPart ? [say(lang, '本期不足一个完整年度：年度目标的评价为依据已有数据的预判。', 'The period is not a whole year: the status of an annual target is a projection from the data so far.')] : []),
+    ],
+  };
+  return { table, report: report! };
+}

@@ -1,0 +1,102 @@
+import type { Period } from '../compliance/period.ts';
+import { presentOnly } from '../rollups/fields-present.ts';
+import { airDailyMeasurement } from '../rollups/air-rollup.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { COMPOSITE_SOURCE, compositeChange, compositeIndex, type CompositeIndex, type CompositeInput } from '../standards/index.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
+
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+/** The same instant of the Beijing calendar a year earlier (29 February becomes 1 March). */
+export function sameTimeLastYear(timeMs: number): number {
+  const local = new Date(timeMs + BEIJING_OFFSET_MS);
+  local.setUTCFullYear(local.getUTCFullYear() - 1);
+  return local.getTime() - BEIJING_OFFSET_MS;
+}
+
+const inputFields: Readonly<Record<keyof CompositeInput, string>> = { so2: 'so2_ugm3', no2: 'no2_ugm3', pm10: 'pm10_ugm3', pm25: 'pm25_ugm3', co: 'co_mgm3', o3_8h: 'o3_8h_ugm3' };
+type DailyByPlace = Map<string, Map<number, Record<keyof CompositeInput, number | null>>>;
+
+async function dailyValues(influx: InfluxClient, fromMs: number, toMs: number): Promise<Array<Record<string, unknown>>> {
+  const fields = Object.values(inputFields).map((field) => `"${field}"`).join(', ');
+  return rowsOf(await influx.query(`SELECT ${fields}, "fields_present" FROM "${airDailyMeasurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "device", "street"`)).map(presentOnly);
+}
+
+/** Each place's daily values; a street's day is the mean over its stations with a value that day. */
+function byPlace(rows: ReadonlyArray<Record<string, unknown>>, placeOf: (row: Record<string, unknown>) => string): DailyByPlace {
+  const sums = new Map<string, Map<number, Record<string, number[]>>>();
+  for (const row of rows) {
+    const place = placeOf(row);
+    const days = sums.get(place) ?? new Map<number, Record<string, number[]>>();
+    sums.set(place, days);
+    const day = days.get(Number(row.time)) ?? {};
+    days.set(Number(row.time), day);
+    for (const [key, field] of Object.entries(inputFields)) if (typeof row[field] === 'number') (day[key] ??= []).push(row[field] as number);
+  }
+  const out: DailyByPlace = new Map();
+  for (const [place, days] of sums) {
+    out.set(place, new Map([...days].map(([time, values]) => [time, Object.fromEntries(Object.keys(inputFields).map((key) => [key, values[key]?.length ? values[key]!.reduce((a, b) => a + b, 0) / values[key]!.length : null])) as Record<keyof CompositeInput, number | null>])));
+  }
+  return out;
+}
+
+function indexOf(days: Map<number, Record<keyof CompositeInput, number | null>> | undefined): CompositeIndex | null {
+  if (!days || days.size === 0) return null;
+  const list = [...days.values()];
+  const input = Object.fromEntries(Object.keys(inputFields).map((key) => [key, list.map((day) => day[key as keyof CompositeInput])])) as unknown as CompositeInput;
+  return compositeIndex(input);
+}
+
+const pollutantHeaders = [['so2', 'SO₂', 'µg/m³'], ['no2', 'NO₂', 'µg/m³'], ['pm10', 'PM₁₀', 'µg/m³'], ['pm25', 'PM₂.₅', 'µg/m³'], ['co', 'CO P95', 'mg/m³'], ['o3', 'O₃-8h P90', 'µg/m³']] as const;
+
+function columns(lang: Lang): ReportColumn[] {
+  return [
+    { key: 'kind', header: say(lang, '类别', 'Kind'), width: 8 },
+    { key: 'rank', header: say(lang, '排名', 'Rank'), numFmt: '0' },
+    { key: 'place', header: say(lang, '站点/街道', 'Station / street'), width: 22 },
+    { key: 'index', header: say(lang, '综合指数', 'Composite index'), numFmt: '0.00' },
+    { key: 'lastYear', header: say(lang, '去年同期综合指数', 'Same period last year'), numFmt: '0.00' },
+    { key: 'change', header: say(lang, '同比变化 (%)', 'Change on last year (%)'), numFmt: '0.0' },
+    { key: 'maxPart', header: say(lang, '最大分指数污染物', 'Largest sub-index'), width: 12 },
+    ...pollutantHeaders.map(([key, name, unit]): ReportColumn => ({ key: `c_${key}`, header: `${name} (${unit})`, numFmt: key === 'co' ? '0.0' : '0' })),
+  ];
+}
+
+/**
+ * The ranking of stations and of streets by the composite index (环办监测〔2018〕19号), smallest
+ * first (best air first), with the index of the same period a year earlier and the change on it.
+ */
+export async function rankingTable(deps: { influx: InfluxClient; registry: DeviceRegistry }, period: Period, lang: Lang): Promise<ReportTable> {
+  const [now, before] = await Promise.all([dailyValues(deps.influx, period.fromMs, period.toMs), dailyValues(deps.influx, sameTimeLastYear(period.fromMs), sameTimeLastYear(period.toMs))]);
+  const rows: Array<Record<string, CellValue>> = [];
+  const kinds = [
+    { kind: say(lang, '站点', 'station'), placeOf: (row: Record<string, unknown>) => String(row.device), name: (id: string) => (lang === 'zh' ? (deps.registry.device(id)?.siteName ?? id) : id) },
+    { kind: say(lang, '街道', 'street'), placeOf: (row: Record<string, unknown>) => String(row.street), name: (id: string) => id },
+  ];
+  for (const { kind, placeOf, name } of kinds) {
+    const current = byPlace(now.filter((row) => deps.registry.device(String(row.device))), placeOf);
+    const previous = byPlace(before, placeOf);
+    const ranked = [...current.keys()].map((place) => ({ place, index: indexOf(current.get(place)), lastYear: indexOf(previous.get(place)) }))
+      .filter((entry) => entry.index !== null && entry.index.index !== null)
+      .sort((a, b) => a.index!.index! - b.index!.index! || a.place.localeCompare(b.place));
+    ranked.forEach((entry, i) => {
+      const ci = entry.index!.concentrations;
+      rows.push({
+        kind, rank: i + 1, place: name(entry.place), index: entry.index!.index, lastYear: entry.lastYear?.index ?? null,
+        change: compositeChange(entry.index!.index, entry.lastYear?.index ?? null), maxPart: entry.index!.maxPart,
+        ...Object.fromEntries(pollutantHeaders.map(([key]) => [`c_${key}`, ci[key]])),
+      });
+    });
+  }
+  return {
+    id: 'ranking',
+    title: say(lang, '环境空气质量综合指数排名', 'Ranking by the ambient-air composite index'),
+    sheet: say(lang, '综合指数排名', 'Ranking'),
+    columns: columns(lang),
+    rows,
+    notes: [
+      say(lang, `综合指数 I = Σ Cᵢ/Sᵢ（${COMPOSITE_SOURCE}）：SO₂、NO₂、PM₁₀、PM₂.₅取期间日均值的平均，CO取日均值第95百分位，O₃取日最大8小时平均第90百分位；指数越小空气越好，排名第1为最好。`, `Composite index I = Σ Cᵢ/Sᵢ (${COMPOSITE_SOURCE}): SO₂, NO₂, PM₁₀, PM₂.₅ as the period's mean of daily means, CO the 95th percentile of daily means, O₃ the 90th percentile of the daily maximum 8-h means; a smaller index is cleaner air, rank 1 the best.`),
+      say(lang, '街道的日值为其各站点当日值的平均；同比变化 =（本期 − 去年同期）/ 去年同期。', 'A street’s day is the mean of its stations’ values that day; change = (this period − same period last year) / same period last year.'),
+    ],
+  };
+}

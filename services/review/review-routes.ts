@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { tryParseBeijingInstant } from '../standards/beijing-time.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import { formatZodIssues } from '../zod-issues.ts';
+import { reviewRequestSchema } from './mark-schema.ts';
+import type { ReviewService } from './review-service.ts';
+import { suggestMarks } from './suggestions.ts';
+
+export interface ReviewRouteDeps {
+  readonly review: ReviewService;
+  readonly influx: InfluxClient;
+  readonly registry: DeviceRegistry;
+  readonly stuckAfter: number;
+  /** The role of the request's bearer token (auth.ts), to hold marking to officers and admins by name. */
+  readonly bearerRole: (request: FastifyRequest) => string | null;
+}
+
+const instant = z.string().max(40).refine((text) => tryParseBeijingInstant(text) !== undefined, 'a Beijing date YYYY-MM-DD, a Beijing time YYYY-MM-DDThh:mm, or ISO 8601 with a zone');
+const listQuery = z.strictObject({ device: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), from: instant.optional(), to: instant.optional() });
+const suggestionsQuery = z.strictObject({ device: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), from: instant, to: instant });
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `${where}: ${formatZodIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+/**
+ * Who took a mark, from the credential: its role and a fingerprint of its token (the first 8 hex
+ * of its SHA-256), never the token. A named credential (role:name:token) gives its name instead.
+ */
+export function credentialName(request: FastifyRequest, role: string): string {
+  const named = (request as FastifyRequest & { principal?: { name?: string } }).principal?.name;
+  if (named) return `${role}:${named}`;
+  const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  return `${role}:${createHash('sha256').update(token).digest('hex').slice(0, 8)}`;
+}
+
+const timeOf = (text: string | undefined) => (text === undefined ? undefined : tryParseBeijingInstant(text));
+const withIso = <T extends { fromMs: number; toMs: number }>(entry: T & { atMs?: number }) => ({
+  ...entry, from: new Date(entry.fromMs).toISOString(), to: new Date(entry.toMs).toISOString(), ...(entry.atMs === undefined ? {} : { at: new Date(entry.atMs).toISOString() }),
+});
+
+/** POST/GET /api/v1/review/marks, the history export and the suggested marks (issue 22 item 1). */
+export function registerReviewRoutes(app: FastifyInstance, deps: ReviewRouteDeps): void {
+  app.post('/api/v1/review/marks', { config: { access: 'officer' }, schema: { summary: 'Take a review mark (data invalid, with a reason) or revoke one; officer or admin' } }, async (request, reply) => {
+    const role = deps.bearerRole(request);
+    // The access hook admits officers and admins by name (access.ts); the role names who took the mark.
+    if (role !== 'officer' && role !== 'admin') throw new WanxiangError('WX_ERR_FORBIDDEN', `POST /api/v1/review/marks needs the officer role; the token is ${role ?? 'none'}`);
+    const body = parse(reviewRequestSchema, request.body ?? {}, 'body');
+    const by = credentialName(request, role);
+    const record = body.action === 'revoke' ? await deps.review.revoke(body, by) : await deps.review.mark(body, by);
+    return reply.code(201).send(record.action === 'mark' ? withIso(record) : { ...record, at: new Date(record.atMs).toISOString() });
+  });
+
+  app.get('/api/v1/review/marks', { schema: { summary: 'Review marks (of a device, over a range), each in force or revoked' } }, async (request) => {
+    const query = parse(listQuery, request.query, 'query');
+    const marks = await deps.review.list({ device: query.device, fromMs: timeOf(query.from), toMs: timeOf(query.to) });
+    return { marks: marks.map(withIso) };
+  });
+
+  app.get('/api/v1/review/history', { schema: { summary: 'The whole review history as NDJSON, oldest first: every mark and revocation' } }, async (_request, reply) => {
+    const records = await deps.review.history();
+    reply.header('content-type', 'application/x-ndjson; charset=utf-8');
+    reply.header('content-disposition', 'attachment; filename="review-history.ndjson"');
+    return records.map((record) => JSON.stringify(record)).join('\n') + (records.length ? '\n' : '');
+  });
+
+  app.get('/api/v1/review/suggestions', { schema: { summary: 'Marks the data suggest (HJ 212 invalid flags, stuck sensors): not in force until an officer takes them' } }, async (request) => {
+    const query = parse(suggestionsQuery, request.query, 'query');
+    const device = deps.registry.device(query.device);
+    if (!device) throw new WanxiangError('WX_ERR_NOT_FOUND', `no device ${query.device} in the registry`);
+    const suggestions = await suggestMarks({ influx: deps.influx, stuckAfter: deps.stuckAfter }, device, timeOf(query.from)!, timeOf(query.to)!);
+    return { suggestions: suggestions.map(withIso) };
+  });
+}

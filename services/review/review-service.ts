@@ -1,0 +1,114 @@
+import { WanxiangError } from '../errors.ts';
+import { getFamily, type FamilyId } from '../families/index.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { reviewStateOf, type ReviewSource, type ReviewState } from '../rollups/review-overlay.ts';
+import { DAY_MS, beijingDayNumber, beijingDayStartMs, tryParseBeijingInstant } from '../standards/beijing-time.ts';
+import { effectiveMarks } from './effective-marks.ts';
+import { markReasons, type MarkRecord, type MarkRequest, type ReviewRecord, type RevokeRecord, type RevokeRequest } from './mark-schema.ts';
+import { newRecordId, type MarkStore } from './mark-store.ts';
+
+/** The longest period one mark may cover: a year and a day (a longer outage is several marks). */
+export const MAX_MARK_DAYS = 367;
+
+export interface ReviewService extends ReviewSource {
+  mark(request: MarkRequest, by: string): Promise<MarkRecord>;
+  revoke(request: RevokeRequest, by: string): Promise<RevokeRecord>;
+  /** The whole history (marks and revocations), oldest first. */
+  history(): Promise<ReviewRecord[]>;
+  /** Marks with whether each is in force and, if revoked, by which record. */
+  list(filter: { device?: string; fromMs?: number; toMs?: number }): Promise<Array<MarkRecord & { inForce: boolean; revokedBy: string | null }>>;
+}
+
+export interface ReviewDeps {
+  readonly store: MarkStore;
+  readonly registry: DeviceRegistry;
+  /** The rollup engine's (or the cluster's) markDirty: the days a mark reaches are rolled up again. */
+  readonly markDirty: (family: FamilyId, timeMs: number) => void;
+  readonly now?: () => number;
+}
+
+function instant(text: string, name: string): number {
+  const ms = tryParseBeijingInstant(text);
+  if (ms === undefined) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `${name}: not a date or time (YYYY-MM-DD, YYYY-MM-DDThh:mm Beijing time, or ISO 8601 with a zone)`, { value: text });
+  return ms;
+}
+
+/**
+ * Review marks (issue 22 item 1): an officer marks a device's (or a site's devices') period invalid
+ * with a reason; a later record may revoke it; nothing is edited or deleted. Each record marks the
+ * days it reaches dirty, so the rollups (hours, days, months) and the targets computed from them
+ * take it at the engine's next run (config rollups.intervalMs, 10 s by default).
+ */
+export function createReviewService(deps: ReviewDeps): ReviewService {
+  const now = deps.now ?? Date.now;
+  const { store, registry } = deps;
+
+  function devicesOf(request: MarkRequest) {
+    if ((request.device === undefined) === (request.site === undefined)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a mark names either a device or a site, not both and not neither');
+    const devices = request.device !== undefined
+      ? [registry.device(request.device)].filter((device) => device !== undefined)
+      : registry.devices.filter((device) => device.site === request.site);
+    if (devices.length === 0) throw new WanxiangError('WX_ERR_NOT_FOUND', request.device !== undefined ? `no device ${request.device} in the registry` : `no device at site ${request.site}`);
+    const families = new Set(devices.map((device) => device.family));
+    if (families.size > 1) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `site ${request.site} holds devices of several families (${[...families].join(', ')}): mark each device`);
+    return { devices, family: devices[0]!.family };
+  }
+
+  function touch(record: MarkRecord): void {
+    const family = record.family as FamilyId;
+    for (let day = beijingDayNumber(record.fromMs); day <= beijingDayNumber(record.toMs - 1); day += 1) deps.markDirty(family, beijingDayStartMs(day) + DAY_MS / 2);
+  }
+
+  async function history() {
+    return store.history();
+  }
+
+  return {
+    async mark(request, by) {
+      const { devices, family } = devicesOf(request);
+      const fromMs = instant(request.from, 'from');
+      const toMs = instant(request.to, 'to');
+      if (toMs <= fromMs) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'to must lie after from');
+      if (toMs - fromMs > MAX_MARK_DAYS * DAY_MS) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `a mark covers at most ${MAX_MARK_DAYS} days; mark a longer period in parts`);
+      if (toMs > now() + DAY_MS) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a mark reviews data already taken: to lies more than a day ahead');
+      const known = getFamily(family).fieldTypes;
+      const fields = [...new Set(request.fields ?? [])];
+      const unknown = fields.filter((field) => !known.has(field));
+      if (unknown.length) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `the ${family} family has no field ${unknown.join(', ')}; it has ${[...known.keys()].join(', ')}`);
+      const atMs = now();
+      const record: MarkRecord = {
+        action: 'mark', id: newRecordId(atMs), devices: devices.map((device) => device.id), site: request.site ?? null, family,
+        fromMs, toMs, fields, reason: request.reason, flag: markReasons[request.reason].flag, comment: request.comment, by, atMs,
+      };
+      await store.append(record);
+      touch(record);
+      return record;
+    },
+    async revoke(request, by) {
+      const records = await history();
+      const target = records.find((record) => record.id === request.revokes);
+      if (!target || target.action !== 'mark') throw new WanxiangError('WX_ERR_MARK_NOT_FOUND', `no review mark ${request.revokes} (a revocation names a mark)`);
+      const earlier = records.find((record) => record.action === 'revoke' && record.revokes === request.revokes);
+      if (earlier) throw new WanxiangError('WX_ERR_MARK_REVOKED', `mark ${request.revokes} was revoked already by ${earlier.id}`);
+      const atMs = now();
+      const record: RevokeRecord = { action: 'revoke', id: newRecordId(atMs), revokes: request.revokes, comment: request.comment, by, atMs };
+      await store.append(record);
+      touch(target);
+      return record;
+    },
+    history,
+    async list(filter) {
+      const records = await history();
+      const revokedBy = new Map(records.flatMap((record) => (record.action === 'revoke' ? [[record.revokes, record.id] as const] : [])));
+      return records
+        .filter((record): record is MarkRecord => record.action === 'mark')
+        .filter((mark) => (filter.device === undefined || mark.devices.includes(filter.device)) && (filter.fromMs === undefined || mark.toMs > filter.fromMs) && (filter.toMs === undefined || mark.fromMs < filter.toMs))
+        .map((mark) => ({ ...mark, inForce: !revokedBy.has(mark.id), revokedBy: revokedBy.get(mark.id) ?? null }));
+    },
+    async state(): Promise<ReviewState> {
+      return reviewStateOf(await history());
+    },
+  };
+}
+
+export { effectiveMarks };

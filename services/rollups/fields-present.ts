@@ -1,0 +1,36 @@
+import type { Point } from '../storage/line-protocol.ts';
+
+/**
+ * The field every rollup point of a window a review mark touched carries: the names of the fields it
+ * really holds. InfluxDB 1.x merges a point into the one stored at the same series and time, so a
+ * field a mark takes away (an hour's PM2.5, a day's AQI) would otherwise stay with its old value, and
+ * the engine never DELETEs (rollup-engine.ts). Readers take a field only if it is listed here; a
+ * point without the field (a window no mark ever touched) holds all its fields.
+ */
+export const FIELDS_PRESENT = 'fields_present';
+
+const keyOf = (point: Point) => `${point.measurement}|${JSON.stringify(Object.entries(point.tags).sort())}|${point.timeMs}`;
+
+/**
+ * The reviewed points, each with its list of fields; a point only the unreviewed computation has (a
+ * section's month whose every sample was marked) as a tombstone listing none; and the unreviewed points
+ * themselves under `<measurement>_unreviewed`, so the figures before review stay beside (issue 22 item 2).
+ */
+export function withFieldsPresent(reviewed: readonly Point[], unreviewed: readonly Point[]): Point[] {
+  const listed = (point: Point): Point => ({ ...point, fields: [...point.fields, [FIELDS_PRESENT, point.fields.map(([name]) => name).join(','), 'string']] });
+  const kept = new Set(reviewed.map(keyOf));
+  const tombstones = unreviewed.filter((point) => !kept.has(keyOf(point))).map((point): Point => ({ ...point, fields: [[FIELDS_PRESENT, '', 'string']] }));
+  return [...reviewed.map(listed), ...tombstones, ...unreviewed.map((point) => listed({ ...point, measurement: `${point.measurement}_unreviewed` }))];
+}
+
+/** String fields of the rollups (tags come back as strings too, and are never stale). */
+const stringFields = new Set(['primary', 'standard', 'class', 'grade', 'target_class', 'main_pollutants', 'main_pollutants_vs_target', 'tn_class']);
+
+/** A stored row with the fields its point no longer holds set to null (see FIELDS_PRESENT). */
+export function presentOnly<T extends Record<string, unknown>>(row: T): T {
+  const list = row[FIELDS_PRESENT];
+  if (typeof list !== 'string') return row;
+  const present = new Set(list.split(',').filter(Boolean));
+  const stale = (name: string, value: unknown) => name !== 'time' && !present.has(name) && (typeof value === 'number' || stringFields.has(name));
+  return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, stale(name, value) ? null : value])) as T;
+}

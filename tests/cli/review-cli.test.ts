@@ -1,0 +1,57 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { runCli } from './run-cli.ts';
+
+// Issue 22 item 1: `wanxiang review mark|revoke|list|history` against a running platform's API.
+describe('wanxiang review', () => {
+  let test: TestPlatform;
+  let folder: string;
+  const officer = 'officer-token-0123456789abcdef';
+
+  beforeAll(async () => {
+    test = await startTestPlatform({ rollups: { enabled: false }, http: { tokens: [{ role: 'officer', token: officer }, { role: 'reader', token: 'reader-token-0123456789abcdef' }] } });
+    folder = await mkdtemp(join(tmpdir(), 'wanxiang-review-'));
+    await writeFile(join(folder, 'officer.token'), `${officer}\n`);
+    await writeFile(join(folder, 'reader.token'), 'reader-token-0123456789abcdef\n');
+  });
+  afterAll(async () => {
+    await test?.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('marks, lists, revokes and exports the history', async () => {
+    const station = test.platform.registry.devices.find((device) => device.family === 'air')!;
+    const api = ['--api', test.endpoints.httpUrl];
+    const marked = await runCli(['review', 'mark', '--device', station.id, '--from', '2025-06-01T09:00', '--to', '2025-06-01T11:00', '--reason', 'calibration', '--field', 'pm25_ugm3', '--comment', '月度校准', '--token-file', join(folder, 'officer.token'), ...api]);
+    expect(marked.stderr).toBe('');
+    expect(marked.code).toBe(0);
+    const mark = JSON.parse(marked.stdout) as { id: string; flag: string; from: string };
+    expect(mark.flag).toBe('C');
+    expect(mark.from).toBe('2025-06-01T01:00:00.000Z');
+    const listed = await runCli(['review', 'list', '--device', station.id, ...api]);
+    expect(listed.stdout.split('\n')[1]).toContain(`${mark.id}\tin force\t${station.id}`);
+    const revoked = await runCli(['review', 'revoke', '--mark', mark.id, '--comment', 'wrong analyser', '--token-file', join(folder, 'officer.token'), ...api]);
+    expect(revoked.code).toBe(0);
+    expect((await runCli(['review', 'list', ...api])).stdout).toContain('revoked by');
+    const history = await runCli(['review', 'history', ...api]);
+    expect(history.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { action: string }).action)).toEqual(['mark', 'revoke']);
+  });
+
+  it('refuses bad arguments (exit 2), a reader token and a missing platform (exit 1)', async () => {
+    const api = ['--api', test.endpoints.httpUrl];
+    const noReason = await runCli(['review', 'mark', '--device', 'x', '--from', '2025-06-01', '--to', '2025-06-02', '--token-file', join(folder, 'officer.token'), ...api]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason');
+    expect((await runCli(['review', 'mark', '--reason', 'boredom', ...api])).code).toBe(2);
+    expect((await runCli(['review', 'frobnicate', ...api])).code).toBe(2);
+    const reader = await runCli(['review', 'mark', '--device', 'air-x', '--from', '2025-06-01', '--to', '2025-06-02', '--reason', 'fault', '--token-file', join(folder, 'reader.token'), ...api]);
+    expect(reader.code).toBe(1);
+    expect(reader.stderr).toMatch(/^WX_ERR_FORBIDDEN/m);
+    const nowhere = await runCli(['review', 'list', '--data-dir', folder]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/^WX_ERR_PLATFORM_NOT_FOUND/m);
+  });
+});

@@ -1,0 +1,147 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPOSITE_DIVISORS, roundHalfEven } from '../../services/standards/index.ts';
+import { waterLimit, type WaterTargetClass } from '../../services/standards/water-quality.ts';
+import { backfill } from '../../simulators/backfill.ts';
+import { runCli } from '../cli/run-cli.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+
+// Issue 22 item 3: the bureau's tables as a workbook, read back with exceljs and held against
+// /api/v1/aqi and /api/v1/compliance of the same platform.
+const dayMs = 86_400_000;
+const march = Date.parse('2025-03-01T00:00:00+08:00');
+const marchLastYear = Date.parse('2024-03-01T00:00:00+08:00');
+
+type Cells = Array<Record<string, ExcelJS.CellValue>>;
+/** A sheet's data rows keyed by header (row 3), up to the first empty row. */
+function table(sheet: ExcelJS.Worksheet): Cells {
+  const headers = (sheet.getRow(3).values as ExcelJS.CellValue[]).slice(1).map(String);
+  const rows: Cells = [];
+  for (let r = 4; r <= sheet.rowCount; r += 1) {
+    const row = sheet.getRow(r);
+    if (!row.hasValues) break;
+    rows.push(Object.fromEntries(headers.map((header, i) => [header, row.getCell(i + 1).value])));
+  }
+  return rows;
+}
+
+describe('official tables: the workbook', () => {
+  let test: TestPlatform;
+  let folder: string;
+  const api = async <T>(path: string) => (await (await fetch(`${test.endpoints.httpUrl}${path}`)).json()) as T;
+  const workbook = async (query: string) => {
+    const response = await fetch(`${test.endpoints.httpUrl}/api/v1/reports?${query}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('spreadsheetml');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(await response.arrayBuffer()) as unknown as ArrayBuffer);
+    return book;
+  };
+
+  beforeAll(async () => {
+    test = await startTestPlatform({ ingest: { maxAgeMs: 10 * 365 * dayMs }, rollups: { enabled: false } });
+    folder = await mkdtemp(join(tmpdir(), 'wanxiang-tables-'));
+    const devices = test.platform.registry.devices;
+    const connection = { url: test.endpoints.mqttUrl, fleetKey: test.config.fleetKey, topics: test.topics };
+    const air = devices.filter((device) => device.family === 'air').slice(0, 6); // more than half the stations: the district's day needs them
+    const water = devices.filter((device) => device.family === 'water');
+    await backfill({ ...connection, devices: air, fromMs: march, toMs: march + 3 * dayMs, seed: 7 });
+    await backfill({ ...connection, devices: air, fromMs: marchLastYear, toMs: marchLastYear + 3 * dayMs, seed: 8 });
+    await backfill({ ...connection, devices: water, fromMs: march, toMs: march + 31 * dayMs, seed: 9 });
+    await test.platform.ingest.drain();
+    await test.platform.rollups.recomputeRange(march, march + 31 * dayMs);
+    await test.platform.rollups.recomputeRange(marchLastYear, marchLastYear + 3 * dayMs);
+  }, 600_000);
+  afterAll(async () => {
+    await test?.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('has one sheet a table, units in the headers, numbers as numbers agreeing with /api/v1/aqi', async () => {
+    const book = await workbook('period=2025-03&lang=zh&format=xlsx');
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['空气质量日报', '地表水月报', '综合指数排名', '规划目标']);
+    const daily = table(book.worksheets[0]!);
+    expect(Object.keys(daily[0]!)).toEqual(expect.arrayContaining(['日期', '站点', 'PM₂.₅ (µg/m³)', 'CO (mg/m³)', 'O₃日最大8小时 (µg/m³)', 'IAQI PM₂.₅', 'AQI', '类别', '首要污染物']));
+    const district = await api<{ points: Array<Record<string, number | null>> }>('/api/v1/aqi?station=district&from=2025-03-01&to=2025-03-04');
+    const districtRows = daily.filter((row) => row['站点'] === '全区');
+    expect(districtRows).toHaveLength(3);
+    districtRows.forEach((row, i) => {
+      const point = district.points[i]!;
+      expect(row['日期']).toEqual(new Date(`2025-03-0${i + 1}T00:00:00Z`));
+      expect(typeof row['PM₂.₅ (µg/m³)']).toBe('number');
+      expect(row['PM₂.₅ (µg/m³)']).toBe(point.pm25);
+      expect(row['O₃日最大8小时 (µg/m³)']).toBe(point.o3_8h);
+      expect(row['CO (mg/m³)']).toBe(point.co);
+      expect(row.AQI).toBe(point.aqi);
+      // The AQI is the largest IAQI computed from the printed figures (HJ 633-2012 for 2025: seven indicators).
+      const iaqis = Object.entries(row).filter(([header]) => header.startsWith('IAQI')).map(([, value]) => value).filter((value): value is number => typeof value === 'number');
+      expect(Math.max(...iaqis)).toBe(point.aqi);
+    });
+    const station = test.platform.registry.devices.find((device) => device.family === 'air')!;
+    const stationPoints = await api<{ points: Array<Record<string, number | null>> }>(`/api/v1/aqi?station=${station.id}&from=2025-03-01&to=2025-03-04`);
+    expect(daily.filter((row) => row['站点'] === station.siteName).map((row) => [row['PM₁₀ (µg/m³)'], row['NO₂ (µg/m³)'], row.AQI])).toEqual(stationPoints.points.map((point) => [point.pm10, point.no2, point.aqi]));
+  }, 300_000);
+
+  it('gives each section its class, target and multiples (C − limit)/limit from the printed means', async () => {
+    const book = await workbook('period=2025-03&lang=zh&format=xlsx');
+    const water = table(book.worksheets[1]!);
+    expect(water.length).toBe(test.platform.registry.devices.filter((device) => device.family === 'water').length);
+    for (const row of water) {
+      expect(row['月份']).toBe('2025-03');
+      for (const [key, name] of [['tp', '总磷'], ['nh3n', '氨氮'], ['codmn', '高锰酸盐指数'], ['cod', '化学需氧量']] as const) {
+        const concentration = row[`${name} (mg/L)`] as number;
+        const limit = waterLimit(key, row['目标类别'] as WaterTargetClass, 'river')!;
+        const expected = concentration > limit ? roundHalfEven((concentration - limit) / limit, 2) : null;
+        if (row['水体类型'] === '河流') expect(row[`${name}超标倍数（以目标类别计）`] ?? null, `${String(row['断面'])} ${name}`).toBe(expected);
+      }
+      expect(row['是否达标']).toMatch(/^(是|否)$/);
+    }
+  }, 300_000);
+
+  it('ranks stations by I = Σ Ci/Si of the printed Ci, with the change on last year', async () => {
+    const book = await workbook('period=2025-03&lang=zh&format=xlsx');
+    const ranking = table(book.worksheets[2]!);
+    const stations = ranking.filter((row) => row['类别'] === '站点');
+    expect(stations).toHaveLength(6);
+    expect(stations.map((row) => row['排名'])).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const row of stations) {
+      const sum = (row['SO₂ (µg/m³)'] as number) / COMPOSITE_DIVISORS.so2 + (row['NO₂ (µg/m³)'] as number) / COMPOSITE_DIVISORS.no2 + (row['PM₁₀ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm10
+        + (row['PM₂.₅ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm25 + (row['CO P95 (mg/m³)'] as number) / COMPOSITE_DIVISORS.co + (row['O₃-8h P90 (µg/m³)'] as number) / COMPOSITE_DIVISORS.o3;
+      expect(row['综合指数']).toBe(roundHalfEven(sum, 2));
+      expect(typeof row['去年同期综合指数']).toBe('number');
+      expect(row['同比变化 (%)']).toBe(roundHalfEven((((row['综合指数'] as number) - (row['去年同期综合指数'] as number)) / (row['去年同期综合指数'] as number)) * 100, 1));
+    }
+    expect((stations.map((row) => row['综合指数'] as number))).toEqual([...stations.map((row) => row['综合指数'] as number)].sort((a, b) => a - b));
+    expect(ranking.some((row) => row['类别'] === '街道')).toBe(true);
+  }, 300_000);
+
+  it('puts the plan month by month, the period figure agreeing with /api/v1/compliance; in English with --lang en from the CLI', async () => {
+    const compliance = await api<{ targets: Array<{ nameEn: string; value: number | string | null }> }>('/api/v1/compliance?period=2025-03');
+    const out = join(folder, 'report.xlsx');
+    const run = await runCli(['report', '--period', '2025-03', '--format', 'xlsx', '--lang', 'en', '--api', test.endpoints.httpUrl, '--out', out], {}, 300_000);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(out);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Daily AQI', 'Surface water', 'Ranking', 'Plan targets']);
+    const plan = table(book.worksheets[3]!);
+    for (const target of compliance.targets) {
+      const row = plan.find((entry) => entry.Indicator === target.nameEn)!;
+      expect(row.Period ?? null, target.nameEn).toEqual(target.value);
+      expect(row['2025-03'] ?? null, target.nameEn).toEqual(target.value);
+    }
+    // One language a document: no Chinese in the English headers.
+    for (const sheet of book.worksheets) expect((sheet.getRow(3).values as ExcelJS.CellValue[]).join(' ')).not.toMatch(/[\u4e00-\u9fff]/);
+  }, 400_000);
+
+  it('refuses an unknown table, language or period with a coded error', async () => {
+    for (const path of ['/api/v1/reports/weather?period=2025-03', '/api/v1/reports?period=2025-03&lang=fr', '/api/v1/reports?period=March', '/api/v1/reports?period=2025-03&format=pdf']) {
+      const response = await fetch(`${test.endpoints.httpUrl}${path}`);
+      expect(response.status, path).toBe(400);
+      expect(((await response.json()) as { code: string }).code, path).toBe('WX_ERR_INVALID_ARGUMENT');
+    }
+  });
+});
