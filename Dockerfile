@@ -32,12 +32,13 @@ COPY seeds ./seeds
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
-EXPOSE 1883 8083 3000
+EXPOSE 1883 8083 3000 9212
 # The slim image has no curl: node itself asks /healthz (200 once InfluxDB answers).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WX_HTTP_PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The command `npm start` runs (package.json "start"), without npm's prestart, which installs
 # missing packages on a developer's machine: the image already has them. A 64 MiB young
 # generation: ingest makes short-lived objects at a high rate, and V8's default semi-space
-# sends many to the old generation; measured in the README's speed section.
-CMD ["node", "--max-semi-space-size=64", "bin/wanxiang.js", "start"]
+# sends many to the old generation; measured in docs/performance.md. HJ 212 stations connect
+# on 9212 over TCP.
+CMD ["node", "--max-semi-space-size=64", "bin/wanxiang.js", "start", "--hj212-port", "9212"]

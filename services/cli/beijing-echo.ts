@@ -1,4 +1,4 @@
-import { BEIJING_OFFSET_MS } from '../standards/beijing-time.ts';
+import { BEIJING_ZONE_SUFFIX, beijingWallClock } from '../standards/beijing-time.ts';
 
 /**
  * An instant echoed as the user typed it: Beijing time with its offset, `2025-03-01T00:00+08:00`
@@ -6,7 +6,7 @@ import { BEIJING_OFFSET_MS } from '../standards/beijing-time.ts';
  * Seconds only when there are any.
  */
 export function beijingEcho(timeMs: number): string {
-  const local = new Date(timeMs + BEIJING_OFFSET_MS).toISOString();
-  const seconds = local.slice(16, 23) === ':00.000' ? '' : local.slice(16, local.endsWith('.000Z') ? 19 : 23);
-  return `${local.slice(0, 16)}${seconds}+08:00`;
+  const local = beijingWallClock(timeMs);
+  const seconds = local.slice(16, 23) === ':00.000' ? '' : local.slice(16, local.endsWith('.000') ? 19 : 23);
+  return `${local.slice(0, 16)}${seconds}${BEIJING_ZONE_SUFFIX}`;
 }

@@ -1,3 +1,4 @@
+import { beijingWallClock } from '../standards/index.ts';
 import type { ComplianceReport, ComplianceStatus, TargetCompliance } from './compliance.ts';
 import { ROLLUP_CONVENTIONS, gb3095VersionsFor } from './conventions.ts';
 
@@ -15,8 +16,7 @@ export interface ReportComparisons {
   readonly baseline?: ComplianceReport;
 }
 
-const BEIJING_OFFSET_MS = 8 * 3_600_000;
-const beijing = (ms: number) => new Date(ms + BEIJING_OFFSET_MS).toISOString();
+const beijing = beijingWallClock;
 /** Beijing time to the minute, named (never UTC in a report). */
 export const beijingMinute = (ms: number, lang: ReportLang) => `${beijing(ms).slice(0, 10)} ${beijing(ms).slice(11, 16)} ${say(lang, '（北京时间）', '(Beijing time)')}`;
 const beijingDate = (ms: number) => beijing(ms).slice(0, 10);

@@ -2,17 +2,10 @@ import type { Period } from '../compliance/period.ts';
 import { presentOnly } from '../rollups/fields-present.ts';
 import { airDailyMeasurement } from '../rollups/air-rollup.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { COMPOSITE_SOURCE, compositeChange, compositeIndex, type CompositeIndex, type CompositeInput } from '../standards/index.ts';
+import { COMPOSITE_SOURCE, compositeChange, compositeIndex, sameBeijingTimeLastYear, type CompositeIndex, type CompositeInput } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
 
-const BEIJING_OFFSET_MS = 8 * 3_600_000;
-/** The same instant of the Beijing calendar a year earlier (29 February becomes 1 March). */
-export function sameTimeLastYear(timeMs: number): number {
-  const local = new Date(timeMs + BEIJING_OFFSET_MS);
-  local.setUTCFullYear(local.getUTCFullYear() - 1);
-  return local.getTime() - BEIJING_OFFSET_MS;
-}
 
 const inputFields: Readonly<Record<keyof CompositeInput, string>> = { so2: 'so2_ugm3', no2: 'no2_ugm3', pm10: 'pm10_ugm3', pm25: 'pm25_ugm3', co: 'co_mgm3', o3_8h: 'o3_8h_ugm3' };
 type DailyByPlace = Map<string, Map<number, Record<keyof CompositeInput, number | null>>>;
@@ -67,7 +60,7 @@ function columns(lang: Lang): ReportColumn[] {
  * first (best air first), with the index of the same period a year earlier and the change on it.
  */
 export async function rankingTable(deps: { influx: InfluxClient; registry: DeviceRegistry }, period: Period, lang: Lang): Promise<ReportTable> {
-  const [now, before] = await Promise.all([dailyValues(deps.influx, period.fromMs, period.toMs), dailyValues(deps.influx, sameTimeLastYear(period.fromMs), sameTimeLastYear(period.toMs))]);
+  const [now, before] = await Promise.all([dailyValues(deps.influx, period.fromMs, period.toMs), dailyValues(deps.influx, sameBeijingTimeLastYear(period.fromMs), sameBeijingTimeLastYear(period.toMs))]);
   const rows: Array<Record<string, CellValue>> = [];
   const kinds = [
     { kind: say(lang, '站点', 'station'), placeOf: (row: Record<string, unknown>) => String(row.device), name: (id: string) => (lang === 'zh' ? (deps.registry.device(id)?.siteName ?? id) : id) },

@@ -1,12 +1,11 @@
 import ExcelJS from 'exceljs';
-import { beijingDay } from '../standards/index.ts';
+import { beijingDay, beijingWallClock } from '../standards/index.ts';
 import type { OfficialReport } from './official-report.ts';
 import { say, type Lang, type ReportTable } from './report-table.ts';
 
-const BEIJING_OFFSET_MS = 8 * 3_600_000;
 /** A time as Beijing time, to the minute, named so (issue 22 item 4: never UTC in a report). */
 export function beijingTimeText(timeMs: number, lang: Lang): string {
-  const local = new Date(timeMs + BEIJING_OFFSET_MS).toISOString();
+  const local = beijingWallClock(timeMs);
   return `${local.slice(0, 10)} ${local.slice(11, 16)} ${say(lang, '（北京时间）', '(Beijing time)')}`;
 }
 

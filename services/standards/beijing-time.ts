@@ -60,6 +60,19 @@ export function beijingHourOfDay(timeMs: number): number {
 }
 
 /** Days since the epoch counted in Beijing time: the rollups' window number. */
+/** The Beijing wall clock as ISO text without a zone, `2025-03-01T08:00:00.000`, for text a reader sees. */
+export const beijingWallClock = (timeMs: number): string => new Date(timeMs + BEIJING_OFFSET_MS).toISOString().slice(0, 23);
+
+/** The same instant of the Beijing calendar a year earlier (29 February becomes 1 March). */
+export function sameBeijingTimeLastYear(timeMs: number): number {
+  const local = new Date(timeMs + BEIJING_OFFSET_MS);
+  local.setUTCFullYear(local.getUTCFullYear() - 1);
+  return local.getTime() - BEIJING_OFFSET_MS;
+}
+
+/** The zone suffix of an instant written in Beijing time. */
+export const BEIJING_ZONE_SUFFIX = '+08:00';
+
 export const beijingDayNumber = (timeMs: number): number => Math.floor((timeMs + BEIJING_OFFSET_MS) / DAY_MS);
 
 /** 00:00 Beijing time of a day number, epoch ms. */

@@ -54,9 +54,9 @@ describe('Dockerfile and docker-compose', () => {
   it('starts the platform with the same node flags in npm start, the image and the benches', async () => {
     const scripts = (JSON.parse(await text('package.json')) as { scripts: Record<string, string> }).scripts;
     const flags = platformNodeFlags.join(' ');
-    expect(scripts.start).toBe(`node ${flags} bin/wanxiang.js start`);
+    expect(scripts.start).toBe(`node ${flags} bin/wanxiang.js start --hj212-port 9212`);
     const cmd = instructions(parseDockerfile(await text('Dockerfile')).at(-1)!, 'CMD').at(-1)!;
-    expect(execForm(cmd)).toEqual(['node', ...platformNodeFlags, 'bin/wanxiang.js', 'start']);
+    expect(execForm(cmd)).toEqual(['node', ...platformNodeFlags, 'bin/wanxiang.js', 'start', '--hj212-port', '9212']);
   });
 
   it('refuses to configure without the secrets, naming the one missing', async () => {

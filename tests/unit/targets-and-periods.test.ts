@@ -22,7 +22,11 @@ describe('compliance periods', () => {
     expect(parsePeriod('2026-YTD', now)).toMatchObject({ kind: 'ytd', toMs: now, complete: false });
     expect(parsePeriod('2026-03', now)).toMatchObject({ kind: 'month', fromMs: Date.parse('2026-03-01T00:00:00+08:00'), toMs: Date.parse('2026-04-01T00:00:00+08:00') });
   });
+  it('reads quarters and halves as whole calendar quarters and halves, in Beijing time', () => {
+    expect(parsePeriod('2026-q2', now)).toMatchObject({ id: '2026-Q2', kind: 'quarter', fromMs: Date.parse('2026-04-01T00:00:00+08:00'), toMs: Date.parse('2026-07-01T00:00:00+08:00'), complete: true });
+    expect(parsePeriod('2026-H2', now)).toMatchObject({ kind: 'half', fromMs: Date.parse('2026-07-01T00:00:00+08:00'), toMs: Date.parse('2027-01-01T00:00:00+08:00'), complete: false });
+  });
   it('refuses anything else with WX_ERR_INVALID_ARGUMENT', () => {
-    for (const bad of ['2026-13', 'last year', '26', '2026-Q1']) expect(() => parsePeriod(bad, now)).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
+    for (const bad of ['2026-13', 'last year', '26', '2026-Q5', '2026-H3', '2026-Q0']) expect(() => parsePeriod(bad, now)).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
   });
 });
