@@ -5,21 +5,6 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 
-/**
- * Pages other branches are writing while this test was made (issue 24): a link to one of them
- * may not resolve yet. The lead empties this list once they are merged, so from then on every
- * link must resolve.
- */
-const allowedMissing = new Set([
-  'docs/operators.md',
-  'docs/officers.md',
-  'docs/devices.md',
-  'docs/events.md',
-  'docs/security.md',
-  'docs/security-devices.md',
-  'docs/data-folder.md',
-]);
-
 /** The pages a reader follows links through: the README, the changelog and every page of docs/. */
 async function pages(): Promise<string[]> {
   const docs = (await readdir(join(root, 'docs'))).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
@@ -54,7 +39,7 @@ describe('the links of the README and docs/', () => {
         const file = path === '' ? join(root, page) : resolve(dirname(join(root, page)), decodeURI(path));
         const fromRoot = relative(root, file);
         if (!existsSync(file)) {
-          if (!allowedMissing.has(fromRoot)) problems.push(`${page}: ${target}: no file ${fromRoot}`);
+          problems.push(`${page}: ${target}: no file ${fromRoot}`);
           continue;
         }
         if (anchor && fromRoot.endsWith('.md') && !anchorsOf(await readFile(file, 'utf8')).has(anchor)) {
@@ -64,10 +49,5 @@ describe('the links of the README and docs/', () => {
     }
     expect(checked).toBeGreaterThan(20);
     expect(problems).toEqual([]);
-  });
-
-  it('allow a missing page only while it is still being written', () => {
-    const present = [...allowedMissing].filter((page) => existsSync(join(root, page)));
-    expect(present, 'these pages exist now: remove them from allowedMissing').toEqual([]);
   });
 });
