@@ -49,15 +49,13 @@ describe('one Beijing-time module', () => {
   });
 });
 
-describe('the README states the rollups’ conventions with their sources', () => {
-  it('has a section naming each convention of the report', async () => {
-    const readme = await readFile(join(root, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### Conventions the rollups follow'));
-    expect(section.length).toBeLessThan(readme.length);
-    for (const topic of ['hour labels', 'water rounding', 'coverage', 'heavy-load hours']) {
-      expect(section, topic).toContain(`| ${topic} |`);
-      expect(ROLLUP_CONVENTIONS.map((convention) => convention.topic)).toContain(topic);
-    }
-    for (const source of ['HJ 663', 'GB/T 34302', '2020', 'HJ 906-2017', 'standards.md §5', '环办〔2011〕22号']) expect(section, source).toContain(source);
+describe('the officers’ page states the rollups’ conventions with their sources', () => {
+  it('has a paragraph naming each convention the report prints', async () => {
+    const page = await readFile(join(root, 'docs/officers.md'), 'utf8');
+    const start = page.indexOf('\n## Conventions');
+    expect(start).toBeGreaterThan(0);
+    const section = page.slice(start, page.indexOf('\n## ', start + 1)).toLowerCase();
+    for (const { topic } of ROLLUP_CONVENTIONS) expect(section, topic).toContain(`- **${topic.toLowerCase()}`);
+    for (const source of ['HJ 663', 'GB/T 34302', '2020', 'HJ 906-2017', '环办〔2011〕22号']) expect(section, source).toContain(source.toLowerCase());
   });
 });
