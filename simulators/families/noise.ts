@@ -24,5 +24,8 @@ export const simulateNoise: FamilySimulator = (device, timeMs, { seed, rng }) =>
     l10: round1(leq + 2.5),
     l50: round1(leq - 2),
     l90: round1(leq - 6),
+    // The instantaneous level at the reading's time (what HJ 212 monitors send as LA-Rtd): from a
+    // hash, not the stream's rng, so that the other fields stay what they were before it was added.
+    la: round1(leq + (unitHash(seed, 'noise-la', device.id, timeMs) - 0.5) * 8),
   };
 };

@@ -22,5 +22,10 @@ export const simulateVoc: FamilySimulator = (device, timeMs, { seed, rng }) => {
     toluene: round2(clamp(rng.normal(2.4 * solvent, 0.3), 0, 200)),
     ethylbenzene: round2(clamp(rng.normal(0.9 * solvent, 0.1), 0, 200)),
     xylene: round2(clamp(rng.normal(3.1 * solvent, 0.4), 0, 200)),
+    // Polishing and cleaning solvents: ketones, esters and alcohols beside the aromatics.
+    formaldehyde: round3(clamp(rng.normal(0.08 * solvent, 0.015), 0, 20)),
+    acetone: round2(clamp(rng.normal(4.2 * solvent, 0.5), 0, 500)),
+    ethylAcetate: round2(clamp(rng.normal(3.6 * solvent, 0.4), 0, 500)),
+    methanol: round2(clamp(rng.normal(1.5 * solvent, 0.2), 0, 500)),
   };
 };

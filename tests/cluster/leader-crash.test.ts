@@ -66,7 +66,7 @@ describe('the leader SIGKILLed', () => {
     // a dies without a word: no release, so b must wait for the lease (10 s) to lapse.
     nodes.a!.child.kill('SIGKILL');
     await waitFor(async () => (await health('b')).leaderServices.includes('rollups'), 'b running the rollups', 30_000);
-    expect(await health('b')).toEqual({ nodeId: 'b', leader: true, leaderServices: ['alarms', 'rollups'] });
+    expect(await health('b')).toEqual({ nodeId: 'b', leader: true, leaderServices: ['alarms', 'events', 'rollups'] });
     // b's engine holds a's alarm: the station still over the limit opens no second one.
     await overLimit();
     const airReceived = async () => Number(/wanxiang_readings_received_total\{family="air"\} (\d+)/.exec(await (await fetch(`${nodes.b!.http}/metrics`)).text())?.[1]);

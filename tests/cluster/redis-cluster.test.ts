@@ -102,7 +102,7 @@ describe('two platform nodes sharing Debian redis-server', () => {
     const [leader, follower] = nodes.a!.platform.cluster!.election.isLeader ? [nodes.a!, nodes.b!] : [nodes.b!, nodes.a!];
     expect(follower.platform.cluster!.election.isLeader).toBe(false);
     await leader.platform.cluster!.leaderServices.settled();
-    expect(leader.platform.cluster!.leaderServices.running()).toEqual(['alarms', 'rollups']);
+    expect(leader.platform.cluster!.leaderServices.running()).toEqual(['alarms', 'events', 'rollups']);
     expect(follower.platform.cluster!.leaderServices.running()).toEqual([]);
 
     // A reading ingested on the follower is rolled up by the leader.
