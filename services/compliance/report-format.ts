@@ -1,4 +1,4 @@
-import { beijingWallClock } from '../standards/index.ts';
+import { beijingMinuteText, beijingWallClock } from '../standards/index.ts';
 import type { ComplianceReport, ComplianceStatus, TargetCompliance } from './compliance.ts';
 import { ROLLUP_CONVENTIONS, gb3095VersionsFor } from './conventions.ts';
 
@@ -18,7 +18,7 @@ export interface ReportComparisons {
 
 const beijing = beijingWallClock;
 /** Beijing time to the minute, named (never UTC in a report). */
-export const beijingMinute = (ms: number, lang: ReportLang) => `${beijing(ms).slice(0, 10)} ${beijing(ms).slice(11, 16)} ${say(lang, '（北京时间）', '(Beijing time)')}`;
+export const beijingMinute = (ms: number, lang: ReportLang) => `${beijingMinuteText(ms)} ${say(lang, '（北京时间）', '(Beijing time)')}`;
 const beijingDate = (ms: number) => beijing(ms).slice(0, 10);
 
 const cell = (value: unknown) => (value === null || value === undefined ? '—' : String(value));

@@ -1,4 +1,4 @@
-import { beijingWallClock } from '../standards/index.ts';
+import { beijingMinuteText } from '../standards/index.ts';
 import type { WebhookStyle } from '../alarms/webhook-bodies.ts';
 import type { Department } from './departments.ts';
 import type { DistrictEvent, EventRecord } from './event-types.ts';
@@ -13,7 +13,7 @@ const verbs: Partial<Record<EventRecord['kind'], readonly [string, string]>> = {
 /** Which records a department hears of: what it must act on, and the end of it. */
 export const noticeKinds = new Set(Object.keys(verbs));
 
-const beijing = (ms: number | null) => (ms === null ? '—' : beijingWallClock(ms).slice(0, 16).replace('T', ' '));
+const beijing = (ms: number | null) => (ms === null ? '—' : beijingMinuteText(ms));
 
 /**
  * The body POSTed to a department's webhook about an event. `json`: the record and the event

@@ -1,7 +1,8 @@
 import type { OfficialReport } from './official-report.ts';
 import { aqiCalendar, classMatrix, escapeHtml, monthlyPm25Chart } from './report-charts.ts';
 import { say, type CellValue, type ReportColumn, type ReportTable } from './report-table.ts';
-import { beijingTimeText, periodText, signatureLines } from './report-xlsx.ts';
+import { beijingMinute as beijingTimeText } from '../compliance/report-format.ts';
+import { periodText, signatureLines } from './report-xlsx.ts';
 
 const dayText = (value: CellValue | undefined) => (value instanceof Date ? value.toISOString().slice(0, 10) : value);
 

@@ -1,13 +1,8 @@
 import ExcelJS from 'exceljs';
-import { beijingDay, beijingWallClock } from '../standards/index.ts';
+import { beijingMinute as beijingTimeText } from '../compliance/report-format.ts';
+import { beijingDay } from '../standards/index.ts';
 import type { OfficialReport } from './official-report.ts';
-import { say, type Lang, type ReportTable } from './report-table.ts';
-
-/** A time as Beijing time, to the minute, named so (issue 22 item 4: never UTC in a report). */
-export function beijingTimeText(timeMs: number, lang: Lang): string {
-  const local = beijingWallClock(timeMs);
-  return `${local.slice(0, 10)} ${local.slice(11, 16)} ${say(lang, '（北京时间）', '(Beijing time)')}`;
-}
+import { say, type ReportTable } from './report-table.ts';
 
 /** The period as a reader says it: 2025年, 2025年3月, 2026年1月1日至… */
 export function periodText(report: Pick<OfficialReport, 'period' | 'lang'>): string {

@@ -59,7 +59,6 @@ export function beijingHourOfDay(timeMs: number): number {
   return ((((timeMs + BEIJING_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS;
 }
 
-/** Days since the epoch counted in Beijing time: the rollups' window number. */
 /** The Beijing wall clock as ISO text without a zone, `2025-03-01T08:00:00.000`, for text a reader sees. */
 export const beijingWallClock = (timeMs: number): string => new Date(timeMs + BEIJING_OFFSET_MS).toISOString().slice(0, 23);
 
@@ -70,9 +69,13 @@ export function sameBeijingTimeLastYear(timeMs: number): number {
   return local.getTime() - BEIJING_OFFSET_MS;
 }
 
+/** The Beijing wall clock to the minute, `2025-03-01 08:00`, as reports, notices and sheets print it. */
+export const beijingMinuteText = (timeMs: number): string => beijingWallClock(timeMs).slice(0, 16).replace('T', ' ');
+
 /** The zone suffix of an instant written in Beijing time. */
 export const BEIJING_ZONE_SUFFIX = '+08:00';
 
+/** Days since the epoch counted in Beijing time: the rollups' window number. */
 export const beijingDayNumber = (timeMs: number): number => Math.floor((timeMs + BEIJING_OFFSET_MS) / DAY_MS);
 
 /** 00:00 Beijing time of a day number, epoch ms. */

@@ -7,7 +7,7 @@ export { STANDARDS_2026_IN_FORCE, GB3095_FINAL_IN_FORCE, chooseAqiStandard, choo
 export type { AqiStandard, Gb3095Phase } from './versions.ts';
 export {
   BEIJING_OFFSET_MS, DAY_MS, HOUR_MS, beijingDay, beijingDayNumber, beijingDayStartMs, beijingHour, beijingHourOfDay, beijingMonthStartMs,
-  beijingWallClock, sameBeijingTimeLastYear, BEIJING_ZONE_SUFFIX, beijingWeekday, beijingYearMonth, isBeijingInstant, parseBeijingInstant, toEpochMs, yearFraction,
+  beijingMinuteText, beijingWallClock, sameBeijingTimeLastYear, BEIJING_ZONE_SUFFIX, beijingWeekday, beijingYearMonth, isBeijingInstant, parseBeijingInstant, toEpochMs, yearFraction,
 } from './beijing-time.ts';
 export type { DayOrInstant, Instant } from './beijing-time.ts';
 export { ceilIndex, denoise, roundHalfEven } from './rounding.ts';
