@@ -2,21 +2,23 @@
  * `npm run bench:hj212` (issue 20, item 8): 1,000 HJ 212 stations, each sending hourly packets
  * of 7 factors with the answer bit over its own TCP connection, from a load process of its own,
  * against the platform in its own process (bench/platform-child.ts) and an influxd of its own.
- * Prints packets answered and landed per second and the platform's CPU µs a packet.
- * BENCH_STATIONS (1,000), BENCH_PACKETS per station (24), BENCH_WINDOW in flight per station (4),
+ * Prints packets answered and landed per second and the platform's CPU µs a packet (all its threads,
+ * the main thread's share and the GC pauses in it).
+ * BENCH_STATIONS (1,000), BENCH_PACKETS per station (120: five days of hours, so that the figure is the receiver at work rather than its warm-up), BENCH_WINDOW in flight per station (4),
  * BENCH_CPU_PROF (a folder for the platform's CPU profile).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret } from '../services/registry/secrets.ts';
 import type { RegistryFile } from '../services/registry/registry-schema.ts';
 import { startLocalInfluxd } from '../services/storage/influxd-launcher.ts';
 import { ask, exited, forkTs, platformNodeFlags } from './lib/children.ts';
+import { gcShareOfBusySamples } from './lib/profile-share.ts';
 import type { PlatformReply } from './platform-child.ts';
 
 const stations = Number(process.env.BENCH_STATIONS ?? 1_000);
-const packets = Number(process.env.BENCH_PACKETS ?? 24);
+const packets = Number(process.env.BENCH_PACKETS ?? 120);
 const window = Number(process.env.BENCH_WINDOW ?? 4);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -58,13 +60,19 @@ try {
       const cpuUs = answeredAt.cpuUserUs + answeredAt.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs;
       out(`answered: ${Math.round(total / (done.elapsedMs / 1_000))} packets/s (${total} in ${(done.elapsedMs / 1_000).toFixed(1)} s)`);
       out(`landed in InfluxDB: ${Math.round(total / (landedMs / 1_000))} packets/s`);
-      out(`platform CPU: ${(cpuUs / total).toFixed(1)} µs a packet (until the last answer); load process ${(done.cpuUs / total).toFixed(1)} µs a packet`);
+      const mainUs = answeredAt.mainThreadCpuUs - before.mainThreadCpuUs;
+      out(`platform CPU: ${(cpuUs / total).toFixed(1)} µs a packet (until the last answer): JavaScript thread ${(mainUs / total).toFixed(1)}, other threads (libuv pool: fsync; V8: GC helpers, compiler) ${((cpuUs - mainUs) / total).toFixed(1)}`);
+      out(`load process: ${(done.cpuUs / total).toFixed(1)} µs a packet; load average at the end ${loadavg().map((load) => load.toFixed(1)).join(' ')} (other work on the machine inflates every figure)`);
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await ask(platform, { type: 'close' }, 'closed');
   await exited(platform);
+  if (process.env.BENCH_CPU_PROF) {
+    const share = await gcShareOfBusySamples(process.env.BENCH_CPU_PROF, 'handleFrame');
+    if (share !== null) out(`garbage collector: ${(share * 100).toFixed(1)} % of the JavaScript thread's busy samples while packets came (${process.env.BENCH_CPU_PROF})`);
+  }
 } finally {
   await influxd.stop();
   await rm(dir, { recursive: true, force: true });

@@ -22,6 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultFleetKey, parseConfig } from '../services/config.ts';
 import { getFamily } from '../services/families/index.ts';
+import { defaultIngestWorkers } from '../services/ingest/create-ingest.ts';
 import { readingToPoint } from '../services/ingest/to-point.ts';
 import { loadRegistryFile } from '../services/registry/device-registry.ts';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
@@ -145,20 +146,29 @@ out(`aedes alone (authorise + PUBACK, no ingest): ${perSecond(aedesMessages, aed
 // 3. The platform in its own process.
 // The platform runs with the node flags `npm start` gives it (platformNodeFlags), unless BENCH_NODE_FLAGS says otherwise.
 const profileFlags = [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? platformNodeFlags)];
-const platform = forkTs('bench/platform-child.ts', profileFlags);
-const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(platform, {
-  dataDir: join(dataDir, 'platform'),
-  logLevel: 'silent',
-  mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 },
-  http: { host: '127.0.0.1', port: 0 },
-  influx: { url: influxd.url, database: 'bench' },
-  simulate: { enabled: false },
-  // The bench packs thousands of readings a device into seconds of device time, so rollups would
-  // re-read whole hours of raw data again and again; off, so that ingest is what is measured.
-  rollups: { enabled: false },
-  ingest: process.env.BENCH_WRITE_CONCURRENCY ? { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY) } : {},
-}, 'started');
-const mqttPort = Number(new URL(endpoints.mqttUrl).port);
+// Issue 26, item 3: the single and batched runs once a worker count: 0 (all in the broker's
+// thread), 1, and the cores − 1 when that is more; BENCH_WORKERS=0,1,3 (say) chooses. The
+// platform's own default count runs last, so that latency and overload measure it as it ships.
+const platformDefault = defaultIngestWorkers(cpus().length);
+const listed = [...new Set((process.env.BENCH_WORKERS ?? `0,1,${Math.max(1, cpus().length - 1)}`).split(',').map(Number))];
+const workerCounts = listed.includes(platformDefault) ? [...listed.filter((count) => count !== platformDefault), platformDefault] : listed;
+async function startPlatform(workers: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = forkTs('bench/platform-child.ts', profileFlags);
+  const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(child, {
+    dataDir: join(dataDir, `platform-${workers}`),
+    logLevel: 'silent',
+    mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 },
+    http: { host: '127.0.0.1', port: 0 },
+    influx: { url: influxd.url, database: 'bench' },
+    simulate: { enabled: false },
+    // The bench packs thousands of readings a device into seconds of device time, so rollups would
+    // re-read whole hours of raw data again and again; off, so that ingest is what is measured.
+    rollups: { enabled: false },
+    ingest: { workers, ...(process.env.BENCH_WRITE_CONCURRENCY ? { writeConcurrency: Number(process.env.BENCH_WRITE_CONCURRENCY) } : {}) },
+  }, 'started');
+  return { child, port: Number(new URL(endpoints.mqttUrl).port) };
+}
+let { child: platform, port: mqttPort } = await startPlatform(workerCounts[0]!);
 const stats = (child: ChildProcess) => ask<Extract<PlatformReply, { type: 'stats' }>>(child, { type: 'stats' }, 'stats');
 const influx = createInfluxClient({ url: influxd.url, database: 'bench' });
 
@@ -192,14 +202,30 @@ async function measure(label: string, readingsPerMessage: number, firstTsMs: num
   out(`platform, ${label}: ${landed} of ${readings} readings landed (${after.rejected - before.rejected} rejected${landed === readings ? ', nothing lost' : ', LOST ' + (readings - landed)}), ${run.done.acked} of ${messages} messages acknowledged`);
   out(`  landed ${result.landedRate} readings/s (${result.messagesRate} msgs/s); acknowledged ${result.ackedRate} readings/s (${perSecond(messages, run.done.elapsedMs)} msgs/s); slowest PUBACK ${run.done.maxAckMs.toFixed(0)} ms`);
   out(`  CPU: platform ${result.perMessageUs.toFixed(1)} µs a message (user ${us(after.cpuUserUs - before.cpuUserUs, messages)}, system ${us(after.cpuSystemUs - before.cpuSystemUs, messages)}), ${result.perReadingUs.toFixed(2)} µs a reading (${((cpuUs / landedMs) / 10).toFixed(0)} % of a core); influxd ${us(influxUs, readings)} µs a reading; generator ${us(run.done.cpuUserUs + run.done.cpuSystemUs, messages)} µs a message`);
+  // GC's share of the broker's thread: its collection pauses (PerformanceObserver 'gc') against the
+  // time its event loop was busy, both wall-clock, so that a crowded machine inflates both alike.
+  out(`  GC: ${((100 * (after.gcMs - before.gcMs)) / Math.max(1, after.activeMs - before.activeMs)).toFixed(1)} % of the broker thread's busy time (GC pauses / event-loop active time)`);
   const writes = after.writes - before.writes;
   out(`  platform RSS peak ${(Math.max(peakRss, after.rssBytes) / 1_048_576).toFixed(0)} MiB; ${writes} InfluxDB writes (${(writes / (landedMs / 1_000)).toFixed(0)} a second, ${(readings / Math.max(1, writes)).toFixed(0)} readings each)`);
   return result;
 }
 
 const skipped: Measured = { landedRate: NaN, ackedRate: NaN, messagesRate: NaN, perMessageUs: NaN, perReadingUs: NaN };
-const single = phases.has('single') ? await measure('1 reading a message', 1, Date.now() - 3 * 3_600_000, messagesPerDevice) : skipped;
-const batched = phases.has('batched') ? await measure(`${batch} readings a message`, batch, Date.now() - 2 * 3_600_000, batchedMessagesPerDevice) : skipped;
+let single = skipped;
+let batched = skipped;
+const rounds: Array<{ workers: number; single: Measured; batched: Measured }> = [];
+for (const [round, workers] of workerCounts.entries()) {
+  if (round > 0) {
+    await ask(platform, { type: 'close' }, 'closed');
+    await exited(platform);
+    ({ child: platform, port: mqttPort } = await startPlatform(workers));
+  }
+  out(`WX_INGEST_WORKERS=${workers}${workers === 0 ? ' (parsing in the broker\'s thread)' : ''}:`);
+  // Each round its own stretch of device time, so that InfluxDB counts each round's points alone.
+  single = phases.has('single') ? await measure('1 reading a message', 1, Date.now() - 3 * 3_600_000 + round * 600_000, messagesPerDevice) : skipped;
+  batched = phases.has('batched') ? await measure(`${batch} readings a message`, batch, Date.now() - 2 * 3_600_000 + round * 600_000, batchedMessagesPerDevice) : skipped;
+  rounds.push({ workers, single, batched });
+}
 
 // 4. Latency at half the sustained single-reading rate, sampled by a probe device.
 const halfRate = Math.max(100, Math.round(single.messagesRate / 2));
@@ -250,6 +276,10 @@ const end = await stats(platform);
 await ask(platform, { type: 'close' }, 'closed');
 await exited(platform);
 
+out('by worker count (latency and overload ran with the last):');
+for (const { workers, single: one, batched: many } of rounds) {
+  out(`  WX_INGEST_WORKERS=${workers}: single ${one.messagesRate} msgs/s landed, ${one.perMessageUs.toFixed(1)} µs a message; batched ${many.landedRate} readings/s landed, ${many.perReadingUs.toFixed(2)} µs a reading, ${(many.landedRate / rawRate).toFixed(2)} of raw`);
+}
 out('ratios:');
 out(`  batched landed / raw InfluxDB ceiling = ${(batched.landedRate / rawRate).toFixed(2)}; batched landed / acknowledged = ${(batched.landedRate / batched.ackedRate).toFixed(2)}`);
 out(`  single-reading landed / raw ceiling = ${(single.landedRate / rawRate).toFixed(2)}; platform CPU a message / aedes alone = ${(single.perMessageUs / aedesPerMessage).toFixed(1)}`);

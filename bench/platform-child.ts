@@ -3,19 +3,27 @@
  * with `node --cpu-prof` when BENCH_PROFILE is set): starts from the configuration it is
  * sent, answers stats requests with its CPU time, RSS and readings written, closes on request.
  */
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { parseConfig, type ConfigInput } from '../services/config.ts';
 import { createLogger } from '../services/log.ts';
 import { createPlatform, type PlatformEndpoints } from '../services/platform.ts';
 import { startAllocationProfile } from './lib/allocation-profile.ts';
+import { threadCpuUs } from './lib/children.ts';
 
 /** `gc` (with node --expose-gc) collects garbage first, so that RSS shows what is held. */
 export type PlatformRequest = { type: 'stats'; gc?: boolean } | { type: 'close' };
 export type PlatformReply =
   | { type: 'started'; endpoints: PlatformEndpoints }
-  | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number; writes: number }
+  | { type: 'stats'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; written: number; rejected: number; spooled: number; writes: number; mainThreadCpuUs: number; gcMs: number; activeMs: number }
   | { type: 'closed' };
 
 const reply = (message: PlatformReply) => process.send!(message);
+
+// Time in garbage collection on this (the broker's) thread, for GC's share of the CPU (issue 26, item 3).
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 process.once('message', async (input: ConfigInput) => {
   // BENCH_ALLOC_PROFILE: where the garbage comes from (GC is a quarter of the samples).
@@ -37,7 +45,11 @@ process.once('message', async (input: ConfigInput) => {
         rejected: await sum(platform.metrics.readingsRejected),
         spooled: platform.ingest.spool.unacknowledgedRecords,
         // InfluxDB writes so far: the count of the batch-size histogram.
+        gcMs,
+        activeMs: performance.eventLoopUtilization().active,
         writes: (await platform.metrics.batchSize.get()).values.find((value) => value.metricName === 'wanxiang_write_batch_readings_count')?.value ?? 0,
+        // The JavaScript thread alone (the rest of cpuUserUs + cpuSystemUs is libuv's pool: fsync, DNS, crypto; and V8's helpers).
+        mainThreadCpuUs: threadCpuUs(process.pid, process.pid),
       });
     } else {
       await platform.close();

@@ -4,6 +4,7 @@
  * sparklines; from Chrome's Network domain, on the wire, compressed) and the tab's CPU (CDP
  * Performance metrics TaskDuration, seconds of main-thread work per second). Then the same minute
  * with the tab hidden, when the stream must stop (issue 21: ~431 KB a minute, also when hidden).
+ * The bytes are split by what fetched them: the event stream (its delta format, gzip), /live, the rest.
  * BENCH_SECONDS (default 60). Debian's Chromium through playwright-core, never a downloaded one.
  */
 import { spawn } from 'node:child_process';
@@ -35,7 +36,16 @@ const cdp = await page.context().newCDPSession(page);
 await cdp.send('Network.enable');
 await cdp.send('Performance.enable');
 let bytes = 0;
-cdp.on('Network.dataReceived', (event: { encodedDataLength: number }) => { bytes += event.encodedDataLength; });
+// Bytes by what fetched them (the stream, /live, the rest), so the stream's share stays visible.
+const kindOf = new Map<string, string>();
+const byKind = new Map<string, number>();
+const kind = (url: string) => (url.includes('/api/v1/stream') ? 'stream' : url.includes('/api/v1/live') ? '/live' : 'other');
+cdp.on('Network.requestWillBeSent', (event: { requestId: string; request: { url: string } }) => { kindOf.set(event.requestId, kind(event.request.url)); });
+cdp.on('Network.dataReceived', (event: { requestId: string; encodedDataLength: number }) => {
+  bytes += event.encodedDataLength;
+  const which = kindOf.get(event.requestId) ?? 'other';
+  byKind.set(which, (byKind.get(which) ?? 0) + event.encodedDataLength);
+});
 const taskSeconds = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0);
 
 await page.goto(`${httpUrl}/`);
@@ -44,12 +54,15 @@ await new Promise((resolve) => setTimeout(resolve, 5_000));
 
 async function measure(label: string): Promise<void> {
   bytes = 0;
+  byKind.clear();
   const cpuBefore = await taskSeconds();
   const started = Date.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
   const elapsed = (Date.now() - started) / 1_000;
   const cpu = (await taskSeconds()) - cpuBefore;
-  console.log(`${label}: ${(bytes / 1024 / (elapsed / 60)).toFixed(1)} KB a minute on the wire, tab CPU ${((cpu / elapsed) * 100).toFixed(1)} % of a core`);
+  const perMinute = (n: number) => (n / 1024 / (elapsed / 60)).toFixed(1);
+  const parts = ['stream', '/live', 'other'].map((which) => `${which} ${perMinute(byKind.get(which) ?? 0)}`).join(', ');
+  console.log(`${label}: ${perMinute(bytes)} KB a minute on the wire (${parts}), tab CPU ${((cpu / elapsed) * 100).toFixed(1)} % of a core`);
 }
 
 await measure('screen shown');

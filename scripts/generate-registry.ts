@@ -4,7 +4,7 @@
  * so that regenerating gives the same file. Run: npx tsx scripts/generate-registry.ts
  */
 import { createHmac } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { defaultFleetKey } from '../services/config.ts';
 import { simulatedStationPw } from '../services/hj212/simulated-station.ts';
 import { parseRegistry } from '../services/registry/device-registry.ts';
@@ -154,12 +154,17 @@ const devices = await Promise.all(
     };
   }),
 );
+// Families this script does not draft (issue 25: a family added by its own registry lines) keep
+// their devices as they are in the file, hashes included: regenerating never drops or rehashes them.
+const drafted = new Set(drafts.map((draft) => draft.family));
+const existing = JSON.parse(await readFile(new URL('../seeds/devices.json', import.meta.url), 'utf8')) as { devices: Array<{ family: string }> };
+const kept = existing.devices.filter((device) => !drafted.has(device.family));
 const observerSalt = createHmac('sha256', fleetKey).update('salt:observer').digest().subarray(0, 16);
 const registry = parseRegistry({
   version: 1,
   district: '罗湖区 Luohu District, Shenzhen',
   streets: streets.map(({ id, name }) => ({ id, name })),
-  devices,
+  devices: [...devices, ...kept],
   observers: [{ id: 'observer', role: 'observer', secretHash: await hashSecret(simulatedDeviceSecret(fleetKey, 'observer'), observerSalt) }],
 });
 await writeFile(new URL('../seeds/devices.json', import.meta.url), `${JSON.stringify(registry, null, 2)}\n`);

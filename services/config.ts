@@ -166,6 +166,8 @@ export const configSchema = z.strictObject({
       maxAgeMs: positiveInt.default(7 * 24 * 3_600_000),
       /** Identical consecutive readings from a device before they are flagged as a stuck sensor. */
       stuckAfter: positiveInt.default(5),
+      /** Worker threads parsing telemetry (issue 26); unset: the cores − 1, at least 1; 0: in the broker's thread. */
+      workers: z.number().int().min(0).max(256).optional(),
     })
     .prefault({}),
   /** The durable spool under dataDir/spool: accepted readings are on disk before the PUBACK. */
@@ -338,6 +340,7 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_INFLUXD_PORT', path: 'influx.localPort', parse: number, description: 'The HTTP port of the local influxd started without INFLUX_URL (`start --influxd-port`); 0 picks a free one.' },
   { env: 'WX_INFLUXD_RPC_PORT', path: 'influx.localRpcPort', parse: number, description: 'The backup/restore RPC port of the local influxd (`start --influxd-rpc-port`); 0 picks a free one.' },
   { env: 'WX_MAX_AGE_MS', path: 'ingest.maxAgeMs', parse: number, description: 'Readings older than this are refused (raise it to backfill old data).' },
+  { env: 'WX_INGEST_WORKERS', path: 'ingest.workers', parse: number, description: 'Worker threads that parse, validate and encode telemetry (docs/performance.md); unset: the cores − 1 with 4 cores or more, else 0; `0`: all in the broker\'s thread.' },
   { env: 'WX_BROKER_URL', path: 'cluster.brokerUrl', parse: text, description: 'Ingest from this external broker (mosquitto, EMQX) as shared-subscription workers.' },
   { env: 'WX_BROKER_USERNAME', path: 'cluster.brokerUsername', parse: text, description: 'The ingest workers\' login at the external broker.' },
   { env: 'WX_BROKER_PASSWORD', path: 'cluster.brokerPassword', parse: text, description: 'Its password; derived from the fleet key when unset.' },

@@ -99,6 +99,9 @@ export const errorCatalogue = {
   // Data review (issue 22)
   WX_ERR_MARK_NOT_FOUND: { status: 404, summary: 'no review mark with this id (a revocation names a mark)' },
   WX_ERR_MARK_REVOKED: { status: 409, summary: 'the review mark was revoked already; marks are never edited, a new mark is taken instead' },
+  // The red-team pass after issues 21-25: a target the router cannot match is refused in the catalogue's terms, without echoing it
+  WX_ERR_BAD_TARGET: { status: 400, summary: 'the request path is not one the router can read (malformed percent-encoding, or a path parameter over 100 characters); no route ran' },
+  WX_ERR_INFLUX_DATABASE_MISSING: { status: 503, summary: "InfluxDB answered that the platform's database does not exist (dropped while the platform ran): it is created again with its retention policy and the readings are written on, none quarantined" },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

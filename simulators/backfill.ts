@@ -48,8 +48,11 @@ export const defaultMinimumStepMs = 5 * 60_000;
  * through the broker as batch payloads, so it takes the same path as live readings:
  * authentication, validation, normalisation, batching, InfluxDB.
  */
-/** One device's step: the given one for its family, else its report interval, at least 5 minutes. */
-export const backfillStep = (device: DeviceRecord, stepMs?: Partial<Record<FamilyId, number>>) => stepMs?.[device.family] ?? Math.max(getFamily(device.family).reportIntervalMs, defaultMinimumStepMs);
+/**
+ * One device's step: the given one for its family, else the interval the registry declares for the
+ * device (its rollups count coverage against it, issue 22 item 5), else its family's, at least 5 minutes.
+ */
+export const backfillStep = (device: DeviceRecord, stepMs?: Partial<Record<FamilyId, number>>) => stepMs?.[device.family] ?? device.reportIntervalMs ?? Math.max(getFamily(device.family).reportIntervalMs, defaultMinimumStepMs);
 
 /** The readings a whole run makes for these devices over [fromMs, toMs). */
 export function plannedReadings(devices: readonly DeviceRecord[], fromMs: number, toMs: number, stepMs?: Partial<Record<FamilyId, number>>): number {
@@ -107,7 +110,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     };
     let ts = firstTs(device);
     for (; ts < options.toMs && !options.signal?.aborted; ts += step) {
-      const values = generateReading(options.seed, device, ts);
+      const values = generateReading(options.seed, device, ts, { intervalMs: step });
       statistics.add(device, ts, values);
       batch.push({ ts, ...values });
       if (batch.length >= batchReadings) await send();

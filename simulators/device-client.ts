@@ -30,8 +30,10 @@ export function toolClientId(tool: string, id: string): string {
  * Connects one simulated device as a real MQTT client with its registry credentials and
  * a Last Will that marks it offline, then announces itself online.
  */
-export async function connectDevice(device: DeviceRecord, connection: DeviceConnection, options: { reconnectPeriod?: number } = {}): Promise<MqttClient> {
+export async function connectDevice(device: DeviceRecord, connection: DeviceConnection, options: { reconnectPeriod?: number; retryFirstConnect?: boolean } = {}): Promise<MqttClient> {
   const status = connection.topics.build(device.family, device.id, 'status');
+  // retryFirstConnect false: a connection closed before its CONNACK (a limit at the broker's
+  // door) fails the promise instead of retrying forever; once connected, reconnects go on.
   const client = await mqtt.connectAsync(connection.url, {
     clientId: connection.tool ? toolClientId(connection.tool, device.id) : device.id,
     username: device.id,
@@ -40,7 +42,7 @@ export async function connectDevice(device: DeviceRecord, connection: DeviceConn
     reconnectPeriod: options.reconnectPeriod ?? 1_000,
     connectTimeout: 30_000,
     will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
-  });
+  }, options.retryFirstConnect ?? true);
   await client.publishAsync(status, 'online', { qos: 1, retain: true });
   return client;
 }

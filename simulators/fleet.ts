@@ -53,7 +53,10 @@ export function createFleet(options: FleetOptions): Fleet {
   let publishFailures = 0;
   let connectMs = 0;
   let closed = false;
+  let startedAtMs: number | undefined;
   const count = (fault: string) => (faultCounts[fault] = (faultCounts[fault] ?? 0) + 1);
+
+  const intervalOf = (device: Member['device']) => options.intervalMs ?? getFamily(device.family).reportIntervalMs;
 
   function publish(member: Member, topic: string, payload: string): void {
     member.client!.publish(topic, payload, { qos: getFamily(member.device.family).qos }, (error) => {
@@ -68,7 +71,7 @@ export function createFleet(options: FleetOptions): Fleet {
     const ts = now();
     member.reports += 1;
     const draw = createRng(hashSeed(options.seed, 'report', device.id, member.reports)).next;
-    const plan = applyFaults(faults, options.seed, device, { ts, values: generateReading(options.seed, device, ts) }, member.stuckValues, draw);
+    const plan = applyFaults(faults, options.seed, device, { ts, values: generateReading(options.seed, device, ts, { intervalMs: intervalOf(device), runStartMs: startedAtMs }) }, member.stuckValues, draw);
     member.stuckValues ??= plan.values;
     if (plan.dropout) return dropOut(member);
     const topic = plan.wrongTopic ? neighbourTopic(member) : options.topics.build(device.family, device.id, 'telemetry');
@@ -110,11 +113,12 @@ export function createFleet(options: FleetOptions): Fleet {
   return {
     async start() {
       const started = performance.now();
+      startedAtMs = now();
       await connectAll();
       connectMs = performance.now() - started;
       const rng = createRng(options.seed);
       for (const member of members) {
-        const interval = options.intervalMs ?? getFamily(member.device.family).reportIntervalMs;
+        const interval = intervalOf(member.device);
         // Spread the devices over their interval so the broker sees a steady stream.
         member.timer = setTimeout(() => {
           report(member);

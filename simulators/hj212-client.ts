@@ -15,8 +15,8 @@ export interface StationConnection {
   close(): Promise<void>;
 }
 
-export async function connectStation(url: { host: string; port: number }): Promise<StationConnection> {
-  const socket = connect({ host: url.host, port: url.port, noDelay: true });
+export async function connectStation(url: { host: string; port: number }, options: { localAddress?: string } = {}): Promise<StationConnection> {
+  const socket = connect({ host: url.host, port: url.port, noDelay: true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { getFamily } from '../services/families/index.ts';
 import { simulatedStationPw } from '../services/hj212/simulated-station.ts';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
+import { deviceReportIntervalMs } from '../services/registry/report-interval.ts';
 import { HOUR_MS } from '../services/standards/beijing-time.ts';
 import { generateReading } from './generate-reading.ts';
 import { hourPacket, hourStatistics, lastCompleteHourStart, realtimePacket, type StationPacket } from './hj212-packets.ts';
@@ -141,7 +141,7 @@ export function createHj212Fleet(options: Hj212FleetOptions): Hj212Fleet {
   }
 
   function schedule(station: Station, spread: number): void {
-    const interval = options.intervalMs ?? getFamily(station.device.family).reportIntervalMs;
+    const interval = options.intervalMs ?? deviceReportIntervalMs(station.device);
     const first = setTimeout(() => {
       realtime(station);
       station.timers.push(setInterval(() => realtime(station), interval));

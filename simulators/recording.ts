@@ -98,33 +98,57 @@ function parseOrUndefined(line: string): unknown {
   }
 }
 
-/** Reads a recording (gzip or plain NDJSON) lazily; a bad line stops it with WX_ERR_SEED_INVALID naming the line. */
-export async function* readRecording(path: string): AsyncGenerator<RecordingHeader | RecordedMessage | RecordedFrame> {
+/**
+ * Reads a recording (gzip or plain NDJSON) lazily; a bad line stops it with WX_ERR_FILE naming the
+ * line. Only the LAST line may be cut (a `record` killed, a full disk, a copy cut short): it is
+ * skipped and told to `onTornTail`, like the spool's torn tail, instead of refusing every whole
+ * line before it; a gzip stream that ends early is the same case. A bad line with lines after it
+ * is damage, not an interruption, and still stops the read.
+ */
+export async function* readRecording(path: string, options: { onTornTail?: (why: string) => void } = {}): AsyncGenerator<RecordingHeader | RecordedMessage | RecordedFrame> {
   const file = createReadStream(path);
   const input = (await recordingKind(path)) === 'plain' ? file : file.pipe(createGunzip());
   const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
-  for await (const line of lines) {
-    number += 1;
-    if (!line.trim()) continue;
-    const document = parseOrUndefined(line);
-    const isFrame = typeof document === 'object' && document !== null && 'station' in document;
-    const schema = number === 1 ? recordingHeaderSchema : isFrame ? recordedFrameSchema : recordedMessageSchema;
-    const parsed = schema.safeParse(document);
-    if (!parsed.success) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}:${number}: not a recording line`, { value: line.slice(0, 200) });
-    yield parsed.data;
+  let held: WanxiangError | undefined;
+  try {
+    for await (const line of lines) {
+      number += 1;
+      if (!line.trim()) continue;
+      if (held) throw held;
+      const document = parseOrUndefined(line);
+      const isFrame = typeof document === 'object' && document !== null && 'station' in document;
+      const schema = number === 1 ? recordingHeaderSchema : isFrame ? recordedFrameSchema : recordedMessageSchema;
+      const parsed = schema.safeParse(document);
+      if (!parsed.success) {
+        const bad = new WanxiangError('WX_ERR_FILE', `${path}:${number}: not a recording line`, { value: line.slice(0, 200) });
+        if (number === 1 || !options.onTornTail) throw bad;
+        held = bad; // the last line, if no line follows
+        continue;
+      }
+      yield parsed.data;
+    }
+  } catch (error) {
+    // zlib: "unexpected end of file" (Z_BUF_ERROR) is a compressed stream cut short.
+    if (options.onTornTail && number > 1 && (error as { code?: string }).code === 'Z_BUF_ERROR') {
+      options.onTornTail(`the compressed file ends early after line ${number} (a recording that was interrupted)`);
+      return;
+    }
+    throw error;
   }
+  if (held) options.onTornTail!(`line ${number} is cut (a recording that was interrupted): ${JSON.stringify(String(held.value).slice(-60))}`);
 }
 
-export async function loadRecording(path: string): Promise<{ header: RecordingHeader; messages: RecordedMessage[]; frames: RecordedFrame[] }> {
+export async function loadRecording(path: string): Promise<{ header: RecordingHeader; messages: RecordedMessage[]; frames: RecordedFrame[]; tornTail?: string }> {
   let header: RecordingHeader | undefined;
+  let tornTail: string | undefined;
   const messages: RecordedMessage[] = [];
   const frames: RecordedFrame[] = [];
-  for await (const entry of readRecording(path)) {
+  for await (const entry of readRecording(path, { onTornTail: (why) => (tornTail = why) })) {
     if ('format' in entry) header = entry;
     else if ('station' in entry) frames.push(entry);
     else messages.push(entry);
   }
-  if (!header) throw new WanxiangError('WX_ERR_SEED_INVALID', `${path}: no recording header`);
-  return { header, messages, frames };
+  if (!header) throw new WanxiangError('WX_ERR_FILE', `${path}: no recording header`);
+  return { header, messages, frames, ...(tornTail ? { tornTail } : {}) };
 }

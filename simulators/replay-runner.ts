@@ -27,7 +27,11 @@ export function createReplayRunner(deps: DeviceConnection & { registry: DeviceRe
       const entry = {
         stop,
         done: replayRecording({ ...deps, devices, path, speed, timestamps, signal: stop.signal, tool: 'demo' }).then(
-          (report) => deps.log.info({ path, sent: report.sent, skipped: report.skipped }, 'replay finished'),
+          (report) => {
+            const refused = Object.keys(report.refusedDevices).length;
+            if (refused > 0) deps.log.warn({ path, sent: report.sent, skipped: report.skipped, refusedDevices: report.refusedDevices }, `replay finished; ${refused} devices not let in, their messages skipped`);
+            else deps.log.info({ path, sent: report.sent, skipped: report.skipped }, 'replay finished');
+          },
           (error: unknown) => deps.log.error({ err: error, path }, 'replay failed'),
         ),
       };

@@ -27,12 +27,18 @@ export interface ReplayOptions extends DeviceConnection {
 export interface ReplayReport {
   readonly sent: number;
   readonly byDevice: Record<string, number>;
-  readonly skipped: { readonly status: number; readonly filtered: number; readonly unknownDevice: number; readonly hj212?: number };
+  readonly skipped: { readonly status: number; readonly filtered: number; readonly unknownDevice: number; readonly hj212?: number; readonly notConnected: number };
+  /** Devices the broker did not let in (refused login, connection limit), with the reason: their messages are skipped. */
+  readonly refusedDevices: Record<string, string>;
   readonly timeShiftMs: number;
   readonly durationMs: number;
+  /** The recording's last line was cut (an interrupted `record`): skipped, and why. */
+  readonly tornTail?: string;
 }
 
 const maxInFlight = 1_000;
+/** System errors that say no broker is there to ask, as against one that refused a device. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * Gives every reading its timestamp explicitly (the recorded receive time when the device
@@ -57,8 +63,8 @@ export function retimePayload(payload: Buffer, recordedAt: number, shiftMs: numb
 /** Publishes a recording back, each message as its own device, paced by the recorded times. */
 export async function replayRecording(options: ReplayOptions): Promise<ReplayReport> {
   const now = options.now ?? Date.now;
-  const { messages, frames } = await loadRecording(options.path);
-  const skipped = { status: 0, filtered: 0, unknownDevice: 0, hj212: 0 };
+  const { messages, frames, tornTail } = await loadRecording(options.path);
+  const skipped = { status: 0, filtered: 0, unknownDevice: 0, hj212: 0, notConnected: 0 };
   const wanted: Array<{ message: RecordedMessage | RecordedFrame; device: DeviceRecord }> = [];
   for (const frame of frames) {
     const device = options.devices.get(frame.station);
@@ -81,9 +87,25 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
   const last = wanted.at(-1)?.message.t ?? 0;
   const started = now();
   const timeShiftMs = options.timestamps === 'now' ? started - last : 0;
-  const clients = new Map<string, Promise<MqttClient>>();
+  // A device the broker does not let in is skipped with its reason, not retried forever: one
+  // refused device (a rotated secret, the address's connection limit) neither stalls nor fails
+  // the replay, and every client opened is closed however the replay ends.
+  const clients = new Map<string, Promise<MqttClient | null>>();
+  const refusedDevices: Record<string, string> = {};
+  let firstRefusal: unknown;
+  // A broker that cannot be reached ends the replay at once; a device refused at the door (a
+  // CONNACK code, a connection closed or reset before it: the address's limit) is skipped.
+  let unreachable: Error | undefined;
   const clientFor = (device: DeviceRecord) => {
-    if (!clients.has(device.id)) clients.set(device.id, connectDevice(device, { ...options, tool: options.tool ?? 'replay' }, { reconnectPeriod: 1_000 }));
+    if (!clients.has(device.id)) {
+      clients.set(device.id, connectDevice(device, { ...options, tool: options.tool ?? 'replay' }, { reconnectPeriod: 1_000, retryFirstConnect: false }).catch((error: unknown) => {
+        firstRefusal ??= error;
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && unreachableCodes.has(code) && error instanceof Error) unreachable ??= error;
+        refusedDevices[device.id] = `${error instanceof Error ? error.message : String(error)}${code !== undefined ? ` (${String(code)})` : ''}`;
+        return null;
+      }));
+    }
     return clients.get(device.id)!;
   };
   const stations = options.hj212Url ? createFrameSender(options.hj212Url, options.fleetKey) : null;
@@ -91,26 +113,45 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
   const inFlight = new Set<Promise<unknown>>();
   let sent = 0;
 
-  for (const { message, device } of wanted) {
-    if (options.signal?.aborted) break;
-    if (Number.isFinite(options.speed)) {
-      const wait = started + (message.t - first) / options.speed - now();
-      if (wait > 0) await delay(wait, undefined, { signal: options.signal }).catch(() => undefined);
-      if (options.signal?.aborted) break;
+  try {
+    for (const { message, device } of wanted) {
+      if (options.signal?.aborted || unreachable) break;
+      if (Number.isFinite(options.speed)) {
+        const wait = started + (message.t - first) / options.speed - now();
+        if (wait > 0) await delay(wait, undefined, { signal: options.signal }).catch(() => undefined);
+        if (options.signal?.aborted) break;
+      }
+      // The device's connection is awaited inside the publish, so that devices connect side by side.
+      const publish = ('station' in message
+        ? stations!.send(device.id, retimeFrame(frameOf(message), frameShiftMs(timeShiftMs), stations!.pwOf(device.id)))
+        : clientFor(device).then((client) => {
+          if (client === null) return void (skipped.notConnected += 1);
+          return client.publishAsync(message.topic, retimePayload(payloadOf(message), message.t, timeShiftMs), { qos: getFamily(device.family).qos });
+        })
+      ).finally(() => inFlight.delete(publish));
+      inFlight.add(publish);
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      byDevice[device.id] = (byDevice[device.id] ?? 0) + 1;
+      sent += 1;
+      if (sent % 1_000 === 0) options.onProgress?.(sent, wanted.length);
     }
-    const publish = ('station' in message
-      ? stations!.send(device.id, retimeFrame(frameOf(message), frameShiftMs(timeShiftMs), stations!.pwOf(device.id)))
-      : clientFor(device).then((client) => client.publishAsync(message.topic, retimePayload(payloadOf(message), message.t, timeShiftMs), { qos: getFamily(device.family).qos }))
-    ).finally(() => inFlight.delete(publish));
-    inFlight.add(publish);
-    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-    byDevice[device.id] = (byDevice[device.id] ?? 0) + 1;
-    sent += 1;
-    if (sent % 1_000 === 0) options.onProgress?.(sent, wanted.length);
+    await Promise.all(inFlight);
+    if (unreachable) throw unreachable;
+  } finally {
+    await stations?.close();
+    await Promise.all([...clients.entries()].map(async ([id, pending]) => {
+      const client = await pending;
+      if (client) await disconnectDevice(client, options.devices.get(id)!, options.topics).catch(() => client.end(true));
+    }));
   }
-  await Promise.all(inFlight);
-  await stations?.close();
+  // Not one device let in: the broker is not there or refuses this fleet; that is the replay's failure.
+  const refusals = Object.keys(refusedDevices);
+  if (refusals.length > 0 && refusals.length === clients.size) throw firstRefusal instanceof Error ? firstRefusal : new Error(String(firstRefusal));
+  // A device never let in sent nothing: its messages count as skipped, not sent.
+  for (const id of Object.keys(refusedDevices)) {
+    sent -= byDevice[id] ?? 0;
+    delete byDevice[id];
+  }
   options.onProgress?.(sent, wanted.length);
-  await Promise.all([...clients.entries()].map(async ([id, client]) => disconnectDevice(await client, options.devices.get(id)!, options.topics)));
-  return { sent, byDevice, skipped, timeShiftMs, durationMs: now() - started };
+  return { sent, byDevice, skipped, refusedDevices, timeShiftMs, durationMs: now() - started, ...(tornTail ? { tornTail } : {}) };
 }

@@ -39,13 +39,15 @@ export function familyFieldPanels(family: FamilyId, active: readonly Filter[]): 
 export function rollupFieldPanels(schema: RollupSchema, family: FamilyId, active: readonly Filter[]): AnyPanel[] {
   return [...schema.measurements].filter(([, entry]) => entry.family === family).flatMap(([measurement, entry]) =>
     schema.numericFields(measurement).map((field) => {
-      const groupBy = entry.tags.has('device') ? ['device'] : [];
+      // A group's rollup (a charging station's day, issue 25 item 4) per group, from the module's summary.
+      const group = getFamily(family).rollupSummary?.groupBy?.tag;
+      const groupBy = entry.tags.has('device') ? ['device'] : group && entry.tags.has(group) ? [group] : [];
       return timeseries({
         title: `${measurement}.${field}`,
         description: `Rollup ${measurement}, field ${field}: as services/rollups writes it.`,
         width: 8,
         height: 7,
-        targets: [new InfluxQueryBuilder(select(agg('mean', field), measurement, { where: conditions(active, entry.tags), groupBy, interval: 'none' })).alias(groupBy.length ? '$tag_device' : field)],
+        targets: [new InfluxQueryBuilder(select(agg('mean', field), measurement, { where: conditions(active, entry.tags), groupBy, interval: 'none' })).alias(groupBy.length ? `$tag_${groupBy[0]}` : field)],
       });
     }),
   );

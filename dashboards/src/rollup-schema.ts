@@ -1,7 +1,8 @@
-import { getFamily, type FamilyId } from '../../services/families/index.ts';
+import { familyIds, getFamily, type FamilyId } from '../../services/families/index.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import { airRollup } from '../../services/rollups/air-rollup.ts';
 import { createGridRollup } from '../../services/rollups/grid-rollup.ts';
+import { moduleRollups } from '../../services/rollups/module-rollup.ts';
 import { noiseRollup } from '../../services/rollups/noise-rollup.ts';
 import { parkingRollup } from '../../services/rollups/parking-rollup.ts';
 import { dayWindow, dayOf, type FamilyRollup, type RawRow } from '../../services/rollups/rollup-types.ts';
@@ -18,7 +19,9 @@ export interface RollupSchema {
   numericFields(measurement: string): string[];
 }
 
-const rollups: readonly FamilyRollup[] = [airRollup, waterRollup, noiseRollup, createGridRollup(), parkingRollup];
+const builtIn: readonly FamilyRollup[] = [airRollup, waterRollup, noiseRollup, createGridRollup(), parkingRollup];
+// And the rollups family modules declare (issue 25, item 4).
+const rollups: readonly FamilyRollup[] = [...builtIn, ...moduleRollups(familyIds, builtIn)];
 // A fixed Beijing day, so that discovery (and the JSON it leads to) is the same on every run.
 const probeDay = dayOf(Date.parse('2025-07-15T12:00:00+08:00'));
 const minuteMs = 60_000;

@@ -22,9 +22,10 @@ export const alarmSchema = z.object({
   openedAtMs: z.number(),
   updatedAtMs: z.number(),
   acknowledgedAtMs: z.number().nullable(),
-  acknowledgedBy: z.string().nullable(),
+  // Names only to a caller with a credential (services/people/names-shown.ts): the role to an anonymous reader.
+  acknowledgedBy: z.string().nullable().describe('who acknowledged: the person\'s name to a caller with a token or session, `operator` to an anonymous reader'),
   closedAtMs: z.number().nullable(),
-  notes: z.array(z.object({ atMs: z.number(), by: z.string(), text: z.string() })).readonly(),
+  notes: z.array(z.object({ atMs: z.number(), by: z.string().describe('who wrote it: a name with a credential, the role (`operator`, `system`) without'), text: z.string() })).readonly(),
 }).describe('An alarm: one per (rule, device) while open or acknowledged');
 
 export const alarmChangeSchema = z.object({ kind: z.enum(['opened', 'updated', 'acknowledged', 'closed']), alarm: alarmSchema });

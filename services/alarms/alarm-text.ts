@@ -4,12 +4,12 @@ import type { AlarmRule } from './rule-schema.ts';
 export interface AlarmTextInput {
   readonly value: number | null;
   readonly limit: number | null;
-  readonly format?: (value: number) => string;
+  readonly format?: (value: number, language: 'zh' | 'en') => string;
 }
 
-const show = (value: number | null, format?: (value: number) => string): string => {
+const show = (value: number | null, language: 'zh' | 'en', format?: AlarmTextInput['format']): string => {
   if (value === null) return '—';
-  return format ? format(value) : String(Math.round(value * 10) / 10);
+  return format ? format(value, language) : String(Math.round(value * 10) / 10);
 };
 
 /** A rule's Chinese and English texts with {site}, {device}, {value} and {limit} filled in. */
@@ -19,7 +19,7 @@ export function alarmTexts(rule: AlarmRule, device: DeviceRecord | undefined, de
     template.replace(/\{(site|device|value|limit)\}/g, (_, key: string) => {
       if (key === 'site') return english ? deviceId : (device?.siteName ?? deviceId);
       if (key === 'device') return deviceId;
-      return show(key === 'value' ? input.value : input.limit, input.format);
+      return show(key === 'value' ? input.value : input.limit, english ? 'en' : 'zh', input.format);
     });
   return { textZh: fill(rule.textZh, false), textEn: fill(rule.textEn, true) };
 }

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { getFamily } from '../families/index.ts';
 import type { StuckDetector } from '../ingest/stuck-detector.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { deviceReportIntervalMs } from '../registry/report-interval.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { createAlarmEngine, type AlarmEngine } from './alarm-engine.ts';
 import { createAlarmStore } from './alarm-store.ts';
@@ -62,7 +62,7 @@ export async function createAlarms(deps: AlarmsDeps): Promise<Alarms> {
     sweepIntervalMs: config.alarms.sweepIntervalMs,
     context: {
       gridThresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },
-      reportIntervalMs: (device) => config.alarms.reportIntervalMs ?? getFamily(device.family).reportIntervalMs,
+      reportIntervalMs: (device) => config.alarms.reportIntervalMs ?? deviceReportIntervalMs(device),
       stuck: deps.stuck,
     },
   });

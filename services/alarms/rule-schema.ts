@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { familyIds } from '../families/index.ts';
+import { familyIds, getFamily } from '../families/index.ts';
 
 /**
  * The shape of seeds/alarm-rules.json: alarm rules as data. A rule names a condition kind
@@ -8,6 +8,7 @@ import { familyIds } from '../families/index.ts';
  * referred to by name, never restated here.
  */
 
+const fieldKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,40}$/);
 const ambientItems = ['pm25_24h', 'pm10_24h', 'so2_1h', 'no2_1h', 'co_1h', 'o3_1h'] as const;
 const hourPollutants = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3'] as const;
 
@@ -35,6 +36,16 @@ export const conditionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('silent'), intervals: z.number().positive().max(1_000) }),
   /** The ingest's stuck-sensor detector flags the device's readings. */
   z.strictObject({ kind: z.literal('stuck') }),
+  // Generic kinds (issue 25, item 3): they name a field of the rule's family, so a new family's rules are data only.
+  /** The sum of a field over a trailing window at or above a level (rainfall in 3 h: the rainstorm signals). */
+  z.strictObject({ kind: z.literal('window-sum'), field: fieldKey, windowMs: z.number().int().positive().max(7 * 86_400_000), atLeast: z.number().positive() }),
+  /** A field's latest value at or above a level given here or read from the device's registry attribute (a point's own depth level). */
+  z.strictObject({ kind: z.literal('field-above'), field: fieldKey, atLeast: z.number().optional(), atLeastAttribute: fieldKey.optional() })
+    .refine((c) => c.atLeast !== undefined || c.atLeastAttribute !== undefined, 'give atLeast, atLeastAttribute or both (the number is the fallback)'),
+  /** A coded field's latest value is one of the named values (a charger in fault). */
+  z.strictObject({ kind: z.literal('field-is'), field: fieldKey, is: z.array(fieldKey).min(1) }),
+  /** The share (%) of the family's devices on a street whose coded field is one of the named values, below a level (free chargers). */
+  z.strictObject({ kind: z.literal('street-share'), field: fieldKey, is: z.array(fieldKey).min(1), belowPct: z.number().positive().max(100), minDevices: z.number().int().min(1).max(10_000).default(2) }),
 ]);
 
 const placeholder = /\{(value|limit)\}/;
@@ -66,10 +77,34 @@ export const alarmRulesFileSchema = z
     file.rules.forEach((rule, index) => {
       if (ids.has(rule.id)) context.addIssue({ code: 'custom', path: ['rules', index, 'id'], message: `duplicate rule id ${rule.id}` });
       ids.add(rule.id);
+      if (checkGenericCondition(rule, index, context)) return;
       const family = familyOf[rule.condition.kind] ?? 'any';
       if (family !== rule.family) context.addIssue({ code: 'custom', path: ['rules', index, 'family'], message: `a ${rule.condition.kind} condition watches ${family}, not ${rule.family}` });
     });
   });
+
+const genericKinds = new Set(['window-sum', 'field-above', 'field-is', 'street-share']);
+
+/** A generic condition names a field of the rule's family (and coded values that field has); true when the rule is generic. */
+function checkGenericCondition(rule: z.infer<typeof alarmRuleSchema>, index: number, context: z.RefinementCtx): boolean {
+  const condition = rule.condition;
+  if (!genericKinds.has(condition.kind) || !('field' in condition)) return false;
+  const path = ['rules', index, 'condition'];
+  if (rule.family === 'any') {
+    context.addIssue({ code: 'custom', path: ['rules', index, 'family'], message: `a ${condition.kind} condition names a field: give the family` });
+    return true;
+  }
+  const field = getFamily(rule.family).fields[condition.field];
+  if (!field) {
+    context.addIssue({ code: 'custom', path: [...path, 'field'], message: `${rule.family} has no field ${condition.field}` });
+    return true;
+  }
+  if ('is' in condition) {
+    const unknown = condition.is.filter((name) => !(field.codes ?? []).includes(name));
+    if (unknown.length > 0) context.addIssue({ code: 'custom', path: [...path, 'is'], message: `${rule.family}.${condition.field} has no value(s) ${unknown.join(', ')}${field.codes ? ` (it has ${field.codes.join(', ')})` : ' (not a coded field)'}` });
+  }
+  return true;
+}
 
 export type AlarmCondition = z.infer<typeof conditionSchema>;
 export type AlarmRule = z.infer<typeof alarmRuleSchema>;

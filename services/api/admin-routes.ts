@@ -4,6 +4,7 @@ import { WanxiangError } from '../errors.ts';
 import { rotateSecret, setDisabled } from '../registry/device-admin.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { RegistryFile } from '../registry/registry-schema.ts';
+import { createTurns } from '../one-at-a-time.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 
 export interface AdminRouteDeps {
@@ -26,6 +27,10 @@ const denied = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
 
 /** Operator and admin actions: replay (operator), device administration (admin). */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
+  // Each change is made to the registry as the one before left it: two at once read the same file
+  // while the first was being saved, the second's save undid the first (a rotation answered with a
+  // new secret left the old one working), and their temporary files collided (500s).
+  const inTurn = createTurns();
   const deviceId = (params: unknown) => {
     const { id } = params as { id: string };
     if (!deps.registry.device(id)) throw new WanxiangError('WX_ERR_NOT_FOUND', `no device ${id}`);
@@ -51,7 +56,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       schema: { summary: `${action === 'disable' ? 'Disable' : 'Enable'} a device at once (admin)`, security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), disabled: z.boolean() }), ...denied } },
     }, async (request) => {
       const id = deviceId(request.params);
-      await deps.applyRegistry(setDisabled(deps.registry.file, id, action === 'disable'));
+      await inTurn(() => deps.applyRegistry(setDisabled(deps.registry.file, id, action === 'disable')));
       return { id, disabled: action === 'disable' };
     });
   }
@@ -61,8 +66,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     schema: { summary: 'Rotate a device’s secret; the new secret is answered once (admin)', security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), secret: z.string() }), ...denied } },
   }, async (request) => {
     const id = deviceId(request.params);
-    const { file, secret } = await rotateSecret(deps.registry.file, id);
-    await deps.applyRegistry(file);
+    const secret = await inTurn(async () => {
+      const rotated = await rotateSecret(deps.registry.file, id);
+      await deps.applyRegistry(rotated.file);
+      return rotated.secret;
+    });
     return { id, secret };
   });
 }

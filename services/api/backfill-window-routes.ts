@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
+import { QUERYABLE_YEARS, isQueryableTime } from '../standards/beijing-time.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 
 const windowBody = z.strictObject({
@@ -29,6 +30,8 @@ export function registerBackfillWindowRoutes(app: FastifyInstance, window: Backf
     const parsed = windowBody.safeParse(request.body);
     if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
     const fromMs = typeof parsed.data.from === 'number' ? parsed.data.from : Date.parse(parsed.data.from);
+    // Readings older than InfluxDB can hold would only be refused by it, batch after batch (beijing-time.ts).
+    if (!isQueryableTime(fromMs)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `from must lie in the years ${QUERYABLE_YEARS.from}-${QUERYABLE_YEARS.to}`);
     if (fromMs >= now()) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'from must lie in the past');
     return describeWindow(window.open({ fromMs, untilMs: now() + parsed.data.minutes * 60_000 }));
   });

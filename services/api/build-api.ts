@@ -16,7 +16,7 @@ import { createAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts
 import type { Logger } from 'pino';
 import { registerAccessControl } from './access.ts';
 import { registerHostCheck, registerNoStore } from './http-guards.ts';
-import { answerFrameworkError } from './framework-errors.ts';
+import { answerFrameworkError, answerRouterRefusal } from './framework-errors.ts';
 import { createStreamAdmission } from './stream-admission.ts';
 import { redactDeep } from '../redact-url.ts';
 import { defaultLiveOptions } from '../live/create-live.ts';
@@ -33,6 +33,7 @@ import { createSessionCookies } from './session-cookie.ts';
 import { createSessionRevocations } from './session-revocations.ts';
 import { registerEventRoutes } from './event-routes.ts';
 import { registerDesk } from './desk-static.ts';
+import { registerReviewPage } from './review-static.ts';
 import type { EventService } from '../events/event-engine.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { protocolView } from '../hj212/device-view.ts';
@@ -40,10 +41,13 @@ import type { StationState } from '../hj212/receiver.ts';
 import { registerReviewRoutes } from '../review/review-routes.ts';
 import type { ReviewService } from '../review/review-service.ts';
 import { registerReportRoutes } from './report-routes.ts';
+import { registerFamilyFigureRoutes } from './family-figure-routes.ts';
 
 import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
 import { registerBackfillWindowRoutes } from './backfill-window-routes.ts';
+import { namesShownTo, registerNameRedaction } from './name-redaction.ts';
+import { registerQueryKeyCheck } from './query-keys.ts';
 
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
@@ -116,7 +120,7 @@ const influxCodes: ReadonlySet<string> = new Set(['WX_ERR_INFLUX_REJECTED', 'WX_
 
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, frameworkErrors: answerRouterRefusal });
   // Routes declare their querystring, params, body and response as zod schemas (the same ones
   // that validate them); the OpenAPI document is generated from those schemas.
   app.setValidatorCompiler(validatorCompiler);
@@ -131,6 +135,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const auth = createAuth(deps.auth, sessions, deps.metrics);
   registerAccessControl(app, { readAccess: deps.auth.readAccess, auth, metrics: deps.metrics });
   const signedIn = (request: FastifyRequest) => auth.bearerRole(request) !== null || auth.sessionExpiresAtMs(request) !== null;
+  // People's names only to a caller with a credential; anonymous readers see roles (services/people/names-shown.ts).
+  const namesShown = namesShownTo(signedIn);
+  registerNameRedaction(app, namesShown);
+  // A GET route without query parameters refuses any it is given, naming them (`?form=` for `?from=`).
+  registerQueryKeyCheck(app);
   registerOpenApi(app);
   registerOpenApiTags(app, { readAccess: deps.auth.readAccess });
   // Issue 21 (weight): answers over 1 KB gzip/br-compressed when the client accepts it (/api/v1/live,
@@ -222,6 +231,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
     registerComplianceRoutes(scope, deps);
     registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review });
+    registerFamilyFigureRoutes(scope, { influx: deps.influx, registry: deps.registry });
     registerEvaluateRoute(scope);
     registerAdminRoutes(scope, deps);
     const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
@@ -233,7 +243,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow);
     if (deps.events) registerEventRoutes(scope, { events: deps.events, auth, now: deps.now });
     if (deps.events) registerDesk(scope);
-    if (deps.review) registerReviewRoutes(scope, { review: deps.review, influx: deps.influx, registry: deps.registry, stuckAfter: deps.ingest.stuck.stuckAfter, bearerRole: auth.bearerRole });
+    if (deps.review) registerReviewRoutes(scope, { review: deps.review, influx: deps.influx, registry: deps.registry, stuckAfter: deps.ingest.stuck.stuckAfter, bearerRole: auth.bearerRole, bearerName: (request) => auth.bearerPerson(request)?.name ?? null, namesShown });
+    if (deps.review) registerReviewPage(scope);
     // Only with an external broker and its secret configured (the platform passes mqttAuth then): issue 18 item 2.
     if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
   });

@@ -6,6 +6,7 @@ import { WanxiangError } from '../errors.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { AQI_ANSWER_CONVENTIONS, aqiPoint, aqiQuery as aqiInfluxQuery } from '../compliance/aqi-points.ts';
 import { isBeijingInstant } from '../standards/index.ts';
+import { QUERYABLE_YEARS } from '../standards/beijing-time.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 import type { ReviewSource } from '../rollups/review-overlay.ts';
@@ -19,7 +20,7 @@ export interface ComplianceRouteDeps {
   readonly review?: ReviewSource;
 }
 
-const instant = z.string().refine(isBeijingInstant, 'a Beijing date YYYY-MM-DD, a Beijing time YYYY-MM-DDThh:mm, or ISO 8601 with a zone');
+const instant = z.string().refine(isBeijingInstant, `a Beijing date YYYY-MM-DD, a Beijing time YYYY-MM-DDThh:mm, or ISO 8601 with a zone, years ${QUERYABLE_YEARS.from}-${QUERYABLE_YEARS.to}`);
 const aqiQuery = z.strictObject({
   station: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   from: instant,

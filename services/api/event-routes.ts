@@ -115,9 +115,10 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
 
   routes.get('/api/v1/departments', {
     config: { access: 'signed-in' },
-    schema: { tags, summary: 'Departments events are dispatched to (webhook URLs are never shown)', response: { 200: z.object({ departments: z.array(departmentSchema) }), ...errors } },
+    schema: { tags, summary: 'Departments events are dispatched to (webhook URLs are never shown), and the families events are about', response: { 200: z.object({ departments: z.array(departmentSchema), families: z.array(z.enum(familyIds)).describe('every sensor family (issue 25: the desk lists them without naming any)') }), ...errors } },
   }, async () => ({
     departments: deps.events.departments.departments.map(({ webhook, ...department }) => ({ ...department, hasWebhook: webhook !== undefined })),
+    families: familyIds,
   }));
 
   routes.get('/api/v1/events/:id', {

@@ -1,4 +1,6 @@
-import type { ErrorCode } from '../errors.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorCatalogue, type ErrorCode } from '../errors.ts';
+import { securityHeaders } from './auth.ts';
 
 /**
  * Fastify's own refusals (a body too large, a media type no parser takes, a body that is not JSON)
@@ -13,4 +15,23 @@ export function answerFrameworkError(error: unknown): { status: number; code: Er
   if (status === 415 || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, code: 'WX_ERR_UNSUPPORTED_MEDIA_TYPE', message: 'the body’s content type is not one this route reads (application/json for the API’s bodies)' };
   if (status === 404) return { status, code: 'WX_ERR_NOT_FOUND', message: text };
   return { status, code: 'WX_ERR_INVALID_ARGUMENT', message: text };
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's own refusals, before any route or hook runs. Left to
+ * Fastify they answered `{"error":"Bad Request","code":"FST_ERR_BAD_URL","message":"'<the path>' is
+ * not a valid url component"}` (and FST_ERR_MAX_PARAM_LENGTH with 414): codes outside the catalogue,
+ * with the request's own text echoed back (issue 18 item 20's rule). Answered here with a code and
+ * never the path; anything else Fastify sends this way (an async constraint's failure) is a 500.
+ * The Host check does not run either: the answer holds nothing a rebinding page could want.
+ */
+export function answerRouterRefusal(error: unknown, _request: FastifyRequest, reply: FastifyReply): void {
+  const { code } = error as { code?: string };
+  // No hook runs for these answers: the headers every other answer gets from its onSend hooks, here.
+  reply.headers({ ...securityHeaders, 'cache-control': 'no-store' });
+  if (code === 'FST_ERR_BAD_URL' || code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(400).send({ code: 'WX_ERR_BAD_TARGET', message: errorCatalogue.WX_ERR_BAD_TARGET.summary });
+    return;
+  }
+  void reply.code(500).send({ code: 'WX_ERR_INTERNAL', message: errorCatalogue.WX_ERR_INTERNAL.summary });
 }

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -22,6 +23,11 @@ export interface LiveRouteDeps {
 
 // What the hub gives as ids (`<epoch>-<seq>`, services/live/stream-hub.ts): anything else is refused, never echoed.
 const lastEventId = z.string().regex(/^[0-9a-f]{8}-\d{1,16}$/, 'an id this stream gave: <8 hex digits>-<sequence>');
+/** gzip named in Accept-Encoding and not refused with q=0 (RFC 9110 §12.5.3). */
+const acceptsGzip = (header: string | undefined) => (header ?? '').split(',').some((part) => {
+  const [coding, ...params] = part.trim().toLowerCase().split(';').map((x) => x.trim());
+  return (coding === 'gzip' || coding === 'x-gzip') && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+});
 const refusedStream = (reason: string) => `event: error\ndata: ${JSON.stringify({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', message: reason })}\n\n`;
 const refusals = {
   address: 'this address holds as many event streams as allowed',
@@ -51,7 +57,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
 
   api.get('/api/v1/stream', {
     schema: {
-      summary: 'Server-sent events: `readings` (summaries), `alarm` (changes), `tiles`, `reset`; resumable with Last-Event-ID',
+      summary: 'Server-sent events: `readings` (summaries), `alarm` (changes), `tiles`, `reset`; `?format=delta`: `sync`, `delta`, `alarm`, `tiles` (changed only); resumable with Last-Event-ID',
       querystring: streamQuerySchema,
       headers: z.looseObject({ 'last-event-id': lastEventId.optional() }),
       response: { 200: z.string().describe('text/event-stream'), 400: errorSchema, 503: errorSchema },
@@ -61,7 +67,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       families: request.query.family ? new Set<string>(request.query.family) : null,
       streets: request.query.street ? new Set<string>(request.query.street) : null,
     };
-    const admission = deps.streams?.admit(request.ip, deps.signedIn?.(request) ?? false) ?? { ok: true, release: () => undefined };
+    const signedIn = deps.signedIn?.(request) ?? false;
+    const admission = deps.streams?.admit(request.ip, signedIn) ?? { ok: true, release: () => undefined };
     reply.hijack();
     const res = reply.raw;
     if (!admission.ok) {
@@ -71,15 +78,23 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       return;
     }
     res.on('close', admission.release);
+    // Issue 21 item 5: a delta stream is compressed per connection when the client takes gzip (every browser's EventSource does).
+    const format = request.query.format ?? 'full';
+    const gzip = format === 'delta' && acceptsGzip(request.headers['accept-encoding']);
     res.writeHead(200, {
+      ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
-    if (!deps.live.hub.attach(res, filter, request.headers['last-event-id'])) {
-      res.end(refusedStream(refusals.full));
+    // A stream opened with a credential holds only while the credential does (sign-out, a disabled person).
+    const stillAllowed = signedIn && deps.signedIn ? () => deps.signedIn!(request) : undefined;
+    if (!deps.live.hub.attach(res, filter, request.headers['last-event-id'], { format, gzip, stillAllowed, anonymous: !signedIn })) {
+      // The head already promised gzip to a delta client: the refusal is compressed too.
+      const refusal = refusedStream(refusals.full);
+      res.end(gzip ? gzipSync(refusal) : refusal);
     }
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { familyIds } from '../families/index.ts';
 import { SERIES_DEFAULT_POINTS, SERIES_MAX_POINTS } from '../live/series-query.ts';
+import { QUERYABLE_YEARS, isQueryableTime } from '../standards/beijing-time.ts';
 
 /** Shapes of the live API (GET /api/v1/live, /stream, /series): they validate and they document. */
 
@@ -9,7 +10,8 @@ const idText = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 /** A comma-separated list of families or streets, as a query parameter. */
 const listOf = (item: z.ZodType<string, string>) =>
   z.string().max(500).transform((text) => text.split(',').filter(Boolean)).pipe(z.array(item).min(1));
-const instant = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'an ISO 8601 date or time').describe('ISO 8601 date or time');
+// Within the years InfluxDB can hold (beijing-time.ts): year 1500 or 9999 is refused here, not by InfluxDB.
+const instant = z.string().max(40).refine((text) => isQueryableTime(Date.parse(text)), `an ISO 8601 date or time, years ${QUERYABLE_YEARS.from}-${QUERYABLE_YEARS.to}`).describe('ISO 8601 date or time');
 
 export const deviceStateSchema = z.object({
   severity: z.number().int().min(0).max(3),
@@ -50,12 +52,14 @@ export const liveResponseSchema = z.object({
     title: z.string(),
     reportIntervalMs: z.number(),
     units: z.record(z.string(), z.string()).describe('unit of each value key'),
+    presentation: z.record(z.string(), z.unknown()).nullable().describe('label, headline keys, map symbol and state labels from the family module (issue 25); null for families with a hand-written panel'),
     devices: z.array(z.object({
       id: z.string(), site: z.string(), siteName: z.string(), street: z.string(), lat: z.number(), lon: z.number(),
       online: z.boolean(),
       time: z.string().nullable().describe('the reading’s own time'),
       ageMs: z.number().nullable().describe('since the platform received it'),
-      freshness: z.enum(['fresh', 'late', 'silent']).describe('late after 2 report intervals, silent after 3'),
+      reportIntervalMs: z.number().describe('the device’s registered report interval, else its family’s'),
+      freshness: z.enum(['fresh', 'late', 'silent']).describe('late after 2 of the device’s report intervals, silent after 3'),
       values: z.record(z.string(), z.number()),
       state: deviceStateSchema,
       attributes: z.record(z.string(), z.unknown()),
@@ -70,6 +74,8 @@ export const liveResponseSchema = z.object({
 export const streamQuerySchema = z.strictObject({
   family: listOf(z.enum(familyIds)).optional().describe('comma-separated families'),
   street: listOf(slug).optional().describe('comma-separated street ids'),
+  format: z.enum(['full', 'delta']).optional()
+    .describe('full (default): `readings` whole. delta (issue 21): a `sync` with the whole picture, then `delta` events with only what changed and `tiles` with only the changed tiles; gzip-compressed when the client accepts it'),
 });
 
 export const seriesQuerySchema = z.strictObject({

@@ -14,6 +14,7 @@ const areas: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/api\/v1\/(devices|rejections|quality|accounting)$/, 'devices'],
   [/^\/(screen\/:file|vendor\/.*|)$/, 'screen'],
   [/^\/(api\/v1\/(events|departments|people)\b|desk$)/, 'events'],
+  [/^\/(api\/v1\/review\b|review$)/, 'review'],
 ];
 
 export const openApiTags = [
@@ -28,6 +29,7 @@ export const openApiTags = [
   { name: 'screen', description: 'The operations-centre screen and its files' },
   { name: 'broker', description: 'EMQX HTTP authentication and authorization (the broker only)' },
   { name: 'events', description: 'Events from alarm to resolution: departments, timelines, actions by named people, figures, the duty desk' },
+  { name: 'review', description: 'The officers’ review marks (data invalid, with a reason), their history, suggested marks, the review page' },
 ] as const;
 
 /** The OpenAPI security a route needs in this read-access mode; null for none. */

@@ -41,7 +41,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps
     schema: { summary: 'The official tables of a period (daily air, river sections, ranking, plan), one sheet a table in xlsx', querystring: reportQuery },
   }, (request, reply) => answer(request.query, undefined, reply));
   app.get('/api/v1/reports/:table', {
-    schema: { summary: 'One official table of a period: daily-air, water-month, ranking or plan', querystring: reportQuery, params: tableParams },
+    schema: { summary: 'One official table of a period: daily-air, water-month, ranking, plan or families (figures without a plan target)', querystring: reportQuery, params: tableParams },
   }, (request, reply) => answer(request.query, [parse(tableParams, request.params, 'path').table], reply));
   // The printable page: the same tables, with charts, and a print stylesheet for A4 (screen/report.css).
   app.get('/report', {

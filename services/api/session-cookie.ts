@@ -20,8 +20,8 @@ export interface SessionCookieOptions {
    */
   readonly digests?: () => readonly Buffer[];
   readonly sessionDays: number;
-  /** A cookie signed out before its expiry (services/api/session-revocations.ts). */
-  readonly isRevoked?: (value: string) => boolean;
+  /** A cookie signed out before its expiry (services/api/session-revocations.ts), told the digest of the token that signed it. */
+  readonly isRevoked?: (value: string, signer: Buffer, expiresAtMs: number) => boolean;
 }
 
 export interface SessionCookies {
@@ -31,6 +31,8 @@ export interface SessionCookies {
   sign(token: string, expiresAtS: number): string;
   /** The expiry (epoch ms) of a valid cookie value, or null: tampered, expired, or its token removed. */
   verify(value: string, nowMs?: number): number | null;
+  /** The digest of the token that signed a valid cookie value (revoked or not), or null. */
+  signer(value: string, nowMs?: number): Buffer | null;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -50,6 +52,17 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
   const maxAgeS = options.sessionDays * dayS;
 
   const known = (presented: Buffer) => digests().some((digest) => timingSafeEqual(digest, presented));
+  const signerOf = (value: string, nowMs: number): Buffer | null => {
+    const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
+    if (!match) return null;
+    const expiresAtS = Number(match[1]);
+    if (expiresAtS * 1_000 <= nowMs) return null;
+    const presented = Buffer.from(match[2]!, 'base64url');
+    // Every configured token is tried, each in constant time, whatever the outcome.
+    let signer: Buffer | null = null;
+    for (const digest of digests()) if (timingSafeEqual(mac(digest, expiresAtS), presented) && !signer) signer = digest;
+    return signer;
+  };
 
   return {
     issue(token, nowMs = Date.now()) {
@@ -62,17 +75,12 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
       return `${expiresAtS}.${mac(sha256(token), expiresAtS).toString('base64url')}`;
     },
     verify(value, nowMs = Date.now()) {
-      const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
-      if (!match) return null;
-      const expiresAtS = Number(match[1]);
-      if (expiresAtS * 1_000 <= nowMs) return null;
-      if (options.isRevoked?.(value)) return null;
-      const presented = Buffer.from(match[2]!, 'base64url');
-      // Every configured token is tried, each in constant time, whatever the outcome.
-      let valid = false;
-      for (const digest of digests()) valid = timingSafeEqual(mac(digest, expiresAtS), presented) || valid;
-      return valid ? expiresAtS * 1_000 : null;
+      const signer = signerOf(value, nowMs);
+      if (!signer) return null;
+      const expiresAtMs = Number(value.slice(0, value.indexOf('.'))) * 1_000;
+      return options.isRevoked?.(value, signer, expiresAtMs) ? null : expiresAtMs;
     },
+    signer: (value, nowMs = Date.now()) => signerOf(value, nowMs),
   };
 }
 

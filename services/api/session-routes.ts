@@ -79,7 +79,8 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     // Revoked, not only cleared (issue 18 item 12): a copy of the cookie taken earlier reads no more.
     const value = readCookie(request.headers.cookie, sessionCookieName);
     const expiresAtMs = deps.auth.sessionExpiresAtMs(request);
-    if (value && expiresAtMs !== null) await deps.revocations.revoke(value, expiresAtMs);
+    const signer = value ? deps.sessions.signer(value) : null;
+    if (value && signer && expiresAtMs !== null) await deps.revocations.revoke(value, expiresAtMs, signer);
     return reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader('', 0, secure(request))).send(null);
   });
 }

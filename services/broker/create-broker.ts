@@ -233,7 +233,7 @@ export function createBroker(deps: BrokerDeps): Broker {
     },
     async publish(topic, payload, options = {}) {
       if (!aedes) throw new Error('broker not started');
-      await new Promise<void>((resolve, reject) => aedes!.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos ?? 0, retain: options.retain ?? false, dup: false }, (error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) => aedes!.publish({ cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: options.qos ?? 0, retain: options.retain ?? false, dup: false }, (error) => (error ? reject(error) : resolve())));
     },
     enforceRegistry() {
       let closed = 0;

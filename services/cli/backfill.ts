@@ -95,13 +95,15 @@ async function run(options: BackfillOptions, context: CommandContext, platform: 
   const key = progressKey({ url: options.url ?? 'own', fromMs, toMs, seed: options.seed, step: options.step, batch: options.batch, devices: devices.map((device) => device.id) });
   const startAt = await readProgress(dataDir, key);
   const destination = await target(options, context, platform);
-  process.stderr.write(`[backfill] ${devices.length} devices, ${beijingEcho(fromMs)} to ${beijingEcho(toMs)}, into ${destination.url}${startAt ? `, resuming an interrupted run (${startAt.size} devices to go)` : ''}\n`);
+  // Listening before the first line that says it runs: a Ctrl-C sent on seeing that line would
+  // otherwise meet Node's default handling and kill the process without a resume file.
   const stop = new AbortController();
   const onInterrupt = () => {
     process.stderr.write('[backfill] stopping: waiting for what is in flight to be acknowledged (Ctrl-C again stops at once, and the rerun sends more again)\n');
     stop.abort();
   };
   process.once('SIGINT', onInterrupt);
+  process.stderr.write(`[backfill] ${devices.length} devices, ${beijingEcho(fromMs)} to ${beijingEcho(toMs)}, into ${destination.url}${startAt ? `, resuming an interrupted run (${startAt.size} devices to go)` : ''}\n`);
   const refusals = new Map<string, { notices: number; example: string }>();
   let report: BackfillReport;
   try {

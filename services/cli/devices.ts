@@ -9,6 +9,7 @@ import { families, familyIds, type FamilyId } from '../families/index.ts';
 import { addDevice, rotateSecret, setDisabled } from '../registry/device-admin.ts';
 import { loadRegistryFile } from '../registry/device-registry.ts';
 import { saveRegistryFile } from '../registry/registry-file.ts';
+import { withFileLock } from '../file-lock.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
@@ -50,7 +51,7 @@ const spec = {
   positionals: [{ name: 'ACTION', describe: `one of ${actions.join(', ')}`, required: true }],
   description: `  wanxiang devices list
   wanxiang devices add --id ID --family F --site S --site-name NAME --street ST --lat N --lon N --attributes JSON
-        [--hj212-mn MN --hj212-pw PW [--hj212-crc compat] [--hj212-codes JSON] [--hj212-units JSON]]
+        [--report-interval MS] [--hj212-mn MN --hj212-pw PW [--hj212-crc compat] [--hj212-codes JSON] [--hj212-units JSON]]
                                          a station speaking HJ 212 over TCP (docs/devices.md)
   wanxiang devices rotate --id ID        a new secret; the old one stops working, the device is disconnected
   wanxiang devices disable --id ID       refused at login and disconnected at once
@@ -83,9 +84,10 @@ holds (WX_ERR_DEVICE_EXISTS; rotate gives it a new secret).`,
     'data-dir': shared.dataDir(),
     'hj212-mn': option.string('MN', 'add: the HJ 212 station\'s MN (its packets are taken on the HJ 212 port)'),
     'hj212-pw': option.string('PW', 'add: its HJ 212 PW (stored as a scrypt hash)'),
-    'hj212-crc': option.choice<'strict' | 'compat'>('MODE', 'add: strict (HJ 212 Appendix A CRC only, the default) or compat (also CRC-16/ARC, byte-swapped MODBUS, a bare LF)', ['strict', 'compat']),
+    'hj212-crc': option.choice<'strict' | 'compat'>('MODE', 'add: strict (HJ 212 Appendix A CRC only, the default) or compat (also CRC-16/ARC, CRC-16/MODBUS byte-swapped or not, tails other than CR LF)', ['strict', 'compat']),
     'hj212-codes': option.custom<Record<string, unknown>>('JSON', 'add: vendor code → HJ 212 code or field, e.g. \'{"PM25":"a34004"}\'', 'a JSON object of names', parseJsonObject),
     'hj212-units': option.custom<Record<string, unknown>>('JSON', 'add: field or code → factor into the family\'s unit, e.g. \'{"co":0.001}\'', 'a JSON object of factors', parseJsonObject),
+    'report-interval': option.integer('MS', "add: how often the device reports, in ms, when not its family's default (an HJ 212 station at 1 min, 5 min, 1 h); coverage is counted against it", { min: 1_000, max: 86_400_000 }),
   },
   footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
 };
@@ -101,7 +103,9 @@ export async function devicesCommand(argv: string[]): Promise<void> {
     if (value === undefined) throw new UsageError(`devices ${action} needs --${String(name)}: ${spec.options[name].accepts}`, devicesHelp);
     return value as NonNullable<(typeof options)[K]>;
   };
-  const draft = action === 'add' ? await withStation(addDraft(need), options) : undefined;
+  // Issue 22 item 5: a device's own report interval, which its coverage is counted against.
+  const interval = options['report-interval'] === undefined ? {} : { reportIntervalMs: options['report-interval'] };
+  const draft = action === 'add' ? await withStation({ ...addDraft(need), ...interval }, options) : undefined;
   const id = action === 'list' || action === 'export' ? undefined : need('id');
   const config = configFromEnv(process.env, options['data-dir'] ? { dataDir: options['data-dir'] } : {});
   // Issue 19, item 6: a change (or an export, whose secrets derive from the installation's key)
@@ -115,11 +119,13 @@ export async function devicesCommand(argv: string[]): Promise<void> {
   // export, after a change (a refused change's coded line comes first).
   const where = () => void (options.registry === undefined && process.stderr.write(dataFolderLine('devices', installation)));
   if (action === 'list' || action === 'export') where();
-  const file = await step(`cannot read the registry ${path}`, () => loadRegistryFile(path));
+  const read = () => step(`cannot read the registry ${path}`, () => loadRegistryFile(path));
   // The broker's password file holds the secrets the installation's fleet key derives.
-  if (action === 'export') return exportMosquittoCommand(file, { dir: need('mosquitto'), port: options.port, fleetKey: installation.fleetKey, ...exportListener(options) });
+  if (action === 'export') return exportMosquittoCommand(await read(), { dir: need('mosquitto'), port: options.port, fleetKey: installation.fleetKey, ...exportListener(options) });
   const save = (next: Parameters<typeof saveRegistryFile>[1]) => step(`cannot write the registry ${path}`, () => saveRegistryFile(path, next));
-  await run(action, { file, id: id!, draft, save });
+  // A change is read and written under the registry's lock: two commands at once each keep theirs (a disable was undone; red team 3).
+  if (action === 'list') await run(action, { file: await read(), id: id!, draft, save });
+  else await withFileLock(path, async () => run(action, { file: await read(), id: id!, draft, save }));
   if (action !== 'list') where();
 }
 

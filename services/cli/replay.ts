@@ -53,5 +53,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
       }),
     ),
   );
+  // Said on stderr too: a cut last line is skipped, never passed over in silence.
+  if (report.tornTail) process.stderr.write(`[replay] ${path}: ${report.tornTail}; it was skipped, every whole line before it was replayed\n`);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { configFromEnv } from '../config.ts';
 import { isWanxiangError } from '../errors.ts';
-import { addUser, loadUsersFile, personRoleSchema, rotateUser, saveUsersFile, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
+import { addUser, loadUsersFile, personRoleSchema, rotateUser, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
+import { updateUsersFile } from '../people/users-file-update.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 
@@ -41,30 +42,38 @@ export async function usersCommand(argv: string[]): Promise<void> {
   };
   const config = configFromEnv();
   const path = resolve(options.file ?? config.http.usersFile ?? join(config.dataDir, 'users.json'));
-  const file = await step(`cannot read the users file ${path}`, () => loadUsersFile(path));
-  const save = (next: UsersFile) => step(`cannot write the users file ${path}`, () => saveUsersFile(path, next));
+  // Read, changed and written under the file's lock: two commands at once each keep their change (red team 3).
+  const update = <T>(change: (file: UsersFile) => { file: UsersFile; result: T }) => step(`cannot change the users file ${path}`, () => updateUsersFile(path, change));
   try {
     switch (action) {
       case 'list':
-        for (const user of file.users) process.stdout.write(`${user.name}\t${user.role}${user.department ? `\t${user.department}` : ''}${user.disabled ? '\tdisabled' : ''}\n`);
+        for (const user of (await step(`cannot read the users file ${path}`, () => loadUsersFile(path))).users) process.stdout.write(`${user.name}\t${user.role}${user.department ? `\t${user.department}` : ''}${user.disabled ? '\tdisabled' : ''}\n`);
         return;
       case 'add': {
-        const result = addUser(file, { name: need('name'), role: need('role'), ...(options.department ? { department: options.department } : {}) });
-        await save(result.file);
-        process.stdout.write(`added ${options.name}; their token (shown once): ${result.token}\n`);
+        const draft = { name: need('name'), role: need('role'), ...(options.department ? { department: options.department } : {}) };
+        const token = await update((file) => {
+          const added = addUser(file, draft);
+          return { file: added.file, result: added.token };
+        });
+        process.stdout.write(`added ${options.name}; their token (shown once): ${token}\n`);
         return;
       }
       case 'rotate': {
-        const result = rotateUser(file, need('name'));
-        await save(result.file);
-        process.stdout.write(`rotated ${options.name}; their new token (shown once): ${result.token}\n`);
+        const name = need('name');
+        const token = await update((file) => {
+          const rotated = rotateUser(file, name);
+          return { file: rotated.file, result: rotated.token };
+        });
+        process.stdout.write(`rotated ${options.name}; their new token (shown once): ${token}\n`);
         return;
       }
       case 'disable':
-      case 'enable':
-        await save(setUserDisabled(file, need('name'), action === 'disable'));
+      case 'enable': {
+        const name = need('name');
+        await update((file) => ({ file: setUserDisabled(file, name, action === 'disable'), result: undefined }));
         process.stdout.write(`${action}d ${options.name}\n`);
         return;
+      }
     }
   } catch (error) {
     if (isWanxiangError(error) && error.code === 'WX_ERR_INVALID_ARGUMENT') throw new UsageError(`${action}: ${error.message}`, usersHelp);

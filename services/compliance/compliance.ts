@@ -5,6 +5,7 @@ import { marksTouching } from '../review/effective-marks.ts';
 import type { ReviewSource, ReviewState } from '../rollups/review-overlay.ts';
 import { classRank, rules, type Provenance, type RuleOutcome } from './rules/index.ts';
 import type { Target, TargetsFile } from './targets.ts';
+import { familyFigures, type FamilyFigure } from './family-figures.ts';
 
 export type ComplianceStatus = 'met' | 'at risk' | 'breached' | 'insufficient data' | 'reported' | 'manual';
 
@@ -53,6 +54,8 @@ export interface ComplianceReport {
   readonly district: string;
   readonly generatedAt: string;
   readonly targets: readonly TargetCompliance[];
+  /** Issue 25 item 4: the families' key figures of the period, which no plan target judges (family-figures.ts). */
+  readonly withoutTarget?: readonly FamilyFigure[];
 }
 
 function passes(target: Target, value: number | string): boolean {
@@ -124,5 +127,6 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
       };
     }),
   );
-  return { period, plan: deps.targets.plan, district: deps.registry.district, generatedAt: new Date(deps.now).toISOString(), targets };
+  const withoutTarget = await familyFigures(deps, period.fromMs, period.toMs);
+  return { period, plan: deps.targets.plan, district: deps.registry.district, generatedAt: new Date(deps.now).toISOString(), targets, withoutTarget };
 }

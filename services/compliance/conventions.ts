@@ -22,7 +22,7 @@ export const ROLLUP_CONVENTIONS: readonly Convention[] = [
   },
   {
     topic: 'coverage',
-    rule: `air: an hour needs ≥ 45 min, a day ≥ 20 valid hours, a year ≥ 324 days (≥ 27 a month, February 25); noise: a day (16 h) or night (8 h) Leq is judged only with ≥ ${MIN_NOISE_COVERAGE * 100} % of its readings, else it is shown with its coverage and left out of exceedance counts; water: a sample in every month`,
+    rule: `air: an hour needs ≥ 45 min, a day ≥ 20 valid hours, a year ≥ 324 days (≥ 27 a month, February 25); noise: a day (16 h) or night (8 h) Leq is judged only with ≥ ${MIN_NOISE_COVERAGE * 100} % of its readings, else it is shown with its coverage and left out of exceedance counts; each reading counts for its device's registered report interval, else the interval its readings show; water: a sample in every month`,
     source: 'GB 3095 Table 4 (the version in force for the period, named in the report); HJ 906-2017 §3.1 valid-data rate; 环办〔2011〕22号 monthly monitoring',
   },
   { topic: 'heavy-load hours', rule: HEAVY_LOAD_HOURS_DEFINITION, source: 'distribution-grid practice (no national standard defines it): 重载 ≥ 80 %, 过载 ≥ 100 %, events ≥ 8 consecutive 15-min points; an event crossing midnight is one event, on the day it starts' },

@@ -1,5 +1,5 @@
 import { WanxiangError } from '../errors.ts';
-import { DAY_MS, beijingDay, beijingMonthStartMs } from '../standards/beijing-time.ts';
+import { DAY_MS, QUERYABLE_YEARS, beijingDay, beijingMonthStartMs } from '../standards/beijing-time.ts';
 
 export interface Period {
   /** As asked: `2025`, `2026-YTD`, `2026-03`, `2025-Q2`, `2025-H1`. */
@@ -19,6 +19,12 @@ const beijing = beijingMonthStartMs;
 
 /** Parses a compliance period; an unknown form is refused with WX_ERR_INVALID_ARGUMENT. */
 export function parsePeriod(id: string, nowMs: number): Period {
+  // A year InfluxDB cannot hold (1500, 9999) would come back from it as a 4xx; years 0-99 are not
+  // even that year (Date.UTC reads 0050 as 1950). Refused before any query (beijing-time.ts).
+  const leading = /^(\d{4})/.exec(id);
+  if (leading && (Number(leading[1]) < QUERYABLE_YEARS.from || Number(leading[1]) > QUERYABLE_YEARS.to)) {
+    throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `period ${JSON.stringify(id)}: a year from ${QUERYABLE_YEARS.from} to ${QUERYABLE_YEARS.to}`, { value: id });
+  }
   const year = /^(\d{4})$/.exec(id);
   if (year) {
     const y = Number(year[1]);

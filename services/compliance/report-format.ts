@@ -1,6 +1,7 @@
 import { beijingMinuteText, beijingWallClock } from '../standards/index.ts';
 import type { ComplianceReport, ComplianceStatus, TargetCompliance } from './compliance.ts';
 import { ROLLUP_CONVENTIONS, gb3095VersionsFor } from './conventions.ts';
+import { markdownText } from './markdown-text.ts';
 
 export type ReportLang = 'zh' | 'en';
 const say = (lang: ReportLang, zh: string, en: string) => (lang === 'zh' ? zh : en);
@@ -38,7 +39,34 @@ function notes(report: ComplianceReport, lang: ReportLang): string[] {
   return lines.length ? [say(lang, '## 说明', '## Notes'), '', ...lines, ''] : [];
 }
 
-/** The marks that moved a figure, each once, with the targets it moved (issue 22 item 2). */
+/**
+ * Issue 25 item 4: the families' key figures, which the plan sets no numeric target for (so no
+ * verdict): the district's figure and each group's (a charging station's).
+ */
+function withoutTargetSection(report: ComplianceReport, lang: ReportLang): string[] {
+  const figures = report.withoutTarget ?? [];
+  if (figures.length === 0) return [];
+  const text = (label: { zh: string; en: string }) => (lang === 'zh' ? label.zh : label.en);
+  const none = say(lang, '规划未设数值目标', 'no plan target');
+  const heads = [say(lang, '监测', 'Monitoring'), say(lang, '指标', 'Figure'), say(lang, '范围', 'Scope'), say(lang, '监测值', 'Value'), say(lang, '目标', 'Target')];
+  const rows = figures.flatMap((f) => [
+    [text(f.familyLabel), text(f.label), say(lang, `全区（${f.devices} 个设备有数据）`, `district (${f.devices} devices with data)`), valueText(f.value, f.unit), none],
+    // A group's name is the registry's text: one inline run, its `|` escaped (it is a table cell).
+    ...f.groups.map((g) => [text(f.familyLabel), text(f.label), `${f.groupLabel ? text(f.groupLabel) : ''} ${markdownText(g.group)}`.trim(), valueText(g.value, f.unit), none]),
+  ]);
+  return [
+    say(lang, '## 规划未设数值目标的监测', '## Monitored figures without a plan target'),
+    '',
+    say(lang, '规划只提出建设要求（监测预警网络、充电基础设施），未设可由这些监测值评价的数值目标，故只列数值、不作达标评价。', 'The plan asks for the monitoring network and the infrastructure but sets no numeric target these figures measure: they are given without a verdict.'),
+    '',
+    `| ${heads.join(' | ')} |`,
+    `|${heads.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+  ];
+}
+
+/** The marks that moved a figure, each once, with the targets it moved (issue 22 item 2); an officer's words as one inline run. */
 function reviewSection(report: ComplianceReport, lang: ReportLang): string[] {
   const marks = new Map<string, { mark: NonNullable<TargetCompliance['reviewMarks']>[number]; targets: string[] }>();
   for (const t of report.targets) for (const mark of t.reviewMarks ?? []) (marks.get(mark.id) ?? marks.set(mark.id, { mark, targets: [] }).get(mark.id)!).targets.push(lang === 'zh' ? t.nameZh : t.nameEn);
@@ -46,7 +74,7 @@ function reviewSection(report: ComplianceReport, lang: ReportLang): string[] {
   return [
     say(lang, '## 影响结果的审核标记', '## Review marks that moved a figure'),
     '',
-    ...[...marks.values()].map(({ mark, targets }) => `- ${mark.id}: ${mark.devices.join(', ')}, ${beijingMinute(Date.parse(mark.from), lang)} – ${beijingMinute(Date.parse(mark.to), lang)}, ${mark.fields.length ? mark.fields.join(', ') : say(lang, '全部项目', 'all fields')}; ${say(lang, '原因', 'reason')} ${mark.reason}${mark.comment ? `（${mark.comment}）` : ''}; ${say(lang, '标记人', 'by')} ${mark.by}; ${say(lang, '影响', 'moves')} ${targets.join(lang === 'zh' ? '、' : ', ')}`),
+    ...[...marks.values()].map(({ mark, targets }) => `- ${mark.id}: ${mark.devices.join(', ')}, ${beijingMinute(Date.parse(mark.from), lang)} – ${beijingMinute(Date.parse(mark.to), lang)}, ${mark.fields.length ? mark.fields.join(', ') : say(lang, '全部项目', 'all fields')}; ${say(lang, '原因', 'reason')} ${mark.reason}${mark.comment ? `（${markdownText(mark.comment)}）` : ''}; ${say(lang, '标记人', 'by')} ${markdownText(mark.by)}; ${say(lang, '影响', 'moves')} ${targets.join(lang === 'zh' ? '、' : ', ')}`),
     '',
   ];
 }
@@ -129,6 +157,7 @@ export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh'
     `|${heads.map(() => '---').join('|')}|`,
     ...report.targets.map((t) => `| ${row(t).join(' | ')} |`),
     '',
+    ...withoutTargetSection(report, lang),
     ...reviewSection(report, lang),
     ...notes(report, lang),
     ...provenance(report, lang),

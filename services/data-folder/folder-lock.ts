@@ -1,6 +1,7 @@
 import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WanxiangError } from '../errors.ts';
+import { processIdentity, recordedProcessAlive, type ProcessIdentity } from './process-identity.ts';
 
 /**
  * `wanxiang.lock` in the data folder (issue 19, item 1): the spool, runtime.json, the
@@ -15,24 +16,15 @@ export interface FolderLock {
   release(): Promise<void>;
 }
 
-interface Holder { pid: number; command: string; startedAt: string }
+interface Holder { pid: number; command: string; startedAt: string; identity?: ProcessIdentity }
 
 /** Folders this process holds: a second platform in the same process is refused too. */
 const heldHere = new Set<string>();
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 async function readHolder(path: string): Promise<Holder | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<Holder>;
-    return typeof parsed.pid === 'number' ? { pid: parsed.pid, command: String(parsed.command ?? 'wanxiang'), startedAt: String(parsed.startedAt ?? '?') } : undefined;
+    return typeof parsed.pid === 'number' ? { pid: parsed.pid, command: String(parsed.command ?? 'wanxiang'), startedAt: String(parsed.startedAt ?? '?'), identity: parsed.identity } : undefined;
   } catch {
     return undefined; // gone, unreadable or half-written: the caller decides from the file's presence
   }
@@ -61,7 +53,9 @@ export async function lockDataFolder(dataDir: string, command: string): Promise<
   // also in a folder made before files were created 0600.
   await chmod(folder, 0o700);
   if (heldHere.has(path)) throw lockedError(folder, path, (await readHolder(path)) ?? { pid: process.pid, command, startedAt: '?' });
-  const mine: Holder = { pid: process.pid, command, startedAt: new Date().toISOString() };
+  // The identity (boot id, start time) tells a later run whether this pid is still us: a pid
+  // reused after a crash (pid 1 in a restarted container) is not the holder.
+  const mine: Holder = { pid: process.pid, command, startedAt: new Date().toISOString(), identity: await processIdentity(process.pid) };
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       await writeFile(path, `${JSON.stringify(mine)}\n`, { flag: 'wx', mode: 0o600 });
@@ -71,7 +65,7 @@ export async function lockDataFolder(dataDir: string, command: string): Promise<
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WanxiangError('WX_ERR_FILE', `cannot take the lock ${path}: ${(error as Error).message}`, { cause: error });
     }
     const holder = await readHolder(path);
-    if (holder && isAlive(holder.pid)) throw lockedError(folder, path, holder);
+    if (holder && (await recordedProcessAlive(holder.pid, holder.identity))) throw lockedError(folder, path, holder);
     await takeOverStale(path);
   }
   throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `cannot take the lock ${path}: other runs keep taking it`);
@@ -85,7 +79,7 @@ async function takeOverStale(path: string): Promise<void> {
     return; // another taker moved it first: try again from the start
   }
   const moved = await readHolder(aside);
-  if (moved && isAlive(moved.pid)) {
+  if (moved && (await recordedProcessAlive(moved.pid, moved.identity))) {
     // A live lock taken between our read and our rename: give it back (link fails if a third took the name).
     await link(aside, path).catch(() => undefined);
   }

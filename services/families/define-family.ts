@@ -15,6 +15,86 @@ export interface FieldSpec {
   readonly hj212?: string;
   /** What an HJ 212 value is multiplied by to be in `unit` (packets carry no unit: the standard's default unit is assumed). */
   readonly hj212Factor?: number;
+  /** A coded field (issue 25): the value is an index into these names (a charger's state), written as an int. */
+  readonly codes?: readonly string[];
+}
+
+/** One stored reading as a rollup reads it back: time and fields by InfluxDB field name (issue 25, item 4). */
+export interface RollupRow {
+  readonly time: number;
+  readonly fields: Readonly<Record<string, number>>;
+}
+
+/** One rollup point of a device (its tags are the device's, added by the rollup engine); every field a float. */
+export interface RollupOutput {
+  readonly measurement: string;
+  readonly fields: Readonly<Record<string, number>>;
+  readonly timeMs: number;
+}
+
+/**
+ * How one field of a family's daily rollup adds up over days (a month) and over a group of devices
+ * (a station) (issue 25, item 4): summed (rain, hours, energy), the largest (depths), a plain mean,
+ * or a mean weighted by another field of the same point (a share of readings, by its readings).
+ */
+export type Combine = 'sum' | 'max' | 'mean' | { readonly weightedBy: string };
+export interface SummaryField {
+  /** Over the days of a month. */
+  readonly combine: Combine;
+  /** Over the devices of a group or of the district (the key figures); `combine` when absent. */
+  readonly across?: Combine;
+  readonly unit: string;
+  readonly label: Bilingual;
+  /** One of the family's key figures: the screen's panel shows today's, the report the period's. */
+  readonly key?: boolean;
+}
+
+/**
+ * Issue 25, item 4: the months (and groups) of a family's daily rollup (`<measurement>_daily`), so
+ * the rollup engine writes `<measurement>_monthly` per device and, with `groupBy`, the group's day
+ * and month (`<measurement>_<tag>_daily`, `_monthly`) without naming the family anywhere else.
+ */
+export interface RollupSummary {
+  readonly fields: Readonly<Record<string, SummaryField>>;
+  /** A tag from `tagsFrom` whose devices also count together (a charging station's chargers). */
+  readonly groupBy?: { readonly tag: string; readonly label: Bilingual };
+}
+
+/** A label in both of the screen's languages. */
+export interface Bilingual {
+  readonly zh: string;
+  readonly en: string;
+}
+
+/** A device's state judged by its family module (issue 25): 0 good … 3 worst, a label key and the figure judged. */
+export interface FamilyState {
+  readonly severity: 0 | 1 | 2 | 3;
+  /** A key of `presentation.states`. */
+  readonly label: string;
+  readonly value: number | string | null;
+  readonly limit: number | string | null;
+}
+
+/**
+ * How the screen, the live API and the dashboards show a family that has no hand-written panel
+ * (issue 25, item 3): everything they need comes from here, so a new family edits no screen file.
+ */
+export interface FamilyPresentation {
+  readonly label: Bilingual;
+  /** A short name (two to four characters) for filters, legends and narrow columns. */
+  readonly shortLabel: Bilingual;
+  /** Payload keys shown as the row's figure and sparkline: the first one the device's reading carries. */
+  readonly headline: readonly string[];
+  /** Map symbol: an ECharts symbol name or `path://` outline. */
+  readonly symbol: string;
+  /** Legend colour of the symbol (the map colours devices by state). */
+  readonly colour: string;
+  /** Labels of the states `state` returns. */
+  readonly states: Readonly<Record<string, Bilingual>>;
+  /** Labels of coded fields' values (charger states), by field key then code name. */
+  readonly codeLabels?: Readonly<Record<string, Readonly<Record<string, Bilingual>>>>;
+  /** Titles of the family's alarm rules (seeds/alarm-rules.json ids) for the wall's alarm groups; `{limit}` is the rule's limit. */
+  readonly ruleTitles?: Readonly<Record<string, Bilingual>>;
 }
 
 /** Values of one reading after validation, keyed by payload key. */
@@ -45,6 +125,17 @@ export interface FamilyDefinition<
   readonly derive?: (values: PayloadValues, attributes: z.infer<Attributes>) => Record<string, number>;
   /** Derived fields' specs, so the writer and dashboards know their types and units. */
   readonly derivedFields?: Record<string, Omit<FieldSpec, 'field' | 'min' | 'max'>>;
+  /** Issue 25: what a generic panel shows (families with a hand-written panel may leave it out). */
+  readonly presentation?: FamilyPresentation;
+  /**
+   * Issue 25, item 4: the family's daily rollup of one device, from its rows of the Beijing day
+   * [startMs, endMs) and its sampling interval; the rollup engine runs it for any family that has one.
+   */
+  readonly dailyRollup?: (day: { readonly startMs: number; readonly endMs: number }, rows: readonly RollupRow[], attributes: z.infer<Attributes>, samplingMinutes: number) => RollupOutput[];
+  /** Issue 25, item 4: how `dailyRollup`'s `<measurement>_daily` fields add up to months and groups. */
+  readonly rollupSummary?: RollupSummary;
+  /** Issue 25: the device's state from its latest values, for families the live service has no judge for. */
+  readonly state?: (values: PayloadValues, attributes: z.infer<Attributes>, timeMs: number) => FamilyState | null;
 }
 
 export interface Family<

@@ -1,10 +1,12 @@
 import { airFamily } from './air.ts';
 import type { Family } from './define-family.ts';
+import { evChargingFamily } from './ev-charging.ts';
 import { gridFamily } from './grid.ts';
 import { noiseFamily } from './noise.ts';
 import { parkingFamily } from './parking.ts';
 import { vocFamily } from './voc.ts';
 import { waterFamily } from './water.ts';
+import { waterloggingFamily } from './waterlogging.ts';
 
 /** The registry of sensor families: adding a family means one module and one line here. */
 export const families = {
@@ -14,6 +16,8 @@ export const families = {
   parking: parkingFamily,
   noise: noiseFamily,
   voc: vocFamily,
+  waterlogging: waterloggingFamily,
+  ev_charging: evChargingFamily,
 } as const;
 
 export type FamilyId = keyof typeof families;
@@ -27,4 +31,4 @@ export function getFamily(id: FamilyId): Family {
   return families[id] as unknown as Family;
 }
 
-export type { Family, FieldSpec, PayloadValues } from './define-family.ts';
+export type { Bilingual, Family, FamilyPresentation, FamilyState, FieldSpec, PayloadValues, RollupOutput, RollupRow } from './define-family.ts';

@@ -6,7 +6,9 @@
  * strings) are skipped up to the next `##`. A frame whose tail is not at 6+N+4 is looked for
  * at the next line end and kept when N counts its characters (Java/C# devices count UTF-16
  * units: xiaoyao9184/hj-t212-parser issue #26); a lone LF as the tail is reported as such
- * (strict devices are refused for it by the receiver).
+ * (strict devices are refused for it by the receiver), and so are a bare CR and no tail at all
+ * (the frame ends at the next `##`, or at flush() once the station is quiet). A line end before the declared tail
+ * ends the frame there (a length that lies too long must not hold back the frames after it).
  */
 
 export interface Frame {
@@ -18,7 +20,12 @@ export interface Frame {
   readonly declaredLength: number;
   /** What the declared length counted: bytes (the standard) or characters (some devices). */
   readonly lengthUnit: 'bytes' | 'chars';
-  readonly tail: 'crlf' | 'lf';
+  /**
+   * What ended it: CR LF (the standard), a bare LF or a bare CR, or nothing (the next `##`, or the
+   * station falling quiet: caoyiliang/HJ212 builds frames with CR and LF each optional). Only CR LF
+   * is taken from a strict station (the receiver's rule).
+   */
+  readonly tail: 'crlf' | 'lf' | 'cr' | 'none';
 }
 
 export type FramerEvent =
@@ -42,6 +49,13 @@ export interface Framer {
   push(chunk: Buffer): FramerEvent[];
   /** Bytes held waiting for the rest of a frame. */
   readonly buffered: number;
+  /**
+   * The bytes held are a frame complete by its length, with no tail or a bare CR, waiting only to
+   * see whether an LF follows: the receiver calls flush() once the station has been quiet a moment.
+   */
+  readonly awaitingTail: boolean;
+  /** Takes a frame held for its tail (awaitingTail) as it is; nothing otherwise. */
+  flush(): FramerEvent[];
 }
 
 export function createFramer(options: FramerOptions): Framer {
@@ -83,13 +97,39 @@ export function createFramer(options: FramerOptions): Framer {
       return true;
     }
     const tailAt = 6 + declared + 4;
+    // A line end before the tail's place: the length lies (too long). A segment holds no LF (ASCII
+    // text, UTF-8 never has 0x0A inside a character), so the frame ends there; waiting for the
+    // declared length would swallow the frames after it until the frame timeout closed the connection.
+    const newline = buffer.indexOf(lf, 6);
+    if (newline !== -1 && newline < tailAt) return lookForTail(declared);
     if (buffer.length < tailAt + 1) return false;
-    if (buffer[tailAt] === lf) return take(declared, tailAt, tailAt + 1, 'bytes', 'lf');
-    if (buffer[tailAt] === cr) {
+    const tailByte = buffer[tailAt];
+    if (tailByte === lf) return take(declared, tailAt, tailAt + 1, 'bytes', 'lf');
+    if (tailByte === cr) {
       if (buffer.length < tailAt + 2) return false;
-      if (buffer[tailAt + 1] === lf) return take(declared, tailAt, tailAt + 2, 'bytes', 'crlf');
+      // A CR exactly where the tail stands, and no LF after it: a bare CR (no segment holds a CR).
+      return take(declared, tailAt, tailAt + (buffer[tailAt + 1] === lf ? 2 : 1), 'bytes', buffer[tailAt + 1] === lf ? 'crlf' : 'cr');
+    }
+    if (tailByte === hash) {
+      if (buffer.length < tailAt + 2) return false;
+      // The next frame begins right after the CRC: this one had no tail (reference/hj212.md §2, compat).
+      if (buffer[tailAt + 1] === hash) return take(declared, tailAt, tailAt, 'bytes', 'none');
     }
     return lookForTail(declared);
+  }
+
+  /** The declared length of the frame at the head of the buffer, when the buffer holds exactly that frame with no tail or a bare CR. */
+  function heldForTail(): number | null {
+    if (buffer.length < overhead - 2 || buffer[0] !== hash || buffer[1] !== hash) return null;
+    let declared = 0;
+    for (let i = 2; i < 6; i += 1) {
+      const digit = buffer[i]! - zero;
+      if (digit < 0 || digit > 9) return null;
+      declared = declared * 10 + digit;
+    }
+    const tailAt = 6 + declared + 4;
+    if (buffer.length === tailAt || (buffer.length === tailAt + 1 && buffer[tailAt] === cr)) return declared;
+    return null;
   }
 
   /** The tail is not where the length says: the frame ends at the next LF if N counts its characters. */
@@ -135,6 +175,19 @@ export function createFramer(options: FramerOptions): Framer {
     },
     get buffered() {
       return buffer.length;
+    },
+    get awaitingTail() {
+      return heldForTail() !== null;
+    },
+    flush() {
+      const declared = heldForTail();
+      if (declared === null) return [];
+      const tailAt = 6 + declared + 4;
+      events.length = 0;
+      take(declared, tailAt, buffer.length, 'bytes', buffer.length === tailAt ? 'none' : 'cr');
+      const out = events.slice();
+      events.length = 0;
+      return out;
     },
   };
 }

@@ -13,11 +13,24 @@ export const intervalOfCn: Readonly<Record<string, DataInterval>> = { '2011': 'r
 /** The suffix holding an interval's main value: Rtd in real time, Avg for statistics, Data for noise (C.26). */
 export const mainSuffixes: Readonly<Record<DataInterval, readonly string[]>> = { rtd: ['Rtd'], minute: ['Avg', 'Data'], hour: ['Avg', 'Data'], day: ['Avg', 'Data'] };
 
-/** Statistics kept beside the main value, as `<field>_min`, `_max`, `_cou`. */
-export const statSuffixes: Readonly<Record<string, string>> = { Min: 'min', Max: 'max', Cou: 'cou' };
+/**
+ * Numbers kept beside the main value, per interval: statistics as `<field>_min`, `_max`, `_cou`,
+ * and the 折算 values (normalised to the reference O2, Table 4: ZsRtd, ZsAvg, ZsMin, ZsMax) as
+ * `<field>_zs`, `_zs_min`, `_zs_max` (reference/hj212.md §9.8: "store Min/Avg/Max/Cou/Zs* as separate fields").
+ */
+const statistics = { Min: 'min', Max: 'max', Cou: 'cou', ZsAvg: 'zs', ZsMin: 'zs_min', ZsMax: 'zs_max' } as const;
+export const statSuffixes: Readonly<Record<DataInterval, Readonly<Record<string, string>>>> = { rtd: { ZsRtd: 'zs' }, minute: statistics, hour: statistics, day: statistics };
+export const statNames: readonly string[] = ['min', 'max', 'cou', 'zs', 'zs_min', 'zs_max'];
 
-/** Suffixes that carry no value of their own and are neither stored nor counted as unknown. */
-export const ignoredSuffixes = new Set(['SampleTime', 'EFlag', 'ZsRtd', 'ZsAvg', 'ZsMin', 'ZsMax', 'Info', 'SN']);
+/**
+ * Text kept beside the main value, as sent (at most 32 characters): the vendor's EFlag (Table 4,
+ * C4; reference §9.9: "keep the raw flag (and EFlag)") as `<field>_eflag`, the instrument's
+ * SampleTime (N14) as `<field>_sample_time`.
+ */
+export const textSuffixes: Readonly<Record<string, string>> = { EFlag: 'eflag', SampleTime: 'sample_time' };
+
+/** Suffixes of device information (3019/3020), not measurements: neither stored with a field nor counted as unknown. */
+export const ignoredSuffixes = new Set(['Info', 'SN']);
 
 export const intervalMeasurement = (familyMeasurement: string) => `${familyMeasurement}_hj212`;
 
@@ -34,3 +47,11 @@ export function flagVerdict(flag: string | undefined): FlagVerdict {
   if (flag === undefined || flag === 'N') return 'valid';
   return invalidFlags.has(flag) ? 'invalid' : 'suspect';
 }
+
+/**
+ * Command codes whose CP is not kept: the device's answers (9011-9014), the notifications the
+ * receiver answers with 9013 (1013 time request, 2025's 9015 heartbeat). Any other upload that
+ * carries no measurements of an interval (2021 facility status, 2041 running time, 2081 restart
+ * time, 3015-3020 device information, ...) is kept raw in hj212_unknown with its CN: never dropped unseen.
+ */
+export const cpNotKept = new Set(['9011', '9012', '9013', '9014', '9015', '1013']);

@@ -10,13 +10,14 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { createArrivalTimes } from './arrival-times.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
-import { createFramer, type Frame } from './framer.ts';
-import { createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
+import { createFramer, type Frame, type FramerEvent } from './framer.ts';
+import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { parseSegment, type Packet } from './packet.ts';
 import { createReassembler } from './reassembly.ts';
-import { replyTo } from './reply.ts';
-import { createStationDirectory } from './station-auth.ts';
+import { answerCnOf, replyTo } from './reply.ts';
+import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
 import { takePacket, unknownLine } from './station-door.ts';
 
 /** What the live API says of a station speaking HJ 212 (issue 20, item 2). */
@@ -48,12 +49,45 @@ export interface Hj212ReceiverDeps {
   readonly onStored?: (station: DeviceRecord, raw: Buffer) => void;
 }
 
+/**
+ * How long a frame complete by its length but without CR LF waits for its tail before it is taken as
+ * it is (reference/hj212.md §2: devices that omit CR and/or LF). Long beside a TCP segment's gap, short
+ * beside the 10 s a station waits for its answer (HJ 212-2017 Table 1).
+ */
+const tailQuietMs = 1_000;
+
+/** One connection's own: its socket, session, address and the logins made on it. */
+interface Connection {
+  readonly socket: Socket;
+  readonly session: string;
+  readonly address: string | undefined;
+  /** The login throttle's key of its address, built once. */
+  readonly addressKey: string;
+  readonly logins: ConnectionLogins;
+  /** The PW check under way on this connection: the next login waits for it (a guesser's pipelined packets are checked one at a time). */
+  loginUnderWay: Promise<void> | undefined;
+  /** Closes the connection if no station has logged in on it by then (cleared at the first login). */
+  loginDeadline: NodeJS.Timeout | undefined;
+}
+
+/** A station's last packet; the API's StationState is made of it when asked. */
+interface StationEntry {
+  readonly device: string;
+  mn: string;
+  lastPacketAtMs: number;
+  crcVariant: CrcVariant;
+  version: number;
+  address: string | undefined;
+}
+
 export interface Hj212Receiver {
   /** Listens; resolves with the port (null when turned off with port -1). */
   start(): Promise<number | null>;
   close(): Promise<void>;
   stations(): StationState[];
   station(deviceId: string): StationState | undefined;
+  /** After the registry changed: closes the connections of stations now disabled, removed or with a new MN or PW (as the broker's enforceRegistry). */
+  enforceRegistry(): number;
 }
 
 /**
@@ -67,20 +101,26 @@ export interface Hj212Receiver {
 export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const { config, ingest, log } = deps;
   const now = deps.now ?? Date.now;
-  const metrics = createHj212Metrics(deps.metrics);
   const directory = createStationDirectory(deps.registry);
   const throttle = createLoginThrottle({ windowMs: deps.logins.loginThrottleMs, now });
+  const metrics = createHj212Metrics(deps.metrics, { loginFailureKeys: () => throttle.size });
   const reassembler = createReassembler({ timeoutMs: config.splitTimeoutMs, maxSets: config.maxSplitSets, onEvicted: () => metrics.splits.inc({ outcome: 'incomplete' }) });
-  const states = new Map<string, Omit<StationState, 'connected'>>();
+  const states = new Map<string, StationEntry>();
+  const keptAt = createArrivalTimes();
+  const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
   const sockets = new Set<Socket>();
   const perAddress = new Map<string, number>();
+  /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
+  const boundAs = new WeakMap<Socket, Map<string, { readonly mn: string; readonly pwHash: string }>>();
+  /** PWs being checked per (address, MN) throttle key, so that they count before their answer (red team 3). */
+  const guessesUnderWay = new Map<string, Set<string>>();
   let server: Server | undefined;
   let sweep: NodeJS.Timeout | undefined;
   let sessionCount = 0;
 
   const refuse = (result: PacketResult, code: ErrorCode, message: string, frame: Frame, device?: string): undefined => {
-    metrics.packets.inc({ result });
+    metrics.packets.inc(result);
     ingest.rejections.record({ code, message, readings: 0 }, { device, topic: `hj212:${result}`, payload: frame.raw });
     return undefined;
   };
@@ -90,68 +130,132 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
    * frames are handled as they come, their spool appends overlapping (each is its own point, a
    * station's 4 packets in flight share one fsync); their answers go out in arrival order.
    */
-  async function handleFrame(frame: Frame, socket: Socket, session: string, address: string | undefined): Promise<Packet | undefined> {
+  async function handleFrame(frame: Frame, connection: Connection): Promise<Packet | undefined> {
+    const { socket, address } = connection;
     const receivedAtMs = now();
     const parsed = parseSegment(frame.segment);
     if (!parsed.ok) return refuse('malformed', 'WX_ERR_STATION_FRAME', parsed.reason, frame);
     const { packet } = parsed;
     const mn = packet.mn ?? '';
-    if (throttle.isThrottled(`address:${address}`, deps.logins.loginFailuresPerAddress) || throttle.isThrottled(`device:${mn}`, deps.logins.loginFailuresPerDevice)) {
-      metrics.packets.inc({ result: 'throttled' });
+    const pw = packet.pw ?? '';
+    // The same MN and PW as an earlier packet of this connection, the registry unchanged: the same login (station-auth.ts).
+    let recalled = connection.logins.recall(mn, pw);
+    // Logins of one connection one at a time: sixty guesses in one write were all checked before
+    // any had failed, so the throttle never saw them (red team 3). The station's own packets wait
+    // for its first login and are then recalled; no await on the recalled path.
+    while (!recalled && connection.loginUnderWay) {
+      await connection.loginUnderWay;
+      recalled = connection.logins.recall(mn, pw);
+    }
+    // Failures count against their address and against (address, MN), never against the MN alone:
+    // wrong PWs sent for a station's MN from elsewhere must not silence the station itself, and a
+    // connection whose login already verified is not throttled at all (as an MQTT session goes on).
+    const pairKey = `pair:${connection.addressKey}\0${mn}`;
+    // Other PWs for this MN from this address still being checked count as failures already (guesses from many connections at once).
+    const othersUnderWay = guessesUnderWay.get(pairKey)?.size ?? 0;
+    const pairLimit = deps.logins.loginFailuresPerDevice - (guessesUnderWay.get(pairKey)?.has(pw) ? othersUnderWay - 1 : othersUnderWay);
+    if (!recalled && (throttle.isThrottled(connection.addressKey, deps.logins.loginFailuresPerAddress) || throttle.isThrottled(pairKey, pairLimit))) {
+      metrics.packets.inc('throttled');
       return;
     }
-    const known = directory.byMn(mn);
+    const known = recalled ?? directory.byMn(mn);
     const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
     if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
-    const login = await directory.login(mn, packet.pw ?? '');
-    if (!login.ok) {
-      throttle.recordFailure(`address:${address}`);
-      throttle.recordFailure(`device:${mn}`);
-      const result = login.code === 'WX_ERR_UNKNOWN_DEVICE' ? 'unknown_mn' : login.code === 'WX_ERR_DEVICE_DISABLED' ? 'disabled' : 'bad_pw';
-      return refuse(result, login.code, `HJ 212 packet refused: ${result} (MN ${JSON.stringify(mn.slice(0, 32))})`, frame, known?.id);
+    let station = recalled;
+    if (!station) {
+      const checkedAgainst = deps.registry.file;
+      const turn = beginLogin(connection, pairKey, pw);
+      let login: Awaited<ReturnType<typeof directory.login>>;
+      try {
+        login = await directory.login(mn, pw);
+        if (!login.ok) {
+          throttle.recordFailure(connection.addressKey);
+          throttle.recordFailure(pairKey);
+        } else connection.logins.remember(mn, pw, login.station, checkedAgainst);
+      } finally {
+        // Ended once its failure is counted or its login remembered: the next login of the connection then sees either.
+        turn.end();
+      }
+      if (!login.ok) {
+        const result = login.code === 'WX_ERR_UNKNOWN_DEVICE' ? 'unknown_mn' : login.code === 'WX_ERR_DEVICE_DISABLED' ? 'disabled' : 'bad_pw';
+        return refuse(result, login.code, `HJ 212 packet refused: ${result} (MN ${JSON.stringify(mn.slice(0, 32))})`, frame, known?.id);
+      }
+      station = login.station;
     }
-    const { station } = login;
     if (station.hj212!.crc === 'strict' && (frame.tail !== 'crlf' || frame.lengthUnit !== 'bytes')) {
-      return refuse('strict_frame', 'WX_ERR_STATION_FRAME', `strict station: the frame ${frame.tail === 'lf' ? 'ends with a bare LF' : 'counts its length in characters'} (allowed with crc: compat)`, frame, station.id);
+      const why = frame.lengthUnit !== 'bytes' ? 'counts its length in characters' : frame.tail === 'none' ? 'has no CR LF tail' : `ends with a bare ${frame.tail === 'lf' ? 'LF' : 'CR'}`;
+      return refuse('strict_frame', 'WX_ERR_STATION_FRAME', `strict station: the frame ${why} (allowed with crc: compat)`, frame, station.id);
     }
-    bindSession(station.id, socket, session);
-    if (packet.flag?.split) {
-      const outcome = reassembler.add(packet, receivedAtMs);
-      if (outcome.kind === 'complete') metrics.splits.inc({ outcome: 'complete' });
+    bindSession(station, socket, connection.session);
+    if (connection.loginDeadline) {
+      clearTimeout(connection.loginDeadline);
+      connection.loginDeadline = undefined;
     }
+    if (packet.flag?.split && reassembler.add(packet, receivedAtMs).kind === 'complete') metrics.splits.inc({ outcome: 'complete' });
     // Each part of a split packet is stored as it comes and answered on its own (C.50): the
     // parts share series and DataTime, so InfluxDB holds them as one point.
-    const intake = takePacket(packet, station, (id) => deps.registry.device(id), receivedAtMs, deps.limits);
-    const records: PreparedRecord[] = [...intake.records];
+    const intake = takePacket(packet, station, deviceById, receivedAtMs, deps.limits);
+    // The intake's own array, added to only when something was refused or unknown (one copy fewer a packet).
+    const records: PreparedRecord[] = intake.records;
+    const dataRecords = records.length;
     if (intake.refused) records.push({ device: station, lines: [], readings: [], refusals: [intake.refused] });
     if (intake.unknown.length > 0) {
       metrics.unknownCodes.inc(intake.unknown.length);
       ingest.rejections.record({ code: 'WX_ERR_UNKNOWN_CODE', message: `codes no family takes: ${[...new Set(intake.unknown.map((item) => item.code))].join(', ').slice(0, 300)}`, readings: 0 }, { device: station.id, topic: `hj212:${mn}`, payload: frame.raw });
-      records.push({ device: station, lines: [unknownLine(station, packet, intake.unknown, intake.interval, receivedAtMs)], readings: [], refusals: [] });
     }
+    const kept = intake.unknown.length > 0 ? intake.unknown : intake.raw;
+    if (kept.length > 0) records.push({ device: station, lines: [unknownLine(station, packet, kept, intake.interval, keptAt(station.id, receivedAtMs))], readings: [], refusals: [] });
     try {
       await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}` });
     } catch (error) {
       // Not stored (the spool stopped or is closing): no answer, and the connection closes, so the station sends it again.
       const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';
-      metrics.packets.inc({ result: 'not_stored' });
+      metrics.packets.inc('not_stored');
       deps.metrics.ingestFailures.inc({ code });
       log.error({ code, err: error, mn }, 'HJ 212 packet not stored: not answered, connection closed');
       socket.destroy();
       return;
     }
     if (intake.timeMs !== undefined && (intake.interval === 'hour' || intake.interval === 'day')) {
-      for (const record of intake.records) if (record.lines.length > 0) deps.onStationValues?.(record.device.family, intake.timeMs);
+      for (let i = 0; i < dataRecords; i += 1) if (records[i]!.lines.length > 0) deps.onStationValues?.(records[i]!.device.family, intake.timeMs);
     }
-    metrics.packets.inc({ result: 'accepted' });
-    metrics.crcVariants.inc({ variant });
+    metrics.packets.inc('accepted');
+    metrics.crcVariants.inc(variant);
+    countFrameQuirks(metrics.frameQuirks, frame);
     deps.onStored?.(station, frame.raw);
-    states.set(station.id, { device: station.id, protocol: 'hj212', mn, lastPacketAt: new Date(receivedAtMs).toISOString(), crcVariant: variant, version: packet.flag?.version ?? 0, address });
+    const state = states.get(station.id);
+    // Updated in place (one object a station, not one a packet); the API copies it when asked.
+    if (state) {
+      state.mn = mn;
+      state.lastPacketAtMs = receivedAtMs;
+      state.crcVariant = variant;
+      state.version = packet.flag?.version ?? 0;
+      state.address = address;
+    } else states.set(station.id, { device: station.id, mn, lastPacketAtMs: receivedAtMs, crcVariant: variant, version: packet.flag?.version ?? 0, address });
     return packet;
   }
 
+  /** A PW check begun: known to its connection (the next login waits for it) and to its throttle key until it ends. */
+  function beginLogin(connection: Connection, pairKey: string, pw: string): { end(): void } {
+    let guesses = guessesUnderWay.get(pairKey);
+    if (!guesses) guessesUnderWay.set(pairKey, (guesses = new Set()));
+    guesses.add(pw);
+    let ended!: () => void;
+    const underWay = new Promise<void>((resolve) => { ended = resolve; });
+    connection.loginUnderWay = underWay;
+    return {
+      end() {
+        if (connection.loginUnderWay === underWay) connection.loginUnderWay = undefined;
+        guesses.delete(pw);
+        if (guesses.size === 0 && guessesUnderWay.get(pairKey) === guesses) guessesUnderWay.delete(pairKey);
+        ended();
+      },
+    };
+  }
+
   function answer(packet: Packet, socket: Socket): void {
-    const reply = replyTo(packet);
+    // A Flag-less (2005) packet is answered when its station asks for it (registry `answerFlagless`); the rest carry their own Flag.
+    const reply = replyTo(packet, packet.flag ? undefined : { answerFlagless: directory.byMn(packet.mn ?? '')?.hj212?.answerFlagless });
     if (!reply || socket.destroyed) return;
     // The answers a spool flush releases together leave in one write (a station has several packets in flight).
     if (socket.writableCorked === 0) {
@@ -159,14 +263,21 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       process.nextTick(() => socket.uncork());
     }
     socket.write(reply);
-    metrics.replies.inc({ cn: reply.toString('latin1', 6, 60).match(/CN=(\d{4})/)?.[1] ?? 'other' });
+    metrics.replies.inc(answerCnOf(packet.cn));
   }
 
-  function bindSession(deviceId: string, socket: Socket, session: string): void {
+  function bindSession(station: DeviceRecord, socket: Socket, session: string): void {
+    const deviceId = station.id;
     let live = liveSessions.get(deviceId);
     if (!live) liveSessions.set(deviceId, (live = new Set()));
     if (live.has(socket)) return;
     live.add(socket);
+    let bound = boundAs.get(socket);
+    if (!bound) boundAs.set(socket, (bound = new Map()));
+    bound.set(deviceId, { mn: station.hj212!.mn, pwHash: station.hj212!.pwHash });
+    // No heartbeat in HJ 212-2017: a connection stays open for 3× its slowest station's interval, at least the default (reference §9.1).
+    const idleMs = 3 * (station.reportIntervalMs ?? 0);
+    if (idleMs > (socket.timeout ?? config.idleTimeoutMs)) socket.setTimeout(idleMs);
     ingest.presence.connected(deviceId, session);
     socket.once('close', () => {
       live.delete(socket);
@@ -187,10 +298,25 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     sockets.add(socket);
     perAddress.set(key, (perAddress.get(key) ?? 0) + 1);
     metrics.connections.inc();
-    const session = `hj212#${(sessionCount += 1)}`;
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, addressKey: `address:${address}`, logins: createConnectionLogins(deps.registry), loginUnderWay: undefined, loginDeadline: undefined };
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
-    let chain: Promise<void> = Promise.resolve();
+    // Frames in arrival order with what became of each: answers leave from the head, in order,
+    // as soon as the frames before them are done (a queue, not a promise chain: issue 20's
+    // throughput goal counted five promises a packet in the chain).
+    const inOrder: Array<{ done: boolean; packet: Packet | undefined }> = [];
     let pending = 0;
+    const release = () => {
+      while (inOrder.length > 0 && inOrder[0]!.done) {
+        const { packet } = inOrder.shift()!;
+        pending -= 1;
+        try {
+          if (packet) answer(packet, socket);
+        } catch (error) {
+          log.error({ err: error }, 'HJ 212 answer not sent');
+        }
+      }
+      if (pending < config.maxPendingPackets && socket.isPaused() && !socket.destroyed) socket.resume();
+    };
     let frameTimer: NodeJS.Timeout | undefined;
     const close = (reason: string) => {
       metrics.connectionsClosed.inc({ reason });
@@ -198,19 +324,28 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     };
     socket.setNoDelay(true);
     socket.setTimeout(config.idleTimeoutMs, () => close('idle'));
-    socket.on('data', (chunk: Buffer) => {
-      for (const event of framer.push(chunk)) {
+    // Any byte kept a connection from being idle, garbage too: one byte every few minutes held a
+    // connection slot for good without a login (red team 3). A station logs in within the idle time.
+    connection.loginDeadline = setTimeout(() => close('no_login'), config.idleTimeoutMs);
+    let tailTimer: NodeJS.Timeout | undefined;
+    const take = (events: FramerEvent[]) => {
+      for (const event of events) {
         if (event.kind === 'skipped') {
           metrics.skippedBytes.inc({ reason: event.reason }, event.bytes);
           continue;
         }
         pending += 1;
         if (pending >= config.maxPendingPackets) socket.pause();
-        const handled = handleFrame(event.frame, socket, session, address);
-        handled.catch(() => undefined); // observed below, in order; this only keeps it from counting as unhandled meanwhile
-        chain = chain.then(() => handled).then((packet) => packet && answer(packet, socket)).catch((error: unknown) => log.error({ err: error }, 'HJ 212 frame handling failed')).finally(() => {
-          pending -= 1;
-          if (pending < config.maxPendingPackets && socket.isPaused() && !socket.destroyed) socket.resume();
+        const entry: (typeof inOrder)[number] = { done: false, packet: undefined };
+        inOrder.push(entry);
+        handleFrame(event.frame, connection).then((packet) => {
+          entry.packet = packet;
+          entry.done = true;
+          release();
+        }, (error: unknown) => {
+          log.error({ err: error }, 'HJ 212 frame handling failed');
+          entry.done = true;
+          release();
         });
       }
       // Slow-loris: a frame begun must end within frameTimeoutMs, however slowly its bytes come.
@@ -218,10 +353,16 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
         clearTimeout(frameTimer);
         frameTimer = undefined;
       } else frameTimer ??= setTimeout(() => close('slow_frame'), config.frameTimeoutMs);
-    });
+      // A frame complete by its length but without CR LF (compat devices): taken once the station is quiet.
+      clearTimeout(tailTimer);
+      tailTimer = framer.awaitingTail ? setTimeout(() => take(framer.flush()), tailQuietMs) : undefined;
+    };
+    socket.on('data', (chunk: Buffer) => take(framer.push(chunk)));
     socket.on('error', () => undefined); // resets by stations are ordinary; the close below cleans up
     socket.once('close', () => {
+      clearTimeout(connection.loginDeadline);
       clearTimeout(frameTimer);
+      clearTimeout(tailTimer);
       sockets.delete(socket);
       const left = (perAddress.get(key) ?? 1) - 1;
       if (left > 0) perAddress.set(key, left);
@@ -230,7 +371,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     });
   }
 
-  const withConnection = (state: Omit<StationState, 'connected'>): StationState => ({ ...state, connected: liveSessions.has(state.device) });
+  const withConnection = ({ lastPacketAtMs, ...state }: StationEntry): StationState => ({ ...state, protocol: 'hj212', lastPacketAt: new Date(lastPacketAtMs).toISOString(), connected: liveSessions.has(state.device) });
 
   return {
     async start() {
@@ -263,6 +404,22 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       for (const socket of sockets) socket.destroy();
       await closing;
       server = undefined;
+    },
+    enforceRegistry() {
+      // Conventions 17: a station disabled a second ago keeps no connection open (it was refused only at its next packet, and shown connected).
+      let closed = 0;
+      for (const [deviceId, live] of liveSessions) {
+        const now = deps.registry.device(deviceId);
+        for (const socket of live) {
+          const atLogin = boundAs.get(socket)?.get(deviceId);
+          if (now?.hj212 && !now.disabled && now.hj212.mn === atLogin?.mn && now.hj212.pwHash === atLogin.pwHash) continue;
+          log.warn({ code: now?.disabled ? 'WX_ERR_DEVICE_DISABLED' : now ? 'WX_ERR_BAD_CREDENTIALS' : 'WX_ERR_UNKNOWN_DEVICE', device: deviceId }, 'HJ 212 connection closed after a registry change');
+          metrics.connectionsClosed.inc({ reason: 'registry' });
+          socket.destroy();
+          closed += 1;
+        }
+      }
+      return closed;
     },
     stations: () => [...states.values()].map(withConnection),
     station: (deviceId) => {

@@ -56,3 +56,45 @@ export function createStationDirectory(registry: DeviceRegistry): StationDirecto
     },
   };
 }
+
+/** What one connection remembers of the stations that logged in on it. */
+export interface ConnectionLogins {
+  /** The station, when this MN logged in on this connection with this very PW and the registry has not changed since. */
+  recall(mn: string, pw: string): DeviceRecord | undefined;
+  /** `checkedAgainst`: the registry's file when the login began (a login that awaited a changed registry is not remembered). */
+  remember(mn: string, pw: string, station: DeviceRecord, checkedAgainst: DeviceRegistry['file']): void;
+}
+
+/** A data logger may multiplex a few stations (MNs) on one connection; more than this and the memory starts again. */
+const maxStationsPerConnection = 16;
+
+/**
+ * Every HJ 212 packet carries MN and PW: after the first login on a connection, the next
+ * packets with the same MN and PW are the same login, as an MQTT session's publishes are. Held
+ * per connection (dropped with it) and only while the registry is the one the login was checked
+ * against: any registry change (a PW rotated, a station disabled or removed, by the admin API,
+ * the CLI's file or the cluster) replaces the registry's file, and the next packet of every
+ * connection is checked afresh, so a station disabled a second ago is refused at its next packet.
+ * Saves the SHA-256 of the PW the directory's own memory needs per packet (issue 20's throughput goal).
+ */
+export function createConnectionLogins(registry: DeviceRegistry): ConnectionLogins {
+  let file: DeviceRegistry['file'] | undefined;
+  const logins = new Map<string, { readonly pw: string; readonly station: DeviceRecord; readonly pwHash: string }>();
+  return {
+    recall(mn, pw) {
+      if (registry.file !== file) return undefined;
+      const login = logins.get(mn);
+      // The record is compared too, so that even a record changed in place is checked afresh.
+      if (login === undefined || login.pw !== pw || login.station.disabled || login.station.hj212?.pwHash !== login.pwHash || login.station.hj212.mn !== mn) return undefined;
+      return login.station;
+    },
+    remember(mn, pw, station, checkedAgainst) {
+      if (checkedAgainst !== registry.file) return;
+      if (registry.file !== file || logins.size >= maxStationsPerConnection) {
+        logins.clear();
+        file = registry.file;
+      }
+      logins.set(mn, { pw, station, pwHash: station.hj212!.pwHash });
+    },
+  };
+}

@@ -3,11 +3,10 @@ import { families, type FamilyId } from '../families/index.ts';
 import { mappingOf } from '../ingest/device-mapping.ts';
 import type { Reading } from '../ingest/reading.ts';
 import { resolveTimestamp, type TimeLimits } from '../ingest/timestamps.ts';
-import { deviceTags } from '../registry/device-tags.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import { encodePoint } from '../storage/line-protocol.ts';
-import { flagVerdict, ignoredSuffixes, intervalMeasurement, intervalOfCn, mainSuffixes, statSuffixes, type DataInterval } from './intervals.ts';
+import { cpNotKept, flagVerdict, ignoredSuffixes, intervalMeasurement, intervalOfCn, mainSuffixes, statNames, statSuffixes, textSuffixes, type DataInterval } from './intervals.ts';
 import { parseDataTime, type CpItem, type Packet } from './packet.ts';
+import { encodeStationLine, type StationField } from './station-lines.ts';
 
 /** Where a station's unknown codes are kept, raw, durable like its data (and answered once stored). */
 export const unknownMeasurement = 'hj212_unknown';
@@ -28,6 +27,8 @@ export interface StationIntake {
   readonly records: StationRecord[];
   /** Items no family, alias or co-located device takes. */
   readonly unknown: CpItem[];
+  /** The CP of an upload without interval data (2021, 3020, ...), to keep raw: not unknown codes (intervals.ts, cpNotKept). */
+  readonly raw: readonly CpItem[];
   /** A refusal of the whole packet's data (no usable DataTime), or null. */
   readonly refused: { readonly code: ErrorCode; readonly message: string } | null;
 }
@@ -35,8 +36,20 @@ export interface StationIntake {
 interface FieldValues {
   value?: number;
   flag?: string;
-  stats: Record<string, number>;
+  /** Min, max, cou, zs… as sent (times the unit factor); absent when none came. */
+  stats?: Record<string, number>;
+  /** EFlag, SampleTime as sent; absent when none came. */
+  text?: Record<string, string>;
 }
+
+interface FieldSpec {
+  readonly field: string;
+  readonly min: number;
+  readonly max: number;
+  readonly type: 'float' | 'int';
+}
+
+const inRange = (spec: FieldSpec, value: number) => value >= spec.min && value <= spec.max && (spec.type === 'float' || Number.isInteger(value));
 
 interface Group {
   readonly device: DeviceRecord;
@@ -44,7 +57,41 @@ interface Group {
   readonly refusals: StationRecord['refusals'];
 }
 
-const numberOf = (text: string): number | null => (text === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? null : Number(text));
+/**
+ * A decimal as HJ 212 sends it (`[+-]digits[.digits][e[+-]digits]`, at least one mantissa digit),
+ * else null: Number() alone would also take `0x10`, `Infinity` and padded text. Read character by
+ * character, since every value of every packet passes here (issue 20's throughput goal).
+ */
+export function numberOf(text: string): number | null {
+  const end = text.length;
+  let at = 0;
+  let code = text.charCodeAt(0);
+  if (code === 0x2b || code === 0x2d) code = text.charCodeAt((at += 1));
+  let digits = 0;
+  while (code >= 0x30 && code <= 0x39) {
+    digits += 1;
+    code = text.charCodeAt((at += 1));
+  }
+  if (code === 0x2e) {
+    code = text.charCodeAt((at += 1));
+    while (code >= 0x30 && code <= 0x39) {
+      digits += 1;
+      code = text.charCodeAt((at += 1));
+    }
+  }
+  if (digits === 0) return null;
+  if (code === 0x65 || code === 0x45) {
+    code = text.charCodeAt((at += 1));
+    if (code === 0x2b || code === 0x2d) code = text.charCodeAt((at += 1));
+    let exponent = 0;
+    while (code >= 0x30 && code <= 0x39) {
+      exponent += 1;
+      code = text.charCodeAt((at += 1));
+    }
+    if (exponent === 0) return null;
+  }
+  return at === end ? Number(text) : null;
+}
 
 /** The device a code's family goes to: the station itself, or the co-located device of that family the registry names. */
 function targetOf(station: DeviceRecord, family: FamilyId, lookup: (id: string) => DeviceRecord | undefined): DeviceRecord | null {
@@ -56,11 +103,11 @@ function targetOf(station: DeviceRecord, family: FamilyId, lookup: (id: string) 
   return null;
 }
 
-/** When the data is from: DataTime in Beijing time, within the ingest's age limits; real-time data without one is from now. */
-function timeOf(packet: Packet, interval: DataInterval, receivedAtMs: number, limits: TimeLimits): number | { code: ErrorCode; message: string } {
+/** When the data is from: DataTime in the station's zone (Beijing time unless registered otherwise), within the ingest's age limits; real-time data without one is from now. */
+function timeOf(packet: Packet, interval: DataInterval, receivedAtMs: number, limits: TimeLimits, utcOffsetMinutes: number | undefined): number | { code: ErrorCode; message: string } {
   const text = packet.cp.find((item) => item.code === 'DataTime' && item.suffix === '')?.value;
   if (text === undefined) return interval === 'rtd' ? receivedAtMs : { code: 'WX_ERR_MISSING_FIELD', message: `CN=${packet.cn} without DataTime: the interval it covers is unknown` };
-  const timeMs = parseDataTime(text);
+  const timeMs = parseDataTime(text, utcOffsetMinutes);
   if (timeMs === null) return { code: 'WX_ERR_BAD_TIMESTAMP', message: `DataTime=${text.slice(0, 20)} is not YYYYMMDDhhmmss` };
   const checked = resolveTimestamp(timeMs, receivedAtMs, limits);
   return checked.ok ? checked.timeMs : { code: checked.code, message: `DataTime=${text}: ${checked.message}` };
@@ -74,28 +121,35 @@ function timeOf(packet: Packet, interval: DataInterval, receivedAtMs: number, li
  */
 export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: string) => DeviceRecord | undefined, receivedAtMs: number, limits: TimeLimits): StationIntake {
   const interval = intervalOfCn[packet.cn ?? ''] ?? null;
-  if (interval === null) return { interval, records: [], unknown: [], refused: null };
-  const timeMs = timeOf(packet, interval, receivedAtMs, limits);
-  if (typeof timeMs !== 'number') return { interval, records: [], unknown: [], refused: timeMs };
+  // An upload without measurements of an interval: its items are kept raw under the station (intervals.ts, cpNotKept).
+  if (interval === null) return { interval, records: [], unknown: [], raw: cpNotKept.has(packet.cn ?? '') ? [] : packet.cp, refused: null };
+  const timeMs = timeOf(packet, interval, receivedAtMs, limits, station.hj212?.utcOffsetMinutes);
+  if (typeof timeMs !== 'number') return { interval, records: [], unknown: [], raw: [], refused: timeMs };
   const mapping = mappingOf(station);
   const groups = new Map<string, Group>();
   const unknown: CpItem[] = [];
   const main = mainSuffixes[interval];
+  const stats = statSuffixes[interval];
   for (const item of packet.cp) {
     if (item.suffix === '' || ignoredSuffixes.has(item.suffix)) continue; // DataTime, PolId, …: not factors
     const field = mapping.field(item.code);
     const device = field && targetOf(station, field.family, lookup);
-    const stat = interval === 'rtd' ? undefined : statSuffixes[item.suffix];
-    if (!field || !device || (item.suffix !== 'Flag' && !main.includes(item.suffix) && stat === undefined)) {
+    const stat = stats[item.suffix];
+    const text = textSuffixes[item.suffix];
+    if (!field || !device || (item.suffix !== 'Flag' && !main.includes(item.suffix) && stat === undefined && text === undefined)) {
       unknown.push(item);
       continue;
     }
     let group = groups.get(device.id);
     if (!group) groups.set(device.id, (group = { device, fields: new Map(), refusals: [] }));
     let values = group.fields.get(field.key);
-    if (!values) group.fields.set(field.key, (values = { stats: {} }));
+    if (!values) group.fields.set(field.key, (values = {}));
     if (item.suffix === 'Flag') {
       values.flag = item.value.slice(0, 4);
+      continue;
+    }
+    if (text !== undefined) {
+      if (item.value !== '') (values.text ??= {})[text] = item.value.slice(0, 32);
       continue;
     }
     if (item.value === '') continue; // an empty value (srdgame: "avoid empty cou value"): nothing measured
@@ -105,35 +159,58 @@ export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: s
       continue;
     }
     if (stat === undefined) values.value = number * field.factor;
-    else values.stats[stat] = number * field.factor;
+    else (values.stats ??= {})[stat] = number * field.factor;
   }
   const records = [...groups.values()].map((group) => recordOf(group, interval, timeMs, receivedAtMs));
-  return { interval, timeMs, records, unknown, refused: null };
+  return { interval, timeMs, records, unknown, raw: [], refused: null };
+}
+
+/**
+ * A field's companion names (`<field>_invalid`, `_flag`, `_min`, …), made once a family field
+ * rather than concatenated a packet: the same string objects each time, so the encoder's key
+ * cache finds them without hashing new text.
+ */
+interface FieldNames {
+  readonly invalid: string;
+  readonly flag: string;
+  readonly stat: Readonly<Record<string, string>>;
+  readonly text: Readonly<Record<string, string>>;
+}
+const fieldNames = new WeakMap<FieldSpec, FieldNames>();
+function namesOf(spec: FieldSpec): FieldNames {
+  let names = fieldNames.get(spec);
+  if (names === undefined) {
+    const stat = Object.fromEntries(statNames.map((name) => [name, `${spec.field}_${name}`]));
+    const text = Object.fromEntries(Object.values(textSuffixes).map((name) => [name, `${spec.field}_${name}`]));
+    fieldNames.set(spec, (names = { invalid: `${spec.field}_invalid`, flag: `${spec.field}_flag`, stat, text }));
+  }
+  return names;
 }
 
 function recordOf(group: Group, interval: DataInterval, timeMs: number, receivedAtMs: number): StationRecord {
   const { device, refusals } = group;
   const family = families[device.family];
-  const specs = family.fields as Record<string, { field: string; min: number; max: number; type: 'float' | 'int' }>;
-  const fields: Array<[string, number | string, 'float' | 'int' | 'string']> = [];
+  const specs = family.fields as Record<string, FieldSpec>;
+  const fields: StationField[] = [];
   const values: Record<string, number> = {};
   for (const [key, sent] of group.fields) {
     const spec = specs[key]!;
-    const inRange = (value: number) => value >= spec.min && value <= spec.max && (spec.type === 'float' || Number.isInteger(value));
-    if (sent.value !== undefined && !inRange(sent.value)) {
+    const names = namesOf(spec);
+    if (sent.value !== undefined && !inRange(spec, sent.value)) {
       refusals.push({ code: 'WX_ERR_OUT_OF_RANGE', message: `${key}=${sent.value} is outside ${spec.min}…${spec.max}` });
       continue;
     }
     const verdict = flagVerdict(sent.flag);
     if (sent.value !== undefined) {
-      if (verdict === 'invalid') fields.push([`${spec.field}_invalid`, sent.value, 'float']);
+      if (verdict === 'invalid') fields.push([names.invalid, sent.value, 'float']);
       else {
         fields.push([spec.field, sent.value, spec.type]);
         values[key] = sent.value;
       }
     }
-    for (const [stat, value] of Object.entries(sent.stats)) fields.push([`${spec.field}_${stat}`, value, 'float']);
-    if (sent.flag !== undefined) fields.push([`${spec.field}_flag`, sent.flag, 'string']);
+    if (sent.stats) for (const stat in sent.stats) fields.push([names.stat[stat] ?? `${spec.field}_${stat}`, sent.stats[stat]!, 'float']);
+    if (sent.text) for (const text in sent.text) fields.push([names.text[text] ?? `${spec.field}_${text}`, sent.text[text]!, 'string']);
+    if (sent.flag !== undefined) fields.push([names.flag, sent.flag, 'string']);
   }
   const inconsistency = interval === 'rtd' ? family.inconsistency?.(values) : null;
   if (inconsistency) return { device, lines: [], readings: [], refusals: [...refusals, { code: 'WX_ERR_INCONSISTENT_VALUES', message: inconsistency }] };
@@ -141,7 +218,7 @@ function recordOf(group: Group, interval: DataInterval, timeMs: number, received
   fields.push(['recv_lag_ms', receivedAtMs - timeMs, 'int']);
   const measurement = interval === 'rtd' ? family.measurement : intervalMeasurement(family.measurement);
   try {
-    const line = encodePoint({ measurement, tags: { ...deviceTags(device), interval }, fields, timeMs });
+    const line = encodeStationLine(device, measurement, interval, fields, timeMs);
     const readings: Reading[] = interval === 'rtd' && Object.keys(values).length > 0 ? [{ family: device.family, deviceId: device.id, timeMs, receivedAtMs, values }] : [];
     return { device, lines: [line], readings, refusals };
   } catch (error) {
@@ -153,5 +230,5 @@ function recordOf(group: Group, interval: DataInterval, timeMs: number, received
 /** The line keeping a packet's unknown items raw under its station (bounded: the frame is at most the length cap). */
 export function unknownLine(station: DeviceRecord, packet: Packet, items: readonly CpItem[], interval: DataInterval | null, receivedAtMs: number): string {
   const text = items.map((item) => (item.suffix ? `${item.code}-${item.suffix}=${item.value}` : `${item.code}=${item.value}`)).join(';');
-  return encodePoint({ measurement: unknownMeasurement, tags: { ...deviceTags(station), interval: interval ?? 'other' }, fields: [['items', text, 'string'], ['cn', packet.cn ?? '', 'string'], ['st', packet.st ?? '', 'string'], ['recv_lag_ms', 0, 'int']], timeMs: receivedAtMs });
+  return encodeStationLine(station, unknownMeasurement, interval ?? 'other', [['items', text, 'string'], ['cn', packet.cn ?? '', 'string'], ['st', packet.st ?? '', 'string'], ['recv_lag_ms', 0, 'int']], receivedAtMs);
 }

@@ -6,6 +6,7 @@ import type { Presence } from './presence.ts';
 import type { Reading } from './reading.ts';
 import type { RejectionLog } from './rejection-log.ts';
 import { recordHeader } from './spool-record.ts';
+import { createTurnTally } from './turn-tally.ts';
 import type { StuckDetector } from './stuck-detector.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface PreparedIntakeDeps {
  * acknowledgement (HJ 212's 9014) waits for the spool exactly as the PUBACK does.
  */
 export function createPreparedIntake(deps: PreparedIntakeDeps): (records: readonly PreparedRecord[], context: PreparedContext) => Promise<number> {
+  // Per family, handed to prom-client once a turn (turn-tally.ts), as the MQTT door does.
+  const countReceived = createTurnTally(deps.metrics.readingsReceived, 'family');
   return async (records, context) => {
     const hour = hourOf(context.receivedAtMs);
     const appends: Array<Promise<void>> = [];
@@ -54,7 +57,7 @@ export function createPreparedIntake(deps: PreparedIntakeDeps): (records: readon
       const received = lines.length + refusals.length;
       if (received === 0) continue;
       deps.accounting.received(device.id, hour, received);
-      deps.metrics.readingsReceived.inc({ family: device.family }, received);
+      countReceived(device.family, received);
       for (const refusal of refusals) {
         deps.rejections.record({ ...refusal, readings: 1 }, { device: device.id, topic: context.topic, payload: context.payload });
         deps.accounting.rejected(device.id, hour, refusal.code, 1);
@@ -69,7 +72,9 @@ export function createPreparedIntake(deps: PreparedIntakeDeps): (records: readon
       appends.push(deps.append(recordHeader({ family: device.family, device: device.id, hour }) + lines.join('\n')));
       stored += lines.length;
     }
-    await Promise.all(appends);
+    // A packet is usually one device's record: its append is awaited alone (no Promise.all a packet).
+    if (appends.length === 1) await appends[0];
+    else await Promise.all(appends);
     return stored;
   };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -18,7 +19,8 @@ import { createStuckDetector, type StuckDetector } from './stuck-detector.ts';
 import { createAccounting, type Accounting } from './accounting.ts';
 import { createReadingEncoder } from './to-point.ts';
 
-import { createMessageHandler, type InboundMessage } from './handle-message.ts';
+import { createMessageHandler, type Accepted, type InboundMessage } from './handle-message.ts';
+import { createIngestWorkerPool, type IngestWorkerPool } from './worker-pool.ts';
 import { createAppendBatcher } from './append-batcher.ts';
 import { createPreparedIntake, type PreparedContext, type PreparedRecord } from './accept-prepared.ts';
 
@@ -45,6 +47,8 @@ export interface Ingest {
   readonly accounting: Accounting;
   readonly deadLetterPath: string;
   readonly spool: Spool;
+  /** The worker threads parsing telemetry; undefined with WX_INGEST_WORKERS=0. */
+  readonly workers: IngestWorkerPool | undefined;
   /** Opens the spool (recovering what an earlier run left) and starts writing from it. */
   start(): Promise<SpoolRecovery>;
   close(): Promise<void>;
@@ -68,6 +72,9 @@ export interface IngestDeps {
   /** Told of every refusal recorded, the broker's included (the device is told why: refusal-feedback.ts). */
   readonly onRejection?: (rejection: Rejection, context: RejectionContext) => void;
 }
+
+/** Ingest worker threads when WX_INGEST_WORKERS is unset: the cores − 1 on 4 cores or more, none below (issue 26; why: below). */
+export const defaultIngestWorkers = (cores: number): number => (cores >= 4 ? cores - 1 : 0);
 
 /** parse → validate → normalise → Reading → spool → batch → write, with every refusal counted. */
 export function createIngest(deps: IngestDeps): Ingest {
@@ -141,9 +148,25 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
+  // Issue 26, item 1: telemetry parsed in WX_INGEST_WORKERS worker threads. Unset, the cores − 1 on
+  // a machine of 4 cores or more; on fewer, none: on this 2-core machine a worker cost more CPU a
+  // message than it saved (readings cloned back for alarms and the live view) and had no idle core
+  // to use (docs/performance.md), so the broker's thread keeps the work there.
+  const workerCount = config.ingest.workers ?? defaultIngestWorkers(availableParallelism());
+  const workers = workerCount > 0 ? createIngestWorkerPool({ size: workerCount, limits, log }) : undefined;
   const handle = createMessageHandler({
     registry, topics, metrics, log, limits, rejections, presence, stuck, accounting, encoder: createReadingEncoder(), onReading: deps.onReading,
+    ...(workers ? { offload: workers.parse } : {}),
   });
+  const store = (accepted: Accepted | null): Promise<boolean> => {
+    if (accepted === null) return refused;
+    const { record } = accepted;
+    return batcher.add(record).then(appended, async (error: unknown) => {
+      if (!isSpoolError(error) || error.code !== 'WX_ERR_SPOOL_FULL') throw error;
+      await spoolRecord(record);
+      return true;
+    });
+  };
 
   // The common case: the record joins this turn's append (append-batcher.ts), then true. When
   // that append finds the spool full (WX_ERR_SPOOL_FULL), each of its records waits for room
@@ -167,14 +190,9 @@ export function createIngest(deps: IngestDeps): Ingest {
       } catch (error) {
         return Promise.reject(error); // as the async accept did: callers see a rejection, never a throw
       }
-      if (accepted === null) return refused;
-      const { record } = accepted;
-      return batcher.add(record).then(appended, async (error: unknown) => {
-        if (!isSpoolError(error) || error.code !== 'WX_ERR_SPOOL_FULL') throw error;
-        await spoolRecord(record);
-        return true;
-      });
+      return accepted instanceof Promise ? accepted.then(store) : store(accepted);
     },
+    workers,
     drain: () => drainer.drain(),
     get queuedReadings() {
       return accounting.pendingTotal();
@@ -186,6 +204,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     deadLetterPath: deadLetter.path,
     spool,
     async start() {
+      await workers?.start();
       const recovery = await spool.open();
       metrics.spoolRecovered.inc(recovery.records);
       metrics.spoolCut.inc({ kind: 'torn_tail' }, recovery.tornTails);
@@ -207,6 +226,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       clearInterval(accountingCheck);
       clearInterval(refusalSummary);
       rejections.summarize();
+      await workers?.close();
       // Everything acknowledged is in the spool: write what can be written in a few seconds,
       // leave the rest on disk for the next start.
       await Promise.race([drainer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);

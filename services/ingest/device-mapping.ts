@@ -48,7 +48,7 @@ export function mappingOf(device: DeviceRecord): DeviceMapping {
   const ownFields = families[device.family].fields as Record<string, unknown>;
   // One factor a field, whichever name it is given under: the family key, the HJ 212 code or the vendor's.
   const factorOf = (key: string, ...names: string[]) => units?.[key] ?? names.map((name) => units?.[name]).find((factor) => factor !== undefined) ?? 1;
-  const field = (code: string): MappedField | null => {
+  const resolve = (code: string): MappedField | null => {
     const target = aliases?.[code] ?? code;
     // An alias may name a field of the device's own family directly (`TEMP` → `temperature`).
     if (Object.hasOwn(ownFields, target)) return { family: device.family, key: target, factor: factorOf(target, code) };
@@ -56,16 +56,31 @@ export function mappingOf(device: DeviceRecord): DeviceMapping {
     if (!known) return null;
     return { ...known, factor: known.factor * factorOf(known.key, target, code) };
   };
+  // A name's mapping never changes for this record: resolved once (issue 26, item 4: the map's
+  // cost a message). Bounded: names that map to nothing are not kept past 1,000 of them.
+  const resolved = new Map<string, MappedField | null>();
+  let unmapped = 0;
+  const field = (code: string): MappedField | null => {
+    let mapped = resolved.get(code);
+    if (mapped === undefined) {
+      mapped = resolve(code);
+      if (mapped !== null || unmapped < 1_000) resolved.set(code, mapped);
+      if (mapped === null) unmapped += 1;
+    }
+    return mapped;
+  };
   const json = (item: Record<string, unknown>): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(item)) {
+    for (const name in item) {
+      const value = item[name];
       if (name === 'ts') {
         out.ts = value;
         continue;
       }
       const mapped = field(name);
       // A key of another family or an unknown one stays as sent: the family's schema refuses it with its code.
-      if (!mapped || mapped.family !== device.family) out[name] = value;
+      // (defined, not assigned: a sent `__proto__` key stays a key the schema refuses, never the object's prototype)
+      if (!mapped || mapped.family !== device.family) Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
       else out[mapped.key] = typeof value === 'number' && mapped.factor !== 1 ? value * mapped.factor : value;
     }
     return out;

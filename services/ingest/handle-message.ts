@@ -1,20 +1,20 @@
 import type { Logger } from 'pino';
 import { isWanxiangError } from '../errors.ts';
-import { getFamily } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { encodePoint } from '../storage/line-protocol.ts';
 import type { Topics } from '../topics.ts';
 import { hourOf, type Accounting } from './accounting.ts';
-import { parseTelemetry, type ParseLimits } from './parse-telemetry.ts';
+import type { ParseLimits } from './parse-telemetry.ts';
 import { parseDeviceState, type Presence } from './presence.ts';
 import type { Reading, Rejection } from './reading.ts';
 import type { RejectionContext, RejectionLog } from './rejection-log.ts';
-import { encodeLines, recordHeader } from './spool-record.ts';
+import { createTurnTally } from './turn-tally.ts';
+import { encodeLines } from './spool-record.ts';
 import type { StuckDetector } from './stuck-detector.ts';
 import { createTopicCache } from './topic-cache.ts';
-import { mappingOf } from './device-mapping.ts';
+import { createHeaderCache, telemetryRecord, type TelemetryOutcome } from './telemetry-record.ts';
 import type { ReadingEncoder } from './to-point.ts';
 
 /** A message as the broker (or, split out, an MQTT subscription) hands it over. */
@@ -44,32 +44,23 @@ export interface MessageHandlerDeps {
   readonly accounting: Accounting;
   readonly encoder: ReadingEncoder;
   readonly onReading?: (reading: Reading, message: InboundMessage) => void;
+  /**
+   * Parses, validates and encodes a telemetry message elsewhere (an ingest worker, issue 26):
+   * the outcome is counted here, on the broker's thread, exactly as an in-thread one.
+   */
+  readonly offload?: (message: InboundMessage, device: DeviceRecord) => Promise<TelemetryOutcome>;
 }
 
 /**
  * The per-message path, apart from the wiring: topic → device → parse and validate →
  * line protocol, every refusal counted and every reading accounted for. Returns the spool
- * record of what was accepted, or null when nothing was.
+ * record of what was accepted, or null when nothing was (a promise of it when the telemetry
+ * is parsed by an ingest worker).
  */
-export function createMessageHandler(deps: MessageHandlerDeps): (message: InboundMessage) => Accepted | null {
+export function createMessageHandler(deps: MessageHandlerDeps): (message: InboundMessage) => Accepted | null | Promise<Accepted | null> {
   const { registry, topics, metrics, rejections, accounting, encoder } = deps;
-  // Readings received are counted per family and handed to prom-client once per turn of the
-  // event loop (its inc() hashes and checks the labels every time): a scrape sees them at most
-  // one turn late, and always before the message's PUBACK, which waits for an fsync.
-  const receivedByFamily = new Map<string, number>();
-  let countScheduled = false;
-  const flushReceived = () => {
-    countScheduled = false;
-    for (const [family, readings] of receivedByFamily) if (readings > 0) metrics.readingsReceived.inc({ family }, readings);
-    receivedByFamily.clear();
-  };
-  const countReceived = (family: string, readings: number) => {
-    receivedByFamily.set(family, (receivedByFamily.get(family) ?? 0) + readings);
-    if (!countScheduled) {
-      countScheduled = true;
-      setImmediate(flushReceived);
-    }
-  };
+  // Readings received, per family: handed to prom-client once a turn (turn-tally.ts).
+  const countReceived = createTurnTally(metrics.readingsReceived, 'family');
   const reject = (rejection: Rejection, context: RejectionContext): null => {
     rejections.record(rejection, context);
     return null;
@@ -77,25 +68,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
   // The refusal's context, built only when something is refused: most messages are not.
   const contextOf = (message: InboundMessage, device: string): RejectionContext => ({ topic: message.topic, payload: message.payload, device });
   const topicOf = createTopicCache(topics);
-  // A device's record header changes once an hour: kept per device rather than built per message.
-  const headers = new WeakMap<DeviceRecord, { hour: number; header: string }>();
-  const headerOf = (device: DeviceRecord, hour: number): string => {
-    let known = headers.get(device);
-    if (known === undefined || known.hour !== hour) headers.set(device, (known = { hour, header: recordHeader({ family: device.family, device: device.id, hour }) }));
-    return known.header;
-  };
-
-  /** The line for one reading, or null when it cannot be encoded (refused with its code). */
-  function encodeReading(reading: Reading, device: DeviceRecord, hour: number, message: InboundMessage): string | null {
-    try {
-      return encoder.encode(reading, device);
-    } catch (error) {
-      if (!isWanxiangError(error)) throw error;
-      reject({ code: error.code, message: error.message, readings: 1 }, contextOf(message, device.id));
-      accounting.rejected(device.id, hour, error.code, 1);
-      return null;
-    }
-  }
+  const headerOf = createHeaderCache();
 
   function status(message: InboundMessage, device: DeviceRecord): Accepted | null {
     const context = contextOf(message, device.id);
@@ -111,36 +84,34 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     }
   }
 
-  function telemetry(message: InboundMessage, device: DeviceRecord): Accepted | null {
-    // A device with an alias or unit map (registry `hj212.codes`/`units`, issue 20) has its keys mapped first; others pay one property check.
-    const mapping = device.hj212?.codes || device.hj212?.units ? mappingOf(device).json : undefined;
-    const result = parseTelemetry({ family: getFamily(device.family), deviceId: device.id, payload: message.payload, receivedAtMs: message.receivedAtMs, ...(mapping ? { mapping } : {}) }, deps.limits);
-    let received = result.readings.length;
-    for (const rejection of result.rejections) received += rejection.readings;
+  /** Counts and routes what a telemetry message became, whichever thread parsed it (telemetry-record.ts). */
+  function account(message: InboundMessage, device: DeviceRecord, outcome: TelemetryOutcome): Accepted | null {
     const hour = hourOf(message.receivedAtMs);
-    countReceived(device.family, received);
-    accounting.received(device.id, hour, received);
-    if (result.rejections.length > 0) {
+    countReceived(device.family, outcome.received);
+    accounting.received(device.id, hour, outcome.received);
+    if (outcome.rejections.length > 0) {
       // One record and one warn line for the message, naming its every problem (issue 18, item 10).
-      rejections.recordMessage(result.rejections, contextOf(message, device.id));
-      for (const rejection of result.rejections) accounting.rejected(device.id, hour, rejection.code, rejection.readings);
+      rejections.recordMessage(outcome.rejections, contextOf(message, device.id));
+      for (const rejection of outcome.rejections) accounting.rejected(device.id, hour, rejection.code, rejection.readings);
     }
-    if (result.readings.length === 0) return null;
+    if (outcome.readings.length === 0) return null;
     deps.presence.seen(device.id); // a reading is evidence of life
-    // The record is built as the lines come: header, then each line after a line break (spool-record.ts).
-    let record = headerOf(device, hour);
-    let lines = 0;
-    for (const reading of result.readings) {
+    for (const reading of outcome.readings) {
       deps.stuck.check(reading);
       deps.onReading?.(reading, message);
-      const line = encodeReading(reading, device, hour, message);
-      if (line === null) continue;
-      record += lines === 0 ? line : `\n${line}`;
-      lines += 1;
     }
-    if (lines === 0) return null;
-    accounting.accepted(device.id, hour, lines);
-    return { record, readings: lines };
+    for (const refusal of outcome.unencodable) {
+      reject(refusal, contextOf(message, device.id));
+      accounting.rejected(device.id, hour, refusal.code, 1);
+    }
+    if (outcome.record === null) return null;
+    accounting.accepted(device.id, hour, outcome.lines);
+    return { record: outcome.record, readings: outcome.lines };
+  }
+
+  function telemetry(message: InboundMessage, device: DeviceRecord): Accepted | null | Promise<Accepted | null> {
+    if (deps.offload) return deps.offload(message, device).then((outcome) => account(message, device, outcome));
+    return account(message, device, telemetryRecord(device, message.payload, message.receivedAtMs, deps.limits, encoder, headerOf));
   }
 
   return (message) => {

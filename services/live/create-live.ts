@@ -1,6 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import type { AlarmService } from '../alarms/alarm-types.ts';
+import { withoutNames } from '../people/names-shown.ts';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { familyIds, getFamily, type FamilyId } from '../families/index.ts';
@@ -11,8 +12,11 @@ import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { beijingDay } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { deviceState, noDataState, type DeviceState, type StateThresholds } from './device-state.ts';
-import { freshnessOf, type Freshness } from './freshness.ts';
-import { createStreamHub, type StreamHub, type StreamKey } from './stream-hub.ts';
+import { freshnessAfter, type Freshness } from './freshness.ts';
+import { deviceReportIntervalMs } from '../registry/report-interval.ts';
+import { presentationOf, type PresentationLive } from './family-presentation.ts';
+import { createStreamHub, matches, type StreamFilter, type StreamHub, type StreamKey } from './stream-hub.ts';
+import { createDeltaBook, type DeltaItem } from './stream-delta.ts';
 import { buildTiles, type Tile } from './tiles.ts';
 import { seedLatest } from './seed-latest.ts';
 import type { LatestReading } from './latest-reading.ts';
@@ -63,6 +67,8 @@ export interface DeviceLive {
   readonly online: boolean;
   readonly time: string | null;
   readonly ageMs: number | null;
+  /** The device's own report interval (registered, else its family's): freshness is counted in it. */
+  readonly reportIntervalMs: number;
   readonly freshness: Freshness;
   readonly values: Readonly<Record<string, number>>;
   readonly state: DeviceState;
@@ -78,6 +84,8 @@ export interface LiveSnapshot {
     readonly title: string;
     readonly reportIntervalMs: number;
     readonly units: Readonly<Record<string, string>>;
+    /** Issue 25: label, headline field, map symbol and state labels from the family module; null for hand-drawn families. */
+    readonly presentation: PresentationLive | null;
     readonly devices: readonly DeviceLive[];
   }[];
   readonly tiles: readonly Tile[];
@@ -119,7 +127,21 @@ export function createLive(deps: LiveDeps): Live {
   let unsubscribe: (() => void) | undefined;
   const registers = [deps.metrics.registry];
   const dropped = new Counter({ name: 'wanxiang_stream_clients_dropped_total', help: 'Event-stream clients dropped (slow: unsent bytes over the bound; full: too many clients).', labelNames: ['reason'], registers });
-  const hub = createStreamHub({ ...options, onDrop: (reason) => dropped.inc({ reason }) });
+  // Issue 21 item 5: what delta-format clients hold, so each event carries only what changed.
+  const book = createDeltaBook();
+  const syncOf = (filter: StreamFilter) => {
+    const wanted = (id: string) => {
+      const device = deps.registry.device(id);
+      return device !== undefined && matches(filter, key(device));
+    };
+    // Open and acknowledged alarms too: one raised between a page's /live and its stream is not missed.
+    const engine = deps.alarms?.();
+    const alarms = engine ? [...engine.list({ state: 'open' }), ...engine.list({ state: 'acknowledged' })]
+      .filter((alarm) => matches(filter, { family: alarm.family, street: deps.registry.device(alarm.deviceId)?.street })) : null;
+    return { ...book.sync(wanted, now()), tiles, tilesAt: tilesAt === null ? null : new Date(tilesAt).toISOString(), alarms };
+  };
+  // An anonymous client's alarms name roles, not people (services/people/names-shown.ts).
+  const hub = createStreamHub({ ...options, onDrop: (reason) => dropped.inc({ reason }), syncOf, anonymousView: withoutNames });
   new Gauge({ name: 'wanxiang_stream_clients', help: 'Event-stream clients connected now.', registers, collect() { this.set(hub.clients); } });
   const period = () => `${beijingDay(now()).slice(0, 4)}-YTD`;
 
@@ -128,7 +150,9 @@ export function createLive(deps: LiveDeps): Live {
   const flush = () => {
     if (pending.size === 0) return;
     const items: unknown[] = [];
+    const deltas: DeltaItem[] = [];
     const keys: StreamKey[] = [];
+    let base: number | undefined;
     for (const id of pending) {
       const device = deps.registry.device(id);
       const reading = latest.get(id);
@@ -136,10 +160,12 @@ export function createLive(deps: LiveDeps): Live {
       const state = deviceState(device, reading.values, reading.timeMs, deps.thresholds);
       states.set(id, state);
       items.push({ id, family: device.family, street: device.street, time: new Date(reading.timeMs).toISOString(), values: reading.values, state });
+      base ??= reading.timeMs;
+      deltas.push(book.take(id, reading, state, base));
       keys.push(key(device));
     }
     pending.clear();
-    if (items.length > 0) hub.publish('readings', items, keys);
+    if (items.length > 0) hub.publish('readings', items, keys, { base, items: deltas });
   };
 
   const refreshTiles = () => {
@@ -148,8 +174,11 @@ export function createLive(deps: LiveDeps): Live {
     tilesAt = now();
     const text = JSON.stringify(tiles);
     if (text !== tilesText) {
+      // Delta clients are sent only the tiles that changed (merged by id on the page).
+      const before = new Map((JSON.parse(tilesText || '[]') as Tile[]).map((tile) => [tile.id, JSON.stringify(tile)]));
+      const changed = tiles.filter((tile) => before.get(tile.id) !== JSON.stringify(tile));
       tilesText = text;
-      hub.publish('tiles', tiles, null);
+      hub.publish('tiles', tiles, null, { payload: changed });
     }
   };
 
@@ -176,7 +205,7 @@ export function createLive(deps: LiveDeps): Live {
       id: device.id, site: device.site, siteName: device.siteName, street: device.street, lat: device.lat, lon: device.lon,
       online: deps.isOnline(device.id),
       time: reading ? new Date(reading.timeMs).toISOString() : null,
-      ageMs, freshness: freshnessOf(device.family, ageMs),
+      ageMs, reportIntervalMs: deviceReportIntervalMs(device), freshness: freshnessAfter(deviceReportIntervalMs(device), ageMs),
       values: reading?.values ?? {}, state: stateOf(device, reading), attributes: device.attributes,
     };
   };
@@ -232,6 +261,7 @@ export function createLive(deps: LiveDeps): Live {
         title: getFamily(family).title,
         reportIntervalMs: getFamily(family).reportIntervalMs,
         units: unitsOf(family),
+        presentation: presentationOf(family),
         devices: deps.registry.devices
           .filter((device) => device.family === family && !device.disabled && (!filter.street || device.street === filter.street))
           .map((device) => deviceLive(device, at)),

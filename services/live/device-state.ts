@@ -92,10 +92,21 @@ function vocState(values: Readonly<Record<string, number>>): DeviceState {
   return { severity: 0, colour: band.ok, label: 'voc-within', value: values[worstKey]!, limit };
 }
 
+// Severity colours for families judged by their module: the same bands as the others.
+const severityColour = [band.ok, band.watch, band.warn, band.bad] as const;
+
+function moduleState(device: DeviceRecord, values: Readonly<Record<string, number>>, timeMs: number): DeviceState {
+  const judged = getFamily(device.family).state?.(values, device.attributes, timeMs);
+  if (!judged) return unknown;
+  // Namespaced by family (`family.state`): the screen's label table holds every family's states.
+  return { ...judged, label: `${device.family}.${judged.label}`, colour: severityColour[judged.severity] };
+}
+
 /** The state of one device from its latest values, judged by its family's standard. */
 export function deviceState(device: DeviceRecord, values: Readonly<Record<string, number>>, timeMs: number, thresholds: StateThresholds): DeviceState {
   try {
-    const judges: Record<FamilyId, () => DeviceState> = {
+    // Families with a judge of their own here; any other is judged by its module (issue 25, item 3).
+    const judges: Partial<Record<FamilyId, () => DeviceState>> = {
       air: () => airState(values, timeMs),
       water: () => waterState(values, device.attributes),
       grid: () => gridState(values, device, thresholds),
@@ -103,7 +114,7 @@ export function deviceState(device: DeviceRecord, values: Readonly<Record<string
       noise: () => noiseState(values, device.attributes, timeMs),
       voc: () => vocState(values),
     };
-    return judges[device.family]();
+    return (judges[device.family] ?? (() => moduleState(device, values, timeMs)))();
   } catch {
     // A value the standard refuses (negative, inconsistent) is shown as unjudged, never as a crash.
     return unknown;

@@ -8,10 +8,19 @@ export type Freshness = 'fresh' | 'late' | 'silent';
 export const LATE_AFTER_INTERVALS = 2;
 export const SILENT_AFTER_INTERVALS = 3;
 
-/** fresh / late / silent from the age of the last reading and the family's report interval. */
-export function freshnessOf(family: FamilyId, ageMs: number | null): Freshness {
+/**
+ * fresh / late / silent from the age of the last reading and the device's report interval: its
+ * registered `reportIntervalMs` (registry/report-interval.ts) where it has one, its family's
+ * otherwise (issue 22: an HJ 212 station set to report hourly is not late after 2 minutes, and one
+ * set to 1 min is late after 2 minutes even in a family that reports every 5).
+ */
+export function freshnessAfter(reportIntervalMs: number, ageMs: number | null): Freshness {
   if (ageMs === null) return 'silent';
-  const interval = getFamily(family).reportIntervalMs;
-  if (ageMs > SILENT_AFTER_INTERVALS * interval) return 'silent';
-  return ageMs > LATE_AFTER_INTERVALS * interval ? 'late' : 'fresh';
+  if (ageMs > SILENT_AFTER_INTERVALS * reportIntervalMs) return 'silent';
+  return ageMs > LATE_AFTER_INTERVALS * reportIntervalMs ? 'late' : 'fresh';
+}
+
+/** fresh / late / silent against the family's report interval (a device that registers none). */
+export function freshnessOf(family: FamilyId, ageMs: number | null): Freshness {
+  return freshnessAfter(getFamily(family).reportIntervalMs, ageMs);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
@@ -54,7 +54,15 @@ export async function loadUsersFile(path: string): Promise<UsersFile> {
 export async function saveUsersFile(path: string, file: UsersFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  // Flushed before the rename, so a power cut leaves the old file or the new one, never an empty one.
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.chmod(0o600); // a stale temporary file of the same name keeps its mode otherwise
+    await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await rename(temporary, path);
 }
 

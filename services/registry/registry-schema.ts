@@ -16,7 +16,7 @@ export const hj212Schema = z.strictObject({
   /** HJ 212 MN: 14-24 characters in practice, opaque; no separator of the data segment (`;` `,` `=` `&`). */
   mn: z.string().regex(/^[\x21-\x7e]{1,64}$/).refine((mn) => !/[;,=&]/.test(mn), 'no ; , = or & in an MN'),
   pwHash: secretHash,
-  /** strict: HJ 212 Appendix A only; compat: also CRC-16/ARC and byte-swapped CRC-16/MODBUS, and a bare LF as the tail. */
+  /** strict: HJ 212 Appendix A only; compat: also CRC-16/ARC and CRC-16/MODBUS (byte-swapped or not), and tails other than CR LF. */
   crc: z.enum(['strict', 'compat']).default('strict'),
   /** Vendor code → HJ 212 code or family field key (`PM25` → `a34004`, `TEMP` → `temperature`). */
   codes: z.record(z.string().min(1).max(32), z.string().min(1).max(32)).optional(),
@@ -24,6 +24,10 @@ export const hj212Schema = z.strictObject({
   units: z.record(z.string().min(1).max(32), z.number().positive().finite()).optional(),
   /** Devices at the same site whose families' codes this station also sends (an air station's LA → a noise device). */
   colocated: z.array(z.string().regex(deviceIdPattern)).max(8).optional(),
+  /** Answer packets without a Flag (HJ/T 212-2005 loggers that wait for a 9014; reference/hj212.md §3). */
+  answerFlagless: z.boolean().optional(),
+  /** The zone of the logger's DataTime, minutes east of UTC (default 480, China Standard Time; reference/hj212.md §4). */
+  utcOffsetMinutes: z.number().int().min(-720).max(840).optional(),
 });
 
 export const streetSchema = z.strictObject({ id: slug, name: z.string().min(1).max(20) });
@@ -42,6 +46,11 @@ export const deviceSchema = z
     disabled: z.boolean().optional(),
     attributes: z.record(z.string(), z.unknown()),
     hj212: hj212Schema.optional(),
+    /**
+     * How often the device reports, when it differs from its family's default (an HJ 212 station set to
+     * 1 min, 5 min or 1 h). Coverage counts the readings an hour or night should hold against it (issue 22 item 5).
+     */
+    reportIntervalMs: z.number().int().min(1_000).max(86_400_000).optional(),
   })
   .superRefine((device, context) => {
     const parsed = getFamily(device.family).attributes.safeParse(device.attributes);

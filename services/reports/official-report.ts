@@ -5,6 +5,7 @@ import { planTable, type PlanTableDeps } from './plan-table.ts';
 import { rankingTable } from './ranking-table.ts';
 import { REPORT_TABLE_IDS, type Lang, type ReportTable, type ReportTableId } from './report-table.ts';
 import { waterMonthTable } from './water-month-table.ts';
+import { familyTable } from './family-table.ts';
 
 export type OfficialReportDeps = PlanTableDeps;
 
@@ -22,12 +23,13 @@ export interface OfficialReport {
 export async function buildOfficialReport(deps: OfficialReportDeps, periodId: string, lang: Lang, only: readonly ReportTableId[] = REPORT_TABLE_IDS): Promise<OfficialReport> {
   const period = parsePeriod(periodId, deps.now);
   const wanted = new Set(only);
-  const [daily, water, ranking, plan] = await Promise.all([
+  const [daily, water, ranking, plan, families] = await Promise.all([
     wanted.has('daily-air') ? dailyAirTable(deps, period, lang) : null,
     wanted.has('water-month') ? waterMonthTable(deps, period, lang) : null,
     wanted.has('ranking') ? rankingTable(deps, period, lang) : null,
     wanted.has('plan') ? planTable(deps, period, lang) : null,
+    wanted.has('families') ? familyTable(deps, period, lang) : null,
   ]);
-  const tables = [daily, water, ranking, plan?.table ?? null].filter((table): table is ReportTable => table !== null);
+  const tables = [daily, water, ranking, plan?.table ?? null, families].filter((table): table is ReportTable => table !== null);
   return { period, lang, district: deps.registry.district, generatedAtMs: deps.now, tables, ...(plan ? { compliance: plan.report } : {}) };
 }

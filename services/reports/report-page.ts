@@ -56,6 +56,9 @@ function sections(report: OfficialReport): string[] {
   }
   if (ranking) out.push(section('ranking', ranking.title, htmlTable(ranking) + notes(ranking), true));
   if (plan) out.push(section('plan', plan.title, htmlTable(plan) + notes(plan), true));
+  // Issue 25 item 4: the families' figures, marked as having no plan target.
+  const families = find('families');
+  if (families) out.push(section('families', families.title, htmlTable(families) + notes(families), true));
   return out;
 }
 

@@ -25,7 +25,8 @@ export interface ReportTable {
   readonly notes: readonly string[];
 }
 
-export const REPORT_TABLE_IDS = ['daily-air', 'water-month', 'ranking', 'plan'] as const;
+// 'families' (issue 25 item 4): the families' key figures, which no plan target judges.
+export const REPORT_TABLE_IDS = ['daily-air', 'water-month', 'ranking', 'plan', 'families'] as const;
 export type ReportTableId = (typeof REPORT_TABLE_IDS)[number];
 
 /** A text in the report's language. */

@@ -2,10 +2,11 @@ import { WanxiangError } from '../errors.ts';
 import { getFamily, type FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { reviewStateOf, type ReviewSource, type ReviewState } from '../rollups/review-overlay.ts';
-import { DAY_MS, beijingDayNumber, beijingDayStartMs, tryParseBeijingInstant } from '../standards/beijing-time.ts';
+import { DAY_MS, QUERYABLE_YEARS, beijingDayNumber, beijingDayStartMs, tryParseBeijingInstant } from '../standards/beijing-time.ts';
 import { effectiveMarks } from './effective-marks.ts';
 import { markReasons, type MarkRecord, type MarkRequest, type ReviewRecord, type RevokeRecord, type RevokeRequest } from './mark-schema.ts';
 import { newRecordId, type MarkStore } from './mark-store.ts';
+import { createTurns } from '../one-at-a-time.ts';
 
 /** The longest period one mark may cover: a year and a day (a longer outage is several marks). */
 export const MAX_MARK_DAYS = 367;
@@ -29,7 +30,7 @@ export interface ReviewDeps {
 
 function instant(text: string, name: string): number {
   const ms = tryParseBeijingInstant(text);
-  if (ms === undefined) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `${name}: not a date or time (YYYY-MM-DD, YYYY-MM-DDThh:mm Beijing time, or ISO 8601 with a zone)`, { value: text });
+  if (ms === undefined) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `${name}: not a date or time (YYYY-MM-DD, YYYY-MM-DDThh:mm Beijing time, or ISO 8601 with a zone; years ${QUERYABLE_YEARS.from}-${QUERYABLE_YEARS.to})`, { value: text });
   return ms;
 }
 
@@ -63,8 +64,13 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
     return store.history();
   }
 
+  // Writes one at a time: a revocation reads the history, checks that nobody revoked the mark, then
+  // appends. Two at once both read "not revoked" and both appended (two 201s for one mark, seen in
+  // the red-team pass); in turn, the second reads the first and is refused WX_ERR_MARK_REVOKED.
+  const inTurn = createTurns();
+
   return {
-    async mark(request, by) {
+    mark: (request, by) => inTurn(async () => {
       const { devices, family } = devicesOf(request);
       const fromMs = instant(request.from, 'from');
       const toMs = instant(request.to, 'to');
@@ -83,8 +89,8 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       await store.append(record);
       touch(record);
       return record;
-    },
-    async revoke(request, by) {
+    }),
+    revoke: (request, by) => inTurn(async () => {
       const records = await history();
       const target = records.find((record) => record.id === request.revokes);
       if (!target || target.action !== 'mark') throw new WanxiangError('WX_ERR_MARK_NOT_FOUND', `no review mark ${request.revokes} (a revocation names a mark)`);
@@ -95,7 +101,7 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       await store.append(record);
       touch(target);
       return record;
-    },
+    }),
     history,
     async list(filter) {
       const records = await history();

@@ -1,8 +1,10 @@
 import { WanxiangError } from '../errors.ts';
 import { getFamily } from '../families/index.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { deviceReportIntervalMs } from '../registry/report-interval.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { DAY_MS } from '../standards/beijing-time.ts';
+import { intervalSpanMs } from './flag-meanings.ts';
 import { reasonOfFlag, type MarkReason } from './mark-schema.ts';
 
 /** A mark the data propose; it changes nothing until an officer takes it (issue 22 item 1). */
@@ -20,6 +22,21 @@ export interface SuggestedMark {
 
 /** The longest range suggestions are looked for in at once. */
 export const MAX_SUGGESTION_DAYS = 31;
+/**
+ * The most readings of one device the suggestions route reads at once (range ÷ report interval): it
+ * reads every raw reading of the range twice (flags, stuck runs), so 31 days of a device reporting
+ * each second (2.7 million rows) is refused; 31 days at one a minute (44,640) is well inside.
+ */
+export const MAX_SUGGESTION_READINGS = 100_000;
+
+/** Refuses a range whose readings of this device, at its report interval, are past MAX_SUGGESTION_READINGS. */
+export function assertSuggestionCost(device: Pick<DeviceRecord, 'id' | 'family' | 'reportIntervalMs'>, fromMs: number, toMs: number): void {
+  const intervalMs = deviceReportIntervalMs(device);
+  const readings = Math.ceil((toMs - fromMs) / intervalMs);
+  if (readings <= MAX_SUGGESTION_READINGS) return;
+  const days = Math.floor((MAX_SUGGESTION_READINGS * intervalMs) / DAY_MS * 10) / 10;
+  throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `suggestions read at most ${MAX_SUGGESTION_READINGS} readings of a device at once; ${device.id} reports every ${intervalMs / 1000} s, so this range is ${readings} readings: ask for at most ${days} days`);
+}
 
 interface Row { readonly time: number; readonly values: ReadonlyArray<unknown> }
 
@@ -50,17 +67,29 @@ function runs<K>(rows: readonly Row[], keyOf: (row: Row) => K | null, same: (a: 
  */
 async function flagSuggestions(influx: InfluxClient, device: DeviceRecord, fromMs: number, toMs: number): Promise<SuggestedMark[]> {
   const family = getFamily(device.family);
-  const series = await influx.query(`SELECT /_flag$/ FROM "${family.measurement}" WHERE "device" = '${device.id}' AND time >= ${fromMs}ms AND time < ${toMs}ms`);
+  const where = `"device" = '${device.id}' AND time >= ${fromMs}ms AND time < ${toMs}ms`;
+  // Real-time readings, one report interval each; and a station's own minute, hour and day values
+  // (`<measurement>_hj212`, one series per interval), each standing for its interval from DataTime.
+  const [live, station] = await Promise.all([
+    influx.query(`SELECT /_flag$/ FROM "${family.measurement}" WHERE ${where}`),
+    influx.query(`SELECT /_flag$/ FROM "${family.measurement}_hj212" WHERE ${where} AND "interval" != 'rtd' GROUP BY "interval"`),
+  ]);
   const out: SuggestedMark[] = [];
-  for (const { columns, values } of series) {
-    const rows = values.map((row) => ({ time: Number(row[0]), values: row }));
-    columns.forEach((column, index) => {
-      if (index === 0 || !column.endsWith('_flag')) return;
-      const field = column.slice(0, -'_flag'.length);
-      const found = runs(rows, (row) => (typeof row.values[index] === 'string' && reasonOfFlag[row.values[index] as string] ? (row.values[index] as string) : null), (a, b) => a === b, family.reportIntervalMs, 1);
-      for (const run of found) out.push({ status: 'suggested', source: 'hj212-flag', device: device.id, fromMs: run.fromMs, toMs: run.toMs, fields: [field], reason: reasonOfFlag[run.key]!, flag: run.key, readings: run.readings });
-    });
-  }
+  const take = (series: typeof live, intervalOf: (tags: Record<string, string> | undefined) => number | undefined) => {
+    for (const { columns, values, tags } of series) {
+      const intervalMs = intervalOf(tags);
+      if (intervalMs === undefined) continue;
+      const rows = values.map((row) => ({ time: Number(row[0]), values: row }));
+      columns.forEach((column, index) => {
+        if (index === 0 || !column.endsWith('_flag')) return;
+        const field = column.slice(0, -'_flag'.length);
+        const found = runs(rows, (row) => (typeof row.values[index] === 'string' && reasonOfFlag[row.values[index] as string] ? (row.values[index] as string) : null), (a, b) => a === b, intervalMs, 1);
+        for (const run of found) out.push({ status: 'suggested', source: 'hj212-flag', device: device.id, fromMs: run.fromMs, toMs: run.toMs, fields: [field], reason: reasonOfFlag[run.key]!, flag: run.key, readings: run.readings });
+      });
+    }
+  };
+  take(live, () => deviceReportIntervalMs(device));
+  take(station, (tags) => intervalSpanMs[tags?.interval as keyof typeof intervalSpanMs]);
   return out;
 }
 
@@ -74,7 +103,7 @@ async function stuckSuggestions(influx: InfluxClient, device: DeviceRecord, from
   const series = await influx.query(`SELECT ${fields.map((field) => `"${field}"`).join(', ')} FROM "${family.measurement}" WHERE "device" = '${device.id}' AND time >= ${fromMs}ms AND time < ${toMs}ms`);
   const rows = (series[0]?.values ?? []).map((row) => ({ time: Number(row[0]), values: row }));
   const keyOf = (row: Row) => JSON.stringify(row.values.slice(1));
-  return runs(rows, keyOf, (a, b) => a === b, family.reportIntervalMs, stuckAfter).map((run) => ({
+  return runs(rows, keyOf, (a, b) => a === b, deviceReportIntervalMs(device), stuckAfter).map((run) => ({
     status: 'suggested', source: 'stuck-sensor', device: device.id, fromMs: run.fromMs, toMs: run.toMs, fields: [], reason: 'fault', flag: 'D', readings: run.readings,
   }));
 }

@@ -3,6 +3,7 @@ import type { Point } from '../storage/line-protocol.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import { airFamily } from '../families/air.ts';
 import { bucketRows, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import { expectedSamplingMinutes } from './sampling-interval.ts';
 
 export const airHourlyMeasurement = 'air_hourly';
 export const airDailyMeasurement = 'air_daily';
@@ -70,7 +71,7 @@ export const airRollup: FamilyRollup = {
     const o3ByStation: Array<(number | null)[]> = [];
     for (const device of devices) {
       const rows = rowsByDevice.get(device.id) ?? [];
-      const hours = stationHours(rows, window.startMs - 24 * hourMs, context?.samplingMinutes?.get(device.id) ?? samplingMinutes(rows), context?.stationHours?.get(device.id));
+      const hours = stationHours(rows, window.startMs - 24 * hourMs, context?.samplingMinutes?.get(device.id) ?? expectedSamplingMinutes(device, rows), context?.stationHours?.get(device.id));
       const o3EightHour = o3MovingMeans(hours.means.o3);
       for (let h = 24; h < 48; h += 1) {
         // HJ 663 (standards.md §1.4): the mean of the hour X-1…X carries the label X, the hour's end,

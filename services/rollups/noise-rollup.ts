@@ -1,6 +1,7 @@
 import { energyAverage, evaluateNoise, noiseCoverage, noiseLimit, type NoiseZoneClass } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import type { FamilyRollup, RawRow } from './rollup-types.ts';
+import { expectedSamplingMinutes } from './sampling-interval.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 
 export const noiseDailyMeasurement = 'noise_daily';
@@ -29,8 +30,8 @@ export const noiseRollup: FamilyRollup = {
       const dayLeq = energyAverage(levels(day, 'leq_dba'));
       const nightLeq = energyAverage(levels(night, 'leq_dba'));
       const nightLmax = levels(night, 'lmax_dba');
-      // The monitor's own interval (median gap over the 30 h read), so 1-min live and hourly history both count right.
-      const interval = context?.samplingMinutes?.get(device.id) ?? samplingMinutes(rows);
+      // The monitor's registered interval, else its own (median gap over the 30 h read), so 1-min live and hourly history both count right.
+      const interval = context?.samplingMinutes?.get(device.id) ?? expectedSamplingMinutes(device, rows);
       const dayCoverage = noiseCoverage(day.length, interval, 'day');
       const nightCoverage = noiseCoverage(night.length, interval, 'night');
       const fields: Point['fields'][number][] = [

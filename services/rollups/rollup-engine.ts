@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FamilyId } from '../families/index.ts';
+import { familyIds, type FamilyId } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
@@ -8,10 +8,13 @@ import { airRollup } from './air-rollup.ts';
 import { createGridRollup, type GridThresholds } from './grid-rollup.ts';
 import { noiseRollup } from './noise-rollup.ts';
 import { parkingRollup } from './parking-rollup.ts';
+import { moduleRollups } from './module-rollup.ts';
+import { moduleMonthPoints, monthOf } from './module-month.ts';
 import { readRawRows } from './raw-rows.ts';
 import { readStationHours } from './station-hours.ts';
 import { clearStaleRollups, writeSchemaMarker } from './rollup-schema.ts';
-import { dayOf, dayWindow, samplingMinutes, type FamilyRollup } from './rollup-types.ts';
+import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
+import { samplingMinutesByDevice } from './sampling-interval.ts';
 import { reviewedRows, reviewStateOf, type ReviewSource, type ReviewState } from './review-overlay.ts';
 import { createMarkStore } from '../review/mark-store.ts';
 import { withFieldsPresent } from './fields-present.ts';
@@ -59,9 +62,9 @@ const linesPerWrite = 5_000;
  * idempotent, and a late reading changes only the windows it touches.
  */
 export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
-  const rollups = new Map<FamilyId, FamilyRollup>(
-    [airRollup, waterRollup, noiseRollup, createGridRollup(deps.gridThresholds), parkingRollup].map((rollup) => [rollup.family, rollup]),
-  );
+  const builtIn = [airRollup, waterRollup, noiseRollup, createGridRollup(deps.gridThresholds), parkingRollup];
+  // Families whose module declares a daily rollup get it without a line here (issue 25, item 4).
+  const rollups = new Map<FamilyId, FamilyRollup>([...builtIn, ...moduleRollups(familyIds, builtIn)].map((rollup) => [rollup.family, rollup]));
   let dirty = new Map<FamilyId, Set<number>>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<RollupWindow[]> | undefined;
@@ -83,8 +86,8 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     const rows = await readRawRows(deps.influx, window.family, range.fromMs, range.toMs);
     const devices = deps.registry.devices.filter((device) => device.family === window.family);
     const stationHours = rollup.usesStationHours ? await readStationHours(deps.influx, window.family, range.fromMs, range.toMs) : undefined;
-    // Each device's interval from all its readings, before any mark takes readings out.
-    const context = { samplingMinutes: new Map([...rows].map(([device, deviceRows]) => [device, samplingMinutes(deviceRows)])), ...(stationHours ? { stationHours } : {}) };
+    // Each device's registered interval, else the one all its readings show, before any mark takes readings out.
+    const context = { samplingMinutes: samplingMinutesByDevice(devices, rows), ...(stationHours ? { stationHours } : {}) };
     const reviewed = reviewedRows(review, rows, devices, range);
     const points = rollup.compute(day, reviewed.rows, devices, context);
     const lines = (reviewed.touched ? withFieldsPresent(points, rollup.compute(day, rows, devices, context)) : points).map(encodePoint);
@@ -94,6 +97,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
 
   async function runWindows(windows: RollupWindow[], review: ReviewState | null): Promise<RollupWindow[]> {
     const queue = [...windows];
+    const failedNow = new Set<RollupWindow>();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: Math.min(deps.concurrency ?? 2, queue.length) }, async () => {
@@ -102,6 +106,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
             await recompute(window, review);
           } catch (error) {
             failures += 1;
+            failedNow.add(window);
             deps.log.error({ err: error, family: window.family, day: window.day }, 'rollup failed; it will be retried');
             mark(window.family, window.day);
             deps.onWindowFailed?.(window, error);
@@ -109,8 +114,28 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
         }
       }),
     );
+    await writeModuleMonths(windows.filter((window) => !failedNow.has(window)));
     deps.metrics.rollupDuration.observe((performance.now() - started) / 1_000);
     return windows;
+  }
+
+  /**
+   * Issue 25, item 4: the months of the families whose modules declare a summary, once per month
+   * touched and after its days are written (so two days of one month never race for it).
+   */
+  async function writeModuleMonths(windows: readonly RollupWindow[]): Promise<void> {
+    const months = new Map(windows.map((window) => [`${window.family}|${monthOf(dayWindow(window.day).startMs).fromMs}`, window]));
+    for (const window of months.values()) {
+      try {
+        const lines = (await moduleMonthPoints(deps.influx, window.family, dayWindow(window.day).startMs)).map(encodePoint);
+        for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
+      } catch (error) {
+        failures += 1;
+        deps.log.error({ err: error, family: window.family, day: window.day }, 'monthly rollup failed; it will be retried');
+        mark(window.family, window.day);
+        deps.onWindowFailed?.(window, error);
+      }
+    }
   }
 
   function takeDirty(): RollupWindow[] {

@@ -33,9 +33,10 @@ export interface FamilyRollup {
 /** What a rollup is told beside the rows. */
 export interface RollupContext {
   /**
-   * A device's sampling interval in minutes, taken from its readings before review marks removed
-   * any: coverage counts what is left against the interval the device really reports at, so marked
-   * (or missing) readings leave an hour short instead of widening the interval (issue 22 item 5).
+   * A device's sampling interval in minutes: its registered interval, else the one its readings show
+   * before review marks removed any (sampling-interval.ts): coverage counts what is left against the
+   * interval the device really reports at, so marked (or missing) readings leave an hour short
+   * instead of widening the interval (issue 22 item 5).
    */
   readonly samplingMinutes?: ReadonlyMap<string, number>;
   /** The stations' own hourly values (HJ 212 2061) by device, for families that use them. */
@@ -74,8 +75,9 @@ export function meanOf(rows: readonly RawRow[], field: string): number | null {
 }
 
 /**
- * The device's sampling interval in minutes: the median gap between its readings, so
- * an hour's coverage can be judged for 1-minute live data and 5-minute history alike.
+ * The interval a device's readings show, in minutes: the median gap between them, so an hour's
+ * coverage can be judged for 1-minute live data and 5-minute history alike. Used for a device
+ * whose registry entry declares no interval (sampling-interval.ts).
  */
 export function samplingMinutes(rows: readonly RawRow[]): number {
   if (rows.length < 2) return 60;

@@ -13,7 +13,8 @@ export function alarmText(alarm) {
 /** What a group of like alarms is about ("Real-time AQI above 150"). */
 export function ruleTitle(alarm) {
   const key = `rule-${alarm.ruleId}`;
-  return t(key) === key ? alarm.ruleId : tf(key, { limit: alarm.limit ?? '' });
+  // A rule the screen has no title for (rules are data) is named by its family, never by its id (wall2).
+  return t(key) === key ? tf('ruleOfFamily', { family: t(`family-${alarm.family}`) }) : tf(key, { limit: alarm.limit ?? '' });
 }
 
 /** The HJ 633 category of an AQI alarm's value (AQI 300 is 重度污染), as a coloured chip's text and colours. */

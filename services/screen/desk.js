@@ -40,8 +40,10 @@ async function loadMe() {
 }
 
 async function loadDepartments() {
-  const { departments } = await call('/api/v1/departments');
+  const { departments, families } = await call('/api/v1/departments');
   state.departments = departments;
+  // Every family of the platform (issue 25): a new family is filterable without a desk edit.
+  for (const family of families ?? []) $('f-family').add(new window.Option(family, family));
   for (const select of [$('f-department'), $('a-department')]) {
     for (const department of departments) select.add(new window.Option(`${department.nameZh} ${department.id}`, department.id));
   }

@@ -69,9 +69,27 @@ export function reconcile(container, entries) {
   if (!same) container.replaceChildren(...next);
 }
 
-/** HH:MM (or HH:MM:SS) in Beijing time, whatever the browser's zone. */
-export function beijingClock(ms, seconds = false) {
-  return new Date(ms).toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
+/**
+ * A whole percentage rounded down, never up: a load of 79.9 % (较高, under the 80 % heavy-load
+ * threshold) read "80%" on a cell coloured and labelled below it, 99.9 % "100%" beside a real
+ * overload (wall2). Rounded to 6 places first so float noise (80 as 79.9999999) stays 80.
+ */
+export function pctDown(value) {
+  if (value === null || value === undefined || !Number.isFinite(Number(value))) return '—';
+  return `${fmt(Math.floor(Math.round(Number(value) * 1e6) / 1e6), 0)}%`;
+}
+
+/** The Beijing date (YYYY-MM-DD) of a time: China keeps UTC+8 all year, no daylight saving. */
+export const beijingDay = (ms) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/**
+ * HH:MM (or HH:MM:SS) in Beijing time, whatever the browser's zone; a time of another Beijing day
+ * than today's says its date, MM-DD HH:MM (wall2: an alarm opened at 23:50 read "23:50" the next
+ * day, and a panel last updated yesterday "updated 14:02", both as if today).
+ */
+export function beijingClock(ms, seconds = false, now = Date.now()) {
+  const time = new Date(ms).toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
+  return beijingDay(ms) === beijingDay(now) ? time : `${beijingDay(ms).slice(5)} ${time}`;
 }
 
 /** YYYY-MM-DD HH:MM in Beijing time. */

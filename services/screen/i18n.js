@@ -84,6 +84,9 @@ export const labels = {
   loading: { zh: '加载中…', en: 'Loading…' },
   noData: { zh: '暂无数据', en: 'No data' },
   sparkNone: { zh: '暂无历史', en: 'no history' },
+  today: { zh: '今日', en: 'Today' },
+  noPlanTarget: { zh: '规划未设数值目标', en: 'no plan target' },
+  noPlanTargetHint: { zh: '今日汇总值；规划对此未设数值目标，不作达标评价', en: 'Today’s rollup; the plan sets no numeric target for it, so it is not judged' },
   legendGood: { zh: '良好', en: 'Good' },
   legendWatch: { zh: '关注', en: 'Watch' },
   legendBad: { zh: '超标 / 重载', en: 'Over / heavy' },
@@ -204,6 +207,7 @@ export const labels = {
   'rule-parking-full-1h': { zh: '停车场持续满位', en: 'Car park full' },
   'rule-device-silent': { zh: '设备静默', en: 'Device silent' },
   'rule-sensor-stuck': { zh: '传感器读数卡滞', en: 'Sensor stuck' },
+  ruleOfFamily: { zh: '{family}告警', en: '{family} alarm' },
   'field-pm25': { zh: 'PM2.5', en: 'PM2.5' },
   'field-pm10': { zh: 'PM10', en: 'PM10' },
   'field-o3': { zh: '臭氧', en: 'Ozone' },
@@ -237,6 +241,13 @@ export const labels = {
   substationShort: { zh: '站', en: 'Sub' },
   noneFiltered: { zh: '筛选条件下无告警', en: 'No alarms match the filter' },
   tokenLabel: { zh: '操作员令牌', en: 'Operator token' },
+  // Issue 25: the generic panel of families without a hand-written one
+  otherFamilies: { zh: '其他监测', en: 'More sensors' },
+  openAlarms: { zh: '告警', en: 'alarms' },
+  colValue: { zh: '读数', en: 'Reading' },
+  colState: { zh: '状态', en: 'State' },
+  colTrend: { zh: '近24小时', en: '24 h' },
+  noDevices: { zh: '暂无设备', en: 'No devices' },
 };
 
 const KEY = 'wanxiang.language';
@@ -248,6 +259,11 @@ export function currentLanguage() {
 export function setLanguage(language) {
   localStorage.setItem(KEY, language);
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
+}
+
+/** Labels the platform sends (a family's name and states from its module, issue 25): never replaces one of this table's. */
+export function addLabels(entries) {
+  for (const [key, entry] of Object.entries(entries)) if (!Object.hasOwn(labels, key) && entry?.zh && entry?.en) labels[key] = { zh: entry.zh, en: entry.en };
 }
 
 /** The label of a key in the current language (the key itself when the table has none). */

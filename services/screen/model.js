@@ -10,9 +10,14 @@ export const model = {
   tilesAtMs: null,
   alarms: new Map(),
   alarmsAtMs: null,
+  /** When the platform was last heard (an answer or a stream event): what the silent list is judged as of. */
+  heardAtMs: null,
   /** null until known: never "alarm engine not running" before the platform said so. */
   alarmsAvailable: null,
   sparks: new Map(),
+  /** Family ids in the registry's order, and each one's presentation from its module (issue 25; families.js). */
+  familyOrder: [],
+  presentations: {},
 };
 
 // Late after two report intervals without a reading, silent after three (services/live/freshness.ts).
@@ -25,7 +30,8 @@ export const ageOf = (device, now) => (device.receivedMs === null || device.rece
 export function freshnessOf(device, now) {
   const age = ageOf(device, now);
   if (age === null) return 'silent';
-  const interval = model.intervals[device.family] ?? 60_000;
+  // The device's own interval (a registered HJ 212 station's), the family's when the answer has none.
+  const interval = device.reportIntervalMs ?? model.intervals[device.family] ?? 60_000;
   if (age > SILENT_AFTER_INTERVALS * interval) return 'silent';
   return age > LATE_AFTER_INTERVALS * interval ? 'late' : 'fresh';
 }

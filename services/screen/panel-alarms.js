@@ -1,4 +1,4 @@
-import { beijingClock, h, reconcile } from './dom.js';
+import { beijingClock, beijingDay, h, reconcile } from './dom.js';
 import { currentLanguage, t, tf } from './i18n.js';
 import { model } from './model.js';
 import { placeName, streetName } from './place-names.js';
@@ -41,7 +41,8 @@ export function setupAlarmFilters(handlers, onChange) {
 
 export function relabelAlarmFilters() {
   select('f-severity', 'severity', ['critical', 'warning', 'info'].map((s) => [s, t(`severity-${s}`)]));
-  select('f-family', 'family', ['air', 'water', 'grid', 'parking', 'noise'].map((f) => [f, t(`family-${f}`)]));
+  // Every family of the registry (issue 25: a new family is filterable without a screen edit).
+  select('f-family', 'family', (model.familyOrder.length > 0 ? model.familyOrder : ['air', 'water', 'grid', 'parking', 'noise']).map((f) => [f, t(`family-${f}`)]));
   select('f-street', 'street', model.streets.map((s) => [s.id, streetName(s)]));
 }
 
@@ -76,7 +77,8 @@ function groupCard(key, members, now) {
   const hot = members.some((a) => (flashing.get(a.id) ?? 0) > now);
   const places = members.map((a) => placeName(model.devices.get(a.deviceId))).filter(Boolean);
   return h('div', { class: `group ${first.severity} ${first.state}${hot ? ' flash' : ''}`, dataset: { group: key, count: String(members.length) } },
-    h('div', { class: 'alarm head' },
+    // The head carries the group's severity: a critical group's bar is red like its members' (wall2: it was orange).
+    h('div', { class: `alarm head ${first.severity}` },
       h('span', { class: 'sev' }),
       h('div', { class: 'body' },
         h('div', { class: 'text' }, tf('groupAt', { what: ruleTitle(first), n: members.length })),
@@ -118,7 +120,8 @@ export const alarmsPanel = {
     }
     reconcile(container, [...groups.entries()].flatMap(([key, members]) => {
       const hot = members.some((a) => (flashing.get(a.id) ?? 0) > now);
-      const sig = JSON.stringify([currentLanguage(), hot, expanded.has(key), members.map((a) => [a.id, a.state, a.updatedAtMs, a.value])]);
+      // The Beijing day is in the signature: after midnight an alarm of yesterday's is redrawn with its date.
+      const sig = JSON.stringify([currentLanguage(), hot, expanded.has(key), beijingDay(now), members.map((a) => [a.id, a.state, a.updatedAtMs, a.value])]);
       return members.length < GROUP_FROM
         ? members.map((a) => ({ key: a.id, sig: JSON.stringify([sig, a.id]), build: () => card(a, now) }))
         : { key, sig, build: () => groupCard(key, members, now) };

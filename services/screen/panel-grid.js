@@ -1,4 +1,4 @@
-import { fmt, h, reconcile } from './dom.js';
+import { h, pctDown, reconcile } from './dom.js';
 import { textOn, silentColour } from './colours.js';
 import { currentLanguage, t } from './i18n.js';
 import { alarmingDevices, familyUpdatedMs, model, ofFamily } from './model.js';
@@ -10,7 +10,7 @@ const order = (a, b) => (a.attributes.level === 'substation' ? -1 : b.attributes
 function cell(d, state) {
   const fresh = state.freshness === 'fresh';
   const colour = fresh ? d.state.colour : silentColour;
-  const pct = typeof d.state.value === 'number' ? `${fmt(d.state.value, 0)}%` : '—';
+  const pct = typeof d.state.value === 'number' ? pctDown(d.state.value) : '—';
   const label = d.attributes.level === 'substation' ? t('substationShort') : `T${d.id.split('-t').pop()}`;
   return h('div', {
     class: `cell ${d.attributes.level}${fresh ? '' : ' silentcell'}${state.alarm ? ` alarming ${state.alarm}` : ''}`,

@@ -2,11 +2,44 @@ import { severityColour, silentColour } from './colours.js';
 import { currentLanguage, t } from './i18n.js';
 import { alarmingDevices, freshnessOf, model } from './model.js';
 import { placeName, streetName } from './place-names.js';
+import { presentationOf, svgOfPath } from './families.js';
 
 // Symbols tell the families apart (the legend shows each); colours are the four severities and grey.
 export const symbols = { air: 'circle', water: 'diamond', grid: 'rect', parking: 'triangle', noise: 'pin', voc: 'arrow' };
-const families = ['grid', 'parking', 'noise', 'voc', 'water', 'air'];
+const drawnFirst = ['grid', 'parking', 'noise', 'voc', 'water', 'air'];
 const sizes = { air: 16, water: 15, grid: 13, parking: 11, noise: 12, voc: 12 };
+// Any other family is drawn with the symbol its module names (issue 25), under the ones above.
+const families = () => [...model.familyOrder.filter((family) => !drawnFirst.includes(family)), ...drawnFirst];
+const symbolOf = (family) => symbols[family] ?? presentationOf(family)?.symbol ?? 'circle';
+const sizeOf = (family) => sizes[family] ?? 12;
+
+/** Legend entries for the families the static legend does not list, from their modules. */
+function legendMore() {
+  const holder = document.getElementById('map-legend-more');
+  if (!holder) return;
+  const SVG = 'http://www.w3.org/2000/svg';
+  const entries = model.familyOrder.filter((family) => !symbols[family]).map((family) => {
+    const path = svgOfPath(symbolOf(family));
+    const span = document.createElement('span');
+    span.className = 'shape';
+    span.dataset.family = family;
+    if (path) {
+      const svg = document.createElementNS(SVG, 'svg');
+      svg.setAttribute('class', 'sym');
+      svg.setAttribute('viewBox', path.viewBox);
+      const shape = document.createElementNS(SVG, 'path');
+      shape.setAttribute('d', path.d);
+      svg.append(shape);
+      span.append(svg);
+    } else span.append(document.createElement('i'));
+    const label = document.createElement('b');
+    label.dataset.i18n = `family-${family}`;
+    label.textContent = t(`family-${family}`);
+    span.append(label);
+    return span;
+  });
+  holder.replaceChildren(...entries);
+}
 
 /** One point per place: a substation stands for its transformers (worst of them), so squares never stack. */
 function points(now, alarming) {
@@ -67,8 +100,8 @@ export function createMapPanel(element, onOpen) {
         },
       },
       series: [
-        ...families.map((family) => ({
-          id: family, type: 'scatter', z: 3, symbol: symbols[family], symbolSize: sizes[family], clip: false,
+        ...families().map((family) => ({
+          id: family, type: 'scatter', z: 3, symbol: symbolOf(family), symbolSize: sizeOf(family), clip: false,
           data: all.filter((p) => p.device.family === family).map((p) => ({
             id: p.device.id, name: placeName(p.device), value: [p.device.lon, p.device.lat],
             itemStyle: { color: p.fresh ? severityColour[p.severity] : silentColour, borderColor: p.alarm ? '#ffffff' : '#060d18', borderWidth: p.alarm ? 2 : 1 },
@@ -110,10 +143,11 @@ export function createMapPanel(element, onOpen) {
       ranged = true;
     }
     chart.setOption(option, { replaceMerge: ['series'] });
+    legendMore();
   }
 
   return {
-    id: 'map', families: ['air', 'water', 'grid', 'parking', 'noise', 'voc'], element, render: (_container, now) => render(now),
+    id: 'map', get families() { return model.familyOrder; }, element, render: (_container, now) => render(now),
     /** Marks a device on the map, zooms to it and shows its tooltip ("locate on map" from an alarm or the search box). */
     locate(deviceId) {
       let device = model.devices.get(deviceId);
@@ -125,7 +159,7 @@ export function createMapPanel(element, onOpen) {
       render(Date.now());
       chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 0, startValue: device.lon - 0.012, endValue: device.lon + 0.012 });
       chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 1, startValue: device.lat - 0.008, endValue: device.lat + 0.008 });
-      const seriesIndex = families.indexOf(device.family);
+      const seriesIndex = families().indexOf(device.family);
       const dataIndex = chart.getOption().series[seriesIndex].data.findIndex((p) => p.id === device.id);
       if (dataIndex >= 0) chart.dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
       element.dataset.located = device.id;

@@ -1,4 +1,4 @@
-import { fmt, h, reconcile } from './dom.js';
+import { fmt, h, pctDown, reconcile } from './dom.js';
 import { silentColour } from './colours.js';
 import { currentLanguage, t, tf } from './i18n.js';
 import { alarmingDevices, familyUpdatedMs, model, ofFamily } from './model.js';
@@ -22,7 +22,7 @@ export const parkingPanel = {
           const free = typeof d.values.totalSpaces === 'number' ? Math.max(0, d.values.totalSpaces - (d.values.occupiedSpaces ?? 0)) : null;
           return deviceRow(d, state, nameCell(d, state, false),
             bar(typeof d.state.value === 'number' ? d.state.value : 0, fresh ? d.state.colour : silentColour),
-            h('span', { class: 'num value', title: t('colOccupancy') }, free === null ? '—' : `${fmt(d.state.value, 0)}% · ${tf('freeSpaces', { n: fmt(free, 0) })}`));
+            h('span', { class: 'num value', title: t('colOccupancy') }, free === null ? '—' : `${pctDown(d.state.value)} · ${tf('freeSpaces', { n: fmt(free, 0) })}`));
         },
       };
     }));

@@ -6,10 +6,12 @@ import { placeName } from './place-names.js';
 
 /** Devices late or silent, the longest first, with how long ago they last reported. */
 export const silentPanel = {
-  id: 'silent', families: ['air', 'water', 'grid', 'parking', 'noise'],
+  id: 'silent', get families() { return model.familyOrder; },
   render(container, now) {
     const counter = document.getElementById('silent-count');
-    setUpdated(document.getElementById('upd-silent'), model.loaded ? now : null, model.loaded);
+    // As of when the platform was last heard, not the page's clock (wall2: with the platform
+    // stopped it said "updated" every 5 s, as if it still knew every device was reporting).
+    setUpdated(document.getElementById('upd-silent'), model.loaded ? model.heardAtMs : null, model.loaded);
     if (!model.loaded) {
       counter.textContent = '…';
       return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: loadingRow }]);

@@ -1,4 +1,4 @@
-import { beijingClock, fmt, h, reconcile } from './dom.js';
+import { beijingClock, beijingDay, fmt, h, reconcile } from './dom.js';
 import { currentLanguage, t } from './i18n.js';
 import { freshnessOf, model, ofFamily } from './model.js';
 
@@ -81,7 +81,7 @@ export function createTilesPanel(onOpen) {
       if (!model.loaded) return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: () => h('div', { class: 'tile loading' }, t('loading')) }]);
       reconcile(container, model.tiles.map((tile) => {
         const count = liveCount(tile, now);
-        return { key: tile.id, sig: JSON.stringify([currentLanguage(), tile, count, model.tilesAtMs]), build: () => tileElement(tile, count, onOpen) };
+        return { key: tile.id, sig: JSON.stringify([currentLanguage(), tile, count, model.tilesAtMs, beijingDay(now)]), build: () => tileElement(tile, count, onOpen) };
       }));
     },
     liveCount,

@@ -2,6 +2,7 @@ import { getJson } from './api.js';
 import { beijingDateTime, h, replace } from './dom.js';
 import { currentLanguage, t } from './i18n.js';
 import { placeName } from './place-names.js';
+import { headlineKey } from './families.js';
 
 // The field a site's chart opens on, per family; the others are a click away.
 const firstField = { air: 'pm25', water: 'nh3n', grid: 'load_rate_pct', parking: 'occupancy_pct', noise: 'leq', voc: 'nmhc' };
@@ -104,7 +105,9 @@ export function createSeriesView(units) {
           type: 'line', name: t('mean'), showSymbol: false, lineStyle: { color: '#36c5f0', width: 2 }, data: answer.points.map((p, i) => [times[i], p.value]),
           markLine: {
             symbol: 'none', silent: true,
-            data: lines.map((l) => ({ yAxis: l.value, lineStyle: { color: lineColour[l.kind], type: 'dashed' }, label: { formatter: english ? l.labelEn : l.labelZh, color: lineColour[l.kind], position: 'end' } })),
+            // Above the line inside the plot, right-aligned: at the line's end, outside the plot, the
+            // English "GB 3095 Grade II 24-h limit" ran past the chart's edge and was cut (wall2).
+            data: lines.map((l) => ({ yAxis: l.value, lineStyle: { color: lineColour[l.kind], type: 'dashed' }, label: { formatter: english ? l.labelEn : l.labelZh, color: lineColour[l.kind], position: 'insideEndTop' } })),
           },
         },
       ],
@@ -116,7 +119,7 @@ export function createSeriesView(units) {
     open(device) {
       title.textContent = `${placeName(device)} · ${t('series')} · ${t(`family-${device.family}`)}`;
       if (!dialog.open) dialog.showModal();
-      void show(device, firstField[device.family], '24h');
+      void show(device, firstField[device.family] ?? headlineKey(device), '24h');
       requestAnimationFrame(() => chart?.resize());
     },
   };

@@ -99,7 +99,25 @@ export function yearFraction(timeMs: number): number {
   return (timeMs - beijingMonthStartMs(year, 0)) / (365.25 * DAY_MS);
 }
 
+/**
+ * The instants a date parameter may name: InfluxDB 1.x keeps time as int64 nanoseconds, from
+ * 1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z (models.MinNanoTime/MaxNanoTime), and answers a query
+ * beyond them with a 4xx that reached users as WX_ERR_INFLUX_REJECTED (502) while a review mark of
+ * year 1500 kept the rollups failing on every run. Whole years inside, with room for the year before
+ * a period and the day around a window: 1700-01-01 to 2200-01-01, Beijing time.
+ */
+export const EARLIEST_QUERYABLE_MS = Date.UTC(1700, 0, 1) - BEIJING_OFFSET_MS;
+export const LATEST_QUERYABLE_MS = Date.UTC(2200, 0, 1) - BEIJING_OFFSET_MS;
+export const QUERYABLE_YEARS = { from: 1700, to: 2199 } as const;
+/** Whether an instant lies in the range a date parameter may name (inclusive of its end, an exclusive `to`). */
+export const isQueryableTime = (ms: number): boolean => Number.isFinite(ms) && ms >= EARLIEST_QUERYABLE_MS && ms <= LATEST_QUERYABLE_MS;
+
 function parseOrNull(text: string): number | null {
+  const ms = parseAnyYear(text);
+  return ms !== null && isQueryableTime(ms) ? ms : null;
+}
+
+function parseAnyYear(text: string): number | null {
   const trimmed = text.trim();
   if (DAY_PATTERN.test(trimmed)) return isCalendarDay(trimmed) ? Date.parse(`${trimmed}T00:00:00Z`) - BEIJING_OFFSET_MS : null;
   const local = LOCAL_PATTERN.exec(trimmed);
@@ -123,7 +141,10 @@ function parseOrNull(text: string): number | null {
  */
 export function parseBeijingInstant(text: string): number {
   const ms = parseOrNull(text);
-  if (ms === null) throw badTime(text);
+  if (ms === null) {
+    if (parseAnyYear(text) !== null) throw new WanxiangError('WX_ERR_BAD_TIMESTAMP', `a date between ${QUERYABLE_YEARS.from} and ${QUERYABLE_YEARS.to} (the years InfluxDB can hold, with room around them)`, { value: text });
+    throw badTime(text);
+  }
   return ms;
 }
 

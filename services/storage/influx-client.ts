@@ -1,4 +1,4 @@
-import { WanxiangError } from '../errors.ts';
+import { WanxiangError, type ErrorCode } from '../errors.ts';
 import { redactUserinfo } from '../redact-url.ts';
 import { createEndpointPool } from './endpoint-pool.ts';
 import { createLinePoster, type Answer } from './line-poster.ts';
@@ -16,6 +16,8 @@ export interface InfluxClientOptions {
   readonly endpointRetryMs?: number;
   /** Told when an endpoint leaves or rejoins the rotation. */
   readonly onEndpointChange?: (url: string, healthy: boolean) => void;
+  /** Told when a write found the database gone and it was created again (WX_ERR_INFLUX_DATABASE_MISSING). */
+  readonly onDatabaseRecreated?: (message: string) => void;
 }
 
 export interface Series {
@@ -29,8 +31,8 @@ export interface Series {
 export class InfluxRequestError extends WanxiangError {
   readonly httpStatus: number | undefined;
   readonly retryable: boolean;
-  constructor(message: string, options: { httpStatus?: number; retryable: boolean; cause?: unknown }) {
-    super(options.retryable ? 'WX_ERR_INFLUX_UNAVAILABLE' : 'WX_ERR_INFLUX_REJECTED', message, { cause: options.cause, value: options.httpStatus });
+  constructor(message: string, options: { httpStatus?: number; retryable: boolean; cause?: unknown; code?: ErrorCode }) {
+    super(options.code ?? (options.retryable ? 'WX_ERR_INFLUX_UNAVAILABLE' : 'WX_ERR_INFLUX_REJECTED'), message, { cause: options.cause, value: options.httpStatus });
     this.httpStatus = options.httpStatus;
     this.retryable = options.retryable;
   }
@@ -161,7 +163,21 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     return first?.series ?? [];
   }
 
-  return {
+  // What the start created (ensureDatabase), so a write that finds the database dropped can create it again.
+  let retentionOfStart: string | undefined;
+  let recreating: Promise<void> | undefined;
+  const isDatabaseMissing = (error: InfluxRequestError) => error.httpStatus === 404 && /database not found/i.test(error.message);
+  function recreateDatabase(retention: string): Promise<void> {
+    recreating ??= client.ensureDatabase(retention).then(
+      () => options.onDatabaseRecreated?.(`InfluxDB answered that the database "${options.database}" does not exist (dropped while the platform ran?): it was created again with its retention policy and the readings are written on; what it held before is gone with it`),
+      (error: unknown) => {
+        throw new InfluxRequestError(`the database "${options.database}" does not exist and could not be created again: ${(error as Error).message}; the readings are kept and retried`, { retryable: true, code: 'WX_ERR_INFLUX_DATABASE_MISSING', cause: error });
+      },
+    ).finally(() => (recreating = undefined));
+    return recreating;
+  }
+
+  const client: InfluxClient = {
     database: options.database,
     healthyEndpoints: () => pool.healthy(),
     async ping() {
@@ -178,9 +194,20 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     async write(lines) {
       const params = new URLSearchParams({ db: options.database, precision: 'ms' });
       if (options.retentionPolicy) params.set('rp', options.retentionPolicy);
-      const response = await request(`/write?${params}`, { lines });
-      if (response.status !== 204 && !response.ok) throw await failure(response, 'write');
-      await response.text();
+      for (let attempt = 0; ; attempt += 1) {
+        const response = await request(`/write?${params}`, { lines });
+        if (response.status === 204 || response.ok) {
+          await response.text();
+          return;
+        }
+        const refused = await failure(response, 'write');
+        if (!isDatabaseMissing(refused)) throw refused;
+        // A dropped database is no fault of the lines: quarantining them as poisoned would move
+        // every acknowledged reading into the dead-letter file while /healthz said ok. Created
+        // again (as at start, Telegraf's outputs do the same) and written; otherwise kept and retried.
+        if (attempt > 0 || retentionOfStart === undefined) throw new InfluxRequestError(`${refused.message.trim()}: the database "${options.database}" does not exist; the readings are kept and retried until it does`, { httpStatus: 404, retryable: true, code: 'WX_ERR_INFLUX_DATABASE_MISSING' });
+        await recreateDatabase(retentionOfStart);
+      }
     },
     query,
     async ensureDatabase(retention) {
@@ -191,10 +218,12 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
         const results = await Promise.allSettled(urls.map((url) => createInfluxClient({ ...options, url, urls: undefined }).ensureDatabase(retention)));
         const failed = results.filter((result) => result.status === 'rejected');
         if (failed.length === urls.length) throw (failed[0] as PromiseRejectedResult).reason;
+        retentionOfStart = retention;
         return;
       }
       // Both statements are idempotent in InfluxDB 1.x; 2.x/3.x manage buckets themselves.
       await query(`CREATE DATABASE "${options.database}"`, { database: null });
+      retentionOfStart = retention;
       if (!options.retentionPolicy) return;
       const policy = `RETENTION POLICY "${options.retentionPolicy}" ON "${options.database}" DURATION ${retention} REPLICATION 1 DEFAULT`;
       try {
@@ -206,4 +235,5 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
       }
     },
   };
+  return client;
 }

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WanxiangError } from '../errors.ts';
+import { processIdentity, recordedProcessAlive, type ProcessIdentity } from '../data-folder/process-identity.ts';
+import { stopOrphanedInfluxd } from './influxd-orphan.ts';
 
 export interface LocalInfluxd {
   readonly url: string;
@@ -23,6 +25,13 @@ export interface LaunchOptions {
   readonly binary?: string;
   readonly readyTimeoutMs?: number;
   readonly onLog?: (line: string) => void;
+  /** Told when an influxd left running by a run that is gone is stopped before this one starts. */
+  readonly onOrphan?: (message: string) => void;
+  /**
+   * Given, an influxd that exits while running is started again (the platform's own); told each
+   * time. Without it (a test's InfluxDB that the test kills on purpose) an exit stays an exit.
+   */
+  readonly onRestart?: (message: string) => void;
 }
 
 export async function freePort(): Promise<number> {
@@ -93,32 +102,28 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: numbe
   throw new WanxiangError('WX_ERR_INFLUXD_START', `influxd did not answer /ping at ${url} within ${timeoutMs} ms`);
 }
 
-const isAlive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+interface HeldLock { owner?: number; influxd?: number; ownerIdentity?: ProcessIdentity; influxdIdentity?: ProcessIdentity }
 
 /**
  * `influxd.lock` in the data folder: two influxd on one folder corrupt it, so a second start
  * is refused while the process that holds the lock (our run or its influxd) still lives. A lock
  * whose processes are all gone (a crash) is taken over. Created with O_EXCL: of two starts racing,
- * one wins.
+ * one wins. Each pid is kept with its identity (boot id, start time), so a pid reused since is
+ * not taken for the holder. An influxd whose starter is gone (a `kill -9` of the platform leaves
+ * its influxd running, in a process group of its own) is stopped and the lock taken over: it
+ * belongs to no run, and refusing because of it kept the folder locked until someone found it.
  */
-async function takeLock(dataDir: string): Promise<{ path: string; update(influxdPid: number): Promise<void>; release(): Promise<void> }> {
+async function takeLock(dataDir: string, onLog?: (line: string) => void): Promise<{ path: string; update(influxdPid: number): Promise<void>; release(): Promise<void> }> {
   const path = join(dataDir, 'influxd.lock');
-  const content = (influxd?: number) => `${JSON.stringify({ owner: process.pid, influxd })}\n`;
+  const ownerIdentity = await processIdentity(process.pid);
+  const content = async (influxd?: number) => `${JSON.stringify({ owner: process.pid, influxd, ownerIdentity, influxdIdentity: influxd ? await processIdentity(influxd) : undefined })}\n`;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
-      await writeFile(path, content(), { flag: 'wx' });
+      await writeFile(path, await content(), { flag: 'wx' });
       let released = false;
       return {
         path,
-        update: (influxdPid) => writeFile(path, content(influxdPid)),
+        update: async (influxdPid) => writeFile(path, await content(influxdPid)),
         // Once only: a second stop() must not remove a lock another run has taken since.
         async release() {
           if (released) return;
@@ -129,15 +134,21 @@ async function takeLock(dataDir: string): Promise<{ path: string; update(influxd
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    let held: { owner?: number; influxd?: number } = {};
+    let held: HeldLock = {};
     try {
-      held = JSON.parse(await readFile(path, 'utf8')) as typeof held;
+      held = JSON.parse(await readFile(path, 'utf8')) as HeldLock;
     } catch {
       // unreadable or half-written: treated as stale below only when its processes are gone
     }
-    const holder = [held.influxd, held.owner].find((pid) => isAlive(pid) && pid !== process.pid);
-    if (holder !== undefined) {
-      throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `${dataDir} is in use by ${holder === held.influxd ? 'influxd' : 'process'} ${holder} (lock ${path}; started by process ${held.owner}): stop that run first, or give this one a data folder of its own (--data-dir, WX_DATA_DIR)`, { value: holder });
+    const ownerAlive = await recordedProcessAlive(held.owner, held.ownerIdentity);
+    const influxdAlive = await recordedProcessAlive(held.influxd, held.influxdIdentity);
+    // This very process as owner (a second launch in one process) holds the folder only through
+    // a live influxd: with its influxd gone (a test killed it), the lock is stale as before.
+    if (influxdAlive && !ownerAlive) {
+      await stopOrphanedInfluxd(held.influxd!, held.owner, join(dataDir, 'influxd.conf'), path, onLog);
+    } else if (influxdAlive || (ownerAlive && held.owner !== process.pid)) {
+      const holder = influxdAlive ? held.influxd! : held.owner!;
+      throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `${dataDir} is in use by ${influxdAlive ? 'influxd' : 'process'} ${holder} (lock ${path}; started by process ${held.owner}): stop that run first, or give this one a data folder of its own (--data-dir, WX_DATA_DIR)`, { value: holder });
     }
     await rm(path, { force: true }); // stale: its processes are gone
   }
@@ -148,7 +159,7 @@ async function takeLock(dataDir: string): Promise<{ path: string; update(influxd
 export async function startLocalInfluxd(options: LaunchOptions): Promise<LocalInfluxd> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const lock = await takeLock(dataDir);
+  const lock = await takeLock(dataDir, options.onOrphan);
   try {
     return await launch(options, dataDir, lock);
   } catch (error) {
@@ -170,16 +181,20 @@ async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<Ret
   // Issue 21 ("Stopping"): in its own process group, so a terminal's Ctrl-C (SIGINT to the whole
   // foreground group) reaches only us; we stop influxd last, after ingest drained and the rollups
   // ended, instead of it dying first under them ("rollup failed" nine times over).
-  const child = spawn(options.binary ?? 'influxd', ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const spawnInfluxd = () => {
+    const started = spawn(options.binary ?? 'influxd', ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    started.stdout.on('data', forward);
+    started.stderr.on('data', forward);
+    return started;
+  };
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) options.onLog?.(line);
+  };
+  const child = spawnInfluxd();
   if (child.pid !== undefined) await lock.update(child.pid);
   const spawnError = once(child, 'error').then(([error]) => {
     throw new WanxiangError('WX_ERR_INFLUXD_START', `cannot run influxd: ${(error as Error).message} (apt-get install influxdb)`);
   });
-  const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) options.onLog?.(line);
-  };
-  child.stdout.on('data', forward);
-  child.stderr.on('data', forward);
   const url = `http://127.0.0.1:${httpPort}`;
   try {
     await Promise.race([waitUntilReady(url, child, options.readyTimeoutMs ?? 30_000), spawnError]);
@@ -193,15 +208,42 @@ async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<Ret
   }
   spawnError.catch(() => undefined);
 
+  // An influxd that exits while the platform runs (an OOM kill, someone's `kill`) is started again
+  // on the same port and files, with backoff: before, nothing said it was gone and the drainer
+  // waited for ever for a database nobody would start (the readings were safe in the spool).
+  let current = child;
+  let stopping = false;
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const watch = (watched: ChildProcess) => watched.once('exit', (code, signal) => {
+    if (stopping) return;
+    const waitMs = Math.min(30_000, 1_000 * 2 ** Math.min(restarts, 5));
+    restarts += 1;
+    options.onRestart?.(`the local influxd (pid ${watched.pid}) exited (${signal ?? `code ${code}`}) while the platform ran: it is started again in ${waitMs} ms at ${url}; readings wait in the spool meanwhile`);
+    restartTimer = setTimeout(() => {
+      if (stopping) return;
+      current = spawnInfluxd();
+      current.on('error', () => undefined); // a failed spawn exits too: the next restart follows
+      if (current.pid !== undefined) void lock.update(current.pid).catch(() => undefined);
+      watch(current);
+    }, waitMs);
+  });
+  if (options.onRestart) watch(child);
+
   return {
     url,
     dataDir,
-    pid: child.pid!,
+    get pid() {
+      return current.pid!;
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      stopping = true;
+      clearTimeout(restartTimer);
+      if (current.exitCode === null && current.signalCode === null) {
+        const running = current;
+        const exited = once(running, 'exit');
+        running.kill('SIGTERM');
+        const timer = setTimeout(() => running.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }

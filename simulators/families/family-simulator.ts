@@ -6,6 +6,10 @@ export interface SimulationContext {
   readonly seed: number;
   /** This reading's own generator, seeded from (seed, device, time). */
   readonly rng: Rng;
+  /** How long the reading covers (a rain gauge's mm per interval): the fleet's or backfill's step; else the family's interval. */
+  readonly intervalMs?: number;
+  /** When the running fleet started (npm start), for simulators that stage an event on the wall (issue 25: a storm cell); absent in backfills. */
+  readonly runStartMs?: number;
 }
 
 /** One reading's payload values for a device at a time; a pure function of its inputs. */

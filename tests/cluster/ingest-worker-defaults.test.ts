@@ -4,7 +4,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort, runWanxiang, spawnWanxiang, startMosquitto, type Server } from './servers.ts';
+import { freePort, runWanxiang, spawnWanxiang, startMosquitto } from './servers.ts';
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 const parking = ['--id', 'pk-worker-1', '--family', 'parking', '--site', 'p-w', '--site-name', 'W', '--street', 'dongmen', '--lat', '22.55', '--lon', '114.12', '--attributes', '{"capacity":40,"lotKind":"office"}'];
@@ -36,11 +36,11 @@ describe('ingest workers as the city guide runs them on one machine (issue 19, i
     const [port, ingestPort] = [await freePort(), await freePort()];
     const exported = await runWanxiang(['devices', 'export', '--data-dir', installation, '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--ingest-port', String(ingestPort)], env);
     expect(exported.code, exported.stderr).toBe(0);
-    const broker: Server = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
+    const broker = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
     cleanup.push(() => broker.stop('SIGKILL'));
 
     const workerEnv = { ...env, INFLUX_URL: inject('influxUrl'), INFLUX_DB: `workers_${process.pid}` };
-    const broker1884 = `mqtt://127.0.0.1:${ingestPort}`;
+    const broker1884 = `mqtt://127.0.0.1:${broker.portOf(ingestPort)}`;
     const workers: Array<ChildProcess & { readyText: string }> = [];
     cleanup.push(async () => workers.forEach((child) => child.kill('SIGKILL')));
     // One worker on the installation's own folder, one with a folder of its own naming the registry.

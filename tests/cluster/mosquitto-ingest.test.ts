@@ -12,7 +12,7 @@ import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { createInfluxClient } from '../../services/storage/influx-client.ts';
 import { createTopics } from '../../services/topics.ts';
 import { landedPerDevice, startAckedLoad } from '../../simulators/acked-load.ts';
-import { freePort, runWanxiang, spawnWanxiang, startMosquitto, waitFor, type Server } from './servers.ts';
+import { freePort, runWanxiang, spawnWanxiang, startMosquitto, waitFor } from './servers.ts';
 
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
 
@@ -35,16 +35,16 @@ describe('ingest as shared-subscription workers of Debian mosquitto', () => {
     const exported = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--ingest-port', String(ingestPort), '--registry', registryPath]);
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
-    const broker: Server = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
+    const broker = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
     cleanup.push(() => broker.stop('SIGKILL'));
-    const brokerUrl = `mqtt://127.0.0.1:${port}`;
+    const brokerUrl = `mqtt://127.0.0.1:${broker.port}`;
 
     const database = `mosq_${randomBytes(4).toString('hex')}`;
     const influx = createInfluxClient({ url: inject('influxUrl'), database });
     cleanup.push(() => influx.query(`DROP DATABASE "${database}"`, { database: null }));
     const env = { INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn', WX_REGISTRY_FILE: registryPath };
     // The workers log in on the readers' listener (several sessions under one login; devices cannot log in there).
-    const worker = (name: string) => spawnWanxiang(['ingest', '--broker', `mqtt://127.0.0.1:${ingestPort}`, '--node-id', name, '--sessions', '4', '--http-port', '0', '--data-dir', join(dir, name)], env, 'Wanxiang ingest is running');
+    const worker = (name: string) => spawnWanxiang(['ingest', '--broker', `mqtt://127.0.0.1:${broker.portOf(ingestPort)}`, '--node-id', name, '--sessions', '4', '--http-port', '0', '--data-dir', join(dir, name)], env, 'Wanxiang ingest is running');
     const workers: Record<string, ChildProcess & { readyText: string }> = { w1: await worker('w1'), w2: await worker('w2') };
     /** Readings a worker received, from its own /metrics. */
     const receivedBy = async (name: string) => {
@@ -75,7 +75,7 @@ describe('ingest as shared-subscription workers of Debian mosquitto', () => {
     expect(load.ackedCount).toBe(load.sent);
 
     let landed = await landedPerDevice(influx, devices);
-    await waitFor(async () => total((landed = await landedPerDevice(influx, devices))) >= load.sent, `${load.sent} readings in InfluxDB`, 60_000);
+    await waitFor(async () => total((landed = await landedPerDevice(influx, devices))) >= load.sent, `${load.sent} readings in InfluxDB`, 150_000);
     // Exactly once in the stored points: redelivered duplicates overwrite themselves (same series, same time).
     for (const device of devices) expect(landed.get(device.id), device.id).toBe(load.acked.get(device.id)!.size);
     expect(total(landed)).toBe(load.sent);
@@ -102,5 +102,5 @@ describe('ingest as shared-subscription workers of Debian mosquitto', () => {
     await waitFor(() => seen.length > 0, 'the observer hearing the thief’s own reading', 10_000);
     expect(seen).toEqual([own]);
     expect(overheard).toEqual([]);
-  }, 110_000);
+  }, 240_000);
 });

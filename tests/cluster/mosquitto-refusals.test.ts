@@ -11,7 +11,7 @@ import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { createInfluxClient } from '../../services/storage/influx-client.ts';
 import { createTopics } from '../../services/topics.ts';
-import { freePort, runWanxiang, spawnWanxiang, startMosquitto, type Server } from './servers.ts';
+import { freePort, runWanxiang, spawnWanxiang, startMosquitto } from './servers.ts';
 
 describe('behind mosquitto, a device learns why its message was refused (issue 19, item 5)', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -28,9 +28,9 @@ describe('behind mosquitto, a device learns why its message was refused (issue 1
     const port = await freePort();
     const exported = await runWanxiang(['devices', 'export', '--mosquitto', join(dir, 'mosquitto'), '--port', String(port), '--registry', registryPath]);
     expect(exported.code).toBe(0);
-    const broker: Server = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
+    const broker = await startMosquitto(join(dir, 'mosquitto', 'mosquitto.conf'), port);
     cleanup.push(() => broker.stop('SIGKILL'));
-    const brokerUrl = `mqtt://127.0.0.1:${port}`;
+    const brokerUrl = `mqtt://127.0.0.1:${broker.port}`;
 
     const database = `mosqref_${randomBytes(4).toString('hex')}`;
     cleanup.push(() => createInfluxClient({ url: inject('influxUrl'), database }).query(`DROP DATABASE "${database}"`, { database: null }));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -40,16 +40,40 @@ function stopper(child: ChildProcess) {
   };
 }
 
-/** Debian's mosquitto with a generated configuration (its port is in the file). */
-export async function startMosquitto(confPath: string, port: number): Promise<Server> {
+/**
+ * Debian's mosquitto with a generated configuration (its ports are in the file, `listener PORT …`).
+ * The ports were free when the test chose them, but another test's process may take one before
+ * mosquitto binds (the export runs in between): then the listener mosquitto names in its log
+ * moves to a new free port and mosquitto starts again. `port` is the first listener's port as it
+ * ended up, `portOf(chosen)` any listener's.
+ */
+export async function startMosquitto(confPath: string, port: number): Promise<Server & { portOf(chosen: number): number }> {
   // Started as root (a CI container), mosquitto drops to the `mosquitto` user, which cannot
   // read a private temporary folder: keep the test's own user instead (mosquitto.conf(5) `user`).
   if (process.getuid?.() === 0) await appendFile(confPath, 'user root\n');
-  const child = spawn('/usr/sbin/mosquitto', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4_000)));
-  await waitForPort(port, child, `mosquitto (${log})`);
-  return { port, child, stop: stopper(child) };
+  const moved = new Map<number, number>();
+  const portOf = (chosen: number) => moved.get(chosen) ?? chosen;
+  for (let attempt = 1; ; attempt += 1) {
+    const child = spawn('/usr/sbin/mosquitto', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4_000)));
+    try {
+      await waitForPort(portOf(port), child, 'mosquitto');
+      // Whoever holds a taken port answers the probe too: mosquitto is up only if it is still running.
+      await delay(300);
+      if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
+      return { port: portOf(port), portOf, child, stop: stopper(child) };
+    } catch (error) {
+      await stopper(child)();
+      // "Opening ipv4 listen socket on port N." then "Error: Address already in use": N is the taken one.
+      const taken = /address already in use/i.test(log) ? [...log.matchAll(/listen socket on port (\d+)/g)].at(-1)?.[1] : undefined;
+      if (attempt >= 3 || taken === undefined) throw new Error(`${(error as Error).message}: ${log}`, { cause: error });
+      const fresh = await freePort();
+      for (const [chosen, now] of moved) if (now === Number(taken)) moved.set(chosen, fresh);
+      if (![...moved.values()].includes(fresh)) moved.set(Number(taken), fresh);
+      await writeFile(confPath, (await readFile(confPath, 'utf8')).replace(new RegExp(`^listener ${taken}\\b`, 'm'), `listener ${fresh}`));
+    }
+  }
 }
 
 /** mosquitto with the configuration as written, nothing appended (as root it drops to its own user). */

@@ -111,4 +111,23 @@ describe('record a live district, replay it at ×60', () => {
     }
     expect(report.sent).toBe(air.reduce((sum, [, list]) => sum + list.length, 0));
   });
+
+  it('skips a device the broker does not let in, names it, replays the rest and leaves no session behind', async () => {
+    const refused = [...recorded.keys()].find((id) => id.startsWith('air-'))!;
+    const file = target.platform.registry.file;
+    target.platform.registry.replace({ ...file, devices: file.devices.map((device) => (device.id === refused ? { ...device, disabled: true } : device)) });
+    try {
+      const report = await replay('now');
+      await target.platform.ingest.drain();
+      expect(report.refusedDevices[refused]).toMatch(/Not authorized|disabled|5/i);
+      expect(report.skipped.notConnected).toBe(recorded.get(refused)!.length);
+      expect(report.byDevice[refused]).toBeUndefined();
+      const others = [...recorded.entries()].filter(([id]) => id !== refused);
+      expect(report.sent).toBe(others.reduce((sum, [, list]) => sum + list.length, 0));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await target.metric('wanxiang_mqtt_clients_connected')).toBe(0);
+    } finally {
+      target.platform.registry.replace(file);
+    }
+  });
 });

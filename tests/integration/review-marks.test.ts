@@ -144,13 +144,14 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
     // A frozen analyser: twelve readings with every value the same.
     const stuck = Array.from({ length: 12 }, (_, i) => `air_quality,device=${station.id} pm25_ugm3=33,pm10_ugm3=50,so2_ugm3=5,no2_ugm3=20,o3_ugm3=60,co_mgm3=0.5 ${t0 + 2 * hourMs + i * 60_000}`);
     await test.platform.influx.write([...lines, ...stuck].join('\n'));
-    const answer = await api(`/api/v1/review/suggestions?device=${station.id}&from=2025-03-14&to=2025-03-15`);
+    // An officer's work tool: officer or admin token (the privacy pass).
+    const answer = await api(`/api/v1/review/suggestions?device=${station.id}&from=2025-03-14&to=2025-03-15`, { token: tokens.officer });
     expect(answer.status).toBe(200);
     const suggestions = answer.body.suggestions as Array<Record<string, unknown>>;
     expect(suggestions.find((s) => s.source === 'hj212-flag')).toMatchObject({ status: 'suggested', reason: 'calibration', flag: 'C', fields: ['pm25_ugm3'], fromMs: t0, readings: 4 });
     expect(suggestions.find((s) => s.source === 'stuck-sensor')).toMatchObject({ status: 'suggested', reason: 'fault', fromMs: t0 + 2 * hourMs, readings: 12 });
     expect((await api('/api/v1/review/marks')).body.marks).toHaveLength(2);
-    expect((await api(`/api/v1/review/suggestions?device=${station.id}&from=2025-01-01&to=2025-03-13`)).status).toBe(400);
+    expect((await api(`/api/v1/review/suggestions?device=${station.id}&from=2025-01-01&to=2025-03-13`, { token: tokens.officer })).status).toBe(400);
   });
 
   it('gives the reviewed figure with the unreviewed one beside, and names the marks that moved it', async () => {

@@ -21,6 +21,14 @@ function login(url: string, username: string, password: string, extra: mqtt.ICli
   });
 }
 
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const found = probe();
+    if (found !== undefined) return found;
+  }
+  throw new Error(`nothing after ${timeoutMs} ms`);
+}
+
 describe('no one let in: TLS, throttled logins, connection limits, device administration, API roles', () => {
   let test: TestPlatform;
   let dir: string;
@@ -67,7 +75,7 @@ describe('no one let in: TLS, throttled logins, connection limits, device admini
   });
 
   it('closes connections past the per-address limit', async () => {
-    const sockets = Array.from({ length: 45 }, () => connectTcp(Number(new URL(test.endpoints.mqttUrl).port), '127.0.0.1'));
+    const sockets = Array.from({ length: 45 }, () => connectTcp(Number(new URL(test.endpoints.mqttUrl).port), '127.0.0.1').on('error', () => undefined)); // the refused ones are reset
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_TOO_MANY_CONNECTIONS' })).toBeGreaterThanOrEqual(5);
     for (const socket of sockets) socket.destroy();
@@ -94,7 +102,13 @@ describe('no one let in: TLS, throttled logins, connection limits, device admini
     expect(await reader.json()).toMatchObject({ code: 'WX_ERR_FORBIDDEN' });
     expect((await api('/api/v1/devices/air-sungang/disable', { method: 'POST', token: tokens.operator })).status).toBe(403);
     expect((await api('/api/v1/replay', { ...replay, token: tokens.operator })).status).toBe(202);
-  });
+    // The replay connects every device from this address, past its limit of 40: the devices not let
+    // in are skipped and named, and the replay ends and frees the address (it once held it for good).
+    const finished = await waitFor(() => logLines.find((line) => line.includes('replay finished')), 100_000)
+      .catch((error: unknown) => { throw new Error(`${String(error)}; the last log lines:\n${logLines.slice(-30).join('\n')}`); });
+    expect(finished).toContain('devices not let in');
+    expect(JSON.parse(finished).refusedDevices).toBeTypeOf('object');
+  }, 120_000);
 
   it('rotates a secret from the admin API: the old one stops working, the new one works', async () => {
     const response = await api('/api/v1/devices/air-sungang/rotate', { method: 'POST', token: tokens.admin });
@@ -112,12 +126,11 @@ describe('no one let in: TLS, throttled logins, connection limits, device admini
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
-  // Skipped at stop 28: since the HJ 212/events merges the right secret's login after the guesses
-  // hangs past the test's timeout on some runs (passed alone at 19:00, failed at 21:08 and 21:10);
-  // whether the hold reaches the right secret is not yet known. Named in the stop-28 note: fix first.
-  it.skip('slows an address that guesses across many devices without locking out the devices there', async () => {
+  it('slows an address that guesses across many devices without locking out the devices there', async () => {
     const delayed = await test.metric('wanxiang_mqtt_logins_delayed_total');
-    for (const id of ['noise-cuizhu-road-1', 'noise-yijing-road-1', 'noise-donghu-road-1', 'noise-liantang-road-1', 'parking-mixc']) await login(test.endpoints.mqttUrl, id, 'guess');
+    // Past the address's limit (8 failures a minute) on its own, whatever earlier tests left in the window.
+    const ids = ['noise-buxin-road-1', 'noise-buxin-road-2', 'noise-yanhe-north-road-1', 'noise-yanhe-north-road-2', 'noise-yanhe-south-road-1', 'noise-cuizhu-road-1', 'noise-yijing-road-1', 'noise-donghu-road-1', 'noise-liantang-road-1', 'parking-mixc'];
+    for (const id of ids) expect(await login(test.endpoints.mqttUrl, id, 'guess'), id).toBe(4);
     expect(await test.metric('wanxiang_mqtt_logins_delayed_total')).toBeGreaterThan(delayed);
     expect(await login(test.endpoints.mqttUrl, 'grid-hubei', secret('grid-hubei'))).toBe(0);
   });

@@ -10,13 +10,16 @@ const tokens = { reader: 'reader-token-0123456789abcdef', operator: 'operator-to
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 // What stays public in read access `token` (docs/security.md); every other route of the document is a read or more.
-const publicPaths = new Set(['/', '/desk', '/screen/{file}', '/vendor/echarts.min.js', '/api/v1/session', '/healthz']);
+const publicPaths = new Set(['/', '/desk', '/review', '/screen/{file}', '/vendor/echarts.min.js', '/api/v1/session', '/healthz']);
 const sample = (path: string) => path.replace('{id}', 'air-sungang').replace('{file}', 'app.js');
 
-/** A refusal: 401, or 404 for a spelling no route has, or Node's own 400 for a target it cannot parse (no WX code: no route ran). */
+/** A 400 no route answered: Node's own (no WX code) or the router's (WX_ERR_BAD_TARGET, a target it cannot read). */
+const routerRefusal = (answer: RawAnswer) => answer.status === 400 && (!answer.body.includes('WX_ERR_') || answer.body.includes('WX_ERR_BAD_TARGET'));
+
+/** A refusal: 401, or 404 for a spelling no route has, or a 400 no route answered. */
 function refused(answer: RawAnswer): boolean {
   if (answer.status === 401 || answer.status === 404) return !/"devices"|"district"|"alarms"|wanxiang_/.test(answer.body);
-  return answer.status === 400 && !answer.body.includes('WX_ERR_');
+  return routerRefusal(answer);
 }
 
 /**
@@ -77,12 +80,25 @@ describe('red team: the HTTP doors in read access `token`', () => {
       expect(refused(none), `${target} ${none.status}`).toBe(true);
       const reader = await raw(target, { ...ack, headers: { ...ack.headers, ...bearer(tokens.reader) } });
       expect([403, 404, 400], `${target} ${reader.status}`).toContain(reader.status);
-      if (reader.status === 400) expect(reader.body).not.toContain('WX_ERR_');
+      if (reader.status === 400) expect(routerRefusal(reader), reader.body).toBe(true);
     }
     for (const target of pathVariants('/api/v1/devices/air-sungang/rotate')) {
       const operator = await raw(target, { method: 'POST', headers: bearer(tokens.operator) });
       expect([403, 404, 400], `${target} ${operator.status}`).toContain(operator.status);
-      if (operator.status === 400) expect(operator.body).not.toContain('WX_ERR_');
+      if (operator.status === 400) expect(routerRefusal(operator), operator.body).toBe(true);
+    }
+  });
+
+  it('answers a target the router cannot read (bad percent-encoding, a parameter over 100 characters) with a catalogue code, never echoing it', async () => {
+    for (const target of [`/api/v1/events/${'<script>'.repeat(13)}`, '/api/v1/events/%E0%A4%A<script>', '/api/v1/alarms/%ff%zz<b>/ack', `/api/v1/devices/${'x'.repeat(101)}<b>/rotate`, '/screen/%zz<i>.js', '/api/v1/reports/%E0%A4%A<i>']) {
+      for (const headers of [{}, bearer(tokens.admin)]) {
+        const answer = await raw(target, { method: target.endsWith('rotate') || target.endsWith('ack') ? 'POST' : 'GET', headers });
+        expect(answer.status, `${target} ${answer.body}`).toBe(400);
+        expect(answer.body).toContain('WX_ERR_BAD_TARGET');
+        expect(answer.body).not.toMatch(/<script>|<b>|<i>|FST_ERR|xxxx/);
+        expect(answer.headers['x-content-type-options']).toBe('nosniff');
+        expect(answer.headers['cache-control']).toBe('no-store');
+      }
     }
   });
 

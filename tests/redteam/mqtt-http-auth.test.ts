@@ -29,7 +29,7 @@ describe('red team: POST /api/v1/auth/mqtt with an external broker', () => {
     await writeFile(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
     broker = await startMosquitto(join(dir, 'mosquitto.conf'), port);
     // Userinfo in the broker URL: it must never be shown (item 15).
-    test = await startTestPlatform({ cluster: { brokerUrl: `mqtt://ops-user:broker-url-password@127.0.0.1:${port}`, brokerAuthSecret: brokerSecret, sessions: 1 } });
+    test = await startTestPlatform({ cluster: { brokerUrl: `mqtt://ops-user:broker-url-password@127.0.0.1:${broker.port}`, brokerAuthSecret: brokerSecret, sessions: 1 } });
   });
   afterAll(async () => {
     await test?.close();

@@ -17,6 +17,9 @@ function build(readAccess: 'open' | 'token') {
     registry: { devices: [], device: () => undefined, file: { observers: [] } },
     // Events (issue 23): their routes are in the table; no handler runs, so the service is never asked.
     events: {},
+    // Review marks (issue 22): their routes and the review page are in the table too.
+    review: {},
+    ingest: { stuck: { stuckAfter: 10 } },
     mqttAuth: { topics: createTopics('luohu'), ingestUser: 'wanxiang-ingest', ingestSecret: 'ingest-secret-0123456789', brokerSecret: 'broker-secret-0123456789abcdef0123456789' },
   } as unknown as ApiDeps);
   const routes: RouteOptions[] = [];

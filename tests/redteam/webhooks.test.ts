@@ -44,9 +44,9 @@ async function startHostileReceiver(location: () => string) {
 }
 
 /** Resolves once `ready()` holds, asking again after each turn of the event loop; fails past the timeout. */
-async function until(ready: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+async function until(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
+  while (!(await ready())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -100,6 +100,12 @@ describe('red team: webhooks follow no redirect, keep to their hosts and never w
     const undeliverable = () => logLines.filter((line) => line.includes('WX_ERR_WEBHOOK_UNDELIVERABLE'));
     // Five redirects and two robots of the alarm, one robot of the department.
     await until(() => undeliverable().length >= 8, 'eight dead-lettered notifications');
+    // The log line comes first, the dead-letter record a moment later: wait for the files too.
+    const letters = (folder: string) => readFile(join(test.config.dataDir, folder, 'webhook-dead-letter.ndjson'), 'utf8').catch(() => '');
+    await until(async () => {
+      const [alarms, events] = await Promise.all([letters('alarms'), letters('events')]);
+      return redirects.every((status) => alarms.includes(`/redirect/${status}/hook`)) && `${alarms}${events}`.includes('/robot/send') && `${alarms}${events}`.includes('/redirect/302/cgi-bin/webhook/send');
+    }, 'the dead-letter records of the alarm and the event');
     for (const status of redirects) {
       // Asked once: a redirect is final, not a failure to retry.
       expect(receiver.seen.filter((seen) => seen.path === `/redirect/${status}/hook`), `${status}`).toEqual([{ method: 'POST', path: `/redirect/${status}/hook` }]);

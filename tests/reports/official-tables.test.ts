@@ -62,7 +62,7 @@ describe('official tables: the workbook', () => {
 
   it('has one sheet a table, units in the headers, numbers as numbers agreeing with /api/v1/aqi', async () => {
     const book = await workbook('period=2025-03&lang=zh&format=xlsx');
-    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['空气质量日报', '地表水月报', '综合指数排名', '规划目标']);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['空气质量日报', '地表水月报', '综合指数排名', '规划目标', '其他监测']);
     const daily = table(book.worksheets[0]!);
     expect(Object.keys(daily[0]!)).toEqual(expect.arrayContaining(['日期', '站点', 'PM₂.₅ (µg/m³)', 'CO (mg/m³)', 'O₃日最大8小时 (µg/m³)', 'IAQI PM₂.₅', 'AQI', '类别', '首要污染物']));
     const district = await api<{ points: Array<Record<string, number | null>> }>('/api/v1/aqi?station=district&from=2025-03-01&to=2025-03-04');
@@ -126,7 +126,7 @@ describe('official tables: the workbook', () => {
     expect(run.code).toBe(0);
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(out);
-    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Daily AQI', 'Surface water', 'Ranking', 'Plan targets']);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual(['Daily AQI', 'Surface water', 'Ranking', 'Plan targets', 'Other monitoring']);
     const plan = table(book.worksheets[3]!);
     for (const target of compliance.targets) {
       const row = plan.find((entry) => entry.Indicator === target.nameEn)!;

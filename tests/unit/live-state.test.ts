@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deviceState } from '../../services/live/device-state.ts';
-import { freshnessOf } from '../../services/live/freshness.ts';
+import { freshnessAfter, freshnessOf } from '../../services/live/freshness.ts';
 import { bucketMs } from '../../services/live/series-query.ts';
 import { buildTiles } from '../../services/live/tiles.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
@@ -68,6 +68,13 @@ describe('freshness and series buckets', () => {
     expect(freshnessOf('air', 180_001)).toBe('silent');
     expect(freshnessOf('water', 3 * 3_600_000)).toBe('fresh');
     expect(freshnessOf('grid', null)).toBe('silent');
+  });
+
+  it('counts a device’s own report interval: an hourly station is fresh at 90 min, a 1-min one late at 121 s', () => {
+    expect(freshnessAfter(3_600_000, 90 * 60_000)).toBe('fresh');
+    expect(freshnessAfter(3_600_000, 2 * 3_600_000 + 1)).toBe('late');
+    expect(freshnessAfter(60_000, 121_000)).toBe('late');
+    expect(freshnessAfter(60_000, 181_000)).toBe('silent');
   });
 
   it('chooses a GROUP BY time bucket that gives at most N points, in whole seconds', () => {

@@ -11,12 +11,14 @@ import { filters, streetVariable } from '../variables.ts';
  */
 export function genericFamilyDashboard(family: FamilyId): DashboardDefinition {
   const module = getFamily(family);
+  // Grafana uids and file names in kebab-case (a family id may hold an underscore).
+  const slug = family.replace(/_/g, '-');
   return {
-    file: `family-${family}.json`,
+    file: `family-${slug}.json`,
     build({ schema }) {
       return buildDashboard({
-        uid: `wanxiang-family-${family}`,
-        title: `万象 · ${family}`,
+        uid: `wanxiang-family-${slug}`,
+        title: `万象 · ${module.presentation?.label.zh ?? family}`,
         description: `Wanxiang: ${module.title}. Every field of the ${family} family (measurement ${module.measurement}) and of its rollups, per device.`,
         tags: [family],
         variables: [streetVariable(module.measurement)],

@@ -26,7 +26,8 @@ export interface Evaluator {
   /** Conditions that hold without readings (silence): verdicts found at a sweep. */
   sweep?(nowMs: number, devices: readonly DeviceRecord[]): Array<{ readonly device: DeviceRecord; readonly verdict: Verdict }>;
   /** How a value or limit reads in the alarm text, when a number alone says too little (a water class). */
-  format?(value: number): string;
+  /** The value as text in the alarm's language (a coded state's name: 故障 in Chinese, Fault in English). */
+  format?(value: number, language: 'zh' | 'en'): string;
 }
 
 export type ConditionKind = AlarmCondition['kind'];

@@ -15,6 +15,8 @@ describe('the alarm rules seed', () => {
     expect(file.version).toBe(1);
     expect(new Set(file.rules.map((rule) => rule.condition.kind))).toEqual(new Set([
       'aqi-realtime', 'hour-mean', 'aqi-day', 'water-target', 'load-run', 'noise-night', 'parking-full', 'silent', 'stuck',
+      // Issue 25: the generic kinds the waterlogging and EV-charging rules are written in.
+      'window-sum', 'field-above', 'field-is', 'street-share',
     ]));
   });
 

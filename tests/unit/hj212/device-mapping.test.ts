@@ -39,4 +39,20 @@ describe('one device mapping for every door', () => {
     const item = { pm25: 1 };
     expect(mappingOf(air()).json(item)).toBe(item);
   });
+
+  it('answers the same for a name seen again (resolved once a record), and keeps hostile keys as keys the family refuses', () => {
+    const device = air({ mn: 'M', pwHash: 'scrypt$x', crc: 'strict', codes: { PM25: 'pm25' }, units: { pm25: 0.5 } });
+    const mapping = mappingOf(device);
+    for (let k = 0; k < 3; k += 1) expect(mapping.field('PM25')).toEqual({ family: 'air', key: 'pm25', factor: 0.5 });
+    for (let k = 0; k < 1_500; k += 1) expect(mapping.field(`junk${k}`)).toBeNull();
+    expect(mapping.field('PM25')).toEqual({ family: 'air', key: 'pm25', factor: 0.5 });
+    // JSON.parse makes `__proto__` an own key; mapped, it must stay one (not become the object's prototype).
+    const payload = Buffer.from('{"ts":1700000000000,"PM25":40,"__proto__":{"pm10":1}}');
+    const mapped = mapping.json(JSON.parse(payload.toString()) as Record<string, unknown>);
+    expect(Object.getPrototypeOf(mapped)).toBe(Object.prototype);
+    expect(Object.keys(mapped)).toEqual(['ts', 'pm25', '__proto__']);
+    const result = parseTelemetry({ family: getFamily('air'), deviceId: device.id, payload, receivedAtMs: 1_700_000_000_000, mapping: mapping.json }, limits);
+    expect(result.readings).toEqual([]);
+    expect(result.rejections.map((rejection) => rejection.code)).toEqual(['WX_ERR_UNKNOWN_FIELD']);
+  });
 });

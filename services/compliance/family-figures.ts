@@ -1,0 +1,75 @@
+import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { combineSummary, summaryMeasurements, summaryOf, type SummaryFields } from '../rollups/summary-combine.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+
+/**
+ * Issue 25, item 4: the key figures of the families whose modules declare a `rollupSummary`
+ * (depths and rain at low points, chargers' availability and faults, ...), for a span of Beijing days.
+ * The plan sets no numeric target for any of them (docs/officers.md, "Figures without a plan
+ * target"): they are reported as figures with `planTarget: null`, never judged met or breached.
+ */
+export interface FamilyFigure {
+  readonly family: FamilyId;
+  readonly familyLabel: Bilingual;
+  readonly field: string;
+  readonly label: Bilingual;
+  readonly unit: string;
+  /** The district's figure: each device's days combined, then the devices combined (the module's `across`). */
+  readonly value: number | null;
+  /** Devices with at least one day in the span, of the family's registered devices. */
+  readonly devices: number;
+  readonly registered: number;
+  /** The same figure per group (a charging station), when the module groups devices. */
+  readonly groups: ReadonlyArray<{ readonly group: string; readonly value: number | null }>;
+  readonly groupLabel: Bilingual | null;
+  /** No numeric target in the plan (plan-targets.md): always null, so no verdict is given. */
+  readonly planTarget: null;
+}
+
+type Row = Record<string, number | null> & { readonly key: string };
+
+async function seriesRows(influx: InfluxClient, measurement: string, fields: readonly string[], groupBy: string, fromMs: number, toMs: number): Promise<Row[]> {
+  const series = await influx.query(`SELECT ${fields.map((field) => `"${field}"`).join(', ')} FROM "${measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "${groupBy}"`);
+  return series.flatMap(({ tags, columns, values }) => values.map((row) => ({
+    key: tags?.[groupBy] ?? '',
+    ...Object.fromEntries(columns.slice(1).map((column, i) => [column, typeof row[i + 1] === 'number' ? (row[i + 1] as number) : null])),
+  }) as Row));
+}
+
+const byKey = (rows: readonly Row[]) => {
+  const map = new Map<string, Row[]>();
+  for (const row of rows) (map.get(row.key) ?? map.set(row.key, []).get(row.key)!).push(row);
+  return map;
+};
+
+async function figuresOf(influx: InfluxClient, registry: DeviceRegistry, family: FamilyId, fromMs: number, toMs: number): Promise<FamilyFigure[]> {
+  const summary = summaryOf(family)!;
+  const names = summaryMeasurements(family);
+  const fields = Object.keys(summary.fields);
+  const perDevice = [...byKey(await seriesRows(influx, names.daily, fields, 'device', fromMs, toMs)).values()].map((days) => combineSummary(summary, days as SummaryFields[], 'days'));
+  const district = combineSummary(summary, perDevice, 'devices');
+  const perGroup = names.group
+    ? [...byKey(await seriesRows(influx, names.group.daily, fields, names.group.tag, fromMs, toMs))].map(([group, days]) => ({ group, fields: combineSummary(summary, days as SummaryFields[], 'days') })).sort((a, b) => a.group.localeCompare(b.group))
+    : [];
+  const module = getFamily(family);
+  return Object.entries(summary.fields).filter(([, spec]) => spec.key).map(([field, spec]) => ({
+    family,
+    familyLabel: module.presentation?.label ?? { zh: module.title, en: module.title },
+    field,
+    label: spec.label,
+    unit: spec.unit,
+    value: district[field] ?? null,
+    devices: perDevice.filter((device) => device[field] !== undefined).length,
+    registered: registry.devices.filter((device) => device.family === family).length,
+    groups: perGroup.map(({ group, fields: values }) => ({ group, value: values[field] ?? null })),
+    groupLabel: summary.groupBy?.label ?? null,
+    planTarget: null,
+  }));
+}
+
+/** Every family's key figures over [fromMs, toMs) (Beijing days), from the daily rollups. */
+export async function familyFigures(deps: { influx: InfluxClient; registry: DeviceRegistry }, fromMs: number, toMs: number): Promise<FamilyFigure[]> {
+  const families = familyIds.filter((family) => summaryOf(family) !== null);
+  return (await Promise.all(families.map((family) => figuresOf(deps.influx, deps.registry, family, fromMs, toMs)))).flat();
+}

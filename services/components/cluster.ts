@@ -1,0 +1,41 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { createClusterNode, type ClusterNode } from '../cluster/cluster-node.ts';
+import type { Config } from '../config.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { RegistryFile } from '../registry/registry-schema.ts';
+import type { Part } from './part.ts';
+
+export interface ClusterPart extends Part<ClusterNode | undefined> {
+  /** This node's place in a Redis-shared cluster; undefined without WX_REDIS_URL. */
+  readonly node: ClusterNode | undefined;
+}
+
+/**
+ * This node's place in a cluster (services/cluster/): readings mark windows in Redis and only the
+ * leader rolls up and judges alarms. Started before the broker: the cluster's registry is taken
+ * first, and an unreachable Redis fails the start here. Stopped after everything that uses Redis.
+ */
+export function createClusterPart(deps: {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly registry: DeviceRegistry;
+  readonly onRemoteRegistry: (file: RegistryFile) => Promise<void>;
+}): ClusterPart {
+  const { cluster } = deps.config;
+  let node: ClusterNode | undefined;
+  return {
+    get node() { return node; },
+    async start() {
+      node = cluster.redisUrl ? createClusterNode({
+        redisUrl: cluster.redisUrl, prefix: cluster.redisPrefix, nodeId: cluster.nodeId ?? hostname(), leaseMs: cluster.leaderLeaseMs, log: deps.log,
+        onRemoteRegistry: deps.onRemoteRegistry,
+      }) : undefined;
+      await node?.start(deps.registry.file);
+      return node;
+    },
+    async close() {
+      await node?.close();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { createBroker, type Broker } from '../broker/create-broker.ts';
+import type { ClusterNode } from '../cluster/cluster-node.ts';
+import { createMqttSubscriber, type Subscriber } from '../cluster/mqtt-subscriber.ts';
+import type { Config } from '../config.ts';
+import type { FamilyId } from '../families/index.ts';
+import { createHj212Receiver, type Hj212Receiver } from '../hj212/receiver.ts';
+import type { Ingest } from '../ingest/create-ingest.ts';
+import { createRefusalFeedback, type RefusalFeedback } from '../ingest/refusal-feedback.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { redactUserinfo } from '../redact-url.ts';
+import { ingestBrokerSecret } from '../registry/mosquitto-export.ts';
+import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { Topics } from '../topics.ts';
+import type { AlarmAnnouncer } from './alarms.ts';
+import type { Part } from './part.ts';
+
+/** Where devices reach this platform. */
+export interface DoorAddresses {
+  readonly mqttUrl: string;
+  readonly wsUrl: string | null;
+  readonly mqttsUrl: string | null;
+  readonly wssUrl: string | null;
+  /** `tcp://host:port`, null when the receiver is off (WX_HJ212_PORT=-1). */
+  readonly hj212Url: string | null;
+}
+
+export interface DoorsPart extends Part<DoorAddresses> {
+  /** The embedded broker; undefined before start and with an external one (WX_BROKER_URL). */
+  readonly broker: Broker | undefined;
+  /** The HJ 212 receiver (issue 20); undefined before start. */
+  readonly hj212: Hj212Receiver | undefined;
+  /** Refusal notices to the device (issue 19, item 5), once a door can publish them. */
+  readonly refusals: RefusalFeedback | undefined;
+}
+
+const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
+
+/**
+ * The doors readings come in by: the embedded MQTT broker, or with an external broker (a city)
+ * ingest as its subscriber; and the HJ 212 receiver beside them. Opened once ingest and the alarms
+ * run; what goes out through them (alarm changes, refusal notices) is wired here too. Shut before
+ * anything behind them closes: no reading is acknowledged that the spool will not keep.
+ */
+export function createDoorsPart(deps: {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly topics: Topics;
+  readonly registry: DeviceRegistry;
+  readonly ingest: Ingest;
+  readonly node: ClusterNode | undefined;
+  readonly markDirty: (family: FamilyId, timeMs: number) => void;
+  readonly announceAlarms: AlarmAnnouncer;
+}): DoorsPart {
+  const { config, log, metrics, topics, registry, ingest, node } = deps;
+  let broker: Broker | undefined;
+  let subscriber: Subscriber | undefined;
+  let hj212: Hj212Receiver | undefined;
+  let feedback: RefusalFeedback | undefined;
+  let stopAnnouncing: (() => void) | undefined;
+  return {
+    get broker() { return broker; },
+    get hj212() { return hj212; },
+    get refusals() { return feedback; },
+    async start() {
+      const { cluster } = config;
+      // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
+      if (cluster.brokerUrl) {
+        // The group deals messages round robin, not by device: without Redis each worker's alarms see a share of every device.
+        if (!node) log.warn({ brokerUrl: redactUserinfo(cluster.brokerUrl) }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
+        subscriber = createMqttSubscriber({
+          brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
+          group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
+        });
+        await subscriber.start();
+        // Refusal notices go to the device through the external broker too (issue 19, item 5).
+        const activeSubscriber = subscriber;
+        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeSubscriber.publish(topic, payload, { qos: 1 }) });
+      } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
+      const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
+      const activeBroker = broker;
+      // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
+      hj212 = createHj212Receiver({
+        config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log, onStationValues: deps.markDirty,
+        // Stored frames relayed raw to observers, so that `record` keeps them (issue 20, item 5).
+        onStored: activeBroker ? (station, raw) => void activeBroker.publish(topics.stationFrames(station.id), raw, { qos: 0 }).catch(() => undefined) : undefined,
+      });
+      const hj212Port = await hj212.start();
+      // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
+      if (activeBroker) {
+        stopAnnouncing = deps.announceAlarms((change) => {
+          activeBroker.publish(topics.alarms(), JSON.stringify(change), { qos: 1 }).catch((error: unknown) => log.warn({ err: error, alarm: change.alarm.id }, 'alarm change not published'));
+        });
+        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeBroker.publish(topic, payload, { qos: 1 }) });
+      }
+      return {
+        mqttUrl: cluster.brokerUrl ?? `mqtt://${host(config.mqtt.host)}:${mqttPort}`,
+        wsUrl: wsPort === null ? null : `ws://${host(config.mqtt.host)}:${wsPort}`,
+        mqttsUrl: tlsPort === null ? null : `mqtts://${host(config.mqtt.host)}:${tlsPort}`,
+        wssUrl: wssPort === null ? null : `wss://${host(config.mqtt.host)}:${wssPort}`,
+        hj212Url: hj212Port === null ? null : `tcp://${host(config.hj212.host)}:${hj212Port}`,
+      };
+    },
+    detach() {
+      // Nothing more goes out through the broker about to close (a publish into a closing Redis-backed broker is lost noisily).
+      stopAnnouncing?.();
+    },
+    async stopInput() {
+      await broker?.close();
+      await hj212?.close();
+      await subscriber?.close();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { FSWatcher } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Broker } from '../broker/create-broker.ts';
+import type { ClusterNode } from '../cluster/cluster-node.ts';
+import type { Config } from '../config.ts';
+import type { Hj212Receiver } from '../hj212/receiver.ts';
+import { loadRegistryFile, type DeviceRegistry } from '../registry/device-registry.ts';
+import { saveRegistryFile, watchRegistryFile } from '../registry/registry-file.ts';
+import type { RegistryFile } from '../registry/registry-schema.ts';
+import type { Part } from './part.ts';
+
+export interface RegistryUpdates extends Part {
+  /** A registry another node published (services/cluster/): saved to the file and taken. */
+  takeRemote(file: RegistryFile): Promise<void>;
+  /** A change made here (the admin API): saved to the file, taken and announced to the cluster. */
+  saveLocal(file: RegistryFile): Promise<void>;
+}
+
+/**
+ * Registry changes while the platform runs: from the cluster, the admin API and the file the CLI
+ * rewrites. Built before the cluster joins (which may bring a newer registry at once: then it is
+ * only taken); started once the doors are open, from when a change also disconnects the sessions
+ * it no longer allows (the broker's enforceRegistry) and the file is watched.
+ */
+export function createRegistryUpdates(deps: {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly registry: DeviceRegistry;
+  readonly node: () => ClusterNode | undefined;
+  readonly broker: () => Broker | undefined;
+  /** The HJ 212 door, whose stations' connections a change closes too (red team 3). */
+  readonly hj212?: () => Hj212Receiver | undefined;
+}): RegistryUpdates {
+  const { config, log, registry } = deps;
+  const registryFile = resolve(config.registryFile);
+  let applyRegistry = (file: RegistryFile) => registry.replace(file);
+  let registryWatcher: FSWatcher | undefined;
+  const applyLocal = (file: RegistryFile) => {
+    applyRegistry(file);
+    deps.node()?.registry.publish(file).catch((error: unknown) => log.error({ err: error }, 'registry change not announced to the cluster'));
+  };
+  return {
+    async takeRemote(file) {
+      await saveRegistryFile(registryFile, file);
+      applyRegistry(file);
+    },
+    async saveLocal(file) {
+      await saveRegistryFile(registryFile, file);
+      applyLocal(file);
+    },
+    async start() {
+      const activeBroker = deps.broker();
+      const activeHj212 = deps.hj212?.();
+      applyRegistry = (file: RegistryFile) => {
+        registry.replace(file);
+        const disconnected = (activeBroker?.enforceRegistry() ?? 0) + (activeHj212?.enforceRegistry() ?? 0);
+        log.info({ devices: file.devices.length, disconnected }, 'registry applied');
+      };
+      // Device administration from the CLI rewrites the registry file: take it at once.
+      registryWatcher = watchRegistryFile(registryFile, () => {
+        loadRegistryFile(registryFile).then(applyLocal, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
+      });
+    },
+    detach() {
+      registryWatcher?.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { ClusterNode } from '../cluster/cluster-node.ts';
+import type { FamilyId } from '../families/index.ts';
+import { createMarkStore } from '../review/mark-store.ts';
+import { createReviewService, type ReviewService } from '../review/review-service.ts';
+import { createRollupEngine, type RollupEngine } from '../rollups/rollup-engine.ts';
+import type { Part, PartBasics } from './part.ts';
+
+export interface Rollups {
+  readonly engine: RollupEngine;
+  /** Marks the window a reading (or a review mark) touches: in Redis in a cluster, in the engine on one node. */
+  readonly markDirty: (family: FamilyId, timeMs: number) => void;
+  readonly review: ReviewService;
+}
+
+export interface RollupsPart extends Part<Rollups> {
+  /** Undefined before start. */
+  readonly engine: RollupEngine | undefined;
+  /** Sets the rollups running: the root calls it once ingest is writing. */
+  run(): void;
+}
+
+/**
+ * The rollup engine and the officers' review marks (issue 22). Built before ingest, whose readings
+ * mark windows; run once ingest writes; closed after the alarms and before the cluster node.
+ */
+export function createRollupsPart(deps: PartBasics & {
+  readonly node: ClusterNode | undefined;
+}): RollupsPart {
+  const { config, node } = deps;
+  let engine: RollupEngine | undefined;
+  return {
+    get engine() { return engine; },
+    async start() {
+      const { influx, registry, metrics, log } = deps;
+      const gridThresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
+      const activeEngine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds });
+      engine = activeEngine;
+      // In a cluster, readings mark windows in Redis and only the leader rolls up (services/cluster/).
+      const markDirty = node ? node.rollupMarks.mark : activeEngine.markDirty;
+      // Review marks (issue 22): any node takes them; the days they reach are rolled up again like a late reading's.
+      const review = createReviewService({ store: createMarkStore(influx), registry, markDirty });
+      return { engine: activeEngine, markDirty, review };
+    },
+    run() {
+      if (!engine || !config.rollups.enabled) return;
+      if (node) node.leaderServices.add(node.rollupMarks.leaderService(engine));
+      else engine.start();
+    },
+    async close() {
+      await engine?.close();
+    },
+  };
+}

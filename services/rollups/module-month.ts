@@ -1,0 +1,40 @@
+import type { FamilyId } from '../families/index.ts';
+import { beijingMonthStartMs, beijingYearMonth } from '../standards/index.ts';
+import type { InfluxClient } from '../storage/influx-client.ts';
+import type { Point } from '../storage/line-protocol.ts';
+import { combineSummary, summaryMeasurements, summaryOf, type SummaryFields } from './summary-combine.ts';
+
+/** The Beijing month [from, to) an instant falls in. */
+export function monthOf(timeMs: number): { fromMs: number; toMs: number } {
+  const { year, month } = beijingYearMonth(timeMs);
+  return { fromMs: beijingMonthStartMs(year, month), toMs: beijingMonthStartMs(year, month + 1) };
+}
+
+/** Each series of a daily measurement over a month, combined over its days into one point at the month's start. */
+async function monthOfSeries(influx: InfluxClient, family: FamilyId, daily: string, monthly: string, month: { fromMs: number; toMs: number }): Promise<Point[]> {
+  const summary = summaryOf(family)!;
+  const fields = Object.keys(summary.fields).map((field) => `"${field}"`).join(', ');
+  const series = await influx.query(`SELECT ${fields} FROM "${daily}" WHERE time >= ${month.fromMs}ms AND time < ${month.toMs}ms GROUP BY *`);
+  return series.flatMap(({ tags, columns, values }) => {
+    const days: SummaryFields[] = values.map((row) => Object.fromEntries(columns.map((column, i) => [column, typeof row[i] === 'number' ? (row[i] as number) : null])));
+    const combined = combineSummary(summary, days, 'days');
+    const entries = Object.entries(combined);
+    if (entries.length === 0) return [];
+    return [{ measurement: monthly, tags: { ...tags }, fields: entries.map(([name, value]) => [name, value, 'float'] as const), timeMs: month.fromMs }];
+  });
+}
+
+/**
+ * Issue 25, item 4: the month of a family whose module declares a `rollupSummary`, per device and
+ * per group (a station), from the daily points already written: a day's recomputation (a late
+ * reading, a review mark) rewrites its month too. One point per series and month, overwritten
+ * in place like every rollup.
+ */
+export async function moduleMonthPoints(influx: InfluxClient, family: FamilyId, timeMs: number): Promise<Point[]> {
+  if (!summaryOf(family)) return [];
+  const names = summaryMeasurements(family);
+  const month = monthOf(timeMs);
+  const devices = await monthOfSeries(influx, family, names.daily, names.monthly, month);
+  const groups = names.group ? await monthOfSeries(influx, family, names.group.daily, names.group.monthly, month) : [];
+  return [...devices, ...groups];
+}

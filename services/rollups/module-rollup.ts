@@ -1,0 +1,62 @@
+import { getFamily, type FamilyId } from '../families/index.ts';
+import { deviceTags } from '../registry/device-tags.ts';
+import type { Point } from '../storage/line-protocol.ts';
+import type { FamilyRollup } from './rollup-types.ts';
+import { combineSummary, summaryMeasurements, summaryOf } from './summary-combine.ts';
+
+/**
+ * The rollup of a family that declares its own (`dailyRollup` in its module, issue 25 item 4):
+ * each device's day computed by the module, tagged with the device's tags, every field a float
+ * (a field's type never changes between points).
+ */
+export function moduleRollup(family: FamilyId): FamilyRollup | null {
+  const daily = getFamily(family).dailyRollup;
+  if (!daily) return null;
+  return {
+    family,
+    rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs }),
+    alsoDirty: () => [],
+    compute(window, rowsByDevice, devices, context) {
+      const points: Point[] = [];
+      for (const device of devices) {
+        const rows = rowsByDevice.get(device.id) ?? [];
+        if (rows.length === 0) continue;
+        const sampling = context?.samplingMinutes?.get(device.id) ?? 1;
+        for (const output of daily(window, rows, device.attributes, sampling)) {
+          points.push({ measurement: output.measurement, tags: deviceTags(device), fields: Object.entries(output.fields).map(([name, value]) => [name, value, 'float']), timeMs: output.timeMs });
+        }
+      }
+      return [...points, ...groupDays(family, window.startMs, points)];
+    },
+  };
+}
+
+/**
+ * Issue 25, item 4: the day of each group the module declares (a charging station), from its
+ * devices' days: tagged with the group's tag (and the street, when all its devices share one).
+ */
+function groupDays(family: FamilyId, dayStartMs: number, points: readonly Point[]): Point[] {
+  const summary = summaryOf(family);
+  const names = summaryMeasurements(family);
+  if (!summary || !names.group) return [];
+  const { tag } = names.group;
+  const byGroup = new Map<string, Point[]>();
+  for (const point of points) {
+    const group = point.tags[tag];
+    if (point.measurement !== names.daily || group === undefined || point.timeMs !== dayStartMs) continue;
+    (byGroup.get(group) ?? byGroup.set(group, []).get(group)!).push(point);
+  }
+  return [...byGroup].flatMap(([group, members]) => {
+    const fields = Object.entries(combineSummary(summary, members.map((point) => Object.fromEntries(point.fields.map(([name, value]) => [name, Number(value)]))), 'devices'));
+    const streets = new Set(members.map((point) => point.tags.street));
+    const street = streets.size === 1 ? [...streets][0] : undefined;
+    if (fields.length === 0) return [];
+    return [{ measurement: names.group!.daily, tags: { [tag]: group, ...(street ? { street } : {}) }, fields: fields.map(([name, value]) => [name, value, 'float'] as const), timeMs: dayStartMs }];
+  });
+}
+
+/** The module rollups of every family that has one and no hand-written rollup among `builtIn`. */
+export function moduleRollups(familyIds: readonly FamilyId[], builtIn: readonly FamilyRollup[]): FamilyRollup[] {
+  const taken = new Set(builtIn.map((rollup) => rollup.family));
+  return familyIds.filter((family) => !taken.has(family)).map(moduleRollup).filter((rollup): rollup is FamilyRollup => rollup !== null);
+}

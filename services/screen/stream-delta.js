@@ -1,0 +1,44 @@
+// The stream's delta format (GET /api/v1/stream?format=delta; services/live/stream-delta.ts),
+// turned back into the devices and tiles the panels read: the wall shows what it showed when every
+// event was whole (issue 21 item 5: a lighter wire, nothing less on the screen).
+
+const iso = (ms) => new Date(ms).toISOString();
+
+/** A `sync`: the whole picture as the platform last published it. Returns the ids it set. */
+export function applySync(devices, picture, receivedAt) {
+  const ids = [];
+  for (const [id, dt, values, state, ageMs] of picture.d ?? []) {
+    const device = devices.get(id);
+    if (!device) continue;
+    Object.assign(device, { values, state, time: iso(picture.t + dt), receivedMs: receivedAt - ageMs });
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** One `delta` item ([id, dt, values?, state changes?, whole?]) applied to its device; null when the device is unknown. */
+export function applyDeltaItem(devices, base, item, receivedAt) {
+  const [id, dt, changed, stateChanges, whole] = item;
+  const device = devices.get(id);
+  if (!device) return null;
+  let values = device.values;
+  if (changed) {
+    values = { ...values };
+    for (const [key, value] of Object.entries(changed)) {
+      if (value === null) delete values[key];
+      else values[key] = value;
+    }
+  }
+  let state = device.state;
+  if (stateChanges) state = whole === 1 ? stateChanges : { ...state, ...stateChanges };
+  Object.assign(device, { values, state, time: iso(base + dt), receivedMs: receivedAt });
+  return device;
+}
+
+/** Tiles that changed, put in place of the old ones by id (new ones at the end). */
+export function mergeTiles(tiles, changed) {
+  const byId = new Map(changed.map((tile) => [tile.id, tile]));
+  const merged = tiles.map((tile) => byId.get(tile.id) ?? tile);
+  for (const tile of changed) if (!tiles.some((old) => old.id === tile.id)) merged.push(tile);
+  return merged;
+}

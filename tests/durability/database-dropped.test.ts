@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { landedPerDevice, startAckedLoad } from '../../simulators/acked-load.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { waitFor } from './helpers.ts';
+
+/**
+ * Someone "cleans up" InfluxDB with DROP DATABASE while the platform runs (issue 19, tried again
+ * with other mistakes). Its writes were answered 404 "database not found", taken for poisoned
+ * lines and moved into the dead-letter file one by one: every acknowledged reading lost to
+ * InfluxDB, while /healthz said ok.
+ */
+describe('a database dropped under a running platform', () => {
+  let test: TestPlatform;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    test = await startTestPlatform({ ingest: { retryMaxDelayMs: 1_000 }, rollups: { enabled: false } }, { logLines });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('is created again and every acknowledged reading lands; none is quarantined', async () => {
+    const devices = test.platform.registry.devices.filter((device) => device.family === 'air').slice(0, 5);
+    await test.platform.influx.query(`DROP DATABASE "${test.config.influx.database}"`, { database: null });
+    const load = await startAckedLoad({ url: test.endpoints.mqttUrl, fleetKey: test.config.fleetKey, topics: test.topics, devices, intervalMs: 200 });
+    await waitFor(async () => load.ackedCount >= 50, '50 acknowledged readings');
+    await load.stop();
+    await test.platform.ingest.drain();
+    const landed = await landedPerDevice(test.platform.influx, devices);
+    for (const device of devices) expect(landed.get(device.id), device.id).toBe(load.acked.get(device.id)!.size);
+    expect(logLines.join('\n')).toMatch(/"code":"WX_ERR_INFLUX_DATABASE_MISSING".*created again/);
+    expect(logLines.join('\n')).not.toMatch(/WX_ERR_INFLUX_REJECTED/);
+    await load.close();
+  }, 120_000);
+});

@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySecret } from '../../services/registry/secrets.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { rawRequest } from './raw-http.ts';
+
+const tokens = { admin: 'admin-token-0123456789abcdef' };
+
+/**
+ * Device administration over the API (issue 19) attacked as two admins at once: each change is
+ * made to the registry as the one before left it, so none is lost. Before, both read the same
+ * registry while the first was being saved, and the second's save undid the first: a rotation
+ * answered with a new secret left the old one working, a disable left the device enabled.
+ */
+describe('red team: registry changes racing over the API', () => {
+  let test: TestPlatform;
+  let url: string;
+  const post = (target: string) => rawRequest(url, { target, method: 'POST', headers: { authorization: `Bearer ${tokens.admin}` } });
+
+  beforeAll(async () => {
+    test = await startTestPlatform({ http: { tokens: [{ role: 'admin', token: tokens.admin }] } });
+    url = test.endpoints.httpUrl;
+  }, 120_000);
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('keeps every one of several changes made at once, in memory and in the file', async () => {
+    const rotated = ['air-sungang', 'air-guiyuan', 'air-huangbei'];
+    const disabled = test.platform.registry.devices.filter((device) => device.family === 'noise').slice(0, 3).map((device) => device.id);
+    const answers = await Promise.all([
+      ...rotated.map((id) => post(`/api/v1/devices/${id}/rotate`)),
+      ...disabled.map((id) => post(`/api/v1/devices/${id}/disable`)),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    const secrets = new Map(answers.slice(0, rotated.length).map((answer) => {
+      const body = JSON.parse(answer.body) as { id: string; secret: string };
+      return [body.id, body.secret];
+    }));
+    const onDisk = JSON.parse(await readFile(test.config.registryFile!, 'utf8')) as { devices: Array<{ id: string; secretHash: string; disabled?: boolean }> };
+    for (const registry of [test.platform.registry.file, onDisk]) {
+      for (const id of disabled) expect(registry.devices.find((device) => device.id === id)!.disabled, id).toBe(true);
+      for (const id of rotated) expect(await verifySecret(secrets.get(id)!, registry.devices.find((device) => device.id === id)!.secretHash), id).toBe(true);
+    }
+  });
+});

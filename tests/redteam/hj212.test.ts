@@ -1,0 +1,188 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../services/hj212/reply.ts';
+import { connectStation, parseStationUrl, type StationConnection } from '../../simulators/hj212-client.ts';
+import { writeStationRegistry } from '../fixtures/hj212-registry.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+
+const admin = 'admin-token-0123456789abcdef01234';
+const beijingNow = () => new Date(Date.now() + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+let qn = 0;
+/** A real-time noise packet of a load station (noise-load-000N, MN LOAD00000000N) with the answer bit. */
+const packet = (mn: string, pw: string, cp = `DataTime=${beijingNow()};LA-Rtd=50.1`) =>
+  encodeFrame(`QN=${beijingNow()}${String((qn += 1) % 1000).padStart(3, '0')};ST=23;CN=2011;PW=${pw};MN=${mn};Flag=5;CP=&&${cp}&&`);
+
+/**
+ * The HJ 212 door (services/hj212/) attacked over real sockets as a station or a guesser would:
+ * PWs guessed faster than the login throttle allows by sending them all at once, a station
+ * disabled by the admin while its connection stays open, a split packet whose PNUM says 9999.
+ */
+describe('red team: HJ 212 over TCP', () => {
+  let test: TestPlatform;
+  let dir: string;
+  const open: StationConnection[] = [];
+  const station = async () => {
+    const connection = await connectStation(parseStationUrl(test.endpoints.hj212Url!));
+    open.push(connection);
+    return connection;
+  };
+  const packets = (result: string) => test.metric('wanxiang_hj212_packets_total', { result });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-hj212-'));
+    test = await startTestPlatform({ registryFile: await writeStationRegistry(dir, 4), hj212: { port: 0, maxSplitSets: 10, splitTimeoutMs: 600_000 }, http: { tokens: [{ role: 'admin', token: admin }] } });
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(open.map((connection) => connection.close()));
+    await test?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives a guesser no more PWs a minute than the throttle allows, however many it sends at once (one connection, then many)', async () => {
+    // Sixty guesses for one station in one write: each checked before any of them had failed.
+    const guesser = await station();
+    guesser.send(Buffer.concat(Array.from({ length: 60 }, (_, n) => packet('LOAD000000001', `guess${n}`))));
+    await expect.poll(async () => (await packets('bad_pw')) + (await packets('throttled')), { timeout: 30_000 }).toBe(60);
+    // loginFailuresPerDevice (5) per address and MN: one scrypt a guess, no more guesses than that.
+    expect(await packets('bad_pw')).toBeLessThanOrEqual(test.config.mqtt.loginFailuresPerDevice);
+    // Another station, guessed from ten connections at once, one guess each.
+    const before = await packets('bad_pw');
+    const throttledBefore = await packets('throttled');
+    const guessers = await Promise.all(Array.from({ length: 10 }, () => station()));
+    guessers.forEach((connection, n) => connection.send(packet('LOAD000000002', `other${n}`)));
+    await expect.poll(async () => (await packets('bad_pw')) - before + (await packets('throttled')) - throttledBefore, { timeout: 30_000 }).toBe(10);
+    expect((await packets('bad_pw')) - before).toBeLessThanOrEqual(test.config.mqtt.loginFailuresPerDevice);
+    // The station's own packets, sent several at once on a connection of its own, are all answered (its PW is one guess, not many).
+    const own = await station();
+    own.send(Buffer.concat(Array.from({ length: 8 }, () => packet('LOAD000000003', '123456'))));
+    for (let n = 0; n < 8; n += 1) expect(await own.nextReply()).toContain('CN=9014');
+  });
+
+  it('holds: another station’s MN on a logged-in connection needs that station’s own PW; a logger may carry several', async () => {
+    // LD130133000015 (water-shenzhen-river-mouth) has PW 000000; the load stations 123456.
+    const connection = await station();
+    const before = { badPw: await packets('bad_pw'), accepted: await packets('accepted') };
+    connection.send(packet('LOAD000000003', '123456'));
+    expect(await connection.nextReply()).toContain('MN=LOAD000000003');
+    connection.send(packet('LD130133000015', '123456', `DataTime=${beijingNow()};w01018-Rtd=12.5`));
+    connection.send(packet('LD130133000015', '', `DataTime=${beijingNow()};w01018-Rtd=12.5`));
+    connection.send(packet('LD130133000015', '000000', `DataTime=${beijingNow()};w01018-Rtd=12.5`));
+    // Only the last (its own PW) is answered: the two before it got none.
+    expect(await connection.nextReply()).toContain('MN=LD130133000015');
+    expect(await packets('bad_pw')).toBe(before.badPw + 2);
+    expect(await packets('accepted')).toBe(before.accepted + 2);
+  });
+
+  it('holds no more split parts than ten a set on average, however many one set’s PNUM promises', async () => {
+    // One set of PNUM 9999 (the field's largest): its parts waited for the timeout, each kept whole in memory.
+    const connection = await station();
+    const dataTime = beijingNow();
+    const split = (pno: number) => encodeFrame(`QN=${beijingNow()}${String(pno % 1000).padStart(3, '0')};PNUM=9999;PNO=${pno};ST=23;CN=2011;PW=123456;MN=LOAD000000003;Flag=7;CP=&&DataTime=${dataTime};LA-Rtd=50.${pno % 10}&&`);
+    const incomplete = () => test.metric('wanxiang_hj212_split_sets_total', { outcome: 'incomplete' });
+    expect(await incomplete()).toBe(0);
+    for (let pno = 1; pno <= 150; pno += 1) connection.send(split(pno));
+    for (let pno = 1; pno <= 150; pno += 1) expect(await connection.nextReply()).toContain('CN=9014');
+    // maxSplitSets 10: at most 100 parts wait; the set is given up (counted incomplete) when the 101st comes, long before its timeout.
+    expect(await incomplete()).toBe(1);
+  });
+
+  it('closes the connection of a station disabled by the admin, as an MQTT device’s session is closed', async () => {
+    const connection = await station();
+    connection.send(packet('LOAD000000004', '123456'));
+    expect(await connection.nextReply()).toContain('CN=9014');
+    expect(test.platform.hj212!.station('noise-load-0004')?.connected).toBe(true);
+    const closed = once(connection.socket, 'close');
+    const disabled = await fetch(`${test.endpoints.httpUrl}/api/v1/devices/noise-load-0004/disable`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(disabled.status).toBe(200);
+    await closed;
+    await expect.poll(() => test.platform.hj212!.station('noise-load-0004')?.connected).toBe(false);
+    expect(await test.metric('wanxiang_hj212_connections_closed_total', { reason: 'registry' })).toBe(1);
+  }, 30_000);
+});
+
+/**
+ * Failed logins are remembered per address and per (address, MN) for the throttle's window. An
+ * MN is the guesser's text: keys it never sends again were never dropped, so unknown MNs from
+ * a few addresses grew memory without end. Wrong MNs from ten addresses, then the window passes.
+ */
+describe('red team: HJ 212 login failures are forgotten once their window has passed', () => {
+  let test: TestPlatform;
+  let dir: string;
+  const open: StationConnection[] = [];
+  const from = async (address: string) => {
+    const connection = await connectStation(parseStationUrl(test.endpoints.hj212Url!), { localAddress: address });
+    open.push(connection);
+    return connection;
+  };
+  const keys = () => test.metric('wanxiang_hj212_login_failure_keys');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-hj212-keys-'));
+    test = await startTestPlatform({ registryFile: await writeStationRegistry(dir, 1), hj212: { port: 0 }, mqtt: { loginThrottleMs: 5_000 } });
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(open.map((connection) => connection.close()));
+    await test?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the keys of one window only, however many MNs were tried', async () => {
+    const guessers = await Promise.all(Array.from({ length: 10 }, (_, n) => from(`127.0.0.${n + 10}`)));
+    // Twenty MNs each (the address limit), 1 KB of hostile text apiece: 210 keys (10 addresses, 200 pairs).
+    guessers.forEach((connection, n) => connection.send(Buffer.concat(Array.from({ length: 20 }, (_, m) => packet(`GHOST-${n}-${m}-${'\u0001"/#+\u0000'.repeat(170)}`, 'x')))));
+    await expect.poll(() => test.metric('wanxiang_hj212_packets_total', { result: 'unknown_mn' }), { timeout: 30_000 }).toBe(200);
+    expect(await keys()).toBeGreaterThanOrEqual(100);
+    // One failure now and then from another address: once the window has passed, the others' keys are gone.
+    const poller = await from('127.0.0.99');
+    await expect.poll(async () => {
+      poller.send(packet('GHOST-POLL', 'x'));
+      return keys();
+    }, { timeout: 30_000, interval: 500 }).toBeLessThanOrEqual(2);
+  }, 60_000);
+});
+
+/**
+ * Slow-loris without a frame: bytes that begin no frame (garbage, skipped by the framer) kept the
+ * socket from ever being idle, so one byte now and then held a connection slot for good without
+ * a login. A connection on which no station logs in within the idle time is closed.
+ */
+describe('red team: HJ 212 connections that never log in', () => {
+  let test: TestPlatform;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-hj212-idle-'));
+    test = await startTestPlatform({ registryFile: await writeStationRegistry(dir, 1), hj212: { port: 0, idleTimeoutMs: 1_500 } });
+  }, 120_000);
+  afterAll(async () => {
+    await test?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('closes a connection trickling garbage without a login; a station that logs in stays', async () => {
+    const trickler = await connectStation(parseStationUrl(test.endpoints.hj212Url!));
+    const station = await connectStation(parseStationUrl(test.endpoints.hj212Url!));
+    try {
+      station.send(packet('LOAD000000001', '123456'));
+      expect(await station.nextReply()).toContain('CN=9014');
+      const closed = once(trickler.socket, 'close');
+      // A byte every 300 ms: never idle for the 1.5 s idle time.
+      const trickle = setInterval(() => {
+        trickler.send(Buffer.from('x'));
+        station.send(packet('LOAD000000001', '123456'));
+      }, 300);
+      try {
+        await closed;
+      } finally {
+        clearInterval(trickle);
+      }
+      expect(await test.metric('wanxiang_hj212_connections_closed_total', { reason: 'no_login' })).toBe(1);
+      expect(station.socket.destroyed).toBe(false);
+    } finally {
+      await Promise.all([trickler.close(), station.close()]);
+    }
+  }, 30_000);
+});
