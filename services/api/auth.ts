@@ -16,7 +16,7 @@ export interface AuthOptions {
   readonly readAccess: 'open' | 'token';
   readonly tokens: ReadonlyArray<{ role: Role; token: string; name?: string }>;
   /** Who a token is (services/people: named tokens and the users file); from `tokens` alone when absent. */
-  readonly people?: Pick<People, 'resolve'> & Partial<Pick<People, 'fileDigests'>>;
+  readonly people?: Pick<People, 'resolve'> & Partial<Pick<People, 'fileDigests' | 'sessionsFrom'>>;
   /** How long a screen's session cookie lasts (config http.sessionDays; 30 when not given). */
   readonly sessionDays?: number;
   // Issue 18 (config http.*): the Host check and the event stream's limits; defaults when not given.

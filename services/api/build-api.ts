@@ -131,7 +131,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerNoStore(app);
   const revocations = createSessionRevocations({ file: deps.sessionRevocationsFile });
   app.addHook('onReady', () => revocations.load());
-  const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30, isRevoked: revocations.isRevoked, digests: deps.auth.people?.fileDigests });
+  const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30, isRevoked: revocations.isRevoked, digests: deps.auth.people?.fileDigests, sessionsFrom: deps.auth.people?.sessionsFrom });
   const auth = createAuth(deps.auth, sessions, deps.metrics);
   registerAccessControl(app, { readAccess: deps.auth.readAccess, auth, metrics: deps.metrics });
   const signedIn = (request: FastifyRequest) => auth.bearerRole(request) !== null || auth.sessionExpiresAtMs(request) !== null;

@@ -19,6 +19,8 @@ export interface SessionCookieOptions {
    * person's sessions end with the token.
    */
   readonly digests?: () => readonly Buffer[];
+  /** When the person of a signing digest was last enabled (People.sessionsFrom): cookies signed before it are refused. */
+  readonly sessionsFrom?: (signer: Buffer) => number | undefined;
   readonly sessionDays: number;
   /** A cookie signed out before its expiry (services/api/session-revocations.ts), told the digest of the token that signed it. */
   readonly isRevoked?: (value: string, signer: Buffer, expiresAtMs: number) => boolean;
@@ -51,6 +53,10 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
   const mac = (digest: Buffer, expiresAtS: number) => createHmac('sha256', key).update(digest).update(`.${expiresAtS}`).digest();
   const maxAgeS = options.sessionDays * dayS;
 
+  const enabledAtS = (signer: Buffer) => {
+    const from = options.sessionsFrom?.(signer);
+    return from === undefined ? -1 : Math.floor(from / 1_000);
+  };
   const known = (presented: Buffer) => digests().some((digest) => timingSafeEqual(digest, presented));
   const signerOf = (value: string, nowMs: number): Buffer | null => {
     const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
@@ -68,7 +74,8 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
     issue(token, nowMs = Date.now()) {
       const presented = sha256(token);
       if (!known(presented)) return null;
-      const expiresAtS = Math.floor(nowMs / 1_000) + maxAgeS;
+      // A sign-in in the very second of a re-enable counts from the next one, so it is not refused.
+      const expiresAtS = Math.max(Math.floor(nowMs / 1_000), enabledAtS(presented) + 1) + maxAgeS;
       return { value: `${expiresAtS}.${mac(presented, expiresAtS).toString('base64url')}`, expiresAtMs: expiresAtS * 1_000, maxAgeS };
     },
     sign(token, expiresAtS) {
@@ -78,6 +85,8 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
       const signer = signerOf(value, nowMs);
       if (!signer) return null;
       const expiresAtMs = Number(value.slice(0, value.indexOf('.'))) * 1_000;
+      // Signed in (expiry − lifetime) no later than the second the person was enabled again.
+      if (expiresAtMs / 1_000 - maxAgeS <= enabledAtS(signer)) return null;
       return options.isRevoked?.(value, signer, expiresAtMs) ? null : expiresAtMs;
     },
     signer: (value, nowMs = Date.now()) => signerOf(value, nowMs),

@@ -34,6 +34,8 @@ export interface People {
   resolve(token: string): Person | null;
   /** The SHA-256 digests of the users file's enabled people now: they may sign a screen in (session cookies). */
   fileDigests(): readonly Buffer[];
+  /** When the person of a token digest was last enabled (epoch ms), if ever: their older sessions are refused. */
+  sessionsFrom(digest: Buffer): number | undefined;
   start(): Promise<void>;
   close(): Promise<void>;
   /** Reads the users file again (the watcher does it by itself; tests await it). */
@@ -43,6 +45,7 @@ export interface People {
 interface Known {
   readonly digest: Buffer;
   readonly person: Person;
+  readonly sessionsFrom?: number;
 }
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -52,6 +55,7 @@ function fromFile(file: UsersFile): Known[] {
   return file.users.filter((user) => !user.disabled).map((user) => ({
     digest: Buffer.from(user.secretHash.slice('sha256$'.length), 'base64'),
     person: { role: user.role, name: user.name, ...(user.department ? { department: user.department } : {}) },
+    ...(user.sessionsFrom === undefined ? {} : { sessionsFrom: user.sessionsFrom }),
   }));
 }
 
@@ -76,6 +80,7 @@ export function createPeople(options: PeopleOptions): People {
       return found;
     },
     fileDigests: () => users.map((known) => known.digest),
+    sessionsFrom: (presented) => users.find((known) => known.digest.equals(presented))?.sessionsFrom,
     async reload() {
       if (!options.usersFile) return;
       users = fromFile(await loadUsersFile(options.usersFile));

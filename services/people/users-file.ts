@@ -20,6 +20,12 @@ const userSchema = z.strictObject({
   /** `sha256$...` of a random token of 32+ characters, as the device registry keeps device secrets. */
   secretHash: z.string().regex(/^sha256\$[A-Za-z0-9+/=]{44}$/),
   disabled: z.boolean().default(false),
+  /**
+   * When the person was last enabled (epoch ms): session cookies signed in before it are refused.
+   * A cookie outlives a disable (it is stateless, refused only while its token is); without this,
+   * enabling the person again revived every screen signed in before the disable.
+   */
+  sessionsFrom: z.number().int().nonnegative().optional(),
 }).refine((user) => (user.role === 'department') === (user.department !== undefined), 'a department user names its department, and only a department user does');
 
 export const usersFileSchema = z.strictObject({ version: z.literal(1), users: z.array(userSchema) })
@@ -89,7 +95,9 @@ export function rotateUser(file: UsersFile, name: string): { file: UsersFile; to
   return { file: { ...file, users: file.users.map((user) => (user.name === name ? { ...user, secretHash: hashDeviceSecret(token) } : user)) }, token };
 }
 
-export function setUserDisabled(file: UsersFile, name: string, disabled: boolean): UsersFile {
-  requireUser(file, name);
-  return { ...file, users: file.users.map((user) => (user.name === name ? { ...user, disabled } : user)) };
+export function setUserDisabled(file: UsersFile, name: string, disabled: boolean, nowMs = Date.now()): UsersFile {
+  const current = requireUser(file, name);
+  // Only a real re-enable starts sessions afresh: `enable` on an enabled person ends no screen.
+  const reenabled = !disabled && current.disabled;
+  return { ...file, users: file.users.map((user) => (user.name === name ? { ...user, disabled, ...(reenabled ? { sessionsFrom: nowMs } : {}) } : user)) };
 }

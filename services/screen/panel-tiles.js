@@ -50,10 +50,12 @@ export function verdictOf(tile) {
   return { status: tile.status, scope: judged.has(tile.status) ? 'tileNow' : null };
 }
 
+// A space between the figure and its unit: without one the line had no place to break, and on a
+// laptop's narrower tile "10,151 spaces" ran out of its tile instead of putting the unit below.
 function figure(tile, count) {
-  if (tile.id === 'parking') return [fmt(count.value, 0), h('small', {}, t('spaces'))];
-  if (count.of !== null && count.of !== undefined) return [fmt(count.value, 0), h('small', {}, `/ ${fmt(count.of, 0)} ${unitText(tile.unit)}`)];
-  return [fmt(count.value, 1), h('small', {}, unitText(tile.unit))];
+  if (tile.id === 'parking') return [fmt(count.value, 0), ' ', h('small', {}, t('spaces'))];
+  if (count.of !== null && count.of !== undefined) return [fmt(count.value, 0), ' ', h('small', {}, `/ ${fmt(count.of, 0)} ${unitText(tile.unit)}`)];
+  return [fmt(count.value, 1), ' ', h('small', {}, unitText(tile.unit))];
 }
 
 function tileElement(tile, count, onOpen) {

@@ -245,6 +245,20 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     }
     expect(status).toBe(401);
     expect(await withCookie()).toBe(401);
+
+    // Enabled again: the token works, a new sign-in works, but the screen signed in before the
+    // disable stays signed out (it came back to life before sessionsFrom).
+    await saveUsersFile(path, setUserDisabled(await loadUsersFile(path), 'li.na', false));
+    for (let i = 0; i < 100 && status !== 200; i += 1) {
+      status = (await call('/api/v1/events', liNaToken)).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status).toBe(200);
+    expect(await withCookie()).toBe(401);
+    const again = await fetch(`${test.endpoints.httpUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: liNaToken }) });
+    expect(again.status).toBe(204);
+    const fresh = again.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${test.endpoints.httpUrl}/api/v1/events`, { headers: { cookie: fresh } })).status).toBe(200);
   });
 });
 

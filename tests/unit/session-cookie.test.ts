@@ -33,6 +33,18 @@ describe('session cookies: stateless, signed with a key derived from the fleet k
     }
   });
 
+  it('refuses a session signed in before its person was enabled again, even in the same second', () => {
+    let enabledAt: number | undefined;
+    const people = createSessionCookies({ secret: 'fleet-key-of-this-installation', tokens: [reader], sessionDays: 30, sessionsFrom: () => enabledAt });
+    const before = people.issue(reader.token, now)!;
+    expect(people.verify(before.value, now + 500)).toBe(before.expiresAtMs);
+    enabledAt = now + 400; // disabled and enabled again within the second of the sign-in
+    expect(people.verify(before.value, now + 500)).toBeNull();
+    const after = people.issue(reader.token, now + 600)!;
+    expect(people.verify(after.value, now + 700)).toBe(after.expiresAtMs);
+    expect(after.expiresAtMs).toBe(now + 1_000 + 30 * 86_400_000);
+  });
+
   it('reads one cookie from a Cookie header and writes the Set-Cookie attributes', () => {
     expect(readCookie('a=1; wx_session=123.abc; b=2', 'wx_session')).toBe('123.abc');
     expect(readCookie('wx_session_old=1', 'wx_session')).toBeUndefined();
