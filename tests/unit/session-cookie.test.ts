@@ -34,11 +34,11 @@ describe('session cookies: stateless, signed with a key derived from the fleet k
   });
 
   it('refuses a session signed in before its person was enabled again, even in the same second', () => {
-    let enabledAt: number | undefined;
-    const people = createSessionCookies({ secret: 'fleet-key-of-this-installation', tokens: [reader], sessionDays: 30, sessionsFrom: () => enabledAt });
+    const person: { enabledAt?: number } = {};
+    const people = createSessionCookies({ secret: 'fleet-key-of-this-installation', tokens: [reader], sessionDays: 30, sessionsFrom: () => person.enabledAt });
     const before = people.issue(reader.token, now)!;
     expect(people.verify(before.value, now + 500)).toBe(before.expiresAtMs);
-    enabledAt = now + 400; // disabled and enabled again within the second of the sign-in
+    person.enabledAt = now + 400; // disabled and enabled again within the second of the sign-in
     expect(people.verify(before.value, now + 500)).toBeNull();
     const after = people.issue(reader.token, now + 600)!;
     expect(people.verify(after.value, now + 700)).toBe(after.expiresAtMs);
