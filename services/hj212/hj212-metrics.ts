@@ -55,7 +55,7 @@ export function createHj212Metrics(metrics: Metrics, observed: { readonly loginF
     splits: new Counter({ name: 'wanxiang_hj212_split_sets_total', help: 'HJ 212 split-packet sets, per outcome (complete, incomplete).', labelNames: ['outcome'], registers }),
     connections: new Gauge({ name: 'wanxiang_hj212_connections', help: 'HJ 212 TCP connections open now.', registers }),
     loginFailureKeys: new Gauge({ name: 'wanxiang_hj212_login_failure_keys', help: 'Addresses and (address, MN) pairs whose failed HJ 212 logins the throttle keeps now (at most a window old).', registers, collect() { this.set(observed.loginFailureKeys?.() ?? 0); } }),
-    connectionsClosed: new Counter({ name: 'wanxiang_hj212_connections_closed_total', help: 'HJ 212 connections the receiver closed or refused, per reason (limit, per_address, idle, no_login, slow_frame, buffer, registry).', labelNames: ['reason'], registers }),
+    connectionsClosed: new Counter({ name: 'wanxiang_hj212_connections_closed_total', help: 'HJ 212 connections the receiver closed or refused, per reason (limit, per_address, evicted: waiting for a login when a new connection needed its slot, idle, no_login, slow_frame, buffer, registry).', labelNames: ['reason'], registers }),
   };
 }
 

@@ -17,6 +17,7 @@ import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212
 import { parseSegment, type Packet } from './packet.ts';
 import { createReassembler } from './reassembly.ts';
 import { answerCnOf, replyTo } from './reply.ts';
+import { createConnectionSlots } from './connection-slots.ts';
 import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
 import { takePacket, unknownLine } from './station-door.ts';
 
@@ -109,8 +110,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const keptAt = createArrivalTimes();
   const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
-  const sockets = new Set<Socket>();
-  const perAddress = new Map<string, number>();
+  const slots = createConnectionSlots(config);
   /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
   const boundAs = new WeakMap<Socket, Map<string, { readonly mn: string; readonly pwHash: string }>>();
   /** PWs being checked per (address, MN) throttle key, so that they count before their answer (red team 3). */
@@ -190,6 +190,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     if (connection.loginDeadline) {
       clearTimeout(connection.loginDeadline);
       connection.loginDeadline = undefined;
+      slots.loggedIn(socket);
     }
     if (packet.flag?.split && reassembler.add(packet, receivedAtMs).kind === 'complete') metrics.splits.inc({ outcome: 'complete' });
     // Each part of a split packet is stored as it comes and answered on its own (C.50): the
@@ -290,13 +291,16 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     const address = socket.remoteAddress;
     const key = address ?? 'unknown';
     const exempt = config.connectionLimitExempt.includes(key);
-    if (sockets.size >= config.maxConnections || (!exempt && (perAddress.get(key) ?? 0) >= config.connectionsPerAddress)) {
-      metrics.connectionsClosed.inc({ reason: sockets.size >= config.maxConnections ? 'limit' : 'per_address' });
+    const slot = slots.admit(socket, key, exempt);
+    if (!slot.admitted) {
+      metrics.connectionsClosed.inc({ reason: slot.reason });
       socket.destroy();
       return;
     }
-    sockets.add(socket);
-    perAddress.set(key, (perAddress.get(key) ?? 0) + 1);
+    if (slot.evicted) {
+      metrics.connectionsClosed.inc({ reason: 'evicted' });
+      slot.evicted.destroy();
+    }
     metrics.connections.inc();
     const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, addressKey: `address:${address}`, logins: createConnectionLogins(deps.registry), loginUnderWay: undefined, loginDeadline: undefined };
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
@@ -363,10 +367,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       clearTimeout(connection.loginDeadline);
       clearTimeout(frameTimer);
       clearTimeout(tailTimer);
-      sockets.delete(socket);
-      const left = (perAddress.get(key) ?? 1) - 1;
-      if (left > 0) perAddress.set(key, left);
-      else perAddress.delete(key);
+      slots.release(socket);
       metrics.connections.dec();
     });
   }
@@ -401,7 +402,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       clearInterval(sweep);
       if (!server) return;
       const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [...slots.all()]) socket.destroy();
       await closing;
       server = undefined;
     },

@@ -186,3 +186,50 @@ describe('red team: HJ 212 connections that never log in', () => {
     }
   }, 30_000);
 });
+
+/**
+ * Connections that never log in, from many addresses (or, here, many connections from one exempt
+ * address): they filled every slot and kept real stations out until their login deadline. At the
+ * limit, a new connection takes the slot of the oldest connection still waiting for a login; when
+ * every slot is a logged-in station's, a new one is refused.
+ */
+describe('red team: HJ 212 slots held without a login', () => {
+  let test: TestPlatform;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-hj212-slots-'));
+    test = await startTestPlatform({ registryFile: await writeStationRegistry(dir, 4), hj212: { port: 0, maxConnections: 3, idleTimeoutMs: 60_000 } });
+  }, 120_000);
+  afterAll(async () => {
+    await test?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives a station the slot of the oldest connection waiting for a login, and refuses one only when stations hold every slot', async () => {
+    const url = parseStationUrl(test.endpoints.hj212Url!);
+    const silent = [await connectStation(url), await connectStation(url), await connectStation(url)];
+    const closed = (connection: StationConnection) => new Promise<boolean>((resolve) => {
+      if (connection.socket.destroyed) resolve(true);
+      else connection.socket.once('close', () => resolve(true));
+    });
+    await expect.poll(() => test.metric('wanxiang_hj212_connections', {})).toBe(3);
+    const oldestClosed = closed(silent[0]!);
+    const station = await connectStation(url);
+    station.send(packet('LOAD000000001', '123456'));
+    expect(await station.nextReply()).toContain('CN=9014');
+    expect(await oldestClosed).toBe(true);
+    expect(await test.metric('wanxiang_hj212_connections_closed_total', { reason: 'evicted' })).toBe(1);
+    // The two still waiting log in as stations: now every slot is a station's.
+    silent[1]!.send(packet('LOAD000000002', '123456'));
+    silent[2]!.send(packet('LOAD000000003', '123456'));
+    expect(await silent[1]!.nextReply()).toContain('CN=9014');
+    expect(await silent[2]!.nextReply()).toContain('CN=9014');
+    const late = await connectStation(url);
+    expect(await closed(late)).toBe(true);
+    expect(await test.metric('wanxiang_hj212_connections_closed_total', { reason: 'limit' })).toBe(1);
+    expect(await test.metric('wanxiang_hj212_connections_closed_total', { reason: 'evicted' })).toBe(1);
+    for (const connection of [station, silent[1]!, silent[2]!]) expect(connection.socket.destroyed).toBe(false);
+    await Promise.all([station, late, ...silent].map((connection) => connection.close()));
+  }, 60_000);
+});

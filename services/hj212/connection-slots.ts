@@ -1,0 +1,64 @@
+import type { Socket } from 'node:net';
+
+/**
+ * The HJ 212 receiver's connection slots: at most `maxConnections` in all and
+ * `connectionsPerAddress` from one address (but for the exempt ones: a NAT'd data centre).
+ *
+ * A connection on which no station has logged in yet holds its slot only until someone needs it:
+ * at the limit, a new connection takes the slot of the oldest of them. Without that, a hundred
+ * addresses of 50 connections each, sending nothing, kept every real station out until the
+ * login deadline closed them, and then again (red team, noticed after the third pass). A station
+ * logs in with its first packet, milliseconds after it connects, so the oldest waiting slot is
+ * never a station's for long.
+ */
+export interface ConnectionSlots {
+  /** A slot for a new connection, or why there is none; `evicted` is a waiting connection to close for it. */
+  admit(socket: Socket, addressKey: string, exempt: boolean): { readonly admitted: true; readonly evicted?: Socket } | { readonly admitted: false; readonly reason: 'limit' | 'per_address' };
+  /** A station logged in on the connection: it keeps its slot. */
+  loggedIn(socket: Socket): void;
+  /** The connection closed (or was evicted already: then nothing). */
+  release(socket: Socket): void;
+  readonly size: number;
+  all(): Iterable<Socket>;
+}
+
+export function createConnectionSlots(limits: { readonly maxConnections: number; readonly connectionsPerAddress: number }): ConnectionSlots {
+  /** Each connection holding a slot, with its address key. */
+  const sockets = new Map<Socket, string>();
+  const perAddress = new Map<string, number>();
+  /** In the order they connected (a Set iterates in insertion order): the first is the oldest. */
+  const waiting = new Set<Socket>();
+  const free = (socket: Socket) => {
+    const addressKey = sockets.get(socket);
+    if (addressKey === undefined) return;
+    sockets.delete(socket);
+    waiting.delete(socket);
+    const left = (perAddress.get(addressKey) ?? 1) - 1;
+    if (left > 0) perAddress.set(addressKey, left);
+    else perAddress.delete(addressKey);
+  };
+  return {
+    admit(socket, addressKey, exempt) {
+      if (!exempt && (perAddress.get(addressKey) ?? 0) >= limits.connectionsPerAddress) return { admitted: false, reason: 'per_address' };
+      let evicted: Socket | undefined;
+      if (sockets.size >= limits.maxConnections) {
+        evicted = waiting.values().next().value;
+        if (!evicted) return { admitted: false, reason: 'limit' };
+        // Its slot is the newcomer's now, not when its own close event comes.
+        free(evicted);
+      }
+      sockets.set(socket, addressKey);
+      waiting.add(socket);
+      perAddress.set(addressKey, (perAddress.get(addressKey) ?? 0) + 1);
+      return evicted ? { admitted: true, evicted } : { admitted: true };
+    },
+    loggedIn(socket) {
+      waiting.delete(socket);
+    },
+    release: free,
+    get size() {
+      return sockets.size;
+    },
+    all: () => sockets.keys(),
+  };
+}
