@@ -83,15 +83,22 @@ export function createPeople(options: PeopleOptions): People {
     sessionsFrom: (presented) => users.find((known) => known.digest.equals(presented))?.sessionsFrom,
     async reload() {
       if (!options.usersFile) return;
-      users = fromFile(await loadUsersFile(options.usersFile));
+      try {
+        users = fromFile(await loadUsersFile(options.usersFile));
+      } catch (error) {
+        // Refused, nobody of the file is let in until it is fixed: keeping the previous people kept
+        // a person an admin had just disabled by hand, with a typo in the same edit.
+        users = [];
+        throw error;
+      }
     },
     async start() {
       await people.reload();
       if (!options.usersFile) return;
       await mkdir(dirname(options.usersFile), { recursive: true, mode: 0o700 });
       watcher = watchRegistryFile(options.usersFile, () => {
-        // A malformed file keeps the previous users; a removed one leaves none.
-        people.reload().catch((error: unknown) => options.log?.error({ err: error }, 'users file refused; the previous users stay'));
+        // A malformed file, like a removed one, leaves none (the configured tokens still work).
+        people.reload().catch((error: unknown) => options.log?.error({ err: error }, 'users file refused; none of its people are let in until it is fixed'));
       });
     },
     async close() {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,16 @@ describe('named people', () => {
     await people.reload();
     expect(people.resolve(second)).toBeNull();
     expect((await runWanxiang(['users', 'list'], env)).stdout).toBe('zhang.wei\toperator\tdisabled\neco.duty\tdepartment\teco-env\n');
+
+    // A hand edit that breaks the file lets none of its people in (it kept the previous ones, so a
+    // person disabled in the same edit kept their access); fixed, they are back.
+    const good = await readFile(env.WX_USERS_FILE!, 'utf8');
+    await writeFile(env.WX_USERS_FILE!, good.replace('"disabled": true', '"disabled": true,,'));
+    await expect(people.reload()).rejects.toMatchObject({ code: 'WX_ERR_SEED_INVALID' });
+    expect(people.resolve(ecoToken)).toBeNull();
+    await writeFile(env.WX_USERS_FILE!, good);
+    await people.reload();
+    expect(people.resolve(ecoToken)).toMatchObject({ name: 'eco.duty' });
   }, 60_000);
 
   it('refuses bad arguments with the usage and exit 2', async () => {
