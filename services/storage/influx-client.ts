@@ -159,6 +159,8 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
       throw new InfluxRequestError(`InfluxQL result for ${JSON.stringify(influxql.slice(0, 200))} was truncated by the server's max-row-limit`, { retryable: false, httpStatus: 200 });
     }
     const error = answer.error ?? first?.error;
+    // A query in the moments a dropped database is missing (a write creates it again) says so by its code, not as a bad query.
+    if (error && /database not found/i.test(error)) throw new InfluxRequestError(`InfluxQL error for ${JSON.stringify(influxql)}: ${error}`, { retryable: true, httpStatus: 404, code: 'WX_ERR_INFLUX_DATABASE_MISSING' });
     if (error) throw new InfluxRequestError(`InfluxQL error for ${JSON.stringify(influxql)}: ${error}`, { retryable: false, httpStatus: 400 });
     return first?.series ?? [];
   }
