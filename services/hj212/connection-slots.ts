@@ -22,7 +22,8 @@ export interface ConnectionSlots {
   all(): Iterable<Socket>;
 }
 
-export function createConnectionSlots(limits: { readonly maxConnections: number; readonly connectionsPerAddress: number }): ConnectionSlots {
+/** `evictable`: false for a waiting connection whose first login is being checked (a station's, most likely: its PW under scrypt). */
+export function createConnectionSlots(limits: { readonly maxConnections: number; readonly connectionsPerAddress: number }, evictable: (socket: Socket) => boolean = () => true): ConnectionSlots {
   /** Each connection holding a slot, with its address key. */
   const sockets = new Map<Socket, string>();
   const perAddress = new Map<string, number>();
@@ -42,7 +43,11 @@ export function createConnectionSlots(limits: { readonly maxConnections: number;
       if (!exempt && (perAddress.get(addressKey) ?? 0) >= limits.connectionsPerAddress) return { admitted: false, reason: 'per_address' };
       let evicted: Socket | undefined;
       if (sockets.size >= limits.maxConnections) {
-        evicted = waiting.values().next().value;
+        for (const candidate of waiting) {
+          if (!evictable(candidate)) continue;
+          evicted = candidate;
+          break;
+        }
         if (!evicted) return { admitted: false, reason: 'limit' };
         // Its slot is the newcomer's now, not when its own close event comes.
         free(evicted);

@@ -110,7 +110,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const keptAt = createArrivalTimes();
   const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
-  const slots = createConnectionSlots(config);
+  const connectionOf = new WeakMap<Socket, Connection>();
+  const slots = createConnectionSlots(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
   /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
   const boundAs = new WeakMap<Socket, Map<string, { readonly mn: string; readonly pwHash: string }>>();
   /** PWs being checked per (address, MN) throttle key, so that they count before their answer (red team 3). */
@@ -185,6 +186,11 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     if (station.hj212!.crc === 'strict' && (frame.tail !== 'crlf' || frame.lengthUnit !== 'bytes')) {
       const why = frame.lengthUnit !== 'bytes' ? 'counts its length in characters' : frame.tail === 'none' ? 'has no CR LF tail' : `ends with a bare ${frame.tail === 'lf' ? 'LF' : 'CR'}`;
       return refuse('strict_frame', 'WX_ERR_STATION_FRAME', `strict station: the frame ${why} (allowed with crc: compat)`, frame, station.id);
+    }
+    // Closed (by the station, or evicted) while its PW was checked: bound now, it would stay online for good.
+    if (socket.destroyed) {
+      metrics.packets.inc('closed');
+      return undefined;
     }
     bindSession(station, socket, connection.session);
     if (connection.loginDeadline) {
@@ -303,6 +309,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     }
     metrics.connections.inc();
     const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, addressKey: `address:${address}`, logins: createConnectionLogins(deps.registry), loginUnderWay: undefined, loginDeadline: undefined };
+    connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Frames in arrival order with what became of each: answers leave from the head, in order,
     // as soon as the frames before them are done (a queue, not a promise chain: issue 20's

@@ -232,4 +232,15 @@ describe('red team: HJ 212 slots held without a login', () => {
     for (const connection of [station, silent[1]!, silent[2]!]) expect(connection.socket.destroyed).toBe(false);
     await Promise.all([station, late, ...silent].map((connection) => connection.close()));
   }, 60_000);
+
+  it('leaves no station online whose connection closed while its PW was checked', async () => {
+    await expect.poll(() => test.metric('wanxiang_hj212_connections', {})).toBe(0);
+    const before = await test.metric('wanxiang_hj212_packets_total', { result: 'closed' });
+    const quitter = await connectStation(parseStationUrl(test.endpoints.hj212Url!));
+    // The packet, then the connection gone before its scrypt check can have ended.
+    quitter.send(packet('LOAD000000004', '123456'));
+    quitter.socket.end();
+    await expect.poll(() => test.metric('wanxiang_hj212_packets_total', { result: 'closed' }), { timeout: 10_000 }).toBe(before + 1);
+    expect(test.platform.ingest.presence.isOnline('noise-load-0004')).toBe(false);
+  }, 30_000);
 });
