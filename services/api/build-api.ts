@@ -116,7 +116,7 @@ function validationMessage(error: { validation: ReadonlyArray<{ instancePath: st
   }).join('; ');
 }
 
-const influxCodes: ReadonlySet<string> = new Set(['WX_ERR_INFLUX_REJECTED', 'WX_ERR_INFLUX_UNAVAILABLE']);
+const influxCodes: ReadonlySet<string> = new Set(['WX_ERR_INFLUX_REJECTED', 'WX_ERR_INFLUX_UNAVAILABLE', 'WX_ERR_INFLUX_DATABASE_MISSING']);
 
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {

@@ -69,7 +69,7 @@ const statusMeaning: Readonly<Record<string, string>> = {
   415: 'WX_ERR_UNSUPPORTED_MEDIA_TYPE: the body’s content type is not read here',
   429: 'WX_ERR_LOGIN_THROTTLED (wrong credentials from this address) or WX_ERR_TOO_MANY_CONNECTIONS',
   502: 'WX_ERR_INFLUX_REJECTED: InfluxDB refused the query (its text is logged, not answered)',
-  503: 'Unavailable: InfluxDB unreachable, or no alarm leader in a cluster',
+  503: 'Unavailable: InfluxDB unreachable or its database missing (dropped), or no alarm leader in a cluster',
 };
 const errorJsonSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] };
 
