@@ -3,6 +3,7 @@ import type { FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { createTurns } from '../one-at-a-time.ts';
 import { watchRegistryFile } from '../registry/registry-file.ts';
 import { loadUsersFile, type PersonRole, type UsersFile } from './users-file.ts';
 
@@ -71,6 +72,7 @@ export function createPeople(options: PeopleOptions): People {
   }));
   let users: Known[] = [];
   let watcher: FSWatcher | undefined;
+  const inTurn = createTurns();
 
   const people: People = {
     resolve(token) {
@@ -81,7 +83,9 @@ export function createPeople(options: PeopleOptions): People {
     },
     fileDigests: () => users.map((known) => known.digest),
     sessionsFrom: (presented) => users.find((known) => known.digest.equals(presented))?.sessionsFrom,
-    async reload() {
+    // One read at a time, in the order the changes came: an earlier read ending last put back the
+    // people of the file before a disable.
+    reload: () => inTurn(async () => {
       if (!options.usersFile) return;
       try {
         users = fromFile(await loadUsersFile(options.usersFile));
@@ -91,7 +95,7 @@ export function createPeople(options: PeopleOptions): People {
         users = [];
         throw error;
       }
-    },
+    }),
     async start() {
       await people.reload();
       if (!options.usersFile) return;

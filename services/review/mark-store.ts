@@ -15,6 +15,15 @@ export interface MarkStore {
 
 export const newRecordId = (atMs: number): string => `m-${atMs.toString(36)}-${randomBytes(4).toString('hex')}`;
 
+/** A stored record's JSON, or null: one row not JSON (written to InfluxDB by hand) must not take every review route down with it. */
+function parseStored(value: unknown): unknown {
+  try {
+    return JSON.parse(Buffer.from(String(value), 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Review marks kept in InfluxDB beside the data they judge. Why there and not a file of the data
  * folder: every node of a cluster shares the database, so a mark taken by any node's API is read by
@@ -40,7 +49,7 @@ export function createMarkStore(influx: InfluxClient): MarkStore {
       const records: ReviewRecord[] = [];
       for (const { values } of series) {
         for (const row of values) {
-          const parsed = reviewRecordSchema.safeParse(JSON.parse(Buffer.from(String(row[1]), 'base64url').toString('utf8')));
+          const parsed = reviewRecordSchema.safeParse(parseStored(row[1]));
           if (parsed.success) records.push(parsed.data);
         }
       }

@@ -176,4 +176,14 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
     const mean = district.reduce((sum, row) => sum + Number(row.pm25_ugm3), 0) / district.length;
     expect(pm25.value).toBeCloseTo(Math.round(mean * 10) / 10, 6);
   }, 240_000);
+
+  it('reads the history past a stored row that is not a record (written to InfluxDB by hand)', async () => {
+    const before = await api(`/api/v1/review/marks?device=${station.id}`);
+    expect(before.status).toBe(200);
+    await test.platform.influx.write(`review_marks,id=by-hand action="mark",record="!!not~json%%" ${Date.now()}`);
+    const after = await api(`/api/v1/review/marks?device=${station.id}`);
+    expect(after.status).toBe(200);
+    expect(after.body.marks).toEqual(before.body.marks);
+    expect((await api('/api/v1/review/history')).status).toBe(200);
+  }, 60_000);
 });
