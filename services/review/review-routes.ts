@@ -84,7 +84,11 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewRouteDeps
     const device = deps.registry.device(query.device);
     if (!device) throw new WanxiangError('WX_ERR_NOT_FOUND', `no device ${query.device} in the registry`);
     const devicesAtSite = (site: string) => deps.registry.devices.filter((entry) => entry.site === site);
-    const view = await reviewView({ influx: deps.influx, review: deps.review, stuckAfter: deps.stuckAfter, devicesAtSite }, device, timeOf(query.from)!, timeOf(query.to)!);
+    const fromMs = timeOf(query.from)!;
+    const toMs = timeOf(query.to)!;
+    // The view reads the raw readings three times (series, flags, stuck runs): bounded as the suggestions are.
+    if (toMs > fromMs) assertSuggestionCost(device, fromMs, toMs);
+    const view = await reviewView({ influx: deps.influx, review: deps.review, stuckAfter: deps.stuckAfter, devicesAtSite }, device, fromMs, toMs);
     reply.header('cache-control', 'no-store');
     return { ...view, marks: view.marks.map(withIso), suggestions: view.suggestions.map(withIso) };
   });

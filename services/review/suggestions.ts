@@ -23,7 +23,8 @@ export interface SuggestedMark {
 /** The longest range suggestions are looked for in at once. */
 export const MAX_SUGGESTION_DAYS = 31;
 /**
- * The most readings of one device the suggestions route reads at once (range ÷ report interval): it
+ * The most readings of one device the suggestions route and the review page's view read at once
+ * (range ÷ report interval): each
  * reads every raw reading of the range twice (flags, stuck runs), so 31 days of a device reporting
  * each second (2.7 million rows) is refused; 31 days at one a minute (44,640) is well inside.
  */
@@ -35,7 +36,7 @@ export function assertSuggestionCost(device: Pick<DeviceRecord, 'id' | 'family' 
   const readings = Math.ceil((toMs - fromMs) / intervalMs);
   if (readings <= MAX_SUGGESTION_READINGS) return;
   const days = Math.floor((MAX_SUGGESTION_READINGS * intervalMs) / DAY_MS * 10) / 10;
-  throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `suggestions read at most ${MAX_SUGGESTION_READINGS} readings of a device at once; ${device.id} reports every ${intervalMs / 1000} s, so this range is ${readings} readings: ask for at most ${days} days`);
+  throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `the review reads at most ${MAX_SUGGESTION_READINGS} readings of a device at once (suggestions, the review page); ${device.id} reports every ${intervalMs / 1000} s, so this range is ${readings} readings: ask for at most ${days} days`);
 }
 
 interface Row { readonly time: number; readonly values: ReadonlyArray<unknown> }

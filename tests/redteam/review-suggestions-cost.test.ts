@@ -61,4 +61,14 @@ describe('red team: the review suggestions’ access and cost', () => {
     // A day of it is 86,400 readings: taken.
     expect((await get(`/api/v1/review/suggestions?device=${fastId}&from=2025-03-01&to=2025-03-02`, tokens.officer)).status).toBe(200);
   });
+
+  it('bounds the review page’s view the same way: 7 days of a device reporting each second are refused, one is drawn', async () => {
+    const refused = await get(`/api/v1/review/view?device=${fastId}&from=2025-03-01&to=2025-03-08`, tokens.officer);
+    expect(refused.status).toBe(400);
+    const body = await refused.json() as { code: string; message: string };
+    expect(body).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT' });
+    expect(body.message).toContain('604800 readings');
+    expect((await get(`/api/v1/review/view?device=${fastId}&from=2025-03-01&to=2025-03-02`, tokens.officer)).status).toBe(200);
+    expect((await get(`/api/v1/review/view?device=${air}&from=2025-03-01&to=2025-03-08`, tokens.officer)).status).toBe(200);
+  });
 });
