@@ -40,9 +40,11 @@ export interface SessionCookies {
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * Stateless session cookies: `<expiry, epoch s>.<mac>`, where mac = HMAC-SHA256 over the signing
- * token's SHA-256 digest and the expiry, keyed by HKDF(fleet key, label). Nothing is stored, so a
- * cookie outlives a restart and is valid on every node of a cluster (one fleet key); it is checked
+ * Stateless session cookies: `<expiry, epoch s>.<signed in, epoch s>.<mac>`, where mac = HMAC-SHA256
+ * over the signing token's SHA-256 digest, the expiry and the sign-in time, keyed by HKDF(fleet key,
+ * label). The sign-in time is the cookie's own, not the expiry less today's session length: a
+ * session length lowered after a re-enable would otherwise have let older screens back in.
+ * Nothing is stored, so a cookie outlives a restart and is valid on every node of a cluster (one fleet key); it is checked
  * against the tokens configured now, so removing a token revokes every session signed in with it.
  * The token itself never leaves the server: the cookie carries no part of it.
  */
@@ -50,7 +52,8 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
   const key = Buffer.from(hkdfSync('sha256', options.secret, '', keyLabel, 32));
   const configured = options.tokens.map(({ token }) => sha256(token));
   const digests = () => (options.digests ? [...configured, ...options.digests()] : configured);
-  const mac = (digest: Buffer, expiresAtS: number) => createHmac('sha256', key).update(digest).update(`.${expiresAtS}`).digest();
+  // Cookies of earlier versions carry no sign-in time: `<expiry>.<mac>`, the MAC over the expiry alone.
+  const mac = (digest: Buffer, expiresAtS: number, signedInS?: number) => createHmac('sha256', key).update(digest).update(signedInS === undefined ? `.${expiresAtS}` : `.${expiresAtS}.${signedInS}`).digest();
   const maxAgeS = options.sessionDays * dayS;
 
   const enabledAtS = (signer: Buffer) => {
@@ -58,15 +61,16 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
     return from === undefined ? -1 : Math.floor(from / 1_000);
   };
   const known = (presented: Buffer) => digests().some((digest) => timingSafeEqual(digest, presented));
+  const parse = (value: string) => {
+    const match = /^(\d{1,12})(?:\.(\d{1,12}))?\.([A-Za-z0-9_-]{43})$/.exec(value);
+    return match ? { expiresAtS: Number(match[1]), signedInS: match[2] === undefined ? undefined : Number(match[2]), presented: Buffer.from(match[3]!, 'base64url') } : null;
+  };
   const signerOf = (value: string, nowMs: number): Buffer | null => {
-    const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
-    if (!match) return null;
-    const expiresAtS = Number(match[1]);
-    if (expiresAtS * 1_000 <= nowMs) return null;
-    const presented = Buffer.from(match[2]!, 'base64url');
+    const cookie = parse(value);
+    if (!cookie || cookie.expiresAtS * 1_000 <= nowMs) return null;
     // Every configured token is tried, each in constant time, whatever the outcome.
     let signer: Buffer | null = null;
-    for (const digest of digests()) if (timingSafeEqual(mac(digest, expiresAtS), presented) && !signer) signer = digest;
+    for (const digest of digests()) if (timingSafeEqual(mac(digest, cookie.expiresAtS, cookie.signedInS), cookie.presented) && !signer) signer = digest;
     return signer;
   };
 
@@ -75,18 +79,23 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
       const presented = sha256(token);
       if (!known(presented)) return null;
       // A sign-in in the very second of a re-enable counts from the next one, so it is not refused.
-      const expiresAtS = Math.max(Math.floor(nowMs / 1_000), enabledAtS(presented) + 1) + maxAgeS;
-      return { value: `${expiresAtS}.${mac(presented, expiresAtS).toString('base64url')}`, expiresAtMs: expiresAtS * 1_000, maxAgeS };
+      const signedInS = Math.max(Math.floor(nowMs / 1_000), enabledAtS(presented) + 1);
+      const expiresAtS = signedInS + maxAgeS;
+      return { value: `${expiresAtS}.${signedInS}.${mac(presented, expiresAtS, signedInS).toString('base64url')}`, expiresAtMs: expiresAtS * 1_000, maxAgeS };
     },
     sign(token, expiresAtS) {
-      return `${expiresAtS}.${mac(sha256(token), expiresAtS).toString('base64url')}`;
+      const signedInS = expiresAtS - maxAgeS;
+      return `${expiresAtS}.${signedInS}.${mac(sha256(token), expiresAtS, signedInS).toString('base64url')}`;
     },
     verify(value, nowMs = Date.now()) {
       const signer = signerOf(value, nowMs);
       if (!signer) return null;
-      const expiresAtMs = Number(value.slice(0, value.indexOf('.'))) * 1_000;
-      // Signed in (expiry − lifetime) no later than the second the person was enabled again.
-      if (expiresAtMs / 1_000 - maxAgeS <= enabledAtS(signer)) return null;
+      const { expiresAtS, signedInS } = parse(value)!;
+      const expiresAtMs = expiresAtS * 1_000;
+      // Signed in no later than the second the person was enabled again; a cookie of an earlier
+      // version does not say when it was signed in, so it is refused once the person has been re-enabled.
+      const enabledAt = enabledAtS(signer);
+      if (enabledAt >= 0 && (signedInS === undefined || signedInS <= enabledAt)) return null;
       return options.isRevoked?.(value, signer, expiresAtMs) ? null : expiresAtMs;
     },
     signer: (value, nowMs = Date.now()) => signerOf(value, nowMs),

@@ -72,7 +72,7 @@ describe('the screen session under read access `token`', () => {
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
     const header = response.headers.get('set-cookie')!;
-    expect(header).toMatch(/^wx_session=\d+\.[A-Za-z0-9_-]{43};/);
+    expect(header).toMatch(/^wx_session=\d+\.\d+\.[A-Za-z0-9_-]{43};/);
     expect(header).toContain('HttpOnly');
     expect(header).toContain('SameSite=Strict');
     expect(header).toContain('Path=/');
@@ -118,9 +118,9 @@ describe('the screen session under read access `token`', () => {
     // The test's cookies are the platform's: one made here with a future expiry is taken.
     const cookies = platformCookies(test.config);
     expect((await call('/api/v1/live', { cookie: cookies.sign(tokens.reader, Math.floor(Date.now() / 1_000) + 3_600) })).status).toBe(200);
-    const [expiry, mac] = cookie.split('.') as [string, string];
+    const [expiry, signedIn, mac] = cookie.split('.') as [string, string, string];
     const flipped = `${mac.slice(0, 10)}${mac[10] === 'A' ? 'B' : 'A'}${mac.slice(11)}`;
-    for (const tampered of [`${expiry}.${flipped}`, `${Number(expiry) + 86_400}.${mac}`, `${expiry}.${mac}x`, 'garbage', '']) {
+    for (const tampered of [`${expiry}.${signedIn}.${flipped}`, `${Number(expiry) + 86_400}.${signedIn}.${mac}`, `${expiry}.${Number(signedIn) + 1}.${mac}`, `${expiry}.${mac}`, `${expiry}.${signedIn}.${mac}x`, 'garbage', '']) {
       const response = await call('/api/v1/live', { cookie: tampered });
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ code: 'WX_ERR_UNAUTHORIZED' });

@@ -1,3 +1,4 @@
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSessionCookies, readCookie, sessionCookieHeader } from '../../services/api/session-cookie.ts';
 
@@ -27,8 +28,8 @@ describe('session cookies: stateless, signed with a key derived from the fleet k
   });
 
   it('refuses a changed expiry or MAC and anything not shaped like a cookie', () => {
-    const [expiry, mac] = cookies.issue(operator.token, now)!.value.split('.') as [string, string];
-    for (const value of [`${Number(expiry) + 1}.${mac}`, `${expiry}.${mac.slice(1)}A`, `${expiry}.${mac}=`, `-1.${mac}`, `${expiry}`, '', '1e9.abc']) {
+    const [expiry, signedIn, mac] = cookies.issue(operator.token, now)!.value.split('.') as [string, string, string];
+    for (const value of [`${Number(expiry) + 1}.${signedIn}.${mac}`, `${expiry}.${Number(signedIn) + 1}.${mac}`, `${expiry}.${mac}`, `${expiry}.${signedIn}.${mac.slice(1)}A`, `${expiry}.${signedIn}.${mac}=`, `-1.${signedIn}.${mac}`, `${expiry}`, '', '1e9.abc']) {
       expect(cookies.verify(value, now)).toBeNull();
     }
   });
@@ -43,6 +44,23 @@ describe('session cookies: stateless, signed with a key derived from the fleet k
     const after = people.issue(reader.token, now + 600)!;
     expect(people.verify(after.value, now + 700)).toBe(after.expiresAtMs);
     expect(after.expiresAtMs).toBe(now + 1_000 + 30 * 86_400_000);
+  });
+
+  it('knows when a cookie was signed in, whatever the session length is now; an older cookie without it is refused once its person was re-enabled', () => {
+    const person: { enabledAt?: number } = {};
+    const options = { secret: 'fleet-key-of-this-installation', tokens: [reader], sessionsFrom: () => person.enabledAt };
+    const month = createSessionCookies({ ...options, sessionDays: 30 });
+    const before = month.issue(reader.token, now)!;
+    person.enabledAt = now + 2 * 86_400_000;
+    // The session length lowered to a week after the re-enable: expiry − 7 days is past the re-enable, the cookie is still older.
+    const week = createSessionCookies({ ...options, sessionDays: 7 });
+    expect(week.verify(before.value, now + 3 * 86_400_000)).toBeNull();
+    expect(week.verify(week.issue(reader.token, now + 3 * 86_400_000)!.value, now + 3 * 86_400_000 + 1)).not.toBeNull();
+    // A cookie of the earlier format (`<expiry>.<mac>`, the MAC over the expiry alone) still works for a person never re-enabled.
+    const expiresAtS = Math.floor(now / 1_000) + 3_600;
+    const legacy = `${expiresAtS}.${createHmac('sha256', Buffer.from(hkdfSync('sha256', options.secret, '', 'wanxiang/api/session-cookie/v1', 32))).update(createHash('sha256').update(reader.token).digest()).update(`.${expiresAtS}`).digest('base64url')}`;
+    expect(createSessionCookies({ ...options, sessionDays: 30, sessionsFrom: () => undefined }).verify(legacy, now)).toBe(expiresAtS * 1_000);
+    expect(month.verify(legacy, now + 2 * 86_400_000 - 1)).toBeNull();
   });
 
   it('reads one cookie from a Cookie header and writes the Set-Cookie attributes', () => {
