@@ -17,7 +17,9 @@ const encoder = createReadingEncoder();
 const headerOf = createHeaderCache();
 const port = parentPort!;
 
-port.on('message', (batch: WorkerBatch) => {
+port.on('message', (batch: WorkerBatch | { readonly stallMs: number }) => {
+  // A worker stuck (tests of the pool's watchdog: IngestWorkerPool.stall).
+  if ('stallMs' in batch) return void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, batch.stallMs);
   for (const device of batch.devices) devices.set(device.id, device);
   limits.maxAgeMs = batch.maxAgeMs;
   const bytes = Buffer.from(batch.bytes);

@@ -19,6 +19,8 @@ export interface IngestWorkerPool {
   parse(message: InboundMessage, device: DeviceRecord): Promise<TelemetryOutcome>;
   /** Stops worker `index` at once, as a crash would; a new one takes its place (tests: issue 26, item 1). */
   kill(index: number): Promise<void>;
+  /** Keeps worker `index` busy for `ms`, as a stuck one would be (tests of the watchdog). */
+  stall(index: number, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,12 @@ interface Slot {
   sent: WeakSet<DeviceRecord>;
   pending: Item[];
   readonly inFlight: Map<number, Item[]>;
+  /** When each batch in flight was handed over, oldest first. */
+  readonly postedAt: Map<number, number>;
+  /** No worker could be started: this slot's messages are parsed here until one is. */
+  inThread: boolean;
+  /** Restarts in a row that died before a batch came back: the next waits longer. */
+  restarts: number;
 }
 
 // The worker runs the TypeScript sources as the platform does (bin/wanxiang.js): through tsx,
@@ -65,8 +73,10 @@ function slotOf(id: string, size: number): number {
  * acknowledged that is not durable. A worker that dies has its batches in flight done again
  * in this thread (none of them was acknowledged) and is replaced.
  */
-export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits; log: Logger }): IngestWorkerPool {
+export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits; log: Logger; stallMs?: number }): IngestWorkerPool {
   const { size, limits, log } = deps;
+  // A batch not back after this long means a stuck worker: it is stopped, its batches done here.
+  const stallMs = deps.stallMs ?? 10_000;
   const slots: Slot[] = [];
   const encoder = createReadingEncoder();
   const headerOf = createHeaderCache();
@@ -79,7 +89,7 @@ export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits
 
   function spawn(index: number): Promise<void> {
     const worker = new Worker(workerBootstrap(), { workerData: { limits: { ...limits } } });
-    const slot: Slot = slots[index] ?? { worker, sent: new WeakSet(), pending: [], inFlight: new Map() };
+    const slot: Slot = slots[index] ?? { worker, sent: new WeakSet(), pending: [], inFlight: new Map(), postedAt: new Map(), inThread: false, restarts: 0 };
     slot.worker = worker;
     slot.sent = new WeakSet();
     slots[index] = slot;
@@ -97,15 +107,50 @@ export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits
       if (slot.worker !== worker || closing) return;
       log.error({ code: 'WX_ERR_INTERNAL', worker: index, exitCode: code, batches: slot.inFlight.size }, 'ingest worker stopped: its unacknowledged messages are parsed here and a new worker starts');
       redoInThread(slot);
-      void spawn(index).then(schedule, (error: unknown) => log.error({ code: 'WX_ERR_INTERNAL', err: error }, 'ingest worker did not restart'));
+      restart(index, slot);
     });
     return ready;
   }
+
+  /**
+   * A new worker for a dead one, later each time one dies without having answered (a worker that
+   * cannot start was respawned in a tight loop); until it is up, the slot's messages are parsed
+   * here (they waited for a worker that never came, their devices' PUBACKs with them).
+   */
+  function restart(index: number, slot: Slot): void {
+    slot.inThread = true;
+    const delayMs = slot.restarts === 0 ? 0 : Math.min(30_000, 250 * 2 ** slot.restarts);
+    slot.restarts += 1;
+    const timer = setTimeout(() => {
+      if (closing) return;
+      spawn(index).then(() => {
+        slot.inThread = false;
+        schedule();
+      }, (error: unknown) => log.error({ code: 'WX_ERR_INTERNAL', err: error, worker: index }, 'ingest worker did not restart; its messages are parsed in the broker\'s thread meanwhile'));
+    }, delayMs);
+    timer.unref();
+    schedule();
+  }
+
+  // The watchdog: the oldest batch of each worker, against stallMs.
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    for (const [index, slot] of slots.entries()) {
+      const oldest = slot.postedAt.values().next().value;
+      if (oldest === undefined || now - oldest < stallMs || killed.has(slot.worker)) continue;
+      log.error({ code: 'WX_ERR_INTERNAL', worker: index, batches: slot.inFlight.size, stalledMs: now - oldest }, 'ingest worker stuck: stopped, its messages are parsed here');
+      killed.add(slot.worker);
+      void slot.worker.terminate();
+    }
+  }, Math.max(50, Math.floor(stallMs / 4)));
+  watchdog.unref();
 
   function settle(slot: Slot, reply: WorkerReply): void {
     const items = slot.inFlight.get(reply.id);
     if (!items) return;
     slot.inFlight.delete(reply.id);
+    slot.postedAt.delete(reply.id);
+    slot.restarts = 0;
     for (let i = 0; i < items.length; i += 1) {
       const outcome = reply.outcomes[i]!;
       if ('thrown' in outcome) items[i]!.reject(new Error(outcome.thrown));
@@ -117,6 +162,7 @@ export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits
   function redoInThread(slot: Slot): void {
     for (const items of slot.inFlight.values()) runHere(items);
     slot.inFlight.clear();
+    slot.postedAt.clear();
   }
 
   function runHere(items: readonly Item[]): void {
@@ -132,6 +178,7 @@ export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits
   function post(slot: Slot): void {
     const items = slot.pending;
     slot.pending = [];
+    if (slot.inThread) return runHere(items);
     const devices: DeviceRecord[] = [];
     const ids: string[] = [];
     const ends = new Uint32Array(items.length);
@@ -154,6 +201,7 @@ export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits
     }
     const id = (nextId += 1);
     slot.inFlight.set(id, items);
+    slot.postedAt.set(id, Date.now());
     const batch: WorkerBatch = { id, devices, ids, bytes: bytes.buffer, ends, times, maxAgeMs: limits.maxAgeMs };
     slot.worker.postMessage(batch, [bytes.buffer]);
   }
@@ -184,6 +232,9 @@ export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits
         schedule();
       });
     },
+    stall(index, ms) {
+      slots[index]!.worker.postMessage({ stallMs: ms });
+    },
     async kill(index) {
       const { worker } = slots[index]!;
       killed.add(worker);
@@ -195,6 +246,7 @@ export function createIngestWorkerPool(deps: { size: number; limits: ParseLimits
       const deadline = Date.now() + 5_000;
       while (slots.some((slot) => slot.inFlight.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       closing = true;
+      clearInterval(watchdog);
       for (const slot of slots) {
         redoInThread(slot);
         runHere(slot.pending);

@@ -135,4 +135,25 @@ describe('the worker pool, killed with a batch in flight', () => {
     expect(after.lines).toBe(1);
     await pool.close();
   }, 60_000);
+
+  it('stops a stuck worker: its messages are parsed here after stallMs, in order, and a new worker takes the next', async () => {
+    const logLines: string[] = [];
+    const log = createLogger('debug', { write: (line: string) => void logLines.push(line) });
+    const limits = { ...parseConfig({}).ingest, maxPayloadBytes: 65_536 };
+    const pool = createIngestWorkerPool({ size: 1, limits, log, stallMs: 300 });
+    await pool.start();
+    const registry = await loadRegistryFile(parseConfig({}).registryFile);
+    const device = registry.devices.find((record) => record.family === 'air')!;
+    const receivedAtMs = Date.now();
+    const message = (k: number) => ({ topic: 'x', payload: Buffer.from(JSON.stringify({ ts: receivedAtMs - 1_000 + k, pm25: k % 500 })), receivedAtMs });
+    // Busy for a minute: without the watchdog these messages would wait that long, their PUBACKs with them.
+    pool.stall(0, 60_000);
+    const startedAt = Date.now();
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, k) => pool.parse(message(k), device)));
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(outcomes.map((outcome) => outcome.record?.split(' ').at(-1))).toEqual(Array.from({ length: 50 }, (_, k) => String(receivedAtMs - 1_000 + k)));
+    expect(logLines.some((line) => line.includes('ingest worker stuck'))).toBe(true);
+    await expect.poll(async () => (await pool.parse(message(7), device)).lines, { timeout: 10_000 }).toBe(1);
+    await pool.close();
+  }, 60_000);
 });
