@@ -1,4 +1,4 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { WanxiangError } from './errors.ts';
 
 /** How long a change waits for another's lock before it gives up (the CLI's changes take milliseconds). */
@@ -16,6 +16,37 @@ function holderRuns(text: string): boolean {
   }
 }
 
+/** A breaker's file older than this is one a process left dying mid-break. */
+const breakerStaleMs = 5_000;
+
+/**
+ * Removes the lock if its holder is dead, deciding under `<lock>.break` so that it is the dead
+ * holder's lock that goes. Deciding outside it, a command read the pid of a holder that then
+ * released and exited, a third took the lock, and the first removed the third's live lock as
+ * stale: two changes at once, one add lost (red team, seven commands under the full suite).
+ * While the lock exists nobody else can take it, and only a breaker removes a lock not its own,
+ * one breaker at a time: what it reads is the lock it removes.
+ */
+async function breakIfStale(lockPath: string): Promise<void> {
+  const breaker = `${lockPath}.break`;
+  try {
+    await (await open(breaker, 'wx', 0o600)).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // A breaker that died mid-break (it holds the file for microseconds): its file is taken over.
+    const age = await stat(breaker).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (age > breakerStaleMs) await unlink(breaker).catch(() => undefined);
+    return;
+  }
+  try {
+    const holder = await readFile(lockPath, 'utf8').catch(() => null);
+    // Read while its taker was still writing the pid: not stale, only young.
+    if (holder !== null && holder !== '' && !holderRuns(holder)) await unlink(lockPath).catch(() => undefined);
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
 /** Takes `<file>.lock` (created exclusively, holding our pid); resolves with its release. */
 async function takeLock(lockPath: string): Promise<() => Promise<void>> {
   const deadline = Date.now() + lockWaitMs;
@@ -29,12 +60,10 @@ async function takeLock(lockPath: string): Promise<() => Promise<void>> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await readFile(lockPath, 'utf8').catch(() => null);
-    // Read while its taker was still writing the pid: not stale, only young.
     if (holder !== null && holder !== '' && !holderRuns(holder)) {
-      await unlink(lockPath).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() > deadline) throw new WanxiangError('WX_ERR_FILE', `${lockPath} is held by another change (process ${holder?.trim() || 'unknown'}) for more than ${lockWaitMs / 1_000} s`);
+      // Then tried again after the wait below (another breaker may be at it).
+      await breakIfStale(lockPath);
+    } else if (Date.now() > deadline) throw new WanxiangError('WX_ERR_FILE', `${lockPath} is held by another change (process ${holder?.trim() || 'unknown'}) for more than ${lockWaitMs / 1_000} s`);
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
