@@ -21,6 +21,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call this route (services/api/access.ts); `read` when not given. */
     access?: Access;
+    /**
+     * A page or a file of one: its own scripts read the query (or it is a cache-buster), so unknown
+     * query keys are not refused here (services/api/query-keys.ts).
+     */
+    pageQuery?: boolean;
   }
 }
 

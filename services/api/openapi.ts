@@ -33,5 +33,11 @@ export function registerOpenApi(app: FastifyInstance): void {
       return { ...output, schema: describeResponses(output.schema as Record<string, unknown>) as typeof output.schema };
     },
   });
-  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false }, logLevel: 'silent' });
+  // The documentation pages take their own queries: their routes say so (query-keys.ts), by scope, not by path.
+  app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, pageQuery: true };
+    });
+    await scope.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false }, logLevel: 'silent' });
+  });
 }

@@ -1,21 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { WanxiangError } from '../errors.ts';
 
-/** The routes whose queries are checked here: the API's and the two a supervisor asks; pages and their files are not. */
-const checked = (url: string) => url.startsWith('/api/') || url === '/healthz' || url === '/metrics';
-
 /**
  * A read whose route takes no query parameters refuses any it is given, naming them (conventions:
  * unknown keys are errors): `?form=` for `?from=` is not answered as if nothing were asked. Routes
  * that declare a querystring schema refuse unknown keys by it (every one is a zod strictObject).
- * The pages (/, /review, /desk) and their files are left alone: their own scripts read the page's
- * query, and a cache-buster on a file asks for nothing.
+ * Decided from the matched route: the pages (/, /review, /desk, /docs) and their files declare
+ * `config.pageQuery` and are left alone (their own scripts read the page's query, and a
+ * cache-buster on a file asks for nothing); a request that matched no route gets its 404.
  */
 export function registerQueryKeyCheck(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return;
-    const url = request.routeOptions.url ?? '';
-    if (!checked(url) || request.routeOptions.schema?.querystring) return;
+    const { url, config, schema } = request.routeOptions;
+    if (url === undefined || config.pageQuery || schema?.querystring) return;
     const keys = Object.keys((request.query ?? {}) as Record<string, unknown>);
     if (keys.length === 0) return;
     // Named as JSON text and cut short: a key is the caller's text (issue 18 item 20).

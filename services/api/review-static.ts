@@ -11,7 +11,7 @@ const reviewPage = join(dirname(fileURLToPath(import.meta.url)), '..', 'screen',
  * `access: 'officer'` (GET /api/v1/review/view, POST /api/v1/review/marks). Script and style through /screen/:file.
  */
 export function registerReviewPage(app: FastifyInstance): void {
-  app.get('/review', { config: { access: 'public' }, schema: { summary: 'The review page: a device’s series with marks and flags; select a range and mark it (HTML)', produces: ['text/html'] } }, async (_request, reply) => {
+  app.get('/review', { config: { access: 'public', pageQuery: true }, schema: { summary: 'The review page: a device’s series with marks and flags; select a range and mark it (HTML)', produces: ['text/html'] } }, async (_request, reply) => {
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await readFile(reviewPage));
   });
 }

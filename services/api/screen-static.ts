@@ -19,12 +19,12 @@ const fileName = z.string().regex(/^[a-z0-9-]{1,40}\.(js|css|svg)$/, 'a file of 
 export function registerScreen(app: FastifyInstance): void {
   const send = async (path: string, type: string) => ({ body: await readFile(path), type });
 
-  app.get('/', { config: { access: 'public' }, schema: { summary: 'The operations-centre screen (HTML)', produces: ['text/html'] } }, async (_request, reply) => {
+  app.get('/', { config: { access: 'public', pageQuery: true }, schema: { summary: 'The operations-centre screen (HTML)', produces: ['text/html'] } }, async (_request, reply) => {
     const { body, type } = await send(join(screenDir, 'index.html'), types.html!);
     return reply.type(type).header('cache-control', 'no-cache').send(body);
   });
 
-  app.get('/screen/:file', { config: { access: 'public' }, schema: { summary: 'A file of the screen (script, style, icon)', params: z.strictObject({ file: fileName }) } }, async (request, reply) => {
+  app.get('/screen/:file', { config: { access: 'public', pageQuery: true }, schema: { summary: 'A file of the screen (script, style, icon)', params: z.strictObject({ file: fileName }) } }, async (request, reply) => {
     const { file } = request.params as { file: string };
     const body = await readFile(join(screenDir, file)).catch(() => {
       throw new WanxiangError('WX_ERR_NOT_FOUND', `no screen file ${file}`);
@@ -32,7 +32,7 @@ export function registerScreen(app: FastifyInstance): void {
     return reply.type(types[file.split('.').pop()!]!).header('cache-control', 'no-cache').send(body);
   });
 
-  app.get('/vendor/echarts.min.js', { config: { access: 'public' }, schema: { summary: 'Apache ECharts, served from node_modules' } }, async (_request, reply) => {
+  app.get('/vendor/echarts.min.js', { config: { access: 'public', pageQuery: true }, schema: { summary: 'Apache ECharts, served from node_modules' } }, async (_request, reply) => {
     const { body } = await send(echartsFile, types.js!);
     return reply.type(types.js!).header('cache-control', 'public, max-age=86400').send(body);
   });

@@ -37,6 +37,12 @@ describe('red team: unknown query keys', () => {
       if (answer.status !== 400 || !text.includes('WX_ERR_INVALID_ARGUMENT') || !text.includes('form')) problems.push(`${path}: ${answer.status} ${text.slice(0, 160)}`);
     }
     expect(problems).toEqual([]);
+    // Decided from the matched route, not the path's text: spelled otherwise, the same route refuses the same key.
+    for (const path of ['/%61pi/v1/quality?form=1', '/api/v1/%71uality?form=1', '/%68ealthz?form=1']) {
+      const answer = await get(path);
+      expect(answer.status, path).toBe(400);
+      expect(await answer.text(), path).toContain('form');
+    }
   });
 
   it('still takes the keys the screen, the desk, the review page and the CLI send', async () => {
@@ -52,7 +58,7 @@ describe('red team: unknown query keys', () => {
       [`/api/v1/review/suggestions?device=${air}&from=2025-03-11&to=2025-03-12`, tokens.officer],
       ['/report?period=2025&lang=en'],
       // The pages and their files: their scripts read the page's own query; a cache-buster asks for nothing.
-      ['/?lang=en'], ['/review?device=x'], ['/desk?x=1'], ['/screen/main.js?v=1'],
+      ['/?lang=en'], ['/review?device=x'], ['/desk?x=1'], ['/screen/main.js?v=1'], ['/docs/json?x=1'],
     ];
     const problems: string[] = [];
     for (const [path, token] of calls) {
