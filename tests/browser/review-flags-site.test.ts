@@ -10,6 +10,7 @@ import { hashDeviceSecret, simulatedDeviceSecret } from '../../services/registry
 import { backfill } from '../../simulators/backfill.ts';
 import { connectStation, parseStationUrl } from '../../simulators/hj212-client.ts';
 import { stationIds, writeStationRegistry } from '../fixtures/hj212-registry.ts';
+import { waitFor as waitForPage } from './wall-checks.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
@@ -22,14 +23,8 @@ const mn = '010000A8900016F000169DC0';
 // A second analyser at the Guiyuan station (the same site): a site mark reaches both.
 const secondId = 'air-guiyuan-b';
 
-/** Polls an expression in the page (waitForFunction compiles with eval, which the page's CSP refuses). */
-async function waitFor(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+// The review page waits on the rollups' recomputation: longer than the wall's default.
+const waitFor = (page: Page, expression: string, timeoutMs = 30_000) => waitForPage(page, expression, timeoutMs);
 
 /**
  * Issue 22 item 1 on the screen, the parts the first review-page test does not reach: an HJ 212

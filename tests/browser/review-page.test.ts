@@ -6,6 +6,7 @@ import { deviceTags } from '../../services/registry/device-tags.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import { encodePoint } from '../../services/storage/line-protocol.ts';
 import { backfill } from '../../simulators/backfill.ts';
+import { waitFor as waitForPage } from './wall-checks.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
@@ -16,14 +17,8 @@ const day = Date.parse('2025-03-10T00:00:00+08:00');
 const at = (clock: string) => Date.parse(`2025-03-10T${clock}:00+08:00`);
 const tokens = { officer: 'officer-li-na-0123456789abcdef', operator: 'operator-token-0123456789abcdef', reader: 'reader-token-0123456789abcdef' };
 
-/** Polls an expression in the page (waitForFunction compiles with eval, which the page's CSP refuses). */
-async function waitFor(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+// The review page waits on the rollups' recomputation: longer than the wall's default.
+const waitFor = (page: Page, expression: string, timeoutMs = 30_000) => waitForPage(page, expression, timeoutMs);
 
 interface ListedMark { id: string; fromMs: number; toMs: number; fields: string[]; reason: string; inForce: boolean; comment: string; by: string }
 
