@@ -47,6 +47,8 @@ export const configSchema = z.strictObject({
         .optional(),
       /** The longest keep-alive a client may ask for, in seconds (a client asking 0, never, is refused). */
       keepaliveLimitS: positiveInt.max(65_535).default(600),
+      /** Connections in all, from every address (loopback too); at the limit a connection not yet logged in gives its slot to a new one. */
+      maxConnections: positiveInt.default(20_000),
       connectionsPerAddress: positiveInt.default(1_000),
       /** Addresses the per-address connection limit does not apply to (a local simulator fleet). */
       connectionLimitExempt: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { createConnectionSlots } from '../connection-slots.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
@@ -55,7 +56,9 @@ export function createBroker(deps: BrokerDeps): Broker {
   const addresses = new WeakMap<object, string | undefined>();
   const addressOf = (client: Client) => addresses.get(client.conn as object);
   const access = createAccessControl({ ...deps, limits: config.mqtt, addressOf });
-  const connectionsPerAddress = new Map<string, number>();
+  /** Connections whose CONNECT is being checked (a secret under scrypt): never evicted for a newcomer. */
+  const loginsUnderWay = new WeakSet<object>();
+  const slots = createConnectionSlots<Duplex>(config.mqtt, (stream) => !loginsUnderWay.has(stream));
   const rate = createDeviceRate({ messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond, burstSeconds: config.mqtt.deviceBurstSeconds }, now);
   const rateWarnedAt = new Map<string, number>();
   // Every live session of each device: a device may hold several (a tool beside it, a session
@@ -79,22 +82,26 @@ export function createBroker(deps: BrokerDeps): Broker {
     packet.retain = false;
   }
 
-  // Per-address connection limit, counted on the transport so that it holds before CONNECT.
+  // The connection limits, counted on the transport so that they hold before CONNECT: one address
+  // holds at most connectionsPerAddress; all of them at most maxConnections, where a connection
+  // not yet logged in gives its slot to a newcomer (without a cap in all, many addresses each under
+  // their own limit grew the heap without bound; without eviction they kept devices out).
   function handleConnection(stream: Duplex, address: string | undefined): void {
     const key = address ?? 'unknown';
-    const count = connectionsPerAddress.get(key) ?? 0;
-    if (count >= config.mqtt.connectionsPerAddress && !config.mqtt.connectionLimitExempt.includes(key)) {
+    const slot = slots.admit(stream, key, config.mqtt.connectionLimitExempt.includes(key));
+    if (!slot.admitted) {
+      const limit = slot.reason === 'per_address' ? config.mqtt.connectionsPerAddress : config.mqtt.maxConnections;
       metrics.clientErrors.inc({ code: 'WX_ERR_TOO_MANY_CONNECTIONS' });
-      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: key, limit: config.mqtt.connectionsPerAddress }, 'connection refused');
+      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: key, limit, reason: slot.reason }, 'connection refused');
       stream.destroy();
       return;
     }
-    connectionsPerAddress.set(key, count + 1);
-    stream.once('close', () => {
-      const left = (connectionsPerAddress.get(key) ?? 1) - 1;
-      if (left > 0) connectionsPerAddress.set(key, left);
-      else connectionsPerAddress.delete(key);
-    });
+    if (slot.evicted) {
+      metrics.clientErrors.inc({ code: 'WX_ERR_TOO_MANY_CONNECTIONS' });
+      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: addresses.get(slot.evicted), limit: config.mqtt.maxConnections, reason: 'evicted' }, 'connection not logged in closed: its slot went to a new one');
+      slot.evicted.destroy();
+    }
+    stream.once('close', () => slots.release(stream));
     addresses.set(stream, address);
     aedes!.handle(stream);
   }
@@ -208,10 +215,18 @@ export function createBroker(deps: BrokerDeps): Broker {
   return {
     async start() {
       aedes = new Aedes({
-        authenticate: (client, username, password, callback) => access.authenticate(client, username, password, (error, success) => {
-          if (success) noteTakeover(client);
-          callback(error, success);
-        }),
+        authenticate: (client, username, password, callback) => {
+          const stream = client.conn as unknown as Duplex;
+          loginsUnderWay.add(stream);
+          access.authenticate(client, username, password, (error, success) => {
+            loginsUnderWay.delete(stream);
+            if (success) {
+              slots.loggedIn(stream);
+              noteTakeover(client);
+            }
+            callback(error, success);
+          });
+        },
         preConnect: access.preConnect,
         authorizePublish,
         authorizeSubscribe: access.authorizeSubscribe,

@@ -17,7 +17,7 @@ import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212
 import { parseSegment, type Packet } from './packet.ts';
 import { createReassembler } from './reassembly.ts';
 import { answerCnOf, replyTo } from './reply.ts';
-import { createConnectionSlots } from './connection-slots.ts';
+import { createConnectionSlots } from '../connection-slots.ts';
 import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
 import { takePacket, unknownLine } from './station-door.ts';
 
@@ -111,7 +111,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
   const connectionOf = new WeakMap<Socket, Connection>();
-  const slots = createConnectionSlots(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
+  const slots = createConnectionSlots<Socket>(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
   /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
   const boundAs = new WeakMap<Socket, Map<string, { readonly mn: string; readonly pwHash: string }>>();
   /** PWs being checked per (address, MN) throttle key, so that they count before their answer (red team 3). */

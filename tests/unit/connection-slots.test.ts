@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createConnectionSlots } from '../../../services/hj212/connection-slots.ts';
+import { createConnectionSlots } from '../../services/connection-slots.ts';
 
 const socket = (name: string) => ({ name }) as unknown as Socket;
 
-describe('HJ 212 connection slots', () => {
+describe('connection slots (HJ 212 receiver and MQTT broker)', () => {
   it('at the limit evicts the oldest connection waiting for a login, never a logged-in one nor one whose login is being checked', () => {
     const checking = new Set<Socket>();
-    const slots = createConnectionSlots({ maxConnections: 3, connectionsPerAddress: 2 }, (s) => !checking.has(s));
+    const slots = createConnectionSlots<Socket>({ maxConnections: 3, connectionsPerAddress: 2 }, (s) => !checking.has(s));
     const [a, b, c, d, e, f] = ['a', 'b', 'c', 'd', 'e', 'f'].map(socket) as [Socket, Socket, Socket, Socket, Socket, Socket];
     expect(slots.admit(a, 'x', false)).toEqual({ admitted: true });
     expect(slots.admit(b, 'y', false)).toEqual({ admitted: true });
