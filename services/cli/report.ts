@@ -8,7 +8,7 @@ import { configFromEnv } from '../config.ts';
 import { WanxiangError, errorCatalogue, type ErrorCode } from '../errors.ts';
 import { buildOfficialReport } from '../reports/official-report.ts';
 import { officialReportXlsx } from '../reports/report-xlsx.ts';
-import { createMarkStore } from '../review/mark-store.ts';
+import { createMarkStore, tellUnreadableRecords } from '../review/mark-store.ts';
 import { createReviewService } from '../review/review-service.ts';
 import { readRuntime } from '../runtime-file.ts';
 import { createInfluxClient } from '../storage/influx-client.ts';
@@ -95,7 +95,7 @@ async function influxSource(flag: string | undefined, dataDir: string | undefine
   const influx = createInfluxClient({ ...context.config.influx, database: located.database ?? context.config.influx.database, url: located.url });
   await step(`cannot reach InfluxDB at ${located.url} (${located.source})`, () => influx.ping());
   const targets = await loadTargets(resolve(context.config.targetsFile));
-  const review = createReviewService({ store: createMarkStore(influx), registry: context.registry, markDirty: () => undefined });
+  const review = createReviewService({ store: createMarkStore(influx, tellUnreadableRecords(context.log)), registry: context.registry, markDirty: () => undefined });
   const deps = () => ({ influx, registry: context.registry, targets, now: Date.now(), review });
   process.stderr.write(`report: no platform answered; reading the rollups from InfluxDB at ${located.url} (${located.source})\n`);
   return {

@@ -1,6 +1,6 @@
 import type { ClusterNode } from '../cluster/cluster-node.ts';
 import type { FamilyId } from '../families/index.ts';
-import { createMarkStore } from '../review/mark-store.ts';
+import { createMarkStore, tellUnreadableRecords } from '../review/mark-store.ts';
 import { createReviewService, type ReviewService } from '../review/review-service.ts';
 import { createRollupEngine, type RollupEngine } from '../rollups/rollup-engine.ts';
 import type { Part, PartBasics } from './part.ts';
@@ -32,13 +32,16 @@ export function createRollupsPart(deps: PartBasics & {
     get engine() { return engine; },
     async start() {
       const { influx, registry, metrics, log } = deps;
+      const tellUnreadable = tellUnreadableRecords(log, (rows) => metrics.reviewRecordsUnreadable.set(rows));
       const gridThresholds = { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct, minPoints: config.rollups.sustainedPoints };
-      const activeEngine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds });
+      // The engine reads the review history through the review service (below), so one reader tells of unreadable rows.
+      const reviewSource = { state: () => review.state() };
+      const activeEngine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds, review: reviewSource });
       engine = activeEngine;
       // In a cluster, readings mark windows in Redis and only the leader rolls up (services/cluster/).
       const markDirty = node ? node.rollupMarks.mark : activeEngine.markDirty;
       // Review marks (issue 22): any node takes them; the days they reach are rolled up again like a late reading's.
-      const review = createReviewService({ store: createMarkStore(influx), registry, markDirty });
+      const review = createReviewService({ store: createMarkStore(influx, tellUnreadable), registry, markDirty });
       return { engine: activeEngine, markDirty, review };
     },
     run() {

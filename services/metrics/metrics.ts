@@ -69,6 +69,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     // The broker's doors (issue 18): slowed logins, devices past their rate, refusal records held back.
     loginsDelayed: new Counter({ name: 'wanxiang_mqtt_logins_delayed_total', help: 'Failed MQTT logins past the throttle limits whose answer was held (loginFailureDelayMs).', registers }),
     rateLimited: new Counter({ name: 'wanxiang_device_rate_limited_total', help: 'Messages of a device past its token bucket (WX_ERR_RATE_LIMITED), per outcome: delayed (held, its connection read later, its PUBACK later).', labelNames: ['outcome'], registers }),
+    reviewRecordsUnreadable: new Gauge({ name: 'wanxiang_review_records_unreadable', help: 'Rows of the review history (review_marks) that are not a valid mark or revocation, at its last read: left out of every figure, each named once in a WX_ERR_REVIEW_RECORD_UNREADABLE warn line.', registers }),
     refusalsSuppressed: new Counter({ name: 'wanxiang_refusal_records_suppressed_total', help: 'Refusals counted but not written, per kind (dead_letter: record past the device budget; log: warn line past the device budget); a summary line says which devices.', labelNames: ['kind'], registers }),
   };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { encodePoint } from '../storage/line-protocol.ts';
 import { reviewRecordSchema, type ReviewRecord } from './mark-schema.ts';
@@ -14,6 +15,30 @@ export interface MarkStore {
 }
 
 export const newRecordId = (atMs: number): string => `m-${atMs.toString(36)}-${randomBytes(4).toString('hex')}`;
+
+/** A row of the history that is not a record (written by hand, or by a later version): left out, but told. */
+export interface UnreadableRecord {
+  readonly id: string | undefined;
+  readonly time: unknown;
+  readonly reason: string;
+}
+
+/**
+ * Tells of unreadable history rows: each named once in a warn line, their number at each read in
+ * `count` (the platform's gauge). Nothing hidden: a row left out of the figures is never silent.
+ */
+export function tellUnreadableRecords(log: Pick<Logger, 'warn'>, count: (rows: number) => void = () => undefined): (rows: ReadonlyArray<UnreadableRecord>) => void {
+  const named = new Set<string>();
+  return (rows) => {
+    count(rows.length);
+    for (const row of rows) {
+      const key = `${row.id}@${String(row.time)}`;
+      if (named.has(key)) continue;
+      named.add(key);
+      log.warn({ code: 'WX_ERR_REVIEW_RECORD_UNREADABLE', id: row.id, time: row.time, reason: row.reason }, 'a review history row is not a valid record: left out of every figure');
+    }
+  };
+}
 
 /** A stored record's JSON, or null: one row not JSON (written to InfluxDB by hand) must not take every review route down with it. */
 function parseStored(value: unknown): unknown {
@@ -33,7 +58,7 @@ function parseStored(value: unknown): unknown {
  * write can overwrite it, and nothing in Wanxiang deletes from this measurement. The record itself
  * is stored as base64url JSON (a comment's quotes and backslashes stay out of line protocol).
  */
-export function createMarkStore(influx: InfluxClient): MarkStore {
+export function createMarkStore(influx: InfluxClient, onUnreadable: (rows: ReadonlyArray<UnreadableRecord>) => void = () => undefined): MarkStore {
   return {
     async append(record) {
       const body = Buffer.from(JSON.stringify(record)).toString('base64url');
@@ -45,14 +70,17 @@ export function createMarkStore(influx: InfluxClient): MarkStore {
       }));
     },
     async history() {
-      const series = await influx.query(`SELECT "record" FROM "${reviewMarksMeasurement}"`);
+      const series = await influx.query(`SELECT "record" FROM "${reviewMarksMeasurement}" GROUP BY "id"`);
       const records: ReviewRecord[] = [];
-      for (const { values } of series) {
+      const unreadable: UnreadableRecord[] = [];
+      for (const { values, tags } of series) {
         for (const row of values) {
           const parsed = reviewRecordSchema.safeParse(parseStored(row[1]));
           if (parsed.success) records.push(parsed.data);
+          else unreadable.push({ id: tags?.id, time: row[0], reason: parsed.error.issues[0]?.message ?? 'not a record' });
         }
       }
+      onUnreadable(unreadable);
       return records.sort((a, b) => a.atMs - b.atMs || a.id.localeCompare(b.id));
     },
   };

@@ -16,7 +16,7 @@ import { clearStaleRollups, writeSchemaMarker } from './rollup-schema.ts';
 import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
 import { samplingMinutesByDevice } from './sampling-interval.ts';
 import { reviewedRows, reviewStateOf, type ReviewSource, type ReviewState } from './review-overlay.ts';
-import { createMarkStore } from '../review/mark-store.ts';
+import { createMarkStore, tellUnreadableRecords } from '../review/mark-store.ts';
 import { withFieldsPresent } from './fields-present.ts';
 import { waterRollup } from './water-rollup.ts';
 
@@ -71,7 +71,8 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   /** Null until the stored schema was checked; then whether the marker still has to be written. */
   let schemaPending: boolean | null = null;
   let failures = 0;
-  const reviewSource: ReviewSource = deps.review ?? { state: async () => reviewStateOf(await createMarkStore(deps.influx).history()) };
+  const ownStore = deps.review ? undefined : createMarkStore(deps.influx, tellUnreadableRecords(deps.log));
+  const reviewSource: ReviewSource = deps.review ?? { state: async () => reviewStateOf(await ownStore!.history()) };
 
   function mark(family: FamilyId, day: number): void {
     let days = dirty.get(family);

@@ -12,6 +12,7 @@ const tokens = { officer: 'officer-token-0123456789abcdef', operator: 'operator-
 describe('review marks: taken, revoked, kept, and the figures they move', () => {
   let test: TestPlatform;
   let station: DeviceRecord;
+  const logLines: string[] = [];
 
   async function rows(query: string): Promise<Array<Record<string, unknown>>> {
     const series = await test.platform.influx.query(query);
@@ -40,7 +41,7 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
       ingest: { maxAgeMs: 10 * 365 * dayMs },
       rollups: { enabled: true, intervalMs: 300 },
       http: { tokens: (Object.entries(tokens) as Array<['officer' | 'operator' | 'admin' | 'reader', string]>).map(([role, token]) => ({ role, token })) },
-    });
+    }, { logLines });
     const stations = test.platform.registry.devices.filter((device) => device.family === 'air');
     station = stations[0]!;
     await backfill({ url: test.endpoints.mqttUrl, fleetKey: test.config.fleetKey, topics: test.topics, devices: stations, fromMs: day1, toMs: day1 + 3 * dayMs, seed: 5 });
@@ -185,5 +186,10 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
     expect(after.status).toBe(200);
     expect(after.body.marks).toEqual(before.body.marks);
     expect((await api('/api/v1/review/history')).status).toBe(200);
+    // Left out, but never silently: counted, and named once in the log however often it is read.
+    expect(await test.metric('wanxiang_review_records_unreadable')).toBe(1);
+    const named = logLines.filter((line) => line.includes('WX_ERR_REVIEW_RECORD_UNREADABLE'));
+    expect(named).toHaveLength(1);
+    expect(JSON.parse(named[0]!)).toMatchObject({ id: 'by-hand' });
   }, 60_000);
 });
