@@ -109,9 +109,41 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     return { record: outcome.record, readings: outcome.lines };
   }
 
+  // With ingest workers, a device's telemetry comes back later while its status is handled here at
+  // once: a status would reach the spool before telemetry sent earlier. So a status waits for the
+  // device's telemetry still with a worker, and from then on each message of that device waits for
+  // the one before it, until the chain has settled (telemetry alone keeps its order in its worker).
+  const withWorker = new Map<string, Promise<unknown>>();
+  const chained = new Map<string, Promise<unknown>>();
+  function remember(map: Map<string, Promise<unknown>>, id: string, promise: Promise<unknown>): void {
+    map.set(id, promise);
+    const forget = () => {
+      if (map.get(id) === promise) map.delete(id);
+    };
+    promise.then(forget, forget);
+  }
+
   function telemetry(message: InboundMessage, device: DeviceRecord): Accepted | null | Promise<Accepted | null> {
-    if (deps.offload) return deps.offload(message, device).then((outcome) => account(message, device, outcome));
+    if (deps.offload) {
+      const parsed = deps.offload(message, device);
+      const before = chained.get(device.id);
+      const done = before
+        ? Promise.all([parsed, before.catch(() => undefined)]).then(([outcome]) => account(message, device, outcome))
+        : parsed.then((outcome) => account(message, device, outcome));
+      remember(withWorker, device.id, done);
+      if (before) remember(chained, device.id, done);
+      return done;
+    }
     return account(message, device, telemetryRecord(device, message.payload, message.receivedAtMs, deps.limits, encoder, headerOf));
+  }
+
+  function statusInOrder(message: InboundMessage, device: DeviceRecord): Accepted | null | Promise<Accepted | null> {
+    const before = chained.get(device.id) ?? withWorker.get(device.id);
+    if (!before) return status(message, device);
+    const next = () => status(message, device);
+    const done = before.then(next, next);
+    remember(chained, device.id, done);
+    return done;
   }
 
   return (message) => {
@@ -122,7 +154,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     if (device.family !== address.family) {
       return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, contextOf(message, address.deviceId));
     }
-    if (address.kind === 'status') return status(message, device);
+    if (address.kind === 'status') return statusInOrder(message, device);
     if (address.kind !== 'telemetry') return null;
     return telemetry(message, device);
   };

@@ -110,6 +110,23 @@ describe.each([
     const lastPm25 = await test.platform.influx.query('SELECT LAST("pm25_ugm3") FROM "air_quality"');
     expect(lastPm25[0]!.values[0]![1]).toBe(39);
   });
+
+  it('puts a status in the spool after the telemetry the device sent before it', async () => {
+    // With workers the telemetry comes back from a worker later; the status, handled here at once,
+    // once went into the spool first. Each accept settles when its record is in the spool.
+    const statusTopic = test.topics.build('air', 'air-dongmen', 'status');
+    const at = Date.now();
+    const settled: string[] = [];
+    const message = (topicOf: string, payload: string, k: number) => ({ topic: topicOf, payload: Buffer.from(payload), receivedAtMs: at + k });
+    await Promise.all([
+      test.platform.ingest.accept(message(topic, JSON.stringify({ ts: at - 5_000, pm25: 30 }), 0)).then(() => settled.push('telemetry 1')),
+      test.platform.ingest.accept(message(statusTopic, 'online', 1)).then(() => settled.push('status 1')),
+      test.platform.ingest.accept(message(topic, JSON.stringify({ ts: at - 4_000, pm25: 31 }), 2)).then(() => settled.push('telemetry 2')),
+      test.platform.ingest.accept(message(statusTopic, 'online', 3)).then(() => settled.push('status 2')),
+      test.platform.ingest.accept(message(topic, JSON.stringify({ ts: at - 3_000, pm25: 32 }), 4)).then(() => settled.push('telemetry 3')),
+    ]);
+    expect(settled).toEqual(['telemetry 1', 'status 1', 'telemetry 2', 'status 2', 'telemetry 3']);
+  });
 });
 
 describe('the worker pool, killed with a batch in flight', () => {
