@@ -107,7 +107,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
       const id = username ?? '';
       if (!id || !password) return refuseLogin(client, id, 'WX_ERR_BAD_CREDENTIALS', 4, callback);
       // The client id is bound to the login before any secret is checked (item 5, [MQTT-3.1.3-8]).
-      const wrongId = clientIdRefusal(client.id, unnamed.has(client), client.clean, id);
+      const wrongId = clientIdRefusal(client.id, unnamed.has(client), client.clean, id, (other) => registry.device(other) !== undefined);
       if (wrongId !== null) return refuseLogin(client, id, 'WX_ERR_CLIENT_ID_REFUSED', 2, callback, wrongId);
       const secret = password.toString('utf8');
       const known = registry.loginWithoutScrypt(id, secret);

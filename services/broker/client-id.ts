@@ -11,13 +11,40 @@ export function clientIdFitsLogin(clientId: string, login: string): boolean {
 }
 
 /**
+ * The registered device whose own client ids include this one, other than the login's: `grid-buxin`
+ * logging in as `grid-buxin-t1` or `grid-buxin-t1-tool` fits its own `<id>-<suffix>` form, but those
+ * are the client ids of the registered device `grid-buxin-t1`, whose sessions it would close (red
+ * team 4: 46 such pairs in the seeded fleet). The longest registered prefix owns the client id.
+ */
+function ownerOtherThan(clientId: string, login: string, isRegistered: (id: string) => boolean): string | null {
+  if (clientId !== login && isRegistered(clientId)) return clientId;
+  for (let at = clientId.indexOf('-', login.length + 1); at !== -1; at = clientId.indexOf('-', at + 1)) {
+    const prefix = clientId.slice(0, at);
+    if (isRegistered(prefix)) return prefix;
+  }
+  return null;
+}
+
+/** Control characters (U+0000 among them) and U+FFFD, what invalid UTF-8 decodes to [MQTT-1.5.3-1/2]. */
+function notAString(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0xfffd) return true;
+  }
+  return false;
+}
+
+/**
  * Why a CONNECT's client id is refused (CONNACK 2, identifier rejected), or null when it is not.
  * `declaredEmpty`: the client sent a zero-byte id (the broker then names the session itself).
  */
-export function clientIdRefusal(clientId: string, declaredEmpty: boolean, clean: boolean, login: string): string | null {
+export function clientIdRefusal(clientId: string, declaredEmpty: boolean, clean: boolean, login: string, isRegistered: (id: string) => boolean = () => false): string | null {
   if (declaredEmpty) {
     // [MQTT-3.1.3-8]: a zero-byte ClientId with CleanSession 0 is answered with CONNACK 0x02.
     return clean ? null : 'an empty client id needs a clean session (MQTT-3.1.3-8)';
   }
-  return clientIdFitsLogin(clientId, login) ? null : `client id ${JSON.stringify(clientId.slice(0, 100))} is not ${login} or ${login}-<suffix>`;
+  if (notAString(clientId)) return `client id ${JSON.stringify(clientId.slice(0, 100))} holds a control character or invalid UTF-8 (MQTT-1.5.3-1/2)`;
+  if (!clientIdFitsLogin(clientId, login)) return `client id ${JSON.stringify(clientId.slice(0, 100))} is not ${login} or ${login}-<suffix>`;
+  const owner = ownerOtherThan(clientId, login, isRegistered);
+  return owner === null ? null : `client id ${JSON.stringify(clientId.slice(0, 100))} belongs to the registered device ${owner}, not to ${login}`;
 }

@@ -174,13 +174,23 @@ export function createBroker(deps: BrokerDeps): Broker {
   // [MQTT-3.1.4-2]: a login with the client id of a live session closes that session. Counted
   // once, under its own code; the closed session's own errors are not counted again.
   const takenOver = new WeakSet<Client>();
+  const takeoverSaidAt = new Map<string, { at: number; since: number }>();
   function noteTakeover(client: Client): void {
     // aedes keeps its live clients by id (aedes.js registerClient); its typings do not declare the map.
     const previous = (aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[client.id];
     if (!previous || previous === client) return;
     takenOver.add(previous);
     metrics.clientErrors.inc({ code: 'WX_ERR_SESSION_TAKEOVER' });
-    log.warn({ code: 'WX_ERR_SESSION_TAKEOVER', clientId: client.id, address: addressOf(client) }, 'client id taken over: the earlier session is closed');
+    // Counted each time, said once a minute per client id: a device reconnecting in a loop made 503 lines in seconds.
+    const at = now();
+    const said = takeoverSaidAt.get(client.id);
+    if (said !== undefined && at - said.at < 60_000) {
+      said.since += 1;
+      return;
+    }
+    if (takeoverSaidAt.size >= 10_000) takeoverSaidAt.clear(); // client ids carry a device's own suffixes: bounded
+    takeoverSaidAt.set(client.id, { at, since: 0 });
+    log.warn({ code: 'WX_ERR_SESSION_TAKEOVER', clientId: client.id, address: addressOf(client), ...(said?.since ? { takeoversNotSaid: said.since } : {}) }, 'client id taken over: the earlier session is closed');
   }
 
   function watchClients(broker: Aedes): void {

@@ -101,6 +101,36 @@ describe('the broker’s doors: sessions, client ids, protocol text (issue 18, i
     expect(await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_SESSION_TAKEOVER' })).toBe(0);
   });
 
+  it('refuses a device the client ids of another registered device whose id starts with its own (grid-buxin as grid-buxin-t1)', async () => {
+    const victim = await test.connect(test.device('grid-buxin-t1'));
+    let victimClosed = false;
+    victim.once('close', () => { victimClosed = true; });
+    const before = await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_CLIENT_ID_REFUSED' });
+    // Both fit grid-buxin's own <id>-<suffix> form, but they are grid-buxin-t1's to use.
+    expect(await login(test.endpoints.mqttUrl, 'grid-buxin', secret('grid-buxin'), 'grid-buxin-t1')).toBe(2);
+    expect(await login(test.endpoints.mqttUrl, 'grid-buxin', secret('grid-buxin'), 'grid-buxin-t1-tool')).toBe(2);
+    expect(await login(test.endpoints.mqttUrl, 'grid-buxin', secret('grid-buxin'), 'grid-buxin-tool')).toBe(0);
+    expect(await login(test.endpoints.mqttUrl, 'grid-buxin-t1', secret('grid-buxin-t1'), 'grid-buxin-t1-tool')).toBe(0);
+    expect(victimClosed).toBe(false);
+    expect(await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_CLIENT_ID_REFUSED' })).toBe(before + 2);
+    await victim.endAsync();
+  });
+
+  it.each([
+    ['U+0000', (id: string) => Buffer.from(`${id}-a\u0000b`)],
+    ['ill-formed UTF-8', (id: string) => Buffer.concat([Buffer.from(`${id}-`), Buffer.from([0xc3, 0x28])])],
+  ])('refuses a client id holding %s (CONNACK 2) [MQTT-1.5.3-1/2]', async (_what, clientIdBytes) => {
+    const id = 'air-sungang';
+    const bytes = clientIdBytes(id);
+    // Encoded with a placeholder id of the same byte length, then the id's bytes written over it.
+    const packet = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'x'.repeat(bytes.length), keepalive: 30, username: id, password: Buffer.from(secret(id)) });
+    bytes.copy(packet, packet.indexOf(Buffer.from('x'.repeat(bytes.length))));
+    const raw = rawClient(port());
+    raw.socket.write(packet);
+    await raw.closed;
+    expect(raw.packets).toMatchObject([{ cmd: 'connack', returnCode: 2 }]);
+  });
+
   it('refuses an empty client id with a persistent session [MQTT-3.1.3-8], takes it with a clean one', async () => {
     const id = 'grid-hubei';
     const connect = (clean: boolean) => {

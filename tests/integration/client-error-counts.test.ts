@@ -5,9 +5,10 @@ import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.t
 
 describe('each client event counted once, under its own code (issue 13, item 18)', () => {
   let live: TestPlatform;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
-    live = await startTestPlatform();
+    live = await startTestPlatform({}, { logLines });
   });
 
   afterAll(async () => {
@@ -37,5 +38,19 @@ describe('each client event counted once, under its own code (issue 13, item 18)
     await vi.waitFor(async () => expect(await errors()).toEqual({ WX_ERR_SESSION_TAKEOVER: 1 }));
     await second.endAsync();
     first.end(true);
+  });
+
+  it('takeovers in a loop are each counted, but said once a minute per client id (503 warn lines in seconds, red team 4)', async () => {
+    const device = live.device('air-dongmen');
+    const options = { username: device.id, password: simulatedDeviceSecret(live.config.fleetKey, device.id), clientId: `${device.id}-loop`, reconnectPeriod: 0 };
+    const sessions = [await mqtt.connectAsync(live.endpoints.mqttUrl, options)];
+    for (let k = 0; k < 5; k += 1) {
+      const closed = new Promise<void>((resolve) => sessions.at(-1)!.once('close', () => resolve()));
+      sessions.push(await mqtt.connectAsync(live.endpoints.mqttUrl, options));
+      await closed;
+    }
+    await vi.waitFor(async () => expect((await errors()).WX_ERR_SESSION_TAKEOVER).toBe(6));
+    expect(logLines.filter((line) => line.includes('WX_ERR_SESSION_TAKEOVER') && line.includes('air-dongmen-loop'))).toHaveLength(1);
+    for (const session of sessions) session.end(true);
   });
 });
