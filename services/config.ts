@@ -50,6 +50,10 @@ export const configSchema = z.strictObject({
       /** Connections in all, from every address (loopback too); at the limit a connection not yet logged in gives its slot to a new one. */
       maxConnections: positiveInt.default(20_000),
       connectionsPerAddress: positiveInt.default(1_000),
+      /** Live sessions one device may hold (its own client id and `<id>-<suffix>` tools beside it). */
+      sessionsPerDevice: positiveInt.default(16),
+      /** QoS 2 messages a session may hold awaiting their PUBREL; past it the connection is closed. */
+      maxInflightQos2: positiveInt.max(65_535).default(32),
       /** Addresses the per-address connection limit does not apply to (a local simulator fleet). */
       connectionLimitExempt: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
       /** Failed logins allowed per minute before further logins are refused for a while. */

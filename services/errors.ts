@@ -103,6 +103,7 @@ export const errorCatalogue = {
   WX_ERR_BAD_TARGET: { status: 400, summary: 'the request path is not one the router can read (malformed percent-encoding, or a path parameter over 100 characters); no route ran' },
   WX_ERR_INFLUX_DATABASE_MISSING: { status: 503, summary: "InfluxDB answered that the platform's database does not exist (dropped while the platform ran): it is created again with its retention policy and the readings are written on, none quarantined" },
   WX_ERR_REVIEW_RECORD_UNREADABLE: { status: 500, summary: 'a row of the review history (review_marks) is not a valid mark or revocation (written by hand, or by a later version): it is left out of every figure, counted in wanxiang_review_records_unreadable and named once in the log' },
+  WX_ERR_TOO_MANY_SESSIONS: { status: 429, summary: 'the device has its most MQTT sessions open (mqtt.sessionsPerDevice): the login is refused with CONNACK 3 until one of them ends' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { createConnectionSlots } from '../connection-slots.ts';
@@ -57,8 +58,10 @@ export function createBroker(deps: BrokerDeps): Broker {
   const addressOf = (client: Client) => addresses.get(client.conn as object);
   const access = createAccessControl({ ...deps, limits: config.mqtt, addressOf });
   /** Connections whose CONNECT is being checked (a secret under scrypt): never evicted for a newcomer. */
-  const loginsUnderWay = new WeakSet<object>();
-  const slots = createConnectionSlots<Duplex>(config.mqtt, (stream) => !loginsUnderWay.has(stream));
+  const loginsUnderWay = new WeakSet<Socket>();
+  const slots = createConnectionSlots<Socket>(config.mqtt, (socket) => !loginsUnderWay.has(socket));
+  /** The TCP connection under each stream aedes reads (a WebSocket's, a TLS socket's, or the socket's own frame limit). */
+  const socketOf = new WeakMap<object, Socket>();
   const rate = createDeviceRate({ messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond, burstSeconds: config.mqtt.deviceBurstSeconds }, now);
   const rateWarnedAt = new Map<string, number>();
   // Every live session of each device: a device may hold several (a tool beside it, a session
@@ -68,7 +71,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   // The hard limit at the transport: a payload a little over maxPayloadBytes still reaches
   // the door and is refused there with its payload kept; anything far larger (a topic and
   // headers allowance of 64 KiB) closes the connection before it is buffered.
-  const listeners = createListeners(config.mqtt, handleConnection, {
+  const listeners = createListeners(config.mqtt, admitConnection, handleConnection, {
     maxBytes: config.mqtt.maxPayloadBytes + 65_536,
     connectMaxBytes: config.mqtt.maxConnectBytes,
     onOversize: (declared, address) => {
@@ -82,27 +85,33 @@ export function createBroker(deps: BrokerDeps): Broker {
     packet.retain = false;
   }
 
-  // The connection limits, counted on the transport so that they hold before CONNECT: one address
-  // holds at most connectionsPerAddress; all of them at most maxConnections, where a connection
-  // not yet logged in gives its slot to a newcomer (without a cap in all, many addresses each under
-  // their own limit grew the heap without bound; without eviction they kept devices out).
-  function handleConnection(stream: Duplex, address: string | undefined): void {
-    const key = address ?? 'unknown';
-    const slot = slots.admit(stream, key, config.mqtt.connectionLimitExempt.includes(key));
+  // The connection limits, counted on the TCP connection so that they hold before a TLS handshake,
+  // a WebSocket upgrade or CONNECT: one address holds at most connectionsPerAddress; all of them at
+  // most maxConnections, where a connection not yet logged in gives its slot to a newcomer (without
+  // a cap in all, many addresses each under their own limit grew the broker without bound; without
+  // eviction they kept devices out).
+  function admitConnection(socket: Socket): boolean {
+    const key = socket.remoteAddress ?? 'unknown';
+    const slot = slots.admit(socket, key, config.mqtt.connectionLimitExempt.includes(key));
     if (!slot.admitted) {
       const limit = slot.reason === 'per_address' ? config.mqtt.connectionsPerAddress : config.mqtt.maxConnections;
       metrics.clientErrors.inc({ code: 'WX_ERR_TOO_MANY_CONNECTIONS' });
       log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: key, limit, reason: slot.reason }, 'connection refused');
-      stream.destroy();
-      return;
+      socket.destroy();
+      return false;
     }
     if (slot.evicted) {
       metrics.clientErrors.inc({ code: 'WX_ERR_TOO_MANY_CONNECTIONS' });
-      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: addresses.get(slot.evicted), limit: config.mqtt.maxConnections, reason: 'evicted' }, 'connection not logged in closed: its slot went to a new one');
+      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: slot.evicted.remoteAddress, limit: config.mqtt.maxConnections, reason: 'evicted' }, 'connection not logged in closed: its slot went to a new one');
       slot.evicted.destroy();
     }
-    stream.once('close', () => slots.release(stream));
+    socket.once('close', () => slots.release(socket));
+    return true;
+  }
+
+  function handleConnection(stream: Duplex, address: string | undefined, socket: Socket): void {
     addresses.set(stream, address);
+    socketOf.set(stream, socket);
     aedes!.handle(stream);
   }
 
@@ -174,6 +183,24 @@ export function createBroker(deps: BrokerDeps): Broker {
   // [MQTT-3.1.4-2]: a login with the client id of a live session closes that session. Counted
   // once, under its own code; the closed session's own errors are not counted again.
   const takenOver = new WeakSet<Client>();
+  /**
+   * A device's sessions are bounded (`sessionsPerDevice`): each may hold `maxInflightQos2` QoS 2
+   * messages awaiting PUBREL, and with any number of `<id>-<suffix>` sessions one device's secret
+   * held memory without bound (3 sessions × 1,000 × 300 KB: 354 MiB in 12 s, red team 4). A new
+   * session with the client id of a live one takes it over, so it is not counted against the bound.
+   */
+  function sessionsPast(client: Client): (Error & { returnCode: number }) | null {
+    const principal = access.principal(client);
+    if (principal?.role !== 'device') return null;
+    let others = 0;
+    for (const live of deviceClients.get(principal.id) ?? []) if (live.id !== client.id && !live.closed) others += 1;
+    if (others < config.mqtt.sessionsPerDevice) return null;
+    metrics.authFailures.inc({ code: 'WX_ERR_TOO_MANY_SESSIONS' });
+    log.warn({ code: 'WX_ERR_TOO_MANY_SESSIONS', device: principal.id, clientId: client.id.slice(0, 100), limit: config.mqtt.sessionsPerDevice }, 'MQTT login refused: the device has its most sessions open');
+    // CONNACK 3, server unavailable: the device may try again once one of its sessions ends.
+    return Object.assign(new Error('WX_ERR_TOO_MANY_SESSIONS'), { returnCode: 3 });
+  }
+
   const takeoverSaidAt = new Map<string, { at: number; since: number }>();
   function noteTakeover(client: Client): void {
     // aedes keeps its live clients by id (aedes.js registerClient); its typings do not declare the map.
@@ -226,12 +253,14 @@ export function createBroker(deps: BrokerDeps): Broker {
     async start() {
       aedes = new Aedes({
         authenticate: (client, username, password, callback) => {
-          const stream = client.conn as unknown as Duplex;
-          loginsUnderWay.add(stream);
+          const socket = socketOf.get(client.conn as object);
+          if (socket) loginsUnderWay.add(socket);
           access.authenticate(client, username, password, (error, success) => {
-            loginsUnderWay.delete(stream);
+            if (socket) loginsUnderWay.delete(socket);
             if (success) {
-              slots.loggedIn(stream);
+              const tooMany = sessionsPast(client);
+              if (tooMany !== null) return callback(tooMany, false);
+              if (socket) slots.loggedIn(socket);
               noteTakeover(client);
             }
             callback(error, success);
@@ -243,6 +272,7 @@ export function createBroker(deps: BrokerDeps): Broker {
         drainTimeout: 30_000,
         maxTopicLevels: 16,
         keepaliveLimit: config.mqtt.keepaliveLimitS,
+        maxInflightInbound: config.mqtt.maxInflightQos2,
         ...deps.aedesOptions,
       });
       await aedes.listen();

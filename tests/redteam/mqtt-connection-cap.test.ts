@@ -58,4 +58,19 @@ describe('MQTT: a cap on connections in all, where waiting connections give way 
     expect(await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_TOO_MANY_CONNECTIONS' })).toBe(6); // five evicted, one refused
     for (const client of [dongmen, nanhu, sungang, liyuan]) await client.endAsync();
   }, 60_000);
+
+  it('counts the WebSocket port\'s connections before their upgrade, and closes one that never asks for it', async () => {
+    const wsPort = Number(new URL(test.endpoints.wsUrl!).port);
+    const before = await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_TOO_MANY_CONNECTIONS' });
+    const held = [idleConnection(wsPort), idleConnection(wsPort), idleConnection(wsPort), idleConnection(wsPort)];
+    sockets.push(...held.map((connection) => connection.socket));
+    for (const connection of held) await new Promise((resolve) => connection.socket.once('connect', resolve));
+    // The cap (4) holds here too: a fifth takes the oldest one's slot.
+    const fifth = idleConnection(wsPort);
+    sockets.push(fifth.socket);
+    expect(await settled(held[0]!.closed, 5_000)).toBe(true);
+    expect(await test.metric('wanxiang_mqtt_client_errors_total', { code: 'WX_ERR_TOO_MANY_CONNECTIONS' })).toBe(before + 1);
+    // None asks for an upgrade: each is closed at the upgrade deadline (10 s), not held for good.
+    expect(await settled(Promise.all([...held.slice(1).map((connection) => connection.closed), fifth.closed]), 20_000)).toBe(true);
+  }, 60_000);
 });
