@@ -104,6 +104,7 @@ export const errorCatalogue = {
   WX_ERR_INFLUX_DATABASE_MISSING: { status: 503, summary: "InfluxDB answered that the platform's database does not exist (dropped while the platform ran): it is created again with its retention policy and the readings are written on, none quarantined" },
   WX_ERR_REVIEW_RECORD_UNREADABLE: { status: 500, summary: 'a row of the review history (review_marks) is not a valid mark or revocation (written by hand, or by a later version): it is left out of every figure, counted in wanxiang_review_records_unreadable and named once in the log' },
   WX_ERR_TOO_MANY_SESSIONS: { status: 429, summary: 'the device has its most MQTT sessions open (mqtt.sessionsPerDevice): the login is refused with CONNACK 3 until one of them ends' },
+  WX_ERR_SPOOL_ACK_FAILED: { status: 503, summary: "the spool's acknowledgement file could not be written (EMFILE, ENOSPC...): the drainer tries again with backoff; until it succeeds no space is reclaimed and written readings would be written again after a restart (InfluxDB keeps one point per series and time)" },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isSpoolError, type Spool } from '../spool/index.ts';
+import { isSpoolError, type Spool, type SpoolBatch } from '../spool/index.ts';
 import type { BatchEntry } from '../storage/batch-entry.ts';
 import type { BatchQueue } from '../storage/influx-writer.ts';
 import { createSignal } from '../spool/signal.ts';
@@ -21,6 +21,8 @@ export interface SpoolDrainer {
 // the cores the platform shares with it, spent 7.1–7.5 µs a point instead of 8.3–8.8 (npm run
 // bench, two runs each, alternating).
 const defaultWindowMs = 50;
+/** The longest wait between tries of an ack whose file write failed. */
+const ackRetryMaxMs = 30_000;
 /** How often the window looks at the spool's fill. */
 const windowCheckMs = 5;
 
@@ -124,7 +126,7 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
       ackChain = Promise.all([ackChain, written])
         .then(async () => {
           if (ackFailed) return; // acks go in read order: after a failed one, none may follow
-          await batch.ack();
+          await ackUntilDone(batch);
           readNotAcked -= batch.records.length;
           deps.onAcked?.(batch.records.length);
         })
@@ -135,6 +137,24 @@ export function createSpoolDrainer(deps: { spool: Spool; writer: BatchQueue; bat
           if (isSpoolError(error) && error.code === 'WX_ERR_SPOOL_UNAVAILABLE') deps.log.debug({ code: error.code }, 'spool closed before a written batch was acknowledged; it is read again at the next start');
           else deps.log.error({ err: error }, 'a written batch could not be acknowledged; it and what follows are read again at the next start');
         });
+    }
+  }
+
+  /**
+   * An ack whose file write failed (EMFILE under a connection flood, ENOSPC) is tried again with
+   * backoff until it is durable or the drainer stops: one failed write once stopped every later ack
+   * for the run, so nothing was reclaimed, the spool filled and ingest stopped (red team 4).
+   */
+  async function ackUntilDone(batch: SpoolBatch): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await batch.ack();
+      } catch (error) {
+        if (stop.signal.aborted || (isSpoolError(error) && error.code === 'WX_ERR_SPOOL_UNAVAILABLE')) throw error;
+        const waitMs = Math.min(ackRetryMaxMs, 100 * 2 ** attempt);
+        if (attempt === 0 || waitMs === ackRetryMaxMs) deps.log.error({ code: 'WX_ERR_SPOOL_ACK_FAILED', err: error, attempt, retryInMs: waitMs }, 'a written batch could not be acknowledged: trying again');
+        await Promise.race([delay(waitMs), aborted]);
+      }
     }
   }
 

@@ -12,6 +12,8 @@ export interface Acknowledger {
   reclaim(): Promise<void>;
   /** Waits for the ack file writes in flight; later acks are refused. */
   close(): Promise<void>;
+  /** Since when the last ack file write has failed (none succeeded after it), or null. */
+  readonly failingSince: { readonly atMs: number; readonly reason: string } | null;
 }
 
 export interface AcknowledgerOptions {
@@ -29,6 +31,9 @@ export interface AcknowledgerOptions {
 export function createAcknowledger(options: AcknowledgerOptions): Acknowledger {
   const { state } = options;
   let lastId = 0;
+  /** The last batch whose position the ack file holds: an ack of it or before is done. */
+  let durableId = 0;
+  let failingSince: Acknowledger['failingSince'] = null;
   let latest: Position = { ...state.ack };
   let tail: Promise<void> = Promise.resolve();
   let queued: Promise<void> | null = null;
@@ -37,7 +42,15 @@ export function createAcknowledger(options: AcknowledgerOptions): Acknowledger {
   async function writeLatest(): Promise<void> {
     queued = null;
     const position = { ...latest };
-    await writeAck(state.dir, position);
+    const id = lastId;
+    try {
+      await writeAck(state.dir, position);
+    } catch (error) {
+      failingSince ??= { atMs: Date.now(), reason: (error as Error).message };
+      throw error;
+    }
+    failingSince = null;
+    durableId = Math.max(durableId, id);
     state.ack = position;
     options.onProgress();
     await reclaim();
@@ -69,7 +82,10 @@ export function createAcknowledger(options: AcknowledgerOptions): Acknowledger {
   return {
     acknowledge(id, end, records) {
       if (closed) return Promise.reject(new SpoolError('WX_ERR_SPOOL_UNAVAILABLE', 'the spool is closed; the batch will be read again after open', { value: id }));
-      if (id <= lastId) return tail;
+      if (id <= durableId) return Promise.resolve();
+      // Acked before, but its write failed (EMFILE, ENOSPC): asked again, the latest position is
+      // written again, covering it. Without this one failed write stopped every later ack for the run.
+      if (id <= lastId) return persist();
       if (id !== lastId + 1) {
         return Promise.reject(new WanxiangError('WX_ERR_INVALID_ARGUMENT', `batches must be acknowledged in read order: batch ${id} before batch ${lastId + 1}`, { value: id }));
       }
@@ -79,6 +95,9 @@ export function createAcknowledger(options: AcknowledgerOptions): Acknowledger {
       return persist();
     },
     reclaim,
+    get failingSince() {
+      return failingSince;
+    },
     async close() {
       closed = true;
       // A failed ack write was already reported to the caller of that ack.

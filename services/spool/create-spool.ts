@@ -154,7 +154,11 @@ export function createSpool(options: SpoolOptions): Spool {
     },
     get health(): SpoolHealth {
       if (closing) return { state: 'stopped', reason: 'the spool is closed' };
-      return parts ? parts.writer.health : { state: 'stopped', reason: 'the spool is not open' };
+      if (!parts) return { state: 'stopped', reason: 'the spool is not open' };
+      const written = parts.writer.health;
+      const ackFailing = parts.acks.failingSince;
+      if (written.state !== 'ok' || !ackFailing) return written;
+      return { state: 'ack-failing', reason: ackFailing.reason, since: new Date(ackFailing.atMs).toISOString() };
     },
     get unacknowledgedRecords() {
       return parts ? parts.state.durableRecords - parts.state.ackedRecords : 0;

@@ -36,7 +36,7 @@ export interface Writer {
 
 /** The spool's state as /healthz says it (issue 19, item 2). */
 export interface SpoolHealth {
-  readonly state: 'ok' | 'disk-full' | 'stopped';
+  readonly state: 'ok' | 'disk-full' | 'ack-failing' | 'stopped';
   readonly reason?: string;
   readonly since?: string;
 }
