@@ -9,8 +9,8 @@ import { formatZodIssues } from '../zod-issues.ts';
 
 export interface AdminRouteDeps {
   readonly registry: DeviceRegistry;
-  /** Saves a new registry and applies it at once (disconnecting disabled devices). */
-  readonly applyRegistry: (file: RegistryFile) => Promise<void>;
+  /** Makes a change to the registry file as it is now, saves it and applies it at once (disconnecting disabled devices). */
+  readonly applyRegistry: (change: (current: RegistryFile) => RegistryFile | Promise<RegistryFile>) => Promise<void>;
   /** Starts replaying a recording of seeds/recordings in the background. */
   readonly startReplay: (request: { recording: string; speed: number; timestamps: 'now' | 'original' }) => Promise<void>;
 }
@@ -56,7 +56,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       schema: { summary: `${action === 'disable' ? 'Disable' : 'Enable'} a device at once (admin)`, security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), disabled: z.boolean() }), ...denied } },
     }, async (request) => {
       const id = deviceId(request.params);
-      await inTurn(() => deps.applyRegistry(setDisabled(deps.registry.file, id, action === 'disable')));
+      await inTurn(() => deps.applyRegistry((current) => setDisabled(current, id, action === 'disable')));
       return { id, disabled: action === 'disable' };
     });
   }
@@ -67,9 +67,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   }, async (request) => {
     const id = deviceId(request.params);
     const secret = await inTurn(async () => {
-      const rotated = await rotateSecret(deps.registry.file, id);
-      await deps.applyRegistry(rotated.file);
-      return rotated.secret;
+      let fresh = '';
+      await deps.applyRegistry(async (current) => {
+        const rotated = await rotateSecret(current, id);
+        fresh = rotated.secret;
+        return rotated.file;
+      });
+      return fresh;
     });
     return { id, secret };
   });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Broker } from '../broker/create-broker.ts';
 import type { ClusterNode } from '../cluster/cluster-node.ts';
 import type { Config } from '../config.ts';
+import { withFileLock } from '../file-lock.ts';
 import type { Hj212Receiver } from '../hj212/receiver.ts';
 import { loadRegistryFile, type DeviceRegistry } from '../registry/device-registry.ts';
 import { saveRegistryFile, watchRegistryFile } from '../registry/registry-file.ts';
@@ -13,8 +14,11 @@ import type { Part } from './part.ts';
 export interface RegistryUpdates extends Part {
   /** A registry another node published (services/cluster/): saved to the file and taken. */
   takeRemote(file: RegistryFile): Promise<void>;
-  /** A change made here (the admin API): saved to the file, taken and announced to the cluster. */
-  saveLocal(file: RegistryFile): Promise<void>;
+  /**
+   * A change made here (the admin API), made to the file as it is now under its lock (the CLI's
+   * too), then saved, taken and announced to the cluster.
+   */
+  saveLocal(change: (current: RegistryFile) => RegistryFile | Promise<RegistryFile>): Promise<void>;
 }
 
 /**
@@ -45,8 +49,14 @@ export function createRegistryUpdates(deps: {
       await saveRegistryFile(registryFile, file);
       applyRegistry(file);
     },
-    async saveLocal(file) {
-      await saveRegistryFile(registryFile, file);
+    async saveLocal(change) {
+      // The file, not the registry this platform last took: a CLI change saved within the
+      // watcher's debounce was undone by an API change made to the older copy (red team 4).
+      const file = await withFileLock(registryFile, async () => {
+        const next = await change(await loadRegistryFile(registryFile));
+        await saveRegistryFile(registryFile, next);
+        return next;
+      });
       applyLocal(file);
     },
     async start() {

@@ -1,5 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withFileLock } from '../../services/file-lock.ts';
+import { setDisabled } from '../../services/registry/device-admin.ts';
+import { loadRegistryFile } from '../../services/registry/device-registry.ts';
+import { saveRegistryFile } from '../../services/registry/registry-file.ts';
 import { verifySecret } from '../../services/registry/secrets.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 import { rawRequest } from './raw-http.ts';
@@ -41,6 +45,20 @@ describe('red team: registry changes racing over the API', () => {
     for (const registry of [test.platform.registry.file, onDisk]) {
       for (const id of disabled) expect(registry.devices.find((device) => device.id === id)!.disabled, id).toBe(true);
       for (const id of rotated) expect(await verifySecret(secrets.get(id)!, registry.devices.find((device) => device.id === id)!.secretHash), id).toBe(true);
+    }
+  });
+
+  it('keeps a change the CLI saved a moment before an API change (made to the file, not to the copy the platform last took)', async () => {
+    const path = test.config.registryFile!;
+    for (let round = 0; round < 3; round += 1) {
+      const victim = ['air-dongmen', 'air-nanhu', 'air-qingshuihe'][round]!;
+      // What `wanxiang devices disable` does: under the file's lock, the file rewritten.
+      await withFileLock(path, async () => saveRegistryFile(path, setDisabled(await loadRegistryFile(path), victim, true)));
+      // At once, before the platform's watcher has taken the file: an admin rotates another device.
+      expect((await post('/api/v1/devices/grid-liyuan/rotate')).status).toBe(200);
+      const onDisk = await loadRegistryFile(path);
+      expect(onDisk.devices.find((device) => device.id === victim)!.disabled, `round ${round}`).toBe(true);
+      await expect.poll(() => test.platform.registry.device(victim)?.disabled).toBe(true);
     }
   });
 });
