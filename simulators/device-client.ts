@@ -48,7 +48,19 @@ export async function connectDevice(device: DeviceRecord, connection: DeviceConn
 }
 
 /** Announces offline and disconnects cleanly (a clean disconnect sends no Last Will). */
-export async function disconnectDevice(client: MqttClient, device: DeviceRecord, topics: Topics): Promise<void> {
-  if (client.connected) await client.publishAsync(topics.build(device.family, device.id, 'status'), 'offline', { qos: 1, retain: true });
-  await client.endAsync();
+export async function disconnectDevice(client: MqttClient, device: DeviceRecord, topics: Topics, withinMs = 3_000): Promise<void> {
+  // Said and ended in good order while the broker answers; a broker gone (stopped first, or
+  // unreachable) never acknowledges the status, and the client then ends at once: a stopped
+  // broker once left `wanxiang simulate` waiting for good after Ctrl-C.
+  const polite = (async () => {
+    if (client.connected) await client.publishAsync(topics.build(device.family, device.id, 'status'), 'offline', { qos: 1, retain: true });
+    await client.endAsync();
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolveLate) => {
+    timer = setTimeout(() => resolveLate('late'), withinMs);
+  });
+  const outcome = await Promise.race([polite.then(() => 'done' as const, () => 'failed' as const), late]);
+  clearTimeout(timer);
+  if (outcome !== 'done') await client.endAsync(true);
 }

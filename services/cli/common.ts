@@ -86,10 +86,19 @@ export async function assertRecording(path: string): Promise<void> {
   }
 }
 
+/** The first SIGINT or SIGTERM; a second one, while the command winds down, ends the process at once (exit 130). */
 export const untilSignal = () =>
   new Promise<string>((resolveSignal) => {
-    process.once('SIGINT', () => resolveSignal('SIGINT'));
-    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+    const first = (signal: NodeJS.Signals) => {
+      process.removeListener('SIGINT', first);
+      process.removeListener('SIGTERM', first);
+      const again = () => process.exit(130);
+      process.once('SIGINT', again);
+      process.once('SIGTERM', again);
+      resolveSignal(signal);
+    };
+    process.on('SIGINT', first);
+    process.on('SIGTERM', first);
   });
 
 /** Waits `seconds`, or until Ctrl-C when none is given. */
