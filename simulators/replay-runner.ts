@@ -29,6 +29,7 @@ export function createReplayRunner(deps: DeviceConnection & { registry: DeviceRe
         done: replayRecording({ ...deps, devices, path, speed, timestamps, signal: stop.signal, tool: 'demo' }).then(
           (report) => {
             const refused = Object.keys(report.refusedDevices).length;
+            if (report.skipped.unknownDevice > 0) deps.log.warn({ path, unknownDevices: report.unknownDevices }, `replay: ${report.skipped.unknownDevice} messages of devices the registry does not hold skipped`);
             if (refused > 0) deps.log.warn({ path, sent: report.sent, skipped: report.skipped, refusedDevices: report.refusedDevices }, `replay finished; ${refused} devices not let in, their messages skipped`);
             else deps.log.info({ path, sent: report.sent, skipped: report.skipped }, 'replay finished');
           },

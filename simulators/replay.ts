@@ -30,6 +30,8 @@ export interface ReplayReport {
   readonly skipped: { readonly status: number; readonly filtered: number; readonly unknownDevice: number; readonly hj212?: number; readonly notConnected: number };
   /** Devices the broker did not let in (refused login, connection limit), with the reason: their messages are skipped. */
   readonly refusedDevices: Record<string, string>;
+  /** Recorded devices (or HJ 212 stations' MNs) this registry does not hold, with their messages skipped: named, not only counted. */
+  readonly unknownDevices: Record<string, number>;
   readonly timeShiftMs: number;
   readonly durationMs: number;
   /** The recording's last line was cut (an interrupted `record`): skipped, and why. */
@@ -65,10 +67,16 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
   const now = options.now ?? Date.now;
   const { messages, frames, tornTail } = await loadRecording(options.path);
   const skipped = { status: 0, filtered: 0, unknownDevice: 0, hj212: 0, notConnected: 0 };
+  const unknownDevices: Record<string, number> = {};
+  const unknown = (id: string) => {
+    skipped.unknownDevice += 1;
+    // At most 100 named: a recording of another district could name thousands.
+    if (id in unknownDevices || Object.keys(unknownDevices).length < 100) unknownDevices[id] = (unknownDevices[id] ?? 0) + 1;
+  };
   const wanted: Array<{ message: RecordedMessage | RecordedFrame; device: DeviceRecord }> = [];
   for (const frame of frames) {
     const device = options.devices.get(frame.station);
-    if (!device) { skipped.unknownDevice += 1; continue; }
+    if (!device) { unknown(frame.station); continue; }
     if ((options.families && !options.families.has(device.family)) || (options.deviceIds && !options.deviceIds.has(device.id))) { skipped.filtered += 1; continue; }
     if (!options.hj212Url) { skipped.hj212 += 1; continue; }
     wanted.push({ message: frame, device });
@@ -78,7 +86,7 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
     if (address?.kind !== 'telemetry') { skipped.status += 1; continue; }
     if ((options.families && !options.families.has(address.family)) || (options.deviceIds && !options.deviceIds.has(address.deviceId))) { skipped.filtered += 1; continue; }
     const device = options.devices.get(address.deviceId);
-    if (!device) { skipped.unknownDevice += 1; continue; }
+    if (!device) { unknown(address.deviceId); continue; }
     wanted.push({ message, device });
   }
   // Frames and messages in recorded order.
@@ -153,5 +161,5 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
     delete byDevice[id];
   }
   options.onProgress?.(sent, wanted.length);
-  return { sent, byDevice, skipped, refusedDevices, timeShiftMs, durationMs: now() - started, ...(tornTail ? { tornTail } : {}) };
+  return { sent, byDevice, skipped, refusedDevices, unknownDevices, timeShiftMs, durationMs: now() - started, ...(tornTail ? { tornTail } : {}) };
 }

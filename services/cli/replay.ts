@@ -55,5 +55,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
   );
   // Said on stderr too: a cut last line is skipped, never passed over in silence.
   if (report.tornTail) process.stderr.write(`[replay] ${path}: ${report.tornTail}; it was skipped, every whole line before it was replayed\n`);
+  const unknown = Object.keys(report.unknownDevices);
+  if (unknown.length > 0) process.stderr.write(`[replay] ${report.skipped.unknownDevice} messages of devices this registry does not hold were skipped: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? `, and more (the report's unknownDevices names up to 100)` : ''}\n`);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

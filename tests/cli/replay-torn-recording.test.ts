@@ -63,6 +63,21 @@ describe('replay of an interrupted recording', () => {
     expect((JSON.parse(run.stdout) as { sent: number }).sent).toBeGreaterThan(0);
   });
 
+  it('names the recorded devices this registry does not hold, on stderr and in the report', async () => {
+    const file = join(dir, 'other-district.ndjson');
+    const start = Date.now() - 10_000;
+    const foreign = (id: string, k: number) => JSON.stringify({ t: start + k, topic: test.topics.build('air', id, 'telemetry'), payload: JSON.stringify({ ts: start + k, pm25: 30 }) });
+    const lines = plain.split('\n').filter(Boolean);
+    await writeFile(file, [...lines, foreign('air-futian-1', 1), foreign('air-futian-1', 2), foreign('air-nanshan-2', 3)].join('\n') + '\n');
+    const run = await replay(file);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('3 messages of devices this registry does not hold were skipped: air-futian-1, air-nanshan-2');
+    const report = JSON.parse(run.stdout) as { sent: number; unknownDevices: Record<string, number>; skipped: { unknownDevice: number } };
+    expect(report.unknownDevices).toEqual({ 'air-futian-1': 2, 'air-nanshan-2': 1 });
+    expect(report.skipped.unknownDevice).toBe(3);
+    expect(report.sent).toBe(count);
+  });
+
   it('a damaged line with lines after it is still refused with its line number (WX_ERR_FILE)', async () => {
     const lines = plain.split('\n');
     lines[5] = lines[5]!.slice(0, 30);
