@@ -70,6 +70,8 @@ export async function startCommand(argv: string[]): Promise<void> {
   const log = createLogger(config.logLevel);
   const platform = createPlatform(config, log);
   const endpoints = await runUntilSignal(platform, log);
+  // A registry with no devices runs, but nothing can log in: said, not left to be found out.
+  if (platform.registry.devices.length === 0) process.stderr.write(`[start] the registry ${resolve(config.registryFile)} holds no devices: no device can log in or send a reading; add them with 'wanxiang devices add' (docs/devices.md)\n`);
   process.stdout.write(banner(endpoints, describeSource(config.simulate, platform.registry.devices.length)));
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, access } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, access, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -98,6 +98,23 @@ describe('the tools find the running platform\'s secrets through the same data f
 
   it('start says which data folder and registry it uses', () => {
     expect(platform.output()).toContain(`[start] data folder ${dataDir}, registry ${join(dataDir, 'devices.json')}, fleet key the data folder's`);
+    expect(platform.output()).not.toContain('holds no devices');
+  });
+
+  it('start with a registry of no devices runs, and says that nothing can log in', async () => {
+    const emptyDir = join(work, 'empty-registry');
+    await mkdir(emptyDir, { recursive: true });
+    const seeds = JSON.parse(await readFile(join(repoRoot, 'seeds', 'devices.json'), 'utf8')) as Record<string, unknown>;
+    // An installation's registry takes the seeds' devices it lacks: an empty one is a registry file of one's own.
+    const registryFile = join(emptyDir, 'empty.json');
+    await writeFile(registryFile, JSON.stringify({ ...seeds, devices: [] }));
+    const empty = await spawnStart(['--data-dir', join(emptyDir, 'data'), '--no-simulate', '--mqtt-port', '0', '--ws-port', '-1', '--http-port', '0'], { INFLUX_URL: inject('influxUrl'), INFLUX_DB: `rule_empty_${process.pid}`, WX_REGISTRY_FILE: registryFile, WX_FLEET_KEY: 'a-fleet-key-for-this-test-0123456789' });
+    try {
+      // Written to stderr just before the banner on stdout: the two pipes may arrive in either order.
+      await expect.poll(() => empty.output(), { timeout: 5_000 }).toContain(`[start] the registry ${registryFile} holds no devices: no device can log in`);
+    } finally {
+      await empty.stop();
+    }
   });
 
   it('record on another data folder: the refusal says where its secret came from and names --data-dir, not a password it never had', async () => {
