@@ -15,7 +15,7 @@ export function createEventMetrics(registry: Registry) {
 function makeEventMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    changes: new Counter({ name: 'wanxiang_event_changes_total', help: 'Changes to events, by kind (opened, joined, dispatched, started, resolved, closed, reopened, commented, escalated).', labelNames: ['kind'], registers }),
+    changes: new Counter({ name: 'wanxiang_event_changes_total', help: 'Changes to events, by kind (opened, joined, severity-raised, dispatched, started, resolved, closed, reopened, commented, escalated).', labelNames: ['kind'], registers }),
     escalations: new Counter({ name: 'wanxiang_event_escalations_total', help: 'Events escalated, by the department that was late and why (not-acknowledged, not-resolved).', labelNames: ['department', 'reason'], registers }),
     // Minutes to days: a critical event is due in ten minutes, an informational one in three days.
     responseSeconds: new Histogram({

@@ -19,6 +19,10 @@ export const eventRecordSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dispatched'), atMs: z.number(), by: z.string(), department: z.string(), ackDueAtMs: z.number(), resolveDueAtMs: z.number(), note }),
   ...(['started', 'resolved', 'closed', 'reopened', 'commented'] as const).map((kind) => z.object({ kind: z.literal(kind), atMs: z.number(), by: z.string(), note })),
   z.object({ kind: z.literal('escalated'), atMs: z.number(), by: z.string(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() }),
+  z.object({
+    kind: z.literal('severity-raised'), atMs: z.number(), by: z.string(), alarmId: z.string().describe('the more severe alarm that joined'), from: severity, severity,
+    titleZh: z.string(), titleEn: z.string(), ackDueAtMs: z.number().nullable(), resolveDueAtMs: z.number().nullable(),
+  }),
 ]);
 
 const eventFields = {
