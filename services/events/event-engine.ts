@@ -9,6 +9,7 @@ import { placeAlarm } from './event-joining.ts';
 import { applyEventRecord, outranks, replayEvent } from './event-machine.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { eventNoticeBody, noticeKinds } from './event-notices.ts';
+import { stageAt } from './figures.ts';
 import type { EventStore } from './event-store.ts';
 import type { DistrictEvent, EventAlarm, EventRecord, EventState } from './event-types.ts';
 
@@ -118,7 +119,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     events.set(event.id, event);
     deps.store?.record(event, event.timeline.at(-1)!);
     deps.metrics?.changes.inc({ kind: record.kind });
-    observeFigures(previous, event, record);
+    observeFigures(event, record);
     notify(event, record);
     for (const listener of listeners) {
       try {
@@ -130,12 +131,11 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     return event;
   }
 
-  function observeFigures(previous: DistrictEvent | undefined, event: DistrictEvent, record: EventRecord): void {
+  /** The same seconds, per cycle, as the figures API and the `events` points (figures.ts stageAt). */
+  function observeFigures(event: DistrictEvent, record: EventRecord): void {
     if (!deps.metrics) return;
-    const labels = { department: event.department ?? 'none', family: event.family };
-    if (record.kind === 'dispatched' && previous?.dispatchedAtMs === null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'dispatch' }, (event.dispatchedAtMs! - event.openedAtMs) / 1_000);
-    if (record.kind === 'started' && event.dispatchedAtMs !== null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'acknowledge' }, (event.acknowledgedAtMs! - event.dispatchedAtMs) / 1_000);
-    if (record.kind === 'resolved' && event.dispatchedAtMs !== null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'resolve' }, (event.resolvedAtMs! - event.dispatchedAtMs) / 1_000);
+    const time = stageAt(event.timeline, event.timeline.length - 1);
+    if (time) deps.metrics.responseSeconds.observe({ stage: time.stage, department: time.department, family: event.family }, time.seconds);
     if (record.kind === 'escalated') deps.metrics.escalations.inc({ department: record.department, reason: record.reason });
   }
 

@@ -38,7 +38,7 @@ const eventFields = {
   openedAtMs: z.number(),
   updatedAtMs: z.number(),
   lastAlarmAtMs: z.number(),
-  dispatchedAtMs: z.number().nullable(),
+  dispatchedAtMs: z.number().nullable().describe('the first dispatch; every dispatch is on the timeline'),
   acknowledgedAtMs: z.number().nullable().describe('when the department started (in progress)'),
   resolvedAtMs: z.number().nullable(),
   closedAtMs: z.number().nullable(),
@@ -58,7 +58,7 @@ export const eventDetailSchema = z.object({ ...eventFields, timeline: z.array(ev
 const stageFigure = z.object({ count: z.number(), medianS: z.number().nullable(), p90S: z.number().nullable() });
 export const figureRowSchema = z.object({
   week: z.string().describe('the Monday (Beijing) the week starts on'), by: z.enum(['department', 'family']), key: z.string(),
-  dispatch: stageFigure.describe('opened → dispatched'), acknowledge: stageFigure.describe('dispatched → started'), resolve: stageFigure.describe('dispatched → resolved'),
+  dispatch: stageFigure.describe('opened or reopened → first dispatch'), acknowledge: stageFigure.describe('latest dispatch → started'), resolve: stageFigure.describe('latest dispatch → resolved'),
 });
 
 export const departmentSchema = z.object({
