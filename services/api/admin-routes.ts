@@ -6,6 +6,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { RegistryFile } from '../registry/registry-schema.ts';
 import { createTurns } from '../one-at-a-time.ts';
 import { formatZodIssues } from '../zod-issues.ts';
+import type { RecordAdminAction } from './admin-audit.ts';
 
 export interface AdminRouteDeps {
   readonly registry: DeviceRegistry;
@@ -25,8 +26,8 @@ const deviceParams = z.strictObject({ id: z.string().max(64) });
 const errorBody = z.object({ code: z.string(), message: z.string() });
 const denied = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
-/** Operator and admin actions: replay (operator), device administration (admin). */
-export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
+/** Operator and admin actions: replay (operator), device administration (admin); each recorded with who made it (`audit`). */
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps, audit: RecordAdminAction): void {
   // Each change is made to the registry as the one before left it: two at once read the same file
   // while the first was being saved, the second's save undid the first (a rotation answered with a
   // new secret left the old one working), and their temporary files collided (500s).
@@ -47,6 +48,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     const parsed = replayBody.safeParse(request.body ?? {});
     if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
     await deps.startReplay(parsed.data);
+    audit(request, 'replay', parsed.data);
     return reply.code(202).send({ started: true, ...parsed.data });
   });
 
@@ -57,6 +59,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     }, async (request) => {
       const id = deviceId(request.params);
       await inTurn(() => deps.applyRegistry((current) => setDisabled(current, id, action === 'disable')));
+      audit(request, action === 'disable' ? 'device-disable' : 'device-enable', { device: id });
       return { id, disabled: action === 'disable' };
     });
   }
@@ -75,6 +78,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       });
       return fresh;
     });
+    audit(request, 'device-rotate', { device: id });
     return { id, secret };
   });
 }

@@ -4,6 +4,7 @@ import { WanxiangError } from '../errors.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
 import { QUERYABLE_YEARS, isQueryableTime } from '../standards/beijing-time.ts';
 import { formatZodIssues } from '../zod-issues.ts';
+import type { RecordAdminAction } from './admin-audit.ts';
 
 const windowBody = z.strictObject({
   from: z.union([z.number().int().min(0), z.iso.datetime({ offset: true })]).describe('the oldest reading to take: epoch ms, or ISO 8601 with a zone'),
@@ -20,7 +21,7 @@ const describeWindow = (window: { fromMs: number; untilMs: number } | null) =>
  * The backfill window (issue 19, item 3), admin only: old readings into a running platform
  * without a restart. GET says whether one is open; POST opens one; DELETE closes it.
  */
-export function registerBackfillWindowRoutes(app: FastifyInstance, window: BackfillWindow, now: () => number = Date.now): void {
+export function registerBackfillWindowRoutes(app: FastifyInstance, window: BackfillWindow, audit: RecordAdminAction, now: () => number = Date.now): void {
   const admin = { config: { access: 'admin' as const } };
   app.get('/api/v1/admin/backfill-window', { ...admin, schema: { summary: 'The backfill window: whether old readings are taken now (admin)', security: [{ bearer: [] }], response: { 200: windowAnswer, ...denied } } }, async () => describeWindow(window.current));
   app.post('/api/v1/admin/backfill-window', {
@@ -33,10 +34,13 @@ export function registerBackfillWindowRoutes(app: FastifyInstance, window: Backf
     // Readings older than InfluxDB can hold would only be refused by it, batch after batch (beijing-time.ts).
     if (!isQueryableTime(fromMs)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `from must lie in the years ${QUERYABLE_YEARS.from}-${QUERYABLE_YEARS.to}`);
     if (fromMs >= now()) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'from must lie in the past');
-    return describeWindow(window.open({ fromMs, untilMs: now() + parsed.data.minutes * 60_000 }));
+    const opened = describeWindow(window.open({ fromMs, untilMs: now() + parsed.data.minutes * 60_000 }));
+    audit(request, 'backfill-window-open', { from: opened.from ?? '', until: opened.until ?? '' });
+    return opened;
   });
-  app.delete('/api/v1/admin/backfill-window', { ...admin, schema: { summary: 'Close the backfill window (admin)', security: [{ bearer: [] }], response: { 200: windowAnswer, ...denied } } }, async () => {
+  app.delete('/api/v1/admin/backfill-window', { ...admin, schema: { summary: 'Close the backfill window (admin)', security: [{ bearer: [] }], response: { 200: windowAnswer, ...denied } } }, async (request) => {
     window.close();
+    audit(request, 'backfill-window-close', {});
     return describeWindow(null);
   });
 }

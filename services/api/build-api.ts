@@ -31,7 +31,8 @@ import { registerAlarmRoutes, type AlarmRouteDeps } from './alarm-routes.ts';
 import { registerEmqxAuthRoutes, type EmqxAuthDeps } from '../cluster/emqx-auth.ts';
 import { createSessionCookies } from './session-cookie.ts';
 import { createSessionRevocations } from './session-revocations.ts';
-import { registerEventRoutes } from './event-routes.ts';
+import { personOf, registerEventRoutes } from './event-routes.ts';
+import { createAdminAudit } from './admin-audit.ts';
 import { registerDesk } from './desk-static.ts';
 import { registerReviewPage } from './review-static.ts';
 import type { EventService } from '../events/event-engine.ts';
@@ -233,14 +234,16 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review });
     registerFamilyFigureRoutes(scope, { influx: deps.influx, registry: deps.registry });
     registerEvaluateRoute(scope);
-    registerAdminRoutes(scope, deps);
+    // Who made an administrative action, resolved as the event routes resolve who acts on an event.
+    const audit = createAdminAudit({ person: (request) => personOf({ auth }, request), log: deps.log });
+    registerAdminRoutes(scope, deps, audit);
     const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
     registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms, streams, signedIn });
     registerScreen(scope);
     // Who acts on an alarm is the credential's person (issue 18 item 14, issue 23 item 1): a name, or the role of an anonymous token.
     registerAlarmRoutes(scope, deps, (request) => auth.bearerPerson(request)?.name ?? 'operator');
     registerSessionRoutes(scope, { auth, options: deps.auth, sessions, revocations });
-    if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow);
+    if (deps.backfillWindow) registerBackfillWindowRoutes(scope, deps.backfillWindow, audit);
     if (deps.events) registerEventRoutes(scope, { events: deps.events, auth, now: deps.now });
     if (deps.events) registerDesk(scope);
     if (deps.review) registerReviewRoutes(scope, { review: deps.review, influx: deps.influx, registry: deps.registry, stuckAfter: deps.ingest.stuck.stuckAfter, bearerRole: auth.bearerRole, bearerName: (request) => auth.bearerPerson(request)?.name ?? null, namesShown });

@@ -42,8 +42,8 @@ const figuresQuery = z.strictObject({ weeks: z.string().regex(/^\d{1,2}$/).trans
 const handoverQuery = z.strictObject({ hours: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(72)).default(12).describe('the shift: hours back from now, 1-72') });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
 
-/** The person a request acts as: its bearer token's, or an anonymous reader (a session, or open reads). */
-function personOf(deps: EventRouteDeps, request: FastifyRequest): Person {
+/** The person a request acts as: its bearer token's, or an anonymous reader (a session, or open reads). The admin routes record it too (admin-audit.ts). */
+export function personOf(deps: Pick<EventRouteDeps, 'auth'>, request: FastifyRequest): Person {
   return deps.auth.bearerPerson(request) ?? { role: 'reader', name: 'reader' };
 }
 

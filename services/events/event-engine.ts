@@ -3,10 +3,13 @@ import type { AlarmChange } from '../alarms/alarm-types.ts';
 import type { WebhookNotifier } from '../alarms/webhook-notifier.ts';
 import { WanxiangError } from '../errors.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { RuleGroups } from './alarm-groups.ts';
 import { routeEvent, type Department, type DepartmentsFile } from './departments.ts';
-import { applyEventRecord, replayEvent } from './event-machine.ts';
+import { placeAlarm } from './event-joining.ts';
+import { applyEventRecord, outranks, replayEvent } from './event-machine.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { eventNoticeBody, noticeKinds } from './event-notices.ts';
+import { stageAt } from './figures.ts';
 import type { EventStore } from './event-store.ts';
 import type { DistrictEvent, EventAlarm, EventRecord, EventState } from './event-types.ts';
 
@@ -31,6 +34,8 @@ export interface EventQuery {
 export interface EventEngineDeps {
   readonly departments: DepartmentsFile;
   readonly registry: Pick<DeviceRegistry, 'device'>;
+  /** The group of an alarm's rule (alarm-groups.ts): only alarms of one group join one event. */
+  readonly groupOf: RuleGroups;
   /** The clock every time of the lifecycle runs on: due times, escalation and the condition's hold (tests move it). */
   readonly now: () => number;
   readonly log: Logger;
@@ -62,7 +67,6 @@ export interface EventEngine extends EventService {
 }
 
 const system = 'system';
-const active: readonly EventState[] = ['open', 'dispatched', 'in_progress'];
 
 /** Whether an event is late now: past a due time it has not met, or escalated since its last dispatch. */
 export function isOverdue(event: DistrictEvent, atMs: number): boolean {
@@ -115,7 +119,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     events.set(event.id, event);
     deps.store?.record(event, event.timeline.at(-1)!);
     deps.metrics?.changes.inc({ kind: record.kind });
-    observeFigures(previous, event, record);
+    observeFigures(event, record);
     notify(event, record);
     for (const listener of listeners) {
       try {
@@ -127,12 +131,11 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     return event;
   }
 
-  function observeFigures(previous: DistrictEvent | undefined, event: DistrictEvent, record: EventRecord): void {
+  /** The same seconds, per cycle, as the figures API and the `events` points (figures.ts stageAt). */
+  function observeFigures(event: DistrictEvent, record: EventRecord): void {
     if (!deps.metrics) return;
-    const labels = { department: event.department ?? 'none', family: event.family };
-    if (record.kind === 'dispatched' && previous?.dispatchedAtMs === null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'dispatch' }, (event.dispatchedAtMs! - event.openedAtMs) / 1_000);
-    if (record.kind === 'started' && event.dispatchedAtMs !== null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'acknowledge' }, (event.acknowledgedAtMs! - event.dispatchedAtMs) / 1_000);
-    if (record.kind === 'resolved' && event.dispatchedAtMs !== null) deps.metrics.responseSeconds.observe({ ...labels, stage: 'resolve' }, (event.resolvedAtMs! - event.dispatchedAtMs) / 1_000);
+    const time = stageAt(event.timeline, event.timeline.length - 1);
+    if (time) deps.metrics.responseSeconds.observe({ stage: time.stage, department: time.department, family: event.family }, time.seconds);
     if (record.kind === 'escalated') deps.metrics.escalations.inc({ department: record.department, reason: record.reason });
   }
 
@@ -163,6 +166,21 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     return id;
   }
 
+  /**
+   * The alarm joins the event; a more severe one raises the event's severity and title, and its
+   * due times by the new severity from the latest dispatch; the department hears of it (notify).
+   */
+  function join(event: DistrictEvent, alarm: EventAlarm, at: number): DistrictEvent {
+    const joined = commit(event, { kind: 'joined', atMs: at, by: system, alarm });
+    if (joined === event || !outranks(alarm.severity, event.severity)) return joined;
+    const dispatchedAt = joined.state === 'dispatched' || joined.state === 'in_progress' ? lastDispatchAt(joined) : null;
+    const due = deps.departments.dueTimes[alarm.severity];
+    return commit(joined, {
+      kind: 'severity-raised', atMs: at, by: system, alarmId: alarm.id, from: event.severity, severity: alarm.severity, titleZh: alarm.textZh, titleEn: alarm.textEn,
+      ackDueAtMs: dispatchedAt === null ? null : dispatchedAt + due.ackMs, resolveDueAtMs: dispatchedAt === null ? null : dispatchedAt + due.resolveMs,
+    });
+  }
+
   function alarmOpened(change: AlarmChange): void {
     const { alarm } = change;
     const device = deps.registry.device(alarm.deviceId);
@@ -171,23 +189,15 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     const at = deps.now();
     const entry: EventAlarm = { id: alarm.id, ruleId: alarm.ruleId, deviceId: alarm.deviceId, severity: alarm.severity, textZh: alarm.textZh, textEn: alarm.textEn, openedAtMs: alarm.openedAtMs, closedAtMs: null };
     if ([...events.values()].some((event) => event.alarms.some((known) => known.id === alarm.id))) return;
-    const related = [...events.values()].filter((event) => event.family === alarm.family && event.street === street).sort((a, b) => b.lastAlarmAtMs - a.lastAlarmAtMs)[0];
-    if (related && active.includes(related.state)) {
-      const ongoing = related.alarms.some((known) => known.closedAtMs === null);
-      if (ongoing || at - related.lastAlarmAtMs <= deps.departments.joinWindowMs) {
-        commit(related, { kind: 'joined', atMs: at, by: system, alarm: entry });
-        return;
-      }
+    const placement = placeAlarm(events.values(), alarm, street, at, deps.departments, deps.groupOf);
+    if (placement.kind === 'join') {
+      join(placement.event, entry, at);
+    } else if (placement.kind === 'reopen') {
+      const reopened = commit(placement.event, { kind: 'reopened', atMs: at, by: system, note: `recurred: ${alarm.id}` });
+      route(join(reopened, entry, at));
+    } else {
+      route(commit(undefined, { kind: 'opened', atMs: at, by: system, family: alarm.family, street, alarm: entry }, newId(alarm.family, street, at)));
     }
-    if (related && (related.state === 'resolved' || related.state === 'closed')) {
-      const endedAt = related.resolvedAtMs ?? related.closedAtMs ?? related.updatedAtMs;
-      if (at - endedAt <= deps.departments.reopenWindowMs) {
-        const reopened = commit(related, { kind: 'reopened', atMs: at, by: system, note: `recurred: ${alarm.id}` });
-        route(commit(reopened, { kind: 'joined', atMs: at, by: system, alarm: entry }));
-        return;
-      }
-    }
-    route(commit(undefined, { kind: 'opened', atMs: at, by: system, family: alarm.family, street, alarm: entry }, newId(alarm.family, street, at)));
   }
 
   function alarmClosed(change: AlarmChange): void {

@@ -15,10 +15,13 @@ export const allowedFrom: Record<Exclude<EventRecordKind, 'opened'>, readonly Ev
   reopened: ['resolved', 'closed'],
   commented: ['open', 'dispatched', 'in_progress', 'resolved', 'closed'],
   escalated: ['dispatched', 'in_progress'],
+  'severity-raised': ['open', 'dispatched', 'in_progress'],
 };
 
 const severityRank: Record<AlarmSeverity, number> = { info: 0, warning: 1, critical: 2 };
-const worse = (a: AlarmSeverity, b: AlarmSeverity) => (severityRank[b] > severityRank[a] ? b : a);
+/** Whether severity `a` is more severe than `b`. */
+export const outranks = (a: AlarmSeverity, b: AlarmSeverity): boolean => severityRank[a] > severityRank[b];
+const worse = (a: AlarmSeverity, b: AlarmSeverity) => (outranks(b, a) ? b : a);
 
 function clearSince(alarms: DistrictEvent['alarms'], atMs: number, previous: number | null): number | null {
   if (alarms.some((alarm) => alarm.closedAtMs === null)) return null;
@@ -80,6 +83,11 @@ export function applyEventRecord(event: DistrictEvent | undefined, record: Event
       return base;
     case 'escalated':
       return { ...base, escalations: [...event.escalations, { atMs, reason: record.reason, department: record.department, to: record.to }] };
+    case 'severity-raised':
+      return {
+        ...base, severity: record.severity, titleZh: record.titleZh, titleEn: record.titleEn,
+        ackDueAtMs: record.ackDueAtMs ?? event.ackDueAtMs, resolveDueAtMs: record.resolveDueAtMs ?? event.resolveDueAtMs,
+      };
   }
 }
 

@@ -19,6 +19,10 @@ export const eventRecordSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dispatched'), atMs: z.number(), by: z.string(), department: z.string(), ackDueAtMs: z.number(), resolveDueAtMs: z.number(), note }),
   ...(['started', 'resolved', 'closed', 'reopened', 'commented'] as const).map((kind) => z.object({ kind: z.literal(kind), atMs: z.number(), by: z.string(), note })),
   z.object({ kind: z.literal('escalated'), atMs: z.number(), by: z.string(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() }),
+  z.object({
+    kind: z.literal('severity-raised'), atMs: z.number(), by: z.string(), alarmId: z.string().describe('the more severe alarm that joined'), from: severity, severity,
+    titleZh: z.string(), titleEn: z.string(), ackDueAtMs: z.number().nullable(), resolveDueAtMs: z.number().nullable(),
+  }),
 ]);
 
 const eventFields = {
@@ -34,7 +38,7 @@ const eventFields = {
   openedAtMs: z.number(),
   updatedAtMs: z.number(),
   lastAlarmAtMs: z.number(),
-  dispatchedAtMs: z.number().nullable(),
+  dispatchedAtMs: z.number().nullable().describe('the first dispatch; every dispatch is on the timeline'),
   acknowledgedAtMs: z.number().nullable().describe('when the department started (in progress)'),
   resolvedAtMs: z.number().nullable(),
   closedAtMs: z.number().nullable(),
@@ -54,7 +58,7 @@ export const eventDetailSchema = z.object({ ...eventFields, timeline: z.array(ev
 const stageFigure = z.object({ count: z.number(), medianS: z.number().nullable(), p90S: z.number().nullable() });
 export const figureRowSchema = z.object({
   week: z.string().describe('the Monday (Beijing) the week starts on'), by: z.enum(['department', 'family']), key: z.string(),
-  dispatch: stageFigure.describe('opened → dispatched'), acknowledge: stageFigure.describe('dispatched → started'), resolve: stageFigure.describe('dispatched → resolved'),
+  dispatch: stageFigure.describe('opened or reopened → first dispatch'), acknowledge: stageFigure.describe('latest dispatch → started'), resolve: stageFigure.describe('latest dispatch → resolved'),
 });
 
 export const departmentSchema = z.object({

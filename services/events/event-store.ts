@@ -4,6 +4,7 @@ import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
 import type { DistrictEvent, EventRecord } from './event-types.ts';
+import { stageAt, type Stage } from './figures.ts';
 
 /** The InfluxDB measurement of event records (the Grafana response-times dashboard reads it). */
 export const eventsMeasurement = 'events';
@@ -17,25 +18,24 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-const seconds = (fromMs: number | null, toMs: number) => (fromMs === null ? null : Math.max(0, toMs - fromMs) / 1_000);
+const figureFields: Record<Stage, string> = { dispatch: 'dispatch_s', acknowledge: 'ack_s', resolve: 'resolve_s' };
 
 /**
  * One point per record, append-only: tags family, street (`district` for a district-wide event),
  * department (once dispatched) and kind; fields event_id, the record itself (JSON in base64:
  * line protocol refuses the backslashes JSON escapes a note's line breaks with), and for the
- * figures (issue 23, item 6) the seconds it took: dispatch_s (opened → dispatched),
- * ack_s (dispatched → started), resolve_s (dispatched → resolved).
+ * figures (issue 23, item 6) the seconds the stage it finishes took, per cycle (figures.ts
+ * stageAt, as the API and /metrics count them): dispatch_s (opened or reopened → first
+ * dispatched), ack_s (latest dispatch → started), resolve_s (latest dispatch → resolved).
+ * `event` is the event after `record`, its latest.
  */
 export function eventPoint(event: DistrictEvent, record: EventRecord, timeMs: number): Point {
   const fields: Array<[string, number | string, 'float' | 'int' | 'string']> = [
     ['event_id', event.id, 'string'],
     ['record', Buffer.from(JSON.stringify(record), 'utf8').toString('base64'), 'string'],
   ];
-  const first = event.timeline.filter((entry) => entry.kind === record.kind).length === 1;
-  const figure = record.kind === 'dispatched' && first ? ['dispatch_s', seconds(event.openedAtMs, record.atMs)]
-    : record.kind === 'started' ? ['ack_s', seconds(event.dispatchedAtMs, record.atMs)]
-      : record.kind === 'resolved' ? ['resolve_s', seconds(event.dispatchedAtMs, record.atMs)] : null;
-  if (figure && figure[1] !== null) fields.push([figure[0] as string, figure[1] as number, 'float']);
+  const time = stageAt(event.timeline, event.timeline.length - 1);
+  if (time) fields.push([figureFields[time.stage], time.seconds, 'float']);
   const tags: Record<string, string> = { family: event.family, street: event.street ?? 'district', kind: record.kind };
   if (event.department) tags.department = event.department;
   return { measurement: eventsMeasurement, tags, fields, timeMs };

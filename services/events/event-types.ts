@@ -38,7 +38,15 @@ export type EventRecord =
   | { readonly kind: 'closed'; readonly atMs: number; readonly by: string; readonly note: string }
   | { readonly kind: 'reopened'; readonly atMs: number; readonly by: string; readonly note: string }
   | { readonly kind: 'commented'; readonly atMs: number; readonly by: string; readonly note: string }
-  | { readonly kind: 'escalated'; readonly atMs: number; readonly by: string; readonly reason: EscalationReason; readonly department: string; readonly to: string | null };
+  | { readonly kind: 'escalated'; readonly atMs: number; readonly by: string; readonly reason: EscalationReason; readonly department: string; readonly to: string | null }
+  /**
+   * A more severe alarm joined (right after its `joined`): the event takes its severity and title,
+   * and due times by the new severity counted from the latest dispatch (null while not dispatched).
+   */
+  | {
+    readonly kind: 'severity-raised'; readonly atMs: number; readonly by: string; readonly alarmId: string; readonly from: AlarmSeverity; readonly severity: AlarmSeverity;
+    readonly titleZh: string; readonly titleEn: string; readonly ackDueAtMs: number | null; readonly resolveDueAtMs: number | null;
+  };
 
 export type EventRecordKind = EventRecord['kind'];
 

@@ -1,5 +1,5 @@
 import { BEIJING_OFFSET_MS, DAY_MS } from '../standards/beijing-time.ts';
-import type { DistrictEvent } from './event-types.ts';
+import type { DistrictEvent, EventRecord } from './event-types.ts';
 
 /** The response stages the figures measure (docs/events.md): who was quick, and who was not. */
 export type Stage = 'dispatch' | 'acknowledge' | 'resolve';
@@ -22,15 +22,45 @@ export interface FigureRow {
   readonly resolve: StageFigure;
 }
 
-/** Seconds each stage took: opened → dispatched, dispatched → started, dispatched → resolved. */
-export function stageSeconds(event: DistrictEvent): Record<Stage, number | null> {
-  const since = (from: number | null, to: number | null) => (from === null || to === null ? null : Math.max(0, to - from) / 1_000);
-  return {
-    dispatch: since(event.openedAtMs, event.dispatchedAtMs),
-    acknowledge: since(event.dispatchedAtMs, event.acknowledgedAtMs),
-    resolve: since(event.dispatchedAtMs, event.resolvedAtMs),
-  };
+/** One measured stage: how long it took, for the department that was asked, finished when. */
+export interface StageTime {
+  readonly stage: Stage;
+  readonly seconds: number;
+  readonly department: string;
+  /** When the change that finished it was made: the figures' week, and the point's time in InfluxDB. */
+  readonly atMs: number;
 }
+
+const secondsBetween = (fromMs: number, toMs: number) => Math.max(0, toMs - fromMs) / 1_000;
+
+/**
+ * The stage the change at `index` of a timeline finishes, if any, counted per cycle (an event
+ * reopened, or dispatched again, goes round again and each round counts): a dispatch finishes
+ * the time to dispatch when it is the first since the event opened or was reopened; a start
+ * (acknowledge) and a resolution are measured from the latest dispatch before them, for the
+ * department that dispatch named. The figures API, /metrics and the `events` points Grafana
+ * reads all take their seconds from here, so the three agree.
+ */
+export function stageAt(timeline: readonly EventRecord[], index: number): StageTime | null {
+  const record = timeline[index];
+  if (!record) return null;
+  if (record.kind === 'dispatched') {
+    for (let i = index - 1; i >= 0; i -= 1) {
+      const earlier = timeline[i]!;
+      // A re-dispatch within the cycle is not time to dispatch again.
+      if (earlier.kind === 'dispatched') return null;
+      if (earlier.kind === 'opened' || earlier.kind === 'reopened') return { stage: 'dispatch', seconds: secondsBetween(earlier.atMs, record.atMs), department: record.department, atMs: record.atMs };
+    }
+    return null;
+  }
+  if (record.kind !== 'started' && record.kind !== 'resolved') return null;
+  const dispatch = timeline.slice(0, index).findLast((earlier) => earlier.kind === 'dispatched');
+  if (dispatch?.kind !== 'dispatched') return null;
+  return { stage: record.kind === 'started' ? 'acknowledge' : 'resolve', seconds: secondsBetween(dispatch.atMs, record.atMs), department: dispatch.department, atMs: record.atMs };
+}
+
+/** Every stage an event's timeline has finished, in order. */
+export const stageTimes = (event: Pick<DistrictEvent, 'timeline'>): StageTime[] => event.timeline.flatMap((_record, index) => stageAt(event.timeline, index) ?? []);
 
 /** Nearest-rank percentile (the figure is one of the times measured, never between two). */
 function percentile(sorted: readonly number[], p: number): number | null {
@@ -53,19 +83,21 @@ function figure(values: number[]): StageFigure {
 
 /**
  * Median and p90 per week of the time to dispatch, acknowledge and resolve, per department and
- * per family (issue 23, item 6). An event counts in the week it was opened.
+ * per family (issue 23, item 6), every cycle of every event (stageAt). Each time counts in the
+ * week of the change that finished it, as Grafana groups the `events` points by their time.
  */
 export function responseFigures(events: readonly DistrictEvent[], range: { fromMs: number; toMs: number }): FigureRow[] {
   const groups = new Map<string, { week: string; by: 'department' | 'family'; key: string; values: Record<Stage, number[]> }>();
   for (const event of events) {
-    if (event.openedAtMs < range.fromMs || event.openedAtMs >= range.toMs) continue;
-    const week = beijingWeek(event.openedAtMs);
-    const seconds = stageSeconds(event);
-    for (const [by, key] of [['department', event.department ?? 'none'], ['family', event.family]] as const) {
-      const id = `${week}\u0000${by}\u0000${key}`;
-      let group = groups.get(id);
-      if (!group) groups.set(id, (group = { week, by, key, values: { dispatch: [], acknowledge: [], resolve: [] } }));
-      for (const stage of stages) if (seconds[stage] !== null) group.values[stage].push(seconds[stage]);
+    for (const time of stageTimes(event)) {
+      if (time.atMs < range.fromMs || time.atMs >= range.toMs) continue;
+      const week = beijingWeek(time.atMs);
+      for (const [by, key] of [['department', time.department], ['family', event.family]] as const) {
+        const id = `${week}\u0000${by}\u0000${key}`;
+        let group = groups.get(id);
+        if (!group) groups.set(id, (group = { week, by, key, values: { dispatch: [], acknowledge: [], resolve: [] } }));
+        group.values[time.stage].push(time.seconds);
+      }
     }
   }
   return [...groups.values()]

@@ -6,6 +6,8 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { assertWebhookHostsAllowed } from '../alarms/webhook-url.ts';
+import { loadAlarmRules } from '../alarms/load-rules.ts';
+import { ruleGroups } from './alarm-groups.ts';
 import { loadDepartments } from './departments.ts';
 import { createEventEngine, type EventEngine } from './event-engine.ts';
 import { createEventMetrics } from './event-metrics.ts';
@@ -29,13 +31,15 @@ export interface EventsDeps {
  * Events as the platform runs them: departments and routes from their file (refused with
  * WX_ERR_SEED_INVALID before anything starts, and a webhook beyond alarms.webhookHosts with
  * WX_ERR_CONFIG), history in InfluxDB, department webhooks through the alarms' notifier with a
- * dead-letter file of their own.
+ * dead-letter file of their own. The alarm rules file is read for the group of each rule (only
+ * alarms of one group join one event: alarm-groups.ts).
  */
 export async function createEvents(deps: EventsDeps): Promise<Events> {
   const { config } = deps;
   const departments = await loadDepartments(resolve(config.events.departmentsFile));
   const webhookUrls = departments.departments.flatMap((department) => (department.webhook ? [department.webhook.url] : []));
   assertWebhookHostsAllowed(webhookUrls, config.alarms.webhookHosts, 'alarms.webhookHosts');
+  const rules = config.alarms.enabled ? (await loadAlarmRules(resolve(config.alarms.rulesFile))).rules : [];
   const webhooks = createWebhookNotifier({
     webhooks: [],
     deadLetterPath: join(config.dataDir, 'events', 'webhook-dead-letter.ndjson'),
@@ -51,6 +55,7 @@ export async function createEvents(deps: EventsDeps): Promise<Events> {
   const engine = createEventEngine({
     departments,
     registry: deps.registry,
+    groupOf: ruleGroups(rules),
     now: deps.now ?? Date.now,
     log: deps.log,
     store: createEventStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log }),

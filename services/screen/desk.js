@@ -80,6 +80,7 @@ const recordText = (record) => {
   if (record.department) parts.push(`→ ${departmentName(record.department)}`);
   if (record.reason) parts.push(`${record.reason}${record.to ? ` → ${departmentName(record.to)}` : ''}`);
   if (record.alarm) parts.push(record.alarm.textZh);
+  if (record.kind === 'severity-raised') parts.push(`${record.from} → ${record.severity}: ${record.titleZh}`);
   if (record.note) parts.push(`“${record.note}”`);
   return parts.join(' ');
 };

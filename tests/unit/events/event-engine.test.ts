@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Alarm, AlarmChange } from '../../../services/alarms/alarm-types.ts';
+import { loadAlarmRules } from '../../../services/alarms/load-rules.ts';
+import { ruleGroups } from '../../../services/events/alarm-groups.ts';
 import { loadDepartments } from '../../../services/events/departments.ts';
 import { createEventEngine } from '../../../services/events/event-engine.ts';
 import type { EventRecord } from '../../../services/events/event-types.ts';
 import { createLogger } from '../../../services/log.ts';
 
 const seed = new URL('../../../seeds/departments.json', import.meta.url).pathname;
+const rulesSeed = new URL('../../../seeds/alarm-rules.json', import.meta.url).pathname;
 const streets: Record<string, string> = { 'air-guiyuan': 'guiyuan', 'air-huangbei': 'huangbei', 'noise-a': 'huangbei', 'noise-b': 'huangbei', 'noise-c': 'dongmen' };
 const minute = 60_000;
 
-function alarm(id: string, deviceId: string, family: Alarm['family'] = 'air', severity: Alarm['severity'] = 'warning'): Alarm {
+function alarm(id: string, deviceId: string, family: Alarm['family'] = 'air', severity: Alarm['severity'] = 'warning', ruleId = `${family}-rule`): Alarm {
   return {
-    id, ruleId: `${family}-rule`, family, deviceId, severity, state: 'open', textZh: id, textEn: id, value: 1, limit: 0,
+    id, ruleId, family, deviceId, severity, state: 'open', textZh: id, textEn: id, value: 1, limit: 0,
     openedAtMs: 0, updatedAtMs: 0, acknowledgedAtMs: null, acknowledgedBy: null, closedAtMs: null, notes: [],
   };
 }
@@ -28,6 +31,7 @@ async function engineAt() {
   const engine = createEventEngine({
     departments: withHooks,
     registry: { device: (id: string) => (streets[id] ? { street: streets[id] } as never : undefined) },
+    groupOf: ruleGroups((await loadAlarmRules(rulesSeed)).rules),
     now: () => now,
     log: createLogger('silent'),
     notifier: { send: (target, _body, _id, kind) => sent.push({ url: target.url, kind }) },
@@ -53,6 +57,41 @@ describe('the event engine on an injected clock (issue 23, items 2-4)', () => {
     engine.onAlarmChange(opened(alarm('a1', 'air-guiyuan')));
     engine.onAlarmChange(opened(alarm('a2', 'air-huangbei')));
     expect(engine.list({ family: 'air' })).toMatchObject([{ street: null, department: 'eco-env', alarms: [{ id: 'a1' }, { id: 'a2' }] }]);
+  });
+
+  it('keeps a device’s silence and a pollution episode apart: alarms of another group of rules are not related', async () => {
+    const { engine, sent } = await engineAt();
+    engine.onAlarmChange(opened(alarm('s1', 'air-guiyuan', 'air', 'warning', 'device-silent')));
+    engine.onAlarmChange(opened(alarm('q1', 'air-huangbei', 'air', 'warning', 'air-aqi-realtime')));
+    engine.onAlarmChange(opened(alarm('q2', 'air-guiyuan', 'air', 'warning', 'air-pm25-hour')));
+    engine.onAlarmChange(opened(alarm('s2', 'air-huangbei', 'air', 'info', 'sensor-stuck')));
+    const air = engine.list({ family: 'air' }).map((event) => event.alarms.map((entry) => entry.id));
+    expect(air.sort()).toEqual([['q1', 'q2'], ['s1', 's2']]);
+    // Each event was dispatched on its own: the bureau heard of the episode.
+    expect(sent.filter((entry) => entry.kind === 'dispatched')).toHaveLength(2);
+  });
+
+  it('raises an event’s severity, title and due times when a more severe alarm joins, and tells the department', async () => {
+    const { engine, sent, advance } = await engineAt();
+    engine.onAlarmChange(opened({ ...alarm('c1', 'noise-a', 'noise', 'warning'), textZh: '警戒', textEn: 'caution' }));
+    const [event] = engine.list();
+    expect(event).toMatchObject({ severity: 'warning', department: 'street-huangbei', ackDueAtMs: event!.dispatchedAtMs! + 30 * minute });
+    advance(5 * minute);
+    engine.onAlarmChange(opened({ ...alarm('c2', 'noise-b', 'noise', 'critical'), textZh: '严重', textEn: 'severe' }));
+    const raised = engine.get(event!.id)!;
+    expect(raised).toMatchObject({ severity: 'critical', titleZh: '严重', titleEn: 'severe', department: 'street-huangbei' });
+    // Due times by the new severity, counted from the dispatch: 10 min to start, 4 h to resolve.
+    expect(raised.ackDueAtMs).toBe(event!.dispatchedAtMs! + 10 * minute);
+    expect(raised.resolveDueAtMs).toBe(event!.dispatchedAtMs! + 4 * 60 * minute);
+    expect(raised.timeline.slice(-2)).toMatchObject([{ kind: 'joined' }, { kind: 'severity-raised', from: 'warning', severity: 'critical', alarmId: 'c2' }]);
+    expect(sent.at(-1)).toEqual({ url: 'http://hooks.example/street-huangbei', kind: 'severity-raised' });
+    // A join that is no more severe changes neither, and nobody is told.
+    engine.onAlarmChange(opened(alarm('c3', 'noise-b', 'noise', 'warning')));
+    expect(engine.get(event!.id)).toMatchObject({ severity: 'critical', titleZh: '严重' });
+    expect(sent.filter((entry) => entry.kind === 'severity-raised')).toHaveLength(1);
+    advance(6 * minute);
+    engine.sweep();
+    expect(engine.get(event!.id)!.escalations).toMatchObject([{ reason: 'not-acknowledged', department: 'street-huangbei' }]);
   });
 
   it('escalates once per lateness to the next level, and again after a re-dispatch', async () => {

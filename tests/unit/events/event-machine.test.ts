@@ -37,6 +37,13 @@ describe('the event lifecycle (issue 23, item 2), one transition at a time', () 
     expect(applyEventRecord(event, { kind: 'joined', atMs: 1_600, by: 'system', alarm: alarm('b.air-huangbei') })).toBe(event);
   });
 
+  it('severity-raised: the severity and title of the more severe alarm, and its due times once dispatched', () => {
+    const raised = { kind: 'severity-raised', atMs: 2_600, by: 'system', alarmId: 'b.air-huangbei', from: 'warning', severity: 'critical', titleZh: 'AQI 420', titleEn: 'AQI 420', ackDueAtMs: 2_400, resolveDueAtMs: 5_000 } as const;
+    expect(applyEventRecord(eventIn('dispatched'), raised)).toMatchObject({ severity: 'critical', titleZh: 'AQI 420', ackDueAtMs: 2_400, resolveDueAtMs: 5_000, state: 'dispatched' });
+    // Not dispatched yet: no due times to change.
+    expect(applyEventRecord(eventIn('open'), { ...raised, ackDueAtMs: null, resolveDueAtMs: null })).toMatchObject({ severity: 'critical', ackDueAtMs: null, resolveDueAtMs: null });
+  });
+
   it('dispatched: to a department with due times; again to another while not resolved', () => {
     const event = applyEventRecord(eventIn('open'), dispatched);
     expect(event).toMatchObject({ state: 'dispatched', department: 'eco-env', dispatchedAtMs: 2_000, ackDueAtMs: 3_000, resolveDueAtMs: 9_000 });
@@ -96,6 +103,7 @@ describe('the event lifecycle (issue 23, item 2), one transition at a time', () 
       'alarm-closed': { kind: 'alarm-closed', atMs: 8_000, by: 'system', alarmId: 'x' },
       dispatched, started: note('started', 8_000), resolved: note('resolved', 8_000), closed: note('closed', 8_000), reopened: note('reopened', 8_000), commented: note('commented', 8_000),
       escalated: { kind: 'escalated', atMs: 8_000, by: 'system', reason: 'not-resolved', department: 'eco-env', to: null },
+      'severity-raised': { kind: 'severity-raised', atMs: 8_000, by: 'system', alarmId: 'x', from: 'warning', severity: 'critical', titleZh: 'x', titleEn: 'x', ackDueAtMs: null, resolveDueAtMs: null },
     };
     for (const [kind, record] of Object.entries(samples) as Array<[keyof typeof allowedFrom, EventRecord]>) {
       for (const state of eventStates) {
