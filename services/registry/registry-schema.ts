@@ -59,7 +59,11 @@ export const deviceSchema = z
         context.addIssue({ code: 'custom', path: ['attributes', ...issue.path], message: issue.message });
       }
     }
-  });
+  })
+  // The family's attributes as its schema gives them, defaults filled in: a depth gauge registered
+  // without levels was judged "caution" by the rules (their own fallback) but never on the wall or
+  // in the rollups, which read the raw record (issue 25 audit). Runs only on a valid device.
+  .transform((device) => ({ ...device, attributes: getFamily(device.family).attributes.parse(device.attributes) as Record<string, unknown> }));
 
 export const observerSchema = z.strictObject({
   id: z.string().regex(deviceIdPattern),
