@@ -103,6 +103,11 @@ export const errorCatalogue = {
   WX_ERR_BAD_TARGET: { status: 400, summary: 'the request path is not one the router can read (malformed percent-encoding, or a path parameter over 100 characters); no route ran' },
   WX_ERR_INFLUX_DATABASE_MISSING: { status: 503, summary: "InfluxDB answered that the platform's database does not exist (dropped while the platform ran): it is created again with its retention policy and the readings are written on, none quarantined" },
   WX_ERR_REVIEW_RECORD_UNREADABLE: { status: 500, summary: 'a row of the review history (review_marks) is not a valid mark or revocation (written by hand, or by a later version): it is left out of every figure, counted in wanxiang_review_records_unreadable and named once in the log' },
+  // The red-team pass on the HTTP API: answers before any route (Node's own refusals, timeouts), the report builds' queue
+  WX_ERR_BAD_REQUEST: { status: 400, summary: "the request is not HTTP this server reads (a malformed request line, method or header, a Content-Length that is not a number): answered before any route, then the connection is closed" },
+  WX_ERR_REQUEST_TIMEOUT: { status: 408, summary: "a request's head and body did not arrive within http.requestTimeoutMs, or its body stood still for http.bodyIdleMs (a slow body holds a connection otherwise): the connection is closed" },
+  WX_ERR_HEADERS_TOO_LARGE: { status: 431, summary: "the request's headers are larger than the server reads (Node's 16 KiB): the connection is closed" },
+  WX_ERR_BUSY: { status: 503, summary: "the report builds waiting for their turn are as many as allowed (a report costs seconds of the platform's one thread): try again after Retry-After" },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -16,7 +16,7 @@ import { createAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts
 import type { Logger } from 'pino';
 import { registerAccessControl } from './access.ts';
 import { registerHostCheck, registerNoStore } from './http-guards.ts';
-import { answerFrameworkError, answerRouterRefusal } from './framework-errors.ts';
+import { answerClientError, answerFrameworkError, answerRouterRefusal } from './framework-errors.ts';
 import { createStreamAdmission } from './stream-admission.ts';
 import { redactDeep } from '../redact-url.ts';
 import { defaultLiveOptions } from '../live/create-live.ts';
@@ -120,7 +120,7 @@ const influxCodes: ReadonlySet<string> = new Set(['WX_ERR_INFLUX_REJECTED', 'WX_
 
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, frameworkErrors: answerRouterRefusal });
+  const app = Fastify({ logger: false, frameworkErrors: answerRouterRefusal, clientErrorHandler: answerClientError });
   // Routes declare their querystring, params, body and response as zod schemas (the same ones
   // that validate them); the OpenAPI document is generated from those schemas.
   app.setValidatorCompiler(validatorCompiler);
