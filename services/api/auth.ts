@@ -25,6 +25,11 @@ export interface AuthOptions {
   readonly streamsPerAddress?: number;
   readonly streamSlotsForSignedIn?: number;
   readonly maxStreams?: number;
+  // The red-team pass on the HTTP API (config http.*): slow clients and connections per address.
+  readonly requestTimeoutMs?: number;
+  readonly clientIdleMs?: number;
+  readonly connectionsPerAddress?: number;
+  readonly connectionLimitExempt?: readonly string[];
 }
 
 /** What a request presents: its bearer token's role, and its session cookie's expiry when valid. */

@@ -52,16 +52,17 @@ function clientErrorCode(error: { code?: string }): 'WX_ERR_REQUEST_TIMEOUT' | '
  * every other answer carries (red team, HTTP pass). Written raw, as Node does: there is no request
  * to answer through, only the socket, which is closed after.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+export function answerClientError(error: Error & { code?: string }, socket: Socket): ErrorCode | null {
   // A reset connection has no one to answer; a response already begun on it cannot take another head.
   const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (error.code === 'ECONNRESET' || socket.destroyed) return null;
+  const code = clientErrorCode(error);
   if (socket.writable && !started) {
-    const code = clientErrorCode(error);
     const { status, summary } = errorCatalogue[code];
     const body = JSON.stringify({ code, message: summary });
     const headers = { ...securityHeaders, 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`);
   }
   socket.destroy();
+  return code;
 }
