@@ -247,7 +247,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     });
 
     registerComplianceRoutes(scope, deps);
-    registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review });
+    registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review, metrics: deps.metrics });
     registerFamilyFigureRoutes(scope, { influx: deps.influx, registry: deps.registry });
     registerEvaluateRoute(scope);
     registerAdminRoutes(scope, deps);
