@@ -67,7 +67,9 @@ export function registerConnectionLimits(app: FastifyInstance, limits: Connectio
 
   // Registered before every other hook: a refused connection's request meets nothing else.
   app.addHook('onRequest', async (request, reply) => {
-    const socket = request.raw.socket;
+    const socket = request.raw.socket as Socket | undefined;
+    // inject() (light-my-request) has no socket of its own to time.
+    if (!socket || typeof socket.setTimeout !== 'function') return;
     if (refused.has(socket)) return reply.hijack();
     const hasBody = (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0') || request.headers['transfer-encoding'] !== undefined;
     if (!hasBody || request.raw.complete) {
