@@ -132,6 +132,19 @@ export const configSchema = z.strictObject({
       streamSlotsForSignedIn: z.number().int().min(0).default(100),
       /** Event-stream connections in all (the stream hub holds at most 1,000 whatever this says). */
       maxStreams: positiveInt.max(1_000).default(1_000),
+      // The red-team pass on the HTTP API: a slow body held its connection for ever (Fastify 5 sets no timeout).
+      /** A request's head and body arrive within this, or the connection is closed (408); an answer being written, an event stream above all, is not cut. */
+      requestTimeoutMs: positiveInt.min(100).default(30_000),
+      /** A connection that sends nothing for this long while the platform waits for it (before its first request, or in the middle of a body) is closed. */
+      clientIdleMs: positiveInt.min(100).default(15_000),
+      /** HTTP connections one address may hold open at once; past it a new one is answered 429 and closed. */
+      connectionsPerAddress: positiveInt.default(256),
+      /**
+       * Addresses the per-address cap does not apply to: loopback, where the wall, the simulators and
+       * a reverse proxy on this host connect from (behind a proxy every client is its address: the proxy
+       * limits per client then). Empty it to cap loopback too.
+       */
+      connectionLimitExempt: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
     })
     .prefault({}),
   influx: z
@@ -337,6 +350,10 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_SESSION_DAYS', path: 'http.sessionDays', parse: number, description: 'How long a screen\'s sign-in lasts.' },
   { env: 'WX_HTTP_ALLOWED_HOSTS', path: 'http.allowedHosts', parse: list, description: 'Host names the API answers to beyond loopback and its own address, comma-separated (a DNS-rebinding page gets 421).' },
   { env: 'WX_STREAMS_PER_ADDRESS', path: 'http.streamsPerAddress', parse: number, description: 'Live event streams one address may hold open.' },
+  { env: 'WX_HTTP_REQUEST_TIMEOUT_MS', path: 'http.requestTimeoutMs', parse: number, description: 'A request\'s head and body must arrive within this (a slow body is closed, 408); answers and event streams are not cut.' },
+  { env: 'WX_HTTP_CLIENT_IDLE_MS', path: 'http.clientIdleMs', parse: number, description: 'A connection silent this long before its first request or in the middle of a body is closed.' },
+  { env: 'WX_HTTP_CONNECTIONS_PER_ADDRESS', path: 'http.connectionsPerAddress', parse: number, description: 'HTTP connections one address may hold open; past it 429 and closed (loopback exempt unless http.connectionLimitExempt says otherwise).' },
+  { env: 'WX_HTTP_CONNECTION_LIMIT_EXEMPT', path: 'http.connectionLimitExempt', parse: list, description: 'Addresses the per-address HTTP connection cap does not apply to, comma-separated; default loopback (a proxy on this host then limits per client).' },
   { env: 'INFLUX_URL', path: 'influx.url', parse: text, description: 'An existing InfluxDB (1.x, 2.x v1 API, 3.x); without it a local influxd is started in the data folder.' },
   { env: 'INFLUX_URLS', path: 'influx.urls', parse: list, description: 'Several endpoints of one logical InfluxDB, comma-separated: balanced and failed over.' },
   { env: 'INFLUX_DB', path: 'influx.database', parse: text, description: 'The database (bucket mapping on 2.x/3.x).' },

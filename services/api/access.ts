@@ -65,8 +65,19 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
   const count = (code: 'WX_ERR_UNAUTHORIZED' | 'WX_ERR_FORBIDDEN') => options.metrics?.apiAuthFailures.inc({ code });
   app.addHook('onRequest', async (request, reply) => {
     if (request.is404) return;
-    const needed = neededRole(accessOf(request.routeOptions.config), options.readAccess);
-    if (!needed) return;
+    const access = accessOf(request.routeOptions.config);
+    const needed = neededRole(access, options.readAccess);
+    if (!needed) {
+      // A route that needs no credential still meets a wrong bearer token as every other route does:
+      // counted and held against its address (red team, HTTP pass: GET /api/v1/session, /healthz,
+      // the names' redaction and the stream's slots asked bearerRole() and guessing there cost
+      // nothing). Another scheme (a proxy's Basic) is not ours to judge where none is needed, nor
+      // the EMQX endpoint's, which checks its own header.
+      if (access !== 'broker' && /^bearer\b/i.test(request.headers.authorization ?? '') && !auth.bearerRole(request)) {
+        auth.refuse(request, reply, `this bearer token is not one of this platform's tokens (${routeName(request)} needs none: send none)`);
+      }
+      return;
+    }
     const presented = request.headers.authorization !== undefined;
     const role = presented ? auth.bearerRole(request) : null;
     // A wrong credential is never ignored, not even next to a valid session cookie.

@@ -16,7 +16,7 @@ export interface AuthOptions {
   readonly readAccess: 'open' | 'token';
   readonly tokens: ReadonlyArray<{ role: Role; token: string; name?: string }>;
   /** Who a token is (services/people: named tokens and the users file); from `tokens` alone when absent. */
-  readonly people?: Pick<People, 'resolve'> & Partial<Pick<People, 'fileDigests' | 'sessionsFrom'>>;
+  readonly people?: Pick<People, 'resolve' | 'byDigest'> & Partial<Pick<People, 'fileDigests' | 'sessionsFrom'>>;
   /** How long a screen's session cookie lasts (config http.sessionDays; 30 when not given). */
   readonly sessionDays?: number;
   // Issue 18 (config http.*): the Host check and the event stream's limits; defaults when not given.
@@ -25,6 +25,11 @@ export interface AuthOptions {
   readonly streamsPerAddress?: number;
   readonly streamSlotsForSignedIn?: number;
   readonly maxStreams?: number;
+  // The red-team pass on the HTTP API (config http.*): slow clients and connections per address.
+  readonly requestTimeoutMs?: number;
+  readonly clientIdleMs?: number;
+  readonly connectionsPerAddress?: number;
+  readonly connectionLimitExempt?: readonly string[];
 }
 
 /** What a request presents: its bearer token's role, and its session cookie's expiry when valid. */
@@ -33,6 +38,12 @@ export interface Auth {
   /** The person the bearer token stands for (issue 23, item 1): the name actions record. */
   bearerPerson(request: FastifyRequest): Person | null;
   sessionExpiresAtMs(request: FastifyRequest): number | null;
+  /**
+   * The person a request reads as: its bearer token's, else the person whose token signed its valid
+   * session cookie (red team, HTTP pass: a department's session read every department's events),
+   * else null. Reads only: an action still takes the bearer token's person (access.ts).
+   */
+  person(request: FastifyRequest): Person | null;
   /**
    * A token presented and found wrong: counted and held against the address, then thrown as
    * WX_ERR_UNAUTHORIZED, or WX_ERR_LOGIN_THROTTLED once the address is past its failures a minute.
@@ -79,7 +90,15 @@ export function createAuth(options: AuthOptions, sessions?: SessionCookies, metr
     const value = readCookie(request.headers.cookie, sessionCookieName);
     return value && sessions ? sessions.verify(value) : null;
   };
-  return { bearerRole, bearerPerson, sessionExpiresAtMs, refuse };
+  // The cookie's MAC is keyed to the digest of the token that signed it in: that digest is the person.
+  const sessionPerson = (request: FastifyRequest): Person | null => {
+    const value = readCookie(request.headers.cookie, sessionCookieName);
+    if (!value || !sessions || sessions.verify(value) === null) return null;
+    const signer = sessions.signer(value);
+    return signer ? people.byDigest(signer) : null;
+  };
+  const person = (request: FastifyRequest): Person | null => bearerPerson(request) ?? sessionPerson(request);
+  return { bearerRole, bearerPerson, sessionExpiresAtMs, person, refuse };
 }
 
 /** Headers every answer carries (HTML pages above all): no framing, no sniffing, no referrer, own origin only. */

@@ -16,7 +16,8 @@ import { createAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts
 import type { Logger } from 'pino';
 import { registerAccessControl } from './access.ts';
 import { registerHostCheck, registerNoStore } from './http-guards.ts';
-import { answerFrameworkError, answerRouterRefusal } from './framework-errors.ts';
+import { answerClientError, answerFrameworkError, answerRouterRefusal } from './framework-errors.ts';
+import { registerConnectionLimits, requestTimeoutOptions } from './connection-limits.ts';
 import { createStreamAdmission } from './stream-admission.ts';
 import { redactDeep } from '../redact-url.ts';
 import { defaultLiveOptions } from '../live/create-live.ts';
@@ -117,11 +118,27 @@ function validationMessage(error: { validation: ReadonlyArray<{ instancePath: st
   }).join('; ');
 }
 
+/** wanxiang_http_connections_closed_total's reason for each code Node's refusals are answered with. */
+const closeReasons: Readonly<Record<string, string>> = { WX_ERR_REQUEST_TIMEOUT: 'request_timeout', WX_ERR_HEADERS_TOO_LARGE: 'headers_too_large', WX_ERR_BAD_REQUEST: 'bad_request' };
+
 const influxCodes: ReadonlySet<string> = new Set(['WX_ERR_INFLUX_REJECTED', 'WX_ERR_INFLUX_UNAVAILABLE', 'WX_ERR_INFLUX_DATABASE_MISSING']);
 
 /** The HTTP API: built, not started (the composition root listens). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, frameworkErrors: answerRouterRefusal });
+  // Fastify 5 sets no request timeout: a slow body held its connection for ever (red team, HTTP pass).
+  const timeouts = requestTimeoutOptions(deps.auth.requestTimeoutMs ?? 30_000);
+  const app = Fastify({
+    logger: false,
+    frameworkErrors: answerRouterRefusal,
+    requestTimeout: timeouts.requestTimeout,
+    http: timeouts.http,
+    clientErrorHandler: (error, socket) => {
+      const code = answerClientError(error, socket);
+      if (code) deps.metrics.httpConnectionsClosed.inc({ reason: closeReasons[code] ?? 'bad_request' });
+    },
+  });
+  // First of the hooks: a connection refused for its address meets no other.
+  registerConnectionLimits(app, { clientIdleMs: deps.auth.clientIdleMs ?? 15_000, perAddress: deps.auth.connectionsPerAddress ?? 256, exempt: deps.auth.connectionLimitExempt ?? ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }, deps.metrics);
   // Routes declare their querystring, params, body and response as zod schemas (the same ones
   // that validate them); the OpenAPI document is generated from those schemas.
   app.setValidatorCompiler(validatorCompiler);
@@ -231,7 +248,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     });
 
     registerComplianceRoutes(scope, deps);
-    registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review });
+    registerReportRoutes(scope, { influx: deps.influx, registry: deps.registry, targets: deps.targets, review: deps.review, metrics: deps.metrics });
     registerFamilyFigureRoutes(scope, { influx: deps.influx, registry: deps.registry });
     registerEvaluateRoute(scope);
     // Who made an administrative action, resolved as the event routes resolve who acts on an event.

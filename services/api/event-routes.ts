@@ -14,7 +14,7 @@ import { errorSchema } from './live-schemas.ts';
 
 export interface EventRouteDeps {
   readonly events: EventService;
-  readonly auth: Pick<Auth, 'bearerPerson'>;
+  readonly auth: Pick<Auth, 'person'>;
   readonly now?: () => number;
 }
 
@@ -42,9 +42,14 @@ const figuresQuery = z.strictObject({ weeks: z.string().regex(/^\d{1,2}$/).trans
 const handoverQuery = z.strictObject({ hours: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(72)).default(12).describe('the shift: hours back from now, 1-72') });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
 
-/** The person a request acts as: its bearer token's, or an anonymous reader (a session, or open reads). The admin routes record it too (admin-audit.ts). */
+/**
+ * The person a request reads or acts as: its bearer token's, or the one whose token signed its
+ * session in (a department's session sees its own events only, as its token does), else a reader.
+ * An action needs an operator's bearer token (access.ts), so an action's name is always the bearer's.
+ * The admin routes record it too (admin-audit.ts).
+ */
 export function personOf(deps: Pick<EventRouteDeps, 'auth'>, request: FastifyRequest): Person {
-  return deps.auth.bearerPerson(request) ?? { role: 'reader', name: 'reader' };
+  return deps.auth.person(request) ?? { role: 'reader', name: 'reader' };
 }
 
 /** A department's credential sees its own events only (issue 23, item 3); others see every event. */

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorCatalogue, type ErrorCode } from '../errors.ts';
 import { securityHeaders } from './auth.ts';
@@ -34,4 +36,33 @@ export function answerRouterRefusal(error: unknown, _request: FastifyRequest, re
     return;
   }
   void reply.code(500).send({ code: 'WX_ERR_INTERNAL', message: errorCatalogue.WX_ERR_INTERNAL.summary });
+}
+
+/** Node's parser refusals (llhttp's codes) and timeouts, each to its catalogue code. */
+function clientErrorCode(error: { code?: string }): 'WX_ERR_REQUEST_TIMEOUT' | 'WX_ERR_HEADERS_TOO_LARGE' | 'WX_ERR_BAD_REQUEST' {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'WX_BODY_IDLE') return 'WX_ERR_REQUEST_TIMEOUT';
+  if (error.code === 'HPE_HEADER_OVERFLOW') return 'WX_ERR_HEADERS_TOO_LARGE';
+  return 'WX_ERR_BAD_REQUEST';
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (a lowercase method, a
+ * `Content-Length: abc`, headers too large) or a request that timed out, before any route or hook
+ * runs. Fastify's default wrote `{"error":"Bad Request",...}` with no code and none of the headers
+ * every other answer carries (red team, HTTP pass). Written raw, as Node does: there is no request
+ * to answer through, only the socket, which is closed after.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): ErrorCode | null {
+  // A reset connection has no one to answer; a response already begun on it cannot take another head.
+  const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (error.code === 'ECONNRESET' || socket.destroyed) return null;
+  const code = clientErrorCode(error);
+  if (socket.writable && !started) {
+    const { status, summary } = errorCatalogue[code];
+    const body = JSON.stringify({ code, message: summary });
+    const headers = { ...securityHeaders, 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`);
+  }
+  socket.destroy();
+  return code;
 }

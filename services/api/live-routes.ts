@@ -7,6 +7,7 @@ import type { Live } from '../live/create-live.ts';
 import { querySeries } from '../live/series-query.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
+import { securityHeaders } from './auth.ts';
 import type { StreamAdmission } from './stream-admission.ts';
 import { type LiveResponse, type SeriesResponse, errorSchema, liveQuerySchema, liveResponseSchema, seriesQuerySchema, seriesResponseSchema, streamQuerySchema } from './live-schemas.ts';
 
@@ -73,7 +74,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     const res = reply.raw;
     if (!admission.ok) {
       // 429 with the reason, as an event too: an EventSource reads no status text (WHATWG HTML §9.2.3).
-      res.writeHead(429, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '30' });
+      res.writeHead(429, { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '30' });
       res.end(refusedStream(refusals[admission.reason]));
       return;
     }
@@ -81,7 +82,9 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     // Issue 21 item 5: a delta stream is compressed per connection when the client takes gzip (every browser's EventSource does).
     const format = request.query.format ?? 'full';
     const gzip = format === 'delta' && acceptsGzip(request.headers['accept-encoding']);
+    // Hijacked, so no onSend hook adds them: the headers every other answer carries (auth.ts), here.
     res.writeHead(200, {
+      ...securityHeaders,
       ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',

@@ -22,7 +22,7 @@ export interface SessionCookieOptions {
   /** When the person of a signing digest was last enabled (People.sessionsFrom): cookies signed before it are refused. */
   readonly sessionsFrom?: (signer: Buffer) => number | undefined;
   readonly sessionDays: number;
-  /** A cookie signed out before its expiry (services/api/session-revocations.ts), told the digest of the token that signed it. */
+  /** A cookie signed out before its expiry (services/api/session-revocations.ts), told its canonical spelling and the digest of the token that signed it. */
   readonly isRevoked?: (value: string, signer: Buffer, expiresAtMs: number) => boolean;
 }
 
@@ -35,9 +35,13 @@ export interface SessionCookies {
   verify(value: string, nowMs?: number): number | null;
   /** The digest of the token that signed a valid cookie value (revoked or not), or null. */
   signer(value: string, nowMs?: number): Buffer | null;
+  /** The one spelling of a cookie value (what revocations are keyed on), or null for a value that is not it. */
+  canonical(value: string): string | null;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
+/** A cookie's one spelling: decimal numbers without leading zeros, the MAC in unpadded base64url. */
+const spell = (expiresAtS: number, signedInS: number | undefined, mac: Buffer) => `${expiresAtS}${signedInS === undefined ? '' : `.${signedInS}`}.${mac.toString('base64url')}`;
 
 /**
  * Stateless session cookies: `<expiry, epoch s>.<signed in, epoch s>.<mac>`, where mac = HMAC-SHA256
@@ -63,7 +67,16 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
   const known = (presented: Buffer) => digests().some((digest) => timingSafeEqual(digest, presented));
   const parse = (value: string) => {
     const match = /^(\d{1,12})(?:\.(\d{1,12}))?\.([A-Za-z0-9_-]{43})$/.exec(value);
-    return match ? { expiresAtS: Number(match[1]), signedInS: match[2] === undefined ? undefined : Number(match[2]), presented: Buffer.from(match[3]!, 'base64url') } : null;
+    if (!match) return null;
+    const cookie = { expiresAtS: Number(match[1]), signedInS: match[2] === undefined ? undefined : Number(match[2]), presented: Buffer.from(match[3]!, 'base64url') };
+    // One spelling per cookie (red team, HTTP pass): `00E.S.M`, `E.0S.M` and a MAC whose last
+    // character differs only in bits base64url leaves unused (RFC 4648 §3.5) decode to the same
+    // fields, so they verified, and a revocation kept by the text as sent missed them. The fields
+    // are written back and must give the text exactly.
+    const canonical = spell(cookie.expiresAtS, cookie.signedInS, cookie.presented);
+    const sent = Buffer.from(value);
+    const written = Buffer.from(canonical);
+    return sent.length === written.length && timingSafeEqual(sent, written) ? { ...cookie, canonical } : null;
   };
   const signerOf = (value: string, nowMs: number): Buffer | null => {
     const cookie = parse(value);
@@ -81,24 +94,26 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
       // A sign-in in the very second of a re-enable counts from the next one, so it is not refused.
       const signedInS = Math.max(Math.floor(nowMs / 1_000), enabledAtS(presented) + 1);
       const expiresAtS = signedInS + maxAgeS;
-      return { value: `${expiresAtS}.${signedInS}.${mac(presented, expiresAtS, signedInS).toString('base64url')}`, expiresAtMs: expiresAtS * 1_000, maxAgeS };
+      return { value: spell(expiresAtS, signedInS, mac(presented, expiresAtS, signedInS)), expiresAtMs: expiresAtS * 1_000, maxAgeS };
     },
     sign(token, expiresAtS) {
       const signedInS = expiresAtS - maxAgeS;
-      return `${expiresAtS}.${signedInS}.${mac(sha256(token), expiresAtS, signedInS).toString('base64url')}`;
+      return spell(expiresAtS, signedInS, mac(sha256(token), expiresAtS, signedInS));
     },
     verify(value, nowMs = Date.now()) {
       const signer = signerOf(value, nowMs);
       if (!signer) return null;
-      const { expiresAtS, signedInS } = parse(value)!;
+      const { expiresAtS, signedInS, canonical } = parse(value)!;
       const expiresAtMs = expiresAtS * 1_000;
       // Signed in no later than the second the person was enabled again; a cookie of an earlier
       // version does not say when it was signed in, so it is refused once the person has been re-enabled.
       const enabledAt = enabledAtS(signer);
       if (enabledAt >= 0 && (signedInS === undefined || signedInS <= enabledAt)) return null;
-      return options.isRevoked?.(value, signer, expiresAtMs) ? null : expiresAtMs;
+      // Revocations are kept and looked up by the canonical spelling, whatever spelling was sent.
+      return options.isRevoked?.(canonical, signer, expiresAtMs) ? null : expiresAtMs;
     },
     signer: (value, nowMs = Date.now()) => signerOf(value, nowMs),
+    canonical: (value) => parse(value)?.canonical ?? null,
   };
 }
 

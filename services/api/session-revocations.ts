@@ -17,8 +17,13 @@ import { createTurns } from '../one-at-a-time.ts';
  */
 export interface SessionRevocations {
   load(): Promise<void>;
-  /** `signer`: the digest of the token that signed the cookie (SessionCookies.signer). */
+  /**
+   * `value`: the cookie's canonical spelling (SessionCookies.canonical), never the text as sent: a
+   * cookie spelled differently (`00E.S.M`) is the same session and must meet the same revocation.
+   * `signer`: the digest of the token that signed the cookie (SessionCookies.signer).
+   */
   revoke(value: string, expiresAtMs: number, signer: Buffer): Promise<void>;
+  /** `value`: the canonical spelling, as for revoke. */
   isRevoked(value: string, signer: Buffer, expiresAtMs: number): boolean;
 }
 

@@ -80,7 +80,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     const value = readCookie(request.headers.cookie, sessionCookieName);
     const expiresAtMs = deps.auth.sessionExpiresAtMs(request);
     const signer = value ? deps.sessions.signer(value) : null;
-    if (value && signer && expiresAtMs !== null) await deps.revocations.revoke(value, expiresAtMs, signer);
+    // Kept by its one spelling, the one every check looks up (session-cookie.ts parse).
+    const canonical = value ? deps.sessions.canonical(value) : null;
+    if (canonical && signer && expiresAtMs !== null) await deps.revocations.revoke(canonical, expiresAtMs, signer);
     return reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader('', 0, secure(request))).send(null);
   });
 }

@@ -4,6 +4,7 @@ import { parsePeriod, type Period } from './period.ts';
 import { marksTouching } from '../review/effective-marks.ts';
 import type { ReviewSource, ReviewState } from '../rollups/review-overlay.ts';
 import { classRank, rules, type Provenance, type RuleOutcome } from './rules/index.ts';
+import { createSharedReads } from './rules/rule.ts';
 import type { Target, TargetsFile } from './targets.ts';
 import { familyFigures, type FamilyFigure } from './family-figures.ts';
 
@@ -103,13 +104,14 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
   const period = parsePeriod(periodId, deps.now);
   const state = deps.review ? await deps.review.state() : null;
   const reviewed = state && state.all.length > 0 ? state : null;
+  const shared = createSharedReads();
   const targets = await Promise.all(
     deps.targets.targets.map(async (target): Promise<TargetCompliance> => {
       const base = { id: target.id, indicator: target.indicator, nameZh: target.nameZh, nameEn: target.nameEn, kind: target.kind, comparator: target.comparator, target: target.value, unit: target.unit, planRef: target.planRef };
       if (target.rule === 'manual') {
         return { ...base, value: null, status: 'manual', projected: false, completeness: null, standards: [], provenance: [], details: { note: 'reported by hand: no sensor family measures it' } };
       }
-      const context = { influx: deps.influx, registry: deps.registry, period, target };
+      const context = { influx: deps.influx, registry: deps.registry, period, target, shared };
       const outcome = agreeing(await rules[target.rule]({ ...context, ...(reviewed ? { review: { state: reviewed, unreviewed: false } } : {}) }));
       const before = reviewed && unreviewedRules.has(target.rule) ? agreeing(await rules[target.rule]({ ...context, review: { state: reviewed, unreviewed: true } })) : null;
       const moved = before !== null && before.value !== outcome.value;

@@ -33,6 +33,11 @@ export interface PeopleOptions {
 export interface People {
   /** The person a bearer token stands for, or null. Compared in constant time over digests, as the file is now. */
   resolve(token: string): Person | null;
+  /**
+   * The person of a token's SHA-256 digest, or null: who signed a session cookie in (the cookie's
+   * MAC names the digest, services/api/session-cookie.ts), as the tokens and the file are now.
+   */
+  byDigest(digest: Buffer): Person | null;
   /** The SHA-256 digests of the users file's enabled people now: they may sign a screen in (session cookies). */
   fileDigests(): readonly Buffer[];
   /** When the person of a token digest was last enabled (epoch ms), if ever: their older sessions are refused. */
@@ -75,8 +80,8 @@ export function createPeople(options: PeopleOptions): People {
   const inTurn = createTurns();
 
   const people: People = {
-    resolve(token) {
-      const presented = digest(token);
+    resolve: (token) => people.byDigest(digest(token)),
+    byDigest(presented) {
       let found: Person | null = null;
       for (const known of [...configured, ...users]) if (timingSafeEqual(known.digest, presented) && !found) found = known.person;
       return found;

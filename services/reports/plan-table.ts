@@ -5,6 +5,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { ReviewSource } from '../rollups/review-overlay.ts';
 import { beijingMonthStartMs } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
+import type { PlanCache } from './plan-cache.ts';
 import { say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
 
 export interface PlanTableDeps {
@@ -13,6 +14,8 @@ export interface PlanTableDeps {
   readonly targets: TargetsFile;
   readonly now: number;
   readonly review?: ReviewSource;
+  /** The period's evaluations kept a short while (plan-cache.ts); built at each call without one. */
+  readonly planCache?: PlanCache;
 }
 
 const statusNames: Readonly<Record<string, readonly [string, string]>> = {
@@ -33,16 +36,24 @@ function columns(lang: Lang, year: number): ReportColumn[] {
   ];
 }
 
+/** The period's evaluation and each started month's, the review history read once for all of them. */
+async function evaluatePlan(deps: PlanTableDeps, period: Period, started: readonly number[]): Promise<ComplianceReport[]> {
+  const state = deps.review ? await deps.review.state() : undefined;
+  const evaluationDeps = { ...deps, review: state ? { state: async () => state } : undefined };
+  return Promise.all([
+    evaluateCompliance(evaluationDeps, period.id),
+    ...started.map((m) => evaluateCompliance(evaluationDeps, `${period.year}-${String(m + 1).padStart(2, '0')}`)),
+  ]);
+}
+
 /**
  * The year against every plan target, month by month: each month's figure (a month of an annual
  * target is a part, not the verdict), the period's figure and its status.
  */
 export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang): Promise<{ table: ReportTable; report: ComplianceReport }> {
   const started = months.filter((m) => beijingMonthStartMs(period.year, m) < Math.min(deps.now, beijingMonthStartMs(period.year + 1, 0)));
-  const [report, ...monthly] = await Promise.all([
-    evaluateCompliance(deps, period.id),
-    ...started.map((m) => evaluateCompliance(deps, `${period.year}-${String(m + 1).padStart(2, '0')}`)),
-  ]);
+  const evaluate = () => evaluatePlan(deps, period, started);
+  const [report, ...monthly] = await (deps.planCache ? deps.planCache.get(period, evaluate) : evaluate());
   const rows = report!.targets.map((target, i) => {
     const row: Record<string, CellValue> = {
       // Not a column: the page finds the PM2.5 target's months by it.

@@ -13,8 +13,8 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const publicPaths = new Set(['/', '/desk', '/review', '/screen/{file}', '/vendor/echarts.min.js', '/api/v1/session', '/healthz']);
 const sample = (path: string) => path.replace('{id}', 'air-sungang').replace('{file}', 'app.js');
 
-/** A 400 no route answered: Node's own (no WX code) or the router's (WX_ERR_BAD_TARGET, a target it cannot read). */
-const routerRefusal = (answer: RawAnswer) => answer.status === 400 && (!answer.body.includes('WX_ERR_') || answer.body.includes('WX_ERR_BAD_TARGET'));
+/** A 400 no route answered: Node's parser's (WX_ERR_BAD_REQUEST) or the router's (WX_ERR_BAD_TARGET, a target it cannot read). */
+const routerRefusal = (answer: RawAnswer) => answer.status === 400 && /WX_ERR_BAD_(TARGET|REQUEST)/.test(answer.body);
 
 /** A refusal: 401, or 404 for a spelling no route has, or a 400 no route answered. */
 function refused(answer: RawAnswer): boolean {

@@ -29,7 +29,7 @@ describe('session cookies: stateless, signed with a key derived from the fleet k
 
   it('refuses a changed expiry or MAC and anything not shaped like a cookie', () => {
     const [expiry, signedIn, mac] = cookies.issue(operator.token, now)!.value.split('.') as [string, string, string];
-    for (const value of [`${Number(expiry) + 1}.${signedIn}.${mac}`, `${expiry}.${Number(signedIn) + 1}.${mac}`, `${expiry}.${mac}`, `${expiry}.${signedIn}.${mac.slice(1)}A`, `${expiry}.${signedIn}.${mac}=`, `-1.${signedIn}.${mac}`, `${expiry}`, '', '1e9.abc']) {
+    for (const value of [`${Number(expiry) + 1}.${signedIn}.${mac}`, `${expiry}.${Number(signedIn) + 1}.${mac}`, `${expiry}.${mac}`, `${expiry}.${signedIn}.${mac.slice(1)}A`, `${expiry}.${signedIn}.${mac}=`, `-1.${signedIn}.${mac}`, `0${expiry}.${signedIn}.${mac}`, `${expiry}.00${signedIn}.${mac}`, `${expiry}`, '', '1e9.abc']) {
       expect(cookies.verify(value, now)).toBeNull();
     }
   });

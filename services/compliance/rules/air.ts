@@ -1,14 +1,17 @@
 import { MIN_DAYS_IN_FEBRUARY, MIN_DAYS_PER_MONTH, annualValidity, beijingDay, beijingYearMonth, chooseGb3095Phase, goodDayRatio, roundHalfEven } from '../../standards/index.ts';
 import { airDistrictDailyMeasurement } from '../../rollups/air-rollup.ts';
 import type { Period } from '../period.ts';
-import { elapsedDays, isoOf, rollupRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
+import { elapsedDays, isoOf, rollupRows, sharedRead, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface ValidDays {
   readonly days: Array<{ date: string; pm25: number; aqi: number | null; standard: string }>;
   readonly provenance: Provenance;
 }
 
-async function validDistrictDays(context: RuleContext): Promise<ValidDays> {
+/** Both air targets judge the same days: read once an evaluation (reviewed and unreviewed apart). */
+const validDistrictDays = (context: RuleContext): Promise<ValidDays> => sharedRead(context, `air-district-days|${context.review?.unreviewed === true}`, () => readValidDistrictDays(context));
+
+async function readValidDistrictDays(context: RuleContext): Promise<ValidDays> {
   const { period } = context;
   // Validity is judged after the reviewed or unreviewed copy of each day is chosen (rule.ts rollupRows).
   const { rows: all, query } = await rollupRows(context, airDistrictDailyMeasurement, '"pm25_ugm3", "aqi", "standard", "valid"', timeRange(period));

@@ -15,7 +15,31 @@ export interface RuleContext {
    * unreviewed one (the figures as the instruments gave them, beside the reviewed ones).
    */
   readonly review?: { readonly state: ReviewState; readonly unreviewed: boolean };
+  /**
+   * Reads several rules of one evaluation make alike, made once (compliance.ts): every water section
+   * read its own samples, twice (its class, and the rivers' share), and both air targets the same
+   * days, 30-odd queries an evaluation where a handful do (red team, HTTP pass: a printable report
+   * evaluates the year and each month, some 430 queries, two seconds of the platform's thread).
+   */
+  readonly shared?: SharedReads;
 }
+
+/** A read by its key: made by the first rule that asks, handed to the others. */
+export type SharedReads = <T>(key: string, read: () => Promise<T>) => Promise<T>;
+
+export function createSharedReads(): SharedReads {
+  const reads = new Map<string, Promise<unknown>>();
+  return <T>(key: string, read: () => Promise<T>) => {
+    const known = reads.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const made = read();
+    reads.set(key, made);
+    return made;
+  };
+}
+
+/** The shared read of a context, or the read itself where nothing is shared (a rule called alone). */
+export const sharedRead = <T>(context: RuleContext, key: string, read: () => Promise<T>): Promise<T> => (context.shared ? context.shared(key, read) : read());
 
 /** Where a figure came from, so an officer can check it against the stored points. */
 export interface Provenance {

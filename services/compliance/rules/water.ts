@@ -7,7 +7,7 @@ import type { Period } from '../period.ts';
 import { readRawRows } from '../../rollups/raw-rows.ts';
 import { meanOf } from '../../rollups/rollup-types.ts';
 import { marksTouching, withoutMarked } from '../../review/effective-marks.ts';
-import { isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
+import { isoOf, queryRows, sharedRead, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface SectionPeriod {
   readonly device: DeviceRecord;
@@ -37,16 +37,28 @@ export function monthsElapsed(period: Period): number {
  * 2020 decimals, then the single-factor method (GB 3838-2002, the 2011 evaluation method), as annual
  * bulletins do. Enough data: a sample in every month elapsed (sections are monitored monthly).
  */
-async function sectionOverPeriod(context: RuleContext, device: DeviceRecord): Promise<SectionPeriod> {
-  const { influx, period } = context;
+const sectionOverPeriod = (context: RuleContext, device: DeviceRecord): Promise<SectionPeriod> =>
+  sharedRead(context, `water-section|${device.id}|${context.review?.unreviewed === true}`, () => readSectionOverPeriod(context, device));
+
+/**
+ * Every section's samples of the period, and every section's months, each in one query an
+ * evaluation, whichever rule asks first. The provenance still names the query of the one section,
+ * the points an officer checks a figure against.
+ */
+const allSamples = (context: RuleContext) => sharedRead(context, 'water-samples', () => readRawRows(context.influx, 'water', context.period.fromMs, context.period.toMs));
+const allMonths = (context: RuleContext) => sharedRead(context, 'water-months', () => queryRows(context.influx, `SELECT "samples", "class", "tn_class", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "samples" > 0 AND ${timeRange(context.period)} GROUP BY "device"`));
+const monthsOf = async (context: RuleContext, device: DeviceRecord) => (await allMonths(context)).filter((month) => month.device === device.id && month.samples !== null && month.samples !== undefined);
+
+async function readSectionOverPeriod(context: RuleContext, device: DeviceRecord): Promise<SectionPeriod> {
+  const { period } = context;
   // The raw samples, less what the officers' marks in force take out (issue 22 item 2), then the means.
   const query = `SELECT ${Object.values(parameterFields).map((field) => `"${field}"`).join(', ')} FROM "water_quality" WHERE "device" = '${device.id}' AND ${timeRange(period)}`;
-  const raw = (await readRawRows(influx, 'water', period.fromMs, period.toMs, device.id)).get(device.id) ?? [];
+  const raw = (await allSamples(context)).get(device.id) ?? [];
   const review = context.review;
   const samples = review && !review.unreviewed ? withoutMarked(raw, marksTouching(review.state.effective, new Set([device.id]), period.fromMs, period.toMs)) : raw;
   const row: Record<string, number | null> | undefined = samples.length ? { samples: samples.length, ...Object.fromEntries(Object.values(parameterFields).map((field) => [field, meanOf(samples, field)])) } : undefined;
   const monthsQuery = `SELECT "samples", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(period)}`;
-  const months = (await queryRows(influx, monthsQuery)).filter((month) => month.samples !== null);
+  const months = await monthsOf(context, device);
   const elapsed = monthsElapsed(period);
   const provenance = [
     { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query, rounding: WATER_ROUNDING_NOTE },
@@ -123,7 +135,7 @@ export const sectionMonthsMeetingTarget: Rule = async (context) => {
   const device = sectionOf(context);
   const { targetClass } = attributesOf(device);
   const query = `SELECT "class", "tn_class", "samples", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "device" = '${device.id}' AND "samples" > 0 AND ${timeRange(context.period)}`;
-  const months = (await queryRows(context.influx, query)).filter((month) => month.samples !== null);
+  const months = await monthsOf(context, device);
   const meeting = months.filter((month) => waterClassRank(String(month.class) as WaterClass) <= waterClassRank(targetClass));
   const elapsed = monthsElapsed(context.period);
   const completeness = Math.min(1, months.length / elapsed);
