@@ -205,13 +205,23 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     // The intake's own array, added to only when something was refused or unknown (one copy fewer a packet).
     const records: PreparedRecord[] = intake.records;
     const dataRecords = records.length;
-    if (intake.refused) records.push({ device: station, lines: [], readings: [], refusals: [intake.refused] });
+    // The station's own refusals: the whole packet's data, or single values (a line break in a text).
+    const refusals = intake.refused ? [intake.refused, ...intake.refusals] : intake.refusals;
     if (intake.unknown.length > 0) {
       metrics.unknownCodes.inc(intake.unknown.length);
       ingest.rejections.record({ code: 'WX_ERR_UNKNOWN_CODE', message: `codes no family takes: ${[...new Set(intake.unknown.map((item) => item.code))].join(', ').slice(0, 300)}`, readings: 0 }, { device: station.id, topic: `hj212:${mn}`, payload: frame.raw });
     }
     const kept = intake.unknown.length > 0 ? intake.unknown : intake.raw;
-    if (kept.length > 0) records.push({ device: station, lines: [unknownLine(station, packet, kept, intake.interval, keptAt(station.id, receivedAtMs))], readings: [], refusals: [] });
+    if (kept.length > 0) {
+      try {
+        records.push({ device: station, lines: [unknownLine(station, packet, kept, intake.interval, keptAt(station.id, receivedAtMs))], readings: [], refusals: [] });
+      } catch (error) {
+        // A header value the store cannot keep (a CR in CN or ST): the raw items are refused, the packet's data still stored and answered.
+        if (!isWanxiangError(error)) throw error;
+        refusals.push({ code: error.code, message: error.message.slice(0, 300) });
+      }
+    }
+    if (refusals.length > 0) records.push({ device: station, lines: [], readings: [], refusals });
     try {
       await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}` });
     } catch (error) {
