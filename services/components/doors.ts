@@ -84,8 +84,8 @@ export function createDoorsPart(deps: {
       // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
       hj212 = createHj212Receiver({
         config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log, onStationValues: deps.markDirty,
-        // Stored frames relayed raw to observers, so that `record` keeps them (issue 20, item 5).
-        onStored: activeBroker ? (station, raw) => void activeBroker.publish(topics.stationFrames(station.id), raw, { qos: 0 }).catch(() => undefined) : undefined,
+        // Stored frames relayed to observers, PW masked, so that `record` keeps them (issue 20, item 5; red team 1).
+        onStored: activeBroker ? (station, frame) => void activeBroker.publish(topics.stationFrames(station.id), frame, { qos: 0 }).catch(() => undefined) : undefined,
       });
       const hj212Port = await hj212.start();
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.

@@ -14,6 +14,7 @@ import { createArrivalTimes } from './arrival-times.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
 import { createFramer, type Frame, type FramerEvent, type SkipReason } from './framer.ts';
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
+import { withPwMasked } from './masked-frame.ts';
 import { parseSegment, type Packet } from './packet.ts';
 import { createReassembler } from './reassembly.ts';
 import { answerCnOf, replyTo } from './reply.ts';
@@ -46,8 +47,8 @@ export interface Hj212ReceiverDeps {
   readonly now?: () => number;
   /** Told when a station's own hourly or daily values are stored: the rollups of that day are due again (they use them). */
   readonly onStationValues?: (family: FamilyId, timeMs: number) => void;
-  /** Told of each frame once what it carries is stored (the platform relays it to observers for `record`). */
-  readonly onStored?: (station: DeviceRecord, raw: Buffer) => void;
+  /** Told of each frame once what it carries is stored, its PW masked (the platform relays it to observers for `record`). */
+  readonly onStored?: (station: DeviceRecord, frame: Buffer) => void;
 }
 
 /**
@@ -239,7 +240,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     metrics.packets.inc('accepted');
     metrics.crcVariants.inc(variant);
     countFrameQuirks(metrics.frameQuirks, frame);
-    deps.onStored?.(station, frame.raw);
+    // Observers read it: never the station's PW, with which they could send as the station (red team 1).
+    if (deps.onStored) deps.onStored(station, withPwMasked(frame.raw, frame.segment));
     const state = states.get(station.id);
     // Updated in place (one object a station, not one a packet); the API copies it when asked.
     if (state) {
