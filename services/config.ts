@@ -59,7 +59,7 @@ export const configSchema = z.strictObject({
       // Issue 18 (items 4-6, 11): the broker's doors (services/broker, docs/security-devices.md).
       /** How long a failed login past the limits above waits for its answer; a right secret never waits for this. */
       loginFailureDelayMs: z.number().int().min(0).default(2_000),
-      /** Secret verifications (scrypt) at once, in all; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
+      /** Secret verifications (scrypt) at once, in all, MQTT logins and HJ 212 PWs together; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
       loginVerifyConcurrency: positiveInt.max(16).default(2),
       /** The largest first packet (CONNECT: client id, login, Last Will) taken before the login is checked. */
       maxConnectBytes: positiveInt.min(256).max(65_536).default(8_192),
