@@ -1,6 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Config } from '../config.ts';
 import { isWanxiangError, type ErrorCode } from '../errors.ts';
 import { createLoginGate, type LoginGate } from '../login-gate.ts';
@@ -21,6 +20,7 @@ import { createReassembler } from './reassembly.ts';
 import { answerCnOf, replyTo } from './reply.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
 import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
+import { connectionGone, createStationLogins, type StationLoginLimits, type StationLogins } from './station-login.ts';
 import { takePacket, unknownLine } from './station-door.ts';
 
 /** What the live API says of a station speaking HJ 212 (issue 20, item 2). */
@@ -39,7 +39,7 @@ export interface StationState {
 export interface Hj212ReceiverDeps {
   readonly config: Config['hj212'];
   /** Login throttling as the broker's (config.mqtt: failures per address and per device per window). */
-  readonly logins: Pick<Config['mqtt'], 'loginFailuresPerAddress' | 'loginFailuresPerDevice' | 'loginThrottleMs' | 'loginVerifyConcurrency'>;
+  readonly logins: StationLoginLimits & Pick<Config['mqtt'], 'loginVerifyConcurrency'>;
   /** Where PW checks (scrypt) wait their turn: the platform's one gate, shared with the broker (services/login-gate.ts); else the receiver's own. */
   readonly loginGate?: LoginGate;
   readonly limits: TimeLimits;
@@ -66,8 +66,6 @@ interface Connection {
   readonly socket: Socket;
   readonly session: string;
   readonly address: string | undefined;
-  /** The login throttle's key of its address, built once. */
-  readonly addressKey: string;
   readonly logins: ConnectionLogins;
   /** The PW check under way on this connection: the next login waits for it (a guesser's pipelined packets are checked one at a time). */
   loginUnderWay: Promise<void> | undefined;
@@ -97,8 +95,8 @@ export interface Hj212Receiver {
 
 /**
  * The HJ 212 door (issue 20): a TCP listener whose connections are framed byte-exactly,
- * checked (CRC per the station's policy, MN and PW against the registry, throttled like MQTT
- * logins), mapped through the family modules, and handed to the same ingest as MQTT messages.
+ * checked (CRC per the station's policy, MN and PW against the registry, failures slowed like
+ * MQTT logins), mapped through the family modules, and handed to the same ingest as MQTT messages.
  * A packet is answered (9014, or 9013 for 1013) only once what it carries is in the spool,
  * the same promise as the PUBACK; a bad CRC, an unknown MN or a wrong PW get no answer
  * (HJ 212-2017 §6.3.1: "如果 CRC 错误，执行结束").
@@ -107,9 +105,14 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const { config, ingest, log } = deps;
   const now = deps.now ?? Date.now;
   const directory = createStationDirectory(deps.registry);
-  const throttle = createLoginThrottle({ windowMs: deps.logins.loginThrottleMs, now });
-  const gate = deps.loginGate ?? createLoginGate({ concurrency: deps.logins.loginVerifyConcurrency });
-  const metrics = createHj212Metrics(deps.metrics, { loginFailureKeys: () => throttle.size });
+  // Read at scrape time, once both exist.
+  const metrics = createHj212Metrics(deps.metrics, { loginFailureKeys: () => stationLogins.failureKeys });
+  const stationLogins = createStationLogins({
+    directory, limits: deps.logins, now,
+    gate: deps.loginGate ?? createLoginGate({ concurrency: deps.logins.loginVerifyConcurrency }),
+    onDelayed: () => metrics.loginsDelayed.inc(),
+    onCheck: () => deps.metrics.secretChecks.inc({ door: 'hj212' }),
+  });
   const reassembler = createReassembler({ timeoutMs: config.splitTimeoutMs, maxSets: config.maxSplitSets, onEvicted: () => metrics.splits.inc({ outcome: 'incomplete' }) });
   const states = new Map<string, StationEntry>();
   const keptAt = createArrivalTimes();
@@ -119,8 +122,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const slots = createConnectionSlots<Socket>(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
   /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
   const boundAs = new WeakMap<Socket, Map<string, { readonly mn: string; readonly pwHash: string }>>();
-  /** PWs being checked per (address, MN) throttle key, so that they count before their answer (red team 3). */
-  const guessesUnderWay = new Map<string, Set<string>>();
   let server: Server | undefined;
   let sweep: NodeJS.Timeout | undefined;
   let sessionCount = 0;
@@ -153,39 +154,27 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       await connection.loginUnderWay;
       recalled = connection.logins.recall(mn, pw);
     }
-    // Failures count against their address and against (address, MN), never against the MN alone:
-    // wrong PWs sent for a station's MN from elsewhere must not silence the station itself, and a
-    // connection whose login already verified is not throttled at all (as an MQTT session goes on).
-    const pairKey = `pair:${connection.addressKey}\0${mn}`;
-    // Other PWs for this MN from this address still being checked count as failures already (guesses from many connections at once).
-    const othersUnderWay = guessesUnderWay.get(pairKey)?.size ?? 0;
-    const pairLimit = deps.logins.loginFailuresPerDevice - (guessesUnderWay.get(pairKey)?.has(pw) ? othersUnderWay - 1 : othersUnderWay);
-    if (!recalled && (throttle.isThrottled(connection.addressKey, deps.logins.loginFailuresPerAddress) || throttle.isThrottled(pairKey, pairLimit))) {
-      metrics.packets.inc('throttled');
-      return;
-    }
     const known = recalled ?? directory.byMn(mn);
     const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
     if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
     let station = recalled;
     if (!station) {
       const checkedAgainst = deps.registry.file;
-      const turn = beginLogin(connection, pairKey, pw);
-      let login: Awaited<ReturnType<typeof directory.login>>;
+      const turn = beginLogin(connection);
+      let login: Awaited<ReturnType<StationLogins['check']>>;
       try {
-        // A PW not verified before costs a scrypt run on libuv's pool, where the spool's fsync waits
-        // too: it waits its turn at the gate MQTT logins use (red team: 2,000 ran at once).
-        login = directory.loginWithoutScrypt(mn, pw) ?? await gate.run(address ?? 'unknown', `hj212:${mn}`, () => {
-          deps.metrics.secretChecks.inc({ door: 'hj212' });
-          return directory.login(mn, pw);
-        }, () => 0);
-        if (!login.ok) {
-          throttle.recordFailure(connection.addressKey);
-          throttle.recordFailure(pairKey);
-        } else connection.logins.remember(mn, pw, login.station, checkedAgainst);
+        // Credentials first, always (station-login.ts): a failure past the limits is held, never
+        // the right PW refused. A PW not verified before runs scrypt in its turn at the gate MQTT
+        // logins use (red team: 2,000 ran at once on libuv's pool, where the spool's fsync waits).
+        login = await stationLogins.check(address ?? 'unknown', mn, pw, () => socket.destroyed);
+        if (login !== connectionGone && login.ok) connection.logins.remember(mn, pw, login.station, checkedAgainst);
       } finally {
         // Ended once its failure is counted or its login remembered: the next login of the connection then sees either.
         turn.end();
+      }
+      if (login === connectionGone) {
+        metrics.packets.inc('closed');
+        return undefined;
       }
       if (!login.ok) {
         const result = login.code === 'WX_ERR_UNKNOWN_DEVICE' ? 'unknown_mn' : login.code === 'WX_ERR_DEVICE_DISABLED' ? 'disabled' : 'bad_pw';
@@ -263,19 +252,14 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     return packet;
   }
 
-  /** A PW check begun: known to its connection (the next login waits for it) and to its throttle key until it ends. */
-  function beginLogin(connection: Connection, pairKey: string, pw: string): { end(): void } {
-    let guesses = guessesUnderWay.get(pairKey);
-    if (!guesses) guessesUnderWay.set(pairKey, (guesses = new Set()));
-    guesses.add(pw);
+  /** A PW check begun: known to its connection (the next login waits for it) until it ends. */
+  function beginLogin(connection: Connection): { end(): void } {
     let ended!: () => void;
     const underWay = new Promise<void>((resolve) => { ended = resolve; });
     connection.loginUnderWay = underWay;
     return {
       end() {
         if (connection.loginUnderWay === underWay) connection.loginUnderWay = undefined;
-        guesses.delete(pw);
-        if (guesses.size === 0 && guessesUnderWay.get(pairKey) === guesses) guessesUnderWay.delete(pairKey);
         ended();
       },
     };
@@ -329,7 +313,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       slot.evicted.destroy();
     }
     metrics.connections.inc();
-    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, addressKey: `address:${address}`, logins: createConnectionLogins(deps.registry), loginUnderWay: undefined, loginDeadline: undefined };
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry), loginUnderWay: undefined, loginDeadline: undefined };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Frames in arrival order with what became of each: answers leave from the head, in order,

@@ -66,3 +66,47 @@ describe('red team: HJ 212 PW checks share the MQTT login gate', () => {
     expect(await checks('hj212')).toBe(before.hj212 + 41);
   }, 60_000);
 });
+
+/**
+ * Red team 3, and the MQTT rule (issue 18, item 6) for HJ 212: credentials are checked first,
+ * always. 21 unknown MNs from one address refused the right PW of every station behind that
+ * address for a minute, and the packet past the limit was dropped without a dead-letter record.
+ * Now a failure past the limits is held (loginFailureDelayMs, a minute here) before the next
+ * check of that MN from that address; other MNs, other addresses and the right PW go on.
+ */
+describe('red team: HJ 212 failures are slowed per address and MN, the right PW never refused', () => {
+  const delayed = () => test.metric('wanxiang_hj212_logins_delayed_total');
+
+  it('takes the right PW from an address that sent 21 unknown MNs, and keeps a record of each of them', async () => {
+    const before = { unknown: await packets('unknown_mn'), delayed: await delayed(), deadLetters: await test.metric('wanxiang_dead_letters_total') };
+    const guesser = await from('127.0.0.51');
+    guesser.send(Buffer.concat(Array.from({ length: 21 }, (_, n) => packet(`NOSUCH${n}`, 'x'))));
+    // Twenty refused at once (the address's limit), the 21st held: none dropped unrecorded.
+    await expect.poll(async () => [(await packets('unknown_mn')) - before.unknown, (await delayed()) - before.delayed], { timeout: 30_000 }).toEqual([20, 1]);
+    expect((await test.metric('wanxiang_dead_letters_total')) - before.deadLetters).toBeGreaterThanOrEqual(20);
+    const station = await from('127.0.0.51');
+    station.send(packet('LOAD000000004', '123456'));
+    expect(await station.nextReply()).toContain('MN=LOAD000000004');
+  }, 60_000);
+
+  it('checks a guesser’s PWs for one MN in turn: past the limit each waits its hold, while the station gets in from elsewhere and other MNs from the same address', async () => {
+    const before = { badPw: await packets('bad_pw'), delayed: await delayed(), checks: await checks('hj212'), waiting: await test.metric('wanxiang_secret_checks_waiting') };
+    // Sixty guesses in one write, then ten connections with one guess each, for the same MN from the same address.
+    const guesser = await from('127.0.0.41');
+    guesser.send(Buffer.concat(Array.from({ length: 60 }, (_, n) => packet('LOAD000000002', `guess${n}`))));
+    await expect.poll(async () => [(await packets('bad_pw')) - before.badPw, (await delayed()) - before.delayed], { timeout: 30_000 }).toEqual([test.config.mqtt.loginFailuresPerDevice, 1]);
+    const others = await Promise.all(Array.from({ length: 10 }, () => from('127.0.0.41')));
+    others.forEach((connection, n) => connection.send(packet('LOAD000000002', `other${n}`)));
+    // They wait for the hold at the gate: not checked, not refused.
+    await expect.poll(async () => (await test.metric('wanxiang_secret_checks_waiting')) - before.waiting, { timeout: 30_000 }).toBe(10);
+    expect((await checks('hj212')) - before.checks).toBe(test.config.mqtt.loginFailuresPerDevice + 1);
+    // The station, from its own address; another station from the guesser's address.
+    const station = await from('127.0.0.42');
+    station.send(packet('LOAD000000002', '123456'));
+    expect(await station.nextReply()).toContain('MN=LOAD000000002');
+    const neighbour = await from('127.0.0.41');
+    neighbour.send(packet('LOAD000000003', '123456'));
+    expect(await neighbour.nextReply()).toContain('MN=LOAD000000003');
+    expect((await packets('bad_pw')) - before.badPw).toBe(test.config.mqtt.loginFailuresPerDevice);
+  }, 60_000);
+});
