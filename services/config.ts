@@ -97,6 +97,15 @@ export const configSchema = z.strictObject({
       maxSplitSets: positiveInt.default(1_000),
       /** Packets of one connection waiting for the spool before the connection is paused (back-pressure). */
       maxPendingPackets: positiveInt.default(64),
+      /**
+       * Each station's token bucket (as mqtt.deviceMessagesPerSecond): packets and CP items a second,
+       * with a burst of stationBurstSeconds of each; past it the station's packets wait and its
+       * connections are not read (backpressure on that station alone, nothing answered is dropped).
+       * A station sends a packet every 30 s; a history upload after an outage a few dozen a second.
+       */
+      stationPacketsPerSecond: positiveInt.default(100),
+      stationItemsPerSecond: positiveInt.default(10_000),
+      stationBurstSeconds: z.number().positive().max(60).default(2),
     })
     .prefault({}),
   http: z

@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
-import { countReadings, createDeviceRate } from './device-rate.ts';
+import { countReadings, createDeviceRate } from '../device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 
 export interface BrokerDeps {

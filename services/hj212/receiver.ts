@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { isWanxiangError, type ErrorCode } from '../errors.ts';
+import { createDeviceRate } from '../device-rate.ts';
 import { createLoginGate, type LoginGate } from '../login-gate.ts';
 import type { PreparedRecord } from '../ingest/accept-prepared.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
@@ -16,6 +17,7 @@ import { createFramer, type Frame, type FramerEvent, type SkipReason } from './f
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
 import { parseSegment, type Packet } from './packet.ts';
+import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
 import { answerCnOf, replyTo } from './reply.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
@@ -67,6 +69,8 @@ interface Connection {
   readonly session: string;
   readonly address: string | undefined;
   readonly logins: ConnectionLogins;
+  /** Whether its socket is read: paused while its frames wait for the spool or its station is past its rate. */
+  readonly flow: ReadFlow;
   /** The PW check under way on this connection: the next login waits for it (a guesser's pipelined packets are checked one at a time). */
   loginUnderWay: Promise<void> | undefined;
   /** Closes the connection if no station has logged in on it by then (cleared at the first login). */
@@ -115,6 +119,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   });
   const reassembler = createReassembler({ timeoutMs: config.splitTimeoutMs, maxSets: config.maxSplitSets, onEvicted: () => metrics.splits.inc({ outcome: 'incomplete' }) });
   const states = new Map<string, StationEntry>();
+  const rate = createDeviceRate({ messagesPerSecond: config.stationPacketsPerSecond, readingsPerSecond: config.stationItemsPerSecond, burstSeconds: config.stationBurstSeconds }, now);
+  const rateWarnedAt = new Map<string, number>();
   const keptAt = createArrivalTimes();
   const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
@@ -197,6 +203,19 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       connection.loginDeadline = undefined;
       slots.loggedIn(socket);
     }
+    // The station's token bucket (red team 5: one station landed 7,971 packets a second): past it
+    // the packet waits and the connection is not read meanwhile; nothing is dropped, it is answered later.
+    const waitMs = rate.take(rate.bucketOf(station.id), packet.cp.length);
+    if (waitMs > 0) {
+      connection.flow.holdFor(waitMs);
+      noteRateLimited(station.id, waitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // Gone while it waited: not stored and never answered, so the station sends it again.
+      if (socket.destroyed) {
+        metrics.packets.inc('closed');
+        return undefined;
+      }
+    }
     if (packet.flag?.split && reassembler.add(packet, receivedAtMs).kind === 'complete') metrics.splits.inc({ outcome: 'complete' });
     // Each part of a split packet is stored as it comes and answered on its own (C.50): the
     // parts share series and DataTime, so InfluxDB holds them as one point.
@@ -250,6 +269,14 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       state.address = address;
     } else states.set(station.id, { device: station.id, mn, lastPacketAtMs: receivedAtMs, crcVariant: variant, version: packet.flag?.version ?? 0, address });
     return packet;
+  }
+
+  function noteRateLimited(device: string, waitMs: number): void {
+    deps.metrics.rateLimited.inc({ outcome: 'delayed' });
+    const at = now();
+    if (at - (rateWarnedAt.get(device) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+    rateWarnedAt.set(device, at);
+    log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, packetsPerSecond: config.stationPacketsPerSecond, itemsPerSecond: config.stationItemsPerSecond }, 'HJ 212 station past its rate: its packets wait, its connections are read later (said once a minute)');
   }
 
   /** A PW check begun: known to its connection (the next login waits for it) until it ends. */
@@ -313,25 +340,24 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       slot.evicted.destroy();
     }
     metrics.connections.inc();
-    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry), loginUnderWay: undefined, loginDeadline: undefined };
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry), flow: createReadFlow(socket, config.maxPendingPackets), loginUnderWay: undefined, loginDeadline: undefined };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Frames in arrival order with what became of each: answers leave from the head, in order,
     // as soon as the frames before them are done (a queue, not a promise chain: issue 20's
     // throughput goal counted five promises a packet in the chain).
     const inOrder: Array<{ done: boolean; packet: Packet | undefined }> = [];
-    let pending = 0;
+    const { flow } = connection;
     const release = () => {
       while (inOrder.length > 0 && inOrder[0]!.done) {
         const { packet } = inOrder.shift()!;
-        pending -= 1;
+        flow.done();
         try {
           if (packet) answer(packet, socket);
         } catch (error) {
           log.error({ err: error }, 'HJ 212 answer not sent');
         }
       }
-      if (pending < config.maxPendingPackets && socket.isPaused() && !socket.destroyed) socket.resume();
     };
     let frameTimer: NodeJS.Timeout | undefined;
     const close = (reason: string) => {
@@ -354,8 +380,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
           skipped[event.reason] = (skipped[event.reason] ?? 0) + event.bytes;
           continue;
         }
-        pending += 1;
-        if (pending >= config.maxPendingPackets) socket.pause();
+        flow.added();
         const entry: (typeof inOrder)[number] = { done: false, packet: undefined };
         inOrder.push(entry);
         handleFrame(event.frame, connection).then((packet) => {
@@ -382,6 +407,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     socket.on('error', () => undefined); // resets by stations are ordinary; the close below cleans up
     socket.once('close', () => {
       clearTimeout(connection.loginDeadline);
+      flow.close();
       clearTimeout(frameTimer);
       clearTimeout(tailTimer);
       slots.release(socket);
