@@ -2,7 +2,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { isWanxiangError, type ErrorCode } from '../errors.ts';
-import { createDeviceRate } from '../device-rate.ts';
 import { createLoginGate, type LoginGate } from '../login-gate.ts';
 import type { PreparedRecord } from '../ingest/accept-prepared.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
@@ -19,11 +18,12 @@ import { withPwMasked } from './masked-frame.ts';
 import { parseSegment, type Packet } from './packet.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
+import { createStationRate } from './station-rate.ts';
 import { answerCnOf, replyTo } from './reply.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
 import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
 import { connectionGone, createStationLogins, type StationLoginLimits, type StationLogins } from './station-login.ts';
-import { takePacket, unknownLine } from './station-door.ts';
+import { intakeRecords, takePacket } from './station-door.ts';
 
 /** What the live API says of a station speaking HJ 212 (issue 20, item 2). */
 export interface StationState {
@@ -119,8 +119,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   });
   const reassembler = createReassembler({ timeoutMs: config.splitTimeoutMs, maxSets: config.maxSplitSets, onEvicted: () => metrics.splits.inc({ outcome: 'incomplete' }) });
   const states = new Map<string, StationEntry>();
-  const rate = createDeviceRate({ messagesPerSecond: config.stationPacketsPerSecond, readingsPerSecond: config.stationItemsPerSecond, burstSeconds: config.stationBurstSeconds }, now);
-  const rateWarnedAt = new Map<string, number>();
+  const rate = createStationRate({ config, metrics: deps.metrics, log, now });
   const keptAt = createArrivalTimes();
   const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
@@ -205,10 +204,9 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     }
     // The station's token bucket (red team 5: one station landed 7,971 packets a second): past it
     // the packet waits and the connection is not read meanwhile; nothing is dropped, it is answered later.
-    const waitMs = rate.take(rate.bucketOf(station.id), packet.cp.length);
+    const waitMs = rate.waitOf(station.id, packet.cp.length);
     if (waitMs > 0) {
       connection.flow.holdFor(waitMs);
-      noteRateLimited(station.id, waitMs);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       // Gone while it waited: not stored and never answered, so the station sends it again.
       if (socket.destroyed) {
@@ -220,26 +218,12 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     // Each part of a split packet is stored as it comes and answered on its own (C.50): the
     // parts share series and DataTime, so InfluxDB holds them as one point.
     const intake = takePacket(packet, station, deviceById, receivedAtMs, deps.limits);
-    // The intake's own array, added to only when something was refused or unknown (one copy fewer a packet).
-    const records: PreparedRecord[] = intake.records;
-    const dataRecords = records.length;
-    // The station's own refusals: the whole packet's data, or single values (a line break in a text).
-    const refusals = intake.refused ? [intake.refused, ...intake.refusals] : intake.refusals;
     if (intake.unknown.length > 0) {
       metrics.unknownCodes.inc(intake.unknown.length);
       ingest.rejections.record({ code: 'WX_ERR_UNKNOWN_CODE', message: `codes no family takes: ${[...new Set(intake.unknown.map((item) => item.code))].join(', ').slice(0, 300)}`, readings: 0 }, { device: station.id, topic: `hj212:${mn}`, payload: frame.raw });
     }
-    const kept = intake.unknown.length > 0 ? intake.unknown : intake.raw;
-    if (kept.length > 0) {
-      try {
-        records.push({ device: station, lines: [unknownLine(station, packet, kept, intake.interval, keptAt(station.id, receivedAtMs))], readings: [], refusals: [] });
-      } catch (error) {
-        // A header value the store cannot keep (a CR in CN or ST): the raw items are refused, the packet's data still stored and answered.
-        if (!isWanxiangError(error)) throw error;
-        refusals.push({ code: error.code, message: error.message.slice(0, 300) });
-      }
-    }
-    if (refusals.length > 0) records.push({ device: station, lines: [], readings: [], refusals });
+    const records: PreparedRecord[] = intakeRecords(intake, station, packet, intake.unknown.length > 0 || intake.raw.length > 0 ? keptAt(station.id, receivedAtMs) : receivedAtMs);
+    const dataRecords = intake.records.length;
     try {
       await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}` });
     } catch (error) {
@@ -269,14 +253,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       state.address = address;
     } else states.set(station.id, { device: station.id, mn, lastPacketAtMs: receivedAtMs, crcVariant: variant, version: packet.flag?.version ?? 0, address });
     return packet;
-  }
-
-  function noteRateLimited(device: string, waitMs: number): void {
-    deps.metrics.rateLimited.inc({ outcome: 'delayed' });
-    const at = now();
-    if (at - (rateWarnedAt.get(device) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
-    rateWarnedAt.set(device, at);
-    log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, packetsPerSecond: config.stationPacketsPerSecond, itemsPerSecond: config.stationItemsPerSecond }, 'HJ 212 station past its rate: its packets wait, its connections are read later (said once a minute)');
   }
 
   /** A PW check begun: known to its connection (the next login waits for it) until it ends. */

@@ -258,3 +258,26 @@ export function unknownLine(station: DeviceRecord, packet: Packet, items: readon
   const text = items.map((item) => (item.suffix ? `${item.code}-${item.suffix}=${item.value}` : `${item.code}=${item.value}`)).join(';');
   return encodeStationLine(station, unknownMeasurement, interval ?? 'other', [['items', text, 'string'], ['cn', packet.cn ?? '', 'string'], ['st', packet.st ?? '', 'string'], ['recv_lag_ms', 0, 'int']], receivedAtMs);
 }
+
+/**
+ * What a packet's intake puts in the spool: its devices' records (the intake's own array, added
+ * to only when something was refused or kept raw: one copy fewer a packet), the raw items kept
+ * under the station at `keptAtMs`, and the station's own refusals as one record (the whole
+ * packet's data, or single values: a line break in a text). A header value the store cannot keep
+ * (a CR in CN or ST) refuses the raw items; the packet's data is still stored and answered.
+ */
+export function intakeRecords(intake: StationIntake, station: DeviceRecord, packet: Packet, keptAtMs: number): StationRecord[] {
+  const records = intake.records;
+  const refusals = intake.refused ? [intake.refused, ...intake.refusals] : intake.refusals;
+  const kept = intake.unknown.length > 0 ? intake.unknown : intake.raw;
+  if (kept.length > 0) {
+    try {
+      records.push({ device: station, lines: [unknownLine(station, packet, kept, intake.interval, keptAtMs)], readings: [], refusals: [] });
+    } catch (error) {
+      if (!isWanxiangError(error)) throw error;
+      refusals.push({ code: error.code, message: error.message.slice(0, 300) });
+    }
+  }
+  if (refusals.length > 0) records.push({ device: station, lines: [], readings: [], refusals });
+  return records;
+}
