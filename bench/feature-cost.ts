@@ -15,7 +15,7 @@
  * The handler is the one the platform runs (services/ingest/handle-message.ts, in this thread);
  * the figure is CPU µs a message, the difference to the plain registry's handler.
  */
-import { countReadings, createDeviceRate } from '../services/broker/device-rate.ts';
+import { countReadings, createDeviceRate } from '../services/device-rate.ts';
 import { parseConfig } from '../services/config.ts';
 import { families } from '../services/families/index.ts';
 import { createAccounting } from '../services/ingest/accounting.ts';

@@ -63,7 +63,7 @@ export const configSchema = z.strictObject({
       // Issue 18 (items 4-6, 11): the broker's doors (services/broker, docs/security-devices.md).
       /** How long a failed login past the limits above waits for its answer; a right secret never waits for this. */
       loginFailureDelayMs: z.number().int().min(0).default(2_000),
-      /** Secret verifications (scrypt) at once, in all; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
+      /** Secret verifications (scrypt) at once, in all, MQTT logins and HJ 212 PWs together; one at a time per address. libuv's pool has 4 threads, the spool's fsync needs some. */
       loginVerifyConcurrency: positiveInt.max(16).default(2),
       /** The largest first packet (CONNECT: client id, login, Last Will) taken before the login is checked. */
       maxConnectBytes: positiveInt.min(256).max(65_536).default(8_192),
@@ -101,6 +101,15 @@ export const configSchema = z.strictObject({
       maxSplitSets: positiveInt.default(1_000),
       /** Packets of one connection waiting for the spool before the connection is paused (back-pressure). */
       maxPendingPackets: positiveInt.default(64),
+      /**
+       * Each station's token bucket (as mqtt.deviceMessagesPerSecond): packets and CP items a second,
+       * with a burst of stationBurstSeconds of each; past it the station's packets wait and its
+       * connections are not read (backpressure on that station alone, nothing answered is dropped).
+       * A station sends a packet every 30 s; a history upload after an outage a few dozen a second.
+       */
+      stationPacketsPerSecond: positiveInt.default(100),
+      stationItemsPerSecond: positiveInt.default(10_000),
+      stationBurstSeconds: z.number().positive().max(60).default(2),
     })
     .prefault({}),
   http: z

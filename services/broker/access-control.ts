@@ -8,8 +8,8 @@ import { deviceIdPattern, type Topics } from '../topics.ts';
 import { createTopicCache } from '../ingest/topic-cache.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { LoginResult } from '../registry/device-registry.ts';
+import { createLoginGate, type LoginGate } from '../login-gate.ts';
 import { clientIdRefusal } from './client-id.ts';
-import { createLoginGate } from './login-gate.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 
 /** A login whose client left while it waited for its turn: no scrypt is run for it. */
@@ -42,12 +42,13 @@ const allowed: PublishDecision = Object.freeze({ allowed: true });
 type AuthenticateCallback = (error: AuthenticateError | null, success: boolean | null) => void;
 
 /** Who may connect, publish and subscribe; the principal of each connection is remembered here. */
-export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined }) {
+export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined; loginGate?: LoginGate }) {
   const { registry, topics, metrics, log, limits } = deps;
   const principals = new WeakMap<Client, Principal>();
   const address = (client: Client) => deps.addressOf(client) ?? 'unknown';
   const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
-  const gate = createLoginGate({ concurrency: limits.loginVerifyConcurrency });
+  // The platform's one gate, shared with the HJ 212 receiver (both verify on libuv's pool); a broker alone makes its own.
+  const gate = deps.loginGate ?? createLoginGate({ concurrency: limits.loginVerifyConcurrency });
   const parseTopic = createTopicCache(topics);
   // Clients that sent a zero-byte client id (aedes names them itself), noted at CONNECT.
   const unnamed = new WeakSet<Client>();
@@ -119,7 +120,11 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
         }
         return answerLogin(client, id, known, callback);
       }
-      const verify = (): Promise<LoginResult> => (client.closed ? Promise.resolve(gaveUp) : registry.login(id, secret));
+      const verify = (): Promise<LoginResult> => {
+        if (client.closed) return Promise.resolve(gaveUp);
+        metrics.secretChecks.inc({ door: 'mqtt' });
+        return registry.login(id, secret);
+      };
       const holdMs = (result: LoginResult) => (result.ok || result === gaveUp || result.code !== 'WX_ERR_BAD_CREDENTIALS' ? 0 : failureHoldMs(client, id));
       gate.run(address(client), id, verify, holdMs).then((result) => answerLogin(client, id, result, callback), (error: unknown) => {
         log.error({ err: error, id }, 'login check failed');

@@ -6,11 +6,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
+import type { LoginGate } from '../login-gate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
-import { countReadings, createDeviceRate } from './device-rate.ts';
+import { countReadings, createDeviceRate } from '../device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 
 export interface BrokerDeps {
@@ -21,6 +22,8 @@ export interface BrokerDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Where secret checks wait their turn: the platform's one gate, shared with the HJ 212 receiver (services/login-gate.ts); else the broker's own. */
+  readonly loginGate?: LoginGate;
   /** Cluster mode: aedes `id`, `mq` and `persistence` shared through Redis (services/cluster/redis-broker-backend.ts). */
   readonly aedesOptions?: { readonly id?: string; readonly mq?: unknown; readonly persistence?: unknown };
 }

@@ -16,6 +16,7 @@ import { helpText, option, parseCommand, UsageError } from './options.ts';
 import { exportMosquittoCommand } from './export-mosquitto.ts';
 import { checkMosquittoListener } from '../registry/mosquitto-export.ts';
 import { hashSecret } from '../registry/secrets.ts';
+import { stationPwOf } from './station-pw.ts';
 
 const actions = ['list', 'add', 'rotate', 'disable', 'enable', 'export'] as const;
 type Action = (typeof actions)[number];
@@ -51,8 +52,9 @@ const spec = {
   positionals: [{ name: 'ACTION', describe: `one of ${actions.join(', ')}`, required: true }],
   description: `  wanxiang devices list
   wanxiang devices add --id ID --family F --site S --site-name NAME --street ST --lat N --lon N --attributes JSON
-        [--report-interval MS] [--hj212-mn MN --hj212-pw PW [--hj212-crc compat] [--hj212-codes JSON] [--hj212-units JSON]]
-                                         a station speaking HJ 212 over TCP (docs/devices.md)
+        [--report-interval MS] [--hj212-mn MN --hj212-pw-file FILE|- [--hj212-crc compat] [--hj212-codes JSON] [--hj212-units JSON]]
+                                         a station speaking HJ 212 over TCP (docs/devices.md); its PW
+                                         read from FILE or stdin (-), at least 6 characters
   wanxiang devices rotate --id ID        a new secret; the old one stops working, the device is disconnected
   wanxiang devices disable --id ID       refused at login and disconnected at once
   wanxiang devices enable --id ID
@@ -83,7 +85,8 @@ holds (WX_ERR_DEVICE_EXISTS; rotate gives it a new secret).`,
     registry: option.string('FILE', "the registry (default the data folder's devices.json, made from the seeds at the first change or start; WX_REGISTRY_FILE)"),
     'data-dir': shared.dataDir(),
     'hj212-mn': option.string('MN', 'add: the HJ 212 station\'s MN (its packets are taken on the HJ 212 port)'),
-    'hj212-pw': option.string('PW', 'add: its HJ 212 PW (stored as a scrypt hash)'),
+    'hj212-pw': option.string('PW', 'add: its HJ 212 PW, at least 6 characters (stored as a scrypt hash); in argv every user of the host reads it (ps): prefer --hj212-pw-file'),
+    'hj212-pw-file': option.string('FILE', 'add: read its HJ 212 PW from FILE, or from stdin with - (one line)'),
     'hj212-crc': option.choice<'strict' | 'compat'>('MODE', 'add: strict (HJ 212 Appendix A CRC only, the default) or compat (also CRC-16/ARC, CRC-16/MODBUS byte-swapped or not, tails other than CR LF)', ['strict', 'compat']),
     'hj212-codes': option.custom<Record<string, unknown>>('JSON', 'add: vendor code → HJ 212 code or field, e.g. \'{"PM25":"a34004"}\'', 'a JSON object of names', parseJsonObject),
     'hj212-units': option.custom<Record<string, unknown>>('JSON', 'add: field or code → factor into the family\'s unit, e.g. \'{"co":0.001}\'', 'a JSON object of factors', parseJsonObject),
@@ -155,11 +158,13 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /** The HJ 212 block of `devices add` (issue 20): MN and PW together, the PW stored only as its hash. */
-async function withStation(draft: Omit<DeviceRecord, 'secretHash'>, options: { 'hj212-mn'?: string; 'hj212-pw'?: string; 'hj212-crc'?: 'strict' | 'compat'; 'hj212-codes'?: Record<string, unknown>; 'hj212-units'?: Record<string, unknown> }): Promise<Omit<DeviceRecord, 'secretHash'>> {
-  const { 'hj212-mn': mn, 'hj212-pw': pw } = options;
+async function withStation(draft: Omit<DeviceRecord, 'secretHash'>, options: { 'hj212-mn'?: string; 'hj212-pw'?: string; 'hj212-pw-file'?: string; 'hj212-crc'?: 'strict' | 'compat'; 'hj212-codes'?: Record<string, unknown>; 'hj212-units'?: Record<string, unknown> }): Promise<Omit<DeviceRecord, 'secretHash'>> {
+  const { 'hj212-mn': mn } = options;
   const others = options['hj212-crc'] ?? options['hj212-codes'] ?? options['hj212-units'];
-  if (mn === undefined && pw === undefined && others === undefined) return draft;
-  if (mn === undefined || pw === undefined) throw new UsageError('devices add: an HJ 212 station needs both --hj212-mn and --hj212-pw', devicesHelp);
+  if (mn === undefined && options['hj212-pw'] === undefined && options['hj212-pw-file'] === undefined && others === undefined) return draft;
+  if (mn === undefined) throw new UsageError('devices add: an HJ 212 station needs both --hj212-mn and --hj212-pw (or --hj212-pw-file)', devicesHelp);
+  const pw = await stationPwOf(options, devicesHelp);
+  if (pw === undefined) throw new UsageError('devices add: an HJ 212 station needs both --hj212-mn and --hj212-pw (or --hj212-pw-file)', devicesHelp);
   const hj212 = {
     mn, pwHash: await hashSecret(pw), crc: options['hj212-crc'] ?? 'strict',
     ...(options['hj212-codes'] ? { codes: options['hj212-codes'] } : {}),

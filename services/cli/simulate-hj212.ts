@@ -18,7 +18,7 @@ export function chooseStations(devices: readonly DeviceRecord[], families: reado
     if (!speaksHj212(family as DeviceRecord['family'])) throw new UsageError(`--family ${family}: ${getFamily(family as DeviceRecord['family']).title} has no HJ 212 codes; simulate it with --protocol mqtt`, help);
   }
   const stations = devices.filter((device) => device.hj212 !== undefined && speaksHj212(device.family));
-  if (stations.length === 0) throw new UsageError(`--protocol hj212: no chosen device has an HJ 212 block; register one with wanxiang devices add … --hj212-mn MN --hj212-pw PW`, help);
+  if (stations.length === 0) throw new UsageError(`--protocol hj212: no chosen device has an HJ 212 block; register one with wanxiang devices add … --hj212-mn MN --hj212-pw-file FILE`, help);
   return stations;
 }
 

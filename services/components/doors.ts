@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { FamilyId } from '../families/index.ts';
 import { createHj212Receiver, type Hj212Receiver } from '../hj212/receiver.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
+import { createLoginGate } from '../login-gate.ts';
 import { createRefusalFeedback, type RefusalFeedback } from '../ingest/refusal-feedback.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { redactUserinfo } from '../redact-url.ts';
@@ -66,6 +67,10 @@ export function createDoorsPart(deps: {
     get refusals() { return feedback; },
     async start() {
       const { cluster } = config;
+      // One gate for the secret checks of both doors: MQTT logins and HJ 212 PWs both run scrypt on
+      // libuv's pool, where the spool's fsync (every acknowledgement) waits too (red team).
+      const loginGate = createLoginGate({ concurrency: config.mqtt.loginVerifyConcurrency });
+      metrics.setSecretCheckSource(() => loginGate);
       // With an external broker, ingest subscribes to it and the broker does device login and ACLs.
       if (cluster.brokerUrl) {
         // The group deals messages round robin, not by device: without Redis each worker's alarms see a share of every device.
@@ -78,14 +83,14 @@ export function createDoorsPart(deps: {
         // Refusal notices go to the device through the external broker too (issue 19, item 5).
         const activeSubscriber = subscriber;
         feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeSubscriber.publish(topic, payload, { qos: 1 }) });
-      } else broker = createBroker({ config, registry, topics, ingest, metrics, log, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
+      } else broker = createBroker({ config, registry, topics, ingest, metrics, log, loginGate, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
       // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
       hj212 = createHj212Receiver({
-        config: config.hj212, logins: config.mqtt, limits: config.ingest, registry, ingest, metrics, log, onStationValues: deps.markDirty,
-        // Stored frames relayed raw to observers, so that `record` keeps them (issue 20, item 5).
-        onStored: activeBroker ? (station, raw) => void activeBroker.publish(topics.stationFrames(station.id), raw, { qos: 0 }).catch(() => undefined) : undefined,
+        config: config.hj212, logins: config.mqtt, loginGate, limits: config.ingest, registry, ingest, metrics, log, onStationValues: deps.markDirty,
+        // Stored frames relayed to observers, PW masked, so that `record` keeps them (issue 20, item 5; red team 1).
+        onStored: activeBroker ? (station, frame) => void activeBroker.publish(topics.stationFrames(station.id), frame, { qos: 0 }).catch(() => undefined) : undefined,
       });
       const hj212Port = await hj212.start();
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.

@@ -1,3 +1,5 @@
+import { createStreamSearch } from './stream-search.ts';
+
 /**
  * The byte-exact HJ 212 stream framer (reference/hj212.md §2, §9.2): `##`, four decimal
  * digits N (the data segment's length in BYTES: §6.3 counts characters, but the CRC runs
@@ -9,6 +11,10 @@
  * (strict devices are refused for it by the receiver), and so are a bare CR and no tail at all
  * (the frame ends at the next `##`, or at flush() once the station is quiet). A line end before the declared tail
  * ends the frame there (a length that lies too long must not hold back the frames after it).
+ *
+ * Every search is linear in the stream: a line end or the next `##` is looked for only where the
+ * declared length allows it, and no byte is searched twice (stream-search.ts). Skipped runs are
+ * one event however many candidates they held, and steps move an index, not the buffer.
  */
 
 export interface Frame {
@@ -28,9 +34,12 @@ export interface Frame {
   readonly tail: 'crlf' | 'lf' | 'cr' | 'none';
 }
 
+/** Why bytes were skipped: the `reason` label of wanxiang_hj212_skipped_bytes_total. */
+export type SkipReason = 'garbage' | 'bad_length_field' | 'oversize' | 'bad_tail';
+
 export type FramerEvent =
   | { readonly kind: 'frame'; readonly frame: Frame }
-  | { readonly kind: 'skipped'; readonly bytes: number; readonly reason: 'garbage' | 'bad_length_field' | 'oversize' | 'bad_tail' };
+  | { readonly kind: 'skipped'; readonly bytes: number; readonly reason: SkipReason };
 
 export interface FramerOptions {
   /** The largest data segment taken (the standard allows 1024; the length field 9999). */
@@ -56,41 +65,72 @@ export interface Framer {
   readonly awaitingTail: boolean;
   /** Takes a frame held for its tail (awaitingTail) as it is; nothing otherwise. */
   flush(): FramerEvent[];
+  /** Bytes the framer's searches have looked at so far (for a test that bounds the work a stream costs). */
+  readonly scannedBytes: number;
 }
 
 export function createFramer(options: FramerOptions): Framer {
   let buffer: Buffer = Buffer.alloc(0);
+  /** Where the bytes not yet framed begin in `buffer`: steps advance it, the buffer is cut once a push. */
+  let head = 0;
+  /** Bytes of the stream before buffer[0]: searches address bytes by absolute position. */
+  let base = 0;
+  let scannedBytes = 0;
+  const counted = (bytes: number) => {
+    scannedBytes += bytes;
+  };
+  const lineEnds = createStreamSearch({ byte: lf, twice: false }, counted);
+  // Two searches for `##`: where the next frame starts, and one inside a frame whose tail is
+  // looked for (kept apart, so that each resumes where it stopped while the frame waits for bytes).
+  const frameStarts = createStreamSearch({ byte: hash, twice: true }, counted);
+  const innerStarts = createStreamSearch({ byte: hash, twice: true }, counted);
+  /** A search from `start` to `end`, both relative to the head; the place found relative to the head, or -1. */
+  const find = (search: typeof lineEnds, start: number, end: number) => {
+    const at = search.find(buffer, base, base + head + start, base + head + end);
+    return at === -1 ? -1 : at - base - head;
+  };
+  /** Bytes not yet framed. */
+  const held = () => buffer.length - head;
+  const byteAt = (offset: number) => buffer[head + offset];
   const events: FramerEvent[] = [];
-  const skip = (bytes: number, reason: Extract<FramerEvent, { kind: 'skipped' }>['reason']) => {
+  /** The run of skipped bytes the last event is, counted up in place (one object a run, not one a candidate). */
+  let run: { kind: 'skipped'; bytes: number; reason: SkipReason } | undefined;
+  const skip = (bytes: number, reason: SkipReason) => {
     if (bytes <= 0) return;
-    const last = events.at(-1);
-    // Runs of garbage are reported once, however they were cut.
-    if (last?.kind === 'skipped' && last.reason === reason && reason === 'garbage') events[events.length - 1] = { kind: 'skipped', bytes: last.bytes + bytes, reason };
-    else events.push({ kind: 'skipped', bytes, reason });
-    buffer = buffer.subarray(bytes);
+    // A run of skipped bytes is reported once, however it was cut: a stream of `##0001` is one
+    // event a chunk, not one every 6 bytes (each event costs the receiver a metric increment).
+    if (run !== undefined && run.reason === reason && events.at(-1) === run) run.bytes += bytes;
+    else events.push((run = { kind: 'skipped', bytes, reason }));
+    head += bytes;
+  };
+  /** The 4 digits of the length field, or -1 when one is not a digit. */
+  const declaredLength = () => {
+    let declared = 0;
+    for (let i = 2; i < 6; i += 1) {
+      const digit = byteAt(i)! - zero;
+      if (digit < 0 || digit > 9) return -1;
+      declared = declared * 10 + digit;
+    }
+    return declared;
   };
 
   /** One step: a frame taken, bytes skipped, or false when more bytes are needed. */
   function step(): boolean {
-    const start = buffer.indexOf('##');
+    const start = find(frameStarts, 0, held());
     if (start === -1) {
       // Keep a last '#': it may be the first half of the next `##`.
-      skip(buffer.length > 0 && buffer[buffer.length - 1] === hash ? buffer.length - 1 : buffer.length, 'garbage');
+      skip(buffer[buffer.length - 1] === hash ? held() - 1 : held(), 'garbage');
       return false;
     }
     if (start > 0) {
       skip(start, 'garbage');
       return true;
     }
-    if (buffer.length < 6) return false;
-    let declared = 0;
-    for (let i = 2; i < 6; i += 1) {
-      const digit = buffer[i]! - zero;
-      if (digit < 0 || digit > 9) {
-        skip(1, 'bad_length_field'); // `###0101…`: the frame may start at the next '#'
-        return true;
-      }
-      declared = declared * 10 + digit;
+    if (held() < 6) return false;
+    const declared = declaredLength();
+    if (declared === -1) {
+      skip(1, 'bad_length_field'); // `###0101…`: the frame may start at the next '#'
+      return true;
     }
     if (declared > options.maxSegmentBytes) {
       skip(2, 'oversize');
@@ -100,56 +140,57 @@ export function createFramer(options: FramerOptions): Framer {
     // A line end before the tail's place: the length lies (too long). A segment holds no LF (ASCII
     // text, UTF-8 never has 0x0A inside a character), so the frame ends there; waiting for the
     // declared length would swallow the frames after it until the frame timeout closed the connection.
-    const newline = buffer.indexOf(lf, 6);
-    if (newline !== -1 && newline < tailAt) return lookForTail(declared);
-    if (buffer.length < tailAt + 1) return false;
-    const tailByte = buffer[tailAt];
+    if (find(lineEnds, 6, tailAt) !== -1) return lookForTail(declared);
+    if (held() < tailAt + 1) return false;
+    const tailByte = byteAt(tailAt);
     if (tailByte === lf) return take(declared, tailAt, tailAt + 1, 'bytes', 'lf');
     if (tailByte === cr) {
-      if (buffer.length < tailAt + 2) return false;
+      if (held() < tailAt + 2) return false;
       // A CR exactly where the tail stands, and no LF after it: a bare CR (no segment holds a CR).
-      return take(declared, tailAt, tailAt + (buffer[tailAt + 1] === lf ? 2 : 1), 'bytes', buffer[tailAt + 1] === lf ? 'crlf' : 'cr');
+      return take(declared, tailAt, tailAt + (byteAt(tailAt + 1) === lf ? 2 : 1), 'bytes', byteAt(tailAt + 1) === lf ? 'crlf' : 'cr');
     }
     if (tailByte === hash) {
-      if (buffer.length < tailAt + 2) return false;
+      if (held() < tailAt + 2) return false;
       // The next frame begins right after the CRC: this one had no tail (reference/hj212.md §2, compat).
-      if (buffer[tailAt + 1] === hash) return take(declared, tailAt, tailAt, 'bytes', 'none');
+      if (byteAt(tailAt + 1) === hash) return take(declared, tailAt, tailAt, 'bytes', 'none');
     }
     return lookForTail(declared);
   }
 
-  /** The declared length of the frame at the head of the buffer, when the buffer holds exactly that frame with no tail or a bare CR. */
+  /** The declared length of the frame at the head, when the bytes held are exactly that frame with no tail or a bare CR. */
   function heldForTail(): number | null {
-    if (buffer.length < overhead - 2 || buffer[0] !== hash || buffer[1] !== hash) return null;
-    let declared = 0;
-    for (let i = 2; i < 6; i += 1) {
-      const digit = buffer[i]! - zero;
-      if (digit < 0 || digit > 9) return null;
-      declared = declared * 10 + digit;
-    }
+    if (held() < overhead - 2 || byteAt(0) !== hash || byteAt(1) !== hash) return null;
+    const declared = declaredLength();
+    if (declared === -1) return null;
     const tailAt = 6 + declared + 4;
-    if (buffer.length === tailAt || (buffer.length === tailAt + 1 && buffer[tailAt] === cr)) return declared;
+    if (held() === tailAt || (held() === tailAt + 1 && byteAt(tailAt) === cr)) return declared;
     return null;
   }
 
-  /** The tail is not where the length says: the frame ends at the next LF if N counts its characters. */
+  /**
+   * The tail is not where the length says: the frame ends at the next LF if N counts its
+   * characters. N characters (UTF-16 units) are at most 3N bytes of UTF-8, so that LF can only
+   * stand before 6 + 3N + 4 + CR LF: nothing beyond is searched.
+   */
   function lookForTail(declared: number): boolean {
-    const newline = buffer.indexOf(lf, 6);
-    const nextFrame = buffer.indexOf('##', 2);
-    if (nextFrame !== -1 && (newline === -1 || nextFrame < newline)) {
+    const window = 6 + 3 * declared + 6;
+    const newline = find(lineEnds, 6, window);
+    const nextFrame = find(innerStarts, 2, newline === -1 ? window : newline);
+    if (nextFrame !== -1) {
       skip(nextFrame, 'bad_tail');
       return true;
     }
     if (newline === -1) {
-      if (buffer.length > options.maxSegmentBytes + overhead) {
+      // No line end where one could be: not a frame. Else wait for the bytes up to the window's end.
+      if (held() >= window || held() > options.maxSegmentBytes + overhead) {
         skip(2, 'bad_tail');
         return true;
       }
       return false;
     }
-    const tailAt = buffer[newline - 1] === cr ? newline - 1 : newline;
+    const tailAt = byteAt(newline - 1) === cr ? newline - 1 : newline;
     const segmentEnd = tailAt - 4;
-    if (segmentEnd >= 6 && buffer.toString('utf8', 6, segmentEnd).length === declared) {
+    if (segmentEnd >= 6 && buffer.toString('utf8', head + 6, head + segmentEnd).length === declared) {
       return take(declared, tailAt, newline + 1, 'chars', tailAt === newline ? 'lf' : 'crlf');
     }
     skip(2, 'bad_tail');
@@ -158,36 +199,48 @@ export function createFramer(options: FramerOptions): Framer {
 
   function take(declared: number, tailAt: number, end: number, lengthUnit: Frame['lengthUnit'], tail: Frame['tail']): boolean {
     // Copied out of the stream's buffer: a frame outlives the chunk it came in (the dead-letter keeps it).
-    const raw = Buffer.from(buffer.subarray(0, end));
+    const raw = Buffer.from(buffer.subarray(head, head + end));
     events.push({ kind: 'frame', frame: { raw, segment: raw.subarray(6, tailAt - 4), crc: raw.toString('latin1', tailAt - 4, tailAt), declaredLength: declared, lengthUnit, tail } });
-    buffer = buffer.subarray(end);
+    head += end;
     return true;
+  }
+
+  /** The events of what was just framed; the bytes framed are dropped from the buffer. */
+  function collect(): FramerEvent[] {
+    if (head > 0) {
+      buffer = buffer.subarray(head);
+      base += head;
+      head = 0;
+    }
+    const out = events.slice();
+    events.length = 0;
+    run = undefined;
+    return out;
   }
 
   return {
     push(chunk) {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       events.length = 0;
-      while (buffer.length > 0 && step());
-      const out = events.slice();
-      events.length = 0;
-      return out;
+      while (held() > 0 && step());
+      return collect();
     },
     get buffered() {
-      return buffer.length;
+      return held();
     },
     get awaitingTail() {
       return heldForTail() !== null;
+    },
+    get scannedBytes() {
+      return scannedBytes;
     },
     flush() {
       const declared = heldForTail();
       if (declared === null) return [];
       const tailAt = 6 + declared + 4;
       events.length = 0;
-      take(declared, tailAt, buffer.length, 'bytes', buffer.length === tailAt ? 'none' : 'cr');
-      const out = events.slice();
-      events.length = 0;
-      return out;
+      take(declared, tailAt, held(), 'bytes', held() === tailAt ? 'none' : 'cr');
+      return collect();
     },
   };
 }

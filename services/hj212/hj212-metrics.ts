@@ -3,7 +3,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Frame } from './framer.ts';
 
 /** Why a packet was accepted or refused: the `result` label of wanxiang_hj212_packets_total. */
-export const packetResults = ['accepted', 'bad_crc', 'unknown_mn', 'bad_pw', 'disabled', 'throttled', 'malformed', 'strict_frame', 'not_stored', 'closed'] as const;
+export const packetResults = ['accepted', 'bad_crc', 'unknown_mn', 'bad_pw', 'disabled', 'malformed', 'strict_frame', 'not_stored', 'closed'] as const;
 export type PacketResult = (typeof packetResults)[number];
 
 /** How an accepted frame bends HJ 212-2017 §6.3 framing (compat stations; any station for a segment above 1024 bytes). */
@@ -54,6 +54,7 @@ export function createHj212Metrics(metrics: Metrics, observed: { readonly loginF
     unknownCodes: new Counter({ name: 'wanxiang_hj212_unknown_codes_total', help: 'HJ 212 factor items no family, alias or co-located device takes (kept in hj212_unknown and the dead-letter).', registers }),
     splits: new Counter({ name: 'wanxiang_hj212_split_sets_total', help: 'HJ 212 split-packet sets, per outcome (complete, incomplete).', labelNames: ['outcome'], registers }),
     connections: new Gauge({ name: 'wanxiang_hj212_connections', help: 'HJ 212 TCP connections open now.', registers }),
+    loginsDelayed: new Counter({ name: 'wanxiang_hj212_logins_delayed_total', help: 'Failed HJ 212 logins (wrong PW, unknown MN) past the limits, held loginFailureDelayMs before that MN\'s next check from that address.', registers }),
     loginFailureKeys: new Gauge({ name: 'wanxiang_hj212_login_failure_keys', help: 'Addresses and (address, MN) pairs whose failed HJ 212 logins the throttle keeps now (at most a window old).', registers, collect() { this.set(observed.loginFailureKeys?.() ?? 0); } }),
     connectionsClosed: new Counter({ name: 'wanxiang_hj212_connections_closed_total', help: 'HJ 212 connections the receiver closed or refused, per reason (limit, per_address, evicted: waiting for a login when a new connection needed its slot, idle, no_login, slow_frame, buffer, registry).', labelNames: ['reason'], registers }),
   };

@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Config } from '../config.ts';
 import { isWanxiangError, type ErrorCode } from '../errors.ts';
+import { createLoginGate, type LoginGate } from '../login-gate.ts';
 import type { PreparedRecord } from '../ingest/accept-prepared.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
 import type { TimeLimits } from '../ingest/timestamps.ts';
@@ -12,14 +12,18 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { createArrivalTimes } from './arrival-times.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
-import { createFramer, type Frame, type FramerEvent } from './framer.ts';
+import { createFramer, type Frame, type FramerEvent, type SkipReason } from './framer.ts';
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
+import { withPwMasked } from './masked-frame.ts';
 import { parseSegment, type Packet } from './packet.ts';
+import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
+import { createStationRate } from './station-rate.ts';
 import { answerCnOf, replyTo } from './reply.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
 import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
-import { takePacket, unknownLine } from './station-door.ts';
+import { connectionGone, createStationLogins, type StationLoginLimits, type StationLogins } from './station-login.ts';
+import { intakeRecords, takePacket } from './station-door.ts';
 
 /** What the live API says of a station speaking HJ 212 (issue 20, item 2). */
 export interface StationState {
@@ -37,7 +41,9 @@ export interface StationState {
 export interface Hj212ReceiverDeps {
   readonly config: Config['hj212'];
   /** Login throttling as the broker's (config.mqtt: failures per address and per device per window). */
-  readonly logins: Pick<Config['mqtt'], 'loginFailuresPerAddress' | 'loginFailuresPerDevice' | 'loginThrottleMs'>;
+  readonly logins: StationLoginLimits & Pick<Config['mqtt'], 'loginVerifyConcurrency'>;
+  /** Where PW checks (scrypt) wait their turn: the platform's one gate, shared with the broker (services/login-gate.ts); else the receiver's own. */
+  readonly loginGate?: LoginGate;
   readonly limits: TimeLimits;
   readonly registry: DeviceRegistry;
   readonly ingest: Ingest;
@@ -46,8 +52,8 @@ export interface Hj212ReceiverDeps {
   readonly now?: () => number;
   /** Told when a station's own hourly or daily values are stored: the rollups of that day are due again (they use them). */
   readonly onStationValues?: (family: FamilyId, timeMs: number) => void;
-  /** Told of each frame once what it carries is stored (the platform relays it to observers for `record`). */
-  readonly onStored?: (station: DeviceRecord, raw: Buffer) => void;
+  /** Told of each frame once what it carries is stored, its PW masked (the platform relays it to observers for `record`). */
+  readonly onStored?: (station: DeviceRecord, frame: Buffer) => void;
 }
 
 /**
@@ -62,9 +68,9 @@ interface Connection {
   readonly socket: Socket;
   readonly session: string;
   readonly address: string | undefined;
-  /** The login throttle's key of its address, built once. */
-  readonly addressKey: string;
   readonly logins: ConnectionLogins;
+  /** Whether its socket is read: paused while its frames wait for the spool or its station is past its rate. */
+  readonly flow: ReadFlow;
   /** The PW check under way on this connection: the next login waits for it (a guesser's pipelined packets are checked one at a time). */
   loginUnderWay: Promise<void> | undefined;
   /** Closes the connection if no station has logged in on it by then (cleared at the first login). */
@@ -93,8 +99,8 @@ export interface Hj212Receiver {
 
 /**
  * The HJ 212 door (issue 20): a TCP listener whose connections are framed byte-exactly,
- * checked (CRC per the station's policy, MN and PW against the registry, throttled like MQTT
- * logins), mapped through the family modules, and handed to the same ingest as MQTT messages.
+ * checked (CRC per the station's policy, MN and PW against the registry, failures slowed like
+ * MQTT logins), mapped through the family modules, and handed to the same ingest as MQTT messages.
  * A packet is answered (9014, or 9013 for 1013) only once what it carries is in the spool,
  * the same promise as the PUBACK; a bad CRC, an unknown MN or a wrong PW get no answer
  * (HJ 212-2017 §6.3.1: "如果 CRC 错误，执行结束").
@@ -103,10 +109,17 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const { config, ingest, log } = deps;
   const now = deps.now ?? Date.now;
   const directory = createStationDirectory(deps.registry);
-  const throttle = createLoginThrottle({ windowMs: deps.logins.loginThrottleMs, now });
-  const metrics = createHj212Metrics(deps.metrics, { loginFailureKeys: () => throttle.size });
+  // Read at scrape time, once both exist.
+  const metrics = createHj212Metrics(deps.metrics, { loginFailureKeys: () => stationLogins.failureKeys });
+  const stationLogins = createStationLogins({
+    directory, limits: deps.logins, now,
+    gate: deps.loginGate ?? createLoginGate({ concurrency: deps.logins.loginVerifyConcurrency }),
+    onDelayed: () => metrics.loginsDelayed.inc(),
+    onCheck: () => deps.metrics.secretChecks.inc({ door: 'hj212' }),
+  });
   const reassembler = createReassembler({ timeoutMs: config.splitTimeoutMs, maxSets: config.maxSplitSets, onEvicted: () => metrics.splits.inc({ outcome: 'incomplete' }) });
   const states = new Map<string, StationEntry>();
+  const rate = createStationRate({ config, metrics: deps.metrics, log, now });
   const keptAt = createArrivalTimes();
   const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
@@ -114,8 +127,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const slots = createConnectionSlots<Socket>(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
   /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
   const boundAs = new WeakMap<Socket, Map<string, { readonly mn: string; readonly pwHash: string }>>();
-  /** PWs being checked per (address, MN) throttle key, so that they count before their answer (red team 3). */
-  const guessesUnderWay = new Map<string, Set<string>>();
   let server: Server | undefined;
   let sweep: NodeJS.Timeout | undefined;
   let sessionCount = 0;
@@ -148,34 +159,27 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       await connection.loginUnderWay;
       recalled = connection.logins.recall(mn, pw);
     }
-    // Failures count against their address and against (address, MN), never against the MN alone:
-    // wrong PWs sent for a station's MN from elsewhere must not silence the station itself, and a
-    // connection whose login already verified is not throttled at all (as an MQTT session goes on).
-    const pairKey = `pair:${connection.addressKey}\0${mn}`;
-    // Other PWs for this MN from this address still being checked count as failures already (guesses from many connections at once).
-    const othersUnderWay = guessesUnderWay.get(pairKey)?.size ?? 0;
-    const pairLimit = deps.logins.loginFailuresPerDevice - (guessesUnderWay.get(pairKey)?.has(pw) ? othersUnderWay - 1 : othersUnderWay);
-    if (!recalled && (throttle.isThrottled(connection.addressKey, deps.logins.loginFailuresPerAddress) || throttle.isThrottled(pairKey, pairLimit))) {
-      metrics.packets.inc('throttled');
-      return;
-    }
     const known = recalled ?? directory.byMn(mn);
     const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
     if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
     let station = recalled;
     if (!station) {
       const checkedAgainst = deps.registry.file;
-      const turn = beginLogin(connection, pairKey, pw);
-      let login: Awaited<ReturnType<typeof directory.login>>;
+      const turn = beginLogin(connection);
+      let login: Awaited<ReturnType<StationLogins['check']>>;
       try {
-        login = await directory.login(mn, pw);
-        if (!login.ok) {
-          throttle.recordFailure(connection.addressKey);
-          throttle.recordFailure(pairKey);
-        } else connection.logins.remember(mn, pw, login.station, checkedAgainst);
+        // Credentials first, always (station-login.ts): a failure past the limits is held, never
+        // the right PW refused. A PW not verified before runs scrypt in its turn at the gate MQTT
+        // logins use (red team: 2,000 ran at once on libuv's pool, where the spool's fsync waits).
+        login = await stationLogins.check(address ?? 'unknown', mn, pw, () => socket.destroyed);
+        if (login !== connectionGone && login.ok) connection.logins.remember(mn, pw, login.station, checkedAgainst);
       } finally {
         // Ended once its failure is counted or its login remembered: the next login of the connection then sees either.
         turn.end();
+      }
+      if (login === connectionGone) {
+        metrics.packets.inc('closed');
+        return undefined;
       }
       if (!login.ok) {
         const result = login.code === 'WX_ERR_UNKNOWN_DEVICE' ? 'unknown_mn' : login.code === 'WX_ERR_DEVICE_DISABLED' ? 'disabled' : 'bad_pw';
@@ -198,20 +202,28 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       connection.loginDeadline = undefined;
       slots.loggedIn(socket);
     }
+    // The station's token bucket (red team 5: one station landed 7,971 packets a second): past it
+    // the packet waits and the connection is not read meanwhile; nothing is dropped, it is answered later.
+    const waitMs = rate.waitOf(station.id, packet.cp.length);
+    if (waitMs > 0) {
+      connection.flow.holdFor(waitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // Gone while it waited: not stored and never answered, so the station sends it again.
+      if (socket.destroyed) {
+        metrics.packets.inc('closed');
+        return undefined;
+      }
+    }
     if (packet.flag?.split && reassembler.add(packet, receivedAtMs).kind === 'complete') metrics.splits.inc({ outcome: 'complete' });
     // Each part of a split packet is stored as it comes and answered on its own (C.50): the
     // parts share series and DataTime, so InfluxDB holds them as one point.
     const intake = takePacket(packet, station, deviceById, receivedAtMs, deps.limits);
-    // The intake's own array, added to only when something was refused or unknown (one copy fewer a packet).
-    const records: PreparedRecord[] = intake.records;
-    const dataRecords = records.length;
-    if (intake.refused) records.push({ device: station, lines: [], readings: [], refusals: [intake.refused] });
     if (intake.unknown.length > 0) {
       metrics.unknownCodes.inc(intake.unknown.length);
       ingest.rejections.record({ code: 'WX_ERR_UNKNOWN_CODE', message: `codes no family takes: ${[...new Set(intake.unknown.map((item) => item.code))].join(', ').slice(0, 300)}`, readings: 0 }, { device: station.id, topic: `hj212:${mn}`, payload: frame.raw });
     }
-    const kept = intake.unknown.length > 0 ? intake.unknown : intake.raw;
-    if (kept.length > 0) records.push({ device: station, lines: [unknownLine(station, packet, kept, intake.interval, keptAt(station.id, receivedAtMs))], readings: [], refusals: [] });
+    const records: PreparedRecord[] = intakeRecords(intake, station, packet, intake.unknown.length > 0 || intake.raw.length > 0 ? keptAt(station.id, receivedAtMs) : receivedAtMs);
+    const dataRecords = intake.records.length;
     try {
       await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}` });
     } catch (error) {
@@ -229,7 +241,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     metrics.packets.inc('accepted');
     metrics.crcVariants.inc(variant);
     countFrameQuirks(metrics.frameQuirks, frame);
-    deps.onStored?.(station, frame.raw);
+    // Observers read it: never the station's PW, with which they could send as the station (red team 1).
+    if (deps.onStored) deps.onStored(station, withPwMasked(frame.raw, frame.segment));
     const state = states.get(station.id);
     // Updated in place (one object a station, not one a packet); the API copies it when asked.
     if (state) {
@@ -242,19 +255,14 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     return packet;
   }
 
-  /** A PW check begun: known to its connection (the next login waits for it) and to its throttle key until it ends. */
-  function beginLogin(connection: Connection, pairKey: string, pw: string): { end(): void } {
-    let guesses = guessesUnderWay.get(pairKey);
-    if (!guesses) guessesUnderWay.set(pairKey, (guesses = new Set()));
-    guesses.add(pw);
+  /** A PW check begun: known to its connection (the next login waits for it) until it ends. */
+  function beginLogin(connection: Connection): { end(): void } {
     let ended!: () => void;
     const underWay = new Promise<void>((resolve) => { ended = resolve; });
     connection.loginUnderWay = underWay;
     return {
       end() {
         if (connection.loginUnderWay === underWay) connection.loginUnderWay = undefined;
-        guesses.delete(pw);
-        if (guesses.size === 0 && guessesUnderWay.get(pairKey) === guesses) guessesUnderWay.delete(pairKey);
         ended();
       },
     };
@@ -308,25 +316,24 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       slot.evicted.destroy();
     }
     metrics.connections.inc();
-    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, addressKey: `address:${address}`, logins: createConnectionLogins(deps.registry), loginUnderWay: undefined, loginDeadline: undefined };
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry), flow: createReadFlow(socket, config.maxPendingPackets), loginUnderWay: undefined, loginDeadline: undefined };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Frames in arrival order with what became of each: answers leave from the head, in order,
     // as soon as the frames before them are done (a queue, not a promise chain: issue 20's
     // throughput goal counted five promises a packet in the chain).
     const inOrder: Array<{ done: boolean; packet: Packet | undefined }> = [];
-    let pending = 0;
+    const { flow } = connection;
     const release = () => {
       while (inOrder.length > 0 && inOrder[0]!.done) {
         const { packet } = inOrder.shift()!;
-        pending -= 1;
+        flow.done();
         try {
           if (packet) answer(packet, socket);
         } catch (error) {
           log.error({ err: error }, 'HJ 212 answer not sent');
         }
       }
-      if (pending < config.maxPendingPackets && socket.isPaused() && !socket.destroyed) socket.resume();
     };
     let frameTimer: NodeJS.Timeout | undefined;
     const close = (reason: string) => {
@@ -340,13 +347,16 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     connection.loginDeadline = setTimeout(() => close('no_login'), config.idleTimeoutMs);
     let tailTimer: NodeJS.Timeout | undefined;
     const take = (events: FramerEvent[]) => {
+      // Skipped bytes summed per reason before they are counted: a stream that alternates reasons
+      // (`##4096\n` repeated) is many runs a chunk, and each prom-client increment costs a microsecond.
+      let skipped: Partial<Record<SkipReason, number>> | undefined;
       for (const event of events) {
         if (event.kind === 'skipped') {
-          metrics.skippedBytes.inc({ reason: event.reason }, event.bytes);
+          skipped ??= {};
+          skipped[event.reason] = (skipped[event.reason] ?? 0) + event.bytes;
           continue;
         }
-        pending += 1;
-        if (pending >= config.maxPendingPackets) socket.pause();
+        flow.added();
         const entry: (typeof inOrder)[number] = { done: false, packet: undefined };
         inOrder.push(entry);
         handleFrame(event.frame, connection).then((packet) => {
@@ -359,6 +369,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
           release();
         });
       }
+      if (skipped) for (const reason in skipped) metrics.skippedBytes.inc({ reason }, skipped[reason as SkipReason]);
       // Slow-loris: a frame begun must end within frameTimeoutMs, however slowly its bytes come.
       if (framer.buffered === 0) {
         clearTimeout(frameTimer);
@@ -372,6 +383,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     socket.on('error', () => undefined); // resets by stations are ordinary; the close below cleans up
     socket.once('close', () => {
       clearTimeout(connection.loginDeadline);
+      flow.close();
       clearTimeout(frameTimer);
       clearTimeout(tailTimer);
       slots.release(socket);

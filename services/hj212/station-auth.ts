@@ -10,6 +10,12 @@ export type StationLogin =
 export interface StationDirectory {
   /** The station an MN names, from the registry as it is now. */
   byMn(mn: string): DeviceRecord | undefined;
+  /**
+   * What the registry tells without scrypt: an unknown MN, a disabled station, or a PW that
+   * verified before (one SHA-256); undefined when only a scrypt run can tell (login, through the
+   * login gate).
+   */
+  loginWithoutScrypt(mn: string, pw: string): StationLogin | undefined;
   /** MN and PW checked against the registry (PW stored as a hash); every packet carries both. */
   login(mn: string, pw: string): Promise<StationLogin>;
 }
@@ -21,6 +27,9 @@ export interface StationDirectory {
  * memory only, keyed by the stored hash: a new PW is verified afresh), as the MQTT logins are
  * (device-registry.ts): one scrypt per station, not one per packet.
  */
+const unknownMn: StationLogin = Object.freeze({ ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' });
+const disabled: StationLogin = Object.freeze({ ok: false, code: 'WX_ERR_DEVICE_DISABLED' });
+
 export function createStationDirectory(registry: DeviceRegistry): StationDirectory {
   let file: DeviceRegistry['file'] | undefined;
   let stations = new Map<string, DeviceRecord>();
@@ -33,16 +42,24 @@ export function createStationDirectory(registry: DeviceRegistry): StationDirecto
     }
     return stations;
   };
+  const fingerprint = (pw: string) => createHash('sha256').update(pw).digest('base64');
+  const withoutScrypt = (mn: string, pw: string): StationLogin | undefined => {
+    const station = current().get(mn);
+    if (!station?.hj212) return unknownMn;
+    if (station.disabled) return disabled;
+    // Keyed by the stored hash, so a PW that verified against it is right for every station sharing it.
+    return verified.get(station.hj212.pwHash) === fingerprint(pw) ? { ok: true, station } : undefined;
+  };
   return {
     byMn: (mn) => current().get(mn),
+    loginWithoutScrypt: withoutScrypt,
     async login(mn, pw) {
-      const station = current().get(mn);
-      if (!station?.hj212) return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
-      if (station.disabled) return { ok: false, code: 'WX_ERR_DEVICE_DISABLED' };
-      const stored = station.hj212.pwHash;
-      // Keyed by the stored hash, so a PW that verified against it is right for every station sharing it.
-      const print = createHash('sha256').update(pw).digest('base64');
-      if (verified.get(stored) === print) return { ok: true, station };
+      // Asked again: the registry may have changed while the check waited for its turn.
+      const known = withoutScrypt(mn, pw);
+      if (known) return known;
+      const station = current().get(mn)!;
+      const stored = station.hj212!.pwHash;
+      const print = fingerprint(pw);
       // Packets of one station arrive several at a time (they are handled as they come): one scrypt for them all.
       const key = `${stored}\n${print}`;
       let check = checking.get(key);

@@ -31,6 +31,31 @@ export interface StationIntake {
   readonly raw: readonly CpItem[];
   /** A refusal of the whole packet's data (no usable DataTime), or null. */
   readonly refused: { readonly code: ErrorCode; readonly message: string } | null;
+  /** Values of the station's own refused one by one (an unknown code's or a raw item's text with a line break); the rest is kept. */
+  readonly refusals: StationRecord['refusals'];
+}
+
+/**
+ * Line protocol keeps no CR or LF in a string (formatFieldValue refuses it), and a segment may
+ * hold a CR: such a value is refused alone, the rest of the packet kept and answered (red team 6:
+ * one CR in a 3020 text or an unknown code's value lost the whole packet, unanswered).
+ */
+const hasLineBreak = (text: string) => text.includes('\r') || text.includes('\n');
+/** An item kept raw keeps its key too. */
+const itemHasLineBreak = (item: CpItem) => hasLineBreak(item.value) || hasLineBreak(item.code) || hasLineBreak(item.suffix);
+const lineBreakRefusal = (item: CpItem, value = item.value) => ({
+  code: 'WX_ERR_UNENCODABLE' as const,
+  message: `${JSON.stringify((item.suffix ? `${item.code}-${item.suffix}` : item.code).slice(0, 40))}=${JSON.stringify(value.slice(0, 40))} holds a line break (CR or LF), which a stored text cannot: that item refused, the rest kept`,
+});
+
+/** Items to keep raw, those with a line break refused. */
+function keepable(items: readonly CpItem[], refusals: StationRecord['refusals']): readonly CpItem[] {
+  if (!items.some(itemHasLineBreak)) return items;
+  return items.filter((item) => {
+    if (!itemHasLineBreak(item)) return true;
+    refusals.push(lineBreakRefusal(item));
+    return false;
+  });
 }
 
 interface FieldValues {
@@ -121,10 +146,11 @@ function timeOf(packet: Packet, interval: DataInterval, receivedAtMs: number, li
  */
 export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: string) => DeviceRecord | undefined, receivedAtMs: number, limits: TimeLimits): StationIntake {
   const interval = intervalOfCn[packet.cn ?? ''] ?? null;
+  const refusals: StationRecord['refusals'] = [];
   // An upload without measurements of an interval: its items are kept raw under the station (intervals.ts, cpNotKept).
-  if (interval === null) return { interval, records: [], unknown: [], raw: cpNotKept.has(packet.cn ?? '') ? [] : packet.cp, refused: null };
+  if (interval === null) return { interval, records: [], unknown: [], raw: cpNotKept.has(packet.cn ?? '') ? [] : keepable(packet.cp, refusals), refused: null, refusals };
   const timeMs = timeOf(packet, interval, receivedAtMs, limits, station.hj212?.utcOffsetMinutes);
-  if (typeof timeMs !== 'number') return { interval, records: [], unknown: [], raw: [], refused: timeMs };
+  if (typeof timeMs !== 'number') return { interval, records: [], unknown: [], raw: [], refused: timeMs, refusals };
   const mapping = mappingOf(station);
   const groups = new Map<string, Group>();
   const unknown: CpItem[] = [];
@@ -137,19 +163,19 @@ export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: s
     const stat = stats[item.suffix];
     const text = textSuffixes[item.suffix];
     if (!field || !device || (item.suffix !== 'Flag' && !main.includes(item.suffix) && stat === undefined && text === undefined)) {
-      unknown.push(item);
+      if (itemHasLineBreak(item)) refusals.push(lineBreakRefusal(item));
+      else unknown.push(item);
       continue;
     }
     let group = groups.get(device.id);
     if (!group) groups.set(device.id, (group = { device, fields: new Map(), refusals: [] }));
     let values = group.fields.get(field.key);
     if (!values) group.fields.set(field.key, (values = {}));
-    if (item.suffix === 'Flag') {
-      values.flag = item.value.slice(0, 4);
-      continue;
-    }
-    if (text !== undefined) {
-      if (item.value !== '') (values.text ??= {})[text] = item.value.slice(0, 32);
+    if (item.suffix === 'Flag' || text !== undefined) {
+      const kept = item.value.slice(0, item.suffix === 'Flag' ? 4 : 32);
+      if (hasLineBreak(kept)) group.refusals.push(lineBreakRefusal(item, kept));
+      else if (item.suffix === 'Flag') values.flag = kept;
+      else if (kept !== '') (values.text ??= {})[text!] = kept;
       continue;
     }
     if (item.value === '') continue; // an empty value (srdgame: "avoid empty cou value"): nothing measured
@@ -162,7 +188,7 @@ export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: s
     else (values.stats ??= {})[stat] = number * field.factor;
   }
   const records = [...groups.values()].map((group) => recordOf(group, interval, timeMs, receivedAtMs));
-  return { interval, timeMs, records, unknown, raw: [], refused: null };
+  return { interval, timeMs, records, unknown, raw: [], refused: null, refusals };
 }
 
 /**
@@ -231,4 +257,27 @@ function recordOf(group: Group, interval: DataInterval, timeMs: number, received
 export function unknownLine(station: DeviceRecord, packet: Packet, items: readonly CpItem[], interval: DataInterval | null, receivedAtMs: number): string {
   const text = items.map((item) => (item.suffix ? `${item.code}-${item.suffix}=${item.value}` : `${item.code}=${item.value}`)).join(';');
   return encodeStationLine(station, unknownMeasurement, interval ?? 'other', [['items', text, 'string'], ['cn', packet.cn ?? '', 'string'], ['st', packet.st ?? '', 'string'], ['recv_lag_ms', 0, 'int']], receivedAtMs);
+}
+
+/**
+ * What a packet's intake puts in the spool: its devices' records (the intake's own array, added
+ * to only when something was refused or kept raw: one copy fewer a packet), the raw items kept
+ * under the station at `keptAtMs`, and the station's own refusals as one record (the whole
+ * packet's data, or single values: a line break in a text). A header value the store cannot keep
+ * (a CR in CN or ST) refuses the raw items; the packet's data is still stored and answered.
+ */
+export function intakeRecords(intake: StationIntake, station: DeviceRecord, packet: Packet, keptAtMs: number): StationRecord[] {
+  const records = intake.records;
+  const refusals = intake.refused ? [intake.refused, ...intake.refusals] : intake.refusals;
+  const kept = intake.unknown.length > 0 ? intake.unknown : intake.raw;
+  if (kept.length > 0) {
+    try {
+      records.push({ device: station, lines: [unknownLine(station, packet, kept, intake.interval, keptAtMs)], readings: [], refusals: [] });
+    } catch (error) {
+      if (!isWanxiangError(error)) throw error;
+      refusals.push({ code: error.code, message: error.message.slice(0, 300) });
+    }
+  }
+  if (refusals.length > 0) records.push({ device: station, lines: [], readings: [], refusals });
+  return records;
 }

@@ -17,11 +17,16 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     return counter;
   };
   let queueDepthSource: () => number = () => 0;
+  let secretCheckSource: () => { readonly waiting: number; readonly peak: number } = () => ({ waiting: 0, peak: 0 });
   let spoolSource: () => { bytes: number; records: number } = () => ({ bytes: 0, records: 0 });
   return {
     /** The ingest pipeline tells the queue-depth gauge where to read from at scrape time. */
     setQueueDepthSource(source: () => number) {
       queueDepthSource = source;
+    },
+    /** The login gate both doors share (services/login-gate.ts): its waiting and most-at-once counts, read at each scrape. */
+    setSecretCheckSource(source: () => { readonly waiting: number; readonly peak: number }) {
+      secretCheckSource = source;
     },
     setSpoolSource(source: () => { bytes: number; records: number }) {
       spoolSource = source;
@@ -69,6 +74,10 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     webhookDeliveries: new Counter({ name: 'wanxiang_alarm_webhook_deliveries_total', help: 'Alarm notifications delivered to webhooks.', registers }),
     webhookFailures: new Counter({ name: 'wanxiang_alarm_webhook_failures_total', help: 'Failed webhook attempts (WX_ERR_WEBHOOK_FAILED) and undeliverable notifications (WX_ERR_WEBHOOK_UNDELIVERABLE).', labelNames: ['code'], registers }),
     // The broker's doors (issue 18): slowed logins, devices past their rate, refusal records held back.
+    // The one login gate of both doors (red team: HJ 212 PWs ran scrypt beside it, 2,000 at once).
+    secretChecks: new Counter({ name: 'wanxiang_secret_checks_total', help: 'Secret verifications (scrypt) run through the login gate both doors share, per door (mqtt, hj212).', labelNames: ['door'], registers }),
+    secretChecksWaiting: new Gauge({ name: 'wanxiang_secret_checks_waiting', help: 'Secret verifications waiting for their turn at the login gate (at most loginVerifyConcurrency run at once, one per address).', registers, collect() { this.set(secretCheckSource().waiting); } }),
+    secretChecksPeak: new Gauge({ name: 'wanxiang_secret_checks_peak', help: 'The most secret verifications that ran at once since the start (never above mqtt.loginVerifyConcurrency).', registers, collect() { this.set(secretCheckSource().peak); } }),
     loginsDelayed: new Counter({ name: 'wanxiang_mqtt_logins_delayed_total', help: 'Failed MQTT logins past the throttle limits whose answer was held (loginFailureDelayMs).', registers }),
     rateLimited: new Counter({ name: 'wanxiang_device_rate_limited_total', help: 'Messages of a device past its token bucket (WX_ERR_RATE_LIMITED), per outcome: delayed (held, its connection read later, its PUBACK later).', labelNames: ['outcome'], registers }),
     reviewRecordsUnreadable: new Gauge({ name: 'wanxiang_review_records_unreadable', help: 'Rows of the review history (review_marks) that are not a valid mark or revocation, at its last read: left out of every figure, each named once in a WX_ERR_REVIEW_RECORD_UNREADABLE warn line.', registers }),

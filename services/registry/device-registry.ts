@@ -23,7 +23,7 @@ export interface DeviceRegistry {
   /**
    * The login's answer when it needs no scrypt run (an unknown id, a disabled device, a secret
    * that verified before), else undefined: the broker runs the costly part under its login gate
-   * (services/broker/login-gate.ts, issue 18 item 6).
+   * (services/login-gate.ts, issue 18 item 6).
    */
   loginWithoutScrypt(id: string, secret: string): LoginResult | undefined;
   /** Takes a new version of the registry (device administration); the old maps are dropped. */

@@ -1,10 +1,11 @@
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySecret } from '../../services/registry/secrets.ts';
 import type { RegistryFile } from '../../services/registry/registry-schema.ts';
-import { runCli } from './run-cli.ts';
+import { cliPath, repoRoot, runCli } from './run-cli.ts';
 
 let dir: string;
 let registry: string;
@@ -33,11 +34,60 @@ describe('wanxiang devices add --hj212-mn --hj212-pw', () => {
     const noPw = await runCli([...base, '--id', 'air-hj-2', '--hj212-mn', 'X1', '--registry', registry]);
     expect(noPw.code).toBe(2);
     expect(noPw.stderr).toMatch(/needs both --hj212-mn and --hj212-pw/);
-    const duplicate = await runCli([...base, '--id', 'air-hj-3', '--hj212-mn', 'Z13401000010301', '--hj212-pw', 'x', '--registry', registry]);
+    const duplicate = await runCli([...base, '--id', 'air-hj-3', '--hj212-mn', 'Z13401000010301', '--hj212-pw', 'x1y2z3', '--registry', registry]);
     expect(duplicate.code).toBe(2);
     expect(duplicate.stderr).toMatch(/duplicate HJ 212 MN/);
-    const badCrc = await runCli([...base, '--id', 'air-hj-4', '--hj212-mn', 'X4', '--hj212-pw', 'x', '--hj212-crc', 'lax', '--registry', registry]);
+    const badCrc = await runCli([...base, '--id', 'air-hj-4', '--hj212-mn', 'X4', '--hj212-pw', 'x1y2z3', '--hj212-crc', 'lax', '--registry', registry]);
     expect(badCrc.code).toBe(2);
     expect(badCrc.stderr).toMatch(/--hj212-crc takes one of strict, compat/);
+  });
+});
+
+/** `wanxiang ...` with `input` on its stdin. */
+function runWithStdin(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** Red team 7: `--hj212-pw 1` was taken, and the PW could only be given in argv, where `ps` shows it. */
+describe('wanxiang devices add: the HJ 212 PW', () => {
+  const stationOf = async (id: string) => (JSON.parse(await readFile(registry, 'utf8')) as RegistryFile).devices.find((device) => device.id === id);
+
+  it('refuses a PW shorter than 6 characters, or one holding a field separator, exit 2 with one line naming it', async () => {
+    const short = await runCli([...base, '--id', 'air-hj-5', '--hj212-mn', 'X5', '--hj212-pw', '1', '--registry', registry]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--hj212-pw: an HJ 212 PW has at least 6 characters, not 1/);
+    const separator = await runCli([...base, '--id', 'air-hj-5', '--hj212-mn', 'X5', '--hj212-pw', 'abc;def', '--registry', registry]);
+    expect(separator.code).toBe(2);
+    expect(separator.stderr).toMatch(/cannot hold ; , = or &/);
+    const both = await runCli([...base, '--id', 'air-hj-5', '--hj212-mn', 'X5', '--hj212-pw', 'abcdef', '--hj212-pw-file', '-', '--registry', registry]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give the HJ 212 PW once/);
+    expect(await stationOf('air-hj-5')).toBeUndefined();
+  });
+
+  it('reads the PW from a file (a short one there is refused too) or from stdin, never needing argv', async () => {
+    const file = join(dir, 'station.pw');
+    await writeFile(file, '12345\n', { mode: 0o600 });
+    const short = await runCli([...base, '--id', 'air-hj-6', '--hj212-mn', 'X6', '--hj212-pw-file', file, '--registry', registry]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--hj212-pw-file .*at least 6 characters, not 5/);
+    await writeFile(file, 'Station-PW-from-a-file\n', { mode: 0o600 });
+    const fromFile = await runCli([...base, '--id', 'air-hj-6', '--hj212-mn', 'X6', '--hj212-pw-file', file, '--registry', registry]);
+    expect(fromFile.stderr).toBe('');
+    expect(fromFile.code).toBe(0);
+    expect(await verifySecret('Station-PW-from-a-file', (await stationOf('air-hj-6'))!.hj212!.pwHash)).toBe(true);
+    const fromStdin = await runWithStdin([...base, '--id', 'air-hj-7', '--hj212-mn', 'X7', '--hj212-pw-file', '-', '--registry', registry], 'PW-from-stdin-0042\n');
+    expect(fromStdin.stderr).toBe('');
+    expect(fromStdin.code).toBe(0);
+    expect(await verifySecret('PW-from-stdin-0042', (await stationOf('air-hj-7'))!.hj212!.pwHash)).toBe(true);
   });
 });

@@ -106,7 +106,9 @@ describe('record and replay keep raw HJ 212 frames', () => {
     await recorder.stop();
     const { frames } = await loadRecording(path);
     expect(frames.length).toBeGreaterThanOrEqual(8);
-    expect(frames[0]!.hj212).toMatch(/^##\d{4}QN=\d{17};ST=\d\d;CN=20[16]1;PW=[0-9A-F]{24};MN=440303/);
+    // The PW is masked in what observers read and record keeps (red team 1); replay puts the target's in its place.
+    expect(frames[0]!.hj212).toMatch(/^##\d{4}QN=\d{17};ST=\d\d;CN=20[16]1;PW=\*{6};MN=440303/);
+    for (const station of stations) expect(frames.some((frame) => frame.hj212!.includes(simulatedStationPw(live.config.fleetKey, station.id)))).toBe(false);
     expect(frames.every((frame) => frame.hj212!.endsWith('\r\n'))).toBe(true);
 
     const target = await hj212Platform();

@@ -1,7 +1,10 @@
 /**
- * Where MQTT secret verification waits its turn (issue 18, item 6). A secret that has not
- * verified before costs one scrypt run on libuv's thread pool, where the spool's fdatasync
- * waits too: a guesser must not be able to fill that pool and stall every device's PUBACK.
+ * Where secret verification waits its turn: MQTT logins (issue 18, item 6) and HJ 212 PWs (red
+ * team: 2,000 wrong PWs from 40 addresses ran 2,000 scrypts at once and held MQTT PUBACKs up to
+ * 57 s). A secret that has not verified before costs one scrypt run on libuv's thread pool, where
+ * the spool's fdatasync waits too: a guesser must not be able to fill that pool and stall every
+ * device's PUBACK. The platform makes one gate for both doors (services/components/doors.ts), since
+ * both draw on the one pool; an address's logins on either door take their turns together.
  *
  * - At most `concurrency` verifications run at once in all (libuv's pool has 4 threads; the
  *   rest stay free for the file system), and one at a time per client address, the addresses
@@ -22,6 +25,8 @@ export function createLoginGate(options: { concurrency: number }) {
   const verifying = new Set<string>(); // addresses with a verification running
   const held = new Set<string>(); // keys (address and id) whose last failure is being held
   let running = 0;
+  /** The most verifications that ever ran at once (never above `concurrency`: a metric says so). */
+  let peak = 0;
 
   function pump(): void {
     for (const [address, waiting] of queues) {
@@ -34,6 +39,7 @@ export function createLoginGate(options: { concurrency: number }) {
       if (waiting.length > 0) queues.set(address, waiting);
       verifying.add(address);
       running += 1;
+      if (running > peak) peak = running;
       next!.start();
     }
   }
@@ -82,6 +88,14 @@ export function createLoginGate(options: { concurrency: number }) {
       let total = 0;
       for (const waiting of queues.values()) total += waiting.length;
       return total;
+    },
+    /** Verifications running now. */
+    get running(): number {
+      return running;
+    },
+    /** The most verifications that ran at once since the gate was made. */
+    get peak(): number {
+      return peak;
     },
   };
 }

@@ -1,0 +1,124 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hj212Crc, crcText } from '../../services/hj212/crc.ts';
+import { createFramer } from '../../services/hj212/framer.ts';
+import { parseSegment } from '../../services/hj212/packet.ts';
+import { encodeFrame } from '../../services/hj212/reply.ts';
+import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { connectStation, parseStationUrl, type StationConnection } from '../../simulators/hj212-client.ts';
+import { writeStationRegistry } from '../fixtures/hj212-registry.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+
+/** Beijing time as HJ 212 writes it, `ms` ago: 14 digits (DataTime) or 17 (QN). */
+const beijing = (agoMs = 0, digits = 14) => new Date(Date.now() - agoMs + 8 * 3_600_000).toISOString().replace(/[-:T.Z]/g, '').slice(0, digits);
+let qn = 0;
+const nextQn = () => `${beijing(0, 14)}${String((qn += 1) % 1000).padStart(3, '0')}`;
+/** A packet of the load station `n` (noise, PW 123456) with the answer bit: its QN and frame. */
+const packet = (n: number, cn: string, cp: string) => {
+  const id = nextQn();
+  return { qn: id, frame: encodeFrame(`QN=${id};ST=23;CN=${cn};PW=123456;MN=LOAD00000000${n};Flag=5;CP=&&${cp}&&`) };
+};
+
+let test: TestPlatform;
+let dir: string;
+const open: StationConnection[] = [];
+const station = async () => {
+  const connection = await connectStation(parseStationUrl(test.endpoints.hj212Url!));
+  open.push(connection);
+  return connection;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-hj212-stored-'));
+  test = await startTestPlatform({ registryFile: await writeStationRegistry(dir, 3), hj212: { port: 0 } });
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(open.map((connection) => connection.close()));
+  await test?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * What the platform relays of a stored frame to observers (`<prefix>/v1/hj212/<device>`, which
+ * `wanxiang record` keeps): an observer is read-only, and the station's PW in the frame let it
+ * send as any station (red team 1). The PW is masked, the frame still a valid one.
+ */
+describe('red team: HJ 212 frames relayed to observers', () => {
+  it('carries PW=****** with its length and CRC computed afresh, and nothing else changed', async () => {
+    const observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer-redteam', username: 'observer', password: simulatedDeviceSecret(test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
+    try {
+      const relayed: Buffer[] = [];
+      observer.on('message', (_topic, payload) => relayed.push(payload));
+      await observer.subscribeAsync(`${test.topics.prefix}/v1/hj212/+`, { qos: 0 });
+      const connection = await station();
+      const sent = packet(3, '2011', `DataTime=${beijing()};LA-Rtd=50.5`);
+      connection.send(sent.frame);
+      expect(await connection.nextReply()).toContain('PW=123456'); // the station's own answer echoes its PW (HJ 212-2017 C.14)
+      await expect.poll(() => relayed.length, { timeout: 10_000 }).toBe(1);
+      const frame = relayed[0]!;
+      expect(frame.toString()).not.toContain('123456');
+      const [event] = createFramer({ maxSegmentBytes: 9_999 }).push(frame);
+      expect(event?.kind).toBe('frame');
+      if (event?.kind !== 'frame') return;
+      expect(event.frame).toMatchObject({ lengthUnit: 'bytes', tail: 'crlf', declaredLength: event.frame.segment.length, crc: crcText(hj212Crc(event.frame.segment)) });
+      const parsed = parseSegment(event.frame.segment);
+      const original = parseSegment(sent.frame.subarray(6, -6));
+      expect(parsed.ok && original.ok).toBe(true);
+      if (!parsed.ok || !original.ok) return;
+      expect(parsed.packet).toEqual({ ...original.packet, pw: '******' });
+    } finally {
+      await observer.endAsync(true);
+    }
+  }, 30_000);
+});
+
+/**
+ * What a logged-in station sends that the store cannot keep as it is (red team 6): a CR in a
+ * value is refused alone, with its code; the rest of the packet is stored and answered.
+ */
+describe('red team: HJ 212 values with a line break', () => {
+  const unencodable = () => test.metric('wanxiang_readings_rejected_total', { reason: 'WX_ERR_UNENCODABLE' });
+
+  it('answers and stores a real-time packet whose unknown code holds a CR, refusing that value alone', async () => {
+    const connection = await station();
+    const before = await unencodable();
+    const dataTime = beijing(60_000);
+    const sent = packet(1, '2011', `DataTime=${dataTime};LA-Rtd=51.5;zz001-Rtd=line1\rline2`);
+    connection.send(sent.frame);
+    expect(await connection.nextReply()).toContain(`QN=${sent.qn};ST=91;CN=9014`);
+    expect(await unencodable()).toBe(before + 1);
+    await test.platform.ingest.drain();
+    const rows = await test.platform.influx.query(`SELECT la_dba FROM noise WHERE device = 'noise-load-0001' AND "interval" = 'rtd'`);
+    expect(rows[0]?.values.map((row) => row[1])).toEqual([51.5]);
+  }, 20_000);
+
+  it('answers a 3020 upload whose info text holds a CR, keeping its other items raw', async () => {
+    const connection = await station();
+    const before = await unencodable();
+    const sent = packet(2, '3020', `DataTime=${beijing()};PolId=a34004;i11001-Info=restart\rok;i12001-Info=0`);
+    connection.send(sent.frame);
+    expect(await connection.nextReply()).toContain(`QN=${sent.qn};ST=91;CN=9014`);
+    expect(await unencodable()).toBe(before + 1);
+    await test.platform.ingest.drain();
+    const rows = await test.platform.influx.query(`SELECT items, cn FROM hj212_unknown WHERE device = 'noise-load-0002'`);
+    const items = rows[0]?.values.map((row) => String(row[1])) ?? [];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toContain('i12001-Info=0');
+    expect(items[0]).not.toContain('restart');
+  }, 20_000);
+
+  it('answers a packet whose CN itself holds a CR: its items are refused, the connection goes on', async () => {
+    const connection = await station();
+    const before = await unencodable();
+    const sent = packet(2, '30\r20', 'i12001-Info=1');
+    connection.send(sent.frame);
+    const control = packet(2, '2011', `DataTime=${beijing()};LA-Rtd=49.0`);
+    connection.send(control.frame);
+    expect(await connection.nextReply()).toContain(`QN=${sent.qn};`);
+    expect(await connection.nextReply()).toContain(`QN=${control.qn};`);
+    expect(await unencodable()).toBe(before + 1);
+  }, 20_000);
+});
