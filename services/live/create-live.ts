@@ -37,9 +37,10 @@ export interface LiveOptions {
 
 // Summaries go out every 500 ms: a reading is on the screen well inside the 2 s it is allowed, and
 // every client's socket takes half the writes of a 250 ms tick (bench:sse: the writes to 200
-// clients, not the summaries, are what the stream costs ingest).
+// clients, not the summaries, are what the stream costs ingest). A heartbeat every 5 s: the wall
+// takes a stream silent for 12 s as a hung platform and greys (services/screen/link.js, QUIET_MS).
 export const defaultLiveOptions: LiveOptions = {
-  flushMs: 500, tilesMs: 5_000, complianceMs: 60_000, heartbeatMs: 15_000,
+  flushMs: 500, tilesMs: 5_000, complianceMs: 60_000, heartbeatMs: 5_000,
   replayEvents: 2_000, replayBytes: 4 * 1024 * 1024, clientBufferBytes: 1024 * 1024, maxClients: 1_000,
 };
 

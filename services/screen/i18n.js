@@ -124,7 +124,7 @@ export const labels = {
   updated: { zh: '更新于', en: 'updated' },
   dataAsOf: { zh: '数据截至', en: 'data as of' },
   streamDown: { zh: '与平台的连接已中断，正在重连。屏上数据不是实时的。', en: 'The link to the platform is down; reconnecting. What the screen shows is not live.' },
-  streamStale: { zh: '数据已过时：与平台的连接中断超过 {s} 秒。', en: 'Data is stale: no word from the platform for over {s} s.' },
+  streamStale: { zh: '数据已过时：超过 {s} 秒未收到平台的消息。', en: 'Data is stale: no word from the platform for over {s} s.' },
   hiddenBelow: { zh: '下方还有 {n} 条', en: '+{n} more below' },
   groupAt: { zh: '{what}（{n} 个站点）', en: '{what} at {n} stations' },
   filterAll: { zh: '全部', en: 'All' },

@@ -41,7 +41,8 @@ const seriesView = createSeriesView(() => model.units);
 const tileView = createTileView({ dialog: $('tile-dialog'), title: $('tile-title'), body: $('tile-body'), closeButton: $('tile-close') });
 const history = createAlarmHistory({ dialog: $('history-dialog'), list: $('history-list'), closeButton: $('history-close'), toast });
 const sound = createAlarmSound($('alarm-sound'));
-const link = createLink({ banner: $('banner'), text: $('banner-text'), indicator: $('link'), indicatorText: $('link-text') });
+// A stream that stays open but carries nothing (a hung platform) is closed and opened again.
+const link = createLink({ banner: $('banner'), text: $('banner-text'), indicator: $('link'), indicatorText: $('link-text'), onQuiet: () => reconnectQuiet() });
 const tilesPanel = createTilesPanel((tile) => tileView.open(tile, tilesPanel.liveCount(tile, Date.now())));
 let mapPanel = null;
 // Families the hand-written panels draw; every other family gets the generic panel (issue 25, item 3).
@@ -226,12 +227,13 @@ function takeSync(picture) {
 }
 
 let source = null;
-function connect() {
+/** Opens the stream; `refetch`: the stream was lost, so /live is read again once it is back. */
+function connect(refetch = false) {
   if (source) return;
   // The delta format: a whole picture (sync) first, then only what changed, gzip on the wire (issue 21 item 5).
   source = new EventSource('/api/v1/stream?format=delta');
   const mine = source;
-  let dropped = false;
+  let dropped = refetch;
   mine.addEventListener('open', () => {
     link.up();
     // Back after a drop: what was missed beyond the replay ring is refetched whole.
@@ -262,6 +264,13 @@ function disconnect() {
   source = null;
   // The next connection starts with a sync: until then /live's readings are the freshest known.
   streamedIds.clear();
+}
+
+/** The stream is open but silent past the heartbeats (a hung platform): a new one is asked for. */
+function reconnectQuiet() {
+  if (document.hidden || !source) return;
+  disconnect();
+  connect(true);
 }
 
 async function reopen() {

@@ -277,6 +277,27 @@ describe('the wall tells the truth (issue 21)', () => {
     await page.close();
   });
 
+  it('a hung platform (its stream open, nothing sent) greys the wall within 15 s, and the wall comes back by itself', async () => {
+    const page = await openPage(1920, 1080, 'zh');
+    expect(await page.evaluate("document.body.classList.contains('stale')")).toBe(false);
+    // kill -STOP: the event stream's TCP connection stays open, nothing arrives (the audit saw 40 s of "实时", green).
+    const pausedAt = Date.now();
+    platform.pause();
+    try {
+      await waitFor(page, "document.body.classList.contains('stale') && !document.getElementById('banner').hidden", 15_000);
+      expect(Date.now() - pausedAt).toBeLessThan(15_500);
+      expect(await page.evaluate("document.getElementById('banner-text').textContent")).toMatch(/数据截至 \d\d:\d\d（北京时间）/);
+      expect(await page.evaluate("document.getElementById('link').classList.contains('up')")).toBe(false);
+      await page.screenshot({ path: join(artifacts, 'platform-hung.png') });
+    } finally {
+      platform.resume();
+    }
+    // The page asked for a new stream; once the platform runs again it is live again, no reload.
+    await waitFor(page, "!document.body.classList.contains('stale') && document.getElementById('link').classList.contains('up') && document.getElementById('banner').hidden", 30_000);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('a station that stops reporting greys with its age; the wall greys with "data as of" when the platform stops', async () => {
     const page = await openPage(1920, 1080, 'zh');
     // The station's secret is rotated: the platform disconnects it and its simulator cannot come back.
