@@ -252,11 +252,18 @@ export const labels = {
 
 const KEY = 'wanxiang.language';
 
+// The page's language: the one remembered when it loaded, until it is switched in this page. Read
+// from localStorage on every call, a switch in another tab turned this one into a mix of Chinese
+// (what was drawn before) and English (what was redrawn after) (audit of issue 21).
+let language = localStorage.getItem(KEY) === 'en' ? 'en' : 'zh';
+
 export function currentLanguage() {
-  return localStorage.getItem(KEY) === 'en' ? 'en' : 'zh';
+  return language;
 }
 
-export function setLanguage(language) {
+/** Switches this page's language and remembers it for pages opened later (open ones keep theirs). */
+export function setLanguage(next) {
+  language = next === 'en' ? 'en' : 'zh';
   localStorage.setItem(KEY, language);
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
 }

@@ -127,6 +127,24 @@ describe('the wall tells the truth (issue 21)', () => {
     });
   }
 
+  it('switching the language in one tab leaves every other open tab wholly in its own language', async () => {
+    const chinese = await openPage(1920, 1080, 'zh');
+    const other = await openPage(1920, 1080, 'zh');
+    await other.click('#language-button');
+    await waitFor(other, "document.querySelector('#tiles .tile[data-tile=\"pm25\"] .name').textContent === 'PM2.5 annual mean'");
+    // Two of the Chinese tab's 5-s redraws later (every tile and row re-judged), it is still all Chinese.
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    const text = (await chinese.evaluate("document.getElementById('tiles').innerText + document.querySelector('main').innerText + document.querySelector('header.bar').innerText")) as string;
+    expect(text).toContain('规划目标');
+    expect(text).toContain('北京时间');
+    expect(text).not.toMatch(/Plan target|updated|Beijing time|free|Year to date|Now /);
+    expect(await chinese.evaluate('document.documentElement.lang')).toBe('zh-CN');
+    // The switch is remembered for the next page opened.
+    expect(await chinese.evaluate("localStorage.getItem('wanxiang.language')")).toBe('en');
+    await other.close();
+    await chinese.close();
+  });
+
   it('tiles: one verdict each, the plan’s target, a readable view on click, a tooltip in the language with Beijing time', async () => {
     const page = await openPage(1920, 1080, 'zh');
     const tiles = (await page.evaluate("[...document.querySelectorAll('#tiles .tile')].map((e) => ({ id: e.dataset.tile, text: e.innerText, title: e.title }))")) as Array<{ id: string; text: string; title: string }>;
