@@ -170,9 +170,13 @@ export function createLive(deps: LiveDeps): Live {
   };
 
   const refreshTiles = () => {
-    const online = deps.registry.devices.filter((device) => deps.isOnline(device.id)).length;
-    tiles = buildTiles({ devices: deps.registry.devices, states, latest, online, report, period: period(), targets: deps.targets });
-    tilesAt = now();
+    const at = now();
+    const freshness = (device: DeviceRecord) => {
+      const reading = latest.get(device.id);
+      return freshnessAfter(deviceReportIntervalMs(device), reading ? Math.max(0, at - reading.receivedAtMs) : null);
+    };
+    tiles = buildTiles({ devices: deps.registry.devices, states, latest, freshness, report, period: period(), targets: deps.targets });
+    tilesAt = at;
     const text = JSON.stringify(tiles);
     if (text !== tilesText) {
       // Delta clients are sent only the tiles that changed (merged by id on the page).

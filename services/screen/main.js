@@ -88,6 +88,10 @@ const markFamily = (family) => markDirty(...panels().filter((p) => p.families.in
 const MAP_EVERY_MS = 3_000;
 let mapDrawnMs = 0;
 let mapTimer = null;
+// Freshness and ages are judged as of one instant, moved every 5 s for every panel at once (tick):
+// a panel redrawn alone in between (the tiles on a stream event) judges as the others did, so a
+// tile, a row and the silent list never say two things of one device (audit of issue 21).
+let judgedAtMs = Date.now();
 function renderDirty() {
   const now = Date.now();
   for (const panel of panels()) {
@@ -98,7 +102,7 @@ function renderDirty() {
     }
     if (panel.id === 'map' && model.loaded) mapDrawnMs = now;
     dirty.delete(panel.id);
-    panel.render(panel.element ?? $(panel.id), now);
+    panel.render(panel.element ?? $(panel.id), judgedAtMs);
   }
   updateHiddenCount($('alarms'), $('alarms-more'));
   // The other families' rows below the fold are counted too (wall2: 23 of 24 chargers out of view, no word of it).
@@ -304,6 +308,7 @@ function tick() {
   // Ages and freshness move with the clock: rows are re-judged every 5 s (only changed rows are redrawn).
   if (Math.floor(now / 5_000) !== lastMinute) {
     lastMinute = Math.floor(now / 5_000);
+    judgedAtMs = now;
     markAll();
   }
 }
