@@ -127,24 +127,6 @@ describe('the wall tells the truth (issue 21)', () => {
     });
   }
 
-  it('switching the language in one tab leaves every other open tab wholly in its own language', async () => {
-    const chinese = await openPage(1920, 1080, 'zh');
-    const other = await openPage(1920, 1080, 'zh');
-    await other.click('#language-button');
-    await waitFor(other, "document.querySelector('#tiles .tile[data-tile=\"pm25\"] .name').textContent === 'PM2.5 annual mean'");
-    // Two of the Chinese tab's 5-s redraws later (every tile and row re-judged), it is still all Chinese.
-    await new Promise((resolve) => setTimeout(resolve, 11_000));
-    const text = (await chinese.evaluate("document.getElementById('tiles').innerText + document.querySelector('main').innerText + document.querySelector('header.bar').innerText")) as string;
-    expect(text).toContain('规划目标');
-    expect(text).toContain('北京时间');
-    expect(text).not.toMatch(/Plan target|updated|Beijing time|free|Year to date|Now /);
-    expect(await chinese.evaluate('document.documentElement.lang')).toBe('zh-CN');
-    // The switch is remembered for the next page opened.
-    expect(await chinese.evaluate("localStorage.getItem('wanxiang.language')")).toBe('en');
-    await other.close();
-    await chinese.close();
-  });
-
   it('tiles: one verdict each, the plan’s target, a readable view on click, a tooltip in the language with Beijing time', async () => {
     const page = await openPage(1920, 1080, 'zh');
     const tiles = (await page.evaluate("[...document.querySelectorAll('#tiles .tile')].map((e) => ({ id: e.dataset.tile, text: e.innerText, title: e.title }))")) as Array<{ id: string; text: string; title: string }>;
@@ -169,31 +151,6 @@ describe('the wall tells the truth (issue 21)', () => {
     await page.click('.tile[data-tile="pm25"]');
     await waitFor(page, "document.getElementById('tile-dialog').open && document.getElementById('tile-body').textContent.includes('规划目标')");
     expect(page.url()).toBe(`${platform.httpUrl}/`);
-    await page.close();
-  });
-
-  it('a tile’s figure and its verdict never disagree while a section’s class changes', async () => {
-    const page = await openPage(1920, 1080, 'zh');
-    // The sections tile as shown: the figure's count and whole, the verdict and whether it is "now".
-    const shown = `(() => { const e = document.querySelector('.tile[data-tile="sections"]'); const m = /^(\\d+)\\s*\\/\\s*(\\d+)/.exec(e.querySelector('.value').textContent);
-      return { value: Number(m[1]), of: Number(m[2]), status: e.dataset.status, now: e.querySelector('.status').textContent.startsWith('当前') }; })()`;
-    const section = 'water-buji-river-mouth';
-    const client = await device(section);
-    const seen: Array<{ value: number; of: number; status: string; now: boolean }> = [];
-    // Three times a sample far worse than its class IV target (NH3-N 5 mg/L: worse than class V), each
-    // followed by the simulated section's own next sample: the count moves both ways.
-    for (let round = 0; round < 3; round += 1) {
-      await client.publishAsync(`luohu/v1/water/${section}/telemetry`, JSON.stringify({ ts: Date.now(), nh3n: 5 }), { qos: 1 });
-      const until = Date.now() + 6_000;
-      while (Date.now() < until) {
-        seen.push((await page.evaluate(shown)) as { value: number; of: number; status: string; now: boolean });
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    const judgedNow = seen.filter((s) => s.now);
-    // The sample was seen on the tile (8 of 9 at some moment), and never with a verdict of another moment.
-    expect(judgedNow.some((s) => s.value < s.of)).toBe(true);
-    expect(judgedNow.filter((s) => (s.status === 'met') !== (s.value === s.of))).toEqual([]);
     await page.close();
   });
 
@@ -322,27 +279,6 @@ describe('the wall tells the truth (issue 21)', () => {
     await page.click('#grid .cell[data-device="grid-caiwuwei-t2"]');
     await waitFor(page, "Number(document.getElementById('series-chart').dataset.max) >= 111.9", 20_000);
     expect(await page.evaluate("[...document.querySelectorAll('#series-fields button')].map((b) => b.textContent).join(',')")).not.toMatch(/load_rate_pct|activePower/);
-    await page.close();
-  });
-
-  it('a hung platform (its stream open, nothing sent) greys the wall within 15 s, and the wall comes back by itself', async () => {
-    const page = await openPage(1920, 1080, 'zh');
-    expect(await page.evaluate("document.body.classList.contains('stale')")).toBe(false);
-    // kill -STOP: the event stream's TCP connection stays open, nothing arrives (the audit saw 40 s of "实时", green).
-    const pausedAt = Date.now();
-    platform.pause();
-    try {
-      await waitFor(page, "document.body.classList.contains('stale') && !document.getElementById('banner').hidden", 15_000);
-      expect(Date.now() - pausedAt).toBeLessThan(15_500);
-      expect(await page.evaluate("document.getElementById('banner-text').textContent")).toMatch(/数据截至 \d\d:\d\d（北京时间）/);
-      expect(await page.evaluate("document.getElementById('link').classList.contains('up')")).toBe(false);
-      await page.screenshot({ path: join(artifacts, 'platform-hung.png') });
-    } finally {
-      platform.resume();
-    }
-    // The page asked for a new stream; once the platform runs again it is live again, no reload.
-    await waitFor(page, "!document.body.classList.contains('stale') && document.getElementById('link').classList.contains('up') && document.getElementById('banner').hidden", 30_000);
-    expect(problems).toEqual([]);
     await page.close();
   });
 
