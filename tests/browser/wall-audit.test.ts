@@ -7,7 +7,7 @@ import { defaultFleetKey } from '../../services/config.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
-import { waitFor } from './wall-checks.ts';
+import { clippingProblems, waitFor } from './wall-checks.ts';
 
 const artifacts = 'tests/artifacts';
 const loaded = "document.querySelectorAll('#tiles .tile[data-tile]').length === 7 && document.querySelectorAll('#air .row[data-device]').length === 10 && document.getElementById('link').classList.contains('up')";
@@ -99,6 +99,23 @@ describe('the wall after the audit of issue 21', () => {
     expect(judgedNow.filter((s) => (s.status === 'met') !== (s.value === s.of))).toEqual([]);
     await page.close();
   });
+
+  for (const [width, height, language] of [[1920, 1080, 'en'], [390, 844, 'en'], [1920, 1080, 'zh'], [390, 844, 'zh']] as const) {
+    it(`${width}px ${language}: every tab of the other sensors fits its text, each state badge included`, async () => {
+      const page = await openPage(width, height, language);
+      const families = (await page.evaluate("[...document.querySelectorAll('#generic-tabs [data-family]')].map((e) => e.dataset.family)")) as string[];
+      expect(families).toContain('voc');
+      for (const family of families) {
+        await page.click(`#generic-tabs [data-family="${family}"]`);
+        await waitFor(page, `document.getElementById('generic-panel').dataset.family === '${family}' && document.querySelectorAll('#generic .row[data-device] .badge').length > 0`);
+        // Polled: a tab's rows are laid out over a frame or two after the switch.
+        await expect.poll(() => page.evaluate(clippingProblems), { timeout: 5_000 }).toEqual([]);
+        if (family === 'voc') await page.locator('.panel.generic').screenshot({ path: join(artifacts, `generic-voc-${width}-${language}.png`) });
+      }
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+  }
 
   // Last: it pauses the platform.
   it('a hung platform (its stream open, nothing sent) greys the wall within 15 s, and the wall comes back by itself', async () => {
