@@ -54,6 +54,7 @@ export const liveResponseSchema = z.object({
     title: z.string(),
     reportIntervalMs: z.number(),
     units: z.record(z.string(), z.string()).describe('unit of each value key'),
+    fieldLabels: z.record(z.string(), z.object({ zh: z.string(), en: z.string() })).describe('name of each value key in Chinese and English, from the family module'),
     presentation: z.record(z.string(), z.unknown()).nullable().describe('label, headline keys, map symbol and state labels from the family module (issue 25); null for families with a hand-written panel'),
     devices: z.array(z.object({
       id: z.string(), site: z.string(), siteName: z.string(), street: z.string(), lat: z.number(), lon: z.number(),

@@ -4,7 +4,7 @@ import type { AlarmService } from '../alarms/alarm-types.ts';
 import { withoutNames } from '../people/names-shown.ts';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
-import { familyIds, getFamily, type FamilyId } from '../families/index.ts';
+import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
 import type { Reading } from '../ingest/reading.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -85,6 +85,8 @@ export interface LiveSnapshot {
     readonly title: string;
     readonly reportIntervalMs: number;
     readonly units: Readonly<Record<string, string>>;
+    /** Each value key's name in Chinese and English, from the family module's fields (the series' field buttons). */
+    readonly fieldLabels: Readonly<Record<string, Bilingual>>;
     /** Issue 25: label, headline field, map symbol and state labels from the family module; null for hand-drawn families. */
     readonly presentation: PresentationLive | null;
     readonly devices: readonly DeviceLive[];
@@ -111,6 +113,13 @@ const unitsOf = (family: FamilyId): Record<string, string> => {
   for (const [key, field] of Object.entries(spec.fields)) units[key] = field.unit;
   for (const [key, field] of Object.entries(spec.derivedFields ?? {})) units[key] = field.unit;
   return units;
+};
+
+const fieldLabelsOf = (family: FamilyId): Record<string, Bilingual> => {
+  const spec = getFamily(family);
+  const labels: Record<string, Bilingual> = {};
+  for (const [key, field] of Object.entries({ ...spec.fields, ...spec.derivedFields })) labels[key] = field.label;
+  return labels;
 };
 
 /** Latest reading per device, its state and freshness, the district tiles and the event stream, all in memory. */
@@ -266,6 +275,7 @@ export function createLive(deps: LiveDeps): Live {
         title: getFamily(family).title,
         reportIntervalMs: getFamily(family).reportIntervalMs,
         units: unitsOf(family),
+        fieldLabels: fieldLabelsOf(family),
         presentation: presentationOf(family),
         devices: deps.registry.devices
           .filter((device) => device.family === family && !device.disabled && (!filter.street || device.street === filter.street))

@@ -1,4 +1,4 @@
-import { addLabels } from './i18n.js';
+import { addLabels, currentLanguage } from './i18n.js';
 import { model } from './model.js';
 
 // Issue 25, item 3: what the screen knows about each family comes from /api/v1/live, which takes it
@@ -9,6 +9,7 @@ export function takeFamilies(groups) {
   model.familyOrder = groups.map((group) => group.family);
   for (const group of groups) {
     model.presentations[group.family] = group.presentation ?? null;
+    model.fieldLabels[group.family] = group.fieldLabels ?? {};
     const p = group.presentation;
     if (!p) continue;
     addLabels({ [`family-${group.family}`]: p.shortLabel, [`familyTitle-${group.family}`]: p.label, ...p.states });
@@ -21,6 +22,9 @@ export function takeFamilies(groups) {
 }
 
 export const presentationOf = (family) => model.presentations[family] ?? null;
+
+/** A value key's name in the page's language, from the family module (the key itself if it names none). */
+export const fieldLabel = (family, key) => model.fieldLabels[family]?.[key]?.[currentLanguage()] ?? key;
 
 /** The key a device's row and sparkline show: the first headline key its reading carries (else the first with a unit). */
 export function headlineKey(device) {

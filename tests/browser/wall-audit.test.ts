@@ -117,6 +117,25 @@ describe('the wall after the audit of issue 21', () => {
     });
   }
 
+  it('the series’ field buttons name every field in Chinese, none a raw key', async () => {
+    const page = await openPage(1920, 1080, 'zh');
+    const raw: string[] = [];
+    for (const row of ['#air .row[data-device="air-guiyuan"]', '#water .row[data-device="water-buji-river-mouth"]', '#noise .row[data-device]', '#parking .row[data-device]', '#grid .cell[data-device]']) {
+      await page.click(`${row} ${row.startsWith('#grid') ? '.pct' : '.nm'}`);
+      await waitFor(page, "document.getElementById('series-dialog').open && document.querySelectorAll('#series-fields button').length > 0");
+      const buttons = (await page.evaluate("[...document.querySelectorAll('#series-fields button')].map((b) => [b.dataset.field, b.textContent])")) as Array<[string, string]>;
+      raw.push(...buttons.filter(([key, text]) => text === key).map(([key]) => `${row}: ${key}`));
+      expect(buttons.length, row).toBeGreaterThan(2);
+      await page.click('#series-close');
+    }
+    expect(raw).toEqual([]);
+    await page.click('#air .row[data-device="air-guiyuan"] .nm');
+    await waitFor(page, "document.querySelectorAll('#series-fields button').length > 0");
+    const air = (await page.evaluate("[...document.querySelectorAll('#series-fields button')].map((b) => b.textContent)")) as string[];
+    expect(air).toEqual(expect.arrayContaining(['PM2.5', '臭氧', '气温', '相对湿度', '气压']));
+    await page.close();
+  });
+
   // Last: it pauses the platform.
   it('a hung platform (its stream open, nothing sent) greys the wall within 15 s, and the wall comes back by itself', async () => {
     const page = await openPage(1920, 1080, 'zh');

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { familyIds } from '../../services/families/index.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /** Status and headers of a GET with the given Accept-Encoding, body left unread (node:http does not decompress). */
@@ -63,6 +64,22 @@ describe('the wall’s API (issue 21)', () => {
     expect(grid.lines.map((l) => l.value)).toEqual([test.config.rollups.heavyLoadPct, test.config.rollups.overloadPct]);
     const noise = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/series?device=noise-buxin-road-1&field=leq`)).json()) as { lines: Array<{ labelEn: string }> };
     expect(noise.lines.map((l) => l.labelEn).join(' ')).toMatch(/day limit \d+.*night limit \d+/);
+  });
+
+  it('names every value key of every family in Chinese and English, from the family modules', async () => {
+    const live = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/live`)).json()) as { families: Array<{ family: string; units: Record<string, string>; fieldLabels: Record<string, { zh: string; en: string }> }> };
+    expect(live.families.map((f) => f.family).sort()).toEqual([...familyIds].sort());
+    const unnamed: string[] = [];
+    for (const group of live.families) {
+      for (const key of Object.keys(group.units)) {
+        const label = group.fieldLabels[key];
+        // A label is a name, never the raw key again (the audit saw temperature, turbidity, la on the Chinese wall).
+        if (!label?.zh || !label.en || label.zh === key || label.en === key) unnamed.push(`${group.family}.${key}: ${JSON.stringify(label)}`);
+      }
+    }
+    expect(unnamed).toEqual([]);
+    const air = live.families.find((f) => f.family === 'air')!;
+    expect(air.fieldLabels.temperature).toEqual({ zh: '气温', en: 'Temperature' });
   });
 
   it('sends heartbeats as events the page can hear, beside the comment proxies need', async () => {
