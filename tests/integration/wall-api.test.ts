@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiTags } from '../../services/api/openapi-tags.ts';
 import { familyIds } from '../../services/families/index.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
@@ -80,6 +81,40 @@ describe('the wall’s API (issue 21)', () => {
     expect(unnamed).toEqual([]);
     const air = live.families.find((f) => f.family === 'air')!;
     expect(air.fieldLabels.temperature).toEqual({ zh: '气温', en: 'Temperature' });
+  });
+
+  it('documents every route under an area’s tag, the series’ min and max, and every field of /live', async () => {
+    type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; additionalProperties?: Schema | boolean };
+    type Operation = { tags?: string[]; description?: string; responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
+    const doc = (await (await fetch(`${test.endpoints.httpUrl}/docs/json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const untagged = Object.entries(doc.paths).flatMap(([path, operations]) => Object.entries(operations)
+      .filter(([, operation]) => operation.tags?.length !== 1 || !openApiTags.some((tag) => tag.name === operation.tags![0]))
+      .map(([method]) => `${method} ${path}`));
+    expect(untagged).toEqual([]);
+    for (const method of ['get', 'post', 'delete']) expect(doc.paths['/api/v1/admin/backfill-window']![method]!.tags).toEqual(['administration']);
+    // The series keeps each bucket's extremes (issue 21), and its description says so.
+    const series = doc.paths['/api/v1/series']!.get!.description!;
+    expect(series).toMatch(/`min`/);
+    expect(series).toMatch(/`max`/);
+    expect(series).not.toMatch(/averaged away/);
+    // Every field of /live's answer, however deep, says what it is.
+    const undescribed: string[] = [];
+    let fields = 0;
+    const walk = (schema: Schema | undefined, path: string) => {
+      if (!schema) return;
+      for (const [name, property] of Object.entries(schema.properties ?? {})) {
+        fields += 1;
+        if (!property.description) undescribed.push(`${path}.${name}`);
+        walk(property, `${path}.${name}`);
+      }
+      walk(schema.items, `${path}[]`);
+      for (const option of schema.anyOf ?? []) walk(option, path);
+      if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${path}.*`);
+    };
+    const live = doc.paths['/api/v1/live']!.get!.responses['200']!.content!['application/json']!.schema;
+    walk(live, 'live');
+    expect(fields).toBeGreaterThan(50);
+    expect(undescribed).toEqual([]);
   });
 
   it('sends heartbeats as events the page can hear, beside the comment proxies need', async () => {
