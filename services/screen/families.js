@@ -38,7 +38,10 @@ export function genericFamilies(handWritten) {
   return model.familyOrder.filter((family) => !handWritten.has(family));
 }
 
-/** An ECharts `path://` outline as an SVG path with a viewBox fitted to it (for the map legend). */
+/**
+ * An ECharts `path://` outline as an SVG path with a first viewBox from its coordinates (for the map
+ * legend); an arc bulges beyond them, so the legend measures the drawn outline (panel-map.js).
+ */
 export function svgOfPath(symbol) {
   if (!symbol.startsWith('path://')) return null;
   const d = symbol.slice('path://'.length);
