@@ -65,7 +65,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   const now = deps.now ?? Date.now;
   const updateIntervalMs = deps.updateIntervalMs ?? 5 * 60_000;
   const staleAfterMs = deps.staleAfterMs ?? 3_600_000;
-  const compiled: Compiled[] = deps.rules.rules.map((rule) => ({ rule, evaluator: createEvaluator(rule.condition, deps.context), streaks: new Map() }));
+  const compiled: Compiled[] = deps.rules.rules.map((rule) => ({ rule, evaluator: createEvaluator(rule.condition, deps.context, rule.family), streaks: new Map() }));
   const byFamily = new Map<FamilyId, Compiled[]>();
   const forFamily = (family: FamilyId) => {
     let list = byFamily.get(family);
@@ -95,7 +95,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   function texts(ruleId: string, deviceId: string, value: number | null, limit: number | null) {
     const entry = ruleById.get(ruleId);
     if (!entry) return { textZh: ruleId, textEn: ruleId };
-    return alarmTexts(entry.rule, deps.registry.device(deviceId), deviceId, { value, limit, format: entry.evaluator.format });
+    return alarmTexts(entry.rule, deps.registry.device(deviceId), deviceId, { value, limit, format: entry.evaluator.format, category: entry.evaluator.category });
   }
 
   function openAlarm(rule: AlarmRule, device: DeviceRecord, verdict: Verdict, at: number): void {

@@ -56,7 +56,7 @@ export const alarmRuleSchema = z.strictObject({
   /** The family whose devices the rule watches; `any` for every device (silent, stuck). */
   family: z.enum([...familyIds, 'any']),
   severity: z.enum(['info', 'warning', 'critical']),
-  /** Templates; {site}, {device}, {value} and {limit} are filled in. */
+  /** Templates; {site}, {device}, {value}, {limit} and {category} (the value's band, where the condition has bands) are filled in. */
   textZh: text,
   textEn: text,
   condition: conditionSchema,

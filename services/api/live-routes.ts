@@ -104,7 +104,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
   api.get('/api/v1/series', {
     schema: {
       summary: 'A time series of one device, site or street, downsampled in InfluxDB to at most `points` points',
-      description: 'Each point is the MEAN of its time bucket (InfluxQL `GROUP BY time(...)`): a single high reading inside a bucket is averaged away, so alarms, which see every reading, can show values this series does not.',
+      description: 'Each point is one time bucket (InfluxQL `GROUP BY time(...)`): `value` its MEAN, `min` and `max` its lowest and highest reading, so a single high reading the alarms saw shows in `max` even where the mean smooths it. `lines` are the field’s limit and target lines (one device only).',
       querystring: seriesQuerySchema,
       response: { 200: seriesResponseSchema, 400: errorSchema, 404: errorSchema },
     },

@@ -10,6 +10,8 @@ export interface FieldSpec {
   /** `int` fields are written with line protocol's `i` suffix; the type never changes per field. */
   readonly type: 'float' | 'int';
   readonly required?: boolean;
+  /** The field's name for people, in both of the screen's languages (the series' field buttons): the one place it is named. */
+  readonly label: Bilingual;
   readonly description: string;
   /** HJ 212 factor code (HJ 212-2017 Appendix B, HJ 524/525), for stations speaking HJ 212 (issue 20). */
   readonly hj212?: string;

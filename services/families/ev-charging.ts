@@ -37,12 +37,12 @@ export const evChargingFamily = defineFamily({
   reportIntervalMs: 60_000,
   qos: 1,
   fields: {
-    state: { field: 'state_code', unit: '', min: 0, max: chargerStates.length - 1, type: 'int', required: true, description: 'charger state: 0 idle, 1 charging, 2 fault, 3 offline', codes: chargerStates },
+    state: { label: { zh: '状态', en: 'State' }, field: 'state_code', unit: '', min: 0, max: chargerStates.length - 1, type: 'int', required: true, description: 'charger state: 0 idle, 1 charging, 2 fault, 3 offline', codes: chargerStates },
     // 480 kW is above the fastest public DC chargers in service (GB/T 20234.3-2023 "ChaoJi" class).
-    power: { field: 'power_kw', unit: 'kW', min: 0, max: 480, type: 'float', description: 'power delivered now' },
+    power: { label: { zh: '功率', en: 'Power' }, field: 'power_kw', unit: 'kW', min: 0, max: 480, type: 'float', description: 'power delivered now' },
     // The supply voltage the charger's meter reads (GB/T 12325-2008 §5: 220 V supply within +7 %/-10 %).
-    voltage: { field: 'supply_voltage_v', unit: 'V', min: 0, max: 500, type: 'float', description: 'supply (phase) voltage at the charger' },
-    energyToday: { field: 'energy_today_kwh', unit: 'kWh', min: 0, max: 12_000, type: 'float', description: 'energy delivered today (Beijing day), from 0 at midnight' },
+    voltage: { label: { zh: '供电电压', en: 'Supply voltage' }, field: 'supply_voltage_v', unit: 'V', min: 0, max: 500, type: 'float', description: 'supply (phase) voltage at the charger' },
+    energyToday: { label: { zh: '今日充电量', en: 'Energy today' }, field: 'energy_today_kwh', unit: 'kWh', min: 0, max: 12_000, type: 'float', description: 'energy delivered today (Beijing day), from 0 at midnight' },
   },
   attributes: z.strictObject({
     /** The station (an id: it becomes a tag) and its name. */

@@ -21,11 +21,11 @@ export const gridFamily = defineFamily({
   reportIntervalMs: 15 * 60_000,
   qos: 1,
   fields: {
-    activePower: { field: 'active_kw', unit: 'kW', min: -2_000_000, max: 2_000_000, type: 'float', required: true, description: 'active power (negative: reverse flow)' },
-    reactivePower: { field: 'reactive_kvar', unit: 'kvar', min: -2_000_000, max: 2_000_000, type: 'float', description: 'reactive power' },
-    voltage: { field: 'voltage_kv', unit: 'kV', min: 0, max: 550, type: 'float', description: 'line voltage' },
-    current: { field: 'current_a', unit: 'A', min: 0, max: 100_000, type: 'float', description: 'current' },
-    powerFactor: { field: 'power_factor', unit: '1', min: 0, max: 1, type: 'float', description: 'power factor' },
+    activePower: { label: { zh: '有功功率', en: 'Active power' }, field: 'active_kw', unit: 'kW', min: -2_000_000, max: 2_000_000, type: 'float', required: true, description: 'active power (negative: reverse flow)' },
+    reactivePower: { label: { zh: '无功功率', en: 'Reactive power' }, field: 'reactive_kvar', unit: 'kvar', min: -2_000_000, max: 2_000_000, type: 'float', description: 'reactive power' },
+    voltage: { label: { zh: '电压', en: 'Voltage' }, field: 'voltage_kv', unit: 'kV', min: 0, max: 550, type: 'float', description: 'line voltage' },
+    current: { label: { zh: '电流', en: 'Current' }, field: 'current_a', unit: 'A', min: 0, max: 100_000, type: 'float', description: 'current' },
+    powerFactor: { label: { zh: '功率因数', en: 'Power factor' }, field: 'power_factor', unit: '1', min: 0, max: 1, type: 'float', description: 'power factor' },
   },
   attributes: z.strictObject({
     level: z.enum(['substation', 'transformer']),
@@ -35,7 +35,7 @@ export const gridFamily = defineFamily({
   }),
   tagsFrom: (attributes) => ({ substation: attributes.substation, level: attributes.level }),
   derivedFields: {
-    load_rate_pct: { unit: '%', type: 'float', description: 'apparent power over rated capacity' },
+    load_rate_pct: { label: { zh: '负载率', en: 'Load rate' }, unit: '%', type: 'float', description: 'apparent power over rated capacity' },
   },
   derive: (values, attributes) => ({
     load_rate_pct: (apparentPowerKva(values) / attributes.ratedKva) * 100,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { defineFamily } from './define-family.ts';
+import { defineFamily, type Bilingual } from './define-family.ts';
 
 /** GB 3096-2008 acoustic environment functional zone classes. */
 export const noiseZoneClasses = ['0', '1', '2', '3', '4a', '4b'] as const;
 
-const level = (description: string, required = false) =>
-  ({ unit: 'dB(A)', min: 20, max: 140, type: 'float', required, description }) as const;
+const level = (label: Bilingual, description: string, required = false) =>
+  ({ label, unit: 'dB(A)', min: 20, max: 140, type: 'float', required, description }) as const;
 
 /** Roadside noise monitors; levels are A-weighted over the report interval. */
 export const noiseFamily = defineFamily({
@@ -16,13 +16,13 @@ export const noiseFamily = defineFamily({
   qos: 1,
   hj212System: '23',
   fields: {
-    leq: { field: 'leq_dba', ...level('equivalent continuous level', true), hj212: 'Leq' },
-    lmax: { field: 'lmax_dba', ...level('maximum level'), hj212: 'LMx' },
-    l10: { field: 'l10_dba', ...level('level exceeded 10 % of the time'), hj212: 'L10' },
-    l50: { field: 'l50_dba', ...level('level exceeded 50 % of the time'), hj212: 'L50' },
-    l90: { field: 'l90_dba', ...level('level exceeded 90 % of the time'), hj212: 'L90' },
+    leq: { field: 'leq_dba', ...level({ zh: '等效声级 Leq', en: 'Leq' }, 'equivalent continuous level', true), hj212: 'Leq' },
+    lmax: { field: 'lmax_dba', ...level({ zh: '最大声级 Lmax', en: 'Lmax' }, 'maximum level'), hj212: 'LMx' },
+    l10: { field: 'l10_dba', ...level({ zh: 'L10', en: 'L10' }, 'level exceeded 10 % of the time'), hj212: 'L10' },
+    l50: { field: 'l50_dba', ...level({ zh: 'L50', en: 'L50' }, 'level exceeded 50 % of the time'), hj212: 'L50' },
+    l90: { field: 'l90_dba', ...level({ zh: 'L90', en: 'L90' }, 'level exceeded 90 % of the time'), hj212: 'L90' },
     // HJ 212 noise stations send the instantaneous A-weighted level in real time (LA-Rtd, HJ 212-2017 C.25).
-    la: { field: 'la_dba', ...level('instantaneous A-weighted level'), hj212: 'LA' },
+    la: { field: 'la_dba', ...level({ zh: '瞬时声级 LA', en: 'LA (instantaneous)' }, 'instantaneous A-weighted level'), hj212: 'LA' },
   },
   attributes: z.strictObject({
     road: z.string().regex(/^[a-z0-9-]{1,40}$/),

@@ -9,10 +9,10 @@ export const parkingFamily = defineFamily({
   reportIntervalMs: 5 * 60_000,
   qos: 1,
   fields: {
-    totalSpaces: { field: 'total_spaces', unit: 'spaces', min: 0, max: 50_000, type: 'int', required: true, description: 'spaces in service' },
-    occupiedSpaces: { field: 'occupied_spaces', unit: 'spaces', min: 0, max: 50_000, type: 'int', required: true, description: 'occupied spaces' },
-    entries: { field: 'entries', unit: 'vehicles', min: 0, max: 100_000, type: 'int', description: 'entries in the interval' },
-    exits: { field: 'exits', unit: 'vehicles', min: 0, max: 100_000, type: 'int', description: 'exits in the interval' },
+    totalSpaces: { label: { zh: '总车位', en: 'Total spaces' }, field: 'total_spaces', unit: 'spaces', min: 0, max: 50_000, type: 'int', required: true, description: 'spaces in service' },
+    occupiedSpaces: { label: { zh: '已占车位', en: 'Occupied spaces' }, field: 'occupied_spaces', unit: 'spaces', min: 0, max: 50_000, type: 'int', required: true, description: 'occupied spaces' },
+    entries: { label: { zh: '驶入', en: 'Entries' }, field: 'entries', unit: 'vehicles', min: 0, max: 100_000, type: 'int', description: 'entries in the interval' },
+    exits: { label: { zh: '驶出', en: 'Exits' }, field: 'exits', unit: 'vehicles', min: 0, max: 100_000, type: 'int', description: 'exits in the interval' },
   },
   attributes: z.strictObject({
     capacity: z.number().int().positive().max(50_000),
@@ -24,7 +24,7 @@ export const parkingFamily = defineFamily({
       ? `occupiedSpaces ${values.occupiedSpaces} exceeds totalSpaces ${values.totalSpaces}`
       : null,
   derivedFields: {
-    occupancy_pct: { unit: '%', type: 'float', description: 'occupied over total spaces' },
+    occupancy_pct: { label: { zh: '占用率', en: 'Occupancy' }, unit: '%', type: 'float', description: 'occupied over total spaces' },
   },
   derive: (values) => ({
     occupancy_pct: values.totalSpaces ? ((values.occupiedSpaces ?? 0) / values.totalSpaces) * 100 : 0,

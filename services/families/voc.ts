@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineFamily } from './define-family.ts';
+import { defineFamily, type Bilingual } from './define-family.ts';
 
-const concentration = (description: string, hj212: string, max: number, required = false) =>
-  ({ unit: 'mg/m³', min: 0, max, type: 'float', required, description, hj212 }) as const;
+const concentration = (label: Bilingual, description: string, hj212: string, max: number, required = false) =>
+  ({ label, unit: 'mg/m³', min: 0, max, type: 'float', required, description, hj212 }) as const;
 
 /**
  * VOC monitors at the exhaust points of jewellery workshops (plan l.3232-3234: 加强黄金珠宝
@@ -19,16 +19,16 @@ export const vocFamily = defineFamily({
   qos: 1,
   hj212System: '31',
   fields: {
-    nmhc: { field: 'nmhc_mgm3', ...concentration('non-methane hydrocarbons (NMHC)', 'a24088', 5_000, true) },
-    thc: { field: 'thc_mgm3', ...concentration('total hydrocarbons', 'a24087', 5_000) },
-    benzene: { field: 'benzene_mgm3', ...concentration('benzene', 'a25002', 500) },
-    toluene: { field: 'toluene_mgm3', ...concentration('toluene', 'a25003', 2_000) },
-    ethylbenzene: { field: 'ethylbenzene_mgm3', ...concentration('ethylbenzene', 'a25004', 2_000) },
-    xylene: { field: 'xylene_mgm3', ...concentration('xylenes (sum)', 'a25005', 2_000) },
-    formaldehyde: { field: 'formaldehyde_mgm3', ...concentration('formaldehyde', 'a31001', 500) },
-    acetone: { field: 'acetone_mgm3', ...concentration('acetone', 'a31024', 5_000) },
-    ethylAcetate: { field: 'ethyl_acetate_mgm3', ...concentration('ethyl acetate', 'a29017', 5_000) },
-    methanol: { field: 'methanol_mgm3', ...concentration('methanol', 'a30001', 5_000) },
+    nmhc: { field: 'nmhc_mgm3', ...concentration({ zh: '非甲烷总烃', en: 'NMHC' }, 'non-methane hydrocarbons (NMHC)', 'a24088', 5_000, true) },
+    thc: { field: 'thc_mgm3', ...concentration({ zh: '总烃', en: 'Total hydrocarbons' }, 'total hydrocarbons', 'a24087', 5_000) },
+    benzene: { field: 'benzene_mgm3', ...concentration({ zh: '苯', en: 'Benzene' }, 'benzene', 'a25002', 500) },
+    toluene: { field: 'toluene_mgm3', ...concentration({ zh: '甲苯', en: 'Toluene' }, 'toluene', 'a25003', 2_000) },
+    ethylbenzene: { field: 'ethylbenzene_mgm3', ...concentration({ zh: '乙苯', en: 'Ethylbenzene' }, 'ethylbenzene', 'a25004', 2_000) },
+    xylene: { field: 'xylene_mgm3', ...concentration({ zh: '二甲苯', en: 'Xylenes' }, 'xylenes (sum)', 'a25005', 2_000) },
+    formaldehyde: { field: 'formaldehyde_mgm3', ...concentration({ zh: '甲醛', en: 'Formaldehyde' }, 'formaldehyde', 'a31001', 500) },
+    acetone: { field: 'acetone_mgm3', ...concentration({ zh: '丙酮', en: 'Acetone' }, 'acetone', 'a31024', 5_000) },
+    ethylAcetate: { field: 'ethyl_acetate_mgm3', ...concentration({ zh: '乙酸乙酯', en: 'Ethyl acetate' }, 'ethyl acetate', 'a29017', 5_000) },
+    methanol: { field: 'methanol_mgm3', ...concentration({ zh: '甲醇', en: 'Methanol' }, 'methanol', 'a30001', 5_000) },
   },
   attributes: z.strictObject({
     /** The workshop (an id, not free text: it becomes a tag) and what its exhaust point serves. */

@@ -110,9 +110,9 @@ export const waterloggingFamily = defineFamily({
   reportIntervalMs: 5 * 60_000,
   qos: 1,
   fields: {
-    depth: { field: 'depth_cm', unit: 'cm', min: 0, max: 300, type: 'float', description: 'water over the road surface (depth gauges)' },
-    rainfall: { field: 'rain_mm', unit: 'mm', min: 0, max: 100, type: 'float', description: 'rainfall since the previous report (rain gauges)' },
-    battery: { field: 'battery_v', unit: 'V', min: 0, max: 30, type: 'float', description: 'supply voltage (solar-powered gauges)' },
+    depth: { label: { zh: '积水深度', en: 'Water depth' }, field: 'depth_cm', unit: 'cm', min: 0, max: 300, type: 'float', description: 'water over the road surface (depth gauges)' },
+    rainfall: { label: { zh: '降雨量', en: 'Rainfall' }, field: 'rain_mm', unit: 'mm', min: 0, max: 100, type: 'float', description: 'rainfall since the previous report (rain gauges)' },
+    battery: { label: { zh: '电池电压', en: 'Battery voltage' }, field: 'battery_v', unit: 'V', min: 0, max: 30, type: 'float', description: 'supply voltage (solar-powered gauges)' },
   },
   attributes: z.discriminatedUnion('gauge', [depthAttributes, rainAttributes]),
   tagsFrom: (attributes) => ({ gauge: attributes.gauge }),

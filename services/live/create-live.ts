@@ -4,7 +4,7 @@ import type { AlarmService } from '../alarms/alarm-types.ts';
 import { withoutNames } from '../people/names-shown.ts';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
-import { familyIds, getFamily, type FamilyId } from '../families/index.ts';
+import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
 import type { Reading } from '../ingest/reading.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -37,9 +37,10 @@ export interface LiveOptions {
 
 // Summaries go out every 500 ms: a reading is on the screen well inside the 2 s it is allowed, and
 // every client's socket takes half the writes of a 250 ms tick (bench:sse: the writes to 200
-// clients, not the summaries, are what the stream costs ingest).
+// clients, not the summaries, are what the stream costs ingest). A heartbeat every 5 s: the wall
+// takes a stream silent for 12 s as a hung platform and greys (services/screen/link.js, QUIET_MS).
 export const defaultLiveOptions: LiveOptions = {
-  flushMs: 500, tilesMs: 5_000, complianceMs: 60_000, heartbeatMs: 15_000,
+  flushMs: 500, tilesMs: 5_000, complianceMs: 60_000, heartbeatMs: 5_000,
   replayEvents: 2_000, replayBytes: 4 * 1024 * 1024, clientBufferBytes: 1024 * 1024, maxClients: 1_000,
 };
 
@@ -84,6 +85,8 @@ export interface LiveSnapshot {
     readonly title: string;
     readonly reportIntervalMs: number;
     readonly units: Readonly<Record<string, string>>;
+    /** Each value key's name in Chinese and English, from the family module's fields (the series' field buttons). */
+    readonly fieldLabels: Readonly<Record<string, Bilingual>>;
     /** Issue 25: label, headline field, map symbol and state labels from the family module; null for hand-drawn families. */
     readonly presentation: PresentationLive | null;
     readonly devices: readonly DeviceLive[];
@@ -110,6 +113,13 @@ const unitsOf = (family: FamilyId): Record<string, string> => {
   for (const [key, field] of Object.entries(spec.fields)) units[key] = field.unit;
   for (const [key, field] of Object.entries(spec.derivedFields ?? {})) units[key] = field.unit;
   return units;
+};
+
+const fieldLabelsOf = (family: FamilyId): Record<string, Bilingual> => {
+  const spec = getFamily(family);
+  const labels: Record<string, Bilingual> = {};
+  for (const [key, field] of Object.entries({ ...spec.fields, ...spec.derivedFields })) labels[key] = field.label;
+  return labels;
 };
 
 /** Latest reading per device, its state and freshness, the district tiles and the event stream, all in memory. */
@@ -169,9 +179,13 @@ export function createLive(deps: LiveDeps): Live {
   };
 
   const refreshTiles = () => {
-    const online = deps.registry.devices.filter((device) => deps.isOnline(device.id)).length;
-    tiles = buildTiles({ devices: deps.registry.devices, states, latest, online, report, period: period(), targets: deps.targets });
-    tilesAt = now();
+    const at = now();
+    const freshness = (device: DeviceRecord) => {
+      const reading = latest.get(device.id);
+      return freshnessAfter(deviceReportIntervalMs(device), reading ? Math.max(0, at - reading.receivedAtMs) : null);
+    };
+    tiles = buildTiles({ devices: deps.registry.devices, states, latest, freshness, report, period: period(), targets: deps.targets });
+    tilesAt = at;
     const text = JSON.stringify(tiles);
     if (text !== tilesText) {
       // Delta clients are sent only the tiles that changed (merged by id on the page).
@@ -261,6 +275,7 @@ export function createLive(deps: LiveDeps): Live {
         title: getFamily(family).title,
         reportIntervalMs: getFamily(family).reportIntervalMs,
         units: unitsOf(family),
+        fieldLabels: fieldLabelsOf(family),
         presentation: presentationOf(family),
         devices: deps.registry.devices
           .filter((device) => device.family === family && !device.disabled && (!filter.street || device.street === filter.street))

@@ -2,6 +2,7 @@ import type { ComplianceReport, TargetCompliance } from '../compliance/complianc
 import type { TargetsFile } from '../compliance/targets.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { DeviceState } from './device-state.ts';
+import type { Freshness } from './freshness.ts';
 
 export type TileId = 'pm25' | 'good-days' | 'sections' | 'heavy-load' | 'parking' | 'noise' | 'online';
 export type TileStatus = 'met' | 'at risk' | 'breached' | 'insufficient data' | 'reported' | 'manual' | 'pending';
@@ -16,8 +17,16 @@ export interface Tile {
   /** A second figure shown beside the value (parking: off-peak shareable spaces from the compliance rule). */
   readonly secondary: number | null;
   readonly target: number | string | null;
+  /** The target's own unit (a water class, dB(A), µg/m³), which need not be the figure's (sections, roads). */
+  readonly targetUnit: string | null;
   readonly comparator: '<=' | '>=' | null;
   readonly status: TileStatus;
+  /**
+   * For a live count, when it meets the plan now: `all` of `of` (sections meeting their class,
+   * devices reporting on time) or `none` (heavy transformers, roads over the limit). The wall
+   * judges its own count by it, so a tile's figure and verdict never come from two moments.
+   */
+  readonly meets: 'all' | 'none' | null;
   /** The compliance figure the tile stands on (year to date), when there is one. */
   readonly compliance: { readonly targetIds: readonly string[]; readonly period: string; readonly value: number | string | null; readonly status: string } | null;
   /** Where an officer checks the figure: the compliance API (with its provenance) or the live API. */
@@ -29,7 +38,8 @@ export interface TileInputs {
   readonly devices: readonly DeviceRecord[];
   readonly states: ReadonlyMap<string, DeviceState>;
   readonly latest: ReadonlyMap<string, { readonly values: Readonly<Record<string, number>> }>;
-  readonly online: number;
+  /** fresh / late / silent now, by the rule the wall's rows and silent list use (freshness.ts). */
+  readonly freshness: (device: DeviceRecord) => Freshness;
   readonly report: ComplianceReport | null;
   readonly period: string;
   readonly targets: TargetsFile;
@@ -51,9 +61,9 @@ function yearTile(id: TileId, rule: string, inputs: TileInputs): Tile {
   const target = inputs.targets.targets.find((entry) => entry.rule === rule);
   const value = typeof figure?.value === 'number' ? figure.value : null;
   return {
-    id, value, of: null, unit: target?.unit ?? '', secondary: null, target: target?.value ?? null,
+    id, value, of: null, unit: target?.unit ?? '', secondary: null, target: target?.value ?? null, targetUnit: target?.unit ?? null,
     comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
-    status: figure ? figure.status : 'pending',
+    status: figure ? figure.status : 'pending', meets: null,
     compliance: figure ? { targetIds: [figure.id], period: inputs.period, value: figure.value, status: figure.status } : null,
     link: `/api/v1/compliance?period=${inputs.period}#${target?.id ?? rule}`,
     provenance: figure ? provenanceOf([figure]) : ['compliance not yet evaluated'],
@@ -61,14 +71,15 @@ function yearTile(id: TileId, rule: string, inputs: TileInputs): Tile {
 }
 
 /** A live count held against a plan target (sections, transformers, roads): the compliance figure rides along. */
-function liveTile(id: TileId, rule: string, count: number, of: number, unit: string, good: boolean, inputs: TileInputs, note: string): Tile {
+function liveTile(id: TileId, rule: string, count: number, of: number, unit: string, meets: 'all' | 'none', inputs: TileInputs, note: string): Tile {
   const figures = byRule(inputs.report, rule, inputs.targets);
   const target = inputs.targets.targets.find((entry) => entry.rule === rule);
   const worst = figures.find((f) => f.status === 'breached') ?? figures.find((f) => f.status === 'at risk') ?? figures[0];
+  const good = meets === 'all' ? count === of : count === 0;
   return {
-    id, value: count, of, unit, secondary: null, target: target?.value ?? null,
+    id, value: count, of, unit, secondary: null, target: target?.value ?? null, targetUnit: target?.unit ?? null,
     comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
-    status: good ? 'met' : 'at risk',
+    status: good ? 'met' : 'at risk', meets,
     compliance: worst ? { targetIds: figures.map((f) => f.id), period: inputs.period, value: worst.value, status: worst.status } : null,
     link: `/api/v1/compliance?period=${inputs.period}#${target?.id ?? rule}`,
     provenance: [note, ...provenanceOf(figures)],
@@ -77,42 +88,50 @@ function liveTile(id: TileId, rule: string, count: number, of: number, unit: str
 
 const family = (inputs: TileInputs, id: string) => inputs.devices.filter((device) => device.family === id && !device.disabled);
 
-/** The seven district tiles of issue 8, from memory and the last compliance report. */
+/**
+ * The seven district tiles of issue 8, from memory and the last compliance report. The live counts
+ * leave out devices gone silent, and count online as reporting on time: the rules the wall's rows
+ * and silent list use, so the API and the wall agree (audit of issue 21: 146 / 147 online while
+ * the late station's row stayed green for 2 minutes).
+ */
 export function buildTiles(inputs: TileInputs): Tile[] {
+  const heard = (device: DeviceRecord) => inputs.freshness(device) !== 'silent';
   const sections = family(inputs, 'water');
   const judged = sections.filter((d) => inputs.states.has(d.id) && inputs.states.get(d.id)!.label !== 'no-data');
   const meeting = judged.filter((d) => inputs.states.get(d.id)!.severity === 0).length;
 
   const transformers = family(inputs, 'grid').filter((d) => d.attributes.level === 'transformer');
-  const heavy = transformers.filter((d) => (inputs.states.get(d.id)?.severity ?? 0) >= 2).length;
+  const heavy = transformers.filter((d) => heard(d) && (inputs.states.get(d.id)?.severity ?? 0) >= 2).length;
 
   let free = 0;
   for (const lot of family(inputs, 'parking')) {
     const values = inputs.latest.get(lot.id)?.values;
-    if (values) free += Math.max(0, (values.totalSpaces ?? 0) - (values.occupiedSpaces ?? 0));
+    if (values && heard(lot)) free += Math.max(0, (values.totalSpaces ?? 0) - (values.occupiedSpaces ?? 0));
   }
   const shareable = byRule(inputs.report, 'parking.shareable-spaces', inputs.targets)[0];
 
   const roads = new Map<string, boolean>();
   for (const monitor of family(inputs, 'noise')) {
     const road = String(monitor.attributes.road);
-    const over = inputs.states.get(monitor.id)?.label.endsWith('-over') ?? false;
+    const over = heard(monitor) && (inputs.states.get(monitor.id)?.label.endsWith('-over') ?? false);
     roads.set(road, (roads.get(road) ?? false) || over);
   }
   const roadsOver = [...roads.values()].filter(Boolean).length;
-  const enabled = inputs.devices.filter((device) => !device.disabled).length;
+  const enabled = inputs.devices.filter((device) => !device.disabled);
+  const onTime = enabled.filter((device) => inputs.freshness(device) === 'fresh').length;
 
-  const parkingTile = liveTile('parking', 'parking.shareable-spaces', free, 0, 'spaces', true, inputs, 'free spaces now: Σ(total − occupied) over the latest reading of each lot');
+  const parkingTile = liveTile('parking', 'parking.shareable-spaces', free, 0, 'spaces', 'all', inputs, 'free spaces now: Σ(total − occupied) over the latest reading of each lot not silent');
   return [
     yearTile('pm25', 'air.pm25-annual-mean', inputs),
     yearTile('good-days', 'air.good-day-ratio', inputs),
-    liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', meeting === sections.length, inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length}`),
-    liveTile('heavy-load', 'grid.heavy-load-transformers', heavy, transformers.length, 'transformers', heavy === 0, inputs, 'transformers whose latest load rate is in the heavy or overload band (apparent power over rated kVA)'),
-    { ...parkingTile, of: null, secondary: typeof shareable?.value === 'number' ? shareable.value : null },
-    liveTile('noise', 'noise.trunk-road-night-leq', roadsOver, roads.size, 'roads', roadsOver === 0, inputs, 'roads with a monitor whose latest Leq is over its GB 3096-2008 zone limit for the period now'),
+    liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', 'all', inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length}`),
+    liveTile('heavy-load', 'grid.heavy-load-transformers', heavy, transformers.length, 'transformers', 'none', inputs, 'transformers not silent whose latest load rate is in the heavy or overload band (apparent power over rated kVA)'),
+    { ...parkingTile, of: null, secondary: typeof shareable?.value === 'number' ? shareable.value : null, status: 'met', meets: null },
+    liveTile('noise', 'noise.trunk-road-night-leq', roadsOver, roads.size, 'roads', 'none', inputs, 'roads with a monitor not silent whose latest Leq is over its GB 3096-2008 zone limit for the period now'),
     {
-      id: 'online', value: inputs.online, of: enabled, unit: 'devices', secondary: null, target: enabled, comparator: '>=', status: inputs.online === enabled ? 'met' : 'at risk',
-      compliance: null, link: '/api/v1/devices', provenance: ['devices whose last status message (or Last Will) says online'],
+      id: 'online', value: onTime, of: enabled.length, unit: 'devices', secondary: null, target: enabled.length, targetUnit: 'devices', comparator: '>=',
+      status: onTime === enabled.length ? 'met' : 'at risk', meets: 'all',
+      compliance: null, link: '/api/v1/devices', provenance: ['devices reporting on time: a reading within 2 of their report intervals (late after 2, silent after 3)'],
     },
   ];
 }

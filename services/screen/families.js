@@ -1,4 +1,4 @@
-import { addLabels } from './i18n.js';
+import { addLabels, currentLanguage } from './i18n.js';
 import { model } from './model.js';
 
 // Issue 25, item 3: what the screen knows about each family comes from /api/v1/live, which takes it
@@ -9,6 +9,7 @@ export function takeFamilies(groups) {
   model.familyOrder = groups.map((group) => group.family);
   for (const group of groups) {
     model.presentations[group.family] = group.presentation ?? null;
+    model.fieldLabels[group.family] = group.fieldLabels ?? {};
     const p = group.presentation;
     if (!p) continue;
     addLabels({ [`family-${group.family}`]: p.shortLabel, [`familyTitle-${group.family}`]: p.label, ...p.states });
@@ -22,6 +23,9 @@ export function takeFamilies(groups) {
 
 export const presentationOf = (family) => model.presentations[family] ?? null;
 
+/** A value key's name in the page's language, from the family module (the key itself if it names none). */
+export const fieldLabel = (family, key) => model.fieldLabels[family]?.[key]?.[currentLanguage()] ?? key;
+
 /** The key a device's row and sparkline show: the first headline key its reading carries (else the first with a unit). */
 export function headlineKey(device) {
   const p = presentationOf(device.family);
@@ -34,7 +38,10 @@ export function genericFamilies(handWritten) {
   return model.familyOrder.filter((family) => !handWritten.has(family));
 }
 
-/** An ECharts `path://` outline as an SVG path with a viewBox fitted to it (for the map legend). */
+/**
+ * An ECharts `path://` outline as an SVG path with a first viewBox from its coordinates (for the map
+ * legend); an arc bulges beyond them, so the legend measures the drawn outline (panel-map.js).
+ */
 export function svgOfPath(symbol) {
   if (!symbol.startsWith('path://')) return null;
   const d = symbol.slice('path://'.length);

@@ -124,7 +124,7 @@ export const labels = {
   updated: { zh: '更新于', en: 'updated' },
   dataAsOf: { zh: '数据截至', en: 'data as of' },
   streamDown: { zh: '与平台的连接已中断，正在重连。屏上数据不是实时的。', en: 'The link to the platform is down; reconnecting. What the screen shows is not live.' },
-  streamStale: { zh: '数据已过时：与平台的连接中断超过 {s} 秒。', en: 'Data is stale: no word from the platform for over {s} s.' },
+  streamStale: { zh: '数据已过时：超过 {s} 秒未收到平台的消息。', en: 'Data is stale: no word from the platform for over {s} s.' },
   hiddenBelow: { zh: '下方还有 {n} 条', en: '+{n} more below' },
   groupAt: { zh: '{what}（{n} 个站点）', en: '{what} at {n} stations' },
   filterAll: { zh: '全部', en: 'All' },
@@ -184,6 +184,7 @@ export const labels = {
   searchPlaceholder: { zh: '搜索站点或设备', en: 'Find a site or device' },
   notFound: { zh: '未找到', en: 'Not found' },
   tileTarget: { zh: '规划目标', en: 'Plan target' },
+  classTarget: { zh: '{c} {n}类', en: '{c} class {n}' },
   noTarget: { zh: '无规划目标', en: 'No plan target' },
   tileNow: { zh: '当前', en: 'Now' },
   tileYear: { zh: '年累计', en: 'Year to date' },
@@ -195,7 +196,7 @@ export const labels = {
   'tip-heavy-load': { zh: '当前负载率达重载或过载的配变', en: 'Transformers now in the heavy or overload band' },
   'tip-parking': { zh: '各停车场最新空余车位之和；可错峰共享车位见年累计', en: 'Sum of the latest free spaces of every car park; shareable spaces from the year figure' },
   'tip-noise': { zh: '当前等效声级超过功能区限值的道路（GB 3096）', en: 'Roads whose latest Leq is over the zone limit (GB 3096)' },
-  'tip-online': { zh: '最近一次状态为在线的设备', en: 'Devices whose last status says online' },
+  'tip-online': { zh: '按时上报的设备（未迟报、未静默）', en: 'Devices reporting on time (neither late nor silent)' },
   shareable: { zh: '可共享', en: 'shareable' },
   'rule-air-aqi-realtime': { zh: '实时AQI高于{limit}', en: 'Real-time AQI above {limit}' },
   'rule-air-pm25-hour': { zh: 'PM2.5小时均值超过{limit} µg/m³', en: 'PM2.5 hourly mean above {limit} µg/m³' },
@@ -208,36 +209,6 @@ export const labels = {
   'rule-device-silent': { zh: '设备静默', en: 'Device silent' },
   'rule-sensor-stuck': { zh: '传感器读数卡滞', en: 'Sensor stuck' },
   ruleOfFamily: { zh: '{family}告警', en: '{family} alarm' },
-  'field-pm25': { zh: 'PM2.5', en: 'PM2.5' },
-  'field-pm10': { zh: 'PM10', en: 'PM10' },
-  'field-o3': { zh: '臭氧', en: 'Ozone' },
-  'field-no2': { zh: '二氧化氮', en: 'NO₂' },
-  'field-so2': { zh: '二氧化硫', en: 'SO₂' },
-  'field-co': { zh: '一氧化碳', en: 'CO' },
-  'field-ph': { zh: 'pH', en: 'pH' },
-  'field-do': { zh: '溶解氧', en: 'Dissolved oxygen' },
-  'field-codmn': { zh: '高锰酸盐指数', en: 'Permanganate index' },
-  'field-cod': { zh: '化学需氧量', en: 'COD' },
-  'field-nh3n': { zh: '氨氮', en: 'Ammonia nitrogen' },
-  'field-tp': { zh: '总磷', en: 'Total phosphorus' },
-  'field-tn': { zh: '总氮', en: 'Total nitrogen' },
-  'field-load_rate_pct': { zh: '负载率', en: 'Load rate' },
-  'field-load_kw': { zh: '有功功率', en: 'Active power' },
-  'field-occupancy_pct': { zh: '占用率', en: 'Occupancy' },
-  'field-occupiedSpaces': { zh: '已占车位', en: 'Occupied spaces' },
-  'field-totalSpaces': { zh: '总车位', en: 'Total spaces' },
-  'field-leq': { zh: '等效声级 Leq', en: 'Leq' },
-  'field-lmax': { zh: '最大声级 Lmax', en: 'Lmax' },
-  'field-l10': { zh: 'L10', en: 'L10' },
-  'field-l50': { zh: 'L50', en: 'L50' },
-  'field-l90': { zh: 'L90', en: 'L90' },
-  'field-activePower': { zh: '有功功率', en: 'Active power' },
-  'field-reactivePower': { zh: '无功功率', en: 'Reactive power' },
-  'field-voltage': { zh: '电压', en: 'Voltage' },
-  'field-current': { zh: '电流', en: 'Current' },
-  'field-powerFactor': { zh: '功率因数', en: 'Power factor' },
-  'field-entries': { zh: '驶入', en: 'Entries' },
-  'field-exits': { zh: '驶出', en: 'Exits' },
   substationShort: { zh: '站', en: 'Sub' },
   noneFiltered: { zh: '筛选条件下无告警', en: 'No alarms match the filter' },
   tokenLabel: { zh: '操作员令牌', en: 'Operator token' },
@@ -252,11 +223,18 @@ export const labels = {
 
 const KEY = 'wanxiang.language';
 
+// The page's language: the one remembered when it loaded, until it is switched in this page. Read
+// from localStorage on every call, a switch in another tab turned this one into a mix of Chinese
+// (what was drawn before) and English (what was redrawn after) (audit of issue 21).
+let language = localStorage.getItem(KEY) === 'en' ? 'en' : 'zh';
+
 export function currentLanguage() {
-  return localStorage.getItem(KEY) === 'en' ? 'en' : 'zh';
+  return language;
 }
 
-export function setLanguage(language) {
+/** Switches this page's language and remembers it for pages opened later (open ones keep theirs). */
+export function setLanguage(next) {
+  language = next === 'en' ? 'en' : 'zh';
   localStorage.setItem(KEY, language);
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
 }

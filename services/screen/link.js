@@ -5,14 +5,18 @@ import { t, tf } from './i18n.js';
 // "data as of HH:MM" (issue 21: a 40 s outage looked live). ?staleAfter=<seconds> overrides it.
 const fromQuery = Number(new URLSearchParams(globalThis.location.search).get('staleAfter'));
 export const STALE_AFTER_MS = Number.isFinite(fromQuery) && fromQuery > 0 ? fromQuery * 1_000 : 10_000;
-// The stream sends a heartbeat event every 15 s even when the district is quiet.
-const QUIET_MS = 40_000;
+// The stream sends a heartbeat event every 5 s even when the district is quiet (services/live,
+// heartbeatMs). A connected stream that carries nothing for two heartbeats and some is a hung
+// platform (its TCP connection open, nothing coming: audit of issue 21, kill -STOP): it is judged
+// stale like a dropped one, and the stream is opened again.
+export const QUIET_MS = Math.max(12_000, STALE_AFTER_MS);
 
 /**
  * The link to the platform: a banner as soon as the stream is down, and the whole wall greyed with
- * "data as of HH:MM (Beijing time)" once nothing has been heard for STALE_AFTER_MS.
+ * "data as of HH:MM (Beijing time)" once nothing has been heard for STALE_AFTER_MS, or for QUIET_MS
+ * while the stream still looks connected; `onQuiet` is then called once, to reconnect.
  */
-export function createLink({ banner, text, indicator, indicatorText }) {
+export function createLink({ banner, text, indicator, indicatorText, onQuiet = () => undefined }) {
   let up = false;
   let downSinceMs = Date.now();
   let lastHeardMs = null;
@@ -20,27 +24,30 @@ export function createLink({ banner, text, indicator, indicatorText }) {
   const startedMs = Date.now();
 
   function paint(now = Date.now()) {
-    const stale = everUp && ((!up && now - downSinceMs > STALE_AFTER_MS) || (up && lastHeardMs !== null && now - lastHeardMs > QUIET_MS));
+    const quiet = up && lastHeardMs !== null && now - lastHeardMs > QUIET_MS;
+    const stale = everUp && ((!up && now - downSinceMs > STALE_AFTER_MS) || quiet);
     const down = !up && (everUp || now - startedMs > STALE_AFTER_MS);
     document.body.classList.toggle('stale', stale);
     document.body.classList.toggle('link-down', down);
     banner.hidden = !(down || stale);
     const asOf = lastHeardMs === null ? '' : ` ${t('dataAsOf')} ${beijingClock(lastHeardMs)}（${t('beijing')}）`;
-    text.textContent = `${stale ? tf('streamStale', { s: Math.round(STALE_AFTER_MS / 1_000) }) : t('streamDown')}${asOf}`;
+    text.textContent = `${stale ? tf('streamStale', { s: Math.round((quiet ? QUIET_MS : STALE_AFTER_MS) / 1_000) }) : t('streamDown')}${asOf}`;
     indicator.classList.toggle('up', up && !stale);
-    indicatorText.dataset.i18n = up ? 'connected' : 'reconnecting';
-    indicatorText.textContent = t(up ? 'connected' : 'reconnecting');
+    indicatorText.dataset.i18n = up && !stale ? 'connected' : 'reconnecting';
+    indicatorText.textContent = t(up && !stale ? 'connected' : 'reconnecting');
+    return quiet;
   }
 
-  return {
+  const link = {
     up() {
       up = true;
       everUp = true;
       lastHeardMs = Date.now();
       paint();
     },
-    down() {
-      if (up) downSinceMs = Date.now();
+    /** The stream is down since `sinceMs` (now, or when it was last heard from for a hung one). */
+    down(sinceMs = Date.now()) {
+      if (up) downSinceMs = sinceMs;
       up = false;
       paint();
     },
@@ -49,6 +56,12 @@ export function createLink({ banner, text, indicator, indicatorText }) {
     },
     /** True when what the wall shows can no longer be called live. */
     get stale() { return document.body.classList.contains('stale'); },
-    tick: paint,
+    tick(now = Date.now()) {
+      if (!paint(now)) return;
+      // Connected but silent: down as of when it was last heard, and asked to reconnect.
+      link.down(lastHeardMs);
+      onQuiet();
+    },
   };
+  return link;
 }

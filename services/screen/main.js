@@ -41,7 +41,8 @@ const seriesView = createSeriesView(() => model.units);
 const tileView = createTileView({ dialog: $('tile-dialog'), title: $('tile-title'), body: $('tile-body'), closeButton: $('tile-close') });
 const history = createAlarmHistory({ dialog: $('history-dialog'), list: $('history-list'), closeButton: $('history-close'), toast });
 const sound = createAlarmSound($('alarm-sound'));
-const link = createLink({ banner: $('banner'), text: $('banner-text'), indicator: $('link'), indicatorText: $('link-text') });
+// A stream that stays open but carries nothing (a hung platform) is closed and opened again.
+const link = createLink({ banner: $('banner'), text: $('banner-text'), indicator: $('link'), indicatorText: $('link-text'), onQuiet: () => reconnectQuiet() });
 const tilesPanel = createTilesPanel((tile) => tileView.open(tile, tilesPanel.liveCount(tile, Date.now())));
 let mapPanel = null;
 // Families the hand-written panels draw; every other family gets the generic panel (issue 25, item 3).
@@ -87,6 +88,10 @@ const markFamily = (family) => markDirty(...panels().filter((p) => p.families.in
 const MAP_EVERY_MS = 3_000;
 let mapDrawnMs = 0;
 let mapTimer = null;
+// Freshness and ages are judged as of one instant, moved every 5 s for every panel at once (tick):
+// a panel redrawn alone in between (the tiles on a stream event) judges as the others did, so a
+// tile, a row and the silent list never say two things of one device (audit of issue 21).
+let judgedAtMs = Date.now();
 function renderDirty() {
   const now = Date.now();
   for (const panel of panels()) {
@@ -97,7 +102,7 @@ function renderDirty() {
     }
     if (panel.id === 'map' && model.loaded) mapDrawnMs = now;
     dirty.delete(panel.id);
-    panel.render(panel.element ?? $(panel.id), now);
+    panel.render(panel.element ?? $(panel.id), judgedAtMs);
   }
   updateHiddenCount($('alarms'), $('alarms-more'));
   // The other families' rows below the fold are counted too (wall2: 23 of 24 chargers out of view, no word of it).
@@ -226,12 +231,13 @@ function takeSync(picture) {
 }
 
 let source = null;
-function connect() {
+/** Opens the stream; `refetch`: the stream was lost, so /live is read again once it is back. */
+function connect(refetch = false) {
   if (source) return;
   // The delta format: a whole picture (sync) first, then only what changed, gzip on the wire (issue 21 item 5).
   source = new EventSource('/api/v1/stream?format=delta');
   const mine = source;
-  let dropped = false;
+  let dropped = refetch;
   mine.addEventListener('open', () => {
     link.up();
     // Back after a drop: what was missed beyond the replay ring is refetched whole.
@@ -262,6 +268,13 @@ function disconnect() {
   source = null;
   // The next connection starts with a sync: until then /live's readings are the freshest known.
   streamedIds.clear();
+}
+
+/** The stream is open but silent past the heartbeats (a hung platform): a new one is asked for. */
+function reconnectQuiet() {
+  if (document.hidden || !source) return;
+  disconnect();
+  connect(true);
 }
 
 async function reopen() {
@@ -295,6 +308,7 @@ function tick() {
   // Ages and freshness move with the clock: rows are re-judged every 5 s (only changed rows are redrawn).
   if (Math.floor(now / 5_000) !== lastMinute) {
     lastMinute = Math.floor(now / 5_000);
+    judgedAtMs = now;
     markAll();
   }
 }

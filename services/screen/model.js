@@ -5,6 +5,8 @@ export const model = {
   devices: new Map(),
   streets: [],
   units: {},
+  /** Each family's value keys named in both languages, from its module (/api/v1/live fieldLabels). */
+  fieldLabels: {},
   intervals: {},
   tiles: [],
   tilesAtMs: null,

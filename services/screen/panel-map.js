@@ -3,6 +3,7 @@ import { currentLanguage, t } from './i18n.js';
 import { alarmingDevices, freshnessOf, model } from './model.js';
 import { placeName, streetName } from './place-names.js';
 import { presentationOf, svgOfPath } from './families.js';
+import { placeLabel, spreadMarkers } from './map-layout.js';
 
 // Symbols tell the families apart (the legend shows each); colours are the four severities and grey.
 export const symbols = { air: 'circle', water: 'diamond', grid: 'rect', parking: 'triangle', noise: 'pin', voc: 'arrow' };
@@ -39,6 +40,12 @@ function legendMore() {
     return span;
   });
   holder.replaceChildren(...entries);
+  // The outline's own box, as the browser measures it: counting the path's numbers in pairs missed
+  // the bulge of an arc, and the waterlogging drop was cut into a triangle (audit of issue 21).
+  for (const svg of holder.querySelectorAll('svg.sym')) {
+    const box = svg.querySelector('path').getBBox();
+    if (box.width > 0 && box.height > 0) svg.setAttribute('viewBox', `${box.x - 0.5} ${box.y - 0.5} ${box.width + 1} ${box.height + 1}`);
+  }
 }
 
 /** One point per place: a substation stands for its transformers (worst of them), so squares never stack. */
@@ -77,19 +84,69 @@ export function createMapPanel(element, onOpen) {
     const device = byId.get(params.data?.id);
     if (device) onOpen(device);
   });
-  new ResizeObserver(() => chart.resize()).observe(element);
+  // After a zoom, a pan or a resize the markers are spread again for the new scale (labels follow).
+  let lastNow = Date.now();
+  let again = null;
+  const redrawSoon = () => { clearTimeout(again); again = setTimeout(() => render(lastNow), 150); };
+  chart.on('datazoom', redrawSoon);
+  new ResizeObserver(() => { chart.resize(); redrawSoon(); }).observe(element);
   const encode = globalThis.echarts.format.encodeHTML;
   let ranged = false;
+
+  // The markers as last drawn (series, place, size, offset): the street labels are laid out round them.
+  let drawn = [];
+  let streetPoints = [];
+  let markers = [];
+  let placed = [];
+  function layoutStreetLabel(params) {
+    // Once per layout (a render, a zoom, a resize): the markers' boxes in pixels now.
+    if (params.dataIndex === 0) {
+      placed = [];
+      markers = drawn.map((m) => {
+        const [x, y] = chart.convertToPixel({ seriesId: m.seriesId }, m.value);
+        return { x: x + m.offset[0] - m.size / 2, y: y + m.offset[1] - m.size / 2, width: m.size, height: m.size };
+      });
+    }
+    // dx and dy count from the label's own place, centred on its street (the rect given may be where
+    // the last layout moved it).
+    const [x, y] = chart.convertToPixel({ seriesId: 'streets' }, streetPoints[params.dataIndex].value);
+    const { width, height } = params.labelRect;
+    const { dx, dy } = placeLabel({ x: x - width / 2, y: y - height / 2, width, height }, markers, placed, { x: 0, y: 0, width: chart.getWidth(), height: chart.getHeight() });
+    return { dx, dy, hideOverlap: true };
+  }
 
   function render(now) {
     if (!model.loaded || model.devices.size === 0) return;
     const alarming = alarmingDevices();
     const all = points(now, alarming);
+    lastNow = now;
+    if (!ranged) {
+      // The axes first: the markers are spread in pixels, which needs them.
+      const lons = all.map((p) => p.device.lon);
+      const lats = all.map((p) => p.device.lat);
+      const padLon = (Math.max(...lons) - Math.min(...lons)) * 0.08 || 0.004;
+      const padLat = (Math.max(...lats) - Math.min(...lats)) * 0.1 || 0.004;
+      chart.setOption({
+        grid: { left: 16, right: 16, top: 16, bottom: 16 },
+        xAxis: { type: 'value', min: Math.min(...lons) - padLon, max: Math.max(...lons) + padLon, show: false },
+        yAxis: { type: 'value', min: Math.min(...lats) - padLat, max: Math.max(...lats) + padLat, show: false },
+        dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'inside', yAxisIndex: 0, filterMode: 'none' }],
+      });
+      ranged = true;
+    }
+    // Markers of one site, or too close at this zoom, are spread apart (the station's chargers, two devices at one address).
+    const offsets = spreadMarkers(all, sizeOf, (value) => chart.convertToPixel({ gridIndex: 0 }, value), { x: 0, y: 0, width: chart.getWidth(), height: chart.getHeight() });
+    const offsetOf = (id) => offsets.get(id) ?? [0, 0];
+    drawn = all.map((p) => ({ seriesId: p.device.family, value: [p.device.lon, p.device.lat], size: sizeOf(p.device.family), offset: offsetOf(p.device.id) }));
+    streetPoints = model.streets.map((street) => {
+      const members = [...model.devices.values()].filter((d) => d.street === street.id);
+      if (members.length === 0) return null;
+      return { name: streetName(street), value: [members.reduce((s, d) => s + d.lon, 0) / members.length, members.reduce((s, d) => s + d.lat, 0) / members.length] };
+    }).filter(Boolean);
     byId.clear();
     for (const p of all) byId.set(p.device.id, p.device);
     const option = {
       backgroundColor: 'transparent', animation: false,
-      grid: { left: 16, right: 16, top: 16, bottom: 16 },
       tooltip: {
         trigger: 'item', backgroundColor: '#0c1828', borderColor: '#36c5f0', textStyle: { color: '#d8e4f2' },
         formatter: (p) => {
@@ -103,45 +160,30 @@ export function createMapPanel(element, onOpen) {
         ...families().map((family) => ({
           id: family, type: 'scatter', z: 3, symbol: symbolOf(family), symbolSize: sizeOf(family), clip: false,
           data: all.filter((p) => p.device.family === family).map((p) => ({
-            id: p.device.id, name: placeName(p.device), value: [p.device.lon, p.device.lat],
+            id: p.device.id, name: placeName(p.device), value: [p.device.lon, p.device.lat], symbolOffset: offsetOf(p.device.id),
             itemStyle: { color: p.fresh ? severityColour[p.severity] : silentColour, borderColor: p.alarm ? '#ffffff' : '#060d18', borderWidth: p.alarm ? 2 : 1 },
           })),
         })),
         {
           id: 'streets', type: 'scatter', silent: true, z: 5, symbolSize: 1, itemStyle: { color: 'transparent' }, clip: false,
           label: { show: true, position: 'inside', color: '#d8e4f2', fontSize: currentLanguage() === 'en' ? 12 : 13, fontWeight: 600, backgroundColor: 'rgba(6,13,24,0.72)', padding: [2, 5], borderRadius: 3, formatter: (p) => p.data.name },
-          labelLayout: { hideOverlap: true, moveOverlap: 'shiftY' },
-          data: model.streets.map((street) => {
-            const members = [...model.devices.values()].filter((d) => d.street === street.id);
-            if (members.length === 0) return null;
-            // The street's name sits a little above its devices' centroid, off the markers.
-            return { name: streetName(street), value: [members.reduce((s, d) => s + d.lon, 0) / members.length, members.reduce((s, d) => s + d.lat, 0) / members.length + 0.0012] };
-          }).filter(Boolean),
+          // Each name where it covers the fewest markers near its devices' centre (map-layout.js); one
+          // that would still sit on another name is hidden.
+          labelLayout: layoutStreetLabel,
+          data: streetPoints,
         },
         {
           id: 'alarming', type: 'effectScatter', z: 2, symbolSize: 20, rippleEffect: { scale: 2.4, brushType: 'stroke' }, silent: true, clip: false,
           itemStyle: { color: '#eb5757' },
-          data: all.filter((p) => p.alarm).map((p) => ({ id: p.device.id, value: [p.device.lon, p.device.lat] })),
+          data: all.filter((p) => p.alarm).map((p) => ({ id: p.device.id, value: [p.device.lon, p.device.lat], symbolOffset: offsetOf(p.device.id) })),
         },
         {
           id: 'located', type: 'effectScatter', z: 6, symbolSize: 30, rippleEffect: { scale: 3, brushType: 'stroke' }, silent: true, clip: false,
           itemStyle: { color: '#36c5f0' },
-          data: located && locatedUntil > now ? [{ value: [located.lon, located.lat] }] : [],
+          data: located && locatedUntil > now ? [{ value: [located.lon, located.lat], symbolOffset: offsetOf(located.id) }] : [],
         },
       ],
     };
-    if (!ranged) {
-      const lons = all.map((p) => p.device.lon);
-      const lats = all.map((p) => p.device.lat);
-      const padLon = (Math.max(...lons) - Math.min(...lons)) * 0.08 || 0.004;
-      const padLat = (Math.max(...lats) - Math.min(...lats)) * 0.1 || 0.004;
-      Object.assign(option, {
-        xAxis: { type: 'value', min: Math.min(...lons) - padLon, max: Math.max(...lons) + padLon, show: false },
-        yAxis: { type: 'value', min: Math.min(...lats) - padLat, max: Math.max(...lats) + padLat, show: false },
-        dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'inside', yAxisIndex: 0, filterMode: 'none' }],
-      });
-      ranged = true;
-    }
     chart.setOption(option, { replaceMerge: ['series'] });
     legendMore();
   }

@@ -1,5 +1,5 @@
 import { beijingClock, beijingDay, fmt, h, reconcile } from './dom.js';
-import { currentLanguage, t } from './i18n.js';
+import { currentLanguage, t, tf } from './i18n.js';
 import { freshnessOf, model, ofFamily } from './model.js';
 
 const statusClass = { met: 'met', 'at risk': 'risk', breached: 'bad' };
@@ -9,7 +9,9 @@ const judged = new Set(['met', 'at risk', 'breached']);
 
 /**
  * The live counts of the tiles the panels also show, counted from the same devices the panels
- * draw, so a tile and its panel never disagree (issue 21: 6/9 on the tile, 9/9 in the panel).
+ * draw with the same clock, so a tile and its panel never disagree (issue 21: 6/9 on the tile,
+ * 9/9 in the panel; audit: 146 / 147 online while the late station's row stayed green and the
+ * silent list said every device was reporting). Online is on time by the rows' rule (model.js).
  */
 function liveCount(tile, now) {
   const fresh = (d) => freshnessOf(d, now) !== 'silent';
@@ -32,21 +34,40 @@ function liveCount(tile, now) {
       for (const d of ofFamily('parking')) if (fresh(d) && typeof d.values.totalSpaces === 'number') free += Math.max(0, d.values.totalSpaces - (d.values.occupiedSpaces ?? 0));
       return { value: free, of: null };
     }
+    case 'online': {
+      const devices = [...model.devices.values()];
+      return { value: devices.filter((d) => freshnessOf(d, now) === 'fresh').length, of: devices.length };
+    }
     default: return { value: tile.value, of: tile.of };
   }
 }
 
-/** The plan's target as text ("≤ 35 µg/m³"), or null where the plan sets none. */
+/**
+ * The plan's target as text in its own unit ("≤ 35 µg/m³", "≤ IV类", "≤ 55 dB(A)"), or null where
+ * the plan sets none. The target's unit is the target's, not the figure's (audit: "≤ 55 条道路",
+ * "≤ IV 个断面").
+ */
 export function targetText(tile) {
   if (tile.target === null || tile.target === undefined || tile.comparator === null) return null;
   const number = typeof tile.target === 'number' ? fmt(tile.target, 1) : tile.target;
-  return `${tile.comparator === '<=' ? '≤' : '≥'} ${number} ${unitText(tile.unit)}`;
+  const comparator = tile.comparator === '<=' ? '≤' : '≥';
+  const unit = tile.targetUnit ?? tile.unit;
+  if (unit === 'class') return tf('classTarget', { c: comparator, n: number });
+  return `${comparator} ${number} ${unitText(unit)}`;
 }
 
-/** One verdict per tile: the plan's (year to date) where there is one, else the live count's; none without a target. */
-export function verdictOf(tile) {
+/**
+ * One verdict per tile: the plan's (year to date) where it judges the year; else, for a live
+ * count, the count shown judged by the server's rule (`meets`), so the figure and its verdict come
+ * from the same moment (audit: "9 / 9 sections · Now At risk"); else the server's; none without a target.
+ */
+export function verdictOf(tile, count) {
   if (tile.compliance && judged.has(tile.compliance.status)) return { status: tile.compliance.status, scope: 'tileYear' };
   if (targetText(tile) === null) return { status: judged.has(tile.status) ? null : tile.status, scope: null };
+  if (tile.meets && count && typeof count.value === 'number') {
+    const good = tile.meets === 'all' ? count.value === count.of : count.value === 0;
+    return { status: good ? 'met' : 'at risk', scope: 'tileNow' };
+  }
   return { status: tile.status, scope: judged.has(tile.status) ? 'tileNow' : null };
 }
 
@@ -60,10 +81,10 @@ function figure(tile, count) {
 
 function tileElement(tile, count, onOpen) {
   const target = targetText(tile);
-  const verdict = verdictOf(tile);
+  const verdict = verdictOf(tile, count);
   const updated = model.tilesAtMs ? `${t('updated')} ${beijingClock(model.tilesAtMs)}` : '';
   return h('button', {
-    type: 'button', class: `tile ${verdict.status ? statusClass[verdict.status] ?? '' : ''}`, dataset: { tile: tile.id, status: verdict.status ?? '' },
+    type: 'button', class: `tile ${verdict.status ? statusClass[verdict.status] ?? '' : ''}`, dataset: { tile: tile.id, status: verdict.status ?? '', scope: verdict.scope ?? '', value: String(count.value ?? ''), of: String(count.of ?? '') },
     title: `${t(`tip-${tile.id}`)}\n${tile.compliance ? `${t('tileYear')} ${tile.compliance.period} · ` : ''}${updated} (${t('beijing')})`,
     onclick: () => onOpen(tile),
   },
@@ -78,7 +99,8 @@ function tileElement(tile, count, onOpen) {
 /** The seven district tiles; a click opens a readable view of the figure (tile-view.js). */
 export function createTilesPanel(onOpen) {
   return {
-    id: 'tiles', families: ['water', 'grid', 'noise', 'parking'],
+    // Every family: the online tile counts every device.
+    id: 'tiles', get families() { return model.familyOrder; },
     render(container, now) {
       if (!model.loaded) return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: () => h('div', { class: 'tile loading' }, t('loading')) }]);
       reconcile(container, model.tiles.map((tile) => {

@@ -2,7 +2,7 @@ import { getJson } from './api.js';
 import { beijingDateTime, h, replace } from './dom.js';
 import { currentLanguage, t } from './i18n.js';
 import { placeName } from './place-names.js';
-import { headlineKey } from './families.js';
+import { fieldLabel, headlineKey } from './families.js';
 
 // The field a site's chart opens on, per family; the others are a click away.
 const firstField = { air: 'pm25', water: 'nh3n', grid: 'load_rate_pct', parking: 'occupancy_pct', noise: 'leq', voc: 'nmhc' };
@@ -14,7 +14,6 @@ const beijingAxis = (ms) => {
   const text = beijingDateTime(ms);
   return `${text.slice(5, 10)}\n${text.slice(11)}`;
 };
-const fieldLabel = (key) => (t(`field-${key}`) === `field-${key}` ? key : t(`field-${key}`));
 
 /**
  * The series dialog: a device's field over 1 h … 30 d from /api/v1/series, each bucket's mean with
@@ -47,7 +46,7 @@ export function createSeriesView(units) {
   function controls() {
     const { device, field, range } = current;
     replace(fields, Object.keys(units()[device.family] ?? {}).map((key) =>
-      h('button', { type: 'button', class: `btn${key === field ? ' on' : ''}`, dataset: { field: key }, onclick: () => show(device, key, current.range) }, fieldLabel(key))));
+      h('button', { type: 'button', class: `btn${key === field ? ' on' : ''}`, dataset: { field: key }, onclick: () => show(device, key, current.range) }, fieldLabel(device.family, key))));
     replace(rangeBar, Object.keys(ranges).map((key) =>
       h('button', { type: 'button', class: `btn${key === range ? ' on' : ''}`, dataset: { range: key }, onclick: () => show(device, current.field, key) }, t(`range-${key}`))));
   }

@@ -8,7 +8,7 @@ export function createTileView({ dialog, title, body, closeButton }) {
   closeButton.addEventListener('click', () => dialog.close());
   return {
     open(tile, count) {
-      const verdict = verdictOf(tile);
+      const verdict = verdictOf(tile, count);
       title.textContent = `${t(`tile-${tile.id}`)} · ${t('tileDetails')}`;
       const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
       replace(body, [

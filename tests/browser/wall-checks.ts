@@ -11,7 +11,8 @@ export async function waitFor(page: Page, expression: string, timeoutMs = 15_000
 
 /**
  * Every element of every panel, tile and the header whose box reaches outside its panel (it is
- * clipped), and every text box narrower than its text (truncated with an ellipsis or cut). Lists
+ * clipped), every text box narrower than its text (truncated with an ellipsis or cut), and every
+ * badge, chip or tab whose text is wider than it (overflowing, even where overflow is visible). Lists
  * that scroll are allowed to hold rows below their fold: the scroll container is checked, and its
  * "+N more" says how many; their rows are checked for width only.
  */
@@ -34,7 +35,10 @@ export const clippingProblems = `(() => {
       if (r.left < outer.left - 1 || r.right > outer.right + 1) problems.push('clipped x: ' + label);
       if (!inScroll && (r.top < outer.top - 1 || r.bottom > outer.bottom + 1)) problems.push('clipped y: ' + label);
       const hasText = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-      if (hasText && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible') problems.push('truncated: ' + label);
+      // A badge or chip is a box of its own: text wider than it runs out of it even where overflow is
+      // visible (nothing is cut, but the text leaves its colour).
+      const boxed = e.matches('.badge, .chip, .tab') && getComputedStyle(e).display !== 'inline';
+      if (hasText && e.scrollWidth > e.clientWidth + 1 && (boxed || getComputedStyle(e).overflowX !== 'visible')) problems.push((boxed ? 'text wider than its box: ' : 'truncated: ') + label);
     }
   }
   return problems;

@@ -139,6 +139,11 @@ describe('the wall tells the truth (issue 21)', () => {
       expect(tile.title, tile.id).toContain('北京时间');
       expect(tile.title, tile.id).not.toMatch(/UTC|\.ts:\d+|points|→/);
     }
+    // Each target in its own unit: a water class, dB(A); never the figure's count unit (audit: "≤ 55 条道路", "≤ IV 个断面").
+    const targetOf = (id: string) => page.evaluate(`document.querySelector('.tile[data-tile="${id}"] .target').textContent`) as Promise<string>;
+    expect(await targetOf('sections')).toBe('规划目标 ≤ IV类');
+    expect(await targetOf('noise')).toBe('规划目标 ≤ 55 dB(A)');
+    expect(await targetOf('pm25')).toBe('规划目标 ≤ 20 µg/m³');
     // A tile and its panel agree: sections meeting their target = the water rows that say 达标.
     const sections = (await page.evaluate("document.querySelector('.tile[data-tile=\"sections\"] .value').textContent")) as string;
     const meeting = (await page.evaluate("[...document.querySelectorAll('#water .row[data-device] .value')].filter((e) => e.textContent === '达标').length")) as number;
@@ -282,8 +287,24 @@ describe('the wall tells the truth (issue 21)', () => {
     // The station's secret is rotated: the platform disconnects it and its simulator cannot come back.
     const rotated = await fetch(`${platform.httpUrl}/api/v1/devices/air-qingshuihe/rotate`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}` } });
     expect(rotated.status).toBe(200);
-    // Late after two report intervals (air: 60 s).
-    await waitFor(page, "document.querySelector('#air .row[data-device=\"air-qingshuihe\"]').dataset.freshness !== 'fresh'", 200_000);
+    // Late after two report intervals (air: 60 s). Until then and after, the online tile, the station's
+    // row and the silent list say the same, on the same clock (audit: 146 / 147 online at once, the
+    // row green and the list "全部设备按时上报" for 2 minutes).
+    const agreement = `(() => { const tile = document.querySelector('.tile[data-tile="online"] .value').textContent; const m = /^(\\d+)\\s*\\/\\s*(\\d+)/.exec(tile);
+      return { online: Number(m[1]), of: Number(m[2]), listed: document.querySelectorAll('#silent .row[data-device]').length,
+        rowFresh: document.querySelector('#air .row[data-device="air-qingshuihe"]').dataset.freshness === 'fresh',
+        inList: document.querySelector('#silent .row[data-device="air-qingshuihe"]') !== null }; })()`;
+    const disagreements: unknown[] = [];
+    const deadline = Date.now() + 200_000;
+    for (let late = false; !late;) {
+      const now = (await page.evaluate(agreement)) as { online: number; of: number; listed: number; rowFresh: boolean; inList: boolean };
+      if (now.online !== now.of - now.listed || now.rowFresh === now.inList) disagreements.push(now);
+      late = !now.rowFresh;
+      if (Date.now() > deadline) throw new Error('air-qingshuihe never went late');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(disagreements).toEqual([]);
+    expect(await page.evaluate("document.querySelector('#silent .row[data-device=\"air-qingshuihe\"]') !== null")).toBe(true);
     const row = (await page.evaluate(`(() => { const r = document.querySelector('#air .row[data-device="air-qingshuihe"]');
       return { text: r.textContent, badge: getComputedStyle(r.querySelector('.badge')).backgroundColor, line: r.querySelector('polyline')?.getAttribute('stroke') ?? null }; })()`)) as { text: string; badge: string; line: string | null };
     expect(row.text).toMatch(/\d+ (s|min)前/);

@@ -11,6 +11,9 @@ export interface SpawnedPlatform {
   readonly mqttUrl: string;
   readonly operatorToken: string;
   readonly output: () => string;
+  /** SIGSTOP: the process hangs, its sockets stay open and nothing is sent (a hung platform); resume() undoes it. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<number | null>;
 }
 
@@ -43,7 +46,11 @@ export async function spawnPlatform(influxUrl: string, env: Record<string, strin
   const health = (await (await fetch(`${httpUrl}/healthz`)).json()) as { mqttUrl: string };
   return {
     httpUrl, mqttUrl: health.mqttUrl, operatorToken, output: () => text,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
+      // A paused platform would never handle its SIGTERM.
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const code = await exited;
       await rm(dataDir, { recursive: true, force: true });

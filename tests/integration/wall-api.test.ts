@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiTags } from '../../services/api/openapi-tags.ts';
+import { familyIds } from '../../services/families/index.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /** Status and headers of a GET with the given Accept-Encoding, body left unread (node:http does not decompress). */
@@ -63,6 +65,56 @@ describe('the wall’s API (issue 21)', () => {
     expect(grid.lines.map((l) => l.value)).toEqual([test.config.rollups.heavyLoadPct, test.config.rollups.overloadPct]);
     const noise = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/series?device=noise-buxin-road-1&field=leq`)).json()) as { lines: Array<{ labelEn: string }> };
     expect(noise.lines.map((l) => l.labelEn).join(' ')).toMatch(/day limit \d+.*night limit \d+/);
+  });
+
+  it('names every value key of every family in Chinese and English, from the family modules', async () => {
+    const live = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/live`)).json()) as { families: Array<{ family: string; units: Record<string, string>; fieldLabels: Record<string, { zh: string; en: string }> }> };
+    expect(live.families.map((f) => f.family).sort()).toEqual([...familyIds].sort());
+    const unnamed: string[] = [];
+    for (const group of live.families) {
+      for (const key of Object.keys(group.units)) {
+        const label = group.fieldLabels[key];
+        // A label is a name, never the raw key again (the audit saw temperature, turbidity, la on the Chinese wall).
+        if (!label?.zh || !label.en || label.zh === key || label.en === key) unnamed.push(`${group.family}.${key}: ${JSON.stringify(label)}`);
+      }
+    }
+    expect(unnamed).toEqual([]);
+    const air = live.families.find((f) => f.family === 'air')!;
+    expect(air.fieldLabels.temperature).toEqual({ zh: '气温', en: 'Temperature' });
+  });
+
+  it('documents every route under an area’s tag, the series’ min and max, and every field of /live', async () => {
+    type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[]; additionalProperties?: Schema | boolean };
+    type Operation = { tags?: string[]; description?: string; responses: Record<string, { content?: Record<string, { schema: Schema }> }> };
+    const doc = (await (await fetch(`${test.endpoints.httpUrl}/docs/json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const untagged = Object.entries(doc.paths).flatMap(([path, operations]) => Object.entries(operations)
+      .filter(([, operation]) => operation.tags?.length !== 1 || !openApiTags.some((tag) => tag.name === operation.tags![0]))
+      .map(([method]) => `${method} ${path}`));
+    expect(untagged).toEqual([]);
+    for (const method of ['get', 'post', 'delete']) expect(doc.paths['/api/v1/admin/backfill-window']![method]!.tags).toEqual(['administration']);
+    // The series keeps each bucket's extremes (issue 21), and its description says so.
+    const series = doc.paths['/api/v1/series']!.get!.description!;
+    expect(series).toMatch(/`min`/);
+    expect(series).toMatch(/`max`/);
+    expect(series).not.toMatch(/averaged away/);
+    // Every field of /live's answer, however deep, says what it is.
+    const undescribed: string[] = [];
+    let fields = 0;
+    const walk = (schema: Schema | undefined, path: string) => {
+      if (!schema) return;
+      for (const [name, property] of Object.entries(schema.properties ?? {})) {
+        fields += 1;
+        if (!property.description) undescribed.push(`${path}.${name}`);
+        walk(property, `${path}.${name}`);
+      }
+      walk(schema.items, `${path}[]`);
+      for (const option of schema.anyOf ?? []) walk(option, path);
+      if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${path}.*`);
+    };
+    const live = doc.paths['/api/v1/live']!.get!.responses['200']!.content!['application/json']!.schema;
+    walk(live, 'live');
+    expect(fields).toBeGreaterThan(50);
+    expect(undescribed).toEqual([]);
   });
 
   it('sends heartbeats as events the page can hear, beside the comment proxies need', async () => {

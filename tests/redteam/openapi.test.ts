@@ -20,6 +20,8 @@ function build(readAccess: 'open' | 'token') {
     // Review marks (issue 22): their routes and the review page are in the table too.
     review: {},
     ingest: { stuck: { stuckAfter: 10 } },
+    // The backfill window's admin routes (audit of issue 21: they were under no tag).
+    backfillWindow: { current: null, maxAgeMs: 3_600_000, open: () => null, close: () => undefined },
     mqttAuth: { topics: createTopics('luohu'), ingestUser: 'wanxiang-ingest', ingestSecret: 'ingest-secret-0123456789', brokerSecret: 'broker-secret-0123456789abcdef0123456789' },
   } as unknown as ApiDeps);
   const routes: RouteOptions[] = [];
@@ -72,8 +74,9 @@ describe('the OpenAPI document against the route table', () => {
         expect(problems).toEqual([]);
         // The operator's actions and, in read access `token`, the reads declare the bearer scheme, so Swagger's "Try it out" sends the token.
         expect(document.paths['/api/v1/alarms/{id}/ack']!.post!.security).toEqual([{ bearer: [] }]);
+        expect(document.paths['/api/v1/admin/backfill-window']!.delete!.tags).toEqual(['administration']);
         expect(document.paths['/api/v1/live']!.get!.security).toEqual(readAccess === 'token' ? [{ bearer: [] }, { session: [] }] : undefined);
-        expect(document.paths['/api/v1/series']!.get!.description).toMatch(/MEAN/);
+        expect(document.paths['/api/v1/series']!.get!.description).toMatch(/MEAN.*`min`.*`max`/);
         // Events name people: read with a token or a session even while the district's readings are open.
         expect(document.paths['/api/v1/events/{id}']!.get!.security).toEqual([{ bearer: [] }, { session: [] }]);
         expect(document.paths['/api/v1/events/{id}/resolve']!.post!.security).toEqual([{ bearer: [] }]);

@@ -99,12 +99,18 @@ describe('district tiles', () => {
       [road.id, deviceState(road, { leq: 60 }, night, thresholds)],
     ]);
     const targets = { version: 1 as const, plan: 'p', targets: [] };
-    const tiles = Object.fromEntries(buildTiles({ devices, states, latest, online: 3, report: null, period: '2026-YTD', targets }).map((t) => [t.id, t]));
+    // The lot reports late: still counted (only silence takes a device out), but not on time.
+    const freshness = (d: { id: string }) => (d.id === lot.id ? 'late' as const : 'fresh' as const);
+    const tiles = Object.fromEntries(buildTiles({ devices, states, latest, freshness, report: null, period: '2026-YTD', targets }).map((t) => [t.id, t]));
     expect(tiles.sections).toMatchObject({ value: 0, of: 1, status: 'at risk' });
     expect(tiles['heavy-load']).toMatchObject({ value: 1, of: 1 });
     expect(tiles.parking).toMatchObject({ value: 70 });
     expect(tiles.noise).toMatchObject({ value: 1, of: 1 });
-    expect(tiles.online).toMatchObject({ value: 3, of: 4, status: 'at risk' });
+    expect(tiles.online).toMatchObject({ value: 3, of: 4, status: 'at risk', meets: 'all' });
+    expect(tiles['heavy-load']).toMatchObject({ meets: 'none' });
+    // A silent transformer's last load is not counted: the wall's rows grey it the same way.
+    const silentTiles = Object.fromEntries(buildTiles({ devices, states, latest, freshness: (d) => (d.id === transformer.id ? 'silent' : 'fresh'), report: null, period: '2026-YTD', targets }).map((t) => [t.id, t]));
+    expect(silentTiles['heavy-load']).toMatchObject({ value: 0, status: 'met' });
     expect(tiles.pm25).toMatchObject({ value: null, status: 'pending' });
   });
 });

@@ -1,6 +1,6 @@
 import { dailyAqi, o3MovingMeans, type DailyAqiInput } from '../../standards/index.ts';
 import type { EvaluatorFactory } from './condition.ts';
-import { verdictOf } from './aqi-verdict.ts';
+import { aqiCategoryText, verdictOf } from './aqi-verdict.ts';
 import { createWindowMeans } from './window-means.ts';
 
 const hourMs = 3_600_000;
@@ -32,6 +32,7 @@ export const aqiDay: EvaluatorFactory<'aqi-day'> = (condition) => {
   const means = createWindowMeans(meanKeys);
   const ozone = new Map<string, OzoneDay>();
   return {
+    category: aqiCategoryText,
     observe(reading) {
       const local = reading.timeMs + beijingOffsetMs;
       const day = Math.floor(local / dayMs);

@@ -1,6 +1,6 @@
 import { chooseAqiStandard, hourlyAqi, type AqiStandard, type HourlyAqiInput } from '../../standards/index.ts';
 import type { EvaluatorFactory } from './condition.ts';
-import { verdictOf } from './aqi-verdict.ts';
+import { aqiCategoryText, verdictOf } from './aqi-verdict.ts';
 
 const hourMs = 3_600_000;
 const keys = ['so2', 'no2', 'co', 'o3', 'pm10', 'pm25'] as const;
@@ -17,6 +17,7 @@ export const aqiRealtime: EvaluatorFactory<'aqi-realtime'> = (condition) => {
   let standardHour = Number.NaN;
   let standard: AqiStandard = 'HJ 633-2026';
   return {
+    category: aqiCategoryText,
     observe(reading) {
       const input: HourlyAqiInput = {};
       let any = false;

@@ -1,4 +1,4 @@
-import type { AqiResult } from '../../standards/index.ts';
+import { aqiCategory, type AqiResult } from '../../standards/index.ts';
 import type { Verdict } from './condition.ts';
 
 /**
@@ -10,4 +10,10 @@ export function verdictOf(result: AqiResult<string>, above: number): Verdict | n
   const value = result.aqi ?? (indices.length ? Math.max(...indices) : null);
   if (value === null || (result.aqi === null && above < 100)) return null;
   return { active: value > above, value, limit: above };
+}
+
+/** The HJ 633 category an AQI is in, in the alarm text's language (AQI 500 is 严重污染, as the wall's chip says). */
+export function aqiCategoryText(aqi: number, language: 'zh' | 'en'): string {
+  const category = aqiCategory(aqi);
+  return language === 'zh' ? category.category : category.categoryEn.toLowerCase();
 }

@@ -1,3 +1,4 @@
+import type { FamilyId } from '../../families/index.ts';
 import type { Reading } from '../../ingest/reading.ts';
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import type { AlarmCondition } from '../rule-schema.ts';
@@ -25,13 +26,19 @@ export interface Evaluator {
   observe(reading: Reading, device: DeviceRecord): Verdict | null;
   /** Conditions that hold without readings (silence): verdicts found at a sweep. */
   sweep?(nowMs: number, devices: readonly DeviceRecord[]): Array<{ readonly device: DeviceRecord; readonly verdict: Verdict }>;
-  /** How a value or limit reads in the alarm text, when a number alone says too little (a water class). */
-  /** The value as text in the alarm's language (a coded state's name: 故障 in Chinese, Fault in English). */
+  /**
+   * The value as text in the alarm's language (a coded state's name: 故障 in Chinese, Fault in
+   * English). It depends on the rule alone, never on readings seen: a restored alarm's text is
+   * rebuilt before any reading (audit of issue 21: "充电桩状态：2" after a restart).
+   */
   format?(value: number, language: 'zh' | 'en'): string;
+  /** The band the value is in, for the text's {category} (an AQI's HJ 633 category, as the wall's chip names it). */
+  category?(value: number, language: 'zh' | 'en'): string;
 }
 
 export type ConditionKind = AlarmCondition['kind'];
 export type ConditionOf<K extends ConditionKind> = Extract<AlarmCondition, { kind: K }>;
-export type EvaluatorFactory<K extends ConditionKind> = (condition: ConditionOf<K>, context: ConditionContext) => Evaluator;
+/** `family`: the rule's family (`any` for rules over every device). */
+export type EvaluatorFactory<K extends ConditionKind> = (condition: ConditionOf<K>, context: ConditionContext, family: FamilyId | 'any') => Evaluator;
 
 export const clear: Verdict = { active: false, value: null, limit: null };

@@ -1,3 +1,4 @@
+import type { FamilyId } from '../../families/index.ts';
 import type { AlarmCondition } from '../rule-schema.ts';
 import { aqiDay } from './aqi-day.ts';
 import { aqiRealtime } from './aqi-realtime.ts';
@@ -31,8 +32,9 @@ const evaluators: { readonly [K in ConditionKind]: EvaluatorFactory<K> } = {
   'street-share': streetShare,
 };
 
-export function createEvaluator(condition: AlarmCondition, context: ConditionContext): Evaluator {
-  return (evaluators[condition.kind] as EvaluatorFactory<ConditionKind>)(condition as never, context);
+/** The evaluator of a rule's condition; `family`: the rule's (`any` for silence and stuck sensors). */
+export function createEvaluator(condition: AlarmCondition, context: ConditionContext, family: FamilyId | 'any' = 'any'): Evaluator {
+  return (evaluators[condition.kind] as EvaluatorFactory<ConditionKind>)(condition as never, context, family);
 }
 
 export type { ConditionContext, Evaluator, Verdict } from './condition.ts';

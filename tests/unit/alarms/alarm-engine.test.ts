@@ -61,7 +61,8 @@ describe('the alarm engine', () => {
     const [alarm] = engine.list({ state: 'open' });
     expect(alarm).toMatchObject({ ruleId: 'air-aqi-realtime', deviceId: 'air-guiyuan', family: 'air', value: 300, limit: 150, state: 'open' });
     expect(alarm!.textZh).toContain('桂园空气质量监测站实时AQI为300');
-    expect(alarm!.textEn).toContain('real-time AQI 300, above 150');
+    expect(alarm!.textEn).toContain('real-time AQI 300 (heavily polluted), above 150');
+    expect(alarm!.textZh).toContain('实时AQI为300（重度污染），高于150');
 
     clock.ms += minute;
     const acked = engine.acknowledge(alarm!.id, 'zhang', 'looking');
