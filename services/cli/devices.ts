@@ -21,18 +21,28 @@ import { stationPwOf } from './station-pw.ts';
 const actions = ['list', 'add', 'rotate', 'disable', 'enable', 'export'] as const;
 type Action = (typeof actions)[number];
 
-interface JsonProperty { type?: string; enum?: unknown[]; pattern?: string; exclusiveMinimum?: number; maximum?: number }
+interface JsonProperty { type?: string; enum?: unknown[]; const?: unknown; pattern?: string; exclusiveMinimum?: number; maximum?: number; default?: unknown }
+interface JsonObject { properties?: Record<string, JsonProperty>; oneOf?: JsonObject[]; anyOf?: JsonObject[] }
 
-/** Each family's required attributes, from the family's own schema, so help and validation agree. */
+function describeProperties(schema: JsonObject): string {
+  return Object.entries(schema.properties ?? {}).map(([name, p]) => {
+    if (p.const !== undefined) return `${name}=${String(p.const)}`;
+    const kind = p.enum ? p.enum.join('|') : p.pattern ? `${p.type} ${p.pattern}` : p.type === 'number' || p.type === 'integer' ? `${p.type}${p.exclusiveMinimum !== undefined ? ` > ${p.exclusiveMinimum}` : ''}${p.maximum !== undefined ? ` ≤ ${p.maximum}` : ''}` : p.type;
+    return `${name} (${kind}${p.default !== undefined ? `, default ${String(p.default)}` : ''})`;
+  }).join(', ');
+}
+
+/**
+ * Each family's attributes, from the family's own schema, so help and validation agree. A family
+ * whose attributes come in kinds (waterlogging: depth or rain gauges) gets a line a kind: its
+ * help once printed nothing, the union having no properties of its own.
+ */
 function attributeHelp(): string {
   return familyIds
-    .map((family) => {
-      const schema = z.toJSONSchema(families[family].attributes) as { properties?: Record<string, JsonProperty>; required?: string[] };
-      const fields = Object.entries(schema.properties ?? {}).map(([name, p]) => {
-        const kind = p.enum ? p.enum.join('|') : p.pattern ? `${p.type} ${p.pattern}` : p.type === 'number' || p.type === 'integer' ? `${p.type}${p.exclusiveMinimum !== undefined ? ` > ${p.exclusiveMinimum}` : ''}${p.maximum !== undefined ? ` ≤ ${p.maximum}` : ''}` : p.type;
-        return `${name} (${kind})`;
-      });
-      return `  ${family.padEnd(8)} ${fields.join(', ')}`;
+    .flatMap((family) => {
+      const schema = z.toJSONSchema(families[family].attributes) as JsonObject;
+      const kinds = schema.oneOf ?? schema.anyOf ?? [schema];
+      return kinds.map((kind, index) => `  ${(index === 0 ? family : '').padEnd(12)} ${describeProperties(kind)}`);
     })
     .join('\n');
 }
@@ -92,7 +102,7 @@ holds (WX_ERR_DEVICE_EXISTS; rotate gives it a new secret).`,
     'hj212-units': option.custom<Record<string, unknown>>('JSON', 'add: field or code → factor into the family\'s unit, e.g. \'{"co":0.001}\'', 'a JSON object of factors', parseJsonObject),
     'report-interval': option.integer('MS', "add: how often the device reports, in ms, when not its family's default (an HJ 212 station at 1 min, 5 min, 1 h); coverage is counted against it", { min: 1_000, max: 86_400_000 }),
   },
-  footer: `Attributes each family requires (--attributes, all of them, nothing else):\n${attributeHelp()}`,
+  footer: `Attributes each family requires (--attributes: all of them but those with a default, nothing else):\n${attributeHelp()}`,
 };
 
 export const devicesHelp = helpText(spec);

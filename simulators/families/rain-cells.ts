@@ -23,8 +23,8 @@ const KM_PER_DEG_LON = 102.8; // at 22.55° N
 
 /**
  * The cell `npm start` stages two minutes after the fleet starts, whatever the date: a slow cell
- * (about 5.5 km/h, quasi-stationary afternoon convection) crossing from 笋岗 to 莲塘 in 100 min
- * with 120 mm/h at its core: on its track about 120 mm fall, enough for the red signal's
+ * (about 5.5 km/h, quasi-stationary afternoon convection) crossing from 笋岗 to 莲塘 in 110 min
+ * with 140 mm/h at its core: on its track about 120 mm fall, enough for the red signal's
  * 100 mm in 3 h; three kilometres off it about 45 mm. Shenzhen's hourly records exceed this
  * (2023-09-07: 93 mm in an hour at one Longgang station, as reported), so it is believable.
  */

@@ -45,7 +45,8 @@ describe('report and rollup find the running platform; output on stdout, logs on
   it('devices add --help lists each family\'s required attributes', async () => {
     const run = await runCli(['devices', 'add', '--help']);
     expect(run.code).toBe(0);
-    for (const attribute of ['stationKind (national|municipal|district)', 'targetClass (I|II|III|IV|V)', 'ratedKva (number > 0', 'capacity (integer > 0', 'zoneClass (0|1|2|3|4a|4b)']) {
+    // Waterlogging's attributes come in two kinds (a union): a line each, once nothing at all.
+    for (const attribute of ['stationKind (national|municipal|district)', 'targetClass (I|II|III|IV|V)', 'ratedKva (number > 0', 'capacity (integer > 0', 'zoneClass (0|1|2|3|4a|4b)', 'gauge=depth, pointKind (underpass|low-road|tunnel|culvert), cautionCm (number > 0 ≤ 300, default 15)', 'gauge=rain, resolutionMm', 'connector (dc|ac)']) {
       expect(run.stdout).toContain(attribute);
     }
   });
