@@ -34,7 +34,7 @@ function describeProperties(schema: JsonObject): string {
 
 /**
  * Each family's attributes, from the family's own schema, so help and validation agree. A family
- * whose attributes come in kinds (waterlogging: depth or rain gauges) gets a line a kind: its
+ * whose attributes come in kinds (depth or rain gauges) gets a line a kind: its
  * help once printed nothing, the union having no properties of its own.
  */
 function attributeHelp(): string {

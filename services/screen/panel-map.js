@@ -41,7 +41,7 @@ function legendMore() {
   });
   holder.replaceChildren(...entries);
   // The outline's own box, as the browser measures it: counting the path's numbers in pairs missed
-  // the bulge of an arc, and the waterlogging drop was cut into a triangle (audit of issue 21).
+  // the bulge of an arc, and a drop-shaped symbol was cut into a triangle (audit of issue 21).
   for (const svg of holder.querySelectorAll('svg.sym')) {
     const box = svg.querySelector('path').getBBox();
     if (box.width > 0 && box.height > 0) svg.setAttribute('viewBox', `${box.x - 0.5} ${box.y - 0.5} ${box.width + 1} ${box.height + 1}`);

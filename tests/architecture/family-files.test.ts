@@ -35,7 +35,7 @@ const allowed: Record<string, readonly RegExp[]> = {
   ],
 };
 const mentions: Record<string, RegExp> = { waterlogging: /waterlogging/i, ev_charging: /ev[_ -]?charging/i };
-const everywhere = [/^seeds\//, /^dashboards\/json\/[a-z_-]+\.json$/, /^docs\//, /^tests\//, /^CHANGELOG\.md$/];
+const everywhere = [/^README\.md$/, /^seeds\//, /^dashboards\/json\/[a-z_-]+\.json$/, /^docs\//, /^tests\//, /^CHANGELOG\.md$/];
 
 describe('each new family lives in its own files (issue 25)', async () => {
   const texts = new Map<string, string>();
