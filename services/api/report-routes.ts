@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
+import { parsePlanPeriod } from '../compliance/plan-period.ts';
 import { buildOfficialReport, type OfficialReportDeps } from '../reports/official-report.ts';
 import { REPORT_TABLE_IDS, type ReportTableId } from '../reports/report-table.ts';
 import { officialReportXlsx } from '../reports/report-xlsx.ts';
@@ -31,6 +32,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps
   const now = deps.now ?? Date.now;
   const answer = async (query: unknown, only: readonly ReportTableId[] | undefined, reply: import('fastify').FastifyReply) => {
     const { period, lang, format } = parse(reportQuery, query, 'query');
+    parsePlanPeriod(period, now());
     const report = await buildOfficialReport({ ...deps, now: now() }, period, lang, only);
     if (format === 'json') return report;
     const name = `wanxiang-${only?.length === 1 ? only[0] : 'report'}-${report.period.id}-${lang}.xlsx`;
@@ -48,6 +50,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps
     schema: { summary: 'The printable report of a period (HTML): tables and charts, A4 when printed', querystring: pageQuery, produces: ['text/html'] },
   }, async (request, reply) => {
     const { period, lang } = parse(pageQuery, request.query, 'query');
+    parsePlanPeriod(period, now());
     const report = await buildOfficialReport({ ...deps, now: now() }, period, lang);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(officialReportPage(report));
   });

@@ -145,8 +145,12 @@ describe('a backfilled year, its compliance report, and an independent recomputa
     const month = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2025-02`)).json()) as ComplianceReport;
     expect(month.period.kind).toBe('month');
     expect(month.targets.find((t) => t.id === 'pm25-annual-mean')!.completeness).toBe(1);
-    const ytd = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2026-YTD`)).json()) as ComplianceReport;
-    expect(ytd.targets.find((t) => t.id === 'pm25-annual-mean')!.status).toBe('insufficient data');
+    const ytd = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2025-YTD`)).json()) as ComplianceReport;
+    expect(ytd.period).toMatchObject({ kind: 'ytd', complete: true });
+    // Issue 22 item 4: a year outside the 2021-2025 plan has no target to hold.
+    const outside = await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2026-YTD`);
+    expect(outside.status).toBe(400);
+    expect(await outside.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT' });
     const bad = await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=last-year`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT' });

@@ -137,6 +137,18 @@ describe('official tables: the workbook', () => {
     for (const sheet of book.worksheets) expect((sheet.getRow(3).values as ExcelJS.CellValue[]).join(' ')).not.toMatch(/[\u4e00-\u9fff]/);
   }, 400_000);
 
+  it('refuses a year outside the 2021-2025 plan on every route, naming the plan\'s years', async () => {
+    // Issue 22 item 4: these answered 200, judged against the 14th plan's targets; only the CLI refused.
+    for (const path of ['/api/v1/compliance?period=2027', '/api/v1/compliance?period=2020-03', '/api/v1/reports?period=2019', '/api/v1/reports/ranking?period=2026-Q1', '/report?period=2027']) {
+      const response = await fetch(`${test.endpoints.httpUrl}${path}`);
+      expect(response.status, path).toBe(400);
+      const body = (await response.json()) as { code: string; message: string };
+      expect(body.code, path).toBe('WX_ERR_INVALID_ARGUMENT');
+      expect(body.message, path).toContain('2021-2025');
+    }
+    expect((await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2021`)).status).toBe(200);
+  });
+
   it('refuses an unknown table, language or period with a coded error', async () => {
     for (const path of ['/api/v1/reports/weather?period=2025-03', '/api/v1/reports?period=2025-03&lang=fr', '/api/v1/reports?period=March', '/api/v1/reports?period=2025-03&format=pdf']) {
       const response = await fetch(`${test.endpoints.httpUrl}${path}`);

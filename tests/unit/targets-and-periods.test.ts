@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePeriod } from '../../services/compliance/period.ts';
+import { parsePlanPeriod } from '../../services/compliance/plan-period.ts';
 import { rules } from '../../services/compliance/rules/index.ts';
 import { loadTargets } from '../../services/compliance/targets.ts';
 
@@ -28,5 +29,16 @@ describe('compliance periods', () => {
   });
   it('refuses anything else with WX_ERR_INVALID_ARGUMENT', () => {
     for (const bad of ['2026-13', 'last year', '26', '2026-Q5', '2026-H3', '2026-Q0']) expect(() => parsePeriod(bad, now)).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
+  });
+});
+
+describe('plan periods (the API, the report routes and the CLI)', () => {
+  const now = Date.parse('2026-11-26T12:00:00+08:00');
+  it('takes the plan\'s years in every form and refuses the others, naming 2021-2025', () => {
+    for (const good of ['2021', '2025-YTD', '2025-03', '2025-Q4', '2021-H1']) expect(parsePlanPeriod(good, now).year).toBeGreaterThanOrEqual(2021);
+    for (const outside of ['2020', '2019', '2026-YTD', '2027', '2027-03', '2026-Q1']) {
+      expect(() => parsePlanPeriod(outside, now), outside).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT', value: outside, message: expect.stringContaining('2021-2025') }));
+    }
+    expect(() => parsePlanPeriod('March', now)).toThrow(expect.objectContaining({ code: 'WX_ERR_INVALID_ARGUMENT' }));
   });
 });
