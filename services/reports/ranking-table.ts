@@ -56,6 +56,16 @@ function columns(lang: Lang): ReportColumn[] {
 }
 
 /**
+ * Standard competition ranking (1, 2, 2, 4) of indices sorted best first, compared as printed (two
+ * decimals): places whose printed indices are equal share a rank, and the next rank skips as many
+ * places as shared it, so a reader never sees 2.88 ranked 6th and 2.88 ranked 7th.
+ */
+export function competitionRanks(sortedIndices: readonly number[]): number[] {
+  const printed = sortedIndices.map((index) => index.toFixed(2));
+  return printed.map((text) => printed.indexOf(text) + 1);
+}
+
+/**
  * The ranking of stations and of streets by the composite index (环办监测〔2018〕19号), smallest
  * first (best air first), with the index of the same period a year earlier and the change on it.
  */
@@ -72,10 +82,11 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
     const ranked = [...current.keys()].map((place) => ({ place, index: indexOf(current.get(place)), lastYear: indexOf(previous.get(place)) }))
       .filter((entry) => entry.index !== null && entry.index.index !== null)
       .sort((a, b) => a.index!.index! - b.index!.index! || a.place.localeCompare(b.place));
+    const ranks = competitionRanks(ranked.map((entry) => entry.index!.index!));
     ranked.forEach((entry, i) => {
       const ci = entry.index!.concentrations;
       rows.push({
-        kind, rank: i + 1, place: name(entry.place), index: entry.index!.index, lastYear: entry.lastYear?.index ?? null,
+        kind, rank: ranks[i]!, place: name(entry.place), index: entry.index!.index, lastYear: entry.lastYear?.index ?? null,
         change: compositeChange(entry.index!.index, entry.lastYear?.index ?? null), maxPart: entry.index!.maxPart,
         ...Object.fromEntries(pollutantHeaders.map(([key]) => [`c_${key}`, ci[key]])),
       });
@@ -89,6 +100,7 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
     rows,
     notes: [
       say(lang, `综合指数 I = Σ Cᵢ/Sᵢ（${COMPOSITE_SOURCE}）：SO₂、NO₂、PM₁₀、PM₂.₅取期间日均值的平均，CO取日均值第95百分位，O₃取日最大8小时平均第90百分位；指数越小空气越好，排名第1为最好。`, `Composite index I = Σ Cᵢ/Sᵢ (${COMPOSITE_SOURCE}): SO₂, NO₂, PM₁₀, PM₂.₅ as the period's mean of daily means, CO the 95th percentile of daily means, O₃ the 90th percentile of the daily maximum 8-h means; a smaller index is cleaner air, rank 1 the best.`),
+      say(lang, '综合指数（两位小数）相同者并列同一名次，其后名次顺延（如1、2、2、4）。', 'Places with the same index (two decimals) share a rank, and the next rank skips accordingly (1, 2, 2, 4).'),
       say(lang, '街道的日值为其各站点当日值的平均；同比变化 =（本期 − 去年同期）/ 去年同期。', 'A street’s day is the mean of its stations’ values that day; change = (this period − same period last year) / same period last year.'),
     ],
   };
