@@ -1,8 +1,9 @@
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { parsePeriod, type Period } from './period.ts';
-import { marksTouching } from '../review/effective-marks.ts';
-import type { ReviewSource, ReviewState } from '../rollups/review-overlay.ts';
+import type { MarkRecord } from '../review/mark-schema.ts';
+import { marksMovingFigure } from './moving-marks.ts';
+import type { ReviewSource } from '../rollups/review-overlay.ts';
 import { classRank, rules, type Provenance, type RuleOutcome } from './rules/index.ts';
 import type { Target, TargetsFile } from './targets.ts';
 import { familyFigures, type FamilyFigure } from './family-figures.ts';
@@ -32,7 +33,10 @@ export interface TargetCompliance {
    * whose rules compute it (air and water); absent where none is computed or no mark exists.
    */
   readonly unreviewedValue?: number | string | null;
-  /** The marks in force over the period on the target's devices, when the reviewed figure differs from the unreviewed one. */
+  /**
+   * The marks in force that changed the figure's inputs (the days, or a section's samples, whose values or
+   * validity the review moved: moving-marks.ts), when the reviewed figure differs from the unreviewed one.
+   */
   readonly reviewMarks?: readonly ReviewMarkSummary[];
 }
 
@@ -90,13 +94,9 @@ function agreeing(outcome: RuleOutcome): RuleOutcome {
 /** Rules that compute an unreviewed figure beside the reviewed one (rule.ts rollupRows, water raw samples). */
 const unreviewedRules = new Set(['air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share']);
 
-function marksMoving(target: Target, registry: DeviceRegistry, state: ReviewState, period: Period): ReviewMarkSummary[] {
-  const family = target.rule.split('.')[0];
-  const devices = registry.devices.filter((device) => device.family === family && (target.rule !== 'water.section-class' || device.site === target.site));
-  return marksTouching(state.effective, new Set(devices.map((device) => device.id)), period.fromMs, period.toMs).map((mark) => ({
-    id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by,
-  }));
-}
+const summaryOf = (mark: MarkRecord): ReviewMarkSummary => ({
+  id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by,
+});
 
 /** Holds each of the plan's targets against the rollups of a period; with review marks, the unreviewed figure beside. */
 export async function evaluateCompliance(deps: { influx: InfluxClient; registry: DeviceRegistry; targets: TargetsFile; now: number; review?: ReviewSource }, periodId: string): Promise<ComplianceReport> {
@@ -115,7 +115,7 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
       const moved = before !== null && before.value !== outcome.value;
       return {
         ...(before ? { unreviewedValue: before.value } : {}),
-        ...(moved ? { reviewMarks: marksMoving(target, deps.registry, reviewed!, period) } : {}),
+        ...(moved ? { reviewMarks: (await marksMovingFigure({ influx: deps.influx, family: target.rule.split('.')[0]!, state: reviewed!, reviewed: outcome, unreviewed: before })).map(summaryOf) } : {}),
         ...base,
         value: outcome.value,
         status: statusOf(target, period, outcome.value, outcome.sufficient),

@@ -7,7 +7,7 @@ import type { Period } from '../period.ts';
 import { readRawRows } from '../../rollups/raw-rows.ts';
 import { meanOf } from '../../rollups/rollup-types.ts';
 import { marksTouching, withoutMarked } from '../../review/effective-marks.ts';
-import { isoOf, queryRows, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
+import { isoOf, queryRows, timeRange, type FigureInput, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface SectionPeriod {
   readonly device: DeviceRecord;
@@ -21,6 +21,8 @@ interface SectionPeriod {
   readonly monthsWithData: number;
   readonly monthsElapsed: number;
   readonly provenance: Provenance[];
+  /** The period means the class is judged from (rounded as judged), as a signature. */
+  readonly means: string;
 }
 
 const attributesOf = (device: DeviceRecord) => device.attributes as { waterbody: Waterbody; targetClass: WaterTargetClass };
@@ -52,16 +54,23 @@ async function sectionOverPeriod(context: RuleContext, device: DeviceRecord): Pr
     { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query, rounding: WATER_ROUNDING_NOTE },
     { measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query: monthsQuery, rounding: WATER_ROUNDING_NOTE },
   ];
-  const none = { device, class: null, tnClass: null, mainPollutants: '', mainPollutantsVsTarget: '', monthsWithData: 0, monthsElapsed: elapsed, provenance };
+  const none = { device, class: null, tnClass: null, mainPollutants: '', mainPollutantsVsTarget: '', monthsWithData: 0, monthsElapsed: elapsed, provenance, means: '' };
   if (!row || !Number(row.samples)) return none;
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = row[field] === null ? null : Number(row[field]);
   const result = evaluateWaterSection(sample, attributesOf(device));
   return {
     device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutantsNational.map((p) => p.label).join('、'), mainPollutantsVsTarget: result.mainPollutants.map((p) => p.label).join('、'),
-    monthsWithData: Math.min(months.length, elapsed), monthsElapsed: elapsed, provenance,
+    monthsWithData: Math.min(months.length, elapsed), monthsElapsed: elapsed, provenance, means: JSON.stringify(sample),
   };
 }
+
+const parameterFieldNames = Object.values(parameterFields);
+
+/** A section over the period as a figure's input: its means (section class) or its class (share of sections). */
+const sectionInput = (period: Period, section: SectionPeriod, signature: string): FigureInput => ({
+  key: section.device.id, signature, devices: [section.device.id], fromMs: period.fromMs, toMs: period.toMs, fields: parameterFieldNames,
+});
 
 function sectionOf(context: RuleContext): DeviceRecord {
   const device = context.registry.devices.find((candidate) => candidate.family === 'water' && candidate.site === context.target.site);
@@ -88,6 +97,7 @@ export const sectionClass: Rule = async (context) => {
       ...(attributesOf(device).waterbody === 'river' ? {} : { tnClass: section.tnClass, tnNote: '总氮单独评价，不参与水质类别评价 (TN evaluated separately, not part of the class)' }),
       rounding: WATER_ROUNDING_NOTE,
     },
+    inputs: [sectionInput(context.period, section, section.means)],
   };
 };
 
@@ -111,6 +121,7 @@ export const sectionsClassVShare: Rule = async (context) => {
     standards: ['GB 3838-2002', '环办〔2011〕22号'],
     provenance: sections.flatMap((section) => section.provenance.slice(0, 1)),
     details: { ...Object.fromEntries(sections.map((section) => [section.device.siteName, section.class])), rounding: WATER_ROUNDING_NOTE },
+    inputs: sections.map((section) => sectionInput(context.period, section, String(section.class))),
   };
 };
 
