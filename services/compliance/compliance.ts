@@ -28,6 +28,8 @@ export interface TargetCompliance {
   readonly provenance: readonly Provenance[];
   readonly details?: Readonly<Record<string, unknown>>;
   readonly planRef: string;
+  /** The 2020 value the plan states (seeds/targets.json, with its lines); absent where it states none. */
+  readonly baseline2020?: { readonly value: number | string; readonly planRef: string; readonly quote: string };
   /**
    * Issue 22 item 2: the figure before review (the data as the instruments gave them), for the targets
    * whose rules compute it (air and water); absent where none is computed or no mark exists.
@@ -105,7 +107,7 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
   const reviewed = state && state.all.length > 0 ? state : null;
   const targets = await Promise.all(
     deps.targets.targets.map(async (target): Promise<TargetCompliance> => {
-      const base = { id: target.id, indicator: target.indicator, nameZh: target.nameZh, nameEn: target.nameEn, kind: target.kind, comparator: target.comparator, target: target.value, unit: target.unit, planRef: target.planRef };
+      const base = { id: target.id, indicator: target.indicator, nameZh: target.nameZh, nameEn: target.nameEn, kind: target.kind, comparator: target.comparator, target: target.value, unit: target.unit, planRef: target.planRef, ...(target.baseline2020 ? { baseline2020: target.baseline2020 } : {}) };
       if (target.rule === 'manual') {
         return { ...base, value: null, status: 'manual', projected: false, completeness: null, standards: [], provenance: [], details: { note: 'reported by hand: no sensor family measures it' } };
       }

@@ -11,10 +11,9 @@ const statusText: Record<ComplianceStatus, readonly [string, string]> = {
   'insufficient data': ['数据不足', 'insufficient data'], reported: ['仅报告', 'reported'], manual: ['人工填报', 'reported by hand'],
 };
 
-/** The same period a year before and the plan's 2020 baseline, when the platform has them (issue 22 item 4). */
+/** The same period a year before, when the platform has it (issue 22 item 4); the 2020 baseline comes from the plan itself. */
 export interface ReportComparisons {
   readonly lastYear?: ComplianceReport;
-  readonly baseline?: ComplianceReport;
 }
 
 const beijing = beijingWallClock;
@@ -35,6 +34,13 @@ function notes(report: ComplianceReport, lang: ReportLang): string[] {
     if (d.heavyLoadHours !== undefined) lines.push(`- ${name}: ${say(lang, `重载小时 ${String(d.heavyLoadHours)}`, `${String(d.heavyLoadHours)} heavy-load hours`)}`);
     if (d.nightsComplete !== undefined) lines.push(`- ${name}: ${say(lang, `完整夜间 ${String(d.nightsComplete)} 个，不足覆盖率而未计 ${String(d.nightsIncomplete)} 个`, `${String(d.nightsComplete)} complete nights, ${String(d.nightsIncomplete)} left out for coverage`)}`);
     if (d.tnClass !== undefined && d.tnClass !== null) lines.push(`- ${name}: ${say(lang, `总氮单独评价为 ${cell(d.tnClass)} 类`, `TN evaluated apart: Class ${cell(d.tnClass)}`)}`);
+  }
+  // Where each 2020 baseline is in the plan (issue 22 item 7): its words in Chinese, its lines in English.
+  const baselines = report.targets.filter((t) => t.baseline2020);
+  if (baselines.length) {
+    lines.push(`- ${say(lang,
+      `2020年基准为规划所述数值：${baselines.map((t) => `${t.nameZh}（规划第${t.baseline2020!.planRef.replace(/^lines? /, '')}行：“${t.baseline2020!.quote.replace(/[“”]/g, '')}”）`).join('；')}；规划未述者为“—”。`,
+      `The 2020 baseline is the value the plan states for 2020: ${baselines.map((t) => `${t.nameEn} (plan ${t.baseline2020!.planRef})`).join('; ')}; "—" where the plan states none.`)}`);
   }
   return lines.length ? [say(lang, '## 说明', '## Notes'), '', ...lines, ''] : [];
 }
@@ -135,14 +141,15 @@ export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh'
   const extraHeads = [
     ...(reviewed ? [say(lang, '审核前', 'Unreviewed')] : []),
     ...(comparisons.lastYear ? [say(lang, `去年同期（${comparisons.lastYear.period.id}）`, `Last year (${comparisons.lastYear.period.id})`)] : []),
-    ...(comparisons.baseline ? [say(lang, `2020年基准（${comparisons.baseline.period.id}）`, `2020 baseline (${comparisons.baseline.period.id})`)] : []),
+    // Issue 22 item 7: the values the plan states for 2020 (seeds/targets.json), never a 2020 computed from data.
+    say(lang, '2020年基准（规划所述）', '2020 baseline (as the plan states)'),
   ];
   const heads = [say(lang, '指标', 'Indicator'), say(lang, '目标', 'Target'), say(lang, '监测值', 'Value'), ...extraHeads, say(lang, '评价', 'Status'), say(lang, '数据完整率', 'Completeness'), say(lang, '依据', 'Standard')];
   const row = (t: TargetCompliance) => [
     lang === 'zh' ? t.nameZh : t.nameEn, targetText(t), valueText(t.value, t.unit),
     ...(reviewed ? [t.unreviewedValue === undefined ? '—' : valueText(t.unreviewedValue, t.unit)] : []),
     ...(comparisons.lastYear ? [compare(comparisons.lastYear, t)] : []),
-    ...(comparisons.baseline ? [compare(comparisons.baseline, t)] : []),
+    t.baseline2020 ? valueText(t.baseline2020.value, t.unit) : '—',
     say(lang, ...statusText[t.status]), t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`, t.standards.join('; ') || '—',
   ];
   const lines = [

@@ -22,6 +22,17 @@ export const targetSchema = z.strictObject({
   kind: z.enum(['binding', 'expected']),
   period: z.literal('year'),
   rule: z.enum(ruleIds),
+  /**
+   * The 2020 value the plan itself states (the 13th plan's last year, the 14th's baseline), with the plan's
+   * lines; absent where the plan states none (issue 22 item 7). Never computed from data.
+   */
+  baseline2020: z.strictObject({
+    value: z.union([z.number(), z.string()]),
+    /** Where the plan says it: `line 138`. */
+    planRef: z.string().regex(/^lines? \d+(-\d+)?$/),
+    /** The plan's own words. */
+    quote: z.string().min(1),
+  }).optional(),
   site: z.string().optional(),
   roads: z.array(z.string()).optional(),
   planRef: z.string(),
