@@ -1,4 +1,5 @@
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { districtName, placeName } from '../registry/place-names.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { parsePeriod, type Period } from './period.ts';
 import type { MarkRecord } from '../review/mark-schema.ts';
@@ -52,12 +53,17 @@ export interface ReviewMarkSummary {
   readonly flag: string | null;
   readonly comment: string;
   readonly by: string;
+  /** The devices' places as a report names them, one a device, in both languages. */
+  readonly places: ReadonlyArray<{ readonly zh: string; readonly en: string }>;
 }
 
 export interface ComplianceReport {
   readonly period: Period;
+  /** The plan's name in Chinese, and in English (issue 22 item 1: one language a document). */
   readonly plan: string;
+  readonly planEn: string;
   readonly district: string;
+  readonly districtEn: string;
   readonly generatedAt: string;
   readonly targets: readonly TargetCompliance[];
   /** Issue 25 item 4: the families' key figures of the period, which no plan target judges (family-figures.ts). */
@@ -96,9 +102,13 @@ function agreeing(outcome: RuleOutcome): RuleOutcome {
 /** Rules that compute an unreviewed figure beside the reviewed one (rule.ts rollupRows, water raw samples). */
 const unreviewedRules = new Set(['air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share']);
 
-const summaryOf = (mark: MarkRecord): ReviewMarkSummary => ({
-  id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by,
-});
+function summaryOf(mark: MarkRecord, registry: DeviceRegistry): ReviewMarkSummary {
+  const places = mark.devices.map((id) => {
+    const device = registry.device(id);
+    return device ? { zh: placeName(device, 'zh'), en: placeName(device, 'en') } : { zh: id, en: id };
+  });
+  return { id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by, places };
+}
 
 /** Holds each of the plan's targets against the rollups of a period; with review marks, the unreviewed figure beside. */
 export async function evaluateCompliance(deps: { influx: InfluxClient; registry: DeviceRegistry; targets: TargetsFile; now: number; review?: ReviewSource }, periodId: string): Promise<ComplianceReport> {
@@ -117,7 +127,7 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
       const moved = before !== null && before.value !== outcome.value;
       return {
         ...(before ? { unreviewedValue: before.value } : {}),
-        ...(moved ? { reviewMarks: (await marksMovingFigure({ influx: deps.influx, family: target.rule.split('.')[0]!, state: reviewed!, reviewed: outcome, unreviewed: before })).map(summaryOf) } : {}),
+        ...(moved ? { reviewMarks: (await marksMovingFigure({ influx: deps.influx, family: target.rule.split('.')[0]!, state: reviewed!, reviewed: outcome, unreviewed: before })).map((mark) => summaryOf(mark, deps.registry)) } : {}),
         ...base,
         value: outcome.value,
         status: statusOf(target, period, outcome.value, outcome.sufficient),
@@ -130,5 +140,5 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
     }),
   );
   const withoutTarget = await familyFigures(deps, period.fromMs, period.toMs);
-  return { period, plan: deps.targets.plan, district: deps.registry.district, generatedAt: new Date(deps.now).toISOString(), targets, withoutTarget };
+  return { period, plan: deps.targets.plan, planEn: deps.targets.planEn, district: districtName(deps.registry.file, 'zh'), districtEn: districtName(deps.registry.file, 'en'), generatedAt: new Date(deps.now).toISOString(), targets, withoutTarget };
 }

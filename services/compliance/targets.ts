@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import { formatZodIssues } from '../zod-issues.ts';
+import { targetUnitKeys } from './target-units.ts';
 
 export const ruleIds = [
   'air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share', 'water.section-months-meeting-target',
@@ -17,7 +18,8 @@ export const targetSchema = z.strictObject({
   /** `report`: the plan sets no number; the value is reported without a verdict. */
   comparator: z.enum(['<=', '>=', 'report']),
   value: z.union([z.number(), z.string(), z.null()]),
-  unit: z.string(),
+  /** A unit key, translated in target-units.ts (one place for both languages). */
+  unit: z.enum(targetUnitKeys),
   /** 约束性 (binding) or 预期性 (expected), as the plan marks its indicators. */
   kind: z.enum(['binding', 'expected']),
   period: z.literal('year'),
@@ -38,7 +40,8 @@ export const targetSchema = z.strictObject({
   planRef: z.string(),
 });
 
-export const targetsFileSchema = z.strictObject({ version: z.literal(1), plan: z.string(), targets: z.array(targetSchema).min(1) });
+/** `plan`: the plan's Chinese name; `planEn`: its English one, which English documents print (issue 22 item 1). */
+export const targetsFileSchema = z.strictObject({ version: z.literal(1), plan: z.string().min(1), planEn: z.string().min(1), targets: z.array(targetSchema).min(1) });
 
 export type Target = z.infer<typeof targetSchema>;
 export type TargetsFile = z.infer<typeof targetsFileSchema>;

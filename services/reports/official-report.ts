@@ -1,4 +1,5 @@
 import { parsePeriod, type Period } from '../compliance/period.ts';
+import { districtName } from '../registry/place-names.ts';
 import type { ComplianceReport } from '../compliance/compliance.ts';
 import { dailyAirTable } from './daily-air-table.ts';
 import { planTable, type PlanTableDeps } from './plan-table.ts';
@@ -12,6 +13,7 @@ export type OfficialReportDeps = PlanTableDeps;
 export interface OfficialReport {
   readonly period: Period;
   readonly lang: Lang;
+  /** The district's name in the report's language. */
   readonly district: string;
   readonly generatedAtMs: number;
   readonly tables: readonly ReportTable[];
@@ -31,5 +33,5 @@ export async function buildOfficialReport(deps: OfficialReportDeps, periodId: st
     wanted.has('families') ? familyTable(deps, period, lang) : null,
   ]);
   const tables = [daily, water, ranking, plan?.table ?? null, families].filter((table): table is ReportTable => table !== null);
-  return { period, lang, district: deps.registry.district, generatedAtMs: deps.now, tables, ...(plan ? { compliance: plan.report } : {}) };
+  return { period, lang, district: districtName(deps.registry.file, lang), generatedAtMs: deps.now, tables, ...(plan ? { compliance: plan.report } : {}) };
 }

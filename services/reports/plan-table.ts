@@ -1,6 +1,7 @@
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { Period } from '../compliance/period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
+import { unitLabel } from '../compliance/target-units.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { ReviewSource } from '../rollups/review-overlay.ts';
 import { beijingMonthStartMs } from '../standards/index.ts';
@@ -52,7 +53,7 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
       kind: target.kind === 'binding' ? say(lang, '约束性', 'binding') : say(lang, '预期性', 'expected'),
       target: target.comparator === 'report' ? null : cell(target.target),
       baseline: cell(target.baseline2020?.value),
-      unit: target.unit,
+      unit: unitLabel(target.unit, lang),
       period: cell(target.value),
       status: say(lang, ...(statusNames[target.status] ?? [target.status, target.status])),
     };

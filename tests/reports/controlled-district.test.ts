@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../../services/compliance/compliance.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
+import { formatMarkdown } from '../../services/compliance/report-format.ts';
 import type { OfficialReport } from '../../services/reports/official-report.ts';
+import { latinOutsideTokens } from '../helpers/one-language.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 // Issue 22 items 2 and 3, on readings chosen by hand (six stations, two days of March 2025, every
@@ -82,9 +84,9 @@ describe('a district of readings chosen by hand: ranks and the marks that moved 
       expect(answer.status).toBe(201);
       return answer.body.id;
     };
-    const calibration = await mark({ device: c.id, from: '2025-03-11T09:00', to: '2025-03-11T11:00', fields: ['pm25_ugm3'], reason: 'calibration', comment: 'span check' });
-    const power = await mark({ device: d.id, from: '2025-03-11T12:00', to: '2025-03-11T14:00', reason: 'power', comment: 'power cut' });
-    const fault = await mark({ device: e.id, from: '2025-03-10', to: '2025-03-11', fields: ['pm10_ugm3'], reason: 'fault', comment: 'PM10 analyser' });
+    const calibration = await mark({ device: c.id, from: '2025-03-11T09:00', to: '2025-03-11T11:00', fields: ['pm25_ugm3'], reason: 'calibration', comment: '跨度校准' });
+    const power = await mark({ device: d.id, from: '2025-03-11T12:00', to: '2025-03-11T14:00', reason: 'power', comment: '停电' });
+    const fault = await mark({ device: e.id, from: '2025-03-10', to: '2025-03-11', fields: ['pm10_ugm3'], reason: 'fault', comment: 'PM10分析仪故障' });
     // A PM2.5 mark on another station, over hours without readings: it changes nothing anywhere.
     const idle = await mark({ device: a.id, from: '2025-03-12T09:00', to: '2025-03-12T10:00', fields: ['pm25_ugm3'], reason: 'maintenance' });
     // The engine's next runs take the marks: E's day 1 loses PM10, C's day 2 its calibration hours, D's day 2 two hours.
@@ -104,5 +106,14 @@ describe('a district of readings chosen by hand: ranks and the marks that moved 
     expect([target('good-air-day-ratio').unreviewedValue, target('good-air-day-ratio').value]).toEqual([50, 100]);
     expect(target('good-air-day-ratio').reviewMarks!.map((m) => m.id)).toEqual([fault]);
     for (const t of body.targets) for (const id of [power, idle]) expect((t.reviewMarks ?? []).map((m) => m.id), `${t.id} ${id}`).not.toContain(id);
+
+    // Issue 22 item 1: in a Chinese report the reasons are named in Chinese after their HJ 212 flags, the places
+    // and the fields by their names, the officer by role; only the marks' ids are not Chinese.
+    const zh = formatMarkdown(body, 'zh');
+    const section = zh.slice(zh.indexOf('## 影响结果的审核标记'), zh.indexOf('\n## ', zh.indexOf('## 影响结果的审核标记')));
+    expect(section).toContain(`- ${calibration}：${c.siteName}，2025-03-11 09:00 至 2025-03-11 11:00（北京时间），PM2.5；原因：校准（HJ 212 标识 C）；说明：跨度校准；标记人：审核员；影响：PM2.5年均浓度`);
+    expect(section).toContain('原因：仪器故障（HJ 212 标识 D）');
+    expect(latinOutsideTokens(section.replaceAll(calibration, '').replaceAll(fault, ''))).toEqual([]);
+    expect(formatMarkdown(body, 'en')).toContain(`reason: calibration (HJ 212 flag C); comment: 跨度校准; by officer; moves PM2.5 annual mean concentration`);
   }, 120_000);
 });

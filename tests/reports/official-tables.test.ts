@@ -7,6 +7,7 @@ import { COMPOSITE_DIVISORS, roundHalfEven } from '../../services/standards/inde
 import { waterLimit, type WaterTargetClass } from '../../services/standards/water-quality.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { cjkOutside, latinOutsideTokens, visibleText } from '../helpers/one-language.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 // Issue 22 item 3: the bureau's tables as a workbook, read back with exceljs and held against
@@ -111,7 +112,7 @@ describe('official tables: the workbook', () => {
     expect(stations.map((row) => row['排名'])).toEqual(indices.map((index) => indices.indexOf(index) + 1));
     for (const row of stations) {
       const sum = (row['SO₂ (µg/m³)'] as number) / COMPOSITE_DIVISORS.so2 + (row['NO₂ (µg/m³)'] as number) / COMPOSITE_DIVISORS.no2 + (row['PM₁₀ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm10
-        + (row['PM₂.₅ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm25 + (row['CO P95 (mg/m³)'] as number) / COMPOSITE_DIVISORS.co + (row['O₃-8h P90 (µg/m³)'] as number) / COMPOSITE_DIVISORS.o3;
+        + (row['PM₂.₅ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm25 + (row['CO第95百分位 (mg/m³)'] as number) / COMPOSITE_DIVISORS.co + (row['O₃日最大8小时第90百分位 (µg/m³)'] as number) / COMPOSITE_DIVISORS.o3;
       expect(row['综合指数']).toBe(roundHalfEven(sum, 2));
       expect(typeof row['去年同期综合指数']).toBe('number');
       expect(row['同比变化 (%)']).toBe(roundHalfEven((((row['综合指数'] as number) - (row['去年同期综合指数'] as number)) / (row['去年同期综合指数'] as number)) * 100, 1));
@@ -140,6 +141,34 @@ describe('official tables: the workbook', () => {
     // One language a document: no Chinese in the English headers.
     for (const sheet of book.worksheets) expect((sheet.getRow(3).values as ExcelJS.CellValue[]).join(' ')).not.toMatch(/[\u4e00-\u9fff]/);
   }, 400_000);
+
+  it('writes each language alone: no Latin words in zh but the allowed tokens, no Chinese in en but the plan’s name once', async () => {
+    // Issue 22 item 1: the zh title said "罗湖区 Luohu District, Shenzhen", units "class", streets "guiyuan",
+    // the largest sub-index "o3"; the en tables named stations by device id and carried the plan's Chinese name.
+    const plan = (await api<{ plan: string }>('/api/v1/compliance?period=2025-03')).plan;
+    const cellsOf = async (lang: string) => {
+      const book = await workbook(`period=2025-03&lang=${lang}&format=xlsx`);
+      const texts: string[] = [];
+      for (const sheet of book.worksheets) {
+        texts.push(sheet.name);
+        sheet.eachRow((row) => row.eachCell((cell) => { if (typeof cell.value === 'string') texts.push(cell.value); }));
+      }
+      return texts.join('\n');
+    };
+    const page = async (lang: string) => visibleText(await (await fetch(`${test.endpoints.httpUrl}/report?period=2025-03&lang=${lang}`)).text());
+    const markdown = async (lang: string) => (await runCli(['report', '--period', '2025-03', '--lang', lang, '--api', test.endpoints.httpUrl], {}, 120_000)).stdout;
+    const zh = { markdown: await markdown('zh'), workbook: await cellsOf('zh'), page: await page('zh') };
+    const en = { markdown: await markdown('en'), workbook: await cellsOf('en'), page: await page('en') };
+    for (const [where, text] of Object.entries(zh)) expect(latinOutsideTokens(text), `zh ${where}`).toEqual([]);
+    for (const [where, text] of Object.entries(en)) expect(cjkOutside(text, where === 'markdown' ? [plan] : []), `en ${where}`).toEqual([]);
+    expect(en.markdown.split(plan)).toHaveLength(2);
+    // Registered names in the language, not ids: stations, sections and streets.
+    const [station, section] = ['air', 'water'].map((family) => test.platform.registry.devices.find((device) => device.family === family)!);
+    expect(en.workbook).toContain(station!.siteNameEn);
+    expect(en.workbook).toContain(section!.siteNameEn);
+    expect(en.workbook).not.toContain(section!.id);
+    expect(zh.workbook).toContain(test.platform.registry.file.streets.find((street) => street.id === station!.street)!.name);
+  }, 300_000);
 
   it('refuses a year outside the 2021-2025 plan on every route, naming the plan\'s years', async () => {
     // Issue 22 item 4: these answered 200, judged against the 14th plan's targets; only the CLI refused.

@@ -98,7 +98,7 @@ describe('district tiles', () => {
       [transformer.id, deviceState(transformer, { activePower: 900 }, night, thresholds)],
       [road.id, deviceState(road, { leq: 60 }, night, thresholds)],
     ]);
-    const targets = { version: 1 as const, plan: 'p', targets: [] };
+    const targets = { version: 1 as const, plan: 'p', planEn: 'p', targets: [] };
     const tiles = Object.fromEntries(buildTiles({ devices, states, latest, online: 3, report: null, period: '2026-YTD', targets }).map((t) => [t.id, t]));
     expect(tiles.sections).toMatchObject({ value: 0, of: 1, status: 'at risk' });
     expect(tiles['heavy-load']).toMatchObject({ value: 1, of: 1 });

@@ -7,6 +7,7 @@ import type { Period } from '../period.ts';
 import { readRawRows } from '../../rollups/raw-rows.ts';
 import { meanOf } from '../../rollups/rollup-types.ts';
 import { marksTouching, withoutMarked } from '../../review/effective-marks.ts';
+import { DOCUMENTS } from '../basis-names.ts';
 import { isoOf, queryRows, timeRange, type FigureInput, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface SectionPeriod {
@@ -87,7 +88,7 @@ export const sectionClass: Rule = async (context) => {
     value: section.class,
     completeness,
     sufficient: section.class !== null && completeness === 1,
-    standards: ['GB 3838-2002', '环办〔2011〕22号'],
+    standards: ['GB 3838-2002', DOCUMENTS.waterEvaluation.zh],
     provenance: section.provenance,
     details: {
       section: device.siteName,
@@ -118,7 +119,7 @@ export const sectionsClassVShare: Rule = async (context) => {
     value: classified.length ? Math.round((atVOrBetter.length / classified.length) * 1_000) / 10 : null,
     completeness,
     sufficient: sections.length > 0 && completeness === 1,
-    standards: ['GB 3838-2002', '环办〔2011〕22号'],
+    standards: ['GB 3838-2002', DOCUMENTS.waterEvaluation.zh],
     provenance: sections.flatMap((section) => section.provenance.slice(0, 1)),
     details: { ...Object.fromEntries(sections.map((section) => [section.device.siteName, section.class])), rounding: WATER_ROUNDING_NOTE },
     inputs: sections.map((section) => sectionInput(context.period, section, String(section.class))),
@@ -142,7 +143,7 @@ export const sectionMonthsMeetingTarget: Rule = async (context) => {
     value: months.length ? Math.round((meeting.length / months.length) * 1_000) / 10 : null,
     completeness,
     sufficient: months.length > 0 && completeness === 1,
-    standards: ['GB 3838-2002', '环办〔2011〕22号'],
+    standards: ['GB 3838-2002', DOCUMENTS.waterEvaluation.zh],
     provenance: [{ measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(context.period.fromMs), to: isoOf(context.period.toMs), query, rounding: WATER_ROUNDING_NOTE }],
     details: {
       section: device.siteName,
