@@ -64,6 +64,8 @@ export interface ComplianceReport {
   readonly planEn: string;
   readonly district: string;
   readonly districtEn: string;
+  /** Who compiles the report (seeds/targets.json `compiledBy`): the signature block's 编制单位. */
+  readonly compiledBy?: { readonly zh: string; readonly en: string };
   readonly generatedAt: string;
   readonly targets: readonly TargetCompliance[];
   /** Issue 25 item 4: the families' key figures of the period, which no plan target judges (family-figures.ts). */
@@ -140,5 +142,5 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
     }),
   );
   const withoutTarget = await familyFigures(deps, period.fromMs, period.toMs);
-  return { period, plan: deps.targets.plan, planEn: deps.targets.planEn, district: districtName(deps.registry.file, 'zh'), districtEn: districtName(deps.registry.file, 'en'), generatedAt: new Date(deps.now).toISOString(), targets, withoutTarget };
+  return { period, plan: deps.targets.plan, planEn: deps.targets.planEn, district: districtName(deps.registry.file, 'zh'), districtEn: districtName(deps.registry.file, 'en'), ...(deps.targets.compiledBy ? { compiledBy: { zh: deps.targets.compiledBy.zh, en: deps.targets.compiledBy.en } } : {}), generatedAt: new Date(deps.now).toISOString(), targets, withoutTarget };
 }

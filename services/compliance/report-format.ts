@@ -121,6 +121,18 @@ const periodName = (report: ComplianceReport, lang: ReportLang) => {
   return say(lang, `${period.id}（${range}，北京时间）`, `${period.id} (${range}, Beijing time)`);
 };
 
+/**
+ * The signature block (issue 22 item 5): the compiling unit from the targets file (its department's
+ * name), or a labelled line to write it by hand; lines for the reviewer and the signer; the date.
+ */
+export function signatureBlock(compiledBy: { readonly zh: string; readonly en: string } | undefined, lang: ReportLang, date: string): string[] {
+  return [
+    compiledBy ? say(lang, `编制单位：${compiledBy.zh}`, `Compiled by: ${compiledBy.en}`) : say(lang, '编制单位（手填）：____________________', 'Compiled by (write in): ____________________'),
+    say(lang, '审核：____________　　签发：____________', 'Reviewed by: ____________    Approved by: ____________'),
+    say(lang, `编制日期：${date}`, `Date: ${date}`),
+  ];
+}
+
 /** A report an officer can hand on, in one language (issue 22 item 4). */
 export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh', comparisons: ReportComparisons = {}): string {
   const reviewed = report.targets.some((t) => t.unreviewedValue !== undefined);
@@ -158,9 +170,7 @@ export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh'
     ...notes(report, lang),
     ...provenance(report, lang),
     ...conventions(report, lang),
-    say(lang, '编制单位：____________________　　审核：____________　　签发：____________', 'Compiled by: ____________________    Reviewed by: ____________    Approved by: ____________'),
-    '',
-    `${say(lang, '编制日期', 'Date')}: ${beijingDate(Date.parse(report.generatedAt))}`,
+    ...signatureBlock(report.compiledBy, lang, beijingDate(Date.parse(report.generatedAt))),
     '',
   ];
   return lines.join('\n');

@@ -41,7 +41,17 @@ export const targetSchema = z.strictObject({
 });
 
 /** `plan`: the plan's Chinese name; `planEn`: its English one, which English documents print (issue 22 item 1). */
-export const targetsFileSchema = z.strictObject({ version: z.literal(1), plan: z.string().min(1), planEn: z.string().min(1), targets: z.array(targetSchema).min(1) });
+export const targetsFileSchema = z.strictObject({
+  version: z.literal(1),
+  plan: z.string().min(1),
+  planEn: z.string().min(1),
+  /**
+   * Who compiles the reports (the signature block's 编制单位, issue 22 item 5): a department of
+   * seeds/departments.json by id, with its names as that file gives them (a test keeps them in step).
+   */
+  compiledBy: z.strictObject({ department: z.string().regex(/^[a-z0-9-]{1,64}$/), zh: z.string().min(1), en: z.string().min(1) }).optional(),
+  targets: z.array(targetSchema).min(1),
+});
 
 export type Target = z.infer<typeof targetSchema>;
 export type TargetsFile = z.infer<typeof targetsFileSchema>;

@@ -3,6 +3,7 @@ import { parsePeriod } from '../../services/compliance/period.ts';
 import { parsePlanPeriod } from '../../services/compliance/plan-period.ts';
 import { rules } from '../../services/compliance/rules/index.ts';
 import { loadTargets } from '../../services/compliance/targets.ts';
+import { loadDepartments } from '../../services/events/departments.ts';
 
 describe('the plan’s targets as data', () => {
   it('validate, and every measured target names a rule that exists', async () => {
@@ -13,6 +14,13 @@ describe('the plan’s targets as data', () => {
     expect(indicators).toEqual(expect.arrayContaining(['22', '23', '26']));
     const pm25 = file.targets.find((target) => target.id === 'pm25-annual-mean')!;
     expect(pm25).toMatchObject({ comparator: '<=', value: 20, kind: 'binding' });
+  });
+
+  it('names as the reports\' compiling unit a department of seeds/departments.json, by its names there', async () => {
+    const file = await loadTargets(new URL('../../seeds/targets.json', import.meta.url).pathname);
+    const departments = await loadDepartments(new URL('../../seeds/departments.json', import.meta.url).pathname);
+    const department = departments.departments.find((candidate) => candidate.id === file.compiledBy!.department)!;
+    expect({ zh: file.compiledBy!.zh, en: file.compiledBy!.en }).toEqual({ zh: department.nameZh, en: department.nameEn });
   });
 });
 
