@@ -32,8 +32,18 @@ const street = (id: string) => streets.find((s) => s.id === id)!;
 interface Draft { id: string; family: string; site: string; siteName: string; siteNameEn?: string; street: string; attributes: Record<string, unknown>; offset: number; hj212?: true; reportIntervalMs?: number }
 const drafts: Draft[] = [];
 
+/**
+ * The registered report intervals (issue 22 item 9): coverage counts each reading for its device's
+ * interval, so readings that never arrived leave an hour or a night short. Air stations: 5-minute
+ * values (HJ 212 CN 2051 at MinInterval 5, from which the simulated HJ 212 station builds its hour);
+ * noise monitors: 5-minute Leq; surface-water automatic stations: a sample every 4 hours. The
+ * simulators send at these intervals.
+ */
+const reportIntervalMs = { air: 5 * 60_000, noise: 5 * 60_000, water: 4 * 3_600_000 } as const;
+
 for (const [index, s] of streets.entries()) {
   drafts.push({
+    reportIntervalMs: reportIntervalMs.air,
     id: `air-${s.id}`, family: 'air', site: `aqs-${s.id}`, siteName: `${s.name}空气质量监测站`, siteNameEn: `${s.nameEn} air-quality station`, street: s.id, offset: index,
     attributes: { stationKind: s.id === 'nanhu' || s.id === 'liantang' ? 'national' : 'district' },
     // Issue 20, item 5: the national and municipal stations speak HJ 212, as real ones do.
@@ -54,6 +64,7 @@ const sections = [
 ] as const;
 for (const [index, [river, riverName, point, sectionName, sectionNameEn, streetId, targetClass]] of sections.entries()) {
   drafts.push({
+    reportIntervalMs: reportIntervalMs.water,
     id: `water-${river}-${point}`, family: 'water', site: `${river}-${point}`, siteName: sectionName, siteNameEn: sectionNameEn, street: streetId, offset: index,
     attributes: { river, riverName, sectionName, targetClass, waterbody: 'river' },
     hj212: true,
@@ -64,6 +75,7 @@ for (const [index, [river, riverName, point, sectionName, sectionNameEn, streetI
 // (Shenzhen Reservoir, in 东湖 street) is Luohu's source: a reservoir section, TP by the lake/reservoir
 // limits and TN evaluated beside the class (GB 3838-2002; 环办〔2011〕22号).
 drafts.push({
+  reportIntervalMs: reportIntervalMs.water,
   id: 'water-shenzhen-reservoir', family: 'water', site: 'shenzhen-reservoir', siteName: '深圳水库', siteNameEn: 'Shenzhen Reservoir intake', street: 'donghu', offset: sections.length,
   attributes: { river: 'shenzhen-reservoir', riverName: '深圳水库', sectionName: '深圳水库取水口', targetClass: 'II', waterbody: 'reservoir' },
   hj212: true,
@@ -119,6 +131,7 @@ const roads = [
 ] as const;
 for (const [index, [road, roadName, roadNameEn, streetId, zoneClass, point]] of roads.entries()) {
   drafts.push({
+    reportIntervalMs: reportIntervalMs.noise,
     id: `noise-${road}-${point}`, family: 'noise', site: `${road}-${point}`, siteName: `${roadName}${point}号点`, siteNameEn: `${roadNameEn}, point ${point}`, street: streetId, offset: index,
     attributes: { road, roadName, zoneClass },
   });
