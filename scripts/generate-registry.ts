@@ -10,27 +10,41 @@ import { simulatedStationPw } from '../services/hj212/simulated-station.ts';
 import { parseRegistry } from '../services/registry/device-registry.ts';
 import { hashDeviceSecret, hashSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
 
-type Street = { id: string; name: string; lat: number; lon: number };
+type Street = { id: string; name: string; nameEn: string; lat: number; lon: number };
 const streets: Street[] = [
-  { id: 'guiyuan', name: '桂园', lat: 22.5462, lon: 114.1125 },
-  { id: 'huangbei', name: '黄贝', lat: 22.5478, lon: 114.1405 },
-  { id: 'dongmen', name: '东门', lat: 22.5483, lon: 114.1218 },
-  { id: 'cuizhu', name: '翠竹', lat: 22.5601, lon: 114.1282 },
-  { id: 'dongxiao', name: '东晓', lat: 22.5718, lon: 114.1351 },
-  { id: 'nanhu', name: '南湖', lat: 22.5378, lon: 114.1183 },
-  { id: 'sungang', name: '笋岗', lat: 22.5652, lon: 114.1052 },
-  { id: 'donghu', name: '东湖', lat: 22.5751, lon: 114.1502 },
-  { id: 'liantang', name: '莲塘', lat: 22.5553, lon: 114.1751 },
-  { id: 'qingshuihe', name: '清水河', lat: 22.5823, lon: 114.1103 },
+  { id: 'guiyuan', name: '桂园', nameEn: 'Guiyuan', lat: 22.5462, lon: 114.1125 },
+  { id: 'huangbei', name: '黄贝', nameEn: 'Huangbei', lat: 22.5478, lon: 114.1405 },
+  { id: 'dongmen', name: '东门', nameEn: 'Dongmen', lat: 22.5483, lon: 114.1218 },
+  { id: 'cuizhu', name: '翠竹', nameEn: 'Cuizhu', lat: 22.5601, lon: 114.1282 },
+  { id: 'dongxiao', name: '东晓', nameEn: 'Dongxiao', lat: 22.5718, lon: 114.1351 },
+  { id: 'nanhu', name: '南湖', nameEn: 'Nanhu', lat: 22.5378, lon: 114.1183 },
+  { id: 'sungang', name: '笋岗', nameEn: 'Sungang', lat: 22.5652, lon: 114.1052 },
+  { id: 'donghu', name: '东湖', nameEn: 'Donghu', lat: 22.5751, lon: 114.1502 },
+  { id: 'liantang', name: '莲塘', nameEn: 'Liantang', lat: 22.5553, lon: 114.1751 },
+  { id: 'qingshuihe', name: '清水河', nameEn: 'Qingshuihe', lat: 22.5823, lon: 114.1103 },
 ];
 const street = (id: string) => streets.find((s) => s.id === id)!;
 
-interface Draft { id: string; family: string; site: string; siteName: string; street: string; attributes: Record<string, unknown>; offset: number; hj212?: true }
+/**
+ * `siteNameEn`: the registered English name, which English reports print (issue 22 item 1).
+ * `reportIntervalMs`: the interval the station reports at, against which coverage is counted (issue 22 item 9).
+ */
+interface Draft { id: string; family: string; site: string; siteName: string; siteNameEn?: string; street: string; attributes: Record<string, unknown>; offset: number; hj212?: true; reportIntervalMs?: number }
 const drafts: Draft[] = [];
+
+/**
+ * The registered report intervals (issue 22 item 9): coverage counts each reading for its device's
+ * interval, so readings that never arrived leave an hour or a night short. Air stations: 5-minute
+ * values (HJ 212 CN 2051 at MinInterval 5, from which the simulated HJ 212 station builds its hour);
+ * noise monitors: 5-minute Leq; surface-water automatic stations: a sample every 4 hours. The
+ * simulators send at these intervals.
+ */
+const reportIntervalMs = { air: 5 * 60_000, noise: 5 * 60_000, water: 4 * 3_600_000 } as const;
 
 for (const [index, s] of streets.entries()) {
   drafts.push({
-    id: `air-${s.id}`, family: 'air', site: `aqs-${s.id}`, siteName: `${s.name}空气质量监测站`, street: s.id, offset: index,
+    reportIntervalMs: reportIntervalMs.air,
+    id: `air-${s.id}`, family: 'air', site: `aqs-${s.id}`, siteName: `${s.name}空气质量监测站`, siteNameEn: `${s.nameEn} air-quality station`, street: s.id, offset: index,
     attributes: { stationKind: s.id === 'nanhu' || s.id === 'liantang' ? 'national' : 'district' },
     // Issue 20, item 5: the national and municipal stations speak HJ 212, as real ones do.
     ...(s.id === 'nanhu' || s.id === 'liantang' ? { hj212: true as const } : {}),
@@ -39,18 +53,19 @@ for (const [index, s] of streets.entries()) {
 
 // Plan indicator 26 and chapter 9: four named sections at Class IV or better.
 const sections = [
-  ['shenzhen-river', '深圳河', 'mouth', '深圳河河口', 'nanhu', 'IV'],
-  ['buji-river', '布吉河', 'mouth', '布吉河河口', 'nanhu', 'IV'],
-  ['reservoir-flood-river', '深圳水库排洪河', 'mouth', '深圳水库排洪河河口', 'huangbei', 'IV'],
-  ['liantang-river', '莲塘河', 'quarry', '莲塘河采石场', 'liantang', 'IV'],
-  ['bijiashan-river', '笔架山河', 'mouth', '笔架山河河口', 'sungang', 'IV'],
-  ['qingshui-river', '清水河', 'mouth', '清水河河口', 'qingshuihe', 'IV'],
-  ['shawan-river', '沙湾河', 'mouth', '沙湾河河口', 'donghu', 'IV'],
-  ['wutongshan-river', '梧桐山河', 'upper', '梧桐山河上游', 'liantang', 'III'],
+  ['shenzhen-river', '深圳河', 'mouth', '深圳河河口', 'Shenzhen River mouth', 'nanhu', 'IV'],
+  ['buji-river', '布吉河', 'mouth', '布吉河河口', 'Buji River mouth', 'nanhu', 'IV'],
+  ['reservoir-flood-river', '深圳水库排洪河', 'mouth', '深圳水库排洪河河口', 'Shenzhen Reservoir flood-discharge river mouth', 'huangbei', 'IV'],
+  ['liantang-river', '莲塘河', 'quarry', '莲塘河采石场', 'Liantang River, quarry section', 'liantang', 'IV'],
+  ['bijiashan-river', '笔架山河', 'mouth', '笔架山河河口', 'Bijiashan River mouth', 'sungang', 'IV'],
+  ['qingshui-river', '清水河', 'mouth', '清水河河口', 'Qingshui River mouth', 'qingshuihe', 'IV'],
+  ['shawan-river', '沙湾河', 'mouth', '沙湾河河口', 'Shawan River mouth', 'donghu', 'IV'],
+  ['wutongshan-river', '梧桐山河', 'upper', '梧桐山河上游', 'Wutongshan River, upper reach', 'liantang', 'III'],
 ] as const;
-for (const [index, [river, riverName, point, sectionName, streetId, targetClass]] of sections.entries()) {
+for (const [index, [river, riverName, point, sectionName, sectionNameEn, streetId, targetClass]] of sections.entries()) {
   drafts.push({
-    id: `water-${river}-${point}`, family: 'water', site: `${river}-${point}`, siteName: sectionName, street: streetId, offset: index,
+    reportIntervalMs: reportIntervalMs.water,
+    id: `water-${river}-${point}`, family: 'water', site: `${river}-${point}`, siteName: sectionName, siteNameEn: sectionNameEn, street: streetId, offset: index,
     attributes: { river, riverName, sectionName, targetClass, waterbody: 'river' },
     hj212: true,
   });
@@ -60,7 +75,8 @@ for (const [index, [river, riverName, point, sectionName, streetId, targetClass]
 // (Shenzhen Reservoir, in 东湖 street) is Luohu's source: a reservoir section, TP by the lake/reservoir
 // limits and TN evaluated beside the class (GB 3838-2002; 环办〔2011〕22号).
 drafts.push({
-  id: 'water-shenzhen-reservoir', family: 'water', site: 'shenzhen-reservoir', siteName: '深圳水库', street: 'donghu', offset: sections.length,
+  reportIntervalMs: reportIntervalMs.water,
+  id: 'water-shenzhen-reservoir', family: 'water', site: 'shenzhen-reservoir', siteName: '深圳水库', siteNameEn: 'Shenzhen Reservoir intake', street: 'donghu', offset: sections.length,
   attributes: { river: 'shenzhen-reservoir', riverName: '深圳水库', sectionName: '深圳水库取水口', targetClass: 'II', waterbody: 'reservoir' },
   hj212: true,
 });
@@ -107,15 +123,16 @@ for (const [index, [id, name, streetId, lotKind, capacity]] of lots.entries()) {
 
 // Plan lines 3262-3264: 布心路, 沿河北路, 沿河南路 exceed limits; trunk frontage is class 4a.
 const roads = [
-  ['buxin-road', '布心路', 'dongxiao', '4a', 1], ['buxin-road', '布心路', 'donghu', '4a', 2],
-  ['yanhe-north-road', '沿河北路', 'huangbei', '4a', 1], ['yanhe-north-road', '沿河北路', 'dongmen', '4a', 2],
-  ['yanhe-south-road', '沿河南路', 'nanhu', '4a', 1], ['yanhe-south-road', '沿河南路', 'huangbei', '4a', 2],
-  ['cuizhu-road', '翠竹路', 'cuizhu', '2', 1], ['yijing-road', '怡景路', 'huangbei', '1', 1],
-  ['donghu-road', '东湖路', 'donghu', '2', 1], ['liantang-road', '莲塘路', 'liantang', '4a', 1],
+  ['buxin-road', '布心路', 'Buxin Road', 'dongxiao', '4a', 1], ['buxin-road', '布心路', 'Buxin Road', 'donghu', '4a', 2],
+  ['yanhe-north-road', '沿河北路', 'Yanhe North Road', 'huangbei', '4a', 1], ['yanhe-north-road', '沿河北路', 'Yanhe North Road', 'dongmen', '4a', 2],
+  ['yanhe-south-road', '沿河南路', 'Yanhe South Road', 'nanhu', '4a', 1], ['yanhe-south-road', '沿河南路', 'Yanhe South Road', 'huangbei', '4a', 2],
+  ['cuizhu-road', '翠竹路', 'Cuizhu Road', 'cuizhu', '2', 1], ['yijing-road', '怡景路', 'Yijing Road', 'huangbei', '1', 1],
+  ['donghu-road', '东湖路', 'Donghu Road', 'donghu', '2', 1], ['liantang-road', '莲塘路', 'Liantang Road', 'liantang', '4a', 1],
 ] as const;
-for (const [index, [road, roadName, streetId, zoneClass, point]] of roads.entries()) {
+for (const [index, [road, roadName, roadNameEn, streetId, zoneClass, point]] of roads.entries()) {
   drafts.push({
-    id: `noise-${road}-${point}`, family: 'noise', site: `${road}-${point}`, siteName: `${roadName}${point}号点`, street: streetId, offset: index,
+    reportIntervalMs: reportIntervalMs.noise,
+    id: `noise-${road}-${point}`, family: 'noise', site: `${road}-${point}`, siteName: `${roadName}${point}号点`, siteNameEn: `${roadNameEn}, point ${point}`, street: streetId, offset: index,
     attributes: { road, roadName, zoneClass },
   });
 }
@@ -162,8 +179,10 @@ const kept = existing.devices.filter((device) => !drafted.has(device.family));
 const observerSalt = createHmac('sha256', fleetKey).update('salt:observer').digest().subarray(0, 16);
 const registry = parseRegistry({
   version: 1,
-  district: '罗湖区 Luohu District, Shenzhen',
-  streets: streets.map(({ id, name }) => ({ id, name })),
+  // One name a language (issue 22 item 1: a zh report's title read "罗湖区 Luohu District, Shenzhen").
+  district: '罗湖区',
+  districtEn: 'Luohu District, Shenzhen',
+  streets: streets.map(({ id, name, nameEn }) => ({ id, name, nameEn })),
   devices: [...devices, ...kept],
   observers: [{ id: 'observer', role: 'observer', secretHash: await hashSecret(simulatedDeviceSecret(fleetKey, 'observer'), observerSalt) }],
 });

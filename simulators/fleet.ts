@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { getFamily } from '../services/families/index.ts';
+import { deviceReportIntervalMs } from '../services/registry/report-interval.ts';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { connectDevice, disconnectDevice, type DeviceConnection } from './device-client.ts';
 import { applyFaults, noFaults, type FaultPlan } from './faults.ts';
@@ -56,7 +57,8 @@ export function createFleet(options: FleetOptions): Fleet {
   let startedAtMs: number | undefined;
   const count = (fault: string) => (faultCounts[fault] = (faultCounts[fault] ?? 0) + 1);
 
-  const intervalOf = (device: Member['device']) => options.intervalMs ?? getFamily(device.family).reportIntervalMs;
+  // The device's registered interval (seeds/devices.json), else its family's: what the platform counts coverage against.
+  const intervalOf = (device: Member['device']) => options.intervalMs ?? deviceReportIntervalMs(device);
 
   function publish(member: Member, topic: string, payload: string): void {
     member.client!.publish(topic, payload, { qos: getFamily(member.device.family).qos }, (error) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { evaluateCompliance } from '../compliance/compliance.ts';
+import { parsePlanPeriod } from '../compliance/plan-period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { WanxiangError } from '../errors.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -52,7 +53,7 @@ const aqiResponse = z.looseObject({
     no2: z.number().nullable(), so2: z.number().nullable(), co: z.number().nullable(),
   })),
 });
-const complianceQuery = z.strictObject({ period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD, YYYY-MM, YYYY-Q1..Q4 or YYYY-H1..H2') });
+const complianceQuery = z.strictObject({ period: z.string().min(4).max(10).describe('YYYY, YYYY-YTD, YYYY-MM, YYYY-Q1..Q4 or YYYY-H1..H2, in a year of the 2021-2025 plan') });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
@@ -68,6 +69,8 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: ComplianceR
     schema: { summary: 'The plan’s targets for a period, each with its status, completeness and provenance', querystring: complianceQuery, response: { 200: complianceResponse, 400: errorBody } },
   }, async (request) => {
     const { period } = parse(complianceQuery, request.query);
+    // A year outside the plan is refused with the plan's years (issue 22 item 4), before any query.
+    parsePlanPeriod(period, now());
     return evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now(), review: deps.review }, period);
   });
 

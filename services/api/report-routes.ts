@@ -4,6 +4,7 @@ import { WanxiangError, isWanxiangError } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { createPlanCache } from '../reports/plan-cache.ts';
 import { createReportTurns, reportRetryAfterS } from './report-turns.ts';
+import { parsePlanPeriod } from '../compliance/plan-period.ts';
 import { buildOfficialReport, type OfficialReportDeps } from '../reports/official-report.ts';
 import { REPORT_TABLE_IDS, type ReportTableId } from '../reports/report-table.ts';
 import { officialReportXlsx } from '../reports/report-xlsx.ts';
@@ -44,6 +45,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps
   });
   const answer = async (query: unknown, only: readonly ReportTableId[] | undefined, reply: FastifyReply) => {
     const { period, lang, format } = parse(reportQuery, query, 'query');
+    parsePlanPeriod(period, now());
     if (format === 'json') return inTurn(reply, () => build(period, lang, only));
     // The workbook is written in the same turn: exceljs costs the thread as much as the tables.
     const { report, workbook } = await inTurn(reply, async () => {
@@ -65,6 +67,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps
     schema: { summary: 'The printable report of a period (HTML): tables and charts, A4 when printed', querystring: pageQuery, produces: ['text/html'] },
   }, async (request, reply) => {
     const { period, lang } = parse(pageQuery, request.query, 'query');
+    parsePlanPeriod(period, now());
     const page = await inTurn(reply, async () => officialReportPage(await build(period, lang)));
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
   });

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
-import { parsePeriod } from '../compliance/period.ts';
+import { PLAN_PERIOD_FORMS, isPlanYear, parsePlanPeriod } from '../compliance/plan-period.ts';
 import { formatCsv, formatMarkdown, type ReportComparisons } from '../compliance/report-format.ts';
 import { loadTargets } from '../compliance/targets.ts';
 import { configFromEnv } from '../config.ts';
@@ -17,15 +17,13 @@ import { step } from './failure.ts';
 import { locateInflux, type Located } from './locate.ts';
 import { helpText, option, parseCommand } from './options.ts';
 
-/** The years of the plan the targets belong to (十四五, 2021-2025): a report of another year has nothing to hold (issue 22 item 4). */
-export const PLAN_YEARS = { first: 2021, last: 2025 } as const;
-
-const period = option.custom<string>('P', 'the period', `a year of the ${PLAN_YEARS.first}-${PLAN_YEARS.last} plan (2025), a year to date (2025-YTD), a month (2025-03), a quarter (2025-Q2) or a half (2025-H1)`, (text) => {
+// The plan's period parser, the one the API and the report routes use (compliance/plan-period.ts).
+const period = option.custom<string>('P', 'the period', PLAN_PERIOD_FORMS, (text) => {
   try {
-    const parsed = parsePeriod(text, Date.now());
-    return parsed.year >= PLAN_YEARS.first && parsed.year <= PLAN_YEARS.last ? text : undefined;
+    parsePlanPeriod(text, Date.now());
+    return text;
   } catch {
-    return undefined; // not a period: the parser names --period and the forms it takes
+    return undefined; // not a plan period: the parser names --period and the forms it takes
   }
 });
 
@@ -117,10 +115,10 @@ async function chooseSource(options: { api?: string; 'influx-url'?: string; 'dat
   return influxSource(options['influx-url'], options['data-dir']);
 }
 
-/** The same period a year before, and in 2020 (the plan's baseline year), as period ids. */
-function comparisonIds(periodId: string): { lastYear: string; baseline: string } {
-  const year = Number(periodId.slice(0, 4));
-  return { lastYear: `${year - 1}${periodId.slice(4)}`, baseline: `2020${periodId.slice(4)}` };
+/** The same period a year before, when that year is one of the plan's (2021 has none: 2020 is the plan's baseline, given from the targets). */
+function lastYearId(periodId: string): string | null {
+  const year = Number(periodId.slice(0, 4)) - 1;
+  return isPlanYear(year) ? `${year}${periodId.slice(4)}` : null;
 }
 
 export async function reportCommand(argv: string[]): Promise<void> {
@@ -133,11 +131,8 @@ export async function reportCommand(argv: string[]): Promise<void> {
   if (options.format === 'json') text = `${JSON.stringify(body, null, 2)}\n`;
   else if (options.format === 'csv') text = formatCsv(body, options.lang);
   else {
-    const ids = comparisonIds(options.period);
-    const comparisons: ReportComparisons = {
-      lastYear: await source.compliance(ids.lastYear),
-      ...(ids.baseline !== ids.lastYear ? { baseline: await source.compliance(ids.baseline) } : {}),
-    };
+    const lastYear = lastYearId(options.period);
+    const comparisons: ReportComparisons = lastYear ? { lastYear: await source.compliance(lastYear) } : {};
     text = formatMarkdown(body, options.lang, comparisons);
   }
   await writeOut(options.out, text);

@@ -4,6 +4,7 @@ import { WanxiangError, errorCatalogue, type ErrorCode } from '../errors.ts';
 import { markReasonIds, type MarkReason } from '../review/mark-schema.ts';
 import { readRuntime } from '../runtime-file.ts';
 import { shared } from './common.ts';
+import { beijingEcho } from './beijing-echo.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 
@@ -84,6 +85,9 @@ function need<T>(value: T | undefined, name: string, action: Action): T {
   return value;
 }
 
+/** An instant the API gave (ISO, UTC) as Beijing time; text that is not an instant is printed as it came. */
+const beijingText = (iso: string) => (Number.isFinite(Date.parse(iso)) ? beijingEcho(Date.parse(iso)) : iso);
+
 type Mark = { id: string; devices: string[]; from: string; to: string; fields: string[]; reason: string; inForce: boolean; revokedBy: string | null; comment: string; by: string };
 
 export async function reviewCommand(argv: string[]): Promise<void> {
@@ -114,6 +118,7 @@ export async function reviewCommand(argv: string[]): Promise<void> {
   const query = new URLSearchParams(Object.entries({ device: options.device, from: options.from, to: options.to }).filter((entry): entry is [string, string] => entry[1] !== undefined));
   const { json } = await call(api, `/api/v1/review/marks${query.size ? `?${query}` : ''}`, { token });
   const marks = (json as { marks: Mark[] }).marks;
+  // Times in Beijing time with the offset, as the officer typed them (`2025-08-04T00:00+08:00`), never UTC.
   process.stdout.write(['id\tstate\tdevices\tfrom\tto\tfields\treason\tby\tcomment', ...marks.map((mark) =>
-    [mark.id, mark.inForce ? 'in force' : `revoked by ${mark.revokedBy}`, mark.devices.join(','), mark.from, mark.to, mark.fields.join(',') || 'all', mark.reason, mark.by, mark.comment].join('\t'))].join('\n') + '\n');
+    [mark.id, mark.inForce ? 'in force' : `revoked by ${mark.revokedBy}`, mark.devices.join(','), beijingText(mark.from), beijingText(mark.to), mark.fields.join(',') || 'all', mark.reason, mark.by, mark.comment].join('\t'))].join('\n') + '\n');
 }

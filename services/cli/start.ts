@@ -7,8 +7,15 @@ import { createPlatform, type PlatformEndpoints } from '../platform.ts';
 import { assertRecording, shared } from './common.ts';
 import { helpText, option, parseCommand } from './options.ts';
 import { beijingDay, DAY_MS } from '../standards/beijing-time.ts';
+import { PLAN_YEARS, isPlanYear } from '../compliance/plan-period.ts';
 import { runUntilSignal } from './run-platform.ts';
 import { dataFolderLine } from './data-folder-notice.ts';
+
+/** A period the compliance API takes: this year to date while the plan runs, else the plan's last year. */
+const compliancePeriodHint = (nowMs: number) => {
+  const year = Number(beijingDay(nowMs).slice(0, 4));
+  return isPlanYear(year) ? `${year}-YTD` : String(PLAN_YEARS.last);
+};
 
 const port = (describe: string) => option.integer('N', describe, { min: 0, max: 65_535 });
 
@@ -87,7 +94,7 @@ ${endpoints.hj212Url ? `  HJ 212          ${endpoints.hj212Url}   (stations: doc
   metrics         ${http}/metrics
   devices         ${http}/api/v1/devices
   rejections      ${http}/api/v1/rejections   (accounting: /api/v1/accounting, quality: /api/v1/quality)
-  compliance      ${http}/api/v1/compliance?period=${beijingDay(Date.now()).slice(0, 4)}-YTD
+  compliance      ${http}/api/v1/compliance?period=${compliancePeriodHint(Date.now())}
   AQI             ${http}/api/v1/aqi?station=district&from=${beijingDay(Date.now() - 7 * DAY_MS)}&to=${beijingDay(Date.now() + DAY_MS)}&resolution=day
   InfluxDB        ${redactUserinfo(endpoints.influxUrl)}  (v${endpoints.influxVersion}, database "${endpoints.database}")
   simulated fleet ${fleet}

@@ -1,8 +1,10 @@
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { districtName, placeName } from '../registry/place-names.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { parsePeriod, type Period } from './period.ts';
-import { marksTouching } from '../review/effective-marks.ts';
-import type { ReviewSource, ReviewState } from '../rollups/review-overlay.ts';
+import type { MarkRecord } from '../review/mark-schema.ts';
+import { marksMovingFigure } from './moving-marks.ts';
+import type { ReviewSource } from '../rollups/review-overlay.ts';
 import { classRank, rules, type Provenance, type RuleOutcome } from './rules/index.ts';
 import { createSharedReads } from './rules/rule.ts';
 import type { Target, TargetsFile } from './targets.ts';
@@ -28,12 +30,17 @@ export interface TargetCompliance {
   readonly provenance: readonly Provenance[];
   readonly details?: Readonly<Record<string, unknown>>;
   readonly planRef: string;
+  /** The 2020 value the plan states (seeds/targets.json, with its lines); absent where it states none. */
+  readonly baseline2020?: { readonly value: number | string; readonly planRef: string; readonly quote: string };
   /**
    * Issue 22 item 2: the figure before review (the data as the instruments gave them), for the targets
    * whose rules compute it (air and water); absent where none is computed or no mark exists.
    */
   readonly unreviewedValue?: number | string | null;
-  /** The marks in force over the period on the target's devices, when the reviewed figure differs from the unreviewed one. */
+  /**
+   * The marks in force that changed the figure's inputs (the days, or a section's samples, whose values or
+   * validity the review moved: moving-marks.ts), when the reviewed figure differs from the unreviewed one.
+   */
   readonly reviewMarks?: readonly ReviewMarkSummary[];
 }
 
@@ -47,12 +54,19 @@ export interface ReviewMarkSummary {
   readonly flag: string | null;
   readonly comment: string;
   readonly by: string;
+  /** The devices' places as a report names them, one a device, in both languages. */
+  readonly places: ReadonlyArray<{ readonly zh: string; readonly en: string }>;
 }
 
 export interface ComplianceReport {
   readonly period: Period;
+  /** The plan's name in Chinese, and in English (issue 22 item 1: one language a document). */
   readonly plan: string;
+  readonly planEn: string;
   readonly district: string;
+  readonly districtEn: string;
+  /** Who compiles the report (seeds/targets.json `compiledBy`): the signature block's 编制单位. */
+  readonly compiledBy?: { readonly zh: string; readonly en: string };
   readonly generatedAt: string;
   readonly targets: readonly TargetCompliance[];
   /** Issue 25 item 4: the families' key figures of the period, which no plan target judges (family-figures.ts). */
@@ -91,12 +105,12 @@ function agreeing(outcome: RuleOutcome): RuleOutcome {
 /** Rules that compute an unreviewed figure beside the reviewed one (rule.ts rollupRows, water raw samples). */
 const unreviewedRules = new Set(['air.pm25-annual-mean', 'air.good-day-ratio', 'water.section-class', 'water.sections-class-v-share']);
 
-function marksMoving(target: Target, registry: DeviceRegistry, state: ReviewState, period: Period): ReviewMarkSummary[] {
-  const family = target.rule.split('.')[0];
-  const devices = registry.devices.filter((device) => device.family === family && (target.rule !== 'water.section-class' || device.site === target.site));
-  return marksTouching(state.effective, new Set(devices.map((device) => device.id)), period.fromMs, period.toMs).map((mark) => ({
-    id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by,
-  }));
+function summaryOf(mark: MarkRecord, registry: DeviceRegistry): ReviewMarkSummary {
+  const places = mark.devices.map((id) => {
+    const device = registry.device(id);
+    return device ? { zh: placeName(device, 'zh'), en: placeName(device, 'en') } : { zh: id, en: id };
+  });
+  return { id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by, places };
 }
 
 /** Holds each of the plan's targets against the rollups of a period; with review marks, the unreviewed figure beside. */
@@ -107,7 +121,7 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
   const shared = createSharedReads();
   const targets = await Promise.all(
     deps.targets.targets.map(async (target): Promise<TargetCompliance> => {
-      const base = { id: target.id, indicator: target.indicator, nameZh: target.nameZh, nameEn: target.nameEn, kind: target.kind, comparator: target.comparator, target: target.value, unit: target.unit, planRef: target.planRef };
+      const base = { id: target.id, indicator: target.indicator, nameZh: target.nameZh, nameEn: target.nameEn, kind: target.kind, comparator: target.comparator, target: target.value, unit: target.unit, planRef: target.planRef, ...(target.baseline2020 ? { baseline2020: target.baseline2020 } : {}) };
       if (target.rule === 'manual') {
         return { ...base, value: null, status: 'manual', projected: false, completeness: null, standards: [], provenance: [], details: { note: 'reported by hand: no sensor family measures it' } };
       }
@@ -117,7 +131,7 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
       const moved = before !== null && before.value !== outcome.value;
       return {
         ...(before ? { unreviewedValue: before.value } : {}),
-        ...(moved ? { reviewMarks: marksMoving(target, deps.registry, reviewed!, period) } : {}),
+        ...(moved ? { reviewMarks: (await marksMovingFigure({ influx: deps.influx, family: target.rule.split('.')[0]!, state: reviewed!, reviewed: outcome, unreviewed: before })).map((mark) => summaryOf(mark, deps.registry)) } : {}),
         ...base,
         value: outcome.value,
         status: statusOf(target, period, outcome.value, outcome.sufficient),
@@ -130,5 +144,5 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
     }),
   );
   const withoutTarget = await familyFigures(deps, period.fromMs, period.toMs);
-  return { period, plan: deps.targets.plan, district: deps.registry.district, generatedAt: new Date(deps.now).toISOString(), targets, withoutTarget };
+  return { period, plan: deps.targets.plan, planEn: deps.targets.planEn, district: districtName(deps.registry.file, 'zh'), districtEn: districtName(deps.registry.file, 'en'), ...(deps.targets.compiledBy ? { compiledBy: { zh: deps.targets.compiledBy.zh, en: deps.targets.compiledBy.en } } : {}), generatedAt: new Date(deps.now).toISOString(), targets, withoutTarget };
 }

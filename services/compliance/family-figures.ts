@@ -21,10 +21,23 @@ export interface FamilyFigure {
   readonly devices: number;
   readonly registered: number;
   /** The same figure per group (a charging station), when the module groups devices. */
-  readonly groups: ReadonlyArray<{ readonly group: string; readonly value: number | null }>;
+  readonly groups: ReadonlyArray<{ readonly group: string; readonly name: Bilingual; readonly value: number | null }>;
   readonly groupLabel: Bilingual | null;
   /** No numeric target in the plan (plan-targets.md): always null, so no verdict is given. */
   readonly planTarget: null;
+}
+
+const words = (slug: string) => slug.split('-').filter(Boolean).map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(' ');
+
+/**
+ * A group's name as the registry gives it (a charging station's `stationName` on its chargers), in
+ * both languages; an English name the registry lacks is the id's words, never the Chinese (issue 22 item 1).
+ */
+function groupName(registry: DeviceRegistry, family: FamilyId, tag: string, group: string): Bilingual {
+  const attributes = registry.devices.find((device) => device.family === family && device.attributes[tag] === group)?.attributes ?? {};
+  const zh = attributes[`${tag}Name`];
+  const en = attributes[`${tag}NameEn`];
+  return { zh: typeof zh === 'string' ? zh : group, en: typeof en === 'string' ? en : words(group) };
 }
 
 type Row = Record<string, number | null> & { readonly key: string };
@@ -62,7 +75,7 @@ async function figuresOf(influx: InfluxClient, registry: DeviceRegistry, family:
     value: district[field] ?? null,
     devices: perDevice.filter((device) => device[field] !== undefined).length,
     registered: registry.devices.filter((device) => device.family === family).length,
-    groups: perGroup.map(({ group, fields: values }) => ({ group, value: values[field] ?? null })),
+    groups: perGroup.map(({ group, fields: values }) => ({ group, name: groupName(registry, family, names.group!.tag, group), value: values[field] ?? null })),
     groupLabel: summary.groupBy?.label ?? null,
     planTarget: null,
   }));

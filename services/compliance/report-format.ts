@@ -1,7 +1,10 @@
 import { beijingMinuteText, beijingWallClock } from '../standards/index.ts';
 import type { ComplianceReport, ComplianceStatus, TargetCompliance } from './compliance.ts';
-import { ROLLUP_CONVENTIONS, gb3095VersionsFor } from './conventions.ts';
+import { basisText } from './basis-names.ts';
+import { CONVENTIONS_ZH, ROLLUP_CONVENTIONS, gb3095VersionsFor } from './conventions.ts';
 import { markdownText } from './markdown-text.ts';
+import { reviewSection } from './review-section.ts';
+import { quantityText, unitLabel } from './target-units.ts';
 
 export type ReportLang = 'zh' | 'en';
 const say = (lang: ReportLang, zh: string, en: string) => (lang === 'zh' ? zh : en);
@@ -11,10 +14,9 @@ const statusText: Record<ComplianceStatus, readonly [string, string]> = {
   'insufficient data': ['数据不足', 'insufficient data'], reported: ['仅报告', 'reported'], manual: ['人工填报', 'reported by hand'],
 };
 
-/** The same period a year before and the plan's 2020 baseline, when the platform has them (issue 22 item 4). */
+/** The same period a year before, when the platform has it (issue 22 item 4); the 2020 baseline comes from the plan itself. */
 export interface ReportComparisons {
   readonly lastYear?: ComplianceReport;
-  readonly baseline?: ComplianceReport;
 }
 
 const beijing = beijingWallClock;
@@ -23,8 +25,9 @@ export const beijingMinute = (ms: number, lang: ReportLang) => `${beijingMinuteT
 const beijingDate = (ms: number) => beijing(ms).slice(0, 10);
 
 const cell = (value: unknown) => (value === null || value === undefined ? '—' : String(value));
-const targetText = (t: TargetCompliance) => (t.comparator === 'report' ? '—' : `${t.comparator === '<=' ? '≤' : '≥'} ${cell(t.target)} ${t.unit}`);
-const valueText = (value: unknown, unit: string) => (value === null || value === undefined ? '—' : `${String(value)} ${unit}`);
+/** A value with its unit in the report's language (units translated in one place: target-units.ts). */
+const valueText = (value: unknown, unit: string, lang: ReportLang) => (value === null || value === undefined ? '—' : quantityText(value as number | string, unit, lang));
+const targetText = (t: TargetCompliance, lang: ReportLang) => (t.comparator === 'report' ? '—' : `${t.comparator === '<=' ? '≤' : '≥'} ${valueText(t.target, t.unit, lang)}`);
 
 /** Per-target figures an officer needs to read a result right (coverage, definitions), in the report's language. */
 function notes(report: ComplianceReport, lang: ReportLang): string[] {
@@ -34,7 +37,14 @@ function notes(report: ComplianceReport, lang: ReportLang): string[] {
     const name = lang === 'zh' ? t.nameZh : t.nameEn;
     if (d.heavyLoadHours !== undefined) lines.push(`- ${name}: ${say(lang, `重载小时 ${String(d.heavyLoadHours)}`, `${String(d.heavyLoadHours)} heavy-load hours`)}`);
     if (d.nightsComplete !== undefined) lines.push(`- ${name}: ${say(lang, `完整夜间 ${String(d.nightsComplete)} 个，不足覆盖率而未计 ${String(d.nightsIncomplete)} 个`, `${String(d.nightsComplete)} complete nights, ${String(d.nightsIncomplete)} left out for coverage`)}`);
-    if (d.tnClass !== undefined && d.tnClass !== null) lines.push(`- ${name}: ${say(lang, `总氮单独评价为 ${cell(d.tnClass)} 类`, `TN evaluated apart: Class ${cell(d.tnClass)}`)}`);
+    if (d.tnClass !== undefined && d.tnClass !== null) lines.push(`- ${name}: ${say(lang, `总氮单独评价为${cell(d.tnClass)}类`, `TN evaluated apart: Class ${cell(d.tnClass)}`)}`);
+  }
+  // Where each 2020 baseline is in the plan (issue 22 item 7): its words in Chinese, its lines in English.
+  const baselines = report.targets.filter((t) => t.baseline2020);
+  if (baselines.length) {
+    lines.push(`- ${say(lang,
+      `2020年基准为规划所述数值：${baselines.map((t) => `${t.nameZh}（规划第${t.baseline2020!.planRef.replace(/^lines? /, '')}行：“${t.baseline2020!.quote.replace(/[“”]/g, '')}”）`).join('；')}；规划未述者为“—”。`,
+      `The 2020 baseline is the value the plan states for 2020: ${baselines.map((t) => `${t.nameEn} (plan ${t.baseline2020!.planRef})`).join('; ')}; "—" where the plan states none.`)}`);
   }
   return lines.length ? [say(lang, '## 说明', '## Notes'), '', ...lines, ''] : [];
 }
@@ -50,9 +60,9 @@ function withoutTargetSection(report: ComplianceReport, lang: ReportLang): strin
   const none = say(lang, '规划未设数值目标', 'no plan target');
   const heads = [say(lang, '监测', 'Monitoring'), say(lang, '指标', 'Figure'), say(lang, '范围', 'Scope'), say(lang, '监测值', 'Value'), say(lang, '目标', 'Target')];
   const rows = figures.flatMap((f) => [
-    [text(f.familyLabel), text(f.label), say(lang, `全区（${f.devices} 个设备有数据）`, `district (${f.devices} devices with data)`), valueText(f.value, f.unit), none],
+    [text(f.familyLabel), text(f.label), say(lang, `全区（${f.devices} 个设备有数据）`, `district (${f.devices} devices with data)`), valueText(f.value, f.unit, lang), none],
     // A group's name is the registry's text: one inline run, its `|` escaped (it is a table cell).
-    ...f.groups.map((g) => [text(f.familyLabel), text(f.label), `${f.groupLabel ? text(f.groupLabel) : ''} ${markdownText(g.group)}`.trim(), valueText(g.value, f.unit), none]),
+    ...f.groups.map((g) => [text(f.familyLabel), text(f.label), `${f.groupLabel ? text(f.groupLabel) : ''} ${markdownText(text(g.name))}`.trim(), valueText(g.value, f.unit, lang), none]),
   ]);
   return [
     say(lang, '## 规划未设数值目标的监测', '## Monitored figures without a plan target'),
@@ -66,18 +76,11 @@ function withoutTargetSection(report: ComplianceReport, lang: ReportLang): strin
   ];
 }
 
-/** The marks that moved a figure, each once, with the targets it moved (issue 22 item 2); an officer's words as one inline run. */
-function reviewSection(report: ComplianceReport, lang: ReportLang): string[] {
-  const marks = new Map<string, { mark: NonNullable<TargetCompliance['reviewMarks']>[number]; targets: string[] }>();
-  for (const t of report.targets) for (const mark of t.reviewMarks ?? []) (marks.get(mark.id) ?? marks.set(mark.id, { mark, targets: [] }).get(mark.id)!).targets.push(lang === 'zh' ? t.nameZh : t.nameEn);
-  if (marks.size === 0) return [];
-  return [
-    say(lang, '## 影响结果的审核标记', '## Review marks that moved a figure'),
-    '',
-    ...[...marks.values()].map(({ mark, targets }) => `- ${mark.id}: ${mark.devices.join(', ')}, ${beijingMinute(Date.parse(mark.from), lang)} – ${beijingMinute(Date.parse(mark.to), lang)}, ${mark.fields.length ? mark.fields.join(', ') : say(lang, '全部项目', 'all fields')}; ${say(lang, '原因', 'reason')} ${mark.reason}${mark.comment ? `（${markdownText(mark.comment)}）` : ''}; ${say(lang, '标记人', 'by')} ${markdownText(mark.by)}; ${say(lang, '影响', 'moves')} ${targets.join(lang === 'zh' ? '、' : ', ')}`),
-    '',
-  ];
-}
+/** The rollups' measurements as a Chinese reader knows them (the ids are InfluxDB's, given in English documents). */
+const measurementNamesZh: Readonly<Record<string, string>> = {
+  air_daily: '空气质量站点日数据', air_daily_district: '全区空气质量日数据', water_quality: '地表水监测原始数据', water_monthly: '地表水月数据',
+  noise_daily: '噪声日数据', grid_daily: '配变日数据', parking_daily: '停车场日数据',
+};
 
 /** Where the figures come from: each rollup measurement once, with the number of points read. */
 function provenance(report: ComplianceReport, lang: ReportLang): string[] {
@@ -88,27 +91,17 @@ function provenance(report: ComplianceReport, lang: ReportLang): string[] {
     '',
     say(lang, '各项结果由下列汇总数据计算，汇总数据由原始监测数据计算：', 'Each figure is computed from these rollups, themselves computed from the raw readings:'),
     '',
-    ...[...byMeasurement].map(([measurement, points]) => `- ${measurement}: ${points} ${say(lang, '条', 'points')}`),
+    ...[...byMeasurement].map(([measurement, points]) => `- ${say(lang, measurementNamesZh[measurement] ?? measurement, measurement)}: ${points} ${say(lang, '条', 'points')}`),
     '',
   ];
 }
-
-// The conventions in Chinese, one sentence each (the English ones are ROLLUP_CONVENTIONS, with their sources).
-const conventionsZh = [
-  '小时值标注为该小时的结束时刻（00:00–01:00 的均值标为 01:00）；日值标注为当日 00:00（HJ 663-2013 表A.1）。',
-  '地表水月均值按《地表水环境质量监测数据统计技术规定（试行）》(2020) 修约后评价类别。',
-  '总氮不参与水质类别评价，湖库总氮单独评价（环办〔2011〕22号）。',
-  '有效性：空气每小时至少45分钟、每日至少20个有效小时、每年至少324天（每月至少27天，2月25天）；噪声昼间或夜间数据不足75%时不作超标判定；地表水每月至少一次采样。',
-  '重载小时：15分钟负载率≥80%的点数×0.25小时；持续2小时以上为一次重载事件。',
-  '日、月、年均按北京时间（UTC+8）计。',
-];
 
 function conventions(report: ComplianceReport, lang: ReportLang): string[] {
   const versions = gb3095VersionsFor(report.period.fromMs, report.period.toMs);
   return [
     say(lang, '## 计算约定', '## Conventions'),
     '',
-    ...(lang === 'zh' ? conventionsZh.map((line) => `- ${line}`) : ROLLUP_CONVENTIONS.map((c) => `- **${c.topic}**: ${c.rule}. Source: ${c.source}.`)),
+    ...(lang === 'zh' ? CONVENTIONS_ZH.map((line) => `- ${line}`) : ROLLUP_CONVENTIONS.map((c) => `- **${c.topic}**: ${c.rule}. Source: ${c.source}.`)),
     `- ${say(lang, `本时段适用 ${versions.join('（至2026-02-28）及 ')}。`, `GB 3095 version: ${versions.join(' (to 2026-02-28) and ')} for this period's limits and validity rules.`)}`,
     '',
   ];
@@ -125,31 +118,46 @@ function caveats(report: ComplianceReport, lang: ReportLang): string[] {
 const periodName = (report: ComplianceReport, lang: ReportLang) => {
   const { period } = report;
   const range = `${beijingDate(period.fromMs)} – ${beijingDate(period.fullToMs - 1)}`;
-  return `${period.id}（${range}${say(lang, '，北京时间', ', Beijing time')}）`;
+  return say(lang, `${period.id}（${range}，北京时间）`, `${period.id} (${range}, Beijing time)`);
 };
+
+/**
+ * The signature block (issue 22 item 5): the compiling unit from the targets file (its department's
+ * name), or a labelled line to write it by hand; lines for the reviewer and the signer; the date.
+ */
+export function signatureBlock(compiledBy: { readonly zh: string; readonly en: string } | undefined, lang: ReportLang, date: string): string[] {
+  return [
+    compiledBy ? say(lang, `编制单位：${compiledBy.zh}`, `Compiled by: ${compiledBy.en}`) : say(lang, '编制单位（手填）：____________________', 'Compiled by (write in): ____________________'),
+    say(lang, '审核：____________　　签发：____________', 'Reviewed by: ____________    Approved by: ____________'),
+    say(lang, `编制日期：${date}`, `Date: ${date}`),
+  ];
+}
 
 /** A report an officer can hand on, in one language (issue 22 item 4). */
 export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh', comparisons: ReportComparisons = {}): string {
   const reviewed = report.targets.some((t) => t.unreviewedValue !== undefined);
-  const compare = (other: ComplianceReport | undefined, t: TargetCompliance) => valueText(other?.targets.find((o) => o.id === t.id)?.value, t.unit);
+  const compare = (other: ComplianceReport | undefined, t: TargetCompliance) => valueText(other?.targets.find((o) => o.id === t.id)?.value, t.unit, lang);
   const extraHeads = [
     ...(reviewed ? [say(lang, '审核前', 'Unreviewed')] : []),
     ...(comparisons.lastYear ? [say(lang, `去年同期（${comparisons.lastYear.period.id}）`, `Last year (${comparisons.lastYear.period.id})`)] : []),
-    ...(comparisons.baseline ? [say(lang, `2020年基准（${comparisons.baseline.period.id}）`, `2020 baseline (${comparisons.baseline.period.id})`)] : []),
+    // Issue 22 item 7: the values the plan states for 2020 (seeds/targets.json), never a 2020 computed from data.
+    say(lang, '2020年基准（规划所述）', '2020 baseline (as the plan states)'),
   ];
   const heads = [say(lang, '指标', 'Indicator'), say(lang, '目标', 'Target'), say(lang, '监测值', 'Value'), ...extraHeads, say(lang, '评价', 'Status'), say(lang, '数据完整率', 'Completeness'), say(lang, '依据', 'Standard')];
   const row = (t: TargetCompliance) => [
-    lang === 'zh' ? t.nameZh : t.nameEn, targetText(t), valueText(t.value, t.unit),
-    ...(reviewed ? [t.unreviewedValue === undefined ? '—' : valueText(t.unreviewedValue, t.unit)] : []),
+    lang === 'zh' ? t.nameZh : t.nameEn, targetText(t, lang), valueText(t.value, t.unit, lang),
+    ...(reviewed ? [t.unreviewedValue === undefined ? '—' : valueText(t.unreviewedValue, t.unit, lang)] : []),
     ...(comparisons.lastYear ? [compare(comparisons.lastYear, t)] : []),
-    ...(comparisons.baseline ? [compare(comparisons.baseline, t)] : []),
-    say(lang, ...statusText[t.status]), t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`, t.standards.join('; ') || '—',
+    t.baseline2020 ? valueText(t.baseline2020.value, t.unit, lang) : '—',
+    say(lang, ...statusText[t.status]), t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`, t.standards.map((basis) => basisText(basis, lang)).join(say(lang, '；', '; ')) || '—',
   ];
   const lines = [
-    `# ${report.district} ${say(lang, '规划指标监测报告', 'plan compliance report')}`,
+    // One language a document (issue 22 item 1): the district's and the plan's names in it, the plan's
+    // Chinese name once in English, as its title.
+    say(lang, `# ${report.district}规划指标监测报告`, `# ${report.districtEn ?? report.district}: plan compliance report`),
     '',
     `- ${say(lang, '时段', 'Period')}: **${periodName(report, lang)}**`,
-    `- ${say(lang, '规划', 'Plan')}: ${report.plan}`,
+    `- ${say(lang, '规划', 'Plan')}: ${say(lang, report.plan, report.planEn ? `${report.planEn} (Chinese title: ${report.plan})` : report.plan)}`,
     `- ${say(lang, '生成时间', 'Generated')}: ${beijingMinute(Date.parse(report.generatedAt), lang)}`,
     '',
     ...caveats(report, lang),
@@ -162,13 +170,13 @@ export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh'
     ...notes(report, lang),
     ...provenance(report, lang),
     ...conventions(report, lang),
-    say(lang, '编制单位：____________________　　审核：____________　　签发：____________', 'Compiled by: ____________________    Reviewed by: ____________    Approved by: ____________'),
-    '',
-    `${say(lang, '编制日期', 'Date')}: ${beijingDate(Date.parse(report.generatedAt))}`,
+    ...signatureBlock(report.compiledBy, lang, beijingDate(Date.parse(report.generatedAt))),
     '',
   ];
   return lines.join('\n');
 }
+
+const kindZh: Readonly<Record<TargetCompliance['kind'], string>> = { binding: '约束性', expected: '预期性' };
 
 /** CSV for spreadsheets: headers in the report's language, a UTF-8 byte-order mark (Excel on a Chinese Windows). */
 export function formatCsv(report: ComplianceReport, lang: ReportLang = 'zh'): string {
@@ -177,6 +185,7 @@ export function formatCsv(report: ComplianceReport, lang: ReportLang = 'zh'): st
     ? ['时段', '指标编号', '指标', '属性', '比较', '目标值', '单位', '监测值', '审核前', '评价', '推算', '数据完整率', '依据', '审核标记']
     : ['period', 'id', 'indicator', 'kind', 'comparator', 'target', 'unit', 'value', 'unreviewed_value', 'status', 'projected', 'completeness', 'standards', 'review_marks'];
   const rows = report.targets.map((t) =>
-    [report.period.id, t.id, lang === 'zh' ? t.nameZh : t.nameEn, t.kind, t.comparator, t.target, t.unit, t.value, t.unreviewedValue ?? t.value, say(lang, ...statusText[t.status]), t.projected, t.completeness, t.standards.join('; '), (t.reviewMarks ?? []).map((mark) => mark.id).join(' ')].map(quote).join(','));
+    [report.period.id, t.id, lang === 'zh' ? t.nameZh : t.nameEn, lang === 'zh' ? kindZh[t.kind] : t.kind, t.comparator, t.target, unitLabel(t.unit, lang), t.value, t.unreviewedValue ?? t.value, say(lang, ...statusText[t.status]),
+      lang === 'zh' ? (t.projected ? '是' : '否') : t.projected, t.completeness, t.standards.map((basis) => basisText(basis, lang)).join('; '), (t.reviewMarks ?? []).map((mark) => mark.id).join(' ')].map(quote).join(','));
   return `\uFEFF${header.map(quote).join(',')}\n${rows.join('\n')}\n`;
 }

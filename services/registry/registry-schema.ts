@@ -30,7 +30,8 @@ export const hj212Schema = z.strictObject({
   utcOffsetMinutes: z.number().int().min(-720).max(840).optional(),
 });
 
-export const streetSchema = z.strictObject({ id: slug, name: z.string().min(1).max(20) });
+/** A street (街道): its Chinese name and, for English documents, its registered English one. */
+export const streetSchema = z.strictObject({ id: slug, name: z.string().min(1).max(20), nameEn: z.string().min(1).max(40).optional() });
 
 export const deviceSchema = z
   .strictObject({
@@ -39,6 +40,8 @@ export const deviceSchema = z
     /** The place measured: station, river section, substation/transformer, lot or road segment. */
     site: slug,
     siteName: z.string().min(1).max(60),
+    /** The place's registered English name, which English reports and the screen print (issue 22 item 1). */
+    siteNameEn: z.string().min(1).max(80).optional(),
     street: slug,
     lat: z.number().min(22.4).max(22.7),
     lon: z.number().min(113.9).max(114.4),
@@ -74,7 +77,9 @@ export const observerSchema = z.strictObject({
 export const registrySchema = z
   .strictObject({
     version: z.literal(1),
+    /** The district's name in Chinese (罗湖区), and in English for English documents. */
     district: z.string(),
+    districtEn: z.string().optional(),
     streets: z.array(streetSchema).min(1),
     devices: z.array(deviceSchema),
     observers: z.array(observerSchema),

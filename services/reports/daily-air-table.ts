@@ -2,6 +2,7 @@ import { aqiPoint } from '../compliance/aqi-points.ts';
 import type { Period } from '../compliance/period.ts';
 import { airDailyMeasurement, airDistrictDailyMeasurement } from '../rollups/air-rollup.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { placeName } from '../registry/place-names.ts';
 import { aqiCategory, beijingDay, chooseAqiStandard, dailyAqi, type DailyAqiKey } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
@@ -15,7 +16,10 @@ const pollutants: ReadonlyArray<{ key: DailyAqiKey; point: 'so2' | 'no2' | 'co' 
   { key: 'o3_8h', point: 'o3_8h', zh: 'O₃日最大8小时', en: 'O₃ max 8-h', unit: 'µg/m³' },
   { key: 'o3_1h', point: 'o3_1h_max', zh: 'O₃日最大1小时', en: 'O₃ max 1-h', unit: 'µg/m³' },
 ];
-const primaryNames: Readonly<Record<string, string>> = { so2: 'SO₂', no2: 'NO₂', co: 'CO', pm10: 'PM₁₀', pm25: 'PM₂.₅', o3_8h: 'O₃_8h', o3_1h: 'O₃_1h' };
+// The primary pollutant as HJ 633's tables name the indicator, in the report's language.
+const primaryNames: Readonly<Record<string, readonly [string, string]>> = {
+  so2: ['SO₂', 'SO₂'], no2: ['NO₂', 'NO₂'], co: ['CO', 'CO'], pm10: ['PM₁₀', 'PM₁₀'], pm25: ['PM₂.₅', 'PM₂.₅'], o3_8h: ['O₃（8小时）', 'O₃ (8-h)'], o3_1h: ['O₃（1小时）', 'O₃ (1-h)'],
+};
 
 function columns(lang: Lang): ReportColumn[] {
   return [
@@ -52,7 +56,7 @@ export function dailyRow(stored: Record<string, unknown>, station: string, lang:
   row.aqi = aqi;
   row.level = category?.level ?? null;
   row.category = category ? say(lang, category.category, category.categoryEn) : null;
-  row.primary = point.primary.length ? point.primary.map((key) => primaryNames[key] ?? key).join(lang === 'zh' ? '、' : ', ') : say(lang, '—', '—');
+  row.primary = point.primary.length ? point.primary.map((key) => (primaryNames[key] ? say(lang, ...primaryNames[key]) : key)).join(lang === 'zh' ? '、' : ', ') : say(lang, '—', '—');
   return row;
 }
 
@@ -63,7 +67,8 @@ export async function dailyAirTable(deps: { influx: InfluxClient; registry: Devi
     deps.influx.query(`SELECT * FROM "${airDailyMeasurement}" WHERE ${time} GROUP BY "device"`),
     deps.influx.query(`SELECT * FROM "${airDistrictDailyMeasurement}" WHERE ${time}`),
   ]);
-  const nameOf = (id: string) => (lang === 'zh' ? (deps.registry.device(id)?.siteName ?? id) : id);
+  // The registered name in the report's language, never the device id (issue 22 item 1).
+  const nameOf = (id: string) => placeName(deps.registry.device(id)!, lang);
   const rows = [
     ...rowsOf(district).map((row) => dailyRow(row, say(lang, '全区', 'District'), lang)),
     ...rowsOf(stations).filter((row) => deps.registry.device(String(row.device))).map((row) => dailyRow(row, nameOf(String(row.device)), lang)),

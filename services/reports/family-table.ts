@@ -1,5 +1,6 @@
 import type { Period } from '../compliance/period.ts';
 import { familyFigures } from '../compliance/family-figures.ts';
+import { unitLabel } from '../compliance/target-units.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { combineSummary, summaryMeasurements, summaryOf, type SummaryFields } from '../rollups/summary-combine.ts';
 import { beijingYearMonth } from '../standards/index.ts';
@@ -55,11 +56,11 @@ export async function familyTable(deps: { influx: InfluxClient; registry: Device
   const rows = figures.flatMap((f) => {
     const summary = summaryOf(f.family)!;
     const monthly = monthlyOf.get(f.family)!;
-    const base = { monitoring: text(f.familyLabel), figure: text(f.label), unit: f.unit, target: noTarget };
+    const base = { monitoring: text(f.familyLabel), figure: text(f.label), unit: unitLabel(f.unit, lang), target: noTarget };
     const district: Record<string, CellValue> = { ...base, scope: say(lang, '全区', 'District'), period: f.value };
     for (const m of months) district[`m${m + 1}`] = combineSummary(summary, (monthly.devices.get(m) ?? []).map((point) => point.fields), 'devices')[f.field] ?? null;
     const groups = f.groups.map((g) => {
-      const row: Record<string, CellValue> = { ...base, scope: `${f.groupLabel ? text(f.groupLabel) : ''} ${g.group}`.trim(), period: g.value };
+      const row: Record<string, CellValue> = { ...base, scope: `${f.groupLabel ? text(f.groupLabel) : ''} ${text(g.name)}`.trim(), period: g.value };
       for (const m of months) row[`m${m + 1}`] = (monthly.groups?.get(m) ?? []).find((point) => point.key === g.group)?.fields[f.field] ?? null;
       return row;
     });

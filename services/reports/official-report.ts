@@ -1,4 +1,5 @@
 import { parsePeriod, type Period } from '../compliance/period.ts';
+import { districtName } from '../registry/place-names.ts';
 import type { ComplianceReport } from '../compliance/compliance.ts';
 import { dailyAirTable } from './daily-air-table.ts';
 import { planTable, type PlanTableDeps } from './plan-table.ts';
@@ -12,8 +13,11 @@ export type OfficialReportDeps = PlanTableDeps;
 export interface OfficialReport {
   readonly period: Period;
   readonly lang: Lang;
+  /** The district's name in the report's language. */
   readonly district: string;
   readonly generatedAtMs: number;
+  /** Who compiles it (seeds/targets.json `compiledBy`), for the signature block. */
+  readonly compiledBy?: { readonly zh: string; readonly en: string };
   readonly tables: readonly ReportTable[];
   /** The compliance report behind the plan table (present when the plan table was asked for). */
   readonly compliance?: ComplianceReport;
@@ -31,5 +35,5 @@ export async function buildOfficialReport(deps: OfficialReportDeps, periodId: st
     wanted.has('families') ? familyTable(deps, period, lang) : null,
   ]);
   const tables = [daily, water, ranking, plan?.table ?? null, families].filter((table): table is ReportTable => table !== null);
-  return { period, lang, district: deps.registry.district, generatedAtMs: deps.now, tables, ...(plan ? { compliance: plan.report } : {}) };
+  return { period, lang, district: districtName(deps.registry.file, lang), generatedAtMs: deps.now, ...(deps.targets.compiledBy ? { compiledBy: { zh: deps.targets.compiledBy.zh, en: deps.targets.compiledBy.en } } : {}), tables, ...(plan ? { compliance: plan.report } : {}) };
 }

@@ -1,6 +1,7 @@
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { Period } from '../compliance/period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
+import { unitLabel } from '../compliance/target-units.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { ReviewSource } from '../rollups/review-overlay.ts';
 import { beijingMonthStartMs } from '../standards/index.ts';
@@ -29,6 +30,7 @@ function columns(lang: Lang, year: number): ReportColumn[] {
     { key: 'indicator', header: say(lang, '指标', 'Indicator'), width: 34 },
     { key: 'kind', header: say(lang, '属性', 'Kind'), width: 8 },
     { key: 'target', header: say(lang, '目标值', 'Target') },
+    { key: 'baseline', header: say(lang, '2020年基准（规划所述）', '2020 baseline (as the plan states)'), width: 12 },
     { key: 'unit', header: say(lang, '单位', 'Unit'), width: 10 },
     ...months.map((m): ReportColumn => ({ key: `m${m + 1}`, header: say(lang, `${m + 1}月`, `${year}-${String(m + 1).padStart(2, '0')}`), width: 9 })),
     { key: 'period', header: say(lang, '本期', 'Period') },
@@ -61,7 +63,8 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
       indicator: lang === 'zh' ? target.nameZh : target.nameEn,
       kind: target.kind === 'binding' ? say(lang, '约束性', 'binding') : say(lang, '预期性', 'expected'),
       target: target.comparator === 'report' ? null : cell(target.target),
-      unit: target.unit,
+      baseline: cell(target.baseline2020?.value),
+      unit: unitLabel(target.unit, lang),
       period: cell(target.value),
       status: say(lang, ...(statusNames[target.status] ?? [target.status, target.status])),
     };
@@ -77,6 +80,7 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
     rows,
     notes: [
       say(lang, '规划目标均为年度目标：各月数值为当月数据的结果，仅供跟踪，不作为年度评价。', 'The plan’s targets are annual: a month’s figure is that month’s data alone, for following the year, never the annual verdict.'),
+      say(lang, '2020年基准为规划文本所述的2020年数值，规划未述者留空。', 'The 2020 baseline is the value the plan’s text states for 2020; blank where it states none.'),
       ...(annualFromPart ? [say(lang, '本期不足一个完整年度：年度目标的评价为依据已有数据的预判。', 'The period is not a whole year: the status of an annual target is a projection from the data so far.')] : []),
     ],
   };

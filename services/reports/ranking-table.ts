@@ -2,7 +2,8 @@ import type { Period } from '../compliance/period.ts';
 import { presentOnly } from '../rollups/fields-present.ts';
 import { airDailyMeasurement } from '../rollups/air-rollup.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { COMPOSITE_SOURCE, compositeChange, compositeIndex, sameBeijingTimeLastYear, type CompositeIndex, type CompositeInput } from '../standards/index.ts';
+import { streetName, placeName } from '../registry/place-names.ts';
+import { COMPOSITE_POLLUTANT_NAMES, COMPOSITE_SOURCE, compositeChange, compositeIndex, sameBeijingTimeLastYear, type CompositeIndex, type CompositeInput } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
 
@@ -40,7 +41,11 @@ function indexOf(days: Map<number, Record<keyof CompositeInput, number | null>> 
   return compositeIndex(input);
 }
 
-const pollutantHeaders = [['so2', 'SO₂', 'µg/m³'], ['no2', 'NO₂', 'µg/m³'], ['pm10', 'PM₁₀', 'µg/m³'], ['pm25', 'PM₂.₅', 'µg/m³'], ['co', 'CO P95', 'mg/m³'], ['o3', 'O₃-8h P90', 'µg/m³']] as const;
+// CO and O3 enter as percentiles (环办监测〔2018〕19号), named so in the report's language.
+const pollutantHeaders = [
+  ['so2', 'SO₂', 'SO₂', 'µg/m³'], ['no2', 'NO₂', 'NO₂', 'µg/m³'], ['pm10', 'PM₁₀', 'PM₁₀', 'µg/m³'], ['pm25', 'PM₂.₅', 'PM₂.₅', 'µg/m³'],
+  ['co', 'CO第95百分位', 'CO P95', 'mg/m³'], ['o3', 'O₃日最大8小时第90百分位', 'O₃-8h P90', 'µg/m³'],
+] as const;
 
 function columns(lang: Lang): ReportColumn[] {
   return [
@@ -51,8 +56,18 @@ function columns(lang: Lang): ReportColumn[] {
     { key: 'lastYear', header: say(lang, '去年同期综合指数', 'Same period last year'), numFmt: '0.00' },
     { key: 'change', header: say(lang, '同比变化 (%)', 'Change on last year (%)'), numFmt: '0.0' },
     { key: 'maxPart', header: say(lang, '最大分指数污染物', 'Largest sub-index'), width: 12 },
-    ...pollutantHeaders.map(([key, name, unit]): ReportColumn => ({ key: `c_${key}`, header: `${name} (${unit})`, numFmt: key === 'co' ? '0.0' : '0' })),
+    ...pollutantHeaders.map(([key, zh, en, unit]): ReportColumn => ({ key: `c_${key}`, header: `${say(lang, zh, en)} (${unit})`, numFmt: key === 'co' ? '0.0' : '0' })),
   ];
+}
+
+/**
+ * Standard competition ranking (1, 2, 2, 4) of indices sorted best first, compared as printed (two
+ * decimals): places whose printed indices are equal share a rank, and the next rank skips as many
+ * places as shared it, so a reader never sees 2.88 ranked 6th and 2.88 ranked 7th.
+ */
+export function competitionRanks(sortedIndices: readonly number[]): number[] {
+  const printed = sortedIndices.map((index) => index.toFixed(2));
+  return printed.map((text) => printed.indexOf(text) + 1);
 }
 
 /**
@@ -63,8 +78,9 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
   const [now, before] = await Promise.all([dailyValues(deps.influx, period.fromMs, period.toMs), dailyValues(deps.influx, sameBeijingTimeLastYear(period.fromMs), sameBeijingTimeLastYear(period.toMs))]);
   const rows: Array<Record<string, CellValue>> = [];
   const kinds = [
-    { kind: say(lang, '站点', 'station'), placeOf: (row: Record<string, unknown>) => String(row.device), name: (id: string) => (lang === 'zh' ? (deps.registry.device(id)?.siteName ?? id) : id) },
-    { kind: say(lang, '街道', 'street'), placeOf: (row: Record<string, unknown>) => String(row.street), name: (id: string) => id },
+    // Registered names in the report's language (issue 22 item 1: streets were printed as ids, `guiyuan`).
+    { kind: say(lang, '站点', 'station'), placeOf: (row: Record<string, unknown>) => String(row.device), name: (id: string) => placeName(deps.registry.device(id)!, lang) },
+    { kind: say(lang, '街道', 'street'), placeOf: (row: Record<string, unknown>) => String(row.street), name: (id: string) => streetName(deps.registry.file, id, lang) },
   ];
   for (const { kind, placeOf, name } of kinds) {
     const current = byPlace(now.filter((row) => deps.registry.device(String(row.device))), placeOf);
@@ -72,11 +88,12 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
     const ranked = [...current.keys()].map((place) => ({ place, index: indexOf(current.get(place)), lastYear: indexOf(previous.get(place)) }))
       .filter((entry) => entry.index !== null && entry.index.index !== null)
       .sort((a, b) => a.index!.index! - b.index!.index! || a.place.localeCompare(b.place));
+    const ranks = competitionRanks(ranked.map((entry) => entry.index!.index!));
     ranked.forEach((entry, i) => {
       const ci = entry.index!.concentrations;
       rows.push({
-        kind, rank: i + 1, place: name(entry.place), index: entry.index!.index, lastYear: entry.lastYear?.index ?? null,
-        change: compositeChange(entry.index!.index, entry.lastYear?.index ?? null), maxPart: entry.index!.maxPart,
+        kind, rank: ranks[i]!, place: name(entry.place), index: entry.index!.index, lastYear: entry.lastYear?.index ?? null,
+        change: compositeChange(entry.index!.index, entry.lastYear?.index ?? null), maxPart: entry.index!.maxPart ? COMPOSITE_POLLUTANT_NAMES[entry.index!.maxPart] : null,
         ...Object.fromEntries(pollutantHeaders.map(([key]) => [`c_${key}`, ci[key]])),
       });
     });
@@ -88,7 +105,8 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
     columns: columns(lang),
     rows,
     notes: [
-      say(lang, `综合指数 I = Σ Cᵢ/Sᵢ（${COMPOSITE_SOURCE}）：SO₂、NO₂、PM₁₀、PM₂.₅取期间日均值的平均，CO取日均值第95百分位，O₃取日最大8小时平均第90百分位；指数越小空气越好，排名第1为最好。`, `Composite index I = Σ Cᵢ/Sᵢ (${COMPOSITE_SOURCE}): SO₂, NO₂, PM₁₀, PM₂.₅ as the period's mean of daily means, CO the 95th percentile of daily means, O₃ the 90th percentile of the daily maximum 8-h means; a smaller index is cleaner air, rank 1 the best.`),
+      say(lang, `综合指数 I = Σ Cᵢ/Sᵢ（${COMPOSITE_SOURCE.zh}）：SO₂、NO₂、PM₁₀、PM₂.₅取期间日均值的平均，CO取日均值第95百分位，O₃取日最大8小时平均第90百分位；指数越小空气越好，排名第1为最好。`, `Composite index I = Σ Cᵢ/Sᵢ (${COMPOSITE_SOURCE.en}): SO₂, NO₂, PM₁₀, PM₂.₅ as the period's mean of daily means, CO the 95th percentile of daily means, O₃ the 90th percentile of the daily maximum 8-h means; a smaller index is cleaner air, rank 1 the best.`),
+      say(lang, '综合指数（两位小数）相同者并列同一名次，其后名次顺延（如1、2、2、4）。', 'Places with the same index (two decimals) share a rank, and the next rank skips accordingly (1, 2, 2, 4).'),
       say(lang, '街道的日值为其各站点当日值的平均；同比变化 =（本期 − 去年同期）/ 去年同期。', 'A street’s day is the mean of its stations’ values that day; change = (this period − same period last year) / same period last year.'),
     ],
   };

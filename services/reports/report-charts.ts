@@ -6,10 +6,12 @@ export const escapeHtml = (text: unknown): string => String(text ?? '').replace(
 
 /**
  * Monthly PM2.5 against the annual limit, as bars with the limit drawn across (inline SVG: prints
- * sharp, needs no script). `limit` is the plan's annual target (µg/m³).
+ * sharp, needs no script). `limit` is the plan's annual target (µg/m³). The limit's label is a legend
+ * above the plot, at its left, where no bar reaches (issue 22 item 5: at the line's right end it was
+ * hidden behind the red November and December bars).
  */
 export function monthlyPm25Chart(months: ReadonlyArray<number | null>, limit: number, lang: Lang): string {
-  const width = 640, height = 220, left = 40, bottom = 30, top = 14;
+  const width = 640, height = 230, left = 40, bottom = 30, top = 30, legendY = 12;
   const max = Math.max(limit * 1.5, ...months.map((value) => value ?? 0));
   const y = (value: number) => top + (height - top - bottom) * (1 - value / max);
   const slot = (width - left - 10) / 12;
@@ -22,10 +24,11 @@ export function monthlyPm25Chart(months: ReadonlyArray<number | null>, limit: nu
   }).join('');
   const labels = months.map((_, i) => `<text x="${(left + i * slot + slot / 2).toFixed(1)}" y="${height - 12}" font-size="10" text-anchor="middle">${say(lang, `${i + 1}月`, String(i + 1))}</text>`).join('');
   const ticks = [0, Math.round(max / 2), Math.round(max)].map((v) => `<text x="${left - 4}" y="${y(v) + 3}" font-size="9" text-anchor="end">${v}</text>`).join('');
+  const legend = `<g class="limit-legend"><line x1="${left}" y1="${legendY}" x2="${left + 24}" y2="${legendY}" stroke="#d9534f" stroke-dasharray="5 3"/>`
+    + `<text x="${left + 30}" y="${legendY + 3.5}" font-size="10" fill="#d9534f">${escapeHtml(say(lang, `目标 ${limit} µg/m³（年均值）`, `target ${limit} µg/m³ (annual mean)`))}</text></g>`;
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(say(lang, '月均PM2.5', 'Monthly PM2.5'))}">`
-    + `<line x1="${left}" y1="${height - bottom}" x2="${width - 10}" y2="${height - bottom}" stroke="#333"/>${ticks}${bars}${labels}`
-    + `<line x1="${left}" y1="${y(limit)}" x2="${width - 10}" y2="${y(limit)}" stroke="#d9534f" stroke-dasharray="5 3"/>`
-    + `<text x="${width - 12}" y="${y(limit) - 4}" font-size="10" text-anchor="end" fill="#d9534f">${escapeHtml(say(lang, `目标 ${limit} µg/m³`, `target ${limit} µg/m³`))}</text></svg>`;
+    + `${legend}<line x1="${left}" y1="${height - bottom}" x2="${width - 10}" y2="${height - bottom}" stroke="#333"/>${ticks}${bars}${labels}`
+    + `<line x1="${left}" y1="${y(limit)}" x2="${width - 10}" y2="${y(limit)}" stroke="#d9534f" stroke-dasharray="5 3"/></svg>`;
 }
 
 /** A calendar of daily AQI categories: a row a month, a cell a day in its category's colour (HJ 633 Appendix A). */

@@ -23,15 +23,31 @@ function htmlTable(table: ReportTable, keys?: readonly string[], rows = table.ro
 
 const notes = (table: ReportTable) => `<ul class="notes">${table.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>`;
 
-function section(id: string, title: string, content: string, wide = false): string {
-  return `<section id="${id}" class="${wide ? 'wide' : ''}"><h2>${escapeHtml(title)}</h2>${content}</section>`;
+/** A section of the page: its title and content; `closing` (the signature block) is printed in the last one. */
+interface PageSection {
+  readonly id: string;
+  readonly title: string;
+  readonly content: string;
+  readonly wide: boolean;
+}
+
+const section = (id: string, title: string, content: string, wide = false): PageSection => ({ id, title, content, wide });
+
+/**
+ * The signature block goes inside the last section, at its end (issue 22 item 5): a block of its own
+ * after a landscape section was on another named page (@page wide), so Chromium started a page for it
+ * alone though the last page had room. `break-inside: avoid` keeps its lines together (report.css).
+ */
+function renderSections(sections: readonly PageSection[], closing: string): string {
+  return sections.map((part, i) => `<section id="${part.id}" class="${part.wide ? 'wide' : ''}"><h2>${escapeHtml(part.title)}</h2>${part.content}${i === sections.length - 1 ? closing : ''}</section>`).join('\n')
+    + (sections.length ? '' : closing);
 }
 
 /** The charts and tables of each kind, in the bureau's order. */
-function sections(report: OfficialReport): string[] {
+function sections(report: OfficialReport): PageSection[] {
   const { lang, period } = report;
   const find = (id: string) => report.tables.find((table) => table.id === id);
-  const out: string[] = [];
+  const out: PageSection[] = [];
   const plan = find('plan');
   const daily = find('daily-air');
   const water = find('water-month');
@@ -71,8 +87,7 @@ export function officialReportPage(report: OfficialReport): string {
 <link rel="stylesheet" href="/screen/report.css"><link rel="icon" href="/screen/icon.svg"></head>
 <body class="report">
 <header><h1>${escapeHtml(title)}</h1><p class="meta">${escapeHtml(say(lang, `生成时间：${beijingTimeText(report.generatedAtMs, lang)}`, `Generated ${beijingTimeText(report.generatedAtMs, lang)}`))}</p></header>
-${sections(report).join('\n')}
-<footer class="signature">${signatureLines(report).map((line) => `<p>${escapeHtml(line)}</p>`).join('')}</footer>
+${renderSections(sections(report), `<footer class="signature">${signatureLines(report).map((line) => `<p>${escapeHtml(line)}</p>`).join('')}</footer>`)}
 </body></html>
 `;
 }

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { beijingMinute as beijingTimeText } from '../compliance/report-format.ts';
+import { beijingMinute as beijingTimeText, signatureBlock } from '../compliance/report-format.ts';
 import { beijingDay } from '../standards/index.ts';
 import type { OfficialReport } from './official-report.ts';
 import { say, type ReportTable } from './report-table.ts';
@@ -17,12 +17,7 @@ export function periodText(report: Pick<OfficialReport, 'period' | 'lang'>): str
 
 /** The lines under every table: who compiled it and when (a signature block, issue 22 item 4). */
 export function signatureLines(report: OfficialReport): string[] {
-  const { lang } = report;
-  return [
-    say(lang, '编制单位：____________________', 'Compiled by: ____________________'),
-    say(lang, '审核：____________  签发：____________', 'Reviewed by: ____________  Approved by: ____________'),
-    say(lang, `编制日期：${beijingTimeText(report.generatedAtMs, lang)}`, `Date: ${beijingTimeText(report.generatedAtMs, lang)}`),
-  ];
+  return signatureBlock(report.compiledBy, report.lang, beijingTimeText(report.generatedAtMs, report.lang));
 }
 
 function addTableSheet(workbook: ExcelJS.Workbook, report: OfficialReport, table: ReportTable): void {

@@ -2,6 +2,8 @@ import type { Period } from '../compliance/period.ts';
 import { presentOnly } from '../rollups/fields-present.ts';
 import { parameterFields, waterMonthlyMeasurement } from '../rollups/water-rollup.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { placeName } from '../registry/place-names.ts';
+import { DOCUMENTS } from '../compliance/basis-names.ts';
 import { beijingYearMonth, roundHalfEven, type WaterTargetClass, type Waterbody } from '../standards/index.ts';
 import { roundForAssessment, waterLimit, type WaterParameter } from '../standards/water-quality.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
@@ -13,6 +15,17 @@ const factorNames: Readonly<Record<string, readonly [string, string]>> = {
   ph: ['pH', 'pH'], do: ['溶解氧', 'DO'], codmn: ['高锰酸盐指数', 'CODMn'], cod: ['化学需氧量', 'COD'], nh3n: ['氨氮', 'NH₃-N'], tp: ['总磷', 'TP'], tn: ['总氮', 'TN'],
 };
 const waterbodyNames: Readonly<Record<Waterbody, readonly [string, string]>> = { river: ['河流', 'river'], lake: ['湖泊', 'lake'], reservoir: ['水库', 'reservoir'] };
+
+/**
+ * The rollup's main pollutants (`总磷(0.5)、氨氮(0.2)`, as bulletins print them) in the report's language:
+ * each factor's English name in an English report (`TP(0.5), NH₃-N(0.2)`).
+ */
+export function mainPollutantsText(stored: string, lang: Lang): string {
+  if (lang === 'zh' || !stored) return stored;
+  const english = new Map(Object.values(factorNames).map(([zh, en]) => [zh, en]));
+  english.set('五日生化需氧量', 'BOD₅');
+  return stored.split('、').map((entry) => entry.replace(/^[^(]+/, (name) => english.get(name) ?? name)).join(', ');
+}
 
 /** 超标倍数 = (C − limit) / limit of a period mean rounded as the 2020 rule rounds it; null when not over. */
 export function exceedanceMultiple(parameter: WaterParameter, mean: number, limitClass: WaterTargetClass, waterbody: Waterbody): number | null {
@@ -49,12 +62,12 @@ function waterRow(stored: Record<string, unknown>, registry: DeviceRegistry, lan
   const mean = (key: string) => (typeof row[`${parameterFields[key as keyof typeof parameterFields]}_mean`] === 'number' ? (row[`${parameterFields[key as keyof typeof parameterFields]}_mean`] as number) : null);
   const out: Record<string, CellValue> = {
     month: `${year}-${String(month + 1).padStart(2, '0')}`,
-    section: lang === 'zh' ? ((device.attributes as { sectionName?: string }).sectionName ?? device.siteName) : device.id,
+    section: placeName(device, lang),
     waterbody: say(lang, ...waterbodyNames[waterbody]),
     class: String(row.class),
     target: targetClass,
     met: row.meets_target === 1 ? say(lang, '是', 'yes') : say(lang, '否', 'no'),
-    main: String(row.main_pollutants ?? '') || '—',
+    main: mainPollutantsText(String(row.main_pollutants ?? ''), lang) || '—',
   };
   for (const key of ['ph', 'do', ...multipleFactors] as const) {
     const value = mean(key);
@@ -82,8 +95,8 @@ export async function waterMonthTable(deps: { influx: InfluxClient; registry: De
     columns: columns(lang),
     rows,
     notes: [
-      say(lang, '类别按单因子评价法（GB 3838-2002，环办〔2011〕22号）；月均值按《地表水环境质量监测数据统计技术规定（试行）》(2020)修约后评价。', 'Classes by the single-factor method (GB 3838-2002, 环办〔2011〕22号), from monthly means rounded by the 2020 statistics rule before classifying.'),
-      say(lang, '超标倍数 =（C − 限值）/ 限值：主要污染物栏以III类限值计（国家方法），各因子栏以断面目标类别限值计；未超标者留空。', 'Multiple = (C − limit) / limit: the main-pollutant column against Class III (the national method), the factor columns against the section’s target class; blank when not over.'),
+      say(lang, '类别按单因子评价法（GB 3838-2002，环办〔2011〕22号）；月均值按《地表水环境质量监测数据统计技术规定（试行）》(2020)修约后评价。', `Classes by the single-factor method (GB 3838-2002, ${DOCUMENTS.waterEvaluation.en}), from monthly means rounded by the 2020 statistics rules before classifying.`),
+      say(lang, '超标倍数 =（浓度 − 限值）/ 限值：主要污染物栏以III类限值计（国家方法），各因子栏以断面目标类别限值计；未超标者留空。', 'Multiple = (C − limit) / limit: the main-pollutant column against Class III (the national method), the factor columns against the section’s target class; blank when not over.'),
       say(lang, '湖泊、水库的总氮单独评价，不参与水质类别。', 'Lakes’ and reservoirs’ total nitrogen is evaluated apart and takes no part in the class.'),
     ],
   };

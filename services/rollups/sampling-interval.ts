@@ -10,10 +10,15 @@ import { samplingMinutes, type RawRow } from './rollup-types.ts';
  * (issue 22 item 5). A device that declares none keeps the interval its readings show (the median
  * gap): history stored at another step than the family's live one (a backfill at 5 min, hourly
  * records) would count short against the family's default, while that device's live readings
- * arrive at the family's interval and infer it.
+ * arrive at the family's interval and infer it. The seeded stations declare theirs (seeds/devices.json:
+ * air and noise 5 min, water 4 h; issue 22 item 9).
  */
 export function expectedSamplingMinutes(device: Pick<DeviceRecord, 'reportIntervalMs'>, rows: readonly RawRow[]): number {
-  return device.reportIntervalMs === undefined ? samplingMinutes(rows) : device.reportIntervalMs / 60_000;
+  if (device.reportIntervalMs === undefined) return samplingMinutes(rows);
+  // A reading never stands for more than the registered interval (lost readings leave the hour short),
+  // nor for more than the readings' own spacing: a device sending faster than registered (the demo fleet
+  // every 5 s) would otherwise fill an hour with a few minutes of readings.
+  return Math.min(device.reportIntervalMs / 60_000, samplingMinutes(rows));
 }
 
 /** Each device's minutes per reading, taken from its rows before review marks take any out. */

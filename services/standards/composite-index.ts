@@ -10,7 +10,14 @@ import { roundHalfEven } from './rounding.ts';
  * kept for periods under GB 3095-2026 too, so that a year compares with the year before (said in the report).
  */
 export const COMPOSITE_DIVISORS = { so2: 60, no2: 40, pm10: 70, pm25: 35, co: 4, o3: 160 } as const;
-export const COMPOSITE_SOURCE = '环办监测〔2018〕19号《城市环境空气质量排名技术规定》; divisors GB 3095-2012 Grade II';
+/** The rule and the divisors' source, in each report language (issue 22 item 1: the zh note carried English). */
+export const COMPOSITE_SOURCE = {
+  zh: '环办监测〔2018〕19号《城市环境空气质量排名技术规定》；分母取GB 3095-2012二级标准限值',
+  en: 'Huanban Jiance [2018] No. 19, technical rules for ranking urban ambient air quality; divisors the GB 3095-2012 Grade II limits',
+} as const;
+
+/** Each pollutant of the index as bulletins name it (HJ 633 notation), the same in both languages. */
+export const COMPOSITE_POLLUTANT_NAMES = { so2: 'SO₂', no2: 'NO₂', pm10: 'PM₁₀', pm25: 'PM₂.₅', co: 'CO', o3: 'O₃' } as const;
 
 export type CompositePollutant = keyof typeof COMPOSITE_DIVISORS;
 

@@ -59,4 +59,4 @@ export { AIR_REPORTING_NOTE, reportedConcentration } from './reporting-precision
 
 export { evaluateVocStack, vocStackLimitsMgm3 } from './voc-emission.ts';
 export type { VocLimitKey, VocVerdict } from './voc-emission.ts';
-export { COMPOSITE_DIVISORS, COMPOSITE_SOURCE, compositeChange, compositeIndex, type CompositeIndex, type CompositeInput } from './composite-index.ts';
+export { COMPOSITE_DIVISORS, COMPOSITE_POLLUTANT_NAMES, COMPOSITE_SOURCE, compositeChange, compositeIndex, type CompositeIndex, type CompositeInput } from './composite-index.ts';

@@ -57,7 +57,8 @@ export function assessmentDecimalsOf(parameter: WaterParameter): number {
 }
 
 /** One line that says how water values are rounded, for answers' provenance and the README. */
-export const WATER_ROUNDING_NOTE = '《地表水环境质量监测数据统计技术规定（试行）》(2020): period means rounded half to even (GB/T 8170) before classifying, to pH 0, DO/CODMn/COD/BOD5 1, NH3-N 2, TP 3, TN 2 decimals';
+// 《地表水环境质量监测数据统计技术规定（试行）》(2020); said in English, since English reports print it.
+export const WATER_ROUNDING_NOTE = 'the 2020 statistics rules for surface-water monitoring data (trial): period means rounded half to even (GB/T 8170) before classifying, to pH 0, DO/CODMn/COD/BOD5 1, NH3-N 2, TP 3, TN 2 decimals';
 
 /** The assessment value: rounded per the 2020 statistics rule before any classification. */
 export function roundForAssessment(parameter: WaterParameter, value: number): number {

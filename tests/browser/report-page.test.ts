@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthlyPm25Chart } from '../../services/reports/report-charts.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
@@ -46,8 +47,8 @@ describe('the printable report page', () => {
       await page.emulateMedia({ media: 'print' });
       const text = await page.locator('body').innerText();
       const expected = lang === 'zh'
-        ? ['生态环境质量报告 · 2025年', '月均PM₂.₅浓度与年度目标（20 µg/m³）', '全区逐日空气质量类别', '环境空气质量日报 · 2025-03-04', '断面逐月水质类别', '地表水断面水质月报', '环境空气质量综合指数排名', '2025年规划目标完成情况（逐月）', '编制单位', '（北京时间）']
-        : ['Environmental quality report · 2025', 'Monthly PM₂.₅ against the annual target (20 µg/m³)', 'Daily air-quality report · 2025-03-04', 'Section × month water class', 'Ranking by the ambient-air composite index', 'Compiled by', '(Beijing time)'];
+        ? ['生态环境质量报告 · 2025年', '月均PM₂.₅浓度与年度目标（20 µg/m³）', '全区逐日空气质量类别', '环境空气质量日报 · 2025-03-04', '断面逐月水质类别', '地表水断面水质月报', '环境空气质量综合指数排名', '2025年规划目标完成情况（逐月）', '编制单位：深圳市生态环境局罗湖管理局', '（北京时间）']
+        : ['Environmental quality report · 2025', 'Monthly PM₂.₅ against the annual target (20 µg/m³)', 'Daily air-quality report · 2025-03-04', 'Section × month water class', 'Ranking by the ambient-air composite index', 'Compiled by: Luohu Bureau of the Shenzhen Ecology and Environment Bureau', '(Beijing time)'];
       for (const phrase of expected) expect(text, phrase).toContain(phrase);
       if (lang === 'en') expect(text).not.toMatch(/生成|编制|断面|类别/);
       // The figures on the page are the workbook's (the same tables): the district's AQI of 4 March.
@@ -63,6 +64,12 @@ describe('the printable report page', () => {
       // A4 is 595 × 842 pt: portrait for the first pages, landscape for the wide tables.
       expect(pages[0]).toEqual({ width: 595, height: 842 });
       expect(pages.some((p) => p.width === 842 && p.height === 595)).toBe(true);
+      // Issue 22 item 5: the signature block is not a page of its own: without it the PDF has as many pages.
+      expect(await page.locator('section:last-of-type footer.signature').count()).toBe(1);
+      await page.screenshot({ path: join(artifacts, `report-2025-${lang}-print.png`), fullPage: true });
+      const hidden = await page.addStyleTag({ content: 'footer.signature { display: none }' });
+      expect(pdfPages(await page.pdf({ preferCSSPageSize: true, printBackground: true })).length).toBe(pages.length);
+      await hidden.evaluate((style) => style.remove());
       await page.emulateMedia({ media: 'screen' });
       await page.setViewportSize({ width: 1200, height: 1600 });
       await page.screenshot({ path: join(artifacts, `report-2025-${lang}.png`), fullPage: false });
@@ -70,6 +77,27 @@ describe('the printable report page', () => {
       await page.close();
     }, 300_000);
   }
+
+  it('draws the PM2.5 target’s label where no bar covers it, with November and December over the target', async () => {
+    // Issue 22 item 5: "目标 20 µg/m³" sat at the limit line's right end, behind the red November and December bars.
+    const page = await browser.context.newPage();
+    const months = [24, 22, 18, 15, 12, 10, 9, 11, 14, 19, 27, 31];
+    await page.setContent(`<!doctype html><body style="margin:0">${monthlyPm25Chart(months, 20, 'zh')}</body>`);
+    type Box = { x: number; y: number; right: number; bottom: number };
+    // In the page (no DOM types here): each element's box in the SVG's own units.
+    const boxes = await page.evaluate<{ label: Box; bars: Box[]; labels: Box[] }>(`(() => {
+      const box = (element) => { const b = element.getBBox(); return { x: b.x, y: b.y, right: b.x + b.width, bottom: b.y + b.height }; };
+      const texts = [...document.querySelectorAll('text')];
+      const label = texts.find((text) => text.textContent.startsWith('目标'));
+      return { label: box(label), bars: [...document.querySelectorAll('rect')].map(box), labels: texts.filter((text) => text !== label).map(box) };
+    })()`);
+    const overlaps = (a: Box, b: Box) => a.x < b.right && b.x < a.right && a.y < b.bottom && b.y < a.bottom;
+    expect(boxes.bars).toHaveLength(12);
+    for (const bar of boxes.bars) expect(overlaps(boxes.label, bar), JSON.stringify(bar)).toBe(false);
+    for (const text of boxes.labels) expect(overlaps(boxes.label, text), JSON.stringify(text)).toBe(false);
+    await page.locator('svg').screenshot({ path: join(artifacts, 'pm25-chart-zh.png') });
+    await page.close();
+  });
 
   it('refuses a bad period or language with a coded error', async () => {
     for (const query of ['period=someday', 'period=2025&lang=fr']) {

@@ -50,7 +50,14 @@ describe('wanxiang report: the document and its source', () => {
     expect(en.stdout).toContain('Note: this period is not a whole year');
     expect(en.stdout).toContain('(Beijing time)');
     expect(en.stdout).toContain('Last year (2024-03)');
-    expect(en.stdout).toContain('2020 baseline (2020-03)');
+    // Issue 22 item 7: the 2020 baseline is what the plan states (PM2.5 18.2 µg/m³, line 138), not "—" from data it never had.
+    expect(en.stdout).toContain('2020 baseline (as the plan states)');
+    const pm25Row = (text: string) => text.split('\n').find((line) => line.startsWith('| PM2.5'))!.split(' | ');
+    const enHeads = en.stdout.split('\n').find((line) => line.startsWith('| Indicator'))!.split(' | ');
+    expect(pm25Row(en.stdout)[enHeads.indexOf('2020 baseline (as the plan states)')]).toBe('18.2 µg/m³');
+    expect(en.stdout).toContain('PM2.5 annual mean concentration (plan line 138)');
+    const zhHeads = zh.stdout.split('\n').find((line) => line.startsWith('| 指标'))!.split(' | ');
+    expect(pm25Row(zh.stdout)[zhHeads.indexOf('2020年基准（规划所述）')]).toBe('18.2 µg/m³');
     expect(en.stdout).toContain('Compiled by:');
     expect(zh.stdout).toContain('注意：本时段不足一个完整年度');
     expect(zh.stdout).toContain('（北京时间）');

@@ -33,6 +33,9 @@ describe('wanxiang review', () => {
     expect(mark.from).toBe('2025-06-01T01:00:00.000Z');
     const listed = await runCli(['review', 'list', '--device', station.id, ...api]);
     expect(listed.stdout.split('\n')[1]).toContain(`${mark.id}\tin force\t${station.id}`);
+    // Beijing time, as typed and as the rest of the CLI prints it; never UTC (issue 22: 2025-08-03T16:00:00.000Z).
+    expect(listed.stdout.split('\n')[1]).toContain('\t2025-06-01T09:00+08:00\t2025-06-01T11:00+08:00\t');
+    expect(listed.stdout).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
     const revoked = await runCli(['review', 'revoke', '--mark', mark.id, '--comment', 'wrong analyser', '--token-file', join(folder, 'officer.token'), ...api]);
     expect(revoked.code).toBe(0);
     expect((await runCli(['review', 'list', ...api])).stdout).toContain('revoked by');

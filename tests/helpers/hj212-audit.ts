@@ -25,7 +25,7 @@ export const audit = {
   legacy: { id: 'water-liantang-river-quarry', mn: 'AUDIT-2005-0001' },
   /** A logger whose clock runs in UTC (`utcOffsetMinutes: 0`). */
   utc: { id: 'air-qingshuihe', mn: 'AUDIT-UTC-0001' },
-  /** A station that reports every 10 min (`reportIntervalMs`). */
+  /** A station that reports every 10 min (`reportIntervalMs`); `generic` declares none. */
   slow: { id: 'noise-donghu-road-1', mn: 'AUDIT-SLOW-0001' },
 } as const;
 
@@ -36,6 +36,8 @@ async function writeAuditRegistry(dir: string): Promise<string> {
   for (const [key, { id, mn }] of Object.entries(audit)) {
     const device = file.devices.find((candidate) => candidate.id === id)!;
     if (key === 'slow') device.reportIntervalMs = 600_000;
+    // The seeded stations declare their interval (seeds/devices.json, air 5 min); this one stands for a station that declares none.
+    if (key === 'generic') delete device.reportIntervalMs;
     device.hj212 = { mn, pwHash, crc: key === 'compat' ? 'compat' : 'strict', ...(key === 'legacy' ? { answerFlagless: true } : {}), ...(key === 'utc' ? { utcOffsetMinutes: 0 } : {}) };
   }
   await writeFile(path, JSON.stringify(file));

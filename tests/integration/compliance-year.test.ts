@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../../services/compliance/compliance.ts';
+import { parseRegistry } from '../../services/registry/device-registry.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import { dailyAqi, evaluateWaterSection, type WaterTargetClass } from '../../services/standards/index.ts';
 import { backfill } from '../../simulators/backfill.ts';
@@ -26,6 +27,11 @@ describe('a backfilled year, its compliance report, and an independent recomputa
 
   beforeAll(async () => {
     test = await startTestPlatform({ ingest: { maxAgeMs: 5 * 365 * 86_400_000 }, rollups: { enabled: false } });
+    // The year is backfilled hourly (air, noise), as from stations set to report hourly values: they are
+    // registered so (the seeded 5 minutes would count each hourly reading as 5 minutes, issue 22 item 9).
+    const file = structuredClone(test.platform.registry.file);
+    for (const device of file.devices) if (device.family === 'air' || device.family === 'noise') device.reportIntervalMs = hourMs;
+    test.platform.registry.replace(parseRegistry(file));
     const all = test.platform.registry.devices;
     devices = [
       ...all.filter((d) => d.family === 'air' || d.family === 'water'),
@@ -145,8 +151,12 @@ describe('a backfilled year, its compliance report, and an independent recomputa
     const month = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2025-02`)).json()) as ComplianceReport;
     expect(month.period.kind).toBe('month');
     expect(month.targets.find((t) => t.id === 'pm25-annual-mean')!.completeness).toBe(1);
-    const ytd = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2026-YTD`)).json()) as ComplianceReport;
-    expect(ytd.targets.find((t) => t.id === 'pm25-annual-mean')!.status).toBe('insufficient data');
+    const ytd = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2025-YTD`)).json()) as ComplianceReport;
+    expect(ytd.period).toMatchObject({ kind: 'ytd', complete: true });
+    // Issue 22 item 4: a year outside the 2021-2025 plan has no target to hold.
+    const outside = await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2026-YTD`);
+    expect(outside.status).toBe(400);
+    expect(await outside.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT' });
     const bad = await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=last-year`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'WX_ERR_INVALID_ARGUMENT' });

@@ -106,7 +106,7 @@ describe('monthly and per-station rollups from a family module’s summary', () 
     expect(formatMarkdown(compliance, 'zh')).toContain('规划未设数值目标');
     const official = (await (await fetch(`${test.endpoints.httpUrl}/api/v1/reports/families?period=2025&lang=en`)).json()) as OfficialReport;
     const table = official.tables.find((t) => t.id === 'families')!;
-    const station = table.rows.find((row) => row.figure === 'Availability' && row.scope === 'Station dongmen')!;
+    const station = table.rows.find((row) => row.figure === 'Availability' && row.scope === 'Station Dongmen')!;
     expect(station).toMatchObject({ m7: 81.25, m8: 0, m1: null, period: 65, target: 'no plan target' });
     const page = await (await fetch(`${test.endpoints.httpUrl}/report?period=2025&lang=en`)).text();
     expect(page).toContain('<section id="families"');
@@ -115,7 +115,7 @@ describe('monthly and per-station rollups from a family module’s summary', () 
     await book.xlsx.load(Buffer.from(await (await fetch(`${test.endpoints.httpUrl}/api/v1/reports?period=2025&lang=en&format=xlsx`)).arrayBuffer()) as unknown as ArrayBuffer);
     const sheet = book.worksheets.find((ws) => ws.name === 'Other monitoring')!;
     const cells = sheet.getSheetValues().filter((row): row is ExcelJS.CellValue[] => Array.isArray(row)).map((row) => row.slice(1));
-    expect(cells.find((row) => row[2] === 'Station dongmen' && row[1] === 'Availability')).toEqual(expect.arrayContaining([81.25, 0, 65, 'no plan target']));
+    expect(cells.find((row) => row[2] === 'Station Dongmen' && row[1] === 'Availability')).toEqual(expect.arrayContaining([81.25, 0, 65, 'no plan target']));
   });
 
   it('rewrites a month when one of its days is recomputed, and to the same values when nothing changed', async () => {

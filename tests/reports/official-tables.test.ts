@@ -7,6 +7,7 @@ import { COMPOSITE_DIVISORS, roundHalfEven } from '../../services/standards/inde
 import { waterLimit, type WaterTargetClass } from '../../services/standards/water-quality.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { cjkOutside, latinOutsideTokens, visibleText } from '../helpers/one-language.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 // Issue 22 item 3: the bureau's tables as a workbook, read back with exceljs and held against
@@ -106,10 +107,12 @@ describe('official tables: the workbook', () => {
     const ranking = table(book.worksheets[2]!);
     const stations = ranking.filter((row) => row['类别'] === '站点');
     expect(stations).toHaveLength(6);
-    expect(stations.map((row) => row['排名'])).toEqual([1, 2, 3, 4, 5, 6]);
+    // Standard competition ranking: equal printed indices share a rank (this backfill has a tie).
+    const indices = stations.map((row) => row['综合指数'] as number);
+    expect(stations.map((row) => row['排名'])).toEqual(indices.map((index) => indices.indexOf(index) + 1));
     for (const row of stations) {
       const sum = (row['SO₂ (µg/m³)'] as number) / COMPOSITE_DIVISORS.so2 + (row['NO₂ (µg/m³)'] as number) / COMPOSITE_DIVISORS.no2 + (row['PM₁₀ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm10
-        + (row['PM₂.₅ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm25 + (row['CO P95 (mg/m³)'] as number) / COMPOSITE_DIVISORS.co + (row['O₃-8h P90 (µg/m³)'] as number) / COMPOSITE_DIVISORS.o3;
+        + (row['PM₂.₅ (µg/m³)'] as number) / COMPOSITE_DIVISORS.pm25 + (row['CO第95百分位 (mg/m³)'] as number) / COMPOSITE_DIVISORS.co + (row['O₃日最大8小时第90百分位 (µg/m³)'] as number) / COMPOSITE_DIVISORS.o3;
       expect(row['综合指数']).toBe(roundHalfEven(sum, 2));
       expect(typeof row['去年同期综合指数']).toBe('number');
       expect(row['同比变化 (%)']).toBe(roundHalfEven((((row['综合指数'] as number) - (row['去年同期综合指数'] as number)) / (row['去年同期综合指数'] as number)) * 100, 1));
@@ -133,9 +136,51 @@ describe('official tables: the workbook', () => {
       expect(row.Period ?? null, target.nameEn).toEqual(target.value);
       expect(row['2025-03'] ?? null, target.nameEn).toEqual(target.value);
     }
+    // Issue 22 item 7: the plan's stated 2020 values beside the targets (PM2.5 18.2 µg/m³, plan line 138).
+    expect(plan.find((entry) => entry.Indicator === 'PM2.5 annual mean concentration')!['2020 baseline (as the plan states)']).toBe(18.2);
     // One language a document: no Chinese in the English headers.
     for (const sheet of book.worksheets) expect((sheet.getRow(3).values as ExcelJS.CellValue[]).join(' ')).not.toMatch(/[\u4e00-\u9fff]/);
   }, 400_000);
+
+  it('writes each language alone: no Latin words in zh but the allowed tokens, no Chinese in en but the plan’s name once', async () => {
+    // Issue 22 item 1: the zh title said "罗湖区 Luohu District, Shenzhen", units "class", streets "guiyuan",
+    // the largest sub-index "o3"; the en tables named stations by device id and carried the plan's Chinese name.
+    const plan = (await api<{ plan: string }>('/api/v1/compliance?period=2025-03')).plan;
+    const cellsOf = async (lang: string) => {
+      const book = await workbook(`period=2025-03&lang=${lang}&format=xlsx`);
+      const texts: string[] = [];
+      for (const sheet of book.worksheets) {
+        texts.push(sheet.name);
+        sheet.eachRow((row) => row.eachCell((cell) => { if (typeof cell.value === 'string') texts.push(cell.value); }));
+      }
+      return texts.join('\n');
+    };
+    const page = async (lang: string) => visibleText(await (await fetch(`${test.endpoints.httpUrl}/report?period=2025-03&lang=${lang}`)).text());
+    const markdown = async (lang: string) => (await runCli(['report', '--period', '2025-03', '--lang', lang, '--api', test.endpoints.httpUrl], {}, 120_000)).stdout;
+    const zh = { markdown: await markdown('zh'), workbook: await cellsOf('zh'), page: await page('zh') };
+    const en = { markdown: await markdown('en'), workbook: await cellsOf('en'), page: await page('en') };
+    for (const [where, text] of Object.entries(zh)) expect(latinOutsideTokens(text), `zh ${where}`).toEqual([]);
+    for (const [where, text] of Object.entries(en)) expect(cjkOutside(text, where === 'markdown' ? [plan] : []), `en ${where}`).toEqual([]);
+    expect(en.markdown.split(plan)).toHaveLength(2);
+    // Registered names in the language, not ids: stations, sections and streets.
+    const [station, section] = ['air', 'water'].map((family) => test.platform.registry.devices.find((device) => device.family === family)!);
+    expect(en.workbook).toContain(station!.siteNameEn);
+    expect(en.workbook).toContain(section!.siteNameEn);
+    expect(en.workbook).not.toContain(section!.id);
+    expect(zh.workbook).toContain(test.platform.registry.file.streets.find((street) => street.id === station!.street)!.name);
+  }, 300_000);
+
+  it('refuses a year outside the 2021-2025 plan on every route, naming the plan\'s years', async () => {
+    // Issue 22 item 4: these answered 200, judged against the 14th plan's targets; only the CLI refused.
+    for (const path of ['/api/v1/compliance?period=2027', '/api/v1/compliance?period=2020-03', '/api/v1/reports?period=2019', '/api/v1/reports/ranking?period=2026-Q1', '/report?period=2027']) {
+      const response = await fetch(`${test.endpoints.httpUrl}${path}`);
+      expect(response.status, path).toBe(400);
+      const body = (await response.json()) as { code: string; message: string };
+      expect(body.code, path).toBe('WX_ERR_INVALID_ARGUMENT');
+      expect(body.message, path).toContain('2021-2025');
+    }
+    expect((await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=2021`)).status).toBe(200);
+  });
 
   it('refuses an unknown table, language or period with a coded error', async () => {
     for (const path of ['/api/v1/reports/weather?period=2025-03', '/api/v1/reports?period=2025-03&lang=fr', '/api/v1/reports?period=March', '/api/v1/reports?period=2025-03&format=pdf']) {

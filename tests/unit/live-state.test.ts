@@ -98,7 +98,7 @@ describe('district tiles', () => {
       [transformer.id, deviceState(transformer, { activePower: 900 }, night, thresholds)],
       [road.id, deviceState(road, { leq: 60 }, night, thresholds)],
     ]);
-    const targets = { version: 1 as const, plan: 'p', targets: [] };
+    const targets = { version: 1 as const, plan: 'p', planEn: 'p', targets: [] };
     // The lot reports late: still counted (only silence takes a device out), but not on time.
     const freshness = (d: { id: string }) => (d.id === lot.id ? 'late' as const : 'fresh' as const);
     const tiles = Object.fromEntries(buildTiles({ devices, states, latest, freshness, report: null, period: '2026-YTD', targets }).map((t) => [t.id, t]));

@@ -1,10 +1,11 @@
 import { MIN_DAYS_IN_FEBRUARY, MIN_DAYS_PER_MONTH, annualValidity, beijingDay, beijingYearMonth, chooseGb3095Phase, goodDayRatio, roundHalfEven } from '../../standards/index.ts';
 import { airDistrictDailyMeasurement } from '../../rollups/air-rollup.ts';
 import type { Period } from '../period.ts';
-import { elapsedDays, isoOf, rollupRows, sharedRead, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
+import { DAY_MS } from '../../standards/beijing-time.ts';
+import { elapsedDays, isoOf, rollupRows, sharedRead, timeRange, type FigureInput, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface ValidDays {
-  readonly days: Array<{ date: string; pm25: number; aqi: number | null; standard: string }>;
+  readonly days: Array<{ date: string; timeMs: number; pm25: number; aqi: number | null; standard: string }>;
   readonly provenance: Provenance;
 }
 
@@ -18,11 +19,21 @@ async function readValidDistrictDays(context: RuleContext): Promise<ValidDays> {
   const rows = all.filter((row) => row.valid === 1);
   const days = rows.map((row) => ({
     date: beijingDay(Number(row.time)),
+    timeMs: Number(row.time),
     pm25: Number(row.pm25_ugm3),
     aqi: row.aqi === null || row.aqi === undefined ? null : Number(row.aqi),
     standard: String(row.standard),
   }));
   return { days, provenance: { measurement: airDistrictDailyMeasurement, points: rows.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query } };
+}
+
+/** The six pollutants' raw fields: a district day's AQI takes every one of them. */
+const pollutantFields = ['pm25_ugm3', 'pm10_ugm3', 'so2_ugm3', 'no2_ugm3', 'o3_ugm3', 'co_mgm3'];
+
+/** The valid district days as a figure's inputs, each signed by the value the figure takes from it. */
+function dayInputs(context: RuleContext, days: ValidDays['days'], fields: readonly string[], signature: (day: ValidDays['days'][number]) => string): FigureInput[] {
+  const devices = context.registry.devices.filter((device) => device.family === 'air').map((device) => device.id);
+  return days.map((day) => ({ key: day.date, signature: signature(day), devices, fromMs: day.timeMs, toMs: day.timeMs + DAY_MS, fields }));
 }
 
 /**
@@ -51,6 +62,7 @@ export const pm25AnnualMean: Rule = async (context) => {
     standards: [...new Set([chooseGb3095Phase(context.period.fromMs), chooseGb3095Phase(context.period.toMs - 1)])],
     provenance: [provenance],
     details: { validDays: days.length, elapsedDays: elapsedDays(context.period) },
+    inputs: dayInputs(context, days, ['pm25_ugm3'], (day) => String(day.pm25)),
   };
 };
 
@@ -65,5 +77,7 @@ export const goodDayRatioRule: Rule = async (context) => {
     standards: [...new Set(days.map((day) => day.standard))].sort(),
     provenance: [provenance],
     details: { goodDays: ratio.goodDays, validDays: ratio.validDays },
+    // A day's AQI is all the ratio takes from it (good or not follows from it).
+    inputs: dayInputs(context, days, pollutantFields, (day) => String(day.aqi)),
   };
 };

@@ -2,6 +2,7 @@ import { MIN_NOISE_COVERAGE, energyAverage } from '../../standards/index.ts';
 import { gridDailyMeasurement } from '../../rollups/grid-rollup.ts';
 import { noiseDailyMeasurement } from '../../rollups/noise-rollup.ts';
 import { parkingDailyMeasurement } from '../../rollups/parking-rollup.ts';
+import { GRID_PRACTICE_BASIS, PARKING_SHARE_BASIS } from '../basis-names.ts';
 import { elapsedDays, isoOf, queryRows, timeRange, type Rule } from './rule.ts';
 
 /**
@@ -57,7 +58,7 @@ export const heavyLoadTransformers: Rule = async ({ influx, period, registry }) 
     value: dayCount === 0 ? null : heavy.length,
     completeness,
     sufficient: dayCount > 0 && completeness >= 0.8,
-    standards: ['distribution-grid practice: heavy load ≥ 80 %, overload ≥ 100 %, sustained ≥ 2 h (configurable)'],
+    standards: [GRID_PRACTICE_BASIS.en],
     provenance: [{ measurement: gridDailyMeasurement, points: dayCount, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
     details: { heavyTransformers: heavy, heavyLoadHours: rows.reduce((sum, row) => sum + Number(row.hours), 0), heavyLoadHoursDefinition: HEAVY_LOAD_HOURS_DEFINITION },
   };
@@ -75,7 +76,7 @@ export const shareableParking: Rule = async ({ influx, period, registry }) => {
     value: rows.length ? Object.values(byKind).reduce((a, b) => a + b, 0) : null,
     completeness: Math.min(1, dayCount / (elapsedDays(period) * Math.max(1, lots))),
     sufficient: dayCount >= 0.5 * elapsedDays(period) * lots,
-    standards: ['Wanxiang definition: capacity × 85 % less occupied, over the lot’s sharing window'],
+    standards: [PARKING_SHARE_BASIS.en],
     provenance: [{ measurement: parkingDailyMeasurement, points: dayCount, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
     details: { spacesByLotKind: byKind },
   };

@@ -52,6 +52,23 @@ export interface Provenance {
   readonly rounding?: string;
 }
 
+/**
+ * One input a figure is computed from (a district day, a section's period means), with a signature
+ * of the values the figure takes from it. The reviewed and unreviewed evaluations give the same keys;
+ * an input whose signature differs (or that one of them lacks: a day made invalid) is one a review
+ * mark changed, and only marks over such inputs moved the figure (issue 22 item 3).
+ */
+export interface FigureInput {
+  readonly key: string;
+  readonly signature: string;
+  /** The devices whose readings make the input, and the span they cover. */
+  readonly devices: readonly string[];
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** The raw fields the figure takes from it: a mark of other fields changes nothing here. */
+  readonly fields: readonly string[];
+}
+
 export interface RuleOutcome {
   readonly value: number | string | null;
   /** Share of the period's elapsed days (or months) with valid data, 0-1. */
@@ -61,6 +78,8 @@ export interface RuleOutcome {
   readonly standards: readonly string[];
   readonly provenance: readonly Provenance[];
   readonly details?: Readonly<Record<string, unknown>>;
+  /** What the figure is computed from, for the marks that moved it (rules with an unreviewed figure). */
+  readonly inputs?: readonly FigureInput[];
 }
 
 export type Rule = (context: RuleContext) => Promise<RuleOutcome>;

@@ -7,7 +7,8 @@ import type { Period } from '../period.ts';
 import { readRawRows } from '../../rollups/raw-rows.ts';
 import { meanOf } from '../../rollups/rollup-types.ts';
 import { marksTouching, withoutMarked } from '../../review/effective-marks.ts';
-import { isoOf, queryRows, sharedRead, timeRange, type Provenance, type Rule, type RuleContext } from './rule.ts';
+import { DOCUMENTS } from '../basis-names.ts';
+import { isoOf, queryRows, sharedRead, timeRange, type FigureInput, type Provenance, type Rule, type RuleContext } from './rule.ts';
 
 interface SectionPeriod {
   readonly device: DeviceRecord;
@@ -21,6 +22,8 @@ interface SectionPeriod {
   readonly monthsWithData: number;
   readonly monthsElapsed: number;
   readonly provenance: Provenance[];
+  /** The period means the class is judged from (rounded as judged), as a signature. */
+  readonly means: string;
 }
 
 const attributesOf = (device: DeviceRecord) => device.attributes as { waterbody: Waterbody; targetClass: WaterTargetClass };
@@ -64,16 +67,23 @@ async function readSectionOverPeriod(context: RuleContext, device: DeviceRecord)
     { measurement: 'water_quality', points: Number(row?.samples ?? 0), from: isoOf(period.fromMs), to: isoOf(period.toMs), query, rounding: WATER_ROUNDING_NOTE },
     { measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(period.fromMs), to: isoOf(period.toMs), query: monthsQuery, rounding: WATER_ROUNDING_NOTE },
   ];
-  const none = { device, class: null, tnClass: null, mainPollutants: '', mainPollutantsVsTarget: '', monthsWithData: 0, monthsElapsed: elapsed, provenance };
+  const none = { device, class: null, tnClass: null, mainPollutants: '', mainPollutantsVsTarget: '', monthsWithData: 0, monthsElapsed: elapsed, provenance, means: '' };
   if (!row || !Number(row.samples)) return none;
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = row[field] === null ? null : Number(row[field]);
   const result = evaluateWaterSection(sample, attributesOf(device));
   return {
     device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutantsNational.map((p) => p.label).join('、'), mainPollutantsVsTarget: result.mainPollutants.map((p) => p.label).join('、'),
-    monthsWithData: Math.min(months.length, elapsed), monthsElapsed: elapsed, provenance,
+    monthsWithData: Math.min(months.length, elapsed), monthsElapsed: elapsed, provenance, means: JSON.stringify(sample),
   };
 }
+
+const parameterFieldNames = Object.values(parameterFields);
+
+/** A section over the period as a figure's input: its means (section class) or its class (share of sections). */
+const sectionInput = (period: Period, section: SectionPeriod, signature: string): FigureInput => ({
+  key: section.device.id, signature, devices: [section.device.id], fromMs: period.fromMs, toMs: period.toMs, fields: parameterFieldNames,
+});
 
 function sectionOf(context: RuleContext): DeviceRecord {
   const device = context.registry.devices.find((candidate) => candidate.family === 'water' && candidate.site === context.target.site);
@@ -90,7 +100,7 @@ export const sectionClass: Rule = async (context) => {
     value: section.class,
     completeness,
     sufficient: section.class !== null && completeness === 1,
-    standards: ['GB 3838-2002', '环办〔2011〕22号'],
+    standards: ['GB 3838-2002', DOCUMENTS.waterEvaluation.zh],
     provenance: section.provenance,
     details: {
       section: device.siteName,
@@ -100,6 +110,7 @@ export const sectionClass: Rule = async (context) => {
       ...(attributesOf(device).waterbody === 'river' ? {} : { tnClass: section.tnClass, tnNote: '总氮单独评价，不参与水质类别评价 (TN evaluated separately, not part of the class)' }),
       rounding: WATER_ROUNDING_NOTE,
     },
+    inputs: [sectionInput(context.period, section, section.means)],
   };
 };
 
@@ -120,9 +131,10 @@ export const sectionsClassVShare: Rule = async (context) => {
     value: classified.length ? Math.round((atVOrBetter.length / classified.length) * 1_000) / 10 : null,
     completeness,
     sufficient: sections.length > 0 && completeness === 1,
-    standards: ['GB 3838-2002', '环办〔2011〕22号'],
+    standards: ['GB 3838-2002', DOCUMENTS.waterEvaluation.zh],
     provenance: sections.flatMap((section) => section.provenance.slice(0, 1)),
     details: { ...Object.fromEntries(sections.map((section) => [section.device.siteName, section.class])), rounding: WATER_ROUNDING_NOTE },
+    inputs: sections.map((section) => sectionInput(context.period, section, String(section.class))),
   };
 };
 
@@ -143,7 +155,7 @@ export const sectionMonthsMeetingTarget: Rule = async (context) => {
     value: months.length ? Math.round((meeting.length / months.length) * 1_000) / 10 : null,
     completeness,
     sufficient: months.length > 0 && completeness === 1,
-    standards: ['GB 3838-2002', '环办〔2011〕22号'],
+    standards: ['GB 3838-2002', DOCUMENTS.waterEvaluation.zh],
     provenance: [{ measurement: waterMonthlyMeasurement, points: months.length, from: isoOf(context.period.fromMs), to: isoOf(context.period.toMs), query, rounding: WATER_ROUNDING_NOTE }],
     details: {
       section: device.siteName,

@@ -10,8 +10,11 @@ import type { Point } from '../../../services/storage/line-protocol.ts';
 
 // Issue 22 item 5: coverage counts the readings against the device's registered interval.
 const seeds = JSON.parse(readFileSync('seeds/devices.json', 'utf8')) as { devices: DeviceRecord[] };
-const air = seeds.devices.find((device) => device.family === 'air')!;
-const noise = seeds.devices.find((device) => device.family === 'noise')!;
+const seededAir = seeds.devices.find((device) => device.family === 'air')!;
+const seededNoise = seeds.devices.find((device) => device.family === 'noise')!;
+// The same devices as if they registered no interval: the cases below set one where they need it.
+const { reportIntervalMs: _airInterval, ...air } = seededAir;
+const { reportIntervalMs: _noiseInterval, ...noise } = seededNoise;
 const minute = 60_000;
 const hourMs = 60 * minute;
 const window = dayWindow(dayOf(Date.parse('2025-06-02T12:00:00+08:00')));
@@ -34,6 +37,20 @@ describe('the expected count of readings comes from the registered interval', ()
   it('takes a device’s registered interval, else its family’s, as its report interval', () => {
     expect(deviceReportIntervalMs(air)).toBe(60_000);
     expect(deviceReportIntervalMs({ ...air, reportIntervalMs: 5 * minute })).toBe(5 * minute);
+  });
+
+  it('has the seeded stations declare their intervals: air and noise 5 min, water 4 h (issue 22 item 9)', () => {
+    const byFamily = (family: string) => new Set(seeds.devices.filter((device) => device.family === family).map((device) => device.reportIntervalMs));
+    expect(byFamily('air')).toEqual(new Set([5 * minute]));
+    expect(byFamily('noise')).toEqual(new Set([5 * minute]));
+    expect(byFamily('water')).toEqual(new Set([4 * hourMs]));
+  });
+
+  it('never lets a reading of a device sending faster than registered stand for more than the gap to the next', () => {
+    // The demo fleet sends every 5 s: ten minutes of it are ten minutes, not 120 × 5.
+    const fast = readings(window.startMs + 9 * hourMs, 5_000, 120, { pm25_ugm3: 30 });
+    expect(expectedSamplingMinutes({ reportIntervalMs: 5 * minute }, fast)).toBeCloseTo(5 / 60, 9);
+    expect(hourPoint(computeAir([seededAir], new Map([[seededAir.id, fast]])), seededAir.id, 9)).toMatchObject({ coverage_min: 10, valid: 0 });
   });
 
   it('accepts an interval in the registry and refuses nonsense there', () => {
