@@ -12,8 +12,7 @@ import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { beijingDay } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { deviceState, noDataState, type DeviceState, type StateThresholds } from './device-state.ts';
-import { freshnessAfter, type Freshness } from './freshness.ts';
-import { deviceReportIntervalMs } from '../registry/report-interval.ts';
+import { freshnessAfter, judgedIntervalMs, type Freshness } from './freshness.ts';
 import { presentationOf, type PresentationLive } from './family-presentation.ts';
 import { createStreamHub, matches, type StreamFilter, type StreamHub, type StreamKey } from './stream-hub.ts';
 import { createDeltaBook, type DeltaItem } from './stream-delta.ts';
@@ -127,6 +126,8 @@ export function createLive(deps: LiveDeps): Live {
   const options = { ...defaultLiveOptions, ...deps.options };
   const now = deps.now ?? Date.now;
   const latest = new Map<string, LatestReading>();
+  /** The last gap between two readings' receipt, per device (ms). */
+  const gapOf = new Map<string, number>();
   const states = new Map<string, DeviceState>();
   const pending = new Set<string>();
   let tiles: Tile[] = [];
@@ -182,7 +183,7 @@ export function createLive(deps: LiveDeps): Live {
     const at = now();
     const freshness = (device: DeviceRecord) => {
       const reading = latest.get(device.id);
-      return freshnessAfter(deviceReportIntervalMs(device), reading ? Math.max(0, at - reading.receivedAtMs) : null);
+      return freshnessAfter(judgedIntervalMs(device, gapOf.get(device.id)), reading ? Math.max(0, at - reading.receivedAtMs) : null);
     };
     tiles = buildTiles({ devices: deps.registry.devices, states, latest, freshness, report, period: period(), targets: deps.targets });
     tilesAt = at;
@@ -219,7 +220,7 @@ export function createLive(deps: LiveDeps): Live {
       id: device.id, site: device.site, siteName: device.siteName, street: device.street, lat: device.lat, lon: device.lon,
       online: deps.isOnline(device.id),
       time: reading ? new Date(reading.timeMs).toISOString() : null,
-      ageMs, reportIntervalMs: deviceReportIntervalMs(device), freshness: freshnessAfter(deviceReportIntervalMs(device), ageMs),
+      ageMs, reportIntervalMs: judgedIntervalMs(device, gapOf.get(device.id)), freshness: freshnessAfter(judgedIntervalMs(device, gapOf.get(device.id)), ageMs),
       values: reading?.values ?? {}, state: stateOf(device, reading), attributes: device.attributes,
     };
   };
@@ -261,6 +262,9 @@ export function createLive(deps: LiveDeps): Live {
       if (previous && previous.timeMs > reading.timeMs) return;
       // Updated in place: this runs for every reading, and the entry is only read when summaries or snapshots are built.
       if (previous) {
+        // The gap between receipts, for the interval a device is judged by (freshness.ts judgedIntervalMs).
+        const gap = reading.receivedAtMs - previous.receivedAtMs;
+        if (gap > 0) gapOf.set(reading.deviceId, gap);
         const entry = previous as { -readonly [K in keyof LatestReading]: LatestReading[K] };
         entry.timeMs = reading.timeMs;
         entry.receivedAtMs = reading.receivedAtMs;

@@ -1,5 +1,7 @@
 import type { FamilyId } from '../families/index.ts';
 import { getFamily } from '../families/index.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { deviceReportIntervalMs } from '../registry/report-interval.ts';
 
 export type Freshness = 'fresh' | 'late' | 'silent';
 
@@ -23,4 +25,16 @@ export function freshnessAfter(reportIntervalMs: number, ageMs: number | null): 
 /** fresh / late / silent against the family's report interval (a device that registers none). */
 export function freshnessOf(family: FamilyId, ageMs: number | null): Freshness {
   return freshnessAfter(getFamily(family).reportIntervalMs, ageMs);
+}
+
+/**
+ * The interval a device is judged late and silent by on the wall: its registered one, unless it
+ * shows it reports more often (the demo fleet's air stations, registered at 5 min as real ones
+ * send, report every 5 s: a stopped one went grey only after 10 min). Then the gap it shows, but
+ * never below its family's interval, so a burst of readings does not make it late after seconds.
+ */
+export function judgedIntervalMs(device: Pick<DeviceRecord, 'family' | 'reportIntervalMs'>, observedGapMs: number | undefined): number {
+  const registered = deviceReportIntervalMs(device);
+  if (observedGapMs === undefined || device.reportIntervalMs === undefined) return registered;
+  return Math.min(registered, Math.max(observedGapMs, getFamily(device.family).reportIntervalMs));
 }

@@ -32,8 +32,11 @@ export const ageOf = (device, now) => (device.receivedMs === null || device.rece
 export function freshnessOf(device, now) {
   const age = ageOf(device, now);
   if (age === null) return 'silent';
-  // The device's own interval (a registered HJ 212 station's), the family's when the answer has none.
-  const interval = device.reportIntervalMs ?? model.intervals[device.family] ?? 60_000;
+  // The device's own interval (a registered HJ 212 station's), the family's when the answer has none;
+  // the gap it shows when shorter, never below the family's (services/live/freshness.ts judgedIntervalMs).
+  const family = model.intervals[device.family] ?? 60_000;
+  const registered = device.reportIntervalMs ?? family;
+  const interval = device.gapMs ? Math.min(registered, Math.max(device.gapMs, family)) : registered;
   if (age > SILENT_AFTER_INTERVALS * interval) return 'silent';
   return age > LATE_AFTER_INTERVALS * interval ? 'late' : 'fresh';
 }

@@ -31,6 +31,8 @@ export function applyDeltaItem(devices, base, item, receivedAt) {
   }
   let state = device.state;
   if (stateChanges) state = whole === 1 ? stateChanges : { ...state, ...stateChanges };
+  // The gap it shows between readings: a device reporting more often than it registered is judged by it (model.js).
+  if (device.receivedMs != null && receivedAt > device.receivedMs) device.gapMs = receivedAt - device.receivedMs;
   Object.assign(device, { values, state, time: iso(base + dt), receivedMs: receivedAt });
   return device;
 }

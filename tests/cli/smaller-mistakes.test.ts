@@ -45,12 +45,14 @@ describe('the smaller mistakes of issue 19, item 7', () => {
     await mkdir(dataDir, { recursive: true });
     await writeFile(join(dataDir, 'fleet-key'), 'a-fleet-key-of-this-installation-0123456789\n', { mode: 0o600 });
     const lines = (await readFile(join(repoRoot, 'seeds', 'devices.json'), 'utf8')).split('\n');
-    lines[6] = `${lines[6]},,`; // line 7: a doubled comma, as a hand edit leaves it
+    // A street's last property, with a comma after it where none may be, as a hand edit leaves it.
+    const at = lines.findIndex((line) => line.includes('"nameEn": "Guiyuan"'));
+    lines[at] = `${lines[at]},,`;
     await writeFile(join(dataDir, 'devices.json'), lines.join('\n'));
     const run = await runCli(['devices', 'list', '--data-dir', dataDir], { WX_FLEET_KEY: '', WX_REGISTRY_FILE: '' });
     expect(run.stderr).not.toMatch(stackTrace);
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^WX_ERR_REGISTRY_INVALID: devices: the registry ${join(dataDir, 'devices.json')} is not valid JSON at line 7, column ${lines[6]!.length}: `, 'm'));
+    expect(run.stderr).toMatch(new RegExp(`^WX_ERR_REGISTRY_INVALID: devices: the registry ${join(dataDir, 'devices.json')} is not valid JSON at line ${at + 1}, column ${lines[at]!.length}: `, 'm'));
     expect(run.stderr).not.toMatch(/seed/i);
   });
 

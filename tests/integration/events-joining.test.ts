@@ -42,10 +42,10 @@ describe('related alarms, on a running platform with every device silent', () =>
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** The event holding an alarm of the rule, now or once one does. */
+  /** The event holding an alarm of the rule, once it is dispatched (it opens, then is routed: two changes). */
   const eventWith = (family: DistrictEvent['family'], ruleId: string) => new Promise<DistrictEvent>((resolve) => {
     const events = test.platform.events!;
-    const held = () => events.list({ family }).find((event) => event.alarms.some((alarm) => alarm.ruleId === ruleId));
+    const held = () => events.list({ family }).find((event) => event.department !== null && event.alarms.some((alarm) => alarm.ruleId === ruleId));
     const found = held();
     if (found) return resolve(found);
     const stop = events.onChange(() => {

@@ -31,8 +31,8 @@ describe('red team: report builds are kept a while and taken one at a time', () 
   });
 
   it('answers builds past the waiting ones 503 WX_ERR_BUSY with Retry-After', async () => {
-    // Twelve periods nobody asked for yet, at once: one is built, some wait, the rest are refused.
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => rawRequest(url, { target: `/api/v1/reports/plan?period=${2012 + n}` })));
+    // Twelve periods of the plan nobody asked for yet (its months of 2023), at once: one is built, some wait, the rest are refused.
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => rawRequest(url, { target: `/api/v1/reports/plan?period=2023-${String(n + 1).padStart(2, '0')}` })));
     const busy = answers.filter((answer) => answer.status === 503);
     expect(answers.filter((answer) => answer.status !== 503).map((answer) => answer.status)).toEqual(Array(12 - busy.length).fill(200));
     expect(busy.length).toBeGreaterThan(0);

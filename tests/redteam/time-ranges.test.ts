@@ -53,8 +53,9 @@ describe('red team: times InfluxDB cannot hold', () => {
       refusedAsInvalid(await get(`/report?period=${period}`), `report page ${period}`);
       refusedAsInvalid(await get(`/api/v1/compliance?period=${period}`), `compliance ${period}`);
     }
-    // The years inside still answer, at both ends.
-    expect((await get('/api/v1/compliance?period=1700')).status).toBe(200);
+    // A year InfluxDB holds but the plan does not is refused as outside the plan (issue 22); the plan's answer.
+    refusedAsInvalid(await get('/api/v1/compliance?period=1700'), 'compliance 1700');
+    expect((await get('/api/v1/compliance?period=2021')).status).toBe(200);
     expect((await get('/api/v1/compliance/figures?day=2199-12-31')).status).toBe(200);
     expect(logLines.join('\n')).not.toMatch(/WX_ERR_INFLUX_REJECTED/);
   });
