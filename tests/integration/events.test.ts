@@ -1,45 +1,13 @@
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, saveUsersFile, emptyUsersFile } from '../../services/people/users-file.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { startWebhookReceiver, type ReceivedHook } from '../helpers/webhook-receiver.ts';
 
-interface Hook { readonly path: string; readonly body: { kind?: string; msgtype?: string; text?: { content: string }; event?: { id: string }; record?: { kind: string } } }
-
-/** A department's webhook receiver on port 0: keeps what it is sent, per path. */
-async function startReceiver() {
-  const received: Hook[] = [];
-  let waiters: Array<() => void> = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ path: request.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Hook['body'] });
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0}');
-      const woken = waiters;
-      waiters = [];
-      woken.forEach((wake) => wake());
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received,
-    async waitFor(test: (hook: Hook) => boolean): Promise<Hook> {
-      for (;;) {
-        const found = received.find(test);
-        if (found) return found;
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+type Hook = ReceivedHook<{ kind?: string; msgtype?: string; text?: { content: string }; event?: { id: string }; record?: { kind: string } }>;
+const startReceiver = () => startWebhookReceiver<Hook['body']>();
 
 const tokens = {
   zhang: 'operator-zhang-wei-0123456789abcdef',
