@@ -13,6 +13,7 @@ import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
 import { countReadings, createDeviceRate } from '../device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
+import { hasLocalSubscriber } from './local-subscribers.ts';
 
 export interface BrokerDeps {
   readonly config: Config;
@@ -33,6 +34,11 @@ export interface Broker {
   close(): Promise<void>;
   /** Publishes from the platform itself (commands to devices); routed to subscribers only. */
   publish(topic: string, payload: string | Buffer, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /**
+   * Whether a QoS 0 publish to `topic` would reach a subscriber: the platform's relays skip their
+   * work when it would not. Always true in cluster mode, where other nodes' subscribers are not known here.
+   */
+  observed(topic: string): boolean;
   /** After the registry changed: disconnects devices now disabled, removed or with a rotated secret. */
   enforceRegistry(): number;
 }
@@ -292,6 +298,11 @@ export function createBroker(deps: BrokerDeps): Broker {
     async publish(topic, payload, options = {}) {
       if (!aedes) throw new Error('broker not started');
       await new Promise<void>((resolve, reject) => aedes!.publish({ cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: options.qos ?? 0, retain: options.retain ?? false, dup: false }, (error) => (error ? reject(error) : resolve())));
+    },
+    observed(topic) {
+      if (!aedes) return false;
+      if (deps.aedesOptions?.mq) return true;
+      return hasLocalSubscriber(aedes, topic);
     },
     enforceRegistry() {
       let closed = 0;

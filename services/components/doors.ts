@@ -89,8 +89,12 @@ export function createDoorsPart(deps: {
       // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
       hj212 = createHj212Receiver({
         config: config.hj212, logins: config.mqtt, loginGate, limits: config.ingest, registry, ingest, metrics, log, onStationValues: deps.markDirty,
-        // Stored frames relayed to observers, PW masked, so that `record` keeps them (issue 20, item 5; red team 1).
-        onStored: activeBroker ? (station, frame) => void activeBroker.publish(topics.stationFrames(station.id), frame, { qos: 0 }).catch(() => undefined) : undefined,
+        // Stored frames relayed to observers, PW masked, so that `record` keeps them (issue 20, item 5; red team 1);
+        // masked and published only while someone subscribes (QoS 0 reaches no one else).
+        onStored: activeBroker ? (station, maskedFrame) => {
+          const topic = topics.stationFrames(station.id);
+          if (activeBroker.observed(topic)) void activeBroker.publish(topic, maskedFrame(), { qos: 0 }).catch(() => undefined);
+        } : undefined,
       });
       const hj212Port = await hj212.start();
       // Alarm changes and refusal notices go out through the embedded broker; a subscriber worker has none to publish on.
