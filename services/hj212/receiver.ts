@@ -19,7 +19,7 @@ import { parseSegment, type Packet } from './packet.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
 import { createStationRate } from './station-rate.ts';
-import { answerCnOf, replyTo } from './reply.ts';
+import { answerCnOf, replyTo, type PacketHeader } from './reply.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
 import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
 import { connectionGone, createStationLogins, type StationLoginLimits, type StationLogins } from './station-login.ts';
@@ -146,7 +146,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
    * frames are handled as they come, their spool appends overlapping (each is its own point, a
    * station's 4 packets in flight share one fsync); their answers go out in arrival order.
    */
-  async function handleFrame(frame: Frame, connection: Connection): Promise<Packet | undefined> {
+  async function handleFrame(frame: Frame, connection: Connection): Promise<PacketHeader | undefined> {
     const { socket, address } = connection;
     const receivedAtMs = now();
     const parsed = parseSegment(frame.segment);
@@ -228,6 +228,13 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     }
     const records: PreparedRecord[] = intakeRecords(intake, station, packet, intake.unknown.length > 0 || intake.raw.length > 0 ? keptAt(station.id, receivedAtMs) : receivedAtMs);
     const dataRecords = intake.records.length;
+    // Only what the answer and the bookkeeping need outlives the wait for the spool: a station has
+    // packets in flight, and each one's parsed items kept alive past a scavenge is copied, then
+    // promoted (bench:hj212: the garbage collector was a fifth of the thread and more beside it).
+    const header: PacketHeader = { qn: packet.qn, cn: packet.cn, pw: packet.pw, mn: packet.mn, flag: packet.flag };
+    const stationValuesAt = intake.interval === 'hour' || intake.interval === 'day' ? intake.timeMs : undefined;
+    let valueFamilies: FamilyId[] | undefined;
+    if (stationValuesAt !== undefined) for (let i = 0; i < dataRecords; i += 1) if (records[i]!.lines.length > 0) (valueFamilies ??= []).push(records[i]!.device.family);
     try {
       await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}` });
     } catch (error) {
@@ -239,9 +246,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       socket.destroy();
       return;
     }
-    if (intake.timeMs !== undefined && (intake.interval === 'hour' || intake.interval === 'day')) {
-      for (let i = 0; i < dataRecords; i += 1) if (records[i]!.lines.length > 0) deps.onStationValues?.(records[i]!.device.family, intake.timeMs);
-    }
+    if (valueFamilies) for (const family of valueFamilies) deps.onStationValues?.(family, stationValuesAt!);
     metrics.packets.inc('accepted');
     metrics.crcVariants.inc(variant);
     countFrameQuirks(metrics.frameQuirks, frame);
@@ -253,10 +258,10 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       state.mn = mn;
       state.lastPacketAtMs = receivedAtMs;
       state.crcVariant = variant;
-      state.version = packet.flag?.version ?? 0;
+      state.version = header.flag?.version ?? 0;
       state.address = address;
-    } else states.set(station.id, { device: station.id, mn, lastPacketAtMs: receivedAtMs, crcVariant: variant, version: packet.flag?.version ?? 0, address });
-    return packet;
+    } else states.set(station.id, { device: station.id, mn, lastPacketAtMs: receivedAtMs, crcVariant: variant, version: header.flag?.version ?? 0, address });
+    return header;
   }
 
   /** A PW check begun: known to its connection (the next login waits for it) until it ends. */
@@ -272,7 +277,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     };
   }
 
-  function answer(packet: Packet, socket: Socket): void {
+  function answer(packet: PacketHeader, socket: Socket): void {
     // A Flag-less (2005) packet is answered when its station asks for it (registry `answerFlagless`); the rest carry their own Flag.
     const reply = replyTo(packet, packet.flag ? undefined : { answerFlagless: directory.byMn(packet.mn ?? '')?.hj212?.answerFlagless });
     if (!reply || socket.destroyed) return;
@@ -326,7 +331,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     // Frames in arrival order with what became of each: answers leave from the head, in order,
     // as soon as the frames before them are done (a queue, not a promise chain: issue 20's
     // throughput goal counted five promises a packet in the chain).
-    const inOrder: Array<{ done: boolean; packet: Packet | undefined }> = [];
+    const inOrder: Array<{ done: boolean; packet: PacketHeader | undefined }> = [];
     const { flow } = connection;
     const release = () => {
       while (inOrder.length > 0 && inOrder[0]!.done) {

@@ -1,6 +1,9 @@
 import { crcText, hj212Crc } from './crc.ts';
 import type { Packet } from './packet.ts';
 
+/** What an answer echoes of its packet. */
+export type PacketHeader = Pick<Packet, 'qn' | 'cn' | 'pw' | 'mn' | 'flag'>;
+
 /** A data segment framed: `##`, its length in bytes, the segment, its Appendix A CRC, CR LF (one buffer, written in place). */
 export function encodeFrame(segment: string): Buffer {
   const length = Buffer.byteLength(segment, 'utf8');
@@ -33,7 +36,7 @@ export const answerCnOf = (cn: string | undefined): '9013' | '9014' => (cn !== u
  * sender's version, no answer wanted) and an empty CP. A packet without the answer bit (a
  * 2005 packet has no Flag at all, unless its station asks for answers) and a device's own answers get nothing.
  */
-export function replyTo(packet: Packet, options: { answerFlagless?: boolean } = {}): Buffer | null {
+export function replyTo(packet: PacketHeader, options: { answerFlagless?: boolean } = {}): Buffer | null {
   // A packet without a Flag (HJ/T 212-2005) is answered only for a station registered with
   // answerFlagless, as caoyiliang/HJ212_Server answers every Flag-less packet (reference/hj212.md §3): as version 0.
   const wanted = packet.flag ? packet.flag.ack : options.answerFlagless === true;
