@@ -1,6 +1,6 @@
 import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { combineSummary, summaryMeasurements, summaryOf, type SummaryFields } from '../rollups/summary-combine.ts';
+import { combineSummary, summaryMeasurements, summaryOf, summaryReads, type SummaryFields } from '../rollups/summary-combine.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 
 /**
@@ -17,7 +17,7 @@ export interface FamilyFigure {
   readonly unit: string;
   /** The district's figure: each device's days combined, then the devices combined (the module's `across`). */
   readonly value: number | null;
-  /** Devices with at least one day in the span, of the family's registered devices. */
+  /** Devices with at least one day in the span that counts (not one its module marks invalid), of the family's registered devices. */
   readonly devices: number;
   readonly registered: number;
   /** The same figure per group (a charging station), when the module groups devices. */
@@ -59,7 +59,7 @@ const byKey = (rows: readonly Row[]) => {
 async function figuresOf(influx: InfluxClient, registry: DeviceRegistry, family: FamilyId, fromMs: number, toMs: number): Promise<FamilyFigure[]> {
   const summary = summaryOf(family)!;
   const names = summaryMeasurements(family);
-  const fields = Object.keys(summary.fields);
+  const fields = summaryReads(summary);
   const perDevice = [...byKey(await seriesRows(influx, names.daily, fields, 'device', fromMs, toMs)).values()].map((days) => combineSummary(summary, days as SummaryFields[], 'days'));
   const district = combineSummary(summary, perDevice, 'devices');
   const perGroup = names.group

@@ -58,6 +58,13 @@ export interface SummaryField {
  */
 export interface RollupSummary {
   readonly fields: Readonly<Record<string, SummaryField>>;
+  /**
+   * A field of the daily points that is 0 on a day with too little data (a depth gauge's day with
+   * fewer than 20 valid hours): such a day is no day of a month, a group's day or a span's figures,
+   * as an invalid air day counts in none (GB 3095 Table 4). A point without the field counts. The
+   * months and group days the engine writes carry the flag too: 0 when none of their points counted.
+   */
+  readonly validFlag?: string;
   /** A tag from `tagsFrom` whose devices also count together (a charging station's chargers). */
   readonly groupBy?: { readonly tag: string; readonly label: Bilingual };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_HOURS_PER_DAY, MIN_MINUTES_PER_HOUR } from '../standards/air-validity.ts';
 import { defineFamily, type FamilyState, type PayloadValues, type RollupOutput, type RollupRow } from './define-family.ts';
 
 /**
@@ -37,55 +38,90 @@ const rainAttributes = z.strictObject({
 type Attributes = z.infer<typeof depthAttributes> | z.infer<typeof rainAttributes>;
 
 const HOUR_MS = 3_600_000;
-// An hour's rainfall is valid with 45 minutes of readings, as GB 3095-2012 Table 4 asks of an hourly
-// value at an air station (HJ-style validity; the meteorological rule for gauges is not checked here).
-export const validHourMinutes = 45;
+/**
+ * HJ-style validity, as the air stations have it (GB 3095-2026 Table 4, HJ 663): a gauge's hour is
+ * valid with 45 minutes of readings, a depth gauge's day with 20 valid hours. A reading stands
+ * for the device's sampling interval as the rollup engine gives it: its registered `reportIntervalMs`
+ * (no more than the gap its readings show), else that gap (services/rollups/sampling-interval.ts),
+ * so readings that never arrived leave an hour short. Why this rule for depth gauges: no standard
+ * says when a day of one stands, and this is the one the district's other automatic monitors are held
+ * to; a day's deepest water and hours impassable from a few hours of readings may have missed the
+ * storm. The meteorological rules for gauges are not checked here.
+ */
+export const validHourMinutes = MIN_MINUTES_PER_HOUR;
+export const validDayHours = MIN_HOURS_PER_DAY;
+
+/** The values of `field` in each clock hour of the Beijing day [startMs, endMs). */
+function hourlyValues(day: { startMs: number; endMs: number }, rows: readonly RollupRow[], field: string): number[][] {
+  const hours = Array.from({ length: Math.round((day.endMs - day.startMs) / HOUR_MS) }, (): number[] => []);
+  for (const row of rows) {
+    const value = row.fields[field];
+    const hour = hours[Math.floor((row.time - day.startMs) / HOUR_MS)];
+    if (value !== undefined && hour) hour.push(value);
+  }
+  return hours;
+}
+
+/** An hour's minutes of readings (never more than 60) and whether they make a valid hour. */
+function hourCoverage(readings: number, samplingMinutes: number): { coverage_min: number; valid: 0 | 1 } {
+  const coverage = Math.min(60, readings * samplingMinutes);
+  return { coverage_min: coverage, valid: coverage >= validHourMinutes ? 1 : 0 };
+}
 
 /**
  * Issue 25, item 4, for a rain gauge: the rain of each clock hour (mm, with its coverage and
  * validity) and of the Beijing day (00:00-24:00; the meteorological day 20:00-20:00 is not used).
  */
 function rainRollup(day: { startMs: number; endMs: number }, rows: readonly RollupRow[], samplingMinutes: number): RollupOutput[] {
-  const hours = Array.from({ length: Math.round((day.endMs - day.startMs) / HOUR_MS) }, () => ({ rain: 0, readings: 0 }));
-  for (const row of rows) {
-    const rain = row.fields.rain_mm;
-    const hour = hours[Math.floor((row.time - day.startMs) / HOUR_MS)];
-    if (rain === undefined || !hour) continue;
-    hour.rain += rain;
-    hour.readings += 1;
-  }
   const out: RollupOutput[] = [];
   let validHours = 0;
   let maxHour = 0;
-  hours.forEach((hour, index) => {
-    if (hour.readings === 0) return;
-    const coverage = Math.min(60, hour.readings * samplingMinutes);
-    const valid = coverage >= validHourMinutes;
-    if (valid) validHours += 1;
-    maxHour = Math.max(maxHour, hour.rain);
-    out.push({ measurement: 'waterlogging_hourly', fields: { rain_mm: round2(hour.rain), coverage_min: coverage, valid: valid ? 1 : 0 }, timeMs: day.startMs + index * HOUR_MS });
+  let total = 0;
+  hourlyValues(day, rows, 'rain_mm').forEach((values, index) => {
+    if (values.length === 0) return;
+    const rain = values.reduce((sum, value) => sum + value, 0);
+    const coverage = hourCoverage(values.length, samplingMinutes);
+    validHours += coverage.valid;
+    maxHour = Math.max(maxHour, rain);
+    total += rain;
+    out.push({ measurement: 'waterlogging_hourly', fields: { rain_mm: round2(rain), ...coverage }, timeMs: day.startMs + index * HOUR_MS });
   });
-  const total = hours.reduce((sum, hour) => sum + hour.rain, 0);
   out.push({ measurement: 'waterlogging_daily', fields: { rain_mm: round2(total), max_hour_rain_mm: round2(maxHour), valid_hours: validHours }, timeMs: day.startMs });
   return out;
 }
 
-/** Issue 25, item 4, for a depth gauge: the day's deepest water and the hours at or above each level. */
-function depthRollup(day: { startMs: number }, rows: readonly RollupRow[], attributes: z.infer<typeof depthAttributes>, samplingMinutes: number): RollupOutput[] {
-  const depths = rows.map((row) => row.fields.depth_cm).filter((depth): depth is number => depth !== undefined);
+/**
+ * Issue 25, item 4, for a depth gauge: each clock hour's deepest water, and the Beijing day's deepest
+ * water and hours at or above each level, each with its coverage and validity (above). An invalid
+ * hour or day keeps its coverage and `valid: 0` but gets no depth figures: a day with 6 hours of
+ * readings is not a day without water, and the months and figures (rollupSummary) never count it,
+ * as an invalid air day is no day of a month. A valid day's figures count every reading it has, the
+ * few in its short hours too: more readings can only bring a maximum or a time above a level closer
+ * to the truth (unlike a mean, which a part-hour would skew).
+ */
+function depthRollup(day: { startMs: number; endMs: number }, rows: readonly RollupRow[], attributes: z.infer<typeof depthAttributes>, samplingMinutes: number): RollupOutput[] {
+  const hours = hourlyValues(day, rows, 'depth_cm');
+  const depths = hours.flat();
   if (depths.length === 0) return [];
+  const out: RollupOutput[] = [];
+  let validHours = 0;
+  hours.forEach((values, index) => {
+    if (values.length === 0) return;
+    const coverage = hourCoverage(values.length, samplingMinutes);
+    validHours += coverage.valid;
+    out.push({ measurement: 'waterlogging_hourly', fields: { ...(coverage.valid ? { max_depth_cm: maxOf(values) } : {}), ...coverage }, timeMs: day.startMs + index * HOUR_MS });
+  });
+  const valid = validHours >= validDayHours;
   const hoursAtOrAbove = (level: number) => round2((depths.filter((depth) => depth >= level).length * samplingMinutes) / 60);
-  return [{
-    measurement: 'waterlogging_daily',
-    fields: {
-      max_depth_cm: Math.max(...depths), hours_caution: hoursAtOrAbove(attributes.cautionCm), hours_impassable: hoursAtOrAbove(attributes.impassableCm),
-      coverage_pct: round2(Math.min(100, (depths.length * samplingMinutes * 100) / 1_440)),
-    },
-    timeMs: day.startMs,
-  }];
+  const figures: Record<string, number> = valid ? { max_depth_cm: maxOf(depths), hours_caution: hoursAtOrAbove(attributes.cautionCm), hours_impassable: hoursAtOrAbove(attributes.impassableCm) } : {};
+  const coveragePct = round2(Math.min(100, (depths.length * samplingMinutes * 100) / 1_440));
+  out.push({ measurement: 'waterlogging_daily', fields: { ...figures, coverage_pct: coveragePct, valid_hours: validHours, valid: valid ? 1 : 0 }, timeMs: day.startMs });
+  return out;
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
+// Not Math.max(...values): a day of 1-second readings is more arguments than a call takes.
+const maxOf = (values: readonly number[]) => values.reduce((max, value) => (value > max ? value : max), -Infinity);
 
 function depthState(values: PayloadValues, attributes: Attributes): FamilyState | null {
   if (attributes.gauge !== 'depth' || values.depth === undefined) return null;
@@ -123,6 +159,8 @@ export const waterloggingFamily = defineFamily({
     attributes.gauge === 'rain' ? rainRollup(day, rows, samplingMinutes) : depthRollup(day, rows, attributes, samplingMinutes),
   // Issue 25, item 4: a gauge's month from its days (rain per month per gauge; a point's deepest water and hours).
   rollupSummary: {
+    // A depth gauge's invalid day (fewer than 20 valid hours, above) is no day of its month or of the figures.
+    validFlag: 'valid',
     fields: {
       max_depth_cm: { combine: 'max', unit: 'cm', label: { zh: '最大积水深度', en: 'Deepest water' }, key: true },
       hours_caution: { combine: 'sum', across: 'max', unit: 'h', label: { zh: '警戒以上时长（最长点）', en: 'Hours at caution or above (longest point)' } },

@@ -2,7 +2,7 @@ import type { Period } from '../compliance/period.ts';
 import { familyFigures } from '../compliance/family-figures.ts';
 import { unitLabel } from '../compliance/target-units.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { combineSummary, summaryMeasurements, summaryOf, type SummaryFields } from '../rollups/summary-combine.ts';
+import { combineSummary, counts, summaryMeasurements, summaryOf, type SummaryFields } from '../rollups/summary-combine.ts';
 import { beijingYearMonth } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import type { FamilyId } from '../families/index.ts';
@@ -61,7 +61,11 @@ export async function familyTable(deps: { influx: InfluxClient; registry: Device
     for (const m of months) district[`m${m + 1}`] = combineSummary(summary, (monthly.devices.get(m) ?? []).map((point) => point.fields), 'devices')[f.field] ?? null;
     const groups = f.groups.map((g) => {
       const row: Record<string, CellValue> = { ...base, scope: `${f.groupLabel ? text(f.groupLabel) : ''} ${text(g.name)}`.trim(), period: g.value };
-      for (const m of months) row[`m${m + 1}`] = (monthly.groups?.get(m) ?? []).find((point) => point.key === g.group)?.fields[f.field] ?? null;
+      for (const m of months) {
+        const month = (monthly.groups?.get(m) ?? []).find((point) => point.key === g.group)?.fields;
+        // A month without a valid day (the module's validity flag 0) has no figure: empty, never its old one or 0.
+        row[`m${m + 1}`] = month && counts(summary, month) ? (month[f.field] ?? null) : null;
+      }
       return row;
     });
     return [district, ...groups];
@@ -77,6 +81,8 @@ export async function familyTable(deps: { influx: InfluxClient; registry: Device
         'The plan asks for flood monitoring and warning and for charging infrastructure without a number, and its sponge-city target (30 % of the built-up area) is an area share: no target judges these figures, so none is judged.'),
       say(lang, '月值由各设备的月汇总合成；本期值由日汇总合成（深度取最大，时长与雨量按设备累加后取最大站，可用率、故障率按读数加权）。',
         'Months combine each device’s monthly rollup; the period combines the daily rollups (depth: the deepest; hours and rain: summed per device, then the largest; availability and fault rate: weighted by readings).'),
+      say(lang, '无效日不计入（积水深度计：有效小时不足20个，每小时需有45分钟数据，同GB 3095）；无有效日的月份或本期留空，不作0。',
+        'Invalid days are not counted (a depth gauge’s day with fewer than 20 valid hours of 45 minutes each, as GB 3095 asks of a day); a month or period without a valid day is left empty, not 0.'),
     ],
   };
 }

@@ -2,7 +2,7 @@ import type { FamilyId } from '../families/index.ts';
 import { beijingMonthStartMs, beijingYearMonth } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { combineSummary, summaryMeasurements, summaryOf, type SummaryFields } from './summary-combine.ts';
+import { summaryMeasurements, summaryOf, summaryPointFields, summaryReads, type SummaryFields } from './summary-combine.ts';
 
 /** The Beijing month [from, to) an instant falls in. */
 export function monthOf(timeMs: number): { fromMs: number; toMs: number } {
@@ -13,11 +13,11 @@ export function monthOf(timeMs: number): { fromMs: number; toMs: number } {
 /** Each series of a daily measurement over a month, combined over its days into one point at the month's start. */
 async function monthOfSeries(influx: InfluxClient, family: FamilyId, daily: string, monthly: string, month: { fromMs: number; toMs: number }): Promise<Point[]> {
   const summary = summaryOf(family)!;
-  const fields = Object.keys(summary.fields).map((field) => `"${field}"`).join(', ');
+  const fields = summaryReads(summary).map((field) => `"${field}"`).join(', ');
   const series = await influx.query(`SELECT ${fields} FROM "${daily}" WHERE time >= ${month.fromMs}ms AND time < ${month.toMs}ms GROUP BY *`);
   return series.flatMap(({ tags, columns, values }) => {
     const days: SummaryFields[] = values.map((row) => Object.fromEntries(columns.map((column, i) => [column, typeof row[i] === 'number' ? (row[i] as number) : null])));
-    const combined = combineSummary(summary, days, 'days');
+    const combined = summaryPointFields(summary, days, 'days');
     const entries = Object.entries(combined);
     if (entries.length === 0) return [];
     return [{ measurement: monthly, tags: { ...tags }, fields: entries.map(([name, value]) => [name, value, 'float'] as const), timeMs: month.fromMs }];

@@ -2,7 +2,8 @@ import { getFamily, type FamilyId } from '../families/index.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import type { Point } from '../storage/line-protocol.ts';
 import type { FamilyRollup } from './rollup-types.ts';
-import { combineSummary, summaryMeasurements, summaryOf } from './summary-combine.ts';
+import { expectedSamplingMinutes } from './sampling-interval.ts';
+import { summaryMeasurements, summaryOf, summaryPointFields } from './summary-combine.ts';
 
 /**
  * The rollup of a family that declares its own (`dailyRollup` in its module, issue 25 item 4):
@@ -21,7 +22,8 @@ export function moduleRollup(family: FamilyId): FamilyRollup | null {
       for (const device of devices) {
         const rows = rowsByDevice.get(device.id) ?? [];
         if (rows.length === 0) continue;
-        const sampling = context?.samplingMinutes?.get(device.id) ?? 1;
+        // The engine always says; without it (the dashboards' probe, a unit test) the device's own, as the air and noise rollups take it.
+        const sampling = context?.samplingMinutes?.get(device.id) ?? expectedSamplingMinutes(device, rows);
         for (const output of daily(window, rows, device.attributes, sampling)) {
           points.push({ measurement: output.measurement, tags: deviceTags(device), fields: Object.entries(output.fields).map(([name, value]) => [name, value, 'float']), timeMs: output.timeMs });
         }
@@ -47,7 +49,7 @@ function groupDays(family: FamilyId, dayStartMs: number, points: readonly Point[
     (byGroup.get(group) ?? byGroup.set(group, []).get(group)!).push(point);
   }
   return [...byGroup].flatMap(([group, members]) => {
-    const fields = Object.entries(combineSummary(summary, members.map((point) => Object.fromEntries(point.fields.map(([name, value]) => [name, Number(value)]))), 'devices'));
+    const fields = Object.entries(summaryPointFields(summary, members.map((point) => Object.fromEntries(point.fields.map(([name, value]) => [name, Number(value)]))), 'devices'));
     const streets = new Set(members.map((point) => point.tags.street));
     const street = streets.size === 1 ? [...streets][0] : undefined;
     if (fields.length === 0) return [];

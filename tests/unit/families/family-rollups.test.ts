@@ -62,6 +62,21 @@ describe('the waterlogging and EV-charging rollups', async () => {
     expect(field('hours_impassable')).toBeGreaterThan(0);
     expect(field('hours_caution')).toBeLessThan(3);
     expect(field('coverage_pct')).toBe(100);
+    // HJ-style validity (the real-InfluxDB cases: tests/integration/depth-validity.test.ts): 24 whole hours, a valid day.
+    expect([field('valid'), field('valid_hours')]).toEqual([1, 24]);
+    const hours = points.filter((p) => p.tags.device === 'waterlogging-sungang-underpass' && p.measurement === 'waterlogging_hourly');
+    expect(hours).toHaveLength(24);
+    expect(Math.max(...hours.map((p) => p.fields.find(([n]) => n === 'max_depth_cm')?.[1] as number))).toBe(field('max_depth_cm'));
+  });
+
+  it('gives a low point with too few readings a day marked invalid, with no depth figures (not 0)', () => {
+    const rollup = moduleRollup('waterlogging')!;
+    const devices = registry.devices.filter((d) => d.id === 'waterlogging-sungang-underpass');
+    // Twelve hours of readings: 12 valid hours, fewer than the 20 a day needs.
+    const rows = new Map([...rowsOf('waterlogging', MINUTE)].map(([id, list]) => [id, list.filter((row) => row.time < window.startMs + 12 * 3_600_000)]));
+    const points = rollup.compute(window, rows, devices, { samplingMinutes: new Map([[devices[0]!.id, 1]]) });
+    const day = Object.fromEntries(points.find((p) => p.measurement === 'waterlogging_daily')!.fields.map(([name, value]) => [name, value]));
+    expect(day).toEqual({ coverage_pct: 50, valid_hours: 12, valid: 0 });
   });
 
   it('gives each charger its availability, fault rate and energy of the day, tagged with its station', () => {
