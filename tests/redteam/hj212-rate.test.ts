@@ -1,14 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../services/hj212/reply.ts';
-import { connectStation, parseStationUrl, type StationConnection } from '../../simulators/hj212-client.ts';
-import { writeStationRegistry } from '../fixtures/hj212-registry.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { beijingDigits as beijing, useStationPlatform } from '../helpers/hj212-station.ts';
 
-/** Beijing time as HJ 212 writes it, `agoMs` ago: 14 digits (DataTime) or 17 (QN). */
-const beijing = (agoMs: number, digits = 14) => new Date(Date.now() - agoMs + 8 * 3_600_000).toISOString().replace(/[-:T.Z]/g, '').slice(0, digits);
 /** A real-time packet of load station `n` (noise, PW 123456) with the answer bit, `agoS` seconds old. */
 const packet = (n: number, agoS: number) => encodeFrame(`QN=${beijing(agoS * 1_000, 17)};ST=23;CN=2011;PW=123456;MN=LOAD00000000${n};Flag=5;CP=&&DataTime=${beijing(agoS * 1_000)};LA-Rtd=50.1&&`);
 
@@ -18,26 +11,11 @@ const packet = (n: number, agoS: number) => encodeFrame(`QN=${beijing(agoS * 1_0
  * packets are answered later, none is dropped, and other stations are not slowed.
  */
 describe('red team: a token bucket per HJ 212 station', () => {
-  let test: TestPlatform;
-  let dir: string;
-  const open: StationConnection[] = [];
-  const station = async () => {
-    const connection = await connectStation(parseStationUrl(test.endpoints.hj212Url!));
-    open.push(connection);
-    return connection;
-  };
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-hj212-rate-'));
-    test = await startTestPlatform({ registryFile: await writeStationRegistry(dir, 2), hj212: { port: 0, stationPacketsPerSecond: 40, stationBurstSeconds: 1 } });
-  }, 120_000);
-  afterAll(async () => {
-    await Promise.all(open.map((connection) => connection.close()));
-    await test?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const stations = useStationPlatform('redteam-hj212-rate', 2, { hj212: { stationPacketsPerSecond: 40, stationBurstSeconds: 1 } });
+  const station = () => stations.connect();
 
   it('holds a flooding station to its rate on two connections at once, answers and stores all of it, and does not slow its neighbour', async () => {
+    const { test } = stations;
     const flood = 200;
     const [first, second] = [await station(), await station()];
     let answered = 0;

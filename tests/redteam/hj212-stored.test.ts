@@ -1,19 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hj212Crc, crcText } from '../../services/hj212/crc.ts';
 import { createFramer } from '../../services/hj212/framer.ts';
 import { parseSegment } from '../../services/hj212/packet.ts';
 import { encodeFrame } from '../../services/hj212/reply.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
-import { connectStation, parseStationUrl, type StationConnection } from '../../simulators/hj212-client.ts';
-import { writeStationRegistry } from '../fixtures/hj212-registry.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-
-/** Beijing time as HJ 212 writes it, `ms` ago: 14 digits (DataTime) or 17 (QN). */
-const beijing = (agoMs = 0, digits = 14) => new Date(Date.now() - agoMs + 8 * 3_600_000).toISOString().replace(/[-:T.Z]/g, '').slice(0, digits);
+import { beijingDigits as beijing, useStationPlatform } from '../helpers/hj212-station.ts';
 let qn = 0;
 const nextQn = () => `${beijing(0, 14)}${String((qn += 1) % 1000).padStart(3, '0')}`;
 /** A packet of the load station `n` (noise, PW 123456) with the answer bit: its QN and frame. */
@@ -22,24 +14,8 @@ const packet = (n: number, cn: string, cp: string) => {
   return { qn: id, frame: encodeFrame(`QN=${id};ST=23;CN=${cn};PW=123456;MN=LOAD00000000${n};Flag=5;CP=&&${cp}&&`) };
 };
 
-let test: TestPlatform;
-let dir: string;
-const open: StationConnection[] = [];
-const station = async () => {
-  const connection = await connectStation(parseStationUrl(test.endpoints.hj212Url!));
-  open.push(connection);
-  return connection;
-};
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-hj212-stored-'));
-  test = await startTestPlatform({ registryFile: await writeStationRegistry(dir, 3), hj212: { port: 0 } });
-}, 120_000);
-afterAll(async () => {
-  await Promise.all(open.map((connection) => connection.close()));
-  await test?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const stations = useStationPlatform('redteam-hj212-stored', 3);
+const station = () => stations.connect();
 
 /**
  * What the platform relays of a stored frame to observers (`<prefix>/v1/hj212/<device>`, which
@@ -48,11 +24,11 @@ afterAll(async () => {
  */
 describe('red team: HJ 212 frames relayed to observers', () => {
   it('carries PW=****** with its length and CRC computed afresh, and nothing else changed', async () => {
-    const observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer-redteam', username: 'observer', password: simulatedDeviceSecret(test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
+    const observer = await mqtt.connectAsync(stations.test.endpoints.mqttUrl, { clientId: 'observer-redteam', username: 'observer', password: simulatedDeviceSecret(stations.test.config.fleetKey, 'observer'), reconnectPeriod: 0 });
     try {
       const relayed: Buffer[] = [];
       observer.on('message', (_topic, payload) => relayed.push(payload));
-      await observer.subscribeAsync(`${test.topics.prefix}/v1/hj212/+`, { qos: 0 });
+      await observer.subscribeAsync(`${stations.test.topics.prefix}/v1/hj212/+`, { qos: 0 });
       const connection = await station();
       const sent = packet(3, '2011', `DataTime=${beijing()};LA-Rtd=50.5`);
       connection.send(sent.frame);
@@ -80,7 +56,7 @@ describe('red team: HJ 212 frames relayed to observers', () => {
  * value is refused alone, with its code; the rest of the packet is stored and answered.
  */
 describe('red team: HJ 212 values with a line break', () => {
-  const unencodable = () => test.metric('wanxiang_readings_rejected_total', { reason: 'WX_ERR_UNENCODABLE' });
+  const unencodable = () => stations.test.metric('wanxiang_readings_rejected_total', { reason: 'WX_ERR_UNENCODABLE' });
 
   it('answers and stores a real-time packet whose unknown code holds a CR, refusing that value alone', async () => {
     const connection = await station();
@@ -90,8 +66,8 @@ describe('red team: HJ 212 values with a line break', () => {
     connection.send(sent.frame);
     expect(await connection.nextReply()).toContain(`QN=${sent.qn};ST=91;CN=9014`);
     expect(await unencodable()).toBe(before + 1);
-    await test.platform.ingest.drain();
-    const rows = await test.platform.influx.query(`SELECT la_dba FROM noise WHERE device = 'noise-load-0001' AND "interval" = 'rtd'`);
+    await stations.test.platform.ingest.drain();
+    const rows = await stations.test.platform.influx.query(`SELECT la_dba FROM noise WHERE device = 'noise-load-0001' AND "interval" = 'rtd'`);
     expect(rows[0]?.values.map((row) => row[1])).toEqual([51.5]);
   }, 20_000);
 
@@ -102,8 +78,8 @@ describe('red team: HJ 212 values with a line break', () => {
     connection.send(sent.frame);
     expect(await connection.nextReply()).toContain(`QN=${sent.qn};ST=91;CN=9014`);
     expect(await unencodable()).toBe(before + 1);
-    await test.platform.ingest.drain();
-    const rows = await test.platform.influx.query(`SELECT items, cn FROM hj212_unknown WHERE device = 'noise-load-0002'`);
+    await stations.test.platform.ingest.drain();
+    const rows = await stations.test.platform.influx.query(`SELECT items, cn FROM hj212_unknown WHERE device = 'noise-load-0002'`);
     const items = rows[0]?.values.map((row) => String(row[1])) ?? [];
     expect(items).toHaveLength(1);
     expect(items[0]).toContain('i12001-Info=0');
