@@ -8,7 +8,16 @@
  */
 export type DataInterval = 'rtd' | 'minute' | 'hour' | 'day';
 
-export const intervalOfCn: Readonly<Record<string, DataInterval>> = { '2011': 'rtd', '2051': 'minute', '2061': 'hour', '2031': 'day' };
+/**
+ * A table looked up with a station's text (a CN, a CP key's suffix): without a prototype, so
+ * `constructor` or `__proto__` finds nothing rather than Object's own (red team 5: CN=constructor
+ * threw, a34004-toString stored the text of a function as a field).
+ */
+export function lookupTable<T>(entries: Readonly<Record<string, T>>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
+export const intervalOfCn = lookupTable<DataInterval>({ '2011': 'rtd', '2051': 'minute', '2061': 'hour', '2031': 'day' });
 
 /** The suffix holding an interval's main value: Rtd in real time, Avg for statistics, Data for noise (C.26). */
 export const mainSuffixes: Readonly<Record<DataInterval, readonly string[]>> = { rtd: ['Rtd'], minute: ['Avg', 'Data'], hour: ['Avg', 'Data'], day: ['Avg', 'Data'] };
@@ -18,8 +27,8 @@ export const mainSuffixes: Readonly<Record<DataInterval, readonly string[]>> = {
  * and the 折算 values (normalised to the reference O2, Table 4: ZsRtd, ZsAvg, ZsMin, ZsMax) as
  * `<field>_zs`, `_zs_min`, `_zs_max` (reference/hj212.md §9.8: "store Min/Avg/Max/Cou/Zs* as separate fields").
  */
-const statistics = { Min: 'min', Max: 'max', Cou: 'cou', ZsAvg: 'zs', ZsMin: 'zs_min', ZsMax: 'zs_max' } as const;
-export const statSuffixes: Readonly<Record<DataInterval, Readonly<Record<string, string>>>> = { rtd: { ZsRtd: 'zs' }, minute: statistics, hour: statistics, day: statistics };
+const statistics = lookupTable({ Min: 'min', Max: 'max', Cou: 'cou', ZsAvg: 'zs', ZsMin: 'zs_min', ZsMax: 'zs_max' });
+export const statSuffixes: Readonly<Record<DataInterval, Readonly<Record<string, string>>>> = { rtd: lookupTable({ ZsRtd: 'zs' }), minute: statistics, hour: statistics, day: statistics };
 export const statNames: readonly string[] = ['min', 'max', 'cou', 'zs', 'zs_min', 'zs_max'];
 
 /**
@@ -27,7 +36,7 @@ export const statNames: readonly string[] = ['min', 'max', 'cou', 'zs', 'zs_min'
  * C4; reference §9.9: "keep the raw flag (and EFlag)") as `<field>_eflag`, the instrument's
  * SampleTime (N14) as `<field>_sample_time`.
  */
-export const textSuffixes: Readonly<Record<string, string>> = { EFlag: 'eflag', SampleTime: 'sample_time' };
+export const textSuffixes = lookupTable({ EFlag: 'eflag', SampleTime: 'sample_time' });
 
 /** Suffixes of device information (3019/3020), not measurements: neither stored with a field nor counted as unknown. */
 export const ignoredSuffixes = new Set(['Info', 'SN']);

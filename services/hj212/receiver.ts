@@ -15,7 +15,7 @@ import { matchCrc, type CrcVariant } from './crc.ts';
 import { createFramer, type Frame, type FramerEvent, type SkipReason } from './framer.ts';
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
-import { parseSegment, type Packet } from './packet.ts';
+import { parseSegment } from './packet.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
 import { createStationRate } from './station-rate.ts';
@@ -373,7 +373,11 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
           entry.done = true;
           release();
         }, (error: unknown) => {
-          log.error({ err: error }, 'HJ 212 frame handling failed');
+          // A defect of ours, never the station's fault: counted and kept like any refusal (the
+          // frame in the dead-letter), not answered, so the station sends it again.
+          metrics.packets.inc('failed');
+          ingest.rejections.record({ code: 'WX_ERR_INTERNAL', message: `HJ 212 packet not handled: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), readings: 0 }, { topic: 'hj212:failed', payload: event.frame.raw });
+          log.error({ code: 'WX_ERR_INTERNAL', err: error }, 'HJ 212 frame handling failed: not answered');
           entry.done = true;
           release();
         });

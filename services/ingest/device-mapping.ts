@@ -25,7 +25,7 @@ for (const [familyId, family] of Object.entries(families)) {
 }
 
 /** HJ/T 212-2005 codes still sent by old loggers → the 2017 codes (HJ 212-2017 Tables B.1/B.2, 原编码). */
-export const codes2005: Readonly<Record<string, string>> = { '001': 'w01001', '011': 'w01018', '060': 'w21003', '101': 'w21011', '065': 'w21001' };
+export const codes2005: Readonly<Record<string, string>> = Object.freeze(Object.assign(Object.create(null) as Record<string, string>, { '001': 'w01001', '011': 'w01018', '060': 'w21003', '101': 'w21011', '065': 'w21001' }));
 
 export interface DeviceMapping {
   /** The family field a code names for this device, or null (unknown: counted and kept). */
@@ -47,9 +47,11 @@ export function mappingOf(device: DeviceRecord): DeviceMapping {
   if (mapping) return mapping;
   const ownFields = families[device.family].fields as Record<string, unknown>;
   // One factor a field, whichever name it is given under: the family key, the HJ 212 code or the vendor's.
-  const factorOf = (key: string, ...names: string[]) => units?.[key] ?? names.map((name) => units?.[name]).find((factor) => factor !== undefined) ?? 1;
+  const unitOf = (name: string) => (units && Object.hasOwn(units, name) ? units[name] : undefined);
+  const factorOf = (key: string, ...names: string[]) => unitOf(key) ?? names.map(unitOf).find((factor) => factor !== undefined) ?? 1;
   const resolve = (code: string): MappedField | null => {
-    const target = aliases?.[code] ?? code;
+    // Own keys only: a station's `constructor` is no alias (red team 5).
+    const target = (aliases && Object.hasOwn(aliases, code) ? aliases[code] : undefined) ?? code;
     // An alias may name a field of the device's own family directly (`TEMP` → `temperature`).
     if (Object.hasOwn(ownFields, target)) return { family: device.family, key: target, factor: factorOf(target, code) };
     const known = byCode.get(codes2005[target] ?? target);

@@ -98,3 +98,39 @@ describe('red team: HJ 212 values with a line break', () => {
     expect(await unencodable()).toBe(before + 1);
   }, 20_000);
 });
+
+/**
+ * A station's text used as a key of the receiver's tables (red team 5): `CN=constructor` threw
+ * (no answer, nothing counted), `LA-toString=x` was stored as a field named after a function.
+ * Such a CN is an upload like 2021 (kept raw, answered); such a suffix an unknown item.
+ */
+describe('red team: HJ 212 codes and suffixes named like Object’s own properties', () => {
+  const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  it('answers a packet whose CN is one, keeping its items raw under the station', async () => {
+    const connection = await station();
+    const failed = await stations.test.metric('wanxiang_hj212_packets_total', { result: 'failed' });
+    for (const cn of names) {
+      const sent = packet(3, cn, `DataTime=${beijing()};LA-Rtd=50.0`);
+      connection.send(sent.frame);
+      expect(await connection.nextReply(), cn).toContain(`QN=${sent.qn};ST=91;CN=9014`);
+    }
+    expect(await stations.test.metric('wanxiang_hj212_packets_total', { result: 'failed' })).toBe(failed);
+    await stations.test.platform.ingest.drain();
+    const rows = await stations.test.platform.influx.query(`SELECT items, cn FROM hj212_unknown WHERE device = 'noise-load-0003' AND cn =~ /^[a-zA-Z_]+$/`);
+    expect(rows[0]?.values.map((row) => row[2]).sort()).toEqual([...names].sort());
+  }, 20_000);
+
+  it('keeps such suffixes of a known code as unknown items: the family gains no field', async () => {
+    const connection = await station();
+    const sent = packet(3, '2011', `DataTime=${beijing(30_000)};LA-Rtd=50.2;${names.map((name) => `LA-${name}=x`).join(';')};LA-Flag=N`);
+    connection.send(sent.frame);
+    expect(await connection.nextReply()).toContain(`QN=${sent.qn};ST=91;CN=9014`);
+    await stations.test.platform.ingest.drain();
+    const fields = (await stations.test.platform.influx.query('SHOW FIELD KEYS FROM noise'))[0]?.values.map((row) => String(row[0])) ?? [];
+    expect(fields).toContain('la_dba');
+    expect(fields.filter((field) => /function|object|constructor|proto|tostring|valueof|hasownproperty/i.test(field))).toEqual([]);
+    const kept = await stations.test.platform.influx.query(`SELECT items FROM hj212_unknown WHERE device = 'noise-load-0003' AND cn = '2011'`);
+    expect(String(kept[0]?.values.at(-1)?.[1])).toContain('LA-constructor=x');
+  }, 20_000);
+});
