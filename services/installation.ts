@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultFleetKey, type Config } from './config.ts';
 import { WanxiangError } from './errors.ts';
+import { withFileLock } from './file-lock.ts';
 import { loadRegistryFile } from './registry/device-registry.ts';
 import { saveRegistryFile } from './registry/registry-file.ts';
 import { rederiveStationPw } from './hj212/simulated-station.ts';
@@ -43,8 +44,13 @@ export async function prepareInstallation(config: Config): Promise<Config> {
     await writeFile(paths.key, `${key}\n`, { mode: 0o600, flag: 'wx' });
     await chmod(paths.key, 0o600);
   }
-  if (!(await exists(paths.registry))) await deriveRegistry(resolve(config.registryFile), paths.registry, key);
-  else await updateRegistry(resolve(config.registryFile), paths.registry, key);
+  const installationKey = key;
+  // Under the registry's lock, read afresh: an admin-API or `wanxiang devices` change made while
+  // this ran was undone by its write (red team 5: a disable answered 200, then lost).
+  await withFileLock(paths.registry, async () => {
+    if (!(await exists(paths.registry))) await deriveRegistry(resolve(config.registryFile), paths.registry, installationKey);
+    else await updateRegistry(resolve(config.registryFile), paths.registry, installationKey);
+  });
   return { ...config, fleetKey: key, registryFile: paths.registry };
 }
 

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { replaceFileDurably } from '../durable-file.ts';
 import type { Logger } from 'pino';
 
 /**
@@ -30,8 +31,7 @@ export function createHoldClock(deps: { readonly path: string; readonly log: Log
       const text = JSON.stringify(Object.fromEntries(cleared));
       try {
         await mkdir(dirname(deps.path), { recursive: true });
-        await writeFile(`${deps.path}.tmp`, text);
-        await rename(`${deps.path}.tmp`, deps.path);
+        await replaceFileDurably(deps.path, text);
       } catch (error) {
         deps.log.warn({ err: error, path: deps.path }, 'alarm hold times not saved; a restart would start them again');
       }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { replaceFileDurably } from '../durable-file.ts';
 import { z } from 'zod';
 import { createTurns } from '../one-at-a-time.ts';
 
@@ -71,10 +72,8 @@ export function createSessionRevocations(options: { file?: string; now?: () => n
   const save = async () => {
     if (!options.file) return;
     await mkdir(dirname(options.file), { recursive: true, mode: 0o700 });
-    const temporary = `${options.file}.${process.pid}.tmp`;
     const file = { version: 1, revoked: Object.fromEntries(revoked), owners: Object.fromEntries(owners), sealed: Object.fromEntries(sealed) };
-    await writeFile(temporary, JSON.stringify(file), { mode: 0o600 });
-    await rename(temporary, options.file);
+    await replaceFileDurably(options.file, JSON.stringify(file));
   };
   return {
     async load() {

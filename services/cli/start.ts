@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { redactUserinfo } from '../redact-url.ts';
 import { assertSafeExposure, configFromEnv, type ConfigInput } from '../config.ts';
+import { assertFolderFree } from '../data-folder/folder-lock.ts';
 import { prepareInstallation } from '../installation.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform, type PlatformEndpoints } from '../platform.ts';
@@ -69,7 +70,10 @@ export async function startCommand(argv: string[]): Promise<void> {
     },
   };
   // Everything that can be checked is checked before anything starts (issue 13, item 9).
-  const config = await prepareInstallation(configFromEnv(process.env, overrides));
+  const requested = configFromEnv(process.env, overrides);
+  // A folder another run holds is refused before anything in it is touched (the lock refuses it again at start).
+  await assertFolderFree(requested.dataDir);
+  const config = await prepareInstallation(requested);
   assertSafeExposure(config);
   if (config.simulate.replayFile) await assertRecording(resolve(config.simulate.replayFile));
   // Issue 19, item 6: which data folder and registry this run uses, as every command says.

@@ -40,6 +40,19 @@ const lockedError = (dataDir: string, path: string, holder: Holder) =>
   );
 
 /**
+ * Refuses (WX_ERR_DATA_DIR_LOCKED) while a live process holds the data folder, without taking it:
+ * `start` asks before it prepares the installation, so that a second start on a running folder
+ * changes nothing in it (red team 5: it rewrote the running platform's registry) before the lock
+ * itself refuses it.
+ */
+export async function assertFolderFree(dataDir: string): Promise<void> {
+  const folder = resolve(dataDir);
+  const path = folderLockPath(folder);
+  const holder = await readHolder(path);
+  if (holder && (heldHere.has(path) || (await recordedProcessAlive(holder.pid, holder.identity)))) throw lockedError(folder, path, holder);
+}
+
+/**
  * Takes the data folder for `command`, or refuses (WX_ERR_DATA_DIR_LOCKED) while a live process
  * holds it. A lock whose process is gone (a crash, kill -9) is taken over: it is first renamed
  * aside (of two takers one rename wins), and if what was renamed turns out to be a live lock

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { replaceFileDurably } from '../durable-file.ts';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import { hashDeviceSecret } from '../registry/secrets.ts';
@@ -59,17 +60,7 @@ export async function loadUsersFile(path: string): Promise<UsersFile> {
 /** Written atomically and readable by the platform's user only (it holds hashes of live credentials). */
 export async function saveUsersFile(path: string, file: UsersFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  // Flushed before the rename, so a power cut leaves the old file or the new one, never an empty one.
-  const handle = await open(temporary, 'w', 0o600);
-  try {
-    await handle.chmod(0o600); // a stale temporary file of the same name keeps its mode otherwise
-    await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
+  await replaceFileDurably(path, `${JSON.stringify(file, null, 2)}\n`);
 }
 
 /** A new random token (256 bits, base64url), shown once; the file keeps its hash. */

@@ -64,6 +64,18 @@ describe('the data folder is one run\'s alone, whatever database (issue 19, item
     expect(first.output()).not.toMatch(/ENOENT/);
   });
 
+  it('a second start leaves the running folder\'s registry as it is, though the seeds hold a device it lacks (red team 5)', async () => {
+    const registryPath = join(dataDir, 'devices.json');
+    const registry = await loadRegistryFile(registryPath);
+    // Without this device the installation is one a start would update (it adds what the seeds gained).
+    await writeFile(registryPath, JSON.stringify({ ...registry, devices: registry.devices.filter((device) => device.id !== registry.devices.at(-1)!.id) }), { mode: 0o600 });
+    const before = await readFile(registryPath, 'utf8');
+    const second = await runCli(['start', '--data-dir', dataDir, '--mqtt-port', '0', '--ws-port', '-1', '--http-port', '0'], { INFLUX_URL: '' });
+    expect(second.code, second.stderr).toBe(1);
+    expect(second.stderr).toMatch(/^WX_ERR_DATA_DIR_LOCKED: start: /m);
+    expect(await readFile(registryPath, 'utf8')).toBe(before);
+  });
+
   it('backfill without --url on the running folder is refused too', async () => {
     const run = await runCli(['backfill', '--from', '2025-01-01', '--to', '2025-01-02', '--devices', '1', '--data-dir', dataDir], { INFLUX_URL: '' });
     expect(run.code, run.stderr).toBe(1);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, defaultFleetKey } from '../../services/config.ts';
+import { withFileLock } from '../../services/file-lock.ts';
 import { installationPaths, prepareInstallation, useInstallation } from '../../services/installation.ts';
 import { createDeviceRegistry, loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { hashSecret, simulatedDeviceSecret } from '../../services/registry/secrets.ts';
@@ -90,6 +91,28 @@ describe('a fleet key of this installation (issue 13, item 22)', () => {
     expect(await updated.login(derived!.id, simulatedDeviceSecret(config.fleetKey, derived!.id))).toMatchObject({ ok: true });
     expect(updated.device(own!.id)?.secretHash).toMatch(/^scrypt\$/);
     expect(await updated.login(own!.id, 'a-secret-of-its-own-set-by-hand')).toMatchObject({ ok: true });
+  });
+
+  it('updates the registry under its lock, reading it afresh: a change made meanwhile is kept (red team 5)', async () => {
+    const dir = join(work, 'raced');
+    const config = await prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }));
+    const made = await loadRegistryFile(config.registryFile);
+    // The seeds hold a device this installation lacks: the next start writes the registry.
+    const [removed, target] = [made.devices.at(-1)!, made.devices[0]!];
+    await writeFile(config.registryFile, JSON.stringify({ ...made, devices: made.devices.slice(0, -1) }));
+    // A `wanxiang devices disable` (or the admin API) holds the registry's lock while the start begins.
+    let updating: Promise<unknown> | undefined;
+    await withFileLock(config.registryFile, async () => {
+      // Read, then the start runs, then written: what a change under the lock does.
+      const current = await loadRegistryFile(config.registryFile);
+      updating = prepareInstallation(configFromEnv({ WX_DATA_DIR: dir }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await writeFile(config.registryFile, JSON.stringify({ ...current, devices: current.devices.map((device) => (device.id === target.id ? { ...device, disabled: true } : device)) }));
+    });
+    await updating;
+    const updated = createDeviceRegistry(await loadRegistryFile(config.registryFile));
+    expect(updated.device(target.id)?.disabled).toBe(true);
+    expect(updated.device(removed.id)).toBeDefined();
   });
 
   it('is not made when WX_FLEET_KEY or WX_REGISTRY_FILE says otherwise', async () => {

@@ -1,0 +1,29 @@
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * Replaces a small file the platform keeps (the device registry, the users file, session
+ * revocations, alarm hold times) so that a reader sees the old text or the new, and a power cut
+ * leaves one of them too: written to a temporary file readable by this user alone, flushed to
+ * disk, renamed over, and the folder flushed so that the new name survives (fsync(2): the file's
+ * own flush does not promise its name). Before this, a crash could bring back an older registry
+ * (an old disable undone) or leave an empty one (red team 5).
+ */
+export async function replaceFileDurably(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.chmod(0o600); // a stale temporary file of the same name keeps its mode otherwise
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+  const folder = await open(dirname(path), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
