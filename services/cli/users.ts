@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { configFromEnv } from '../config.ts';
-import { isWanxiangError } from '../errors.ts';
+import { isWanxiangError, WanxiangError } from '../errors.ts';
 import { addUser, loadUsersFile, personRoleSchema, rotateUser, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
 import { updateUsersFile } from '../people/users-file-update.ts';
 import { step } from './failure.ts';
@@ -51,6 +51,10 @@ export async function usersCommand(argv: string[]): Promise<void> {
         return;
       case 'add': {
         const draft = { name: need('name'), role: need('role'), ...(options.department ? { department: options.department } : {}) };
+        // Actions record names only: a name a configured token is recorded under would make two credentials one person.
+        if (config.http.tokens.some((token) => (token.name ?? token.role) === draft.name)) {
+          throw new WanxiangError('WX_ERR_PERSON_NAME_TAKEN', `${draft.name} is the name of a token in WX_API_TOKENS (or the role an unnamed token is recorded as): choose another name`, { value: draft.name });
+        }
         const token = await update((file) => {
           const added = addUser(file, draft);
           return { file: added.file, result: added.token };

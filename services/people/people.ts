@@ -56,9 +56,16 @@ interface Known {
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-function fromFile(file: UsersFile): Known[] {
+/**
+ * The file's people who may sign in. One whose name a configured token is recorded under is left
+ * out (red team 5: `off.one` in the file as an operator read as the configured officer `off.one`
+ * on every event it touched), named with its code, until one of the two is renamed.
+ */
+function fromFile(file: UsersFile, takenNames: ReadonlySet<string>, log: PeopleOptions['log']): Known[] {
+  const clashing = file.users.filter((user) => !user.disabled && takenNames.has(user.name));
+  for (const user of clashing) log?.error({ code: 'WX_ERR_PERSON_NAME_TAKEN', name: user.name }, `the users file's ${user.name} has the name of a configured token: not let in until one of them is renamed`);
   // The file keeps `sha256$<base64>` of each token: the same digest the configured tokens are compared by.
-  return file.users.filter((user) => !user.disabled).map((user) => ({
+  return file.users.filter((user) => !user.disabled && !takenNames.has(user.name)).map((user) => ({
     digest: Buffer.from(user.secretHash.slice('sha256$'.length), 'base64'),
     person: { role: user.role, name: user.name, ...(user.department ? { department: user.department } : {}) },
     ...(user.sessionsFrom === undefined ? {} : { sessionsFrom: user.sessionsFrom }),
@@ -75,6 +82,7 @@ export function createPeople(options: PeopleOptions): People {
     digest: digest(token),
     person: role === 'department' ? { role, name: name ?? role, department: name ?? '' } : { role, name: name ?? role },
   }));
+  const configuredNames = new Set(configured.map((known) => known.person.name));
   let users: Known[] = [];
   let watcher: FSWatcher | undefined;
   const inTurn = createTurns();
@@ -93,7 +101,7 @@ export function createPeople(options: PeopleOptions): People {
     reload: () => inTurn(async () => {
       if (!options.usersFile) return;
       try {
-        users = fromFile(await loadUsersFile(options.usersFile));
+        users = fromFile(await loadUsersFile(options.usersFile), configuredNames, options.log);
       } catch (error) {
         // Refused, nobody of the file is let in until it is fixed: keeping the previous people kept
         // a person an admin had just disabled by hand, with a typo in the same edit.

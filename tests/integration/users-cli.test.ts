@@ -62,6 +62,26 @@ describe('named people', () => {
     expect((await runWanxiang(['users', 'promote', '--name', 'x'], env)).code).toBe(2);
   }, 60_000);
 
+  it('keeps one name to one person: the file\'s person named as a configured token is not let in, and not added (red team 5)', async () => {
+    const officerToken = 'OFFICER-TOKEN-0123456789abcdef';
+    const named = { ...env, WX_API_TOKENS: `officer:off.one:${officerToken},admin:ADMIN-TOKEN-0123456789abcdef` };
+    for (const name of ['off.one', 'admin']) {
+      const refused = await runWanxiang(['users', 'add', '--name', name, '--role', 'operator'], named);
+      expect(refused.code, refused.stderr).not.toBe(0);
+      expect(refused.stderr).toMatch(/WX_ERR_PERSON_NAME_TAKEN/);
+    }
+    // Added before the token was configured: the file's off.one cannot sign in, the configured one still can.
+    const added = await runWanxiang(['users', 'add', '--name', 'off.one', '--role', 'operator'], env);
+    const fileToken = /token \(shown once\): (\S+)/.exec(added.stdout)![1]!;
+    const logged: Array<{ code?: string; name?: string }> = [];
+    const log = { error: (fields: { code?: string; name?: string }) => void logged.push(fields) } as unknown as NonNullable<Parameters<typeof createPeople>[0]['log']>;
+    const people = createPeople({ tokens: configFromEnv(named).http.tokens, usersFile: env.WX_USERS_FILE, log });
+    await people.reload();
+    expect(people.resolve(fileToken)).toBeNull();
+    expect(people.resolve(officerToken)).toEqual({ role: 'officer', name: 'off.one' });
+    expect(logged).toContainEqual({ code: 'WX_ERR_PERSON_NAME_TAKEN', name: 'off.one' });
+  }, 60_000);
+
   it('reads WX_API_TOKENS with and without names; a token may hold colons', () => {
     const tokens = configFromEnv({ WX_API_TOKENS: 'admin:ADMIN-TOKEN-0123456789,operator:zhang.wei:OPERATOR-TOKEN-0123456789,department:eco-env:DEPT-TOKEN-0123456789,reader:A:B:C-0123456789abcdef' }).http.tokens;
     expect(tokens).toEqual([
