@@ -162,7 +162,7 @@ export const configSchema = z.strictObject({
       url: z.url().optional(),
       database: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('wanxiang'),
       retentionPolicy: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).default('wanxiang_raw'),
-      /** How long raw readings are kept; InfluxQL duration, INF for ever. */
+      /** How long everything in the database is kept (readings, rollups, alarms, review marks: one policy); InfluxQL duration, INF for ever (docs/deploy.md#backups). */
       retention: z.string().regex(/^(INF|\d+[hdw])$/).default('INF'),
       token: z.string().optional(),
       username: z.string().optional(),
