@@ -222,11 +222,16 @@ function recordOf(group: Group, interval: DataInterval, timeMs: number, received
   for (const [key, sent] of group.fields) {
     const spec = specs[key]!;
     const names = namesOf(spec);
-    if (sent.value !== undefined && !inRange(spec, sent.value)) {
-      refusals.push({ code: 'WX_ERR_OUT_OF_RANGE', message: `${key}=${sent.value} is outside ${spec.min}…${spec.max}` });
+    const verdict = flagVerdict(sent.flag);
+    // A value the instrument flags invalid is kept apart whatever it is (a zero calibration reads
+    // below 0): the family's range guards what the rollups use, and they never use it. Any other
+    // value outside the range is refused, its flag still kept (audit: a T above the range and a
+    // C below 0 were refused and their flags lost, so the review page showed nothing).
+    if (sent.value !== undefined && verdict !== 'invalid' && !inRange(spec, sent.value)) {
+      refusals.push({ code: 'WX_ERR_OUT_OF_RANGE', message: `${key}=${sent.value} is outside ${spec.min}…${spec.max}${sent.flag === undefined ? '' : ` (flag ${sent.flag})`}` });
+      if (sent.flag !== undefined) fields.push([names.flag, sent.flag, 'string']);
       continue;
     }
-    const verdict = flagVerdict(sent.flag);
     if (sent.value !== undefined) {
       if (verdict === 'invalid') fields.push([names.invalid, sent.value, 'float']);
       else {
