@@ -39,7 +39,9 @@ export type SkipReason = 'garbage' | 'bad_length_field' | 'oversize' | 'bad_tail
 
 export type FramerEvent =
   | { readonly kind: 'frame'; readonly frame: Frame }
-  | { readonly kind: 'skipped'; readonly bytes: number; readonly reason: SkipReason };
+  | { readonly kind: 'skipped'; readonly bytes: number; readonly reason: SkipReason }
+  /** A frame whose length field is above the cap began here (its bytes follow as skipped `oversize`): one event a frame, to refuse it once with its code. */
+  | { readonly kind: 'oversize'; readonly declared: number };
 
 export interface FramerOptions {
   /** The largest data segment taken (the standard allows 1024; the length field 9999). */
@@ -114,18 +116,22 @@ export function createFramer(options: FramerOptions): Framer {
     return declared;
   };
 
+  /** After an oversize frame's `##`: its bytes up to the next `##` are counted as the oversize frame's, not as garbage. */
+  let inOversize = false;
+
   /** One step: a frame taken, bytes skipped, or false when more bytes are needed. */
   function step(): boolean {
     const start = find(frameStarts, 0, held());
     if (start === -1) {
       // Keep a last '#': it may be the first half of the next `##`.
-      skip(buffer[buffer.length - 1] === hash ? held() - 1 : held(), 'garbage');
+      skip(buffer[buffer.length - 1] === hash ? held() - 1 : held(), inOversize ? 'oversize' : 'garbage');
       return false;
     }
     if (start > 0) {
-      skip(start, 'garbage');
+      skip(start, inOversize ? 'oversize' : 'garbage');
       return true;
     }
+    inOversize = false;
     if (held() < 6) return false;
     const declared = declaredLength();
     if (declared === -1) {
@@ -133,7 +139,9 @@ export function createFramer(options: FramerOptions): Framer {
       return true;
     }
     if (declared > options.maxSegmentBytes) {
+      events.push({ kind: 'oversize', declared });
       skip(2, 'oversize');
+      inOversize = true;
       return true;
     }
     const tailAt = 6 + declared + 4;
@@ -157,14 +165,21 @@ export function createFramer(options: FramerOptions): Framer {
     return lookForTail(declared);
   }
 
-  /** The declared length of the frame at the head, when the bytes held are exactly that frame with no tail or a bare CR. */
-  function heldForTail(): number | null {
+  /** Whether the segment before a tail at `tailAt` has `declared` characters (a length that counts characters, not bytes). */
+  const countsCharacters = (declared: number, tailAt: number) => tailAt - 4 >= 6 && tailAt - 10 <= 3 * declared && buffer.toString('utf8', head + 6, head + tailAt - 4).length === declared;
+
+  /**
+   * The frame at the head when the bytes held are exactly one frame with no tail or a bare CR: its
+   * length in bytes, or in characters (caoyiliang/HJ212 counts C# characters and makes CR and LF
+   * optional, reference/hj212.md §2: both bends at once, found by the audit of issue 20).
+   */
+  function heldForTail(): { declared: number; tailAt: number; lengthUnit: Frame['lengthUnit'] } | null {
     if (held() < overhead - 2 || byteAt(0) !== hash || byteAt(1) !== hash) return null;
     const declared = declaredLength();
     if (declared === -1) return null;
-    const tailAt = 6 + declared + 4;
-    if (held() === tailAt || (held() === tailAt + 1 && byteAt(tailAt) === cr)) return declared;
-    return null;
+    const tailAt = byteAt(held() - 1) === cr ? held() - 1 : held();
+    if (tailAt === 6 + declared + 4) return { declared, tailAt, lengthUnit: 'bytes' };
+    return tailAt > 6 + declared + 4 && countsCharacters(declared, tailAt) ? { declared, tailAt, lengthUnit: 'chars' } : null;
   }
 
   /**
@@ -177,6 +192,9 @@ export function createFramer(options: FramerOptions): Framer {
     const newline = find(lineEnds, 6, window);
     const nextFrame = find(innerStarts, 2, newline === -1 ? window : newline);
     if (nextFrame !== -1) {
+      // The next frame begins before any line end: this one had no tail or a bare CR, and its length counts characters.
+      const tailAt = byteAt(nextFrame - 1) === cr ? nextFrame - 1 : nextFrame;
+      if (countsCharacters(declared, tailAt)) return take(declared, tailAt, nextFrame, 'chars', tailAt === nextFrame ? 'none' : 'cr');
       skip(nextFrame, 'bad_tail');
       return true;
     }
@@ -190,7 +208,7 @@ export function createFramer(options: FramerOptions): Framer {
     }
     const tailAt = byteAt(newline - 1) === cr ? newline - 1 : newline;
     const segmentEnd = tailAt - 4;
-    if (segmentEnd >= 6 && buffer.toString('utf8', head + 6, head + segmentEnd).length === declared) {
+    if (segmentEnd >= 6 && countsCharacters(declared, tailAt)) {
       return take(declared, tailAt, newline + 1, 'chars', tailAt === newline ? 'lf' : 'crlf');
     }
     skip(2, 'bad_tail');
@@ -235,11 +253,10 @@ export function createFramer(options: FramerOptions): Framer {
       return scannedBytes;
     },
     flush() {
-      const declared = heldForTail();
-      if (declared === null) return [];
-      const tailAt = 6 + declared + 4;
+      const frame = heldForTail();
+      if (frame === null) return [];
       events.length = 0;
-      take(declared, tailAt, held(), 'bytes', held() === tailAt ? 'none' : 'cr');
+      take(frame.declared, frame.tailAt, held(), frame.lengthUnit, held() === frame.tailAt ? 'none' : 'cr');
       return collect();
     },
   };

@@ -365,6 +365,11 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
           skipped[event.reason] = (skipped[event.reason] ?? 0) + event.bytes;
           continue;
         }
+        if (event.kind === 'oversize') {
+          // Refused once a frame, with its code, as the docs' refusal table says (the audit of issue 20 found it only in a metric).
+          ingest.rejections.record({ code: 'WX_ERR_STATION_OVERSIZE', message: `an HJ 212 frame declared ${event.declared} bytes, above hj212.maxSegmentBytes (${config.maxSegmentBytes}): skipped, not answered`, readings: 0 }, { topic: 'hj212:oversize' });
+          continue;
+        }
         flow.added();
         const entry: (typeof inOrder)[number] = { done: false, packet: undefined };
         inOrder.push(entry);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -157,8 +157,11 @@ describe('HJ 212 receiver over a real socket', () => {
     const oversize = `##2000${'x'.repeat(40)}`;
     connection.send(Buffer.concat([Buffer.from('AT+CSQ\r\nDTU 861234\r\n'), Buffer.from(oversize), wire('tv5NoiseRtd')]));
     expect(await connection.nextReply()).toBe(text('tv5Reply'));
-    expect(await test.metric('wanxiang_hj212_skipped_bytes_total', { reason: 'oversize' })).toBeGreaterThanOrEqual(2);
+    // The whole oversize frame is counted as such (not 2 bytes, then garbage), and refused once with its code (issue 20 audit).
+    expect(await test.metric('wanxiang_hj212_skipped_bytes_total', { reason: 'oversize' })).toBeGreaterThanOrEqual(oversize.length);
     expect(await test.metric('wanxiang_hj212_skipped_bytes_total', { reason: 'garbage' })).toBeGreaterThan(0);
+    const deadLetter = (await readFile(test.platform.ingest.deadLetterPath, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { code: string; message: string });
+    expect(deadLetter.filter((entry) => entry.code === 'WX_ERR_STATION_OVERSIZE')).toEqual([expect.objectContaining({ message: expect.stringContaining('declared 2000 bytes') })]);
   });
 
   it('closes a connection whose frame never ends (slow-loris)', async () => {

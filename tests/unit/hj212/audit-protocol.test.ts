@@ -10,7 +10,7 @@ const packetOf = (segment: string): Packet => {
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.packet;
 };
-const kinds = (events: FramerEvent[]) => events.map((event) => (event.kind === 'frame' ? `frame:${event.frame.declaredLength}` : `${event.reason}:${event.bytes}`));
+const kinds = (events: FramerEvent[]) => events.map((event) => (event.kind === 'frame' ? `frame:${event.frame.declaredLength}` : event.kind === 'skipped' ? `${event.reason}:${event.bytes}` : `oversize:${event.declared}`));
 
 describe('HJ 212 answers to notifications (reference/hj212.md §3, §9.1)', () => {
   it('answers a 2025 heartbeat (9015) with 9013, as caoyiliang/HJ212 waits for (CN9013Rsp), only when the answer bit is set', () => {
@@ -61,7 +61,7 @@ describe('HJ 212 framer: a length field that lies (reference/hj212.md §2, §9.2
 
 describe('HJ 212 framer: a frame without CR LF (reference/hj212.md §2: caoyiliang/HJ212 makes CR and LF optional; compat accepts the next `##` as the end)', () => {
   const framer = () => createFramer({ maxSegmentBytes: 4_096 });
-  const tails = (events: FramerEvent[]) => events.map((event) => (event.kind === 'frame' ? `${event.frame.tail}:${event.frame.crc}` : `${event.reason}:${event.bytes}`));
+  const tails = (events: FramerEvent[]) => events.map((event) => (event.kind === 'frame' ? `${event.frame.tail}:${event.frame.crc}` : event.kind === 'skipped' ? `${event.reason}:${event.bytes}` : `oversize:${event.declared}`));
 
   it('ends a frame with no tail at the next `##`, and one with a bare CR at the CR', () => {
     const events = framer().push(Buffer.from(`${vectors.tv5NoiseRtd}${vectors.tv8Flags}\r${vectors.tv4HourAck}\r\n`));
@@ -76,6 +76,29 @@ describe('HJ 212 framer: a frame without CR LF (reference/hj212.md §2: caoyilia
     expect(f.buffered).toBe(0);
     expect(f.push(Buffer.from(`${vectors.tv8Flags}\r`))).toEqual([]);
     expect(tails(f.flush())).toEqual(['cr:0880']);
+  });
+
+  // The issue 20 audit: caoyiliang/HJ212 counts the length in characters AND makes CR and LF
+  // optional; each bend alone was taken, both at once were skipped as bad_tail, the packet unanswered.
+  const charCounted = (() => {
+    const segment = 'QN=20261207085926597;ST=22;CN=3020;PW=123456;MN=AUDITCOMPAT000000000001;Flag=5;CP=&&DataTime=20261207085916;i11001-Info=//仪器开机//&&';
+    return `##${String(segment.length).padStart(4, '0')}${segment}4980`;
+  })();
+  const units = (events: FramerEvent[]) => events.map((event) => (event.kind === 'frame' ? `${event.frame.lengthUnit}:${event.frame.tail}` : event.kind === 'skipped' ? `${event.reason}:${event.bytes}` : `oversize:${event.declared}`));
+
+  it('takes a frame whose length counts characters with no tail or a bare CR, before the next frame', () => {
+    expect(units(framer().push(Buffer.from(`${charCounted}${vectors.tv4HourAck}\r\n`)))).toEqual(['chars:none', 'bytes:crlf']);
+    expect(units(framer().push(Buffer.from(`${charCounted}\r${vectors.tv4HourAck}\r\n`)))).toEqual(['chars:cr', 'bytes:crlf']);
+  });
+
+  it('holds such a frame when it is the last one, and flush() takes it once the station falls quiet', () => {
+    for (const tail of ['', '\r']) {
+      const f = framer();
+      expect(f.push(Buffer.from(`${charCounted}${tail}`))).toEqual([]);
+      expect(f.awaitingTail).toBe(true);
+      expect(units(f.flush())).toEqual([tail ? 'chars:cr' : 'chars:none']);
+      expect(f.buffered).toBe(0);
+    }
   });
 
   it('flushes nothing from a frame still incomplete', () => {

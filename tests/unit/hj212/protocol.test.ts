@@ -73,19 +73,19 @@ describe('HJ 212 framer', () => {
   it('takes a frame whose length counts characters (a UTF-16 device) and says so', () => {
     const text = vectors.tv14Utf8.replace('##0152', '##0144');
     const events = framer().push(Buffer.from(`${text}\r\n${vectors.tv5NoiseRtd}\r\n`));
-    expect(events.map((event) => (event.kind === 'frame' ? event.frame.lengthUnit : event.reason))).toEqual(['chars', 'bytes']);
+    expect(events.map((event) => (event.kind === 'frame' ? event.frame.lengthUnit : event.kind === 'skipped' ? event.reason : event.kind))).toEqual(['chars', 'bytes']);
   });
 
   it('skips garbage between frames and reports it once', () => {
     const stream = Buffer.concat([Buffer.from('DTU-REG:8613800\r\n#'), wire('tv5NoiseRtd'), Buffer.from('ping\n'), wire('tv8Flags')]);
     const events = framer().push(stream);
-    expect(events.map((event) => event.kind === 'frame' ? 'frame' : `${event.reason}:${event.bytes}`)).toEqual(['garbage:17', 'bad_length_field:1', 'frame', 'garbage:5', 'frame']);
+    expect(events.map((event) => event.kind === 'frame' ? 'frame' : event.kind === 'skipped' ? `${event.reason}:${event.bytes}` : `oversize:${event.declared}`)).toEqual(['garbage:17', 'bad_length_field:1', 'frame', 'garbage:5', 'frame']);
   });
 
   it('refuses a declared length above the cap and resynchronises on the next frame', () => {
     const small = createFramer({ maxSegmentBytes: 200 });
     const events = small.push(Buffer.concat([wire('tv2AirMinute'), wire('tv5NoiseRtd')]));
-    expect(events[0]).toEqual({ kind: 'skipped', bytes: 2, reason: 'oversize' });
+    expect(events.slice(0, 2)).toEqual([{ kind: 'oversize', declared: 411 }, { kind: 'skipped', bytes: 6 + 411 + 4 + 2, reason: 'oversize' }]);
     expect(events.filter((event) => event.kind === 'frame')).toHaveLength(1);
     expect(small.buffered).toBe(0);
   });
