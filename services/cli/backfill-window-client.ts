@@ -8,9 +8,15 @@ export interface OpenedWindow {
   close(): Promise<void>;
 }
 
+/** How long each opening of the window lasts, and how often the run opens it again while it lives. */
+export const windowLeaseMinutes = 2;
+const renewEveryMs = 30_000;
+
 /**
  * Opens the running platform's backfill window for this run (issue 19, item 3): readings as old as
- * `fromMs` are taken until it is closed again at the end of the run, or after a day at most.
+ * `fromMs` are taken until it is closed again at the end of the run. It is leased for 2 minutes and
+ * renewed every 30 s while the run lives (red team 6: a backfill killed with -9 left it open a day,
+ * and any device could write years-old readings into the history the reports are built from).
  */
 export async function openBackfillWindow(options: { api?: string; tokenFile: string; dataDir: string; fromMs: number }): Promise<OpenedWindow> {
   const located = await locateApi(options.api, options.dataDir);
@@ -32,11 +38,18 @@ export async function openBackfillWindow(options: { api?: string; tokenFile: str
     }
     return answer;
   };
-  const opened = await call('POST', { from: options.fromMs, minutes: 24 * 60 });
-  process.stderr.write(`[backfill] the platform's backfill window is open: readings from ${beijingEcho(options.fromMs)} are taken until ${opened.until && Number.isFinite(Date.parse(opened.until)) ? beijingEcho(Date.parse(opened.until)) : opened.until} or the end of this run\n`);
+  const opened = await call('POST', { from: options.fromMs, minutes: windowLeaseMinutes });
+  process.stderr.write(`[backfill] the platform's backfill window is open: readings from ${beijingEcho(options.fromMs)} are taken until the end of this run (renewed every ${renewEveryMs / 1_000} s, closing by itself ${windowLeaseMinutes} minutes after the last renewal)\n`);
+  let renewal: Promise<unknown> = Promise.resolve();
+  const renewing = setInterval(() => {
+    renewal = call('POST', { from: options.fromMs, minutes: windowLeaseMinutes }).catch((error: unknown) => process.stderr.write(`[backfill] could not renew the backfill window (readings older than the platform's age limit may be refused until it is): ${isWanxiangError(error) ? error.message : String(error)}\n`));
+  }, renewEveryMs);
+  renewing.unref();
   return {
     until: opened.until ?? '',
     async close() {
+      clearInterval(renewing);
+      await renewal;
       await call('DELETE').catch((error: unknown) => process.stderr.write(`[backfill] could not close the backfill window (it closes by itself at ${opened.until}): ${isWanxiangError(error) ? error.message : String(error)}\n`));
     },
   };

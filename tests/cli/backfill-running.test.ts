@@ -51,6 +51,24 @@ describe('backfill into a running platform counts what landed, says what was ref
     expect(await test('/api/v1/alarms')).toEqual(alarmsBefore);
   });
 
+  it('a backfill killed with -9 leaves the window open minutes, not a day: it is leased and renewed while the run lives (red team 6)', async () => {
+    const child = spawn(process.execPath, [cliPath, 'backfill', ...common(), '--from', '2025-01-01', '--to', '2025-03-01', '--admin-token-file', tokenFile], { cwd: repoRoot, env: { ...process.env, ...env() }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/backfill window is open/.test(stderr)) resolve();
+      });
+      child.on('close', () => reject(new Error(`backfill ended before it opened the window: ${stderr}`)));
+    });
+    const killedAtMs = Date.now();
+    child.kill('SIGKILL');
+    const window = await (await fetch(`${live.endpoints.httpUrl}/api/v1/admin/backfill-window`, { headers: { authorization: `Bearer ${adminToken}` } })).json() as { open: boolean; until?: string };
+    expect(window.open).toBe(true);
+    expect(Date.parse(window.until!) - killedAtMs).toBeLessThanOrEqual(2 * 60_000 + 5_000);
+    await fetch(`${live.endpoints.httpUrl}/api/v1/admin/backfill-window`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } });
+  }, 60_000);
+
   it('the window is admin only', async () => {
     const answer = await fetch(`${live.endpoints.httpUrl}/api/v1/admin/backfill-window`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 0 }) });
     expect(answer.status).toBe(401);
