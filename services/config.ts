@@ -462,11 +462,15 @@ function parseWebhooks(text: string | undefined): Array<{ style: string; url: st
   });
 }
 
-/** Deep-merges configuration inputs; the override's leaves win. */
+/**
+ * Deep-merges configuration inputs; the override's leaves win, and an array is a leaf: merged key by
+ * key, backfill's `webhooks: []` over WX_ALARM_WEBHOOKS became an object and was refused (red team 6).
+ */
 export function mergeConfigInput(base: unknown, override: unknown): unknown {
   if (override === undefined) return base;
-  if (typeof base !== 'object' || base === null || typeof override !== 'object' || override === null) return override;
-  const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  const mergeable = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!mergeable(base) || !mergeable(override)) return override;
+  const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) result[key] = mergeConfigInput(result[key], value);
   return result;
 }

@@ -112,6 +112,9 @@ export const errorCatalogue = {
   WX_ERR_BUSY: { status: 503, summary: "the report builds waiting for their turn are as many as allowed (a report costs seconds of the platform's one thread): try again after Retry-After" },
   // Red team 5: actions record a person's name only
   WX_ERR_PERSON_NAME_TAKEN: { status: 409, summary: "a person of the users file has the name of a configured token (WX_API_TOKENS, or the role an unnamed token is recorded as): that person is not let in, since actions record names only and two credentials would act as one person; rename one" },
+  // Red team 6: what a command writes, and recordings as input from anyone
+  WX_ERR_OUTPUT_IN_DATA_DIR: { status: 500, summary: "a command's output file (record --out) lies in a data folder or is a file the platform uses (its users file, its registry): it is not written, --force or not" },
+  WX_ERR_RECORDING_TOO_LARGE: { status: 413, summary: 'a recording holds a line longer than 32 MiB, more than 5 million lines or more than 1 GiB uncompressed: it is refused, naming the line, before it fills the memory' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -9,6 +9,8 @@ export interface RecorderOptions {
   readonly password: string;
   readonly topics: Topics;
   readonly path: string;
+  /** Replace an existing file at `path` (record --force); otherwise it is refused. */
+  readonly replace?: boolean;
   readonly now?: () => number;
 }
 
@@ -25,7 +27,13 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const now = options.now ?? Date.now;
   // Connect first: a refused login or an unreachable broker leaves no empty recording behind.
   const client = await mqtt.connectAsync(options.url, { clientId: toolClientId('record', options.username), username: options.username, password: options.password, reconnectPeriod: 1_000, clean: true });
-  const writer = createRecordingWriter(options.path, { startedAt: now(), source: options.url });
+  let writer: ReturnType<typeof createRecordingWriter>;
+  try {
+    writer = createRecordingWriter(options.path, { startedAt: now(), source: options.url }, { replace: options.replace ?? false });
+  } catch (error) {
+    await client.endAsync();
+    throw error;
+  }
   let recorded = 0;
   client.on('message', (topic, payload) => {
     const station = options.topics.parseStationFrames(topic);

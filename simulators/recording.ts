@@ -1,10 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
 import { WanxiangError } from '../services/errors.ts';
+import { recordingLimits, recordingLines, type RecordingLimits } from './recording-lines.ts';
 
 /**
  * A recording: gzip-compressed NDJSON. The first line is a header; each further line is
@@ -59,9 +59,21 @@ export interface RecordingWriter {
   close(): Promise<void>;
 }
 
-export function createRecordingWriter(path: string, header: Omit<RecordingHeader, 'format' | 'version'>): RecordingWriter {
+/**
+ * Writes a recording to `path`. With `replace: false` the file is created or refused, never
+ * replaced (O_EXCL): `record` without --force (red team 6: it overwrote the platform's users
+ * file); the check is the opening itself, so no file can appear between a check and the write.
+ */
+export function createRecordingWriter(path: string, header: Omit<RecordingHeader, 'format' | 'version'>, options: { replace?: boolean } = {}): RecordingWriter {
+  let fd: number;
+  try {
+    fd = openSync(path, options.replace === false ? 'wx' : 'w', 0o666);
+  } catch (error) {
+    const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
+    throw new WanxiangError('WX_ERR_FILE', `cannot write the recording ${path}: ${exists ? 'the file exists; give --force to replace it, or another --out' : (error as Error).message}`, { value: path, cause: error });
+  }
   const gzip = createGzip();
-  const file = createWriteStream(path);
+  const file = createWriteStream(path, { fd });
   gzip.pipe(file);
   gzip.write(`${JSON.stringify({ format: 'wanxiang-recording', version: 1, ...header })}\n`);
   return {
@@ -105,10 +117,12 @@ function parseOrUndefined(line: string): unknown {
  * line before it; a gzip stream that ends early is the same case. A bad line with lines after it
  * is damage, not an interruption, and still stops the read.
  */
-export async function* readRecording(path: string, options: { onTornTail?: (why: string) => void } = {}): AsyncGenerator<RecordingHeader | RecordedMessage | RecordedFrame> {
+export async function* readRecording(path: string, options: { onTornTail?: (why: string) => void; limits?: Partial<RecordingLimits> } = {}): AsyncGenerator<RecordingHeader | RecordedMessage | RecordedFrame> {
   const file = createReadStream(path);
   const input = (await recordingKind(path)) === 'plain' ? file : file.pipe(createGunzip());
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  // Lazily read, the file's size matters not; a line is gathered whole, so its length does.
+  const limits = { maxLineBytes: recordingLimits.maxLineBytes, maxBytes: Infinity, maxLines: Infinity, ...options.limits };
+  const lines = recordingLines(input, path, limits);
   let number = 0;
   let held: WanxiangError | undefined;
   try {
@@ -135,16 +149,19 @@ export async function* readRecording(path: string, options: { onTornTail?: (why:
       return;
     }
     throw error;
+  } finally {
+    file.destroy(); // a refusal stops the read: the file is closed, not read on into a gunzip no one reads
   }
   if (held) options.onTornTail!(`line ${number} is cut (a recording that was interrupted): ${JSON.stringify(String(held.value).slice(-60))}`);
 }
 
-export async function loadRecording(path: string): Promise<{ header: RecordingHeader; messages: RecordedMessage[]; frames: RecordedFrame[]; tornTail?: string }> {
+/** Reads a whole recording into memory, within `limits` (recordingLimits unless given): WX_ERR_RECORDING_TOO_LARGE beyond them. */
+export async function loadRecording(path: string, limits: Partial<RecordingLimits> = {}): Promise<{ header: RecordingHeader; messages: RecordedMessage[]; frames: RecordedFrame[]; tornTail?: string }> {
   let header: RecordingHeader | undefined;
   let tornTail: string | undefined;
   const messages: RecordedMessage[] = [];
   const frames: RecordedFrame[] = [];
-  for await (const entry of readRecording(path, { onTornTail: (why) => (tornTail = why) })) {
+  for await (const entry of readRecording(path, { onTornTail: (why) => (tornTail = why), limits: { ...recordingLimits, ...limits } })) {
     if ('format' in entry) header = entry;
     else if ('station' in entry) frames.push(entry);
     else messages.push(entry);

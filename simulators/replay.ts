@@ -67,11 +67,13 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
   const now = options.now ?? Date.now;
   const { messages, frames, tornTail } = await loadRecording(options.path);
   const skipped = { status: 0, filtered: 0, unknownDevice: 0, hj212: 0, notConnected: 0 };
-  const unknownDevices: Record<string, number> = {};
+  // Maps, not objects, for names from the recording and the registry: a station named `constructor`
+  // found Object's own (red team 6: "function Object() { [native code] }1"), and `__proto__` vanished.
+  const unknownDevices = new Map<string, number>();
   const unknown = (id: string) => {
     skipped.unknownDevice += 1;
     // At most 100 named: a recording of another district could name thousands.
-    if (id in unknownDevices || Object.keys(unknownDevices).length < 100) unknownDevices[id] = (unknownDevices[id] ?? 0) + 1;
+    if (unknownDevices.has(id) || unknownDevices.size < 100) unknownDevices.set(id, (unknownDevices.get(id) ?? 0) + 1);
   };
   const wanted: Array<{ message: RecordedMessage | RecordedFrame; device: DeviceRecord }> = [];
   for (const frame of frames) {
@@ -99,7 +101,7 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
   // refused device (a rotated secret, the address's connection limit) neither stalls nor fails
   // the replay, and every client opened is closed however the replay ends.
   const clients = new Map<string, Promise<MqttClient | null>>();
-  const refusedDevices: Record<string, string> = {};
+  const refusedDevices = new Map<string, string>();
   let firstRefusal: unknown;
   // A broker that cannot be reached ends the replay at once; a device refused at the door (a
   // CONNACK code, a connection closed or reset before it: the address's limit) is skipped.
@@ -110,14 +112,14 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
         firstRefusal ??= error;
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && unreachableCodes.has(code) && error instanceof Error) unreachable ??= error;
-        refusedDevices[device.id] = `${error instanceof Error ? error.message : String(error)}${code !== undefined ? ` (${String(code)})` : ''}`;
+        refusedDevices.set(device.id, `${error instanceof Error ? error.message : String(error)}${code !== undefined ? ` (${String(code)})` : ''}`);
         return null;
       }));
     }
     return clients.get(device.id)!;
   };
   const stations = options.hj212Url ? createFrameSender(options.hj212Url, options.fleetKey) : null;
-  const byDevice: Record<string, number> = {};
+  const byDevice = new Map<string, number>();
   const inFlight = new Set<Promise<unknown>>();
   let sent = 0;
 
@@ -139,7 +141,7 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
       ).finally(() => inFlight.delete(publish));
       inFlight.add(publish);
       if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      byDevice[device.id] = (byDevice[device.id] ?? 0) + 1;
+      byDevice.set(device.id, (byDevice.get(device.id) ?? 0) + 1);
       sent += 1;
       if (sent % 1_000 === 0) options.onProgress?.(sent, wanted.length);
     }
@@ -153,13 +155,13 @@ export async function replayRecording(options: ReplayOptions): Promise<ReplayRep
     }));
   }
   // Not one device let in: the broker is not there or refuses this fleet; that is the replay's failure.
-  const refusals = Object.keys(refusedDevices);
-  if (refusals.length > 0 && refusals.length === clients.size) throw firstRefusal instanceof Error ? firstRefusal : new Error(String(firstRefusal));
+  if (refusedDevices.size > 0 && refusedDevices.size === clients.size) throw firstRefusal instanceof Error ? firstRefusal : new Error(String(firstRefusal));
   // A device never let in sent nothing: its messages count as skipped, not sent.
-  for (const id of Object.keys(refusedDevices)) {
-    sent -= byDevice[id] ?? 0;
-    delete byDevice[id];
+  for (const id of refusedDevices.keys()) {
+    sent -= byDevice.get(id) ?? 0;
+    byDevice.delete(id);
   }
   options.onProgress?.(sent, wanted.length);
-  return { sent, byDevice, skipped, refusedDevices, unknownDevices, timeShiftMs, durationMs: now() - started, ...(tornTail ? { tornTail } : {}) };
+  // Object.fromEntries defines each name as an own property, `__proto__` included.
+  return { sent, byDevice: Object.fromEntries(byDevice), skipped, refusedDevices: Object.fromEntries(refusedDevices), unknownDevices: Object.fromEntries(unknownDevices), timeShiftMs, durationMs: now() - started, ...(tornTail ? { tornTail } : {}) };
 }

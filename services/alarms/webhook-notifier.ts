@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ErrorCode } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AlarmChange } from './alarm-types.ts';
+import { discardAnswer } from './webhook-answer.ts';
 import { webhookBody, type WebhookStyle } from './webhook-bodies.ts';
 import { assertWebhookHostsAllowed, webhookHostAllowed, webhookLabel } from './webhook-url.ts';
 
@@ -106,7 +107,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
         method: 'POST', body: job.body, headers: { 'content-type': 'application/json; charset=utf-8' }, redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(options.timeoutMs), stop.signal]),
       });
-      await response.arrayBuffer().catch(() => undefined);
+      await discardAnswer(response);
       if (response.status >= 300 && response.status < 400) return { reason: `answered ${response.status}, a redirect (not followed)`, final: true };
       return response.ok ? null : { reason: `answered ${response.status}`, final: false };
     } catch (error) {

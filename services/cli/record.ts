@@ -3,6 +3,7 @@ import { simulatedDeviceSecret } from '../registry/secrets.ts';
 import { assertWritableTarget, commandContext, runFor, shared } from './common.ts';
 import { brokerStep } from './mqtt-failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
+import { assertOutputTarget } from './output-file.ts';
 import { readSecret } from './secret-input.ts';
 import { dataFolderUse } from './data-folder-notice.ts';
 import type { Config } from '../config.ts';
@@ -12,7 +13,8 @@ const spec = {
   summary: "capture the district's traffic to a compressed NDJSON recording",
   options: {
     url: shared.broker(),
-    out: option.string('FILE', 'recording to write').default('recording.ndjson.gz'),
+    out: option.string('FILE', 'recording to write: a new file, never one in a data folder').default('recording.ndjson.gz'),
+    force: option.flag('replace the --out file if it exists'),
     username: option.string('NAME', 'observer login').default('observer'),
     'password-file': option.string('FILE', "its secret, read from FILE, or from stdin with - (default WX_OBSERVER_PASSWORD, else the observer's secret derived from the fleet key)"),
     // Declared only to refuse it with the way to do it instead (issue 18, item 20).
@@ -31,9 +33,11 @@ export async function recordCommand(argv: string[]): Promise<void> {
   }
   await assertWritableTarget(options.out, 'the recording');
   const { config, topics } = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {}, 'record');
+  // Before connecting, for a plain answer; the exclusive opening of the file (without --force) is the check that holds.
+  await assertOutputTarget(options.out, 'the recording', { force: options.force === true, config });
   const password = options['password-file'] ? await readSecret(options['password-file'], 'the observer\'s secret') : config.observerPassword ?? simulatedDeviceSecret(config.fleetKey, options.username);
   const recorder = await brokerStep(options.url, () =>
-    startRecorder({ url: options.url, username: options.username, password, topics, path: options.out }),
+    startRecorder({ url: options.url, username: options.username, password, topics, path: options.out, replace: options.force === true }),
     loginHint(options, config),
   );
   process.stderr.write(`[record] recording ${options.url} to ${options.out}${options.duration ? ` for ${options.duration} s` : ' until Ctrl-C'}\n`);

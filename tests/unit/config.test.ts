@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv, parseConfig } from '../../services/config.ts';
+import { configFromEnv, mergeConfigInput, parseConfig } from '../../services/config.ts';
 
 describe('configuration', () => {
   it('runs locally with defaults', () => {
@@ -14,6 +14,15 @@ describe('configuration', () => {
     expect(config.influx.url).toBe('http://db:8086');
     expect(config.mqtt.port).toBe(2000);
     expect(config.simulate.enabled).toBe(false);
+  });
+
+  it('an array override replaces the configured list whole (red team 6: backfill refused WX_ALARM_WEBHOOKS, "expected array, received object")', () => {
+    const config = configFromEnv({ WX_ALARM_WEBHOOKS: 'json:http://127.0.0.1:9/alarm,robot:http://127.0.0.1:9/robot' }, { alarms: { enabled: false, webhooks: [] } });
+    expect(config.alarms.webhooks).toEqual([]);
+    const one = configFromEnv({ WX_ALARM_WEBHOOKS: 'json:http://127.0.0.1:9/a,json:http://127.0.0.1:9/b' }, { alarms: { webhooks: [{ style: 'robot', url: 'http://127.0.0.1:9/c' }] } });
+    expect(one.alarms.webhooks).toEqual([{ style: 'robot', url: 'http://127.0.0.1:9/c' }]);
+    expect(mergeConfigInput({ list: [1, 2, 3], keep: { a: 1 } }, { list: [4], keep: { b: 2 } })).toEqual({ list: [4], keep: { a: 1, b: 2 } });
+    expect(mergeConfigInput({ list: [1, 2] }, { list: { 0: 9 } })).toEqual({ list: { 0: 9 } });
   });
 
   it('fails at start with every problem named, unknown keys included', () => {

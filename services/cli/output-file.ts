@@ -1,0 +1,55 @@
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import { basename, dirname, join, parse, relative, resolve, isAbsolute } from 'node:path';
+import type { Config } from '../config.ts';
+import { WanxiangError } from '../errors.ts';
+
+/**
+ * Where a command's output (`record --out`) may go. Red team 6: `record --out DATA_DIR/users.json`
+ * replaced the running platform's users file with a recording, and every named person was locked
+ * out. So an existing file is replaced only with --force, and a data folder (the one configured, or
+ * any folder a platform uses, told by its lock, runtime.json or fleet key) is never written to.
+ */
+export async function assertOutputTarget(path: string, what: string, options: { force: boolean; config: Config }): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing && !options.force) {
+    throw new WanxiangError('WX_ERR_FILE', `cannot write ${what} ${path}: the file exists; give --force to replace it, or another --out`, { value: path });
+  }
+  const target = await realTarget(path);
+  const folder = await dataFolderHolding(target, options.config);
+  if (folder) {
+    throw new WanxiangError('WX_ERR_OUTPUT_IN_DATA_DIR', `cannot write ${what} ${path}: it lies in the data folder ${folder}, whose files belong to the platform; write it elsewhere (--out)`, { value: path });
+  }
+  const own = platformFiles(options.config).find((file) => file === target);
+  if (own) throw new WanxiangError('WX_ERR_OUTPUT_IN_DATA_DIR', `cannot write ${what} ${path}: it is the platform's file ${own}; write it elsewhere (--out)`, { value: path });
+}
+
+/** Files a data folder has that no other folder is expected to (folder-lock.ts, runtime-file.ts, installation.ts). */
+const dataFolderMarks = ['wanxiang.lock', 'runtime.json', 'fleet-key'];
+
+/** The data folder `target` lies in: the configured one, or a folder above it marked as one. */
+async function dataFolderHolding(target: string, config: Config): Promise<string | undefined> {
+  const configured = await realpath(config.dataDir).catch(() => resolve(config.dataDir));
+  if (inside(target, configured)) return configured;
+  for (let folder = dirname(target); ; folder = dirname(folder)) {
+    for (const mark of dataFolderMarks) if (await lstat(join(folder, mark)).then(() => true, () => false)) return folder;
+    if (folder === parse(folder).root) return undefined;
+  }
+}
+
+const inside = (path: string, folder: string) => {
+  const rest = relative(folder, path);
+  return rest !== '' && !rest.startsWith('..') && !isAbsolute(rest);
+};
+
+/** The platform's files that may be kept outside its data folder. */
+const platformFiles = (config: Config) => [config.http.usersFile, config.registryFile].filter((file): file is string => file !== undefined).map((file) => resolve(file));
+
+/** The file that writing `path` would change: symbolic links followed, a link to nowhere included. */
+async function realTarget(path: string): Promise<string> {
+  const whole = await realpath(path).catch(() => undefined);
+  if (whole) return whole;
+  const link = await readlink(path).catch(() => undefined);
+  const named = link === undefined ? resolve(path) : resolve(dirname(resolve(path)), link);
+  const folder = await realpath(dirname(named)).catch(() => dirname(named));
+  return join(folder, basename(named));
+}
