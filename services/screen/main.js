@@ -1,5 +1,5 @@
 import { getJson, token } from './api.js';
-import { alarmAction, checkOperatorToken } from './alarm-actions.js';
+import { alarmAction } from './alarm-actions.js';
 import { createAlarmHistory } from './alarm-history.js';
 import { createAlarmSound } from './alarm-sound.js';
 import { applyLabels, currentLanguage, setLanguage, t } from './i18n.js';
@@ -21,7 +21,9 @@ import { createSignIn } from './session.js';
 import { applyDeltaItem, applySync, mergeTiles } from './stream-delta.js';
 import { createTileView } from './tile-view.js';
 import { createFrames } from './frames.js';
-import { setText } from './dom.js';
+import { drawClock, loadEventMarks } from './header-marks.js';
+import { wireTokenDialog } from './token-dialog.js';
+import { openOnPress } from './open-on-press.js';
 
 const $ = (id) => document.getElementById(id);
 const SPARK_POINTS = 96;
@@ -55,23 +57,7 @@ const genericPanel = createGenericPanel({ tabs: $('generic-tabs'), summary: $('g
 // adding its module here and its <article> in index.html (issue 21: the events view comes next).
 const panels = () => [tilesPanel, airPanel, waterPanel, gridPanel, parkingPanel, noisePanel, genericPanel, silentPanel, alarmsPanel, ...(mapPanel ? [mapPanel] : [])];
 
-/**
- * Opens a device's series from its panel. Rows may be replaced between press and release (an
- * update), so the device is taken from the press and opened on a release over the same device.
- */
-function openOnPress(container) {
-  let pressed = null;
-  const deviceAt = (event) => (event.target.closest?.('button') ? null : event.target.closest?.('[data-device]')?.dataset.device ?? null);
-  container.addEventListener('pointerdown', (event) => { pressed = deviceAt(event); });
-  container.addEventListener('pointercancel', () => { pressed = null; });
-  container.addEventListener('pointerup', (event) => {
-    const id = deviceAt(event);
-    const device = id !== null && id === pressed ? model.devices.get(id) : undefined;
-    pressed = null;
-    if (device) seriesView.open(device);
-  });
-}
-for (const panel of ['air', 'water', 'grid', 'parking', 'noise', 'generic', 'silent']) openOnPress($(panel));
+for (const panel of ['air', 'water', 'grid', 'parking', 'noise', 'generic', 'silent']) openOnPress($(panel), (device) => seriesView.open(device));
 
 // Updates touch only what changed: a panel is redrawn when one of its families (or the alarms)
 // changed, and within it only the rows whose content changed, in place (dom.js reconcile); all of
@@ -90,7 +76,7 @@ let mapTimer = null;
 // tile, a row and the silent list never say two things of one device (audit of issue 21).
 let judgedAtMs = Date.now();
 function drawFrame(ids, now) {
-  drawClock(now);
+  drawClock($('clock'), now);
   for (const panel of panels()) {
     if (!ids.has(panel.id)) continue;
     if (panel.id === 'map' && now - mapDrawnMs < MAP_EVERY_MS) {
@@ -302,14 +288,6 @@ document.addEventListener('visibilitychange', () => {
   void loadLiveSignedIn().catch(() => undefined).then(connect);
 });
 
-// The header's clock, Beijing time in the page's language; one formatter a language (dom.js says why).
-const clockFormats = new Map();
-function drawClock(now) {
-  const language = currentLanguage() === 'en' ? 'en-GB' : 'zh-CN';
-  if (!clockFormats.has(language)) clockFormats.set(language, new Intl.DateTimeFormat(language, { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }));
-  setText($('clock'), clockFormats.get(language).format(new Date(now)));
-}
-
 let lastJudged = -1;
 function tick() {
   if (document.hidden) return;
@@ -338,39 +316,6 @@ function relabel() {
   frames.now(...panels().map((p) => p.id));
 }
 
-function openTokenDialog() {
-  $('token-input').value = '';
-  $('token-error').hidden = true;
-  $('token-dialog').showModal();
-}
-
-/** The operator token is checked against the platform before it is kept (issue 21: it accepted anything). */
-function wireTokenDialog() {
-  const dialog = $('token-dialog');
-  const error = $('token-error');
-  $('token-button').addEventListener('click', openTokenDialog);
-  $('token-cancel').addEventListener('click', () => dialog.close());
-  $('token-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const value = $('token-input').value.trim();
-    if (!value) return;
-    error.hidden = false;
-    error.textContent = t('tokenChecking');
-    const verdict = await checkOperatorToken(value);
-    if (!verdict.ok) {
-      error.textContent = t(verdict.message);
-      $('token-input').select();
-      return;
-    }
-    token.set(value);
-    error.hidden = true;
-    dialog.close();
-    clearToast();
-    toast(t('tokenAccepted'));
-    relabel();
-  });
-}
-
 function wireControls() {
   for (const id of ['language-button', 'signin-language']) {
     $(id).addEventListener('click', () => {
@@ -378,7 +323,7 @@ function wireControls() {
       relabel();
     });
   }
-  wireTokenDialog();
+  wireTokenDialog({ toast, clearToast, onAccepted: relabel });
   $('alarm-history').addEventListener('click', () => void history.open());
   $('alarms').addEventListener('scroll', () => updateHiddenCount($('alarms'), $('alarms-more')), { passive: true });
   $('alarms-more').addEventListener('click', () => $('alarms').scrollBy({ top: $('alarms').clientHeight * 0.8 }));
@@ -412,17 +357,8 @@ async function main() {
   setInterval(() => { if (!document.hidden) void loadLiveSignedIn().catch(() => undefined); }, 120_000);
   setInterval(() => { if (!document.hidden) void loadSparks(); }, 600_000);
   // Issue 23, item 4: late and escalated events marked on the wall (counts only; the desk has the rest).
-  void loadEventMarks();
-  setInterval(() => { if (!document.hidden) void loadEventMarks(); }, 30_000);
-}
-
-async function loadEventMarks() {
-  const marks = await getJson('/api/v1/events/marks').catch(() => null);
-  const badge = $('desk-overdue');
-  if (badge.hidden !== (!marks || marks.overdue === 0)) badge.hidden = !marks || marks.overdue === 0;
-  setText(badge, marks ? ` ⚠ ${marks.overdue}` : '');
-  const title = marks ? `${marks.overdue} 超时/升级 overdue or escalated, ${marks.open} 未办结 not closed` : '';
-  if (badge.title !== title) badge.title = title;
+  void loadEventMarks($('desk-overdue'));
+  setInterval(() => { if (!document.hidden) void loadEventMarks($('desk-overdue')); }, 30_000);
 }
 
 // echarts.min.js is a deferred classic script, run before this module: both wait for the document.
