@@ -1,8 +1,10 @@
 /**
  * npm run bench:screen: what one open screen costs, against the platform as `npm start` runs it
  * (simulated district): the bytes the page receives in a minute (the stream, /live refetches,
- * sparklines; from Chrome's Network domain, on the wire, compressed) and the tab's CPU (CDP
- * Performance metrics TaskDuration, seconds of main-thread work per second). Then the same minute
+ * sparklines; from Chrome's Network domain, on the wire, compressed), the tab's CPU (CDP
+ * Performance metrics TaskDuration, seconds of main-thread work per second, and its script, layout
+ * and style shares) and how often the page makes the renderer lay out and restyle (LayoutCount,
+ * RecalcStyleCount per 30 s: issue 21 item 5 counted 175 layouts a minute). Then the same minute
  * with the tab hidden, when the stream must stop (issue 21: ~431 KB a minute, also when hidden).
  * The bytes are split by what fetched them: the event stream (its delta format, gzip), /live, the rest.
  * BENCH_SECONDS (default 60). Debian's Chromium through playwright-core, never a downloaded one.
@@ -46,7 +48,13 @@ cdp.on('Network.dataReceived', (event: { requestId: string; encodedDataLength: n
   const which = kindOf.get(event.requestId) ?? 'other';
   byKind.set(which, (byKind.get(which) ?? 0) + event.encodedDataLength);
 });
-const taskSeconds = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0);
+// CDP Performance metrics (cumulative since Performance.enable): main-thread work and what the page makes the renderer do.
+const counted = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'TaskOtherDuration', 'ProcessTime', 'LayoutCount', 'RecalcStyleCount'] as const;
+type Metrics = Record<(typeof counted)[number], number>;
+const metrics = async (): Promise<Metrics> => {
+  const all = new Map((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  return Object.fromEntries(counted.map((name) => [name, all.get(name) ?? 0])) as Metrics;
+};
 
 await page.goto(`${httpUrl}/`);
 await page.waitForSelector('#link.up', { timeout: 60_000 });
@@ -55,14 +63,20 @@ await new Promise((resolve) => setTimeout(resolve, 5_000));
 async function measure(label: string): Promise<void> {
   bytes = 0;
   byKind.clear();
-  const cpuBefore = await taskSeconds();
+  const before = await metrics();
   const started = Date.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
   const elapsed = (Date.now() - started) / 1_000;
-  const cpu = (await taskSeconds()) - cpuBefore;
+  const after = await metrics();
+  const delta = (name: (typeof counted)[number]) => after[name] - before[name];
   const perMinute = (n: number) => (n / 1024 / (elapsed / 60)).toFixed(1);
+  const share = (name: (typeof counted)[number]) => `${((delta(name) / elapsed) * 100).toFixed(1)} %`;
+  const per30s = (name: (typeof counted)[number]) => Math.round((delta(name) / elapsed) * 30);
   const parts = ['stream', '/live', 'other'].map((which) => `${which} ${perMinute(byKind.get(which) ?? 0)}`).join(', ');
-  console.log(`${label}: ${perMinute(bytes)} KB a minute on the wire (${parts}), tab CPU ${((cpu / elapsed) * 100).toFixed(1)} % of a core`);
+  console.log(`${label}: ${perMinute(bytes)} KB a minute on the wire (${parts}), tab CPU ${share('TaskDuration')} of a core ` +
+    `(script ${share('ScriptDuration')}, layout ${share('LayoutDuration')}, style ${share('RecalcStyleDuration')}, other ${share('TaskOtherDuration')}), ` +
+    `the renderer process ${share('ProcessTime')} with its compositor and raster threads; ` +
+    `${per30s('LayoutCount')} layouts and ${per30s('RecalcStyleCount')} style recalculations per 30 s`);
 }
 
 await measure('screen shown');

@@ -36,16 +36,16 @@ const drafts: Draft[] = [];
  * The registered report intervals (issue 22 item 9): coverage counts each reading for its device's
  * interval, so readings that never arrived leave an hour or a night short. Air stations: 5-minute
  * values (HJ 212 CN 2051 at MinInterval 5, from which the simulated HJ 212 station builds its hour);
- * noise monitors: 5-minute Leq; surface-water automatic stations: a sample every 4 hours. The
- * simulators send at these intervals. The seeded air stations register none for now: the demo fleet
- * sends every 5 s, and judged by a registered 5 minutes a stopped station went grey on the wall only
- * after 10 minutes and silent after 15 (their coverage is counted against the family's minute, or
- * the interval of an HJ 212 station's registration).
+ * noise monitors: 5-minute Leq; surface-water automatic stations: a sample every 4 hours. The demo
+ * fleet sends every 5 s whatever is registered (config simulate.intervalMs); the wall judges a device
+ * that shows it reports more often than registered by the gap it shows (services/live/freshness.ts
+ * judgedIntervalMs), so a stopped demo station goes grey after 2 minutes, not 10.
  */
-const reportIntervalMs = { noise: 5 * 60_000, water: 4 * 3_600_000 } as const;
+const reportIntervalMs = { air: 5 * 60_000, noise: 5 * 60_000, water: 4 * 3_600_000 } as const;
 
 for (const [index, s] of streets.entries()) {
   drafts.push({
+    reportIntervalMs: reportIntervalMs.air,
     id: `air-${s.id}`, family: 'air', site: `aqs-${s.id}`, siteName: `${s.name}空气质量监测站`, siteNameEn: `${s.nameEn} air-quality station`, street: s.id, offset: index,
     attributes: { stationKind: s.id === 'nanhu' || s.id === 'liantang' ? 'national' : 'district' },
     // Issue 20, item 5: the national and municipal stations speak HJ 212, as real ones do.

@@ -14,6 +14,7 @@ import type { InfluxClient } from '../storage/influx-client.ts';
 import { deviceState, noDataState, type DeviceState, type StateThresholds } from './device-state.ts';
 import { freshnessAfter, judgedIntervalMs, type Freshness } from './freshness.ts';
 import { presentationOf, type PresentationLive } from './family-presentation.ts';
+import { deviceReportIntervalMs } from '../registry/report-interval.ts';
 import { createStreamHub, matches, type StreamFilter, type StreamHub, type StreamKey } from './stream-hub.ts';
 import { createDeltaBook, type DeltaItem } from './stream-delta.ts';
 import { buildTiles, type Tile } from './tiles.ts';
@@ -67,8 +68,12 @@ export interface DeviceLive {
   readonly online: boolean;
   readonly time: string | null;
   readonly ageMs: number | null;
-  /** The device's own report interval (registered, else its family's): freshness is counted in it. */
+  /** The device's registered report interval, else its family's (registry/report-interval.ts). */
   readonly reportIntervalMs: number;
+  /** The last gap between the receipts of two of its readings (ms), null until two have come. */
+  readonly gapMs: number | null;
+  /** The interval its freshness is counted in (freshness.ts judgedIntervalMs: the gap it shows when shorter than registered). */
+  readonly judgedIntervalMs: number;
   readonly freshness: Freshness;
   readonly values: Readonly<Record<string, number>>;
   readonly state: DeviceState;
@@ -149,7 +154,7 @@ export function createLive(deps: LiveDeps): Live {
     const engine = deps.alarms?.();
     const alarms = engine ? [...engine.list({ state: 'open' }), ...engine.list({ state: 'acknowledged' })]
       .filter((alarm) => matches(filter, { family: alarm.family, street: deps.registry.device(alarm.deviceId)?.street })) : null;
-    return { ...book.sync(wanted, now()), tiles, tilesAt: tilesAt === null ? null : new Date(tilesAt).toISOString(), alarms };
+    return { ...book.sync(wanted, now(), (id) => gapOf.get(id) ?? null), tiles, tilesAt: tilesAt === null ? null : new Date(tilesAt).toISOString(), alarms };
   };
   // An anonymous client's alarms name roles, not people (services/people/names-shown.ts).
   const hub = createStreamHub({ ...options, onDrop: (reason) => dropped.inc({ reason }), syncOf, anonymousView: withoutNames });
@@ -216,11 +221,15 @@ export function createLive(deps: LiveDeps): Live {
   const deviceLive = (device: DeviceRecord, at: number): DeviceLive => {
     const reading = latest.get(device.id);
     const ageMs = reading ? Math.max(0, at - reading.receivedAtMs) : null;
+    const gapMs = gapOf.get(device.id);
+    const judged = judgedIntervalMs(device, gapMs);
     return {
       id: device.id, site: device.site, siteName: device.siteName, street: device.street, lat: device.lat, lon: device.lon,
       online: deps.isOnline(device.id),
       time: reading ? new Date(reading.timeMs).toISOString() : null,
-      ageMs, reportIntervalMs: judgedIntervalMs(device, gapOf.get(device.id)), freshness: freshnessAfter(judgedIntervalMs(device, gapOf.get(device.id)), ageMs),
+      // The registered interval as registered, and the one freshness is counted in beside it: the page
+      // judges by the same rule from the same figures (services/screen/model.js judgedIntervalMs).
+      ageMs, reportIntervalMs: deviceReportIntervalMs(device), gapMs: gapMs ?? null, judgedIntervalMs: judged, freshness: freshnessAfter(judged, ageMs),
       values: reading?.values ?? {}, state: stateOf(device, reading), attributes: device.attributes,
     };
   };
@@ -262,9 +271,11 @@ export function createLive(deps: LiveDeps): Live {
       if (previous && previous.timeMs > reading.timeMs) return;
       // Updated in place: this runs for every reading, and the entry is only read when summaries or snapshots are built.
       if (previous) {
-        // The gap between receipts, for the interval a device is judged by (freshness.ts judgedIntervalMs).
+        // The gap between receipts, for the interval a device is judged by (freshness.ts judgedIntervalMs),
+        // between two readings, never a reading and its repeat (an MQTT QoS 1 redelivery, DUP=1, MQTT-3.3.1-1,
+        // carries the same time): 50 ms between the two made a 5-minute station late after 2 minutes.
         const gap = reading.receivedAtMs - previous.receivedAtMs;
-        if (gap > 0) gapOf.set(reading.deviceId, gap);
+        if (gap > 0 && reading.timeMs > previous.timeMs) gapOf.set(reading.deviceId, gap);
         const entry = previous as { -readonly [K in keyof LatestReading]: LatestReading[K] };
         entry.timeMs = reading.timeMs;
         entry.receivedAtMs = reading.receivedAtMs;

@@ -17,8 +17,12 @@ import type { DeviceState } from './device-state.ts';
 type ValueChanges = Record<string, number | null>;
 export type DeltaItem = readonly [string, number, ...([] | [ValueChanges] | [ValueChanges | 0, Partial<DeviceState>] | [ValueChanges | 0, DeviceState, 1])];
 
-/** One device in a `sync` event: [id, dtMs, values, state, ageMs] (ageMs since the platform received it). */
-export type SyncItem = readonly [string, number, Readonly<Record<string, number>>, DeviceState, number];
+/**
+ * One device in a `sync` event: [id, dtMs, values, state, ageMs, gapMs] (ageMs since the platform
+ * received it; gapMs between the receipts of its last two readings, null until two came: the page
+ * judges lateness by it, services/live/freshness.ts judgedIntervalMs).
+ */
+export type SyncItem = readonly [string, number, Readonly<Record<string, number>>, DeviceState, number, number | null];
 
 interface Published {
   values: Readonly<Record<string, number>>;
@@ -31,8 +35,8 @@ interface Published {
 export interface DeltaBook {
   /** The delta of a device's newest reading against what was last published, which it then becomes. */
   take(id: string, reading: { timeMs: number; receivedAtMs: number; values: Readonly<Record<string, number>> }, state: DeviceState, baseMs: number): DeltaItem;
-  /** The published picture of the devices `wanted` accepts, as of `atMs`. */
-  sync(wanted: (id: string) => boolean, atMs: number): { t: number; d: SyncItem[] };
+  /** The published picture of the devices `wanted` accepts, as of `atMs`, with each one's last gap (`gapOf`). */
+  sync(wanted: (id: string) => boolean, atMs: number, gapOf?: (id: string) => number | null): { t: number; d: SyncItem[] };
 }
 
 function changedValues(before: Readonly<Record<string, number>> | undefined, after: Readonly<Record<string, number>>): Record<string, number | null> | null {
@@ -73,13 +77,13 @@ export function createDeltaBook(): DeltaBook {
       }
       return values ? [id, dt, values] : [id, dt];
     },
-    sync(wanted, atMs) {
+    sync(wanted, atMs, gapOf = () => null) {
       const d: SyncItem[] = [];
       let t = 0;
       for (const [id, entry] of published) {
         if (!wanted(id)) continue;
         if (d.length === 0) t = entry.timeMs;
-        d.push([id, entry.timeMs - t, entry.values, entry.state, Math.max(0, atMs - entry.receivedAtMs)]);
+        d.push([id, entry.timeMs - t, entry.values, entry.state, Math.max(0, atMs - entry.receivedAtMs), gapOf(id)]);
       }
       return { t, d };
     },

@@ -1,11 +1,23 @@
 // A tiny DOM builder: text is always set as text (never HTML), so registry or alarm data cannot inject markup.
+
+/**
+ * A listener kept in `element.wxOn` and called through one listener per type, so patch() can give
+ * an element kept in place the handlers of the one built to replace it (an alarm card's buttons
+ * act on the alarm as it is now, not as it was when the card was first drawn).
+ */
+function listen(element, type, handler) {
+  element.wxOn ??= {};
+  if (!(type in element.wxOn)) element.addEventListener(type, (event) => element.wxOn[type]?.(event));
+  element.wxOn[type] = handler;
+}
+
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'class') element.className = value;
     else if (name === 'style') Object.assign(element.style, value);
-    else if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else if (name.startsWith('on')) listen(element, name.slice(2), value);
     else if (name === 'dataset') Object.assign(element.dataset, value);
     else element.setAttribute(name, value === true ? '' : String(value));
   }
@@ -40,33 +52,118 @@ export function sparkline(values, colour) {
   return svg;
 }
 
+// One formatter per option set, made once: toLocaleString builds a new one at every call (a profile
+// of the wall put number and time formatting at a tenth of its script time).
+const formatters = new Map();
+const formatter = (key, make) => formatters.get(key) ?? formatters.set(key, make()).get(key);
+
 export function fmt(value, digits = 1) {
   if (value === null || value === undefined || !Number.isFinite(Number(value))) return '—';
-  return Number(value).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  return formatter(`n${digits}`, () => new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })).format(Number(value));
 }
 
 export function replace(container, children) {
   container.replaceChildren(...children);
 }
 
+/** Sets an element's text only when it differs: the same text set again is still a DOM change to lay out. */
+export function setText(element, text) {
+  if (element && element.textContent !== text) element.textContent = text;
+}
+
+function patchAttributes(old, fresh) {
+  for (const { name, value } of fresh.attributes) if (old.getAttribute(name) !== value) old.setAttribute(name, value);
+  for (const name of old.getAttributeNames()) if (!fresh.hasAttribute(name)) old.removeAttribute(name);
+  if (fresh.wxOn) for (const [type, handler] of Object.entries(fresh.wxOn)) listen(old, type, handler);
+}
+
 /**
- * Updates a list in place (issue 21, weight): each entry has a key, a signature of what it shows
- * and a builder; a child whose signature did not change is kept untouched, the rest rebuilt, so an
- * update touches only what changed instead of relaying the whole panel.
+ * Makes `old` show what `fresh` shows, touching only what differs (issue 21 item 5, weight): the
+ * attributes that changed, the text that changed, and below, node by node; a node of another kind
+ * is replaced. The element on the screen stays the same one (its scroll, hover and focus with it).
+ */
+export function patch(old, fresh) {
+  if (old.nodeType !== fresh.nodeType || old.nodeName !== fresh.nodeName) {
+    old.replaceWith(fresh);
+    return fresh;
+  }
+  if (old.nodeType !== Node.ELEMENT_NODE) {
+    if (old.nodeValue !== fresh.nodeValue) old.nodeValue = fresh.nodeValue;
+    return old;
+  }
+  patchAttributes(old, fresh);
+  const before = [...old.childNodes];
+  const after = [...fresh.childNodes];
+  for (let i = 0; i < after.length; i += 1) {
+    if (i < before.length) patch(before[i], after[i]);
+    else old.append(after[i]);
+  }
+  for (let i = after.length; i < before.length; i += 1) before[i].remove();
+  return old;
+}
+
+/** Indices into `sequence` of a longest strictly increasing run (not contiguous): the children that need not move. */
+function steady(sequence) {
+  const tails = [];
+  const previous = new Array(sequence.length);
+  for (let i = 0; i < sequence.length; i += 1) {
+    if (sequence[i] < 0) continue;
+    let low = 0;
+    let high = tails.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (sequence[tails[mid]] < sequence[i]) low = mid + 1;
+      else high = mid;
+    }
+    previous[i] = low > 0 ? tails[low - 1] : -1;
+    tails[low] = i;
+  }
+  const kept = new Set();
+  for (let i = tails.length ? tails[tails.length - 1] : -1; i >= 0; i = previous[i]) kept.add(i);
+  return kept;
+}
+
+/**
+ * Updates a list in place (issue 21 item 5, weight): each entry has a key, a signature of what it
+ * shows and a builder. An entry whose signature did not change is not touched; one whose signature
+ * changed is built and patched into the element on the screen (only its changed text and attributes
+ * change); new ones are inserted, gone ones removed, and only the entries that changed places move.
+ * Returns whether anything in the container changed.
  */
 export function reconcile(container, entries) {
   const old = new Map();
-  for (const child of container.children) if (child.dataset.key) old.set(child.dataset.key, child);
+  const position = new Map();
+  [...container.children].forEach((child, i) => {
+    if (child.dataset.key) old.set(child.dataset.key, child);
+    position.set(child, i);
+  });
+  let changed = false;
+  const untouched = new Set();
   const next = entries.map(({ key, sig, build }) => {
     const kept = old.get(key);
-    if (kept && kept.dataset.sig === sig) return kept;
+    if (kept && kept.dataset.sig === sig) {
+      untouched.add(kept);
+      return kept;
+    }
+    changed = true;
     const element = build();
     element.dataset.key = key;
     element.dataset.sig = sig;
-    return element;
+    return kept ? patch(kept, element) : element;
   });
-  const same = next.length === container.children.length && next.every((element, i) => container.children[i] === element);
-  if (!same) container.replaceChildren(...next);
+  const wanted = new Set(next);
+  for (const child of [...container.children]) if (!wanted.has(child)) { child.remove(); changed = true; }
+  // The entries that changed move if they must (a car park whose occupancy rose); of the rest, the
+  // most that are already in order stay, so an entry that did not change is not touched.
+  const stay = steady(next.map((element) => (untouched.has(element) ? position.get(element) : -1)));
+  // From the end, each entry not in place goes before the one after it (a new one is inserted).
+  for (let i = next.length - 1; i >= 0; i -= 1) {
+    const after = next[i + 1] ?? null;
+    if (next[i].parentNode === container && (stay.has(i) || next[i].nextSibling === after)) continue;
+    container.insertBefore(next[i], after);
+    changed = true;
+  }
+  return changed;
 }
 
 /**
@@ -88,13 +185,13 @@ export const beijingDay = (ms) => new Date(ms + 8 * 3_600_000).toISOString().sli
  * day, and a panel last updated yesterday "updated 14:02", both as if today).
  */
 export function beijingClock(ms, seconds = false, now = Date.now()) {
-  const time = new Date(ms).toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
+  const time = formatter(`t${seconds}`, () => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) })).format(new Date(ms));
   return beijingDay(ms) === beijingDay(now) ? time : `${beijingDay(ms).slice(5)} ${time}`;
 }
 
 /** YYYY-MM-DD HH:MM in Beijing time. */
 export function beijingDateTime(ms) {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(ms));
+  const parts = formatter('dt', () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })).formatToParts(new Date(ms));
   const part = (type) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour') === '24' ? '00' : part('hour')}:${part('minute')}`;
 }

@@ -1,4 +1,4 @@
-import { beijingClock } from './dom.js';
+import { beijingClock, setText } from './dom.js';
 import { t, tf } from './i18n.js';
 
 // How long the wall may go without word from the platform before it greys everything and says
@@ -27,14 +27,16 @@ export function createLink({ banner, text, indicator, indicatorText, onQuiet = (
     const quiet = up && lastHeardMs !== null && now - lastHeardMs > QUIET_MS;
     const stale = everUp && ((!up && now - downSinceMs > STALE_AFTER_MS) || quiet);
     const down = !up && (everUp || now - startedMs > STALE_AFTER_MS);
+    // Painted every second: only what changed is written (the same text set again is still laid out).
     document.body.classList.toggle('stale', stale);
     document.body.classList.toggle('link-down', down);
-    banner.hidden = !(down || stale);
+    if (banner.hidden !== !(down || stale)) banner.hidden = !(down || stale);
     const asOf = lastHeardMs === null ? '' : ` ${t('dataAsOf')} ${beijingClock(lastHeardMs)}（${t('beijing')}）`;
-    text.textContent = `${stale ? tf('streamStale', { s: Math.round((quiet ? QUIET_MS : STALE_AFTER_MS) / 1_000) }) : t('streamDown')}${asOf}`;
+    if (!banner.hidden) setText(text, `${stale ? tf('streamStale', { s: Math.round((quiet ? QUIET_MS : STALE_AFTER_MS) / 1_000) }) : t('streamDown')}${asOf}`);
     indicator.classList.toggle('up', up && !stale);
-    indicatorText.dataset.i18n = up && !stale ? 'connected' : 'reconnecting';
-    indicatorText.textContent = t(up && !stale ? 'connected' : 'reconnecting');
+    const state = up && !stale ? 'connected' : 'reconnecting';
+    if (indicatorText.dataset.i18n !== state) indicatorText.dataset.i18n = state;
+    setText(indicatorText, t(state));
     return quiet;
   }
 

@@ -1,5 +1,5 @@
 import { getJson, token } from './api.js';
-import { alarmAction, checkOperatorToken } from './alarm-actions.js';
+import { alarmAction } from './alarm-actions.js';
 import { createAlarmHistory } from './alarm-history.js';
 import { createAlarmSound } from './alarm-sound.js';
 import { applyLabels, currentLanguage, setLanguage, t } from './i18n.js';
@@ -20,6 +20,10 @@ import { createSeriesView } from './series.js';
 import { createSignIn } from './session.js';
 import { applyDeltaItem, applySync, mergeTiles } from './stream-delta.js';
 import { createTileView } from './tile-view.js';
+import { createFrames } from './frames.js';
+import { drawClock, loadEventMarks } from './header-marks.js';
+import { wireTokenDialog } from './token-dialog.js';
+import { openOnPress } from './open-on-press.js';
 
 const $ = (id) => document.getElementById(id);
 const SPARK_POINTS = 96;
@@ -53,34 +57,13 @@ const genericPanel = createGenericPanel({ tabs: $('generic-tabs'), summary: $('g
 // adding its module here and its <article> in index.html (issue 21: the events view comes next).
 const panels = () => [tilesPanel, airPanel, waterPanel, gridPanel, parkingPanel, noisePanel, genericPanel, silentPanel, alarmsPanel, ...(mapPanel ? [mapPanel] : [])];
 
-/**
- * Opens a device's series from its panel. Rows may be replaced between press and release (an
- * update), so the device is taken from the press and opened on a release over the same device.
- */
-function openOnPress(container) {
-  let pressed = null;
-  const deviceAt = (event) => (event.target.closest?.('button') ? null : event.target.closest?.('[data-device]')?.dataset.device ?? null);
-  container.addEventListener('pointerdown', (event) => { pressed = deviceAt(event); });
-  container.addEventListener('pointercancel', () => { pressed = null; });
-  container.addEventListener('pointerup', (event) => {
-    const id = deviceAt(event);
-    const device = id !== null && id === pressed ? model.devices.get(id) : undefined;
-    pressed = null;
-    if (device) seriesView.open(device);
-  });
-}
-for (const panel of ['air', 'water', 'grid', 'parking', 'noise', 'generic', 'silent']) openOnPress($(panel));
+for (const panel of ['air', 'water', 'grid', 'parking', 'noise', 'generic', 'silent']) openOnPress($(panel), (device) => seriesView.open(device));
 
 // Updates touch only what changed: a panel is redrawn when one of its families (or the alarms)
-// changed, and within it only the rows whose content changed (dom.js reconcile).
-const dirty = new Set();
-let pending = false;
-function markDirty(...ids) {
-  for (const id of ids) dirty.add(id);
-  if (pending) return;
-  pending = true;
-  setTimeout(() => { pending = false; renderDirty(); }, 250);
-}
+// changed, and within it only the rows whose content changed, in place (dom.js reconcile); all of
+// it in one frame with the clock (frames.js), so the page is laid out once for it.
+const frames = createFrames(drawFrame);
+const markDirty = (...ids) => frames.mark(...ids);
 const markAll = () => markDirty(...panels().map((p) => p.id));
 const markFamily = (family) => markDirty(...panels().filter((p) => p.families.includes(family)).map((p) => p.id));
 
@@ -92,20 +75,21 @@ let mapTimer = null;
 // a panel redrawn alone in between (the tiles on a stream event) judges as the others did, so a
 // tile, a row and the silent list never say two things of one device (audit of issue 21).
 let judgedAtMs = Date.now();
-function renderDirty() {
-  const now = Date.now();
+function drawFrame(ids, now) {
+  drawClock($('clock'), now);
   for (const panel of panels()) {
-    if (!dirty.has(panel.id)) continue;
+    if (!ids.has(panel.id)) continue;
     if (panel.id === 'map' && now - mapDrawnMs < MAP_EVERY_MS) {
       mapTimer ??= setTimeout(() => { mapTimer = null; markDirty('map'); }, MAP_EVERY_MS - (now - mapDrawnMs));
       continue;
     }
     if (panel.id === 'map' && model.loaded) mapDrawnMs = now;
-    dirty.delete(panel.id);
     panel.render(panel.element ?? $(panel.id), judgedAtMs);
   }
+  // Measured after every write of the frame, so the page is laid out once (the counts change only
+  // when what is below the fold does). The other families' rows below the fold are counted too
+  // (wall2: 23 of 24 chargers out of view, no word of it).
   updateHiddenCount($('alarms'), $('alarms-more'));
-  // The other families' rows below the fold are counted too (wall2: 23 of 24 chargers out of view, no word of it).
   updateHiddenCount($('generic'), $('generic-more'));
 }
 
@@ -120,11 +104,11 @@ function takeAlarm(alarm, kind) {
     setTimeout(() => markDirty('alarms'), 15_500);
   }
   markDirty('alarms', 'map', ...panels().filter((p) => p.id !== 'map' && p.families.includes(alarm.family)).map((p) => p.id));
-  // An alarm is on the wall at once (issue 21: 0.22 s after its reading), not after the readings' 250 ms
-  // batching, and on the map too (its 3-s redraw limit is for readings; alarms are rare).
+  // An alarm is on the wall at once (issue 21: 0.22 s after its reading), not in the readings' next
+  // frame, and on the map too (its 3-s redraw limit is for readings; alarms are rare).
   mapDrawnMs = 0;
   clearTimeout(takeAlarm.timer);
-  takeAlarm.timer = setTimeout(renderDirty, 0);
+  takeAlarm.timer = setTimeout(() => frames.now(), 0);
 }
 
 async function act(alarm, action) {
@@ -150,9 +134,10 @@ async function loadLive() {
     model.intervals[group.family] = group.reportIntervalMs;
     for (const device of group.devices) {
       const entry = { ...device, family: group.family, receivedMs: device.ageMs === null ? null : receivedAt - device.ageMs };
-      // A device the delta stream has given keeps the stream's reading: its deltas are counted from it.
+      // A device the delta stream has given keeps the stream's reading: its deltas are counted from it,
+      // and so is the gap it shows (the platform's where the stream has seen none: model.js judgedIntervalMs).
       const streamed = streamedIds.has(device.id) ? before.get(device.id) : undefined;
-      if (streamed) Object.assign(entry, { values: streamed.values, state: streamed.state, time: streamed.time, receivedMs: streamed.receivedMs });
+      if (streamed) Object.assign(entry, { values: streamed.values, state: streamed.state, time: streamed.time, receivedMs: streamed.receivedMs, gapMs: streamed.gapMs ?? device.gapMs });
       model.devices.set(device.id, entry);
     }
   }
@@ -291,26 +276,30 @@ async function reopen() {
 }
 
 // Issue 21 (weight): a hidden tab takes no stream; shown again, it refetches and reconnects.
+// Nothing is drawn while hidden either (frames.js); shown again, the clock and what changed are.
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) {
     disconnect();
     return;
   }
+  tick();
+  frames.resume();
   if (!model.loaded) return;
   void loadLiveSignedIn().catch(() => undefined).then(connect);
 });
 
-let lastMinute = -1;
+let lastJudged = -1;
 function tick() {
+  if (document.hidden) return;
   const now = Date.now();
-  $('clock').textContent = `${new Date(now).toLocaleString(currentLanguage() === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}`;
   link.tick(now);
-  // Ages and freshness move with the clock: rows are re-judged every 5 s (only changed rows are redrawn).
-  if (Math.floor(now / 5_000) !== lastMinute) {
-    lastMinute = Math.floor(now / 5_000);
+  // Ages and freshness move with the clock: rows are re-judged every 5 s (only changed rows are
+  // redrawn); the clock's second is drawn by the next frame, with whatever else changed.
+  if (Math.floor(now / 5_000) !== lastJudged) {
+    lastJudged = Math.floor(now / 5_000);
     judgedAtMs = now;
     markAll();
-  }
+  } else markDirty('clock');
 }
 
 function relabel() {
@@ -321,44 +310,10 @@ function relabel() {
   button.textContent = t(token.get() ? 'tokenSet' : 'token');
   sound.relabel();
   relabelAlarmFilters();
-  tick();
-  markAll();
+  link.tick(Date.now());
   // The whole page changes language at once, never half in each until the next update (the map too).
   mapDrawnMs = 0;
-  renderDirty();
-}
-
-function openTokenDialog() {
-  $('token-input').value = '';
-  $('token-error').hidden = true;
-  $('token-dialog').showModal();
-}
-
-/** The operator token is checked against the platform before it is kept (issue 21: it accepted anything). */
-function wireTokenDialog() {
-  const dialog = $('token-dialog');
-  const error = $('token-error');
-  $('token-button').addEventListener('click', openTokenDialog);
-  $('token-cancel').addEventListener('click', () => dialog.close());
-  $('token-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const value = $('token-input').value.trim();
-    if (!value) return;
-    error.hidden = false;
-    error.textContent = t('tokenChecking');
-    const verdict = await checkOperatorToken(value);
-    if (!verdict.ok) {
-      error.textContent = t(verdict.message);
-      $('token-input').select();
-      return;
-    }
-    token.set(value);
-    error.hidden = true;
-    dialog.close();
-    clearToast();
-    toast(t('tokenAccepted'));
-    relabel();
-  });
+  frames.now(...panels().map((p) => p.id));
 }
 
 function wireControls() {
@@ -368,14 +323,14 @@ function wireControls() {
       relabel();
     });
   }
-  wireTokenDialog();
+  wireTokenDialog({ toast, clearToast, onAccepted: relabel });
   $('alarm-history').addEventListener('click', () => void history.open());
   $('alarms').addEventListener('scroll', () => updateHiddenCount($('alarms'), $('alarms-more')), { passive: true });
   $('alarms-more').addEventListener('click', () => $('alarms').scrollBy({ top: $('alarms').clientHeight * 0.8 }));
   $('generic').addEventListener('scroll', () => updateHiddenCount($('generic'), $('generic-more')), { passive: true });
   $('generic-more').addEventListener('click', () => $('generic').scrollBy({ top: $('generic').clientHeight * 0.8 }));
   // A filter the operator picks applies at once, not with the next batch of readings.
-  setupAlarmFilters({ act, locate, rerender: () => markDirty('alarms') }, () => { markDirty('alarms'); renderDirty(); });
+  setupAlarmFilters({ act, locate, rerender: () => markDirty('alarms') }, () => frames.now('alarms'));
   $('map-search').addEventListener('submit', (event) => {
     event.preventDefault();
     const device = findDevice($('map-search-input').value);
@@ -388,7 +343,7 @@ async function main() {
   setLanguage(currentLanguage());
   wireControls();
   mapPanel = createMapPanel($('map'), (device) => seriesView.open(device));
-  genericPanel.onPick = () => { markDirty('generic'); renderDirty(); };
+  genericPanel.onPick = () => frames.now('generic');
   relabel();
   setInterval(tick, 1_000);
   // With WX_API_READ_ACCESS=token the screen signs in first (nothing to do when reads are open).
@@ -402,16 +357,8 @@ async function main() {
   setInterval(() => { if (!document.hidden) void loadLiveSignedIn().catch(() => undefined); }, 120_000);
   setInterval(() => { if (!document.hidden) void loadSparks(); }, 600_000);
   // Issue 23, item 4: late and escalated events marked on the wall (counts only; the desk has the rest).
-  void loadEventMarks();
-  setInterval(() => void loadEventMarks(), 30_000);
-}
-
-async function loadEventMarks() {
-  const marks = await getJson('/api/v1/events/marks').catch(() => null);
-  const badge = $('desk-overdue');
-  badge.hidden = !marks || marks.overdue === 0;
-  badge.textContent = marks ? ` ⚠ ${marks.overdue}` : '';
-  badge.title = marks ? `${marks.overdue} 超时/升级 overdue or escalated, ${marks.open} 未办结 not closed` : '';
+  void loadEventMarks($('desk-overdue'));
+  setInterval(() => { if (!document.hidden) void loadEventMarks($('desk-overdue')); }, 30_000);
 }
 
 // echarts.min.js is a deferred classic script, run before this module: both wait for the document.

@@ -28,15 +28,27 @@ export const SILENT_AFTER_INTERVALS = 3;
 
 export const ageOf = (device, now) => (device.receivedMs === null || device.receivedMs === undefined ? null : Math.max(0, now - device.receivedMs));
 
-/** fresh / late / silent, counted on the page so a station that stops reporting greys without a refetch. */
+/**
+ * The interval a device is judged late and silent by, the rule of services/live/freshness.ts
+ * judgedIntervalMs (/api/v1/live's `judgedIntervalMs`): its registered interval (/live's
+ * `reportIntervalMs`, the family's where it registers none), or the gap between its last two
+ * readings when shorter, never below its family's. The gap comes from /live and the sync (the
+ * platform's) and from each delta after (stream-delta.js), so every path judges by the same figures.
+ */
+export function judgedIntervalMs(device) {
+  const family = model.intervals[device.family] ?? 60_000;
+  const registered = device.reportIntervalMs ?? family;
+  return typeof device.gapMs === 'number' && device.gapMs > 0 ? Math.min(registered, Math.max(device.gapMs, family)) : registered;
+}
+
+/**
+ * fresh / late / silent, counted on the page so a station that stops reporting greys without a
+ * refetch. Every panel asks this one function: the rows, the online tile, the silent list, the map.
+ */
 export function freshnessOf(device, now) {
   const age = ageOf(device, now);
   if (age === null) return 'silent';
-  // The device's own interval (a registered HJ 212 station's), the family's when the answer has none;
-  // the gap it shows when shorter, never below the family's (services/live/freshness.ts judgedIntervalMs).
-  const family = model.intervals[device.family] ?? 60_000;
-  const registered = device.reportIntervalMs ?? family;
-  const interval = device.gapMs ? Math.min(registered, Math.max(device.gapMs, family)) : registered;
+  const interval = judgedIntervalMs(device);
   if (age > SILENT_AFTER_INTERVALS * interval) return 'silent';
   return age > LATE_AFTER_INTERVALS * interval ? 'late' : 'fresh';
 }

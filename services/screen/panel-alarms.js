@@ -1,4 +1,4 @@
-import { beijingClock, beijingDay, h, reconcile } from './dom.js';
+import { beijingClock, beijingDay, h, reconcile, setText } from './dom.js';
 import { currentLanguage, t, tf } from './i18n.js';
 import { model } from './model.js';
 import { placeName, streetName } from './place-names.js';
@@ -97,15 +97,15 @@ export const alarmsPanel = {
     const counter = document.getElementById('alarm-count');
     const upd = document.getElementById('upd-alarms');
     if (!model.loaded) {
-      counter.textContent = '…';
-      upd.textContent = t('loading');
+      setText(counter, '…');
+      setText(upd, t('loading'));
       return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: () => h('div', { class: 'empty loading' }, t('loading')) }]);
     }
-    upd.textContent = model.alarmsAtMs ? `${t('updated')} ${beijingClock(model.alarmsAtMs, true)}` : '';
+    setText(upd, model.alarmsAtMs ? `${t('updated')} ${beijingClock(model.alarmsAtMs, true)}` : '');
     const shown = [...model.alarms.values()].filter((a) => a.state !== 'closed')
       .sort((a, b) => rank[a.state] - rank[b.state] || severityRank[a.severity] - severityRank[b.severity] || b.updatedAtMs - a.updatedAtMs);
     const open = shown.filter((a) => a.state === 'open').length;
-    counter.textContent = String(open);
+    setText(counter, String(open));
     counter.classList.toggle('hot', open > 0);
     const chosen = shown.filter(passes);
     if (chosen.length === 0) {
@@ -130,12 +130,15 @@ export const alarmsPanel = {
   },
 };
 
-/** "+N more below": the cards not (wholly) in view under the scroll position. */
+/**
+ * "+N more below": the cards not (wholly) in view under the scroll position. Measured once a frame
+ * after its writes (main.js); written only when the count or its words changed.
+ */
 export function updateHiddenCount(container, button) {
   const bottom = container.getBoundingClientRect().bottom;
   const below = [...container.children].filter((child) => child.getBoundingClientRect().bottom > bottom + 1);
   const count = below.reduce((n, child) => n + Number(child.dataset.count ?? 1), 0);
-  button.hidden = count === 0;
-  button.textContent = tf('hiddenBelow', { n: count });
-  button.dataset.hidden = String(count);
+  if (button.hidden !== (count === 0)) button.hidden = count === 0;
+  setText(button, tf('hiddenBelow', { n: count }));
+  if (button.dataset.hidden !== String(count)) button.dataset.hidden = String(count);
 }

@@ -1,4 +1,4 @@
-import { ageText, beijingClock, h } from './dom.js';
+import { ageText, beijingClock, h, setText } from './dom.js';
 import { placeName } from './place-names.js';
 import { t, tf } from './i18n.js';
 import { ageOf, freshnessOf } from './model.js';
@@ -28,8 +28,7 @@ export const signature = (device, state, ...more) => JSON.stringify([device.valu
 
 /** The panel header's "updated HH:MM:SS (Beijing)", or 加载中 until the first data. */
 export function setUpdated(element, ms, loaded) {
-  if (!element) return;
-  element.textContent = !loaded ? t('loading') : ms === null ? `${t('updated')} —` : `${t('updated')} ${beijingClock(ms, true)}`;
+  setText(element, !loaded ? t('loading') : ms === null ? `${t('updated')} —` : `${t('updated')} ${beijingClock(ms, true)}`);
 }
 
 export function loadingRow() {

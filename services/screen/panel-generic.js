@@ -97,7 +97,8 @@ export function createGenericPanel({ tabs, summary, handWritten }) {
     selected,
     render(container, now) {
       const current = selected(now);
-      container.closest('.panel')?.setAttribute('data-family', current ?? '');
+      const panel = container.closest('.panel');
+      if (panel && panel.getAttribute('data-family') !== (current ?? '')) panel.setAttribute('data-family', current ?? '');
       setUpdated(document.getElementById('upd-generic'), current ? familyUpdatedMs(current) : null, model.loaded);
       if (!model.loaded) return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: loadingRow }]);
       refreshFigures(now);

@@ -77,17 +77,16 @@ function points(now, alarming) {
  */
 export function createMapPanel(element, onOpen) {
   const chart = globalThis.echarts.init(element, null, { renderer: 'canvas' });
-  const byId = new Map();
   let located = null;
   let locatedUntil = 0;
   chart.on('click', (params) => {
-    const device = byId.get(params.data?.id);
+    const device = model.devices.get(params.data?.id);
     if (device) onOpen(device);
   });
   // After a zoom, a pan or a resize the markers are spread again for the new scale (labels follow).
   let lastNow = Date.now();
   let again = null;
-  const redrawSoon = () => { clearTimeout(again); again = setTimeout(() => render(lastNow), 150); };
+  const redrawSoon = () => { clearTimeout(again); again = setTimeout(() => render(lastNow, true), 150); };
   chart.on('datazoom', redrawSoon);
   new ResizeObserver(() => { chart.resize(); redrawSoon(); }).observe(element);
   const encode = globalThis.echarts.format.encodeHTML;
@@ -115,11 +114,22 @@ export function createMapPanel(element, onOpen) {
     return { dx, dy, hideOverlap: true };
   }
 
-  function render(now) {
+  // What the map last drew, and the legend's families and language: neither is drawn again unless it changed.
+  let drawnSig = null;
+  let legendSig = null;
+
+  function render(now, force = false) {
     if (!model.loaded || model.devices.size === 0) return;
     const alarming = alarmingDevices();
     const all = points(now, alarming);
     lastNow = now;
+    // The map is one canvas drawn whole (ECharts): redrawn only when a marker's colour, a ring, a
+    // street, the place located or the language changed (issue 21 item 5: it was redrawn every 3 s
+    // for readings that left every marker as it was). A zoom, a pan or a resize redraws it (force).
+    const locatedNow = located && locatedUntil > now ? located.id : null;
+    const sig = JSON.stringify([currentLanguage(), locatedNow, model.streets.map((s) => s.id), all.map((p) => [p.device.id, p.fresh ? p.severity : -1, p.alarm])]);
+    if (!force && sig === drawnSig) return;
+    drawnSig = sig;
     if (!ranged) {
       // The axes first: the markers are spread in pixels, which needs them.
       const lons = all.map((p) => p.device.lon);
@@ -143,14 +153,12 @@ export function createMapPanel(element, onOpen) {
       if (members.length === 0) return null;
       return { name: streetName(street), value: [members.reduce((s, d) => s + d.lon, 0) / members.length, members.reduce((s, d) => s + d.lat, 0) / members.length] };
     }).filter(Boolean);
-    byId.clear();
-    for (const p of all) byId.set(p.device.id, p.device);
     const option = {
       backgroundColor: 'transparent', animation: false,
       tooltip: {
         trigger: 'item', backgroundColor: '#0c1828', borderColor: '#36c5f0', textStyle: { color: '#d8e4f2' },
         formatter: (p) => {
-          const d = byId.get(p.data?.id);
+          const d = model.devices.get(p.data?.id);
           if (!d) return encode(p.data?.name ?? '');
           const value = d.state.value === null ? '—' : typeof d.state.value === 'number' ? d.state.value.toFixed(1).replace(/\.0$/, '') : d.state.value;
           return `${encode(placeName(d))}<br>${encode(t(`family-${d.family}`))} · ${encode(t(d.state.label))} · ${encode(String(value))}`;
@@ -185,7 +193,12 @@ export function createMapPanel(element, onOpen) {
       ],
     };
     chart.setOption(option, { replaceMerge: ['series'] });
-    legendMore();
+    // The legend measures its outlines (getBBox, a layout): only when the families or the language changed.
+    const legend = `${currentLanguage()}|${model.familyOrder.join(',')}`;
+    if (legend !== legendSig) {
+      legendSig = legend;
+      legendMore();
+    }
   }
 
   return {
@@ -198,7 +211,7 @@ export function createMapPanel(element, onOpen) {
       located = device;
       locatedUntil = Date.now() + 8_000;
       element.closest('.panel')?.scrollIntoView({ block: 'nearest' });
-      render(Date.now());
+      render(Date.now(), true);
       chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 0, startValue: device.lon - 0.012, endValue: device.lon + 0.012 });
       chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 1, startValue: device.lat - 0.008, endValue: device.lat + 0.008 });
       const seriesIndex = families().indexOf(device.family);

@@ -1,4 +1,4 @@
-import { ageText, h, reconcile } from './dom.js';
+import { ageText, h, reconcile, setText } from './dom.js';
 import { currentLanguage, t, tf } from './i18n.js';
 import { ageOf, freshnessOf, model } from './model.js';
 import { loadingRow, setUpdated } from './panel-common.js';
@@ -13,12 +13,12 @@ export const silentPanel = {
     // stopped it said "updated" every 5 s, as if it still knew every device was reporting).
     setUpdated(document.getElementById('upd-silent'), model.loaded ? model.heardAtMs : null, model.loaded);
     if (!model.loaded) {
-      counter.textContent = '…';
+      setText(counter, '…');
       return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: loadingRow }]);
     }
     const quiet = [...model.devices.values()].map((d) => ({ d, freshness: freshnessOf(d, now), age: ageOf(d, now) }))
       .filter((x) => x.freshness !== 'fresh').sort((a, b) => (b.age ?? Infinity) - (a.age ?? Infinity));
-    counter.textContent = String(quiet.length);
+    setText(counter, String(quiet.length));
     counter.classList.toggle('hot', quiet.length > 0);
     if (quiet.length === 0) return reconcile(container, [{ key: 'none', sig: currentLanguage(), build: () => h('div', { class: 'empty' }, t('noSilent')) }]);
     reconcile(container, quiet.map(({ d, freshness, age }) => ({

@@ -4,13 +4,17 @@
 
 const iso = (ms) => new Date(ms).toISOString();
 
-/** A `sync`: the whole picture as the platform last published it. Returns the ids it set. */
+/**
+ * A `sync`: the whole picture as the platform last published it, each device with the gap between
+ * its last two readings as the platform saw them (judged by it, model.js). Returns the ids it set.
+ */
 export function applySync(devices, picture, receivedAt) {
   const ids = [];
-  for (const [id, dt, values, state, ageMs] of picture.d ?? []) {
+  for (const [id, dt, values, state, ageMs, gapMs] of picture.d ?? []) {
     const device = devices.get(id);
     if (!device) continue;
     Object.assign(device, { values, state, time: iso(picture.t + dt), receivedMs: receivedAt - ageMs });
+    if (typeof gapMs === 'number') device.gapMs = gapMs;
     ids.push(id);
   }
   return ids;
@@ -31,9 +35,11 @@ export function applyDeltaItem(devices, base, item, receivedAt) {
   }
   let state = device.state;
   if (stateChanges) state = whole === 1 ? stateChanges : { ...state, ...stateChanges };
-  // The gap it shows between readings: a device reporting more often than it registered is judged by it (model.js).
-  if (device.receivedMs != null && receivedAt > device.receivedMs) device.gapMs = receivedAt - device.receivedMs;
-  Object.assign(device, { values, state, time: iso(base + dt), receivedMs: receivedAt });
+  // The gap it shows between readings: a device reporting more often than it registered is judged by
+  // it (model.js). Between two readings only, never a reading and its repeat (the same time again).
+  const time = iso(base + dt);
+  if (device.receivedMs != null && receivedAt > device.receivedMs && (device.time == null || time > device.time)) device.gapMs = receivedAt - device.receivedMs;
+  Object.assign(device, { values, state, time, receivedMs: receivedAt });
   return device;
 }
 

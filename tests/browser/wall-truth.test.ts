@@ -284,10 +284,19 @@ describe('the wall tells the truth (issue 21)', () => {
 
   it('a station that stops reporting greys with its age; the wall greys with "data as of" when the platform stops', async () => {
     const page = await openPage(1920, 1080, 'zh');
+    // Registered at 5 minutes (as real stations report), the simulated station sends every 5 s: once
+    // the platform has two of its readings it judges it by the gap it shows (services/live/freshness.ts).
+    // Stopped after a single reading, it would be judged by its registration and late only after 10 min.
+    const judged = async () => {
+      const live = (await (await fetch(`${platform.httpUrl}/api/v1/live?family=air`)).json()) as { families: Array<{ devices: Array<{ id: string; reportIntervalMs: number; judgedIntervalMs: number }> }> };
+      return live.families[0]!.devices.find((d) => d.id === 'air-qingshuihe')!;
+    };
+    await expect.poll(async () => (await judged()).judgedIntervalMs, { timeout: 30_000, interval: 250 }).toBe(60_000);
+    expect((await judged()).reportIntervalMs).toBe(300_000);
     // The station's secret is rotated: the platform disconnects it and its simulator cannot come back.
     const rotated = await fetch(`${platform.httpUrl}/api/v1/devices/air-qingshuihe/rotate`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}` } });
     expect(rotated.status).toBe(200);
-    // Late after two report intervals (air: 60 s). Until then and after, the online tile, the station's
+    // Late after two judged intervals (the air family's 60 s). Until then and after, the online tile, the station's
     // row and the silent list say the same, on the same clock (audit: 146 / 147 online at once, the
     // row green and the list "全部设备按时上报" for 2 minutes).
     const agreement = `(() => { const tile = document.querySelector('.tile[data-tile="online"] .value').textContent; const m = /^(\\d+)\\s*\\/\\s*(\\d+)/.exec(tile);

@@ -10,7 +10,7 @@ const minute = 60_000;
 
 describe('live freshness from the device’s registered report interval', () => {
   let test: TestPlatform;
-  let ids: { hourly: string; familyDefault: string; oneMinuteWater: string };
+  let ids: { hourly: string; familyDefault: string; oneMinuteWater: string; fiveSecond: string; fiveMinute: string };
 
   beforeAll(async () => {
     test = await startTestPlatform({ rollups: { enabled: false } });
@@ -21,7 +21,8 @@ describe('live freshness from the device’s registered report interval', () => 
     delete air[1]!.reportIntervalMs;
     water.reportIntervalMs = minute; // a buoy set to 1 min in a family that reports less often
     test.platform.registry.replace(parseRegistry(file));
-    ids = { hourly: air[0]!.id, familyDefault: air[1]!.id, oneMinuteWater: water.id };
+    // air[2] and air[3] as seeded: registered at 5 minutes, as real stations report.
+    ids = { hourly: air[0]!.id, familyDefault: air[1]!.id, oneMinuteWater: water.id, fiveSecond: air[2]!.id, fiveMinute: air[3]!.id };
   }, 120_000);
   afterAll(async () => {
     await test?.close();
@@ -29,7 +30,7 @@ describe('live freshness from the device’s registered report interval', () => 
 
   const liveDevices = async () => {
     const response = await fetch(`${test.endpoints.httpUrl}/api/v1/live`);
-    const body = (await response.json()) as { families: Array<{ family: string; reportIntervalMs: number; devices: Array<{ id: string; freshness: string; reportIntervalMs: number }> }> };
+    const body = (await response.json()) as { families: Array<{ family: string; reportIntervalMs: number; devices: Array<{ id: string; freshness: string; reportIntervalMs: number; gapMs: number | null; judgedIntervalMs: number }> }> };
     return { families: body.families, devices: new Map(body.families.flatMap((family) => family.devices.map((device) => [device.id, device]))) };
   };
 
@@ -47,5 +48,22 @@ describe('live freshness from the device’s registered report interval', () => 
     const waterFamily = families.find((family) => family.family === 'water')!;
     expect(waterFamily.reportIntervalMs).toBeGreaterThan(3 * minute);
     expect(devices.get(ids.oneMinuteWater)).toMatchObject({ reportIntervalMs: minute, freshness: 'late' });
+  });
+
+  it('judges a station registered at 5 min that shows 5-s gaps by its family’s minute, says so, and takes no gap from a repeated reading', async () => {
+    const now = Date.now();
+    const air = { pm25: 30, pm10: 50, o3: 60, no2: 20, so2: 5, co: 0.5 };
+    // The demo fleet's cadence: readings 5 s apart, the last 150 s ago (2.5 of its judged minutes).
+    for (const ago of [165_000, 160_000, 155_000, 150_000]) test.platform.live.observe({ family: 'air', deviceId: ids.fiveSecond, timeMs: now - ago, receivedAtMs: now - ago, values: air });
+    // A real 5-minute station whose last reading came twice (an MQTT QoS 1 redelivery, DUP=1): the
+    // same time, 50 ms apart. Its gap stays 5 minutes: 150 s after, it is not late.
+    test.platform.live.observe({ family: 'air', deviceId: ids.fiveMinute, timeMs: now - 450_000, receivedAtMs: now - 450_000, values: air });
+    test.platform.live.observe({ family: 'air', deviceId: ids.fiveMinute, timeMs: now - 150_000, receivedAtMs: now - 150_000, values: air });
+    test.platform.live.observe({ family: 'air', deviceId: ids.fiveMinute, timeMs: now - 150_000, receivedAtMs: now - 149_950, values: air });
+    const { devices } = await liveDevices();
+    // The registered interval stays the registered one; the judged one and the gap beside it.
+    expect(devices.get(ids.fiveSecond)).toMatchObject({ reportIntervalMs: 5 * minute, gapMs: 5_000, judgedIntervalMs: minute, freshness: 'late' });
+    expect(devices.get(ids.fiveMinute)).toMatchObject({ reportIntervalMs: 5 * minute, gapMs: 5 * minute, judgedIntervalMs: 5 * minute, freshness: 'fresh' });
+    expect(devices.get(ids.hourly)).toMatchObject({ gapMs: null, judgedIntervalMs: 60 * minute });
   });
 });

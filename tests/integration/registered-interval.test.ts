@@ -36,12 +36,14 @@ describe('coverage from the registered report interval', () => {
     // The same readings from both: 09-10 twelve at 5 min, 10-11 eight at 5 min.
     const times = [...Array.from({ length: 12 }, (_, i) => day + 9 * hourMs + i * 5 * minute), ...Array.from({ length: 8 }, (_, i) => day + 10 * hourMs + i * 5 * minute)];
     const lines = [fiveMinute, oneMinute].flatMap((device) => times.map((timeMs) => encodePoint({ measurement: 'air_quality', tags: deviceTags(device), fields: [['pm25_ugm3', 35, 'float']], timeMs })));
-    // Issue 22 item 9: the shipped registry as it is (seeds/devices.json): a roadside monitor's night
-    // with every other reading lost (22-06: 48 of 96). The seeded air stations register no interval
-    // (the demo fleet sends every 5 s; scripts/generate-registry.ts says why).
+    // Issue 22 item 9: the shipped registry as it is (seeds/devices.json): a station's 5-minute readings
+    // and a roadside monitor's night with every other one lost (09-10: 6 of 12; 22-06: 48 of 96).
     shipped = test.platform.registry.device(stations[2]!.id)!;
     monitor = test.platform.registry.devices.find((device) => device.family === 'noise')!;
+    const halfHour = Array.from({ length: 6 }, (_, i) => day + 9 * hourMs + i * 10 * minute);
+    const fullHour = Array.from({ length: 12 }, (_, i) => day + 10 * hourMs + i * 5 * minute);
     const halfNight = Array.from({ length: 48 }, (_, i) => day + 22 * hourMs + i * 10 * minute);
+    lines.push(...[...halfHour, ...fullHour].map((timeMs) => encodePoint({ measurement: 'air_quality', tags: deviceTags(shipped), fields: [['pm25_ugm3', 35, 'float']], timeMs })));
     lines.push(...halfNight.map((timeMs) => encodePoint({ measurement: 'noise', tags: deviceTags(monitor), fields: [['leq_dba', 50, 'float'], ['lmax_dba', 60, 'float']], timeMs })));
     await test.platform.influx.write(lines.join('\n'));
     await test.platform.rollups.recomputeRange(day, day + 86_400_000, ['air', 'noise']);
@@ -60,8 +62,10 @@ describe('coverage from the registered report interval', () => {
     expect(await hourly(oneMinute, 10)).toMatchObject({ coverage_min: 8, valid: 0 });
   });
 
-  it('counts the shipped noise monitors against their registered 5 minutes: every other reading lost is half a night', async () => {
-    expect([shipped.reportIntervalMs, monitor.reportIntervalMs]).toEqual([undefined, 5 * minute]);
+  it('counts the shipped stations against their registered 5 minutes: every other reading lost is half an hour, half a night', async () => {
+    expect([shipped.reportIntervalMs, monitor.reportIntervalMs]).toEqual([5 * minute, 5 * minute]);
+    expect(await hourly(shipped, 9)).toMatchObject({ coverage_min: 30, valid: 0 });
+    expect(await hourly(shipped, 10)).toMatchObject({ coverage_min: 60, valid: 1 });
     const [series] = await test.platform.influx.query(`SELECT "night_points", "night_coverage", "night_complete" FROM "noise_daily" WHERE "device" = '${monitor.id}' AND time = ${day}ms`);
     const night = Object.fromEntries(series!.columns.map((column, i) => [column, series!.values[0]![i]]));
     expect(night).toMatchObject({ night_points: 48, night_coverage: 0.5, night_complete: 0 });

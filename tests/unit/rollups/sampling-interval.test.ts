@@ -39,10 +39,9 @@ describe('the expected count of readings comes from the registered interval', ()
     expect(deviceReportIntervalMs({ ...air, reportIntervalMs: 5 * minute })).toBe(5 * minute);
   });
 
-  it('has the seeded monitors declare their intervals: noise 5 min, water 4 h; air none yet (issue 22 item 9)', () => {
+  it('has the seeded stations declare their intervals: air and noise 5 min, water 4 h (issue 22 item 9)', () => {
     const byFamily = (family: string) => new Set(seeds.devices.filter((device) => device.family === family).map((device) => device.reportIntervalMs));
-    // The demo fleet's air stations send every 5 s: registered at 5 min they went grey 10 min after stopping (scripts/generate-registry.ts).
-    expect(byFamily('air')).toEqual(new Set([undefined]));
+    expect(byFamily('air')).toEqual(new Set([5 * minute]));
     expect(byFamily('noise')).toEqual(new Set([5 * minute]));
     expect(byFamily('water')).toEqual(new Set([4 * hourMs]));
   });
