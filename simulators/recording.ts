@@ -10,14 +10,20 @@ import { recordingLimits, recordingLines, type RecordingLimits } from './recordi
  * A recording: gzip-compressed NDJSON. The first line is a header; each further line is
  * one MQTT message with its receive time. Text payloads are kept as text, others base64.
  */
+/**
+ * A time in a recording: epoch ms a date can hold (red team 6: `t: 1e300` failed deep in the HJ 212
+ * replay as WX_ERR_INTERNAL "Invalid time value"; now the recording is refused, naming the line).
+ */
+const recordedTime = z.number().int().min(0).max(8_640_000_000_000_000);
+
 export const recordingHeaderSchema = z.strictObject({
   format: z.literal('wanxiang-recording'),
   version: z.literal(1),
-  startedAt: z.number(),
+  startedAt: recordedTime,
   source: z.string(),
 });
 export const recordedMessageSchema = z.strictObject({
-  t: z.number(),
+  t: recordedTime,
   topic: z.string(),
   payload: z.string().optional(),
   payload64: z.string().optional(),
@@ -28,7 +34,7 @@ export const recordedMessageSchema = z.strictObject({
  * as text (`hj212`, CR LF included) or, when they are not UTF-8, base64 (`hj212_64`).
  */
 export const recordedFrameSchema = z.strictObject({
-  t: z.number(),
+  t: recordedTime,
   station: z.string(),
   hj212: z.string().optional(),
   hj212_64: z.string().optional(),

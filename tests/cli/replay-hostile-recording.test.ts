@@ -42,6 +42,21 @@ describe('replay of a hostile recording', () => {
     expect(run.stderr).toMatch(/4 messages of devices this registry does not hold were skipped: .*__proto__/);
   });
 
+  it('refuses a frame at t 1e300 with a coded error naming the line, not WX_ERR_INTERNAL', async () => {
+    const path = join(dir, 'far-time.ndjson.gz');
+    await pipeline(async function* () {
+      yield `${JSON.stringify({ format: 'wanxiang-recording', version: 1, startedAt: 0, source: 'test' })}\n`;
+      yield `${JSON.stringify({ t: 1e300, station: 'air-dongmen', hj212: '##0000\r\n' })}\n`;
+      // A whole line after it: the bad line is not the torn tail of an interrupted recording.
+      yield `${JSON.stringify({ t: 2, station: 'air-dongmen', hj212: '##0000\r\n' })}\n`;
+    }, createGzip(), createWriteStream(path));
+    const run = await replay(path);
+    expect(run.stderr).not.toMatch(stackTrace);
+    expect(run.stderr).not.toMatch(/WX_ERR_INTERNAL/);
+    expect(run.stderr).toMatch(/^WX_ERR_\w+: replay: .*far-time\.ndjson\.gz:2/m);
+    expect(run.code).toBe(1);
+  });
+
   it('refuses a recording with a line of 40 MiB: one WX_ERR_RECORDING_TOO_LARGE line naming it, exit 1', async () => {
     const path = join(dir, 'long-line.ndjson.gz');
     const piece = 'x'.repeat(1 << 20);
