@@ -13,6 +13,7 @@ import { createReviewService } from '../review/review-service.ts';
 import { readRuntime } from '../runtime-file.ts';
 import { createInfluxClient } from '../storage/influx-client.ts';
 import { assertWritableTarget, commandContext, shared } from './common.ts';
+import { assertOutputTarget } from './output-file.ts';
 import { step } from './failure.ts';
 import { locateInflux, type Located } from './locate.ts';
 import { helpText, option, parseCommand } from './options.ts';
@@ -41,7 +42,8 @@ errors go to stderr, so --format json pipes into jq.`,
     api: option.url('URL', "the platform's HTTP API (default: the running platform's, from runtime.json)", ['http:', 'https:']),
     'influx-url': option.url('URL', 'the InfluxDB to read the rollups from when no platform answers (default INFLUX_URL, else runtime.json\'s)', ['http:', 'https:']),
     'data-dir': shared.dataDir(),
-    out: option.string('FILE', 'write to FILE instead of standard output'),
+    out: option.string('FILE', 'write to FILE instead of standard output: a new file, never one in a data folder'),
+    force: option.flag('replace the --out file if it exists'),
   },
 };
 
@@ -123,8 +125,13 @@ function lastYearId(periodId: string): string | null {
 
 export async function reportCommand(argv: string[]): Promise<void> {
   const { options } = parseCommand(spec, argv);
-  if (options.out) await assertWritableTarget(options.out, 'the report');
+  if (options.out) {
+    await assertWritableTarget(options.out, 'the report');
+    // As record's --out (red team 6): a report never replaces a file unasked, nor a data folder's.
+    await assertOutputTarget(options.out, 'the report', { force: options.force === true, config: configFromEnv(process.env, options['data-dir'] ? { dataDir: options['data-dir'] } : {}) });
+  }
   const source = await chooseSource(options);
+  const writeOut = (out: string | undefined, content: string | Buffer) => writeReport(out, content, options.force === true);
   if (options.format === 'xlsx') return writeOut(options.out, await source.workbook(options.period, options.lang));
   const body = await source.compliance(options.period);
   let text: string;
@@ -138,7 +145,8 @@ export async function reportCommand(argv: string[]): Promise<void> {
   await writeOut(options.out, text);
 }
 
-async function writeOut(out: string | undefined, content: string | Buffer): Promise<void> {
-  if (out) await step(`cannot write the report ${out}`, () => writeFile(out, content));
+async function writeReport(out: string | undefined, content: string | Buffer, force: boolean): Promise<void> {
+  // Exclusive unless --force: a file that appeared since the check is not replaced either.
+  if (out) await step(`cannot write the report ${out}`, () => writeFile(out, content, { flag: force ? 'w' : 'wx', mode: 0o600 }));
   else process.stdout.write(content);
 }

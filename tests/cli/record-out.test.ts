@@ -95,3 +95,32 @@ describe('record --out writes a new file, never one of a data folder', () => {
     expect(await readFile(out, 'utf8')).toBe('arrived first\n');
   });
 });
+
+/** The same rule for `report --out` (left open by the record fix). Checked before any source is asked, so no platform is needed. */
+describe('report --out writes a new file, never one of a data folder', () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'wanxiang-report-out-'));
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('refuses an existing file without --force and a file in a data folder even with it', async () => {
+    const existing = join(work, 'kept.md');
+    await writeFile(existing, 'kept\n');
+    const refused = await runCli(['report', '--period', '2025', '--out', existing, '--data-dir', join(work, 'data')]);
+    expect(refused.stderr).not.toMatch(stackTrace);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/^WX_ERR_FILE: .*the file exists; give --force/m);
+    expect(await readFile(existing, 'utf8')).toBe('kept\n');
+
+    const dataDir = join(work, 'data');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'users.json'), '{}\n');
+    const inFolder = await runCli(['report', '--period', '2025', '--out', join(dataDir, 'users.json'), '--force', '--data-dir', dataDir]);
+    expect(inFolder.code, inFolder.stderr).toBe(1);
+    expect(inFolder.stderr).toMatch(/^WX_ERR_OUTPUT_IN_DATA_DIR: /m);
+    expect(await readFile(join(dataDir, 'users.json'), 'utf8')).toBe('{}\n');
+  });
+});
