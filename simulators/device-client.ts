@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
-import { simulatedDeviceSecret } from '../services/registry/secrets.ts';
+import { historyToolSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
 import type { Topics } from '../services/topics.ts';
 
 export interface DeviceConnection {
@@ -26,23 +26,38 @@ export function toolClientId(tool: string, id: string): string {
   return `${id}-${tool}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Tools whose readings are history: they log in with the history secret (secrets.ts), so that the platform raises no live alarm for them. */
+const historyTools = new Set(['replay', 'backfill']);
+
 /**
- * Connects one simulated device as a real MQTT client with its registry credentials and
- * a Last Will that marks it offline, then announces itself online.
+ * Connects one simulated device as a real MQTT client with its registry credentials (a replay or
+ * backfill: the history secret the fleet key derives) and a Last Will that marks it offline, then
+ * announces itself online.
  */
 export async function connectDevice(device: DeviceRecord, connection: DeviceConnection, options: { reconnectPeriod?: number; retryFirstConnect?: boolean } = {}): Promise<MqttClient> {
   const status = connection.topics.build(device.family, device.id, 'status');
   // retryFirstConnect false: a connection closed before its CONNACK (a limit at the broker's
   // door) fails the promise instead of retrying forever; once connected, reconnects go on.
-  const client = await mqtt.connectAsync(connection.url, {
+  const connect = (password: string) => mqtt.connectAsync(connection.url, {
     clientId: connection.tool ? toolClientId(connection.tool, device.id) : device.id,
     username: device.id,
-    password: simulatedDeviceSecret(connection.fleetKey, device.id),
+    password,
     protocolVersion: 4,
     reconnectPeriod: options.reconnectPeriod ?? 1_000,
     connectTimeout: 30_000,
     will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
   }, options.retryFirstConnect ?? true);
+  const deviceSecret = simulatedDeviceSecret(connection.fleetKey, device.id);
+  let client: MqttClient;
+  if (historyTools.has(connection.tool ?? '')) {
+    // A broker that does not know the history secret (mosquitto, whose password file holds the
+    // devices' own) refuses it: the tool then logs in as the device, and its readings are judged
+    // by their age alone (older than 15 minutes on arrival: history).
+    client = await connect(historyToolSecret(connection.fleetKey, device.id)).catch((error: { code?: number }) => {
+      if (error.code !== 4 && error.code !== 5) throw error;
+      return connect(deviceSecret);
+    });
+  } else client = await connect(deviceSecret);
   await client.publishAsync(status, 'online', { qos: 1, retain: true });
   return client;
 }

@@ -1,7 +1,7 @@
 import { createFramer } from '../services/hj212/framer.ts';
 import { parseDataTime, parseSegment } from '../services/hj212/packet.ts';
 import { encodeFrame } from '../services/hj212/reply.ts';
-import { simulatedStationPw } from '../services/hj212/simulated-station.ts';
+import { historyStationPw } from '../services/hj212/simulated-station.ts';
 import { HOUR_MS } from '../services/standards/beijing-time.ts';
 import { connectStation, type StationConnection } from './hj212-client.ts';
 import { beijingStamp } from './hj212-packets.ts';
@@ -60,7 +60,8 @@ export function createFrameSender(url: { host: string; port: number }, fleetKey:
     await Promise.race([connection.nextReply(), timeout]).finally(() => clearTimeout(timer));
   }
   return {
-    pwOf: (station) => simulatedStationPw(fleetKey, station),
+    // The history PW (simulated-station.ts): the platform takes these frames as history, no live alarm.
+    pwOf: (station) => historyStationPw(fleetKey, station),
     send(station, frame) {
       const next = (chains.get(station) ?? Promise.resolve()).then(() => sendOne(station, frame));
       chains.set(station, next.catch(() => undefined));

@@ -9,6 +9,7 @@ import { createTopicCache } from '../ingest/topic-cache.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { LoginResult } from '../registry/device-registry.ts';
 import { createLoginGate, type LoginGate } from '../login-gate.ts';
+import { isHistoryToolSecret, simulatedDeviceSecret, verifySecret } from '../registry/secrets.ts';
 import { clientIdRefusal } from './client-id.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 
@@ -42,7 +43,7 @@ const allowed: PublishDecision = Object.freeze({ allowed: true });
 type AuthenticateCallback = (error: AuthenticateError | null, success: boolean | null) => void;
 
 /** Who may connect, publish and subscribe; the principal of each connection is remembered here. */
-export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined; loginGate?: LoginGate }) {
+export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined; loginGate?: LoginGate; fleetKey?: string }) {
   const { registry, topics, metrics, log, limits } = deps;
   const principals = new WeakMap<Client, Principal>();
   const address = (client: Client) => deps.addressOf(client) ?? 'unknown';
@@ -111,6 +112,16 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
       const wrongId = clientIdRefusal(client.id, unnamed.has(client), client.clean, id, (other) => registry.device(other) !== undefined);
       if (wrongId !== null) return refuseLogin(client, id, 'WX_ERR_CLIENT_ID_REFUSED', 2, callback, wrongId);
       const secret = password.toString('utf8');
+      // A replay or backfill, told by the secret only the installation's fleet key derives: history, no live alarms.
+      // Only for a device whose own secret the key derives too (the simulated fleet's): a device with
+      // a secret of its own is never sent as by a key holder.
+      const fleetKey = deps.fleetKey;
+      const device = registry.device(id);
+      if (fleetKey !== undefined && device && !device.disabled && isHistoryToolSecret(fleetKey, id, secret)) {
+        void verifySecret(simulatedDeviceSecret(fleetKey, id), device.secretHash).then((derived) =>
+          answerLogin(client, id, derived ? { ok: true, principal: { role: 'device', id, device, history: true } } : { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' }, callback));
+        return;
+      }
       const known = registry.loginWithoutScrypt(id, secret);
       if (known !== undefined) {
         // An unknown id costs no scrypt run; it still counts against the address.
@@ -150,7 +161,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
         if (current !== principal.device) {
           const revoked = revocation(principal.device, current);
           if (revoked) return revoked;
-          principals.set(client, (principal = { role: 'device', id: principal.id, device: current! }));
+          principals.set(client, (principal = { ...principal, device: current! }));
         }
       }
       if (principal?.role !== 'device') {

@@ -65,7 +65,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   const now = deps.now ?? Date.now;
   const addresses = new WeakMap<object, string | undefined>();
   const addressOf = (client: Client) => addresses.get(client.conn as object);
-  const access = createAccessControl({ ...deps, limits: config.mqtt, addressOf });
+  const access = createAccessControl({ ...deps, limits: config.mqtt, addressOf, fleetKey: config.fleetKey });
   /** Connections whose CONNECT is being checked (a secret under scrypt): never evicted for a newcomer. */
   const loginsUnderWay = new WeakSet<Socket>();
   const slots = createConnectionSlots<Socket>(config.mqtt, (socket) => !loginsUnderWay.has(socket));
@@ -165,7 +165,9 @@ export function createBroker(deps: BrokerDeps): Broker {
 
   function store(client: Client | null, packet: PublishPacket, payload: Buffer, callback: (error?: Error | null) => void): void {
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
-    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined }).then(
+    const principal = client ? access.principal(client) : undefined;
+    const history = principal?.role === 'device' && principal.history === true;
+    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined, ...(history ? { history } : {}) }).then(
       (routed) => {
         if (!routed) discard(packet);
         callback(null);

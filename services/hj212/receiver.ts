@@ -16,6 +16,8 @@ import { createFramer, type Frame, type FramerEvent, type SkipReason } from './f
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
 import { parseSegment } from './packet.ts';
+import { historyStationPw, simulatedStationPw } from './simulated-station.ts';
+import { verifySecret } from '../registry/secrets.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
 import { createStationRate } from './station-rate.ts';
@@ -58,6 +60,8 @@ export interface Hj212ReceiverDeps {
    * re-encodes the frame and most of the time nobody observes (bench:hj212: 8 % of the thread).
    */
   readonly onStored?: (station: DeviceRecord, maskedFrame: () => Buffer) => void;
+  /** The installation's fleet key: a simulated station's frames sent with the history PW it derives are a replay's (no live alarm). */
+  readonly fleetKey?: string;
 }
 
 /**
@@ -79,6 +83,8 @@ interface Connection {
   loginUnderWay: Promise<void> | undefined;
   /** Closes the connection if no station has logged in on it by then (cleared at the first login). */
   loginDeadline: NodeJS.Timeout | undefined;
+  /** MN → the history PW a replay logged in with on this connection (simulated-station.ts historyStationPw). */
+  readonly historyPws: Map<string, string>;
 }
 
 /** A station's last packet; the API's StationState is made of it when asked. */
@@ -167,6 +173,15 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
     if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
     let station = recalled;
+    if (!station && known && !known.disabled && deps.fleetKey !== undefined && pw === historyStationPw(deps.fleetKey, known.id)) {
+      // A replay of a simulated station (its own PW derived from the same key, checked once a connection): history, no live alarm.
+      const checkedAgainst = deps.registry.file;
+      if (await verifySecret(simulatedStationPw(deps.fleetKey, known.id), known.hj212!.pwHash)) {
+        connection.logins.remember(mn, pw, known, checkedAgainst);
+        connection.historyPws.set(mn, pw);
+        station = known;
+      }
+    }
     if (!station) {
       const checkedAgainst = deps.registry.file;
       const turn = beginLogin(connection);
@@ -235,8 +250,9 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     const stationValuesAt = intake.interval === 'hour' || intake.interval === 'day' ? intake.timeMs : undefined;
     let valueFamilies: FamilyId[] | undefined;
     if (stationValuesAt !== undefined) for (let i = 0; i < dataRecords; i += 1) if (records[i]!.lines.length > 0) (valueFamilies ??= []).push(records[i]!.device.family);
+    const history = connection.historyPws.get(mn) === pw;
     try {
-      await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}` });
+      await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}`, ...(history ? { history } : {}) });
     } catch (error) {
       // Not stored (the spool stopped or is closing): no answer, and the connection closes, so the station sends it again.
       const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';
@@ -325,7 +341,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       slot.evicted.destroy();
     }
     metrics.connections.inc();
-    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry), flow: createReadFlow(socket, config.maxPendingPackets), loginUnderWay: undefined, loginDeadline: undefined };
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry), flow: createReadFlow(socket, config.maxPendingPackets), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map() };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Frames in arrival order with what became of each: answers leave from the head, in order,

@@ -12,6 +12,14 @@ export function simulatedStationPw(fleetKey: string, deviceId: string): string {
   return createHmac('sha256', fleetKey).update(`hj212-pw:${deviceId}`).digest('hex').slice(0, 24).toUpperCase();
 }
 
+/**
+ * The PW `wanxiang replay` sends a simulated station's recorded frames with: history by its
+ * credential, so they raise no live alarm (red team 6), derived from the fleet key a station never holds.
+ */
+export function historyStationPw(fleetKey: string, deviceId: string): string {
+  return createHmac('sha256', fleetKey).update(`hj212-history-pw:${deviceId}`).digest('hex').slice(0, 24).toUpperCase();
+}
+
 /** A seeded station's PW hash re-derived from an installation's key (services/installation.ts); a PW of its own is kept. */
 export async function rederiveStationPw<T extends Pick<DeviceRecord, 'id' | 'hj212'>>(key: string, record: T): Promise<T> {
   if (!record.hj212 || !(await verifySecret(simulatedStationPw(defaultFleetKey, record.id), record.hj212.pwHash))) return record;

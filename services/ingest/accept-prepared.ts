@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { hourOf, type Accounting } from './accounting.ts';
+import type { InboundMessage } from './handle-message.ts';
 import type { Presence } from './presence.ts';
 import type { Reading } from './reading.ts';
 import type { RejectionLog } from './rejection-log.ts';
@@ -27,6 +28,8 @@ export interface PreparedContext {
   readonly payload: Buffer;
   /** Where it came from, for logs and the dead-letter (`hj212:<MN>`). */
   readonly topic: string;
+  /** Sent by a replay, as its credential says: no live alarm (history.ts). */
+  readonly history?: boolean;
 }
 
 export interface PreparedIntakeDeps {
@@ -35,7 +38,7 @@ export interface PreparedIntakeDeps {
   readonly presence: Presence;
   readonly stuck: StuckDetector;
   readonly metrics: Metrics;
-  readonly onReading?: (reading: Reading) => void;
+  readonly onReading?: (reading: Reading, message?: InboundMessage) => void;
   /** Appends one spool record; resolves once it is durable. */
   readonly append: (record: string) => Promise<void>;
 }
@@ -66,7 +69,7 @@ export function createPreparedIntake(deps: PreparedIntakeDeps): (records: readon
       deps.presence.seen(device.id);
       for (const reading of readings) {
         deps.stuck.check(reading);
-        deps.onReading?.(reading);
+        deps.onReading?.(reading, context.history ? { topic: context.topic, payload: context.payload, receivedAtMs: context.receivedAtMs, history: true } : undefined);
       }
       deps.accounting.accepted(device.id, hour, lines.length);
       appends.push(deps.append(recordHeader({ family: device.family, device: device.id, hour }) + lines.join('\n')));

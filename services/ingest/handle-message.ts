@@ -24,6 +24,8 @@ export interface InboundMessage {
   readonly receivedAtMs: number;
   /** The broker's session it came on: presence follows live sessions (issue 13, item 11). */
   readonly session?: string;
+  /** Sent by a replay or backfill, as its credential says (secrets.ts historyToolSecret): no live alarm. */
+  readonly history?: boolean;
 }
 
 /** What of a message goes to the spool: one record, and how many readings it carries. */

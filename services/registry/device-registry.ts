@@ -7,7 +7,8 @@ import { jsonErrorPosition, jsonErrorReason } from './json-position.ts';
 import { verifySecret } from './secrets.ts';
 
 export type Principal =
-  | { readonly role: 'device'; readonly id: string; readonly device: DeviceRecord }
+  /** `history`: a replay or backfill logged in with the tools' secret (secrets.ts historyToolSecret): its readings raise no live alarm. */
+  | { readonly role: 'device'; readonly id: string; readonly device: DeviceRecord; readonly history?: true }
   | { readonly role: 'observer'; readonly id: string };
 
 export type LoginResult =

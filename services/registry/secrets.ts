@@ -74,3 +74,20 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 export function simulatedDeviceSecret(fleetKey: string, deviceId: string): string {
   return createHmac('sha256', fleetKey).update(`device:${deviceId}`).digest('base64url');
 }
+
+/**
+ * What `wanxiang replay` and `backfill` log in with for a device: derived from the installation's
+ * fleet key, which a device never holds, so a session is history (no live alarm) by its credential,
+ * not by text a device chooses (red team 6: any device named its client id `<id>-replay-x` and its
+ * alarms stopped). The platform computes it from its own key and compares it in constant time.
+ */
+export function historyToolSecret(fleetKey: string, deviceId: string): string {
+  return createHmac('sha256', fleetKey).update(`history-tool:${deviceId}`).digest('base64url');
+}
+
+/** Whether `secret` is the history tools' secret for `deviceId` under `fleetKey`. */
+export function isHistoryToolSecret(fleetKey: string, deviceId: string, secret: string): boolean {
+  const expected = Buffer.from(historyToolSecret(fleetKey, deviceId));
+  const given = Buffer.from(secret);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
