@@ -16,7 +16,7 @@ import { createFramer, type Frame, type FramerEvent, type SkipReason } from './f
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
 import { parseSegment } from './packet.ts';
-import { historyStationPw, simulatedStationPw } from './simulated-station.ts';
+import { isHistoryStationPw, simulatedStationPw } from './simulated-station.ts';
 import { verifySecret } from '../registry/secrets.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
@@ -173,7 +173,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
     if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
     let station = recalled;
-    if (!station && known && !known.disabled && deps.fleetKey !== undefined && pw === historyStationPw(deps.fleetKey, known.id)) {
+    if (!station && known && !known.disabled && deps.fleetKey !== undefined && isHistoryStationPw(deps.fleetKey, known.id, pw)) {
       // A replay of a simulated station (its own PW derived from the same key, checked once a connection): history, no live alarm.
       const checkedAgainst = deps.registry.file;
       if (await verifySecret(simulatedStationPw(deps.fleetKey, known.id), known.hj212!.pwHash)) {

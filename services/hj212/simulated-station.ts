@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { defaultFleetKey } from '../config.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { hashSecret, verifySecret } from '../registry/secrets.ts';
@@ -18,6 +18,13 @@ export function simulatedStationPw(fleetKey: string, deviceId: string): string {
  */
 export function historyStationPw(fleetKey: string, deviceId: string): string {
   return createHmac('sha256', fleetKey).update(`hj212-history-pw:${deviceId}`).digest('hex').slice(0, 24).toUpperCase();
+}
+
+/** Whether `pw` is the history PW of `deviceId` under `fleetKey`, compared in constant time. */
+export function isHistoryStationPw(fleetKey: string, deviceId: string, pw: string): boolean {
+  const expected = Buffer.from(historyStationPw(fleetKey, deviceId));
+  const given = Buffer.from(pw);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** A seeded station's PW hash re-derived from an installation's key (services/installation.ts); a PW of its own is kept. */
