@@ -6,11 +6,12 @@ import { dirname } from 'node:path';
  * revocations, alarm hold times) so that a reader sees the old text or the new, and a power cut
  * leaves one of them too: written to a temporary file readable by this user alone, flushed to
  * disk, renamed over, and the folder flushed so that the new name survives (fsync(2): the file's
- * own flush does not promise its name). Before this, a crash could bring back an older registry
+ * own flush does not promise its name). The spool's ack file is written so too. Before this, a crash could bring back an older registry
  * (an old disable undone) or leave an empty one (red team 5).
  */
-export async function replaceFileDurably(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+export async function replaceFileDurably(path: string, text: string, options: { temporary?: string } = {}): Promise<void> {
+  // A fixed temporary name where a recovery removes a leftover one (the spool's ack.tmp).
+  const temporary = options.temporary ?? `${path}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.chmod(0o600); // a stale temporary file of the same name keeps its mode otherwise

@@ -140,10 +140,12 @@ export function createBroker(deps: BrokerDeps): Broker {
       return callback(null);
     }
     const principal = client ? access.principal(client) : undefined;
-    if (client === null || principal === undefined) return store(client, packet, payload, callback);
+    if (client === null || principal === undefined) return store(client, packet, payload, false, callback);
     // The device's token bucket (item 11): past it, the message waits, and so does its connection.
     const waitMs = rate.take(rate.bucketOf(principal.id), countReadings(payload));
-    if (waitMs === 0) return store(client, packet, payload, callback);
+    // A replay's or backfill's session (its credential, access-control.ts): history, no live alarm.
+    const history = principal.role === 'device' && principal.history === true;
+    if (waitMs === 0) return store(client, packet, payload, history, callback);
     metrics.rateLimited.inc({ outcome: 'delayed' });
     warnRateLimited(principal.id, waitMs);
     setTimeout(() => {
@@ -152,7 +154,7 @@ export function createBroker(deps: BrokerDeps): Broker {
         discard(packet);
         return callback(null);
       }
-      store(client, packet, payload, callback);
+      store(client, packet, payload, history, callback);
     }, waitMs);
   }
 
@@ -163,11 +165,10 @@ export function createBroker(deps: BrokerDeps): Broker {
     log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond }, 'device past its rate: its messages wait (said once a minute)');
   }
 
-  function store(client: Client | null, packet: PublishPacket, payload: Buffer, callback: (error?: Error | null) => void): void {
+  function store(client: Client | null, packet: PublishPacket, payload: Buffer, history: boolean, callback: (error?: Error | null) => void): void {
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
-    const principal = client ? access.principal(client) : undefined;
-    const history = principal?.role === 'device' && principal.history === true;
-    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined, ...(history ? { history } : {}) }).then(
+    // One shape for every message (history always present): this runs for each of them.
+    ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined, history }).then(
       (routed) => {
         if (!routed) discard(packet);
         callback(null);

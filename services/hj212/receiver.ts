@@ -252,7 +252,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     if (stationValuesAt !== undefined) for (let i = 0; i < dataRecords; i += 1) if (records[i]!.lines.length > 0) (valueFamilies ??= []).push(records[i]!.device.family);
     const history = connection.historyPws.get(mn) === pw;
     try {
-      await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}`, ...(history ? { history } : {}) });
+      await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}`, history });
     } catch (error) {
       // Not stored (the spool stopped or is closing): no answer, and the connection closes, so the station sends it again.
       const code = isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL';

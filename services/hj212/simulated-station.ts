@@ -1,7 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { defaultFleetKey } from '../config.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import { hashSecret, verifySecret } from '../registry/secrets.ts';
+import { hashSecret, sameSecretText, verifySecret } from '../registry/secrets.ts';
 
 /**
  * A simulated station's HJ 212 PW, derived from the fleet key as the MQTT secrets are
@@ -21,11 +21,7 @@ export function historyStationPw(fleetKey: string, deviceId: string): string {
 }
 
 /** Whether `pw` is the history PW of `deviceId` under `fleetKey`, compared in constant time. */
-export function isHistoryStationPw(fleetKey: string, deviceId: string, pw: string): boolean {
-  const expected = Buffer.from(historyStationPw(fleetKey, deviceId));
-  const given = Buffer.from(pw);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+export const isHistoryStationPw = (fleetKey: string, deviceId: string, pw: string): boolean => sameSecretText(pw, historyStationPw(fleetKey, deviceId));
 
 /** A seeded station's PW hash re-derived from an installation's key (services/installation.ts); a PW of its own is kept. */
 export async function rederiveStationPw<T extends Pick<DeviceRecord, 'id' | 'hj212'>>(key: string, record: T): Promise<T> {

@@ -1,5 +1,6 @@
 import { families, type FamilyId } from '../families/index.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { lookupTable } from '../hj212/intervals.ts';
 
 /**
  * The one mapping from what a device sends to its family's fields, for every door (issue 20,
@@ -25,7 +26,7 @@ for (const [familyId, family] of Object.entries(families)) {
 }
 
 /** HJ/T 212-2005 codes still sent by old loggers → the 2017 codes (HJ 212-2017 Tables B.1/B.2, 原编码). */
-export const codes2005: Readonly<Record<string, string>> = Object.freeze(Object.assign(Object.create(null) as Record<string, string>, { '001': 'w01001', '011': 'w01018', '060': 'w21003', '101': 'w21011', '065': 'w21001' }));
+export const codes2005 = lookupTable({ '001': 'w01001', '011': 'w01018', '060': 'w21003', '101': 'w21011', '065': 'w21001' });
 
 export interface DeviceMapping {
   /** The family field a code names for this device, or null (unknown: counted and kept). */

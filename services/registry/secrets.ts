@@ -85,9 +85,11 @@ export function historyToolSecret(fleetKey: string, deviceId: string): string {
   return createHmac('sha256', fleetKey).update(`history-tool:${deviceId}`).digest('base64url');
 }
 
-/** Whether `secret` is the history tools' secret for `deviceId` under `fleetKey`. */
-export function isHistoryToolSecret(fleetKey: string, deviceId: string, secret: string): boolean {
-  const expected = Buffer.from(historyToolSecret(fleetKey, deviceId));
-  const given = Buffer.from(secret);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** Whether two secrets' texts are equal, compared in constant time (for secrets the platform derives, not hashes). */
+export function sameSecretText(given: string, expected: string): boolean {
+  const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** Whether `secret` is the history tools' secret for `deviceId` under `fleetKey`. */
+export const isHistoryToolSecret = (fleetKey: string, deviceId: string, secret: string): boolean => sameSecretText(secret, historyToolSecret(fleetKey, deviceId));

@@ -1,7 +1,7 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from './crc32.ts';
-import { syncDir } from './segment-files.ts';
+import { replaceFileDurably } from '../durable-file.ts';
 import { SpoolError } from './spool-errors.ts';
 
 /** Where the writer has acknowledged up to: the byte after the last acknowledged record. */
@@ -39,16 +39,7 @@ export async function readAck(dir: string): Promise<Position | null> {
   }
 }
 
-/** Replaces the ack file atomically: write a temp file, fsync it, rename over, fsync the directory. */
+/** Replaces the ack file atomically and durably (durable-file.ts), through `ack.tmp`, which recovery removes. */
 export async function writeAck(dir: string, position: Position): Promise<void> {
-  const temp = join(dir, ackTempName);
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(render(position));
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, join(dir, ackName));
-  await syncDir(dir);
+  await replaceFileDurably(join(dir, ackName), render(position), { temporary: join(dir, ackTempName) });
 }
