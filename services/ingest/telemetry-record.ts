@@ -54,10 +54,12 @@ export function telemetryRecord(device: DeviceRecord, payload: Buffer, receivedA
   let record = headerOf(device, hourOf(receivedAtMs));
   let lines = 0;
   let unencodable = none;
-  for (const reading of result.readings) {
+  const { readings, texts } = result;
+  for (let index = 0; index < readings.length; index += 1) {
+    const reading = readings[index]!;
     let line: string;
     try {
-      line = encoder.encode(reading, device);
+      line = encoder.encode(reading, device, texts?.[index]);
     } catch (error) {
       if (!isWanxiangError(error)) throw error;
       (unencodable === none ? (unencodable = []) : (unencodable as Rejection[])).push({ code: error.code, message: error.message, readings: 1 });
