@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WanxiangError } from './errors.ts';
+import { personRoles, reservedPersonNames } from './person-names.ts';
 import { formatZodIssues } from './zod-issues.ts';
 
 /** Development-only key from which the simulated fleet's secrets derive (see secrets.ts). */
@@ -120,10 +121,12 @@ export const configSchema = z.strictObject({
       readAccess: z.enum(['open', 'token']).default('open'),
       /** Bearer tokens and their roles; operator and admin actions need one. */
       tokens: z.array(z.strictObject({
-        role: z.enum(['reader', 'department', 'officer', 'operator', 'admin']), token: z.string().min(16),
+        role: z.enum(personRoles), token: z.string().min(16),
         /** Who the token is (`operator:zhang.wei:TOKEN`), recorded on every action; a department token names its department. */
         name: z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/).optional(),
-      }).refine((entry) => entry.role !== 'department' || entry.name !== undefined, 'a department token names its department: department:ID:TOKEN')).default([]),
+      }).refine((entry) => entry.role !== 'department' || entry.name !== undefined, 'a department token names its department: department:ID:TOKEN')
+        // Actions record the name: `system` is the platform's own notes, another role's name reads as that role (red team 7).
+        .refine((entry) => entry.name === undefined || entry.role === 'department' || entry.name === entry.role || !reservedPersonNames.has(entry.name), 'a token may not be named system or after another role')).default([]),
       /** The users file `wanxiang users` manages (named people, hashed tokens); default DATA_DIR/users.json. */
       usersFile: z.string().optional(),
       /**

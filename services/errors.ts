@@ -115,6 +115,8 @@ export const errorCatalogue = {
   // Red team 6: what a command writes, and recordings as input from anyone
   WX_ERR_OUTPUT_IN_DATA_DIR: { status: 500, summary: "a command's output file (record --out) lies in a data folder or is a file the platform uses (its users file, its registry): it is not written, --force or not" },
   WX_ERR_RECORDING_TOO_LARGE: { status: 413, summary: 'a recording holds a line longer than 32 MiB, more than 5 million lines or more than 1 GiB uncompressed: it is refused, naming the line, before it fills the memory' },
+  // Red team 7: an operator's change is on disk before it is answered
+  WX_ERR_HISTORY_NOT_DURABLE: { status: 503, summary: "an alarm change or event record could not be written to its journal on disk (ENOSPC, EIO...): the change holds in memory and is queued for InfluxDB, but a crash before that write would lose it; the action is answered 503 so that it is not taken as done" },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -208,6 +208,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     get: (id) => book.get(id),
     acknowledge: (id, by, note) => transition(id, 'acknowledged', by, note),
     closeAlarm: (id, by, note) => transition(id, 'closed', by, note),
+    persisted: () => deps.store?.persisted() ?? Promise.resolve(),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

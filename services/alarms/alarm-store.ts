@@ -3,6 +3,8 @@ import { isFamilyId } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
+import { createJournalledWrites, rowOfPoint, withLeftovers } from '../storage/journalled-writes.ts';
+import { createWriteJournal } from '../storage/write-journal.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
 import type { Alarm, AlarmChange, AlarmSeverity, AlarmState } from './alarm-types.ts';
 
@@ -13,8 +15,10 @@ export const alarmsMeasurement = 'alarms';
 export type StoredAlarm = Omit<Alarm, 'textZh' | 'textEn'>;
 
 export interface AlarmStore {
-  /** Queues the change for writing; never waits (writes retry in the background). */
+  /** Journals the change (durable once persisted() resolves) and queues it for InfluxDB (writes retry in the background). */
   record(change: AlarmChange): void;
+  /** Resolves once every change recorded so far is on disk; rejects with WX_ERR_HISTORY_NOT_DURABLE. */
+  persisted(): Promise<void>;
   /** Every alarm the history holds, folded from its changes in time order. */
   restore(): Promise<StoredAlarm[]>;
   drain(): Promise<void>;
@@ -73,8 +77,14 @@ function fold(alarms: Map<string, StoredAlarm>, row: Row): void {
   });
 }
 
-/** Alarm history in InfluxDB through the platform's writer (retries with backoff, poisoned lines logged). */
-export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics; log: Logger }): AlarmStore {
+const seriesOf = (row: Readonly<Row>) => `${String(row.rule)}\u0000${String(row.device)}`;
+
+/**
+ * Alarm history in InfluxDB through the platform's writer (retries with backoff, poisoned lines
+ * logged), each change journalled on disk first (write-journal.ts): an acknowledgement answered is
+ * one a crash or an absent InfluxDB cannot take back.
+ */
+export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics; log: Logger; journalPath: string }): AlarmStore {
   const lastTime = new Map<string, number>();
   const writer = createInfluxWriter({
     client: deps.influx,
@@ -82,35 +92,46 @@ export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics;
     metrics: deps.metrics,
     log: deps.log,
     onRejected: (batch, error) => deps.log.error({ code: error.code, line: batch[0]?.line.slice(0, 300) }, 'alarm change refused by InfluxDB'),
+    keptBy: 'the alarm journal',
   });
+  const journal = createWriteJournal({ path: deps.journalPath, log: deps.log });
+  const history = createJournalledWrites(writer, journal);
   return {
     record(change) {
       const series = `${change.alarm.ruleId}\u0000${change.alarm.deviceId}`;
       const timeMs = Math.max(change.alarm.updatedAtMs, (lastTime.get(series) ?? -Infinity) + 1);
       lastTime.set(series, timeMs);
+      let point: Point;
+      let line: string;
       try {
-        void writer.enqueue([{ line: encodePoint(alarmPoint(change, timeMs)) }]);
+        point = alarmPoint(change, timeMs);
+        line = encodePoint(point);
       } catch (error) {
         deps.log.error({ err: error, alarm: change.alarm.id }, 'alarm change cannot be encoded');
+        return;
       }
+      history.write({ line, row: rowOfPoint(point) });
     },
+    persisted: () => journal.persisted(),
     async restore() {
       // The whole history: a district has thousands of alarm changes a year, not millions, and an
-      // alarm opened long ago may still be open.
-      const rows = rowsOf(await deps.influx.query(`SELECT * FROM "${alarmsMeasurement}" ORDER BY time ASC`));
+      // alarm opened long ago may still be open. With it, what the journal holds that InfluxDB does not yet.
+      const leftovers = await journal.leftovers();
+      const stored = rowsOf(await deps.influx.query(`SELECT * FROM "${alarmsMeasurement}" ORDER BY time ASC`));
+      const rows = withLeftovers(stored, leftovers, (row) => `${seriesOf(row)}\u0000${Number(row.time)}`);
+      history.rewrite(leftovers);
       const alarms = new Map<string, StoredAlarm>();
       for (const row of rows) fold(alarms, row);
       for (const row of rows) {
-        const series = `${String(row.rule)}\u0000${String(row.device)}`;
+        const series = seriesOf(row);
         lastTime.set(series, Math.max(lastTime.get(series) ?? -Infinity, Number(row.time)));
       }
       return [...alarms.values()];
     },
     drain: () => writer.drain(),
     async close() {
-      await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-      const unwritten = await writer.close();
-      if (unwritten > 0) deps.log.warn({ changes: unwritten }, 'alarm changes left unwritten at shutdown');
+      const unwritten = await history.close();
+      if (unwritten > 0) deps.log.warn({ changes: unwritten, journal: deps.journalPath }, 'alarm changes not yet in InfluxDB at shutdown: kept in the journal, written at the next start');
     },
   };
 }

@@ -58,6 +58,11 @@ export interface AlarmService {
    */
   acknowledge(id: string, by: string, note: string): Alarm | Promise<Alarm>;
   closeAlarm(id: string, by: string, note: string): Alarm | Promise<Alarm>;
+  /**
+   * Resolves once every change made so far is on disk (the store's journal), so that what an
+   * operator is told was done survives a crash; rejects with WX_ERR_HISTORY_NOT_DURABLE.
+   */
+  persisted(): Promise<void>;
   /** Returns an unsubscribe function. */
   onChange(listener: (change: AlarmChange) => void): () => void;
 }

@@ -57,7 +57,7 @@ export async function createAlarms(deps: AlarmsDeps): Promise<Alarms> {
     metrics: deps.metrics,
     now: deps.now,
     seed: deps.seed,
-    store: createAlarmStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log }),
+    store: createAlarmStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log, journalPath: join(config.dataDir, 'alarms', 'unwritten-changes.ndjson') }),
     holds: createHoldClock({ path: join(config.dataDir, 'alarms', 'hold-times.json'), log: deps.log }),
     sweepIntervalMs: config.alarms.sweepIntervalMs,
     context: {

@@ -84,7 +84,10 @@ export function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps, 
       },
       errorHandler: validationErrors,
     }, async (request) => {
-      return deps.alarms[verb](request.params.id, actorOf(request), request.body.note);
+      const alarm = await deps.alarms[verb](request.params.id, actorOf(request), request.body.note);
+      // Answered once the change is on disk (red team 7: an acknowledgement answered 200 was lost with InfluxDB away and a restart).
+      await deps.alarms.persisted();
+      return alarm;
     });
   }
 }

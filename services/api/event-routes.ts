@@ -137,7 +137,9 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   }, async (request) => {
     const event = find(request, request.params.id);
     const { note, department } = request.body;
-    return detail(await deps.events.act(event.id, { kind: 'dispatch', note, ...(department ? { department } : {}) }, personOf(deps, request).name));
+    const dispatched = await deps.events.act(event.id, { kind: 'dispatch', note, ...(department ? { department } : {}) }, personOf(deps, request).name);
+    await deps.events.persisted(); // answered once the record is on disk
+    return detail(dispatched);
   });
 
   const actions = [
@@ -154,7 +156,9 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     }, async (request) => {
       const event = find(request, request.params.id);
       if (action === 'resolve' && request.body.note.trim() === '') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');
-      return detail(await deps.events.act(event.id, { kind: action, note: request.body.note }, personOf(deps, request).name));
+      const acted = await deps.events.act(event.id, { kind: action, note: request.body.note }, personOf(deps, request).name);
+      await deps.events.persisted(); // answered once the record is on disk
+      return detail(acted);
     });
   }
 }

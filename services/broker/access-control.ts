@@ -53,6 +53,22 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   const parseTopic = createTopicCache(topics);
   // Clients that sent a zero-byte client id (aedes names them itself), noted at CONNECT.
   const unnamed = new WeakSet<Client>();
+  // The Last Will's topic each CONNECT named, checked against the login before aedes stores the will.
+  const willTopics = new WeakMap<Client, string>();
+
+  /**
+   * A will may name only the login's own status topic. Refused at publish (decidePublish) a foreign
+   * will was harmless on one node, but a cluster stores wills in Redis and, when a node dies,
+   * another publishes them with no client to check against (red team 7): so the login that names
+   * one is refused, and no such will is ever stored.
+   */
+  function willRefusal(client: Client, principal: Principal): string | null {
+    const topic = willTopics.get(client);
+    if (topic === undefined) return null;
+    const target = parseTopic(topic);
+    const own = principal.role === 'device' && target !== null && target.kind === 'status' && target.deviceId === principal.id && target.family === principal.device.family;
+    return own ? null : `a will may name only the device's own status topic, not ${JSON.stringify(topic.slice(0, 200))}`;
+  }
 
   function refuseLogin(client: Client, id: string, code: ErrorCode, returnCode: 2 | 4 | 5, callback: AuthenticateCallback, detail?: string) {
     metrics.authFailures.inc({ code });
@@ -76,6 +92,8 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
 
   function answerLogin(client: Client, id: string, result: LoginResult, callback: AuthenticateCallback): void {
     if (result.ok) {
+      const foreignWill = willRefusal(client, result.principal);
+      if (foreignWill !== null) return refuseLogin(client, id, 'WX_ERR_TOPIC_NOT_ALLOWED', 5, callback, foreignWill);
       principals.set(client, result.principal);
       return callback(null, true);
     }
@@ -100,8 +118,9 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
     principal: (client: Client) => principals.get(client),
 
     /** aedes's preConnect: notes a zero-byte client id before aedes names the client itself. */
-    preConnect(client: Client, packet: { clientId: string }, callback: (error: Error | null, success: boolean) => void) {
+    preConnect(client: Client, packet: { clientId: string; will?: { topic: string } | null }, callback: (error: Error | null, success: boolean) => void) {
       if (packet.clientId === '') unnamed.add(client);
+      if (packet.will) willTopics.set(client, packet.will.topic);
       callback(null, true);
     },
 

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { configFromEnv } from '../config.ts';
 import { isWanxiangError, WanxiangError } from '../errors.ts';
-import { addUser, loadUsersFile, personRoleSchema, rotateUser, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
+import { addUser, loadUsersFile, personRoleSchema, reservedPersonNames, rotateUser, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
 import { updateUsersFile } from '../people/users-file-update.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
@@ -54,6 +54,9 @@ export async function usersCommand(argv: string[]): Promise<void> {
         // Actions record names only: a name a configured token is recorded under would make two credentials one person.
         if (config.http.tokens.some((token) => (token.name ?? token.role) === draft.name)) {
           throw new WanxiangError('WX_ERR_PERSON_NAME_TAKEN', `${draft.name} is the name of a token in WX_API_TOKENS (or the role an unnamed token is recorded as): choose another name`, { value: draft.name });
+        }
+        if (reservedPersonNames.has(draft.name)) {
+          throw new WanxiangError('WX_ERR_PERSON_NAME_TAKEN', `${draft.name} is reserved (${[...reservedPersonNames].join(', ')}: the platform's own notes and the roles): choose another name`, { value: draft.name });
         }
         const token = await update((file) => {
           const added = addUser(file, draft);

@@ -139,16 +139,21 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     if (!command) return;
     const { requestId, replyTo, verb, id, by, note } = command;
     if (!engine || typeof requestId !== 'string' || typeof replyTo !== 'string' || !isVerb(verb) || typeof id !== 'string' || typeof by !== 'string' || typeof note !== 'string') return;
-    let reply: Reply;
-    try {
-      reply = { requestId, alarm: engine[verb](id, by, note) };
-    } catch (error) {
-      reply = isWanxiangError(error)
+    const refusal = (error: unknown): Reply => {
+      if (!isWanxiangError(error)) log.error({ err: error, alarm: id }, 'alarm command failed on the leader');
+      return isWanxiangError(error)
         ? { requestId, error: { code: error.code, message: error.message, value: error.value } }
         : { requestId, error: { code: 'WX_ERR_INTERNAL', message: 'the leader could not apply the change' } };
-      if (!isWanxiangError(error)) log.error({ err: error, alarm: id }, 'alarm command failed on the leader');
+    };
+    let answer: Promise<Reply>;
+    try {
+      const alarm = engine[verb](id, by, note);
+      // Answered once the change is on the leader's disk, as on one node (the API awaits persisted()).
+      answer = engine.persisted().then(() => ({ requestId, alarm }), refusal);
+    } catch (error) {
+      answer = Promise.resolve(refusal(error));
     }
-    redis.publish(repliesChannel(replyTo), JSON.stringify(reply)).catch((error: unknown) => log.warn({ err: error, alarm: id }, 'alarm command answer not sent'));
+    void answer.then((reply) => redis.publish(repliesChannel(replyTo), JSON.stringify(reply))).catch((error: unknown) => log.warn({ err: error, alarm: id }, 'alarm command answer not sent'));
   }
 
   function onReply(message: string): void {
@@ -222,6 +227,8 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     get: (id) => replica.get(id),
     acknowledge: (id, by, note) => ask('acknowledge', id, by, note),
     closeAlarm: (id, by, note) => ask('closeAlarm', id, by, note),
+    // A follower's changes are made, and made durable, by the leader before it answers (onCommand).
+    persisted: () => leading?.engine.persisted() ?? Promise.resolve(),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -99,14 +99,19 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     if (!engine || !command) return;
     const { requestId, replyTo, id, action, by } = command;
     if (typeof requestId !== 'string' || typeof replyTo !== 'string' || typeof id !== 'string' || typeof by !== 'string' || !isAction(action)) return;
-    let reply: Reply;
-    try {
-      reply = { requestId, event: engine.act(id, action, by) };
-    } catch (error) {
-      reply = isWanxiangError(error) ? { requestId, error: { code: error.code, message: error.message, value: error.value } } : { requestId, error: { code: 'WX_ERR_INTERNAL', message: 'the leader could not apply the change' } };
+    const refusal = (error: unknown): Reply => {
       if (!isWanxiangError(error)) log.error({ err: error, event: id }, 'event command failed on the leader');
+      return isWanxiangError(error) ? { requestId, error: { code: error.code, message: error.message, value: error.value } } : { requestId, error: { code: 'WX_ERR_INTERNAL', message: 'the leader could not apply the change' } };
+    };
+    let answer: Promise<Reply>;
+    try {
+      const event = engine.act(id, action, by);
+      // Answered once the record is on the leader's disk, as on one node (the API awaits persisted()).
+      answer = engine.persisted().then(() => ({ requestId, event }), refusal);
+    } catch (error) {
+      answer = Promise.resolve(refusal(error));
     }
-    redis.publish(repliesChannel(replyTo), JSON.stringify(reply)).catch((error: unknown) => log.warn({ err: error, event: id }, 'event command answer not sent'));
+    void answer.then((reply) => redis.publish(repliesChannel(replyTo), JSON.stringify(reply))).catch((error: unknown) => log.warn({ err: error, event: id }, 'event command answer not sent'));
   }
 
   function onReply(message: string): void {
@@ -164,6 +169,8 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     list: (query: EventQuery = {}) => filterEvents([...replica.values()], query, Date.now()),
     get: (id) => replica.get(id),
     act: (id, action, by) => ask(id, action, by),
+    // A follower's records are made, and made durable, by the leader before it answers (onCommand).
+    persisted: () => leading?.engine.persisted() ?? Promise.resolve(),
     sweep: () => leading?.engine.sweep(),
     onChange(listener) {
       listeners.add(listener);

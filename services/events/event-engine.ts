@@ -53,6 +53,8 @@ export interface EventService {
   get(id: string): DistrictEvent | undefined;
   /** Throws (or rejects with) WX_ERR_EVENT_NOT_FOUND / WX_ERR_EVENT_STATE / WX_ERR_UNKNOWN_DEPARTMENT; a cluster follower asks the leader. */
   act(id: string, action: EventAction, by: string): DistrictEvent | Promise<DistrictEvent>;
+  /** Resolves once every record made so far is on disk (the store's journal); rejects with WX_ERR_HISTORY_NOT_DURABLE. */
+  persisted(): Promise<void>;
   /** Due times (escalation) and holds (closing once clear): the timer's work, callable from tests. */
   sweep(): void;
   onChange(listener: (event: DistrictEvent, record: EventRecord) => void): () => void;
@@ -237,6 +239,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         deps.log.error({ err: error, alarm: change.alarm.id }, 'alarm change not taken into events');
       }
     },
+    persisted: () => deps.store?.persisted() ?? Promise.resolve(),
     act(id, action, by) {
       const event = events.get(id);
       if (!event) throw new WanxiangError('WX_ERR_EVENT_NOT_FOUND', `no event ${id}`, { value: id });

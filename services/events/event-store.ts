@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
+import { createJournalledWrites, rowOfPoint, withLeftovers } from '../storage/journalled-writes.ts';
+import { createWriteJournal } from '../storage/write-journal.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
 import type { DistrictEvent, EventRecord } from './event-types.ts';
 import { stageAt, type Stage } from './figures.ts';
@@ -10,8 +12,10 @@ import { stageAt, type Stage } from './figures.ts';
 export const eventsMeasurement = 'events';
 
 export interface EventStore {
-  /** Queues the record for writing; never waits (writes retry in the background). */
+  /** Journals the record (durable once persisted() resolves) and queues it for InfluxDB (writes retry in the background). */
   record(event: DistrictEvent, record: EventRecord): void;
+  /** Resolves once every record so far is on disk; rejects with WX_ERR_HISTORY_NOT_DURABLE. */
+  persisted(): Promise<void>;
   /** Every event's records, in the order they were made. */
   restore(): Promise<Map<string, EventRecord[]>>;
   drain(): Promise<void>;
@@ -50,7 +54,7 @@ function rowsOf(series: readonly Series[]): Array<Record<string, unknown>> {
  * node of a cluster reads the same, and Grafana charts the figures straight from it. Records are
  * only ever appended; the events are rebuilt at start by replaying them through the state machine.
  */
-export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics; log: Logger }): EventStore {
+export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics; log: Logger; journalPath: string }): EventStore {
   // Strictly increasing point times: two records in one millisecond never overwrite each other.
   let lastTimeMs = -Infinity;
   const writer = createInfluxWriter({
@@ -59,18 +63,32 @@ export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics;
     metrics: deps.metrics,
     log: deps.log,
     onRejected: (batch, error) => deps.log.error({ code: error.code, line: batch[0]?.line.slice(0, 300) }, 'event record refused by InfluxDB'),
+    keptBy: 'the event journal',
   });
+  // Each record on disk before it is answered (write-journal.ts): a resolution answered is kept.
+  const journal = createWriteJournal({ path: deps.journalPath, log: deps.log });
+  const history = createJournalledWrites(writer, journal);
   return {
     record(event, record) {
       lastTimeMs = Math.max(record.atMs, lastTimeMs + 1);
+      let point: Point;
+      let line: string;
       try {
-        void writer.enqueue([{ line: encodePoint(eventPoint(event, record, lastTimeMs)) }]);
+        point = eventPoint(event, record, lastTimeMs);
+        line = encodePoint(point);
       } catch (error) {
         deps.log.error({ err: error, event: event.id }, 'event record cannot be encoded');
+        return;
       }
+      history.write({ line, row: rowOfPoint(point) });
     },
+    persisted: () => journal.persisted(),
     async restore() {
-      const rows = rowsOf(await deps.influx.query(`SELECT "event_id", "record" FROM "${eventsMeasurement}" ORDER BY time ASC`));
+      // Records are one a point time (strictly increasing): the journal's that InfluxDB lacks join by time.
+      const leftovers = await journal.leftovers();
+      const stored = rowsOf(await deps.influx.query(`SELECT "event_id", "record" FROM "${eventsMeasurement}" ORDER BY time ASC`));
+      const rows = withLeftovers(stored, leftovers, (row) => String(Number(row.time)));
+      history.rewrite(leftovers);
       const events = new Map<string, EventRecord[]>();
       for (const row of rows) {
         lastTimeMs = Math.max(lastTimeMs, Number(row.time));
@@ -86,9 +104,8 @@ export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics;
     },
     drain: () => writer.drain(),
     async close() {
-      await Promise.race([writer.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-      const unwritten = await writer.close();
-      if (unwritten > 0) deps.log.warn({ records: unwritten }, 'event records left unwritten at shutdown');
+      const unwritten = await history.close();
+      if (unwritten > 0) deps.log.warn({ records: unwritten, journal: deps.journalPath }, 'event records not yet in InfluxDB at shutdown: kept in the journal, written at the next start');
     },
   };
 }

@@ -58,7 +58,7 @@ export async function createEvents(deps: EventsDeps): Promise<Events> {
     groupOf: ruleGroups(rules),
     now: deps.now ?? Date.now,
     log: deps.log,
-    store: createEventStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log }),
+    store: createEventStore({ influx: deps.influx, metrics: deps.metrics, log: deps.log, journalPath: join(config.dataDir, 'events', 'unwritten-records.ndjson') }),
     notifier: webhooks,
     metrics: createEventMetrics(deps.metrics.registry),
     sweepIntervalMs: config.events.sweepIntervalMs,

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { createTurns } from '../one-at-a-time.ts';
 import { watchRegistryFile } from '../registry/registry-file.ts';
-import { loadUsersFile, type PersonRole, type UsersFile } from './users-file.ts';
+import { loadUsersFile, reservedPersonNames, type PersonRole, type UsersFile } from './users-file.ts';
 
 /** Who a credential is: the name every action records, the role that decides what it may do. */
 export interface Person {
@@ -63,7 +63,7 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
  */
 function fromFile(file: UsersFile, takenNames: ReadonlySet<string>, log: PeopleOptions['log']): Known[] {
   const clashing = file.users.filter((user) => !user.disabled && takenNames.has(user.name));
-  for (const user of clashing) log?.error({ code: 'WX_ERR_PERSON_NAME_TAKEN', name: user.name }, `the users file's ${user.name} has the name of a configured token: not let in until one of them is renamed`);
+  for (const user of clashing) log?.error({ code: 'WX_ERR_PERSON_NAME_TAKEN', name: user.name }, `the users file's ${user.name} has the name of a configured token, a role or the platform's own (${[...reservedPersonNames].join(', ')}): not let in until renamed`);
   // The file keeps `sha256$<base64>` of each token: the same digest the configured tokens are compared by.
   return file.users.filter((user) => !user.disabled && !takenNames.has(user.name)).map((user) => ({
     digest: Buffer.from(user.secretHash.slice('sha256$'.length), 'base64'),
@@ -82,7 +82,7 @@ export function createPeople(options: PeopleOptions): People {
     digest: digest(token),
     person: role === 'department' ? { role, name: name ?? role, department: name ?? '' } : { role, name: name ?? role },
   }));
-  const configuredNames = new Set(configured.map((known) => known.person.name));
+  const configuredNames = new Set([...configured.map((known) => known.person.name), ...reservedPersonNames]);
   let users: Known[] = [];
   let watcher: FSWatcher | undefined;
   const inTurn = createTurns();

@@ -6,11 +6,12 @@ import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import { hashDeviceSecret } from '../registry/secrets.ts';
 import { formatZodIssues } from '../zod-issues.ts';
+import { personRoles } from '../person-names.ts';
 
 /** A person's login name as actions record it: `zhang.wei`, `li-na2`. */
 export const personNameSchema = z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore, starting with a letter, at most 64');
-/** Roles of people: a department sees its own events only (services/events), a reader reads, an operator acts, an admin administers. */
-export const personRoleSchema = z.enum(['reader', 'department', 'officer', 'operator', 'admin']);
+export const personRoleSchema = z.enum(personRoles);
+export { reservedPersonNames } from '../person-names.ts';
 export type PersonRole = z.infer<typeof personRoleSchema>;
 
 const userSchema = z.strictObject({

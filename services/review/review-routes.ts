@@ -60,7 +60,8 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewRouteDeps
     const body = parse(reviewRequestSchema, request.body ?? {}, 'body');
     const by = credentialName(request, role, deps.bearerName?.(request));
     const record = body.action === 'revoke' ? await deps.review.revoke(body, by) : await deps.review.mark(body, by);
-    return reply.code(201).send(record.action === 'mark' ? withIso(record) : { ...record, at: new Date(record.atMs).toISOString() });
+    // The same mark already in force is answered 200 with it (`repeated`): a retry takes no second mark.
+    return reply.code('repeated' in record ? 200 : 201).send(record.action === 'mark' ? withIso(record) : { ...record, at: new Date(record.atMs).toISOString() });
   });
 
   app.get('/api/v1/review/marks', { schema: { summary: 'Review marks (of a device, over a range), each in force or revoked', querystring: listQuery } }, async (request) => {

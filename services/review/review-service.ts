@@ -1,4 +1,4 @@
-import { WanxiangError } from '../errors.ts';
+import { isWanxiangError, WanxiangError } from '../errors.ts';
 import { getFamily, type FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { reviewStateOf, type ReviewSource, type ReviewState } from '../rollups/review-overlay.ts';
@@ -12,7 +12,8 @@ import { createTurns } from '../one-at-a-time.ts';
 export const MAX_MARK_DAYS = 367;
 
 export interface ReviewService extends ReviewSource {
-  mark(request: MarkRequest, by: string): Promise<MarkRecord>;
+  /** The mark taken, or (`repeated`) the same mark already in force: an officer's retry is not a second mark. */
+  mark(request: MarkRequest, by: string): Promise<MarkRecord & { readonly repeated?: true }>;
   revoke(request: RevokeRequest, by: string): Promise<RevokeRecord>;
   /** The whole history (marks and revocations), oldest first. */
   history(): Promise<ReviewRecord[]>;
@@ -86,7 +87,16 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
         action: 'mark', id: newRecordId(atMs), devices: devices.map((device) => device.id), site: request.site ?? null, family,
         fromMs, toMs, fields, reason: request.reason, flag: markReasons[request.reason].flag, comment: request.comment, by, atMs,
       };
-      await store.append(record);
+      // A write InfluxDB did not confirm in time may still land (red team 7): the officer, told 503,
+      // sends the mark again, and a second identical mark outlived the revocation of the first.
+      const same = sameMarkInForce(await history(), record);
+      if (same) return { ...same, repeated: true };
+      try {
+        await store.append(record);
+      } catch (error) {
+        if (!isWanxiangError(error) || error.code !== 'WX_ERR_INFLUX_UNAVAILABLE') throw error;
+        throw new WanxiangError('WX_ERR_INFLUX_UNAVAILABLE', `InfluxDB did not confirm mark ${record.id} (${error.message}): it may be stored or not. GET /api/v1/review/marks shows it if it is; the same mark sent again is taken once, never twice`, { value: record.id, cause: error });
+      }
       touch(record);
       return record;
     }),
@@ -118,3 +128,13 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
 }
 
 export { effectiveMarks };
+
+/** A mark in force with the same devices, period, fields, reason, comment and officer as `record`. */
+function sameMarkInForce(records: readonly ReviewRecord[], record: MarkRecord): MarkRecord | undefined {
+  const revoked = new Set(records.flatMap((earlier) => (earlier.action === 'revoke' ? [earlier.revokes] : [])));
+  const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, index) => item === b[index]);
+  return records.find((earlier): earlier is MarkRecord =>
+    earlier.action === 'mark' && !revoked.has(earlier.id) && earlier.by === record.by && earlier.family === record.family && earlier.site === record.site &&
+    earlier.fromMs === record.fromMs && earlier.toMs === record.toMs && earlier.reason === record.reason && earlier.comment === record.comment &&
+    sameList(earlier.devices, record.devices) && sameList([...earlier.fields].sort(), [...record.fields].sort()));
+}

@@ -14,6 +14,8 @@ export interface WriterOptions {
   /** Called with each batch once InfluxDB has stored it. */
   readonly onWritten?: (batch: readonly BatchEntry[]) => void;
   readonly retry?: { baseDelayMs: number; maxDelayMs: number };
+  /** What keeps a batch left unwritten at shutdown, for the log line: the spool (readings) or a store's journal. */
+  readonly keptBy?: string;
 }
 
 /** The writer as the spool's drainer sees it: batches in, a promise per batch out. */
@@ -107,7 +109,7 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
       const { batch, readings, done } = queue.shift()!;
       inFlight += 1;
       writeWithRetry(batch)
-        .then(done, (error: unknown) => options.log.warn({ readings, err: error }, 'batch left unwritten at shutdown; the spool keeps it'))
+        .then(done, (error: unknown) => options.log.warn({ readings, err: error }, `batch left unwritten at shutdown; ${options.keptBy ?? 'the spool'} keeps it`))
         .finally(() => {
           inFlight -= 1;
           pending -= readings;

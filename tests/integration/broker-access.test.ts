@@ -50,6 +50,31 @@ describe('the broker: who may publish and subscribe, presence, foreign clients',
     expect(series[0]!.values).toEqual([[ts, 71.2, 'buxin-road', '4a']]);
   });
 
+  it("refuses a login whose Last Will names another device's status or any other topic (red team 7: a cluster publishes stored wills with no client)", async () => {
+    const device = test.device('noise-buxin-road-1');
+    const other = test.device('air-nanhu');
+    const port = new URL(test.endpoints.mqttUrl).port;
+    const connect = (willTopic: string) => mqtt.connectAsync(test.endpoints.mqttUrl, {
+      clientId: device.id, username: device.id, password: secret(device.id), reconnectPeriod: 0,
+      will: { topic: willTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    const refusedBefore = await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_TOPIC_NOT_ALLOWED' });
+    for (const topic of [test.topics.build('air', other.id, 'status'), test.topics.alarms(), test.topics.build('noise', device.id, 'telemetry'), test.topics.build('air', device.id, 'status')]) {
+      await expect(connect(topic), topic).rejects.toThrow(/Not authorized/i);
+    }
+    // Debian's mosquitto_pub, a foreign client, is refused the same way (CONNACK 5).
+    const child = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-i', device.id, '-u', device.id, '-P', secret(device.id), '--will-topic', test.topics.build('air', other.id, 'status'), '--will-payload', 'offline', '-t', test.topics.build('noise', device.id, 'status'), '-m', 'online']);
+    let said = '';
+    child.stderr.on('data', (chunk: Buffer) => { said += chunk.toString(); });
+    const [code] = await once(child, 'exit');
+    expect(code).not.toBe(0);
+    expect(said).toMatch(/not authori[sz]ed/i);
+    expect(await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_TOPIC_NOT_ALLOWED' })).toBe(refusedBefore + 5);
+    // Its own status topic: let in, as every device client does.
+    const own = await connect(test.topics.build('noise', device.id, 'status'));
+    await own.endAsync();
+  });
+
   it('lets an observer subscribe to telemetry read-only, and refuses its publishes', async () => {
     const observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer-read-only', username: 'observer', password: secret('observer'), reconnectPeriod: 0 });
     expect(await subscribeCodes(observer, [test.topics.filterAll('telemetry'), 'luohu/v1/+/+/cmd', '#'])).toEqual([0, 128, 128]);

@@ -95,4 +95,27 @@ describe('named people', () => {
     expect(people.resolve('DEPT-TOKEN-0123456789')).toEqual({ role: 'department', name: 'eco-env', department: 'eco-env' });
     expect(() => configFromEnv({ WX_API_TOKENS: 'department:DEPT-TOKEN-0123456789' })).toThrow(expect.objectContaining({ code: 'WX_ERR_CONFIG' }));
   });
+
+  it('gives no one the platform\'s name or a role\'s: system, admin, operator... (red team 7)', async () => {
+    // A token: `operator:admin:…` would record an operator's acts as "admin"; `system` as the platform's own notes.
+    for (const tokens of ['operator:system:OPERATOR-TOKEN-0123456789', 'operator:admin:OPERATOR-TOKEN-0123456789', 'reader:officer:READER-TOKEN-0123456789']) {
+      expect(() => configFromEnv({ WX_API_TOKENS: tokens }), tokens).toThrow(expect.objectContaining({ code: 'WX_ERR_CONFIG' }));
+    }
+    expect(configFromEnv({ WX_API_TOKENS: 'admin:admin:ADMIN-TOKEN-0123456789' }).http.tokens).toEqual([{ role: 'admin', name: 'admin', token: 'ADMIN-TOKEN-0123456789' }]);
+    // A person: not added, and a file that has one (written by hand, or before this rule) does not let them in.
+    for (const name of ['system', 'admin', 'officer', 'reader']) {
+      const refused = await runWanxiang(['users', 'add', '--name', name, '--role', 'operator'], env);
+      expect(refused.code, refused.stderr).not.toBe(0);
+      expect(refused.stderr).toMatch(/WX_ERR_PERSON_NAME_TAKEN/);
+    }
+    const added = await runWanxiang(['users', 'add', '--name', 'sys.tem', '--role', 'operator'], env);
+    const token = /token \(shown once\): (\S+)/.exec(added.stdout)![1]!;
+    await writeFile(env.WX_USERS_FILE!, (await readFile(env.WX_USERS_FILE!, 'utf8')).replace('"sys.tem"', '"system"'));
+    const logged: Array<{ code?: string; name?: string }> = [];
+    const log = { error: (fields: { code?: string; name?: string }) => void logged.push(fields) } as unknown as NonNullable<Parameters<typeof createPeople>[0]['log']>;
+    const people = createPeople({ tokens: [], usersFile: env.WX_USERS_FILE, log });
+    await people.reload();
+    expect(people.resolve(token)).toBeNull();
+    expect(logged).toContainEqual({ code: 'WX_ERR_PERSON_NAME_TAKEN', name: 'system' });
+  }, 60_000);
 });

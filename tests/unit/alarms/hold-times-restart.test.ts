@@ -35,6 +35,7 @@ function memoryStore(): AlarmStore {
   return {
     record: (change: AlarmChange) => void latest.set(change.alarm.id, change.alarm),
     restore: async () => [...latest.values()],
+    persisted: async () => undefined,
     drain: async () => undefined,
     close: async () => undefined,
   };
