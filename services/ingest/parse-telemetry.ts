@@ -3,7 +3,6 @@ import type { ErrorCode } from '../errors.ts';
 import type { Family, FamilyId, PayloadValues } from '../families/index.ts';
 import type { Reading, Rejection, RejectionCause } from './reading.ts';
 import { fastValidatorFor } from './fast-validator.ts';
-import { scanNumericPayload } from './number-scan.ts';
 import { preview } from './preview.ts';
 import { resolveTimestamp, secondsMillisecondsBoundary, type TimeLimits } from './timestamps.ts';
 
@@ -23,11 +22,6 @@ export interface ParseInput {
 
 export interface ParseResult {
   readonly readings: Reading[];
-  /**
-   * Each reading's number texts as the device sent them, key for key (number-scan.ts), when the
-   * payload was read by the scanner: the encoder writes these rather than printing the values.
-   */
-  readonly texts?: ReadonlyArray<Readonly<Record<string, string>>>;
   /** Shared and empty when nothing was refused: read it, never push to it. */
   readonly rejections: readonly Rejection[];
 }
@@ -131,39 +125,26 @@ export function parseTelemetry(input: ParseInput, limits: ParseLimits): ParseRes
   if (input.payload.length > limits.maxPayloadBytes) {
     return { readings: [], rejections: [{ code: 'WX_ERR_PAYLOAD_TOO_LARGE', message: `payload of ${input.payload.length} bytes exceeds ${limits.maxPayloadBytes}`, readings: 1 }] };
   }
-  // A device's alias and unit map may change values: its readings' texts would not be theirs.
-  const scanned = input.mapping ? null : scanNumericPayload(input.payload, input.family);
-  if (scanned) return scanned.batch ? parseBatch(input, scanned.items, limits, scanned.texts) : parseSingle(input, scanned.items[0], limits, scanned.texts);
   let document: unknown;
   try {
     document = JSON.parse(input.payload.toString('utf8'));
   } catch (error) {
     return { readings: [], rejections: [{ code: 'WX_ERR_MALFORMED_JSON', message: (error as Error).message, readings: 1 }] };
   }
-  return Array.isArray(document) ? parseBatch(input, document, limits) : parseSingle(input, document, limits);
-}
-
-function parseSingle(input: ParseInput, document: unknown, limits: ParseLimits, texts?: ReadonlyArray<Record<string, string>>): ParseResult {
-  const one = parseOne(input, document, limits);
-  if (!isReading(one)) return { readings: [], rejections: [one] };
-  return texts ? { readings: [one], rejections: none, texts } : { readings: [one], rejections: none };
-}
-
-function parseBatch(input: ParseInput, document: readonly unknown[], limits: ParseLimits, texts?: ReadonlyArray<Record<string, string>>): ParseResult {
+  if (!Array.isArray(document)) {
+    const one = parseOne(input, document, limits);
+    return isReading(one) ? { readings: [one], rejections: none } : { readings: [], rejections: [one] };
+  }
   if (document.length === 0) return { readings: [], rejections: [{ code: 'WX_ERR_EMPTY_READING', message: 'batch is empty', readings: 1 }] };
   if (document.length > limits.maxBatchReadings) {
     return { readings: [], rejections: [{ code: 'WX_ERR_BATCH_TOO_LARGE', message: `batch of ${document.length} readings exceeds ${limits.maxBatchReadings}`, readings: document.length }] };
   }
   const readings: Reading[] = [];
   let rejections = none;
-  // The texts of the readings taken, in step with them (a refused reading's are left out).
-  const takenTexts: Array<Record<string, string>> | undefined = texts ? [] : undefined;
   for (let index = 0; index < document.length; index += 1) {
     const result = parseOne(input, document[index], limits, index);
-    if (isReading(result)) {
-      readings.push(result);
-      takenTexts?.push(texts![index]!);
-    } else (rejections === none ? (rejections = []) : rejections).push(result);
+    if (isReading(result)) readings.push(result);
+    else (rejections === none ? (rejections = []) : rejections).push(result);
   }
-  return takenTexts ? { readings, rejections, texts: takenTexts } : { readings, rejections };
+  return { readings, rejections };
 }

@@ -54,12 +54,10 @@ export function telemetryRecord(device: DeviceRecord, payload: Buffer, receivedA
   let record = headerOf(device, hourOf(receivedAtMs));
   let lines = 0;
   let unencodable = none;
-  const { readings, texts } = result;
-  for (let index = 0; index < readings.length; index += 1) {
-    const reading = readings[index]!;
+  for (const reading of result.readings) {
     let line: string;
     try {
-      line = encoder.encode(reading, device, texts?.[index]);
+      line = encoder.encode(reading, device);
     } catch (error) {
       if (!isWanxiangError(error)) throw error;
       (unencodable === none ? (unencodable = []) : (unencodable as Rejection[])).push({ code: error.code, message: error.message, readings: 1 });

@@ -23,11 +23,8 @@ export function readingToPoint(reading: Reading, device: DeviceRecord): Point {
 }
 
 export interface ReadingEncoder {
-  /**
-   * The reading as one line of line protocol; throws WX_ERR_UNENCODABLE. With `texts` (the
-   * number texts the device sent, number-scan.ts), a float field is written as sent.
-   */
-  encode(reading: Reading, device: DeviceRecord, texts?: Readonly<Record<string, string>>): string;
+  /** The reading as one line of line protocol; throws WX_ERR_UNENCODABLE. */
+  encode(reading: Reading, device: DeviceRecord): string;
 }
 
 /** Per family, what encoding a reading needs, looked up once per reading rather than per field. */
@@ -40,8 +37,7 @@ interface FamilyEncoding {
 /**
  * The hot path's encoder: every reading passes here, so a device's series key
  * (measurement and tags) and each field's escaped key are built once and reused.
- * Without texts it writes exactly what encodePoint(readingToPoint(...)) writes (a test holds them
- * equal); with them, lines InfluxDB reads as the same values (tests/property/number-scan.test.ts).
+ * It writes exactly what encodePoint(readingToPoint(...)) writes (a test holds them equal).
  */
 export function createReadingEncoder(): ReadingEncoder {
   const devices = new WeakMap<DeviceRecord, { series: string; encoding: FamilyEncoding }>();
@@ -72,7 +68,7 @@ export function createReadingEncoder(): ReadingEncoder {
     return known;
   };
   return {
-    encode(reading, device, texts) {
+    encode(reading, device) {
       const { series, encoding } = deviceOf(device, reading.family);
       const { family, fields: specs } = encoding;
       const values = reading.values;
@@ -82,10 +78,7 @@ export function createReadingEncoder(): ReadingEncoder {
         const spec = specs[key]!;
         const value = values[key]!;
         // Validated values are finite numbers (ints safe integers); formatFieldValue says so again only for what it refuses.
-        // A float's own text is JSON's number grammar, which InfluxDB reads as the same double; -0 is written 0 as ever.
-        const text = spec.type === 'float'
-          ? (Number.isFinite(value) ? (texts !== undefined && value !== 0 ? texts[key]! : `${value}`) : formatFieldValue(spec.field, value, 'float'))
-          : Number.isSafeInteger(value) ? `${value}i` : formatFieldValue(spec.field, value, spec.type);
+        const text = spec.type === 'float' ? (Number.isFinite(value) ? `${value}` : formatFieldValue(spec.field, value, 'float')) : Number.isSafeInteger(value) ? `${value}i` : formatFieldValue(spec.field, value, spec.type);
         fields = (fields === '' ? spec.prefix : fields + spec.nextPrefix) + text;
       }
       if (family.derive) {
