@@ -44,12 +44,24 @@ const inside = (path: string, folder: string) => {
 /** The platform's files that may be kept outside its data folder. */
 const platformFiles = (config: Config) => [config.http.usersFile, config.registryFile].filter((file): file is string => file !== undefined).map((file) => resolve(file));
 
-/** The file that writing `path` would change: symbolic links followed, a link to nowhere included. */
+/** Links followed at most, as the kernel's own limit (ELOOP) for a path. */
+const maxLinks = 40;
+
+/**
+ * The file that writing `path` would change: symbolic links followed, a chain of links to nowhere
+ * to its very end (red team 8: `hop1 → hop2 → DATA_DIR/users.json`, users.json not yet made, was
+ * judged by hop2 and written through to the data folder).
+ */
 async function realTarget(path: string): Promise<string> {
-  const whole = await realpath(path).catch(() => undefined);
-  if (whole) return whole;
-  const link = await readlink(path).catch(() => undefined);
-  const named = link === undefined ? resolve(path) : resolve(dirname(resolve(path)), link);
+  let named = resolve(path);
+  for (let hops = 0; ; hops += 1) {
+    const whole = await realpath(named).catch(() => undefined);
+    if (whole) return whole;
+    const link = await readlink(named).catch(() => undefined);
+    if (link === undefined) break;
+    if (hops >= maxLinks) throw new WanxiangError('WX_ERR_FILE', `cannot write ${path}: more than ${maxLinks} symbolic links in a row`, { value: path });
+    named = resolve(dirname(named), link);
+  }
   const folder = await realpath(dirname(named)).catch(() => dirname(named));
   return join(folder, basename(named));
 }

@@ -14,6 +14,7 @@ import { readRuntime } from '../runtime-file.ts';
 import { createInfluxClient } from '../storage/influx-client.ts';
 import { assertWritableTarget, commandContext, shared } from './common.ts';
 import { assertOutputTarget } from './output-file.ts';
+import { readSecret } from './secret-input.ts';
 import { step } from './failure.ts';
 import { locateInflux, type Located } from './locate.ts';
 import { helpText, option, parseCommand } from './options.ts';
@@ -42,6 +43,7 @@ errors go to stderr, so --format json pipes into jq.`,
     api: option.url('URL', "the platform's HTTP API (default: the running platform's, from runtime.json)", ['http:', 'https:']),
     'influx-url': option.url('URL', 'the InfluxDB to read the rollups from when no platform answers (default INFLUX_URL, else runtime.json\'s)', ['http:', 'https:']),
     'data-dir': shared.dataDir(),
+    'token-file': option.string('FILE', 'a bearer token for the API, read from FILE or stdin (-): a platform with WX_API_READ_ACCESS=token needs one; an officer\'s shows its name on the marks'),
     out: option.string('FILE', 'write to FILE instead of standard output: a new file, never one in a data folder'),
     force: option.flag('replace the --out file if it exists'),
   },
@@ -55,9 +57,9 @@ interface ReportSource {
   workbook(periodId: string, lang: 'zh' | 'en'): Promise<Buffer>;
 }
 
-async function fetchApi(api: Located, path: string): Promise<Response> {
+async function fetchApi(api: Located, path: string, token: string | undefined): Promise<Response> {
   try {
-    return await fetch(`${api.url.replace(/\/$/, '')}${path}`, { signal: AbortSignal.timeout(300_000) });
+    return await fetch(`${api.url.replace(/\/$/, '')}${path}`, { signal: AbortSignal.timeout(300_000), ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }) });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     throw new WanxiangError('WX_ERR_CONNECTION', `cannot reach the API at ${api.url} (${api.source})${cause?.code ? `: ${cause.code}` : ''}; start the platform (npm start) or pass --api URL`, { cause: error });
@@ -69,10 +71,10 @@ async function refused(api: Located, response: Response): Promise<never> {
   throw new WanxiangError(body.code && Object.hasOwn(errorCatalogue, body.code) ? (body.code as ErrorCode) : 'WX_ERR_INTERNAL', `the API at ${api.url} answered ${response.status}: ${body.message ?? 'the request was refused'}`);
 }
 
-function apiSource(api: Located): ReportSource {
+function apiSource(api: Located, token: string | undefined): ReportSource {
   return {
     async compliance(periodId) {
-      const response = await fetchApi(api, `/api/v1/compliance?period=${encodeURIComponent(periodId)}`);
+      const response = await fetchApi(api, `/api/v1/compliance?period=${encodeURIComponent(periodId)}`, token);
       if (!response.ok) return refused(api, response);
       try {
         return (await response.json()) as ComplianceReport;
@@ -81,7 +83,7 @@ function apiSource(api: Located): ReportSource {
       }
     },
     async workbook(periodId, lang) {
-      const response = await fetchApi(api, `/api/v1/reports?period=${encodeURIComponent(periodId)}&lang=${lang}&format=xlsx`);
+      const response = await fetchApi(api, `/api/v1/reports?period=${encodeURIComponent(periodId)}&lang=${lang}&format=xlsx`, token);
       if (!response.ok) return refused(api, response);
       return Buffer.from(await response.arrayBuffer());
     },
@@ -105,14 +107,16 @@ async function influxSource(flag: string | undefined, dataDir: string | undefine
 }
 
 /** The API named or found in runtime.json, when it answers; else InfluxDB directly. Never a guessed address. */
-async function chooseSource(options: { api?: string; 'influx-url'?: string; 'data-dir'?: string }): Promise<ReportSource> {
-  if (options.api) return apiSource({ url: options.api, source: '--api' });
+async function chooseSource(options: { api?: string; 'influx-url'?: string; 'data-dir'?: string; 'token-file'?: string }): Promise<ReportSource> {
+  // Red team 8: a platform whose reads need a token could not be reported on (no way to give one).
+  const token = options['token-file'] === undefined ? undefined : await readSecret(options['token-file'], 'the API token');
+  if (options.api) return apiSource({ url: options.api, source: '--api' }, token);
   const dataDir = options['data-dir'] ?? configFromEnv().dataDir;
   const found = await readRuntime(dataDir);
   if (found.runtime) {
     const api = { url: found.runtime.httpUrl, source: found.path };
     const answers = await fetch(`${api.url}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(() => true, () => false);
-    if (answers) return apiSource(api);
+    if (answers) return apiSource(api, token);
   }
   return influxSource(options['influx-url'], options['data-dir']);
 }

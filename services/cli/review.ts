@@ -120,5 +120,15 @@ export async function reviewCommand(argv: string[]): Promise<void> {
   const marks = (json as { marks: Mark[] }).marks;
   // Times in Beijing time with the offset, as the officer typed them (`2025-08-04T00:00+08:00`), never UTC.
   process.stdout.write(['id\tstate\tdevices\tfrom\tto\tfields\treason\tby\tcomment', ...marks.map((mark) =>
-    [mark.id, mark.inForce ? 'in force' : `revoked by ${mark.revokedBy}`, mark.devices.join(','), beijingText(mark.from), beijingText(mark.to), mark.fields.join(',') || 'all', mark.reason, mark.by, mark.comment].join('\t'))].join('\n') + '\n');
+    [mark.id, mark.inForce ? 'in force' : `revoked by ${mark.revokedBy}`, mark.devices.join(','), beijingText(mark.from), beijingText(mark.to), mark.fields.join(',') || 'all', mark.reason, mark.by, mark.comment].map(cell).join('\t'))].join('\n') + '\n');
 }
+
+/**
+ * A cell of the tab-separated listing: a tab or line break a comment holds (the API takes them) is
+ * written as `\t`, `\n`, `\r`, and a backslash as `\\`, so one mark is one line of its own columns
+ * (red team 8: a comment with a line break printed a forged second mark "in force").
+ */
+function cell(text: string): string {
+  return text.replace(/[\\\t\n\r]/g, (character) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[character]!);
+}
+

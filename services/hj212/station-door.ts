@@ -184,8 +184,15 @@ export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: s
       group.refusals.push({ code: 'WX_ERR_WRONG_TYPE', message: `${item.code}-${item.suffix}=${item.value.slice(0, 20)} is not a number` });
       continue;
     }
-    if (stat === undefined) values.value = number * field.factor;
-    else (values.stats ??= {})[stat] = number * field.factor;
+    const scaled = number * field.factor;
+    // `1e400`, or a value the unit factor takes past the doubles: refused alone. Kept, it failed the
+    // line protocol of the whole record, the device's good values with it, answered 9014 (red team 8).
+    if (!Number.isFinite(scaled)) {
+      group.refusals.push({ code: 'WX_ERR_OUT_OF_RANGE', message: `${item.code}-${item.suffix}=${item.value.slice(0, 40)} is not a finite number${field.factor === 1 ? '' : ` once in ${field.family} units`}` });
+      continue;
+    }
+    if (stat === undefined) values.value = scaled;
+    else (values.stats ??= {})[stat] = scaled;
   }
   const records = [...groups.values()].map((group) => recordOf(group, interval, timeMs, receivedAtMs));
   return { interval, timeMs, records, unknown, raw: [], refused: null, refusals };

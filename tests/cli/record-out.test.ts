@@ -63,6 +63,24 @@ describe('record --out writes a new file, never one of a data folder', () => {
     expect(await readFile(target, 'utf8')).toBe(users);
   });
 
+  it('follows a chain of links to nowhere to its end (red team 8: hop1 → hop2 → a data folder file not yet made)', async () => {
+    const target = join(live.config.dataDir, 'not-yet-made.json');
+    const hop2 = join(work, 'hop2');
+    const hop1 = join(work, 'hop1.ndjson.gz');
+    await symlink(target, hop2);
+    await symlink(hop2, hop1);
+    const run = await record(hop1, '--force');
+    expect(run.stderr).not.toMatch(stackTrace);
+    expect(run.stderr).toMatch(/^WX_ERR_OUTPUT_IN_DATA_DIR: record: cannot write the recording .*hop1\.ndjson\.gz: it lies in the data folder /m);
+    expect(run.code).toBe(1);
+    await expect(readFile(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    // A loop of links is refused with its reason, not followed for ever.
+    await symlink(join(work, 'loop-b'), join(work, 'loop-a'));
+    await symlink(join(work, 'loop-a'), join(work, 'loop-b'));
+    const loop = await record(join(work, 'loop-a'), '--force');
+    expect(loop.stderr).toMatch(/^WX_ERR_FILE: record: cannot write .*more than 40 symbolic links/m);
+  });
+
   it('refuses a file in the data folder it is given (--data-dir), even one not running', async () => {
     const dataDir = join(work, 'idle-data');
     await mkdir(dataDir);

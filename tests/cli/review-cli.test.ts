@@ -43,6 +43,22 @@ describe('wanxiang review', () => {
     expect(history.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { action: string }).action)).toEqual(['mark', 'revoke']);
   });
 
+  it('lists a comment with tabs and line breaks as one line of its own columns (red team 8: a forged row "in force")', async () => {
+    const station = test.platform.registry.devices.filter((device) => device.family === 'air')[1]!;
+    const comment = 'line1\n1b\tin force\tair-liantang\tforged\tby\tadmin\t|fake|\\'; // no CR: the API refuses one
+    const response = await fetch(`${test.endpoints.httpUrl}/api/v1/review/marks`, {
+      method: 'POST', headers: { authorization: `Bearer ${officer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ device: station.id, from: '2025-07-01T00:00', to: '2025-07-01T06:00', reason: 'fault', comment }),
+    });
+    expect(response.status).toBe(201);
+    const listed = await runCli(['review', 'list', '--device', station.id, '--api', test.endpoints.httpUrl]);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2); // the header and the one mark
+    const columns = lines[1]!.split('\t');
+    expect(columns).toHaveLength(9);
+    expect(columns[8]).toBe('line1\\n1b\\tin force\\tair-liantang\\tforged\\tby\\tadmin\\t|fake|\\\\');
+  });
+
   it('refuses bad arguments (exit 2), a reader token and a missing platform (exit 1)', async () => {
     const api = ['--api', test.endpoints.httpUrl];
     const noReason = await runCli(['review', 'mark', '--device', 'x', '--from', '2025-06-01', '--to', '2025-06-02', '--token-file', join(folder, 'officer.token'), ...api]);

@@ -179,3 +179,22 @@ describe('HJ 212 raw items of packets that arrive together are all kept', () => 
     expect(rows.map((row) => String(row.items)).sort()).toEqual(['DataTime=20240601140000;SB1-RS=1', 'DataTime=20240601140000;i12001-Info=0', 'a99001-Rtd=1', 'a99002-Rtd=2']);
   });
 });
+
+describe('HJ 212 values past the doubles (red team 8)', () => {
+  it('refuses 1e400 and a Max of 1e999 alone: the device\'s other values of the packet are stored, the packet answered', async () => {
+    const connection = await station();
+    const mn = audit.generic.mn;
+    connection.send(encodeFrame(`QN=20240602100000001;ST=22;CN=2011;PW=123456;MN=${mn};Flag=5;CP=&&DataTime=20240602100000;a34004-Rtd=36,a34004-Flag=N;a34002-Rtd=1e400,a34002-Flag=D&&`));
+    expect(await connection.nextReply()).toBe(reply('20240602100000001', mn, 4));
+    connection.send(encodeFrame(`QN=20240602110500001;ST=22;CN=2061;PW=123456;MN=${mn};Flag=5;CP=&&DataTime=20240602100000;a34004-Avg=38,a34004-Max=1e999;a34002-Avg=40&&`));
+    expect(await connection.nextReply()).toBe(reply('20240602110500001', mn, 4));
+    const time = Date.parse('2024-06-02T10:00:00+08:00');
+    const [realtime] = await rowsWhen(`SELECT pm25_ugm3, pm10_ugm3_invalid FROM air_quality WHERE device = '${audit.generic.id}' AND time = ${time}ms`, someRows);
+    expect(realtime).toMatchObject({ pm25_ugm3: 36 });
+    expect(realtime!.pm10_ugm3_invalid ?? null).toBeNull();
+    const [hour] = await rowsWhen(`SELECT pm25_ugm3, pm10_ugm3, pm25_ugm3_max FROM air_quality_hj212 WHERE device = '${audit.generic.id}' AND time = ${time}ms`, someRows);
+    expect(hour).toMatchObject({ pm25_ugm3: 38, pm10_ugm3: 40 });
+    expect(hour!.pm25_ugm3_max ?? null).toBeNull();
+  });
+});
+
