@@ -131,4 +131,3 @@ export async function reviewCommand(argv: string[]): Promise<void> {
 function cell(text: string): string {
   return text.replace(/[\\\t\n\r]/g, (character) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[character]!);
 }
-
