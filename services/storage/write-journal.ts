@@ -1,4 +1,4 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { WanxiangError } from '../errors.ts';
@@ -40,14 +40,18 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
   let tail: Promise<void> = Promise.resolve();
   let gathering: { texts: string[]; done: Promise<void> } | null = null;
   let last: Promise<void> = Promise.resolve();
-  let unwritten = 0;
+  // Entries appended since the last word that all is written: the journal is emptied only at none.
+  let appendedSince = 0;
 
   const fileOf = () =>
     (opening ??= (async () => {
       await mkdir(dirname(options.path), { recursive: true });
       handle = await open(options.path, 'a', 0o600);
       return handle;
-    })());
+    })().catch((error: unknown) => {
+      opening = undefined; // the next append tries to open it again
+      throw error;
+    }));
 
   const notDurable = (error: unknown) => new WanxiangError('WX_ERR_HISTORY_NOT_DURABLE', `the change could not be written to ${options.path}: ${(error as Error).message}`, { value: options.path, cause: error });
 
@@ -66,8 +70,12 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
         // Changes answered as done may be in it: the start stops here rather than go on without them.
         throw new WanxiangError('WX_ERR_HISTORY_NOT_DURABLE', `the journal ${options.path} cannot be read: ${(error as Error).message}`, { value: options.path, cause: error });
       }
+      // A line a crash tore (its flush never returned, so it was never answered) is cut off, or the
+      // next run's first append would be glued to it and both read as one damaged line.
+      const whole = text.lastIndexOf('\n') + 1;
+      if (whole < text.length) await truncate(options.path, Buffer.byteLength(text.slice(0, whole)));
       const entries: JournalEntry[] = [];
-      const lines = text.split('\n');
+      const lines = text.slice(0, whole).split('\n');
       lines.forEach((line, index) => {
         if (line === '') return;
         try {
@@ -76,14 +84,13 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
         } catch {
           // below
         }
-        // The last line torn by a crash was never answered (its flush did not return): nothing is lost.
-        if (index < lines.length - 1) options.log.error({ code: 'WX_ERR_HISTORY_NOT_DURABLE', path: options.path, line: index + 1 }, 'journal line unreadable; left out');
+        options.log.error({ code: 'WX_ERR_HISTORY_NOT_DURABLE', path: options.path, line: index + 1 }, 'journal line unreadable; left out');
       });
-      unwritten += entries.length;
+      appendedSince += entries.length;
       return entries;
     },
     append(entry) {
-      unwritten += 1;
+      appendedSince += 1;
       if (gathering === null) {
         const texts: string[] = [];
         const done = (tail = tail.then(async () => {
@@ -106,10 +113,10 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
     },
     persisted: () => last,
     allWritten() {
-      unwritten = 0;
+      appendedSince = 0;
       tail = tail.then(async () => {
         // Appended while this waited: still to be written, so the file stays as it is.
-        if (unwritten > 0 || gathering !== null) return;
+        if (appendedSince > 0 || gathering !== null) return;
         const file = await fileOf(); // a run's leftovers, written, with nothing appended since
         await file.truncate(0);
         await file.datasync();

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,10 @@ describe('the write journal', () => {
     expect(await journal.leftovers()).toEqual([entry(1), entry(2)]);
     expect(lines.join('')).toContain('journal line unreadable');
     expect(lines).toHaveLength(1);
+    // The torn tail is cut: this run's first append is a line of its own, read whole by the next run.
+    await journal.append(entry(3));
+    await journal.close();
+    expect(await createWriteJournal({ path, log: createLogger('silent') }).leftovers()).toEqual([entry(1), entry(2), entry(3)]);
     expect(await createWriteJournal({ path: join(await folder(), 'none.ndjson'), log }).leftovers()).toEqual([]);
   });
 
@@ -71,5 +75,12 @@ describe('the write journal', () => {
     await expect(journal.append(entry(1))).rejects.toMatchObject({ code: 'WX_ERR_HISTORY_NOT_DURABLE' });
     await expect(journal.persisted()).rejects.toMatchObject({ code: 'WX_ERR_HISTORY_NOT_DURABLE' });
     expect(lines.join('')).toContain('WX_ERR_HISTORY_NOT_DURABLE');
+    // The disk mended (the file in the way gone, a folder in its place): the next append is kept.
+    await rm(join(dir, 'a-file'));
+    await mkdir(join(dir, 'a-file'));
+    await journal.append(entry(2));
+    await journal.persisted();
+    expect(await readFile(join(dir, 'a-file', 'journal.ndjson'), 'utf8')).toBe(`${JSON.stringify(entry(2))}\n`);
+    await journal.close();
   });
 });
