@@ -133,7 +133,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
 
   routes.post('/api/v1/events/:id/dispatch', {
     config: { access: 'operator' },
-    schema: { tags, summary: 'Dispatch (or re-dispatch) to a department, with due times by severity', params: idParams, body: dispatchBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
+    schema: { tags, summary: 'Dispatch (or re-dispatch) to a department, with due times by severity', params: idParams, body: dispatchBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema, 503: errorSchema } },
   }, async (request) => {
     const event = find(request, request.params.id);
     const { note, department } = request.body;
@@ -152,7 +152,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   for (const [action, text] of actions) {
     routes.post(`/api/v1/events/:id/${action}`, {
       config: { access: 'operator' },
-      schema: { tags, summary: text, params: idParams, body: actionBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema } },
+      schema: { tags, summary: text, params: idParams, body: actionBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema, 503: errorSchema } },
     }, async (request) => {
       const event = find(request, request.params.id);
       if (action === 'resolve' && request.body.note.trim() === '') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');

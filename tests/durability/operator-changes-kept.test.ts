@@ -106,12 +106,13 @@ describe('an operator’s change survives InfluxDB away and a crash', () => {
 });
 
 describe('an operator’s change the disk does not take', () => {
-  it('is answered 503 WX_ERR_HISTORY_NOT_DURABLE, not 200, and the log says so', async () => {
+  it('is answered 503 WX_ERR_HISTORY_NOT_DURABLE, not 200, for an alarm and an event, and the log says so', async () => {
     const logLines: string[] = [];
     const test = await startTestPlatform({ http: { tokens: [{ role: 'operator', token: operator, name: 'li.na' }] } }, { logLines });
     try {
       // The journal's place taken by a folder: every append fails as a full or broken disk would.
       await mkdir(join(test.config.dataDir, 'alarms', 'unwritten-changes.ndjson'), { recursive: true });
+      await mkdir(join(test.config.dataDir, 'events', 'unwritten-records.ndjson'), { recursive: true });
       const station = test.platform.registry.devices.find((device) => device.family === 'air')!;
       const client = await connectDevice(station, { url: test.endpoints.mqttUrl, fleetKey: test.config.fleetKey, topics: test.topics }, { reconnectPeriod: 0 });
       await client.publishAsync(test.topics.build('air', station.id, 'telemetry'), JSON.stringify({ pm25: 260 }), { qos: 1 });
@@ -123,6 +124,13 @@ describe('an operator’s change the disk does not take', () => {
       });
       expect(response.status).toBe(503);
       expect(await response.json()).toMatchObject({ code: 'WX_ERR_HISTORY_NOT_DURABLE' });
+      let event: { id: string } | undefined;
+      await waitFor(() => (event = test.platform.events?.list().find((candidate) => candidate.state === 'dispatched')) !== undefined, 'the event', 30_000);
+      const started = await fetch(`${test.endpoints.httpUrl}/api/v1/events/${event!.id}/start`, {
+        method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: 'on it' }),
+      });
+      expect(started.status).toBe(503);
+      expect(await started.json()).toMatchObject({ code: 'WX_ERR_HISTORY_NOT_DURABLE' });
       expect(logLines.join('\n')).toContain('changes not written to the journal');
     } finally {
       await test.close();
