@@ -77,7 +77,9 @@ function fold(alarms: Map<string, StoredAlarm>, row: Row): void {
   });
 }
 
-const seriesOf = (row: Readonly<Row>) => `${String(row.rule)}\u0000${String(row.device)}`;
+/** An alarm series (rule and device): its points' times are kept strictly increasing. */
+const seriesKey = (rule: string, device: string) => `${rule}\u0000${device}`;
+const seriesOf = (row: Readonly<Row>) => seriesKey(String(row.rule), String(row.device));
 
 /**
  * Alarm history in InfluxDB through the platform's writer (retries with backoff, poisoned lines
@@ -98,7 +100,7 @@ export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics;
   const history = createJournalledWrites(writer, journal);
   return {
     record(change) {
-      const series = `${change.alarm.ruleId}\u0000${change.alarm.deviceId}`;
+      const series = seriesKey(change.alarm.ruleId, change.alarm.deviceId);
       const timeMs = Math.max(change.alarm.updatedAtMs, (lastTime.get(series) ?? -Infinity) + 1);
       lastTime.set(series, timeMs);
       let point: Point;
