@@ -3,6 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiTags } from '../../services/api/openapi-tags.ts';
 import { familyIds } from '../../services/families/index.ts';
+import { bucketMs } from '../../services/live/series-query.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /** Status and headers of a GET with the given Accept-Encoding, body left unread (node:http does not decompress). */
@@ -44,9 +45,13 @@ describe('the wall’s API (issue 21)', () => {
     }
   });
 
-  it('keeps each bucket’s min and max: one reading of 250 in a bucket of 10s shows as its max', async () => {
+  it('keeps each bucket’s min and max: one reading of 250 among four low ones shows as its bucket’s max', async () => {
     const now = Date.now();
-    const readings = [10, 12, 250, 11, 9].map((pm25, i) => ({ ts: now - 50_000 + i * 5_000, pm25 }));
+    // Buckets are aligned to the epoch: the five readings start at a bucket's beginning so that they
+    // share it (spread over 20 s from a random time, they straddled a boundary about 1 run in 15).
+    const width = bucketMs(now - 3_600_000, now + 1_000, 12);
+    const bucketStart = Math.floor((now - 50_000) / width) * width;
+    const readings = [10, 12, 250, 11, 9].map((pm25, i) => ({ ts: bucketStart + 1_000 + i * 5_000, pm25 }));
     await station.publishAsync(test.topics.build('air', 'air-dongmen', 'telemetry'), JSON.stringify(readings), { qos: 1 });
     const query = `/api/v1/series?device=air-dongmen&field=pm25&from=${new Date(now - 3_600_000).toISOString()}&to=${new Date(now + 1_000).toISOString()}&points=12`;
     let body: { points: Array<{ value: number; min: number; max: number }>; lines: Array<{ value: number; kind: string; labelZh: string; labelEn: string }> } | undefined;
