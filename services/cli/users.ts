@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { configFromEnv } from '../config.ts';
 import { isWanxiangError, WanxiangError } from '../errors.ts';
+import { loadDepartments } from '../events/departments.ts';
 import { addUser, loadUsersFile, personRoleSchema, reservedPersonNames, rotateUser, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
 import { updateUsersFile } from '../people/users-file-update.ts';
 import { step } from './failure.ts';
@@ -58,6 +59,14 @@ export async function usersCommand(argv: string[]): Promise<void> {
         if (reservedPersonNames.has(draft.name)) {
           throw new WanxiangError('WX_ERR_PERSON_NAME_TAKEN', `${draft.name} is reserved (${[...reservedPersonNames].join(', ')}: the platform's own notes and the roles): choose another name`, { value: draft.name });
         }
+        // A department nobody routes to would give its user an empty desk and no error to say why.
+        if (draft.department !== undefined) {
+          const departmentsPath = resolve(config.events.departmentsFile);
+          const known = (await step(`cannot read the departments file ${departmentsPath}`, () => loadDepartments(departmentsPath))).departments.map((d) => d.id);
+          if (!known.includes(draft.department)) {
+            throw new WanxiangError('WX_ERR_UNKNOWN_DEPARTMENT', `no department ${draft.department} in ${departmentsPath} (known: ${known.join(', ')})`, { value: draft.department });
+          }
+        }
         const token = await update((file) => {
           const added = addUser(file, draft);
           return { file: added.file, result: added.token };
@@ -83,7 +92,7 @@ export async function usersCommand(argv: string[]): Promise<void> {
       }
     }
   } catch (error) {
-    if (isWanxiangError(error) && error.code === 'WX_ERR_INVALID_ARGUMENT') throw new UsageError(`${action}: ${error.message}`, usersHelp);
+    if (isWanxiangError(error) && (error.code === 'WX_ERR_INVALID_ARGUMENT' || error.code === 'WX_ERR_UNKNOWN_DEPARTMENT')) throw new UsageError(`${action}: ${error.message}`, usersHelp);
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import type { InfluxClient } from '../storage/influx-client.ts';
 import { assertWebhookHostsAllowed } from '../alarms/webhook-url.ts';
 import { loadAlarmRules } from '../alarms/load-rules.ts';
 import { ruleGroups } from './alarm-groups.ts';
+import { WanxiangError } from '../errors.ts';
 import { loadDepartments } from './departments.ts';
 import { createEventEngine, type EventEngine } from './event-engine.ts';
 import { createEventMetrics } from './event-metrics.ts';
@@ -37,6 +38,13 @@ export interface EventsDeps {
 export async function createEvents(deps: EventsDeps): Promise<Events> {
   const { config } = deps;
   const departments = await loadDepartments(resolve(config.events.departmentsFile));
+  // A department token naming no department would open an empty desk and never say why.
+  const known = new Set(departments.departments.map((department) => department.id));
+  for (const token of config.http.tokens) {
+    if (token.role === 'department' && !known.has(token.name ?? '')) {
+      throw new WanxiangError('WX_ERR_UNKNOWN_DEPARTMENT', `WX_API_TOKENS: a department token names ${token.name ?? '(nothing)'}, which ${config.events.departmentsFile} does not hold (known: ${[...known].join(', ')})`, { value: token.name });
+    }
+  }
   const webhookUrls = departments.departments.flatMap((department) => (department.webhook ? [department.webhook.url] : []));
   assertWebhookHostsAllowed(webhookUrls, config.alarms.webhookHosts, 'alarms.webhookHosts');
   const rules = config.alarms.enabled ? (await loadAlarmRules(resolve(config.alarms.rulesFile))).rules : [];

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../services/config.ts';
 import { createPeople } from '../../services/people/people.ts';
 import { runWanxiang } from '../cluster/servers.ts';
+import { startTestPlatform } from '../helpers/test-platform.ts';
 
 /** `wanxiang users` (issue 23, item 1) as an operator runs it, and WX_API_TOKENS with names. */
 describe('named people', () => {
@@ -58,6 +59,12 @@ describe('named people', () => {
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain('exists already');
     expect((await runWanxiang(['users', 'add', '--name', 'Bad Name', '--role', 'reader'], env)).code).toBe(2);
+    // A department the departments file does not name would give its user an empty desk and no reason.
+    const nowhere = await runWanxiang(['users', 'add', '--name', 'lost.duty', '--role', 'department', '--department', 'nosuch'], env);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain('no department nosuch');
+    expect(nowhere.stderr).toContain('eco-env');
+    expect((await runWanxiang(['users', 'list'], env)).stdout).not.toContain('lost.duty');
     expect((await runWanxiang(['users', 'add', '--name', 'x.y', '--role', 'department'], env)).code).toBe(2);
     expect((await runWanxiang(['users', 'promote', '--name', 'x'], env)).code).toBe(2);
   }, 60_000);
@@ -80,6 +87,11 @@ describe('named people', () => {
     expect(people.resolve(fileToken)).toBeNull();
     expect(people.resolve(officerToken)).toEqual({ role: 'officer', name: 'off.one' });
     expect(logged).toContainEqual({ code: 'WX_ERR_PERSON_NAME_TAKEN', name: 'off.one' });
+  }, 60_000);
+
+  it('does not start with a department token naming a department the departments file does not hold', async () => {
+    await expect(startTestPlatform({ http: { tokens: [{ role: 'department', name: 'nosuch', token: 'nosuch-dept-token-0123456789' }] } }))
+      .rejects.toMatchObject({ code: 'WX_ERR_UNKNOWN_DEPARTMENT', message: expect.stringContaining('nosuch') });
   }, 60_000);
 
   it('reads WX_API_TOKENS with and without names; a token may hold colons', () => {
