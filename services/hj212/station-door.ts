@@ -246,7 +246,18 @@ function recordOf(group: Group, interval: DataInterval, timeMs: number, received
         values[key] = sent.value;
       }
     }
-    if (sent.stats) for (const stat in sent.stats) fields.push([names.stat[stat] ?? `${spec.field}_${stat}`, sent.stats[stat]!, 'float']);
+    if (sent.stats) {
+      for (const stat in sent.stats) {
+        const statValue = sent.stats[stat]!;
+        // A period's lowest and highest are readings of the same quantity: the family's range holds
+        // them as it holds the average (a Max of -5 µg/m³ reached the review page as it came).
+        if ((stat === 'min' || stat === 'max') && verdict !== 'invalid' && !inRange(spec, statValue)) {
+          refusals.push({ code: 'WX_ERR_OUT_OF_RANGE', message: `${key}_${stat}=${statValue} is outside ${spec.min}…${spec.max}` });
+          continue;
+        }
+        fields.push([names.stat[stat] ?? `${spec.field}_${stat}`, statValue, 'float']);
+      }
+    }
     if (sent.text) for (const text in sent.text) fields.push([names.text[text] ?? `${spec.field}_${text}`, sent.text[text]!, 'string']);
     if (sent.flag !== undefined) fields.push([names.flag, sent.flag, 'string']);
   }

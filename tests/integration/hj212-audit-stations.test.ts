@@ -196,5 +196,15 @@ describe('HJ 212 values past the doubles (red team 8)', () => {
     expect(hour).toMatchObject({ pm25_ugm3: 38, pm10_ugm3: 40 });
     expect(hour!.pm25_ugm3_max ?? null).toBeNull();
   });
-});
 
+  it('holds an hour\'s Min and Max to the family\'s range as its Avg: a Min of -5 µg/m³ is refused alone', async () => {
+    const connection = await station();
+    const mn = audit.generic.mn;
+    connection.send(encodeFrame(`QN=20240602120500001;ST=22;CN=2061;PW=123456;MN=${mn};Flag=5;CP=&&DataTime=20240602110000;a34004-Min=-5,a34004-Avg=38,a34004-Max=60,a34004-Flag=N&&`));
+    expect(await connection.nextReply()).toBe(reply('20240602120500001', mn, 4));
+    const time = Date.parse('2024-06-02T11:00:00+08:00');
+    const [hour] = await rowsWhen(`SELECT pm25_ugm3, pm25_ugm3_min, pm25_ugm3_max FROM air_quality_hj212 WHERE device = '${audit.generic.id}' AND time = ${time}ms`, someRows);
+    expect(hour).toMatchObject({ pm25_ugm3: 38, pm25_ugm3_max: 60 });
+    expect(hour!.pm25_ugm3_min ?? null).toBeNull();
+  });
+});
