@@ -273,8 +273,8 @@ export const configSchema = z.strictObject({
       /** The broker login of the ingest workers; its secret derives from fleetKey unless given. */
       brokerUsername: z.string().min(1).default('wanxiang-ingest'),
       brokerPassword: z.string().optional(),
-      /** Shared-subscription group: the workers of one group split the stream. */
-      sharedGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('wanxiang'),
+      /** Shared-subscription group: the workers of one group split the stream; derived from the ingest login's secret when absent (cluster/shared-group.ts). */
+      sharedGroup: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
       /** Subscriber sessions per worker; each keeps up to 64 messages in flight to the spool. */
       sessions: positiveInt.max(64).default(4),
       /** This node's stable name: the broker client ids of its sessions and its leader claim. */

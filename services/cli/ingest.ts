@@ -3,6 +3,7 @@ import { useInstallation } from '../installation.ts';
 import { dataFolderLine } from './data-folder-notice.ts';
 import { createLogger } from '../log.ts';
 import { createPlatform } from '../platform.ts';
+import { readSecret } from './secret-input.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 import { runUntilSignal } from './run-platform.ts';
 
@@ -16,9 +17,10 @@ Device logins and ACLs are the broker's (wanxiang devices export --mosquitto DIR
     broker: option.url('URL', 'the broker (or WX_BROKER_URL)', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
     'node-id': option.string('ID', "this worker's stable name: its sessions are ID-0 .. ID-N (or WX_NODE_ID; default the host name)"),
     sessions: option.integer('N', 'subscriber sessions in the group (default 4, each with 64 messages in flight)', { min: 1, max: 64 }),
-    group: option.string('NAME', 'shared-subscription group (default wanxiang)'),
+    group: option.string('NAME', 'shared-subscription group (default: derived from the ingest login\'s secret, so that only its holders can join)'),
     username: option.string('NAME', 'broker login (default wanxiang-ingest, or WX_BROKER_USERNAME)'),
-    password: option.string('SECRET', 'its secret (or WX_BROKER_PASSWORD; default derived from the fleet key)'),
+    'password-file': option.string('FILE', 'its secret, read from FILE, or from stdin with - (or WX_BROKER_PASSWORD; default derived from the fleet key)'),
+    password: option.string('SECRET', 'refused: a secret in argv is visible to every user of the host (ps); use --password-file'),
     'influx-url': option.url('URL', 'InfluxDB; repeat for several endpoints of one cluster (or INFLUX_URL / INFLUX_URLS)', ['http:', 'https:']).many(),
     'http-port': option.integer('N', 'health, metrics and the API (default a free port, printed, so that workers on one host never collide; or WX_HTTP_PORT)', { min: 0, max: 65_535 }),
     'data-dir': option.string('DIR', 'spool and dead-letter folder (default WX_DATA_DIR, else data/; one per worker)'),
@@ -45,13 +47,24 @@ export function ingestOverrides(argv: string[]): ConfigInput {
       ...(options.sessions !== undefined ? { sessions: options.sessions } : {}),
       ...(options.group ? { sharedGroup: options.group } : {}),
       ...(options.username ? { brokerUsername: options.username } : {}),
-      ...(options.password ? { brokerPassword: options.password } : {}),
     },
   };
 }
 
+/** The broker secret of --password-file; refused from argv (red team 9: `ps` showed it to every user of the host). */
+async function brokerPasswordOption(argv: string[]): Promise<string | undefined> {
+  const { options } = parseCommand(spec, argv);
+  const inUrl = options.broker ? new URL(options.broker).password : '';
+  if (options.password !== undefined || inUrl !== '') {
+    throw new UsageError(`${options.password !== undefined ? '--password' : 'a password in --broker'} puts the secret in the process list (ps) and the shell history: use --password-file FILE, --password-file - (stdin) or WX_BROKER_PASSWORD`, ingestHelp);
+  }
+  return options['password-file'] ? await readSecret(options['password-file'], 'the broker secret') : undefined;
+}
+
 export async function ingestCommand(argv: string[]): Promise<void> {
   const overrides = ingestOverrides(argv);
+  const brokerPassword = await brokerPasswordOption(argv);
+  if (brokerPassword !== undefined) overrides.cluster = { ...overrides.cluster, brokerPassword };
   // The data folder's installation (its key, its registry) as for every command; --registry wins.
   const installed = await useInstallation(configFromEnv(process.env, overrides));
   const config = overrides.registryFile ? { ...installed, registryFile: overrides.registryFile } : installed;

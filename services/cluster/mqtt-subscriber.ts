@@ -35,7 +35,7 @@ export interface Subscriber {
   /** Connects every session and subscribes; rejects with WX_ERR_BROKER_UNAVAILABLE or WX_ERR_SUBSCRIBE_NOT_ALLOWED. */
   start(): Promise<void>;
   close(): Promise<void>;
-  /** The shared-subscription filters, e.g. `$share/wanxiang/luohu/v1/+/+/telemetry`. */
+  /** The shared-subscription filters, e.g. `$share/GROUP/luohu/v1/+/+/telemetry`. */
   readonly filters: readonly string[];
   /**
    * Publishes through the external broker on this worker's first connected session: the
@@ -165,7 +165,8 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
         await this.close();
         throw error;
       }
-      log.info({ broker: redactUserinfo(options.brokerUrl), filters, sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
+      // The group is not logged: a reader of the log could join it (shared-group.ts).
+      log.info({ broker: redactUserinfo(options.brokerUrl), filters: filters.map((filter) => filter.replace(`$share/${options.group}/`, '$share/…/')), sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
     },
     async close() {
       // A clean DISCONNECT keeps the persistent session at the broker: what arrives meanwhile

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createBroker, type Broker } from '../broker/create-broker.ts';
 import type { ClusterNode } from '../cluster/cluster-node.ts';
 import { createMqttSubscriber, type Subscriber } from '../cluster/mqtt-subscriber.ts';
+import { defaultSharedGroup } from '../cluster/shared-group.ts';
 import type { Config } from '../config.ts';
 import type { FamilyId } from '../families/index.ts';
 import { createHj212Receiver, type Hj212Receiver } from '../hj212/receiver.ts';
@@ -75,9 +76,10 @@ export function createDoorsPart(deps: {
       if (cluster.brokerUrl) {
         // The group deals messages round robin, not by device: without Redis each worker's alarms see a share of every device.
         if (!node) log.warn({ brokerUrl: redactUserinfo(cluster.brokerUrl) }, 'ingest worker without WX_REDIS_URL: with more than one worker, give each WX_REDIS_URL so that one alarm engine sees every reading');
+        const ingestSecret = ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword);
         subscriber = createMqttSubscriber({
-          brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestBrokerSecret(config.fleetKey, cluster.brokerUsername, cluster.brokerPassword),
-          group: cluster.sharedGroup, sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
+          brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestSecret,
+          group: cluster.sharedGroup ?? defaultSharedGroup(ingestSecret), sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
         });
         await subscriber.start();
         // Refusal notices go to the device through the external broker too (issue 19, item 5).

@@ -156,6 +156,11 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     if (device.family !== address.family) {
       return reject({ code: 'WX_ERR_FAMILY_MISMATCH', message: `device ${device.id} is ${device.family}, topic says ${address.family}`, readings: 1 }, contextOf(message, address.deviceId));
     }
+    // The embedded broker refuses a disabled device at PUBLISH; behind an external broker (mosquitto's
+    // files exported before the disable, EMQX) this is the only place that can (red team 9).
+    if (device.disabled && (address.kind === 'status' || address.kind === 'telemetry')) {
+      return reject({ code: 'WX_ERR_DEVICE_DISABLED', message: `device ${device.id} is disabled in the registry`, readings: 1 }, contextOf(message, address.deviceId));
+    }
     if (address.kind === 'status') return statusInOrder(message, device);
     if (address.kind !== 'telemetry') return null;
     return telemetry(message, device);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { configFromEnv, parseConfig } from '../../services/config.ts';
 import { ingestCommand, ingestOverrides } from '../../services/cli/ingest.ts';
+import { defaultSharedGroup } from '../../services/cluster/shared-group.ts';
 import { createLogger } from '../../services/log.ts';
 import { createPlatform } from '../../services/platform.ts';
 import { freePort } from '../../services/storage/influxd-launcher.ts';
@@ -14,7 +15,7 @@ describe('scale-out configuration', () => {
       WX_BROKER_URL: 'mqtt://broker.example:1883', WX_BROKER_USERNAME: 'ingest-a', WX_NODE_ID: 'node-1',
       WX_REDIS_URL: 'redis://10.0.0.5:6379', INFLUX_URLS: 'http://influx-a:8086, http://influx-b:8086',
     });
-    expect(config.cluster).toMatchObject({ brokerUrl: 'mqtt://broker.example:1883', brokerUsername: 'ingest-a', nodeId: 'node-1', redisUrl: 'redis://10.0.0.5:6379', sharedGroup: 'wanxiang', sessions: 4 });
+    expect(config.cluster).toMatchObject({ brokerUrl: 'mqtt://broker.example:1883', brokerUsername: 'ingest-a', nodeId: 'node-1', redisUrl: 'redis://10.0.0.5:6379', sessions: 4 });
     expect(config.influx.urls).toEqual(['http://influx-a:8086', 'http://influx-b:8086']);
   });
 
@@ -38,6 +39,20 @@ describe('scale-out configuration', () => {
     // A usage error: the command line answers it with one line, the usage and exit 2 (issue 13).
     expect(() => ingestOverrides(['--sessions', 'many'])).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining('--sessions') }));
     expect(() => ingestOverrides(['--bogus'])).toThrow(expect.objectContaining({ name: 'UsageError' }));
+  });
+
+  it('refuses the broker secret in argv (`ps` shows it to every user of the host): --password-file or WX_BROKER_PASSWORD', async () => {
+    for (const argv of [['--broker', 'mqtt://b:1883', '--password', 'argv-secret-0123456789'], ['--broker', 'mqtt://ingest:argv-secret-0123456789@b:1883']]) {
+      await expect(ingestCommand(argv)).rejects.toMatchObject({ name: 'UsageError', message: expect.stringMatching(/puts the secret in the process list .*--password-file/) });
+    }
+  });
+
+  it('derives the shared-subscription group from the ingest secret unless one is given: no published name an observer could join (red team 9)', () => {
+    expect(parseConfig({}).cluster.sharedGroup).toBeUndefined();
+    const group = defaultSharedGroup('ingest-secret-0123456789');
+    expect(group).toMatch(/^wx-[0-9a-f]{24}$/);
+    expect(defaultSharedGroup('ingest-secret-0123456789')).toBe(group);
+    expect(defaultSharedGroup('another-secret-0123456789')).not.toBe(group);
   });
 
   it('refuses `wanxiang ingest` without a broker, before anything starts', async () => {

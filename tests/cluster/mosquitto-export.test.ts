@@ -78,7 +78,7 @@ describe('the exported mosquitto: loopback unless told, TLS when exposed, a clie
     expect(conf).toContain('listener 19000 127.0.0.1\nallow_anonymous false\npassword_file');
     expect(conf).not.toContain('0.0.0.0');
     const readers = await readFile(join(dir, 'out', 'passwd-readers'), 'utf8');
-    expect(readers.split('\n').filter(Boolean).map((line) => line.split(':')[0])).toEqual(['wanxiang-ingest', 'observer']);
+    expect(readers.split('\n').filter(Boolean).map((line) => line.split(':')[0])).toEqual(['wanxiang-ingest']);
   });
 
   it('refuses a listener beyond loopback without TLS (exit 2), and writes the TLS settings with one', async () => {
@@ -116,5 +116,10 @@ describe('the exported mosquitto: loopback unless told, TLS when exposed, a clie
     expect(outcome).toBe('acknowledged');
     // A device cannot log in on the readers' listener at all.
     await expect(login(victim, 'anything', ingestPort)).rejects.toThrow(/Not authorized|Bad username or password/i);
+    // Nor an observer: there it chose a worker's client id and took its session and queued readings (red team 9).
+    await expect(login({ id: 'observer' }, 'w1-0', ingestPort)).rejects.toThrow(/Not authorized|Bad username or password/i);
+    const observer = await login({ id: 'observer' }, 'w1-0');
+    stops.push(() => observer.endAsync(true));
+    expect(observer.connected).toBe(true);
   });
 });

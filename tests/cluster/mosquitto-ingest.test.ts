@@ -55,6 +55,12 @@ describe('ingest as shared-subscription workers of Debian mosquitto', () => {
     cleanup.push(async () => Object.values(workers).forEach((child) => child.kill('SIGKILL')));
 
     const topics = createTopics('luohu');
+    // An observer joins the group the workers used to share by default: it may read telemetry, and
+    // the broker's ACL cannot keep it out of a $share group, so it was dealt a share of the stream,
+    // acknowledged and never stored (red team 9). The workers' group is now derived from their secret.
+    const groupie = await mqtt.connectAsync(brokerUrl, { clientId: 'observer', username: 'observer', password: simulatedDeviceSecret(defaultFleetKey, 'observer'), reconnectPeriod: 0 });
+    cleanup.push(() => groupie.endAsync(true));
+    await groupie.subscribeAsync(`$share/wanxiang/${topics.filterAll('telemetry')}`, { qos: 1 });
     const load = await startAckedLoad({ url: brokerUrl, fleetKey: defaultFleetKey, topics, devices, intervalMs: 250 });
     cleanup.push(() => load.close());
     await waitFor(async () => total(await landedPerDevice(influx, devices)) >= 400, 'both workers writing', 30_000);

@@ -50,5 +50,17 @@ describe('behind mosquitto, a device learns why its message was refused (issue 1
       code: 'WX_ERR_WRONG_TYPE',
       problems: [{ code: 'WX_ERR_WRONG_TYPE', message: expect.stringMatching(/pm25/) }, { code: 'WX_ERR_UNKNOWN_FIELD', message: expect.stringMatching(/colour/) }],
     });
+
+    // Disabled in the registry, the device is still let in by mosquitto (its files exported before):
+    // the worker refuses its readings once it has read the change, and says so (red team 9).
+    expect((await runWanxiang(['devices', 'disable', '--id', device.id, '--registry', registryPath])).code).toBe(0);
+    const notices: RefusalNotice[] = [];
+    client.on('message', (_topic, payload) => notices.push(JSON.parse(payload.toString()) as RefusalNotice));
+    const deadline = Date.now() + 30_000;
+    while (!notices.some((n) => n.code === 'WX_ERR_DEVICE_DISABLED') && Date.now() < deadline) {
+      await client.publishAsync(topics.build('air', device.id, 'telemetry'), JSON.stringify({ pm25: 12 }), { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(notices.map((n) => n.code)).toContain('WX_ERR_DEVICE_DISABLED');
   }, 120_000);
 });
