@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clientIdRefusal } from '../broker/client-id.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
@@ -61,6 +62,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** A shared subscription `$share/{group}/{filter}` is authorised as its filter [MQTT-5 §4.8.2]. */
 const withoutShare = (topic: string) => (topic.startsWith('$share/') ? topic.split('/').slice(2).join('/') : topic);
+/** EMQX's shared forms: `$share/{group}/…` and its older `$queue/…` (one group of its own). */
+const isShared = (topic: string) => topic.startsWith('$share/') || topic.startsWith('$queue/');
 
 /** Telemetry or status of any family and device: what ingest and observers may read. */
 function mayReadAll(filter: string, topics: Topics): boolean {
@@ -75,6 +78,9 @@ export function decideEmqxAcl(who: Who, topic: string, action: 'publish' | 'subs
   if (!who) return false;
   // Ingest publishes the refusal notices on devices' errors topics (issue 19, item 5).
   if (who.role === 'ingest' && action === 'publish') return topics.parse(topic)?.kind === 'errors';
+  // Only ingest shares a stream: an observer in the workers' group was dealt readings the broker
+  // acknowledged and nobody stored (red team 9); it reads with a subscription of its own.
+  if (who.role === 'observer') return action === 'subscribe' && !isShared(topic) && mayReadAll(topic, topics);
   if (who.role !== 'device') return action === 'subscribe' && mayReadAll(withoutShare(topic), topics);
   const own = (kind: 'telemetry' | 'status' | 'cmd' | 'errors') => topic === topics.build(who.family as never, who.id, kind);
   if (action === 'publish') return own('telemetry') || own('status');
@@ -129,6 +135,16 @@ export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps)
     const key = `login ${body.peerhost ?? request.ip} ${body.username}`;
     if (throttle.isThrottled(key, deps.loginFailuresPerDevice ?? 5)) {
       deps.metrics.authFailures.inc({ code: 'WX_ERR_LOGIN_THROTTLED' });
+      return { result: 'deny', is_superuser: false };
+    }
+    // A client id bound to its login, as the embedded broker and the exported mosquitto bind it: EMQX
+    // let a device log in under another's client id, close its session and, with clean=false, take
+    // the subscriptions and queued messages the other held (red team 9).
+    const wrongId = body.clientid === undefined
+      ? `no clientid in the body: configure the authenticator's body with clientid = "\${clientid}" (docs/deploy-city.md)`
+      : clientIdRefusal(body.clientid, body.clientid === '', true, body.username, (other) => deps.registry.device(other) !== undefined);
+    if (wrongId !== null) {
+      deps.metrics.authFailures.inc({ code: 'WX_ERR_CLIENT_ID_REFUSED' });
       return { result: 'deny', is_superuser: false };
     }
     const login = await deps.registry.login(body.username, body.password);

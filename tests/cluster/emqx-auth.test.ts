@@ -49,6 +49,22 @@ describe('the EMQX HTTP authentication and authorization endpoints', () => {
     }
   });
 
+  it('binds a device\'s and an observer\'s client id to its login: no one takes another\'s or a worker\'s session (red team 9)', async () => {
+    const secret = (id: string) => simulatedDeviceSecret(defaultFleetKey, id);
+    const before = await failures('WX_ERR_CLIENT_ID_REFUSED');
+    const cases: Array<[string, string | undefined, string]> = [
+      ['air-guiyuan', 'air-guiyuan-replay-1', 'allow'],
+      ['air-guiyuan', 'air-dongmen', 'deny'],
+      ['observer', 'w1-0', 'deny'],
+      ['air-guiyuan', undefined, 'deny'],
+    ];
+    for (const [username, clientid, result] of cases) {
+      const answer = await authn({ username, password: secret(username), ...(clientid === undefined ? {} : { clientid }) });
+      expect(answer.json(), `${username} as ${clientid}`).toEqual({ result, is_superuser: false });
+    }
+    expect(await failures('WX_ERR_CLIENT_ID_REFUSED')).toBe(before + 3);
+  });
+
   it('lets a device publish only its own telemetry and status and subscribe only to its commands', async () => {
     const cases: Array<[string, string, string, string]> = [
       ['air-guiyuan', 'publish', 'luohu/v1/air/air-guiyuan/telemetry', 'allow'],
@@ -62,6 +78,9 @@ describe('the EMQX HTTP authentication and authorization endpoints', () => {
       ['wanxiang-ingest', 'subscribe', '#', 'deny'],
       ['wanxiang-ingest', 'publish', 'luohu/v1/air/air-guiyuan/telemetry', 'deny'],
       ['observer', 'subscribe', 'luohu/v1/noise/+/telemetry', 'allow'],
+      // Red team 9: an observer in the workers' shared group was dealt readings nobody stored.
+      ['observer', 'subscribe', '$share/wanxiang/luohu/v1/+/+/telemetry', 'deny'],
+      ['observer', 'subscribe', '$queue/luohu/v1/+/+/telemetry', 'deny'],
       ['observer', 'subscribe', 'luohu/v1/+/+/cmd', 'deny'],
       ['nobody', 'subscribe', 'luohu/v1/+/+/telemetry', 'deny'],
     ];
@@ -83,28 +102,28 @@ describe('the EMQX HTTP authentication and authorization endpoints', () => {
     const before = logins;
     const secret = simulatedDeviceSecret(defaultFleetKey, 'air-guiyuan');
     for (const headers of [{}, { [brokerSecretHeader]: 'wrong' }, { [brokerSecretHeader]: `${brokerSecret}x` }, { authorization: `Bearer ${brokerSecret}` }] as Array<Record<string, string>>) {
-      const answer = await authn({ username: 'air-guiyuan', password: secret }, headers);
+      const answer = await authn({ username: 'air-guiyuan', clientid: 'air-guiyuan', password: secret }, headers);
       expect(answer.statusCode).toBe(401);
       expect(answer.json().code).toBe('WX_ERR_UNAUTHORIZED');
       expect((await authz({ username: 'air-guiyuan', action: 'publish', topic: 'luohu/v1/air/air-guiyuan/telemetry' }, headers)).statusCode).toBeGreaterThanOrEqual(401);
     }
     // A flood of guesses without the secret: answered 429 past the limit, and not one scrypt run.
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, n) => authn({ username: 'air-guiyuan', password: `guess-${n}` }, { [brokerSecretHeader]: `guess-${n}` })));
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, n) => authn({ username: 'air-guiyuan', clientid: 'air-guiyuan', password: `guess-${n}` }, { [brokerSecretHeader]: `guess-${n}` })));
     expect(answers.every((answer) => answer.statusCode === 401 || answer.statusCode === 429)).toBe(true);
     expect(answers.at(-1)!.json().code).toBe('WX_ERR_LOGIN_THROTTLED');
     expect(logins).toBe(before);
     // The broker itself, with its secret, still gets its answers.
-    expect((await authn({ username: 'air-guiyuan', password: secret })).json()).toEqual({ result: 'allow', is_superuser: false });
+    expect((await authn({ username: 'air-guiyuan', clientid: 'air-guiyuan', password: secret })).json()).toEqual({ result: 'allow', is_superuser: false });
   });
 
   it('holds wrong logins per (device address, username) without running scrypt for them, other addresses unaffected', async () => {
     const secret = simulatedDeviceSecret(defaultFleetKey, 'air-dongmen');
-    for (let n = 0; n < 3; n += 1) expect((await authn({ username: 'air-dongmen', password: `guess-${n}`, peerhost: '10.0.0.9' })).json().result).toBe('deny');
+    for (let n = 0; n < 3; n += 1) expect((await authn({ username: 'air-dongmen', clientid: 'air-dongmen', password: `guess-${n}`, peerhost: '10.0.0.9' })).json().result).toBe('deny');
     const before = logins;
     const throttledBefore = await failures('WX_ERR_LOGIN_THROTTLED');
-    for (let n = 0; n < 20; n += 1) expect((await authn({ username: 'air-dongmen', password: `guess-${n}`, peerhost: '10.0.0.9' })).json().result).toBe('deny');
+    for (let n = 0; n < 20; n += 1) expect((await authn({ username: 'air-dongmen', clientid: 'air-dongmen', password: `guess-${n}`, peerhost: '10.0.0.9' })).json().result).toBe('deny');
     expect(logins).toBe(before);
     expect(await failures('WX_ERR_LOGIN_THROTTLED')).toBe(throttledBefore + 20);
-    expect((await authn({ username: 'air-dongmen', password: secret, peerhost: '10.0.0.7' })).json().result).toBe('allow');
+    expect((await authn({ username: 'air-dongmen', clientid: 'air-dongmen', password: secret, peerhost: '10.0.0.7' })).json().result).toBe('allow');
   });
 });

@@ -39,13 +39,13 @@ describe('red team: POST /api/v1/auth/mqtt with an external broker', () => {
 
   it('answers the broker, with its secret, for a device login', async () => {
     const secret = simulatedDeviceSecret(test.config.fleetKey, 'air-guiyuan');
-    const answer = await post('/api/v1/auth/mqtt', { username: 'air-guiyuan', password: secret, peerhost: '10.0.0.1' }, { [brokerSecretHeader]: brokerSecret });
+    const answer = await post('/api/v1/auth/mqtt', { username: 'air-guiyuan', clientid: 'air-guiyuan', password: secret, peerhost: '10.0.0.1' }, { [brokerSecretHeader]: brokerSecret });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ result: 'allow', is_superuser: false });
   });
 
   it('refuses every spelling of the endpoint without the broker secret, and a flood of guesses runs no password check', async () => {
-    const guess = { username: 'air-guiyuan', password: 'guess', peerhost: '10.0.0.2' };
+    const guess = { username: 'air-guiyuan', clientid: 'air-guiyuan', password: 'guess', peerhost: '10.0.0.2' };
     for (const path of ['/api/v1/auth/mqtt', '/api/v1/auth/mqtt/acl']) {
       for (const target of pathVariants(path)) {
         const answer = await post(target, path.endsWith('acl') ? { username: 'air-guiyuan', topic: 'luohu/v1/air/air-guiyuan/telemetry', action: 'publish' } : guess);
