@@ -441,6 +441,11 @@ export function assertSafeExposure(config: Config): void {
   if (!isLoopback(config.http.host) && missing.length > 0) {
     throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `the API would listen on ${config.http.host} without a token for ${missing.join(' and ')}: set WX_API_TOKENS=admin:TOKEN,operator:TOKEN (16 characters or more), listen on 127.0.0.1 (WX_HTTP_HOST, --host), ${optIn}`);
   }
+  // Red team 9: .env.example's tokens are public; copied unchanged, they served the network an admin token anyone could read.
+  const placeholders = config.http.tokens.filter((token) => token.token.toLowerCase().startsWith('change-me')).map((token) => token.name ?? token.role);
+  if (!isLoopback(config.http.host) && placeholders.length > 0) {
+    throw new WanxiangError('WX_ERR_INSECURE_LISTEN', `the API would listen on ${config.http.host} with the example's placeholder token for ${placeholders.join(', ')} (change-me-…): set WX_API_TOKENS to tokens of your own (openssl rand -hex 24), listen on 127.0.0.1 (WX_HTTP_HOST, --host), ${optIn}`);
+  }
 }
 
 /**

@@ -117,6 +117,8 @@ export const errorCatalogue = {
   WX_ERR_RECORDING_TOO_LARGE: { status: 413, summary: 'a recording holds a line longer than 32 MiB, more than 5 million lines or more than 1 GiB uncompressed: it is refused, naming the line, before it fills the memory' },
   // Red team 7: an operator's change is on disk before it is answered
   WX_ERR_HISTORY_NOT_DURABLE: { status: 503, summary: "an alarm change or event record could not be written to its journal on disk (ENOSPC, EIO...): the change holds in memory and is queued for InfluxDB, but a crash before that write would lose it; the action is answered 503 so that it is not taken as done" },
+  // Red team 9: Redis is reached by more than the nodes
+  WX_ERR_CLUSTER_UNSEALED: { status: 500, summary: "a message or registry another node of the cluster left in Redis without this installation's seal (an HMAC keyed from the fleet key): refused, counted, and this node keeps what it had; someone wrote to Redis who is not a node, or the nodes have different fleet keys" },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -97,7 +97,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
     const { registry, influx, influxUrl, influxVersion } = await parts.begin(storage);
     const registryUpdates = createRegistryUpdates({ config, log, registry, node: () => cluster?.node, broker: () => doors?.broker, hj212: () => doors?.hj212 });
     // Before the doors: the cluster's registry is taken first, and an unreachable Redis fails the start here.
-    cluster = createClusterPart({ config, log, registry, onRemoteRegistry: registryUpdates.takeRemote });
+    cluster = createClusterPart({ config, log, metrics, registry, onRemoteRegistry: registryUpdates.takeRemote });
     const node = await parts.begin(cluster);
     rollups = createRollupsPart({ config, log, metrics, registry, influx, node });
     const { markDirty, review } = await parts.begin(rollups);

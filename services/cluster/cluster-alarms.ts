@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { unsealedWarning, type ClusterSeal } from './cluster-seal.ts';
 import { createAlarmBook, isLaterVersion } from '../alarms/alarm-book.ts';
 import { parseAlarm, parseAlarmChange } from '../alarms/alarm-schema.ts';
 import type { Alarm, AlarmChange, AlarmService } from '../alarms/alarm-types.ts';
@@ -15,6 +16,9 @@ type Verb = 'acknowledge' | 'closeAlarm';
 
 export interface ClusterAlarmsOptions {
   readonly redis: Redis;
+  /** Seals what this node publishes and opens what the others did (cluster-seal.ts): commands act as a person. */
+  readonly seal: ClusterSeal;
+  readonly onUnsealed?: () => void;
   /** The node's pub/sub connection (shared with the registry sync: each takes its own channels). */
   readonly subscriber: Redis;
   readonly prefix: string;
@@ -66,7 +70,8 @@ const isVerb = (value: unknown): value is Verb => value === 'acknowledge' || val
  * leader held but had not yet written is neither lost nor opened twice.
  */
 export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarms {
-  const { redis, subscriber, prefix, nodeId, log } = options;
+  const { redis, subscriber, prefix, nodeId, log, seal } = options;
+  const warnUnsealed = unsealedWarning(log, 'alarms');
   const bookKey = `${prefix}:alarms:book`;
   const changesChannel = `${prefix}:alarms:changes`;
   const commandsChannel = `${prefix}:alarms:commands`;
@@ -116,7 +121,7 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     const unshared = (error: unknown) => log.warn({ code: 'WX_ERR_REDIS_UNAVAILABLE', err: error, alarm: change.alarm.id }, 'alarm change not shared with the cluster');
     // One connection keeps the order: the hash holds the change before any node hears of it.
     redis.hset(bookKey, change.alarm.id, text).catch(unshared);
-    redis.publish(changesChannel, `${nodeId}\n${JSON.stringify(change)}`).catch(unshared);
+    redis.publish(changesChannel, seal.seal(changesChannel, `${nodeId}\n${JSON.stringify(change)}`)).catch(unshared);
     notify(ownListeners, change);
   }
 
@@ -153,7 +158,7 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     } catch (error) {
       answer = Promise.resolve(refusal(error));
     }
-    void answer.then((reply) => redis.publish(repliesChannel(replyTo), JSON.stringify(reply))).catch((error: unknown) => log.warn({ err: error, alarm: id }, 'alarm command answer not sent'));
+    void answer.then((reply) => redis.publish(repliesChannel(replyTo), seal.seal(repliesChannel(replyTo), JSON.stringify(reply)))).catch((error: unknown) => log.warn({ err: error, alarm: id }, 'alarm command answer not sent'));
   }
 
   function onReply(message: string): void {
@@ -190,7 +195,7 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     });
     const command: Command = { requestId, replyTo: nodeId, verb, id, by, note };
     // Only the leader listens on the commands channel: nobody heard it means there is none now.
-    const heard = await redis.publish(commandsChannel, JSON.stringify(command)).catch(() => 0);
+    const heard = await redis.publish(commandsChannel, seal.seal(commandsChannel, JSON.stringify(command))).catch(() => 0);
     if (heard === 0) {
       const request = waiting.get(requestId);
       waiting.delete(requestId);
@@ -201,7 +206,11 @@ export function createClusterAlarms(options: ClusterAlarmsOptions): ClusterAlarm
     return answer;
   }
 
-  const onMessage = (channel: string, message: string) => {
+  const onMessage = (channel: string, sealed: string) => {
+    // The connection is shared with the registry, the feed and the events: only this module's channels are opened here.
+    if (channel !== changesChannel && channel !== commandsChannel && channel !== repliesChannel(nodeId)) return;
+    const message = seal.open(channel, sealed);
+    if (message === null) return warnUnsealed(sealed, options.onUnsealed);
     if (channel === changesChannel) onChangeMessage(message);
     else if (channel === commandsChannel) onCommand(message);
     else if (channel === repliesChannel(nodeId)) onReply(message);

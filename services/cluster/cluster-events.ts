@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { unsealedWarning, type ClusterSeal } from './cluster-seal.ts';
 import type { AlarmChange } from '../alarms/alarm-types.ts';
 import { WanxiangError, errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
 import type { DepartmentsFile } from '../events/departments.ts';
@@ -13,6 +14,9 @@ import type { LeaderService } from './leader-services.ts';
 
 export interface ClusterEventsOptions {
   readonly redis: Redis;
+  /** Seals what this node publishes and opens what the others did (cluster-seal.ts): commands act as a person. */
+  readonly seal: ClusterSeal;
+  readonly onUnsealed?: () => void;
   readonly subscriber: Redis;
   readonly prefix: string;
   readonly nodeId: string;
@@ -56,7 +60,8 @@ const isLater = (known: DistrictEvent | undefined, next: DistrictEvent) => !know
  * every event from the records in InfluxDB.
  */
 export function createClusterEvents(options: ClusterEventsOptions): ClusterEvents {
-  const { redis, subscriber, prefix, nodeId, log } = options;
+  const { redis, subscriber, prefix, nodeId, log, seal } = options;
+  const warnUnsealed = unsealedWarning(log, 'events');
   const bookKey = `${prefix}:events:book`;
   const changesChannel = `${prefix}:events:changes`;
   const commandsChannel = `${prefix}:events:commands`;
@@ -90,7 +95,7 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     const unshared = (error: unknown) => log.warn({ code: 'WX_ERR_REDIS_UNAVAILABLE', err: error, event: event.id }, 'event change not shared with the cluster');
     const text = JSON.stringify(event);
     redis.hset(bookKey, event.id, text).catch(unshared);
-    redis.publish(changesChannel, `${nodeId}\n${text}`).catch(unshared);
+    redis.publish(changesChannel, seal.seal(changesChannel, `${nodeId}\n${text}`)).catch(unshared);
   }
 
   function onCommand(message: string): void {
@@ -111,7 +116,7 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     } catch (error) {
       answer = Promise.resolve(refusal(error));
     }
-    void answer.then((reply) => redis.publish(repliesChannel(replyTo), JSON.stringify(reply))).catch((error: unknown) => log.warn({ err: error, event: id }, 'event command answer not sent'));
+    void answer.then((reply) => redis.publish(repliesChannel(replyTo), seal.seal(repliesChannel(replyTo), JSON.stringify(reply)))).catch((error: unknown) => log.warn({ err: error, event: id }, 'event command answer not sent'));
   }
 
   function onReply(message: string): void {
@@ -143,7 +148,7 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
       }, replyTimeoutMs);
       waiting.set(requestId, { resolve, reject, timer });
     });
-    const heard = await redis.publish(commandsChannel, JSON.stringify({ requestId, replyTo: nodeId, id, action, by } satisfies Command)).catch(() => 0);
+    const heard = await redis.publish(commandsChannel, seal.seal(commandsChannel, JSON.stringify({ requestId, replyTo: nodeId, id, action, by } satisfies Command))).catch(() => 0);
     if (heard === 0) {
       clearTimeout(waiting.get(requestId)?.timer);
       waiting.delete(requestId);
@@ -153,7 +158,11 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     return answer;
   }
 
-  const onMessage = (channel: string, message: string) => {
+  const onMessage = (channel: string, sealed: string) => {
+    // The connection is shared with the registry, the feed and the events: only this module's channels are opened here.
+    if (channel !== changesChannel && channel !== commandsChannel && channel !== repliesChannel(nodeId)) return;
+    const message = seal.open(channel, sealed);
+    if (message === null) return warnUnsealed(sealed, options.onUnsealed);
     if (channel === changesChannel) {
       const separator = message.indexOf('\n');
       if (message.slice(0, separator) === nodeId) return;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isFamilyId } from '../families/index.ts';
 import type { Reading } from '../ingest/reading.ts';
+import { unsealedWarning, type ClusterSeal } from './cluster-seal.ts';
 
 /** A reading as it travels between nodes, with the device's run of identical readings on its node. */
 type Relayed = [deviceId: string, family: string, timeMs: number, receivedAtMs: number, values: Record<string, number>, repeats: number];
@@ -31,6 +32,9 @@ export interface ClusterFeed {
 }
 
 export interface ClusterFeedOptions {
+  /** Seals this node's messages and opens the others' (cluster-seal.ts); `onUnsealed` counts one refused. */
+  readonly seal: ClusterSeal;
+  readonly onUnsealed?: () => void;
   readonly redis: Redis;
   readonly subscriber: Redis;
   readonly channel: string;
@@ -94,13 +98,14 @@ export function createClusterFeed(options: ClusterFeedOptions): ClusterFeed {
   let lastPresenceAtMs = 0;
   let timer: NodeJS.Timeout | undefined;
   let warned = false;
+  const warnUnsealed = unsealedWarning(log, 'feed');
 
   function flush(): Promise<void> {
     const now = Date.now();
     const withPresence = now - lastPresenceAtMs >= presenceMs;
     if (pending.length === 0 && !withPresence) return Promise.resolve();
     if (withPresence) lastPresenceAtMs = now;
-    const message = JSON.stringify({ node: nodeId, readings: pending, ...(withPresence ? { online: options.onlineHere() } : {}) });
+    const message = options.seal.seal(channel, JSON.stringify({ node: nodeId, readings: pending, ...(withPresence ? { online: options.onlineHere() } : {}) }));
     pending = [];
     return redis.publish(channel, message).then(
       () => void (warned = false),
@@ -112,8 +117,11 @@ export function createClusterFeed(options: ClusterFeedOptions): ClusterFeed {
     );
   }
 
-  const onMessage = (from: string, message: string) => {
+  const onMessage = (from: string, sealed: string) => {
     if (from !== channel) return;
+    // Readings reach the leader's alarm engine and every screen: only a node's are taken (red team 9).
+    const message = options.seal.open(channel, sealed);
+    if (message === null) return warnUnsealed(sealed, options.onUnsealed);
     const feed = decodeFeed(message);
     if (!feed) return void log.warn({ message: message.slice(0, 200) }, 'cluster feed message not readable; skipped');
     if (feed.node === nodeId) return;

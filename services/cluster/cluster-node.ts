@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WanxiangError } from '../errors.ts';
 import type { RegistryFile } from '../registry/registry-schema.ts';
+import { redactUserinfo } from '../redact-url.ts';
+import { createClusterSeal, type ClusterSeal } from './cluster-seal.ts';
 import { createLeaderElection, type LeaderElection } from './leader-election.ts';
 import { createLeaderServices, type LeaderServices } from './leader-services.ts';
 import { createRedisBrokerBackend, type BrokerBackend } from './redis-broker-backend.ts';
@@ -16,6 +18,10 @@ export interface ClusterNodeOptions {
   readonly log: Logger;
   /** A registry version another node published: save it and apply it here. */
   readonly onRemoteRegistry: (file: RegistryFile) => Promise<void>;
+  /** The installation's fleet key, which every node holds: the key of the cluster's seal. */
+  readonly fleetKey: string;
+  /** Counts a message or registry refused for its seal, per kind. */
+  readonly onUnsealed?: (kind: 'registry' | 'feed' | 'alarms' | 'events') => void;
 }
 
 export interface ClusterNode {
@@ -32,6 +38,10 @@ export interface ClusterNode {
   readonly leaderServices: LeaderServices;
   readonly election: LeaderElection;
   readonly registry: RegistrySync;
+  /** Seals what this node publishes in Redis and opens what the others did (cluster-seal.ts). */
+  readonly seal: ClusterSeal;
+  /** Counts a refused message of a kind (the metric), after its own log line. */
+  unsealed(kind: 'feed' | 'alarms' | 'events'): void;
   /** Connects, syncs the registry, starts the election. */
   start(registry: RegistryFile): Promise<void>;
   close(): Promise<void>;
@@ -49,7 +59,8 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
     onElected: () => leaderServices.elected(),
     onDeposed: () => leaderServices.deposed(),
   });
-  const registry = createRegistrySync({ redis, subscriber, key: `${prefix}:registry`, log, onRemote: options.onRemoteRegistry });
+  const seal = createClusterSeal(options.fleetKey);
+  const registry = createRegistrySync({ redis, subscriber, key: `${prefix}:registry`, log, seal, refused: () => options.onUnsealed?.('registry'), onRemote: options.onRemoteRegistry });
   const rollupMarks = createRollupMarks({ redis, key: `${prefix}:rollups:dirty`, log });
   let broker: BrokerBackend | undefined;
   let connected = false;
@@ -66,6 +77,8 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
     leaderServices,
     election,
     registry,
+    seal,
+    unsealed: (kind) => options.onUnsealed?.(kind),
     async start(own) {
       try {
         await Promise.all([redis.connect(), subscriber.connect()]);
@@ -73,7 +86,7 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
         redis.disconnect();
         subscriber.disconnect();
         // ioredis would queue commands for a connection that never came: close() must not wait on them.
-        throw new WanxiangError('WX_ERR_REDIS_UNAVAILABLE', `Redis at ${options.redisUrl} cannot be reached: ${(error as Error).message}`, { cause: error });
+        throw new WanxiangError('WX_ERR_REDIS_UNAVAILABLE', `Redis at ${redactUserinfo(options.redisUrl)} cannot be reached: ${(error as Error).message}`, { cause: error });
       }
       connected = true;
       await registry.start(own);

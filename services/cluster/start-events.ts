@@ -28,6 +28,7 @@ export async function startEvents(deps: EventsDeps & {
   if (node && onOwnAlarmChange) {
     const clusterEvents = createClusterEvents({
       redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log: deps.log,
+      seal: node.seal, onUnsealed: () => node.unsealed('events'),
       departments: await loadDepartments(resolve(deps.config.events.departmentsFile)),
       onOwnAlarmChange,
       createEngine: () => createEvents(deps),

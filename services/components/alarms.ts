@@ -58,6 +58,7 @@ export function createAlarmsPart(deps: PartBasics & {
       const alarmsDeps = { config, registry, influx, metrics, log };
       const clusterAlarms = node ? createClusterAlarms({
         redis: node.redis, subscriber: node.subscriber, prefix: node.prefix, nodeId: node.nodeId, log, stuck: ingest.stuck,
+        seal: node.seal, onUnsealed: () => node.unsealed('alarms'),
         createEngine: ({ stuck, seed }) => createAlarms({ ...alarmsDeps, stuck, seed }),
       }) : undefined;
       // ...and every node sends its readings and online devices to the others: the leader's engine
@@ -65,6 +66,7 @@ export function createAlarmsPart(deps: PartBasics & {
       const { presence, stuck } = ingest;
       feed = node ? createClusterFeed({
         redis: node.redis, subscriber: node.subscriber, channel: `${node.prefix}:feed`, nodeId: node.nodeId, log,
+        seal: node.seal, onUnsealed: () => node.unsealed('feed'),
         onlineHere: () => presence.online(),
         onReadings: (readings) => {
           for (const { reading, repeats } of readings) {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createClusterNode, type ClusterNode } from '../cluster/cluster-node.ts';
 import type { Config } from '../config.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { RegistryFile } from '../registry/registry-schema.ts';
 import type { Part } from './part.ts';
@@ -18,6 +19,7 @@ export interface ClusterPart extends Part<ClusterNode | undefined> {
  */
 export function createClusterPart(deps: {
   readonly config: Config;
+  readonly metrics: Metrics;
   readonly log: Logger;
   readonly registry: DeviceRegistry;
   readonly onRemoteRegistry: (file: RegistryFile) => Promise<void>;
@@ -27,9 +29,14 @@ export function createClusterPart(deps: {
   return {
     get node() { return node; },
     async start() {
+      // Redis holds the broker's sessions and routing, which are not sealed (docs/deploy-city.md).
+      if (cluster.redisUrl && new URL(cluster.redisUrl).password === '') {
+        deps.log.warn({ redis: cluster.redisUrl }, 'Redis without a password (WX_REDIS_URL=redis://:PASSWORD@host:port/db): whoever reaches it can publish to MQTT subscribers and close sessions; give it --requirepass');
+      }
       node = cluster.redisUrl ? createClusterNode({
         redisUrl: cluster.redisUrl, prefix: cluster.redisPrefix, nodeId: cluster.nodeId ?? hostname(), leaseMs: cluster.leaderLeaseMs, log: deps.log,
-        onRemoteRegistry: deps.onRemoteRegistry,
+        onRemoteRegistry: deps.onRemoteRegistry, fleetKey: deps.config.fleetKey,
+        onUnsealed: (kind) => deps.metrics.clusterUnsealed.inc({ kind }),
       }) : undefined;
       await node?.start(deps.registry.file);
       return node;

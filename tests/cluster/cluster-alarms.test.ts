@@ -10,6 +10,7 @@ import type { Alarm, AlarmChange } from '../../services/alarms/alarm-types.ts';
 import type { ConfigInput } from '../../services/config.ts';
 import { createClusterAlarms } from '../../services/cluster/cluster-alarms.ts';
 import { decodeFeed } from '../../services/cluster/cluster-feed.ts';
+import { createClusterSeal } from '../../services/cluster/cluster-seal.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import { generateReading } from '../../simulators/generate-reading.ts';
@@ -183,8 +184,11 @@ describe('the cluster feed and alarm commands, against Debian redis-server', () 
   it('answers an acknowledgement with WX_ERR_ALARM_LEADER_UNAVAILABLE when no leader listens, and skips junk on its channels and in its hash', async () => {
     const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
     connections.push(commands, subscriber);
+    const seal = createClusterSeal('cluster-test-fleet-key-0123456789');
+    let unsealed = 0;
     const alarms = createClusterAlarms({
       redis: commands, subscriber, prefix: 'no-leader', nodeId: 'lonely', log, stuck: { stuckAfter: 5, repeats: () => 0 },
+      seal, onUnsealed: () => void (unsealed += 1),
       createEngine: () => Promise.reject(new Error('never elected')),
     });
     // Junk in the cluster's hash is skipped when a node takes its replica from it.
@@ -197,9 +201,17 @@ describe('the cluster feed and alarm commands, against Debian redis-server', () 
       for (const [channel, message] of [
         ['no-leader:alarms:changes', 'other-node\n{not json'], ['no-leader:alarms:changes', 'other-node\n{"kind":"opened","alarm":{"id":7}}'],
         ['no-leader:alarms:replies:lonely', '{"requestId":"nobody-asked","alarm":{}}'], ['no-leader:alarms:replies:lonely', 'null'], ['no-leader:alarms:changes', 'other-node\nnull'],
-      ]) await commands.publish(channel!, message!);
+      ]) await commands.publish(channel!, seal.seal(channel!, message!));
       const good = { id: 'air-aqi-realtime.air-1.1', ruleId: 'air-aqi-realtime', family: 'air', deviceId: 'air-1', severity: 'warning', state: 'open', textZh: 'x', textEn: 'x', value: 180, limit: 150, openedAtMs: 1, updatedAtMs: 1, acknowledgedAtMs: null, acknowledgedBy: null, closedAtMs: null, notes: [] };
-      await commands.publish('no-leader:alarms:changes', `other-node\n${JSON.stringify({ kind: 'opened', alarm: good })}`);
+      const change = `other-node\n${JSON.stringify({ kind: 'opened', alarm: good })}`;
+      // Whoever writes to Redis without the installation's key is not a node (red team 9): a change
+      // without the seal, or sealed with another key, is refused and counted.
+      await commands.publish('no-leader:alarms:changes', change);
+      await commands.publish('no-leader:alarms:changes', createClusterSeal('another-fleet-key-0123456789').seal('no-leader:alarms:changes', change));
+      await commands.publish('no-leader:alarms:commands', JSON.stringify({ requestId: 'r', replyTo: 'lonely', verb: 'closeAlarm', id: good.id, by: 'admin', note: '' }));
+      await waitFor(() => unsealed >= 2, 'the unsealed changes refused', 5_000);
+      expect(alarms.list()).toEqual([]);
+      await commands.publish('no-leader:alarms:changes', seal.seal('no-leader:alarms:changes', change));
       await waitFor(() => alarms.list().length > 0, 'the good change after the junk', 5_000);
       expect(alarms.list()).toEqual([good]);
     } finally {

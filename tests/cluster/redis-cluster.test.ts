@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../services/config.ts';
@@ -130,5 +131,23 @@ describe('two platform nodes sharing Debian redis-server', () => {
     const answer = await fetch(`${first.endpoints.httpUrl}/api/v1/devices/${id}/disable`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
     expect(answer.status).toBe(200);
     await waitFor(() => second.platform.registry.device(id)?.disabled === true, 'the change on the other node', 10_000);
+  });
+
+  it('refuses a registry written into Redis by someone who is not a node: no device re-keyed, counted (red team 9)', async () => {
+    const node = Object.values(nodes)[0]!;
+    const key = `wx-${database}:registry`;
+    const victim = node.platform.registry.devices.find((d) => d.family === 'air' && !d.disabled)!;
+    const forged = { ...node.platform.registry.file, devices: node.platform.registry.file.devices.map((d) => (d.id === victim.id ? { ...d, secretHash: node.platform.registry.devices.find((other) => other.id !== victim.id)!.secretHash } : d)) };
+    const writer = new Redis(redis.url);
+    cleanup.push(async () => writer.disconnect());
+    const text = JSON.stringify(forged);
+    await writer.set(key, text);
+    await writer.publish(key, `intruder\n${text}`);
+    const refused = async () => /wanxiang_cluster_unsealed_total\{kind="registry"\} (\d+)/.exec(await (await fetch(`${node.endpoints.httpUrl}/metrics`)).text())?.[1];
+    await waitFor(async () => Number(await refused()) >= 1, 'the forged registry refused and counted', 10_000);
+    expect(node.platform.registry.device(victim.id)!.secretHash).toBe(victim.secretHash);
+    // The device still logs in with its own secret.
+    const own = await mqtt.connectAsync(node.endpoints.mqttUrl, { clientId: victim.id, username: victim.id, password: simulatedDeviceSecret(node.config.fleetKey, victim.id), reconnectPeriod: 0 });
+    await own.endAsync(true);
   });
 });

@@ -38,7 +38,7 @@ describe('Dockerfile and docker-compose', () => {
     for (const service of ['redis:', 'wanxiang:', 'wanxiang-b:']) expect(config).toContain(`  ${service}`);
     const env = (service: string) => new RegExp(`\n {2}${service}:\n(?: {4}.*\n| {6}.*\n)*? {4}environment:\n((?: {6}.*\n)+)`).exec(config)?.[1] ?? '';
     for (const [service, node] of [['wanxiang', 'node-a'], ['wanxiang-b', 'node-b']]) {
-      expect(env(service!)).toContain('WX_REDIS_URL: redis://redis:6379/0');
+      expect(env(service!)).toContain('WX_REDIS_URL: redis://:change-me-redis-password@redis:6379/0');
       expect(env(service!)).toContain(`WX_NODE_ID: ${node}`);
       expect(env(service!)).toContain('INFLUX_URL: http://influxdb:8086');
     }

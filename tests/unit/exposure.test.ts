@@ -31,4 +31,12 @@ describe('secure by default (issue 13, item 22)', () => {
     expect(() => assertSafeExposure(configFromEnv({ WX_MQTT_HOST: '0.0.0.0', WX_FLEET_KEY: 'password', WX_API_TOKENS: tokens }))).toThrow(expect.objectContaining({ code: 'WX_ERR_INSECURE_LISTEN', message: expect.stringMatching(/32 characters or more/) }));
     expect(() => assertSafeExposure(configFromEnv({ WX_FLEET_KEY: 'password' }))).not.toThrow();
   });
+
+  it('refuses .env.example\'s placeholder tokens beyond loopback unless the demo opt-in says so (red team 9)', () => {
+    const example = 'admin:change-me-admin-token-0001,operator:change-me-operator-token-01';
+    const key = 'a-key-of-this-installation-32-chars-long';
+    expect(() => assertSafeExposure(configFromEnv({ WX_HTTP_HOST: '0.0.0.0', WX_FLEET_KEY: key, WX_API_TOKENS: example }))).toThrow(expect.objectContaining({ code: 'WX_ERR_INSECURE_LISTEN', message: expect.stringMatching(/placeholder token for admin, operator/) }));
+    expect(() => assertSafeExposure(configFromEnv({ WX_HTTP_HOST: '0.0.0.0', WX_FLEET_KEY: key, WX_API_TOKENS: example, WX_ALLOW_INSECURE_DEMO: '1' }))).not.toThrow();
+    expect(() => assertSafeExposure(configFromEnv({ WX_FLEET_KEY: key, WX_API_TOKENS: example }))).not.toThrow();
+  });
 });
