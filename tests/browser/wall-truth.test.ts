@@ -235,18 +235,19 @@ describe('the wall tells the truth (issue 21)', () => {
     await page.click('#token-form button[type="submit"]');
     await waitFor(page, `sessionStorage.getItem('wanxiang.operatorToken') === ${JSON.stringify(tokens.operator)}`);
     await page.click(`#alarms .alarm[data-alarm="${alarmId}"] .ack`);
-    await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarmId}"]')?.classList.contains('acknowledged')`);
+    // An action is answered once it is on disk (fdatasync), which a loaded CI machine can take seconds over.
+    await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarmId}"]')?.classList.contains('acknowledged')`, 30_000);
     // An action refused by the platform says why, in words, without a path or an id…
     await page.evaluate("sessionStorage.setItem('wanxiang.operatorToken', 'a-token-the-platform-does-not-know')");
     await page.click(`#alarms .alarm[data-alarm="${alarmId}"] .close`);
-    await waitFor(page, "!document.getElementById('toast').hidden");
+    await waitFor(page, "!document.getElementById('toast').hidden", 30_000);
     const toast = (await page.evaluate("document.getElementById('toast').textContent")) as string;
     expect(toast).toContain('令牌被拒绝');
     expect(toast).not.toMatch(/\/api|bearer|grid-|:\s*\d{3}/i);
     // …and the next success clears it.
     await page.evaluate(`sessionStorage.setItem('wanxiang.operatorToken', ${JSON.stringify(tokens.operator)})`);
     await page.click(`#alarms .alarm[data-alarm="${alarmId}"] .close`);
-    await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarmId}"]') === null`);
+    await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarmId}"]') === null`, 30_000);
     expect(await page.evaluate("document.getElementById('toast').hidden")).toBe(true);
     await page.click('#alarm-history');
     await waitFor(page, `document.querySelector('#history-list details[data-alarm="${alarmId}"]') !== null`);
