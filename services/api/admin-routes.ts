@@ -66,19 +66,24 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps, 
 
   app.post('/api/v1/devices/:id/rotate', {
     config: { access: 'admin' },
-    schema: { summary: 'Rotate a device’s secret; the new secret is answered once (admin)', security: [{ bearer: [] }], params: deviceParams, response: { 200: z.object({ id: z.string(), secret: z.string() }), ...denied } },
+    schema: {
+      summary: 'Rotate a device’s secret, and an HJ 212 station’s PW; the new ones are answered once (admin)',
+      description: 'The old secret (and PW) stops working at once and the device’s connections are closed. For an HJ 212 station, `hj212Pw` is its new PW (24 hex digits) to set on its data logger.',
+      security: [{ bearer: [] }], params: deviceParams,
+      response: { 200: z.object({ id: z.string(), secret: z.string(), hj212Pw: z.string().optional() }), ...denied },
+    },
   }, async (request) => {
     const id = deviceId(request.params);
-    const secret = await inTurn(async () => {
-      let fresh = '';
+    const fresh = await inTurn(async () => {
+      let rotated: { secret: string; stationPw?: string } = { secret: '' };
       await deps.applyRegistry(async (current) => {
-        const rotated = await rotateSecret(current, id);
-        fresh = rotated.secret;
-        return rotated.file;
+        const result = await rotateSecret(current, id);
+        rotated = result;
+        return result.file;
       });
-      return fresh;
+      return rotated;
     });
     audit(request, 'device-rotate', { device: id });
-    return { id, secret };
+    return { id, secret: fresh.secret, ...(fresh.stationPw === undefined ? {} : { hj212Pw: fresh.stationPw }) };
   });
 }

@@ -65,7 +65,10 @@ const spec = {
         [--report-interval MS] [--hj212-mn MN --hj212-pw-file FILE|- [--hj212-crc compat] [--hj212-codes JSON] [--hj212-units JSON]]
                                          a station speaking HJ 212 over TCP (docs/devices.md); its PW
                                          read from FILE or stdin (-), at least 6 characters
-  wanxiang devices rotate --id ID        a new secret; the old one stops working, the device is disconnected
+  wanxiang devices rotate --id ID [--hj212-pw-file FILE|-]
+                                         a new secret, and for an HJ 212 station a new PW (given, or
+                                         made and shown once); the old ones stop working, the device
+                                         is disconnected
   wanxiang devices disable --id ID       refused at login and disconnected at once
   wanxiang devices enable --id ID
   wanxiang devices export --mosquitto DIR [--port N]
@@ -95,8 +98,8 @@ holds (WX_ERR_DEVICE_EXISTS; rotate gives it a new secret).`,
     registry: option.string('FILE', "the registry (default the data folder's devices.json, made from the seeds at the first change or start; WX_REGISTRY_FILE)"),
     'data-dir': shared.dataDir(),
     'hj212-mn': option.string('MN', 'add: the HJ 212 station\'s MN (its packets are taken on the HJ 212 port)'),
-    'hj212-pw': option.string('PW', 'add: its HJ 212 PW, at least 6 characters (stored as a scrypt hash); in argv every user of the host reads it (ps): prefer --hj212-pw-file'),
-    'hj212-pw-file': option.string('FILE', 'add: read its HJ 212 PW from FILE, or from stdin with - (one line)'),
+    'hj212-pw': option.string('PW', 'add, rotate: its HJ 212 PW, at least 6 characters (stored as a scrypt hash); in argv every user of the host reads it (ps): prefer --hj212-pw-file'),
+    'hj212-pw-file': option.string('FILE', 'add, rotate: read its HJ 212 PW from FILE, or from stdin with - (one line)'),
     'hj212-crc': option.choice<'strict' | 'compat'>('MODE', 'add: strict (HJ 212 Appendix A CRC only, the default) or compat (also CRC-16/ARC, CRC-16/MODBUS byte-swapped or not, tails other than CR LF)', ['strict', 'compat']),
     'hj212-codes': option.custom<Record<string, unknown>>('JSON', 'add: vendor code → HJ 212 code or field, e.g. \'{"PM25":"a34004"}\'', 'a JSON object of names', parseJsonObject),
     'hj212-units': option.custom<Record<string, unknown>>('JSON', 'add: field or code → factor into the family\'s unit, e.g. \'{"co":0.001}\'', 'a JSON object of factors', parseJsonObject),
@@ -137,8 +140,10 @@ export async function devicesCommand(argv: string[]): Promise<void> {
   if (action === 'export') return exportMosquittoCommand(await read(), { dir: need('mosquitto'), port: options.port, fleetKey: installation.fleetKey, ...exportListener(options) });
   const save = (next: Parameters<typeof saveRegistryFile>[1]) => step(`cannot write the registry ${path}`, () => saveRegistryFile(path, next));
   // A change is read and written under the registry's lock: two commands at once each keep theirs (a disable was undone; red team 3).
+  // rotate --hj212-pw-file: the station's PW of the operator's choosing, read and checked before the lock.
+  const stationPw = action === 'rotate' ? await stationPwOf(options, devicesHelp) : undefined;
   if (action === 'list') await run(action, { file: await read(), id: id!, draft, save });
-  else await withFileLock(path, async () => run(action, { file: await read(), id: id!, draft, save }));
+  else await withFileLock(path, async () => run(action, { file: await read(), id: id!, draft, stationPw, save }));
   if (action !== 'list') where();
 }
 
@@ -185,7 +190,7 @@ async function withStation(draft: Omit<DeviceRecord, 'secretHash'>, options: { '
 
 type RegistryFile = Awaited<ReturnType<typeof loadRegistryFile>>;
 
-async function run(action: Action, { file, id, draft, save }: { file: RegistryFile; id: string; draft?: Omit<DeviceRecord, 'secretHash'>; save: (next: RegistryFile) => Promise<void> }): Promise<void> {
+async function run(action: Action, { file, id, draft, stationPw, save }: { file: RegistryFile; id: string; draft?: Omit<DeviceRecord, 'secretHash'>; stationPw?: string; save: (next: RegistryFile) => Promise<void> }): Promise<void> {
   try {
     switch (action) {
       case 'list':
@@ -198,9 +203,11 @@ async function run(action: Action, { file, id, draft, save }: { file: RegistryFi
         return;
       }
       case 'rotate': {
-        const result = await rotateSecret(file, id);
+        const result = await rotateSecret(file, id, stationPw === undefined ? {} : { stationPw });
         await save(result.file);
         process.stdout.write(`rotated ${id}; its new secret (shown once): ${result.secret}\n`);
+        // A station's PW changes with its secret; the old one is refused, its connections closed.
+        if (result.stationPw !== undefined) process.stdout.write(stationPw === undefined ? `its new HJ 212 PW (shown once; set it on the station's data logger): ${result.stationPw}\n` : 'its HJ 212 PW is now the one given\n');
         return;
       }
       case 'disable':

@@ -24,7 +24,7 @@ export function stationPwRefusal(pw: string): string | null {
  */
 export async function stationPwOf(options: { 'hj212-pw'?: string; 'hj212-pw-file'?: string }, help: string): Promise<string | undefined> {
   const { 'hj212-pw': given, 'hj212-pw-file': file } = options;
-  if (given !== undefined && file !== undefined) throw new UsageError('devices add: give the HJ 212 PW once, with --hj212-pw or --hj212-pw-file', help);
+  if (given !== undefined && file !== undefined) throw new UsageError('give the HJ 212 PW once, with --hj212-pw or --hj212-pw-file', help);
   const pw = file !== undefined ? await readSecret(file, 'the HJ 212 PW') : given;
   if (pw === undefined) return undefined;
   const refused = stationPwRefusal(pw);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { WanxiangError } from '../errors.ts';
 import { parseRegistry } from './device-registry.ts';
 import type { DeviceRecord, RegistryFile } from './registry-schema.ts';
-import { hashDeviceSecret } from './secrets.ts';
+import { hashDeviceSecret, hashSecret } from './secrets.ts';
 
 /** A fresh device secret: 32 random bytes, base64url; shown once, stored only as a hash. */
 export const newSecret = () => randomBytes(32).toString('base64url');
@@ -23,12 +23,25 @@ export async function addDevice(file: RegistryFile, draft: Omit<DeviceRecord, 's
   return { file: parseRegistry({ ...file, devices: [...file.devices, { ...draft, secretHash: hashDeviceSecret(secret) }] }), secret };
 }
 
-/** A new secret for a device: the old one stops working at once. */
-export async function rotateSecret(file: RegistryFile, id: string): Promise<{ file: RegistryFile; secret: string }> {
-  find(file, id);
+/** A fresh HJ 212 PW: 24 upper-case hex digits, the form of the 24-character PWs stations send (reference/hj212.md, vector 3). */
+export const newStationPw = () => randomBytes(12).toString('hex').toUpperCase();
+
+/**
+ * A new secret for a device, and for an HJ 212 station a new PW too (`stationPw`, or a fresh one):
+ * the old ones stop working at once and its connections are closed. Red team 10: rotate changed
+ * only the MQTT secret, so a station whose PW had leaked kept logging in with it.
+ */
+export async function rotateSecret(file: RegistryFile, id: string, options: { stationPw?: string } = {}): Promise<{ file: RegistryFile; secret: string; stationPw?: string }> {
+  const existing = find(file, id);
   const secret = newSecret();
   const secretHash = hashDeviceSecret(secret);
-  return { file: withDevice(file, id, (device) => ({ ...device, secretHash })), secret };
+  if (!existing.hj212) {
+    if (options.stationPw !== undefined) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `device ${id} is not an HJ 212 station: it has no PW to set`, { value: id });
+    return { file: withDevice(file, id, (device) => ({ ...device, secretHash })), secret };
+  }
+  const stationPw = options.stationPw ?? newStationPw();
+  const pwHash = await hashSecret(stationPw);
+  return { file: withDevice(file, id, (device) => ({ ...device, secretHash, hj212: { ...device.hj212!, pwHash } })), secret, stationPw };
 }
 
 export function setDisabled(file: RegistryFile, id: string, disabled: boolean): RegistryFile {

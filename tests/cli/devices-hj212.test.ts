@@ -30,6 +30,21 @@ describe('wanxiang devices add --hj212-mn --hj212-pw', () => {
     expect(await verifySecret('BF470F88957588DE902D1A52', station.hj212!.pwHash)).toBe(true);
   });
 
+  it('rotates a station\'s PW with its secret: a new one shown once, or the one of --hj212-pw-file (red team 10)', async () => {
+    const pwOf = async () => (JSON.parse(await readFile(registry, 'utf8')) as RegistryFile).devices.find((device) => device.id === 'air-hj-station')!.hj212!.pwHash;
+    const made = await runCli(['devices', 'rotate', '--id', 'air-hj-station', '--registry', registry]);
+    expect(made.code, made.stderr).toBe(0);
+    const pw = /its new HJ 212 PW \(shown once; set it on the station's data logger\): ([0-9A-F]{24})\n/.exec(made.stdout)?.[1];
+    expect(pw).toBeDefined();
+    expect(await verifySecret(pw!, await pwOf())).toBe(true);
+    expect(await verifySecret('BF470F88957588DE902D1A52', await pwOf())).toBe(false);
+    await writeFile(join(dir, 'chosen-pw'), 'Logger-PW-2026\n');
+    const chosen = await runCli(['devices', 'rotate', '--id', 'air-hj-station', '--hj212-pw-file', join(dir, 'chosen-pw'), '--registry', registry]);
+    expect(chosen.code, chosen.stderr).toBe(0);
+    expect(chosen.stdout).not.toContain('Logger-PW-2026');
+    expect(await verifySecret('Logger-PW-2026', await pwOf())).toBe(true);
+  });
+
   it('refuses an MN without a PW, a duplicate MN and a bad CRC mode, exit 2 with one line', async () => {
     const noPw = await runCli([...base, '--id', 'air-hj-2', '--hj212-mn', 'X1', '--registry', registry]);
     expect(noPw.code).toBe(2);
