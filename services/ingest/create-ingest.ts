@@ -81,8 +81,10 @@ export function createIngest(deps: IngestDeps): Ingest {
   const { config, registry, topics, metrics, log } = deps;
   const now = deps.now ?? Date.now;
   const limits: ParseLimits = { ...config.ingest, maxPayloadBytes: config.mqtt.maxPayloadBytes };
+  // The window's age limit holds for the history tools' messages alone (handle-message.ts).
+  const historyLimits: ParseLimits = { ...limits };
   const { maxAgeMs } = deps;
-  if (maxAgeMs) Object.defineProperty(limits, 'maxAgeMs', { get: maxAgeMs, enumerable: true });
+  if (maxAgeMs) Object.defineProperty(historyLimits, 'maxAgeMs', { get: maxAgeMs, enumerable: true });
   const deadLetter = createDeadLetterFile({ dir: join(config.dataDir, 'dead-letter'), ...config.deadLetter });
   const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, budget: config.deadLetter, now, onRecord: deps.onRejection });
   let refusalSummary: NodeJS.Timeout | undefined;
@@ -155,7 +157,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   const workerCount = config.ingest.workers ?? defaultIngestWorkers(availableParallelism());
   const workers = workerCount > 0 ? createIngestWorkerPool({ size: workerCount, limits, log }) : undefined;
   const handle = createMessageHandler({
-    registry, topics, metrics, log, limits, rejections, presence, stuck, accounting, encoder: createReadingEncoder(), onReading: deps.onReading,
+    registry, topics, metrics, log, limits, historyLimits, rejections, presence, stuck, accounting, encoder: createReadingEncoder(), onReading: deps.onReading,
     ...(workers ? { offload: workers.parse } : {}),
   });
   const store = (accepted: Accepted | null): Promise<boolean> => {

@@ -39,7 +39,9 @@ export interface MessageHandlerDeps {
   readonly topics: Topics;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** Limits of live telemetry (config.ingest), and of the history tools' (a backfill window's age limit while one is open). */
   readonly limits: ParseLimits;
+  readonly historyLimits?: ParseLimits;
   readonly rejections: RejectionLog;
   readonly presence: Presence;
   readonly stuck: StuckDetector;
@@ -126,6 +128,10 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
   }
 
   function telemetry(message: InboundMessage, device: DeviceRecord): Accepted | null | Promise<Accepted | null> {
+    // A backfill window lifts the age limit for the history tools' sessions only: a live device
+    // rewrote months-old points of its own while one was open (red team 10). They are parsed here,
+    // with the window's limits; the workers parse live telemetry with the configured ones.
+    if (message.history && deps.historyLimits) return account(message, device, telemetryRecord(device, message.payload, message.receivedAtMs, deps.historyLimits, encoder, headerOf));
     if (deps.offload) {
       const parsed = deps.offload(message, device);
       const before = chained.get(device.id);

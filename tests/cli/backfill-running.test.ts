@@ -69,6 +69,22 @@ describe('backfill into a running platform counts what landed, says what was ref
     await fetch(`${live.endpoints.httpUrl}/api/v1/admin/backfill-window`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } });
   }, 60_000);
 
+  it('the window is the history tools\': a live device, on its own secret, still cannot write a month-old reading while it is open (red team 10)', async () => {
+    const opened = await fetch(`${live.endpoints.httpUrl}/api/v1/admin/backfill-window`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ from: Date.now() - 90 * 86_400_000, minutes: 5 }) });
+    expect(opened.status).toBe(200);
+    try {
+      const device = await live.connect(live.device('air-guiyuan'));
+      const refused = () => live.metric('wanxiang_readings_rejected_total', { reason: 'WX_ERR_TIME_TOO_OLD' });
+      const before = await refused();
+      const monthAgo = Date.now() - 30 * 86_400_000;
+      await device.publishAsync(live.topics.build('air', 'air-guiyuan', 'telemetry'), JSON.stringify({ ts: monthAgo, pm25: 555 }), { qos: 1 });
+      await expect.poll(refused, { timeout: 10_000 }).toBe(before + 1);
+      expect(await live.platform.influx.query(`SELECT pm25_ugm3 FROM air_quality WHERE device = 'air-guiyuan' AND time = ${monthAgo}ms`)).toEqual([]);
+    } finally {
+      await fetch(`${live.endpoints.httpUrl}/api/v1/admin/backfill-window`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } });
+    }
+  });
+
   it('the window is admin only', async () => {
     const answer = await fetch(`${live.endpoints.httpUrl}/api/v1/admin/backfill-window`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 0 }) });
     expect(answer.status).toBe(401);
