@@ -26,6 +26,13 @@ function revocation(atLogin: DeviceRecord, now: DeviceRecord | undefined): Publi
   return { allowed: false, code, message: `device ${atLogin.id}: ${now ? (now.disabled ? 'disabled' : 'secret rotated') : 'removed'} since its login`, close: true };
 }
 
+/** Whether the registry still holds the credential a session logged in with. */
+function stillHeldIn(registry: DeviceRegistry, principal: Principal): boolean {
+  if (principal.role === 'observer') return registry.observer(principal.id)?.secretHash === principal.secretHash;
+  const now = registry.device(principal.id);
+  return now === principal.device || revocation(principal.device, now) === null;
+}
+
 export interface LoginLimits {
   readonly loginFailuresPerAddress: number;
   readonly loginFailuresPerDevice: number;
@@ -45,6 +52,7 @@ type AuthenticateCallback = (error: AuthenticateError | null, success: boolean |
 /** Who may connect, publish and subscribe; the principal of each connection is remembered here. */
 export function createAccessControl(deps: { registry: DeviceRegistry; topics: Topics; metrics: Metrics; log: Logger; limits: LoginLimits; addressOf: (client: Client) => string | undefined; loginGate?: LoginGate; fleetKey?: string }) {
   const { registry, topics, metrics, log, limits } = deps;
+  const stillHeld = (principal: Principal) => stillHeldIn(registry, principal);
   const principals = new WeakMap<Client, Principal>();
   const address = (client: Client) => deps.addressOf(client) ?? 'unknown';
   const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
@@ -197,6 +205,13 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
 
     authorizeSubscribe(client: Client | null, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void) {
       const principal = client ? principals.get(client) : undefined;
+      // The registry as it is now, as for a publish: a login re-keyed, disabled or removed since subscribes to nothing more (red team 10).
+      if (principal && !stillHeld(principal)) {
+        metrics.subscribeRefused.inc({ code: 'WX_ERR_BAD_CREDENTIALS' });
+        log.warn({ code: 'WX_ERR_BAD_CREDENTIALS', id: principal.id, filter: subscription.topic.slice(0, 200) }, 'subscription refused: the login changed since it was made');
+        client!.close();
+        return callback(null, null);
+      }
       const allowed = principal?.role === 'observer'
         ? observerMayRead(subscription.topic)
         : principal?.role === 'device' && (subscription.topic === topics.build(principal.device.family, principal.id, 'cmd') || subscription.topic === topics.build(principal.device.family, principal.id, 'errors'));

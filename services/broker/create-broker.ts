@@ -236,12 +236,13 @@ export function createBroker(deps: BrokerDeps): Broker {
     broker.on('client', (client: Client) => {
       metrics.clientsConnected.inc();
       const principal = access.principal(client);
-      if (principal?.role === 'device') {
+      // Observers too: a registry change that re-keys or removes one closes its sessions (red team 10).
+      if (principal) {
         const live = deviceClients.get(principal.id);
         if (live) live.add(client);
         else deviceClients.set(principal.id, new Set([client]));
-        ingest.presence.connected(principal.id, sessionOf(client));
       }
+      if (principal?.role === 'device') ingest.presence.connected(principal.id, sessionOf(client));
     });
     broker.on('clientDisconnect', (client: Client) => {
       metrics.clientsConnected.dec();
@@ -311,10 +312,12 @@ export function createBroker(deps: BrokerDeps): Broker {
       let closed = 0;
       for (const [id, clients] of deviceClients) {
         const current = deps.registry.device(id);
+        const observer = deps.registry.observer(id);
         for (const client of clients) {
           const connectedAs = access.principal(client);
           if (current && !current.disabled && connectedAs?.role === 'device' && connectedAs.device.secretHash === current.secretHash) continue;
-          log.warn({ code: current?.disabled ? 'WX_ERR_DEVICE_DISABLED' : 'WX_ERR_BAD_CREDENTIALS', device: id, clientId: client.id.slice(0, 100) }, 'device session closed after a registry change');
+          if (observer && connectedAs?.role === 'observer' && connectedAs.secretHash === observer.secretHash) continue;
+          log.warn({ code: current?.disabled ? 'WX_ERR_DEVICE_DISABLED' : current || observer ? 'WX_ERR_BAD_CREDENTIALS' : 'WX_ERR_UNKNOWN_DEVICE', [connectedAs?.role ?? 'device']: id, clientId: client.id.slice(0, 100) }, `${connectedAs?.role ?? 'device'} session closed after a registry change`);
           client.close();
           clients.delete(client);
           closed += 1;

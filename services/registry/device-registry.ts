@@ -9,7 +9,8 @@ import { verifySecret } from './secrets.ts';
 export type Principal =
   /** `history`: a replay or backfill logged in with the tools' secret (secrets.ts historyToolSecret): its readings raise no live alarm. */
   | { readonly role: 'device'; readonly id: string; readonly device: DeviceRecord; readonly history?: true }
-  | { readonly role: 'observer'; readonly id: string };
+  /** `secretHash`: the one it logged in with; a session whose observer was re-keyed or removed is closed (red team 10). */
+  | { readonly role: 'observer'; readonly id: string; readonly secretHash: string };
 
 export type LoginResult =
   | { readonly ok: true; readonly principal: Principal }
@@ -20,6 +21,7 @@ export interface DeviceRegistry {
   readonly devices: readonly DeviceRecord[];
   readonly file: RegistryFile;
   device(id: string): DeviceRecord | undefined;
+  observer(id: string): ObserverRecord | undefined;
   login(id: string, secret: string): Promise<LoginResult>;
   /**
    * The login's answer when it needs no scrypt run (an unknown id, a disabled device, a secret
@@ -84,6 +86,7 @@ export function createDeviceRegistry(initial: RegistryFile): DeviceRegistry {
       return file;
     },
     device: (id) => devices.get(id),
+    observer: (id) => observers.get(id),
     async login(id, secret) {
       const device = devices.get(id);
       if (device) {
@@ -95,7 +98,7 @@ export function createDeviceRegistry(initial: RegistryFile): DeviceRegistry {
       const observer = observers.get(id);
       if (observer) {
         return (await check(id, secret, observer.secretHash))
-          ? { ok: true, principal: { role: 'observer', id } }
+          ? { ok: true, principal: { role: 'observer', id, secretHash: observer.secretHash } }
           : { ok: false, code: 'WX_ERR_BAD_CREDENTIALS' };
       }
       return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
@@ -106,7 +109,7 @@ export function createDeviceRegistry(initial: RegistryFile): DeviceRegistry {
       if (stored === undefined) return { ok: false, code: 'WX_ERR_UNKNOWN_DEVICE' };
       if (device?.disabled) return { ok: false, code: 'WX_ERR_DEVICE_DISABLED' };
       if (verified.get(stored) !== fingerprint(id, secret)) return undefined;
-      return { ok: true, principal: device ? { role: 'device', id, device } : { role: 'observer', id } };
+      return { ok: true, principal: device ? { role: 'device', id, device } : { role: 'observer', id, secretHash: stored } };
     },
     replace(next) {
       file = next;

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { saveRegistryFile } from '../../services/registry/registry-file.ts';
-import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { hashSecret, simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /** The CONNACK return code of a login (0 accepted), or the error's message when the connection failed first. */
@@ -85,6 +85,32 @@ describe('the broker’s doors: sessions, client ids, protocol text (issue 18, i
     await test.platform.ingest.drain();
     expect(await test.countPoints('air_quality', `"device" = '${device.id}'`)).toBe(1);
     expect(await test.metric('wanxiang_publishes_refused_total', { code: 'WX_ERR_DEVICE_DISABLED' })).toBe(1);
+  });
+
+  it('an observer re-keyed in the registry loses its session at once, and a re-keyed one subscribes to nothing more (red team 10)', async () => {
+    const path = join(dir, 'devices.json');
+    const original = await loadRegistryFile(path);
+    const newHash = await hashSecret('a-new-observer-secret-0123456789', undefined, { N: 1024, r: 8, p: 1 });
+    const rekeyed = { ...original, observers: original.observers.map((observer) => (observer.id === 'observer' ? { ...observer, secretHash: newHash } : observer)) };
+    try {
+      const watcher = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer', username: 'observer', password: secret('observer'), reconnectPeriod: 0 });
+      const closed = new Promise<void>((resolve) => watcher.once('close', () => resolve()));
+      await saveRegistryFile(path, rekeyed);
+      await closed;
+      watcher.end(true);
+      await saveRegistryFile(path, original);
+      await vi.waitFor(() => expect(test.platform.registry.observer('observer')?.secretHash).toBe(original.observers[0]!.secretHash), { timeout: 10_000 });
+      // Changed under a live session without the file (a cluster node's registry): its next SUBSCRIBE closes it.
+      const second = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer', username: 'observer', password: secret('observer'), reconnectPeriod: 0 });
+      test.platform.registry.replace(rekeyed);
+      const secondClosed = new Promise<void>((resolve) => second.once('close', () => resolve()));
+      second.subscribe(test.topics.filterAll('telemetry'), { qos: 1 });
+      await secondClosed;
+      second.end(true);
+    } finally {
+      test.platform.registry.replace(original);
+      await saveRegistryFile(path, original);
+    }
   });
 
   it('refuses a device logging in with its own secret under another device’s client id (CONNACK 2); the other stays', async () => {
