@@ -83,7 +83,7 @@ export const errorCatalogue = {
   WX_ERR_DISK_LOW: { status: 507, summary: 'the data folder’s disk has less free space than the alarm threshold (WX_DISK_LOW_FREE_PCT); logged and shown by /healthz and a metric' },
   WX_ERR_BACKFILL_INCOMPLETE: { status: 422, summary: 'a backfill did not land every reading it sent (refused as too old, in the future, ...): counted in InfluxDB, the reasons named, exit 1' },
   // The command line's smaller mistakes (issue 19, item 7)
-  WX_ERR_REGISTRY_INVALID: { status: 422, summary: 'a device registry file is not JSON (its line and column named) or does not match its schema (every problem named)' },
+  WX_ERR_REGISTRY_INVALID: { status: 422, summary: 'a device registry file is not JSON (its line and column named) or does not match its schema (every problem named); a running platform keeps its previous registry and shows the refusal on /healthz and in wanxiang_registry_invalid until a valid file is saved' },
   WX_ERR_DEVICE_EXISTS: { status: 409, summary: 'a device with this id is in the registry already (`devices rotate --id ID` gives it a new secret); the command exits 3, a state conflict' },
   WX_ERR_NOT_INFLUXDB: { status: 502, summary: 'the server at INFLUX_URL answers HTTP but is not InfluxDB (its /ping has no X-Influxdb-Version header)' },
   // HJ 212 stations over TCP (issue 20, docs/devices.md)

@@ -95,7 +95,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
     await parts.begin(dataFolder);
     storage = createStoragePart({ config, log });
     const { registry, influx, influxUrl, influxVersion } = await parts.begin(storage);
-    const registryUpdates = createRegistryUpdates({ config, log, registry, node: () => cluster?.node, broker: () => doors?.broker, hj212: () => doors?.hj212 });
+    const registryUpdates = createRegistryUpdates({ config, log, metrics, registry, node: () => cluster?.node, broker: () => doors?.broker, hj212: () => doors?.hj212 });
     // Before the doors: the cluster's registry is taken first, and an unreachable Redis fails the start here.
     cluster = createClusterPart({ config, log, metrics, registry, onRemoteRegistry: registryUpdates.takeRemote });
     const node = await parts.begin(cluster);
@@ -117,6 +117,7 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
       config, log, metrics, topics, registry, influx, ingest: activeIngest, alarms, events, review, node, now, backfillWindow, endpoints, isOnline,
       station: (id) => doors?.hj212?.station(id),
       disk: () => dataFolder.disk?.status,
+      registryRefusal: () => registryUpdates.refusal,
       applyRegistry: registryUpdates.saveLocal,
       startReplay: replays.startRecording,
     });

@@ -46,6 +46,7 @@ import { registerReportRoutes } from './report-routes.ts';
 import { registerFamilyFigureRoutes } from './family-figure-routes.ts';
 
 import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
+import { registryProblem, type RegistryRefusal } from '../registry/registry-refusal.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
 import { registerBackfillWindowRoutes } from './backfill-window-routes.ts';
 import { namesShownTo, registerNameRedaction } from './name-redaction.ts';
@@ -75,6 +76,8 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly log?: Logger;
   /** The data folder's disk (issue 19, item 2); /healthz shows it and is degraded while it is low. */
   readonly disk?: () => DiskStatus | undefined;
+  /** Why the registry file on disk was refused (the previous registry in force); /healthz is degraded while it is. */
+  readonly registryRefusal?: () => RegistryRefusal | undefined;
   /** Old readings into the running platform for a while (issue 19, item 3), admin only. */
   readonly backfillWindow?: BackfillWindow;
   /** Events, departments and the duty desk's data (issue 23); no event routes without it. */
@@ -189,7 +192,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     api.get('/healthz', {
       // Public, so that a load balancer can ask it; in read access `token` only the status is public (issue 18 item 15).
       config: { access: 'public' },
-      schema: { summary: 'Health: InfluxDB reachable, queue depth, devices online, endpoints (userinfo of URLs redacted; in read access `token` only the status without a token or session)', response: { 200: anyObject, 503: anyObject } },
+      schema: { summary: 'Health: InfluxDB reachable, queue depth, devices online, the data folder\'s and the registry file\'s problems, endpoints (userinfo of URLs redacted; in read access `token` only the status without a token or session)', response: { 200: anyObject, 503: anyObject } },
     }, async (request, reply) => {
       let influx: Record<string, unknown>;
       try {
@@ -201,7 +204,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       // makes the answer non-200, so a supervisor acts; `problems` says why.
       const spool = deps.ingest.spool.health;
       const disk = deps.disk?.();
-      const problems = dataFolderProblems(spool, disk);
+      const refusal = deps.registryRefusal?.();
+      const problems = [...dataFolderProblems(spool, disk), ...(refusal ? [registryProblem(refusal)] : [])];
       const healthy = influx.reachable === true && problems.length === 0;
       if (deps.auth.readAccess === 'token' && !signedIn(request)) return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', influx: { reachable: influx.reachable } });
       return reply.code(healthy ? 200 : 503).send(redactDeep({
@@ -209,6 +213,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         ...(problems.length > 0 ? { problems } : {}),
         spool,
         ...(disk ? { disk } : {}),
+        ...(refusal ? { registry: { invalid: refusal.invalid, since: refusal.since } } : {}),
         influx,
         queuedReadings: deps.ingest.queuedReadings,
         devicesOnline: deps.ingest.presence.online().length,

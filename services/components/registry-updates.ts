@@ -6,8 +6,10 @@ import type { ClusterNode } from '../cluster/cluster-node.ts';
 import type { Config } from '../config.ts';
 import { withFileLock } from '../file-lock.ts';
 import type { Hj212Receiver } from '../hj212/receiver.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { loadRegistryFile, type DeviceRegistry } from '../registry/device-registry.ts';
 import { saveRegistryFile, watchRegistryFile } from '../registry/registry-file.ts';
+import { registryRefusal, type RegistryRefusal } from '../registry/registry-refusal.ts';
 import type { RegistryFile } from '../registry/registry-schema.ts';
 import type { Part } from './part.ts';
 
@@ -19,6 +21,8 @@ export interface RegistryUpdates extends Part {
    * too), then saved, taken and announced to the cluster.
    */
   saveLocal(change: (current: RegistryFile) => RegistryFile | Promise<RegistryFile>): Promise<void>;
+  /** Why the file on disk was refused (the previous registry in force); undefined once a valid file is taken. */
+  readonly refusal: RegistryRefusal | undefined;
 }
 
 /**
@@ -30,14 +34,28 @@ export interface RegistryUpdates extends Part {
 export function createRegistryUpdates(deps: {
   readonly config: Config;
   readonly log: Logger;
+  readonly metrics: Metrics;
   readonly registry: DeviceRegistry;
   readonly node: () => ClusterNode | undefined;
   readonly broker: () => Broker | undefined;
   /** The HJ 212 door, whose stations' connections a change closes too (red team 3). */
   readonly hj212?: () => Hj212Receiver | undefined;
 }): RegistryUpdates {
-  const { config, log, registry } = deps;
+  const { config, log, metrics, registry } = deps;
   const registryFile = resolve(config.registryFile);
+  // A refused file is shown until the file on disk is valid again: on /healthz (degraded) and as
+  // wanxiang_registry_invalid, so an operator whose disable sits in it does not believe it done.
+  let refusal: RegistryRefusal | undefined;
+  const fileTaken = () => {
+    if (refusal) log.info({ file: registryFile, refusedSince: refusal.since }, 'registry file valid again: taken, the refusal is cleared');
+    refusal = undefined;
+    metrics.registryInvalid.set(0);
+  };
+  const fileRefused = (error: unknown) => {
+    refusal = registryRefusal(registryFile, error, refusal, new Date());
+    metrics.registryInvalid.set(1);
+    log.error({ err: error, code: refusal.code, file: registryFile }, 'registry change refused: the file is invalid; the previous registry stays (degraded on /healthz until a valid file is saved)');
+  };
   let applyRegistry = (file: RegistryFile) => registry.replace(file);
   let registryWatcher: FSWatcher | undefined;
   const applyLocal = (file: RegistryFile) => {
@@ -45,9 +63,11 @@ export function createRegistryUpdates(deps: {
     deps.node()?.registry.publish(file).catch((error: unknown) => log.error({ err: error }, 'registry change not announced to the cluster'));
   };
   return {
+    get refusal() { return refusal; },
     async takeRemote(file) {
       await saveRegistryFile(registryFile, file);
       applyRegistry(file);
+      fileTaken(); // the cluster's registry replaced the refused file
     },
     async saveLocal(change) {
       // The file, not the registry this platform last took: a CLI change saved within the
@@ -58,6 +78,7 @@ export function createRegistryUpdates(deps: {
         return next;
       });
       applyLocal(file);
+      fileTaken();
     },
     async start() {
       const activeBroker = deps.broker();
@@ -69,7 +90,10 @@ export function createRegistryUpdates(deps: {
       };
       // Device administration from the CLI rewrites the registry file: take it at once.
       registryWatcher = watchRegistryFile(registryFile, () => {
-        loadRegistryFile(registryFile).then(applyLocal, (error: unknown) => log.error({ err: error }, 'registry change refused: the file is invalid; the previous registry stays'));
+        loadRegistryFile(registryFile).then((file) => {
+          applyLocal(file);
+          fileTaken();
+        }, fileRefused);
       });
     },
     detach() {

@@ -36,7 +36,7 @@ export function createServingPart(deps: PartBasics & {
   readonly backfillWindow: BackfillWindow;
   /** The platform's addresses, as `GET /api/v1/platform` describes them. */
   readonly endpoints: Record<string, unknown>;
-} & Required<Pick<ApiDeps, 'isOnline' | 'station' | 'disk' | 'applyRegistry' | 'startReplay'>>): ServingPart {
+} & Required<Pick<ApiDeps, 'isOnline' | 'station' | 'disk' | 'registryRefusal' | 'applyRegistry' | 'startReplay'>>): ServingPart {
   const { config, log, metrics, topics, registry, influx, ingest, alarms, node } = deps;
   let live: Live | undefined;
   let people: People | undefined;
@@ -64,6 +64,7 @@ export function createServingPart(deps: PartBasics & {
         isOnline: deps.isOnline,
         station: deps.station,
         disk: deps.disk,
+        registryRefusal: deps.registryRefusal,
         backfillWindow: deps.backfillWindow,
         applyRegistry: deps.applyRegistry,
         startReplay: deps.startReplay,
