@@ -205,6 +205,18 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
         return refuse(result, login.code, `HJ 212 packet refused: ${result} (MN ${JSON.stringify(mn.slice(0, 32))})`, frame, known?.id);
       }
       station = login.station;
+      // The registry changed while the PW was checked (a disable, a rotate, a removal): the station
+      // is judged as it is now. Bound as it was, a station disabled meanwhile had its packet stored
+      // and answered after the disable was, and stayed shown connected (red team 10).
+      if (deps.registry.file !== checkedAgainst) {
+        const now = deps.registry.device(station.id);
+        const result = !now || now.hj212?.mn !== mn ? 'unknown_mn' : now.disabled ? 'disabled' : now.hj212.pwHash !== station.hj212!.pwHash ? 'bad_pw' : null;
+        if (result !== null) {
+          const code = result === 'unknown_mn' ? 'WX_ERR_UNKNOWN_DEVICE' : result === 'disabled' ? 'WX_ERR_DEVICE_DISABLED' : 'WX_ERR_BAD_CREDENTIALS';
+          return refuse(result, code, `HJ 212 packet refused: ${result} since its PW was checked (MN ${JSON.stringify(mn.slice(0, 32))})`, frame, station.id);
+        }
+        station = now!;
+      }
     }
     if (station.hj212!.crc === 'strict' && (frame.tail !== 'crlf' || frame.lengthUnit !== 'bytes')) {
       const why = frame.lengthUnit !== 'bytes' ? 'counts its length in characters' : frame.tail === 'none' ? 'has no CR LF tail' : `ends with a bare ${frame.tail === 'lf' ? 'LF' : 'CR'}`;

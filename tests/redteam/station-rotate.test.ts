@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../services/hj212/reply.ts';
+import { hashSecret } from '../../services/registry/secrets.ts';
 import { beijingDigits, useStationPlatform } from '../helpers/hj212-station.ts';
 
 const adminToken = 'station-rotate-admin-token-0123456789';
@@ -36,5 +37,35 @@ describe('red team: rotating an HJ 212 station rotates its PW', () => {
     const fresh = await stations.connect();
     fresh.send(packet(hj212Pw!));
     expect(await fresh.nextReply()).toContain('CN=9014');
+  });
+});
+
+/**
+ * Red team 10: a station disabled while its PW was under scrypt was bound afterwards, with the
+ * record from before the check: its packet stored and answered after the disable was, and the
+ * station shown connected. It is now judged by the registry as it is when the check ends.
+ */
+describe('red team: a station disabled while its PW is checked', () => {
+  it('is refused when the check ends: nothing stored, no answer, counted as disabled', async () => {
+    const platform = stations.test.platform;
+    const original = platform.registry.file;
+    // A PW hash that takes scrypt a while (N = 2^16), so the disable lands while it runs.
+    const slow = await hashSecret('slow-pw-0123', undefined, { N: 65_536, r: 8, p: 1 });
+    const withSlowPw = { ...original, devices: original.devices.map((d) => (d.id === 'noise-load-0001' ? { ...d, hj212: { ...d.hj212!, pwHash: slow } } : d)) };
+    platform.registry.replace(withSlowPw);
+    try {
+      const checks = () => stations.test.metric('wanxiang_secret_checks_total', { door: 'hj212' });
+      const disabled = () => stations.test.metric('wanxiang_hj212_packets_total', { result: 'disabled' });
+      const [checksBefore, disabledBefore] = [await checks(), await disabled()];
+      const connection = await stations.connect();
+      const frame = packet('slow-pw-0123');
+      connection.send(frame);
+      await expect.poll(checks, { timeout: 10_000, interval: 5 }).toBe(checksBefore + 1);
+      platform.registry.replace({ ...withSlowPw, devices: withSlowPw.devices.map((d) => (d.id === 'noise-load-0001' ? { ...d, disabled: true } : d)) });
+      await expect.poll(disabled, { timeout: 10_000 }).toBe(disabledBefore + 1);
+      expect(connection.waiting).toBe(0);
+    } finally {
+      platform.registry.replace(original);
+    }
   });
 });
