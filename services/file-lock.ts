@@ -1,23 +1,58 @@
+import { randomUUID } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { processIdentity, recordedProcessAlive, type ProcessIdentity } from './process-identity.ts';
 import { WanxiangError } from './errors.ts';
 
 /** How long a change waits for another's lock before it gives up (the CLI's changes take milliseconds). */
 const lockWaitMs = 10_000;
 
-/** Whether the process that took a lock still runs (a lock of one that died, killed mid-change, is stale). */
-function holderRuns(text: string): boolean {
-  const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+/** A breaker's file older than this is one a process left dying mid-break. */
+const breakerStaleMs = 5_000;
+
+/**
+ * A lock still empty (or unreadable) this long after it was made is one whose taker died between
+ * creating it and writing itself into it (a kill or power cut in those microseconds): without an
+ * age it was "only young" for ever and every change failed (red team, "process unknown").
+ */
+const unwrittenStaleMs = 5_000;
+
+/** What a taker writes: its pid, who that pid is (boot id, start time) and which take this is. */
+interface Holder { pid: number; identity?: Partial<ProcessIdentity>; take?: string }
+
+/**
+ * The takes this process holds now. A lock naming our own pid is ours only if it names one of
+ * them: otherwise it is an earlier life's. In a container the platform is pid 1 again after
+ * `docker kill` or an OOM kill, and found its own pid in the registry's lock: "held by another
+ * change (process 1)" for ever, and `wanxiang start` in a restart loop (red team).
+ */
+const heldHere = new Set<string>();
+
+function parseHolder(text: string): Holder | undefined {
+  // A lock written before identities were kept holds the bare pid.
+  if (/^\s*\d+\s*$/.test(text)) return { pid: Number(text) };
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const parsed = JSON.parse(text) as Partial<Holder>;
+    return Number.isInteger(parsed.pid) && parsed.pid! > 0 ? { pid: parsed.pid!, identity: parsed.identity, take: parsed.take } : undefined;
+  } catch {
+    return undefined; // empty or half-written: judged by its age
   }
 }
 
-/** A breaker's file older than this is one a process left dying mid-break. */
-const breakerStaleMs = 5_000;
+/** Whether the lock there now is stale (its holder gone), and the pid it names. Gone is not stale. */
+async function judge(lockPath: string): Promise<{ stale: boolean; pid?: number }> {
+  const text = await readFile(lockPath, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : ''));
+  if (text === undefined) return { stale: false };
+  const holder = parseHolder(text);
+  if (!holder) {
+    // Read before its age: a lock made again in between looks young, never old. Either way from
+    // now: an mtime in the future means the clock was stepped back since it was made.
+    const made = await stat(lockPath).then((info) => info.mtimeMs, () => undefined);
+    return { stale: made !== undefined && Math.abs(Date.now() - made) > unwrittenStaleMs };
+  }
+  if (holder.pid === process.pid) return { stale: !(holder.take && heldHere.has(holder.take)), pid: holder.pid };
+  // A reused pid (a reboot, another container's process) is not the holder: the identity says so.
+  return { stale: !(await recordedProcessAlive(holder.pid, holder.identity)), pid: holder.pid };
+}
 
 /**
  * Removes the lock if its holder is dead, deciding under `<lock>.break` so that it is the dead
@@ -39,31 +74,55 @@ async function breakIfStale(lockPath: string): Promise<void> {
     return;
   }
   try {
-    const holder = await readFile(lockPath, 'utf8').catch(() => null);
-    // Read while its taker was still writing the pid: not stale, only young.
-    if (holder !== null && holder !== '' && !holderRuns(holder)) await unlink(lockPath).catch(() => undefined);
+    if ((await judge(lockPath)).stale) await unlink(lockPath).catch(() => undefined);
   } finally {
     await unlink(breaker).catch(() => undefined);
   }
 }
 
-/** Takes `<file>.lock` (created exclusively, holding our pid); resolves with its release. */
+/** Creates the lock with `mine` in it; false if it exists, or if it was broken before we wrote it. */
+async function tryCreate(lockPath: string, mine: string, take: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(lockPath, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new WanxiangError('WX_ERR_FILE', `cannot take the lock ${lockPath}: ${(error as Error).message}`, { value: lockPath, cause: error });
+  }
+  // Known as ours before it says so: a change of this process reading it meanwhile must wait.
+  heldHere.add(take);
+  try {
+    await handle.writeFile(mine);
+  } catch (error) {
+    heldHere.delete(take);
+    await unlink(lockPath).catch(() => undefined);
+    throw new WanxiangError('WX_ERR_FILE', `cannot write the lock ${lockPath}: ${(error as Error).message}`, { value: lockPath, cause: error });
+  } finally {
+    await handle.close();
+  }
+  // Stalled past `unwrittenStaleMs` before the write, it was broken as a dead taker's: not ours.
+  if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) return true;
+  heldHere.delete(take);
+  return false;
+}
+
+/** Takes `<file>.lock` (created exclusively, naming us and this take); resolves with its release. */
 async function takeLock(lockPath: string): Promise<() => Promise<void>> {
+  const take = randomUUID();
+  const mine = `${JSON.stringify({ pid: process.pid, identity: await processIdentity(process.pid), take } satisfies Holder)}\n`;
   const deadline = Date.now() + lockWaitMs;
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
-    try {
-      const handle = await open(lockPath, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => unlink(lockPath).catch(() => undefined);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (await tryCreate(lockPath, mine, take)) {
+      return async () => {
+        // Only our own: a lock wrongly broken and taken by another is that other's.
+        if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) await unlink(lockPath).catch(() => undefined);
+        heldHere.delete(take);
+      };
     }
-    const holder = await readFile(lockPath, 'utf8').catch(() => null);
-    if (holder !== null && holder !== '' && !holderRuns(holder)) {
-      // Then tried again after the wait below (another breaker may be at it).
-      await breakIfStale(lockPath);
-    } else if (Date.now() > deadline) throw new WanxiangError('WX_ERR_FILE', `${lockPath} is held by another change (process ${holder?.trim() || 'unknown'}) for more than ${lockWaitMs / 1_000} s`);
+    const { stale, pid } = await judge(lockPath);
+    // Then tried again after the wait below (another breaker may be at it).
+    if (stale) await breakIfStale(lockPath);
+    else if (Date.now() > deadline) throw new WanxiangError('WX_ERR_FILE', `${lockPath} is held by another change (process ${pid ?? 'unknown'}) for more than ${lockWaitMs / 1_000} s`, { value: pid ?? lockPath });
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
@@ -72,7 +131,7 @@ async function takeLock(lockPath: string): Promise<() => Promise<void>> {
  * `work` while holding `<path>.lock`, for a read-change-write of a file that commands run at once
  * may change (the users file, the device registry): without it each read the file before the
  * other wrote it, and the later write undid the earlier change (red team 3). A lock whose process
- * died is taken over.
+ * died (by its recorded identity, not its pid alone), or that stayed empty, is taken over.
  */
 export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const release = await takeLock(`${path}.lock`);

@@ -1,7 +1,7 @@
 import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WanxiangError } from '../errors.ts';
-import { processIdentity, recordedProcessAlive, type ProcessIdentity } from './process-identity.ts';
+import { processIdentity, recordedProcessAlive, type ProcessIdentity } from '../process-identity.ts';
 
 /**
  * `wanxiang.lock` in the data folder (issue 19, item 1): the spool, runtime.json, the

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WanxiangError } from '../errors.ts';
-import { processIdentity, recordedProcessAlive, type ProcessIdentity } from '../data-folder/process-identity.ts';
+import { processIdentity, recordedProcessAlive, type ProcessIdentity } from '../process-identity.ts';
 import { stopOrphanedInfluxd } from './influxd-orphan.ts';
 
 export interface LocalInfluxd {

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { WanxiangError } from '../errors.ts';
-import { processCommandLine } from '../data-folder/process-identity.ts';
+import { processCommandLine } from '../process-identity.ts';
 
 const answers = (pid: number) => {
   try {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderLockPath, lockDataFolder } from '../../services/data-folder/folder-lock.ts';
-import { processIdentity } from '../../services/data-folder/process-identity.ts';
+import { processIdentity } from '../../services/process-identity.ts';
 import { startLocalInfluxd } from '../../services/storage/influxd-launcher.ts';
 import { spawnStart } from './spawn-start.ts';
 
