@@ -9,6 +9,7 @@ import type { Ingest } from '../ingest/create-ingest.ts';
 import type { LoginGate } from '../login-gate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
 import { countReadings, createDeviceRate } from '../device-rate.ts';
@@ -232,6 +233,19 @@ export function createBroker(deps: BrokerDeps): Broker {
     log.warn({ code: 'WX_ERR_SESSION_TAKEOVER', clientId: client.id, address: addressOf(client), ...(said?.since ? { takeoversNotSaid: said.since } : {}) }, 'client id taken over: the earlier session is closed');
   }
 
+  /**
+   * A device whose last session the platform closed is said offline by the platform: its will is
+   * refused (the login no longer holds), and its retained `online` and its last device_status
+   * point said online for good (red team 10). A removed device's retained status is cleared.
+   */
+  const closedByRegistry = new Map<string, { device: DeviceRecord; current: DeviceRecord | undefined }>();
+  function saidOffline(device: DeviceRecord, current: DeviceRecord | undefined): void {
+    const topic = deps.topics.build(device.family, device.id, 'status');
+    const payload = Buffer.from(current ? 'offline' : '');
+    aedes?.publish({ cmd: 'publish', topic, payload, qos: 1, retain: true, dup: false }, () => undefined);
+    if (current) void ingest.accept({ topic, payload, receivedAtMs: now(), history: false }).catch((error: unknown) => log.warn({ err: error, device: device.id }, 'offline status of a closed device not stored'));
+  }
+
   function watchClients(broker: Aedes): void {
     broker.on('client', (client: Client) => {
       metrics.clientsConnected.inc();
@@ -250,6 +264,11 @@ export function createBroker(deps: BrokerDeps): Broker {
       const live = principal ? deviceClients.get(principal.id) : undefined;
       if (live?.delete(client) && live.size === 0) deviceClients.delete(principal!.id);
       if (principal?.role === 'device') ingest.presence.disconnected(principal.id, sessionOf(client));
+      const closed = principal ? closedByRegistry.get(principal.id) : undefined;
+      if (closed && !deviceClients.has(principal!.id)) {
+        closedByRegistry.delete(principal!.id);
+        saidOffline(closed.device, closed.current);
+      }
     });
     broker.on('clientError', (client: Client, error: Error) => {
       const code = codeForClientError(error);
@@ -318,6 +337,8 @@ export function createBroker(deps: BrokerDeps): Broker {
           if (current && !current.disabled && connectedAs?.role === 'device' && connectedAs.device.secretHash === current.secretHash) continue;
           if (observer && connectedAs?.role === 'observer' && connectedAs.secretHash === observer.secretHash) continue;
           log.warn({ code: current?.disabled ? 'WX_ERR_DEVICE_DISABLED' : current || observer ? 'WX_ERR_BAD_CREDENTIALS' : 'WX_ERR_UNKNOWN_DEVICE', [connectedAs?.role ?? 'device']: id, clientId: client.id.slice(0, 100) }, `${connectedAs?.role ?? 'device'} session closed after a registry change`);
+          // Said offline once its last session has gone (clientDisconnect, which close() may emit at once).
+          if (connectedAs?.role === 'device') closedByRegistry.set(id, { device: connectedAs.device, current });
           client.close();
           clients.delete(client);
           closed += 1;

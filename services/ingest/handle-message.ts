@@ -164,7 +164,8 @@ export function createMessageHandler(deps: MessageHandlerDeps): (message: Inboun
     }
     // The embedded broker refuses a disabled device at PUBLISH; behind an external broker (mosquitto's
     // files exported before the disable, EMQX) this is the only place that can (red team 9).
-    if (device.disabled && (address.kind === 'status' || address.kind === 'telemetry')) {
+    // Its 'offline' is let through: the platform says it when it closes the device's sessions.
+    if (device.disabled && (address.kind === 'telemetry' || (address.kind === 'status' && parseDeviceState(message.payload) !== 'offline'))) {
       return reject({ code: 'WX_ERR_DEVICE_DISABLED', message: `device ${device.id} is disabled in the registry`, readings: 1 }, contextOf(message, address.deviceId));
     }
     if (address.kind === 'status') return statusInOrder(message, device);

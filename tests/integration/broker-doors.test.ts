@@ -71,9 +71,30 @@ describe('the broker’s doors: sessions, client ids, protocol text (issue 18, i
     second.end(true);
   });
 
+  it('a device disabled while online is said offline by the platform: its retained status and its last device_status (red team 10)', async () => {
+    const device = test.device('water-buji-river-mouth');
+    const status = test.topics.build(device.family, device.id, 'status');
+    const client = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: device.id, username: device.id, password: secret(device.id), reconnectPeriod: 0, will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true } });
+    await client.publishAsync(status, 'online', { qos: 1, retain: true });
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await saveRegistryFile(join(dir, 'devices.json'), await setDisabled(device.id));
+    await closed;
+    client.end(true);
+    await vi.waitFor(async () => {
+      const series = await test.platform.influx.query(`SELECT LAST("online") FROM "device_status" WHERE "device" = '${device.id}'`);
+      expect(series[0]?.values[0]?.[1]).toBe(0);
+    }, { timeout: 15_000, interval: 200 });
+    const observer = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: 'observer-retained', username: 'observer', password: secret('observer'), reconnectPeriod: 0 });
+    const retained = new Promise<string>((resolve) => observer.once('message', (_topic, payload) => resolve(payload.toString())));
+    await observer.subscribeAsync(status, { qos: 1 });
+    expect(await retained).toBe('offline');
+    observer.end(true);
+  });
+
   it('a device disabled a second ago publishes nothing more, even before its sessions are closed', async () => {
     const device = test.device('air-nanhu');
     const telemetry = test.topics.build('air', device.id, 'telemetry');
+    const refusedBefore = await test.metric('wanxiang_publishes_refused_total', { code: 'WX_ERR_DEVICE_DISABLED' });
     const client = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: device.id, username: device.id, password: secret(device.id), reconnectPeriod: 0 });
     await client.publishAsync(telemetry, JSON.stringify({ pm25: 11 }), { qos: 1 });
     // The registry changes under the session (as a cluster node's does when a change arrives): no enforceRegistry.
@@ -84,7 +105,7 @@ describe('the broker’s doors: sessions, client ids, protocol text (issue 18, i
     client.end(true);
     await test.platform.ingest.drain();
     expect(await test.countPoints('air_quality', `"device" = '${device.id}'`)).toBe(1);
-    expect(await test.metric('wanxiang_publishes_refused_total', { code: 'WX_ERR_DEVICE_DISABLED' })).toBe(1);
+    expect(await test.metric('wanxiang_publishes_refused_total', { code: 'WX_ERR_DEVICE_DISABLED' })).toBe(refusedBefore + 1);
   });
 
   it('an observer re-keyed in the registry loses its session at once, and a re-keyed one subscribes to nothing more (red team 10)', async () => {
