@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { defaultFleetKey, type Config } from './config.ts';
 import { WanxiangError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
@@ -31,6 +31,30 @@ async function readKey(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The key is made once and every derived secret hangs on it, so it is on disk (its name too)
+ * before the registry derived from it is: a power cut after the first start left an empty key
+ * file (the start then refused) or none beside a registry derived from the lost one (a new key
+ * made, and every simulated device's secret stopped matching). `wx`: two first starts never
+ * both write one.
+ */
+async function writeKeyDurably(path: string, key: string): Promise<void> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    await handle.chmod(0o600);
+    await handle.writeFile(`${key}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  const folder = await open(dirname(path), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
+
 const exists = (path: string) => readFile(path).then(() => true, () => false);
 
 /** The installation's key and registry, created on the first start. */
@@ -41,8 +65,7 @@ export async function prepareInstallation(config: Config): Promise<Config> {
   if (key === undefined) {
     await mkdir(resolve(config.dataDir), { recursive: true, mode: 0o700 });
     key = randomBytes(32).toString('base64url');
-    await writeFile(paths.key, `${key}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(paths.key, 0o600);
+    await writeKeyDurably(paths.key, key);
   }
   const installationKey = key;
   // Under the registry's lock, read afresh: an admin-API or `wanxiang devices` change made while

@@ -65,7 +65,10 @@ export function createRegistryUpdates(deps: {
   return {
     get refusal() { return refusal; },
     async takeRemote(file) {
-      await saveRegistryFile(registryFile, file);
+      // Under the file's lock, as every other writer: a CLI change that read the file before this
+      // write and saved after it put the older registry back, and the watcher then announced that
+      // to the whole cluster (a remote disable undone everywhere).
+      await withFileLock(registryFile, () => saveRegistryFile(registryFile, file));
       applyRegistry(file);
       fileTaken(); // the cluster's registry replaced the refused file
     },
