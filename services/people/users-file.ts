@@ -19,8 +19,13 @@ const userSchema = z.strictObject({
   role: personRoleSchema,
   /** The department whose events a `department` user sees (seeds/departments.json id). */
   department: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
-  /** `sha256$...` of a random token of 32+ characters, as the device registry keeps device secrets. */
-  secretHash: z.string().regex(/^sha256\$[A-Za-z0-9+/=]{44}$/),
+  /**
+   * `sha256$...` of a random token of 32+ characters, as the device registry keeps device secrets:
+   * exactly a 32-byte digest in base64 (43 characters and `=`). Any 44 characters were taken: a hand
+   * edit that decoded to 33 bytes loaded, and every bearer token and session then answered 500
+   * (red team 11: the digests are compared with timingSafeEqual, which throws on unequal lengths).
+   */
+  secretHash: z.string().regex(/^sha256\$[A-Za-z0-9+/]{43}=$/, 'sha256$ and the base64 of a 32-byte SHA-256 digest (43 characters and =)'),
   disabled: z.boolean().default(false),
   /**
    * When the person was last enabled (epoch ms): session cookies signed in before it are refused.
