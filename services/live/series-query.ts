@@ -50,11 +50,19 @@ function familyOfField(field: string): FamilyId {
 }
 
 /**
+ * The longest GROUP BY time interval InfluxQL parses: a duration is int64 nanoseconds (about 292
+ * years). A longer one (1700 to 2199 in one point) was refused by InfluxDB, answered 502 and logged
+ * as its failure, for a request the API had taken as valid (red team 11).
+ */
+export const MAX_BUCKET_MS = 9_000_000_000_000;
+
+/**
  * The GROUP BY time interval that gives at most `points` buckets over the range: the range over
- * the points, rounded up to whole seconds (InfluxQL durations), never below 1 s.
+ * the points, rounded up to whole seconds (InfluxQL durations), never below 1 s nor above
+ * MAX_BUCKET_MS (a range longer than that in fewer points keeps the last `points` buckets).
  */
 export function bucketMs(fromMs: number, toMs: number, points: number): number {
-  return Math.max(1_000, Math.ceil((toMs - fromMs) / points / 1_000) * 1_000);
+  return Math.min(MAX_BUCKET_MS, Math.max(1_000, Math.ceil((toMs - fromMs) / points / 1_000) * 1_000));
 }
 
 /** Time series of one device, site or street from InfluxDB, downsampled server-side (mean, min and max per bucket). */

@@ -60,6 +60,19 @@ describe('red team: times InfluxDB cannot hold', () => {
     expect(logLines.join('\n')).not.toMatch(/WX_ERR_INFLUX_REJECTED/);
   });
 
+  // Red team 11: every year taken, in one point, asked InfluxDB for a GROUP BY time of 500 years,
+  // longer than an InfluxQL duration holds (int64 ns): 502 and a logged failure for a valid request.
+  it('answers a series over every year it takes, in as few points as asked, without a failure of InfluxDB', async () => {
+    for (const points of [1, 2, 10]) {
+      const answer = await get(`/api/v1/series?device=${air}&field=pm25&from=1700-01-01T00:00:00Z&to=2199-12-31T00:00:00Z&points=${points}`);
+      expect(answer.status, answer.body.slice(0, 200)).toBe(200);
+      const series = JSON.parse(answer.body) as { intervalMs: number; points: unknown[] };
+      expect(series.intervalMs).toBeLessThanOrEqual(9_223_372_036_000);
+      expect(series.points.length).toBeLessThanOrEqual(points);
+    }
+    expect(logLines.join('\n')).not.toMatch(/WX_ERR_INFLUX_REJECTED/);
+  });
+
   it('takes no review mark and opens no backfill window in years InfluxDB cannot hold', async () => {
     for (const [from, to] of [['1500-01-01', '1500-06-01'], ['0001-01-01', '0001-12-31'], ['1677-09-22', '1678-01-01']]) {
       refusedAsInvalid(await post('/api/v1/review/marks', { device: air, from, to, reason: 'fault' }, tokens.officer), `mark ${from}`);
