@@ -142,6 +142,11 @@ export const configSchema = z.strictObject({
       streamsPerAddress: positiveInt.default(50),
       /** Event-stream slots only signed-in screens (a token or a session) may take: an anonymous flood leaves them free. */
       streamSlotsForSignedIn: z.number().int().min(0).default(100),
+      /**
+       * Event-stream connections one credential (a token, or the sessions its token signed in) may hold,
+       * wherever they come from: one reader's or department's token took every slot, the wall's too (red team 11).
+       */
+      streamsPerCredential: positiveInt.default(50),
       /** Event-stream connections in all (the stream hub holds at most 1,000 whatever this says). */
       maxStreams: positiveInt.max(1_000).default(1_000),
       // The red-team pass on the HTTP API: a slow body held its connection for ever (Fastify 5 sets no timeout).

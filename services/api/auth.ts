@@ -24,6 +24,7 @@ export interface AuthOptions {
   readonly allowedHosts?: readonly string[];
   readonly streamsPerAddress?: number;
   readonly streamSlotsForSignedIn?: number;
+  readonly streamsPerCredential?: number;
   readonly maxStreams?: number;
   // The red-team pass on the HTTP API (config http.*): slow clients and connections per address.
   readonly requestTimeoutMs?: number;

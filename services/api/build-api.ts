@@ -259,8 +259,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     // Who made an administrative action, resolved as the event routes resolve who acts on an event.
     const audit = createAdminAudit({ person: (request) => personOf({ auth }, request), log: deps.log });
     registerAdminRoutes(scope, deps, audit);
-    const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100 });
-    registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms, streams, signedIn });
+    const streams = createStreamAdmission({ total: Math.min(deps.auth.maxStreams ?? defaultLiveOptions.maxClients, defaultLiveOptions.maxClients), perAddress: deps.auth.streamsPerAddress ?? 50, reservedForSignedIn: deps.auth.streamSlotsForSignedIn ?? 100, perCredential: deps.auth.streamsPerCredential ?? 50 });
+    // A credential is its person (names are one per credential; unnamed tokens of one role share their role's).
+    const credentialOf = (request: FastifyRequest) => {
+      const person = auth.person(request);
+      return person ? `${person.role}:${person.name}` : 'signed-in';
+    };
+    registerLiveRoutes(scope, { live: deps.live, influx: deps.influx, registry: deps.registry, alarms: () => deps.alarms, streams, signedIn, credentialOf });
     registerScreen(scope);
     // Who acts on an alarm is the credential's person (issue 18 item 14, issue 23 item 1): a name, or the role of an anonymous token.
     registerAlarmRoutes(scope, deps, (request) => auth.bearerPerson(request)?.name ?? 'operator');

@@ -20,6 +20,8 @@ export interface LiveRouteDeps {
   readonly streams?: StreamAdmission;
   /** Whether a request carries a valid token or session (it may take the slots kept for signed-in screens). */
   readonly signedIn?: (request: FastifyRequest) => boolean;
+  /** Who a signed-in request is, to hold each credential to its streams (a person's role and name). */
+  readonly credentialOf?: (request: FastifyRequest) => string;
 }
 
 // What the hub gives as ids (`<epoch>-<seq>`, services/live/stream-hub.ts): anything else is refused, never echoed.
@@ -32,6 +34,7 @@ const acceptsGzip = (header: string | undefined) => (header ?? '').split(',').so
 const refusedStream = (reason: string) => `event: error\ndata: ${JSON.stringify({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', message: reason })}\n\n`;
 const refusals = {
   address: 'this address holds as many event streams as allowed',
+  credential: 'this credential (its token, or the sessions it signed in) holds as many event streams as allowed',
   anonymous: 'the event stream’s remaining slots are kept for signed-in screens: sign in (POST /api/v1/session)',
   full: 'the event stream holds as many clients as allowed',
 } as const;
@@ -69,7 +72,8 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
       streets: request.query.street ? new Set<string>(request.query.street) : null,
     };
     const signedIn = deps.signedIn?.(request) ?? false;
-    const admission = deps.streams?.admit(request.ip, signedIn) ?? { ok: true, release: () => undefined };
+    const credential = signedIn ? deps.credentialOf?.(request) ?? 'signed-in' : null;
+    const admission = deps.streams?.admit(request.ip, credential) ?? { ok: true, release: () => undefined };
     reply.hijack();
     const res = reply.raw;
     if (!admission.ok) {
