@@ -41,11 +41,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps, 
   app.post('/api/v1/replay', {
     config: { access: 'operator' },
     schema: {
-      summary: 'Replay a recording of seeds/recordings (operator)', security: [{ bearer: [] }], body: replayBody.optional(),
+      summary: 'Replay a recording of seeds/recordings (operator)', security: [{ bearer: [] }], body: replayBody, // needed: it names the recording (the document called it optional, red team 11)
       response: { 202: z.object({ started: z.literal(true), recording: z.string(), speed: z.number(), timestamps: z.enum(['now', 'original']) }), ...denied },
     },
   }, async (request, reply) => {
-    const parsed = replayBody.safeParse(request.body ?? {});
+    const parsed = replayBody.safeParse(request.body);
     if (!parsed.success) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', formatZodIssues(parsed.error.issues));
     await deps.startReplay(parsed.data);
     audit(request, 'replay', parsed.data);

@@ -3,6 +3,7 @@ import { WanxiangError, type ErrorCode } from '../errors.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { readCookie, sessionCookieName, type SessionCookies } from './session-cookie.ts';
+import { bearerToken } from '../people/bearer-token.ts';
 import { createPeople, type People, type Person } from '../people/people.ts';
 
 // A department reads as a reader does; its events are narrowed to its own in the event routes
@@ -82,9 +83,8 @@ export function createAuth(options: AuthOptions, sessions?: SessionCookies, metr
     throw new WanxiangError('WX_ERR_UNAUTHORIZED', message);
   };
   const bearerPerson = (request: FastifyRequest): Person | null => {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer (\S+)$/.exec(header);
-    return match ? people.resolve(match[1]!) : null;
+    const token = bearerToken(request.headers.authorization);
+    return token === null ? null : people.resolve(token);
   };
   const bearerRole = (request: FastifyRequest): Role | null => bearerPerson(request)?.role ?? null;
   const sessionExpiresAtMs = (request: FastifyRequest): number | null => {

@@ -16,6 +16,9 @@ export function answerFrameworkError(error: unknown): { status: number; code: Er
   if (status === 413 || code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'WX_ERR_PAYLOAD_TOO_LARGE', message: 'the body is larger than this route takes' };
   if (status === 415 || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, code: 'WX_ERR_UNSUPPORTED_MEDIA_TYPE', message: 'the body’s content type is not one this route reads (application/json for the API’s bodies)' };
   if (status === 404) return { status, code: 'WX_ERR_NOT_FOUND', message: text };
+  // The static files' refusal of a path out of their folder (`/docs/static/../../package.json`):
+  // answered as what it is to the caller, no such file, rather than a bad argument (red team 11).
+  if (status === 403) return { status: 404, code: 'WX_ERR_NOT_FOUND', message: 'no such file' };
   return { status, code: 'WX_ERR_INVALID_ARGUMENT', message: text };
 }
 

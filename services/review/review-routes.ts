@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
+import { bearerToken } from '../people/bearer-token.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { QUERYABLE_YEARS, tryParseBeijingInstant } from '../standards/beijing-time.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
@@ -42,7 +43,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
 export function credentialName(request: FastifyRequest, role: string, personName?: string | null): string {
   const named = personName ?? (request as FastifyRequest & { principal?: { name?: string } }).principal?.name;
   if (named && named !== role) return `${role}:${named}`;
-  const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  const token = bearerToken(request.headers.authorization) ?? '';
   return `${role}:${createHash('sha256').update(token).digest('hex').slice(0, 8)}`;
 }
 
