@@ -1,5 +1,6 @@
 import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { FIELDS_PRESENT, presentOnly } from '../rollups/fields-present.ts';
 import { combineSummary, summaryMeasurements, summaryOf, summaryReads, type SummaryFields } from '../rollups/summary-combine.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 
@@ -43,11 +44,15 @@ function groupName(registry: DeviceRegistry, family: FamilyId, tag: string, grou
 type Row = Record<string, number | null> & { readonly key: string };
 
 async function seriesRows(influx: InfluxClient, measurement: string, fields: readonly string[], groupBy: string, fromMs: number, toMs: number): Promise<Row[]> {
-  const series = await influx.query(`SELECT ${fields.map((field) => `"${field}"`).join(', ')} FROM "${measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "${groupBy}"`);
-  return series.flatMap(({ tags, columns, values }) => values.map((row) => ({
-    key: tags?.[groupBy] ?? '',
-    ...Object.fromEntries(columns.slice(1).map((column, i) => [column, typeof row[i + 1] === 'number' ? (row[i + 1] as number) : null])),
-  }) as Row));
+  // With each day's fields_present: a day a review mark emptied keeps its old figures in InfluxDB (fields-present.ts).
+  const series = await influx.query(`SELECT ${fields.map((field) => `"${field}"`).join(', ')}, "${FIELDS_PRESENT}" FROM "${measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "${groupBy}"`);
+  return series.flatMap(({ tags, columns, values }) => values.map((row) => {
+    const present = presentOnly(Object.fromEntries(columns.map((column, i) => [column, row[i]])));
+    return {
+      key: tags?.[groupBy] ?? '',
+      ...Object.fromEntries(fields.map((field) => [field, typeof present[field] === 'number' ? (present[field] as number) : null])),
+    } as Row;
+  }));
 }
 
 const byKey = (rows: readonly Row[]) => {

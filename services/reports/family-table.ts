@@ -2,6 +2,7 @@ import type { Period } from '../compliance/period.ts';
 import { familyFigures } from '../compliance/family-figures.ts';
 import { unitLabel } from '../compliance/target-units.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
+import { presentOnly } from '../rollups/fields-present.ts';
 import { combineSummary, counts, summaryMeasurements, summaryOf, type SummaryFields } from '../rollups/summary-combine.ts';
 import { beijingYearMonth } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
@@ -24,7 +25,8 @@ function columns(lang: Lang, year: number): ReportColumn[] {
 
 /** Month index → the family's monthly points in the period: per device (`device`) or per group (the group's tag). */
 async function monthlyPoints(influx: InfluxClient, measurement: string, key: string, period: Period): Promise<Map<number, Array<{ key: string; fields: SummaryFields }>>> {
-  const rows = rowsOf(await influx.query(`SELECT * FROM "${measurement}" WHERE time >= ${period.fromMs}ms AND time < ${period.toMs}ms GROUP BY "${key}"`));
+  // A month lists its fields (module-month.ts): one its days no longer give is not read from the point stored before.
+  const rows = rowsOf(await influx.query(`SELECT * FROM "${measurement}" WHERE time >= ${period.fromMs}ms AND time < ${period.toMs}ms GROUP BY "${key}"`)).map(presentOnly);
   const byMonth = new Map<number, Array<{ key: string; fields: SummaryFields }>>();
   for (const row of rows) {
     const { year, month } = beijingYearMonth(Number(row.time));

@@ -2,6 +2,7 @@ import type { FamilyId } from '../families/index.ts';
 import { beijingMonthStartMs, beijingYearMonth } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import type { Point } from '../storage/line-protocol.ts';
+import { FIELDS_PRESENT, presentOnly } from './fields-present.ts';
 import { summaryMeasurements, summaryOf, summaryPointFields, summaryReads, type SummaryFields } from './summary-combine.ts';
 
 /** The Beijing month [from, to) an instant falls in. */
@@ -14,13 +15,18 @@ export function monthOf(timeMs: number): { fromMs: number; toMs: number } {
 async function monthOfSeries(influx: InfluxClient, family: FamilyId, daily: string, monthly: string, month: { fromMs: number; toMs: number }): Promise<Point[]> {
   const summary = summaryOf(family)!;
   const fields = summaryReads(summary).map((field) => `"${field}"`).join(', ');
-  const series = await influx.query(`SELECT ${fields} FROM "${daily}" WHERE time >= ${month.fromMs}ms AND time < ${month.toMs}ms GROUP BY *`);
+  // With each day's fields_present: a day a review mark emptied is a tombstone whose old figures InfluxDB
+  // keeps (fields-present.ts); read without the list they counted in the month (red team 11).
+  const series = await influx.query(`SELECT ${fields}, "${FIELDS_PRESENT}" FROM "${daily}" WHERE time >= ${month.fromMs}ms AND time < ${month.toMs}ms GROUP BY *`);
   return series.flatMap(({ tags, columns, values }) => {
-    const days: SummaryFields[] = values.map((row) => Object.fromEntries(columns.map((column, i) => [column, typeof row[i] === 'number' ? (row[i] as number) : null])));
-    const combined = summaryPointFields(summary, days, 'days');
-    const entries = Object.entries(combined);
-    if (entries.length === 0) return [];
-    return [{ measurement: monthly, tags: { ...tags }, fields: entries.map(([name, value]) => [name, value, 'float'] as const), timeMs: month.fromMs }];
+    const days: SummaryFields[] = values.map((row) => {
+      const present = presentOnly(Object.fromEntries(columns.map((column, i) => [column, row[i]])));
+      return Object.fromEntries(Object.entries(present).filter(([column]) => column !== FIELDS_PRESENT).map(([column, value]) => [column, typeof value === 'number' ? value : null]));
+    });
+    const entries = Object.entries(summaryPointFields(summary, days, 'days'));
+    // The month lists its fields too, so a figure its days no longer give is not read from the point stored before.
+    const fieldsPresent: [string, string, 'string'] = [FIELDS_PRESENT, entries.map(([name]) => name).join(','), 'string'];
+    return [{ measurement: monthly, tags: { ...tags }, fields: [...entries.map(([name, value]) => [name, value, 'float'] as const), fieldsPresent], timeMs: month.fromMs }];
   });
 }
 

@@ -48,11 +48,13 @@ export const HEAVY_LOAD_HOURS_DEFINITION =
  * Enough data: 80 % of the transformer-days elapsed; completeness is that same share.
  */
 export const heavyLoadTransformers: Rule = async ({ influx, period, registry }) => {
-  const query = `SELECT sum("heavy_events") AS events, sum("heavy_hours") AS hours, count("points") AS days FROM "${gridDailyMeasurement}" WHERE "level" = 'transformer' AND ${timeRange(period)} GROUP BY "device"`;
-  const rows = await queryRows(influx, query);
-  const heavy = rows.filter((row) => Number(row.events) > 0).map((row) => String(row.device)).sort();
+  // Each day's point with its fields_present, summed here: a day a review mark emptied is a tombstone
+  // whose old fields InfluxDB keeps (rollups/fields-present.ts), which an InfluxQL sum() would count (red team 11).
+  const query = `SELECT "heavy_events", "heavy_hours", "points", "fields_present" FROM "${gridDailyMeasurement}" WHERE "level" = 'transformer' AND ${timeRange(period)} GROUP BY "device"`;
+  const rows = perDevice(await queryRows(influx, query), ['heavy_events', 'heavy_hours', 'points']);
+  const heavy = rows.filter((row) => row.heavy_events.sum > 0).map((row) => row.device).sort();
   const transformers = registry.devices.filter((device) => device.family === 'grid' && device.attributes.level === 'transformer').length;
-  const dayCount = rows.reduce((sum, row) => sum + Number(row.days), 0);
+  const dayCount = rows.reduce((sum, row) => sum + row.points.count, 0);
   const completeness = transformers === 0 ? 0 : Math.min(1, dayCount / (elapsedDays(period) * transformers));
   return {
     value: dayCount === 0 ? null : heavy.length,
@@ -60,18 +62,40 @@ export const heavyLoadTransformers: Rule = async ({ influx, period, registry }) 
     sufficient: dayCount > 0 && completeness >= 0.8,
     standards: [GRID_PRACTICE_BASIS.en],
     provenance: [{ measurement: gridDailyMeasurement, points: dayCount, from: isoOf(period.fromMs), to: isoOf(period.toMs), query }],
-    details: { heavyTransformers: heavy, heavyLoadHours: rows.reduce((sum, row) => sum + Number(row.hours), 0), heavyLoadHoursDefinition: HEAVY_LOAD_HOURS_DEFINITION },
+    details: { heavyTransformers: heavy, heavyLoadHours: rows.reduce((sum, row) => sum + row.heavy_hours.sum, 0), heavyLoadHoursDefinition: HEAVY_LOAD_HOURS_DEFINITION },
   };
 };
 
+/** Per device (and the other tags grouped by), each field's sum and count over the days it holds (a field not present counts nowhere). */
+function perDevice<F extends string>(rows: ReadonlyArray<Record<string, unknown>>, fields: readonly F[], tags: readonly string[] = []): Array<{ device: string; tags: Record<string, string> } & Record<F, { sum: number; count: number }>> {
+  const byKey = new Map<string, { device: string; tags: Record<string, string> } & Record<F, { sum: number; count: number }>>();
+  for (const row of rows) {
+    const device = String(row.device);
+    const key = [device, ...tags.map((tag) => String(row[tag]))].join('\u0000');
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { device, tags: Object.fromEntries(tags.map((tag) => [tag, String(row[tag])])), ...Object.fromEntries(fields.map((field) => [field, { sum: 0, count: 0 }])) } as { device: string; tags: Record<string, string> } & Record<F, { sum: number; count: number }>;
+      byKey.set(key, entry);
+    }
+    for (const field of fields) {
+      const value = row[field];
+      if (typeof value !== 'number') continue;
+      entry[field].sum += value;
+      entry[field].count += 1;
+    }
+  }
+  return [...byKey.values()];
+}
+
 /** Off-peak sharing potential: the spaces each lot can promise on a typical day, summed over lots. */
 export const shareableParking: Rule = async ({ influx, period, registry }) => {
-  const query = `SELECT mean("shareable_offpeak_spaces") AS spaces, count("shareable_offpeak_spaces") AS days FROM "${parkingDailyMeasurement}" WHERE ${timeRange(period)} GROUP BY "device", "lot_kind"`;
-  const rows = await queryRows(influx, query);
+  // Summed here from each day's point and its fields_present, as the grid's (a marked-out day is a tombstone).
+  const query = `SELECT "shareable_offpeak_spaces", "fields_present" FROM "${parkingDailyMeasurement}" WHERE ${timeRange(period)} GROUP BY "device", "lot_kind"`;
+  const rows = perDevice(await queryRows(influx, query), ['shareable_offpeak_spaces'], ['lot_kind']).filter((row) => row.shareable_offpeak_spaces.count > 0);
   const byKind: Record<string, number> = {};
-  for (const row of rows) byKind[String(row.lot_kind)] = (byKind[String(row.lot_kind)] ?? 0) + Math.round(Number(row.spaces));
+  for (const row of rows) byKind[row.tags.lot_kind!] = (byKind[row.tags.lot_kind!] ?? 0) + Math.round(row.shareable_offpeak_spaces.sum / row.shareable_offpeak_spaces.count);
   const lots = registry.devices.filter((device) => device.family === 'parking').length;
-  const dayCount = rows.reduce((sum, row) => sum + Number(row.days), 0);
+  const dayCount = rows.reduce((sum, row) => sum + row.shareable_offpeak_spaces.count, 0);
   return {
     value: rows.length ? Object.values(byKind).reduce((a, b) => a + b, 0) : null,
     completeness: Math.min(1, dayCount / (elapsedDays(period) * Math.max(1, lots))),
