@@ -40,5 +40,23 @@ export async function startEvents(deps: EventsDeps & {
   const events = await createEvents(deps);
   await events.start();
   const stop = deps.alarms.onChange((change) => events.onAlarmChange(change));
+  closeWhatClosedMeanwhile(events, deps.alarms);
   return { events, stop, close: () => events.close() };
+}
+
+/**
+ * Red team 11: the alarm engine starts (and its first sweep closes the alarms whose hold ran out, or
+ * whose device left the registry, while the platform was down) before the events take its changes.
+ * Each event's alarm the alarm engine holds closed is closed on the event now, as the change would
+ * have done: before, the event kept it open for good, never closed by itself after its resolution
+ * and took in every later alarm of its family and street as ongoing.
+ */
+export function closeWhatClosedMeanwhile(events: Pick<EventService, 'list'> & { onAlarmChange(change: AlarmChange): void }, alarms: Pick<AlarmService, 'get'>): void {
+  for (const event of events.list()) {
+    for (const known of event.alarms) {
+      if (known.closedAtMs !== null) continue;
+      const alarm = alarms.get(known.id);
+      if (alarm?.state === 'closed') events.onAlarmChange({ kind: 'closed', alarm });
+    }
+  }
 }

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { platformNodeFlags } from '../../bench/lib/children.ts';
+import { defaultFleetKey } from '../../services/config.ts';
+import { loadRegistryFile } from '../../services/registry/device-registry.ts';
+import { createTopics } from '../../services/topics.ts';
+import { connectDevice } from '../../simulators/device-client.ts';
+
+// Red team 11: an alarm whose hold time runs out while the platform is down is closed by the alarm
+// engine's first sweep at the start (hold-clock.ts). That closing must reach its event as every
+// other closing does: before, the events were started (and took the alarms' changes) only after
+// that sweep, so the event kept the alarm open for good: it never closed by itself after its
+// resolution, and it took in every later alarm of its family and street as "ongoing".
+// Real processes: `bin/wanxiang.js start` spawned twice, real MQTT, real influxd.
+const alarmHoldMs = 15_000;
+const eventHoldMs = 5_000;
+const operator = 'operator-zhao-lei-0123456789abcdef';
+
+interface Running { readonly child: ChildProcess; readonly httpUrl: string; readonly mqttUrl: string; readonly output: () => string }
+
+/** `wanxiang start` without the simulated fleet, on free ports, on the given data folder and database. */
+async function start(dataDir: string, env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [...platformNodeFlags, 'bin/wanxiang.js', 'start', '--no-simulate', '--data-dir', dataDir, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
+    env: { ...process.env, WX_FLEET_KEY: defaultFleetKey, WX_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
+  const httpUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', () => {
+      const match = /(http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/.exec(text);
+      if (match && /running/i.test(text)) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the platform exited (${code}) before it was ready:\n${text}`)));
+  });
+  const health = (await (await fetch(`${httpUrl}/healthz`)).json()) as { mqttUrl: string };
+  return { child, httpUrl, mqttUrl: health.mqttUrl, output: () => text };
+}
+
+async function stop(running: Running | undefined): Promise<number | null> {
+  if (!running || running.child.exitCode !== null) return running?.child.exitCode ?? null;
+  const exited = new Promise<number | null>((resolve) => running.child.once('exit', (code) => resolve(code)));
+  running.child.kill('SIGTERM');
+  return exited;
+}
+
+interface EventBody { id: string; state: string; reopened: number; family: string; clearSinceMs: number | null; resolvedAtMs: number | null; closedAtMs: number | null; alarms: Array<{ id: string; closedAtMs: number | null }>; timeline: Array<{ kind: string; by: string; atMs: number; note?: string }> }
+
+describe('red team: an alarm closed by the first sweep after a restart reaches its event', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let platform: Running | undefined;
+
+  const call = async (path: string, body?: unknown) => {
+    const response = await fetch(`${platform!.httpUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${operator}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const waterEvent = async () => ((await call('/api/v1/events?family=water')).body.events as EventBody[] | undefined)?.[0];
+  async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${platform?.output().slice(-2_000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wanxiang-sweep-restart-'));
+    const departments = JSON.parse(await readFile('seeds/departments.json', 'utf8')) as { closeHoldMs: number };
+    departments.closeHoldMs = eventHoldMs;
+    await writeFile(join(dir, 'departments.json'), JSON.stringify(departments));
+    const rules = JSON.parse(await readFile('seeds/alarm-rules.json', 'utf8')) as { rules: Array<{ id: string; holdMs: number }> };
+    rules.rules.find((rule) => rule.id === 'water-below-target')!.holdMs = alarmHoldMs;
+    await writeFile(join(dir, 'alarm-rules.json'), JSON.stringify(rules));
+    env = {
+      INFLUX_URL: inject('influxUrl'), INFLUX_DB: `sweep_${randomBytes(5).toString('hex')}`,
+      WX_API_TOKENS: `operator:zhao.lei:${operator}`, WX_DEPARTMENTS_FILE: join(dir, 'departments.json'), WX_ALARM_RULES_FILE: join(dir, 'alarm-rules.json'),
+    };
+    platform = await start(join(dir, 'data'), env);
+  }, 120_000);
+  afterAll(async () => {
+    await stop(platform);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Samples of a river section: NH3-N 5 mg/L is worse than Class V (GB 3838-2002), 0.3 within Class II. */
+  async function samples(nh3n: number, count: number): Promise<void> {
+    const registry = await loadRegistryFile('seeds/devices.json');
+    const section = registry.devices.find((device) => device.family === 'water')!;
+    const topics = createTopics('luohu');
+    const client = await connectDevice(section, { url: platform!.mqttUrl, fleetKey: defaultFleetKey, topics }, { reconnectPeriod: 0 });
+    for (let i = count; i > 0; i -= 1) {
+      await client.publishAsync(topics.build('water', section.id, 'telemetry'), JSON.stringify({ ts: Date.now() - i * 100, ph: 7.2, do: 6, codmn: 4, nh3n, tp: 0.1 }), { qos: 1 });
+    }
+    await client.endAsync();
+  }
+
+  it('closes the event’s alarm, and then the resolved event, when the alarm’s hold ran out while the platform was down', async () => {
+    await samples(5, 3); // the rule's debounce
+    const opened = await until('the water event', async () => {
+      const event = await waterEvent();
+      return event?.state === 'dispatched' ? event : undefined;
+    });
+    const alarmId = opened.alarms[0]!.id;
+    // The section is clean again: the alarm's hold starts; the department resolves the event.
+    await samples(0.3, 1);
+    await until('the alarm’s hold to start', async () => (await readFile(join(dir, 'data', 'alarms', 'hold-times.json'), 'utf8').catch(() => '')).includes(alarmId) || undefined, 10_000);
+    expect((await call(`/api/v1/events/${opened.id}/resolve`, { note: 'outfall plugged' })).status).toBe(200);
+    expect(await stop(platform)).toBe(0);
+    platform = undefined;
+    // The alarm's hold runs out while nothing runs.
+    await new Promise((resolve) => setTimeout(resolve, alarmHoldMs + 1_000));
+    platform = await start(join(dir, 'data'), env);
+    const alarm = ((await call('/api/v1/alarms')).body.alarms as Array<{ id: string; state: string }>).find((entry) => entry.id === alarmId);
+    expect(alarm?.state).toBe('closed');
+    // The event hears of it: its alarm closed, its hold begun, and it closes once that hold has passed.
+    const closed = await until('the event to close', async () => {
+      const event = (await call(`/api/v1/events/${opened.id}`)).body as unknown as EventBody;
+      return event.state === 'closed' ? event : undefined;
+    }, 30_000).catch(async (error: unknown) => {
+      console.log(JSON.stringify((await call(`/api/v1/events/${opened.id}`)).body).slice(0, 2_000));
+      throw error;
+    });
+    expect(closed.alarms.find((entry) => entry.id === alarmId)?.closedAtMs).not.toBeNull();
+    expect(closed.timeline.at(-1)).toMatchObject({ kind: 'closed', by: 'system' });
+  }, 180_000);
+});
