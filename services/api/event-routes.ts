@@ -155,7 +155,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
       schema: { tags, summary: text, params: idParams, body: actionBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema, 503: errorSchema } },
     }, async (request) => {
       const event = find(request, request.params.id);
-      if (action === 'resolve' && request.body.note.trim() === '') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');
+      // A note of spaces, zero-width or control characters alone says nothing done (red team 11: "\u200b" was taken).
+      if (action === 'resolve' && !/[\p{L}\p{N}\p{P}\p{S}]/u.test(request.body.note)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');
       const acted = await deps.events.act(event.id, { kind: action, note: request.body.note }, personOf(deps, request).name);
       await deps.events.persisted(); // answered once the record is on disk
       return detail(acted);

@@ -158,6 +158,10 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     expect(await call(`/api/v1/events/${event!.id}/dispatch`, tokens.zhang, { department: 'ministry-of-magic' })).toMatchObject({ status: 409, body: { code: 'WX_ERR_EVENT_STATE' } });
     expect(await call('/api/v1/events/nope/comment', tokens.zhang, { note: 'x' })).toMatchObject({ status: 404, body: { code: 'WX_ERR_EVENT_NOT_FOUND' } });
     expect(await call(`/api/v1/events/${event!.id}/resolve`, tokens.zhang, { note: '' })).toMatchObject({ status: 400, body: { code: 'WX_ERR_INVALID_ARGUMENT' } });
+    // Red team 11: a note that shows nothing (zero-width, non-breaking and ideographic spaces, a control character) is no note.
+    for (const note of ['\u200b', '\u00a0\u3000', '\u200b\u200d\ufeff', '\u0007']) {
+      expect(await call(`/api/v1/events/${event!.id}/resolve`, tokens.zhang, { note }), JSON.stringify(note)).toMatchObject({ status: 400, body: { code: 'WX_ERR_INVALID_ARGUMENT' } });
+    }
     const departments = await call('/api/v1/departments', tokens.reader);
     expect(JSON.stringify(departments.body)).not.toContain('ECO-ROBOT-KEY');
     expect((departments.body.departments as Array<{ id: string; hasWebhook: boolean }>).find((entry) => entry.id === 'eco-env')!.hasWebhook).toBe(true);
