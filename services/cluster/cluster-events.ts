@@ -26,6 +26,8 @@ export interface ClusterEventsOptions {
   readonly onOwnAlarmChange: (listener: (change: AlarmChange) => void) => () => void;
   /** A new engine for each term of leadership; it restores every event from InfluxDB at start. */
   readonly createEngine: () => Promise<Events>;
+  /** Once a term's engine takes the alarm changes: what closed before it did is closed on its events (start-events.ts). */
+  readonly onEngineTakingChanges?: (engine: Events) => void;
   readonly replyTimeoutMs?: number;
 }
 
@@ -217,6 +219,7 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
         // What the history holds goes to every replica (a follower may have missed the last changes).
         for (const event of engine.list()) ownChange(event);
         const unsubscribeAlarms = options.onOwnAlarmChange((change) => engine.onAlarmChange(change));
+        options.onEngineTakingChanges?.(engine);
         leading = { engine, stop: () => { unsubscribeAlarms(); unsubscribeEngine(); } };
         await subscriber.subscribe(commandsChannel);
       },

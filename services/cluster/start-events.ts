@@ -32,6 +32,8 @@ export async function startEvents(deps: EventsDeps & {
       departments: await loadDepartments(resolve(deps.config.events.departmentsFile)),
       onOwnAlarmChange,
       createEngine: () => createEvents(deps),
+      // A new leader's engine, as a single node's: the alarms closed while no engine took changes.
+      onEngineTakingChanges: (engine) => closeWhatClosedMeanwhile(engine, deps.alarms),
     });
     await clusterEvents.start();
     node.leaderServices.add(clusterEvents.leaderService);
@@ -46,7 +48,8 @@ export async function startEvents(deps: EventsDeps & {
 
 /**
  * Red team 11: the alarm engine starts (and its first sweep closes the alarms whose hold ran out, or
- * whose device left the registry, while the platform was down) before the events take its changes.
+ * whose device left the registry, while the platform was down) before the events take its changes;
+ * in a cluster, a new leader's engine starts after alarms closed under the one before.
  * Each event's alarm the alarm engine holds closed is closed on the event now, as the change would
  * have done: before, the event kept it open for good, never closed by itself after its resolution
  * and took in every later alarm of its family and street as ongoing.

@@ -78,6 +78,8 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       if (toMs <= fromMs) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'to must lie after from');
       if (toMs - fromMs > MAX_MARK_DAYS * DAY_MS) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `a mark covers at most ${MAX_MARK_DAYS} days; mark a longer period in parts`);
       if (toMs > now() + DAY_MS) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a mark reviews data already taken: to lies more than a day ahead');
+      // A period wholly ahead holds no data to review: a mark there invalidated readings before they came (red team 11).
+      if (fromMs > now()) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `a mark reviews data already taken: from (${new Date(fromMs).toISOString()}) lies ahead`);
       const known = getFamily(family).fieldTypes;
       const fields = [...new Set(request.fields ?? [])];
       const unknown = fields.filter((field) => !known.has(field));

@@ -68,6 +68,8 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
       { ...mark, extra: 1 },
       { ...mark, from: 'yesterday' },
       { ...mark, comment: 'a\u0000b' },
+      // A period wholly ahead: no reading yet to review (red team 11).
+      { ...mark, from: new Date(Date.now() + 3_600_000).toISOString(), to: new Date(Date.now() + 20 * 3_600_000).toISOString() },
     ];
     for (const body of bad) {
       const answer = await api('/api/v1/review/marks', { method: 'POST', body, token: tokens.officer });
