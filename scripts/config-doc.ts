@@ -6,7 +6,8 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { configSchema, envBindings } from '../services/config.ts';
+import { envBindings } from '../services/config-env.ts';
+import { configSchema } from '../services/config.ts';
 
 interface JsonSchemaNode {
   type?: string | string[];
@@ -67,7 +68,7 @@ export function renderConfigurationPage(): string {
     '# Configuration',
     '',
     '*For whoever runs Wanxiang: every setting, its type, default and range.* This page is generated',
-    'from the configuration schema (`services/config.ts`) by `npm run docs:config`; a test fails when',
+    'from the configuration schema (`services/config.ts`, the environment variables in `services/config-env.ts`) by `npm run docs:config`; a test fails when',
     'the two differ, so it is never out of date. A bad value stops the platform at start with',
     '`WX_ERR_CONFIG`, naming every problem at once; command-line flags (`wanxiang <command> --help`)',
     'win over the environment.',

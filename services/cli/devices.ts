@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { configFromEnv } from '../config.ts';
+import { configFromEnv } from '../config-env.ts';
 import { isWanxiangError } from '../errors.ts';
 import { prepareInstallation, useInstallation } from '../installation.ts';
 import { shared } from './common.ts';

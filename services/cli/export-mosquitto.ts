@@ -1,4 +1,4 @@
-import { configFromEnv } from '../config.ts';
+import { configFromEnv } from '../config-env.ts';
 import { writeMosquittoExport, type MosquittoTls } from '../registry/mosquitto-export.ts';
 import type { RegistryFile } from '../registry/registry-schema.ts';
 import { createTopics } from '../topics.ts';

@@ -1,4 +1,5 @@
-import { configFromEnv, envSets, type ConfigInput } from '../config.ts';
+import { configFromEnv, envSets } from '../config-env.ts';
+import { type ConfigInput } from '../config.ts';
 import { useInstallation } from '../installation.ts';
 import { dataFolderLine } from './data-folder-notice.ts';
 import { createLogger } from '../log.ts';

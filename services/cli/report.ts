@@ -4,7 +4,7 @@ import { evaluateCompliance, type ComplianceReport } from '../compliance/complia
 import { PLAN_PERIOD_FORMS, isPlanYear, parsePlanPeriod } from '../compliance/plan-period.ts';
 import { formatCsv, formatMarkdown, type ReportComparisons } from '../compliance/report-format.ts';
 import { loadTargets } from '../compliance/targets.ts';
-import { configFromEnv } from '../config.ts';
+import { configFromEnv } from '../config-env.ts';
 import { WanxiangError, errorCatalogue, type ErrorCode } from '../errors.ts';
 import { buildOfficialReport } from '../reports/official-report.ts';
 import { officialReportXlsx } from '../reports/report-xlsx.ts';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { configFromEnv } from '../config.ts';
+import { configFromEnv } from '../config-env.ts';
 import { WanxiangError, errorCatalogue, type ErrorCode } from '../errors.ts';
 import { markReasonIds, type MarkReason } from '../review/mark-schema.ts';
 import { readRuntime } from '../runtime-file.ts';

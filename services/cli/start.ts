@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { redactUserinfo } from '../redact-url.ts';
-import { assertSafeExposure, configFromEnv, type ConfigInput } from '../config.ts';
+import { assertSafeExposure } from '../config-exposure.ts';
+import { configFromEnv } from '../config-env.ts';
+import { type ConfigInput } from '../config.ts';
 import { assertFolderFree } from '../data-folder/folder-lock.ts';
 import { prepareInstallation } from '../installation.ts';
 import { createLogger } from '../log.ts';

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { configFromEnv } from '../config.ts';
+import { configFromEnv } from '../config-env.ts';
 import { isWanxiangError, WanxiangError } from '../errors.ts';
 import { loadDepartments } from '../events/departments.ts';
 import { addUser, loadUsersFile, personRoleSchema, reservedPersonNames, rotateUser, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';

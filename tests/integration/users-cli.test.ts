@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../services/config.ts';
+import { configFromEnv } from '../../services/config-env.ts';
 import { createPeople } from '../../services/people/people.ts';
 import { runWanxiang } from '../cluster/servers.ts';
 import { startTestPlatform } from '../helpers/test-platform.ts';

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmChange } from '../../services/alarms/alarm-types.ts';
 import { createWebhookNotifier, type WebhookNotifier } from '../../services/alarms/webhook-notifier.ts';
-import { configFromEnv } from '../../services/config.ts';
+import { configFromEnv } from '../../services/config-env.ts';
 import { isWanxiangError } from '../../services/errors.ts';
 import { createLogger } from '../../services/log.ts';
 

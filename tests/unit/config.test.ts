@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv, mergeConfigInput, parseConfig } from '../../services/config.ts';
+import { configFromEnv } from '../../services/config-env.ts';
+import { mergeConfigInput, parseConfig } from '../../services/config.ts';
 
 describe('configuration', () => {
   it('runs locally with defaults', () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { envBindings } from '../../services/config.ts';
+import { envBindings } from '../../services/config-env.ts';
 import { configurationPagePath, renderConfigurationPage } from '../../scripts/config-doc.ts';
 
 describe('docs/configuration.md', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assertSafeExposure, configFromEnv, defaultFleetKey } from '../../services/config.ts';
+import { assertSafeExposure } from '../../services/config-exposure.ts';
+import { configFromEnv } from '../../services/config-env.ts';
+import { defaultFleetKey } from '../../services/config.ts';
 
 const tokens = 'admin:aaaaaaaaaaaaaaaaaaaa,operator:bbbbbbbbbbbbbbbbbbbb';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv, parseConfig } from '../../services/config.ts';
+import { configFromEnv } from '../../services/config-env.ts';
+import { parseConfig } from '../../services/config.ts';
 
 describe('the screen session setting', () => {
   it('lasts 30 days unless WX_SESSION_DAYS says otherwise', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../../services/config.ts';
+import { configFromEnv } from '../../../services/config-env.ts';
 
 describe('alarm configuration from the environment', () => {
   it('reads the rules file and the webhooks (style:url, comma-separated)', () => {
