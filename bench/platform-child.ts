@@ -3,6 +3,7 @@
  * with `node --cpu-prof` when BENCH_PROFILE is set): starts from the configuration it is
  * sent, answers stats requests with its CPU time, RSS and readings written, closes on request.
  */
+import '../services/quiet-debug.ts'; // as the commands' entry point does, first
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { parseConfig, type ConfigInput } from '../services/config.ts';
 import { createLogger } from '../services/log.ts';

@@ -1,3 +1,4 @@
+import '../quiet-debug.ts'; // first: before any module makes its debug instances (quiet-debug.ts)
 import { outcomeOf } from './failure.ts';
 
 const usage = `wanxiang: telemetry platform for a district operations centre
