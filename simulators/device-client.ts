@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
-import { historyToolSecret, simulatedDeviceSecret } from '../services/registry/secrets.ts';
+import { historyToolSecret, simulatedDeviceSecret, verifySecret } from '../services/registry/secrets.ts';
 import type { Topics } from '../services/topics.ts';
 
 export interface DeviceConnection {
@@ -14,6 +14,23 @@ export interface DeviceConnection {
    * over a running fleet's sessions [MQTT-3.1.4-2] (issue 13, item 10).
    */
   readonly tool?: string;
+}
+
+/**
+ * The devices the fleet key can speak for: enabled, and holding the secret the key derives. A
+ * device added with `wanxiang devices add`, or rotated, holds a random secret of its own that no
+ * tool knows, and a disabled one is refused at login: before, one such device made the whole
+ * simulated fleet fail `wanxiang start`, and a `backfill` fail at its first login (red team 11).
+ */
+export async function fleetKeyDevices(devices: readonly DeviceRecord[], fleetKey: string): Promise<{ readonly devices: DeviceRecord[]; readonly skipped: { readonly id: string; readonly why: 'disabled' | 'own secret' }[] }> {
+  const kept: DeviceRecord[] = [];
+  const skipped: { id: string; why: 'disabled' | 'own secret' }[] = [];
+  for (const device of devices) {
+    if (device.disabled) skipped.push({ id: device.id, why: 'disabled' });
+    else if (await verifySecret(simulatedDeviceSecret(fleetKey, device.id), device.secretHash)) kept.push(device);
+    else skipped.push({ id: device.id, why: 'own secret' });
+  }
+  return { devices: kept, skipped };
 }
 
 /**

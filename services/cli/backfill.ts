@@ -1,4 +1,5 @@
 import { backfill, plannedReadings, type BackfillReport } from '../../simulators/backfill.ts';
+import { fleetKeyDevices } from '../../simulators/device-client.ts';
 import { WanxiangError } from '../errors.ts';
 import { familyIds } from '../families/index.ts';
 import type { Platform } from '../platform.ts';
@@ -89,7 +90,9 @@ async function target(options: BackfillOptions, context: CommandContext, platfor
 
 async function run(options: BackfillOptions, context: CommandContext, platform: Platform | undefined): Promise<void> {
   const { from: fromMs, to: toMs } = options;
-  const devices = context.registry.devices.slice(0, options.devices);
+  const { devices: keyed, skipped } = await fleetKeyDevices(context.registry.devices, context.config.fleetKey);
+  if (skipped.length > 0) process.stderr.write(`[backfill] not backfilled (the fleet key does not speak for them): ${skipped.map(({ id, why }) => `${id} (${why})`).join(', ')}\n`);
+  const devices = keyed.slice(0, options.devices);
   const stepMs = options.step ? Object.fromEntries(familyIds.map((family) => [family, options.step])) : undefined;
   const { dataDir } = context.config;
   const key = progressKey({ url: options.url ?? 'own', fromMs, toMs, seed: options.seed, step: options.step, batch: options.batch, devices: devices.map((device) => device.id) });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { fleetKeyDevices } from '../../simulators/device-client.ts';
 import { createDistrictFleet } from '../../simulators/district-fleet.ts';
 import type { Fleet } from '../../simulators/fleet.ts';
 import { parseStationUrl } from '../../simulators/hj212-client.ts';
@@ -57,7 +58,10 @@ export function createSimulatorsPart(deps: SimulatorDeps & { readonly replays: R
         await deps.replays.startFile(config.simulate.replayFile, config.simulate.replaySpeed);
       } else if (config.simulate.enabled) {
         // Stations with an HJ 212 block speak it to the receiver when it is on (issue 20, item 5).
-        fleet = createDistrictFleet({ url: doors.mqttUrl, hj212Url: doors.hj212Url, fleetKey: config.fleetKey, topics, devices: registry.devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
+        // Only the devices the fleet key speaks for: a device of its own (devices add, rotate) or a disabled one is left to itself.
+        const { devices, skipped } = await fleetKeyDevices(registry.devices, config.fleetKey);
+        if (skipped.length > 0) log.info({ skipped: skipped.map(({ id, why }) => `${id} (${why})`) }, 'simulated fleet: devices with a secret of their own or disabled are not simulated');
+        fleet = createDistrictFleet({ url: doors.mqttUrl, hj212Url: doors.hj212Url, fleetKey: config.fleetKey, topics, devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
         await fleet.start();
       }
     },
