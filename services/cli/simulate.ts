@@ -1,3 +1,4 @@
+import { fleetKeyDevices } from '../../simulators/device-client.ts';
 import { createFleet } from '../../simulators/fleet.ts';
 import { faultPlanSchema, parseFaultOptions } from '../../simulators/faults.ts';
 import { commandContext, runFor, shared } from './common.ts';
@@ -19,7 +20,7 @@ const spec = {
   name: 'simulate',
   summary: 'run the simulated district against a broker',
   description: `Each device connects with its own credentials (secrets derived from the fleet key, see the
-README) under a client id of its own (simulate-DEVICE-RANDOM), so it never takes over the
+README) under a client id of its own (DEVICE-simulate-RANDOM), so it never takes over the
 session of a fleet the platform runs.`,
   options: {
     url: shared.broker(),
@@ -41,7 +42,10 @@ export const simulateHelp = helpText(spec);
 export async function simulateCommand(argv: string[]): Promise<void> {
   const { options } = parseCommand(spec, argv);
   const { config, registry, topics, log } = await commandContext(options['data-dir'] ? { dataDir: options['data-dir'] } : {}, 'simulate');
-  const chosen = registry.devices.filter((device) => options.family.length === 0 || options.family.includes(device.family));
+  // Only the devices the fleet key speaks for (red team 11: one device added with a secret of its own, or disabled, failed the run).
+  const { devices: keyed, skipped } = await fleetKeyDevices(registry.devices, config.fleetKey);
+  if (skipped.length > 0) process.stderr.write(`[simulate] not simulated (the fleet key does not speak for them): ${skipped.map(({ id, why }) => `${id} (${why})`).join(', ')}\n`);
+  const chosen = keyed.filter((device) => options.family.length === 0 || options.family.includes(device.family));
   const devices = chosen.slice(0, options.devices);
   if (devices.length === 0) throw new UsageError(`--family ${options.family.join(', ')}: the registry holds no such device`, simulateHelp);
   if (options.protocol === 'hj212') {
@@ -59,7 +63,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     intervalMs: options.interval,
     faults: parseFaultOptions(options.fault),
   });
-  await brokerStep(options.url, () => fleet.start());
+  await brokerStep(options.url, () => fleet.start(), `the devices' secrets were derived from the fleet key of the data folder ${config.dataDir}: give the data folder of the installation the broker's logins come from with --data-dir DIR (or WX_DATA_DIR), or its key with WX_FLEET_KEY`);
   process.stderr.write(`[simulate] ${devices.length} devices connected in ${(fleet.stats().connectMs / 1_000).toFixed(1)} s\n`);
   const progress = setInterval(() => {
     const stats = fleet.stats();
