@@ -15,6 +15,7 @@ export async function exportMosquittoCommand(registry: RegistryFile, options: { 
   for (const id of files.skipped) {
     process.stderr.write(`WX_ERR_SECRET_NOT_DERIVABLE: ${id} left out (its secret is random: add it with mosquitto_passwd)\n`);
   }
-  const written = registry.devices.length + registry.observers.length - files.skipped.length;
-  process.stdout.write(`${options.dir}: passwd (${written} logins + ${config.cluster.brokerUsername}), acl, mosquitto.conf (devices ${options.bindAddress ?? '127.0.0.1'}:${port}, ingest workers and observers port ${options.ingestPort ?? (port < 65_535 ? port + 1 : port - 1)}${options.tls ? ', TLS' : ''})\n`);
+  // Disabled devices get no login (buildMosquittoFiles), so they are not counted either.
+  const written = registry.devices.filter((device) => !device.disabled).length + registry.observers.length - files.skipped.length;
+  process.stdout.write(`${options.dir}: passwd (${written} logins + ${config.cluster.brokerUsername}), acl, mosquitto.conf (devices and observers ${options.bindAddress ?? '127.0.0.1'}:${port}, ingest workers port ${options.ingestPort ?? (port < 65_535 ? port + 1 : port - 1)}${options.tls ? ', TLS' : ''})\n`);
 }
