@@ -23,6 +23,7 @@ export interface LaunchOptions {
   /** The backup/restore RPC port (influxd's top-level bind-address); 0 (the default) picks a free one. */
   readonly rpcPort?: number;
   readonly binary?: string;
+  /** How long influxd may go without answering /ping and without writing a log line (30 s by default). */
   readonly readyTimeoutMs?: number;
   readonly onLog?: (line: string) => void;
   /** Told when an influxd left running by a run that is gone is stopped before this one starts. */
@@ -87,9 +88,18 @@ bind-address = "127.0.0.1:${rpcPort}"
 `;
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+/**
+ * The longest wait for /ping while influxd keeps logging: a data folder of a year's history (593 MB
+ * after a backfill) took about 50 s to open its shards on a busy machine, and a fixed 30 s made the
+ * start fail twice on a folder that was fine (red team 11). influxd logs each shard it opens, so a
+ * start is given up only after `quietMs` without an answer or a log line, or after this.
+ */
+const READY_LIMIT_MS = 15 * 60_000;
+
+async function waitUntilReady(url: string, child: ChildProcess, quietMs: number, lastOutputAt: () => number): Promise<void> {
+  const startedAt = Date.now();
+  const deadline = () => Math.min(startedAt + READY_LIMIT_MS, Math.max(startedAt, lastOutputAt()) + quietMs);
+  while (Date.now() < deadline()) {
     if (child.exitCode !== null) throw new WanxiangError('WX_ERR_INFLUXD_START', `influxd exited with code ${child.exitCode}`);
     try {
       const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) });
@@ -99,7 +109,10 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: numbe
     }
     await delay(100);
   }
-  throw new WanxiangError('WX_ERR_INFLUXD_START', `influxd did not answer /ping at ${url} within ${timeoutMs} ms`);
+  const waited = Date.now() - startedAt;
+  throw new WanxiangError('WX_ERR_INFLUXD_START', waited >= READY_LIMIT_MS
+    ? `influxd did not answer /ping at ${url} within ${READY_LIMIT_MS / 60_000} min, though it kept logging`
+    : `influxd did not answer /ping at ${url} and wrote no log line for ${quietMs} ms (waited ${Math.round(waited / 1_000)} s in all)`);
 }
 
 interface HeldLock { owner?: number; influxd?: number; ownerIdentity?: ProcessIdentity; influxdIdentity?: ProcessIdentity }
@@ -187,7 +200,9 @@ async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<Ret
     started.stderr.on('data', forward);
     return started;
   };
+  let lastOutputAt = 0;
   const forward = (chunk: Buffer) => {
+    lastOutputAt = Date.now();
     for (const line of chunk.toString().split('\n')) if (line.trim()) options.onLog?.(line);
   };
   const child = spawnInfluxd();
@@ -197,7 +212,7 @@ async function launch(options: LaunchOptions, dataDir: string, lock: Awaited<Ret
   });
   const url = `http://127.0.0.1:${httpPort}`;
   try {
-    await Promise.race([waitUntilReady(url, child, options.readyTimeoutMs ?? 30_000), spawnError]);
+    await Promise.race([waitUntilReady(url, child, options.readyTimeoutMs ?? 30_000, () => lastOutputAt), spawnError]);
   } catch (error) {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       const exited = once(child, 'exit');
