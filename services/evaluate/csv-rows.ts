@@ -52,7 +52,8 @@ function csvRow(cells: readonly string[], columns: readonly string[], where: str
   if (problems.length > 0) {
     // Every problem of the row at once (issue 22 item 4): a bad number must not hide a bad date.
     const schema = isRowKind(fields.kind) ? rowSchemas[fields.kind] : null;
-    const others = schema ? schema.safeParse(fields) : null;
+    // reportInput: without it every issue looks like a missing field ("date is required" for a bad date, red team 11).
+    const others = schema ? schema.safeParse(fields, { reportInput: true }) : null;
     const more = others && !others.success ? rowErrorFromIssues(others.error.issues.filter((issue) => !failingColumns.includes(String(issue.path[0]))), String(fields.kind)).message : '';
     return { where, error: new WanxiangError('WX_ERR_BAD_ROW', [...problems, ...(more ? [more] : [])].join('; '), { value: failing[0] }), ...id };
   }

@@ -81,6 +81,12 @@ describe('red team: times InfluxDB cannot hold', () => {
     for (const from of ['0001-01-01T00:00:00Z', '1500-06-01T00:00:00+08:00']) {
       refusedAsInvalid(await post('/api/v1/admin/backfill-window', { from, minutes: 1 }, tokens.admin), `backfill window ${from}`);
     }
+    // The times every other route takes (api.md): a bare date is 00:00 Beijing, a word is refused (red team 11).
+    const dated = await post('/api/v1/admin/backfill-window', { from: '2025-01-01', minutes: 1 }, tokens.admin);
+    expect(dated.status, dated.body).toBe(200);
+    expect(JSON.parse(dated.body)).toMatchObject({ open: true, from: '2024-12-31T16:00:00.000Z' });
+    refusedAsInvalid(await post('/api/v1/admin/backfill-window', { from: 'yesterday', minutes: 1 }, tokens.admin), 'backfill window yesterday');
+    expect((await rawRequest(url, { target: '/api/v1/admin/backfill-window', method: 'DELETE', headers: bearer(tokens.admin) })).status).toBe(200);
     // Two rollup runs later nothing has failed: no window of year 1500 was marked to recompute.
     await test.platform.rollups.runOnce();
     await test.platform.rollups.runOnce();

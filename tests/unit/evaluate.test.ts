@@ -272,6 +272,11 @@ describe('evaluate: every bad row answers its error in its place; the good rows 
     });
   });
 
+  it('names a bad date beside a bad number in a CSV row, not as a missing one (red team 11)', () => {
+    const [result] = evaluateBatch('kind,waterbody,date,ph\nwater,river,2025-13-01,abc\n');
+    expect(rowError(result).message).toBe('line 2: column \'ph\': "abc" is not a number; date must be a calendar day written YYYY-MM-DD, not "2025-13-01"');
+  });
+
   it('many rows, good and bad interleaved, keep their order and ids', () => {
     const rows = Array.from({ length: 200 }, (_, index) => (index % 7 === 3 ? { ...good, id: index, leq: 'loud' } : { ...good, id: index, leq: 40 + (index % 20) }));
     const results = evaluateBatch(ndjson(...rows));
