@@ -85,7 +85,18 @@ export function createIngest(deps: IngestDeps): Ingest {
   const historyLimits: ParseLimits = { ...limits };
   const { maxAgeMs } = deps;
   if (maxAgeMs) Object.defineProperty(historyLimits, 'maxAgeMs', { get: maxAgeMs, enumerable: true });
-  const deadLetter = createDeadLetterFile({ dir: join(config.dataDir, 'dead-letter'), ...config.deadLetter });
+  // A record that cannot be written (a full disk) is lost, said once a minute; the platform goes on (red team 11: it exited).
+  let deadLetterFailureSaidAt = Number.NEGATIVE_INFINITY;
+  const deadLetter = createDeadLetterFile({
+    dir: join(config.dataDir, 'dead-letter'),
+    ...config.deadLetter,
+    onError: (error) => {
+      metrics.deadLetterWriteFailures.inc();
+      if (now() - deadLetterFailureSaidAt < 60_000) return;
+      deadLetterFailureSaidAt = now();
+      log.error({ code: 'WX_ERR_FILE', err: error }, 'dead-letter record not written: the refusal is counted, its record lost (said once a minute)');
+    },
+  });
   const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, budget: config.deadLetter, now, onRecord: deps.onRejection });
   let refusalSummary: NodeJS.Timeout | undefined;
   const presence = createPresence(metrics);

@@ -27,6 +27,12 @@ export interface DeadLetterOptions {
   readonly dir: string;
   readonly maxFileBytes: number;
   readonly maxFiles: number;
+  /**
+   * Told when a record could not be written (ENOSPC, EIO, EACCES...): the record is lost, the
+   * refusal itself is still counted. Without it a write error was an 'error' event nobody heard,
+   * and the first refusal on a full disk killed the platform (red team 11).
+   */
+  readonly onError?: (error: Error) => void;
 }
 
 /** Renders a payload for the dead-letter file without ever growing past `maxBytes`. */
@@ -52,6 +58,12 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
   let size = 0;
   const pending: Promise<void>[] = [];
 
+  /** A failed write: said, and the stream dropped, so that the next record opens the file afresh (once space returns). */
+  function failed(failedStream: WriteStream | undefined, error: Error): void {
+    if (failedStream !== undefined && stream === failedStream) stream = undefined;
+    options.onError?.(error);
+  }
+
   function open(): WriteStream {
     // 0700 / 0600: refused payloads are the devices' raw data (issue 18, item 17).
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
@@ -59,7 +71,9 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
     // (a burst of rejections) must find it to rename, and the descriptor follows the rename.
     const fd = openSync(path, 'a', 0o600);
     size = fstatSync(fd).size;
-    return createWriteStream(path, { fd });
+    const opened = createWriteStream(path, { fd });
+    opened.on('error', (error) => failed(opened, error));
+    return opened;
   }
 
   function rotate(): void {
@@ -74,12 +88,18 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
   }
 
   function appendLine(json: string): void {
-    stream ??= open();
-    const line = `${json}\n`;
-    const bytes = Buffer.byteLength(line);
-    if (size > 0 && size + bytes > options.maxFileBytes) rotate();
-    size += bytes;
-    stream.write(line);
+    // Called where a refusal is decided (the broker's publish check, the HJ 212 door): a file that
+    // cannot be opened or rotated loses this record, never the caller's work or the process.
+    try {
+      stream ??= open();
+      const line = `${json}\n`;
+      const bytes = Buffer.byteLength(line);
+      if (size > 0 && size + bytes > options.maxFileBytes) rotate();
+      size += bytes;
+      stream.write(line);
+    } catch (error) {
+      failed(undefined, error as Error);
+    }
   }
 
   return {

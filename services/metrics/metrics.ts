@@ -69,6 +69,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     rollupDuration: new Histogram({ name: 'wanxiang_rollup_run_seconds', help: 'Duration of one rollup run.', buckets: [0.1, 0.5, 1, 5, 15, 60, 300], registers }),
     accountingGap: new Gauge({ name: 'wanxiang_accounting_unexplained_readings', help: 'Readings received but neither written, rejected nor pending (should be 0).', registers }),
     deadLetters: new Counter({ name: 'wanxiang_dead_letters_total', help: 'Records appended to the dead-letter file.', registers }),
+    deadLetterWriteFailures: new Counter({ name: 'wanxiang_dead_letter_write_failures_total', help: 'Dead-letter records that could not be written (a full disk, EIO): the refusal is still counted, its record is lost.', registers }),
     // Alarms (services/alarms): changes per rule, rules that could not evaluate a reading, webhook outcomes.
     alarmChanges: new Counter({ name: 'wanxiang_alarm_changes_total', help: 'Alarm changes, per rule and kind (opened, updated, acknowledged, closed).', labelNames: ['rule', 'kind'], registers }),
     alarmEvaluationErrors: new Counter({ name: 'wanxiang_alarm_evaluation_errors_total', help: 'Readings an alarm rule could not evaluate, per rule and code.', labelNames: ['rule', 'code'], registers }),
