@@ -2,7 +2,7 @@ import { isWanxiangError, type ErrorCode } from '../errors.ts';
 import { families, type FamilyId } from '../families/index.ts';
 import { mappingOf } from '../ingest/device-mapping.ts';
 import type { Reading } from '../ingest/reading.ts';
-import { resolveTimestamp, type TimeLimits } from '../ingest/timestamps.ts';
+import { withinLimits, type TimeLimits } from '../ingest/timestamps.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { cpNotKept, flagVerdict, ignoredSuffixes, intervalMeasurement, intervalOfCn, mainSuffixes, statNames, statSuffixes, textSuffixes, type DataInterval } from './intervals.ts';
 import { parseDataTime, type CpItem, type Packet } from './packet.ts';
@@ -134,7 +134,7 @@ function timeOf(packet: Packet, interval: DataInterval, receivedAtMs: number, li
   if (text === undefined) return interval === 'rtd' ? receivedAtMs : { code: 'WX_ERR_MISSING_FIELD', message: `CN=${packet.cn} without DataTime: the interval it covers is unknown` };
   const timeMs = parseDataTime(text, utcOffsetMinutes);
   if (timeMs === null) return { code: 'WX_ERR_BAD_TIMESTAMP', message: `DataTime=${text.slice(0, 20)} is not YYYYMMDDhhmmss` };
-  const checked = resolveTimestamp(timeMs, receivedAtMs, limits);
+  const checked = withinLimits(timeMs, receivedAtMs, limits);
   return checked.ok ? checked.timeMs : { code: checked.code, message: `DataTime=${text}: ${checked.message}` };
 }
 

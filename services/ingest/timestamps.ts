@@ -43,11 +43,21 @@ export function resolveTimestamp(raw: unknown, receivedAtMs: number, limits: Tim
   if (timeMs === null) {
     return { ok: false, code: 'WX_ERR_BAD_TIMESTAMP', message: `ts ${preview(raw)} is neither epoch ms, epoch s nor ISO 8601 with a zone` };
   }
+  return withinLimits(timeMs, receivedAtMs, limits, preview(raw));
+}
+
+/**
+ * A time already in epoch ms (an HJ 212 DataTime, which parseDataTime reads in the station's
+ * zone), held against the limits as it is: never read as epoch seconds. Through resolveTimestamp a
+ * DataTime of January 1970 (a logger whose clock reset) came out below 10^11 and was taken for
+ * seconds: 1970-01-22 03:00 Beijing time was stored as today (red team 11).
+ */
+export function withinLimits(timeMs: number, receivedAtMs: number, limits: TimeLimits, shown = String(timeMs)): TimestampResult {
   if (timeMs > receivedAtMs + limits.maxFutureMs) {
-    return { ok: false, code: 'WX_ERR_TIME_IN_FUTURE', message: `ts ${preview(raw)} is ${timeMs - receivedAtMs} ms ahead of the receive time (limit ${limits.maxFutureMs} ms)` };
+    return { ok: false, code: 'WX_ERR_TIME_IN_FUTURE', message: `ts ${shown} is ${timeMs - receivedAtMs} ms ahead of the receive time (limit ${limits.maxFutureMs} ms)` };
   }
   if (timeMs < receivedAtMs - limits.maxAgeMs) {
-    return { ok: false, code: 'WX_ERR_TIME_TOO_OLD', message: `ts ${preview(raw)} is ${receivedAtMs - timeMs} ms old (limit ${limits.maxAgeMs} ms)` };
+    return { ok: false, code: 'WX_ERR_TIME_TOO_OLD', message: `ts ${shown} is ${receivedAtMs - timeMs} ms old (limit ${limits.maxAgeMs} ms)` };
   }
   return { ok: true, timeMs };
 }

@@ -134,3 +134,32 @@ describe('red team: HJ 212 codes and suffixes named like Object’s own properti
     expect(String(kept[0]?.values.at(-1)?.[1])).toContain('LA-constructor=x');
   }, 20_000);
 });
+
+/**
+ * A DataTime is Beijing time read to epoch ms; it was then held to the age limits as MQTT's `ts`
+ * is, where a number below 10^11 is epoch SECONDS. A logger whose clock reset to 1970 and ran
+ * three weeks sends DataTimes of 1970-01-22, and those were stored as today's readings (red team 11).
+ */
+describe('red team: HJ 212 DataTime of January 1970', () => {
+  /** The DataTime whose epoch ms, read as seconds, is `agoMs` before now: 1970-01-22 for today. */
+  const asSecondsWouldBe = (agoMs: number) => new Date(Math.floor((Date.now() - agoMs) / 1_000) + 8 * 3_600_000).toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
+
+  it('is refused as too old, in real-time and hourly packets, and nothing is stored for it', async () => {
+    const connection = await station();
+    const tooOld = () => stations.test.metric('wanxiang_readings_rejected_total', { reason: 'WX_ERR_TIME_TOO_OLD' });
+    const before = await tooOld();
+    const dataTime = asSecondsWouldBe(3_600_000);
+    expect(dataTime.startsWith('197001')).toBe(true);
+    const realTime = packet(1, '2011', `DataTime=${dataTime};LA-Rtd=61.25`);
+    connection.send(realTime.frame);
+    expect(await connection.nextReply()).toContain(`QN=${realTime.qn};ST=91;CN=9014`);
+    const hourly = packet(1, '2061', `DataTime=${dataTime.slice(0, 10)}0000;LA-Avg=62.25`);
+    connection.send(hourly.frame);
+    expect(await connection.nextReply()).toContain(`QN=${hourly.qn};ST=91;CN=9014`);
+    expect(await tooOld()).toBe(before + 2);
+    await stations.test.platform.ingest.drain();
+    const stored = await stations.test.platform.influx.query(`SELECT la_dba FROM noise WHERE la_dba = 61.25`);
+    const storedHourly = await stations.test.platform.influx.query(`SELECT la_dba FROM noise_hj212 WHERE la_dba = 62.25`);
+    expect([...stored, ...storedHourly].flatMap((series) => series.values)).toEqual([]);
+  }, 20_000);
+});
