@@ -20,12 +20,12 @@ async function bootId(): Promise<string | undefined> {
   return bootIdCache;
 }
 
-async function startTicks(pid: number): Promise<string | undefined> {
+/** Fields 3 on of /proc/<pid>/stat (state, ppid, ...), or undefined where there is none. */
+async function statFields(pid: number): Promise<string[] | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces or ')': count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19]; // field 22 of the whole line: starttime
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
@@ -33,8 +33,20 @@ async function startTicks(pid: number): Promise<string | undefined> {
 
 /** The identity of `pid` now, or undefined where /proc cannot tell (not Linux, or no such process). */
 export async function processIdentity(pid: number): Promise<ProcessIdentity | undefined> {
-  const [boot, ticks] = await Promise.all([bootId(), startTicks(pid)]);
+  const [boot, fields] = await Promise.all([bootId(), statFields(pid)]);
+  const ticks = fields?.[19]; // field 22 of the whole line: starttime
   return boot && ticks ? { bootId: boot, startTicks: ticks } : undefined;
+}
+
+/**
+ * A process killed but not yet reaped by its parent (a zombie, state Z; X while it is being
+ * reaped) keeps its pid and start time, and answers kill(pid, 0): it still looked like the
+ * holder, and a platform started by a parent that does not wait() for it (a supervisor script,
+ * a test harness) kept its folder locked after a kill -9 until that parent exited (red team 11).
+ */
+async function exited(pid: number): Promise<boolean> {
+  const state = (await statFields(pid))?.[0];
+  return state === 'Z' || state === 'X';
 }
 
 const pidAnswers = (pid: number) => {
@@ -55,6 +67,7 @@ const pidAnswers = (pid: number) => {
  */
 export async function recordedProcessAlive(pid: number | undefined, recorded: Partial<ProcessIdentity> | undefined): Promise<boolean> {
   if (!pid || !pidAnswers(pid)) return false;
+  if (await exited(pid)) return false;
   const now = await processIdentity(pid);
   if (!now) return true;
   if (!recorded?.bootId || !recorded.startTicks) return pid !== process.pid;

@@ -80,6 +80,27 @@ describe('a data folder whose run was killed starts again', () => {
     await again.release();
   });
 
+  it('a data-folder lock naming a killed run its parent has not reaped (a zombie) is taken over (red team 11)', async () => {
+    const folder = join(work, 'zombie');
+    await mkdir(folder, { recursive: true });
+    // A parent that never wait()s (sh replaced by sleep) over a child killed with -9: the child stays a zombie,
+    // with its pid, its start time, and an answer to kill(pid, 0), as a platform a supervisor script started and
+    // did not reap after kill -9.
+    const parent = spawn('sh', ['-c', 'sleep 600 & echo $!; kill -9 $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [chunk] = (await once(parent.stdout!, 'data')) as [Buffer];
+      const zombie = Number(chunk.toString().trim());
+      await expect.poll(async () => (await readFile(`/proc/${zombie}/stat`, 'utf8')).split(') ')[1]?.[0], { timeout: 5_000 }).toBe('Z');
+      expect(answers(zombie)).toBe(true);
+      await writeFile(folderLockPath(folder), JSON.stringify({ pid: zombie, command: 'start', startedAt: '2026-01-01T00:00:00.000Z', identity: await processIdentity(zombie) }));
+      const lock = await lockDataFolder(folder, 'test');
+      expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pid: process.pid });
+      await lock.release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('an influxd lock naming pids now used by other processes is taken over', async () => {
     const dataDir = join(work, 'reused-influxd');
     await mkdir(dataDir, { recursive: true });
