@@ -168,10 +168,13 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
   // What the start created (ensureDatabase), so a write that finds the database dropped can create it again.
   let retentionOfStart: string | undefined;
   let recreating: Promise<void> | undefined;
-  const isDatabaseMissing = (error: InfluxRequestError) => error.httpStatus === 404 && /database not found/i.test(error.message);
+  // A retention policy dropped under the platform (DROP RETENTION POLICY) is answered 500 by InfluxDB 1.x
+  // "retention policy not found": retried as an outage, it was retried for ever while /healthz said ok
+  // and the spool grew (red team 11). It is made again as at start, as a dropped database is.
+  const isDatabaseMissing = (error: InfluxRequestError) => (error.httpStatus === 404 && /database not found/i.test(error.message)) || /retention policy not found/i.test(error.message);
   function recreateDatabase(retention: string): Promise<void> {
     recreating ??= client.ensureDatabase(retention).then(
-      () => options.onDatabaseRecreated?.(`InfluxDB answered that the database "${options.database}" does not exist (dropped while the platform ran?): it was created again with its retention policy and the readings are written on; what it held before is gone with it`),
+      () => options.onDatabaseRecreated?.(`InfluxDB answered that the database "${options.database}" or its retention policy does not exist (dropped while the platform ran?): it was created again with its retention policy and the readings are written on; what it held before is gone with it`),
       (error: unknown) => {
         throw new InfluxRequestError(`the database "${options.database}" does not exist and could not be created again: ${(error as Error).message}; the readings are kept and retried`, { retryable: true, code: 'WX_ERR_INFLUX_DATABASE_MISSING', cause: error });
       },

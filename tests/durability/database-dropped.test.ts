@@ -33,4 +33,20 @@ describe('a database dropped under a running platform', () => {
     expect(logLines.join('\n')).not.toMatch(/WX_ERR_INFLUX_REJECTED/);
     await load.close();
   }, 120_000);
+
+  // Red team 11: InfluxDB 1.x answers a write to a dropped retention policy 500 "retention policy
+  // not found", which was retried for ever as an outage: nothing landed until a restart.
+  it('a retention policy dropped under it is created again, and every acknowledged reading lands', async () => {
+    const devices = test.platform.registry.devices.filter((device) => device.family === 'air').slice(5, 10);
+    const lines = logLines.length;
+    await test.platform.influx.query(`DROP RETENTION POLICY "${test.config.influx.retentionPolicy}" ON "${test.config.influx.database}"`, { database: null });
+    const load = await startAckedLoad({ url: test.endpoints.mqttUrl, fleetKey: test.config.fleetKey, topics: test.topics, devices, intervalMs: 200 });
+    await waitFor(async () => load.ackedCount >= 50, '50 acknowledged readings');
+    await load.stop();
+    await test.platform.ingest.drain();
+    const landed = await landedPerDevice(test.platform.influx, devices);
+    for (const device of devices) expect(landed.get(device.id), device.id).toBe(load.acked.get(device.id)!.size);
+    expect(logLines.slice(lines).join('\n')).toMatch(/"code":"WX_ERR_INFLUX_DATABASE_MISSING".*retention policy.*created again/);
+    await load.close();
+  }, 60_000);
 });
