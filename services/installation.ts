@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { defaultFleetKey, type Config } from './config.ts';
 import { WanxiangError } from './errors.ts';
@@ -31,31 +31,46 @@ async function readKey(path: string): Promise<string | undefined> {
   }
 }
 
+const exists = (path: string) => readFile(path).then(() => true, () => false);
+
 /**
- * The key is made once and every derived secret hangs on it, so it is on disk (its name too)
- * before the registry derived from it is: a power cut after the first start left an empty key
- * file (the start then refused) or none beside a registry derived from the lost one (a new key
- * made, and every simulated device's secret stopped matching). `wx`: two first starts never
- * both write one.
+ * A new fleet key, or the one another first start made at the same moment. Every derived secret
+ * hangs on it, so it is written aside, flushed, linked into place and its folder flushed before
+ * the registry derived from it is written: the key file appears whole or not at all, and survives
+ * a power cut. Written in place without a flush, a power cut left an empty key file (the start
+ * then refused) or none beside a registry derived from the lost one (every simulated device's
+ * secret stopped matching); two first starts saw EEXIST, or the file between its creation and
+ * its write ("holds no fleet key ... delete it and data/devices.json", the other run's live key).
  */
-async function writeKeyDurably(path: string, key: string): Promise<void> {
-  const handle = await open(path, 'wx', 0o600);
+async function makeKey(path: string): Promise<string> {
+  const key = randomBytes(32).toString('base64url');
+  const aside = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(aside, 'wx', 0o600);
   try {
-    await handle.chmod(0o600);
-    await handle.writeFile(`${key}\n`);
-    await handle.sync();
+    try {
+      await handle.chmod(0o600);
+      await handle.writeFile(`${key}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(aside, path);
+    const folder = await open(dirname(path), 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const theirs = await readKey(path);
+    if (theirs === undefined) throw error;
+    return theirs;
   } finally {
-    await handle.close();
-  }
-  const folder = await open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
+    await rm(aside, { force: true });
   }
 }
-
-const exists = (path: string) => readFile(path).then(() => true, () => false);
 
 /** The installation's key and registry, created on the first start. */
 export async function prepareInstallation(config: Config): Promise<Config> {
@@ -64,8 +79,7 @@ export async function prepareInstallation(config: Config): Promise<Config> {
   let key = await readKey(paths.key);
   if (key === undefined) {
     await mkdir(resolve(config.dataDir), { recursive: true, mode: 0o700 });
-    key = randomBytes(32).toString('base64url');
-    await writeKeyDurably(paths.key, key);
+    key = await makeKey(paths.key);
   }
   const installationKey = key;
   // Under the registry's lock, read afresh: an admin-API or `wanxiang devices` change made while

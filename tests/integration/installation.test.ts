@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,19 @@ describe('a fleet key of this installation (issue 13, item 22)', () => {
     const updated = createDeviceRegistry(await loadRegistryFile(config.registryFile));
     expect(updated.device(target.id)?.disabled).toBe(true);
     expect(updated.device(removed.id)).toBeDefined();
+  });
+
+  it('is made once when first starts race on a new folder: each takes the same key, none fails (red team 11)', async () => {
+    const folder = join(work, 'racing');
+    const base = configFromEnv({ WX_DATA_DIR: folder });
+    // Written in place, the losers met EEXIST, or read the key file between its creation and its
+    // write and were told to delete it (and the registry): the live installation's key.
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => prepareInstallation(base)));
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    const keys = new Set(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<Awaited<ReturnType<typeof prepareInstallation>>>).value.fleetKey));
+    expect(keys.size).toBe(1);
+    expect((await readFile(installationPaths(folder).key, 'utf8')).trim()).toBe([...keys][0]);
+    expect((await readdir(folder)).filter((name) => name.startsWith('fleet-key.'))).toEqual([]);
   });
 
   it('is not made when WX_FLEET_KEY or WX_REGISTRY_FILE says otherwise', async () => {
