@@ -45,6 +45,12 @@ export function clientIdRefusal(clientId: string, declaredEmpty: boolean, clean:
   }
   if (notAString(clientId)) return `client id ${JSON.stringify(clientId.slice(0, 100))} holds a control character or invalid UTF-8 (MQTT-1.5.3-1/2)`;
   if (!clientIdFitsLogin(clientId, login)) return `client id ${JSON.stringify(clientId.slice(0, 100))} is not ${login} or ${login}-<suffix>`;
+  // A persistent session outlives its connection, and the broker queues each of its QoS 1/2
+  // subscriptions' messages for it, in memory, until it comes back: an observer's offline session
+  // queued the whole district's telemetry for good, and one device's secret made any number of
+  // `<id>-<suffix>` ones, each queueing its notices (red team 11: 20 offline observer sessions,
+  // +840 MiB in 30 s). Only a registered device's own client id keeps one: one session a device.
+  if (!clean && (clientId !== login || !isRegistered(login))) return `client id ${JSON.stringify(clientId.slice(0, 100))} may not keep a persistent session (clean session 0): only a device's own client id may; connect with a clean session`;
   const owner = ownerOtherThan(clientId, login, isRegistered);
   return owner === null ? null : `client id ${JSON.stringify(clientId.slice(0, 100))} belongs to the registered device ${owner}, not to ${login}`;
 }

@@ -6,9 +6,9 @@ import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /** The CONNACK return code of a login (0 accepted), or the error's message when the connection failed first. */
-function login(url: string, username: string, password: string, clientId: string): Promise<{ code: number | string; client: mqtt.MqttClient }> {
+function login(url: string, username: string, password: string, clientId: string, clean = true): Promise<{ code: number | string; client: mqtt.MqttClient }> {
   return new Promise((resolve) => {
-    const client = mqtt.connect(url, { clientId, username, password, reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4 });
+    const client = mqtt.connect(url, { clientId, username, password, clean, reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4 });
     client.on('connect', () => resolve({ code: 0, client }));
     client.on('error', (error) => { client.end(true); resolve({ code: (error as { code?: number }).code ?? error.message, client }); });
   });
@@ -39,6 +39,35 @@ describe('MQTT: what one device\'s secret may hold (red team 4: 3 sessions of 1,
     const other = await login(test.endpoints.mqttUrl, 'air-nanhu', secret('air-nanhu'), 'air-nanhu');
     expect(other.code).toBe(0);
     for (const { client } of [first, second, again, other]) client.end(true);
+  });
+
+  // Red team 11: a persistent session's QoS 1 messages are queued in the broker's memory while it is
+  // away. An observer's queued every telemetry message of the district (20 such sessions: +840 MiB
+  // in 30 s, never freed), and one device's secret made any number of `<id>-<suffix>` ones.
+  it('keeps a persistent session (clean session 0) only for a device\'s own client id: not an observer\'s, not a tool\'s', async () => {
+    const refusedBefore = await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_CLIENT_ID_REFUSED' });
+    const observer = await login(test.endpoints.mqttUrl, 'observer', secret('observer'), 'observer-dashboard', false);
+    const observerOwn = await login(test.endpoints.mqttUrl, 'observer', secret('observer'), 'observer', false);
+    const tool = await login(test.endpoints.mqttUrl, 'air-huangbei', secret('air-huangbei'), 'air-huangbei-keep', false);
+    expect([observer.code, observerOwn.code, tool.code]).toEqual([2, 2, 2]);
+    expect(await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_CLIENT_ID_REFUSED' })).toBe(refusedBefore + 3);
+
+    // The device's own client id keeps its session, and what was sent to it meanwhile waits for it.
+    const id = 'air-huangbei';
+    const device = await login(test.endpoints.mqttUrl, id, secret(id), id, false);
+    expect(device.code).toBe(0);
+    await device.client.subscribeAsync(test.topics.build('air', id, 'errors'), { qos: 1 });
+    await device.client.endAsync();
+    // Clean sessions are taken as before, an observer's and a tool's alike; the tool's refused reading is told on the device's errors topic.
+    const cleanObserver = await login(test.endpoints.mqttUrl, 'observer', secret('observer'), 'observer-dashboard');
+    const cleanTool = await login(test.endpoints.mqttUrl, id, secret(id), `${id}-tool`);
+    expect([cleanObserver.code, cleanTool.code]).toEqual([0, 0]);
+    await cleanTool.client.publishAsync(test.topics.build('air', id, 'telemetry'), JSON.stringify({ pm25: 'high' }), { qos: 1 });
+    const back = mqtt.connect(test.endpoints.mqttUrl, { clientId: id, username: id, password: secret(id), clean: false, reconnectPeriod: 0, protocolVersion: 4 });
+    const queued = await new Promise<string>((resolve) => back.on('message', (_topic, payload) => resolve(payload.toString())));
+    expect(JSON.parse(queued)).toMatchObject({ code: 'WX_ERR_WRONG_TYPE' });
+    back.end(true);
+    for (const { client } of [observer, observerOwn, tool, cleanObserver, cleanTool]) client.end(true);
   });
 
   it('closes a session holding more QoS 2 messages awaiting PUBREL than maxInflightQos2', async () => {
