@@ -52,6 +52,9 @@ import { registerBackfillWindowRoutes } from './backfill-window-routes.ts';
 import { namesShownTo, registerNameRedaction } from './name-redaction.ts';
 import { registerQueryKeyCheck } from './query-keys.ts';
 
+
+/** How long /healthz waits for InfluxDB's /ping before it says InfluxDB is unreachable. */
+const healthPingTimeoutMs = 2_000;
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
   readonly metrics: Metrics;
@@ -196,7 +199,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }, async (request, reply) => {
       let influx: Record<string, unknown>;
       try {
-        influx = { reachable: true, version: await deps.influx.ping() };
+        // A hung InfluxDB (SIGSTOP, a full disk under it) held /healthz for the client's 30 s request
+        // timeout, past any probe's patience: a supervisor's liveness probe then restarted the platform (red team 11).
+        influx = { reachable: true, version: await deps.influx.ping(healthPingTimeoutMs) };
       } catch (error) {
         influx = { reachable: false, code: isWanxiangError(error) ? error.code : 'WX_ERR_INFLUX_UNAVAILABLE' };
       }

@@ -43,7 +43,8 @@ export interface InfluxClient {
   /** The endpoints in rotation (all of them while healthy). */
   healthyEndpoints?(): string[];
   /** The server's version from /ping (X-Influxdb-Version), e.g. "1.6.7~rc0". */
-  ping(): Promise<string>;
+  /** The server's version; `timeoutMs` (default the client's request timeout) bounds a hung server's wait. */
+  ping(timeoutMs?: number): Promise<string>;
   /**
    * Line protocol to /write with precision=ms; rejects with InfluxRequestError. An array is
    * its items joined by line breaks, encoded straight into the request body (no joined string).
@@ -83,7 +84,7 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
   async function requestOne(base: string, path: string, init: RequestInit | { lines: string | readonly string[] }): Promise<Answer> {
     try {
       if ('lines' in init) return await poster.post(`${base}${path}`, init.lines);
-      return await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(timeoutMs) });
+      return await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) }, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       // An answer Node's HTTP parser cannot read (InfluxDB echoing a control character in a
       // header) is an answer, not an outage: retrying the same lines would loop for ever.
@@ -185,8 +186,8 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
   const client: InfluxClient = {
     database: options.database,
     healthyEndpoints: () => pool.healthy(),
-    async ping() {
-      const response = await request('/ping', { method: 'GET' });
+    async ping(pingTimeoutMs) {
+      const response = await request('/ping', { method: 'GET', ...(pingTimeoutMs === undefined ? {} : { signal: AbortSignal.timeout(pingTimeoutMs) }) });
       if (!response.ok && response.status !== 204) throw await failure(response, 'ping');
       await response.arrayBuffer();
       const version = response.headers.get('x-influxdb-version');

@@ -28,6 +28,23 @@ describe("the platform's own influxd exits while it runs", () => {
     await rm(work, { recursive: true, force: true });
   });
 
+  // Red team 11: /healthz asked a hung InfluxDB with the client's 30 s request timeout, and a
+  // supervisor's liveness probe (a few seconds) restarted the platform for InfluxDB's stall.
+  it('a hung influxd (SIGSTOP) makes /healthz answer 503 within seconds, not after 30', async () => {
+    const { influxd } = JSON.parse(await readFile(join(dataDir, 'influxdb', 'influxd.lock'), 'utf8')) as { influxd: number };
+    process.kill(influxd, 'SIGSTOP');
+    try {
+      const began = Date.now();
+      const answer = await fetch(`${platform.httpUrl}/healthz`, { signal: AbortSignal.timeout(20_000) });
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toMatchObject({ status: 'degraded', influx: { reachable: false } });
+      expect(Date.now() - began).toBeLessThan(5_000);
+    } finally {
+      process.kill(influxd, 'SIGCONT');
+    }
+    await waitFor(async () => (await fetch(`${platform.httpUrl}/healthz`)).status === 200, '/healthz 200 once influxd runs again');
+  }, 60_000);
+
   it('is started again, says so, and the readings acknowledged meanwhile land', async () => {
     const lockPath = join(dataDir, 'influxdb', 'influxd.lock');
     const { influxd } = JSON.parse(await readFile(lockPath, 'utf8')) as { influxd: number };
