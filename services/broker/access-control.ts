@@ -42,6 +42,38 @@ export interface LoginLimits {
 }
 
 /** `close`: the connection goes too (the credential no longer holds, or the packet broke the protocol). */
+/**
+ * Warn lines for refused subscriptions, per login and minute. Each filter of a SUBSCRIBE is judged
+ * on its own, and one packet holds thousands: one line each let a device write 50,000 lines (8 MB)
+ * in 2 s (red team 11). Past the budget refusals are counted (wanxiang_subscriptions_refused_total),
+ * and the next line said says how many were not.
+ */
+const subscribeRefusalLinesPerMinute = 20;
+
+/** `say(id)`: null past the id's budget for this minute, else how many lines were held back before this one. */
+function createLineBudget(perMinute: number, now: () => number) {
+  const windows = new Map<string, { start: number; said: number; held: number }>();
+  return {
+    say(id: string): number | null {
+      const at = now();
+      let window = windows.get(id);
+      if (window === undefined || at - window.start >= 60_000) {
+        if (window === undefined && windows.size >= 10_000) windows.clear(); // ids are a client's own words: bounded
+        const held = window?.held ?? 0;
+        windows.set(id, (window = { start: at, said: 0, held: 0 }));
+        window.said = 1;
+        return held;
+      }
+      if (window.said >= perMinute) {
+        window.held += 1;
+        return null;
+      }
+      window.said += 1;
+      return 0;
+    },
+  };
+}
+
 export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly message: string; readonly close?: boolean };
 
 /** Every message a device may publish gets this one decision: nothing is built per message. */
@@ -58,6 +90,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
   // The platform's one gate, shared with the HJ 212 receiver (both verify on libuv's pool); a broker alone makes its own.
   const gate = deps.loginGate ?? createLoginGate({ concurrency: limits.loginVerifyConcurrency });
+  const subscribeRefusalLines = createLineBudget(subscribeRefusalLinesPerMinute, () => Date.now());
   const parseTopic = createTopicCache(topics);
   // Clients that sent a zero-byte client id (aedes names them itself), noted at CONNECT.
   const unnamed = new WeakSet<Client>();
@@ -217,7 +250,8 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
         : principal?.role === 'device' && (subscription.topic === topics.build(principal.device.family, principal.id, 'cmd') || subscription.topic === topics.build(principal.device.family, principal.id, 'errors'));
       if (allowed) return callback(null, subscription);
       metrics.subscribeRefused.inc({ code: 'WX_ERR_SUBSCRIBE_NOT_ALLOWED' });
-      log.warn({ code: 'WX_ERR_SUBSCRIBE_NOT_ALLOWED', id: principal?.id, filter: subscription.topic.slice(0, 200) }, 'subscription refused');
+      const said = subscribeRefusalLines.say(principal?.id ?? client?.id ?? 'unknown');
+      if (said !== null) log.warn({ code: 'WX_ERR_SUBSCRIBE_NOT_ALLOWED', id: principal?.id, filter: subscription.topic.slice(0, 200), ...(said > 0 ? { refusalsNotSaid: said } : {}) }, 'subscription refused');
       // A null subscription makes aedes answer SUBACK 0x80 (failure) for this filter [MQTT-3.9.3].
       callback(null, null);
     },

@@ -90,3 +90,35 @@ describe('MQTT: what one device\'s secret may hold (red team 4: 3 sessions of 1,
     expect(packets.filter((packet) => packet.cmd === 'pubrec').length).toBeLessThanOrEqual(4);
   });
 });
+
+/**
+ * Each filter of a SUBSCRIBE is judged on its own and was logged on its own: five packets of
+ * 10,000 filters wrote 50,000 warn lines (8 MB) in 2 s, a log (and disk) filled by one login (red team 11).
+ */
+describe('MQTT: refused subscriptions are counted each, logged within a budget', () => {
+  let test: TestPlatform;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    test = await startTestPlatform({ logLevel: 'warn' }, { logLines });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('says at most 20 lines a minute of one login\'s refused filters, counts every one, and still grants its own', async () => {
+    const id = 'air-dongmen';
+    const client = await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: `${id}-subs`, username: id, password: simulatedDeviceSecret(test.config.fleetKey, id), reconnectPeriod: 0 });
+    try {
+      const filters = Array.from({ length: 2_000 }, (_, i) => `elsewhere/${i}`);
+      const granted = await client.subscribeAsync(filters, { qos: 0 }).catch((error: { packet?: { granted?: number[] } }) => error.packet?.granted?.map((qos) => ({ qos })) ?? []);
+      expect(granted.map((grant) => grant.qos)).toEqual(filters.map(() => 128));
+      expect(await test.metric('wanxiang_subscriptions_refused_total', { code: 'WX_ERR_SUBSCRIBE_NOT_ALLOWED' })).toBe(2_000);
+      expect(logLines.filter((line) => line.includes('"subscription refused"')).length).toBeLessThanOrEqual(20);
+      const own = await client.subscribeAsync(test.topics.build('air', id, 'errors'), { qos: 1 });
+      expect(own.map((grant) => grant.qos)).toEqual([1]);
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+});
