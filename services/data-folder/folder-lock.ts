@@ -1,4 +1,5 @@
-import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, open, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WanxiangError } from '../errors.ts';
 import { processIdentity, recordedProcessAlive, type ProcessIdentity } from '../process-identity.ts';
@@ -54,9 +55,11 @@ export async function assertFolderFree(dataDir: string): Promise<void> {
 
 /**
  * Takes the data folder for `command`, or refuses (WX_ERR_DATA_DIR_LOCKED) while a live process
- * holds it. A lock whose process is gone (a crash, kill -9) is taken over: it is first renamed
- * aside (of two takers one rename wins), and if what was renamed turns out to be a live lock
- * taken in between, it is put back and the run refused.
+ * holds it. The lock is written aside and linked into place, so it is never seen empty or half
+ * written; a lock whose process is gone (a crash, kill -9) is removed under `<lock>.break`, one
+ * breaker at a time, and taken afresh. Red team 11: written in place, a start that read another's
+ * lock between its creation and its write took it for a dead one's and removed it, and a lock
+ * renamed aside could not always be put back: two, three starts held one folder at once.
  */
 export async function lockDataFolder(dataDir: string, command: string): Promise<FolderLock> {
   const folder = resolve(dataDir);
@@ -69,34 +72,60 @@ export async function lockDataFolder(dataDir: string, command: string): Promise<
   // The identity (boot id, start time) tells a later run whether this pid is still us: a pid
   // reused after a crash (pid 1 in a restarted container) is not the holder.
   const mine: Holder = { pid: process.pid, command, startedAt: new Date().toISOString(), identity: await processIdentity(process.pid) };
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    try {
-      await writeFile(path, `${JSON.stringify(mine)}\n`, { flag: 'wx', mode: 0o600 });
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    if (await createLock(path, mine)) {
       heldHere.add(path);
       return { path, release: releaser(path) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WanxiangError('WX_ERR_FILE', `cannot take the lock ${path}: ${(error as Error).message}`, { cause: error });
     }
     const holder = await readHolder(path);
     if (holder && (await recordedProcessAlive(holder.pid, holder.identity))) throw lockedError(folder, path, holder);
-    await takeOverStale(path);
+    await breakIfStale(path);
+    // Another breaker may be at it: try again in a moment.
+    await new Promise((done) => setTimeout(done, 5 + attempt * 5));
   }
   throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `cannot take the lock ${path}: other runs keep taking it`);
 }
 
-async function takeOverStale(path: string): Promise<void> {
-  const aside = `${path}.stale-${process.pid}`;
+/** Creates the lock whole (written aside, linked into place); false when one exists. */
+async function createLock(path: string, mine: Holder): Promise<boolean> {
+  const aside = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await rename(path, aside);
-  } catch {
-    return; // another taker moved it first: try again from the start
+    await writeFile(aside, `${JSON.stringify(mine)}\n`, { flag: 'wx', mode: 0o600 });
+    await link(aside, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new WanxiangError('WX_ERR_FILE', `cannot take the lock ${path}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await rm(aside, { force: true });
   }
-  const moved = await readHolder(aside);
-  if (moved && (await recordedProcessAlive(moved.pid, moved.identity))) {
-    // A live lock taken between our read and our rename: give it back (link fails if a third took the name).
-    await link(aside, path).catch(() => undefined);
+}
+
+/** A breaker's file older than this is one a process left dying mid-break (it holds it for microseconds). */
+const breakerStaleMs = 5_000;
+
+/**
+ * Removes the lock if its holder is gone, deciding under `<lock>.break`: while a lock exists nobody
+ * can take the folder, and only a breaker removes a lock not its own, one at a time, so the lock it
+ * judged is the lock it removes. An unreadable lock (garbage; never a live taker's, which appears whole) is stale.
+ */
+async function breakIfStale(path: string): Promise<void> {
+  const breaker = `${path}.break`;
+  try {
+    await (await open(breaker, 'wx', 0o600)).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new WanxiangError('WX_ERR_FILE', `cannot break the lock ${path}: ${(error as Error).message}`, { cause: error });
+    const age = await stat(breaker).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (age > breakerStaleMs) await unlink(breaker).catch(() => undefined);
+    return;
   }
-  await rm(aside, { force: true });
+  try {
+    const present = await stat(path).then(() => true, () => false);
+    const holder = await readHolder(path);
+    if (present && !(holder && (await recordedProcessAlive(holder.pid, holder.identity)))) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
 }
 
 function releaser(path: string): () => Promise<void> {
