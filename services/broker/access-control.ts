@@ -11,6 +11,7 @@ import type { LoginResult } from '../registry/device-registry.ts';
 import { createLoginGate, type LoginGate } from '../login-gate.ts';
 import { isHistoryToolSecret, simulatedDeviceSecret, verifySecret } from '../registry/secrets.ts';
 import { clientIdRefusal } from './client-id.ts';
+import { createLineBudget } from './line-budget.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 
 /** A login whose client left while it waited for its turn: no scrypt is run for it. */
@@ -41,39 +42,16 @@ export interface LoginLimits {
   readonly loginVerifyConcurrency: number;
 }
 
-/** `close`: the connection goes too (the credential no longer holds, or the packet broke the protocol). */
 /**
- * Warn lines for refused subscriptions, per login and minute. Each filter of a SUBSCRIBE is judged
- * on its own, and one packet holds thousands: one line each let a device write 50,000 lines (8 MB)
- * in 2 s (red team 11). Past the budget refusals are counted (wanxiang_subscriptions_refused_total),
- * and the next line said says how many were not.
+ * Warn lines for refused subscriptions, per login and minute, and for refused logins, per address
+ * and minute. Each filter of a SUBSCRIBE is judged on its own, and one packet holds thousands: one
+ * line each let a device write 50,000 lines (8 MB) in 2 s; refused CONNECTs came at 530 lines a
+ * second from one address (red team 11). Past the budget refusals are still counted, and the next
+ * line said says how many were not.
  */
-const subscribeRefusalLinesPerMinute = 20;
+const refusalLinesPerMinute = 20;
 
-/** `say(id)`: null past the id's budget for this minute, else how many lines were held back before this one. */
-function createLineBudget(perMinute: number, now: () => number) {
-  const windows = new Map<string, { start: number; said: number; held: number }>();
-  return {
-    say(id: string): number | null {
-      const at = now();
-      let window = windows.get(id);
-      if (window === undefined || at - window.start >= 60_000) {
-        if (window === undefined && windows.size >= 10_000) windows.clear(); // ids are a client's own words: bounded
-        const held = window?.held ?? 0;
-        windows.set(id, (window = { start: at, said: 0, held: 0 }));
-        window.said = 1;
-        return held;
-      }
-      if (window.said >= perMinute) {
-        window.held += 1;
-        return null;
-      }
-      window.said += 1;
-      return 0;
-    },
-  };
-}
-
+/** `close`: the connection goes too (the credential no longer holds, or the packet broke the protocol). */
 export type PublishDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: ErrorCode; readonly message: string; readonly close?: boolean };
 
 /** Every message a device may publish gets this one decision: nothing is built per message. */
@@ -90,7 +68,8 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
   // The platform's one gate, shared with the HJ 212 receiver (both verify on libuv's pool); a broker alone makes its own.
   const gate = deps.loginGate ?? createLoginGate({ concurrency: limits.loginVerifyConcurrency });
-  const subscribeRefusalLines = createLineBudget(subscribeRefusalLinesPerMinute, () => Date.now());
+  const subscribeRefusalLines = createLineBudget(refusalLinesPerMinute, () => Date.now());
+  const loginRefusalLines = createLineBudget(refusalLinesPerMinute, () => Date.now());
   const parseTopic = createTopicCache(topics);
   // Clients that sent a zero-byte client id (aedes names them itself), noted at CONNECT.
   const unnamed = new WeakSet<Client>();
@@ -113,7 +92,8 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
 
   function refuseLogin(client: Client, id: string, code: ErrorCode, returnCode: 2 | 4 | 5, callback: AuthenticateCallback, detail?: string) {
     metrics.authFailures.inc({ code });
-    log.warn({ code, id: id.slice(0, 100), clientId: client.id.slice(0, 100), address: address(client), ...(detail ? { detail } : {}) }, 'MQTT login refused');
+    const said = loginRefusalLines.say(address(client) ?? 'unknown');
+    if (said !== null) log.warn({ code, id: id.slice(0, 100), clientId: client.id.slice(0, 100), address: address(client), ...(detail ? { detail } : {}), ...(said > 0 ? { refusalsNotSaid: said } : {}) }, 'MQTT login refused');
     const error = Object.assign(new Error(code), { returnCode }) as AuthenticateError;
     callback(error, false);
   }

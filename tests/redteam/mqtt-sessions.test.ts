@@ -121,4 +121,15 @@ describe('MQTT: refused subscriptions are counted each, logged within a budget',
       await client.endAsync(true);
     }
   });
+
+  it('says at most 20 lines a minute of one address\'s refused logins, and counts every one', async () => {
+    const before = await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_CLIENT_ID_REFUSED' });
+    const id = 'air-donghu';
+    for (let n = 0; n < 60; n += 1) {
+      // A client id not the login's: refused before any secret is checked (CONNACK 2).
+      await mqtt.connectAsync(test.endpoints.mqttUrl, { clientId: `someone-else-${n}`, username: id, password: 'x', reconnectPeriod: 0 }).then((c) => c.endAsync(true), () => undefined);
+    }
+    expect(await test.metric('wanxiang_auth_failures_total', { code: 'WX_ERR_CLIENT_ID_REFUSED' })).toBe(before + 60);
+    expect(logLines.filter((line) => line.includes('"MQTT login refused"')).length).toBeLessThanOrEqual(20);
+  });
 });
