@@ -111,6 +111,12 @@ export const configSchema = z.strictObject({
       stationPacketsPerSecond: positiveInt.default(100),
       stationItemsPerSecond: positiveInt.default(10_000),
       stationBurstSeconds: z.number().positive().max(60).default(2),
+      /**
+       * How old a station's DataTime may be: after an outage a logger uploads its backlog (补传, CN
+       * 2011/2051/2061/2031 for the days it held), which the ingest's 7 days (ingest.maxAgeMs, for
+       * MQTT devices) answered and dropped: 10 days of a station's history lost for good (red team 11).
+       */
+      maxAgeMs: positiveInt.default(366 * 24 * 3_600_000),
     })
     .prefault({}),
   http: z

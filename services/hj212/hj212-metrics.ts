@@ -3,7 +3,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Frame } from './framer.ts';
 
 /** Why a packet was accepted or refused: the `result` label of wanxiang_hj212_packets_total. */
-export const packetResults = ['accepted', 'bad_crc', 'unknown_mn', 'bad_pw', 'disabled', 'malformed', 'strict_frame', 'not_stored', 'closed', 'failed'] as const;
+export const packetResults = ['accepted', 'refused', 'bad_crc', 'unknown_mn', 'bad_pw', 'disabled', 'malformed', 'strict_frame', 'not_stored', 'closed', 'failed'] as const;
 export type PacketResult = (typeof packetResults)[number];
 
 /** How an accepted frame bends HJ 212-2017 §6.3 framing (compat stations; any station for a segment above 1024 bytes). */

@@ -275,7 +275,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       return;
     }
     if (valueFamilies) for (const family of valueFamilies) deps.onStationValues?.(family, stationValuesAt!);
-    metrics.packets.inc('accepted');
+    // Answered either way (the station must not send it again), but a packet whose DataTime was refused stored nothing.
+    metrics.packets.inc(intake.refused ? 'refused' : 'accepted');
     metrics.crcVariants.inc(variant);
     countFrameQuirks(metrics.frameQuirks, frame);
     // Observers read it: never the station's PW, with which they could send as the station (red team 1).

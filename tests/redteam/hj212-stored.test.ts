@@ -163,3 +163,29 @@ describe('red team: HJ 212 DataTime of January 1970', () => {
     expect([...stored, ...storedHourly].flatMap((series) => series.values)).toEqual([]);
   }, 20_000);
 });
+
+/**
+ * A logger back from an outage uploads its backlog (补传): hourly values of the days it held. Held
+ * to MQTT's 7 days, a 10-day outage's history was answered 9014 (the logger deletes what is
+ * answered) and dropped, counted `accepted` (red team 11). Stations' DataTimes may be a year old.
+ */
+describe('red team: an HJ 212 backlog after an outage', () => {
+  const digitsAgo = (agoMs: number) => new Date(Date.now() - agoMs + 8 * 3_600_000).toISOString().replace(/[-:T.Z]/g, '').slice(0, 10);
+  const results = (result: string) => stations.test.metric('wanxiang_hj212_packets_total', { result });
+
+  it('stores hourly values three weeks old, and answers a packet older than a year as refused, storing nothing', async () => {
+    const connection = await station();
+    const [acceptedBefore, refusedBefore] = [await results('accepted'), await results('refused')];
+    const backlog = packet(2, '2061', `DataTime=${digitsAgo(21 * 24 * 3_600_000)}0000;LA-Avg=63.75`);
+    connection.send(backlog.frame);
+    expect(await connection.nextReply()).toContain(`QN=${backlog.qn};ST=91;CN=9014`);
+    const ancient = packet(2, '2061', `DataTime=${digitsAgo(400 * 24 * 3_600_000)}0000;LA-Avg=64.75`);
+    connection.send(ancient.frame);
+    expect(await connection.nextReply()).toContain(`QN=${ancient.qn};ST=91;CN=9014`);
+    expect(await results('accepted')).toBe(acceptedBefore + 1);
+    expect(await results('refused')).toBe(refusedBefore + 1);
+    await stations.test.platform.ingest.drain();
+    const stored = await stations.test.platform.influx.query('SELECT la_dba FROM noise_hj212 WHERE la_dba = 63.75 OR la_dba = 64.75');
+    expect(stored.flatMap((series) => series.values.map((row) => row[1]))).toEqual([63.75]);
+  }, 20_000);
+});
