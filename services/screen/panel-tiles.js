@@ -71,12 +71,23 @@ export function verdictOf(tile, count) {
   return { status: tile.status, scope: judged.has(tile.status) ? 'tileNow' : null };
 }
 
+/**
+ * The figure a tile shows in large: none ("—") for a year figure the plan cannot yet judge (its
+ * standard's validity rule unmet), whose verdict says 数据不足. Five days of December read
+ * "PM2.5 年均浓度 19.7 µg/m³" under a target of 20, and "优良天数 100 %", in the wall's largest
+ * type (red team 11); the partial figure stays in the tile's view, beside its status.
+ */
+export function shownValue(tile, count) {
+  const yearFigure = tile.meets === null && (count.of === null || count.of === undefined);
+  return yearFigure && tile.compliance?.status === 'insufficient data' ? null : count.value;
+}
+
 // A space between the figure and its unit: without one the line had no place to break, and on a
 // laptop's narrower tile "10,151 spaces" ran out of its tile instead of putting the unit below.
 function figure(tile, count) {
   if (tile.id === 'parking') return [fmt(count.value, 0), ' ', h('small', {}, t('spaces'))];
   if (count.of !== null && count.of !== undefined) return [fmt(count.value, 0), ' ', h('small', {}, `/ ${fmt(count.of, 0)} ${unitText(tile.unit)}`)];
-  return [fmt(count.value, 1), ' ', h('small', {}, unitText(tile.unit))];
+  return [fmt(shownValue(tile, count), 1), ' ', h('small', {}, unitText(tile.unit))];
 }
 
 function tileElement(tile, count, onOpen) {

@@ -1,7 +1,7 @@
 import { beijingDateTime, fmt, h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { model } from './model.js';
-import { targetText, unitText, verdictOf } from './panel-tiles.js';
+import { shownValue, targetText, unitText, verdictOf } from './panel-tiles.js';
 
 /** A tile's figure as an officer reads it: value, target, verdict, period, when; the raw JSON one link away. */
 export function createTileView({ dialog, title, body, closeButton }) {
@@ -14,7 +14,7 @@ export function createTileView({ dialog, title, body, closeButton }) {
       replace(body, [
         h('p', { class: 'hint' }, t(`tip-${tile.id}`)),
         h('dl', {},
-          ...row(t('tileNow'), `${fmt(count.value, 1)}${count.of !== null && count.of !== undefined ? ` / ${fmt(count.of, 0)}` : ''} ${unitText(tile.unit)}`),
+          ...row(t('tileNow'), `${fmt(shownValue(tile, count), 1)}${count.of !== null && count.of !== undefined ? ` / ${fmt(count.of, 0)}` : ''} ${unitText(tile.unit)}`),
           ...row(t('tileTarget'), targetText(tile) ?? t('noTarget')),
           ...(verdict.status ? row(verdict.scope ? t(verdict.scope) : t('colVerdict'), t(`status-${verdict.status}`)) : []),
           ...(tile.compliance ? row(`${t('tileYear')} ${tile.compliance.period}`, `${typeof tile.compliance.value === 'number' ? fmt(tile.compliance.value, 1) : tile.compliance.value ?? '—'} · ${t(`status-${tile.compliance.status}`)}`) : []),
