@@ -4,6 +4,7 @@ import { t } from './i18n.js';
 import { model } from './model.js';
 import { placeName } from './place-names.js';
 import { alarmText } from './alarm-text.js';
+import { serverNow } from './clock.js';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -24,7 +25,7 @@ export function createAlarmHistory({ dialog, list, closeButton, toast }) {
       replace(list, [h('p', { class: 'empty' }, t('loading'))]);
       if (!dialog.open) dialog.showModal();
       try {
-        const answer = await getJson(`/api/v1/alarms?state=closed&from=${Date.now() - WEEK_MS}`);
+        const answer = await getJson(`/api/v1/alarms?state=closed&from=${serverNow() - WEEK_MS}`);
         const alarms = answer.alarms.sort((a, b) => (b.closedAtMs ?? 0) - (a.closedAtMs ?? 0));
         if (alarms.length === 0) return replace(list, [h('p', { class: 'empty' }, t('noHistory'))]);
         replace(list, alarms.slice(0, 500).map((alarm) => h('details', { class: `past ${alarm.severity}`, dataset: { alarm: alarm.id } },

@@ -1,3 +1,4 @@
+import { serverNow } from './clock.js';
 // A tiny DOM builder: text is always set as text (never HTML), so registry or alarm data cannot inject markup.
 
 /**
@@ -184,7 +185,7 @@ export const beijingDay = (ms) => new Date(ms + 8 * 3_600_000).toISOString().sli
  * than today's says its date, MM-DD HH:MM (wall2: an alarm opened at 23:50 read "23:50" the next
  * day, and a panel last updated yesterday "updated 14:02", both as if today).
  */
-export function beijingClock(ms, seconds = false, now = Date.now()) {
+export function beijingClock(ms, seconds = false, now = serverNow()) {
   const time = formatter(`t${seconds}`, () => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) })).format(new Date(ms));
   return beijingDay(ms) === beijingDay(now) ? time : `${beijingDay(ms).slice(5)} ${time}`;
 }

@@ -1,5 +1,6 @@
 import { beijingClock, setText } from './dom.js';
 import { t, tf } from './i18n.js';
+import { onServerClock } from './clock.js';
 
 // How long the wall may go without word from the platform before it greys everything and says
 // "data as of HH:MM" (issue 21: a 40 s outage looked live). ?staleAfter=<seconds> overrides it.
@@ -31,7 +32,7 @@ export function createLink({ banner, text, indicator, indicatorText, onQuiet = (
     document.body.classList.toggle('stale', stale);
     document.body.classList.toggle('link-down', down);
     if (banner.hidden !== !(down || stale)) banner.hidden = !(down || stale);
-    const asOf = lastHeardMs === null ? '' : ` ${t('dataAsOf')} ${beijingClock(lastHeardMs)}（${t('beijing')}）`;
+    const asOf = lastHeardMs === null ? '' : ` ${t('dataAsOf')} ${beijingClock(onServerClock(lastHeardMs))}（${t('beijing')}）`;
     if (!banner.hidden) setText(text, `${stale ? tf('streamStale', { s: Math.round((quiet ? QUIET_MS : STALE_AFTER_MS) / 1_000) }) : t('streamDown')}${asOf}`);
     indicator.classList.toggle('up', up && !stale);
     const state = up && !stale ? 'connected' : 'reconnecting';

@@ -24,6 +24,7 @@ import { createFrames } from './frames.js';
 import { drawClock, loadEventMarks } from './header-marks.js';
 import { wireTokenDialog } from './token-dialog.js';
 import { openOnPress } from './open-on-press.js';
+import { learnServerClock, serverNow } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
 const SPARK_POINTS = 96;
@@ -47,7 +48,7 @@ const history = createAlarmHistory({ dialog: $('history-dialog'), list: $('histo
 const sound = createAlarmSound($('alarm-sound'));
 // A stream that stays open but carries nothing (a hung platform) is closed and opened again.
 const link = createLink({ banner: $('banner'), text: $('banner-text'), indicator: $('link'), indicatorText: $('link-text'), onQuiet: () => reconnectQuiet() });
-const tilesPanel = createTilesPanel((tile) => tileView.open(tile, tilesPanel.liveCount(tile, Date.now())));
+const tilesPanel = createTilesPanel((tile) => tileView.open(tile, tilesPanel.liveCount(tile, serverNow())));
 let mapPanel = null;
 // Families the hand-written panels draw; every other family gets the generic panel (issue 25, item 3).
 const handWritten = new Set([airPanel, waterPanel, gridPanel, parkingPanel, noisePanel].flatMap((panel) => panel.families));
@@ -74,9 +75,9 @@ let mapTimer = null;
 // Freshness and ages are judged as of one instant, moved every 5 s for every panel at once (tick):
 // a panel redrawn alone in between (the tiles on a stream event) judges as the others did, so a
 // tile, a row and the silent list never say two things of one device (audit of issue 21).
-let judgedAtMs = Date.now();
+let judgedAtMs = serverNow();
 function drawFrame(ids, now) {
-  drawClock($('clock'), now);
+  drawClock($('clock'), serverNow());
   for (const panel of panels()) {
     if (!ids.has(panel.id)) continue;
     if (panel.id === 'map' && now - mapDrawnMs < MAP_EVERY_MS) {
@@ -97,7 +98,7 @@ function takeAlarm(alarm, kind) {
   if (!alarm?.id) return;
   const known = model.alarms.has(alarm.id);
   model.alarms.set(alarm.id, alarm);
-  model.alarmsAtMs = Date.now();
+  model.alarmsAtMs = serverNow();
   if (kind === 'opened' && !known && alarm.severity === 'critical' && model.loaded) {
     flashAlarm(alarm.id);
     sound.ring();
@@ -121,8 +122,11 @@ function locate(deviceId) {
 }
 
 async function loadLive() {
+  const sentAt = Date.now();
   const live = await getJson('/api/v1/live');
-  const receivedAt = Date.now();
+  // Ages and times on the platform's clock, whatever the browser's says (clock.js).
+  learnServerClock(Date.parse(live.generatedAt), sentAt, Date.now());
+  const receivedAt = serverNow();
   model.streets = live.streets;
   model.tiles = live.tiles;
   model.tilesAtMs = live.tilesAt ? Date.parse(live.tilesAt) : null;
@@ -166,7 +170,7 @@ async function loadLiveSignedIn() {
 const sparkField = (d) => (d.family === 'air' ? 'pm25' : handWritten.has(d.family) ? null : headlineKey(d));
 
 async function loadSparks() {
-  const to = new Date();
+  const to = new Date(serverNow());
   const from = new Date(to.getTime() - 86_400_000);
   await Promise.all([...model.devices.values()].filter((d) => sparkField(d) !== null).map(async (d) => {
     const query = new URLSearchParams({ device: d.id, field: sparkField(d), from: from.toISOString(), to: to.toISOString(), points: String(SPARK_POINTS) });
@@ -193,7 +197,7 @@ function tookReading(device) {
 const streamedIds = new Set();
 
 function takeDelta(event) {
-  const now = Date.now();
+  const now = serverNow();
   for (const item of event.d) {
     const device = applyDeltaItem(model.devices, event.t, item, now);
     if (!device) continue;
@@ -203,14 +207,14 @@ function takeDelta(event) {
 }
 
 function takeSync(picture) {
-  for (const id of applySync(model.devices, picture, Date.now())) streamedIds.add(id);
+  for (const id of applySync(model.devices, picture, serverNow())) streamedIds.add(id);
   if (Array.isArray(picture.tiles)) {
     model.tiles = picture.tiles;
     if (picture.tilesAt) model.tilesAtMs = Date.parse(picture.tilesAt);
   }
   if (Array.isArray(picture.alarms)) {
     model.alarms = new Map(picture.alarms.map((alarm) => [alarm.id, alarm]));
-    model.alarmsAtMs = Date.now();
+    model.alarmsAtMs = serverNow();
   }
   markAll();
 }
@@ -239,10 +243,10 @@ function connect(refetch = false) {
       void reopen();
     }
   });
-  const heard = (handler) => (event) => { link.heard(); model.heardAtMs = Date.now(); handler(event); };
+  const heard = (handler) => (event) => { link.heard(); model.heardAtMs = serverNow(); handler(event); };
   mine.addEventListener('sync', heard((event) => takeSync(JSON.parse(event.data))));
   mine.addEventListener('delta', heard((event) => takeDelta(JSON.parse(event.data))));
-  mine.addEventListener('tiles', heard((event) => { model.tiles = mergeTiles(model.tiles, JSON.parse(event.data)); model.tilesAtMs = Date.now(); markDirty('tiles'); }));
+  mine.addEventListener('tiles', heard((event) => { model.tiles = mergeTiles(model.tiles, JSON.parse(event.data)); model.tilesAtMs = serverNow(); markDirty('tiles'); }));
   mine.addEventListener('alarm', heard((event) => { const change = JSON.parse(event.data); takeAlarm(change.alarm, change.kind); }));
   mine.addEventListener('heartbeat', heard(() => undefined));
   mine.addEventListener('reset', heard(() => void loadLive().catch(() => undefined)));
@@ -291,8 +295,9 @@ document.addEventListener('visibilitychange', () => {
 let lastJudged = -1;
 function tick() {
   if (document.hidden) return;
-  const now = Date.now();
-  link.tick(now);
+  const now = serverNow();
+  // The link counts its own timers on the browser's clock (link.js).
+  link.tick(Date.now());
   // Ages and freshness move with the clock: rows are re-judged every 5 s (only changed rows are
   // redrawn); the clock's second is drawn by the next frame, with whatever else changed.
   if (Math.floor(now / 5_000) !== lastJudged) {

@@ -3,6 +3,7 @@ import { currentLanguage, t, tf } from './i18n.js';
 import { model } from './model.js';
 import { placeName, streetName } from './place-names.js';
 import { aqiChip, alarmText, ruleTitle } from './alarm-text.js';
+import { serverNow } from './clock.js';
 
 const rank = { open: 0, acknowledged: 1, closed: 2 };
 const severityRank = { critical: 0, warning: 1, info: 2 };
@@ -16,7 +17,7 @@ let actions = { act: () => undefined, locate: () => undefined };
 
 /** A new critical alarm flashes for FLASH_MS (main.js calls this for alarms opened while watching). */
 export function flashAlarm(id) {
-  flashing.set(id, Date.now() + FLASH_MS);
+  flashing.set(id, serverNow() + FLASH_MS);
 }
 
 function select(id, key, options) {

@@ -5,6 +5,7 @@ import { alarmingDevices, familyUpdatedMs, freshnessOf, model, ofFamily } from '
 import { deviceRow, loadingRow, nameCell, rowState, setUpdated, signature } from './panel-common.js';
 import { genericFamilies, headlineKey, presentationOf } from './families.js';
 import { getJson } from './api.js';
+import { serverNow } from './clock.js';
 
 const ROTATE_MS = 20_000;
 const PINNED_MS = 120_000;
@@ -54,7 +55,7 @@ export function createGenericPanel({ tabs, summary, handWritten }) {
       const count = openAlarms(family);
       return {
         key: family, sig: JSON.stringify([currentLanguage(), count, family === current]),
-        build: () => h('button', { type: 'button', class: `btn tab${family === current ? ' on' : ''}`, dataset: { family }, onclick: () => { pinned = family; pinnedUntil = Date.now() + PINNED_MS; onPick(); } },
+        build: () => h('button', { type: 'button', class: `btn tab${family === current ? ' on' : ''}`, dataset: { family }, onclick: () => { pinned = family; pinnedUntil = serverNow() + PINNED_MS; onPick(); } },
           labelOf(family), h('b', { class: `count${count > 0 ? ' hot' : ''}`, title: t('openAlarms') }, String(count))),
       };
     }));

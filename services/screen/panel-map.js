@@ -4,6 +4,7 @@ import { alarmingDevices, freshnessOf, model } from './model.js';
 import { placeName, streetName } from './place-names.js';
 import { presentationOf, svgOfPath } from './families.js';
 import { placeLabel, spreadMarkers } from './map-layout.js';
+import { serverNow } from './clock.js';
 
 // Symbols tell the families apart (the legend shows each); colours are the four severities and grey.
 export const symbols = { air: 'circle', water: 'diamond', grid: 'rect', parking: 'triangle', noise: 'pin', voc: 'arrow' };
@@ -84,7 +85,7 @@ export function createMapPanel(element, onOpen) {
     if (device) onOpen(device);
   });
   // After a zoom, a pan or a resize the markers are spread again for the new scale (labels follow).
-  let lastNow = Date.now();
+  let lastNow = serverNow();
   let again = null;
   const redrawSoon = () => { clearTimeout(again); again = setTimeout(() => render(lastNow, true), 150); };
   chart.on('datazoom', redrawSoon);
@@ -209,9 +210,9 @@ export function createMapPanel(element, onOpen) {
       if (!device) return false;
       if (device.family === 'grid') device = [...model.devices.values()].find((d) => d.family === 'grid' && d.attributes.level === 'substation' && d.attributes.substation === device.attributes.substation) ?? device;
       located = device;
-      locatedUntil = Date.now() + 8_000;
+      locatedUntil = serverNow() + 8_000;
       element.closest('.panel')?.scrollIntoView({ block: 'nearest' });
-      render(Date.now(), true);
+      render(serverNow(), true);
       chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 0, startValue: device.lon - 0.012, endValue: device.lon + 0.012 });
       chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 1, startValue: device.lat - 0.008, endValue: device.lat + 0.008 });
       const seriesIndex = families().indexOf(device.family);

@@ -3,6 +3,7 @@ import { beijingDateTime, h, replace } from './dom.js';
 import { currentLanguage, t } from './i18n.js';
 import { placeName } from './place-names.js';
 import { fieldLabel, headlineKey } from './families.js';
+import { serverNow } from './clock.js';
 
 // The field a site's chart opens on, per family; the others are a click away.
 const firstField = { air: 'pm25', water: 'nh3n', grid: 'load_rate_pct', parking: 'occupancy_pct', noise: 'leq', voc: 'nmhc' };
@@ -54,7 +55,7 @@ export function createSeriesView(units) {
   async function show(device, field, range) {
     current = { device, field, range, answer: null };
     controls();
-    const to = new Date();
+    const to = new Date(serverNow());
     const from = new Date(to.getTime() - ranges[range]);
     const query = new URLSearchParams({ device: device.id, field, from: from.toISOString(), to: to.toISOString(), points: String(POINTS) });
     chart ??= globalThis.echarts.init(element);

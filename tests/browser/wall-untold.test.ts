@@ -234,7 +234,13 @@ describe('the wall beyond issue 21’s list', () => {
     await waitFor(page, "document.querySelectorAll('#alarms .alarm .meta').length > 0");
     const dated = /\d\d-\d\d \d\d:\d\d/;
     expect(await page.evaluate("document.querySelector('#alarms .alarm .meta').textContent")).not.toMatch(dated);
-    // A day later on the page's clock: the alarms opened "yesterday"; the wall is stale until its next event.
+    // A day later: the wall keeps the platform's clock (red team 11, screen/clock.js), so the
+    // platform's answers say a day later too, as the page's clock does; the alarms opened "yesterday".
+    await page.route('**/api/v1/live', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { generatedAt: string };
+      await route.fulfill({ response, json: { ...body, generatedAt: new Date(Date.parse(body.generatedAt) + 86_400_000).toISOString() } });
+    });
     await page.clock.fastForward('24:00:00');
     await waitFor(page, `/\\d\\d-\\d\\d \\d\\d:\\d\\d/.test(document.querySelector('#alarms .alarm .meta').textContent)`, 20_000);
     expect(await page.evaluate("document.querySelector('#alarms .alarm .meta').textContent")).toMatch(dated);
