@@ -1,4 +1,5 @@
 import type { ComplianceReport, TargetCompliance } from '../compliance/compliance.ts';
+import { isPlanYear } from '../compliance/plan-period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { DeviceState } from './device-state.ts';
@@ -56,6 +57,15 @@ const provenanceOf = (figures: readonly TargetCompliance[]): string[] =>
     ...figure.provenance.map((p) => `${p.measurement}: ${p.points} points ${p.from} → ${p.to}`),
   ]);
 
+/**
+ * Where a tile's figure can be read raw: the compliance API for a period of the plan; past the
+ * plan's years (2026 on a 2021-2025 plan) the API refuses the period (400, plan-period.ts) while
+ * the wall still computes the year to date, so the raw figure is the tile itself in /api/v1/live
+ * (red team 11: every tile's 原始数据 link of 2026 answered WX_ERR_INVALID_ARGUMENT).
+ */
+const rawLink = (period: string, anchor: string): string =>
+  (isPlanYear(Number(period.slice(0, 4))) ? `/api/v1/compliance?period=${period}#${anchor}` : '/api/v1/live');
+
 function yearTile(id: TileId, rule: string, inputs: TileInputs): Tile {
   const [figure] = byRule(inputs.report, rule, inputs.targets);
   const target = inputs.targets.targets.find((entry) => entry.rule === rule);
@@ -65,7 +75,7 @@ function yearTile(id: TileId, rule: string, inputs: TileInputs): Tile {
     comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
     status: figure ? figure.status : 'pending', meets: null,
     compliance: figure ? { targetIds: [figure.id], period: inputs.period, value: figure.value, status: figure.status } : null,
-    link: `/api/v1/compliance?period=${inputs.period}#${target?.id ?? rule}`,
+    link: rawLink(inputs.period, target?.id ?? rule),
     provenance: figure ? provenanceOf([figure]) : ['compliance not yet evaluated'],
   };
 }
@@ -81,7 +91,7 @@ function liveTile(id: TileId, rule: string, count: number, of: number, unit: str
     comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
     status: good ? 'met' : 'at risk', meets,
     compliance: worst ? { targetIds: figures.map((f) => f.id), period: inputs.period, value: worst.value, status: worst.status } : null,
-    link: `/api/v1/compliance?period=${inputs.period}#${target?.id ?? rule}`,
+    link: rawLink(inputs.period, target?.id ?? rule),
     provenance: [note, ...provenanceOf(figures)],
   };
 }

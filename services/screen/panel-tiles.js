@@ -104,7 +104,8 @@ function tileElement(tile, count, onOpen) {
   h('div', { class: 'foot' }, h('span', { class: 'target' }, target ? `${t('tileTarget')} ${target}` : t('noTarget')), h('span', { class: 'upd' }, updated)),
   h('div', { class: 'foot' }, h('span', { class: 'status' }, verdict.status ? `${verdict.scope ? `${t(verdict.scope)} ` : ''}${t(`status-${verdict.status}`)}` : ''),
     // The shareable spaces on a line of their own: beside the figure they ran out of the tile in English.
-    tile.id === 'parking' && tile.secondary !== null ? h('span', { class: 'extra' }, `${t('shareable')} ${fmt(tile.secondary, 0)} ${t('spaces')}`) : null));
+    // Not "0" while its figure cannot be judged yet (数据不足): no shareable space is not what it says.
+    tile.id === 'parking' && tile.secondary !== null ? h('span', { class: 'extra' }, `${t('shareable')} ${tile.compliance?.status === 'insufficient data' ? '—' : fmt(tile.secondary, 0)} ${t('spaces')}`) : null));
 }
 
 /** The seven district tiles; a click opens a readable view of the figure (tile-view.js). */

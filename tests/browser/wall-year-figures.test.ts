@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const beijingDate = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
 const loaded = "document.querySelectorAll('#tiles .tile[data-tile]').length === 7 && document.getElementById('link').classList.contains('up')";
 
-interface Tile { id: string; value: number | null; status: string; compliance: { value: number | null; status: string } | null }
+interface Tile { id: string; value: number | null; secondary?: number | null; status: string; compliance: { value: number | null; status: string } | null }
 
 /**
  * Red team 11 (the wall's truth): the year's figures with a few days of data. Five days of
@@ -79,12 +79,37 @@ describe('the year’s figures on the wall with five days of data (chromium)', (
       expect(await page.evaluate(`document.querySelector('.tile[data-tile="${id}"] .value').textContent`), id).toBe(`— ${unit}`);
       expect(await tile(id), id).not.toContain(String(id === 'pm25' ? pm25.value : goodDays.value));
     }
+    // The shareable parking spaces too: not "0" while the figure cannot be judged.
+    const parking = tiles.find((tile) => tile.id === 'parking')!;
+    if (parking.compliance?.status === 'insufficient data' && parking.secondary !== null) {
+      expect(await page.evaluate("document.querySelector('.tile[data-tile=\"parking\"] .extra').textContent")).toBe('可共享 — 个');
+    }
     // One click away, the partial figure with its status, for whoever wants to see how far it has got.
     await page.click('.tile[data-tile="pm25"]');
     await waitFor(page, "document.getElementById('tile-dialog').open");
     const view = (await page.evaluate("document.getElementById('tile-body').innerText")) as string;
     expect(view).toContain(`${pm25.value} · 数据不足`);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('every tile’s raw data link answers with its figure, in a year past the plan’s too (2026 on the 2021-2025 plan)', async () => {
+    const page = await context.newPage();
+    await page.goto(`${platform.httpUrl}/`);
+    await waitFor(page, loaded, 30_000);
+    const ids = (await page.evaluate("[...document.querySelectorAll('#tiles .tile')].map((e) => e.dataset.tile)")) as string[];
+    for (const id of ids) {
+      await page.click(`.tile[data-tile="${id}"]`);
+      await waitFor(page, "document.getElementById('tile-dialog').open");
+      const link = (await page.evaluate("document.querySelector('#tile-body a').getAttribute('href')")) as string;
+      await page.click('#tile-close');
+      const response = await fetch(`${platform.httpUrl}${link}`);
+      // The compliance API refuses a year outside the plan (400 WX_ERR_INVALID_ARGUMENT): the wall never links there then.
+      expect(response.status, `${id}: ${link}`).toBe(200);
+      const body = (await response.json()) as { tiles?: Tile[]; targets?: Array<{ id: string }> };
+      if (body.tiles) expect(body.tiles.map((tile) => tile.id), link).toContain(id);
+      else expect(body.targets?.length, link).toBeGreaterThan(0);
+    }
     await page.close();
   });
 });
