@@ -115,6 +115,7 @@ export const configSchema = z.strictObject({
        * How old a station's DataTime may be: after an outage a logger uploads its backlog (补传, CN
        * 2011/2051/2061/2031 for the days it held), which the ingest's 7 days (ingest.maxAgeMs, for
        * MQTT devices) answered and dropped: 10 days of a station's history lost for good (red team 11).
+       * The larger of this and ingest.maxAgeMs applies (a platform taking older data takes it from stations too).
        */
       maxAgeMs: positiveInt.default(366 * 24 * 3_600_000),
     })

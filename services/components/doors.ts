@@ -90,7 +90,7 @@ export function createDoorsPart(deps: {
       const activeBroker = broker;
       // HJ 212 stations over TCP, into the same ingest as MQTT (issue 20); off with port -1.
       hj212 = createHj212Receiver({
-        config: config.hj212, logins: config.mqtt, loginGate, limits: { maxFutureMs: config.ingest.maxFutureMs, maxAgeMs: config.hj212.maxAgeMs }, registry, ingest, metrics, log, onStationValues: deps.markDirty, fleetKey: config.fleetKey,
+        config: config.hj212, logins: config.mqtt, loginGate, limits: { maxFutureMs: config.ingest.maxFutureMs, maxAgeMs: Math.max(config.ingest.maxAgeMs, config.hj212.maxAgeMs) }, registry, ingest, metrics, log, onStationValues: deps.markDirty, fleetKey: config.fleetKey,
         // Stored frames relayed to observers, PW masked, so that `record` keeps them (issue 20, item 5; red team 1);
         // masked and published only while someone subscribes (QoS 0 reaches no one else).
         onStored: activeBroker ? (station, maskedFrame) => {
