@@ -267,11 +267,8 @@ export function createLive(deps: LiveDeps): Live {
     },
     observe(reading) {
       const previous = latest.get(reading.deviceId);
-      // A late reading from a backfill or replay must not replace a newer one. A kept reading stamped
-      // ahead of its receipt (a device clock that jumped, within ingest.maxFutureMs) is as new as its
-      // receipt, no newer: one reading stamped 5 min ahead froze a station reporting every 5 s at its
-      // value, and greyed it as silent on the wall and in /live until its clock caught up (red team 11).
-      if (previous && Math.min(previous.timeMs, previous.receivedAtMs) > reading.timeMs) return;
+      // A late reading from a backfill or replay must not replace a newer one.
+      if (previous && previous.timeMs > reading.timeMs) return;
       // Updated in place: this runs for every reading, and the entry is only read when summaries or snapshots are built.
       if (previous) {
         // The gap between receipts, for the interval a device is judged by (freshness.ts judgedIntervalMs),

@@ -250,7 +250,7 @@ describe('the wall tells the truth (issue 21)', () => {
     await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarmId}"]') === null`, 30_000);
     expect(await page.evaluate("document.getElementById('toast').hidden")).toBe(true);
     await page.click('#alarm-history');
-    await waitFor(page, `document.querySelector('#history-list details[data-alarm="${alarmId}"]') !== null`);
+    await waitFor(page, `document.querySelector('#history-list details[data-alarm="${alarmId}"]') !== null`, 30_000);
     await page.click(`#history-list details[data-alarm="${alarmId}"] summary`);
     const timeline = (await page.evaluate(`document.querySelector('#history-list details[data-alarm="${alarmId}"] .timeline').innerText`)) as string;
     expect(timeline).toMatch(/产生[\s\S]*确认[\s\S]*关闭/);

@@ -209,10 +209,10 @@ describe('the cluster feed and alarm commands, against Debian redis-server', () 
       await commands.publish('no-leader:alarms:changes', change);
       await commands.publish('no-leader:alarms:changes', createClusterSeal('another-fleet-key-0123456789').seal('no-leader:alarms:changes', change));
       await commands.publish('no-leader:alarms:commands', JSON.stringify({ requestId: 'r', replyTo: 'lonely', verb: 'closeAlarm', id: good.id, by: 'admin', note: '' }));
-      await waitFor(() => unsealed >= 2, 'the unsealed changes refused', 5_000);
+      await waitFor(() => unsealed >= 2, 'the unsealed changes refused', 30_000);
       expect(alarms.list()).toEqual([]);
       await commands.publish('no-leader:alarms:changes', seal.seal('no-leader:alarms:changes', change));
-      await waitFor(() => alarms.list().length > 0, 'the good change after the junk', 5_000);
+      await waitFor(() => alarms.list().length > 0, 'the good change after the junk', 30_000);
       expect(alarms.list()).toEqual([good]);
     } finally {
       await alarms.close();
