@@ -16,5 +16,7 @@ export const onServerClock = (browserMs) => browserMs + offsetMs;
  * middle of the round trip.
  */
 export function learnServerClock(serverMs, sentMs, answeredMs) {
-  if (Number.isFinite(serverMs)) offsetMs = serverMs - (sentMs + answeredMs) / 2;
+  // Whole milliseconds: a time sent to the API as epoch ms must be an integer (a half, from the
+  // round trip's middle, made the alarm history's `from` refused, half the time).
+  if (Number.isFinite(serverMs)) offsetMs = Math.round(serverMs - (sentMs + answeredMs) / 2);
 }
