@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { platformNodeFlags } from '../../bench/lib/children.ts';
 import { defaultFleetKey } from '../../services/config.ts';
 import { loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { createTopics } from '../../services/topics.ts';
 import { connectDevice } from '../../simulators/device-client.ts';
+import { spawnStart, type StartedCli } from '../cli/spawn-start.ts';
 
 // Red team 11: an alarm whose hold time runs out while the platform is down is closed by the alarm
 // engine's first sweep at the start (hold-clock.ts). That closing must reach its event as every
@@ -20,34 +19,16 @@ const alarmHoldMs = 15_000;
 const eventHoldMs = 5_000;
 const operator = 'operator-zhao-lei-0123456789abcdef';
 
-interface Running { readonly child: ChildProcess; readonly httpUrl: string; readonly mqttUrl: string; readonly output: () => string }
+interface Running { readonly started: StartedCli; readonly httpUrl: string; readonly mqttUrl: string; readonly output: () => string }
 
-/** `wanxiang start` without the simulated fleet, on free ports, on the given data folder and database. */
+/** `wanxiang start` without the simulated fleet, on free ports, on the given data folder and database (tests/cli/spawn-start.ts). */
 async function start(dataDir: string, env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [...platformNodeFlags, 'bin/wanxiang.js', 'start', '--no-simulate', '--data-dir', dataDir, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], {
-    env: { ...process.env, WX_FLEET_KEY: defaultFleetKey, WX_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
-  const httpUrl = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', () => {
-      const match = /(http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/.exec(text);
-      if (match && /running/i.test(text)) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the platform exited (${code}) before it was ready:\n${text}`)));
-  });
-  const health = (await (await fetch(`${httpUrl}/healthz`)).json()) as { mqttUrl: string };
-  return { child, httpUrl, mqttUrl: health.mqttUrl, output: () => text };
+  const started = await spawnStart(['--no-simulate', '--data-dir', dataDir, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], { WX_FLEET_KEY: defaultFleetKey, ...env });
+  const health = (await (await fetch(`${started.httpUrl}/healthz`)).json()) as { mqttUrl: string };
+  return { started, httpUrl: started.httpUrl, mqttUrl: health.mqttUrl, output: started.output };
 }
 
-async function stop(running: Running | undefined): Promise<number | null> {
-  if (!running || running.child.exitCode !== null) return running?.child.exitCode ?? null;
-  const exited = new Promise<number | null>((resolve) => running.child.once('exit', (code) => resolve(code)));
-  running.child.kill('SIGTERM');
-  return exited;
-}
+const stop = async (running: Running | undefined): Promise<number | null> => (running ? running.started.stop() : null);
 
 interface EventBody { id: string; state: string; reopened: number; family: string; clearSinceMs: number | null; resolvedAtMs: number | null; closedAtMs: number | null; alarms: Array<{ id: string; closedAtMs: number | null }>; timeline: Array<{ kind: string; by: string; atMs: number; note?: string }> }
 

@@ -1,46 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-
-const run = promisify(execFile);
-
-/** Mounts an 8 MiB tmpfs (root only); undefined with the reason when the system does not allow it. */
-async function smallDisk(dir: string): Promise<string | undefined> {
-  try {
-    await run('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir]);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message.split('\n')[0];
-  }
-}
-
-/** Fills the filesystem with one file until the write fails with ENOSPC. */
-async function fill(path: string): Promise<void> {
-  const handle = await open(path, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) await handle.write(chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
+import { fill, smallDisk, unmount, until } from './small-disk.ts';
 
 const work = await mkdtemp(join(tmpdir(), 'wanxiang-disk-refusals-'));
 const disk = join(work, 'disk');
@@ -63,7 +26,7 @@ describe.skipIf(notMounted !== undefined)(`a refusal on a full disk${notMounted 
 
   afterAll(async () => {
     await test?.close();
-    if (notMounted === undefined) await run('umount', [disk]).catch(() => undefined);
+    if (notMounted === undefined) await unmount(disk);
     await rm(work, { recursive: true, force: true });
   });
 
