@@ -7,7 +7,7 @@
 
 /** Lowest floor first. Each entry is a regular expression over paths from the repository root. */
 const floors = [
-  { name: 'base', path: '^services/(errors|zod-issues|log|config|config-env|config-exposure|quiet-debug|runtime-file|connection-slots|login-gate|device-rate|file-lock|process-identity|durable-file|one-at-a-time|redact-url|person-names)\\.ts$' },
+  { name: 'base', path: '^services/(errors|zod-issues|log|config|config-env|config-exposure|quiet-debug|log-budget|runtime-file|connection-slots|login-gate|device-rate|file-lock|process-identity|durable-file|one-at-a-time|redact-url|person-names)\\.ts$' },
   { name: 'domain', path: '^services/((families|standards)/|topics\\.ts$)' },
   { name: 'infrastructure', path: '^services/(metrics|registry|storage|spool|data-folder|people)/' },
   { name: 'pipeline', path: '^services/(ingest|broker|hj212|rollups|compliance|evaluate|alarms|review|events|reports)/' },

@@ -11,7 +11,7 @@ import type { LoginResult } from '../registry/device-registry.ts';
 import { createLoginGate, type LoginGate } from '../login-gate.ts';
 import { isHistoryToolSecret, simulatedDeviceSecret, verifySecret } from '../registry/secrets.ts';
 import { clientIdRefusal } from './client-id.ts';
-import { createLineBudget } from './line-budget.ts';
+import { createLineBudget } from '../log-budget.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 
 /** A login whose client left while it waited for its turn: no scrypt is run for it. */

@@ -23,6 +23,7 @@ import { createMessageHandler, type Accepted, type InboundMessage } from './hand
 import { createIngestWorkerPool, type IngestWorkerPool } from './worker-pool.ts';
 import { createAppendBatcher } from './append-batcher.ts';
 import { createPreparedIntake, type PreparedContext, type PreparedRecord } from './accept-prepared.ts';
+import { createLineBudget } from '../log-budget.ts';
 
 export type { InboundMessage } from './handle-message.ts';
 
@@ -86,15 +87,14 @@ export function createIngest(deps: IngestDeps): Ingest {
   const { maxAgeMs } = deps;
   if (maxAgeMs) Object.defineProperty(historyLimits, 'maxAgeMs', { get: maxAgeMs, enumerable: true });
   // A record that cannot be written (a full disk) is lost, said once a minute; the platform goes on (red team 11: it exited).
-  let deadLetterFailureSaidAt = Number.NEGATIVE_INFINITY;
+  const deadLetterFailureLines = createLineBudget(1, now);
   const deadLetter = createDeadLetterFile({
     dir: join(config.dataDir, 'dead-letter'),
     ...config.deadLetter,
     onError: (error) => {
       metrics.deadLetterWriteFailures.inc();
-      if (now() - deadLetterFailureSaidAt < 60_000) return;
-      deadLetterFailureSaidAt = now();
-      log.error({ code: 'WX_ERR_FILE', err: error }, 'dead-letter record not written: the refusal is counted, its record lost (said once a minute)');
+      const said = deadLetterFailureLines.say('dead-letter');
+      if (said !== null) log.error({ code: 'WX_ERR_FILE', err: error, ...(said > 0 ? { failuresNotSaid: said } : {}) }, 'dead-letter record not written: the refusal is counted, its record lost (said once a minute)');
     },
   });
   const rejections = createRejectionLog({ metrics, log, deadLetter, maxPayloadBytes: config.deadLetter.maxPayloadBytes, budget: config.deadLetter, now, onRecord: deps.onRejection });

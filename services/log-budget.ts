@@ -1,7 +1,8 @@
 /**
- * A budget of log lines per key (a login, an address) and minute, for refusals a client can cause
- * in bulk: past it the refusals are only counted, and the next line said carries how many were
- * held back. Keys are a client's own words, so at most 10,000 are tracked at once.
+ * A budget of log lines per key (a login, an address, a file) and minute, for what can happen in
+ * bulk (refusals a client causes, a write failing on a full disk): past it the events are only
+ * counted, and the next line said carries how many were held back. Keys may be a client's own
+ * words, so at most 10,000 are tracked at once.
  * `say(id)`: null past the id's budget for this minute, else how many lines were held back before this one.
  */
 export function createLineBudget(perMinute: number, now: () => number) {
