@@ -1,4 +1,5 @@
-import { open, rename } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -21,6 +22,41 @@ export async function replaceFileDurably(path: string, text: string, options: { 
     await handle.close();
   }
   await rename(temporary, path);
+  await syncFolderOf(path);
+}
+
+/**
+ * Creates `path` holding `text`, or answers false when it exists: written aside (this user alone),
+ * flushed, linked into place (a link never replaces a file, so of two creators one wins) and its
+ * folder flushed. A reader sees the file whole or not at all: created in place, it was seen empty
+ * between its creation and its write (red team 11: a data-folder lock taken for a dead run's, a
+ * fleet key the start told its operator to delete).
+ */
+export async function createFileDurably(path: string, text: string): Promise<boolean> {
+  const aside = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const handle = await open(aside, 'wx', 0o600);
+    try {
+      await handle.chmod(0o600);
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(aside, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+    await syncFolderOf(path);
+    return true;
+  } finally {
+    await rm(aside, { force: true });
+  }
+}
+
+async function syncFolderOf(path: string): Promise<void> {
   const folder = await open(dirname(path), 'r');
   try {
     await folder.sync();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createFileDurably } from './durable-file.ts';
 import { defaultFleetKey, type Config } from './config.ts';
 import { WanxiangError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
@@ -35,8 +36,8 @@ const exists = (path: string) => readFile(path).then(() => true, () => false);
 
 /**
  * A new fleet key, or the one another first start made at the same moment. Every derived secret
- * hangs on it, so it is written aside, flushed, linked into place and its folder flushed before
- * the registry derived from it is written: the key file appears whole or not at all, and survives
+ * hangs on it, so it is made whole and durable (createFileDurably) before the registry derived
+ * from it is written: the key file appears whole or not at all, and survives
  * a power cut. Written in place without a flush, a power cut left an empty key file (the start
  * then refused) or none beside a registry derived from the lost one (every simulated device's
  * secret stopped matching); two first starts saw EEXIST, or the file between its creation and
@@ -44,32 +45,10 @@ const exists = (path: string) => readFile(path).then(() => true, () => false);
  */
 async function makeKey(path: string): Promise<string> {
   const key = randomBytes(32).toString('base64url');
-  const aside = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(aside, 'wx', 0o600);
-  try {
-    try {
-      await handle.chmod(0o600);
-      await handle.writeFile(`${key}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await link(aside, path);
-    const folder = await open(dirname(path), 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
-    }
-    return key;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const theirs = await readKey(path);
-    if (theirs === undefined) throw error;
-    return theirs;
-  } finally {
-    await rm(aside, { force: true });
-  }
+  if (await createFileDurably(path, `${key}\n`)) return key;
+  const theirs = await readKey(path);
+  if (theirs === undefined) throw new WanxiangError('WX_ERR_FILE', `${path} was made by another start and is gone again: start once more`, { value: path });
+  return theirs;
 }
 
 /** The installation's key and registry, created on the first start. */

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createFileDurably } from '../durable-file.ts';
 import { WanxiangError } from '../errors.ts';
 import { processIdentity, recordedProcessAlive, type ProcessIdentity } from '../process-identity.ts';
 
@@ -86,18 +86,12 @@ export async function lockDataFolder(dataDir: string, command: string): Promise<
   throw new WanxiangError('WX_ERR_DATA_DIR_LOCKED', `cannot take the lock ${path}: other runs keep taking it`);
 }
 
-/** Creates the lock whole (written aside, linked into place); false when one exists. */
+/** Creates the lock whole (createFileDurably: never seen half written); false when one exists. */
 async function createLock(path: string, mine: Holder): Promise<boolean> {
-  const aside = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(aside, `${JSON.stringify(mine)}\n`, { flag: 'wx', mode: 0o600 });
-    await link(aside, path);
-    return true;
+    return await createFileDurably(path, `${JSON.stringify(mine)}\n`);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new WanxiangError('WX_ERR_FILE', `cannot take the lock ${path}: ${(error as Error).message}`, { cause: error });
-  } finally {
-    await rm(aside, { force: true });
   }
 }
 
