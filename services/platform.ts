@@ -36,6 +36,8 @@ export interface PlatformEndpoints {
   readonly database: string;
   /** The HJ 212 receiver's address (`tcp://host:port`), null when turned off (WX_HJ212_PORT=-1). */
   readonly hj212Url: string | null;
+  /** The devices the simulated district sends as (0 when it is off or a recording is replayed). */
+  readonly simulatedDevices?: number;
 }
 
 export interface Platform {
@@ -126,8 +128,8 @@ export function createPlatform(config: Config, log: Logger, options: PlatformOpt
     // runtime.json says where the platform answers: written once the API listens (removed at the data folder's close).
     await dataFolder.recordRuntime({ pid: process.pid, startedAt: new Date().toISOString(), httpUrl, mqttUrl: endpoints.mqttUrl, influxUrl, database: config.influx.database });
     // The demo last: it sends into the doors like real devices.
-    await parts.begin(createSimulatorsPart({ config, log, topics, registry, doors: addresses, replays }));
-    return { ...endpoints, httpUrl };
+    const simulatedDevices = await parts.begin(createSimulatorsPart({ config, log, topics, registry, doors: addresses, replays }));
+    return { ...endpoints, httpUrl, simulatedDevices };
   }
 
   const platform: Platform = {

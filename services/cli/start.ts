@@ -13,7 +13,6 @@ import { beijingDay, DAY_MS } from '../standards/beijing-time.ts';
 import { PLAN_YEARS, isPlanYear } from '../compliance/plan-period.ts';
 import { runUntilSignal } from './run-platform.ts';
 import { dataFolderLine } from './data-folder-notice.ts';
-import { fleetKeyDevices } from '../../simulators/device-client.ts';
 
 /** A period the compliance API takes: this year to date while the plan runs, else the plan's last year. */
 const compliancePeriodHint = (nowMs: number) => {
@@ -86,9 +85,8 @@ export async function startCommand(argv: string[]): Promise<void> {
   const endpoints = await runUntilSignal(platform, log);
   // A registry with no devices runs, but nothing can log in: said, not left to be found out.
   if (platform.registry.devices.length === 0) process.stderr.write(`[start] the registry ${resolve(config.registryFile)} holds no devices: no device can log in or send a reading; add them with 'wanxiang devices add' (docs/devices.md)\n`);
-  // The devices the simulated fleet speaks for: not the disabled ones, nor ones with a secret of their own (red team 11).
-  const simulated = (await fleetKeyDevices(platform.registry.devices, config.fleetKey)).devices.length;
-  process.stdout.write(banner(endpoints, describeSource(config.simulate, simulated)));
+  // The devices the simulated fleet sends as: not the disabled ones, nor ones with a secret of their own (red team 11).
+  process.stdout.write(banner(endpoints, describeSource(config.simulate, endpoints.simulatedDevices ?? 0)));
 }
 
 /** The start banner; the screen's address is its first line, the one to open. */

@@ -49,7 +49,8 @@ export function createReplaysPart(deps: SimulatorDeps): ReplaysPart {
  * The demo (WX_SIMULATE): the simulated district fleet, or a recording replayed. It sends into the
  * doors like real devices, so it starts last, once the platform listens, and stops first.
  */
-export function createSimulatorsPart(deps: SimulatorDeps & { readonly replays: ReplaysPart }): Part {
+/** Started, it answers how many devices the simulated district sends as (0 when it is off or replays). */
+export function createSimulatorsPart(deps: SimulatorDeps & { readonly replays: ReplaysPart }): Part<number> {
   const { config, log, topics, registry, doors } = deps;
   let fleet: Fleet | undefined;
   return {
@@ -63,7 +64,9 @@ export function createSimulatorsPart(deps: SimulatorDeps & { readonly replays: R
         if (skipped.length > 0) log.info({ skipped: skipped.map(({ id, why }) => `${id} (${why})`) }, 'simulated fleet: devices with a secret of their own or disabled are not simulated');
         fleet = createDistrictFleet({ url: doors.mqttUrl, hj212Url: doors.hj212Url, fleetKey: config.fleetKey, topics, devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
         await fleet.start();
+        return devices.length;
       }
+      return 0;
     },
     async stopInput() {
       await fleet?.close();

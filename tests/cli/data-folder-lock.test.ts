@@ -41,6 +41,8 @@ describe('the data folder is one run\'s alone, whatever database (issue 19, item
 
   it('a second start with INFLUX_URL = the first\'s influxd is refused; the first\'s spool, runtime.json and acknowledgements are untouched', async () => {
     await until(async () => (await ackOf(dataDir)) !== '', 'the first acknowledgement');
+    // The banner counts the devices the simulated fleet sends as (all of a fresh installation's).
+    expect(first.output()).toMatch(/simulated fleet 147 devices, every 5 s/);
     const runtimeBefore = await readFile(join(dataDir, 'runtime.json'), 'utf8');
     const { influxUrl, pid } = JSON.parse(runtimeBefore) as { influxUrl: string; pid: number };
     const segments = (await readdir(join(dataDir, 'spool'))).filter((name) => name.endsWith('.seg'));
