@@ -34,3 +34,7 @@ export function presentOnly<T extends Record<string, unknown>>(row: T): T {
   const stale = (name: string, value: unknown) => name !== 'time' && !present.has(name) && (typeof value === 'number' || stringFields.has(name));
   return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, stale(name, value) ? null : value])) as T;
 }
+
+/** One row of an InfluxDB answer (its columns and values) as presentOnly gives it. */
+export const presentRowOf = (columns: readonly string[], values: readonly unknown[]): Record<string, unknown> =>
+  presentOnly(Object.fromEntries(columns.map((column, i) => [column, values[i]])));

@@ -2,7 +2,7 @@ import type { FamilyId } from '../families/index.ts';
 import { beijingMonthStartMs, beijingYearMonth } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { FIELDS_PRESENT, presentOnly } from './fields-present.ts';
+import { FIELDS_PRESENT, presentRowOf } from './fields-present.ts';
 import { summaryMeasurements, summaryOf, summaryPointFields, summaryReads, type SummaryFields } from './summary-combine.ts';
 
 /** The Beijing month [from, to) an instant falls in. */
@@ -20,7 +20,7 @@ async function monthOfSeries(influx: InfluxClient, family: FamilyId, daily: stri
   const series = await influx.query(`SELECT ${fields}, "${FIELDS_PRESENT}" FROM "${daily}" WHERE time >= ${month.fromMs}ms AND time < ${month.toMs}ms GROUP BY *`);
   return series.flatMap(({ tags, columns, values }) => {
     const days: SummaryFields[] = values.map((row) => {
-      const present = presentOnly(Object.fromEntries(columns.map((column, i) => [column, row[i]])));
+      const present = presentRowOf(columns, row);
       return Object.fromEntries(Object.entries(present).filter(([column]) => column !== FIELDS_PRESENT).map(([column, value]) => [column, typeof value === 'number' ? value : null]));
     });
     const entries = Object.entries(summaryPointFields(summary, days, 'days'));
