@@ -65,6 +65,12 @@ export function frameOf(segment: string, options: { crc?: 'hj212' | 'arc' | 'mod
 /** The platform's answer to a packet of PW 123456, as text with CR LF. */
 export const reply = (qn: string, mn: string, flag: number, cn = '9014') => encodeFrame(`QN=${qn};ST=91;CN=${cn};PW=123456;MN=${mn};Flag=${flag};CP=&&&&`).toString();
 export const someRows = (rows: unknown[]) => rows.length > 0;
+/**
+ * Ready when the first row holds every expected value. A query running beside a write can see some
+ * of a point's fields before the rest, so "a row is there" is not "the row is whole".
+ */
+export const firstRowHas = (expected: Record<string, unknown>) => (rows: Array<Record<string, unknown>>) =>
+  rows.length > 0 && Object.entries(expected).every(([field, value]) => rows[0]![field] === value);
 type Rows = Array<Record<string, unknown>>;
 
 export interface AuditPlatform {

@@ -61,11 +61,13 @@ describe('HJ 212 data flags (Table 8; reference §4, §9.9)', () => {
     const cp = Object.entries(codes).map(([flag, code]) => `${code}-Avg=5,${code}-Flag=${flag}`).join(';');
     connection.send(encodeFrame(`QN=20240601110500001;ST=22;CN=2061;PW=123456;MN=${audit.generic.mn};Flag=5;CP=&&DataTime=20240601100000;${cp};a01006-Avg=101.3&&`));
     expect(await connection.nextReply()).toBe(reply('20240601110500001', audit.generic.mn, 4));
-    // The packet's valid and invalid values may reach InfluxDB in two writes: wait for both.
-    const whole = (rows: Array<Record<string, unknown>>) => rows.length > 0 && rows[0]!.co_mgm3_invalid !== undefined && rows[0]!.co_mgm3_invalid !== null && rows[0]!.pressure_hpa !== undefined && rows[0]!.pressure_hpa !== null
-      && ['pm25_ugm3', 'pm10_ugm3', 'so2_ugm3', 'no2_ugm3', 'o3_ugm3'].every((field) => rows[0]![`${field}_invalid`] !== undefined && rows[0]![`${field}_invalid`] !== null);
+    // The packet's valid and invalid values may reach InfluxDB in two writes, and a query running
+    // beside a write can see some of a point's fields before the rest: wait for every field asserted.
+    const invalidFields = ['pm25_ugm3', 'pm10_ugm3', 'so2_ugm3', 'no2_ugm3', 'o3_ugm3', 'co_mgm3'];
+    const expected = [...invalidFields.flatMap((field) => [`${field}_invalid`, `${field}_flag`]), 'temp_c', 'temp_c_flag', 'rh_pct', 'rh_pct_flag', 'pressure_hpa'];
+    const whole = (rows: Array<Record<string, unknown>>) => rows.length > 0 && expected.every((field) => rows[0]![field] !== undefined && rows[0]![field] !== null);
     const [row] = await rowsWhen(`SELECT * FROM air_quality_hj212 WHERE device = '${audit.generic.id}' AND time = ${Date.parse('2024-06-01T10:00:00+08:00')}ms`, whole);
-    for (const field of ['pm25_ugm3', 'pm10_ugm3', 'so2_ugm3', 'no2_ugm3', 'o3_ugm3', 'co_mgm3']) {
+    for (const field of invalidFields) {
       expect(row![field] ?? null, field).toBeNull();
       expect(row![`${field}_invalid`], field).toBe(5);
     }

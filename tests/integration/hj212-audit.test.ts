@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../services/hj212/reply.ts';
 import { vectors } from '../fixtures/hj212-vectors.ts';
-import { audit, frameOf, reply, someRows, useAuditPlatform } from '../helpers/hj212-audit.ts';
+import { audit, firstRowHas, frameOf, reply, someRows, useAuditPlatform } from '../helpers/hj212-audit.ts';
 
 /**
  * The HJ 212 receiver against the protocol cases of reference/hj212.md that issue 20 does not
@@ -98,7 +98,7 @@ describe('HJ 212 split packets over a socket (C.49/C.50)', () => {
     const expected = probe(connection);
     expect(await connection.nextReply()).toBe(expected);
     await expect.poll(() => platform().metric('wanxiang_hj212_split_sets_total', { outcome: 'incomplete' }), { timeout: 30_000 }).toBe(incomplete + 1);
-    const [row] = await rowsWhen(`SELECT ph, cod_mgl FROM water_quality_hj212 WHERE device = '${audit.water.id}' AND time = ${Date.parse('2024-06-01T09:00:00+08:00')}ms`, (rows) => rows.length > 0 && rows[0]!.cod_mgl != null);
+    const [row] = await rowsWhen(`SELECT ph, cod_mgl FROM water_quality_hj212 WHERE device = '${audit.water.id}' AND time = ${Date.parse('2024-06-01T09:00:00+08:00')}ms`, firstRowHas({ ph: 7.7, cod_mgl: 41 }));
     expect(row).toMatchObject({ ph: 7.7, cod_mgl: 41 });
   });
 });

@@ -7,6 +7,7 @@ import { encodeFrame } from '../../services/hj212/reply.ts';
 import { connectStation, parseStationUrl, type StationConnection } from '../../simulators/hj212-client.ts';
 import { stationIds, writeStationRegistry } from '../fixtures/hj212-registry.ts';
 import { vectors, wire } from '../fixtures/hj212-vectors.ts';
+import { firstRowHas } from '../helpers/hj212-audit.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 let test: TestPlatform;
@@ -49,8 +50,9 @@ describe('HJ 212 receiver over a real socket', () => {
     const connection = await station();
     connection.send(wire('tv8Flags'));
     expect(await connection.nextReply()).toBe(text('tv8Reply'));
-    const [row] = await rowsWhen(`SELECT * FROM air_quality_hj212 WHERE device = '${stationIds.air}' AND "interval" = 'hour'`, (rows) => rows.length > 0);
-    expect(row).toMatchObject({ time: Date.parse('2024-06-01T08:00:00+08:00'), pm25_ugm3: 35.2, pm10_ugm3: 61, so2_ugm3: 8, co_mgm3: 0.62, pm25_ugm3_flag: 'N', no2_ugm3_invalid: 27, no2_ugm3_flag: 'C', o3_ugm3_invalid: 118, o3_ugm3_flag: 'M' });
+    const hour = { time: Date.parse('2024-06-01T08:00:00+08:00'), pm25_ugm3: 35.2, pm10_ugm3: 61, so2_ugm3: 8, co_mgm3: 0.62, pm25_ugm3_flag: 'N', no2_ugm3_invalid: 27, no2_ugm3_flag: 'C', o3_ugm3_invalid: 118, o3_ugm3_flag: 'M' };
+    const [row] = await rowsWhen(`SELECT * FROM air_quality_hj212 WHERE device = '${stationIds.air}' AND "interval" = 'hour'`, firstRowHas(hour));
+    expect(row).toMatchObject(hour);
     // Invalid values never reach the fields rollups, compliance, alarms and the live view read.
     expect(row!.no2_ugm3 ?? null).toBeNull();
     expect(row!.o3_ugm3 ?? null).toBeNull();
@@ -90,8 +92,9 @@ describe('HJ 212 receiver over a real socket', () => {
     expect(await connection.nextReply()).toBe(text('tv7Reply1'));
     connection.send(wire('tv7Split2'));
     expect(await connection.nextReply()).toBe(text('tv7Reply2'));
-    const [row] = await rowsWhen(`SELECT * FROM water_quality_hj212 WHERE device = '${stationIds.water}'`, (rows) => rows.length > 0 && rows[0]!.cod_mgl != null);
-    expect(row).toMatchObject({ time: Date.parse('2016-08-01T08:00:00+08:00'), ph: 7.5, ph_min: 7.1, ph_max: 7.8, ph_flag: 'N', cod_mgl: 40.1, cod_mgl_cou: 63, interval: 'hour' });
+    const hour = { time: Date.parse('2016-08-01T08:00:00+08:00'), ph: 7.5, ph_min: 7.1, ph_max: 7.8, ph_flag: 'N', cod_mgl: 40.1, cod_mgl_cou: 63, interval: 'hour' };
+    const [row] = await rowsWhen(`SELECT * FROM water_quality_hj212 WHERE device = '${stationIds.water}'`, firstRowHas(hour));
+    expect(row).toMatchObject(hour);
     expect(await test.metric('wanxiang_hj212_split_sets_total', { outcome: 'complete' })).toBeGreaterThanOrEqual(1);
   });
 
