@@ -53,6 +53,8 @@ export const configSchema = z.strictObject({
       connectionsPerAddress: positiveInt.default(1_000),
       /** Live sessions one device may hold (its own client id and `<id>-<suffix>` tools beside it). */
       sessionsPerDevice: positiveInt.default(16),
+      /** Refusal notices queued for a device's persistent session while it is away; later ones go at QoS 0 (not queued). */
+      noticesQueuedWhileAway: z.number().int().min(0).default(100),
       /** QoS 2 messages a session may hold awaiting their PUBREL; past it the connection is closed. */
       maxInflightQos2: positiveInt.max(65_535).default(32),
       /** Addresses the per-address connection limit does not apply to (a local simulator fleet). */

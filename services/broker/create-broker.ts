@@ -40,6 +40,8 @@ export interface Broker {
    * work when it would not. Always true in cluster mode, where other nodes' subscribers are not known here.
    */
   observed(topic: string): boolean;
+  /** Whether a client with this id is connected to this node (another node's clients are not known here). */
+  connected(clientId: string): boolean;
   /** After the registry changed: disconnects devices now disabled, removed or with a rotated secret. */
   enforceRegistry(): number;
 }
@@ -78,6 +80,8 @@ export function createBroker(deps: BrokerDeps): Broker {
   // not yet timed out), and a disable or rotation closes them all (issue 18, item 3).
   const deviceClients = new Map<string, Set<Client>>();
   let aedes: Aedes | undefined;
+  // aedes keeps its live clients by id (aedes.js registerClient); its typings do not declare the map.
+  const liveClient = (clientId: string) => (aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[clientId];
   // The hard limit at the transport: a payload a little over maxPayloadBytes still reaches
   // the door and is refused there with its payload kept; anything far larger (a topic and
   // headers allowance of 64 KiB) closes the connection before it is buffered.
@@ -216,8 +220,7 @@ export function createBroker(deps: BrokerDeps): Broker {
 
   const takeoverSaidAt = new Map<string, { at: number; since: number }>();
   function noteTakeover(client: Client): void {
-    // aedes keeps its live clients by id (aedes.js registerClient); its typings do not declare the map.
-    const previous = (aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[client.id];
+    const previous = liveClient(client.id);
     if (!previous || previous === client) return;
     takenOver.add(previous);
     metrics.clientErrors.inc({ code: 'WX_ERR_SESSION_TAKEOVER' });
@@ -326,6 +329,10 @@ export function createBroker(deps: BrokerDeps): Broker {
       if (!aedes) return false;
       if (deps.aedesOptions?.mq) return true;
       return hasLocalSubscriber(aedes, topic);
+    },
+    connected(clientId) {
+      const client = liveClient(clientId);
+      return client !== undefined && !client.closed;
     },
     enforceRegistry() {
       let closed = 0;

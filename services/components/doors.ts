@@ -84,7 +84,7 @@ export function createDoorsPart(deps: {
         await subscriber.start();
         // Refusal notices go to the device through the external broker too (issue 19, item 5).
         const activeSubscriber = subscriber;
-        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeSubscriber.publish(topic, payload, { qos: 1 }) });
+        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload, qos) => activeSubscriber.publish(topic, payload, { qos }) });
       } else broker = createBroker({ config, registry, topics, ingest, metrics, log, loginGate, ...(node ? { aedesOptions: node.broker.aedesOptions } : {}) });
       const { mqttPort, wsPort, tlsPort, wssPort } = broker ? await broker.start() : { mqttPort: 0, wsPort: null, tlsPort: null, wssPort: null };
       const activeBroker = broker;
@@ -104,7 +104,10 @@ export function createDoorsPart(deps: {
         stopAnnouncing = deps.announceAlarms((change) => {
           activeBroker.publish(topics.alarms(), JSON.stringify(change), { qos: 1 }).catch((error: unknown) => log.warn({ err: error, alarm: change.alarm.id }, 'alarm change not published'));
         });
-        feedback = createRefusalFeedback({ topics, registry, log, publish: (topic, payload) => activeBroker.publish(topic, payload, { qos: 1 }) });
+        feedback = createRefusalFeedback({
+          topics, registry, log, publish: (topic, payload, qos) => activeBroker.publish(topic, payload, { qos }),
+          isConnected: (deviceId) => activeBroker.connected(deviceId), queuedWhileAway: config.mqtt.noticesQueuedWhileAway, onNotQueued: () => metrics.refusalNoticesNotQueued.inc(),
+        });
       }
       return {
         mqttUrl: cluster.brokerUrl ?? `mqtt://${host(config.mqtt.host)}:${mqttPort}`,

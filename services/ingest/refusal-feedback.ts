@@ -33,7 +33,17 @@ export interface RefusalFeedback {
 export interface RefusalFeedbackDeps {
   readonly topics: Topics;
   readonly registry: DeviceRegistry;
-  readonly publish: (topic: string, payload: string) => Promise<void>;
+  /** QoS 1 is queued for the device's persistent session while it is away; QoS 0 reaches only who is connected. */
+  readonly publish: (topic: string, payload: string, qos: 0 | 1) => Promise<void>;
+  /**
+   * Whether the device's own client id is connected here. Without it (an external broker, whose own
+   * queue limits apply) every notice is QoS 1.
+   */
+  readonly isConnected?: (deviceId: string) => boolean;
+  /** Notices queued (QoS 1) for a device while it is away, before the rest go at QoS 0 (mqtt.noticesQueuedWhileAway); 100 unless given. */
+  readonly queuedWhileAway?: number;
+  /** A notice sent at QoS 0 because the away device's queue had its share. */
+  readonly onNotQueued?: () => void;
   readonly log: Logger;
   /** At most one notice per device in this many ms; the next one says how many were held back. */
   readonly intervalMs?: number;
@@ -60,6 +70,25 @@ export function createRefusalFeedback(deps: RefusalFeedbackDeps): RefusalFeedbac
   const intervalMs = deps.intervalMs ?? 1_000;
   const lastSent = new Map<string, number>();
   const held = new Map<string, number>();
+  const queuedWhileAway = deps.queuedWhileAway ?? 100;
+  const sentWhileAway = new Map<string, number>();
+  /**
+   * A device's own persistent session queues every QoS 1 notice in the broker's memory while it is
+   * away, and a tool with its secret (`<id>-tool`, a clean session) keeps making them, one a second
+   * for as long as it runs (red team 11 left it unbounded). The first `queuedWhileAway` wait for the
+   * device; later ones still reach whoever is connected (the tool), and are counted.
+   */
+  function qosFor(deviceId: string): 0 | 1 {
+    if (!deps.isConnected || deps.isConnected(deviceId)) {
+      sentWhileAway.delete(deviceId);
+      return 1;
+    }
+    const sent = (sentWhileAway.get(deviceId) ?? 0) + 1;
+    sentWhileAway.set(deviceId, sent);
+    if (sent <= queuedWhileAway) return 1;
+    deps.onNotQueued?.();
+    return 0;
+  }
   return {
     report(rejection, context) {
       const device = context.device === undefined ? undefined : deps.registry.device(context.device);
@@ -80,7 +109,7 @@ export function createRefusalFeedback(deps: RefusalFeedbackDeps): RefusalFeedbac
         ...problemsOf(rejection, context),
       };
       held.delete(device.id);
-      deps.publish(deps.topics.build(device.family, device.id, 'errors'), JSON.stringify(notice)).catch((error: unknown) => {
+      deps.publish(deps.topics.build(device.family, device.id, 'errors'), JSON.stringify(notice), qosFor(device.id)).catch((error: unknown) => {
         deps.log.debug({ err: error, device: device.id }, 'refusal notice not published');
       });
     },

@@ -19,7 +19,7 @@ describe('MQTT: what one device\'s secret may hold (red team 4: 3 sessions of 1,
   const secret = (id: string) => simulatedDeviceSecret(test.config.fleetKey, id);
 
   beforeAll(async () => {
-    test = await startTestPlatform({ mqtt: { sessionsPerDevice: 2, maxInflightQos2: 4 } });
+    test = await startTestPlatform({ mqtt: { sessionsPerDevice: 2, maxInflightQos2: 4, noticesQueuedWhileAway: 2 } });
   });
   afterAll(async () => {
     await test?.close();
@@ -68,6 +68,37 @@ describe('MQTT: what one device\'s secret may hold (red team 4: 3 sessions of 1,
     expect(JSON.parse(queued)).toMatchObject({ code: 'WX_ERR_WRONG_TYPE' });
     back.end(true);
     for (const { client } of [observer, observerOwn, tool, cleanObserver, cleanTool]) client.end(true);
+  });
+
+  // A tool with the device's secret keeps making refusal notices, one a second, for the device's
+  // own persistent session while it is away: each was queued in memory, without end.
+  it('queues at most mqtt.noticesQueuedWhileAway notices for an away device; later ones still reach the connected tool, counted', async () => {
+    const id = 'air-liantang';
+    const errors = test.topics.build('air', id, 'errors');
+    const device = await login(test.endpoints.mqttUrl, id, secret(id), id, false);
+    await device.client.subscribeAsync(errors, { qos: 1 });
+    await device.client.endAsync();
+    const tool = await login(test.endpoints.mqttUrl, id, secret(id), `${id}-tool`);
+    const heard: string[] = [];
+    tool.client.on('message', (_topic, payload) => heard.push(payload.toString()));
+    await tool.client.subscribeAsync(errors, { qos: 1 });
+    const notQueuedBefore = await test.metric('wanxiang_refusal_notices_not_queued_total');
+    // Notices are one a second per device: four refusals 1.1 s apart make four notices.
+    for (let n = 0; n < 4; n += 1) {
+      if (n > 0) await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await tool.client.publishAsync(test.topics.build('air', id, 'telemetry'), JSON.stringify({ pm25: `bad-${n}` }), { qos: 1 });
+    }
+    await vi.waitFor(() => expect(heard).toHaveLength(4), { timeout: 10_000 });
+    expect(await test.metric('wanxiang_refusal_notices_not_queued_total')).toBe(notQueuedBefore + 2);
+    tool.client.end(true);
+    const back = mqtt.connect(test.endpoints.mqttUrl, { clientId: id, username: id, password: secret(id), clean: false, reconnectPeriod: 0, protocolVersion: 4 });
+    const queued: string[] = [];
+    back.on('message', (_topic, payload) => queued.push(payload.toString()));
+    await new Promise((resolve) => back.on('connect', resolve));
+    await vi.waitFor(() => expect(queued).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(queued.map((notice) => (JSON.parse(notice) as { message: string }).message)).toEqual([expect.stringContaining('bad-0'), expect.stringContaining('bad-1')]);
+    back.end(true);
   });
 
   it('closes a session holding more QoS 2 messages awaiting PUBREL than maxInflightQos2', async () => {
