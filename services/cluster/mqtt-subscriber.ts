@@ -22,7 +22,12 @@ export interface SubscriberOptions {
   readonly connectTimeoutMs?: number;
   /** Messages in flight (spooling, not yet acknowledged) per session; default 64. */
   readonly window?: number;
+  /** The registered device whose client ids include this one (`<id>` or `<id>-<suffix>`), if any. */
+  readonly deviceOwning?: (clientId: string) => string | null;
 }
+
+/** A session's client id: stable, so that its persistent session survives a restart. */
+const sessionClientId = (nodeId: string, index: number) => `${nodeId}-${index}`;
 
 /**
  * Handed to mqtt.js's handleMessage callback: an error there makes mqtt.js skip its own
@@ -111,7 +116,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
   }
 
   async function openSession(index: number): Promise<MqttClient> {
-    const clientId = `${options.nodeId}-${index}`;
+    const clientId = sessionClientId(options.nodeId, index);
     const clientOptions: IClientOptions = {
       clientId,
       username: options.username,
@@ -159,6 +164,13 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
       await client.publishAsync(topic, payload, { qos: publishOptions.qos ?? 1 });
     },
     async start() {
+      // A device may log in with `<its id>-<suffix>` client ids, and a login with a session's client
+      // id closes that session [MQTT-3.1.4-2]: a device named after the node (`ingest-a` beside
+      // node `ingest-a`'s `ingest-a-0`) would take this worker's sessions and what they hold.
+      for (let index = 0; index < options.sessions; index += 1) {
+        const owner = options.deviceOwning?.(sessionClientId(options.nodeId, index)) ?? null;
+        if (owner !== null) throw new WanxiangError('WX_ERR_CONFIG', `cluster.nodeId ${JSON.stringify(options.nodeId)} makes the ingest client id ${sessionClientId(options.nodeId, index)}, which the registered device ${owner} may log in with: give the node another id (WX_NODE_ID)`);
+      }
       try {
         for (let index = 0; index < options.sessions; index += 1) await openSession(index);
       } catch (error) {

@@ -12,6 +12,7 @@ import { createLoginGate } from '../login-gate.ts';
 import { createRefusalFeedback, type RefusalFeedback } from '../ingest/refusal-feedback.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { redactUserinfo } from '../redact-url.ts';
+import { clientIdFitsLogin } from '../broker/client-id.ts';
 import { ingestBrokerSecret } from '../registry/mosquitto-export.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { Topics } from '../topics.ts';
@@ -80,6 +81,7 @@ export function createDoorsPart(deps: {
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestSecret,
           group: cluster.sharedGroup ?? defaultSharedGroup(ingestSecret), sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
+          deviceOwning: (clientId) => registry.devices.find((device) => clientIdFitsLogin(clientId, device.id))?.id ?? null,
         });
         await subscriber.start();
         // Refusal notices go to the device through the external broker too (issue 19, item 5).

@@ -82,3 +82,21 @@ describe('a cluster node without its Redis', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 });
+
+describe('an ingest node named after a device', () => {
+  // A device may log in as `<its id>-<suffix>`, and a login with a live session's client id closes
+  // that session: a node `air-dongmen` opens `air-dongmen-0`, which the device air-dongmen may take.
+  it('fails the start with WX_ERR_CONFIG naming the device, before it connects to the broker', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wanxiang-nodeid-'));
+    const config = parseConfig({
+      dataDir, logLevel: 'silent', influx: { url: inject('influxUrl'), database: 'nodeid' }, simulate: { enabled: false },
+      mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 }, http: { host: '127.0.0.1', port: 0 },
+      cluster: { brokerUrl: `mqtt://127.0.0.1:${await freePort()}`, nodeId: 'air-dongmen' },
+    });
+    const platform = createPlatform(config, createLogger('silent'));
+    await expect(platform.start()).rejects.toMatchObject({ code: 'WX_ERR_CONFIG', message: expect.stringMatching(/air-dongmen-0, which the registered device air-dongmen may log in with/) });
+    await platform.close();
+    await platform.influx.query('DROP DATABASE "nodeid"', { database: null });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
