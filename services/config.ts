@@ -163,6 +163,8 @@ export const configSchema = z.strictObject({
       requestTimeoutMs: positiveInt.min(100).default(30_000),
       /** A connection that sends nothing for this long while the platform waits for it (before its first request, or in the middle of a body) is closed. */
       clientIdleMs: positiveInt.min(100).default(15_000),
+      /** How long a wrong bearer token from an address past its 20 wrong ones a minute waits for its 429 (a right token never waits). */
+      wrongTokenDelayMs: z.number().int().min(0).max(60_000).default(1_000),
       /** HTTP connections one address may hold open at once; past it a new one is answered 429 and closed. */
       connectionsPerAddress: positiveInt.default(256),
       /**

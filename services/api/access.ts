@@ -74,14 +74,14 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
       // nothing). Another scheme (a proxy's Basic) is not ours to judge where none is needed, nor
       // the EMQX endpoint's, which checks its own header.
       if (access !== 'broker' && /^bearer\b/i.test(request.headers.authorization ?? '') && !auth.bearerRole(request)) {
-        auth.refuse(request, reply, `this bearer token is not one of this platform's tokens (${routeName(request)} needs none: send none)`);
+        await auth.refuse(request, reply, `this bearer token is not one of this platform's tokens (${routeName(request)} needs none: send none)`);
       }
       return;
     }
     const presented = request.headers.authorization !== undefined;
     const role = presented ? auth.bearerRole(request) : null;
     // A wrong credential is never ignored, not even next to a valid session cookie.
-    if (presented && !role) auth.refuse(request, reply, `${routeName(request)} needs a valid bearer token; this one is not one of this platform's tokens`);
+    if (presented && !role) await auth.refuse(request, reply, `${routeName(request)} needs a valid bearer token; this one is not one of this platform's tokens`);
     if (!role && needed === 'reader' && auth.sessionExpiresAtMs(request) !== null) return;
     if (!role) {
       count('WX_ERR_UNAUTHORIZED');

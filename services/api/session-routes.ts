@@ -68,7 +68,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
   }, async (request, reply) => {
     // The token first: a right one signs in even from an address past its failures (issue 18 item 6).
     const session = deps.sessions.issue(request.body.token);
-    if (!session) deps.auth.refuse(request, reply, 'the token is not one of this platform’s tokens');
+    if (!session) return deps.auth.refuse(request, reply, 'the token is not one of this platform’s tokens');
     return reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader(session.value, session.maxAgeS, secure(request))).send(null);
   });
 

@@ -13,7 +13,7 @@ describe('refused API credentials', () => {
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
   beforeAll(async () => {
-    test = await startTestPlatform({ http: { readAccess: 'token', tokens: [{ role: 'reader', token: tokens.reader }, { role: 'operator', token: tokens.operator }] } });
+    test = await startTestPlatform({ http: { readAccess: 'token', wrongTokenDelayMs: 1_500, tokens: [{ role: 'reader', token: tokens.reader }, { role: 'operator', token: tokens.operator }] } });
   });
   afterAll(async () => {
     await test?.close();
@@ -46,6 +46,25 @@ describe('refused API credentials', () => {
     expect((await call('/api/v1/alarms/no-such-alarm/ack', { method: 'POST', token: tokens.operator, json: { note: 'x' } })).status).toBe(404);
     expect((await call('/api/v1/live')).status).toBe(401); // no token: refused as before, not held up
     expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_LOGIN_THROTTLED' })).toBe(2);
+  });
+
+  // Every token is checked, so a guesser past the limit still learned "wrong" at once: about 1,000
+  // guesses a second from one address (red team 11). The answer is held now; a right one is not.
+  it('holds a throttled wrong token\'s 429 for http.wrongTokenDelayMs, while the right token from the same address reads at once', async () => {
+    const finished: string[] = [];
+    const sentAt = Date.now();
+    const wrong = call('/api/v1/live', { token: 'a-guess-past-the-limit-0000' }).then(async (answer) => {
+      finished.push('wrong');
+      return { status: answer.status, body: await answer.json() as { code: string }, waitedMs: Date.now() - sentAt };
+    });
+    const right = call('/api/v1/live', { token: tokens.reader }).then((answer) => {
+      finished.push('right');
+      return answer.status;
+    });
+    expect(await right).toBe(200);
+    expect(await wrong).toMatchObject({ status: 429, body: { code: 'WX_ERR_LOGIN_THROTTLED' } });
+    expect((await wrong).waitedMs).toBeGreaterThanOrEqual(1_500);
+    expect(finished).toEqual(['right', 'wrong']);
   });
 
   it('decides from the matched route, so an encoded, doubled or dotted path is refused like the plain one', async () => {

@@ -19,7 +19,7 @@ describe('red team: a wrong bearer token is counted and held wherever it is pres
   const failures = async () => (await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_UNAUTHORIZED' })) + (await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_LOGIN_THROTTLED' }));
 
   beforeAll(async () => {
-    test = await startTestPlatform({ http: { tokens: [{ role: 'reader', token: reader }] } });
+    test = await startTestPlatform({ http: { wrongTokenDelayMs: 50, tokens: [{ role: 'reader', token: reader }] } });
     url = test.endpoints.httpUrl;
   }, 120_000);
   afterAll(async () => {
