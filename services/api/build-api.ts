@@ -12,6 +12,7 @@ import type { TargetsFile } from '../compliance/targets.ts';
 import { registerComplianceRoutes } from './compliance-routes.ts';
 import { registerEvaluateRoute } from './evaluate-route.ts';
 import { registerAdminRoutes, type AdminRouteDeps } from './admin-routes.ts';
+import { narrowDepartmentSeries } from '../metrics/department-series.ts';
 import { createAuth, registerSecurityHeaders, type AuthOptions } from './auth.ts';
 import type { Logger } from 'pino';
 import { registerAccessControl } from './access.ts';
@@ -226,9 +227,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       }) as Record<string, unknown>);
     });
 
-    api.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: z.string() } } }, async (_request, reply) => {
+    api.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format); the departments\' event figures to a signed-in caller only, a department\'s own to a department', produces: ['text/plain'], response: { 200: z.string() } } }, async (request, reply) => {
       reply.header('content-type', deps.metrics.registry.contentType);
-      return deps.metrics.registry.metrics();
+      const person = signedIn(request) ? auth.person(request) : null;
+      const text = await deps.metrics.registry.metrics();
+      if (person && person.role !== 'department') return text;
+      return narrowDepartmentSeries(text, (department) => person?.department === department);
     });
 
     api.get('/api/v1/devices', {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DistrictEvent } from '../../services/events/index.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
-const tokens = { zhang: 'operator-zhang-wei-figures-0123456789', reader: 'reader-figures-0123456789abcdef' };
+const tokens = { zhang: 'operator-zhang-wei-figures-0123456789', reader: 'reader-figures-0123456789abcdef', urban: 'department-urban-figures-0123456789' };
 const minute = 60_000;
 
 type StageFigure = { count: number; medianS: number | null; p90S: number | null };
@@ -31,7 +31,7 @@ describe('response figures of a reopened, re-dispatched event', () => {
   beforeAll(async () => {
     test = await startTestPlatform({
       events: { sweepIntervalMs: 600_000 },
-      http: { tokens: [{ role: 'operator', name: 'zhang.wei', token: tokens.zhang }, { role: 'reader', token: tokens.reader }] },
+      http: { tokens: [{ role: 'operator', name: 'zhang.wei', token: tokens.zhang }, { role: 'reader', token: tokens.reader }, { role: 'department', name: 'urban-mgmt', token: tokens.urban }] },
     }, { now: () => startMs + offsetMs });
   }, 60_000);
   afterAll(async () => {
@@ -85,10 +85,11 @@ describe('response figures of a reopened, re-dispatched event', () => {
     expect([onlyTime(urban, 'acknowledge'), onlyTime(urban, 'resolve')]).toEqual([[20], [300]]);
     expect([onlyTime(bureau, 'acknowledge'), onlyTime(bureau, 'resolve'), countOf(bureau, 'dispatch')]).toEqual([[120], [480], 2]);
 
-    // /metrics counts the same times.
-    const metrics = await (await fetch(`${test.endpoints.httpUrl}/metrics`)).text();
-    const series = (suffix: 'count' | 'sum', stage: string, department: string) => {
-      const line = metrics.split('\n').find((text) => text.startsWith(`wanxiang_event_response_seconds_${suffix}{`) && text.includes(`stage="${stage}"`) && text.includes(`department="${department}"`));
+    // /metrics counts the same times, to a signed-in caller (as the figures API shows them).
+    const metricsFor = async (token?: string) => (await fetch(`${test.endpoints.httpUrl}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).text();
+    const metrics = await metricsFor(tokens.reader);
+    const series = (suffix: 'count' | 'sum', stage: string, department: string, text = metrics) => {
+      const line = text.split('\n').find((text) => text.startsWith(`wanxiang_event_response_seconds_${suffix}{`) && text.includes(`stage="${stage}"`) && text.includes(`department="${department}"`));
       return Number(line?.split(' ').at(-1) ?? 0);
     };
     expect([series('count', 'acknowledge', 'urban-mgmt'), series('sum', 'acknowledge', 'urban-mgmt')]).toEqual([1, 20]);
@@ -96,6 +97,15 @@ describe('response figures of a reopened, re-dispatched event', () => {
     expect([series('count', 'resolve', 'urban-mgmt'), series('sum', 'resolve', 'urban-mgmt')]).toEqual([1, 300]);
     expect([series('count', 'resolve', 'eco-env'), series('sum', 'resolve', 'eco-env')]).toEqual([1, 480]);
     expect(series('count', 'dispatch', 'eco-env')).toBe(2);
+    // Red team 12: an anonymous reader read every department's figures there, and a department the
+    // others'. Anonymous: the family is named, its series are not; a department: its own only.
+    const anonymous = await metricsFor();
+    expect(anonymous).toContain('# TYPE wanxiang_event_response_seconds histogram');
+    expect(anonymous).not.toMatch(/^wanxiang_event_(response_seconds|escalations)\w*\{/m);
+    expect(anonymous).toMatch(/^wanxiang_event_changes_total\{/m);
+    const departmentText = await metricsFor(tokens.urban);
+    expect([series('count', 'resolve', 'urban-mgmt', departmentText), series('count', 'resolve', 'eco-env', departmentText)]).toEqual([1, 0]);
+    expect(departmentText).not.toContain('department="eco-env"');
 
     // And the `events` points the Grafana panels take percentiles of (written in the background: asked until all are there).
     const query = `SELECT "ack_s", "resolve_s", "dispatch_s", "department", "event_id" FROM "events" WHERE "event_id" = '${id}'`;

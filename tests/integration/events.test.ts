@@ -138,7 +138,7 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     expect(bureau.resolve).toMatchObject({ count: 1 });
     expect(bureau.resolve.p90S).toBeGreaterThanOrEqual(2.9 * 3_600);
     expect(rows.find((row) => row.by === 'family' && row.key === 'air')!.resolve.count).toBe(1);
-    const metrics = await (await fetch(`${test.endpoints.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${test.endpoints.httpUrl}/metrics`, { headers: { authorization: `Bearer ${tokens.reader}` } })).text();
     const resolveCount = metrics.split('\n').find((line) => line.startsWith('wanxiang_event_response_seconds_count') && line.includes('stage="resolve"') && line.includes('department="eco-env"'));
     expect(resolveCount).toMatch(/ 1$/);
     // The robot's key went nowhere but to the robot.
