@@ -114,6 +114,18 @@ export function createIngest(deps: IngestDeps): Ingest {
         if (entry.device !== undefined && entry.hour !== undefined) accounting.quarantined(entry.device, entry.hour, error.code);
       }
     },
+    // The line was written without its conflicting fields (onWritten counts it). Each refused field
+    // counts as one reading received and rejected, as an HJ 212 station's refused value does
+    // (accept-prepared.ts), so received = written + rejected + pending holds per device and hour.
+    onFieldsRefused: ({ entry, line, reasons }) => {
+      const code = 'WX_ERR_FIELD_TYPE_CONFLICT';
+      rejections.recordMessage(reasons.map((message) => ({ code, message, readings: 1 })), { device: entry.device, payload: Buffer.from(line) });
+      if (entry.family !== undefined) metrics.readingsReceived.inc({ family: entry.family }, reasons.length);
+      if (entry.device !== undefined && entry.hour !== undefined) {
+        accounting.received(entry.device, entry.hour, reasons.length);
+        accounting.rejected(entry.device, entry.hour, code, reasons.length);
+      }
+    },
     onWritten: (batch) => {
       // Entries come in runs of one device and hour (a message's readings): one count per run.
       let run = 0;

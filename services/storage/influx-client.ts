@@ -31,10 +31,13 @@ export interface Series {
 export class InfluxRequestError extends WanxiangError {
   readonly httpStatus: number | undefined;
   readonly retryable: boolean;
-  constructor(message: string, options: { httpStatus?: number; retryable: boolean; cause?: unknown; code?: ErrorCode }) {
+  /** InfluxDB's answer as it came (its first 1,000 characters), when there was one: what a refusal is read from (field-conflict.ts). */
+  readonly answer: string | undefined;
+  constructor(message: string, options: { httpStatus?: number; retryable: boolean; cause?: unknown; code?: ErrorCode; answer?: string }) {
     super(options.code ?? (options.retryable ? 'WX_ERR_INFLUX_UNAVAILABLE' : 'WX_ERR_INFLUX_REJECTED'), message, { cause: options.cause, value: options.httpStatus });
     this.httpStatus = options.httpStatus;
     this.retryable = options.retryable;
+    this.answer = options.answer;
   }
 }
 
@@ -130,6 +133,7 @@ export function createInfluxClient(options: InfluxClientOptions): InfluxClient {
     return new InfluxRequestError(`InfluxDB ${what} answered ${response.status}: ${body}`, {
       httpStatus: response.status,
       retryable: retryableStatus(response.status),
+      answer: body,
     });
   }
 

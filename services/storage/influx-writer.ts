@@ -3,6 +3,18 @@ import type { Logger } from 'pino';
 import { readingsIn, splitBlock, type BatchEntry } from './batch-entry.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { InfluxRequestError, type InfluxClient } from './influx-client.ts';
+import { conflictReason, fieldConflictsIn, splitFields, type FieldConflict } from './field-conflict.ts';
+
+/** Fields taken out of a line for a field type conflict, the line's other fields written. */
+export interface RefusedFields {
+  /** The entry as it came (its whole line; its family, device and hour). */
+  readonly entry: BatchEntry;
+  readonly conflicts: readonly FieldConflict[];
+  /** The refused fields alone as a line: the same series and time, those fields only. */
+  readonly line: string;
+  /** One reason a conflict, each naming the field, its type and the type the database holds. */
+  readonly reasons: readonly string[];
+}
 
 export interface WriterOptions {
   readonly client: InfluxClient;
@@ -11,6 +23,13 @@ export interface WriterOptions {
   readonly log: Logger;
   /** Called with each poisoned line: one that InfluxDB refused with 4xx on its own. */
   readonly onRejected: (batch: readonly BatchEntry[], error: InfluxRequestError) => void;
+  /**
+   * Given, a line refused alone for a field type conflict is written without the conflicting
+   * fields, which are handed here; a line left without fields still goes to onRejected whole.
+   * Without it the line is refused whole (the alarm and event stores: a record missing a field
+   * would be read back as another record).
+   */
+  readonly onFieldsRefused?: (refused: RefusedFields) => void;
   /** Called with each batch once InfluxDB has stored it. */
   readonly onWritten?: (batch: readonly BatchEntry[]) => void;
   readonly retry?: { baseDelayMs: number; maxDelayMs: number };
@@ -64,7 +83,8 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
     }
   }
 
-  async function writeWithRetry(batch: BatchEntry[]): Promise<void> {
+  /** Writes a batch, retrying 5xx/429/network errors; resolves with InfluxDB's 4xx refusal, or null once written. */
+  async function tryWrite(batch: BatchEntry[]): Promise<InfluxRequestError | null> {
     // The lines as they are: the client encodes them into the request body, joined by line breaks.
     const body = batch.map((entry) => entry.line);
     const started = performance.now();
@@ -75,11 +95,11 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
         options.metrics.batchSize.observe(readingsIn(batch));
         countPerFamily(batch, (family, readings) => options.metrics.readingsWritten.inc({ family }, readings));
         options.onWritten?.(batch);
-        return;
+        return null;
       } catch (error) {
         const failure = error instanceof InfluxRequestError ? error : new InfluxRequestError(String(error), { retryable: true, cause: error });
         options.metrics.writeFailures.inc({ code: failure.code });
-        if (!failure.retryable) return isolatePoison(batch, failure);
+        if (!failure.retryable) return failure;
         if (closed) throw failure;
         const wait = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
         options.log.warn({ code: failure.code, attempt: attempt + 1, waitMs: Math.round(wait), readings: readingsIn(batch) }, failure.message);
@@ -87,6 +107,11 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
         await delay(wait, undefined, { signal: stopRetrying.signal }).catch(() => undefined);
       }
     }
+  }
+
+  async function writeWithRetry(batch: BatchEntry[]): Promise<void> {
+    const refusal = await tryWrite(batch);
+    if (refusal !== null) await isolatePoison(batch, refusal);
   }
 
   /**
@@ -97,11 +122,40 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
   async function isolatePoison(batch: BatchEntry[], failure: InfluxRequestError): Promise<void> {
     // A block of lines (a spool record passed through whole) is bisected line by line.
     if (batch.length === 1 && (batch[0]!.readings ?? 1) > 1) batch = splitBlock(batch[0]!);
-    if (batch.length === 1) return options.onRejected(batch, failure);
+    if (batch.length === 1) return options.onFieldsRefused ? writeAroundConflicts(batch[0]!, failure, options.onFieldsRefused) : options.onRejected(batch, failure);
     options.metrics.writeBisections.inc();
     const middle = Math.ceil(batch.length / 2);
     await writeWithRetry(batch.slice(0, middle));
     await writeWithRetry(batch.slice(middle));
+  }
+
+  /**
+   * A line refused alone for a field type conflict (an outside writer, or an older schema, made
+   * the field with another type): written without the conflicting fields, so that one field does
+   * not cost a reading its others. InfluxDB 1.x names one conflict an answer, so fields are taken
+   * out until the rest is written; when no field would be left, or the rest is refused for another
+   * reason, the line is refused whole as before, with the last answer.
+   */
+  async function writeAroundConflicts(entry: BatchEntry, failure: InfluxRequestError, onFieldsRefused: (refused: RefusedFields) => void): Promise<void> {
+    const conflicts: FieldConflict[] = [];
+    let refusal = failure;
+    for (;;) {
+      const named = fieldConflictsIn(refusal.answer ?? refusal.message).filter((conflict) => !conflicts.some((known) => known.field === conflict.field));
+      const split = named.length > 0 ? splitFields(entry.line, [...conflicts, ...named].map((conflict) => conflict.field)) : null;
+      if (split === null) break;
+      conflicts.push(...named);
+      const next = await tryWrite([{ ...entry, line: split.kept }]);
+      if (next === null) {
+        const reasons = conflicts.map((conflict) => conflictReason(conflict, split.measurement, split.keptFields));
+        return onFieldsRefused({ entry, conflicts, line: split.refused, reasons });
+      }
+      refusal = next;
+    }
+    if (conflicts.length > 0) {
+      const taken = conflicts.map((conflict) => `"${conflict.field}"`).join(', ');
+      refusal = new InfluxRequestError(`${refusal.message.trim()} (InfluxDB had refused ${taken} of this line for a field type conflict first)`, { httpStatus: refusal.httpStatus, retryable: false, answer: refusal.answer, code: refusal.code });
+    }
+    options.onRejected([entry], refusal);
   }
 
   function pump(): void {

@@ -116,6 +116,47 @@ describe('storage against a real influxd', () => {
     expect(series[0]!.values[0]![1]).toBe(29);
   });
 
+  it('writes a line without the fields whose type conflicts, and hands those fields on; other refusals as before', async () => {
+    // An outside writer made `pm25` a string and `o3` an integer in this shard.
+    await direct.write('conflict_probe,device=outsider pm25="high",o3=7i 1700000000000');
+    const refusedFields: Array<{ line: string; fields: string[]; reasons: readonly string[] }> = [];
+    const rejected: string[] = [];
+    const metrics = createMetrics();
+    const writer = createInfluxWriter({
+      client: direct,
+      concurrency: 1,
+      metrics,
+      log: createLogger('silent'),
+      onRejected: (batch, error) => rejected.push(...batch.map((entry) => `${error.code}:${entry.line}`)),
+      onFieldsRefused: ({ entry, line, conflicts, reasons }) => refusedFields.push({ line, fields: conflicts.map((conflict) => `${entry.device}:${conflict.field}:${conflict.type}:${conflict.existingType}`), reasons }),
+    });
+    const fields = (i: number) => `pm25=${i}.5,pm10=40,so2=8,no2=27,o3=${i}.25,co=0.6`;
+    const lines = Array.from({ length: 40 }, (_, i) => `conflict_probe,device=d${i} pm25="s${i}",pm10=40,so2=8,no2=27,o3=${i}i,co=0.6 1700000001000`);
+    lines[5] = `conflict_probe,device=d5 ${fields(5)} 1700000001000`; // pm25 and o3 conflict (1.x names one an answer)
+    lines[17] = 'conflict_probe,device=d17 pm10=40,so2=8,no2=27,pm25=17.5,o3=17i,co=0.6 1700000001000'; // pm25 alone conflicts
+    lines[23] = 'conflict_probe,device=d23 pm25=23.5 1700000001000'; // nothing left without it: refused whole
+    lines[31] = 'this is not line protocol';
+    // The lines as blocks of ten (a spool record passed through whole), device and hour for the accounting.
+    const blocks = [0, 10, 20, 30].map((at) => ({ family: 'air', device: `block${at}`, hour: 0, line: lines.slice(at, at + 10).join('\n'), readings: 10 }));
+    await writer.enqueue(blocks);
+    expect(rejected).toEqual([`WX_ERR_INFLUX_REJECTED:${lines[23]}`, `WX_ERR_INFLUX_REJECTED:this is not line protocol`]);
+    expect(refusedFields.map(({ line, fields: named }) => ({ line, named }))).toEqual([
+      { line: 'conflict_probe,device=d5 pm25=5.5,o3=5.25 1700000001000', named: ['block0:pm25:float:string', 'block0:o3:float:integer'] },
+      { line: 'conflict_probe,device=d17 pm25=17.5 1700000001000', named: ['block10:pm25:float:string'] },
+    ]);
+    expect(refusedFields[1]!.reasons).toEqual(['InfluxDB refused field "pm25" of measurement "conflict_probe": it is float in this point and the database already has it as string (field type conflict); the point\'s other 5 fields were written']);
+    const rows = async (device: string) => {
+      const series = await direct.query(`SELECT * FROM "conflict_probe" WHERE "device" = '${device}'`);
+      return Object.fromEntries(series[0]!.columns.map((column, i) => [column, series[0]!.values[0]![i]]));
+    };
+    expect(await rows('d17')).toMatchObject({ pm10: 40, so2: 8, no2: 27, o3: 17, co: 0.6, pm25: null });
+    expect(await rows('d5')).toMatchObject({ pm10: 40, so2: 8, no2: 27, co: 0.6, pm25: null, o3: null });
+    const written = await direct.query('SELECT COUNT("pm10") FROM "conflict_probe" WHERE time = 1700000001000ms');
+    expect(written[0]!.values[0]![1]).toBe(38); // 40 lines but d23 (refused whole) and the one that is not line protocol
+    expect((await metrics.readingsWritten.get()).values.find((value) => value.labels.family === 'air')!.value).toBe(38);
+    expect((await metrics.writeBisections.get()).values[0]!.value).toBeGreaterThan(0);
+  });
+
   it('treats an unreachable server as retryable', async () => {
     const client = createInfluxClient({ url: 'http://127.0.0.1:1', database, requestTimeoutMs: 1_000 });
     await expect(client.ping()).rejects.toMatchObject({ code: 'WX_ERR_INFLUX_UNAVAILABLE', retryable: true });
