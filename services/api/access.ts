@@ -86,7 +86,9 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
     if (!role) {
       count('WX_ERR_UNAUTHORIZED');
       reply.header('www-authenticate', 'Bearer realm="wanxiang"');
-      throw new WanxiangError('WX_ERR_UNAUTHORIZED', `${routeName(request)} needs a bearer token${needed === 'reader' ? ' or a session (POST /api/v1/session)' : ''}`);
+      // A new user's first action: say that no token exists yet, not only that one is missing.
+      const none = auth.anyTokens() ? '' : '; this platform has no tokens yet: give it some with WX_API_TOKENS or `wanxiang users add` (docs/operators.md)';
+      throw new WanxiangError('WX_ERR_UNAUTHORIZED', `${routeName(request)} needs a bearer token${needed === 'reader' ? ' or a session (POST /api/v1/session)' : ''}${none}`);
     }
     if (!admits(role, needed)) {
       count('WX_ERR_FORBIDDEN');

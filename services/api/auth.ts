@@ -56,6 +56,8 @@ export interface Auth {
    * is checked first and never waits (issue 18 item 6).
    */
   refuse(request: FastifyRequest, reply: FastifyReply, message: string): Promise<never>;
+  /** Whether any token may be presented at all (configured ones, or the users file's people). */
+  anyTokens(): boolean;
 }
 
 /** Failed tokens an address may present in a minute before its tokens wait (the broker's logins wait the same way). */
@@ -108,7 +110,8 @@ export function createAuth(options: AuthOptions, sessions?: SessionCookies, metr
     return signer ? people.byDigest(signer) : null;
   };
   const person = (request: FastifyRequest): Person | null => bearerPerson(request) ?? sessionPerson(request);
-  return { bearerRole, bearerPerson, sessionExpiresAtMs, person, refuse };
+  const anyTokens = () => options.tokens.length > 0 || (people.fileDigests?.().length ?? 0) > 0;
+  return { bearerRole, bearerPerson, sessionExpiresAtMs, person, refuse, anyTokens };
 }
 
 /** Headers every answer carries (HTML pages above all): no framing, no sniffing, no referrer, own origin only. */

@@ -27,6 +27,13 @@ describe('HTTP API: health, metrics (and the dashboards\' PromQL against them), 
     expect(await response.json()).toMatchObject({ status: 'ok', influx: { reachable: true, version: expect.stringMatching(/^\d/) } });
   });
 
+  // A new user's first action on a platform with no tokens: the answer says none exist yet.
+  it('answers an action on a platform without tokens 401, saying that it has none yet and how to give it some', async () => {
+    const answer = await fetch(`${test.endpoints.httpUrl}/api/v1/alarms/some-alarm/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(answer.status).toBe(401);
+    expect(await answer.json()).toMatchObject({ code: 'WX_ERR_UNAUTHORIZED', message: expect.stringMatching(/has no tokens yet: give it some with WX_API_TOKENS or `wanxiang users add`/) });
+  });
+
   it('serves the metrics the issue names in Prometheus text format', async () => {
     const text = await (await fetch(`${test.endpoints.httpUrl}/metrics`)).text();
     for (const name of ['wanxiang_readings_received_total', 'wanxiang_readings_written_total', 'wanxiang_readings_rejected_total', 'wanxiang_write_batch_readings_bucket', 'wanxiang_write_duration_seconds_bucket', 'wanxiang_ingest_queue_readings']) {
