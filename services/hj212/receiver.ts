@@ -13,6 +13,7 @@ import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { createArrivalTimes } from './arrival-times.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
 import { createFramer, type Frame, type FramerEvent, type SkipReason } from './framer.ts';
+import { createAnswerOrder, peekMn } from './answer-order.ts';
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
 import { parseSegment } from './packet.ts';
@@ -150,7 +151,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   /**
    * One frame, up to the spool: the packet to answer once stored, or nothing. A connection's
    * frames are handled as they come, their spool appends overlapping (each is its own point, a
-   * station's 4 packets in flight share one fsync); their answers go out in arrival order.
+   * station's 4 packets in flight share one fsync); each station's answers go out in its arrival order (answer-order.ts).
    */
   async function handleFrame(frame: Frame, connection: Connection): Promise<PacketHeader | undefined> {
     const { socket, address } = connection;
@@ -357,22 +358,16 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry), flow: createReadFlow(socket, config.maxPendingPackets), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map() };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
-    // Frames in arrival order with what became of each: answers leave from the head, in order,
-    // as soon as the frames before them are done (a queue, not a promise chain: issue 20's
-    // throughput goal counted five promises a packet in the chain).
-    const inOrder: Array<{ done: boolean; packet: PacketHeader | undefined }> = [];
+    // Answers leave each station's queue from its head, in order, as soon as the frames before them
+    // are done (queues, not a promise chain: issue 20's throughput goal counted five promises a packet).
     const { flow } = connection;
-    const release = () => {
-      while (inOrder.length > 0 && inOrder[0]!.done) {
-        const { packet } = inOrder.shift()!;
-        flow.done();
-        try {
-          if (packet) answer(packet, socket);
-        } catch (error) {
-          log.error({ err: error }, 'HJ 212 answer not sent');
-        }
+    const answers = createAnswerOrder<PacketHeader>((packet) => {
+      try {
+        answer(packet, socket);
+      } catch (error) {
+        log.error({ err: error }, 'HJ 212 answer not sent');
       }
-    };
+    }, () => flow.done());
     let frameTimer: NodeJS.Timeout | undefined;
     const close = (reason: string) => {
       metrics.connectionsClosed.inc({ reason });
@@ -400,20 +395,14 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
           continue;
         }
         flow.added();
-        const entry: (typeof inOrder)[number] = { done: false, packet: undefined };
-        inOrder.push(entry);
-        handleFrame(event.frame, connection).then((packet) => {
-          entry.packet = packet;
-          entry.done = true;
-          release();
-        }, (error: unknown) => {
+        const entry = answers.add(peekMn(event.frame.segment));
+        handleFrame(event.frame, connection).then((packet) => entry.settle(packet), (error: unknown) => {
           // A defect of ours, never the station's fault: counted and kept like any refusal (the
           // frame in the dead-letter), not answered, so the station sends it again.
           metrics.packets.inc('failed');
           ingest.rejections.record({ code: 'WX_ERR_INTERNAL', message: `HJ 212 packet not handled: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), readings: 0 }, { topic: 'hj212:failed', payload: event.frame.raw });
           log.error({ code: 'WX_ERR_INTERNAL', err: error }, 'HJ 212 frame handling failed: not answered');
-          entry.done = true;
-          release();
+          entry.settle(undefined);
         });
       }
       if (skipped) for (const reason in skipped) metrics.skippedBytes.inc({ reason }, skipped[reason as SkipReason]);

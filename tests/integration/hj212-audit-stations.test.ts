@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../services/hj212/reply.ts';
 import { audit, reply, someRows, useAuditPlatform } from '../helpers/hj212-audit.ts';
+import { byStation, nextReplies } from '../helpers/hj212-replies.ts';
 import { stationIds } from '../fixtures/hj212-registry.ts';
 import { vectors } from '../fixtures/hj212-vectors.ts';
 
@@ -121,7 +122,9 @@ describe('HJ 212 stations, families and the registry while connected', () => {
     for (const round of [1, 2]) {
       const qn = (i: number) => `2024060109${String(20 + round).padStart(2, '0')}00${String(i).padStart(3, '0')}`;
       for (let i = 1; i <= 20; i += 1) connection.send(encodeFrame(`QN=${qn(i)};ST=23;CN=2011;PW=123456;MN=${mn(i)};Flag=5;CP=&&DataTime=20240601092${round}00;LA-Rtd=${50 + i}&&`));
-      for (let i = 1; i <= 20; i += 1) expect(await connection.nextReply()).toBe(reply(qn(i), mn(i), 4));
+      // Each station's own answer, exact, all twenty; stations are answered as their packets are done, not in the connection's order (answer-order.ts).
+      const expected = Array.from({ length: 20 }, (_, i) => reply(qn(i + 1), mn(i + 1), 4));
+      expect(byStation(await nextReplies(connection, 20))).toEqual(byStation(expected));
     }
     const [count] = await rowsWhen(`SELECT COUNT(la_dba) FROM noise WHERE device =~ /^noise-load-/ AND time >= ${Date.parse('2024-06-01T09:21:00+08:00')}ms AND time <= ${Date.parse('2024-06-01T09:22:00+08:00')}ms`, (rows) => Number(rows[0]?.count ?? 0) >= 40);
     expect(count!.count).toBe(40);
