@@ -13,10 +13,10 @@ import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { createArrivalTimes } from './arrival-times.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
 import { createFramer, type Frame, type FramerEvent, type SkipReason } from './framer.ts';
-import { createAnswerOrder, peekMn } from './answer-order.ts';
+import { createAnswerOrder } from './answer-order.ts';
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
-import { parseSegment } from './packet.ts';
+import { parseSegment, type Packet } from './packet.ts';
 import { isHistoryStationPw, simulatedStationPw } from './simulated-station.ts';
 import { verifySecret } from '../registry/secrets.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
@@ -88,6 +88,12 @@ interface Connection {
   readonly historyPws: Map<string, string>;
 }
 
+/** A frame's packet and the CRC variant that matched, read as the frame was taken. */
+interface ReadFrame {
+  readonly packet: Packet;
+  readonly variant: CrcVariant;
+}
+
 /** A station's last packet; the API's StationState is made of it when asked. */
 interface StationEntry {
   readonly device: string;
@@ -149,16 +155,37 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   };
 
   /**
-   * One frame, up to the spool: the packet to answer once stored, or nothing. A connection's
-   * frames are handled as they come, their spool appends overlapping (each is its own point, a
-   * station's 4 packets in flight share one fsync); each station's answers go out in its arrival order (answer-order.ts).
+   * A frame as it is taken, before anything waits: its packet and the CRC that matched, or refused
+   * at once when it can never be answered (unparseable; a CRC that does not match, HJ 212-2017
+   * §6.3.1), so that it joins no station's answer queue (answer-order.ts says why).
    */
-  async function handleFrame(frame: Frame, connection: Connection): Promise<PacketHeader | undefined> {
-    const { socket, address } = connection;
-    const receivedAtMs = now();
+  function readFrame(frame: Frame): ReadFrame | undefined {
     const parsed = parseSegment(frame.segment);
     if (!parsed.ok) return refuse('malformed', 'WX_ERR_STATION_FRAME', parsed.reason, frame);
-    const { packet } = parsed;
+    const mn = parsed.packet.mn ?? '';
+    // The registry's record as it is now: a login recalled on the connection is this very record (station-auth.ts).
+    const known = directory.byMn(mn);
+    const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
+    if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
+    return { packet: parsed.packet, variant };
+  }
+
+  /** A defect of ours, never the station's fault: counted and kept like any refusal (the frame in the dead-letter), not answered, so the station sends it again. */
+  function notHandled(frame: Frame, error: unknown): void {
+    metrics.packets.inc('failed');
+    ingest.rejections.record({ code: 'WX_ERR_INTERNAL', message: `HJ 212 packet not handled: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), readings: 0 }, { topic: 'hj212:failed', payload: frame.raw });
+    log.error({ code: 'WX_ERR_INTERNAL', err: error }, 'HJ 212 frame handling failed: not answered');
+  }
+
+  /**
+   * One frame read, up to the spool: the packet to answer once stored, or nothing. A connection's
+   * frames are handled as they come, their spool appends overlapping (each is its own point, a
+   * station's 4 packets in flight share one fsync); each station's answers go out in the order
+   * of its frames (answer-order.ts).
+   */
+  async function handleFrame(frame: Frame, { packet, variant }: ReadFrame, connection: Connection): Promise<PacketHeader | undefined> {
+    const { socket, address } = connection;
+    const receivedAtMs = now();
     const mn = packet.mn ?? '';
     const pw = packet.pw ?? '';
     // The same MN and PW as an earlier packet of this connection, the registry unchanged: the same login (station-auth.ts).
@@ -171,8 +198,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       recalled = connection.logins.recall(mn, pw);
     }
     const known = recalled ?? directory.byMn(mn);
-    const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
-    if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
     let station = recalled;
     if (!station && known && !known.disabled && deps.fleetKey !== undefined && isHistoryStationPw(deps.fleetKey, known.id, pw)) {
       // A replay of a simulated station (its own PW derived from the same key, checked once a connection): history, no live alarm.
@@ -394,14 +419,18 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
           ingest.rejections.record({ code: 'WX_ERR_STATION_OVERSIZE', message: `an HJ 212 frame declared ${event.declared} bytes, above hj212.maxSegmentBytes (${config.maxSegmentBytes}): skipped, not answered`, readings: 0 }, { topic: 'hj212:oversize' });
           continue;
         }
+        const { frame } = event;
+        let read: ReadFrame | undefined;
+        try {
+          read = readFrame(frame);
+        } catch (error) {
+          notHandled(frame, error);
+        }
+        if (!read) continue;
         flow.added();
-        const entry = answers.add(peekMn(event.frame.segment));
-        handleFrame(event.frame, connection).then((packet) => entry.settle(packet), (error: unknown) => {
-          // A defect of ours, never the station's fault: counted and kept like any refusal (the
-          // frame in the dead-letter), not answered, so the station sends it again.
-          metrics.packets.inc('failed');
-          ingest.rejections.record({ code: 'WX_ERR_INTERNAL', message: `HJ 212 packet not handled: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), readings: 0 }, { topic: 'hj212:failed', payload: event.frame.raw });
-          log.error({ code: 'WX_ERR_INTERNAL', err: error }, 'HJ 212 frame handling failed: not answered');
+        const entry = answers.add(read.packet.mn ?? '');
+        handleFrame(frame, read, connection).then((packet) => entry.settle(packet), (error: unknown) => {
+          notHandled(frame, error);
           entry.settle(undefined);
         });
       }

@@ -24,7 +24,8 @@ export interface StationLogins {
  * refuse the right PW of every station behind it for a minute, unrecorded).
  *
  * HJ 212 answers no failure (HJ 212-2017 §6.3.1), so the hold is felt as the wait before that
- * MN's next check, and by the frames after it on the same connection (answered in order).
+ * MN's next check, and by the logins after it on the same connection (checked one at a time);
+ * the answers of a station already logged in on it are not held (answer-order.ts).
  */
 export function createStationLogins(deps: {
   readonly directory: StationDirectory;

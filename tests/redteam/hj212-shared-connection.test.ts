@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crcText, hj212Crc } from '../../services/hj212/crc.ts';
 import { encodeFrame } from '../../services/hj212/reply.ts';
 import { beijingDigits as beijing, useStationPlatform } from '../helpers/hj212-station.ts';
 
@@ -7,6 +8,17 @@ const nextQn = () => `${beijing(0, 14)}${String((qn += 1) % 1000).padStart(3, '0
 const frame = (n: number, pw: string, cp: string) => {
   const id = nextQn();
   return { qn: id, frame: encodeFrame(`QN=${id};ST=23;CN=2011;PW=${pw};MN=LOAD00000000${n};Flag=5;CP=&&${cp}&&`) };
+};
+
+/** Station `n`'s frame as line noise leaves it: a byte of its PW changed on the way, its CRC as sent (so it no longer matches). */
+const garbled = (n: number) => {
+  const sent = frame(n, '123456', `DataTime=${beijing()};LA-Rtd=49.5`).frame;
+  const crc = sent.toString('latin1', sent.length - 6, sent.length - 2);
+  const noisy = Buffer.from(sent.toString('latin1').replace('PW=123456', 'PW=123457'), 'latin1');
+  // The CRC sent is kept unless it happens to match the changed bytes (the Appendix A CRC is weak): then another wrong one.
+  const matches = crcText(hj212Crc(noisy, 6, noisy.length - 6));
+  noisy.write(crc === matches ? crcText(parseInt(crc, 16) ^ 1) : crc, noisy.length - 6, 'latin1');
+  return noisy;
 };
 
 // Past its login failures a wrong PW is held a second before it is refused (mqtt.loginFailureDelayMs).
@@ -34,5 +46,23 @@ describe('red team: two stations on one connection, one with a wrong PW', () => 
     // Behind the wrong packets the answers took their holds, a second each past the failure limit.
     expect(Date.now() - sentAt).toBeLessThan(2_500);
     expect(await stations.test.metric('wanxiang_hj212_packets_total', { result: 'accepted' })).toBe(3);
+  }, 30_000);
+
+  it('a garbled frame naming the good station (bad CRC) holds none of its answers back', async () => {
+    const connection = await stations.connect();
+    const first = frame(1, '123456', `DataTime=${beijing()};LA-Rtd=53.5`);
+    connection.send(first.frame);
+    expect(await connection.nextReply()).toContain(`QN=${first.qn};ST=91;CN=9014`);
+    const badCrc = await stations.test.metric('wanxiang_hj212_packets_total', { result: 'bad_crc' });
+    for (let n = 0; n < 6; n += 1) connection.send(frame(2, '654321', `DataTime=${beijing()};LA-Rtd=50`).frame);
+    // Its MN is readable but not to be trusted: in that station's queue, it waited for the other
+    // station's held logins (its PW unknown to the connection) and held the good answers behind it.
+    connection.send(garbled(1));
+    const good = frame(1, '123456', `DataTime=${beijing()};LA-Rtd=54.5`);
+    const sentAt = Date.now();
+    connection.send(good.frame);
+    expect(await connection.nextReply()).toContain(`QN=${good.qn};ST=91;CN=9014`);
+    expect(Date.now() - sentAt).toBeLessThan(2_500);
+    expect(await stations.test.metric('wanxiang_hj212_packets_total', { result: 'bad_crc' })).toBe(badCrc + 1);
   }, 30_000);
 });
