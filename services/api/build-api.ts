@@ -40,7 +40,7 @@ import { registerReviewPage } from './review-static.ts';
 import type { EventService } from '../events/event-engine.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { protocolView } from '../hj212/device-view.ts';
-import type { StationState } from '../hj212/receiver.ts';
+import type { StationState } from '../hj212/station-states.ts';
 import { registerReviewRoutes } from '../review/review-routes.ts';
 import type { ReviewService } from '../review/review-service.ts';
 import { registerReportRoutes } from './report-routes.ts';

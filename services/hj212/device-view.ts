@@ -1,5 +1,5 @@
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import type { StationState } from './receiver.ts';
+import type { StationState } from './station-states.ts';
 
 /**
  * What the API shows of a device's protocol (issue 20, item 5): `protocol` (mqtt or hj212) and,

@@ -27,19 +27,7 @@ import { createConnectionSlots } from '../connection-slots.ts';
 import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
 import { connectionGone, createStationLogins, type StationLoginLimits, type StationLogins } from './station-login.ts';
 import { intakeRecords, takePacket } from './station-door.ts';
-
-/** What the live API says of a station speaking HJ 212 (issue 20, item 2). */
-export interface StationState {
-  readonly device: string;
-  readonly protocol: 'hj212';
-  readonly mn: string;
-  readonly lastPacketAt: string;
-  readonly crcVariant: CrcVariant;
-  /** The Flag's version bits of the last packet: 0 HJ/T 212-2005, 1 HJ 212-2017, 2 HJ 212-2025. */
-  readonly version: number;
-  readonly address: string | undefined;
-  readonly connected: boolean;
-}
+import { createStationStates, type StationState } from './station-states.ts';
 
 export interface Hj212ReceiverDeps {
   readonly config: Config['hj212'];
@@ -94,16 +82,6 @@ interface ReadFrame {
   readonly variant: CrcVariant;
 }
 
-/** A station's last packet; the API's StationState is made of it when asked. */
-interface StationEntry {
-  readonly device: string;
-  mn: string;
-  lastPacketAtMs: number;
-  crcVariant: CrcVariant;
-  version: number;
-  address: string | undefined;
-}
-
 export interface Hj212Receiver {
   /** Listens; resolves with the port (null when turned off with port -1). */
   start(): Promise<number | null>;
@@ -135,11 +113,11 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     onCheck: () => deps.metrics.secretChecks.inc({ door: 'hj212' }),
   });
   const reassembler = createReassembler({ timeoutMs: config.splitTimeoutMs, maxSets: config.maxSplitSets, onEvicted: () => metrics.splits.inc({ outcome: 'incomplete' }) });
-  const states = new Map<string, StationEntry>();
   const rate = createStationRate({ config, metrics: deps.metrics, log, now });
   const keptAt = createArrivalTimes();
   const deviceById = (id: string) => deps.registry.device(id);
   const liveSessions = new Map<string, Set<Socket>>();
+  const states = createStationStates((deviceId) => liveSessions.has(deviceId));
   const connectionOf = new WeakMap<Socket, Connection>();
   const slots = createConnectionSlots<Socket>(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
   /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
@@ -307,15 +285,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     countFrameQuirks(metrics.frameQuirks, frame);
     // Observers read it: never the station's PW, with which they could send as the station (red team 1).
     if (deps.onStored) deps.onStored(station, () => withPwMasked(frame.raw, frame.segment));
-    const state = states.get(station.id);
-    // Updated in place (one object a station, not one a packet); the API copies it when asked.
-    if (state) {
-      state.mn = mn;
-      state.lastPacketAtMs = receivedAtMs;
-      state.crcVariant = variant;
-      state.version = header.flag?.version ?? 0;
-      state.address = address;
-    } else states.set(station.id, { device: station.id, mn, lastPacketAtMs: receivedAtMs, crcVariant: variant, version: header.flag?.version ?? 0, address });
+    states.seen(station.id, { mn, atMs: receivedAtMs, crcVariant: variant, version: header.flag?.version ?? 0, address });
     return header;
   }
 
@@ -456,8 +426,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     });
   }
 
-  const withConnection = ({ lastPacketAtMs, ...state }: StationEntry): StationState => ({ ...state, protocol: 'hj212', lastPacketAt: new Date(lastPacketAtMs).toISOString(), connected: liveSessions.has(state.device) });
-
   return {
     async start() {
       if (config.port === -1) return null;
@@ -506,10 +474,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       }
       return closed;
     },
-    stations: () => [...states.values()].map(withConnection),
-    station: (deviceId) => {
-      const state = states.get(deviceId);
-      return state && withConnection(state);
-    },
+    stations: () => states.all(),
+    station: (deviceId) => states.of(deviceId),
   };
 }
