@@ -108,7 +108,10 @@ export async function reviewCommand(argv: string[]): Promise<void> {
       : { action: 'revoke', revokes: need(options.mark, 'mark', action), comment: need(options.comment, 'comment', action) };
     if (action === 'mark' && !options.device && !options.site) throw new UsageError('review mark needs --device or --site', reviewHelp);
     const { json } = await call(api, '/api/v1/review/marks', { method: 'POST', body, token });
-    process.stdout.write(`${JSON.stringify(json)}\n`);
+    // The mark's window in Beijing time with its offset, as typed and as `review list` prints it (the API answers UTC).
+    const answer = json as Partial<Mark>;
+    const echoed = action === 'mark' && typeof answer.from === 'string' && typeof answer.to === 'string' ? { ...answer, from: beijingText(answer.from), to: beijingText(answer.to) } : json;
+    process.stdout.write(`${JSON.stringify(echoed)}\n`);
     return;
   }
   if (action === 'history') {

@@ -28,9 +28,10 @@ describe('wanxiang review', () => {
     const marked = await runCli(['review', 'mark', '--device', station.id, '--from', '2025-06-01T09:00', '--to', '2025-06-01T11:00', '--reason', 'calibration', '--field', 'pm25_ugm3', '--comment', '月度校准', '--token-file', join(folder, 'officer.token'), ...api]);
     expect(marked.stderr).toBe('');
     expect(marked.code).toBe(0);
-    const mark = JSON.parse(marked.stdout) as { id: string; flag: string; from: string };
+    const mark = JSON.parse(marked.stdout) as { id: string; flag: string; from: string; to: string };
     expect(mark.flag).toBe('C');
-    expect(mark.from).toBe('2025-06-01T01:00:00.000Z');
+    // Beijing time, as typed and as `review list` prints it (it printed 2025-06-01T01:00:00.000Z).
+    expect([mark.from, mark.to]).toEqual(['2025-06-01T09:00+08:00', '2025-06-01T11:00+08:00']);
     const listed = await runCli(['review', 'list', '--device', station.id, ...api]);
     expect(listed.stdout.split('\n')[1]).toContain(`${mark.id}\tin force\t${station.id}`);
     // Beijing time, as typed and as the rest of the CLI prints it; never UTC (issue 22: 2025-08-03T16:00:00.000Z).
