@@ -19,7 +19,7 @@ import { createStreamHub, matches, type StreamFilter, type StreamHub, type Strea
 import { createDeltaBook, type DeltaItem } from './stream-delta.ts';
 import { buildTiles, type Tile } from './tiles.ts';
 import { seedLatest } from './seed-latest.ts';
-import type { LatestReading } from './latest-reading.ts';
+import { supersedes, type LatestReading } from './latest-reading.ts';
 
 export type { LatestReading } from './latest-reading.ts';
 
@@ -267,15 +267,16 @@ export function createLive(deps: LiveDeps): Live {
     },
     observe(reading) {
       const previous = latest.get(reading.deviceId);
-      // A late reading from a backfill or replay must not replace a newer one.
-      if (previous && previous.timeMs > reading.timeMs) return;
+      // The latest received, never one measured before it (latest-reading.ts supersedes).
+      if (previous && !supersedes(reading, previous)) return;
       // Updated in place: this runs for every reading, and the entry is only read when summaries or snapshots are built.
       if (previous) {
         // The gap between receipts, for the interval a device is judged by (freshness.ts judgedIntervalMs),
         // between two readings, never a reading and its repeat (an MQTT QoS 1 redelivery, DUP=1, MQTT-3.3.1-1,
         // carries the same time): 50 ms between the two made a 5-minute station late after 2 minutes.
+        // Another stamp is another reading, an earlier one too (the first after a reading stamped ahead).
         const gap = reading.receivedAtMs - previous.receivedAtMs;
-        if (gap > 0 && reading.timeMs > previous.timeMs) gapOf.set(reading.deviceId, gap);
+        if (gap > 0 && reading.timeMs !== previous.timeMs) gapOf.set(reading.deviceId, gap);
         const entry = previous as { -readonly [K in keyof LatestReading]: LatestReading[K] };
         entry.timeMs = reading.timeMs;
         entry.receivedAtMs = reading.receivedAtMs;

@@ -14,9 +14,10 @@ export async function seedLatest(influx: InfluxClient, registry: DeviceRegistry,
     const keyOf = new Map(Object.entries(spec.fields).map(([key, field]) => [`last_${field.field}`, key]));
     const window = `WHERE time > ${nowMs - 86_400_000}ms GROUP BY "device"`;
     const series = await influx.query(`SELECT LAST(*) FROM "${spec.measurement}" ${window}`);
-    // LAST(*) stamps its row with the window's start; a single-field LAST gives each device's real time.
-    const times = new Map((await influx.query(`SELECT LAST("recv_lag_ms") FROM "${spec.measurement}" ${window}`))
-      .map((t) => [t.tags?.device, Number(t.values[0]?.[0])]));
+    // LAST(*) stamps its row with the window's start; a single-field LAST gives each device's real
+    // time, and its lag (receipt less stamp) when the reading was received.
+    const lasts = new Map((await influx.query(`SELECT LAST("recv_lag_ms") FROM "${spec.measurement}" ${window}`))
+      .map((t) => [t.tags?.device, { timeMs: Number(t.values[0]?.[0]), lagMs: Number(t.values[0]?.[1]) }]));
     for (const s of series) {
       const device = s.tags?.device;
       if (!device || !registry.device(device)) continue;
@@ -27,8 +28,13 @@ export async function seedLatest(influx: InfluxClient, registry: DeviceRegistry,
         const key = keyOf.get(column);
         if (key !== undefined && typeof row[i] === 'number') values[key] = row[i] as number;
       });
-      const timeMs = times.get(device) ?? Number(row[0]);
-      seeded.set(device, { timeMs, receivedAtMs: timeMs, values });
+      const last = lasts.get(device);
+      const timeMs = last?.timeMs ?? Number(row[0]);
+      // Counted from its stamp, as before; a reading stamped ahead of its receipt (negative lag), from
+      // its receipt: stamped 4 min ahead and stored just before a restart, it was taken as newer than
+      // every reading after it, and its age as nothing, until the station's clock caught up (red team 11).
+      const lagMs = last?.lagMs ?? 0;
+      seeded.set(device, { timeMs, receivedAtMs: Number.isFinite(lagMs) && lagMs < 0 ? timeMs + lagMs : timeMs, values });
     }
   }
   return seeded;

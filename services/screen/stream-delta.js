@@ -36,9 +36,11 @@ export function applyDeltaItem(devices, base, item, receivedAt) {
   let state = device.state;
   if (stateChanges) state = whole === 1 ? stateChanges : { ...state, ...stateChanges };
   // The gap it shows between readings: a device reporting more often than it registered is judged by
-  // it (model.js). Between two readings only, never a reading and its repeat (the same time again).
+  // it (model.js). Between two readings only, never a reading and its repeat (the same time again);
+  // an earlier stamp is another reading too (the first after one stamped ahead, which the platform
+  // shows in its place: services/live/latest-reading.ts supersedes).
   const time = iso(base + dt);
-  if (device.receivedMs != null && receivedAt > device.receivedMs && (device.time == null || time > device.time)) device.gapMs = receivedAt - device.receivedMs;
+  if (device.receivedMs != null && receivedAt > device.receivedMs && time !== device.time) device.gapMs = receivedAt - device.receivedMs;
   Object.assign(device, { values, state, time, receivedMs: receivedAt });
   return device;
 }

@@ -78,20 +78,27 @@ describe('the generic family panel (issue 25)', () => {
     await page.click('#generic-tabs .tab[data-family="waterlogging"]');
     await waitFor(page, "document.getElementById('generic-panel').dataset.family === 'waterlogging' && document.querySelectorAll('#generic .row[data-device]').length === 18");
 
-    // Two readings at 35.5 cm (the impassable rule debounces 2), stamped ahead of the simulator's own,
-    // in one message: sent apart, a simulator reading between them (a loaded CI machine) reset the count.
+    // Two readings at 35.5 cm (the impassable rule debounces 2), stamped now, in one message: sent
+    // apart, a simulator reading between them (a loaded CI machine) reset the count. The wall shows
+    // the latest reading received, so the simulator's next one takes their place in the row: what is
+    // checked is what stays, the alarm (held 15 min): on the tab's count, in the API with its depth,
+    // and on the row, which heads the list with the other critical ones (worst first).
     const id = 'waterlogging-wenjin-school';
     const client = await device(id);
-    const ts = Date.now() + 60_000;
-    await client.publishAsync(`luohu/v1/waterlogging/${id}/telemetry`, JSON.stringify([0, 1_000].map((offset) => ({ ts: ts + offset, depth: 35.5 }))), { qos: 1 });
+    const ts = Date.now();
+    await client.publishAsync(`luohu/v1/waterlogging/${id}/telemetry`, JSON.stringify([-1_000, 0].map((offset) => ({ ts: ts + offset, depth: 35.5 }))), { qos: 1 });
     const row = `document.querySelector('#generic .row[data-device="${id}"]')`;
-    await waitFor(page, `${row}?.textContent.includes('35.5 cm') && ${row}.textContent.includes('不宜通行')`, 10_000);
-    await waitFor(page, "Number(document.querySelector('#generic-tabs .tab[data-family=\"waterlogging\"] .count')?.textContent) >= 1", 20_000);
-    // Worst first: the impassable point heads the list.
-    expect(await page.evaluate("document.querySelector('#generic .row[data-device]').dataset.device")).toBe(id);
+    await waitFor(page, `${row}?.dataset.alarm === 'critical'`, 20_000);
+    expect(await page.evaluate("Number(document.querySelector('#generic-tabs .tab[data-family=\"waterlogging\"] .count')?.textContent)")).toBeGreaterThanOrEqual(1);
     const alarms = (await (await fetch(`${platform.httpUrl}/api/v1/alarms?state=open`)).json()) as { alarms: Array<{ deviceId: string; ruleId: string; textZh: string }> };
     const alarm = alarms.alarms.find((a) => a.deviceId === id && a.ruleId === 'waterlogging-impassable');
     expect(alarm?.textZh).toContain('35.5厘米');
+    expect(await page.evaluate(`${row}.classList.contains('alarming') && ${row}.querySelector('.alarm-flag') !== null`)).toBe(true);
+    // Its depth with its unit, and its state by the module's label (whichever reading is the latest).
+    expect(await page.evaluate(`${row}.querySelector('.value').textContent`)).toMatch(/^\d+(\.\d+)? cm$/);
+    expect(await page.evaluate(`${row}.querySelector('.badge').textContent`)).toMatch(/^[\u3400-\u9fff]+$/);
+    const above = (await page.evaluate(`(() => { const rows = [...document.querySelectorAll('#generic .row[data-device]')]; return rows.slice(0, rows.indexOf(${row})).map((r) => r.dataset.alarm ?? null); })()`)) as Array<string | null>;
+    expect(above.filter((severity) => severity !== 'critical')).toEqual([]);
 
     // The map's legend names the family by its module's label, and the alarm filter offers it.
     expect(await page.evaluate("document.querySelector('#map-legend [data-family=\"waterlogging\"]')?.textContent")).toBe('内涝');

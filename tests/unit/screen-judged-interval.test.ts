@@ -84,4 +84,13 @@ describe('the page judges lateness by the platform’s rule, from the figures ev
     expect(devices.get('air-x')!.gapMs).toBe(4_950);
     expect(page.freshnessOf(devices.get('air-x')!, t0 + 5 * minute + 5_000 + 150_000)).toBe('late');
   });
+
+  it('learns the gap from the reading after one stamped ahead too (an earlier stamp is another reading)', () => {
+    const t0 = Date.UTC(2026, 11, 7, 2);
+    const devices: Devices = new Map([['air-x', station(t0, 5 * minute)]]);
+    // A clock 4 minutes ahead for one reading, then right again: the platform shows the next one in its place.
+    applyDeltaItem(devices, t0 + 9 * minute, ['air-x', 0, { pm25: 31 }], t0 + 5 * minute);
+    applyDeltaItem(devices, t0 + 5 * minute + 4_000, ['air-x', 0, { pm25: 32 }], t0 + 5 * minute + 5_000);
+    expect(devices.get('air-x')!.gapMs).toBe(5_000);
+  });
 });
