@@ -12,14 +12,19 @@ function listen(element, type, handler) {
   element.wxOn[type] = handler;
 }
 
+/** The entries of an object whose value is given: `undefined` or `null` is no value, never its name. */
+const given = (object) => Object.entries(object).filter(([, value]) => value !== undefined && value !== null);
+
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'class') element.className = value;
-    else if (name === 'style') Object.assign(element.style, value);
+    else if (name === 'style') Object.assign(element.style, Object.fromEntries(given(value)));
     else if (name.startsWith('on')) listen(element, name.slice(2), value);
-    else if (name === 'dataset') Object.assign(element.dataset, value);
+    // A data-* left out where it has no value: Object.assign wrote data-alarm="undefined" on every
+    // row in no alarm (a dataset turns whatever it is given into text).
+    else if (name === 'dataset') for (const [key, data] of given(value)) element.dataset[key] = String(data);
     else element.setAttribute(name, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {

@@ -3,10 +3,13 @@ import { placeName } from './place-names.js';
 import { t, tf } from './i18n.js';
 import { ageOf, freshnessOf } from './model.js';
 
-/** A row naming its device (data-device; main.js opens the series from the panel, see openOnPress). */
+/**
+ * A row naming its device (data-device; main.js opens the series from the panel, see openOnPress),
+ * its freshness and, only while it is in one, its worst alarm's severity (data-alarm; none otherwise).
+ */
 export function deviceRow(device, state, ...cells) {
   const classes = ['row', state.freshness !== 'fresh' ? `stale-row ${state.freshness}` : '', state.alarm ? `alarming ${state.alarm}` : ''].filter(Boolean).join(' ');
-  return h('div', { class: classes, dataset: { device: device.id, freshness: state.freshness, alarm: state.alarm ?? undefined } }, ...cells);
+  return h('div', { class: classes, dataset: { device: device.id, freshness: state.freshness, alarm: state.alarm } }, ...cells);
 }
 
 /** What a row's look depends on beyond its values: freshness, age (to the minute), alarm, language. */

@@ -67,13 +67,20 @@ export function createSeriesView(units) {
       chart.hideLoading();
       draw(answer);
       element.dataset.points = String(answer.points.length);
-      element.dataset.max = String(Math.max(...answer.points.map((p) => p.max), -Infinity));
+      // The highest reading drawn; none without a point (it said "-Infinity", and an earlier device's stayed).
+      if (answer.points.length > 0) element.dataset.max = String(Math.max(...answer.points.map((p) => p.max)));
+      else delete element.dataset.max;
     } catch {
+      if (current.device !== device || current.field !== field || current.range !== range) return;
       chart.hideLoading();
+      // Nothing, and why: the chart of the device opened before stayed under this one's title.
+      delete element.dataset.points;
+      delete element.dataset.max;
+      draw({ points: [], lines: [], unit: '' }, t('platformUnreachable'));
     }
   }
 
-  function draw(answer) {
+  function draw(answer, emptyText = t('noData')) {
     const english = currentLanguage() === 'en';
     const times = answer.points.map((p) => Date.parse(p.time));
     const lines = answer.lines ?? [];
@@ -111,7 +118,7 @@ export function createSeriesView(units) {
           },
         },
       ],
-      title: answer.points.length === 0 ? { text: t('noData'), left: 'center', top: 'middle', textStyle: { color: '#7f94ad' } } : { show: false },
+      title: answer.points.length === 0 ? { text: emptyText, left: 'center', top: 'middle', textStyle: { color: '#7f94ad' } } : { show: false },
     }, true);
   }
 

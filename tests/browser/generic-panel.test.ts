@@ -99,6 +99,8 @@ describe('the generic family panel (issue 25)', () => {
     expect(await page.evaluate(`${row}.querySelector('.badge').textContent`)).toMatch(/^[\u3400-\u9fff]+$/);
     const above = (await page.evaluate(`(() => { const rows = [...document.querySelectorAll('#generic .row[data-device]')]; return rows.slice(0, rows.indexOf(${row})).map((r) => r.dataset.alarm ?? null); })()`)) as Array<string | null>;
     expect(above.filter((severity) => severity !== 'critical')).toEqual([]);
+    // A row in no alarm carries no data-alarm at all (it read "undefined").
+    expect(await page.evaluate("[...document.querySelectorAll('#generic .row[data-device]')].filter((r) => r.getAttribute('data-alarm') === 'undefined').length")).toBe(0);
 
     // The map's legend names the family by its module's label, and the alarm filter offers it.
     expect(await page.evaluate("document.querySelector('#map-legend [data-family=\"waterlogging\"]')?.textContent")).toBe('内涝');

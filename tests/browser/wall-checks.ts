@@ -54,3 +54,27 @@ export const badgeContrasts = `(() => {
     return { text: e.textContent, background: s.backgroundColor, ratio: (a + 0.05) / (b + 0.05) };
   });
 })()`;
+
+/**
+ * Every text and attribute of the page (its dialogs too) that says undefined, NaN, null or Infinity:
+ * a value the code did not have, written as its name (a row in no alarm carried
+ * data-alarm="undefined"). A row's data-sig is left out: it is the JSON of what the row shows, where
+ * null is a value. Each as where it is and what it says.
+ */
+export const missingValues = `(() => {
+  const word = /\\b(undefined|NaN|null|-?Infinity)\\b/;
+  const where = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + (e.dataset?.device ? '[' + e.dataset.device + ']' : '') + (e.dataset?.tile ? '[' + e.dataset.tile + ']' : '');
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('script, style')) continue;
+    if (word.test(node.nodeValue)) found.push(where(node.parentElement) + ' text: ' + node.nodeValue.trim().slice(0, 80));
+  }
+  for (const element of document.body.querySelectorAll('*')) {
+    for (const attribute of element.attributes) {
+      if (attribute.name === 'data-sig') continue;
+      if (word.test(attribute.value)) found.push(where(element) + ' ' + attribute.name + '="' + attribute.value.slice(0, 80) + '"');
+    }
+  }
+  return found;
+})()`;

@@ -9,7 +9,7 @@ import { defaultFleetKey } from '../../services/config.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
-import { badgeContrasts, clippingProblems, waitFor } from './wall-checks.ts';
+import { badgeContrasts, clippingProblems, missingValues, waitFor } from './wall-checks.ts';
 
 const artifacts = 'tests/artifacts';
 const cjk = /[\u3400-\u9fff]/;
@@ -254,6 +254,8 @@ describe('the wall tells the truth (issue 21)', () => {
     await waitFor(page, `document.querySelector('#history-list details[data-alarm="${alarmId}"]') !== null`, 30_000);
     await page.click(`#history-list details[data-alarm="${alarmId}"] summary`);
     const timeline = (await page.evaluate(`document.querySelector('#history-list details[data-alarm="${alarmId}"] .timeline').innerText`)) as string;
+    // Each step says who and when, never a value the page did not have.
+    expect(await page.evaluate(missingValues)).toEqual([]);
     expect(timeline).toMatch(/产生[\s\S]*确认[\s\S]*关闭/);
     await page.close();
   });
