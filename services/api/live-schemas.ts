@@ -35,6 +35,13 @@ export const tileSchema = z.object({
   target: figure.describe('the plan’s target value (a number or a water class); null where the plan sets none'),
   targetUnit: z.string().nullable().describe('the target’s own unit (class, dB(A), µg/m³), which need not be the figure’s'),
   comparator: z.enum(['<=', '>=']).nullable().describe('how the figure is held against the target; null where the plan sets no number'),
+  zoneLimits: z.object({
+    unit: z.literal('dB(A)').describe('the limits’ unit'),
+    dayStartHour: z.number().int().describe('the hour day begins, Beijing time (GB 3096-2008 §3: 6)'),
+    nightStartHour: z.number().int().describe('the hour night begins, Beijing time (GB 3096-2008 §3: 22)'),
+    zones: z.record(z.string(), z.object({ day: z.number().describe('day Leq limit'), night: z.number().describe('night Leq limit') }))
+      .describe('each zone class of the monitors counted, with its GB 3096-2008 Table 1 limits'),
+  }).nullable().describe('noise: the Leq limits its roads are counted against, by zone and period (the period now names the limit the count uses; `target` is the plan’s night target of the year); null for other tiles'),
   status: z.string().describe('met | at risk | breached | insufficient data | reported | manual | pending'),
   meets: z.enum(['all', 'none']).nullable().describe('a live count meets the plan now when it is all of `of` or none; null for other tiles'),
   compliance: z.object({

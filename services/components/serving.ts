@@ -49,6 +49,8 @@ export function createServingPart(deps: PartBasics & {
         registry, influx, targets, metrics, log, thresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },
         isOnline: deps.isOnline,
         alarms: () => alarms,
+        // The platform's clock (a test's, moved): /live's generatedAt and ages, which the wall keeps.
+        now: deps.now,
       });
       await live.start();
       // Who each credential is (issue 23, item 1): named tokens and the users file `wanxiang users` keeps.

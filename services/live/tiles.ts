@@ -2,11 +2,25 @@ import type { ComplianceReport, TargetCompliance } from '../compliance/complianc
 import { isPlanYear } from '../compliance/plan-period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { NOISE_DAY_START_HOUR, NOISE_NIGHT_START_HOUR, noiseLimit, type NoiseZoneClass } from '../standards/index.ts';
 import type { DeviceState } from './device-state.ts';
 import type { Freshness } from './freshness.ts';
 
 export type TileId = 'pm25' | 'good-days' | 'sections' | 'heavy-load' | 'parking' | 'noise' | 'online';
 export type TileStatus = 'met' | 'at risk' | 'breached' | 'insufficient data' | 'reported' | 'manual' | 'pending';
+
+/**
+ * The Leq limits a noise count holds its roads to (GB 3096-2008 Table 1): each zone class of its
+ * monitors with its day and night limit, and when day and night begin (§3, Beijing time). The wall
+ * names the period's limit by the platform's clock: the plan's night target (55) read "≤ 55" by
+ * day, while the roads were counted over their day limits (70 on a 4a trunk road).
+ */
+export interface ZoneLimits {
+  readonly unit: 'dB(A)';
+  readonly dayStartHour: number;
+  readonly nightStartHour: number;
+  readonly zones: Readonly<Record<string, { readonly day: number; readonly night: number }>>;
+}
 
 /** One district tile: a figure against the plan, where it links to and where it came from. */
 export interface Tile {
@@ -21,6 +35,8 @@ export interface Tile {
   /** The target's own unit (a water class, dB(A), µg/m³), which need not be the figure's (sections, roads). */
   readonly targetUnit: string | null;
   readonly comparator: '<=' | '>=' | null;
+  /** Noise: the limits its count is judged by now, by zone and period (the target is the plan's, of the year); null for other tiles. */
+  readonly zoneLimits: ZoneLimits | null;
   readonly status: TileStatus;
   /**
    * For a live count, when it meets the plan now: `all` of `of` (sections meeting their class,
@@ -72,7 +88,7 @@ function yearTile(id: TileId, rule: string, inputs: TileInputs): Tile {
   const value = typeof figure?.value === 'number' ? figure.value : null;
   return {
     id, value, of: null, unit: target?.unit ?? '', secondary: null, target: target?.value ?? null, targetUnit: target?.unit ?? null,
-    comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
+    comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null), zoneLimits: null,
     status: figure ? figure.status : 'pending', meets: null,
     compliance: figure ? { targetIds: [figure.id], period: inputs.period, value: figure.value, status: figure.status } : null,
     link: rawLink(inputs.period, target?.id ?? rule),
@@ -88,7 +104,7 @@ function liveTile(id: TileId, rule: string, count: number, of: number, unit: str
   const good = meets === 'all' ? count === of : count === 0;
   return {
     id, value: count, of, unit, secondary: null, target: target?.value ?? null, targetUnit: target?.unit ?? null,
-    comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null),
+    comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null), zoneLimits: null,
     status: good ? 'met' : 'at risk', meets,
     compliance: worst ? { targetIds: figures.map((f) => f.id), period: inputs.period, value: worst.value, status: worst.status } : null,
     link: rawLink(inputs.period, target?.id ?? rule),
@@ -121,7 +137,10 @@ export function buildTiles(inputs: TileInputs): Tile[] {
   const shareable = byRule(inputs.report, 'parking.shareable-spaces', inputs.targets)[0];
 
   const roads = new Map<string, boolean>();
+  const zones: Record<string, { day: number; night: number }> = {};
   for (const monitor of family(inputs, 'noise')) {
+    const zone = monitor.attributes.zoneClass as NoiseZoneClass;
+    zones[zone] = { day: noiseLimit(zone, 'day'), night: noiseLimit(zone, 'night') };
     const road = String(monitor.attributes.road);
     const over = heard(monitor) && (inputs.states.get(monitor.id)?.label.endsWith('-over') ?? false);
     roads.set(road, (roads.get(road) ?? false) || over);
@@ -137,9 +156,12 @@ export function buildTiles(inputs: TileInputs): Tile[] {
     liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', 'all', inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length}`),
     liveTile('heavy-load', 'grid.heavy-load-transformers', heavy, transformers.length, 'transformers', 'none', inputs, 'transformers not silent whose latest load rate is in the heavy or overload band (apparent power over rated kVA)'),
     { ...parkingTile, of: null, secondary: typeof shareable?.value === 'number' ? shareable.value : null, status: 'met', meets: null },
-    liveTile('noise', 'noise.trunk-road-night-leq', roadsOver, roads.size, 'roads', 'none', inputs, 'roads with a monitor not silent whose latest Leq is over its GB 3096-2008 zone limit for the period now'),
     {
-      id: 'online', value: onTime, of: enabled.length, unit: 'devices', secondary: null, target: enabled.length, targetUnit: 'devices', comparator: '>=',
+      ...liveTile('noise', 'noise.trunk-road-night-leq', roadsOver, roads.size, 'roads', 'none', inputs, 'roads with a monitor not silent whose latest Leq is over its GB 3096-2008 zone limit for the period now'),
+      zoneLimits: { unit: 'dB(A)', dayStartHour: NOISE_DAY_START_HOUR, nightStartHour: NOISE_NIGHT_START_HOUR, zones },
+    },
+    {
+      id: 'online', value: onTime, of: enabled.length, unit: 'devices', secondary: null, target: enabled.length, targetUnit: 'devices', comparator: '>=', zoneLimits: null,
       status: onTime === enabled.length ? 'met' : 'at risk', meets: 'all',
       // Its raw data is /live's freshness, by which it counts; /devices' `online` is the MQTT
       // connection (a device that connects, publishes and leaves is on time and not online there).

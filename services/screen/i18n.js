@@ -186,6 +186,11 @@ export const labels = {
   tileTarget: { zh: '规划目标', en: 'Plan target' },
   classTarget: { zh: '{c} {n}类', en: '{c} class {n}' },
   noTarget: { zh: '无规划目标', en: 'No plan target' },
+  // The noise tile names the limit its roads are counted against now (GB 3096-2008), not the plan's night target.
+  tileDayLimit: { zh: '昼间限值', en: 'Day limit' },
+  tileNightLimit: { zh: '夜间限值', en: 'Night limit' },
+  zoneClass: { zh: '{z}类', en: 'zone {z}' },
+  limitsByZone: { zh: 'GB 3096-2008 按声环境功能区：{zones}（{from}–{to} 北京时间）', en: 'GB 3096-2008 by zone: {zones} ({from}–{to} Beijing time)' },
   tileNow: { zh: '当前', en: 'Now' },
   tileYear: { zh: '年累计', en: 'Year to date' },
   tileDetails: { zh: '指标详情', en: 'Indicator details' },

@@ -48,7 +48,7 @@ const history = createAlarmHistory({ dialog: $('history-dialog'), list: $('histo
 const sound = createAlarmSound($('alarm-sound'));
 // A stream that stays open but carries nothing (a hung platform) is closed and opened again.
 const link = createLink({ banner: $('banner'), text: $('banner-text'), indicator: $('link'), indicatorText: $('link-text'), onQuiet: () => reconnectQuiet() });
-const tilesPanel = createTilesPanel((tile) => tileView.open(tile, tilesPanel.liveCount(tile, serverNow())));
+const tilesPanel = createTilesPanel((tile) => tileView.open(tile, tilesPanel.liveCount(tile, serverNow()), serverNow()));
 let mapPanel = null;
 // Families the hand-written panels draw; every other family gets the generic panel (issue 25, item 3).
 const handWritten = new Set([airPanel, waterPanel, gridPanel, parkingPanel, noisePanel].flatMap((panel) => panel.families));

@@ -56,6 +56,33 @@ export function targetText(tile) {
   return `${comparator} ${number} ${unitText(unit)}`;
 }
 
+const hourText = (hour) => `${String(hour % 24).padStart(2, '0')}:00`;
+
+/**
+ * The limit a tile's count is judged by now, where it depends on the time (noise: GB 3096-2008,
+ * each road against its zone's Leq limit by day 06:00–22:00 or by night, Beijing time, on the
+ * platform's clock): its text ("昼间限值 55–70 dB(A)") and each zone's limit with the period's hours.
+ * The plan's target (night Leq ≤ 55 on three trunk roads, of the year) read "≤ 55" by day, while the
+ * roads were counted over their day limits (70 on a 4a road). Null for the other tiles.
+ */
+export function limitNow(tile, now) {
+  const limits = tile.zoneLimits;
+  const zones = Object.entries(limits?.zones ?? {});
+  if (zones.length === 0) return null;
+  const hour = new Date(now + 8 * 3_600_000).getUTCHours();
+  const day = hour >= limits.dayStartHour && hour < limits.nightStartHour;
+  const byZone = zones.map(([zone, limit]) => [zone, day ? limit.day : limit.night]).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const values = [...new Set(byZone.map(([, value]) => value))].sort((a, b) => a - b);
+  const range = values.length === 1 ? fmt(values[0], 1) : `${fmt(values[0], 1)}–${fmt(values[values.length - 1], 1)}`;
+  const [from, to] = day ? [limits.dayStartHour, limits.nightStartHour] : [limits.nightStartHour, limits.dayStartHour];
+  return {
+    period: day ? 'day' : 'night',
+    label: t(day ? 'tileDayLimit' : 'tileNightLimit'),
+    text: `${t(day ? 'tileDayLimit' : 'tileNightLimit')} ${range} ${limits.unit}`,
+    detail: tf('limitsByZone', { zones: `${byZone.map(([zone, value]) => `${tf('zoneClass', { z: zone })} ${fmt(value, 1)}`).join(' · ')} ${limits.unit}`, from: hourText(from), to: hourText(to) }),
+  };
+}
+
 /**
  * One verdict per tile: the plan's (year to date) where it judges the year; else, for a live
  * count, the count shown judged by the server's rule (`meets`), so the figure and its verdict come
@@ -90,7 +117,7 @@ function figure(tile, count) {
   return [fmt(shownValue(tile, count), 1), ' ', h('small', {}, unitText(tile.unit))];
 }
 
-function tileElement(tile, count, onOpen) {
+function tileElement(tile, count, limit, onOpen) {
   const target = targetText(tile);
   const verdict = verdictOf(tile, count);
   const updated = model.tilesAtMs ? `${t('updated')} ${beijingClock(model.tilesAtMs)}` : '';
@@ -101,7 +128,9 @@ function tileElement(tile, count, onOpen) {
   },
   h('div', { class: 'name' }, t(`tile-${tile.id}`)),
   h('div', { class: 'value' }, ...figure(tile, count)),
-  h('div', { class: 'foot' }, h('span', { class: 'target' }, target ? `${t('tileTarget')} ${target}` : t('noTarget')), h('span', { class: 'upd' }, updated)),
+  h('div', { class: 'foot' }, limit
+    ? h('span', { class: 'target', dataset: { period: limit.period }, title: limit.detail }, limit.text)
+    : h('span', { class: 'target' }, target ? `${t('tileTarget')} ${target}` : t('noTarget')), h('span', { class: 'upd' }, updated)),
   h('div', { class: 'foot' }, h('span', { class: 'status' }, verdict.status ? `${verdict.scope ? `${t(verdict.scope)} ` : ''}${t(`status-${verdict.status}`)}` : ''),
     // The shareable spaces on a line of their own: beside the figure they ran out of the tile in English.
     // Not "0" while its figure cannot be judged yet (数据不足): no shareable space is not what it says.
@@ -117,7 +146,9 @@ export function createTilesPanel(onOpen) {
       if (!model.loaded) return reconcile(container, [{ key: 'loading', sig: currentLanguage(), build: () => h('div', { class: 'tile loading' }, t('loading')) }]);
       reconcile(container, model.tiles.map((tile) => {
         const count = liveCount(tile, now);
-        return { key: tile.id, sig: JSON.stringify([currentLanguage(), tile, count, model.tilesAtMs, beijingDay(now)]), build: () => tileElement(tile, count, onOpen) };
+        // The limit now is in the signature: at 06:00 and 22:00 the noise tile names the other period's.
+        const limit = limitNow(tile, now);
+        return { key: tile.id, sig: JSON.stringify([currentLanguage(), tile, count, model.tilesAtMs, beijingDay(now), limit?.text]), build: () => tileElement(tile, count, limit, onOpen) };
       }));
     },
     liveCount,

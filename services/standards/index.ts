@@ -46,7 +46,7 @@ export type { WaterClass, WaterParameter, WaterTargetClass, Waterbody } from './
 export { evaluateWaterSection, waterSectionRank } from './water-section.ts';
 export type { MainPollutant, ParameterAssessment, WaterSample, WaterSectionOptions, WaterSectionResult } from './water-section.ts';
 
-export { MIN_NOISE_COVERAGE, NIGHT_LMAX_MARGIN_DB, evaluateNoise, noiseCoverage, noiseLimit, noisePeriodAt, noisePeriodHours } from './noise-limits.ts';
+export { MIN_NOISE_COVERAGE, NIGHT_LMAX_MARGIN_DB, NOISE_DAY_START_HOUR, NOISE_NIGHT_START_HOUR, evaluateNoise, noiseCoverage, noiseLimit, noisePeriodAt, noisePeriodHours } from './noise-limits.ts';
 export type { NoiseCoverage, NoiseEvaluation, NoiseInput, NoisePeriod, NoisePeriodOptions, NoiseZoneClass } from './noise-limits.ts';
 export { dayNightLeq, energyAverage, energyAverageWeighted } from './noise-energy.ts';
 export type { StampedLevel, TimedLevel } from './noise-energy.ts';

@@ -19,6 +19,10 @@ const limits: Readonly<Record<NoiseZoneClass, Readonly<Record<NoisePeriod, numbe
 /** GB 3096-2008 §5.4: at night a sudden noise's Lmax may exceed the night limit by at most 15 dB(A). */
 export const NIGHT_LMAX_MARGIN_DB = 15;
 
+/** GB 3096-2008 §3 (definitions): day starts at 06:00 and night at 22:00, Beijing time. */
+export const NOISE_DAY_START_HOUR = 6;
+export const NOISE_NIGHT_START_HOUR = 22;
+
 export interface NoisePeriodOptions {
   /** GB 3096-2008 §3 (definitions): day starts 06:00 and night 22:00; county-level governments may move them. */
   readonly dayStartHour?: number;
@@ -32,8 +36,8 @@ export function noiseLimit(zone: NoiseZoneClass, period: NoisePeriod): number {
 
 /** GB 3096-2008 §3 (definitions): day is [06:00, 22:00), night is [22:00, 06:00) Beijing time. */
 export function noisePeriodAt(at: Instant, options: NoisePeriodOptions = {}): NoisePeriod {
-  const dayStart = numberInRange(options.dayStartHour ?? 6, 'dayStartHour', 0, 23);
-  const nightStart = numberInRange(options.nightStartHour ?? 22, 'nightStartHour', dayStart + 1, 24);
+  const dayStart = numberInRange(options.dayStartHour ?? NOISE_DAY_START_HOUR, 'dayStartHour', 0, 23);
+  const nightStart = numberInRange(options.nightStartHour ?? NOISE_NIGHT_START_HOUR, 'nightStartHour', dayStart + 1, 24);
   const hour = beijingHour(at);
   return hour >= dayStart && hour < nightStart ? 'day' : 'night';
 }
@@ -80,8 +84,8 @@ export const MIN_NOISE_COVERAGE = 0.75;
 
 /** The length of a period in hours (day 16 h and night 8 h by default). */
 export function noisePeriodHours(period: NoisePeriod, options: NoisePeriodOptions = {}): number {
-  const dayStart = numberInRange(options.dayStartHour ?? 6, 'dayStartHour', 0, 23);
-  const nightStart = numberInRange(options.nightStartHour ?? 22, 'nightStartHour', dayStart + 1, 24);
+  const dayStart = numberInRange(options.dayStartHour ?? NOISE_DAY_START_HOUR, 'dayStartHour', 0, 23);
+  const nightStart = numberInRange(options.nightStartHour ?? NOISE_NIGHT_START_HOUR, 'nightStartHour', dayStart + 1, 24);
   return period === 'day' ? nightStart - dayStart : 24 - (nightStart - dayStart);
 }
 

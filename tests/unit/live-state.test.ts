@@ -106,6 +106,9 @@ describe('district tiles', () => {
     expect(tiles['heavy-load']).toMatchObject({ value: 1, of: 1 });
     expect(tiles.parking).toMatchObject({ value: 70 });
     expect(tiles.noise).toMatchObject({ value: 1, of: 1 });
+    // The limits its roads are counted against, by zone and period (GB 3096-2008 Table 1, §3): the wall names the period's.
+    expect(tiles.noise!.zoneLimits).toEqual({ unit: 'dB(A)', dayStartHour: 6, nightStartHour: 22, zones: { '4a': { day: 70, night: 55 } } });
+    expect(tiles.sections!.zoneLimits).toBeNull();
     expect(tiles.online).toMatchObject({ value: 3, of: 4, status: 'at risk', meets: 'all' });
     expect(tiles['heavy-load']).toMatchObject({ meets: 'none' });
     // A silent transformer's last load is not counted: the wall's rows grey it the same way.
