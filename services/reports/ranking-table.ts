@@ -41,6 +41,27 @@ function indexOf(days: Map<number, Record<keyof CompositeInput, number | null>> 
   return compositeIndex(input);
 }
 
+/** Each pollutant's count of days with a value. */
+function daysWithValue(days: Map<number, Record<keyof CompositeInput, number | null>> | undefined): Record<keyof CompositeInput, number> {
+  const counts = Object.fromEntries(Object.keys(inputFields).map((key) => [key, 0])) as Record<keyof CompositeInput, number>;
+  for (const day of days?.values() ?? []) for (const key of Object.keys(counts) as Array<keyof CompositeInput>) if (day[key] !== null) counts[key] += 1;
+  return counts;
+}
+
+/** GB 3095-2026 Table 4's monthly share of valid days (27 of 31), asked of last year's period against this one's. */
+const COMPARABLE_SHARE = 27 / 31;
+
+/**
+ * Whether last year's days stand comparison with this period's: for each pollutant, days with a value
+ * on at least 27/31 of the days this period has one. The platform's first night of last year (a
+ * single day) gave a year's "same period last year" index, and a change on it, as if it were the year.
+ */
+function comparable(current: Map<number, Record<keyof CompositeInput, number | null>> | undefined, previous: Map<number, Record<keyof CompositeInput, number | null>> | undefined): boolean {
+  const now = daysWithValue(current);
+  const before = daysWithValue(previous);
+  return (Object.keys(now) as Array<keyof CompositeInput>).every((key) => before[key] >= Math.ceil(now[key] * COMPARABLE_SHARE));
+}
+
 // CO and O3 enter as percentiles (环办监测〔2018〕19号), named so in the report's language.
 const pollutantHeaders = [
   ['so2', 'SO₂', 'SO₂', 'µg/m³'], ['no2', 'NO₂', 'NO₂', 'µg/m³'], ['pm10', 'PM₁₀', 'PM₁₀', 'µg/m³'], ['pm25', 'PM₂.₅', 'PM₂.₅', 'µg/m³'],
@@ -85,7 +106,7 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
   for (const { kind, placeOf, name } of kinds) {
     const current = byPlace(now.filter((row) => deps.registry.device(String(row.device))), placeOf);
     const previous = byPlace(before, placeOf);
-    const ranked = [...current.keys()].map((place) => ({ place, index: indexOf(current.get(place)), lastYear: indexOf(previous.get(place)) }))
+    const ranked = [...current.keys()].map((place) => ({ place, index: indexOf(current.get(place)), lastYear: comparable(current.get(place), previous.get(place)) ? indexOf(previous.get(place)) : null }))
       .filter((entry) => entry.index !== null && entry.index.index !== null)
       .sort((a, b) => a.index!.index! - b.index!.index! || a.place.localeCompare(b.place));
     const ranks = competitionRanks(ranked.map((entry) => entry.index!.index!));
@@ -108,6 +129,7 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
       say(lang, `综合指数 I = Σ Cᵢ/Sᵢ（${COMPOSITE_SOURCE.zh}）：SO₂、NO₂、PM₁₀、PM₂.₅取期间日均值的平均，CO取日均值第95百分位，O₃取日最大8小时平均第90百分位；指数越小空气越好，排名第1为最好。`, `Composite index I = Σ Cᵢ/Sᵢ (${COMPOSITE_SOURCE.en}): SO₂, NO₂, PM₁₀, PM₂.₅ as the period's mean of daily means, CO the 95th percentile of daily means, O₃ the 90th percentile of the daily maximum 8-h means; a smaller index is cleaner air, rank 1 the best.`),
       say(lang, '综合指数（两位小数）相同者并列同一名次，其后名次顺延（如1、2、2、4）。', 'Places with the same index (two decimals) share a rank, and the next rank skips accordingly (1, 2, 2, 4).'),
       say(lang, '街道的日值为其各站点当日值的平均；同比变化 =（本期 − 去年同期）/ 去年同期。', 'A street’s day is the mean of its stations’ values that day; change = (this period − same period last year) / same period last year.'),
+      say(lang, '去年同期各污染物有日值的天数不足本期的27/31（GB 3095-2026表4的月有效天数比例）时，不列去年同期综合指数与同比变化。', 'Where last year’s period has daily values on fewer than 27/31 of the days this period has them (GB 3095-2026 Table 4’s monthly share), its index and the change are left empty.'),
     ],
   };
 }

@@ -15,6 +15,8 @@ import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.t
 const dayMs = 86_400_000;
 const march = Date.parse('2025-03-01T00:00:00+08:00');
 const marchLastYear = Date.parse('2024-03-01T00:00:00+08:00');
+const april = Date.parse('2025-04-01T00:00:00+08:00');
+const aprilLastYear = Date.parse('2024-04-01T00:00:00+08:00');
 
 type Cells = Array<Record<string, ExcelJS.CellValue>>;
 /** A sheet's data rows keyed by header (row 3), up to the first empty row. */
@@ -55,6 +57,12 @@ describe('official tables: the workbook', () => {
     await test.platform.ingest.drain();
     await test.platform.rollups.recomputeRange(march, march + 31 * dayMs);
     await test.platform.rollups.recomputeRange(marchLastYear, marchLastYear + 3 * dayMs);
+    // April: three days this year, one last year (a platform whose history begins late in last year's period).
+    await backfill({ ...connection, devices: air, fromMs: april, toMs: april + 3 * dayMs, seed: 10 });
+    await backfill({ ...connection, devices: air, fromMs: aprilLastYear + 2 * dayMs, toMs: aprilLastYear + 3 * dayMs, seed: 11 });
+    await test.platform.ingest.drain();
+    await test.platform.rollups.recomputeRange(april, april + 3 * dayMs);
+    await test.platform.rollups.recomputeRange(aprilLastYear, aprilLastYear + 3 * dayMs);
   }, 600_000);
   afterAll(async () => {
     await test?.close();
@@ -119,6 +127,17 @@ describe('official tables: the workbook', () => {
     }
     expect((stations.map((row) => row['综合指数'] as number))).toEqual([...stations.map((row) => row['综合指数'] as number)].sort((a, b) => a - b));
     expect(ranking.some((row) => row['类别'] === '街道')).toBe(true);
+  }, 300_000);
+
+  it('leaves the same period last year empty where last year has too few days to stand comparison', async () => {
+    const book = await workbook('period=2025-04&lang=zh&format=xlsx');
+    const stations = table(book.worksheets[2]!).filter((row) => row['类别'] === '站点');
+    expect(stations).toHaveLength(6);
+    for (const row of stations) {
+      expect(typeof row['综合指数']).toBe('number');
+      // One day last year against three this year: no index "of last year", no change on it.
+      expect([row['去年同期综合指数'] ?? null, row['同比变化 (%)'] ?? null]).toEqual([null, null]);
+    }
   }, 300_000);
 
   it('puts the plan month by month, the period figure agreeing with /api/v1/compliance; in English with --lang en from the CLI', async () => {
