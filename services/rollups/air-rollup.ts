@@ -64,6 +64,7 @@ export const airRollup: FamilyRollup = {
   family: 'air',
   rawRange: (window) => ({ fromMs: window.startMs - 24 * hourMs, toMs: window.endMs }),
   alsoDirty: (day) => [day + 1], // the next day's 24-h moving means reach back into this one
+  measurements: () => [airHourlyMeasurement, airDailyMeasurement, airDistrictDailyMeasurement],
   usesStationHours: true,
   compute(window, rowsByDevice, devices, context) {
     const points: Point[] = [];

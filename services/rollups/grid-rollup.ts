@@ -32,6 +32,7 @@ export function createGridRollup(thresholds: GridThresholds = defaultGridThresho
     rawRange: (window) => ({ fromMs: window.startMs - dayMs, toMs: window.endMs + eventReachDays * dayMs }),
     // A reading can lengthen, shorten or split an event that began one or two days before.
     alsoDirty: (day) => Array.from({ length: eventReachDays }, (_, back) => day - back - 1),
+    measurements: () => [gridLoadMeasurement, gridDailyMeasurement, gridEventsMeasurement],
     compute(window, rowsByDevice, devices) {
       const points: Point[] = [];
       for (const device of devices) {

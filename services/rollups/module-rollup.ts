@@ -1,7 +1,9 @@
 import { getFamily, type FamilyId } from '../families/index.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import type { FamilyRollup } from './rollup-types.ts';
+import type { DeviceRecord } from '../registry/registry-schema.ts';
+import { DAY_MS } from '../standards/beijing-time.ts';
+import type { FamilyRollup, RawRow } from './rollup-types.ts';
 import { expectedSamplingMinutes } from './sampling-interval.ts';
 import { summaryMeasurements, summaryOf, summaryPointFields } from './summary-combine.ts';
 
@@ -17,6 +19,7 @@ export function moduleRollup(family: FamilyId): FamilyRollup | null {
     family,
     rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs }),
     alsoDirty: () => [],
+    measurements: (devices) => moduleMeasurements(family, devices),
     compute(window, rowsByDevice, devices, context) {
       const points: Point[] = [];
       for (const device of devices) {
@@ -31,6 +34,26 @@ export function moduleRollup(family: FamilyId): FamilyRollup | null {
       return [...points, ...groupDays(family, window.startMs, points)];
     },
   };
+}
+
+/**
+ * The measurements a family's module writes: its daily rollup's are names in its code, so it is run once
+ * over a day of readings every 5 minutes at each field's lowest value, for every device of the family (a
+ * rain gauge and a depth gauge may write different ones); and its summary's months and groups.
+ */
+function moduleMeasurements(family: FamilyId, devices: readonly DeviceRecord[]): string[] {
+  const module = getFamily(family);
+  const lowest: Record<string, number> = Object.fromEntries([...module.fieldTypes.keys()].map((field) => [field, 0]));
+  for (const spec of Object.values(module.fields)) lowest[spec.field] = spec.min;
+  const step = 5 * 60_000;
+  const rows: RawRow[] = Array.from({ length: DAY_MS / step }, (_, i) => ({ time: i * step, fields: lowest }));
+  const names = new Set<string>();
+  for (const device of devices.filter((candidate) => candidate.family === family)) {
+    for (const output of module.dailyRollup?.({ startMs: 0, endMs: DAY_MS }, rows, device.attributes, 5) ?? []) names.add(output.measurement);
+  }
+  const summary = summaryOf(family) ? summaryMeasurements(family) : null;
+  if (summary) for (const name of [summary.daily, summary.monthly, summary.group?.daily, summary.group?.monthly]) if (name) names.add(name);
+  return [...names];
 }
 
 /**

@@ -20,6 +20,7 @@ export const noiseRollup: FamilyRollup = {
   family: 'noise',
   rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs + 6 * hourMs }),
   alsoDirty: (day) => [day - 1], // a reading before 06:00 belongs to the previous day's night
+  measurements: () => [noiseDailyMeasurement],
   compute(window, rowsByDevice, devices, context) {
     const points: Point[] = [];
     for (const device of devices) {

@@ -21,6 +21,7 @@ export const parkingRollup: FamilyRollup = {
   family: 'parking',
   rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs }),
   alsoDirty: () => [],
+  measurements: () => [parkingHourlyMeasurement, parkingDailyMeasurement],
   compute(window, rowsByDevice, devices) {
     const points: Point[] = [];
     for (const device of devices) {
@@ -30,7 +31,9 @@ export const parkingRollup: FamilyRollup = {
       const occupied = hours.map((bucket) => meanOf(bucket, 'occupied_spaces'));
       occupancy.forEach((pct, h) => {
         if (pct === null) return;
-        points.push({ measurement: parkingHourlyMeasurement, tags, fields: [['occupancy_pct', pct, 'float'], ['occupied_spaces', occupied[h]!, 'float']], timeMs: window.startMs + h * hourMs });
+        // A review mark of occupied_spaces alone leaves the hour its occupancy and no count (a null cannot be written).
+        const spaces = occupied[h];
+        points.push({ measurement: parkingHourlyMeasurement, tags, fields: [['occupancy_pct', pct, 'float'], ...(spaces === null || spaces === undefined ? [] : [['occupied_spaces', spaces, 'float'] as const])], timeMs: window.startMs + h * hourMs });
       });
       if (occupancy.every((pct) => pct === null)) continue;
       const capacity = Number(device.attributes.capacity);

@@ -12,7 +12,7 @@ import { moduleRollups } from './module-rollup.ts';
 import { moduleMonthPoints, monthOf } from './module-month.ts';
 import { readRawRows } from './raw-rows.ts';
 import { readStationHours } from './station-hours.ts';
-import { clearStaleRollups, writeSchemaMarker } from './rollup-schema.ts';
+import { migrateRollups, writeSchemaMarker } from './rollup-schema.ts';
 import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
 import { samplingMinutesByDevice } from './sampling-interval.ts';
 import { reviewedRows, reviewStateOf, type ReviewSource, type ReviewState } from './review-overlay.ts';
@@ -70,6 +70,8 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   let running: Promise<RollupWindow[]> | undefined;
   /** Null until the stored schema was checked; then whether the marker still has to be written. */
   let schemaPending: boolean | null = null;
+  /** Whether the first run found rollups of an older schema and brought them to the current one. */
+  let migrated = false;
   let failures = 0;
   const ownStore = deps.review ? undefined : createMarkStore(deps.influx, tellUnreadableRecords(deps.log));
   const reviewSource: ReviewSource = deps.review ?? { state: async () => reviewStateOf(await ownStore!.history()) };
@@ -91,7 +93,8 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     const context = { samplingMinutes: samplingMinutesByDevice(devices, rows), ...(stationHours ? { stationHours } : {}) };
     const reviewed = reviewedRows(review, rows, devices, range);
     const points = rollup.compute(day, reviewed.rows, devices, context);
-    const lines = (reviewed.touched ? withFieldsPresent(points, rollup.compute(day, rows, devices, context)) : points).map(encodePoint);
+    // Every point lists its fields (fields-present.ts); a touched window also gets its tombstones and unreviewed figures.
+    const lines = withFieldsPresent(points, reviewed.touched ? rollup.compute(day, rows, devices, context) : null).map(encodePoint);
     for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
     deps.metrics.rollupWindows.inc({ family: window.family });
   }
@@ -146,24 +149,28 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   }
 
   /**
-   * Rollups of an older schema (rollup-schema.ts) are cleared once and recomputed on the first run,
-   * then the schema is marked current. Steady-state runs never DELETE: InfluxDB 1.x deletes have lost
-   * unrelated points under concurrent writes (influxdata/influxdb#8822, #9178; here a grid event
-   * vanished in one run in three), so a window only ever overwrites its own points.
+   * Rollups of an older schema (rollup-schema.ts) are brought to the current one on the first run
+   * (cleared and recomputed, or given their fields_present), then the schema is marked current.
+   * Steady-state runs never DELETE: InfluxDB 1.x deletes have lost unrelated points under concurrent
+   * writes (influxdata/influxdb#8822, #9178; here a grid event vanished in one run in three), so a
+   * window only ever overwrites its own points.
    */
   async function runWithSchema(): Promise<RollupWindow[]> {
     if (schemaPending === null) {
-      const stale = await clearStaleRollups(deps.influx, Date.now());
-      for (const window of stale) if (rollups.has(window.family)) mark(window.family, window.day);
-      if (stale.length > 0) deps.log.warn({ windows: stale.length }, 'rollups of an older schema found: recomputing them');
+      const measurements = [...rollups.values()].flatMap((rollup) => rollup.measurements(deps.registry.devices));
+      const migration = await migrateRollups(deps.influx, Date.now(), measurements, ({ measurement, points }) =>
+        deps.log.info({ measurement, points }, 'rollup points of an older schema now list their fields (fields_present)'));
+      for (const window of migration?.recompute ?? []) if (rollups.has(window.family)) mark(window.family, window.day);
+      if (migration?.recompute.length) deps.log.warn({ windows: migration.recompute.length }, 'rollups of an older schema found: recomputing them');
+      migrated = migration !== null && (migration.recompute.length > 0 || migration.stamped > 0);
       schemaPending = true;
     }
     const before = failures;
     // Read before the dirty windows are taken: a history that cannot be read leaves them marked.
     const review = await reviewSource.state();
     const windows = await runWindows(takeDirty(), review);
-    // The marker goes with the first rollups written (a database without any needs none yet).
-    if (schemaPending && windows.length > 0 && failures === before) {
+    // The marker goes with the first rollups written or migrated (a database without any needs none yet).
+    if (schemaPending && (windows.length > 0 || migrated) && failures === before) {
       await writeSchemaMarker(deps.influx, Date.now());
       schemaPending = false;
     }

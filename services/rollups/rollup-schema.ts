@@ -4,6 +4,7 @@ import { airHourlyMeasurement } from './air-rollup.ts';
 import { gridEventsMeasurement } from './grid-rollup.ts';
 import { noiseDailyMeasurement } from './noise-rollup.ts';
 import { dayOf } from './rollup-types.ts';
+import { stampFieldsPresent, type StampProgress } from './fields-present-stamp.ts';
 
 /**
  * The rollups' schema version, kept as a marker point in InfluxDB:
@@ -11,12 +12,17 @@ import { dayOf } from './rollup-types.ts';
  *   judged whatever their coverage.
  * - 2: air_hourly labelled by the hour's end (HJ 663); a grid event that crosses midnight is one event;
  *   noise_daily carries each period's coverage and judges only periods with ≥ 75 %.
- * Rollups of an older version are stale: on the engine's first run their time span is recorded, the
+ * - 3: every rollup point lists the fields it holds in fields_present (fields-present.ts), not only the
+ *   points of a window a review mark touched, so that the Grafana dashboards can keep a field's rows by
+ *   that list (a condition on a field a point lacks is false in InfluxQL).
+ * Rollups of a version before 2 are stale: on the engine's first run their time span is recorded, the
  * span is deleted once (old labels and fragments would otherwise survive beside the new points), and
- * every day of it is recomputed; the marker is written when that succeeded. A span recorded but not
- * yet recomputed (a crash in between) is found again from its record.
+ * every day of it is recomputed. A span recorded but not yet recomputed (a crash in between) is found
+ * again from its record. Points of a version before 3 are not recomputed: each gains the list of the
+ * fields it holds (fields-present-stamp.ts), which is what a recomputation would write, at the cost of
+ * reading and writing back the rollups alone. The marker is written when all that succeeded.
  */
-export const ROLLUP_SCHEMA_VERSION = 2;
+export const ROLLUP_SCHEMA_VERSION = 3;
 export const rollupSchemaMeasurement = 'rollup_schema';
 const migrationMeasurement = 'rollup_migration';
 
@@ -56,12 +62,11 @@ async function recordedSpans(influx: InfluxClient): Promise<Map<FamilyId, [numbe
 }
 
 /**
- * Clears the rollups an older schema left (see above) and returns the windows to recompute: every
+ * Clears the rollups a schema before 2 left (see above) and returns the windows to recompute: every
  * day that held a changed measurement's points, and the day before the first (its 24:00 hour now
- * carries the label the old first hour had). Empty when the stored version is current.
+ * carries the label the old first hour had).
  */
-export async function clearStaleRollups(influx: InfluxClient, nowMs: number): Promise<Window[]> {
-  if ((await storedSchemaVersion(influx)) >= ROLLUP_SCHEMA_VERSION) return [];
+async function clearStaleRollups(influx: InfluxClient, nowMs: number): Promise<Window[]> {
   const spans = await recordedSpans(influx);
   for (const { family, measurement, field } of changedIn2) {
     const first = await timeOf(influx, `SELECT first("${field}") FROM "${measurement}"`);
@@ -75,6 +80,24 @@ export async function clearStaleRollups(influx: InfluxClient, nowMs: number): Pr
     spans.set(family, span);
   }
   return [...spans].flatMap(([family, [first, last]]) => Array.from({ length: last - first + 1 }, (_, i) => ({ family, day: first + i })));
+}
+
+export interface Migration {
+  /** Windows to recompute (a schema before 2). */
+  readonly recompute: Window[];
+  /** Points that gained their fields_present (a schema before 3). */
+  readonly stamped: number;
+}
+
+/**
+ * Brings the stored rollups to the current schema (see above); null when they follow it already.
+ * `measurements`: every measurement the rollups write (FamilyRollup.measurements).
+ */
+export async function migrateRollups(influx: InfluxClient, nowMs: number, measurements: readonly string[], onProgress?: (progress: StampProgress) => void): Promise<Migration | null> {
+  const version = await storedSchemaVersion(influx);
+  if (version >= ROLLUP_SCHEMA_VERSION) return null;
+  const recompute = version < 2 ? await clearStaleRollups(influx, nowMs) : [];
+  return { recompute, stamped: await stampFieldsPresent(influx, measurements, onProgress) };
 }
 
 /** Records that every rollup now follows the current schema. */

@@ -26,6 +26,11 @@ export interface FamilyRollup {
   alsoDirty(day: number): number[];
   /** Pure: the rollup points of one day from the raw rows of every device of the family. */
   compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[], context?: RollupContext): Point[];
+  /**
+   * The measurements it writes for the registry's devices (their `_unreviewed` twins aside): the rollup
+   * schema's migration gives their stored points the list of their fields (fields-present-stamp.ts).
+   */
+  measurements(devices: readonly DeviceRecord[]): string[];
   /** The family's stations may send their own hourly values (HJ 212 2061), which then take the place of ours. */
   readonly usesStationHours?: boolean;
 }

@@ -49,6 +49,7 @@ export const waterRollup: FamilyRollup = {
     return { fromMs: beijingMonthStartMs(year, month), toMs: beijingMonthStartMs(year, month + 1) };
   },
   alsoDirty: () => [],
+  measurements: () => [waterDailyMeasurement, waterMonthlyMeasurement],
   compute(window, rowsByDevice, devices) {
     const { fromMs } = this.rawRange(window);
     const points: Point[] = [];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../../services/compliance/compliance.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
+import { ROLLUP_SCHEMA_VERSION } from '../../services/rollups/rollup-schema.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
@@ -88,7 +89,7 @@ describe('rollup conventions, by the book and to the hour', () => {
     const [old] = await rows(`SELECT * FROM "air_hourly" WHERE "device" = 'air-nanhu' AND time = ${staleDay + 5 * hourMs}ms`);
     expect(old?.pm25_ugm3 ?? null).toBeNull();
     const [marker] = await rows('SELECT last("version") FROM "rollup_schema"');
-    expect(marker!.last).toBe(2);
+    expect(marker!.last).toBe(ROLLUP_SCHEMA_VERSION);
   });
 
   it('13, 14: /api/v1/aqi reads bare dates as Beijing days and answers at the reporting precision', async () => {
@@ -180,6 +181,6 @@ describe('a schema migration interrupted between its delete and its recomputatio
     const [hour] = (await test.platform.influx.query(`SELECT "pm25_ugm3" FROM "air_hourly" WHERE "device" = 'air-dongmen' AND time = ${airDay + hourMs}ms`))[0]!.values;
     expect(hour![1]).toBe(40);
     const [marker] = (await test.platform.influx.query('SELECT last("version") FROM "rollup_schema"'))[0]!.values;
-    expect(marker![1]).toBe(2);
+    expect(marker![1]).toBe(ROLLUP_SCHEMA_VERSION);
   });
 });
