@@ -1,5 +1,5 @@
 import { getFamily, type FamilyId, type FieldSpec } from '../../services/families/index.ts';
-import { agg, InfluxQueryBuilder, select } from './influx-query.ts';
+import { agg, holding, InfluxQueryBuilder, select } from './influx-query.ts';
 import { timeseries, type AnyPanel } from './panel-kit.ts';
 import type { RollupSchema } from './rollup-schema.ts';
 import { conditions, type Filter } from './variables.ts';
@@ -35,7 +35,7 @@ export function familyFieldPanels(family: FamilyId, active: readonly Filter[]): 
   );
 }
 
-/** A panel per numeric field of each rollup measurement of the family, as the rollups write them. */
+/** A panel per numeric field of each rollup measurement of the family, as the rollups write them (rows whose fields_present lists it). */
 export function rollupFieldPanels(schema: RollupSchema, family: FamilyId, active: readonly Filter[]): AnyPanel[] {
   return [...schema.measurements].filter(([, entry]) => entry.family === family).flatMap(([measurement, entry]) =>
     schema.numericFields(measurement).map((field) => {
@@ -47,7 +47,7 @@ export function rollupFieldPanels(schema: RollupSchema, family: FamilyId, active
         description: `Rollup ${measurement}, field ${field}: as services/rollups writes it.`,
         width: 8,
         height: 7,
-        targets: [new InfluxQueryBuilder(select(agg('mean', field), measurement, { where: conditions(active, entry.tags), groupBy, interval: 'none' })).alias(groupBy.length ? `$tag_${groupBy[0]}` : field)],
+        targets: [new InfluxQueryBuilder(select(agg('mean', field), measurement, { where: [...conditions(active, entry.tags), ...holding(field)], groupBy, interval: 'none' })).alias(groupBy.length ? `$tag_${groupBy[0]}` : field)],
       });
     }),
   );

@@ -1,4 +1,5 @@
 import type { Builder, Dataquery } from '@grafana/grafana-foundation-sdk/cog';
+import { FIELDS_PRESENT } from '../../services/rollups/fields-present.ts';
 
 /**
  * An InfluxQL target as Grafana's InfluxDB data source stores it (raw query mode). The
@@ -66,3 +67,18 @@ export function select(expressions: string | readonly string[], measurement: str
 
 /** `mean("field") AS "field"`, and the like. */
 export const agg = (fn: string, field: string, as = field) => `${fn}(${ident(field)}) AS ${ident(as)}`;
+
+/**
+ * The conditions that keep a rollup row for the fields a query reads: its fields_present lists each of
+ * them. A review mark never deletes (services/rollups/fields-present.ts): a day it emptied is a
+ * tombstone whose old figures InfluxDB keeps, and a field it took out of a window keeps its old value;
+ * only the list says what the point really holds, and the API, reports and compliance read by it.
+ * Every rollup point carries the list (rollup schema 3), so the condition drops no untouched row.
+ */
+export function holding(...fields: readonly string[]): string[] {
+  return fields.map((field) => {
+    // Rollup field names are snake_case: nothing in them needs escaping in a regex.
+    if (!/^[A-Za-z0-9_]+$/.test(field)) throw new Error(`rollup field ${JSON.stringify(field)} is not a plain name`);
+    return `${ident(FIELDS_PRESENT)} =~ /(^|,)${field}(,|$)/`;
+  });
+}

@@ -6,7 +6,7 @@ import { waterDailyMeasurement } from '../../services/rollups/water-rollup.ts';
 import { airFamily } from '../../services/families/air.ts';
 import type { RuleId, Target } from '../../services/compliance/targets.ts';
 import { WATER_CLASSES, waterClassRank, type WaterClass } from '../../services/standards/index.ts';
-import { ident, InfluxQueryBuilder } from './influx-query.ts';
+import { holding, ident, InfluxQueryBuilder } from './influx-query.ts';
 import type { RollupSchema } from './rollup-schema.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 
@@ -37,10 +37,12 @@ const listRegex = (values: readonly string[]) => `/^(${values.map((value) => val
  */
 export function targetSeries(target: Target, schema: RollupSchema, devices: readonly DeviceRecord[]): TargetSeries | null {
   const f = (measurement: string, field: string) => ident(schema.field(measurement, field));
+  // Each rollup read keeps the rows that hold its fields (a review mark's tombstone keeps its old figures: influx-query.ts holding).
+  const holds = (...fields: string[]) => holding(...fields).join(' AND ');
   const series: Record<Exclude<RuleId, 'manual'>, () => TargetSeries> = {
     'air.pm25-annual-mean': () => {
       const pm25 = f(airDistrictDailyMeasurement, airFamily.fields.pm25.field);
-      const valid = `${f(airDistrictDailyMeasurement, 'valid')} = 1 AND $timeFilter`;
+      const valid = `${f(airDistrictDailyMeasurement, 'valid')} = 1 AND ${holds(airFamily.fields.pm25.field, 'valid')} AND $timeFilter`;
       const toDate = () => new InfluxQueryBuilder(`SELECT cumulative_sum(sum(${pm25})) / cumulative_sum(count(${pm25})) AS "to_date" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${valid} ${daily}`).alias('累计均值 mean to date');
       return {
         queries: [new InfluxQueryBuilder(`SELECT mean(${pm25}) AS "daily" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${valid} ${daily}`).alias('日均值 daily mean'), toDate()],
@@ -51,7 +53,7 @@ export function targetSeries(target: Target, schema: RollupSchema, devices: read
     },
     'air.good-day-ratio': () => {
       // HJ 633: a good day has AQI ≤ 100, i.e. level 1 or 2: ceil(floor(2 / level) / 2) is 1 for those, else 0.
-      const good = `SELECT ceil(floor(2 / ${f(airDistrictDailyMeasurement, 'aqi_level')}) / 2) AS "good" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${f(airDistrictDailyMeasurement, 'valid')} = 1 AND $timeFilter`;
+      const good = `SELECT ceil(floor(2 / ${f(airDistrictDailyMeasurement, 'aqi_level')}) / 2) AS "good" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${f(airDistrictDailyMeasurement, 'valid')} = 1 AND ${holds('aqi_level', 'valid')} AND $timeFilter`;
       const share = () => new InfluxQueryBuilder(`SELECT 100 * cumulative_sum(sum("good")) / cumulative_sum(count("good")) AS "share" FROM (${good}) WHERE $timeFilter ${daily}`).alias('优良天数比例 share of good days');
       return {
         queries: [share()],
@@ -61,7 +63,7 @@ export function targetSeries(target: Target, schema: RollupSchema, devices: read
       };
     },
     'water.section-class': () => {
-      const dailyClass = () => new InfluxQueryBuilder(`SELECT max(${f(waterDailyMeasurement, 'class_rank')}) AS "class" FROM ${ident(waterDailyMeasurement)} WHERE "site" = '${target.site}' AND $timeFilter ${daily}`).alias('水质类别 class');
+      const dailyClass = () => new InfluxQueryBuilder(`SELECT max(${f(waterDailyMeasurement, 'class_rank')}) AS "class" FROM ${ident(waterDailyMeasurement)} WHERE "site" = '${target.site}' AND ${holds('class_rank')} AND $timeFilter ${daily}`).alias('水质类别 class');
       return {
         queries: [dailyClass()],
         tile: dailyClass(),
@@ -75,7 +77,7 @@ export function targetSeries(target: Target, schema: RollupSchema, devices: read
       const section = devices.find((device) => device.family === 'water' && device.site === target.site);
       if (!section) throw new Error(`target ${target.id}: no water section ${String(target.site)} in the registry`);
       const targetClass = String((section.attributes as { targetClass: string }).targetClass) as WaterClass;
-      const dailyClass = () => new InfluxQueryBuilder(`SELECT max(${f(waterDailyMeasurement, 'class_rank')}) AS "class" FROM ${ident(waterDailyMeasurement)} WHERE "site" = '${target.site}' AND $timeFilter ${daily}`).alias('水质类别 class');
+      const dailyClass = () => new InfluxQueryBuilder(`SELECT max(${f(waterDailyMeasurement, 'class_rank')}) AS "class" FROM ${ident(waterDailyMeasurement)} WHERE "site" = '${target.site}' AND ${holds('class_rank')} AND $timeFilter ${daily}`).alias('水质类别 class');
       return {
         queries: [dailyClass()],
         tile: dailyClass(),
@@ -86,7 +88,7 @@ export function targetSeries(target: Target, schema: RollupSchema, devices: read
     },
     'water.sections-class-v-share': () => {
       // Class V or better: rank ≤ 4, i.e. floor(5.5 / (rank + 1)) ≥ 1.
-      const ok = `SELECT ceil(floor(5.5 / (${f(waterDailyMeasurement, 'class_rank')} + 1)) / 10) AS "ok" FROM ${ident(waterDailyMeasurement)} WHERE $timeFilter`;
+      const ok = `SELECT ceil(floor(5.5 / (${f(waterDailyMeasurement, 'class_rank')} + 1)) / 10) AS "ok" FROM ${ident(waterDailyMeasurement)} WHERE ${holds('class_rank')} AND $timeFilter`;
       const share = () => new InfluxQueryBuilder(`SELECT 100 * mean("ok") AS "share" FROM (${ok}) WHERE $timeFilter ${daily}`).alias('Ⅴ类及以上比例 share at Class V or better');
       return {
         queries: [share()],
@@ -96,7 +98,7 @@ export function targetSeries(target: Target, schema: RollupSchema, devices: read
       };
     },
     'noise.trunk-road-night-leq': () => {
-      const nights = () => new InfluxQueryBuilder(`SELECT max(${f(noiseDailyMeasurement, 'night_leq_dba')}) AS "night" FROM ${ident(noiseDailyMeasurement)} WHERE "road" =~ ${listRegex(target.roads ?? [])} AND $timeFilter GROUP BY time(1d, -8h), "road" fill(none)`).alias('$tag_road');
+      const nights = () => new InfluxQueryBuilder(`SELECT max(${f(noiseDailyMeasurement, 'night_leq_dba')}) AS "night" FROM ${ident(noiseDailyMeasurement)} WHERE "road" =~ ${listRegex(target.roads ?? [])} AND ${holds('night_leq_dba')} AND $timeFilter GROUP BY time(1d, -8h), "road" fill(none)`).alias('$tag_road');
       return {
         queries: [nights()],
         tile: nights(),
@@ -106,7 +108,7 @@ export function targetSeries(target: Target, schema: RollupSchema, devices: read
     },
     'grid.heavy-load-transformers': () => {
       // ceil(max(events) / 1000) is 1 for a transformer with at least one sustained heavy-load event, else 0.
-      const heavy = (groupByTime: string) => `SELECT ceil(max(${f(gridDailyMeasurement, 'heavy_events')}) / 1000) AS "heavy" FROM ${ident(gridDailyMeasurement)} WHERE "level" = 'transformer' AND $timeFilter GROUP BY ${groupByTime}"device"`;
+      const heavy = (groupByTime: string) => `SELECT ceil(max(${f(gridDailyMeasurement, 'heavy_events')}) / 1000) AS "heavy" FROM ${ident(gridDailyMeasurement)} WHERE "level" = 'transformer' AND ${holds('heavy_events')} AND $timeFilter GROUP BY ${groupByTime}"device"`;
       return {
         queries: [new InfluxQueryBuilder(`SELECT sum("heavy") AS "transformers" FROM (${heavy('time(1d, -8h), ')}) WHERE $timeFilter ${daily}`).alias('当日重载配变 transformers heavy that day')],
         tile: new InfluxQueryBuilder(`SELECT sum("heavy") AS "transformers" FROM (${heavy('')})`).alias('重载配变 transformers'),
@@ -115,7 +117,7 @@ export function targetSeries(target: Target, schema: RollupSchema, devices: read
       };
     },
     'parking.shareable-spaces': () => {
-      const spaces = () => new InfluxQueryBuilder(`SELECT sum(${f(parkingDailyMeasurement, 'shareable_offpeak_spaces')}) AS "spaces" FROM ${ident(parkingDailyMeasurement)} WHERE $timeFilter ${daily}`).alias('可共享车位 shareable spaces');
+      const spaces = () => new InfluxQueryBuilder(`SELECT sum(${f(parkingDailyMeasurement, 'shareable_offpeak_spaces')}) AS "spaces" FROM ${ident(parkingDailyMeasurement)} WHERE ${holds('shareable_offpeak_spaces')} AND $timeFilter ${daily}`).alias('可共享车位 shareable spaces');
       return {
         queries: [spaces()],
         tile: spaces(),

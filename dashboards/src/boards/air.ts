@@ -2,7 +2,7 @@ import { airFamily } from '../../../services/families/air.ts';
 import { airDailyMeasurement, airDistrictDailyMeasurement, airHourlyMeasurement } from '../../../services/rollups/air-rollup.ts';
 import { buildDashboard } from '../dashboard-kit.ts';
 import { familyFieldPanels, rollupFieldPanels } from '../family-panels.ts';
-import { agg, ident, InfluxQueryBuilder, select } from '../influx-query.ts';
+import { agg, holding, ident, InfluxQueryBuilder, select } from '../influx-query.ts';
 import { stat, timeseries } from '../panel-kit.ts';
 import type { DashboardDefinition } from '../context.ts';
 import { conditions, filters, stationVariable, streetVariable } from '../variables.ts';
@@ -31,20 +31,20 @@ export const airDashboard: DashboardDefinition = {
         {
           row: '空气质量指数 AQI',
           panels: [
-            timeseries({ title: '各站小时AQI · Hourly AQI per station', unit: 'none', thresholds: aqiSteps, targets: [new InfluxQueryBuilder(select(agg('max', aqi), airHourlyMeasurement, { where: conditions(active, hourly.tags), groupBy: ['device'] })).alias('$tag_device')] }),
-            timeseries({ title: '全区日AQI · District daily AQI', unit: 'none', thresholds: aqiSteps, targets: [new InfluxQueryBuilder(select(agg('max', schema.field(airDistrictDailyMeasurement, 'aqi')), airDistrictDailyMeasurement)).alias('罗湖 Luohu')] }),
+            timeseries({ title: '各站小时AQI · Hourly AQI per station', unit: 'none', thresholds: aqiSteps, targets: [new InfluxQueryBuilder(select(agg('max', aqi), airHourlyMeasurement, { where: [...conditions(active, hourly.tags), ...holding(aqi)], groupBy: ['device'] })).alias('$tag_device')] }),
+            timeseries({ title: '全区日AQI · District daily AQI', unit: 'none', thresholds: aqiSteps, targets: [new InfluxQueryBuilder(select(agg('max', schema.field(airDistrictDailyMeasurement, 'aqi')), airDistrictDailyMeasurement, { where: holding('aqi') })).alias('罗湖 Luohu')] }),
             stat({
               title: '优良天数 · Good days (AQI ≤ 100)',
               description: 'Valid district days at AQI level 1 or 2 (HJ 633: 优, 良).',
               calc: 'sum',
-              targets: [new InfluxQueryBuilder(`SELECT count(${ident(aqiLevel)}) AS "good" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${ident(aqiLevel)} <= 2 AND ${ident(schema.field(airDistrictDailyMeasurement, 'valid'))} = 1 AND $timeFilter`)],
+              targets: [new InfluxQueryBuilder(`SELECT count(${ident(aqiLevel)}) AS "good" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${ident(aqiLevel)} <= 2 AND ${ident(schema.field(airDistrictDailyMeasurement, 'valid'))} = 1 AND ${holding(aqiLevel, 'valid').join(' AND ')} AND $timeFilter`)],
             }),
             stat({
               title: '有效天数 · Valid days',
               calc: 'sum',
-              targets: [new InfluxQueryBuilder(`SELECT count(${ident(aqiLevel)}) AS "valid" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${ident(schema.field(airDistrictDailyMeasurement, 'valid'))} = 1 AND $timeFilter`)],
+              targets: [new InfluxQueryBuilder(`SELECT count(${ident(aqiLevel)}) AS "valid" FROM ${ident(airDistrictDailyMeasurement)} WHERE ${ident(schema.field(airDistrictDailyMeasurement, 'valid'))} = 1 AND ${holding(aqiLevel, 'valid').join(' AND ')} AND $timeFilter`)],
             }),
-            stat({ title: '各站最新AQI · Latest AQI per station', width: 12, thresholds: aqiSteps, targets: [new InfluxQueryBuilder(`SELECT last(${ident(aqi)}) AS "aqi" FROM ${ident(airHourlyMeasurement)} WHERE ${[...conditions(active, hourly.tags), '$timeFilter'].join(' AND ')} GROUP BY "device"`).alias('$tag_device')] }),
+            stat({ title: '各站最新AQI · Latest AQI per station', width: 12, thresholds: aqiSteps, targets: [new InfluxQueryBuilder(`SELECT last(${ident(aqi)}) AS "aqi" FROM ${ident(airHourlyMeasurement)} WHERE ${[...conditions(active, hourly.tags), ...holding(aqi), '$timeFilter'].join(' AND ')} GROUP BY "device"`).alias('$tag_device')] }),
           ],
         },
         {
@@ -56,13 +56,13 @@ export const airDashboard: DashboardDefinition = {
               unit: 'suffix: µg/m³',
               thresholds: [{ value: 160, color: 'red' }], // GB 3095-2012 Grade II, O3 daily max 8-h mean
               targets: [
-                new InfluxQueryBuilder(select(agg('max', o3EightHour), airDailyMeasurement, { where: conditions(active, daily.tags), groupBy: ['device'] })).alias('$tag_device'),
-                new InfluxQueryBuilder(select(agg('max', schema.field(airDistrictDailyMeasurement, 'o3_8h_ugm3')), airDistrictDailyMeasurement)).alias('罗湖 Luohu'),
+                new InfluxQueryBuilder(select(agg('max', o3EightHour), airDailyMeasurement, { where: [...conditions(active, daily.tags), ...holding(o3EightHour)], groupBy: ['device'] })).alias('$tag_device'),
+                new InfluxQueryBuilder(select(agg('max', schema.field(airDistrictDailyMeasurement, 'o3_8h_ugm3')), airDistrictDailyMeasurement, { where: holding('o3_8h_ugm3') })).alias('罗湖 Luohu'),
               ],
             }),
             timeseries({
               title: '各站小时O3 · Hourly O3 per station', unit: 'suffix: µg/m³',
-              targets: [new InfluxQueryBuilder(select(agg('mean', airFamily.fields.o3.field), airHourlyMeasurement, { where: conditions(active, hourly.tags), groupBy: ['device'] })).alias('$tag_device')],
+              targets: [new InfluxQueryBuilder(select(agg('mean', airFamily.fields.o3.field), airHourlyMeasurement, { where: [...conditions(active, hourly.tags), ...holding(airFamily.fields.o3.field)], groupBy: ['device'] })).alias('$tag_device')],
             }),
           ],
         },

@@ -3,7 +3,7 @@ import { waterDailyMeasurement, waterMonthlyMeasurement } from '../../../service
 import { WATER_CLASSES, waterClassRank, waterLimit } from '../../../services/standards/index.ts';
 import { buildDashboard } from '../dashboard-kit.ts';
 import { familyFieldPanels, rollupFieldPanels } from '../family-panels.ts';
-import { agg, ident, InfluxQueryBuilder, select } from '../influx-query.ts';
+import { agg, holding, ident, InfluxQueryBuilder, select } from '../influx-query.ts';
 import { table, timeseries } from '../panel-kit.ts';
 import type { DashboardDefinition } from '../context.ts';
 import { conditions, filters, sectionVariable, streetVariable } from '../variables.ts';
@@ -42,17 +42,17 @@ export const waterDashboard: DashboardDefinition = {
               description: `Class rank 0 (I) to 5 (劣V); the dashed line is Class ${targetClass}, the plan's target for the named sections.`,
               unit: 'none', min: 0, max: 5, decimals: 0, valueText: WATER_CLASSES,
               thresholds: [{ value: waterClassRank(targetClass) + 0.5, color: 'red' }],
-              targets: [new InfluxQueryBuilder(select(agg('max', schema.field(waterDailyMeasurement, 'class_rank')), waterDailyMeasurement, { where, groupBy: ['device'] })).alias('$tag_device')],
+              targets: [new InfluxQueryBuilder(select(agg('max', schema.field(waterDailyMeasurement, 'class_rank')), waterDailyMeasurement, { where: [...where, ...holding('class_rank')], groupBy: ['device'] })).alias('$tag_device')],
             }),
             timeseries({
               title: '各断面月水质类别 · Monthly class per section', unit: 'none', min: 0, max: 5, decimals: 0, valueText: WATER_CLASSES,
               thresholds: [{ value: waterClassRank(targetClass) + 0.5, color: 'red' }],
-              targets: [new InfluxQueryBuilder(select(agg('max', schema.field(waterMonthlyMeasurement, 'class_rank')), waterMonthlyMeasurement, { where: conditions(active, schema.measurements.get(waterMonthlyMeasurement)!.tags), groupBy: ['device'] })).alias('$tag_device')],
+              targets: [new InfluxQueryBuilder(select(agg('max', schema.field(waterMonthlyMeasurement, 'class_rank')), waterMonthlyMeasurement, { where: [...conditions(active, schema.measurements.get(waterMonthlyMeasurement)!.tags), ...holding('class_rank')], groupBy: ['device'] })).alias('$tag_device')],
             }),
             table({
               title: '断面最新评价 · Latest assessment per section',
               description: 'Latest daily class, the section\'s target class from the registry, whether it meets it, and the main pollutants.',
-              targets: [new InfluxQueryBuilder(`SELECT last(${f('class')}) AS "class", last(${f('target_class')}) AS "target", last(${f('meets_target')}) AS "meets_target", last(${f('main_pollutants')}) AS "main_pollutants" FROM ${ident(waterDailyMeasurement)} WHERE ${[...where, '$timeFilter'].join(' AND ')} GROUP BY "device"`, 'table')],
+              targets: [new InfluxQueryBuilder(`SELECT last(${f('class')}) AS "class", last(${f('target_class')}) AS "target", last(${f('meets_target')}) AS "meets_target", last(${f('main_pollutants')}) AS "main_pollutants" FROM ${ident(waterDailyMeasurement)} WHERE ${[...where, ...holding('class', 'target_class', 'meets_target', 'main_pollutants'), '$timeFilter'].join(' AND ')} GROUP BY "device"`, 'table')],
             }),
           ],
         },
