@@ -12,6 +12,26 @@ export interface Reading {
   readonly values: Readonly<Record<string, number>>;
 }
 
+/**
+ * The latest a reading can have been measured: its stamp, or its receipt where it was stamped ahead
+ * of it (a device clock that jumped; ingest takes up to ingest.maxFutureMs ahead). Nothing is
+ * measured after the platform received it. What orders a device's readings for the live view and
+ * the alarms: ordered by stamp, one reading 5 min ahead made every reading after it look old.
+ */
+export const measuredByMs = (reading: Pick<Reading, 'timeMs' | 'receivedAtMs'>): number => Math.min(reading.timeMs, reading.receivedAtMs);
+
+/**
+ * Whether `next` came after `last` in a device's stream: measured later, or measured at the same
+ * moment (a batch stamped ahead, received together) with a later stamp. The same stamp again is
+ * the same reading (an MQTT QoS 1 repeat, a replay), never later.
+ */
+export function comesAfter(next: Pick<Reading, 'timeMs' | 'receivedAtMs'>, last: Pick<Reading, 'timeMs' | 'receivedAtMs'>): boolean {
+  if (next.timeMs === last.timeMs) return false;
+  const nextMs = measuredByMs(next);
+  const lastMs = measuredByMs(last);
+  return nextMs > lastMs || (nextMs === lastMs && next.timeMs > last.timeMs);
+}
+
 /** Why one message, or one reading of a batch, was refused. */
 export interface Rejection {
   readonly code: ErrorCode;

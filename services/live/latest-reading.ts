@@ -1,3 +1,5 @@
+import { measuredByMs } from '../ingest/reading.ts';
+
 /** A device's newest accepted reading as the live view keeps it (seeded from InfluxDB at start). */
 export interface LatestReading {
   readonly timeMs: number;
@@ -6,13 +8,6 @@ export interface LatestReading {
 }
 
 type Stamped = Pick<LatestReading, 'timeMs' | 'receivedAtMs'>;
-
-/**
- * The latest a reading can have been measured: its stamp, or its receipt where it was stamped
- * ahead of it (a device clock that jumped; ingest takes up to ingest.maxFutureMs ahead). Nothing
- * measured after the platform received it.
- */
-export const measuredByMs = (reading: Stamped): number => Math.min(reading.timeMs, reading.receivedAtMs);
 
 /**
  * Whether `next` takes the place of `shown` as its device's latest reading (what /api/v1/live and

@@ -61,6 +61,22 @@ describe('the waterlogging and EV-charging families on a running platform', () =
     await gauge.endAsync();
   });
 
+  // Red team 12: a gauge whose clock jumped 4 min ahead for one reading; by stamp, its next 4 min of
+  // readings were "older" and left out of every rain sum, so a signal opened late or never.
+  it('counts the rain after a reading stamped ahead of its receipt: the sum, and the 1-h signal, do not wait for the clock', async () => {
+    const id = 'waterlogging-rain-dongxiao';
+    const gauge = await test.connect(test.device(id));
+    const topic = test.topics.build('waterlogging', id, 'telemetry');
+    // Each sent after the one before was acknowledged, stamped as it is sent: measured after it was received.
+    for (const [aheadMs, rainfall] of [[4 * MINUTE, 5], [0, 8], [0, 9]] as const) {
+      await gauge.publishAsync(topic, JSON.stringify({ ts: Date.now() + aheadMs, rainfall, battery: 12.8 }), { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await until(() => opened('rain-1h-20mm', id) !== undefined);
+    expect(opened('rain-1h-20mm', id)!.alarm.value).toBe(22);
+    await gauge.endAsync();
+  });
+
   it('raises a charger fault with the state\'s name, and refuses a state code or power the module does not allow', async () => {
     const id = 'ev-dongmen-3';
     const charger = await test.connect(test.device(id));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { measuredByMs, supersedes } from '../../services/live/latest-reading.ts';
+import { measuredByMs } from '../../services/ingest/reading.ts';
+import { supersedes } from '../../services/live/latest-reading.ts';
 
 const t0 = Date.UTC(2026, 11, 7, 12);
 const reading = (timeMs: number, receivedAtMs: number) => ({ timeMs, receivedAtMs });

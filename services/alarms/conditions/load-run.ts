@@ -1,9 +1,12 @@
 import { getFamily } from '../../families/index.ts';
+import { comesAfter, measuredByMs, type Reading } from '../../ingest/reading.ts';
 import type { EvaluatorFactory } from './condition.ts';
 
 interface Run {
   startMs: number;
   lastMs: number;
+  /** The run's last reading, to tell the next one from an older one. */
+  last: Pick<Reading, 'timeMs' | 'receivedAtMs'>;
   points: number;
   peak: number;
 }
@@ -13,6 +16,8 @@ interface Run {
  * above the configured heavy or overload threshold, lasting `forMs` or `points` readings. A
  * gap longer than twice the report interval breaks the run, as a missing point breaks one in
  * detectLoadEvents. The load rate is the grid family's own derived field (kVA over rated kVA).
+ * Readings are placed at measuredByMs: a reading stamped ahead of its receipt counts at its receipt
+ * (by its stamp, each reading after it broke the run, until the device's clock caught up).
  */
 export const loadRun: EvaluatorFactory<'load-run'> = (condition, context) => {
   const grid = getFamily('grid');
@@ -22,13 +27,14 @@ export const loadRun: EvaluatorFactory<'load-run'> = (condition, context) => {
     observe(reading, device) {
       const pct = grid.derive?.(reading.values, device.attributes).load_rate_pct;
       if (pct === undefined) return null;
+      const atMs = measuredByMs(reading);
       let run = runs.get(device.id);
-      if (run && (reading.timeMs < run.lastMs || reading.timeMs - run.lastMs > 2 * context.reportIntervalMs(device))) run = undefined;
+      if (run && (!comesAfter(reading, run.last) || atMs - run.lastMs > 2 * context.reportIntervalMs(device))) run = undefined;
       if (pct < threshold) {
         runs.delete(device.id);
         return { active: false, value: Math.round(pct * 10) / 10, limit: threshold };
       }
-      run = run ? { ...run, lastMs: reading.timeMs, points: run.points + 1, peak: Math.max(run.peak, pct) } : { startMs: reading.timeMs, lastMs: reading.timeMs, points: 1, peak: pct };
+      run = run ? { ...run, lastMs: atMs, last: reading, points: run.points + 1, peak: Math.max(run.peak, pct) } : { startMs: atMs, lastMs: atMs, last: reading, points: 1, peak: pct };
       runs.set(device.id, run);
       const long = condition.forMs !== undefined ? run.lastMs - run.startMs >= condition.forMs : run.points >= condition.points!;
       return { active: long, value: Math.round(run.peak * 10) / 10, limit: threshold };

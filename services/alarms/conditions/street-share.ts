@@ -1,3 +1,4 @@
+import { comesAfter, type Reading } from '../../ingest/reading.ts';
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import type { EvaluatorFactory, Verdict } from './condition.ts';
 import { codesOf } from './coded-field.ts';
@@ -9,14 +10,15 @@ import { codesOf } from './coded-field.ts';
  * device not yet heard, are not judged.
  */
 export const streetShare: EvaluatorFactory<'street-share'> = (condition) => {
-  const latest = new Map<string, { value: number; timeMs: number }>();
+  // Each device's latest state, newest by comesAfter (a reading stamped ahead counts at its receipt).
+  const latest = new Map<string, { value: number; reading: Pick<Reading, 'timeMs' | 'receivedAtMs'> }>();
   let familyOf: DeviceRecord['family'] | undefined;
   return {
     observe(reading, device) {
       const value = reading.values[condition.field];
       familyOf ??= device.family;
       const previous = latest.get(device.id);
-      if (value !== undefined && (!previous || previous.timeMs <= reading.timeMs)) latest.set(device.id, { value, timeMs: reading.timeMs });
+      if (value !== undefined && (!previous || comesAfter(reading, previous.reading) || previous.reading.timeMs === reading.timeMs)) latest.set(device.id, { value, reading });
       return null;
     },
     sweep(_nowMs, devices) {

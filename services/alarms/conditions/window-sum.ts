@@ -1,9 +1,13 @@
+import { comesAfter, measuredByMs, type Reading } from '../../ingest/reading.ts';
 import type { EvaluatorFactory } from './condition.ts';
 
 interface Window {
+  /** Each reading's place in the device's stream (ingest/reading.ts measuredByMs), oldest first. */
   readonly times: number[];
   readonly values: number[];
   sum: number;
+  /** The last reading counted, to tell the next one from a repeat or an older one. */
+  last: Pick<Reading, 'timeMs' | 'receivedAtMs'> | null;
 }
 
 /**
@@ -11,7 +15,9 @@ interface Window {
  * 12 h for the rainstorm signals). A field reported "per interval" adds up to the window's total;
  * a missing reading can only make the sum smaller, so a sum at the limit is at the limit whatever
  * the coverage. Work per reading is constant on average (each reading enters and leaves once);
- * a reading older than the device's latest is ignored (a replay does not add twice).
+ * a reading older than the device's latest is ignored (a replay does not add twice). A reading
+ * stamped ahead of its receipt counts at its receipt: by its stamp, one reading 5 min ahead made
+ * the device's next 5 min of rain "older" and left it out of every sum (red team 12).
  */
 export const windowSum: EvaluatorFactory<'window-sum'> = (condition) => {
   const windows = new Map<string, Window>();
@@ -21,15 +27,16 @@ export const windowSum: EvaluatorFactory<'window-sum'> = (condition) => {
       const value = reading.values[condition.field];
       if (value === undefined) return null;
       let window = windows.get(device.id);
-      if (!window) windows.set(device.id, (window = { times: [], values: [], sum: 0 }));
-      const last = window.times[window.times.length - 1];
-      if (last !== undefined && reading.timeMs <= last) return null;
-      window.times.push(reading.timeMs);
+      if (!window) windows.set(device.id, (window = { times: [], values: [], sum: 0, last: null }));
+      if (window.last !== null && !comesAfter(reading, window.last)) return null;
+      window.last = reading;
+      const atMs = measuredByMs(reading);
+      window.times.push(atMs);
       window.values.push(value);
       window.sum += value;
       // (t - window, t]: a reading exactly one window old has left it.
       let drop = 0;
-      while (drop < window.times.length && window.times[drop]! <= reading.timeMs - condition.windowMs) {
+      while (drop < window.times.length && window.times[drop]! <= atMs - condition.windowMs) {
         window.sum -= window.values[drop]!;
         drop += 1;
       }

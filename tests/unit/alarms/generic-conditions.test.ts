@@ -26,6 +26,20 @@ describe('generic alarm conditions', () => {
     expect(evaluator.observe(reading(gauge, t0 + 3 * HOUR, { rainfall: 0 }), gauge)).toEqual({ active: false, value: 20.2, limit: 50 });
   });
 
+  it('window-sum counts a reading stamped ahead at its receipt: the readings after it count, its repeat does not', () => {
+    const gauge = device('rain-3', 'waterlogging');
+    const evaluator = createEvaluator({ kind: 'window-sum', field: 'rainfall', windowMs: HOUR, atLeast: 20 }, context);
+    const t0 = Date.parse('2026-07-01T06:00:00Z');
+    const ahead = { ...reading(gauge, t0 + 4 * 60_000, { rainfall: 5 }), receivedAtMs: t0 };
+    expect(evaluator.observe(ahead, gauge)).toEqual({ active: false, value: 5, limit: 20 });
+    // Its QoS 1 repeat, received a second later, is the same reading.
+    expect(evaluator.observe({ ...ahead, receivedAtMs: t0 + 1_000 }, gauge)).toBeNull();
+    expect(evaluator.observe(reading(gauge, t0 + 5_000, { rainfall: 8 }), gauge)).toEqual({ active: false, value: 13, limit: 20 });
+    expect(evaluator.observe(reading(gauge, t0 + 10_000, { rainfall: 9 }), gauge)).toEqual({ active: true, value: 22, limit: 20 });
+    // A replay of an older reading still adds nothing.
+    expect(evaluator.observe(reading(gauge, t0 + 5_000, { rainfall: 8 }), gauge)).toBeNull();
+  });
+
   it('window-sum keeps decimals exact over thousands of readings', () => {
     const gauge = device('rain-2', 'waterlogging');
     const evaluator = createEvaluator({ kind: 'window-sum', field: 'rainfall', windowMs: HOUR, atLeast: 20 }, context);
