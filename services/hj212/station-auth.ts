@@ -88,29 +88,41 @@ const maxStationsPerConnection = 16;
 /**
  * Every HJ 212 packet carries MN and PW: after the first login on a connection, the next
  * packets with the same MN and PW are the same login, as an MQTT session's publishes are. Held
- * per connection (dropped with it) and only while the registry is the one the login was checked
- * against: any registry change (a PW rotated, a station disabled or removed, by the admin API,
- * the CLI's file or the cluster) replaces the registry's file, and the next packet of every
- * connection is checked afresh, so a station disabled a second ago is refused at its next packet.
+ * per connection (dropped with it) and held to the registry as it is now: a registry change (a PW
+ * rotated, a station disabled or removed, by the admin API, the CLI's file or the cluster) is read
+ * at the next packet, whose login stands only if its station's record still has this MN, this PW
+ * hash and is enabled; a station disabled a second ago is refused at its next packet. A change to
+ * another device leaves it standing: every change made every station of a data terminal log in
+ * again, in the connection's one login line, behind any other station's held wrong PWs (red team 12).
  * Saves the SHA-256 of the PW the directory's own memory needs per packet (issue 20's throughput goal).
  */
-export function createConnectionLogins(registry: DeviceRegistry): ConnectionLogins {
+export function createConnectionLogins(registry: DeviceRegistry, directory: Pick<StationDirectory, 'byMn'>): ConnectionLogins {
   let file: DeviceRegistry['file'] | undefined;
-  const logins = new Map<string, { readonly pw: string; readonly station: DeviceRecord; readonly pwHash: string }>();
+  const logins = new Map<string, { readonly pw: string; station: DeviceRecord; readonly pwHash: string }>();
+  const recall = (mn: string, pw: string): DeviceRecord | undefined => {
+    const login = logins.get(mn);
+    if (login === undefined || login.pw !== pw) return undefined;
+    if (registry.file !== file) {
+      // The registry changed: the login stands on this station's record as it is now.
+      const now = directory.byMn(mn);
+      if (now === undefined || now.id !== login.station.id) return undefined;
+      login.station = now;
+    }
+    const { station } = login;
+    // The record is compared too, so that even a record changed in place is checked afresh.
+    if (station.disabled || station.hj212?.pwHash !== login.pwHash || station.hj212.mn !== mn) return undefined;
+    return station;
+  };
   return {
-    recall(mn, pw) {
-      if (registry.file !== file) return undefined;
-      const login = logins.get(mn);
-      // The record is compared too, so that even a record changed in place is checked afresh.
-      if (login === undefined || login.pw !== pw || login.station.disabled || login.station.hj212?.pwHash !== login.pwHash || login.station.hj212.mn !== mn) return undefined;
-      return login.station;
-    },
+    recall,
     remember(mn, pw, station, checkedAgainst) {
       if (checkedAgainst !== registry.file) return;
-      if (registry.file !== file || logins.size >= maxStationsPerConnection) {
-        logins.clear();
+      if (registry.file !== file) {
+        // The logins that stand on their station's current record are kept; the others are checked afresh.
+        for (const [known, login] of logins) if (recall(known, login.pw) === undefined) logins.delete(known);
         file = registry.file;
       }
+      if (logins.size >= maxStationsPerConnection) logins.clear();
       logins.set(mn, { pw, station, pwHash: station.hj212!.pwHash });
     },
   };

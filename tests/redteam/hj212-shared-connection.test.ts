@@ -48,6 +48,24 @@ describe('red team: two stations on one connection, one with a wrong PW', () => 
     expect(await stations.test.metric('wanxiang_hj212_packets_total', { result: 'accepted' })).toBe(3);
   }, 30_000);
 
+  // Red team 12: any registry change (another device added, edited, disabled) made every station
+  // of the connection log in again, in its one login line, behind the other's held wrong PWs.
+  it('after a change to another device of the registry, the good station is still answered at once', async () => {
+    const connection = await stations.connect();
+    const first = frame(1, '123456', `DataTime=${beijing()};LA-Rtd=55.5`);
+    connection.send(first.frame);
+    expect(await connection.nextReply()).toContain(`QN=${first.qn};ST=91;CN=9014`);
+    const { registry } = stations.test.platform;
+    const other = registry.file.devices.find((device) => !device.hj212)!;
+    registry.replace({ ...registry.file, devices: registry.file.devices.map((device) => (device.id === other.id ? { ...device, siteName: `${device.siteName} (renamed)` } : device)) });
+    for (let n = 0; n < 6; n += 1) connection.send(frame(2, '654321', `DataTime=${beijing()};LA-Rtd=50`).frame);
+    const good = frame(1, '123456', `DataTime=${beijing()};LA-Rtd=56.5`);
+    const sentAt = Date.now();
+    connection.send(good.frame);
+    expect(await connection.nextReply()).toContain(`QN=${good.qn};ST=91;CN=9014`);
+    expect(Date.now() - sentAt).toBeLessThan(2_500);
+  }, 30_000);
+
   it('a garbled frame naming the good station (bad CRC) holds none of its answers back', async () => {
     const connection = await stations.connect();
     const first = frame(1, '123456', `DataTime=${beijing()};LA-Rtd=53.5`);
