@@ -165,6 +165,11 @@ export const configSchema = z.strictObject({
       clientIdleMs: positiveInt.min(100).default(15_000),
       /** How long a wrong bearer token from an address past its 20 wrong ones a minute waits for its 429 (a right token never waits). */
       wrongTokenDelayMs: z.number().int().min(0).max(60_000).default(1_000),
+      /**
+       * Those held answers one address may have waiting at once (also for clients that gave up on
+       * theirs); while it has this many, its requests' tokens are refused 429 without being checked.
+       */
+      wrongTokensHeldPerAddress: positiveInt.max(10_000).default(32),
       /** HTTP connections one address may hold open at once; past it a new one is answered 429 and closed. */
       connectionsPerAddress: positiveInt.default(256),
       /**

@@ -73,12 +73,15 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
       // the names' redaction and the stream's slots asked bearerRole() and guessing there cost
       // nothing). Another scheme (a proxy's Basic) is not ours to judge where none is needed, nor
       // the EMQX endpoint's, which checks its own header.
-      if (access !== 'broker' && /^bearer\b/i.test(request.headers.authorization ?? '') && !auth.bearerRole(request)) {
-        await auth.refuse(request, reply, `this bearer token is not one of this platform's tokens (${routeName(request)} needs none: send none)`);
+      if (access !== 'broker' && /^bearer\b/i.test(request.headers.authorization ?? '')) {
+        auth.refuseWhileHolding(request, reply);
+        if (!auth.bearerRole(request)) await auth.refuse(request, reply, `this bearer token is not one of this platform's tokens (${routeName(request)} needs none: send none)`);
       }
       return;
     }
     const presented = request.headers.authorization !== undefined;
+    // An address with its most wrong-token answers held has nothing checked until they are sent.
+    if (presented) auth.refuseWhileHolding(request, reply);
     const role = presented ? auth.bearerRole(request) : null;
     // A wrong credential is never ignored, not even next to a valid session cookie.
     if (presented && !role) await auth.refuse(request, reply, `${routeName(request)} needs a valid bearer token; this one is not one of this platform's tokens`);

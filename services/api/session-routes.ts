@@ -66,7 +66,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     },
     errorHandler: unreadableBody,
   }, async (request, reply) => {
-    // The token first: a right one signs in even from an address past its failures (issue 18 item 6).
+    // The token first: a right one signs in even from an address past its failures (issue 18 item 6),
+    // unless the address has its most wrong-token answers held (nothing is checked then: red team 13).
+    deps.auth.refuseWhileHolding(request, reply);
     const session = deps.sessions.issue(request.body.token);
     if (!session) return deps.auth.refuse(request, reply, 'the token is not one of this platform’s tokens');
     return reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader(session.value, session.maxAgeS, secure(request))).send(null);
