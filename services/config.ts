@@ -53,7 +53,7 @@ export const configSchema = z.strictObject({
       connectionsPerAddress: positiveInt.default(1_000),
       /** Live sessions one device may hold (its own client id and `<id>-<suffix>` tools beside it). */
       sessionsPerDevice: positiveInt.default(16),
-      /** Refusal notices queued for a device's persistent session while it is away; later ones go at QoS 0 (not queued). */
+      /** Messages a device's persistent session may hold (queued while it is away, or sent and not yet acknowledged) before its refusal notices go at QoS 0 (not kept). */
       noticesQueuedWhileAway: z.number().int().min(0).default(100),
       /** QoS 2 messages a session may hold awaiting their PUBREL; past it the connection is closed. */
       maxInflightQos2: positiveInt.max(65_535).default(32),

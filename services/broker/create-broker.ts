@@ -40,8 +40,11 @@ export interface Broker {
    * work when it would not. Always true in cluster mode, where other nodes' subscribers are not known here.
    */
   observed(topic: string): boolean;
-  /** Whether a client with this id is connected to this node (another node's clients are not known here). */
-  connected(clientId: string): boolean;
+  /**
+   * Messages the broker's persistence holds for this client id's session, counted up to `atMost`:
+   * QoS 1/2 queued while a persistent session is away, or sent and not yet acknowledged.
+   */
+  heldFor(clientId: string, atMost: number): Promise<number>;
   /** After the registry changed: disconnects devices now disabled, removed or with a rotated secret. */
   enforceRegistry(): number;
 }
@@ -330,9 +333,14 @@ export function createBroker(deps: BrokerDeps): Broker {
       if (deps.aedesOptions?.mq) return true;
       return hasLocalSubscriber(aedes, topic);
     },
-    connected(clientId) {
-      const client = liveClient(clientId);
-      return client !== undefined && !client.closed;
+    async heldFor(clientId, atMost) {
+      if (!aedes || atMost <= 0) return 0;
+      // aedes-persistence (memory or Redis) streams a session's outgoing messages; its typings omit the method.
+      const { persistence } = aedes as unknown as { persistence: { outgoingStream(client: { id: string }): AsyncIterable<unknown> } };
+      const outgoing = persistence.outgoingStream({ id: clientId });
+      let held = 0;
+      for await (const _message of outgoing) if ((held += 1) >= atMost) break;
+      return held;
     },
     enforceRegistry() {
       let closed = 0;

@@ -108,7 +108,7 @@ export function createDoorsPart(deps: {
         });
         feedback = createRefusalFeedback({
           topics, registry, log, publish: (topic, payload, qos) => activeBroker.publish(topic, payload, { qos }),
-          isConnected: (deviceId) => activeBroker.connected(deviceId), queuedWhileAway: config.mqtt.noticesQueuedWhileAway, onNotQueued: () => metrics.refusalNoticesNotQueued.inc(),
+          heldFor: (deviceId, atMost) => activeBroker.heldFor(deviceId, atMost), queuedWhileAway: config.mqtt.noticesQueuedWhileAway, onNotQueued: () => metrics.refusalNoticesNotQueued.inc(),
         });
       }
       return {

@@ -36,13 +36,14 @@ export interface RefusalFeedbackDeps {
   /** QoS 1 is queued for the device's persistent session while it is away; QoS 0 reaches only who is connected. */
   readonly publish: (topic: string, payload: string, qos: 0 | 1) => Promise<void>;
   /**
-   * Whether the device's own client id is connected here. Without it (an external broker, whose own
-   * queue limits apply) every notice is QoS 1.
+   * Messages the broker holds for the device's own persistent session (queued while it is away, or
+   * sent and not yet acknowledged), counted up to `atMost`. Without it (an external broker, whose
+   * own queue limits apply) every notice is QoS 1.
    */
-  readonly isConnected?: (deviceId: string) => boolean;
-  /** Notices queued (QoS 1) for a device while it is away, before the rest go at QoS 0 (mqtt.noticesQueuedWhileAway); 100 unless given. */
+  readonly heldFor?: (deviceId: string, atMost: number) => Promise<number>;
+  /** Messages the device's persistent session may hold before notices go at QoS 0 (mqtt.noticesQueuedWhileAway); 100 unless given. */
   readonly queuedWhileAway?: number;
-  /** A notice sent at QoS 0 because the away device's queue had its share. */
+  /** A notice sent at QoS 0 because the device's session held its share. */
   readonly onNotQueued?: () => void;
   readonly log: Logger;
   /** At most one notice per device in this many ms; the next one says how many were held back. */
@@ -71,23 +72,22 @@ export function createRefusalFeedback(deps: RefusalFeedbackDeps): RefusalFeedbac
   const lastSent = new Map<string, number>();
   const held = new Map<string, number>();
   const queuedWhileAway = deps.queuedWhileAway ?? 100;
-  const sentWhileAway = new Map<string, number>();
   /**
-   * A device's own persistent session queues every QoS 1 notice in the broker's memory while it is
-   * away, and a tool with its secret (`<id>-tool`, a clean session) keeps making them, one a second
-   * for as long as it runs (red team 11 left it unbounded). The first `queuedWhileAway` wait for the
-   * device; later ones still reach whoever is connected (the tool), and are counted.
+   * A device's own persistent session keeps every QoS 1 notice in the broker's memory until it is
+   * acknowledged, and a tool with its secret (`<id>-tool`, a clean session) keeps making them, one a
+   * second for as long as it runs (red team 11). Counting notices only while the device was away
+   * (red team 12) left a session that is connected and never sends a PUBACK holding every one
+   * (red team 13): the broker's own count of what the session holds decides. While it holds
+   * `queuedWhileAway`, notices still reach whoever is connected, at QoS 0, and are counted.
    */
-  function qosFor(deviceId: string): 0 | 1 {
-    if (!deps.isConnected || deps.isConnected(deviceId)) {
-      sentWhileAway.delete(deviceId);
-      return 1;
-    }
-    const sent = (sentWhileAway.get(deviceId) ?? 0) + 1;
-    sentWhileAway.set(deviceId, sent);
-    if (sent <= queuedWhileAway) return 1;
-    deps.onNotQueued?.();
-    return 0;
+  function send(topic: string, notice: RefusalNotice, deviceId: string): Promise<void> {
+    const payload = JSON.stringify(notice);
+    if (!deps.heldFor) return deps.publish(topic, payload, 1);
+    return deps.heldFor(deviceId, queuedWhileAway).then((held) => {
+      if (held < queuedWhileAway) return deps.publish(topic, payload, 1);
+      deps.onNotQueued?.();
+      return deps.publish(topic, payload, 0);
+    });
   }
   return {
     report(rejection, context) {
@@ -109,7 +109,7 @@ export function createRefusalFeedback(deps: RefusalFeedbackDeps): RefusalFeedbac
         ...problemsOf(rejection, context),
       };
       held.delete(device.id);
-      deps.publish(deps.topics.build(device.family, device.id, 'errors'), JSON.stringify(notice), qosFor(device.id)).catch((error: unknown) => {
+      send(deps.topics.build(device.family, device.id, 'errors'), notice, device.id).catch((error: unknown) => {
         deps.log.debug({ err: error, device: device.id }, 'refusal notice not published');
       });
     },
