@@ -167,7 +167,8 @@ export const configSchema = z.strictObject({
       wrongTokenDelayMs: z.number().int().min(0).max(60_000).default(1_000),
       /**
        * Those held answers one address may have waiting at once (also for clients that gave up on
-       * theirs); while it has this many, its requests' tokens are refused 429 without being checked.
+       * theirs); while it has this many, its requests' tokens are refused 429 without being checked
+       * (not from an address connectionLimitExempt spares: every token from there is checked).
        */
       wrongTokensHeldPerAddress: positiveInt.max(10_000).default(32),
       /** HTTP connections one address may hold open at once; past it a new one is answered 429 and closed. */

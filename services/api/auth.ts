@@ -96,8 +96,12 @@ export function createAuth(options: AuthOptions, sessions?: SessionCookies, metr
     }
   };
   const throttledMessage = `${apiFailuresPerMinute} or more wrong tokens came from this address within a minute; wrong tokens are refused as throttled, a right one is still taken`;
+  // The addresses the connection cap spares (loopback: a reverse proxy on this host, whose clients all
+  // have its address, the wall, local tools) never have a token refused unchecked: a guesser there
+  // would hold back everyone's right tokens. Their wrong ones are still held; limit at the proxy.
+  const spared = new Set(options.connectionLimitExempt ?? ['127.0.0.1', '::1', '::ffff:127.0.0.1']);
   const refuseWhileHolding = (request: FastifyRequest, reply: FastifyReply): void => {
-    if ((held.get(request.ip) ?? 0) < heldPerAddress) return;
+    if ((held.get(request.ip) ?? 0) < heldPerAddress || spared.has(request.ip)) return;
     // Each request was held on its own: 300 guesses pipelined on one connection were all checked
     // within one delay (30,000 in 9 s, each held in memory), and a guesser that gave up on its
     // answers after 50 ms (a right one comes at once) was not slowed at all (red team 13). An
