@@ -9,7 +9,7 @@ import { createInfluxWriter } from '../storage/influx-writer.ts';
 import type { Topics } from '../topics.ts';
 import { createSpool, framedSize, isSpoolError, type Spool, type SpoolRecovery } from '../spool/index.ts';
 import { createSpoolDrainer } from './spool-drainer.ts';
-import { checkRecoveredInInflux, countRecovered, type RecoverySamples } from './recovery-check.ts';
+import { checkRecoveredInInflux, countRecovered, forgetRefused, type RecoverySamples } from './recovery-check.ts';
 import { createDeadLetterFile } from './dead-letter.ts';
 import type { ParseLimits } from './parse-telemetry.ts';
 import { createPresence, type Presence } from './presence.ts';
@@ -112,6 +112,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       for (const entry of batch) {
         rejections.record({ code: error.code, message: error.message, readings: 1 }, { device: entry.device, payload: Buffer.from(entry.line) });
         if (entry.device !== undefined && entry.hour !== undefined) accounting.quarantined(entry.device, entry.hour, error.code);
+        // Refused and counted: a line an earlier run left is then not looked for in InfluxDB (a gap it is not).
+        forgetRefused(samples, entry.device, entry.line);
       }
     },
     // The line was written without its conflicting fields (onWritten counts it). Each refused field
@@ -126,6 +128,8 @@ export function createIngest(deps: IngestDeps): Ingest {
         accounting.rejected(entry.device, entry.hour, code, reasons.length);
       }
     },
+    // The receive lag is the platform's, not the device's: a reading left with it alone is refused whole.
+    fieldsNotAlone: ['recv_lag_ms'],
     onWritten: (batch) => {
       // Entries come in runs of one device and hour (a message's readings): one count per run.
       let run = 0;

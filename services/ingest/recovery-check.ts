@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { getFamily, isFamilyId } from '../families/index.ts';
+import { isFamilyId } from '../families/index.ts';
 import type { Spool } from '../spool/index.ts';
 import type { BatchEntry } from '../storage/batch-entry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
@@ -12,6 +12,26 @@ const samplesPerDevice = 20;
 export interface RecoverySamples {
   /** measurement → device → sampled point times (ms). */
   readonly times: Map<string, Map<string, Set<number>>>;
+}
+
+/**
+ * A line's measurement (unescaped) and time, read as line-protocol.ts writes them: the measurement
+ * runs to the first comma or space a backslash does not escape, the time follows the last space.
+ */
+function pointOf(line: string): { measurement: string; timeMs: number } {
+  let end = 0;
+  while (end < line.length && line[end] !== ',' && line[end] !== ' ') end += line[end] === '\\' ? 2 : 1;
+  return { measurement: line.slice(0, end).replace(/\\(.)/g, '$1'), timeMs: Number(line.slice(line.lastIndexOf(' ') + 1)) };
+}
+
+/**
+ * A recovered line InfluxDB refused whole (it is in the dead letter and counted as rejected): no
+ * longer looked for. Called with every line the writer refuses; lines not sampled are ignored.
+ */
+export function forgetRefused(samples: RecoverySamples | undefined, device: string | undefined, line: string): void {
+  if (samples === undefined || device === undefined) return;
+  const { measurement, timeMs } = pointOf(line);
+  samples.times.get(measurement)?.get(device)?.delete(timeMs);
 }
 
 /**
@@ -33,14 +53,15 @@ export async function countRecovered(spool: Spool, accounting: Accounting): Prom
     if (first?.device === undefined || first.hour === undefined || first.family === undefined || !isFamilyId(first.family)) return;
     accounting.recoveredFromSpool(first.device, first.hour, entries.length);
     readings += entries.length;
-    const measurement = getFamily(first.family).measurement;
-    const perDevice = times.get(measurement) ?? new Map<string, Set<number>>();
-    times.set(measurement, perDevice);
-    const sampled = perDevice.get(first.device) ?? new Set<number>();
-    perDevice.set(first.device, sampled);
     for (const entry of entries) {
-      if (sampled.size >= samplesPerDevice) break;
-      sampled.add(Number(entry.line.slice(entry.line.lastIndexOf(' ') + 1)));
+      // Each line where it is written: a station's own hour values go to `<measurement>_hj212`, its
+      // unknown items to hj212_unknown, not to its family's measurement (they were looked for there).
+      const { measurement, timeMs } = pointOf(entry.line);
+      const perDevice = times.get(measurement) ?? new Map<string, Set<number>>();
+      times.set(measurement, perDevice);
+      const sampled = perDevice.get(first.device) ?? new Set<number>();
+      perDevice.set(first.device, sampled);
+      if (sampled.size < samplesPerDevice) sampled.add(timeMs);
     }
   });
   Object.assign(accounting.recovery, { records, readings, sampled: 0, found: 0, state: records > 0 ? 'pending' : 'none' });
@@ -55,10 +76,12 @@ export async function checkRecoveredInInflux(deps: { influx: InfluxClient; accou
   const check = deps.accounting.recovery;
   for (const [measurement, perDevice] of samples.times) {
     for (const [device, times] of perDevice) {
+      if (times.size === 0) continue; // every sample refused whole, and counted so
       // InfluxQL 1.x cannot OR time conditions: one range over the samples (a device's first
-      // recovered readings, close together), then the sampled times are looked for in it.
+      // recovered readings, close together), then the sampled times are looked for in it. Any
+      // field: one InfluxDB refused for a type conflict (recv_lag_ms too) leaves the point its others.
       const sorted = [...times].sort((a, b) => a - b);
-      const series = await deps.influx.query(`SELECT "recv_lag_ms" FROM "${measurement}" WHERE "device" = '${device}' AND time >= ${sorted[0]}ms AND time <= ${sorted.at(-1)}ms`);
+      const series = await deps.influx.query(`SELECT * FROM "${measurement.replace(/["\\]/g, (c) => `\\${c}`)}" WHERE "device" = '${device.replace(/['\\]/g, (c) => `\\${c}`)}' AND time >= ${sorted[0]}ms AND time <= ${sorted.at(-1)}ms`);
       const present = new Set((series[0]?.values ?? []).map((row) => Number(row[0])));
       check.sampled += times.size;
       for (const time of times) if (present.has(time)) check.found += 1;

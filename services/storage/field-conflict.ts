@@ -124,6 +124,8 @@ export interface SplitLine {
   readonly kept: string;
   readonly refused: string;
   readonly keptFields: number;
+  /** The keys of the fields kept, unescaped. */
+  readonly keptKeys: readonly string[];
   readonly measurement: string;
 }
 
@@ -139,7 +141,7 @@ export function splitFields(line: string, names: readonly string[]): SplitLine |
   const refused = parts.fields.filter((field) => named.has(field.key));
   if (kept.length === 0 || refused.length !== named.size) return null;
   const lineOf = (fields: typeof kept) => `${parts.series} ${fields.map((field) => field.text).join(',')}${parts.rest}`;
-  return { kept: lineOf(kept), refused: lineOf(refused), keptFields: kept.length, measurement: parts.measurement };
+  return { kept: lineOf(kept), refused: lineOf(refused), keptFields: kept.length, keptKeys: kept.map((field) => field.key), measurement: parts.measurement };
 }
 
 /** Why a field was taken out of its line, for the log, the dead letter and the device. */

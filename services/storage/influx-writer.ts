@@ -30,6 +30,11 @@ export interface WriterOptions {
    * would be read back as another record).
    */
   readonly onFieldsRefused?: (refused: RefusedFields) => void;
+  /**
+   * Fields that are no value of the reading on their own (ingest's recv_lag_ms): a line that would
+   * keep only these once its conflicting fields are out is refused whole, as one left without fields.
+   */
+  readonly fieldsNotAlone?: readonly string[];
   /** Called with each batch once InfluxDB has stored it. */
   readonly onWritten?: (batch: readonly BatchEntry[]) => void;
   readonly retry?: { baseDelayMs: number; maxDelayMs: number };
@@ -70,6 +75,7 @@ function countPerFamily(batch: readonly BatchEntry[], count: (family: string, re
 /** Writes batches to InfluxDB, `concurrency` at a time, retrying 5xx/429/network errors with backoff. */
 export function createInfluxWriter(options: WriterOptions): BatchQueue {
   const { baseDelayMs, maxDelayMs } = options.retry ?? { baseDelayMs: 200, maxDelayMs: 30_000 };
+  const notAlone = new Set(options.fieldsNotAlone ?? []);
   const queue: Array<{ batch: BatchEntry[]; readings: number; done: () => void }> = [];
   let inFlight = 0;
   let pending = 0;
@@ -144,6 +150,13 @@ export function createInfluxWriter(options: WriterOptions): BatchQueue {
       const split = named.length > 0 ? splitFields(entry.line, [...conflicts, ...named].map((conflict) => conflict.field)) : null;
       if (split === null) break;
       conflicts.push(...named);
+      // A point of the receive lag alone is no reading: stored, it would be counted as one (the
+      // wall's readings, the latest reading seeded at a restart) and the reading as written.
+      if (split.keptKeys.every((key) => notAlone.has(key))) {
+        const taken = conflicts.map((conflict) => `"${conflict.field}"`).join(', ');
+        const alone = new InfluxRequestError(`${refusal.message.trim()} (the line is refused whole: without ${taken} it would hold only ${split.keptKeys.join(', ')}, no value of its own)`, { httpStatus: refusal.httpStatus, retryable: false, answer: refusal.answer, code: refusal.code });
+        return options.onRejected([entry], alone);
+      }
       const next = await tryWrite([{ ...entry, line: split.kept }]);
       if (next === null) {
         const reasons = conflicts.map((conflict) => conflictReason(conflict, split.measurement, split.keptFields));

@@ -74,6 +74,26 @@ describe('a field whose type conflicts in InfluxDB costs the reading that field 
     expect(accounting.rows).toEqual([expect.objectContaining({ received: 2, written: 1, pending: 0, gap: 0, rejected: { [code]: 1 } })]);
   });
 
+  it('a reading whose only value conflicts is refused whole, not stored as a point of the platform\'s receive lag alone', async () => {
+    const ts = Date.now() - 90_000;
+    await test.platform.influx.write(`waterlogging,device=outside-writer depth_cm="dry" ${ts}`);
+    const device = test.device('waterlogging-sungang-underpass');
+    const client = await test.connect(device);
+    await client.publishAsync(test.topics.build('waterlogging', device.id, 'telemetry'), JSON.stringify({ ts, depth: 12 }), { qos: 1 });
+    await test.platform.ingest.drain();
+
+    // No point without a value: the wall's readings counts (count of recv_lag_ms), the latest reading
+    // seeded at a restart and the backfill's landed count would each take it for a reading.
+    expect(await test.countPoints('waterlogging', `"device" = '${device.id}'`)).toBe(0);
+    const [record, ...more] = await deadLetters(device.id);
+    expect(more).toEqual([]);
+    expect(record!.payload).toMatch(new RegExp(`^waterlogging,device=${device.id},.* depth_cm=12,recv_lag_ms=\\d+i ${ts}$`));
+    expect(record!.message).toMatch(/field type conflict: input field \\?"depth_cm\\?".*refused whole: without "depth_cm" it would hold only recv_lag_ms/);
+    const accounting = await accountingOf(device.id);
+    expect(accounting.unexplained).toBe(0);
+    expect(accounting.rows).toEqual([expect.objectContaining({ received: 1, written: 0, pending: 0, gap: 0 })]);
+  });
+
   it('HJ 212: an hour packet whose PM10 field is a string in InfluxDB stores the rest, flags included, and is answered', async () => {
     const hourMs = Date.parse('2024-06-01T08:00:00+08:00');
     await test.platform.influx.write(`air_quality_hj212,device=outside-writer,interval=hour pm10_ugm3="n/a" ${hourMs}`);

@@ -36,6 +36,7 @@ describe('a line without some of its fields', () => {
       kept: 'air_quality,device=air-a,street=s pm25_ugm3=12.5,o3_ugm3=3,recv_lag_ms=12i 1700000000000',
       refused: 'air_quality,device=air-a,street=s pm10_ugm3=40 1700000000000',
       keptFields: 3,
+      keptKeys: ['pm25_ugm3', 'o3_ugm3', 'recv_lag_ms'],
       measurement: 'air_quality',
     });
   });
