@@ -95,17 +95,27 @@ export function competitionRanks(sortedIndices: readonly number[]): number[] {
  * The ranking of stations and of streets by the composite index (环办监测〔2018〕19号), smallest
  * first (best air first), with the index of the same period a year earlier and the change on it.
  */
-export async function rankingTable(deps: { influx: InfluxClient; registry: DeviceRegistry }, period: Period, lang: Lang): Promise<ReportTable> {
-  const [now, before] = await Promise.all([dailyValues(deps.influx, period.fromMs, period.toMs), dailyValues(deps.influx, sameBeijingTimeLastYear(period.fromMs), sameBeijingTimeLastYear(period.toMs))]);
+export async function rankingTable(deps: { influx: InfluxClient; registry: DeviceRegistry; now: number }, period: Period, lang: Lang): Promise<ReportTable> {
+  // The same days of last year as this period has had: a month asked on its 10th is compared with
+  // last year's 1st to 10th, not with last year's whole month (its season's air, not this year's).
+  // Never past last year's end of the period: 29 February of a running leap-year February is 1 March a year before.
+  const lastYearTo = Math.min(sameBeijingTimeLastYear(period.toMs), sameBeijingTimeLastYear(Math.min(period.toMs, deps.now)));
+  const [now, before] = await Promise.all([dailyValues(deps.influx, period.fromMs, period.toMs), dailyValues(deps.influx, sameBeijingTimeLastYear(period.fromMs), lastYearTo)]);
   const rows: Array<Record<string, CellValue>> = [];
   const kinds = [
     // Registered names in the report's language (issue 22 item 1: streets were printed as ids, `guiyuan`).
     { kind: say(lang, '站点', 'station'), placeOf: (row: Record<string, unknown>) => String(row.device), name: (id: string) => placeName(deps.registry.device(id)!, lang) },
     { kind: say(lang, '街道', 'street'), placeOf: (row: Record<string, unknown>) => String(row.street), name: (id: string) => streetName(deps.registry.file, id, lang) },
   ];
+  // Like with like: a place's last year from the stations that make its figure this period. A station
+  // taken out of the registry since (or moved to another street) left this period's street figure but
+  // stayed in last year's, so the change on last year was the network's, not the air's.
+  const counted = now.filter((row) => deps.registry.device(String(row.device)));
+  const stationsNow = new Set(counted.map((row) => `${String(row.device)}|${String(row.street)}`));
+  const comparableBefore = before.filter((row) => stationsNow.has(`${String(row.device)}|${String(row.street)}`));
   for (const { kind, placeOf, name } of kinds) {
-    const current = byPlace(now.filter((row) => deps.registry.device(String(row.device))), placeOf);
-    const previous = byPlace(before, placeOf);
+    const current = byPlace(counted, placeOf);
+    const previous = byPlace(comparableBefore, placeOf);
     const ranked = [...current.keys()].map((place) => ({ place, index: indexOf(current.get(place)), lastYear: comparable(current.get(place), previous.get(place)) ? indexOf(previous.get(place)) : null }))
       .filter((entry) => entry.index !== null && entry.index.index !== null)
       .sort((a, b) => a.index!.index! - b.index!.index! || a.place.localeCompare(b.place));
@@ -128,7 +138,7 @@ export async function rankingTable(deps: { influx: InfluxClient; registry: Devic
     notes: [
       say(lang, `综合指数 I = Σ Cᵢ/Sᵢ（${COMPOSITE_SOURCE.zh}）：SO₂、NO₂、PM₁₀、PM₂.₅取期间日均值的平均，CO取日均值第95百分位，O₃取日最大8小时平均第90百分位；指数越小空气越好，排名第1为最好。`, `Composite index I = Σ Cᵢ/Sᵢ (${COMPOSITE_SOURCE.en}): SO₂, NO₂, PM₁₀, PM₂.₅ as the period's mean of daily means, CO the 95th percentile of daily means, O₃ the 90th percentile of the daily maximum 8-h means; a smaller index is cleaner air, rank 1 the best.`),
       say(lang, '综合指数（两位小数）相同者并列同一名次，其后名次顺延（如1、2、2、4）。', 'Places with the same index (two decimals) share a rank, and the next rank skips accordingly (1, 2, 2, 4).'),
-      say(lang, '街道的日值为其各站点当日值的平均；同比变化 =（本期 − 去年同期）/ 去年同期。', 'A street’s day is the mean of its stations’ values that day; change = (this period − same period last year) / same period last year.'),
+      say(lang, '街道的日值为其各站点当日值的平均；同比变化 =（本期 − 去年同期）/ 去年同期。去年同期取本期已过的同样日子，街道只计本期有数据的站点。', 'A street’s day is the mean of its stations’ values that day; change = (this period − same period last year) / same period last year. The same period last year is the same days as this period has had so far, and a street’s counts only the stations that give its figure this period.'),
       say(lang, '去年同期各污染物有日值的天数不足本期的27/31（GB 3095-2026表4的月有效天数比例）时，不列去年同期综合指数与同比变化。', 'Where last year’s period has daily values on fewer than 27/31 of the days this period has them (GB 3095-2026 Table 4’s monthly share), its index and the change are left empty.'),
     ],
   };
