@@ -1,7 +1,7 @@
 import type { AlarmService } from '../alarms/alarm-types.ts';
 import type { ClusterNode } from '../cluster/cluster-node.ts';
 import type { EventService } from '../events/index.ts';
-import type { FamilyId } from '../families/index.ts';
+import { isFamilyId, type FamilyId } from '../families/index.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
 import { createIngest, type Ingest } from '../ingest/create-ingest.ts';
 import { isHistory } from '../ingest/history.ts';
@@ -60,6 +60,10 @@ export function createIngestPart(deps: PartBasics & {
         onReading: (reading, message) => {
           const historical = isHistory(reading, message);
           for (const observe of observers) observe(reading, historical);
+        },
+        // A day is rolled up again once its readings are in InfluxDB, where the rollups read them.
+        onReadingsWritten: (family, timeMs) => {
+          if (isFamilyId(family)) deps.markDirty(family, timeMs);
         },
         maxAgeMs: deps.backfillWindow.maxAgeMs,
         onRejection: (rejection, context) => deps.refusals()?.report(rejection, context),

@@ -18,6 +18,7 @@ import { createRejectionLog, type RejectionContext, type RejectionLog } from './
 import { createStuckDetector, type StuckDetector } from './stuck-detector.ts';
 import { createAccounting, type Accounting } from './accounting.ts';
 import { createReadingEncoder } from './to-point.ts';
+import { forEachWrittenDay } from './written-days.ts';
 
 import { createMessageHandler, type Accepted, type InboundMessage } from './handle-message.ts';
 import { createIngestWorkerPool, type IngestWorkerPool } from './worker-pool.ts';
@@ -65,6 +66,12 @@ export interface IngestDeps {
   readonly now?: () => number;
   /** Told of every reading accepted (the rollups mark the windows it touches). */
   readonly onReading?: (reading: Reading, message?: InboundMessage) => void; // no message: another door (HJ 212)
+  /**
+   * Told once a batch is written of each family and Beijing day its readings fall on (written-days.ts):
+   * the rollups read InfluxDB, so a day is due again once its readings are there, those an earlier run
+   * left in the spool included.
+   */
+  readonly onReadingsWritten?: (family: string, timeMs: number) => void;
   /**
    * The oldest reading taken, as an age in ms, asked at each reading: config.ingest.maxAgeMs unless
    * an admin opened a backfill window (services/ingest/backfill-window.ts, issue 19 item 3).
@@ -131,6 +138,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     // The receive lag is the platform's, not the device's: a reading left with it alone is refused whole.
     fieldsNotAlone: ['recv_lag_ms'],
     onWritten: (batch) => {
+      if (deps.onReadingsWritten) forEachWrittenDay(batch, deps.onReadingsWritten);
       // Entries come in runs of one device and hour (a message's readings): one count per run.
       let run = 0;
       for (let i = 0; i < batch.length; i += 1) {
