@@ -1,9 +1,19 @@
+import { WanxiangError } from '../errors.ts';
 import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
 import { FIELDS_PRESENT } from './fields-present.ts';
 
-/** A week of a measurement at a time: grid_load_15min's 54 devices × 96 quarters × 7 days is ~36,000 rows. */
-const chunkMs = 7 * 86_400_000;
+/**
+ * Rows a read should bring back, about: a time span of a measurement is read at a time, an hour first,
+ * then halved or doubled (up to a week) by what the last read brought. A fixed week was ~36,000 rows of
+ * grid_load_15min for the district's 54 transformers, but a city's 10,000 would be 6.7 million, past
+ * what one answer can be in memory (a string longer than V8's limit): the first run would fail at every
+ * start, and no rollup would run again.
+ */
+export const stampRowsPerRead = 20_000;
+const firstSpanMs = 3_600_000;
+const longestSpanMs = 7 * 86_400_000;
+const shortestSpanMs = 1_000;
 const linesPerWrite = 5_000;
 
 export interface StampProgress {
@@ -40,7 +50,11 @@ function unlisted(measurement: string, series: readonly Series[]): Point[] {
  * point is left alone), so a run cut short is finished by the next. Returns the points stamped.
  * Runs inside the engine's run, so no window of the same measurements is written meanwhile.
  */
-export async function stampFieldsPresent(influx: InfluxClient, measurements: readonly string[], onProgress?: (progress: StampProgress) => void): Promise<number> {
+export async function stampFieldsPresent(influx: InfluxClient, measurements: readonly string[], onProgress?: (progress: StampProgress) => void, signal?: AbortSignal, rowsPerRead = stampRowsPerRead): Promise<number> {
+  // Years of history take minutes: a closing engine stops between chunks (the rest waits for the next start, the schema unmarked).
+  const stopIfClosing = () => {
+    if (signal?.aborted) throw new WanxiangError('WX_ERR_ROLLUP_FAILED', 'the rollup engine closed while older rollup points were gaining their fields_present: the rest is done at the next start');
+  };
   const stored = new Set((await influx.query('SHOW MEASUREMENTS')).flatMap((series) => series.values.map((row) => String(row[0]))));
   let total = 0;
   for (const measurement of measurements.filter((name) => stored.has(name))) {
@@ -48,12 +62,25 @@ export async function stampFieldsPresent(influx: InfluxClient, measurements: rea
     const last = await endOf(influx, measurement, 'DESC');
     if (first === null || last === null) continue;
     let points = 0;
-    for (let from = first; from <= last; from += chunkMs) {
-      const series = await influx.query(`SELECT * FROM "${measurement}" WHERE time >= ${from}ms AND time < ${Math.min(from + chunkMs, last + 1)}ms GROUP BY *`);
-      const lines = unlisted(measurement, series).map(encodePoint);
+    // Lines gathered over chunks up to a write's worth: a sparse history wrote a request (an fsync of
+    // influxd's WAL, ~20 ms here) for each week of a few points.
+    let lines: string[] = [];
+    const flush = async () => {
       for (let i = 0; i < lines.length; i += linesPerWrite) await influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
       points += lines.length;
+      lines = [];
+    };
+    for (let from = first, span = firstSpanMs; from <= last; ) {
+      stopIfClosing();
+      const to = Math.min(from + span, last + 1);
+      const series = await influx.query(`SELECT * FROM "${measurement}" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY *`);
+      for (const point of unlisted(measurement, series)) lines.push(encodePoint(point)); // no spread: a read may hold many
+      if (lines.length >= linesPerWrite) await flush();
+      const rows = series.reduce((sum, { values }) => sum + values.length, 0);
+      span = rows > rowsPerRead ? Math.max(shortestSpanMs, Math.floor(span / 2)) : rows * 2 <= rowsPerRead ? Math.min(longestSpanMs, span * 2) : span;
+      from = to;
     }
+    await flush();
     total += points;
     if (points > 0) onProgress?.({ measurement, points });
   }

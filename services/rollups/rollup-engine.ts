@@ -73,6 +73,8 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   /** Whether the first run found rollups of an older schema and brought them to the current one. */
   let migrated = false;
   let failures = 0;
+  /** Aborted by close(): a first run's migration stops between chunks (fields-present-stamp.ts). */
+  let closing = new AbortController();
   const ownStore = deps.review ? undefined : createMarkStore(deps.influx, tellUnreadableRecords(deps.log));
   const reviewSource: ReviewSource = deps.review ?? { state: async () => reviewStateOf(await ownStore!.history()) };
 
@@ -159,7 +161,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     if (schemaPending === null) {
       const measurements = [...rollups.values()].flatMap((rollup) => rollup.measurements(deps.registry.devices));
       const migration = await migrateRollups(deps.influx, Date.now(), measurements, ({ measurement, points }) =>
-        deps.log.info({ measurement, points }, 'rollup points of an older schema now list their fields (fields_present)'));
+        deps.log.info({ measurement, points }, 'rollup points of an older schema now list their fields (fields_present)'), closing.signal);
       for (const window of migration?.recompute ?? []) if (rollups.has(window.family)) mark(window.family, window.day);
       if (migration?.recompute.length) deps.log.warn({ windows: migration.recompute.length }, 'rollups of an older schema found: recomputing them');
       migrated = migration !== null && (migration.recompute.length > 0 || migration.stamped > 0);
@@ -201,8 +203,13 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
       return runOnce();
     },
     start() {
+      // Started again after a close (a cluster node that leads again): its migration may run again.
+      if (closing.signal.aborted) closing = new AbortController();
       const tick = () => {
-        runOnce().catch((error: unknown) => deps.log.error({ err: error }, 'rollup run failed')).finally(() => {
+        runOnce().catch((error: unknown) => {
+          if (closing.signal.aborted) deps.log.info({ err: error }, 'rollup run stopped: the engine is closing');
+          else deps.log.error({ err: error }, 'rollup run failed');
+        }).finally(() => {
           if (timer) timer = setTimeout(tick, deps.intervalMs ?? 10_000);
         });
       };
@@ -211,7 +218,9 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     async close() {
       clearTimeout(timer);
       timer = undefined;
-      await running;
+      closing.abort();
+      // A run that failed (or stopped for the close) has been told of where it was awaited.
+      await running?.catch(() => undefined);
     },
   };
 }
