@@ -18,8 +18,9 @@ export interface RollupMarks {
  * The rollups' dirty windows across the cluster: each node ingests its own devices' readings,
  * but only the leader rolls up, so every node sends the (family, day) windows it touched to a
  * Redis set, and the leader takes them out (SPOP) into its engine. A window marked twice is
- * one member; a leader that dies between SPOP and the rollup loses marks for at most one
- * interval, and the next reading in that day marks it again.
+ * one member; a leader that dies between SPOP and the rollup loses those marks, but the next
+ * leader's engine takes today and yesterday again when it starts (rollup-engine.ts), and a later
+ * reading of an older day marks it again.
  */
 export function createRollupMarks(options: { redis: Redis; key: string; log: Logger; flushMs?: number }): RollupMarks {
   const { redis, key, log } = options;

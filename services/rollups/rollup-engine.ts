@@ -13,6 +13,7 @@ import { moduleMonthPoints, monthOf } from './module-month.ts';
 import { readRawRows } from './raw-rows.ts';
 import { readStationHours } from './station-hours.ts';
 import { migrateRollups, writeSchemaMarker } from './rollup-schema.ts';
+import { daysWithReadings } from './recent-days.ts';
 import { dayOf, dayWindow, type FamilyRollup } from './rollup-types.ts';
 import { samplingMinutesByDevice } from './sampling-interval.ts';
 import { reviewedRows, reviewStateOf, type ReviewSource, type ReviewState } from './review-overlay.ts';
@@ -73,6 +74,8 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   /** Whether the first run found rollups of an older schema and brought them to the current one. */
   let migrated = false;
   let failures = 0;
+  /** Set by start(): the next run first takes the days of today and yesterday that hold readings. */
+  let recentDue = false;
   /** Aborted by close(): a first run's migration stops between chunks (fields-present-stamp.ts). */
   let closing = new AbortController();
   const ownStore = deps.review ? undefined : createMarkStore(deps.influx, tellUnreadableRecords(deps.log));
@@ -167,6 +170,11 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
       migrated = migration !== null && (migration.recompute.length > 0 || migration.stamped > 0);
       schemaPending = true;
     }
+    if (recentDue) {
+      const yesterday = dayOf(Date.now()) - 1;
+      for (const family of rollups.keys()) for (const day of await daysWithReadings(deps.influx, family, dayWindow(yesterday).startMs)) markDay(family, day);
+      recentDue = false;
+    }
     const before = failures;
     // Read before the dirty windows are taken: a history that cannot be read leaves them marked.
     const review = await reviewSource.state();
@@ -189,13 +197,17 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     }
   }
 
+  /** A day of a family due, with the days its rollup reaches into (air's next day, a noise night's previous one). */
+  function markDay(family: FamilyId, day: number): void {
+    const rollup = rollups.get(family);
+    if (!rollup) return;
+    mark(family, day);
+    for (const other of rollup.alsoDirty(day)) mark(family, other);
+  }
+
   return {
     markDirty(family, timeMs) {
-      const rollup = rollups.get(family);
-      if (!rollup) return;
-      const day = dayOf(timeMs);
-      mark(family, day);
-      for (const other of rollup.alsoDirty(day)) mark(family, other);
+      markDay(family, dayOf(timeMs));
     },
     runOnce,
     async recomputeRange(fromMs, toMs, families = [...rollups.keys()]) {
@@ -205,6 +217,11 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     start() {
       // Started again after a close (a cluster node that leads again): its migration may run again.
       if (closing.signal.aborted) closing = new AbortController();
+      // The marks live in memory: those made after the last run of the previous process (readings of
+      // its last seconds, the spool it wrote at shutdown, every mark of a run that crashed, the windows
+      // a cluster leader took and did not run) are gone. The first run takes today and yesterday again
+      // where they hold readings, which is where a live reading falls; a later reading of an older day marks it itself.
+      recentDue = true;
       const tick = () => {
         runOnce().catch((error: unknown) => {
           if (closing.signal.aborted) deps.log.info({ err: error }, 'rollup run stopped: the engine is closing');
