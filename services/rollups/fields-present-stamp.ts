@@ -1,5 +1,5 @@
 import { WanxiangError } from '../errors.ts';
-import type { InfluxClient, Series } from '../storage/influx-client.ts';
+import { InfluxRequestError, type InfluxClient, type Series } from '../storage/influx-client.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
 import { FIELDS_PRESENT } from './fields-present.ts';
 
@@ -19,6 +19,20 @@ const linesPerWrite = 5_000;
 export interface StampProgress {
   readonly measurement: string;
   readonly points: number;
+}
+
+export interface StampOptions {
+  /** Told of each measurement whose points gained their list. */
+  readonly onProgress?: (progress: StampProgress) => void;
+  /**
+   * Told of lines InfluxDB refused (4xx): another program wrote fields_present with another type in
+   * that shard. They stay without a list; the others are written (InfluxDB writes the rest of a batch).
+   */
+  readonly onRefused?: (measurement: string, lines: number, error: InfluxRequestError) => void;
+  /** Aborted when the engine closes: the stamp stops between reads. */
+  readonly signal?: AbortSignal;
+  /** About how many rows a read brings back (stampRowsPerRead). */
+  readonly rowsPerRead?: number;
 }
 
 /** The time of the first (or last) point of a measurement, any series, any field. */
@@ -50,7 +64,8 @@ function unlisted(measurement: string, series: readonly Series[]): Point[] {
  * point is left alone), so a run cut short is finished by the next. Returns the points stamped.
  * Runs inside the engine's run, so no window of the same measurements is written meanwhile.
  */
-export async function stampFieldsPresent(influx: InfluxClient, measurements: readonly string[], onProgress?: (progress: StampProgress) => void, signal?: AbortSignal, rowsPerRead = stampRowsPerRead): Promise<number> {
+export async function stampFieldsPresent(influx: InfluxClient, measurements: readonly string[], options: StampOptions = {}): Promise<number> {
+  const { onProgress, onRefused, signal, rowsPerRead = stampRowsPerRead } = options;
   // Years of history take minutes: a closing engine stops between chunks (the rest waits for the next start, the schema unmarked).
   const stopIfClosing = () => {
     if (signal?.aborted) throw new WanxiangError('WX_ERR_ROLLUP_FAILED', 'the rollup engine closed while older rollup points were gaining their fields_present: the rest is done at the next start');
@@ -66,8 +81,17 @@ export async function stampFieldsPresent(influx: InfluxClient, measurements: rea
     // influxd's WAL, ~20 ms here) for each week of a few points.
     let lines: string[] = [];
     const flush = async () => {
-      for (let i = 0; i < lines.length; i += linesPerWrite) await influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
-      points += lines.length;
+      for (let i = 0; i < lines.length; i += linesPerWrite) {
+        const part = lines.slice(i, i + linesPerWrite);
+        try {
+          await influx.write(part.join('\n'));
+          points += part.length;
+        } catch (error) {
+          // A 4xx is the data's, not an outage's: refused again at every start, it stopped every rollup for good.
+          if (!(error instanceof InfluxRequestError) || error.retryable) throw error;
+          onRefused?.(measurement, part.length, error);
+        }
+      }
       lines = [];
     };
     for (let from = first, span = firstSpanMs; from <= last; ) {

@@ -163,8 +163,11 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   async function runWithSchema(): Promise<RollupWindow[]> {
     if (schemaPending === null) {
       const measurements = [...rollups.values()].flatMap((rollup) => rollup.measurements(deps.registry.devices));
-      const migration = await migrateRollups(deps.influx, Date.now(), measurements, ({ measurement, points }) =>
-        deps.log.info({ measurement, points }, 'rollup points of an older schema now list their fields (fields_present)'), closing.signal);
+      const migration = await migrateRollups(deps.influx, Date.now(), measurements, {
+        onProgress: ({ measurement, points }) => deps.log.info({ measurement, points }, 'rollup points of an older schema now list their fields (fields_present)'),
+        onRefused: (measurement, lines, error) => deps.log.error({ code: 'WX_ERR_ROLLUP_FAILED', measurement, lines, err: error }, 'rollup points of an older schema could not be given their fields_present (InfluxDB refused the list: another program wrote fields_present with another type); the Grafana panels do not show them'),
+        signal: closing.signal,
+      });
       for (const window of migration?.recompute ?? []) if (rollups.has(window.family)) mark(window.family, window.day);
       if (migration?.recompute.length) deps.log.warn({ windows: migration.recompute.length }, 'rollups of an older schema found: recomputing them');
       migrated = migration !== null && (migration.recompute.length > 0 || migration.stamped > 0);

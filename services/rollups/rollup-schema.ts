@@ -4,7 +4,7 @@ import { airHourlyMeasurement } from './air-rollup.ts';
 import { gridEventsMeasurement } from './grid-rollup.ts';
 import { noiseDailyMeasurement } from './noise-rollup.ts';
 import { dayOf } from './rollup-types.ts';
-import { stampFieldsPresent, type StampProgress } from './fields-present-stamp.ts';
+import { stampFieldsPresent, type StampOptions } from './fields-present-stamp.ts';
 
 /**
  * The rollups' schema version, kept as a marker point in InfluxDB:
@@ -93,11 +93,11 @@ export interface Migration {
  * Brings the stored rollups to the current schema (see above); null when they follow it already.
  * `measurements`: every measurement the rollups write (FamilyRollup.measurements).
  */
-export async function migrateRollups(influx: InfluxClient, nowMs: number, measurements: readonly string[], onProgress?: (progress: StampProgress) => void, signal?: AbortSignal): Promise<Migration | null> {
+export async function migrateRollups(influx: InfluxClient, nowMs: number, measurements: readonly string[], stamp: StampOptions = {}): Promise<Migration | null> {
   const version = await storedSchemaVersion(influx);
   if (version >= ROLLUP_SCHEMA_VERSION) return null;
   const recompute = version < 2 ? await clearStaleRollups(influx, nowMs) : [];
-  return { recompute, stamped: await stampFieldsPresent(influx, measurements, onProgress, signal) };
+  return { recompute, stamped: await stampFieldsPresent(influx, measurements, stamp) };
 }
 
 /** Records that every rollup now follows the current schema. */

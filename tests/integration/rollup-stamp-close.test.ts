@@ -62,6 +62,33 @@ describe('the rollup schema 3 stamp stops when the engine closes and is finished
     expect(await storedSchemaVersion(influx)).toBe(ROLLUP_SCHEMA_VERSION);
   });
 
+  it('a point another program wrote with a numeric fields_present does not stop every rollup for good', async () => {
+    const other = createInfluxClient({ url: inject('influxUrl'), database: `stamp_foreign_${process.pid}_${Date.now()}` });
+    await other.ensureDatabase('INF');
+    try {
+      const week = Date.parse('2025-06-03T12:00:00+08:00'); // a Tuesday: the next day is in the same shard (weeks from Monday 00:00 UTC)
+      await other.write([
+        'rollup_schema version=2i 1700000000000',
+        `air_daily,device=outsider fields_present=1i ${week}`, // another program's, in the shard of the week
+        `air_daily,device=old points=96i ${week + 86_400_000}`, // ours, written before schema 3, in the same shard
+        `noise_daily,device=old day_points=96i ${week}`, // ours, in another measurement
+      ].join('\n'));
+      const lines: string[] = [];
+      const engine = createRollupEngine({ influx: other, registry, metrics: createMetrics(), log: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+      // The run went on failing at the migration before any window, every 10 s, for ever.
+      await engine.runOnce();
+      await engine.close();
+      const [noise] = await other.query('SELECT "fields_present" FROM "noise_daily"');
+      expect(noise!.values[0]![1]).toBe('day_points');
+      // The point InfluxDB refused stays without its list, said once, with the code and InfluxDB's answer.
+      const said = lines.map((line) => JSON.parse(line) as { code?: string; msg: string; measurement?: string }).filter((line) => line.code === 'WX_ERR_ROLLUP_FAILED');
+      expect(said).toEqual([expect.objectContaining({ measurement: 'air_daily', msg: expect.stringMatching(/could not be given their fields_present/) })]);
+      expect(await storedSchemaVersion(other)).toBe(ROLLUP_SCHEMA_VERSION);
+    } finally {
+      await other.query(`DROP DATABASE "${other.database}"`, { database: null });
+    }
+  });
+
   it('reads a measurement of many series in spans that bring back about the rows asked, not a week at a time', async () => {
     // 60 transformers' quarters over a week, without fields_present: 40,320 rows a week.
     const start = Date.parse('2025-06-02T00:00:00+08:00');
@@ -74,7 +101,7 @@ describe('the rollup schema 3 stamp stops when the engine closes and is finished
       if (text.startsWith('SELECT * FROM "grid_load_15min" WHERE')) answers.push(series.reduce((sum, { values }) => sum + values.length, 0));
       return series;
     } };
-    expect(await stampFieldsPresent(counting, ['grid_load_15min'], undefined, undefined, 2_000)).toBe(lines.length);
+    expect(await stampFieldsPresent(counting, ['grid_load_15min'], { rowsPerRead: 2_000 })).toBe(lines.length);
     // Each read near the 2,000 asked (one may pass it before the span is halved), none the week's 40,320.
     expect(Math.max(...answers)).toBeLessThanOrEqual(4_000);
     const [listed] = await influx.query('SELECT COUNT("fields_present") FROM "grid_load_15min"');
