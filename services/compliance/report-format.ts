@@ -111,7 +111,7 @@ function conventions(report: ComplianceReport, lang: ReportLang): string[] {
 function caveats(report: ComplianceReport, lang: ReportLang): string[] {
   const lines: string[] = [];
   if (report.period.kind !== 'year') lines.push(say(lang, '> 注意：本时段不足一个完整年度。规划目标均为年度目标，本表数值仅反映本时段数据，不构成年度评价。', '> Note: this period is not a whole year. The plan’s targets are annual: the figures here are this period’s data alone, not the annual verdict.'));
-  if (!report.period.complete) lines.push(say(lang, '> 本时段尚未结束，评价为依据已有数据的推算。', '> The period is still running: statuses are projections from the data so far.'));
+  if (!report.period.complete) lines.push(say(lang, '> 本时段尚未结束，评价为依据已有数据的推算；上年一列为上年全期数值，并非同期。', '> The period is still running: statuses are projections from the data so far, and the last-year column is last year’s whole period, not the same days.'));
   return lines.length ? [...lines, ''] : [];
 }
 
@@ -139,7 +139,10 @@ export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh'
   const compare = (other: ComplianceReport | undefined, t: TargetCompliance) => valueText(other?.targets.find((o) => o.id === t.id)?.value, t.unit, lang);
   const extraHeads = [
     ...(reviewed ? [say(lang, '审核前', 'Unreviewed')] : []),
-    ...(comparisons.lastYear ? [say(lang, `去年同期（${comparisons.lastYear.period.id}）`, `Last year (${comparisons.lastYear.period.id})`)] : []),
+    // Last year's period is whole while this one still runs (2026 in December beside all of 2025): not "the same period".
+    ...(comparisons.lastYear ? [report.period.complete
+      ? say(lang, `去年同期（${comparisons.lastYear.period.id}）`, `Last year (${comparisons.lastYear.period.id})`)
+      : say(lang, `上年全期（${comparisons.lastYear.period.id}）`, `Last year, whole period (${comparisons.lastYear.period.id})`)] : []),
     // Issue 22 item 7: the values the plan states for 2020 (seeds/targets.json), never a 2020 computed from data.
     say(lang, '2020年基准（规划所述）', '2020 baseline (as the plan states)'),
   ];

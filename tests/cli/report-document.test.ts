@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { ComplianceReport } from '../../services/compliance/compliance.ts';
+import { formatMarkdown } from '../../services/compliance/report-format.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 import { runCli } from './run-cli.ts';
@@ -74,6 +75,22 @@ describe('wanxiang report: the document and its source', () => {
       expect(lines.filter((line, i) => lines.indexOf(line) !== i)).toEqual([]);
     }
   }, 300_000);
+
+  // A period still running beside last year's whole one (March 2025 asked on the 10th, beside all of
+  // March 2024) was headed "same period last year". The plan's years are past, so no period runs
+  // today: the platform's own March 2025 report is taken as it would have been while March ran.
+  it('heads last year\'s column "whole period", not "same period", while this period still runs', async () => {
+    const compliance = async (period: string) => (await (await fetch(`${test.endpoints.httpUrl}/api/v1/compliance?period=${period}`)).json()) as ComplianceReport;
+    const [march2025, march2024] = await Promise.all([compliance('2025-03'), compliance('2024-03')]);
+    const running = { ...march2025, period: { ...march2025.period, complete: false } };
+    const en = formatMarkdown(running, 'en', { lastYear: march2024 });
+    const zh = formatMarkdown(running, 'zh', { lastYear: march2024 });
+    expect(en).toContain('Last year, whole period (2024-03)');
+    expect(en).toContain('the last-year column is last year’s whole period, not the same days');
+    expect(zh).toContain('上年全期（2024-03）');
+    expect(zh).not.toContain('去年同期');
+    expect(formatMarkdown(march2025, 'zh', { lastYear: march2024 })).toContain('去年同期（2024-03）');
+  });
 
   it('writes CSV with a byte-order mark and headers in the language asked; reports quarters and halves', async () => {
     const csv = await runCli(['report', '--period', '2025-03', '--format', 'csv', ...api], {}, 120_000);
