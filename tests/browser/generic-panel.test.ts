@@ -95,7 +95,8 @@ describe('the generic family panel (issue 25)', () => {
     expect(alarm?.textZh).toContain('35.5厘米');
     expect(await page.evaluate(`${row}.classList.contains('alarming') && ${row}.querySelector('.alarm-flag') !== null`)).toBe(true);
     // Its depth with its unit, and its state by the module's label (whichever reading is the latest).
-    expect(await page.evaluate(`${row}.querySelector('.value').textContent`)).toMatch(/^\d+(\.\d+)? cm$/);
+    // The alarm is on the wall at once, the reading with the stream's next frame of readings: wait for it.
+    await waitFor(page, `/^\\d+(\\.\\d+)? cm$/.test(${row}.querySelector('.value').textContent)`, 20_000);
     expect(await page.evaluate(`${row}.querySelector('.badge').textContent`)).toMatch(/^[\u3400-\u9fff]+$/);
     const above = (await page.evaluate(`(() => { const rows = [...document.querySelectorAll('#generic .row[data-device]')]; return rows.slice(0, rows.indexOf(${row})).map((r) => r.dataset.alarm ?? null); })()`)) as Array<string | null>;
     expect(above.filter((severity) => severity !== 'critical')).toEqual([]);
