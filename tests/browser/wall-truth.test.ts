@@ -235,9 +235,13 @@ describe('the wall tells the truth (issue 21)', () => {
     await page.fill('#token-input', tokens.operator);
     await page.click('#token-form button[type="submit"]');
     await waitFor(page, `sessionStorage.getItem('wanxiang.operatorToken') === ${JSON.stringify(tokens.operator)}`);
+    // The row changes with the stream, the action's answer may come after it; a success clears the
+    // toast, so the answer is awaited before the next action, whose refusal the toast must show.
+    const acked = page.waitForResponse((response) => response.url().includes('/ack'), { timeout: 30_000 });
     await page.click(`#alarms .alarm[data-alarm="${alarmId}"] .ack`);
     // An action is answered once it is on disk (fdatasync), which a loaded CI machine can take seconds over.
     await waitFor(page, `document.querySelector('#alarms .alarm[data-alarm="${alarmId}"]')?.classList.contains('acknowledged')`, 30_000);
+    expect((await acked).status()).toBe(200);
     // An action refused by the platform says why, in words, without a path or an id…
     await page.evaluate("sessionStorage.setItem('wanxiang.operatorToken', 'a-token-the-platform-does-not-know')");
     await page.click(`#alarms .alarm[data-alarm="${alarmId}"] .close`);
