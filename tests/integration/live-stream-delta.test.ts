@@ -77,9 +77,11 @@ describe('the live stream’s delta format', () => {
   });
 
   it('sends the whole picture first, then only the values and state keys that changed, gzip-compressed', async () => {
-    await publish(reading);
-    // Published once to everyone (full format): from then on the device is in every picture.
+    // Published once to everyone (full format): from then on the device is in every picture. The
+    // stream is open before the reading is sent: opened after, it could miss the frame carrying it.
     const full = openStream(`${test.endpoints.httpUrl}/api/v1/stream`);
+    await full.opened;
+    await publish(reading);
     await full.until((e) => e.some((x) => x.event === 'readings' && x.data.includes('air-dongmen')));
     full.close();
 
