@@ -32,6 +32,14 @@ export function comesAfter(next: Pick<Reading, 'timeMs' | 'receivedAtMs'>, last:
   return nextMs > lastMs || (nextMs === lastMs && next.timeMs > last.timeMs);
 }
 
+/**
+ * Whether `next` takes the place of `shown` as a device's latest state (the live view, the wall, an
+ * alarm's latest value): a reading that comes after it, or the same reading again (a repeat refreshes
+ * it). One measured before it (a logger's backfill, a replay) never does.
+ */
+export const replaces = (next: Pick<Reading, 'timeMs' | 'receivedAtMs'>, shown: Pick<Reading, 'timeMs' | 'receivedAtMs'>): boolean =>
+  next.timeMs === shown.timeMs || comesAfter(next, shown);
+
 /** Why one message, or one reading of a batch, was refused. */
 export interface Rejection {
   readonly code: ErrorCode;

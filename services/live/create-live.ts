@@ -5,7 +5,7 @@ import { withoutNames } from '../people/names-shown.ts';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
-import type { Reading } from '../ingest/reading.ts';
+import { replaces, type Reading } from '../ingest/reading.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
@@ -19,7 +19,7 @@ import { createStreamHub, matches, type StreamFilter, type StreamHub, type Strea
 import { createDeltaBook, type DeltaItem } from './stream-delta.ts';
 import { buildTiles, type Tile } from './tiles.ts';
 import { seedLatest } from './seed-latest.ts';
-import { supersedes, type LatestReading } from './latest-reading.ts';
+import type { LatestReading } from './latest-reading.ts';
 
 export type { LatestReading } from './latest-reading.ts';
 
@@ -267,8 +267,9 @@ export function createLive(deps: LiveDeps): Live {
     },
     observe(reading) {
       const previous = latest.get(reading.deviceId);
-      // The latest received, never one measured before it (latest-reading.ts supersedes).
-      if (previous && !supersedes(reading, previous)) return;
+      // The latest received, never one measured before it; a reading stamped ahead counts at its
+      // receipt (red team 11: one 5 min ahead froze a station until its clock caught up).
+      if (previous && !replaces(reading, previous)) return;
       // Updated in place: this runs for every reading, and the entry is only read when summaries or snapshots are built.
       if (previous) {
         // The gap between receipts, for the interval a device is judged by (freshness.ts judgedIntervalMs),

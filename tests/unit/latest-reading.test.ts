@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measuredByMs } from '../../services/ingest/reading.ts';
-import { supersedes } from '../../services/live/latest-reading.ts';
+import { measuredByMs, replaces as supersedes } from '../../services/ingest/reading.ts';
 
 const t0 = Date.UTC(2026, 11, 7, 12);
 const reading = (timeMs: number, receivedAtMs: number) => ({ timeMs, receivedAtMs });

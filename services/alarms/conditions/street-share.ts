@@ -1,4 +1,4 @@
-import { comesAfter, type Reading } from '../../ingest/reading.ts';
+import { replaces, type Reading } from '../../ingest/reading.ts';
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import type { EvaluatorFactory, Verdict } from './condition.ts';
 import { codesOf } from './coded-field.ts';
@@ -10,7 +10,7 @@ import { codesOf } from './coded-field.ts';
  * device not yet heard, are not judged.
  */
 export const streetShare: EvaluatorFactory<'street-share'> = (condition) => {
-  // Each device's latest state, newest by comesAfter (a reading stamped ahead counts at its receipt).
+  // Each device's latest state, as the wall keeps it (ingest/reading.ts replaces).
   const latest = new Map<string, { value: number; reading: Pick<Reading, 'timeMs' | 'receivedAtMs'> }>();
   let familyOf: DeviceRecord['family'] | undefined;
   return {
@@ -18,7 +18,7 @@ export const streetShare: EvaluatorFactory<'street-share'> = (condition) => {
       const value = reading.values[condition.field];
       familyOf ??= device.family;
       const previous = latest.get(device.id);
-      if (value !== undefined && (!previous || comesAfter(reading, previous.reading) || previous.reading.timeMs === reading.timeMs)) latest.set(device.id, { value, reading });
+      if (value !== undefined && (!previous || replaces(reading, previous.reading))) latest.set(device.id, { value, reading });
       return null;
     },
     sweep(_nowMs, devices) {
