@@ -23,9 +23,10 @@ const spec = {
 
 Reasons (HJ 212-2017 data flags where one fits): calibration (C), maintenance (M), fault (D),
 power (F, instrument stopped), communication (B), external-event. Times are Beijing time unless
-they carry a zone; from is inclusive, to exclusive. mark and revoke need an officer's token
-(--token-file). Reads the running platform's API (runtime.json in the data folder) unless --api
-names one; without either it stops: it never guesses an address.`,
+they carry a zone; from is inclusive, to exclusive. A marked field takes the fields computed from it
+too (active_kw takes load_rate_pct; list shows it as +load_rate_pct). mark and revoke need an
+officer's token (--token-file). Reads the running platform's API (runtime.json in the data folder)
+unless --api names one; without either it stops: it never guesses an address.`,
   options: {
     device: option.string('ID', 'the device (mark, list)'),
     site: option.string('S', 'every device of this site (mark)'),
@@ -88,7 +89,7 @@ function need<T>(value: T | undefined, name: string, action: Action): T {
 /** An instant the API gave (ISO, UTC) as Beijing time; text that is not an instant is printed as it came. */
 const beijingText = (iso: string) => (Number.isFinite(Date.parse(iso)) ? beijingEcho(Date.parse(iso)) : iso);
 
-type Mark = { id: string; devices: string[]; from: string; to: string; fields: string[]; reason: string; inForce: boolean; revokedBy: string | null; comment: string; by: string };
+type Mark = { id: string; devices: string[]; from: string; to: string; fields: string[]; derivedFields?: string[]; reason: string; inForce: boolean; revokedBy: string | null; comment: string; by: string };
 
 export async function reviewCommand(argv: string[]): Promise<void> {
   const { options, positionals } = parseCommand(spec, argv);
@@ -123,7 +124,7 @@ export async function reviewCommand(argv: string[]): Promise<void> {
   const marks = (json as { marks: Mark[] }).marks;
   // Times in Beijing time with the offset, as the officer typed them (`2025-08-04T00:00+08:00`), never UTC.
   process.stdout.write(['id\tstate\tdevices\tfrom\tto\tfields\treason\tby\tcomment', ...marks.map((mark) =>
-    [mark.id, mark.inForce ? 'in force' : `revoked by ${mark.revokedBy}`, mark.devices.join(','), beijingText(mark.from), beijingText(mark.to), mark.fields.join(',') || 'all', mark.reason, mark.by, mark.comment].map(cell).join('\t'))].join('\n') + '\n');
+    [mark.id, mark.inForce ? 'in force' : `revoked by ${mark.revokedBy}`, mark.devices.join(','), beijingText(mark.from), beijingText(mark.to), fieldsCell(mark), mark.reason, mark.by, mark.comment].map(cell).join('\t'))].join('\n') + '\n');
 }
 
 /**
@@ -133,4 +134,11 @@ export async function reviewCommand(argv: string[]): Promise<void> {
  */
 function cell(text: string): string {
   return text.replace(/[\\\t\n\r]/g, (character) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[character]!);
+}
+
+/** The fields column: what the mark names, then the derived fields it also takes out (`active_kw +load_rate_pct`); `all` for every field. */
+function fieldsCell(mark: Pick<Mark, 'fields' | 'derivedFields'>): string {
+  if (mark.fields.length === 0) return 'all';
+  const derived = mark.derivedFields ?? [];
+  return [mark.fields.join(','), ...(derived.length ? [`+${derived.join(',+')}`] : [])].join(' ');
 }

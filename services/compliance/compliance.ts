@@ -3,6 +3,7 @@ import { districtName, placeName } from '../registry/place-names.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { parsePeriod, type Period } from './period.ts';
 import type { MarkRecord } from '../review/mark-schema.ts';
+import { derivedFieldsOf } from '../review/marked-fields.ts';
 import { marksMovingFigure } from './moving-marks.ts';
 import type { ReviewSource } from '../rollups/review-overlay.ts';
 import { classRank, rules, type Provenance, type RuleOutcome } from './rules/index.ts';
@@ -50,6 +51,8 @@ export interface ReviewMarkSummary {
   readonly from: string;
   readonly to: string;
   readonly fields: readonly string[];
+  /** The derived fields the mark also takes out, computed from one of `fields` (services/review/marked-fields.ts); absent from an older platform's answer: none. */
+  readonly derivedFields?: readonly string[];
   readonly reason: string;
   readonly flag: string | null;
   readonly comment: string;
@@ -110,7 +113,7 @@ function summaryOf(mark: MarkRecord, registry: DeviceRegistry): ReviewMarkSummar
     const device = registry.device(id);
     return device ? { zh: placeName(device, 'zh'), en: placeName(device, 'en') } : { zh: id, en: id };
   });
-  return { id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by, places };
+  return { id: mark.id, devices: mark.devices, from: new Date(mark.fromMs).toISOString(), to: new Date(mark.toMs).toISOString(), fields: mark.fields, derivedFields: derivedFieldsOf(mark), reason: mark.reason, flag: mark.flag, comment: mark.comment, by: mark.by, places };
 }
 
 /** Holds each of the plan's targets against the rollups of a period; with review marks, the unreviewed figure beside. */

@@ -1,5 +1,6 @@
 import type { MarkRecord } from '../review/mark-schema.ts';
 import { withoutMarked } from '../review/effective-marks.ts';
+import { fieldsTakenOut } from '../review/marked-fields.ts';
 import { airDailyMeasurement } from '../rollups/air-rollup.ts';
 import { readRawRows } from '../rollups/raw-rows.ts';
 import type { ReviewState } from '../rollups/review-overlay.ts';
@@ -31,7 +32,7 @@ export function changedInputs(reviewed: readonly FigureInput[], unreviewed: read
 
 const covers = (mark: MarkRecord, input: FigureInput) =>
   mark.fromMs < input.toMs && mark.toMs > input.fromMs && mark.devices.some((id) => input.devices.includes(id))
-  && (mark.fields.length === 0 || mark.fields.some((field) => input.fields.includes(field)));
+  && (mark.fields.length === 0 || fieldsTakenOut(mark).some((field) => input.fields.includes(field)));
 
 /** The columns of a station's day (air_daily) that carry each raw field into a district day. */
 const dailyColumns: Readonly<Record<string, readonly string[]>> = {

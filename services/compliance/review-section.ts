@@ -32,7 +32,11 @@ function byText(by: string, lang: Lang): string {
 function markLine(mark: ReviewMarkSummary, targets: readonly string[], lang: Lang): string {
   const beijing = (iso: string) => beijingMinuteText(Date.parse(iso));
   const places = (mark.places ?? mark.devices.map((id) => ({ zh: id, en: id }))).map((place) => place[lang]).join(say(lang, '、', ', '));
-  const fields = mark.fields.length ? mark.fields.map((field) => fieldText(field, lang)).join(say(lang, '、', ', ')) : say(lang, '全部项目', 'all fields');
+  const named = mark.fields.map((field) => fieldText(field, lang)).join(say(lang, '、', ', '));
+  // A derived field goes with the raw field it is computed from (the load rate with the active power): the line says so.
+  const derived = (mark.derivedFields ?? []).map((field) => fieldText(field, lang)).join(say(lang, '、', ', '));
+  const withDerived = derived ? say(lang, `${named}（及由其计算的 ${derived}）`, `${named} (and ${derived}, computed from it)`) : named;
+  const fields = mark.fields.length ? withDerived : say(lang, '全部项目', 'all fields');
   // The officer's comment and name are their own words: one inline run each (markdown-text.ts).
   const comment = mark.comment ? say(lang, `；说明：${markdownText(mark.comment)}`, `; comment: ${markdownText(mark.comment)}`) : '';
   return lang === 'zh'

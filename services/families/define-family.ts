@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WanxiangError } from '../errors.ts';
 
 /** One measured quantity of a family: payload key, InfluxDB field, unit, plausible range. */
 export interface FieldSpec {
@@ -106,6 +107,17 @@ export interface FamilyPresentation {
   readonly ruleTitles?: Readonly<Record<string, Bilingual>>;
 }
 
+/**
+ * A field `derive` computes at the door. `from` names every raw field (payload key) `derive` may read
+ * for it, so a review mark of a raw field takes out what was computed from it too (an officer marking
+ * a transformer's active power out also takes out its load rate, HJ 818's review: a value computed
+ * from an invalid one is no more valid). tests/unit/families/derived-sources.test.ts holds the list
+ * to what `derive` really reads.
+ */
+export interface DerivedFieldSpec<Key extends string = string> extends Omit<FieldSpec, 'field' | 'min' | 'max'> {
+  readonly from: readonly Key[];
+}
+
 /** Values of one reading after validation, keyed by payload key. */
 export type PayloadValues = Record<string, number>;
 
@@ -132,8 +144,8 @@ export interface FamilyDefinition<
   readonly inconsistency?: (values: PayloadValues) => string | null;
   /** Derived InfluxDB fields (field name → value), computed once at the door. */
   readonly derive?: (values: PayloadValues, attributes: z.infer<Attributes>) => Record<string, number>;
-  /** Derived fields' specs, so the writer and dashboards know their types and units. */
-  readonly derivedFields?: Record<string, Omit<FieldSpec, 'field' | 'min' | 'max'>>;
+  /** Derived fields' specs, so the writer and dashboards know their types and units, and what each is computed from. */
+  readonly derivedFields?: Record<string, DerivedFieldSpec<keyof Fields & string>>;
   /** Issue 25: what a generic panel shows (families with a hand-written panel may leave it out). */
   readonly presentation?: FamilyPresentation;
   /**
@@ -156,6 +168,8 @@ export interface Family<
   readonly valuesSchema: z.ZodType<PayloadValues>;
   /** Every InfluxDB field this family writes, with its line-protocol type. */
   readonly fieldTypes: ReadonlyMap<string, 'float' | 'int'>;
+  /** Each derived InfluxDB field → the InfluxDB fields of the raw values it is computed from (`derivedFields[…].from`). */
+  readonly derivedSources: ReadonlyMap<string, readonly string[]>;
 }
 
 function fieldSchema(spec: FieldSpec): z.ZodType<number> {
@@ -181,5 +195,29 @@ export function defineFamily<
     ...definition,
     valuesSchema: z.strictObject(shape) as unknown as z.ZodType<PayloadValues>,
     fieldTypes,
+    derivedSources: derivedSourcesOf(definition),
   };
+}
+
+/** The InfluxDB fields each derived field is computed from; a source that is no field of the family is a mistake in its module. */
+function derivedSourcesOf(definition: Pick<FamilyDefinition<string, Record<string, FieldSpec>, z.ZodType>, 'id' | 'fields' | 'derivedFields'>): Map<string, readonly string[]> {
+  const sources = new Map<string, readonly string[]>();
+  for (const [field, spec] of Object.entries(definition.derivedFields ?? {})) {
+    if (spec.from.length === 0) throw new WanxiangError('WX_ERR_INTERNAL', `family ${definition.id}: derived field ${field} names no raw field it is computed from`, { value: field });
+    sources.set(field, spec.from.map((key) => {
+      const raw = definition.fields[key];
+      if (!raw) throw new WanxiangError('WX_ERR_INTERNAL', `family ${definition.id}: derived field ${field} is computed from ${key}, which is no field of the family`, { value: key });
+      return raw.field;
+    }));
+  }
+  return sources;
+}
+
+/**
+ * The derived fields a list of raw InfluxDB fields takes with it: each one computed from any of them
+ * (a mark of `active_kw` takes `load_rate_pct`), leaving out those the list names itself.
+ */
+export function derivedFrom(family: Pick<Family, 'derivedSources'>, fields: readonly string[]): string[] {
+  const named = new Set(fields);
+  return [...family.derivedSources].filter(([derived, sources]) => !named.has(derived) && sources.some((source) => named.has(source))).map(([derived]) => derived);
 }

@@ -35,7 +35,8 @@ export const gridFamily = defineFamily({
   }),
   tagsFrom: (attributes) => ({ substation: attributes.substation, level: attributes.level }),
   derivedFields: {
-    load_rate_pct: { label: { zh: '负载率', en: 'Load rate' }, unit: '%', type: 'float', description: 'apparent power over rated capacity' },
+    // apparentPowerKva reads P, then Q or else the power factor: a mark of any of them takes the load rate out.
+    load_rate_pct: { label: { zh: '负载率', en: 'Load rate' }, unit: '%', type: 'float', description: 'apparent power over rated capacity', from: ['activePower', 'reactivePower', 'powerFactor'] },
   },
   derive: (values, attributes) => ({
     load_rate_pct: (apparentPowerKva(values) / attributes.ratedKva) * 100,

@@ -31,4 +31,5 @@ export function getFamily(id: FamilyId): Family {
   return families[id] as unknown as Family;
 }
 
-export type { Bilingual, Family, FamilyPresentation, FamilyState, FieldSpec, PayloadValues, RollupOutput, RollupRow } from './define-family.ts';
+export { derivedFrom } from './define-family.ts';
+export type { Bilingual, DerivedFieldSpec, Family, FamilyPresentation, FamilyState, FieldSpec, PayloadValues, RollupOutput, RollupRow } from './define-family.ts';

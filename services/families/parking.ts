@@ -24,7 +24,7 @@ export const parkingFamily = defineFamily({
       ? `occupiedSpaces ${values.occupiedSpaces} exceeds totalSpaces ${values.totalSpaces}`
       : null,
   derivedFields: {
-    occupancy_pct: { label: { zh: '占用率', en: 'Occupancy' }, unit: '%', type: 'float', description: 'occupied over total spaces' },
+    occupancy_pct: { label: { zh: '占用率', en: 'Occupancy' }, unit: '%', type: 'float', description: 'occupied over total spaces', from: ['occupiedSpaces', 'totalSpaces'] },
   },
   derive: (values) => ({
     occupancy_pct: values.totalSpaces ? ((values.occupiedSpaces ?? 0) / values.totalSpaces) * 100 : 0,

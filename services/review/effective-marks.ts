@@ -1,5 +1,6 @@
 import type { RawRow } from '../rollups/rollup-types.ts';
 import type { MarkRecord, ReviewRecord } from './mark-schema.ts';
+import { fieldsTakenOut } from './marked-fields.ts';
 
 /** The marks in force: every mark no later record revokes (HJ 818's review: the last word stands). */
 export function effectiveMarks(history: readonly ReviewRecord[]): MarkRecord[] {
@@ -13,15 +14,17 @@ export function marksTouching(marks: readonly MarkRecord[], deviceIds: ReadonlyS
 }
 
 /**
- * A device's raw rows with what the marks invalidate taken out: a marked field is dropped from each
- * reading in [from, to), a mark of every field drops the reading. Coverage is then counted from what
- * is left, so an hour with more than 15 marked minutes is no longer a valid hour (GB 3095 Table 4).
+ * A device's raw rows with what the marks invalidate taken out: a marked field, and every field
+ * derived from it (marked-fields.ts), is dropped from each reading in [from, to); a mark of every
+ * field drops the reading. Coverage is then counted from what is left, so an hour with more than 15
+ * marked minutes is no longer a valid hour (GB 3095 Table 4).
  */
 export function withoutMarked(rows: readonly RawRow[], marks: readonly MarkRecord[]): RawRow[] {
   if (marks.length === 0) return [...rows];
+  const taken = marks.map((mark) => ({ fromMs: mark.fromMs, toMs: mark.toMs, fields: fieldsTakenOut(mark) }));
   const out: RawRow[] = [];
   for (const row of rows) {
-    const covering = marks.filter((mark) => row.time >= mark.fromMs && row.time < mark.toMs);
+    const covering = taken.filter((mark) => row.time >= mark.fromMs && row.time < mark.toMs);
     if (covering.length === 0) {
       out.push(row);
       continue;

@@ -8,6 +8,7 @@ import { QUERYABLE_YEARS, tryParseBeijingInstant } from '../standards/beijing-ti
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { formatZodIssues } from '../zod-issues.ts';
 import { reviewRequestSchema } from './mark-schema.ts';
+import { withDerivedFields } from './marked-fields.ts';
 import type { ReviewService } from './review-service.ts';
 import { reviewView } from './review-view.ts';
 import { assertSuggestionCost, suggestMarks } from './suggestions.ts';
@@ -62,7 +63,8 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewRouteDeps
     const by = credentialName(request, role, deps.bearerName?.(request));
     const record = body.action === 'revoke' ? await deps.review.revoke(body, by) : await deps.review.mark(body, by);
     // The same mark already in force is answered 200 with it (`repeated`): a retry takes no second mark.
-    return reply.code('repeated' in record ? 200 : 201).send(record.action === 'mark' ? withIso(record) : { ...record, at: new Date(record.atMs).toISOString() });
+    // A mark is answered with the derived fields it also takes out (`derivedFields`); the record keeps the fields sent.
+    return reply.code('repeated' in record ? 200 : 201).send(record.action === 'mark' ? withIso(withDerivedFields(record)) : { ...record, at: new Date(record.atMs).toISOString() });
   });
 
   app.get('/api/v1/review/marks', { schema: { summary: 'Review marks (of a device, over a range), each in force or revoked', querystring: listQuery } }, async (request) => {

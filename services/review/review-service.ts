@@ -5,6 +5,7 @@ import { reviewStateOf, type ReviewSource, type ReviewState } from '../rollups/r
 import { DAY_MS, QUERYABLE_YEARS, beijingDayNumber, beijingDayStartMs, tryParseBeijingInstant } from '../standards/beijing-time.ts';
 import { effectiveMarks } from './effective-marks.ts';
 import { markReasons, type MarkRecord, type MarkRequest, type ReviewRecord, type RevokeRecord, type RevokeRequest } from './mark-schema.ts';
+import { withDerivedFields } from './marked-fields.ts';
 import { newRecordId, type MarkStore } from './mark-store.ts';
 import { createTurns } from '../one-at-a-time.ts';
 
@@ -17,8 +18,8 @@ export interface ReviewService extends ReviewSource {
   revoke(request: RevokeRequest, by: string): Promise<RevokeRecord>;
   /** The whole history (marks and revocations), oldest first. */
   history(): Promise<ReviewRecord[]>;
-  /** Marks with whether each is in force and, if revoked, by which record. */
-  list(filter: { device?: string; fromMs?: number; toMs?: number }): Promise<Array<MarkRecord & { inForce: boolean; revokedBy: string | null }>>;
+  /** Marks with whether each is in force and, if revoked, by which record, and the derived fields each also takes out (marked-fields.ts). */
+  list(filter: { device?: string; fromMs?: number; toMs?: number }): Promise<Array<MarkRecord & { inForce: boolean; revokedBy: string | null; derivedFields: string[] }>>;
 }
 
 export interface ReviewDeps {
@@ -121,7 +122,7 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       return records
         .filter((record): record is MarkRecord => record.action === 'mark')
         .filter((mark) => (filter.device === undefined || mark.devices.includes(filter.device)) && (filter.fromMs === undefined || mark.toMs > filter.fromMs) && (filter.toMs === undefined || mark.fromMs < filter.toMs))
-        .map((mark) => ({ ...mark, inForce: !revokedBy.has(mark.id), revokedBy: revokedBy.get(mark.id) ?? null }));
+        .map((mark) => ({ ...withDerivedFields(mark), inForce: !revokedBy.has(mark.id), revokedBy: revokedBy.get(mark.id) ?? null }));
     },
     async state(): Promise<ReviewState> {
       return reviewStateOf(await history());

@@ -8,6 +8,7 @@ import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import type { DataInterval } from '../hj212/intervals.ts';
 import { flagMeaning, intervalSpanMs, type FlagMeaning } from './flag-meanings.ts';
 import { markReasons } from './mark-schema.ts';
+import { fieldsTakenOut } from './marked-fields.ts';
 import type { ReviewService } from './review-service.ts';
 import { suggestMarks, type SuggestedMark } from './suggestions.ts';
 
@@ -137,9 +138,9 @@ export async function reviewView(deps: ReviewViewDeps, device: DeviceRecord, fro
     suggestMarks({ influx: deps.influx, stuckAfter: deps.stuckAfter }, device, fromMs, toMs) as Promise<SuggestedMark[]>,
     daysOf(deps.influx, device, fromMs, toMs),
   ]);
-  // A suggestion an officer has taken (a mark in force over its period and fields) is no longer one.
+  // A suggestion an officer has taken (a mark in force over its period and fields, the derived ones it takes with them included) is no longer one.
   const taken = (suggestion: SuggestedMark) => marks.some((mark) => mark.inForce && mark.fromMs <= suggestion.fromMs && mark.toMs >= suggestion.toMs
-    && (mark.fields.length === 0 || (suggestion.fields.length > 0 && suggestion.fields.every((field) => mark.fields.includes(field)))));
+    && (mark.fields.length === 0 || (suggestion.fields.length > 0 && suggestion.fields.every((field) => fieldsTakenOut(mark).includes(field)))));
   return {
     device: { id: device.id, family: device.family, site: device.site, siteName: device.siteName, reportIntervalMs: deviceReportIntervalMs(device) },
     // A mark may name the site instead of the device (POST /api/v1/review/marks `site`): one family per mark.

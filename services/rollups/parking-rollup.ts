@@ -31,7 +31,8 @@ export const parkingRollup: FamilyRollup = {
       const occupied = hours.map((bucket) => meanOf(bucket, 'occupied_spaces'));
       occupancy.forEach((pct, h) => {
         if (pct === null) return;
-        // A review mark of occupied_spaces alone leaves the hour its occupancy and no count (a null cannot be written).
+        // An hour with an occupancy and no count (rows written without occupied_spaces) gets no count: a null cannot be
+        // written. A review mark of occupied_spaces takes the occupancy computed from it too (review/marked-fields.ts).
         const spaces = occupied[h];
         points.push({ measurement: parkingHourlyMeasurement, tags, fields: [['occupancy_pct', pct, 'float'], ...(spaces === null || spaces === undefined ? [] : [['occupied_spaces', spaces, 'float'] as const])], timeMs: window.startMs + h * hourMs });
       });

@@ -99,7 +99,8 @@ export function drawChart(container, view, options) {
   });
   // Bands after the series so they lie over them; translucent, so the series shows through.
   const band = (mark, kind) => {
-    const covered = mark.fields.length === 0 ? shown.map(({ field }) => field) : mark.fields.filter((field) => panels.has(field));
+    // A mark's derived fields (the load rate of a marked active power) are covered too: the band is drawn over them.
+    const covered = mark.fields.length === 0 ? shown.map(({ field }) => field) : [...mark.fields, ...(mark.derivedFields ?? [])].filter((field) => panels.has(field));
     for (const field of covered) {
       const { top } = panels.get(field);
       const rect = el('rect', { class: `mark-band ${kind}`, 'data-id': mark.id ?? '', 'data-field': field, x: x(mark.fromMs), y: top, width: Math.max(2, x(mark.toMs) - x(mark.fromMs)), height: PANEL });

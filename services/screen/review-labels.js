@@ -56,6 +56,7 @@ export const labels = {
   unchanged: { zh: '日数据未变化', en: 'No day figure changed' },
   confirmedComment: { zh: '确认建议标记', en: 'confirmed suggestion' },
   all: { zh: '全部', en: 'all' },
+  alsoDerived: { zh: '（及由其计算的 {fields}）', en: ' (and {fields}, computed from it)' },
   scope: { zh: '范围', en: 'Scope' },
   scopeDevice: { zh: '仅此设备', en: 'This device' },
   scopeSite: { zh: '本站点/断面全部设备', en: 'Every device of this site/section' },

@@ -41,11 +41,12 @@ const reasonText = (id) => {
   const reason = state.view?.reasons.find((entry) => entry.id === id);
   return reason ? `${reason[currentLanguage()]}${reason.flag ? ` (${reason.flag})` : ''}` : id;
 };
-const fieldsText = (fields) => (fields.length ? fields.join(', ') : t('all'));
+// A mark of a raw field takes the fields derived from it too (the API's derivedFields): the row says which.
+const fieldsText = (fields, derived = []) => (fields.length ? `${fields.join(', ')}${derived.length ? t('alsoDerived').replace('{fields}', derived.join(', ')) : ''}` : t('all'));
 const flagText = (flag) => `${flag.flag} ${flag.meaning[currentLanguage()]} · ${t(`verdict-${flag.meaning.verdict}`)}`;
 const flagLabelOf = (flag) => `${beijingText(flag.timeMs)} – ${beijingText(flag.toMs)} · ${flag.field} · ${t(`interval-${flag.interval}`)} · ${flagText(flag)}${flag.value === null ? '' : ` · ${flag.value}`}`;
 const scopeText = (mark) => (mark.site ? `${t('siteMark')} ${mark.site} (${mark.devices.length} ${t('devices')}) · ` : '');
-const labelOf = (mark, kind) => `${t(kind === 'in-force' ? 'inForce' : kind)} · ${beijingText(mark.fromMs)} – ${beijingText(mark.toMs)} · ${fieldsText(mark.fields)} · ${reasonText(mark.reason)}${mark.comment ? ` · ${mark.comment}` : ''}`;
+const labelOf = (mark, kind) => `${t(kind === 'in-force' ? 'inForce' : kind)} · ${beijingText(mark.fromMs)} – ${beijingText(mark.toMs)} · ${fieldsText(mark.fields, mark.derivedFields)} · ${reasonText(mark.reason)}${mark.comment ? ` · ${mark.comment}` : ''}`;
 
 async function loadDevices() {
   const { devices } = await call('/api/v1/devices');
@@ -114,7 +115,7 @@ function renderMarks(view) {
       const revokeBox = h('input', { class: 'revoke-comment', maxlength: 500, placeholder: t('revokeWhy'), 'aria-label': t('revokeWhy') });
       const action = mark.inForce ? [revokeBox, h('button', { type: 'button', class: 'revoke', onclick: () => void revoke(mark, revokeBox.value.trim()) }, t('revoke'))] : [mark.revokedBy ?? ''];
       return h('tr', { class: mark.inForce ? 'in-force' : 'revoked', dataset: { id: mark.id } },
-        h('td', {}, t(mark.inForce ? 'inForce' : 'revoked')), h('td', {}, `${scopeText(mark)}${beijingText(mark.fromMs)} – ${beijingText(mark.toMs)}`), h('td', {}, fieldsText(mark.fields)),
+        h('td', {}, t(mark.inForce ? 'inForce' : 'revoked')), h('td', {}, `${scopeText(mark)}${beijingText(mark.fromMs)} – ${beijingText(mark.toMs)}`), h('td', {}, fieldsText(mark.fields, mark.derivedFields)),
         h('td', {}, reasonText(mark.reason)), h('td', {}, mark.comment), h('td', {}, mark.by), h('td', {}, action));
     }),
     ...view.suggestions.map((suggestion, index) =>

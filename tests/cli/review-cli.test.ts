@@ -60,6 +60,15 @@ describe('wanxiang review', () => {
     expect(columns[8]).toBe('line1\\n1b\\tin force\\tair-liantang\\tforged\\tby\\tadmin\\t|fake|\\\\');
   });
 
+  it('lists the derived fields a mark of a raw field takes out beside the fields it names', async () => {
+    const api = ['--api', test.endpoints.httpUrl];
+    const marked = await runCli(['review', 'mark', '--device', 'grid-buxin-t1', '--from', '2025-06-02T09:00', '--to', '2025-06-02T13:00', '--reason', 'fault', '--field', 'active_kw', '--comment', 'CT read double', '--token-file', join(folder, 'officer.token'), ...api]);
+    expect(marked.code).toBe(0);
+    expect(JSON.parse(marked.stdout)).toMatchObject({ fields: ['active_kw'], derivedFields: ['load_rate_pct'] });
+    const columns = (await runCli(['review', 'list', '--device', 'grid-buxin-t1', ...api])).stdout.trimEnd().split('\n')[1]!.split('\t');
+    expect(columns[5]).toBe('active_kw +load_rate_pct');
+  });
+
   it('refuses bad arguments (exit 2), a reader token and a missing platform (exit 1)', async () => {
     const api = ['--api', test.endpoints.httpUrl];
     const noReason = await runCli(['review', 'mark', '--device', 'x', '--from', '2025-06-01', '--to', '2025-06-02', '--token-file', join(folder, 'officer.token'), ...api]);

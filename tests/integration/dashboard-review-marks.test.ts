@@ -16,7 +16,7 @@ const dayMs = 86_400_000;
 const quarterMs = 15 * 60_000;
 const at = (text: string) => Date.parse(`${text}T00:00:00+08:00`);
 const oldDay = at('2025-03-05'); // rollups written the old way, before schema 3
-const markedDay = at('2025-03-10'); // t1's day marked out whole; the lot's occupied_spaces marked out
+const markedDay = at('2025-03-10'); // t1's day marked out whole; the lot's occupied_spaces (and so its occupancy) marked out
 const nextDay = at('2025-03-11'); // untouched
 const t1 = 'grid-buxin-t1';
 const t2 = 'grid-buxin-t2';
@@ -140,12 +140,15 @@ describe('Grafana panels over review marks: a marked-out day or field no longer 
     expect(sums(await panel('wanxiang-compliance', '重载配变数量 · Distribution transformers with sustained heavy load', day(markedDay)))).toEqual({ '': 1 });
     expect(sums(await panel('wanxiang-compliance', '重载配变数量 · Distribution transformers with sustained heavy load', day(oldDay)))).toEqual({ '': 1 });
 
-    // Parking: the hours keep their occupancy but no longer their count of occupied spaces; the old day keeps both.
+    // Parking: the hours lose their count of occupied spaces and the occupancy computed from it (a
+    // derived field goes with its raw fields, services/review/marked-fields.ts); the old day keeps both.
     expect(devicesOf(await panel('wanxiang-parking', 'parking_hourly.occupied_spaces', day(markedDay)))).toEqual([]);
     expect(devicesOf(await panel('wanxiang-parking', 'parking_hourly.occupied_spaces', day(oldDay)))).toEqual([lot]);
-    expect(devicesOf(await panel('wanxiang-parking', 'parking_hourly.occupancy_pct', day(markedDay)))).toEqual([lot]);
-    // Without the counts no off-peak space can be promised that day (as the API answers); the old day's 77 stay.
-    expect(sums(await panel('wanxiang-parking', 'parking_daily.shareable_offpeak_spaces', day(markedDay)))).toEqual({ [lot]: 0 });
+    expect(devicesOf(await panel('wanxiang-parking', 'parking_hourly.occupancy_pct', day(markedDay)))).toEqual([]);
+    expect(devicesOf(await panel('wanxiang-parking', 'parking_hourly.occupancy_pct', day(oldDay)))).toEqual([lot]);
+    // Without the counts the day has no occupancy, no peak and no off-peak space to promise; the old day's 77 stay.
+    expect(devicesOf(await panel('wanxiang-parking', 'parking_daily.peak_occupancy_pct', day(markedDay)))).toEqual([]);
+    expect(sums(await panel('wanxiang-parking', 'parking_daily.shareable_offpeak_spaces', day(markedDay)))).toEqual({});
     expect(sums(await panel('wanxiang-compliance', '可错峰共享车位 · Parking spaces shareable off-peak', day(oldDay)))).toEqual({ '': 77 });
   }, 60_000);
 });
