@@ -1,9 +1,12 @@
-import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { redactUserinfo } from '../redact-url.ts';
 import type { Logger } from 'pino';
 import { WanxiangError } from '../errors.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
 import type { Topics } from '../topics.ts';
+import { createDurableHandler } from './durable-handler.ts';
+import { createLegacySessions, type LegacySessions } from './legacy-sessions.ts';
+import { legacySessionClientId, sessionClientId } from './session-client-id.ts';
 
 export interface SubscriberOptions {
   readonly brokerUrl: string;
@@ -22,22 +25,18 @@ export interface SubscriberOptions {
   readonly connectTimeoutMs?: number;
   /** Messages in flight (spooling, not yet acknowledged) per session; default 64. */
   readonly window?: number;
-  /** The registered device whose client ids include this one (`<id>` or `<id>-<suffix>`), if any. */
+  /**
+   * The registered device whose client ids include this one (`<id>` or `<id>-<suffix>`), if any.
+   * Asked of the old client ids only (legacy-sessions.ts): the sessions' own are out of any device's reach.
+   */
   readonly deviceOwning?: (clientId: string) => string | null;
 }
 
-/** A session's client id: stable, so that its persistent session survives a restart. */
-const sessionClientId = (nodeId: string, index: number) => `${nodeId}-${index}`;
-
-/**
- * Handed to mqtt.js's handleMessage callback: an error there makes mqtt.js skip its own
- * PUBACK and go on to the next packet (lib/handlers/publish.js: `if (err) return done(err)`);
- * the PUBACK is then ours to send. tests/cluster/mqtt-subscriber.test.ts holds mqtt.js to it.
- */
-const deferred = Object.freeze(new Error('PUBACK deferred until the spool append'));
-
 export interface Subscriber {
-  /** Connects every session and subscribes; rejects with WX_ERR_BROKER_UNAVAILABLE or WX_ERR_SUBSCRIBE_NOT_ALLOWED. */
+  /**
+   * Connects every session and subscribes (rejects with WX_ERR_BROKER_UNAVAILABLE or
+   * WX_ERR_SUBSCRIBE_NOT_ALLOWED), then takes over the sessions left under the old client ids.
+   */
   start(): Promise<void>;
   close(): Promise<void>;
   /** The shared-subscription filters, e.g. `$share/GROUP/luohu/v1/+/+/telemetry`. */
@@ -60,14 +59,11 @@ export interface Subscriber {
  * session, clean = false [MQTT-3.1.2-4]), and a message spooled but not yet acknowledged comes
  * twice: harmless, a point with the same measurement, tags and time overwrites itself.
  *
- * mqtt.js acknowledges a QoS 1 message inside `handleMessage`'s callback and reads the next
- * packet only after it (lib/handlers/publish.js, case 1), so waiting there would carry one
- * message per spool commit (~100/s a session). Instead each session keeps a window of
- * `window` messages in flight: handleMessage hands the message to the spool and returns at
- * once with `deferred` (mqtt.js then sends no PUBACK), and the PUBACKs are sent here, in the
- * order the PUBLISHes arrived [MQTT-4.6.0-2], each once its own append and every earlier one
- * resolved. A PUBACK is sent only on the connection its PUBLISH came on: after a reconnect
- * the broker resends what was not acknowledged, and a stale id must not acknowledge anew.
+ * Each session keeps a window of `window` messages at the spool and writes their PUBACKs in
+ * arrival order (durable-handler.ts). Its client id is `_wx-ingest.<node id>.<index>`, which no
+ * device or observer login can use (session-client-id.ts); the sessions workers left under their
+ * old ids (`<node id>-<index>`) are taken over at the start, once the new ones are subscribed
+ * (legacy-sessions.ts).
  */
 export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
   const { topics, ingest, log } = options;
@@ -75,45 +71,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
   const window = options.window ?? 64;
   const filters = (['telemetry', 'status'] as const).map((kind) => `$share/${options.group}/${topics.filterAll(kind)}`);
   const clients: MqttClient[] = [];
-
-  function handlerFor(client: MqttClient, clientId: string) {
-    const sendPacket = (client as unknown as { _sendPacket(packet: object, callback?: () => void): void })._sendPacket.bind(client);
-    let inOrder: Promise<unknown> = Promise.resolve();
-    let inFlight = 0;
-    let room: (() => void) | undefined;
-
-    return (packet: Packet, callback: (error?: Error) => void): void => {
-      if (packet.cmd !== 'publish') return callback();
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const appended = ingest.accept({ topic: packet.topic, payload, receivedAtMs: now() });
-      if (packet.qos !== 1) {
-        appended.then(() => callback(), (error: unknown) => callback(error as Error));
-        return;
-      }
-      const stream = client.stream;
-      const { messageId } = packet;
-      inFlight += 1;
-      inOrder = Promise.all([inOrder, appended]).then(
-        () => {
-          // Never through mqtt.js's offline queue: a queued PUBACK would go out after a reconnect.
-          if (client.connected && client.stream === stream && !stream.destroyed) sendPacket({ cmd: 'puback', messageId });
-        },
-        (error: unknown) => {
-          // Not durable, so not acknowledged: drop the connection; the broker keeps this message
-          // (and every later one not yet acknowledged) for the session and resends it.
-          log.error({ err: error, clientId, topic: packet.topic }, 'spool append failed; the message stays unacknowledged at the broker');
-          stream.destroy();
-        },
-      ).finally(() => {
-        inFlight -= 1;
-        room?.();
-        room = undefined;
-      });
-      // mqtt.js reads the next packet at once, unless the window is full.
-      if (inFlight < window) return callback(deferred);
-      room = () => callback(deferred);
-    };
-  }
+  let legacy: LegacySessions | undefined;
 
   async function openSession(index: number): Promise<MqttClient> {
     const clientId = sessionClientId(options.nodeId, index);
@@ -129,7 +87,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
     };
     const client = mqtt.connect(options.brokerUrl, clientOptions);
     // Set before connecting: a persistent session's queued messages arrive right after CONNACK.
-    client.handleMessage = handlerFor(client, clientId);
+    client.handleMessage = createDurableHandler({ client, clientId, ingest, log, now, window }).handleMessage;
     clients.push(client);
     client.on('reconnect', () => log.warn({ clientId }, 'broker connection lost; reconnecting'));
     client.on('error', (error) => log.warn({ clientId, err: error }, 'broker client error'));
@@ -164,13 +122,6 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
       await client.publishAsync(topic, payload, { qos: publishOptions.qos ?? 1 });
     },
     async start() {
-      // A device may log in with `<its id>-<suffix>` client ids, and a login with a session's client
-      // id closes that session [MQTT-3.1.4-2]: a device named after the node (`ingest-a` beside
-      // node `ingest-a`'s `ingest-a-0`) would take this worker's sessions and what they hold.
-      for (let index = 0; index < options.sessions; index += 1) {
-        const owner = options.deviceOwning?.(sessionClientId(options.nodeId, index)) ?? null;
-        if (owner !== null) throw new WanxiangError('WX_ERR_CONFIG', `cluster.nodeId ${JSON.stringify(options.nodeId)} makes the ingest client id ${sessionClientId(options.nodeId, index)}, which the registered device ${owner} may log in with: give the node another id (WX_NODE_ID)`);
-      }
       try {
         for (let index = 0; index < options.sessions; index += 1) await openSession(index);
       } catch (error) {
@@ -179,10 +130,20 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
       }
       // The group is not logged: a reader of the log could join it (shared-group.ts).
       log.info({ broker: redactUserinfo(options.brokerUrl), filters: filters.map((filter) => filter.replace(`$share/${options.group}/`, '$share/…/')), sessions: options.sessions, nodeId: options.nodeId }, 'ingest subscribed to the broker');
+      // After the new sessions are subscribed, so that the group always has a live member.
+      legacy = createLegacySessions({
+        brokerUrl: options.brokerUrl, username: options.username, password: options.password, filters, ingest, log, now, window,
+        clientIds: Array.from({ length: options.sessions }, (_, index) => legacySessionClientId(options.nodeId, index)),
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        ...(options.deviceOwning ? { deviceOwning: options.deviceOwning } : {}),
+      });
+      await legacy.drain();
+      legacy = undefined;
     },
     async close() {
       // A clean DISCONNECT keeps the persistent session at the broker: what arrives meanwhile
       // waits for this worker's return (or is dealt to the group's other sessions).
+      await legacy?.close();
       await Promise.all(clients.splice(0).map((client) => client.endAsync().catch(() => undefined)));
     },
   };

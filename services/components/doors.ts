@@ -81,6 +81,7 @@ export function createDoorsPart(deps: {
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestSecret,
           group: cluster.sharedGroup ?? defaultSharedGroup(ingestSecret), sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
+          // Asked of the old session client ids only, before they are taken over (legacy-sessions.ts).
           deviceOwning: (clientId) => registry.devices.find((device) => clientIdFitsLogin(clientId, device.id))?.id ?? null,
         });
         await subscriber.start();

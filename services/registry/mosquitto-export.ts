@@ -131,7 +131,8 @@ export function checkMosquittoListener(bindAddress: string, tls: MosquittoTls | 
  * A mosquitto.conf(5) for the generated files: no anonymous clients, persistent sessions kept.
  * Two listeners (issue 18, item 5): on the devices' one a client's id is its login
  * (use_username_as_clientid), so a device cannot take another's session; the ingest workers hold
- * several sessions under one login (ID-0 .. ID-N) and log in on their own listener, whose password
+ * several sessions under one login (`_wx-ingest.ID.0` .. `.N`, a form no device's or observer's
+ * client id takes: services/cluster/session-client-id.ts) and log in on their own listener, whose password
  * file holds only their login, so no device or observer can bring a client id of its choosing there.
  */
 export function mosquittoConf(dir: string, port: number, bindAddress = '127.0.0.1', tls?: MosquittoTls, ingestPort = port < 65_535 ? port + 1 : port - 1): string {
@@ -145,7 +146,7 @@ use_username_as_clientid true
 password_file ${join(dir, 'passwd')}
 acl_file ${join(dir, 'acl')}
 
-# Ingest workers only: their own client ids (ID-0 .. ID-N); devices and observers log in above.
+# Ingest workers only: their own client ids (_wx-ingest.ID.0 .. .N); devices and observers log in above.
 ${listenerLines(ingestPort, bindAddress, tls)}
 allow_anonymous false
 password_file ${join(dir, 'passwd-readers')}

@@ -1,13 +1,15 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientIdFitsLogin } from '../../services/broker/client-id.ts';
 import { brokerSecretHeader, registerEmqxAuthRoutes } from '../../services/cluster/emqx-auth.ts';
+import { legacySessionClientId, sessionClientId } from '../../services/cluster/session-client-id.ts';
 import type { DeviceRegistry } from '../../services/registry/device-registry.ts';
 import { defaultFleetKey } from '../../services/config.ts';
 import { isWanxiangError } from '../../services/errors.ts';
 import { createMetrics } from '../../services/metrics/metrics.ts';
 import { createDeviceRegistry, loadRegistryFile } from '../../services/registry/device-registry.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
-import { createTopics } from '../../services/topics.ts';
+import { createTopics, deviceIdPattern } from '../../services/topics.ts';
 
 const topics = createTopics('luohu');
 const app = Fastify();
@@ -57,12 +59,32 @@ describe('the EMQX HTTP authentication and authorization endpoints', () => {
       ['air-guiyuan', 'air-dongmen', 'deny'],
       ['observer', 'w1-0', 'deny'],
       ['air-guiyuan', undefined, 'deny'],
+      // A worker's session client id, even one whose node is named after the device or the observer.
+      ['air-guiyuan', '_wx-ingest.air-guiyuan.0', 'deny'],
+      ['observer', '_wx-ingest.observer.1', 'deny'],
     ];
     for (const [username, clientid, result] of cases) {
       const answer = await authn({ username, password: secret(username), ...(clientid === undefined ? {} : { clientid }) });
       expect(answer.json(), `${username} as ${clientid}`).toEqual({ result, is_superuser: false });
     }
-    expect(await failures('WX_ERR_CLIENT_ID_REFUSED')).toBe(before + 3);
+    expect(await failures('WX_ERR_CLIENT_ID_REFUSED')).toBe(before + 5);
+  });
+
+  it('gives the ingest workers session client ids no device or observer login fits, whatever the node or the registry', async () => {
+    const file = await loadRegistryFile('seeds/devices.json');
+    const logins = [...file.devices, ...file.observers].map((entry) => entry.id);
+    for (const nodeId of ['w1', 'ingest-a', 'air-guiyuan', 'observer', '_w', 'host.example.com', 'x'.repeat(64)]) {
+      for (let index = 0; index < 64; index += 1) {
+        const clientId = sessionClientId(nodeId, index);
+        // A login fits a client id only as the id itself or a prefix before a hyphen: none of the
+        // client id's prefixes is a valid id, so no device or observer, registered now or later, fits.
+        for (let end = 1; end <= clientId.length; end += 1) expect(deviceIdPattern.test(clientId.slice(0, end)), clientId.slice(0, end)).toBe(false);
+        expect(logins.filter((login) => clientIdFitsLogin(clientId, login))).toEqual([]);
+        expect(clientId.length).toBeLessThanOrEqual(256);
+      }
+    }
+    // The old ids did fit: node `air-guiyuan`'s first session was the device's own `<id>-<suffix>`.
+    expect(clientIdFitsLogin(legacySessionClientId('air-guiyuan', 0), 'air-guiyuan')).toBe(true);
   });
 
   it('lets a device publish only its own telemetry and status and subscribe only to its commands', async () => {

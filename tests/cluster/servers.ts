@@ -47,7 +47,7 @@ function stopper(child: ChildProcess) {
  * moves to a new free port and mosquitto starts again. `port` is the first listener's port as it
  * ended up, `portOf(chosen)` any listener's.
  */
-export async function startMosquitto(confPath: string, port: number): Promise<Server & { portOf(chosen: number): number }> {
+export async function startMosquitto(confPath: string, port: number): Promise<Server & { portOf(chosen: number): number; log(): string }> {
   // Started as root (a CI container), mosquitto drops to the `mosquitto` user, which cannot
   // read a private temporary folder: keep the test's own user instead (mosquitto.conf(5) `user`).
   if (process.getuid?.() === 0) await appendFile(confPath, 'user root\n');
@@ -56,13 +56,18 @@ export async function startMosquitto(confPath: string, port: number): Promise<Se
   for (let attempt = 1; ; attempt += 1) {
     const child = spawn('/usr/sbin/mosquitto', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
-    child.stderr!.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4_000)));
+    // Its whole log too (the last 1 MB): "New client connected from … as CLIENT-ID (p2, c0, …)" lines.
+    let whole = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4_000);
+      whole = (whole + chunk.toString()).slice(-1_000_000);
+    });
     try {
       await waitForPort(portOf(port), child, 'mosquitto');
       // Whoever holds a taken port answers the probe too: mosquitto is up only if it is still running.
       await delay(300);
       if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
-      return { port: portOf(port), portOf, child, stop: stopper(child) };
+      return { port: portOf(port), portOf, child, stop: stopper(child), log: () => whole };
     } catch (error) {
       await stopper(child)();
       // "Opening ipv4 listen socket on port N." then "Error: Address already in use": N is the taken one.
@@ -97,13 +102,16 @@ export async function startRedis(dir: string): Promise<Server & { url: string }>
  * `node bin/wanxiang.js ...` as its own process (with node flags, e.g. the platform's own or
  * --cpu-prof); resolves once its output shows `ready` (kept as `readyText`). Also bench:subscriber's.
  */
-export function spawnWanxiang(args: string[], env: NodeJS.ProcessEnv, ready: string, nodeFlags: readonly string[] = []): Promise<ChildProcess & { readyText: string }> {
+export function spawnWanxiang(args: string[], env: NodeJS.ProcessEnv, ready: string, nodeFlags: readonly string[] = []): Promise<ChildProcess & { readyText: string; output(): string }> {
   const child = spawn(process.execPath, [...nodeFlags, 'bin/wanxiang.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
+    /** Everything it printed so far, before ready and after (the last 1 MB). */
+    let whole = '';
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-8_000);
-      if (output.includes(ready)) resolve(Object.assign(child, { readyText: output }));
+      whole = (whole + chunk.toString()).slice(-1_000_000);
+      if (output.includes(ready)) resolve(Object.assign(child, { readyText: output, output: () => whole }));
     };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
