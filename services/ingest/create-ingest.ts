@@ -109,6 +109,9 @@ export function createIngest(deps: IngestDeps): Ingest {
   const presence = createPresence(metrics);
   const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
   const accounting = createAccounting({ metrics, log, now });
+  // Fields ingest adds to every reading (to-point.ts), which no device sends.
+  const platformFields = ['recv_lag_ms'];
+  const platformConflictLines = createLineBudget(1, now);
   const writer = createInfluxWriter({
     client: deps.influx,
     concurrency: config.ingest.writeConcurrency,
@@ -126,17 +129,25 @@ export function createIngest(deps: IngestDeps): Ingest {
     // The line was written without its conflicting fields (onWritten counts it). Each refused field
     // counts as one reading received and rejected, as an HJ 212 station's refused value does
     // (accept-prepared.ts), so received = written + rejected + pending holds per device and hour.
-    onFieldsRefused: ({ entry, line, reasons }) => {
+    // The receive lag is the platform's field, not a value the device sent: its conflict is no
+    // reading refused and nothing to tell the device, but the operator's to mend (said once a minute).
+    onFieldsRefused: ({ entry, line, conflicts, reasons }) => {
       const code = 'WX_ERR_FIELD_TYPE_CONFLICT';
-      rejections.recordMessage(reasons.map((message) => ({ code, message, readings: 1 })), { device: entry.device, payload: Buffer.from(line) });
-      if (entry.family !== undefined) metrics.readingsReceived.inc({ family: entry.family }, reasons.length);
+      const devices = reasons.filter((_, i) => !platformFields.includes(conflicts[i]!.field));
+      if (devices.length < reasons.length) {
+        const said = platformConflictLines.say(entry.family ?? '');
+        if (said !== null) log.error({ code, family: entry.family, device: entry.device, reasons: reasons.filter((reason) => !devices.includes(reason)), ...(said > 0 ? { notSaid: said } : {}) }, 'the platform\'s own field conflicts in InfluxDB (another writer made it with another type): written without it; the readings are kept (said once a minute a family)');
+      }
+      if (devices.length === 0) return;
+      rejections.recordMessage(devices.map((message) => ({ code, message, readings: 1 })), { device: entry.device, payload: Buffer.from(line) });
+      if (entry.family !== undefined) metrics.readingsReceived.inc({ family: entry.family }, devices.length);
       if (entry.device !== undefined && entry.hour !== undefined) {
-        accounting.received(entry.device, entry.hour, reasons.length);
-        accounting.rejected(entry.device, entry.hour, code, reasons.length);
+        accounting.received(entry.device, entry.hour, devices.length);
+        accounting.rejected(entry.device, entry.hour, code, devices.length);
       }
     },
     // The receive lag is the platform's, not the device's: a reading left with it alone is refused whole.
-    fieldsNotAlone: ['recv_lag_ms'],
+    fieldsNotAlone: platformFields,
     onWritten: (batch) => {
       if (deps.onReadingsWritten) forEachWrittenDay(batch, deps.onReadingsWritten);
       // Entries come in runs of one device and hour (a message's readings): one count per run.

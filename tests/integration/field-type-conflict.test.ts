@@ -94,6 +94,32 @@ describe('a field whose type conflicts in InfluxDB costs the reading that field 
     expect(accounting.rows).toEqual([expect.objectContaining({ received: 1, written: 0, pending: 0, gap: 0 })]);
   });
 
+  it('the platform\'s own receive lag in conflict: the reading is written whole, nothing is refused and the device is told nothing', async () => {
+    const ts = Date.now() - 120_000;
+    // An outside writer made the platform's recv_lag_ms a string in this shard.
+    await test.platform.influx.write(`noise,device=outside-writer recv_lag_ms="late" ${ts}`);
+    const rejectedBefore = await test.metric('wanxiang_readings_rejected_total', { reason: code });
+    const writtenBefore = await test.metric('wanxiang_readings_written_total', { family: 'noise' });
+    const device = test.device('noise-buxin-road-1');
+    const client = await test.connect(device);
+    const notices: string[] = [];
+    await client.subscribeAsync(test.topics.build('noise', device.id, 'errors'), { qos: 0 });
+    client.on('message', (_topic, payload) => notices.push(payload.toString()));
+    await client.publishAsync(test.topics.build('noise', device.id, 'telemetry'), JSON.stringify({ ts, leq: 64.5, lmax: 80.1 }), { qos: 1 });
+    await test.platform.ingest.drain();
+
+    expect(await firstRow(`SELECT * FROM noise WHERE device = '${device.id}'`)).toMatchObject({ time: ts, leq_dba: 64.5, lmax_dba: 80.1, recv_lag_ms: null });
+    expect(await test.metric('wanxiang_readings_rejected_total', { reason: code })).toBe(rejectedBefore);
+    expect(await test.metric('wanxiang_readings_written_total', { family: 'noise' })).toBe(writtenBefore + 1);
+    const accounting = await accountingOf(device.id);
+    expect(accounting.unexplained).toBe(0);
+    expect(accounting.rows).toEqual([expect.objectContaining({ received: 1, written: 1, pending: 0, gap: 0, rejected: {} })]);
+    // A refusal notice would have come with the write; a second round trip makes sure none is on its way.
+    await client.publishAsync(test.topics.build('noise', device.id, 'status'), 'online', { qos: 1 });
+    expect(notices).toEqual([]);
+    await client.endAsync();
+  });
+
   it('HJ 212: an hour packet whose PM10 field is a string in InfluxDB stores the rest, flags included, and is answered', async () => {
     const hourMs = Date.parse('2024-06-01T08:00:00+08:00');
     await test.platform.influx.write(`air_quality_hj212,device=outside-writer,interval=hour pm10_ugm3="n/a" ${hourMs}`);
