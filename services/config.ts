@@ -106,13 +106,21 @@ export const configSchema = z.strictObject({
       maxPendingPackets: positiveInt.default(64),
       /**
        * Each station's token bucket (as mqtt.deviceMessagesPerSecond): packets and CP items a second,
-       * with a burst of stationBurstSeconds of each; past it the station's packets wait and its
-       * connections are not read (backpressure on that station alone, nothing answered is dropped).
+       * with a burst of stationBurstSeconds of each; past it the station's packets wait, each in its
+       * turn, stored and answered later (nothing is dropped), and its connections are read on for the
+       * other stations of the same data terminal (stationFramesHeld).
        * A station sends a packet every 30 s; a history upload after an outage a few dozen a second.
        */
       stationPacketsPerSecond: positiveInt.default(100),
       stationItemsPerSecond: positiveInt.default(10_000),
       stationBurstSeconds: z.number().positive().max(60).default(2),
+      /**
+       * Frames of one station past its rate held on one connection while that connection is still
+       * read for its other stations (a DTU carries several analysers); past it the connection is
+       * paused until the station holds no more than this (TCP backpressure on the sender, so memory
+       * stays bounded). maxPendingPackets still bounds the connection as a whole: keep this below it.
+       */
+      stationFramesHeld: positiveInt.default(16),
       /**
        * How old a station's DataTime may be: after an outage a logger uploads its backlog (补传, CN
        * 2011/2051/2061/2031 for the days it held), which the ingest's 7 days (ingest.maxAgeMs, for

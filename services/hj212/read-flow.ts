@@ -1,28 +1,29 @@
 import type { Socket } from 'node:net';
 
 export interface ReadFlow {
-  /** A frame taken from the socket waits for the spool. */
+  /** A frame taken from the socket waits for the spool (or for its station's turn). */
   added(): void;
   /** A frame is done (answered, or refused). */
   done(): void;
-  /** The station is past its rate: nothing more is read from this socket for `ms` (the longest hold wins). */
-  holdFor(ms: number): void;
-  close(): void;
+  /** Whether a station of this connection holds more of its frames for its rate than it may (station-holds.ts). */
+  stationOverBound(over: boolean): void;
 }
 
 /**
  * Whether a connection's socket is read (backpressure, issue 20 and red team 5): it is paused
- * while `maxPending` of its frames wait for the spool, and while its station is past its token
- * bucket, and read again once neither holds. TCP's window then slows the station itself; nothing
- * taken from the socket is dropped, only read later.
+ * while `maxPending` of its frames wait, whatever their stations, and while one station holds more
+ * frames for its rate than `hj212.stationFramesHeld` (station-holds.ts: a station merely past its
+ * rate no longer stops the reading, its neighbours on the same DTU are read on), and read again
+ * once neither holds. TCP's window then slows the sender; nothing taken from the socket is
+ * dropped, only read later. The frames of the read that crossed a limit are still taken (at most
+ * one read of the socket, 64 KiB).
  */
-export function createReadFlow(socket: Socket, maxPending: number, now: () => number = Date.now): ReadFlow {
+export function createReadFlow(socket: Socket, maxPending: number): ReadFlow {
   let pending = 0;
-  let heldUntil = 0;
-  let holdTimer: NodeJS.Timeout | undefined;
+  let overBound = false;
   const update = () => {
     if (socket.destroyed) return;
-    const hold = pending >= maxPending || holdTimer !== undefined;
+    const hold = pending >= maxPending || overBound;
     if (hold && !socket.isPaused()) socket.pause();
     else if (!hold && socket.isPaused()) socket.resume();
   };
@@ -35,20 +36,9 @@ export function createReadFlow(socket: Socket, maxPending: number, now: () => nu
       pending -= 1;
       update();
     },
-    holdFor(ms) {
-      const until = now() + ms;
-      if (until <= heldUntil && holdTimer !== undefined) return;
-      heldUntil = until;
-      clearTimeout(holdTimer);
-      holdTimer = setTimeout(() => {
-        holdTimer = undefined;
-        update();
-      }, ms);
+    stationOverBound(over) {
+      overBound = over;
       update();
-    },
-    close() {
-      clearTimeout(holdTimer);
-      holdTimer = undefined;
     },
   };
 }

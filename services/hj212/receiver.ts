@@ -12,22 +12,23 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { createArrivalTimes } from './arrival-times.ts';
 import { matchCrc, type CrcVariant } from './crc.ts';
+import { createFrameLogin, type LoginSide } from './frame-login.ts';
 import { createFramer, type Frame, type FramerEvent, type SkipReason } from './framer.ts';
 import { createAnswerOrder } from './answer-order.ts';
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
 import { parseSegment, type Packet } from './packet.ts';
-import { isHistoryStationPw, simulatedStationPw } from './simulated-station.ts';
-import { verifySecret } from '../registry/secrets.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
 import { createStationRate } from './station-rate.ts';
 import { answerCnOf, replyTo, type PacketHeader } from './reply.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
-import { createConnectionLogins, createStationDirectory, type ConnectionLogins } from './station-auth.ts';
-import { connectionGone, createStationLogins, type StationLoginLimits, type StationLogins } from './station-login.ts';
+import { createConnectionLogins, createStationDirectory } from './station-auth.ts';
+import { createStationLogins, type StationLoginLimits } from './station-login.ts';
 import { intakeRecords, takePacket } from './station-door.ts';
 import { createStationStates, type StationState } from './station-states.ts';
+import { createStationHolds, type StationHolds } from './station-holds.ts';
+import { createStationSessions } from './station-sessions.ts';
 
 export interface Hj212ReceiverDeps {
   readonly config: Config['hj212'];
@@ -60,20 +61,15 @@ export interface Hj212ReceiverDeps {
  */
 const tailQuietMs = 1_000;
 
-/** One connection's own: its socket, session, address and the logins made on it. */
-interface Connection {
-  readonly socket: Socket;
+/** One connection's own: its socket, session, address and the logins made on it (frame-login.ts). */
+interface Connection extends LoginSide {
   readonly session: string;
-  readonly address: string | undefined;
-  readonly logins: ConnectionLogins;
-  /** Whether its socket is read: paused while its frames wait for the spool or its station is past its rate. */
+  /** Whether its socket is read: paused while too many of its frames wait, or one station holds too many for its rate. */
   readonly flow: ReadFlow;
-  /** The PW check under way on this connection: the next login waits for it (a guesser's pipelined packets are checked one at a time). */
-  loginUnderWay: Promise<void> | undefined;
+  /** Its frames waiting for their station's rate, each station's in its own line (the others' are not held up). */
+  readonly holds: StationHolds;
   /** Closes the connection if no station has logged in on it by then (cleared at the first login). */
   loginDeadline: NodeJS.Timeout | undefined;
-  /** MN → the history PW a replay logged in with on this connection (simulated-station.ts historyStationPw). */
-  readonly historyPws: Map<string, string>;
 }
 
 /** A frame's packet and the CRC variant that matched, read as the frame was taken. */
@@ -116,12 +112,10 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const rate = createStationRate({ config, metrics: deps.metrics, log, now });
   const keptAt = createArrivalTimes();
   const deviceById = (id: string) => deps.registry.device(id);
-  const liveSessions = new Map<string, Set<Socket>>();
-  const states = createStationStates((deviceId) => liveSessions.has(deviceId));
+  const sessions = createStationSessions({ registry: deps.registry, presence: ingest.presence, idleTimeoutMs: config.idleTimeoutMs, log, onClosedByRegistry: () => metrics.connectionsClosed.inc({ reason: 'registry' }) });
+  const states = createStationStates(sessions.connected);
   const connectionOf = new WeakMap<Socket, Connection>();
   const slots = createConnectionSlots<Socket>(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
-  /** Each connection's stations as they logged in (MN, PW hash), to close it when the registry no longer allows them. */
-  const boundAs = new WeakMap<Socket, Map<string, { readonly mn: string; readonly pwHash: string }>>();
   let server: Server | undefined;
   let sweep: NodeJS.Timeout | undefined;
   let sessionCount = 0;
@@ -131,6 +125,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     ingest.rejections.record({ code, message, readings: 0 }, { device, topic: `hj212:${result}`, payload: frame.raw });
     return undefined;
   };
+
+  const stationOf = createFrameLogin({ directory, registry: deps.registry, stationLogins, fleetKey: deps.fleetKey, refuse, onGone: () => metrics.packets.inc('closed') });
 
   /**
    * A frame as it is taken, before anything waits: its packet and the CRC that matched, or refused
@@ -166,62 +162,10 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     const receivedAtMs = now();
     const mn = packet.mn ?? '';
     const pw = packet.pw ?? '';
-    // The same MN and PW as an earlier packet of this connection, the registry unchanged: the same login (station-auth.ts).
-    let recalled = connection.logins.recall(mn, pw);
-    // Logins of one connection one at a time: sixty guesses in one write were all checked before
-    // any had failed, so the throttle never saw them (red team 3). The station's own packets wait
-    // for its first login and are then recalled; no await on the recalled path.
-    while (!recalled && connection.loginUnderWay) {
-      await connection.loginUnderWay;
-      recalled = connection.logins.recall(mn, pw);
-    }
-    const known = recalled ?? directory.byMn(mn);
-    let station = recalled;
-    if (!station && known && !known.disabled && deps.fleetKey !== undefined && isHistoryStationPw(deps.fleetKey, known.id, pw)) {
-      // A replay of a simulated station (its own PW derived from the same key, checked once a connection): history, no live alarm.
-      const checkedAgainst = deps.registry.file;
-      if (await verifySecret(simulatedStationPw(deps.fleetKey, known.id), known.hj212!.pwHash)) {
-        connection.logins.remember(mn, pw, known, checkedAgainst);
-        connection.historyPws.set(mn, pw);
-        station = known;
-      }
-    }
-    if (!station) {
-      const checkedAgainst = deps.registry.file;
-      const turn = beginLogin(connection);
-      let login: Awaited<ReturnType<StationLogins['check']>>;
-      try {
-        // Credentials first, always (station-login.ts): a failure past the limits is held, never
-        // the right PW refused. A PW not verified before runs scrypt in its turn at the gate MQTT
-        // logins use (red team: 2,000 ran at once on libuv's pool, where the spool's fsync waits).
-        login = await stationLogins.check(address ?? 'unknown', mn, pw, () => socket.destroyed);
-        if (login !== connectionGone && login.ok) connection.logins.remember(mn, pw, login.station, checkedAgainst);
-      } finally {
-        // Ended once its failure is counted or its login remembered: the next login of the connection then sees either.
-        turn.end();
-      }
-      if (login === connectionGone) {
-        metrics.packets.inc('closed');
-        return undefined;
-      }
-      if (!login.ok) {
-        const result = login.code === 'WX_ERR_UNKNOWN_DEVICE' ? 'unknown_mn' : login.code === 'WX_ERR_DEVICE_DISABLED' ? 'disabled' : 'bad_pw';
-        return refuse(result, login.code, `HJ 212 packet refused: ${result} (MN ${JSON.stringify(mn.slice(0, 32))})`, frame, known?.id);
-      }
-      station = login.station;
-      // The registry changed while the PW was checked (a disable, a rotate, a removal): the station
-      // is judged as it is now. Bound as it was, a station disabled meanwhile had its packet stored
-      // and answered after the disable was, and stayed shown connected (red team 10).
-      if (deps.registry.file !== checkedAgainst) {
-        const now = deps.registry.device(station.id);
-        const result = !now || now.hj212?.mn !== mn ? 'unknown_mn' : now.disabled ? 'disabled' : now.hj212.pwHash !== station.hj212!.pwHash ? 'bad_pw' : null;
-        if (result !== null) {
-          const code = result === 'unknown_mn' ? 'WX_ERR_UNKNOWN_DEVICE' : result === 'disabled' ? 'WX_ERR_DEVICE_DISABLED' : 'WX_ERR_BAD_CREDENTIALS';
-          return refuse(result, code, `HJ 212 packet refused: ${result} since its PW was checked (MN ${JSON.stringify(mn.slice(0, 32))})`, frame, station.id);
-        }
-        station = now!;
-      }
-    }
+    // The same MN and PW as an earlier packet of this connection, the registry unchanged: the same
+    // login (station-auth.ts), and no await on this path; else a login, or a refusal (frame-login.ts).
+    const station = connection.logins.recall(mn, pw) ?? await stationOf(frame, packet, connection);
+    if (!station) return undefined;
     if (station.hj212!.crc === 'strict' && (frame.tail !== 'crlf' || frame.lengthUnit !== 'bytes')) {
       const why = frame.lengthUnit !== 'bytes' ? 'counts its length in characters' : frame.tail === 'none' ? 'has no CR LF tail' : `ends with a bare ${frame.tail === 'lf' ? 'LF' : 'CR'}`;
       return refuse('strict_frame', 'WX_ERR_STATION_FRAME', `strict station: the frame ${why} (allowed with crc: compat)`, frame, station.id);
@@ -231,18 +175,19 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       metrics.packets.inc('closed');
       return undefined;
     }
-    bindSession(station, socket, connection.session);
+    sessions.bind(station, socket, connection.session);
     if (connection.loginDeadline) {
       clearTimeout(connection.loginDeadline);
       connection.loginDeadline = undefined;
       slots.loggedIn(socket);
     }
     // The station's token bucket (red team 5: one station landed 7,971 packets a second): past it
-    // the packet waits and the connection is not read meanwhile; nothing is dropped, it is answered later.
-    const waitMs = rate.waitOf(station.id, packet.cp.length);
-    if (waitMs > 0) {
-      connection.flow.holdFor(waitMs);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    // the packet waits its turn behind the station's earlier ones; nothing is dropped, it is answered
+    // later. Only this station waits: the connection is read on for the other analysers of its DTU,
+    // and paused only while this one holds more than hj212.stationFramesHeld (station-holds.ts).
+    const rateTurn = connection.holds.turnOf(station.id, rate.waitOf(station.id, packet.cp.length));
+    if (rateTurn) {
+      await rateTurn;
       // Gone while it waited: not stored and never answered, so the station sends it again.
       if (socket.destroyed) {
         metrics.packets.inc('closed');
@@ -289,19 +234,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     return header;
   }
 
-  /** A PW check begun: known to its connection (the next login waits for it) until it ends. */
-  function beginLogin(connection: Connection): { end(): void } {
-    let ended!: () => void;
-    const underWay = new Promise<void>((resolve) => { ended = resolve; });
-    connection.loginUnderWay = underWay;
-    return {
-      end() {
-        if (connection.loginUnderWay === underWay) connection.loginUnderWay = undefined;
-        ended();
-      },
-    };
-  }
-
   function answer(packet: PacketHeader, socket: Socket): void {
     // A Flag-less (2005) packet is answered when its station asks for it (registry `answerFlagless`); the rest carry their own Flag.
     const reply = replyTo(packet, packet.flag ? undefined : { answerFlagless: directory.byMn(packet.mn ?? '')?.hj212?.answerFlagless });
@@ -313,26 +245,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     }
     socket.write(reply);
     metrics.replies.inc(answerCnOf(packet.cn));
-  }
-
-  function bindSession(station: DeviceRecord, socket: Socket, session: string): void {
-    const deviceId = station.id;
-    let live = liveSessions.get(deviceId);
-    if (!live) liveSessions.set(deviceId, (live = new Set()));
-    if (live.has(socket)) return;
-    live.add(socket);
-    let bound = boundAs.get(socket);
-    if (!bound) boundAs.set(socket, (bound = new Map()));
-    bound.set(deviceId, { mn: station.hj212!.mn, pwHash: station.hj212!.pwHash });
-    // No heartbeat in HJ 212-2017: a connection stays open for 3× its slowest station's interval, at least the default (reference §9.1).
-    const idleMs = 3 * (station.reportIntervalMs ?? 0);
-    if (idleMs > (socket.timeout ?? config.idleTimeoutMs)) socket.setTimeout(idleMs);
-    ingest.presence.connected(deviceId, session);
-    socket.once('close', () => {
-      live.delete(socket);
-      if (live.size === 0) liveSessions.delete(deviceId);
-      ingest.presence.disconnected(deviceId, session);
-    });
   }
 
   function handleConnection(socket: Socket): void {
@@ -350,12 +262,12 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       slot.evicted.destroy();
     }
     metrics.connections.inc();
-    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry, directory), flow: createReadFlow(socket, config.maxPendingPackets), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map() };
+    const flow = createReadFlow(socket, config.maxPendingPackets);
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry, directory), flow, holds: createStationHolds(config.stationFramesHeld, flow.stationOverBound), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map() };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Answers leave each station's queue from its head, in order, as soon as the frames before them
     // are done (queues, not a promise chain: issue 20's throughput goal counted five promises a packet).
-    const { flow } = connection;
     const answers = createAnswerOrder<PacketHeader>((packet) => {
       try {
         answer(packet, socket);
@@ -418,7 +330,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     socket.on('error', () => undefined); // resets by stations are ordinary; the close below cleans up
     socket.once('close', () => {
       clearTimeout(connection.loginDeadline);
-      flow.close();
+      connection.holds.close();
       clearTimeout(frameTimer);
       clearTimeout(tailTimer);
       slots.release(socket);
@@ -458,22 +370,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       await closing;
       server = undefined;
     },
-    enforceRegistry() {
-      // Conventions 17: a station disabled a second ago keeps no connection open (it was refused only at its next packet, and shown connected).
-      let closed = 0;
-      for (const [deviceId, live] of liveSessions) {
-        const now = deps.registry.device(deviceId);
-        for (const socket of live) {
-          const atLogin = boundAs.get(socket)?.get(deviceId);
-          if (now?.hj212 && !now.disabled && now.hj212.mn === atLogin?.mn && now.hj212.pwHash === atLogin.pwHash) continue;
-          log.warn({ code: now?.disabled ? 'WX_ERR_DEVICE_DISABLED' : now ? 'WX_ERR_BAD_CREDENTIALS' : 'WX_ERR_UNKNOWN_DEVICE', device: deviceId }, 'HJ 212 connection closed after a registry change');
-          metrics.connectionsClosed.inc({ reason: 'registry' });
-          socket.destroy();
-          closed += 1;
-        }
-      }
-      return closed;
-    },
+    enforceRegistry: sessions.enforceRegistry,
     stations: () => states.all(),
     station: (deviceId) => states.of(deviceId),
   };

@@ -7,7 +7,10 @@ import type { Metrics } from '../metrics/metrics.ts';
  * Each station's token bucket (red team 5: one station landed 7,971 packets a second, MQTT
  * devices had a bucket and stations none): the MQTT devices' bucket (services/device-rate.ts)
  * over packets and CP items, shared by the station's connections. The wait it answers is served
- * by the receiver as backpressure: the packet waits, its connection is not read meanwhile.
+ * by the receiver: the packet waits its turn behind the station's earlier ones, and only the
+ * station's own packets wait; its connection, which may carry other stations of the same data
+ * terminal, is paused (TCP backpressure) only once that station holds more than
+ * hj212.stationFramesHeld packets on it (station-holds.ts).
  */
 export function createStationRate(deps: {
   readonly config: Pick<Config['hj212'], 'stationPacketsPerSecond' | 'stationItemsPerSecond' | 'stationBurstSeconds'>;
