@@ -30,7 +30,7 @@ export function createStationRate(deps: {
       const at = now();
       if (at - (warnedAt.get(device) ?? Number.NEGATIVE_INFINITY) >= 60_000) {
         warnedAt.set(device, at);
-        log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, packetsPerSecond: config.stationPacketsPerSecond, itemsPerSecond: config.stationItemsPerSecond }, 'HJ 212 station past its rate: its packets wait, its connections are read later (said once a minute)');
+        log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, packetsPerSecond: config.stationPacketsPerSecond, itemsPerSecond: config.stationItemsPerSecond }, 'HJ 212 station past its rate: its packets wait, the other stations of its connections do not (said once a minute)');
       }
       return waitMs;
     },
