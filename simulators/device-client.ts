@@ -22,15 +22,20 @@ export interface DeviceConnection {
  * tool knows, and a disabled one is refused at login: before, one such device made the whole
  * simulated fleet fail `wanxiang start`, and a `backfill` fail at its first login (red team 11).
  */
-export async function fleetKeyDevices(devices: readonly DeviceRecord[], fleetKey: string): Promise<{ readonly devices: DeviceRecord[]; readonly skipped: { readonly id: string; readonly why: 'disabled' | 'own secret' }[] }> {
+export async function fleetKeyDevices(devices: readonly DeviceRecord[], fleetKey: string): Promise<{ readonly devices: DeviceRecord[]; readonly skipped: { readonly id: string; readonly why: 'disabled' | 'own secret' }[]; readonly disabled: DeviceRecord[] }> {
   const kept: DeviceRecord[] = [];
   const skipped: { id: string; why: 'disabled' | 'own secret' }[] = [];
+  // Disabled, but holding the key's secret: the platform's own fleet brings it in once it is enabled.
+  const disabled: DeviceRecord[] = [];
   for (const device of devices) {
-    if (device.disabled) skipped.push({ id: device.id, why: 'disabled' });
-    else if (await verifySecret(simulatedDeviceSecret(fleetKey, device.id), device.secretHash)) kept.push(device);
+    const ours = await verifySecret(simulatedDeviceSecret(fleetKey, device.id), device.secretHash);
+    if (device.disabled) {
+      skipped.push({ id: device.id, why: 'disabled' });
+      if (ours) disabled.push(device);
+    } else if (ours) kept.push(device);
     else skipped.push({ id: device.id, why: 'own secret' });
   }
-  return { devices: kept, skipped };
+  return { devices: kept, skipped, disabled };
 }
 
 /**

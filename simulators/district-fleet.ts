@@ -20,7 +20,8 @@ export interface DistrictFleet extends Fleet {
 export function createDistrictFleet(options: DistrictFleetOptions): DistrictFleet {
   const { hj212Url, ...mqttOptions } = options;
   const isStation = (device: FleetOptions['devices'][number]) => hj212Url !== null && device.hj212 !== undefined && speaksHj212(device.family);
-  const mqtt = createFleet({ ...mqttOptions, devices: options.devices.filter((device) => !isStation(device)) });
+  // A disabled station comes back by itself: a simulated station connects again for each packet it sends.
+  const mqtt = createFleet({ ...mqttOptions, devices: options.devices.filter((device) => !isStation(device)), waiting: options.waiting?.filter((device) => !isStation(device)) ?? [] });
   const stations = options.devices.filter(isStation);
   const hj212: Hj212Fleet | null = hj212Url !== null && stations.length > 0
     ? createHj212Fleet({ url: parseStationUrl(hj212Url), devices: stations, fleetKey: options.fleetKey, seed: options.seed, log: options.log, intervalMs: options.intervalMs, now: options.now })

@@ -18,6 +18,17 @@ export interface FleetOptions extends DeviceConnection {
   /** How many devices connect at once (a reconnect storm is a test of its own). */
   readonly connectConcurrency?: number;
   readonly now?: () => number;
+  /**
+   * Whether the registry lets the device log in now: a device refused at login (disabled, then
+   * enabled again) is tried again once it does. mqtt.js never retries a refused CONNECT by itself.
+   * Without it (a fleet of another platform's devices), a refused device is tried again every
+   * `comebackMs`.
+   */
+  readonly mayConnect?: (deviceId: string) => boolean;
+  /** How often a refused device is looked at again; default 5 s with mayConnect, else 60 s. */
+  readonly comebackMs?: number;
+  /** Devices not let in now (disabled), brought in once mayConnect says they may log in. */
+  readonly waiting?: readonly DeviceRecord[];
 }
 
 export interface FleetStats {
@@ -49,6 +60,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const now = options.now ?? Date.now;
   const faults = options.faults ?? noFaults;
   const members: Member[] = options.devices.map((device) => ({ device, reports: 0, away: false }));
+  const waiting: Member[] = (options.mayConnect ? options.waiting ?? [] : []).map((device) => ({ device, reports: 0, away: true }));
   const faultCounts: Record<string, number> = {};
   let published = 0;
   let publishFailures = 0;
@@ -89,6 +101,39 @@ export function createFleet(options: FleetOptions): Fleet {
     return options.topics.build(neighbour.family, neighbour.id, 'telemetry');
   }
 
+  /**
+   * A client's errors, which mqtt.js emits after the CONNECT too: a refused login (CONNACK with a
+   * reason code: the device was disabled, or its secret rotated) ends its reconnects for good, so
+   * the member comes back through comeBack; anything else mqtt.js retries itself.
+   */
+  function watch(member: Member, client: MqttClient): MqttClient {
+    client.on('error', (error: Error & { code?: unknown }) => {
+      if (typeof error.code !== 'number' || member.client !== client || closed) return;
+      options.log.info({ device: member.device.id, err: error }, 'simulated device refused at login: tried again once the registry lets it in');
+      member.away = true;
+      clearTimeout(member.timer); // its reports, until it is back
+      client.end(true);
+      comeBack(member);
+    });
+    return client;
+  }
+
+  function comeBack(member: Member): void {
+    const every = options.comebackMs ?? (options.mayConnect ? 5_000 : 60_000);
+    member.timer = setTimeout(() => {
+      if (closed) return;
+      if (options.mayConnect && !options.mayConnect(member.device.id)) return comeBack(member);
+      connectDevice(member.device, options, { retryFirstConnect: false }).then((client) => {
+        if (closed) return void client.end(true);
+        member.client = watch(member, client);
+        member.away = false;
+        const interval = intervalOf(member.device);
+        member.timer = setInterval(() => report(member), interval);
+      }, () => comeBack(member));
+    }, every);
+    member.timer.unref();
+  }
+
   // A dropout kills the socket (so the broker publishes the Last Will) and reconnects later.
   function dropOut(member: Member): void {
     count('dropout');
@@ -98,7 +143,7 @@ export function createFleet(options: FleetOptions): Fleet {
     setTimeout(() => {
       if (closed) return;
       connectDevice(member.device, options).then((client) => {
-        member.client = client;
+        member.client = watch(member, client);
         member.away = false;
       }, (error: unknown) => options.log.warn({ device: member.device.id, err: error }, 'reconnect after dropout failed'));
     }, faults.dropoutMs).unref();
@@ -107,7 +152,7 @@ export function createFleet(options: FleetOptions): Fleet {
   async function connectAll(): Promise<void> {
     const queue = [...members];
     const workers = Array.from({ length: Math.min(options.connectConcurrency ?? 200, queue.length) }, async () => {
-      for (let member = queue.shift(); member; member = queue.shift()) member.client = await connectDevice(member.device, options);
+      for (let member = queue.shift(); member; member = queue.shift()) member.client = watch(member, await connectDevice(member.device, options));
     });
     await Promise.all(workers);
   }
@@ -128,6 +173,10 @@ export function createFleet(options: FleetOptions): Fleet {
         }, Math.floor(rng.next() * interval));
       }
       options.log.info({ devices: members.length, connectMs: Math.round(connectMs) }, 'simulated fleet reporting');
+      for (const member of waiting) {
+        members.push(member);
+        comeBack(member);
+      }
     },
     async close() {
       closed = true;

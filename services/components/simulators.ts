@@ -60,9 +60,15 @@ export function createSimulatorsPart(deps: SimulatorDeps & { readonly replays: R
       } else if (config.simulate.enabled) {
         // Stations with an HJ 212 block speak it to the receiver when it is on (issue 20, item 5).
         // Only the devices the fleet key speaks for: a device of its own (devices add, rotate) or a disabled one is left to itself.
-        const { devices, skipped } = await fleetKeyDevices(registry.devices, config.fleetKey);
-        if (skipped.length > 0) log.info({ skipped: skipped.map(({ id, why }) => `${id} (${why})`) }, 'simulated fleet: devices with a secret of their own or disabled are not simulated');
-        fleet = createDistrictFleet({ url: doors.mqttUrl, hj212Url: doors.hj212Url, fleetKey: config.fleetKey, topics, devices, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
+        const { devices, skipped, disabled } = await fleetKeyDevices(registry.devices, config.fleetKey);
+        if (skipped.length > 0) log.info({ skipped: skipped.map(({ id, why }) => `${id} (${why})`) }, 'simulated fleet: devices with a secret of their own or disabled are not simulated (a disabled one is, once enabled)');
+        // A device disabled now or later comes back once enabled, while it keeps the secret the key derives (not rotated).
+        const secretAtStart = new Map([...devices, ...disabled].map((device) => [device.id, device.secretHash]));
+        const mayConnect = (id: string) => {
+          const now = registry.device(id);
+          return now !== undefined && !now.disabled && now.secretHash === secretAtStart.get(id);
+        };
+        fleet = createDistrictFleet({ url: doors.mqttUrl, hj212Url: doors.hj212Url, fleetKey: config.fleetKey, topics, devices, waiting: disabled, mayConnect, intervalMs: config.simulate.intervalMs, seed: config.simulate.seed, log });
         await fleet.start();
         return devices.length;
       }
