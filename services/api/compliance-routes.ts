@@ -5,7 +5,7 @@ import { parsePlanPeriod } from '../compliance/plan-period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { WanxiangError } from '../errors.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { AQI_ANSWER_CONVENTIONS, aqiPoint, aqiQuery as aqiInfluxQuery } from '../compliance/aqi-points.ts';
+import { AQI_ANSWER_CONVENTIONS, aqiPointsOf, aqiQuery as aqiInfluxQuery } from '../compliance/aqi-points.ts';
 import { isBeijingInstant } from '../standards/index.ts';
 import { QUERYABLE_YEARS } from '../standards/beijing-time.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
@@ -84,7 +84,6 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: ComplianceR
     }
     if (district && query.resolution === 'hour') throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'the district AQI is daily (mean over stations first, then the AQI)');
     const series = await deps.influx.query(aqiInfluxQuery(query.station, query.resolution, query.from, query.to));
-    const rows = series.flatMap((s) => s.values.map((row) => Object.fromEntries(s.columns.map((column, i) => [column, row[i]]))));
-    return { station: query.station, resolution: query.resolution, conventions: AQI_ANSWER_CONVENTIONS, points: rows.map(aqiPoint) };
+    return { station: query.station, resolution: query.resolution, conventions: AQI_ANSWER_CONVENTIONS, points: aqiPointsOf(series) };
   });
 }

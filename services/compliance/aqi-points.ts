@@ -1,4 +1,5 @@
-import { presentOnly } from '../rollups/fields-present.ts';
+import { isTombstone, presentOnly } from '../rollups/fields-present.ts';
+import type { Series } from '../storage/influx-client.ts';
 import { airDailyMeasurement, airDistrictDailyMeasurement, airHourlyMeasurement, hourLabelsWithin } from '../rollups/air-rollup.ts';
 import { AIR_REPORTING_NOTE, parseBeijingInstant, reportedConcentration } from '../standards/index.ts';
 
@@ -47,4 +48,9 @@ export function aqiPoint(stored: Record<string, unknown>) {
     pm25_24h: ugm3(row.pm25_24h_ugm3, 'pm25_24h'),
     pm10_24h: ugm3(row.pm10_24h_ugm3, 'pm10_24h'),
   };
+}
+
+/** An answer of aqiQuery as API points; a tombstone (a point a mark emptied or a recomputation no longer yields, rollups/stale-points.ts) is none. */
+export function aqiPointsOf(series: readonly Series[]) {
+  return series.flatMap((s) => s.values.map((row) => Object.fromEntries(s.columns.map((column, i) => [column, row[i]])))).filter((row) => !isTombstone(row)).map(aqiPoint);
 }

@@ -1,6 +1,6 @@
 import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { FIELDS_PRESENT, presentRowOf } from '../rollups/fields-present.ts';
+import { FIELDS_PRESENT, isTombstone, presentRowOf } from '../rollups/fields-present.ts';
 import { combineSummary, summaryMeasurements, summaryOf, summaryReads, type SummaryFields } from '../rollups/summary-combine.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 
@@ -46,8 +46,8 @@ type Row = Record<string, number | null> & { readonly key: string };
 async function seriesRows(influx: InfluxClient, measurement: string, fields: readonly string[], groupBy: string, fromMs: number, toMs: number): Promise<Row[]> {
   // With each day's fields_present: a day a review mark emptied keeps its old figures in InfluxDB (fields-present.ts).
   const series = await influx.query(`SELECT ${fields.map((field) => `"${field}"`).join(', ')}, "${FIELDS_PRESENT}" FROM "${measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "${groupBy}"`);
-  return series.flatMap(({ tags, columns, values }) => values.map((row) => {
-    const present = presentRowOf(columns, row);
+  // A tombstone (a day a mark emptied or a recomputation no longer yields, rollups/stale-points.ts) is no day.
+  return series.flatMap(({ tags, columns, values }) => values.map((row) => presentRowOf(columns, row)).filter((present) => !isTombstone(present)).map((present) => {
     return {
       key: tags?.[groupBy] ?? '',
       ...Object.fromEntries(fields.map((field) => [field, typeof present[field] === 'number' ? (present[field] as number) : null])),

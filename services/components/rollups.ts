@@ -38,8 +38,11 @@ export function createRollupsPart(deps: PartBasics & {
       const reviewSource = { state: () => review.state() };
       const activeEngine = createRollupEngine({ influx, registry, metrics, log, intervalMs: config.rollups.intervalMs, concurrency: config.rollups.concurrency, gridThresholds, review: reviewSource });
       engine = activeEngine;
-      // In a cluster, readings mark windows in Redis and only the leader rolls up (services/cluster/).
-      const markDirty = node ? node.rollupMarks.mark : activeEngine.markDirty;
+      // In a cluster, readings mark windows in Redis and only the leader rolls up (services/cluster/); the marks
+      // carry days, so a reading whose rollup reaches into the next day marks that day too (instantsDirtiedBy).
+      const markDirty = node
+        ? (family: FamilyId, timeMs: number) => { for (const at of activeEngine.instantsDirtiedBy(family, timeMs)) node.rollupMarks.mark(family, at); }
+        : activeEngine.markDirty;
       // Review marks (issue 22): any node takes them; the days they reach are rolled up again like a late reading's.
       const review = createReviewService({ store: createMarkStore(influx, tellUnreadable), registry, markDirty });
       return { engine: activeEngine, markDirty, review };

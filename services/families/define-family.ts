@@ -151,6 +151,8 @@ export interface FamilyDefinition<
   /**
    * Issue 25, item 4: the family's daily rollup of one device, from its rows of the Beijing day
    * [startMs, endMs) and its sampling interval; the rollup engine runs it for any family that has one.
+   * Each output's time lies within [startMs, endMs): the window answers for its points there, and a stored
+   * one it no longer yields becomes a tombstone (rollups/stale-points.ts).
    */
   readonly dailyRollup?: (day: { readonly startMs: number; readonly endMs: number }, rows: readonly RollupRow[], attributes: z.infer<Attributes>, samplingMinutes: number) => RollupOutput[];
   /** Issue 25, item 4: how `dailyRollup`'s `<measurement>_daily` fields add up to months and groups. */

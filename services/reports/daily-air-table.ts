@@ -5,7 +5,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { placeName } from '../registry/place-names.ts';
 import { aqiCategory, beijingDay, chooseAqiStandard, dailyAqi, type DailyAqiKey } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
-import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
+import { rollupRowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
 
 const pollutants: ReadonlyArray<{ key: DailyAqiKey; point: 'so2' | 'no2' | 'co' | 'pm10' | 'pm25' | 'o3_8h' | 'o3_1h_max'; zh: string; en: string; unit: string }> = [
   { key: 'so2', point: 'so2', zh: 'SO₂', en: 'SO₂', unit: 'µg/m³' },
@@ -70,8 +70,8 @@ export async function dailyAirTable(deps: { influx: InfluxClient; registry: Devi
   // The registered name in the report's language, never the device id (issue 22 item 1).
   const nameOf = (id: string) => placeName(deps.registry.device(id)!, lang);
   const rows = [
-    ...rowsOf(district).map((row) => dailyRow(row, say(lang, '全区', 'District'), lang)),
-    ...rowsOf(stations).filter((row) => deps.registry.device(String(row.device))).map((row) => dailyRow(row, nameOf(String(row.device)), lang)),
+    ...rollupRowsOf(district).map((row) => dailyRow(row, say(lang, '全区', 'District'), lang)),
+    ...rollupRowsOf(stations).filter((row) => deps.registry.device(String(row.device))).map((row) => dailyRow(row, nameOf(String(row.device)), lang)),
   ].filter((row) => pollutants.some((p) => row[p.key] !== null)).sort((a, b) => (a.date as Date).getTime() - (b.date as Date).getTime());
   return {
     id: 'daily-air',

@@ -2,12 +2,11 @@ import type { Period } from '../compliance/period.ts';
 import { familyFigures } from '../compliance/family-figures.ts';
 import { unitLabel } from '../compliance/target-units.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import { presentOnly } from '../rollups/fields-present.ts';
 import { combineSummary, counts, summaryMeasurements, summaryOf, type SummaryFields } from '../rollups/summary-combine.ts';
 import { beijingYearMonth } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import type { FamilyId } from '../families/index.ts';
-import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
+import { rollupRowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
 
 const months = Array.from({ length: 12 }, (_, i) => i);
 
@@ -26,7 +25,7 @@ function columns(lang: Lang, year: number): ReportColumn[] {
 /** Month index → the family's monthly points in the period: per device (`device`) or per group (the group's tag). */
 async function monthlyPoints(influx: InfluxClient, measurement: string, key: string, period: Period): Promise<Map<number, Array<{ key: string; fields: SummaryFields }>>> {
   // A month lists its fields (module-month.ts): one its days no longer give is not read from the point stored before.
-  const rows = rowsOf(await influx.query(`SELECT * FROM "${measurement}" WHERE time >= ${period.fromMs}ms AND time < ${period.toMs}ms GROUP BY "${key}"`)).map(presentOnly);
+  const rows = rollupRowsOf(await influx.query(`SELECT * FROM "${measurement}" WHERE time >= ${period.fromMs}ms AND time < ${period.toMs}ms GROUP BY "${key}"`));
   const byMonth = new Map<number, Array<{ key: string; fields: SummaryFields }>>();
   for (const row of rows) {
     const { year, month } = beijingYearMonth(Number(row.time));

@@ -1,11 +1,10 @@
 import type { Period } from '../compliance/period.ts';
-import { presentOnly } from '../rollups/fields-present.ts';
 import { airDailyMeasurement } from '../rollups/air-rollup.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { streetName, placeName } from '../registry/place-names.ts';
 import { COMPOSITE_POLLUTANT_NAMES, COMPOSITE_SOURCE, compositeChange, compositeIndex, sameBeijingTimeLastYear, type CompositeIndex, type CompositeInput } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
-import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
+import { rollupRowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
 
 
 const inputFields: Readonly<Record<keyof CompositeInput, string>> = { so2: 'so2_ugm3', no2: 'no2_ugm3', pm10: 'pm10_ugm3', pm25: 'pm25_ugm3', co: 'co_mgm3', o3_8h: 'o3_8h_ugm3' };
@@ -13,7 +12,7 @@ type DailyByPlace = Map<string, Map<number, Record<keyof CompositeInput, number 
 
 async function dailyValues(influx: InfluxClient, fromMs: number, toMs: number): Promise<Array<Record<string, unknown>>> {
   const fields = Object.values(inputFields).map((field) => `"${field}"`).join(', ');
-  return rowsOf(await influx.query(`SELECT ${fields}, "fields_present" FROM "${airDailyMeasurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "device", "street"`)).map(presentOnly);
+  return rollupRowsOf(await influx.query(`SELECT ${fields}, "fields_present" FROM "${airDailyMeasurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "device", "street"`));
 }
 
 /** Each place's daily values; a street's day is the mean over its stations with a value that day. */

@@ -1,3 +1,4 @@
+import { isTombstone, presentOnly } from '../rollups/fields-present.ts';
 /** The languages of the official tables (issue 22 items 3-4): one language a document, never mixed. */
 export type Lang = 'zh' | 'en';
 export const LANGS: readonly Lang[] = ['zh', 'en'];
@@ -35,4 +36,12 @@ export const say = (lang: Lang, zh: string, en: string): string => (lang === 'zh
 /** Rows of an InfluxQL answer as objects (time as epoch ms). */
 export function rowsOf(series: ReadonlyArray<{ columns: string[]; values: unknown[][]; tags?: Record<string, string> }>): Array<Record<string, unknown>> {
   return series.flatMap((s) => s.values.map((row) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])) })));
+}
+
+/**
+ * Rows of an answer over a rollup (read with its fields_present), each with only the fields its point
+ * lists; a tombstone (a point a mark emptied or a recomputation no longer yields) is no row (rollups/fields-present.ts).
+ */
+export function rollupRowsOf(series: ReadonlyArray<{ columns: string[]; values: unknown[][]; tags?: Record<string, string> }>): Array<Record<string, unknown>> {
+  return rowsOf(series).filter((row) => !isTombstone(row)).map(presentOnly);
 }

@@ -7,7 +7,7 @@ import { DOCUMENTS } from '../compliance/basis-names.ts';
 import { beijingYearMonth, roundHalfEven, type WaterTargetClass, type Waterbody } from '../standards/index.ts';
 import { roundForAssessment, waterLimit, type WaterParameter } from '../standards/water-quality.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
-import { rowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
+import { rollupRowsOf, say, type CellValue, type Lang, type ReportColumn, type ReportTable } from './report-table.ts';
 
 /** The factors with an upper limit whose multiple bulletins print (pH and DO have none: 环办〔2011〕22号). */
 const multipleFactors = ['codmn', 'cod', 'nh3n', 'tp'] as const;
@@ -86,7 +86,7 @@ function waterRow(stored: Record<string, unknown>, registry: DeviceRegistry, lan
 /** The month's surface-water table: each section's month of the period, 超标倍数 beside. */
 export async function waterMonthTable(deps: { influx: InfluxClient; registry: DeviceRegistry }, period: Period, lang: Lang): Promise<ReportTable> {
   const series = await deps.influx.query(`SELECT * FROM "${waterMonthlyMeasurement}" WHERE time >= ${period.fromMs}ms AND time < ${period.toMs}ms GROUP BY "device"`);
-  const rows = rowsOf(series).map((row) => waterRow(row, deps.registry, lang)).filter((row): row is Record<string, CellValue> => row !== null)
+  const rows = rollupRowsOf(series).map((row) => waterRow(row, deps.registry, lang)).filter((row): row is Record<string, CellValue> => row !== null)
     .sort((a, b) => String(a.month).localeCompare(String(b.month)) || String(a.section).localeCompare(String(b.section)));
   return {
     id: 'water-month',

@@ -60,6 +60,9 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
   function touch(record: MarkRecord): void {
     const family = record.family as FamilyId;
     for (let day = beijingDayNumber(record.fromMs); day <= beijingDayNumber(record.toMs - 1); day += 1) deps.markDirty(family, beijingDayStartMs(day) + DAY_MS / 2);
+    // And the mark's last instant as a reading's: a mark (or its revocation) that ends at midnight starts
+    // or ends the second half of a grid event at 00:00, a point of the next day (rollups dirtyAheadMs).
+    deps.markDirty(family, record.toMs - 1);
   }
 
   async function history() {

@@ -2,7 +2,7 @@ import { WanxiangError } from '../errors.ts';
 import { getFamily } from '../families/index.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { deviceReportIntervalMs } from '../registry/report-interval.ts';
-import { presentOnly } from '../rollups/fields-present.ts';
+import { isTombstone, presentOnly } from '../rollups/fields-present.ts';
 import { DAY_MS, beijingDay } from '../standards/beijing-time.ts';
 import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import type { DataInterval } from '../hj212/intervals.ts';
@@ -112,8 +112,12 @@ async function daysOf(influx: InfluxClient, device: DeviceRecord, fromMs: number
     influx.query(`SELECT ${select} FROM "${figures.measurement}_unreviewed" WHERE ${where}`),
   ]);
   const pick = (row: Record<string, unknown>) => Object.fromEntries(figures.fields.map((field) => [field, row[field] ?? null]));
-  const before = new Map(rowsOf(unreviewed).map((row) => [Number(row.time), pick(presentOnly(row))]));
-  const days = rowsOf(reviewed).map((row) => ({
+  // A tombstone is no day (rollups/stale-points.ts: a point a recomputation no longer yields, a device's old
+  // tags), except where the marks emptied a day that has figures before review: it shows as emptied.
+  const before = new Map(rowsOf(unreviewed).filter((row) => !isTombstone(row)).map((row) => [Number(row.time), pick(presentOnly(row))]));
+  const live = rowsOf(reviewed).filter((row) => !isTombstone(row));
+  const emptied = [...before.keys()].filter((timeMs) => !live.some((row) => Number(row.time) === timeMs)).map((timeMs) => ({ time: timeMs }));
+  const days = [...live, ...emptied].sort((a, b) => Number(a.time) - Number(b.time)).map((row) => ({
     dayMs: Number(row.time), date: beijingDay(Number(row.time)), reviewed: pick(presentOnly(row)), unreviewed: before.get(Number(row.time)) ?? null,
   }));
   return { fields: figures.fields, days };

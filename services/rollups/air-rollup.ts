@@ -2,7 +2,7 @@ import { HOUR_MS, dailyAqi, dailyMaxO3EightHour, dailyMean, hourlyAqi, isValidHo
 import type { Point } from '../storage/line-protocol.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 import { airFamily } from '../families/air.ts';
-import { bucketRows, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import { bucketRows, daySpans, meanOf, samplingMinutes, type FamilyRollup, type RawRow } from './rollup-types.ts';
 import { expectedSamplingMinutes } from './sampling-interval.ts';
 
 export const airHourlyMeasurement = 'air_hourly';
@@ -65,6 +65,8 @@ export const airRollup: FamilyRollup = {
   rawRange: (window) => ({ fromMs: window.startMs - 24 * hourMs, toMs: window.endMs }),
   alsoDirty: (day) => [day + 1], // the next day's 24-h moving means reach back into this one
   measurements: () => [airHourlyMeasurement, airDailyMeasurement, airDistrictDailyMeasurement],
+  // A day's hours are labelled 01:00 … 24:00 (their ends, HJ 663); its daily points carry its 00:00.
+  spans: (window) => [{ measurement: airHourlyMeasurement, fromMs: hourLabelOf(window.startMs), toMs: hourLabelOf(window.endMs) }, ...daySpans(window, [airDailyMeasurement, airDistrictDailyMeasurement])],
   usesStationHours: true,
   compute(window, rowsByDevice, devices, context) {
     const points: Point[] = [];

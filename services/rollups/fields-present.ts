@@ -32,6 +32,12 @@ export function withFieldsPresent(reviewed: readonly Point[], unreviewed: readon
   return [...reviewed.map(listed), ...tombstones, ...unreviewed.map((point) => listed({ ...point, measurement: `${point.measurement}_unreviewed` }))];
 }
 
+/**
+ * Whether a stored row is a tombstone: its point lists no field, because a review mark emptied it or a
+ * recomputation no longer yields it (stale-points.ts). A reader leaves it out; InfluxDB keeps its old figures.
+ */
+export const isTombstone = (row: Readonly<Record<string, unknown>>): boolean => row[FIELDS_PRESENT] === '';
+
 /** String fields of the rollups (tags come back as strings too, and are never stale). */
 const stringFields = new Set(['primary', 'standard', 'class', 'grade', 'target_class', 'main_pollutants', 'main_pollutants_vs_target', 'tn_class']);
 

@@ -1,6 +1,6 @@
 import { detectLoadEvents, type LoadPoint } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { bucketRows, meanOf, type FamilyRollup } from './rollup-types.ts';
+import { bucketRows, daySpans, meanOf, type FamilyRollup } from './rollup-types.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 
 export const gridLoadMeasurement = 'grid_load_15min';
@@ -32,7 +32,12 @@ export function createGridRollup(thresholds: GridThresholds = defaultGridThresho
     rawRange: (window) => ({ fromMs: window.startMs - dayMs, toMs: window.endMs + eventReachDays * dayMs }),
     // A reading can lengthen, shorten or split an event that began one or two days before.
     alsoDirty: (day) => Array.from({ length: eventReachDays }, (_, back) => day - back - 1),
+    // A reading in a day's last quarter can join an event that starts at the next midnight to the one before it:
+    // the next day's window, which holds that event's point, no longer yields it.
+    dirtyAheadMs: quarterMs,
     measurements: () => [gridLoadMeasurement, gridDailyMeasurement, gridEventsMeasurement],
+    // An event belongs to the day it starts on, so every point of a window lies within its day.
+    spans: (window) => daySpans(window, [gridLoadMeasurement, gridDailyMeasurement, gridEventsMeasurement]),
     compute(window, rowsByDevice, devices) {
       const points: Point[] = [];
       for (const device of devices) {

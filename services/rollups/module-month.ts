@@ -2,7 +2,8 @@ import type { FamilyId } from '../families/index.ts';
 import { beijingMonthStartMs, beijingYearMonth } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { FIELDS_PRESENT, presentRowOf } from './fields-present.ts';
+import { FIELDS_PRESENT, isTombstone, presentRowOf } from './fields-present.ts';
+import type { RollupSpan } from './rollup-types.ts';
 import { summaryMeasurements, summaryOf, summaryPointFields, summaryReads, type SummaryFields } from './summary-combine.ts';
 
 /** The Beijing month [from, to) an instant falls in. */
@@ -19,8 +20,10 @@ async function monthOfSeries(influx: InfluxClient, family: FamilyId, daily: stri
   // keeps (fields-present.ts); read without the list they counted in the month (red team 11).
   const series = await influx.query(`SELECT ${fields}, "${FIELDS_PRESENT}" FROM "${daily}" WHERE time >= ${month.fromMs}ms AND time < ${month.toMs}ms GROUP BY *`);
   return series.flatMap(({ tags, columns, values }) => {
-    const days: SummaryFields[] = values.map((row) => {
-      const present = presentRowOf(columns, row);
+    // A day a recomputation no longer yields (stale-points.ts) is no day of the month; a series without one has no month.
+    const rows = values.map((row) => presentRowOf(columns, row)).filter((row) => !isTombstone(row));
+    if (rows.length === 0) return [];
+    const days: SummaryFields[] = rows.map((present) => {
       return Object.fromEntries(Object.entries(present).filter(([column]) => column !== FIELDS_PRESENT).map(([column, value]) => [column, typeof value === 'number' ? value : null]));
     });
     const entries = Object.entries(summaryPointFields(summary, days, 'days'));
@@ -28,6 +31,14 @@ async function monthOfSeries(influx: InfluxClient, family: FamilyId, daily: stri
     const fieldsPresent: [string, string, 'string'] = [FIELDS_PRESENT, entries.map(([name]) => name).join(','), 'string'];
     return [{ measurement: monthly, tags: { ...tags }, fields: [...entries.map(([name, value]) => [name, value, 'float'] as const), fieldsPresent], timeMs: month.fromMs }];
   });
+}
+
+/** The months moduleMonthPoints writes: what a month's recomputation answers for (stale-points.ts). */
+export function moduleMonthSpans(family: FamilyId, timeMs: number): RollupSpan[] {
+  if (!summaryOf(family)) return [];
+  const names = summaryMeasurements(family);
+  const month = monthOf(timeMs);
+  return [names.monthly, ...(names.group ? [names.group.monthly] : [])].map((measurement) => ({ measurement, ...month }));
 }
 
 /**

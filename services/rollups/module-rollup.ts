@@ -3,7 +3,7 @@ import { deviceTags } from '../registry/device-tags.ts';
 import type { Point } from '../storage/line-protocol.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { DAY_MS } from '../standards/beijing-time.ts';
-import type { FamilyRollup, RawRow } from './rollup-types.ts';
+import { daySpans, type FamilyRollup, type RawRow } from './rollup-types.ts';
 import { expectedSamplingMinutes } from './sampling-interval.ts';
 import { summaryMeasurements, summaryOf, summaryPointFields } from './summary-combine.ts';
 
@@ -20,6 +20,8 @@ export function moduleRollup(family: FamilyId): FamilyRollup | null {
     rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs }),
     alsoDirty: () => [],
     measurements: (devices) => moduleMeasurements(family, devices),
+    // A module's outputs lie within their day (define-family.ts dailyRollup); the months are the engine's own (module-month.ts).
+    spans: (window, devices) => daySpans(window, moduleMeasurements(family, devices).filter((name) => !monthlyOf(family).includes(name))),
     compute(window, rowsByDevice, devices, context) {
       const points: Point[] = [];
       for (const device of devices) {
@@ -36,12 +38,23 @@ export function moduleRollup(family: FamilyId): FamilyRollup | null {
   };
 }
 
+/** Per registry list (the same object until the registry changes), each family's measurements: asked for every window (spans). */
+const probed = new WeakMap<readonly DeviceRecord[], Map<FamilyId, string[]>>();
+
 /**
  * The measurements a family's module writes: its daily rollup's are names in its code, so it is run once
  * over a day of readings every 5 minutes at each field's lowest value, for every device of the family (a
  * rain gauge and a depth gauge may write different ones); and its summary's months and groups.
  */
 function moduleMeasurements(family: FamilyId, devices: readonly DeviceRecord[]): string[] {
+  const known = probed.get(devices)?.get(family);
+  if (known) return known;
+  const names = probeMeasurements(family, devices);
+  probed.set(devices, (probed.get(devices) ?? new Map<FamilyId, string[]>()).set(family, names));
+  return names;
+}
+
+function probeMeasurements(family: FamilyId, devices: readonly DeviceRecord[]): string[] {
   const module = getFamily(family);
   const lowest: Record<string, number> = Object.fromEntries([...module.fieldTypes.keys()].map((field) => [field, 0]));
   for (const spec of Object.values(module.fields)) lowest[spec.field] = spec.min;
@@ -54,6 +67,13 @@ function moduleMeasurements(family: FamilyId, devices: readonly DeviceRecord[]):
   const summary = summaryOf(family) ? summaryMeasurements(family) : null;
   if (summary) for (const name of [summary.daily, summary.monthly, summary.group?.daily, summary.group?.monthly]) if (name) names.add(name);
   return [...names];
+}
+
+/** The month measurements of a family's summary, which the engine writes from the stored days (module-month.ts). */
+function monthlyOf(family: FamilyId): string[] {
+  if (!summaryOf(family)) return [];
+  const names = summaryMeasurements(family);
+  return [names.monthly, ...(names.group ? [names.group.monthly] : [])];
 }
 
 /**

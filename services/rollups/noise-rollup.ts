@@ -1,6 +1,6 @@
 import { energyAverage, evaluateNoise, noiseCoverage, noiseLimit, type NoiseZoneClass } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import type { FamilyRollup, RawRow } from './rollup-types.ts';
+import { daySpans, type FamilyRollup, type RawRow } from './rollup-types.ts';
 import { expectedSamplingMinutes } from './sampling-interval.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 
@@ -21,6 +21,7 @@ export const noiseRollup: FamilyRollup = {
   rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs + 6 * hourMs }),
   alsoDirty: (day) => [day - 1], // a reading before 06:00 belongs to the previous day's night
   measurements: () => [noiseDailyMeasurement],
+  spans: (window) => daySpans(window, [noiseDailyMeasurement]),
   compute(window, rowsByDevice, devices, context) {
     const points: Point[] = [];
     for (const device of devices) {

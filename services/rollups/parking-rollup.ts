@@ -1,6 +1,6 @@
 import { peakHours, shareableSpaces } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
-import { bucketRows, meanOf, type FamilyRollup } from './rollup-types.ts';
+import { bucketRows, daySpans, meanOf, type FamilyRollup } from './rollup-types.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 
 export const parkingHourlyMeasurement = 'parking_hourly';
@@ -22,6 +22,7 @@ export const parkingRollup: FamilyRollup = {
   rawRange: (window) => ({ fromMs: window.startMs, toMs: window.endMs }),
   alsoDirty: () => [],
   measurements: () => [parkingHourlyMeasurement, parkingDailyMeasurement],
+  spans: (window) => daySpans(window, [parkingHourlyMeasurement, parkingDailyMeasurement]),
   compute(window, rowsByDevice, devices) {
     const points: Point[] = [];
     for (const device of devices) {

@@ -3,13 +3,13 @@ import { familyIds, type FamilyId } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
-import { encodePoint } from '../storage/line-protocol.ts';
+import { encodePoint, type Point } from '../storage/line-protocol.ts';
 import { airRollup } from './air-rollup.ts';
 import { createGridRollup, type GridThresholds } from './grid-rollup.ts';
 import { noiseRollup } from './noise-rollup.ts';
 import { parkingRollup } from './parking-rollup.ts';
 import { moduleRollups } from './module-rollup.ts';
-import { moduleMonthPoints, monthOf } from './module-month.ts';
+import { moduleMonthPoints, moduleMonthSpans, monthOf } from './module-month.ts';
 import { readRawRows } from './raw-rows.ts';
 import { readStationHours } from './station-hours.ts';
 import { migrateRollups, writeSchemaMarker } from './rollup-schema.ts';
@@ -19,6 +19,7 @@ import { samplingMinutesByDevice } from './sampling-interval.ts';
 import { reviewedRows, reviewStateOf, type ReviewSource, type ReviewState } from './review-overlay.ts';
 import { createMarkStore, tellUnreadableRecords } from '../review/mark-store.ts';
 import { withFieldsPresent } from './fields-present.ts';
+import { shareSpans, staleTombstones, type SharedSpans } from './stale-points.ts';
 import { waterRollup } from './water-rollup.ts';
 
 export interface RollupWindow {
@@ -29,6 +30,11 @@ export interface RollupWindow {
 export interface RollupEngine {
   /** A reading arrived: its day (and the days it reaches into) must be rolled up again. */
   markDirty(family: FamilyId, timeMs: number): void;
+  /**
+   * The instants whose days a reading at `timeMs` marks (beside the days each reaches back into): its
+   * own, and a later one when its rollup says so (dirtyAheadMs). A cluster's marks carry days, not times.
+   */
+  instantsDirtiedBy(family: FamilyId, timeMs: number): number[];
   /** Recomputes every window marked since the last run; returns the windows it recomputed. */
   runOnce(): Promise<RollupWindow[]>;
   /** Marks and recomputes every day of a range, e.g. after a backfill. */
@@ -60,7 +66,8 @@ const linesPerWrite = 5_000;
  * Incremental rollups: readings mark the windows (family, Beijing day) they touch; every
  * `intervalMs` the marked windows are recomputed from the raw points and written back.
  * A rollup point has the same series and time each time, so re-running overwrites it:
- * idempotent, and a late reading changes only the windows it touches.
+ * idempotent, and a late reading changes only the windows it touches. A stored point of the window
+ * that the recomputation no longer yields gets a tombstone (stale-points.ts).
  */
 export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   const builtIn = [airRollup, waterRollup, noiseRollup, createGridRollup(deps.gridThresholds), parkingRollup];
@@ -87,7 +94,12 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     days.add(day);
   }
 
-  async function recompute(window: RollupWindow, review: ReviewState | null): Promise<void> {
+  async function writePoints(points: readonly Point[]): Promise<void> {
+    const lines = points.map(encodePoint);
+    for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
+  }
+
+  async function recompute(window: RollupWindow, review: ReviewState | null, shared: SharedSpans<RollupWindow>): Promise<void> {
     const rollup = rollups.get(window.family)!;
     const day = dayWindow(window.day);
     const range = rollup.rawRange(day);
@@ -99,30 +111,43 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     const reviewed = reviewedRows(review, rows, devices, range);
     const points = rollup.compute(day, reviewed.rows, devices, context);
     // Every point lists its fields (fields-present.ts); a touched window also gets its tombstones and unreviewed figures.
-    const lines = withFieldsPresent(points, reviewed.touched ? rollup.compute(day, rows, devices, context) : null).map(encodePoint);
-    for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
+    const written = withFieldsPresent(points, reviewed.touched ? rollup.compute(day, rows, devices, context) : null);
+    await writePoints(written);
+    // Then a stored point of the window's spans it no longer yields gets its tombstone (stale-points.ts); a
+    // span every day of a month writes, once all the run's days are written (runWindows).
+    const spans = rollup.spans(day, deps.registry.devices).flatMap((span) => (reviewed.touched ? [span, { ...span, measurement: `${span.measurement}_unreviewed` }] : [span]));
+    for (const span of spans.filter((candidate) => !candidate.shared)) await writePoints(await staleTombstones(deps.influx, span, written));
+    shareSpans(shared, window, spans.filter((candidate) => candidate.shared), written);
     deps.metrics.rollupWindows.inc({ family: window.family });
   }
 
   async function runWindows(windows: RollupWindow[], review: ReviewState | null): Promise<RollupWindow[]> {
     const queue = [...windows];
     const failedNow = new Set<RollupWindow>();
+    const failed = (window: RollupWindow, error: unknown) => {
+      failures += 1;
+      failedNow.add(window);
+      deps.log.error({ err: error, family: window.family, day: window.day }, 'rollup failed; it will be retried');
+      mark(window.family, window.day);
+      deps.onWindowFailed?.(window, error);
+    };
+    const shared: SharedSpans<RollupWindow> = new Map();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: Math.min(deps.concurrency ?? 2, queue.length) }, async () => {
         for (let window = queue.shift(); window; window = queue.shift()) {
           try {
-            await recompute(window, review);
+            await recompute(window, review, shared);
           } catch (error) {
-            failures += 1;
-            failedNow.add(window);
-            deps.log.error({ err: error, family: window.family, day: window.day }, 'rollup failed; it will be retried');
-            mark(window.family, window.day);
-            deps.onWindowFailed?.(window, error);
+            failed(window, error);
           }
         }
       }),
     );
+    // With every point its days yielded: two days of a month computed at once would each take the other's new point for stale.
+    for (const { span, windows: days, written } of shared.values()) {
+      await writePoints(await staleTombstones(deps.influx, span, written)).catch((error: unknown) => days.forEach((window) => failed(window, error)));
+    }
     await writeModuleMonths(windows.filter((window) => !failedNow.has(window)));
     deps.metrics.rollupDuration.observe((performance.now() - started) / 1_000);
     return windows;
@@ -136,8 +161,10 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     const months = new Map(windows.map((window) => [`${window.family}|${monthOf(dayWindow(window.day).startMs).fromMs}`, window]));
     for (const window of months.values()) {
       try {
-        const lines = (await moduleMonthPoints(deps.influx, window.family, dayWindow(window.day).startMs)).map(encodePoint);
-        for (let i = 0; i < lines.length; i += linesPerWrite) await deps.influx.write(lines.slice(i, i + linesPerWrite).join('\n'));
+        const points = await moduleMonthPoints(deps.influx, window.family, dayWindow(window.day).startMs);
+        await writePoints(points);
+        // A series whose days are all gone (tombstones) has no month any more: its stored month becomes one too.
+        for (const span of moduleMonthSpans(window.family, dayWindow(window.day).startMs)) await writePoints(await staleTombstones(deps.influx, span, points));
       } catch (error) {
         failures += 1;
         deps.log.error({ err: error, family: window.family, day: window.day }, 'monthly rollup failed; it will be retried');
@@ -158,7 +185,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
    * (cleared and recomputed, or given their fields_present), then the schema is marked current.
    * Steady-state runs never DELETE: InfluxDB 1.x deletes have lost unrelated points under concurrent
    * writes (influxdata/influxdb#8822, #9178; here a grid event vanished in one run in three), so a
-   * window only ever overwrites its own points.
+   * window only ever overwrites its own points, and tombstones those it no longer yields.
    */
   async function runWithSchema(): Promise<RollupWindow[]> {
     if (schemaPending === null) {
@@ -208,10 +235,16 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
     for (const other of rollup.alsoDirty(day)) mark(family, other);
   }
 
+  function instantsDirtiedBy(family: FamilyId, timeMs: number): number[] {
+    const ahead = rollups.get(family)?.dirtyAheadMs;
+    return ahead && dayOf(timeMs + ahead) !== dayOf(timeMs) ? [timeMs, timeMs + ahead] : [timeMs];
+  }
+
   return {
     markDirty(family, timeMs) {
-      markDay(family, dayOf(timeMs));
+      for (const at of instantsDirtiedBy(family, timeMs)) markDay(family, dayOf(at));
     },
+    instantsDirtiedBy,
     runOnce,
     async recomputeRange(fromMs, toMs, families = [...rollups.keys()]) {
       for (const family of families) for (let day = dayOf(fromMs); day <= dayOf(toMs - 1); day += 1) mark(family, day);

@@ -24,6 +24,8 @@ export interface FamilyRollup {
   rawRange(window: DayWindow): { fromMs: number; toMs: number };
   /** Other days whose rollups a reading on `day` changes too. */
   alsoDirty(day: number): number[];
+  /** How far after a reading the points it changes may lie: the day that instant falls on is recomputed too. */
+  readonly dirtyAheadMs?: number;
   /** Pure: the rollup points of one day from the raw rows of every device of the family. */
   compute(window: DayWindow, rows: ReadonlyMap<string, readonly RawRow[]>, devices: readonly DeviceRecord[], context?: RollupContext): Point[];
   /**
@@ -31,9 +33,33 @@ export interface FamilyRollup {
    * schema's migration gives their stored points the list of their fields (fields-present-stamp.ts).
    */
   measurements(devices: readonly DeviceRecord[]): string[];
+  /**
+   * Where a window's points lie, per measurement compute() writes: a stored point there that the
+   * recomputation no longer yields (an event merged into the one before, a device's old tags) is stale,
+   * and the engine writes its tombstone (stale-points.ts). A measurement's spans tile time across
+   * windows, so no window judges another's points. `registered`: the registry's devices, all families.
+   */
+  spans(window: DayWindow, registered: readonly DeviceRecord[]): RollupSpan[];
   /** The family's stations may send their own hourly values (HJ 212 2061), which then take the place of ours. */
   readonly usesStationHours?: boolean;
 }
+
+/** The time span [fromMs, toMs) of a measurement whose points one window's recomputation answers for. */
+export interface RollupSpan {
+  readonly measurement: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /**
+   * Written alike by every day of a longer period (a section's month, which each of its days writes):
+   * swept once a run, after all its days, with every point they yielded (two days computed at once
+   * would each take the other's new point for stale).
+   */
+  readonly shared?: boolean;
+}
+
+/** The day's own span of each measurement: its points lie within [startMs, endMs). */
+export const daySpans = (window: DayWindow, measurements: readonly string[]): RollupSpan[] =>
+  measurements.map((measurement) => ({ measurement, fromMs: window.startMs, toMs: window.endMs }));
 
 /** What a rollup is told beside the rows. */
 export interface RollupContext {

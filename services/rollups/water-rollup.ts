@@ -2,7 +2,7 @@ import { beijingMonthStartMs, beijingYearMonth, evaluateWaterSection, waterClass
 import type { Point } from '../storage/line-protocol.ts';
 import { waterFamily } from '../families/water.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
-import { meanOf, type FamilyRollup, type RawRow } from './rollup-types.ts';
+import { daySpans, meanOf, type FamilyRollup, type RawRow } from './rollup-types.ts';
 import { deviceTags } from '../registry/device-tags.ts';
 
 export const waterDailyMeasurement = 'water_daily';
@@ -50,6 +50,11 @@ export const waterRollup: FamilyRollup = {
   },
   alsoDirty: () => [],
   measurements: () => [waterDailyMeasurement, waterMonthlyMeasurement],
+  // The month's point is written by each of its days, from the same month of samples.
+  spans(window) {
+    const month = this.rawRange(window);
+    return [...daySpans(window, [waterDailyMeasurement]), { measurement: waterMonthlyMeasurement, fromMs: month.fromMs, toMs: month.toMs, shared: true }];
+  },
   compute(window, rowsByDevice, devices) {
     const { fromMs } = this.rawRange(window);
     const points: Point[] = [];

@@ -13,7 +13,8 @@ import { elapsedDays, isoOf, queryRows, timeRange, type Rule } from './rule.ts';
  */
 export const trunkRoadNightLeq: Rule = async ({ influx, period, target, registry }) => {
   const roads = target.roads ?? [];
-  const query = `SELECT "night_leq_dba", "night_coverage", "night_complete" FROM "${noiseDailyMeasurement}" WHERE "zone" = '4a' AND ${timeRange(period)} GROUP BY "road"`;
+  // With each day's fields_present: a monitor's day under the road or zone it had before the registry changed is a tombstone (rollups/stale-points.ts).
+  const query = `SELECT "night_leq_dba", "night_coverage", "night_complete", "fields_present" FROM "${noiseDailyMeasurement}" WHERE "zone" = '4a' AND ${timeRange(period)} GROUP BY "road"`;
   const measured = (await queryRows(influx, query)).filter((row) => roads.includes(String(row.road)) && row.night_leq_dba !== null);
   const rows = measured.filter((row) => row.night_complete === 1);
   const coverage = measured.map((row) => Number(row.night_coverage ?? 0));

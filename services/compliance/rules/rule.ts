@@ -2,7 +2,7 @@ import type { DeviceRegistry } from '../../registry/device-registry.ts';
 import type { InfluxClient } from '../../storage/influx-client.ts';
 import type { Period } from '../period.ts';
 import type { Target } from '../targets.ts';
-import { presentOnly } from '../../rollups/fields-present.ts';
+import { isTombstone, presentOnly } from '../../rollups/fields-present.ts';
 import type { ReviewState } from '../../rollups/review-overlay.ts';
 
 export interface RuleContext {
@@ -91,8 +91,10 @@ export const elapsedDays = (period: Period) => Math.max(1, Math.round((period.to
 /** Rows of the first series as objects keyed by column. */
 export async function queryRows(influx: InfluxClient, query: string): Promise<Array<Record<string, unknown>>> {
   const series = await influx.query(query);
-  // A field a review mark took away is no longer listed in its point (rollups/fields-present.ts).
-  return series.flatMap((s) => s.values.map((row) => presentOnly({ ...s.tags, ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])) })));
+  // A field a review mark took away is no longer listed in its point, and a tombstone (a point a mark
+  // emptied or a recomputation no longer yields) lists none: it is no row (rollups/fields-present.ts).
+  return series.flatMap((s) => s.values.map((row) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((column, i) => [column, row[i]])) })))
+    .filter((row) => !isTombstone(row)).map(presentOnly);
 }
 
 /**
@@ -104,7 +106,7 @@ export async function rollupRows(context: RuleContext, measurement: string, sele
   const query = `SELECT ${select}, "fields_present" FROM "${measurement}" WHERE ${where}`;
   const rows = await queryRows(context.influx, query);
   if (!context.review?.unreviewed) return { rows, query };
-  const copies = await queryRows(context.influx, `SELECT ${select} FROM "${measurement}_unreviewed" WHERE ${where}`);
+  const copies = await queryRows(context.influx, `SELECT ${select}, "fields_present" FROM "${measurement}_unreviewed" WHERE ${where}`);
   const keyOf = (row: Record<string, unknown>) => `${String(row.device ?? '')}|${String(row.time)}`;
   const byKey = new Map(rows.map((row) => [keyOf(row), row]));
   for (const copy of copies) byKey.set(keyOf(copy), copy);
