@@ -54,7 +54,14 @@ export function rowOfPoint(point: Point): Record<string, unknown> {
 export function withLeftovers(stored: ReadonlyArray<Record<string, unknown>>, leftovers: readonly JournalEntry[], keyOf: (row: Readonly<Record<string, unknown>>) => string): Array<Record<string, unknown>> {
   if (leftovers.length === 0) return [...stored];
   const held = new Set(stored.map(keyOf));
-  const missing = leftovers.map((entry) => entry.row).filter((row) => !held.has(keyOf(row)));
+  // One row a key, as InfluxDB keeps one point a series and time: a line the journal holds twice
+  // (a flush the disk refused after writing it, written again with the next) is one change.
+  const missing = leftovers.map((entry) => entry.row).filter((row) => {
+    const key = keyOf(row);
+    if (held.has(key)) return false;
+    held.add(key);
+    return true;
+  });
   // A stable sort: rows of one time keep InfluxDB's order, then the journal's.
   return [...stored, ...missing].sort((a, b) => Number(a.time) - Number(b.time));
 }

@@ -42,6 +42,11 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
   let last: Promise<void> = Promise.resolve();
   // Entries appended since the last word that all is written: the journal is emptied only at none.
   let appendedSince = 0;
+  // Lines a failed flush did not get on disk. They stay in memory, and the next change builds on
+  // them: each later flush writes them first, so a change answered as on disk never stands on one
+  // that is not (red team, events pass: a refused resolution, then a close the mended disk took,
+  // left the close alone in the journal; the event did not replay at the next start, and was gone).
+  let refused: string[] = [];
 
   const fileOf = () =>
     (opening ??= (async () => {
@@ -52,6 +57,22 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
       opening = undefined; // the next append tries to open it again
       throw error;
     }));
+
+  /** Writes the refused lines, then `texts`, and flushes them to disk; what fails is kept for the next flush. */
+  const flush = async (texts: readonly string[]) => {
+    const lines = [...refused, ...texts];
+    // A failed write may have left part of a line: a line break first ends it (leftovers() skips an empty line).
+    const text = `${refused.length > 0 ? '\n' : ''}${lines.join('')}`;
+    refused = [];
+    try {
+      const file = await fileOf();
+      await file.write(text);
+      await file.datasync();
+    } catch (error) {
+      refused = lines;
+      throw error;
+    }
+  };
 
   const notDurable = (error: unknown) => new WanxiangError('WX_ERR_HISTORY_NOT_DURABLE', `the change could not be written to ${options.path}: ${(error as Error).message}`, { value: options.path, cause: error });
 
@@ -95,9 +116,7 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
         const texts: string[] = [];
         const done = (tail = tail.then(async () => {
           if (gathering?.texts === texts) gathering = null;
-          const file = await fileOf();
-          await file.write(texts.join(''));
-          await file.datasync();
+          await flush(texts);
         }).catch((error: unknown) => {
           const refusal = notDurable(error);
           options.log.error({ code: refusal.code, err: error, path: options.path, changes: texts.length }, 'changes not written to the journal: a crash before InfluxDB has them would lose them');
@@ -117,6 +136,7 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
       tail = tail.then(async () => {
         // Appended while this waited: still to be written, so the file stays as it is.
         if (appendedSince > 0 || gathering !== null) return;
+        refused = []; // appended before this word: InfluxDB has them
         const file = await fileOf(); // a run's leftovers, written, with nothing appended since
         await file.truncate(0);
         await file.datasync();
@@ -125,6 +145,11 @@ export function createWriteJournal(options: { path: string; log: Logger }): Writ
     },
     async close() {
       await tail;
+      // Refused lines with no change after them: one more try, so that the next start has them.
+      if (refused.length > 0) {
+        const lines = refused.length;
+        await flush([]).catch((error: unknown) => options.log.error({ code: 'WX_ERR_HISTORY_NOT_DURABLE', err: error, path: options.path, changes: lines }, 'changes refused by the disk are not in the journal at shutdown: those InfluxDB lacks are lost'));
+      }
       await handle?.close();
     },
   };

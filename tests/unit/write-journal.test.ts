@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../services/log.ts';
+import { withLeftovers } from '../../services/storage/journalled-writes.ts';
 import { createWriteJournal } from '../../services/storage/write-journal.ts';
 
 // The journal that keeps an operator's change on disk until InfluxDB has it (red team 7): real
@@ -75,12 +76,30 @@ describe('the write journal', () => {
     await expect(journal.append(entry(1))).rejects.toMatchObject({ code: 'WX_ERR_HISTORY_NOT_DURABLE' });
     await expect(journal.persisted()).rejects.toMatchObject({ code: 'WX_ERR_HISTORY_NOT_DURABLE' });
     expect(lines.join('')).toContain('WX_ERR_HISTORY_NOT_DURABLE');
-    // The disk mended (the file in the way gone, a folder in its place): the next append is kept.
+    // The disk mended (the file in the way gone, a folder in its place): the next append is kept,
+    // and the refused one before it, which the next change may stand on (red team, events pass).
     await rm(join(dir, 'a-file'));
     await mkdir(join(dir, 'a-file'));
     await journal.append(entry(2));
     await journal.persisted();
-    expect(await readFile(join(dir, 'a-file', 'journal.ndjson'), 'utf8')).toBe(`${JSON.stringify(entry(2))}\n`);
+    expect(await readFile(join(dir, 'a-file', 'journal.ndjson'), 'utf8')).toBe(`\n${JSON.stringify(entry(1))}\n${JSON.stringify(entry(2))}\n`);
     await journal.close();
+    expect(await createWriteJournal({ path: join(dir, 'a-file', 'journal.ndjson'), log: createLogger('silent') }).leftovers()).toEqual([entry(1), entry(2)]);
+  });
+
+  it('writes a refused change at shutdown when no change came after it', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'a-file'), '');
+    const journal = createWriteJournal({ path: join(dir, 'a-file', 'journal.ndjson'), log: createLogger('silent') });
+    await expect(journal.append(entry(1))).rejects.toMatchObject({ code: 'WX_ERR_HISTORY_NOT_DURABLE' });
+    await rm(join(dir, 'a-file'));
+    await mkdir(join(dir, 'a-file'));
+    await journal.close();
+    expect(await createWriteJournal({ path: join(dir, 'a-file', 'journal.ndjson'), log: createLogger('silent') }).leftovers()).toEqual([entry(1)]);
+  });
+
+  it('folds a line the journal holds twice (written, refused, written again) into one row', () => {
+    const stored = [{ time: 1, value: 1 }];
+    expect(withLeftovers(stored, [entry(1), entry(2), entry(2), entry(3)], (row) => String(row.time))).toEqual([entry(1).row, entry(2).row, entry(3).row]);
   });
 });
