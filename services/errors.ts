@@ -121,6 +121,8 @@ export const errorCatalogue = {
   WX_ERR_CLUSTER_UNSEALED: { status: 500, summary: "a message or registry another node of the cluster left in Redis without this installation's seal (an HMAC keyed from the fleet key): refused, counted, and this node keeps what it had; someone wrote to Redis who is not a node, or the nodes have different fleet keys" },
   // A field another writer (or an older schema) made with another type cost every field of its point
   WX_ERR_FIELD_TYPE_CONFLICT: { status: 422, summary: "InfluxDB refused a field of a reading because the measurement already holds that field with another type (an outside writer or an older schema made it): the field is taken out and kept in the dead-letter file with both types, the reading's other fields are written; each refused field counts as one reading received and rejected" },
+  // Red team, events pass: an event's comments had no end, and every answer carries them all
+  WX_ERR_EVENT_COMMENTS_FULL: { status: 409, summary: 'the event has the most comments one event takes (500): a comment is refused; its lifecycle changes (dispatch, start, resolve, close, reopen) are still taken, with their notes' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

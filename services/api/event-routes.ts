@@ -82,12 +82,16 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
 
   routes.get('/api/v1/events/figures', {
     config: { access: 'signed-in' },
-    schema: { tags, summary: 'Time to dispatch, acknowledge and resolve: median and p90 by week, per department and per family', querystring: figuresQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), rows: z.array(figureRowSchema) }), ...errors } },
+    schema: { tags, summary: 'Time to dispatch, acknowledge and resolve: median and p90 by week, per department and per family (a department: the rounds it was sent)', querystring: figuresQuery, response: { 200: z.object({ fromMs: z.number(), toMs: z.number(), rows: z.array(figureRowSchema) }), ...errors } },
   }, async (request) => {
     const toMs = now();
     const fromMs = toMs - request.query.weeks * week;
     const person = personOf(deps, request);
-    const rows = responseFigures(deps.events.list().filter(visibleTo(person)), { fromMs, toMs });
+    // A department's figures are the times of the cycles it was sent, whichever department has the
+    // event now (red team, events pass: an event sent on from eco-env to water showed water
+    // eco-env's acknowledgement times, and eco-env no longer its own).
+    const own = person.role === 'department' ? { department: person.department ?? '' } : {};
+    const rows = responseFigures(deps.events.list(), { fromMs, toMs, ...own });
     return { fromMs, toMs, rows };
   });
 
@@ -147,7 +151,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     ['resolve', 'Resolved, with a resolution note'],
     ['close', 'Closed: the operator verified the resolution (or dismisses an open event)'],
     ['reopen', 'Reopened: back to open, and routed again'],
-    ['comment', 'A comment on the timeline'],
+    ['comment', 'A comment on the timeline (at most 500 an event: WX_ERR_EVENT_COMMENTS_FULL)'],
   ] as const;
   for (const [action, text] of actions) {
     routes.post(`/api/v1/events/:id/${action}`, {

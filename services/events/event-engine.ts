@@ -6,6 +6,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { RuleGroups } from './alarm-groups.ts';
 import { routeEvent, type Department, type DepartmentsFile } from './departments.ts';
 import { placeAlarm } from './event-joining.ts';
+import { assertRoomForComment } from './comment-limit.ts';
 import { applyEventRecord, outranks, replayEvent } from './event-machine.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { eventNoticeBody, noticeKinds } from './event-notices.ts';
@@ -249,6 +250,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         if (!['open', 'dispatched', 'in_progress'].includes(event.state)) throw new WanxiangError('WX_ERR_EVENT_STATE', `event ${id} is ${event.state}; it cannot be dispatched`, { value: event.state });
         return dispatch(event, department, by, action.note);
       }
+      if (action.kind === 'comment') assertRoomForComment(event);
       const next = commit(event, { kind: verbs[action.kind], atMs: deps.now(), by, note: action.note });
       return action.kind === 'reopen' ? route(next) : next;
     },

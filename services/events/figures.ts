@@ -85,12 +85,15 @@ function figure(values: number[]): StageFigure {
  * Median and p90 per week of the time to dispatch, acknowledge and resolve, per department and
  * per family (issue 23, item 6), every cycle of every event (stageAt). Each time counts in the
  * week of the change that finished it, as Grafana groups the `events` points by their time.
+ * `department`: only the times of the cycles that department was sent (a department's own figures,
+ * as /metrics narrows its series by the stage's department, never by where the event is now).
  */
-export function responseFigures(events: readonly DistrictEvent[], range: { fromMs: number; toMs: number }): FigureRow[] {
+export function responseFigures(events: readonly DistrictEvent[], range: { fromMs: number; toMs: number; department?: string }): FigureRow[] {
   const groups = new Map<string, { week: string; by: 'department' | 'family'; key: string; values: Record<Stage, number[]> }>();
   for (const event of events) {
     for (const time of stageTimes(event)) {
       if (time.atMs < range.fromMs || time.atMs >= range.toMs) continue;
+      if (range.department !== undefined && time.department !== range.department) continue;
       const week = beijingWeek(time.atMs);
       for (const [by, key] of [['department', time.department], ['family', event.family]] as const) {
         const id = `${week}\u0000${by}\u0000${key}`;

@@ -96,6 +96,11 @@ describe('the duty desk', () => {
       await waitFor(page, `document.getElementById('d-timeline').textContent.includes(${JSON.stringify(note || kind)})`);
     };
     await step('comment', 'called the site manager', 'commented');
+    // A note is text, never markup (red team, events pass): tags, a script and an event handler are shown as typed.
+    const hostile = '<img src=x onerror="window.wxHostile=1"><script>window.wxHostile=2</script><b>bold</b> \u202eevil';
+    await step('comment', hostile, 'commented');
+    expect(await page.evaluate("document.querySelectorAll('#d-timeline img, #d-timeline script, #d-timeline b').length")).toBe(0);
+    expect(await page.evaluate('window.wxHostile')).toBeUndefined();
     await step('resolve', 'dust nets on two sites', 'resolved');
     await step('close', 'verified: AQI under 100', 'closed');
     const timeline = await page.textContent('#d-timeline');

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxCommentsPerEvent } from '../../services/events/comment-limit.ts';
+import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+
+const tokens = {
+  operator: 'operator-token-0123456789abcdef', reader: 'reader-token-0123456789abcdef',
+  eco: 'eco-env-token-0123456789abcdef', water: 'water-dept-token-0123456789abcd',
+};
+
+interface FigureRow { by: string; key: string; dispatch: { count: number }; acknowledge: { count: number }; resolve: { count: number } }
+
+/**
+ * The events red team's second pass, against a real platform in read access `token`.
+ * - Figures: a department read the figures of the events it has now, so an event sent on from the
+ *   bureau (eco-env) to the water authority showed water the bureau's acknowledgement times, and
+ *   the bureau no longer its own. A department's figures are now the cycles it was sent.
+ * - Comments: an event took comments without end, and every answer about it carries them all
+ *   (1,000 comments of 2,000 characters: a 6 MB answer, half a second of the platform's thread).
+ */
+describe('red team: events, second pass', () => {
+  let test: TestPlatform;
+  let eventId: string;
+  const call = async (path: string, token: string, body?: unknown) => {
+    const response = await fetch(`${test.endpoints.httpUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() as Record<string, unknown> };
+  };
+  const figures = async (token: string) => (await call('/api/v1/events/figures?weeks=1', token)).body.rows as FigureRow[];
+
+  beforeAll(async () => {
+    test = await startTestPlatform({
+      events: { sweepIntervalMs: 600_000 },
+      http: {
+        readAccess: 'token',
+        tokens: [
+          { role: 'operator', token: tokens.operator }, { role: 'reader', token: tokens.reader },
+          { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
+        ],
+      },
+    });
+    const dispatched = new Promise<string>((resolve) => {
+      const stop = test.platform.events!.onChange((event, record) => {
+        if (record.kind === 'dispatched') {
+          stop();
+          resolve(event.id);
+        }
+      });
+    });
+    // A real reading over MQTT raises the alarm; routing sends its event to the bureau (eco-env).
+    const device = await test.connect(test.device('air-guiyuan'));
+    await device.publishAsync(test.topics.build('air', 'air-guiyuan', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
+    eventId = await dispatched;
+  }, 120_000);
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('shows a department the figures of the cycles it was sent, wherever the event is now', async () => {
+    expect((await call(`/api/v1/events/${eventId}/start`, tokens.operator, { note: 'bureau inspector on site' })).status).toBe(200);
+    const bureauBefore = await figures(tokens.eco);
+    expect(bureauBefore.find((row) => row.by === 'department' && row.key === 'eco-env')!.acknowledge.count).toBe(1);
+    // Sent on to the water authority: the event is water's now, the bureau's acknowledgement is not.
+    expect((await call(`/api/v1/events/${eventId}/dispatch`, tokens.operator, { note: 'a sewage smell: water', department: 'water' })).status).toBe(200);
+    const water = await figures(tokens.water);
+    expect(water.filter((row) => row.by === 'department').map((row) => row.key)).not.toContain('eco-env');
+    expect(water.every((row) => row.acknowledge.count === 0 && row.dispatch.count === 0), JSON.stringify(water)).toBe(true);
+    // The bureau still reads its own times, and only them.
+    expect(await figures(tokens.eco)).toEqual(bureauBefore);
+    // Water starts: its own acknowledgement, by department and by family; the reader sees both departments.
+    expect((await call(`/api/v1/events/${eventId}/start`, tokens.operator, { note: 'water crew sent' })).status).toBe(200);
+    const waterAfter = await figures(tokens.water);
+    expect(waterAfter.map((row) => [row.by, row.key, row.acknowledge.count])).toEqual([['department', 'water', 1], ['family', 'air', 1]]);
+    const everyone = await figures(tokens.reader);
+    expect(everyone.filter((row) => row.by === 'department').map((row) => row.key).sort()).toEqual(['eco-env', 'water']);
+    expect(everyone.find((row) => row.by === 'family')!.acknowledge.count).toBe(2);
+  });
+
+  it(`takes ${maxCommentsPerEvent} comments on one event and refuses the next, while its lifecycle goes on`, async () => {
+    const comment = (n: number) => call(`/api/v1/events/${eventId}/comment`, tokens.operator, { note: `shift note ${n}` });
+    // Twenty at a time: each is answered once on disk.
+    for (let n = 0; n < maxCommentsPerEvent; n += 20) {
+      const answers = await Promise.all(Array.from({ length: Math.min(20, maxCommentsPerEvent - n) }, (_, i) => comment(n + i)));
+      expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    }
+    const refused = await comment(maxCommentsPerEvent);
+    expect(refused).toMatchObject({ status: 409, body: { code: 'WX_ERR_EVENT_COMMENTS_FULL' } });
+    expect(String(refused.body.message)).toContain(eventId);
+    // The event is still seen through, each step with its note.
+    const resolved = await call(`/api/v1/events/${eventId}/resolve`, tokens.operator, { note: 'culvert cleared' });
+    expect(resolved).toMatchObject({ status: 200, body: { state: 'resolved' } });
+    expect((await call(`/api/v1/events/${eventId}/close`, tokens.operator, { note: 'verified' })).body).toMatchObject({ state: 'closed' });
+    const timeline = ((await call(`/api/v1/events/${eventId}`, tokens.reader)).body.timeline as Array<{ kind: string }>);
+    expect(timeline.filter((record) => record.kind === 'commented')).toHaveLength(maxCommentsPerEvent);
+  }, 120_000);
+});
