@@ -30,7 +30,7 @@ const listQuery = z.strictObject({
   department: z.string().max(64).optional(),
   family: z.enum(familyIds).optional(),
   street: z.string().max(64).optional(),
-  overdue: z.enum(['true', 'false']).transform((text) => text === 'true').optional().describe('only events past a due time or escalated'),
+  overdue: z.enum(['true', 'false']).transform((text) => text === 'true').optional().describe('only events past a due time, or escalated since their latest dispatch'),
   q: z.string().max(200).optional().describe('words in the title, id, devices, department or the timeline’s notes'),
   from: epochMs.optional().describe('events not closed before this time, epoch ms'),
   to: epochMs.optional().describe('events opened before this time, epoch ms'),
@@ -61,7 +61,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   const now = deps.now ?? Date.now;
   const summary = (event: DistrictEvent) => {
     const { timeline: _timeline, ...rest } = event;
-    return { ...rest, overdue: isOverdue(event, now()) || event.escalations.length > 0 };
+    return { ...rest, overdue: isOverdue(event, now()) };
   };
   const detail = (event: DistrictEvent) => ({ ...summary(event), timeline: event.timeline });
   const find = (request: FastifyRequest, id: string) => {

@@ -71,10 +71,19 @@ export interface EventEngine extends EventService {
 
 const system = 'system';
 
-/** Whether an event is late now: past a due time it has not met, or escalated since its last dispatch. */
+const lastDispatchAt = (event: DistrictEvent) => event.timeline.findLast((record) => record.kind === 'dispatched')?.atMs ?? Infinity;
+
+/**
+ * Whether an event is late now: past a due time it has not met, or escalated since its last
+ * dispatch. An escalation of an earlier round is history, not lateness: a dispatch starts the
+ * clock again, as it does for escalation (red team, events pass: an escalated event sent on, or
+ * reopened and routed afresh, stayed ⚠ overdue on the desk and in the wall's count for good).
+ */
 export function isOverdue(event: DistrictEvent, atMs: number): boolean {
   if (event.state === 'dispatched' && event.ackDueAtMs !== null && atMs >= event.ackDueAtMs) return true;
-  return (event.state === 'dispatched' || event.state === 'in_progress') && event.resolveDueAtMs !== null && atMs >= event.resolveDueAtMs;
+  if ((event.state === 'dispatched' || event.state === 'in_progress') && event.resolveDueAtMs !== null && atMs >= event.resolveDueAtMs) return true;
+  const since = lastDispatchAt(event);
+  return event.escalations.some((escalation) => escalation.atMs >= since);
 }
 
 /** The events a query asks for, newest change first. */
@@ -85,7 +94,7 @@ export function filterEvents(events: readonly DistrictEvent[], query: EventQuery
     if (query.department && event.department !== query.department) return false;
     if (query.family && event.family !== query.family) return false;
     if (query.street && event.street !== query.street) return false;
-    if (query.overdue && !isOverdue(event, atMs) && event.escalations.length === 0) return false;
+    if (query.overdue && !isOverdue(event, atMs)) return false;
     if (query.fromMs !== undefined && (event.closedAtMs ?? Infinity) < query.fromMs) return false;
     if (query.toMs !== undefined && event.openedAtMs >= query.toMs) return false;
     if (words.length === 0) return true;
@@ -94,8 +103,6 @@ export function filterEvents(events: readonly DistrictEvent[], query: EventQuery
     return words.every((word) => text.includes(word));
   }).sort((a, b) => b.updatedAtMs - a.updatedAtMs);
 }
-
-const lastDispatchAt = (event: DistrictEvent) => event.timeline.findLast((record) => record.kind === 'dispatched')?.atMs ?? Infinity;
 
 /** Events from alarms, their routing, due times, escalation and closing (issue 23, items 2-4). */
 export function createEventEngine(deps: EventEngineDeps): EventEngine {

@@ -10,7 +10,7 @@ export interface Handover {
   readonly closed: readonly DistrictEvent[];
   /** Not closed at the end of the shift: what the next shift takes over. */
   readonly stillOpen: readonly DistrictEvent[];
-  /** Of those, past a due time or escalated. */
+  /** Of those, past a due time or escalated since their last dispatch. */
   readonly overdue: readonly DistrictEvent[];
 }
 
@@ -23,6 +23,6 @@ export function shiftHandover(events: readonly DistrictEvent[], fromMs: number, 
     opened: events.filter((event) => within(event.openedAtMs)),
     closed: events.filter((event) => event.state === 'closed' && within(event.closedAtMs)),
     stillOpen,
-    overdue: stillOpen.filter((event) => isOverdue(event, toMs) || event.escalations.length > 0),
+    overdue: stillOpen.filter((event) => isOverdue(event, toMs)),
   };
 }

@@ -16,10 +16,14 @@ interface FigureRow { by: string; key: string; dispatch: { count: number }; ackn
  *   the bureau no longer its own. A department's figures are now the cycles it was sent.
  * - Comments: an event took comments without end, and every answer about it carries them all
  *   (1,000 comments of 2,000 characters: a 6 MB answer, half a second of the platform's thread).
+ * - Overdue: an event escalated once was `overdue` for good, though sent on to another department
+ *   or reopened and routed afresh, with due times from then: ⚠ on the desk and in the wall's count.
  */
 describe('red team: events, second pass', () => {
   let test: TestPlatform;
   let eventId: string;
+  // The events' clock: moved past a due time instead of waiting half an hour.
+  let offsetMs = 0;
   const call = async (path: string, token: string, body?: unknown) => {
     const response = await fetch(`${test.endpoints.httpUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
@@ -40,7 +44,7 @@ describe('red team: events, second pass', () => {
           { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
         ],
       },
-    });
+    }, { now: () => Date.now() + offsetMs });
     const dispatched = new Promise<string>((resolve) => {
       const stop = test.platform.events!.onChange((event, record) => {
         if (record.kind === 'dispatched') {
@@ -95,4 +99,36 @@ describe('red team: events, second pass', () => {
     const timeline = ((await call(`/api/v1/events/${eventId}`, tokens.reader)).body.timeline as Array<{ kind: string }>);
     expect(timeline.filter((record) => record.kind === 'commented')).toHaveLength(maxCommentsPerEvent);
   }, 120_000);
+
+  it('counts an event overdue for its current round only: a new dispatch starts the clock again', async () => {
+    const overdue = async () => ({
+      flag: ((await call(`/api/v1/events/${eventId}`, tokens.reader)).body.overdue),
+      marks: (await call('/api/v1/events/marks', tokens.reader)).body.overdue,
+      listed: ((await call('/api/v1/events?overdue=true', tokens.reader)).body.events as Array<{ id: string }>).some((event) => event.id === eventId),
+      handover: ((await call('/api/v1/events/handover?hours=72', tokens.reader)).body.overdue as Array<{ id: string }>).some((event) => event.id === eventId),
+    });
+    const late = { flag: true, marks: 1, listed: true, handover: true };
+    const onTime = { flag: false, marks: 0, listed: false, handover: false };
+    // Reopened: routed to the bureau again, due times from now.
+    expect((await call(`/api/v1/events/${eventId}/reopen`, tokens.operator, { note: 'smell is back' })).body).toMatchObject({ state: 'dispatched', department: 'eco-env' });
+    expect(await overdue()).toEqual(onTime);
+    // Left alone past its acknowledgement time: escalated, overdue.
+    offsetMs += 31 * 60_000;
+    test.platform.events!.sweep();
+    expect(((await call(`/api/v1/events/${eventId}`, tokens.reader)).body.escalations as unknown[]).length).toBe(1);
+    expect(await overdue()).toEqual(late);
+    // The duty command sends it on: the water authority's round starts now, on time.
+    expect((await call(`/api/v1/events/${eventId}/dispatch`, tokens.operator, { note: 'water, please', department: 'water' })).status).toBe(200);
+    expect(await overdue()).toEqual(onTime);
+    // Late in its turn too: overdue again, escalated for water.
+    offsetMs += 31 * 60_000;
+    test.platform.events!.sweep();
+    expect(await overdue()).toEqual(late);
+    // Seen through and reopened: routed afresh, on time; both escalations stay on the event.
+    for (const action of ['start', 'resolve', 'close']) expect((await call(`/api/v1/events/${eventId}/${action}`, tokens.operator, { note: `${action}: done` })).status).toBe(200);
+    const reopened = await call(`/api/v1/events/${eventId}/reopen`, tokens.operator, { note: 'again' });
+    expect(reopened.body).toMatchObject({ state: 'dispatched', overdue: false });
+    expect((reopened.body.escalations as unknown[]).length).toBe(2);
+    expect(await overdue()).toEqual(onTime);
+  });
 });
