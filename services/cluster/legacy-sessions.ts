@@ -23,6 +23,15 @@ export interface LegacySessionsOptions {
   readonly budgetMs?: number;
   /** Nothing arriving and nothing at the spool for this long, and the queue looks empty; default 250 ms. */
   readonly quietMs?: number;
+  /**
+   * How many times the worker's own live sessions have lost their connection so far. A broker that
+   * gives every client of a login the login as its client id (mosquitto's use_username_as_clientid,
+   * on the devices' listener) gives the old id the live session's id: connecting with it closes the
+   * live session [MQTT-3.1.4-2], and taking it over would unsubscribe the live session itself.
+   */
+  readonly liveDrops?: () => number;
+  /** How long after its CONNACK an old id's connect is watched for closing a live session; default 300 ms. */
+  readonly kickWaitMs?: number;
 }
 
 /**
@@ -32,7 +41,7 @@ export interface LegacySessionsOptions {
  * at the end of the budget, or unsure: kept persistent without the shared subscriptions, taken
  * up again at the next start), `unreachable` (the broker did not take the connect: untouched).
  */
-export type LegacyOutcome = 'device' | 'absent' | 'drained' | 'left' | 'unreachable';
+export type LegacyOutcome = 'device' | 'absent' | 'drained' | 'left' | 'unreachable' | 'same-session';
 
 export interface LegacySessions {
   /** Migrates every old session, all at once; never rejects. */
@@ -150,7 +159,19 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     // Set before connecting: a persistent session's queued messages arrive right after CONNACK.
     const handler = createDurableHandler({ client, clientId, ingest: options.ingest, log, now: options.now, window: options.window });
     client.handleMessage = handler.handleMessage;
+    const dropsBefore = options.liveDrops?.() ?? 0;
     const connack = await connect(client);
+    if (connack !== null && options.liveDrops) {
+      await delay(options.kickWaitMs ?? 300);
+      if (options.liveDrops() !== dropsBefore) {
+        // The broker took the old id for the live session's: that session is the one connected here.
+        // A clean DISCONNECT keeps it as it is (subscribed, its messages queued), and the live
+        // session takes it back when it reconnects.
+        await end(client);
+        log.warn({ clientId }, `old ingest session ${clientId} not taken over: the broker gave it the live session's client id (a listener with use_username_as_clientid, such as mosquitto's devices' listener), so there is no old session apart from the live one. Workers belong on the workers' listener (devices export --ingest-port), where several sessions of one login keep their own client ids`);
+        return 'same-session';
+      }
+    }
     if (connack === null) {
       await end(client);
       log.warn({ clientId }, `old ingest session ${clientId}: the broker did not take the connect; left as it is, tried again at the next start`);

@@ -72,6 +72,8 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
   const filters = (['telemetry', 'status'] as const).map((kind) => `$share/${options.group}/${topics.filterAll(kind)}`);
   const clients: MqttClient[] = [];
   let legacy: LegacySessions | undefined;
+  // The live sessions' lost connections: an old id's connect that closes one shares its session (legacy-sessions.ts).
+  let liveDrops = 0;
 
   async function openSession(index: number): Promise<MqttClient> {
     const clientId = sessionClientId(options.nodeId, index);
@@ -89,6 +91,9 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
     // Set before connecting: a persistent session's queued messages arrive right after CONNACK.
     client.handleMessage = createDurableHandler({ client, clientId, ingest, log, now, window }).handleMessage;
     clients.push(client);
+    client.on('close', () => {
+      liveDrops += 1;
+    });
     client.on('reconnect', () => log.warn({ clientId }, 'broker connection lost; reconnecting'));
     client.on('error', (error) => log.warn({ clientId, err: error }, 'broker client error'));
     await new Promise<void>((resolve, reject) => {
@@ -135,6 +140,7 @@ export function createMqttSubscriber(options: SubscriberOptions): Subscriber {
         brokerUrl: options.brokerUrl, username: options.username, password: options.password, filters, ingest, log, now, window,
         clientIds: Array.from({ length: options.sessions }, (_, index) => legacySessionClientId(options.nodeId, index)),
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        liveDrops: () => liveDrops,
         ...(options.deviceOwning ? { deviceOwning: options.deviceOwning } : {}),
       });
       await legacy.drain();

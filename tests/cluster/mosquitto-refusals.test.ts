@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { defaultFleetKey } from '../../services/config.ts';
@@ -35,7 +34,7 @@ describe('behind mosquitto, a device learns why its message was refused (issue 1
     const database = `mosqref_${randomBytes(4).toString('hex')}`;
     cleanup.push(() => createInfluxClient({ url: inject('influxUrl'), database }).query(`DROP DATABASE "${database}"`, { database: null }));
     const env = { INFLUX_URL: inject('influxUrl'), INFLUX_DB: database, WX_LOG_LEVEL: 'warn', WX_REGISTRY_FILE: registryPath };
-    const worker: ChildProcess = await spawnWanxiang(['ingest', '--broker', brokerUrl, '--node-id', 'w1', '--sessions', '1', '--http-port', '0', '--data-dir', join(dir, 'w1')], env, 'Wanxiang ingest is running');
+    const worker = await spawnWanxiang(['ingest', '--broker', brokerUrl, '--node-id', 'w1', '--sessions', '1', '--http-port', '0', '--data-dir', join(dir, 'w1')], env, 'Wanxiang ingest is running');
     cleanup.push(async () => worker.kill('SIGKILL'));
 
     const topics = createTopics('luohu');
@@ -62,5 +61,9 @@ describe('behind mosquitto, a device learns why its message was refused (issue 1
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(notices.map((n) => n.code)).toContain('WX_ERR_DEVICE_DISABLED');
+    // On the devices' listener (use_username_as_clientid) the worker's old session id is its live
+    // session's: the start's takeover of old sessions leaves it alone rather than unsubscribe the
+    // live session (it did, and the first notice never came).
+    expect(worker.output()).toMatch(/old ingest session w1-0 not taken over: the broker gave it the live session's client id/);
   }, 120_000);
 });
