@@ -30,7 +30,7 @@ const listQuery = z.strictObject({
   department: z.string().max(64).optional(),
   family: z.enum(familyIds).optional(),
   street: z.string().max(64).optional(),
-  overdue: z.enum(['true', 'false']).transform((text) => text === 'true').optional().describe('only events past a due time, or escalated since their latest dispatch'),
+  overdue: z.enum(['true', 'false']).transform((text) => text === 'true').optional().describe('only events dispatched or in progress that are past a due time, or escalated since their latest dispatch'),
   q: z.string().max(200).optional().describe('words in the title, id, devices, department or the timeline’s notes'),
   from: epochMs.optional().describe('events not closed before this time, epoch ms'),
   to: epochMs.optional().describe('events opened before this time, epoch ms'),

@@ -82,6 +82,8 @@ const lastDispatchAt = (event: DistrictEvent) => event.timeline.findLast((record
 export function isOverdue(event: DistrictEvent, atMs: number): boolean {
   if (event.state === 'dispatched' && event.ackDueAtMs !== null && atMs >= event.ackDueAtMs) return true;
   if ((event.state === 'dispatched' || event.state === 'in_progress') && event.resolveDueAtMs !== null && atMs >= event.resolveDueAtMs) return true;
+  // Resolved or closed, an event is late no more, whatever its round's escalations.
+  if (event.state !== 'dispatched' && event.state !== 'in_progress') return false;
   const since = lastDispatchAt(event);
   return event.escalations.some((escalation) => escalation.atMs >= since);
 }

@@ -47,7 +47,7 @@ const eventFields = {
   clearSinceMs: z.number().nullable(),
   escalations: z.array(z.object({ atMs: z.number(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() })).readonly(),
   reopened: z.number(),
-  overdue: z.boolean().describe('past a due time not met, or escalated since its latest dispatch: the wall marks it'),
+  overdue: z.boolean().describe('dispatched or in progress, and past a due time not met or escalated since its latest dispatch: the wall marks it'),
 };
 
 /** An event in a list: everything but its timeline. */
