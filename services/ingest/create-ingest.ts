@@ -7,6 +7,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
 import type { Topics } from '../topics.ts';
+import { receiveLagField } from './to-point.ts';
 import { createSpool, framedSize, isSpoolError, type Spool, type SpoolRecovery } from '../spool/index.ts';
 import { createSpoolDrainer } from './spool-drainer.ts';
 import { checkRecoveredInInflux, countRecovered, forgetRefused, type RecoverySamples } from './recovery-check.ts';
@@ -109,8 +110,8 @@ export function createIngest(deps: IngestDeps): Ingest {
   const presence = createPresence(metrics);
   const stuck = createStuckDetector(config.ingest.stuckAfter, metrics);
   const accounting = createAccounting({ metrics, log, now });
-  // Fields ingest adds to every reading (to-point.ts), which no device sends.
-  const platformFields = ['recv_lag_ms'];
+  // Fields ingest adds to every reading, which no device sends.
+  const platformFields = [receiveLagField];
   const platformConflictLines = createLineBudget(1, now);
   const writer = createInfluxWriter({
     client: deps.influx,

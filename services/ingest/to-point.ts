@@ -4,6 +4,9 @@ import { encodePoint, escapeKey, formatFieldValue, maxTimeMs, type Point } from 
 import { deviceTags } from '../registry/device-tags.ts';
 import type { Reading } from './reading.ts';
 
+/** The field ingest adds to every reading, which no device sends: the receive lag, in ms. */
+export const receiveLagField = 'recv_lag_ms';
+
 /**
  * A Reading as an InfluxDB point. Tags come only from the registry (bounded values);
  * the receive lag is a field so that clock drift can be seen without a tag per value.
@@ -18,7 +21,7 @@ export function readingToPoint(reading: Reading, device: DeviceRecord): Point {
   for (const [field, value] of Object.entries(family.derive?.(reading.values, device.attributes) ?? {})) {
     fields.push([field, value, family.fieldTypes.get(field) ?? 'float']);
   }
-  fields.push(['recv_lag_ms', reading.receivedAtMs - reading.timeMs, 'int']);
+  fields.push([receiveLagField, reading.receivedAtMs - reading.timeMs, 'int']);
   return { measurement: family.measurement, tags: deviceTags(device), fields, timeMs: reading.timeMs };
 }
 
