@@ -1,51 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createInfluxClient } from '../../services/storage/influx-client.ts';
+import { startInfluxDoor } from '../helpers/influx-door.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 import { waitFor } from '../durability/helpers.ts';
 
 const operator = 'operator-wang-fang-0123456789abcdef';
-
-/** A TCP door to the run's influxd that the test shuts: shut, every connection to InfluxDB fails at once. */
-async function startInfluxDoor(target: URL): Promise<{ url: string; shut(): void; open(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let shut = false;
-  const server: Server = createServer((socket) => {
-    if (shut) return void socket.destroy();
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const [a, b] of [[socket, upstream], [upstream, socket]] as const) {
-      sockets.add(a);
-      a.on('error', () => b.destroy());
-      a.on('close', () => {
-        sockets.delete(a);
-        b.destroy();
-      });
-      a.pipe(b);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const destroyAll = () => {
-    for (const socket of sockets) socket.destroy();
-  };
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    shut() {
-      shut = true;
-      destroyAll(); // the connections kept alive fail too
-    },
-    open() {
-      shut = false;
-    },
-    close: () => new Promise<void>((resolve) => {
-      destroyAll();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 interface EventBody { id: string; state: string; timeline: Array<{ kind: string; by: string; note?: string }> }
 
