@@ -45,6 +45,12 @@ export interface AlarmEngine extends AlarmService {
   sweep(): void;
   acknowledge(id: string, by: string, note: string): Alarm;
   closeAlarm(id: string, by: string, note: string): Alarm;
+  /**
+   * Changes once kept (on disk or in InfluxDB: the store's whenKept), in the order made; at once
+   * without a store. The webhooks' feed: told before, a crash ahead of the journal's flush told a
+   * chat group of a change that was gone at the restart.
+   */
+  onKeptChange(listener: (change: AlarmChange) => void): () => void;
   readonly rules: readonly AlarmRule[];
 }
 
@@ -74,6 +80,7 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
   };
   const book = createAlarmBook({ keepClosedMs: deps.keepClosedMs ?? 30 * 86_400_000, maxClosed: deps.maxClosed ?? 10_000 });
   const listeners = new Set<(change: AlarmChange) => void>();
+  const keptListeners = new Set<(change: AlarmChange) => void>();
   const ruleById = new Map(compiled.map((entry) => [entry.rule.id, entry]));
   let timer: NodeJS.Timeout | undefined;
 
@@ -81,15 +88,21 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     book.put(alarm);
     deps.metrics?.alarmChanges.inc({ rule: alarm.ruleId, kind });
     const change = { kind, alarm };
-    deps.store?.record(change);
-    for (const listener of listeners) {
+    const tellKept = () => tell(keptListeners, change);
+    if (deps.store) deps.store.record(change, tellKept);
+    else tellKept();
+    tell(listeners, change);
+    return alarm;
+  }
+
+  function tell(to: ReadonlySet<(change: AlarmChange) => void>, change: AlarmChange): void {
+    for (const listener of to) {
       try {
         listener(change);
       } catch (error) {
-        deps.log.error({ err: error, alarm: alarm.id }, 'alarm listener failed');
+        deps.log.error({ err: error, alarm: change.alarm.id }, 'alarm listener failed');
       }
     }
-    return alarm;
   }
 
   function texts(ruleId: string, deviceId: string, value: number | null, limit: number | null) {
@@ -212,6 +225,10 @@ export function createAlarmEngine(deps: AlarmEngineDeps): AlarmEngine {
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onKeptChange(listener) {
+      keptListeners.add(listener);
+      return () => keptListeners.delete(listener);
     },
     async start() {
       for (const stored of (await deps.store?.restore()) ?? []) book.put({ ...stored, ...texts(stored.ruleId, stored.deviceId, stored.value, stored.limit) });

@@ -3,6 +3,7 @@ import { isFamilyId } from '../families/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
+import { createDurableOrder } from '../storage/durable-order.ts';
 import { createJournalledWrites, rowOfPoint, withLeftovers } from '../storage/journalled-writes.ts';
 import { createWriteJournal } from '../storage/write-journal.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
@@ -15,8 +16,12 @@ export const alarmsMeasurement = 'alarms';
 export type StoredAlarm = Omit<Alarm, 'textZh' | 'textEn'>;
 
 export interface AlarmStore {
-  /** Journals the change (durable once persisted() resolves) and queues it for InfluxDB (writes retry in the background). */
-  record(change: AlarmChange): void;
+  /**
+   * Journals the change (durable once persisted() resolves) and queues it for InfluxDB (writes retry
+   * in the background). `whenKept` runs once the change is on disk or in InfluxDB, after those of
+   * every earlier change (durable-order.ts); never for a change that cannot be encoded (not kept).
+   */
+  record(change: AlarmChange, whenKept?: () => void): void;
   /** Resolves once every change recorded so far is on disk; rejects with WX_ERR_HISTORY_NOT_DURABLE. */
   persisted(): Promise<void>;
   /** Every alarm the history holds, folded from its changes in time order. */
@@ -88,6 +93,8 @@ const seriesOf = (row: Readonly<Row>) => seriesKey(String(row.rule), String(row.
  */
 export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics; log: Logger; journalPath: string }): AlarmStore {
   const lastTime = new Map<string, number>();
+  const journal = createWriteJournal({ path: deps.journalPath, log: deps.log });
+  const kept = createDurableOrder({ persisted: () => journal.persisted(), log: deps.log });
   const writer = createInfluxWriter({
     client: deps.influx,
     concurrency: 1,
@@ -95,11 +102,11 @@ export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics;
     log: deps.log,
     onRejected: (batch, error) => deps.log.error({ code: error.code, line: batch[0]?.line.slice(0, 300) }, 'alarm change refused by InfluxDB'),
     keptBy: 'the alarm journal',
+    onWritten: (batch) => kept.written(batch.map((entry) => entry.line)),
   });
-  const journal = createWriteJournal({ path: deps.journalPath, log: deps.log });
   const history = createJournalledWrites(writer, journal);
   return {
-    record(change) {
+    record(change, whenKept) {
       const series = seriesKey(change.alarm.ruleId, change.alarm.deviceId);
       const timeMs = Math.max(change.alarm.updatedAtMs, (lastTime.get(series) ?? -Infinity) + 1);
       lastTime.set(series, timeMs);
@@ -113,6 +120,7 @@ export function createAlarmStore(deps: { influx: InfluxClient; metrics: Metrics;
         return;
       }
       history.write({ line, row: rowOfPoint(point) });
+      kept.track(line, whenKept);
     },
     persisted: () => journal.persisted(),
     async restore() {

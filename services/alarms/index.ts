@@ -72,7 +72,8 @@ export async function createAlarms(deps: AlarmsDeps): Promise<Alarms> {
     webhooks,
     async start() {
       await engine.start();
-      if (config.alarms.webhooks.length > 0) unsubscribe = engine.onChange((change) => webhooks.notify(change));
+      // Told once the change is kept, not as soon as it is made (alarm-engine.ts onKeptChange).
+      if (config.alarms.webhooks.length > 0) unsubscribe = engine.onKeptChange((change) => webhooks.notify(change));
     },
     async close() {
       unsubscribe?.();

@@ -129,10 +129,13 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     const event = applyEventRecord(previous, record, id);
     if (event === previous) return event;
     events.set(event.id, event);
-    deps.store?.record(event, event.timeline.at(-1)!);
+    // Departments hear of a change once it is kept (on disk or in InfluxDB), in order: told before,
+    // a crash ahead of the journal's flush told them of a change that was gone at the restart.
+    const tell = () => notify(event, record);
+    if (deps.store) deps.store.record(event, event.timeline.at(-1)!, tell);
+    else tell();
     deps.metrics?.changes.inc({ kind: record.kind });
     observeFigures(event, record);
-    notify(event, record);
     for (const listener of listeners) {
       try {
         listener(event, record);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
+import { createDurableOrder } from '../storage/durable-order.ts';
 import { createJournalledWrites, rowOfPoint, withLeftovers } from '../storage/journalled-writes.ts';
 import { createWriteJournal } from '../storage/write-journal.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
@@ -12,8 +13,12 @@ import { stageAt, type Stage } from './figures.ts';
 export const eventsMeasurement = 'events';
 
 export interface EventStore {
-  /** Journals the record (durable once persisted() resolves) and queues it for InfluxDB (writes retry in the background). */
-  record(event: DistrictEvent, record: EventRecord): void;
+  /**
+   * Journals the record (durable once persisted() resolves) and queues it for InfluxDB (writes retry
+   * in the background). `whenKept` runs once the record is on disk or in InfluxDB, after those of
+   * every earlier record (durable-order.ts); never for a record that cannot be encoded (not kept).
+   */
+  record(event: DistrictEvent, record: EventRecord, whenKept?: () => void): void;
   /** Resolves once every record so far is on disk; rejects with WX_ERR_HISTORY_NOT_DURABLE. */
   persisted(): Promise<void>;
   /** Every event's records, in the order they were made. */
@@ -57,6 +62,9 @@ function rowsOf(series: readonly Series[]): Array<Record<string, unknown>> {
 export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics; log: Logger; journalPath: string }): EventStore {
   // Strictly increasing point times: two records in one millisecond never overwrite each other.
   let lastTimeMs = -Infinity;
+  // Each record on disk before it is answered (write-journal.ts): a resolution answered is kept.
+  const journal = createWriteJournal({ path: deps.journalPath, log: deps.log });
+  const kept = createDurableOrder({ persisted: () => journal.persisted(), log: deps.log });
   const writer = createInfluxWriter({
     client: deps.influx,
     concurrency: 1,
@@ -64,12 +72,11 @@ export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics;
     log: deps.log,
     onRejected: (batch, error) => deps.log.error({ code: error.code, line: batch[0]?.line.slice(0, 300) }, 'event record refused by InfluxDB'),
     keptBy: 'the event journal',
+    onWritten: (batch) => kept.written(batch.map((entry) => entry.line)),
   });
-  // Each record on disk before it is answered (write-journal.ts): a resolution answered is kept.
-  const journal = createWriteJournal({ path: deps.journalPath, log: deps.log });
   const history = createJournalledWrites(writer, journal);
   return {
-    record(event, record) {
+    record(event, record, whenKept) {
       lastTimeMs = Math.max(record.atMs, lastTimeMs + 1);
       let point: Point;
       let line: string;
@@ -81,6 +88,7 @@ export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics;
         return;
       }
       history.write({ line, row: rowOfPoint(point) });
+      kept.track(line, whenKept);
     },
     persisted: () => journal.persisted(),
     async restore() {
