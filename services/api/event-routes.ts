@@ -44,7 +44,7 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 
 /**
  * The person a request reads or acts as: its bearer token's, or the one whose token signed its
- * session in (a department's session sees its own events only, as its token does), else a reader.
+ * session in (a department's session sees the events its token sees: visibleTo), else a reader.
  * An action needs an operator's bearer token (access.ts), so an action's name is always the bearer's.
  * The admin routes record it too (admin-audit.ts).
  */
@@ -52,8 +52,15 @@ export function personOf(deps: Pick<EventRouteDeps, 'auth'>, request: FastifyReq
   return deps.auth.person(request) ?? { role: 'reader', name: 'reader' };
 }
 
-/** A department's credential sees its own events only (issue 23, item 3); others see every event. */
-const visibleTo = (person: Person) => (event: DistrictEvent) => person.role !== 'department' || event.department === person.department;
+/**
+ * A department's credential sees its own events (issue 23, item 3), and those escalated to it, for
+ * good: its webhook was told of them (the event inside), and a level that oversees must follow
+ * what it was told to oversee after the event is sent on or reopened. Reading only: every action
+ * is an operator's route (access.ts), and the figures keep to the rounds a department was sent.
+ * Others see every event.
+ */
+const visibleTo = (person: Person) => (event: DistrictEvent) =>
+  person.role !== 'department' || event.department === person.department || event.escalations.some((escalation) => escalation.to === person.department);
 
 /** /api/v1/events: the list, one event with its timeline, actions by role, figures and the shift handover (issue 23). */
 export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
