@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DistrictEvent } from '../../services/events/index.ts';
+import { apiCaller } from '../helpers/api-call.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const tokens = { zhang: 'operator-zhang-wei-figures-0123456789', reader: 'reader-figures-0123456789abcdef', urban: 'department-urban-figures-0123456789' };
@@ -19,14 +20,7 @@ describe('response figures of a reopened, re-dispatched event', () => {
   // The events' clock stands still but where the test moves it: the times measured are exact.
   const startMs = Date.now();
   let offsetMs = 0;
-  const call = async (path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${test.endpoints.httpUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.json() as Record<string, unknown> };
-  };
+  const call = apiCaller(() => test.endpoints.httpUrl);
 
   beforeAll(async () => {
     test = await startTestPlatform({

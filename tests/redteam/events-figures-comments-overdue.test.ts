@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxCommentsPerEvent } from '../../services/events/comment-limit.ts';
+import { apiCaller } from '../helpers/api-call.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const tokens = {
@@ -24,14 +25,7 @@ describe('red team: events, second pass', () => {
   let eventId: string;
   // The events' clock: moved past a due time instead of waiting half an hour.
   let offsetMs = 0;
-  const call = async (path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${test.endpoints.httpUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.json() as Record<string, unknown> };
-  };
+  const call = apiCaller(() => test.endpoints.httpUrl);
   const figures = async (token: string) => (await call('/api/v1/events/figures?weeks=1', token)).body.rows as FigureRow[];
 
   beforeAll(async () => {
