@@ -65,7 +65,7 @@ export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly targets: TargetsFile;
   readonly describe: () => Record<string, unknown>;
   /** The MQTT login and ACL endpoints an external broker (EMQX HTTP auth) asks. */
-  readonly mqttAuth?: Omit<EmqxAuthDeps, 'registry' | 'metrics'>;
+  readonly mqttAuth?: Omit<EmqxAuthDeps, 'registry' | 'metrics' | 'refuse'>;
   /** Latest readings, tiles and the event stream (the screen's data). */
   readonly live: Live;
   /** The installation's fleet key (config.fleetKey): the screen's session cookies are signed with a key derived from it. */
@@ -285,7 +285,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (deps.review) registerReviewRoutes(scope, { review: deps.review, influx: deps.influx, registry: deps.registry, stuckAfter: deps.ingest.stuck.stuckAfter, bearerRole: auth.bearerRole, bearerName: (request) => auth.bearerPerson(request)?.name ?? null, namesShown });
     if (deps.review) registerReviewPage(scope);
     // Only with an external broker and its secret configured (the platform passes mqttAuth then): issue 18 item 2.
-    if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics });
+    if (deps.mqttAuth) registerEmqxAuthRoutes(scope, { ...deps.mqttAuth, registry: deps.registry, metrics: deps.metrics, refuse: auth.refuse });
   });
 
   return app;

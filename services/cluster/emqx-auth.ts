@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientIdRefusal } from '../broker/client-id.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import { z } from 'zod';
@@ -49,8 +49,12 @@ export interface EmqxAuthDeps {
   readonly brokerSecret: string;
   /** Wrong logins of one (peer address, username) a minute before its logins are denied unchecked (config mqtt.loginFailuresPerDevice). */
   readonly loginFailuresPerDevice?: number;
-  /** Wrong header secrets of one caller address a minute before it is answered 429 unchecked. */
-  readonly headerFailuresPerAddress?: number;
+  /**
+   * A wrong header secret: counted, and thrown as a wrong bearer token is, from the same per-address
+   * failures (the API's Auth.refuse: WX_ERR_UNAUTHORIZED, then WX_ERR_LOGIN_THROTTLED held
+   * http.wrongTokenDelayMs).
+   */
+  readonly refuse: (request: FastifyRequest, reply: FastifyReply, message: string) => Promise<never>;
 }
 
 /** The header EMQX's HTTP authenticator and authorizer are configured to send (docs/deploy-city.md). */
@@ -107,20 +111,19 @@ export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps)
   /**
    * Only EMQX, with the configured secret, reaches a password check: anyone else is refused before
    * any scrypt runs (issue 18 item 2: wrong guesses each cost a scrypt run on libuv's pool, where the
-   * spool's fdatasync waits too). A caller past its wrong secrets is answered 429 without a check.
+   * spool's fdatasync waits too). A wrong secret is refused as a wrong bearer token is (Auth.refuse):
+   * counted, and past the address's failures held before its 429, so a guesser waiting for its
+   * answers gets one a hold. The secret is always checked first and never refused unchecked (no
+   * Auth.refuseWhileHolding here): a guesser sharing EMQX's address (a NAT, a node's SNAT) must not
+   * hold back the broker's logins; the secret has 32 characters or more (cluster.brokerAuthSecret).
    */
-  const assertBroker = (request: FastifyRequest) => {
+  const assertBroker = async (request: FastifyRequest, reply: FastifyReply) => {
     const presented = request.headers[brokerSecretHeader];
-    const key = `header ${request.ip}`;
     if (typeof presented === 'string' && timingSafeEqual(digest(presented), secretDigest)) return;
-    const throttled = throttle.isThrottled(key, deps.headerFailuresPerAddress ?? 20);
-    throttle.recordFailure(key);
-    deps.metrics.apiAuthFailures.inc({ code: throttled ? 'WX_ERR_LOGIN_THROTTLED' : 'WX_ERR_UNAUTHORIZED' });
-    if (throttled) throw new WanxiangError('WX_ERR_LOGIN_THROTTLED', `too many wrong ${brokerSecretHeader} headers from this address within a minute`);
-    throw new WanxiangError('WX_ERR_UNAUTHORIZED', `this endpoint answers the MQTT broker only: it needs the ${brokerSecretHeader} header`);
+    await deps.refuse(request, reply, `this endpoint answers the MQTT broker only: it needs the ${brokerSecretHeader} header`);
   };
   // The secret is checked as the request arrives, before its body is read or parsed.
-  const common = { config: { access: 'broker' as const }, bodyLimit: 16_384, onRequest: async (request: FastifyRequest) => assertBroker(request) };
+  const common = { config: { access: 'broker' as const }, bodyLimit: 16_384, onRequest: (request: FastifyRequest, reply: FastifyReply) => assertBroker(request, reply) };
 
   app.post('/api/v1/auth/mqtt', {
     ...common,

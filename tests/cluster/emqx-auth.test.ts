@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { createAuth } from '../../services/api/auth.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIdFitsLogin } from '../../services/broker/client-id.ts';
 import { brokerSecretHeader, registerEmqxAuthRoutes } from '../../services/cluster/emqx-auth.ts';
@@ -24,7 +25,9 @@ describe('the EMQX HTTP authentication and authorization endpoints', () => {
     // Our own registry, counting the password checks (each a scrypt run) it is asked for.
     const registry: DeviceRegistry = Object.assign(Object.create(real) as DeviceRegistry, { login: (id: string, secret: string) => { logins += 1; return real.login(id, secret); } });
     app.setErrorHandler((error, _request, reply) => reply.code(isWanxiangError(error) ? error.status : 500).send({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', message: (error as Error).message }));
-    registerEmqxAuthRoutes(app, { registry, topics, metrics, ingestUser: 'wanxiang-ingest', ingestSecret: 'ingest-secret-0123456789', brokerSecret, loginFailuresPerDevice: 3, headerFailuresPerAddress: 10 });
+    // The API's own refusal of a wrong credential, with no hold (tests/redteam/broker-secret-holds.test.ts times the hold).
+    const { refuse } = createAuth({ readAccess: 'token', tokens: [], wrongTokenDelayMs: 0 }, undefined, metrics);
+    registerEmqxAuthRoutes(app, { registry, topics, metrics, ingestUser: 'wanxiang-ingest', ingestSecret: 'ingest-secret-0123456789', brokerSecret, loginFailuresPerDevice: 3, refuse });
     await app.ready();
   });
   afterAll(() => app.close());
