@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import { link, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces a small file the platform keeps (the device registry, the users file, session
@@ -53,6 +54,56 @@ export async function createFileDurably(path: string, text: string): Promise<boo
     return true;
   } finally {
     await rm(aside, { force: true });
+  }
+}
+
+/** A name beside `path`, in its folder (so a rename onto `path` stays on one file system), no one else's. */
+const asideOf = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+
+/**
+ * A user's output file (a report, a recording) opened for writing at its name, the check being the
+ * opening itself: a caller's earlier look at the name is only for a plain answer, and whatever
+ * appears there since is never written through. Without `replace` the name is created or refused
+ * EEXIST (O_CREAT|O_EXCL: a name that exists fails, a symbolic link above all, even one to nowhere,
+ * which is never followed, POSIX open(2)). With `replace` a new file is made beside it and renamed
+ * onto the name: rename(2) replaces the name itself, a link there and not the file it points at.
+ */
+export function openOutputFileSync(path: string, options: { replace: boolean; mode: number }): number {
+  if (!options.replace) return openSync(path, 'wx', options.mode);
+  const aside = asideOf(path);
+  const fd = openSync(aside, 'wx', options.mode);
+  try {
+    renameSync(aside, path);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(aside, { force: true });
+    throw error;
+  }
+  return fd;
+}
+
+/**
+ * The same for content written at once: with `replace` written beside and then renamed onto the
+ * name, so the old file stays whole until the new one is; a file this call made and could not
+ * fill (a full disk) is removed rather than left looking written.
+ */
+export async function writeOutputFile(path: string, content: string | Uint8Array, options: { replace: boolean; mode: number }): Promise<void> {
+  const target = options.replace ? asideOf(path) : path;
+  const handle = await open(target, 'wx', options.mode);
+  let written = false;
+  try {
+    await handle.writeFile(content);
+    written = true;
+  } finally {
+    await handle.close();
+    if (!written) await rm(target, { force: true });
+  }
+  if (!options.replace) return;
+  try {
+    await rename(target, path);
+  } catch (error) {
+    await rm(target, { force: true });
+    throw error;
   }
 }
 

@@ -1,8 +1,9 @@
-import { createReadStream, createWriteStream, openSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
+import { openOutputFileSync } from '../services/durable-file.ts';
 import { WanxiangError } from '../services/errors.ts';
 import { recordingLimits, recordingLines, type RecordingLimits } from './recording-lines.ts';
 
@@ -69,11 +70,13 @@ export interface RecordingWriter {
  * Writes a recording to `path`. With `replace: false` the file is created or refused, never
  * replaced (O_EXCL): `record` without --force (red team 6: it overwrote the platform's users
  * file); the check is the opening itself, so no file can appear between a check and the write.
+ * Replacing (--force) replaces the name, never the file a symbolic link there points at
+ * (openOutputFileSync).
  */
 export function createRecordingWriter(path: string, header: Omit<RecordingHeader, 'format' | 'version'>, options: { replace?: boolean } = {}): RecordingWriter {
   let fd: number;
   try {
-    fd = openSync(path, options.replace === false ? 'wx' : 'w', 0o666);
+    fd = openOutputFileSync(path, { replace: options.replace !== false, mode: 0o666 });
   } catch (error) {
     const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
     throw new WanxiangError('WX_ERR_FILE', `cannot write the recording ${path}: ${exists ? 'the file exists; give --force to replace it, or another --out' : (error as Error).message}`, { value: path, cause: error });

@@ -1,6 +1,7 @@
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join, parse, relative, resolve, isAbsolute } from 'node:path';
 import type { Config } from '../config.ts';
+import { writeOutputFile } from '../durable-file.ts';
 import { WanxiangError } from '../errors.ts';
 
 /**
@@ -11,9 +12,7 @@ import { WanxiangError } from '../errors.ts';
  */
 export async function assertOutputTarget(path: string, what: string, options: { force: boolean; config: Config }): Promise<void> {
   const existing = await lstat(path).catch(() => undefined);
-  if (existing && !options.force) {
-    throw new WanxiangError('WX_ERR_FILE', `cannot write ${what} ${path}: the file exists; give --force to replace it, or another --out`, { value: path });
-  }
+  if (existing && !options.force) throw outputExists(path, what);
   const target = await realTarget(path);
   const folder = await dataFolderHolding(target, options.config);
   if (folder) {
@@ -21,6 +20,24 @@ export async function assertOutputTarget(path: string, what: string, options: { 
   }
   const own = platformFiles(options.config).find((file) => file === target);
   if (own) throw new WanxiangError('WX_ERR_OUTPUT_IN_DATA_DIR', `cannot write ${what} ${path}: it is the platform's file ${own}; write it elsewhere (--out)`, { value: path });
+}
+
+const outputExists = (path: string, what: string) =>
+  new WanxiangError('WX_ERR_FILE', `cannot write ${what} ${path}: the file exists; give --force to replace it, or another --out`, { value: path });
+
+/**
+ * Writes a command's output file once assertOutputTarget has allowed it. That check answers plainly
+ * but cannot hold: a file or a symbolic link may appear at the name before the write. So the write
+ * itself refuses a name that exists (the same answer as the check), and --force replaces the name,
+ * never the file a link there points at (writeOutputFile).
+ */
+export async function writeOutputTarget(path: string, content: string | Uint8Array, what: string, options: { force: boolean }): Promise<void> {
+  try {
+    await writeOutputFile(path, content, { replace: options.force, mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw outputExists(path, what);
+    throw error;
+  }
 }
 
 /** Files a data folder has that no other folder is expected to (folder-lock.ts, runtime-file.ts, installation.ts). */

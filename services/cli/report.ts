@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import { PLAN_PERIOD_FORMS, isPlanYear, parsePlanPeriod } from '../compliance/plan-period.ts';
@@ -13,7 +12,7 @@ import { createReviewService } from '../review/review-service.ts';
 import { readRuntime } from '../runtime-file.ts';
 import { createInfluxClient } from '../storage/influx-client.ts';
 import { assertWritableTarget, commandContext, shared } from './common.ts';
-import { assertOutputTarget } from './output-file.ts';
+import { assertOutputTarget, writeOutputTarget } from './output-file.ts';
 import { readSecret } from './secret-input.ts';
 import { step } from './failure.ts';
 import { locateInflux, type Located } from './locate.ts';
@@ -150,7 +149,7 @@ export async function reportCommand(argv: string[]): Promise<void> {
 }
 
 async function writeReport(out: string | undefined, content: string | Buffer, force: boolean): Promise<void> {
-  // Exclusive unless --force: a file that appeared since the check is not replaced either.
-  if (out) await step(`cannot write the report ${out}`, () => writeFile(out, content, { flag: force ? 'w' : 'wx', mode: 0o600 }));
+  // Exclusive unless --force, and --force replaces the name: what appeared there since the check is neither replaced unasked nor written through.
+  if (out) await step(`cannot write the report ${out}`, () => writeOutputTarget(out, content, 'the report', { force }));
   else process.stdout.write(content);
 }
