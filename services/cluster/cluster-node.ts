@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { WanxiangError } from '../errors.ts';
 import type { RegistryFile } from '../registry/registry-schema.ts';
 import { redactUserinfo } from '../redact-url.ts';
-import { createClusterSeal, type ClusterSeal } from './cluster-seal.ts';
+import { createClusterSeal, unsealedWarning, type ClusterSeal } from './cluster-seal.ts';
 import { createLeaderElection, type LeaderElection } from './leader-election.ts';
 import { createLeaderServices, type LeaderServices } from './leader-services.ts';
 import { createRedisBrokerBackend, type BrokerBackend } from './redis-broker-backend.ts';
@@ -21,7 +21,7 @@ export interface ClusterNodeOptions {
   /** The installation's fleet key, which every node holds: the key of the cluster's seal. */
   readonly fleetKey: string;
   /** Counts a message or registry refused for its seal, per kind. */
-  readonly onUnsealed?: (kind: 'registry' | 'feed' | 'alarms' | 'events') => void;
+  readonly onUnsealed?: (kind: 'registry' | 'feed' | 'alarms' | 'events' | 'broker') => void;
 }
 
 export interface ClusterNode {
@@ -63,6 +63,7 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
   const registry = createRegistrySync({ redis, subscriber, key: `${prefix}:registry`, log, seal, refused: () => options.onUnsealed?.('registry'), onRemote: options.onRemoteRegistry });
   const rollupMarks = createRollupMarks({ redis, key: `${prefix}:rollups:dirty`, log });
   let broker: BrokerBackend | undefined;
+  const warnBrokerUnsealed = unsealedWarning(log, 'broker');
   let connected = false;
 
   return {
@@ -71,7 +72,7 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
     redis,
     subscriber,
     get broker() {
-      return (broker ??= createRedisBrokerBackend(options.redisUrl, options.nodeId));
+      return (broker ??= createRedisBrokerBackend(options.redisUrl, options.nodeId, seal, (topic) => warnBrokerUnsealed(topic, () => options.onUnsealed?.('broker'))));
     },
     rollupMarks,
     leaderServices,

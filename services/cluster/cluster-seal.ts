@@ -13,13 +13,17 @@ export interface ClusterSeal {
   seal(channel: string, text: string): string;
   /** The text of a sealed message, or null when its seal is missing or wrong. */
   open(channel: string, sealed: string): string | null;
+  /** Bytes sealed the same way: the 32-byte MAC, then the bytes (an MQTT payload the broker keeps in Redis). */
+  sealBytes(channel: string, bytes: Buffer): Buffer;
+  /** The bytes of sealed bytes, or null when their seal is missing or wrong. */
+  openBytes(channel: string, sealed: Buffer): Buffer | null;
 }
 
 const macLength = 43; // base64url of 32 bytes
 
 export function createClusterSeal(fleetKey: string): ClusterSeal {
   const key = createHmac('sha256', fleetKey).update('wanxiang cluster seal').digest();
-  const macOf = (channel: string, text: string) => createHmac('sha256', key).update(channel).update('\n').update(text).digest();
+  const macOf = (channel: string, text: string | Buffer) => createHmac('sha256', key).update(channel).update('\n').update(text).digest();
   return {
     seal: (channel, text) => `${macOf(channel, text).toString('base64url')}\n${text}`,
     open(channel, sealed) {
@@ -27,6 +31,12 @@ export function createClusterSeal(fleetKey: string): ClusterSeal {
       const presented = Buffer.from(sealed.slice(0, macLength), 'base64url');
       const text = sealed.slice(macLength + 1);
       return presented.length === 32 && timingSafeEqual(presented, macOf(channel, text)) ? text : null;
+    },
+    sealBytes: (channel, bytes) => Buffer.concat([macOf(channel, bytes), bytes]),
+    openBytes(channel, sealed) {
+      if (sealed.length < 32) return null;
+      const bytes = sealed.subarray(32);
+      return timingSafeEqual(sealed.subarray(0, 32), macOf(channel, bytes)) ? bytes : null;
     },
   };
 }

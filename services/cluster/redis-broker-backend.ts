@@ -2,6 +2,8 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
+import type { ClusterSeal } from './cluster-seal.ts';
+import { sealPersistence } from './sealed-persistence.ts';
 
 /** What aedes takes to become one node of a broker cluster (aedes README, "Clustering"). */
 export interface BrokerBackend {
@@ -32,11 +34,12 @@ function quietQuit(connection: Redis): Redis {
  * die without losing them (a surviving node publishes a dead node's wills).
  * Each publish is authorised and ingested once, on the node its device is connected to.
  */
-export function createRedisBrokerBackend(redisUrl: string, nodeId: string): BrokerBackend {
+export function createRedisBrokerBackend(redisUrl: string, nodeId: string, seal: ClusterSeal, refused: (sealed: string) => void): BrokerBackend {
   const routing = () => quietQuit(new Redis(redisUrl, { enableAutoPipelining: true }));
   const mq = mqemitterRedis({ pubConn: routing(), subConn: routing() });
   const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const persistence = aedesPersistenceRedis({ conn });
+  // Retained messages, wills and queued messages sealed as the nodes' own messages are (sealed-persistence.ts).
+  const persistence = sealPersistence(aedesPersistenceRedis({ conn }), seal, (packet) => refused(`${packet.topic ?? ''}`));
   return {
     aedesOptions: { id: nodeId, mq, persistence },
     // Not persistence.destroy(): it unsubscribes through `mq`, which aedes has closed by now,
