@@ -10,7 +10,7 @@ import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { LoginResult } from '../registry/device-registry.ts';
 import { createLoginGate, type LoginGate } from '../login-gate.ts';
 import { isHistoryToolSecret, simulatedDeviceSecret, verifySecret } from '../registry/secrets.ts';
-import { clientIdRefusal } from './client-id.ts';
+import { clientIdRefusal, registeredIn } from './client-id.ts';
 import { createLineBudget } from '../log-budget.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 
@@ -71,6 +71,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   const subscribeRefusalLines = createLineBudget(refusalLinesPerMinute, () => Date.now());
   const loginRefusalLines = createLineBudget(refusalLinesPerMinute, () => Date.now());
   const parseTopic = createTopicCache(topics);
+  const registeredAs = registeredIn(registry);
   // Clients that sent a zero-byte client id (aedes names them itself), noted at CONNECT.
   const unnamed = new WeakSet<Client>();
   // The Last Will's topic each CONNECT named, checked against the login before aedes stores the will.
@@ -149,7 +150,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
       const id = username ?? '';
       if (!id || !password) return refuseLogin(client, id, 'WX_ERR_BAD_CREDENTIALS', 4, callback);
       // The client id is bound to the login before any secret is checked (item 5, [MQTT-3.1.3-8]).
-      const wrongId = clientIdRefusal(client.id, unnamed.has(client), client.clean, id, (other) => registry.device(other) !== undefined);
+      const wrongId = clientIdRefusal(client.id, unnamed.has(client), client.clean, id, registeredAs);
       if (wrongId !== null) return refuseLogin(client, id, 'WX_ERR_CLIENT_ID_REFUSED', 2, callback, wrongId);
       const secret = password.toString('utf8');
       // A replay or backfill, told by the secret only the installation's fleet key derives: history, no live alarms.

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { clientIdRefusal } from '../broker/client-id.ts';
+import { clientIdRefusal, registeredIn } from '../broker/client-id.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
@@ -145,7 +145,7 @@ export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps)
     // the subscriptions and queued messages the other held (red team 9).
     const wrongId = body.clientid === undefined
       ? `no clientid in the body: configure the authenticator's body with clientid = "\${clientid}" (docs/deploy-city.md)`
-      : clientIdRefusal(body.clientid, body.clientid === '', true, body.username, (other) => deps.registry.device(other) !== undefined);
+      : clientIdRefusal(body.clientid, body.clientid === '', true, body.username, registeredIn(deps.registry));
     if (wrongId !== null) {
       deps.metrics.authFailures.inc({ code: 'WX_ERR_CLIENT_ID_REFUSED' });
       return { result: 'deny', is_superuser: false };
