@@ -17,7 +17,7 @@ export interface LegacySessionsOptions {
   readonly now: () => number;
   readonly window: number;
   readonly connectTimeoutMs: number;
-  /** The registered device whose client ids include this one, if any: that id is never connected. */
+  /** The registered device or observer whose client ids include this one, if any: that id is never connected. */
   readonly deviceOwning?: (clientId: string) => string | null;
   /** How long one old session may go on delivering before it is left for the next start; default 5 s. */
   readonly budgetMs?: number;
@@ -151,7 +151,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     const owner = options.deviceOwning?.(clientId) ?? null;
     if (owner !== null) {
       // Connecting would close the device's own session [MQTT-3.1.4-2], or take and discard it.
-      log.warn({ clientId, device: owner }, `old ingest session ${clientId} not taken over: the registered device ${owner} may log in with that client id. What the session holds stays at the broker, and a shared subscription it still has is dealt readings nobody stores: remove it at the broker (EMQX: kick the client and discard its session; mosquitto: connect once as the ingest login with that client id and a clean session while the device is away)`);
+      log.warn({ clientId, device: owner }, `old ingest session ${clientId} not taken over: the registered device or observer ${owner} may log in with that client id. What the session holds stays at the broker, and a shared subscription it still has is dealt readings nobody stores: remove it at the broker (EMQX: kick the client and discard its session; mosquitto: connect once as the ingest login with that client id and a clean session while that login is away)`);
       return 'device';
     }
     const deadline = Date.now() + budgetMs;

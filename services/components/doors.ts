@@ -81,8 +81,9 @@ export function createDoorsPart(deps: {
         subscriber = createMqttSubscriber({
           brokerUrl: cluster.brokerUrl, username: cluster.brokerUsername, password: ingestSecret,
           group: cluster.sharedGroup ?? defaultSharedGroup(ingestSecret), sessions: cluster.sessions, nodeId: cluster.nodeId ?? hostname(), topics, ingest, log,
-          // Asked of the old session client ids only, before they are taken over (legacy-sessions.ts).
-          deviceOwning: (clientId) => registry.devices.find((device) => clientIdFitsLogin(clientId, device.id))?.id ?? null,
+          // Asked of the old session client ids only, before they are taken over (legacy-sessions.ts):
+          // an observer's ids are its own as much as a device's (red team pass: a wall screen named as the node lost its session at each start).
+          deviceOwning: (clientId) => [...registry.devices, ...registry.file.observers].find((login) => clientIdFitsLogin(clientId, login.id))?.id ?? null,
         });
         await subscriber.start();
         // Refusal notices go to the device through the external broker too (issue 19, item 5).

@@ -173,7 +173,7 @@ describe('ingest session client ids out of the devices\' reach', () => {
     // left alone (connecting with it would close the device's session), with a warning naming it.
     await stop(w);
     const again = await worker('ingest-a', name);
-    expect(again.output()).toMatch(/old ingest session ingest-a-0 not taken over: the registered device ingest-a-0 may log in with that client id/);
+    expect(again.output()).toMatch(/old ingest session ingest-a-0 not taken over: the registered device or observer ingest-a-0 may log in with that client id/);
     expect(kicked).toBe(0);
     expect(device!.connected).toBe(true);
     await stop(again);
