@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 
 /**
  * Who a pid is, beyond its number: the kernel's boot id and the process's start time in clock
@@ -11,6 +11,22 @@ import { readFile } from 'node:fs/promises';
 export interface ProcessIdentity {
   readonly bootId: string;
   readonly startTicks: string;
+  /**
+   * The PID namespace the pid is numbered in (`pid:[4026531836]`): a container's own. A pid from
+   * another namespace names some other process here, or none (red team pass: two containers on one
+   * data volume, each platform pid 1 in its own, took each other's lock for a dead run's).
+   */
+  readonly pidNamespace?: string;
+}
+
+/** This process's PID namespace, or undefined where /proc cannot tell. */
+export const ownPidNamespace = (): Promise<string | undefined> => readlink('/proc/self/ns/pid').catch(() => undefined);
+
+/** Whether a recorded identity's pid is numbered in another PID namespace than ours: its pid cannot be looked up here. */
+export async function inOtherPidNamespace(recorded: Partial<ProcessIdentity> | undefined): Promise<boolean> {
+  if (!recorded?.pidNamespace) return false;
+  const own = await ownPidNamespace();
+  return own !== undefined && own !== recorded.pidNamespace;
 }
 
 let bootIdCache: string | undefined;
@@ -33,9 +49,9 @@ async function statFields(pid: number): Promise<string[] | undefined> {
 
 /** The identity of `pid` now, or undefined where /proc cannot tell (not Linux, or no such process). */
 export async function processIdentity(pid: number): Promise<ProcessIdentity | undefined> {
-  const [boot, fields] = await Promise.all([bootId(), statFields(pid)]);
+  const [boot, fields, namespace] = await Promise.all([bootId(), statFields(pid), readlink(`/proc/${pid}/ns/pid`).catch(() => undefined)]);
   const ticks = fields?.[19]; // field 22 of the whole line: starttime
-  return boot && ticks ? { bootId: boot, startTicks: ticks } : undefined;
+  return boot && ticks ? { bootId: boot, startTicks: ticks, ...(namespace ? { pidNamespace: namespace } : {}) } : undefined;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { chmod, mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { createFileDurably } from '../durable-file.ts';
 import { WanxiangError } from '../errors.ts';
-import { processIdentity, recordedProcessAlive, type ProcessIdentity } from '../process-identity.ts';
+import { inOtherPidNamespace, processIdentity, recordedProcessAlive, type ProcessIdentity } from '../process-identity.ts';
 
 /**
  * `wanxiang.lock` in the data folder (issue 19, item 1): the spool, runtime.json, the
@@ -33,6 +34,42 @@ async function readHolder(path: string): Promise<Holder | undefined> {
 
 export const folderLockPath = (dataDir: string) => resolve(join(dataDir, 'wanxiang.lock'));
 
+/**
+ * A holder in another PID namespace (a container beside ours on the same data volume, each
+ * platform pid 1 in its own) cannot be looked up by its pid here: its pid is ours, or another
+ * process's, or none (red team pass: the second container took the first's lock for a dead run's
+ * and recovered its running spool). So a holder touches its lock every `heartbeatMs`, and such a
+ * lock is a dead holder's once nobody touched it for `leaseMs`; a start after a crash in another
+ * container waits that long at most. The lease is long beside the heartbeat: an event loop held up
+ * for seconds must not let a second run in.
+ */
+const heartbeatMs = 2_000;
+const leaseMs = 20_000;
+
+const mtimeOf = (path: string) => stat(path).then((info) => info.mtimeMs, () => undefined);
+
+/** Whether the lock is touched within the lease (watched up to `leaseMs`), and the mtime it was left at if not. */
+async function leaseHeld(path: string): Promise<{ alive: boolean; untouchedAt?: number }> {
+  const first = await mtimeOf(path);
+  if (first === undefined) return { alive: false };
+  // Left untouched for the lease already (by the wall clock): no need to watch.
+  if (Date.now() - first > leaseMs) return { alive: false, untouchedAt: first };
+  for (const until = performance.now() + leaseMs; performance.now() < until;) {
+    await delay(heartbeatMs / 2);
+    const now = await mtimeOf(path);
+    if (now === undefined) return { alive: false };
+    if (now !== first) return { alive: true };
+  }
+  return { alive: false, untouchedAt: first };
+}
+
+/** Whether the lock's holder runs: by pid and identity in our PID namespace, by its heartbeat in another. */
+async function judgeHolder(path: string, holder: Holder): Promise<{ alive: boolean; untouchedAt?: number }> {
+  if (heldHere.has(path)) return { alive: true };
+  if (await inOtherPidNamespace(holder.identity)) return leaseHeld(path);
+  return { alive: await recordedProcessAlive(holder.pid, holder.identity) };
+}
+
 const lockedError = (dataDir: string, path: string, holder: Holder) =>
   new WanxiangError(
     'WX_ERR_DATA_DIR_LOCKED',
@@ -50,7 +87,7 @@ export async function assertFolderFree(dataDir: string): Promise<void> {
   const folder = resolve(dataDir);
   const path = folderLockPath(folder);
   const holder = await readHolder(path);
-  if (holder && (heldHere.has(path) || (await recordedProcessAlive(holder.pid, holder.identity)))) throw lockedError(folder, path, holder);
+  if (holder && (await judgeHolder(path, holder)).alive) throw lockedError(folder, path, holder);
 }
 
 /**
@@ -75,11 +112,14 @@ export async function lockDataFolder(dataDir: string, command: string): Promise<
   for (let attempt = 0; attempt < 20; attempt += 1) {
     if (await createLock(path, mine)) {
       heldHere.add(path);
-      return { path, release: releaser(path) };
+      // Touched while held: how a start in another PID namespace tells this run from a dead one.
+      const heartbeat = setInterval(() => void utimes(path, new Date(), new Date()).catch(() => undefined), heartbeatMs).unref();
+      return { path, release: releaser(path, heartbeat) };
     }
     const holder = await readHolder(path);
-    if (holder && (await recordedProcessAlive(holder.pid, holder.identity))) throw lockedError(folder, path, holder);
-    await breakIfStale(path);
+    const verdict = holder ? await judgeHolder(path, holder) : { alive: false };
+    if (holder && verdict.alive) throw lockedError(folder, path, holder);
+    await breakIfStale(path, verdict.untouchedAt);
     // Another breaker may be at it: try again in a moment.
     await new Promise((done) => setTimeout(done, 5 + attempt * 5));
   }
@@ -103,7 +143,7 @@ const breakerStaleMs = 5_000;
  * can take the folder, and only a breaker removes a lock not its own, one at a time, so the lock it
  * judged is the lock it removes. An unreadable lock (garbage; never a live taker's, which appears whole) is stale.
  */
-async function breakIfStale(path: string): Promise<void> {
+async function breakIfStale(path: string, untouchedAt?: number): Promise<void> {
   const breaker = `${path}.break`;
   try {
     await (await open(breaker, 'wx', 0o600)).close();
@@ -116,17 +156,20 @@ async function breakIfStale(path: string): Promise<void> {
   try {
     const present = await stat(path).then(() => true, () => false);
     const holder = await readHolder(path);
-    if (present && !(holder && (await recordedProcessAlive(holder.pid, holder.identity)))) await unlink(path).catch(() => undefined);
+    // A lock judged by its heartbeat is removed only as it was judged: still untouched since.
+    const stale = untouchedAt !== undefined ? (await mtimeOf(path)) === untouchedAt : !(holder && (await recordedProcessAlive(holder.pid, holder.identity)));
+    if (present && stale) await unlink(path).catch(() => undefined);
   } finally {
     await unlink(breaker).catch(() => undefined);
   }
 }
 
-function releaser(path: string): () => Promise<void> {
+function releaser(path: string, heartbeat: NodeJS.Timeout): () => Promise<void> {
   let released = false;
   return async () => {
     if (released) return;
     released = true;
+    clearInterval(heartbeat);
     heldHere.delete(path);
     // Only our own lock: never remove one another run holds.
     const holder = await readHolder(path);
