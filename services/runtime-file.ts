@@ -19,9 +19,9 @@ export const runtimeSchema = z.strictObject({
    * Who the pid was (boot id, start time), as the data folder's lock records it: a platform killed
    * with -9 leaves this file, and once its pid was another process's, the tools took the file for a
    * running platform's and sent an officer's or admin's token to whatever listened on its port
-   * (red team pass). Absent in files written before it was kept.
+   * (red team pass). Absent in files written before it was kept; its PID namespace where /proc tells.
    */
-  identity: z.strictObject({ bootId: z.string(), startTicks: z.string() }).optional(),
+  identity: z.strictObject({ bootId: z.string(), startTicks: z.string(), pidNamespace: z.string().optional() }).optional(),
 });
 
 export type Runtime = z.infer<typeof runtimeSchema>;

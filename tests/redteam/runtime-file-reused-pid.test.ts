@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runtimePath } from '../../services/runtime-file.ts';
+import { readRuntime, runtimePath } from '../../services/runtime-file.ts';
 import { startTestPlatform } from '../helpers/test-platform.ts';
 import { runCli } from '../cli/run-cli.ts';
 
@@ -21,6 +21,7 @@ describe('red team: runtime.json of a killed platform whose pid another process 
   let squatter: Server;
   const heard: Array<string | undefined> = [];
   let dataDir: string;
+  let runningRead: Awaited<ReturnType<typeof readRuntime>>;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'wanxiang-redteam-runtime-'));
@@ -29,6 +30,8 @@ describe('red team: runtime.json of a killed platform whose pid another process 
     await once(bystander, 'spawn');
     // A real platform writes its runtime.json; kill -9 would leave it where close() removes it, so it is put back as it was.
     const test = await startTestPlatform();
+    // The file a live platform writes reads back as a running platform's (its identity, PID namespace and all).
+    runningRead = await readRuntime(test.config.dataDir);
     const left = JSON.parse(await readFile(runtimePath(test.config.dataDir), 'utf8')) as { pid: number; httpUrl: string };
     await test.close();
     dataDir = join(work, 'data');
@@ -47,6 +50,11 @@ describe('red team: runtime.json of a killed platform whose pid another process 
     bystander?.kill('SIGKILL');
     squatter?.close();
     await rm(work, { recursive: true, force: true });
+  });
+
+  it('the file of a platform that runs reads back as running', () => {
+    expect(runningRead.why).toBeUndefined();
+    expect(runningRead.runtime?.pid).toBe(process.pid);
   });
 
   it('sends no token to what listens on the dead platform\'s port, and says that no platform runs there', async () => {
