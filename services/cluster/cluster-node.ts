@@ -21,7 +21,7 @@ export interface ClusterNodeOptions {
   /** The installation's fleet key, which every node holds: the key of the cluster's seal. */
   readonly fleetKey: string;
   /** Counts a message or registry refused for its seal, per kind. */
-  readonly onUnsealed?: (kind: 'registry' | 'feed' | 'alarms' | 'events' | 'broker') => void;
+  readonly onUnsealed?: (kind: 'registry' | 'feed' | 'alarms' | 'events' | 'broker' | 'routing') => void;
 }
 
 export interface ClusterNode {
@@ -64,6 +64,7 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
   const rollupMarks = createRollupMarks({ redis, key: `${prefix}:rollups:dirty`, log });
   let broker: BrokerBackend | undefined;
   const warnBrokerUnsealed = unsealedWarning(log, 'broker');
+  const warnRoutingUnsealed = unsealedWarning(log, 'routing');
   let connected = false;
 
   return {
@@ -72,7 +73,11 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
     redis,
     subscriber,
     get broker() {
-      return (broker ??= createRedisBrokerBackend(options.redisUrl, options.nodeId, seal, (topic) => warnBrokerUnsealed(topic, () => options.onUnsealed?.('broker'))));
+      return (broker ??= createRedisBrokerBackend({
+        redisUrl: options.redisUrl, nodeId: options.nodeId, seal,
+        refusedStored: (topic) => warnBrokerUnsealed(topic, () => options.onUnsealed?.('broker')),
+        refusedRouted: (reason, topic) => warnRoutingUnsealed(`${reason}: ${topic}`, () => options.onUnsealed?.('routing')),
+      }));
     },
     rollupMarks,
     leaderServices,

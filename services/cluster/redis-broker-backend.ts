@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
 import type { ClusterSeal } from './cluster-seal.ts';
 import { sealPersistence } from './sealed-persistence.ts';
+import { sealRouting, type RouteRefusal } from './sealed-routing.ts';
 
 /** What aedes takes to become one node of a broker cluster (aedes README, "Clustering"). */
 export interface BrokerBackend {
@@ -11,6 +12,19 @@ export interface BrokerBackend {
   readonly aedesOptions: { readonly id: string; readonly mq: unknown; readonly persistence: unknown };
   /** After the broker closed (aedes closes `mq` itself; the persistence is ours to destroy). */
   close(): Promise<void>;
+}
+
+export interface RedisBrokerBackendOptions {
+  readonly redisUrl: string;
+  /** aedes's id: the broker id its packets, wills and heartbeats carry. */
+  readonly nodeId: string;
+  readonly seal: ClusterSeal;
+  /** A retained message, will or queued message of the persistence refused for its seal (its topic). */
+  readonly refusedStored: (topic: string) => void;
+  /** A message of the routing refused: unsealed, stale or replayed (sealed-routing.ts). */
+  readonly refusedRouted: (reason: RouteRefusal, topic: string) => void;
+  /** The clock the routing's seal is dated by. */
+  readonly now?: () => number;
 }
 
 /**
@@ -34,12 +48,16 @@ function quietQuit(connection: Redis): Redis {
  * die without losing them (a surviving node publishes a dead node's wills).
  * Each publish is authorised and ingested once, on the node its device is connected to.
  */
-export function createRedisBrokerBackend(redisUrl: string, nodeId: string, seal: ClusterSeal, refused: (sealed: string) => void): BrokerBackend {
+export function createRedisBrokerBackend(options: RedisBrokerBackendOptions): BrokerBackend {
+  const { redisUrl, nodeId, seal } = options;
   const routing = () => quietQuit(new Redis(redisUrl, { enableAutoPipelining: true }));
-  const mq = mqemitterRedis({ pubConn: routing(), subConn: routing() });
+  const [pubConn, subConn] = [routing(), routing()];
+  // Every publish between the nodes sealed, dated and checked before mqemitter-redis decodes it (sealed-routing.ts).
+  sealRouting(pubConn, subConn, { seal, refused: options.refusedRouted, now: options.now });
+  const mq = mqemitterRedis({ pubConn, subConn });
   const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
   // Retained messages, wills and queued messages sealed as the nodes' own messages are (sealed-persistence.ts).
-  const persistence = sealPersistence(aedesPersistenceRedis({ conn }), seal, (packet) => refused(`${packet.topic ?? ''}`));
+  const persistence = sealPersistence(aedesPersistenceRedis({ conn }), seal, (packet) => options.refusedStored(`${packet.topic ?? ''}`));
   return {
     aedesOptions: { id: nodeId, mq, persistence },
     // Not persistence.destroy(): it unsubscribes through `mq`, which aedes has closed by now,

@@ -58,8 +58,8 @@ type Kind = keyof typeof channels;
  * and `refused` counts it.
  *
  * Not sealed: subscriptions (aedes 1.x authorises restored ones again, authorizeSubscribe), QoS 2
- * packets kept to recognise a duplicate (aedes publishes at PUBLISH, not from the store), and
- * mqemitter-redis's routing between nodes, which is not the persistence (docs/deploy-city.md).
+ * packets kept to recognise a duplicate (aedes publishes at PUBLISH, not from the store).
+ * mqemitter-redis's routing between nodes is not the persistence: sealed-routing.ts seals it.
  */
 export function sealPersistence<P extends PacketMethods>(persistence: P, seal: ClusterSeal, refused: (packet: StoredPacket) => void): P {
   const sealed = <T extends StoredPacket>(kind: Kind, packet: T): T => ({ ...packet, payload: seal.sealBytes(channels[kind](packet), bytesOf(packet.payload)) });

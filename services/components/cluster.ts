@@ -29,9 +29,9 @@ export function createClusterPart(deps: {
   return {
     get node() { return node; },
     async start() {
-      // Redis holds the broker's sessions and routing, which are not sealed (docs/deploy-city.md).
+      // What the nodes write to Redis is sealed, but a writer there can still delete it (docs/deploy-city.md).
       if (cluster.redisUrl && new URL(cluster.redisUrl).password === '') {
-        deps.log.warn({ redis: cluster.redisUrl }, 'Redis without a password (WX_REDIS_URL=redis://:PASSWORD@host:port/db): whoever reaches it can publish to MQTT subscribers and close sessions; give it --requirepass');
+        deps.log.warn({ redis: cluster.redisUrl }, 'Redis without a password (WX_REDIS_URL=redis://:PASSWORD@host:port/db): whoever reaches it can delete the broker\'s sessions, retained messages and wills, and flood the nodes with refused messages; give it --requirepass');
       }
       node = cluster.redisUrl ? createClusterNode({
         redisUrl: cluster.redisUrl, prefix: cluster.redisPrefix, nodeId: cluster.nodeId ?? hostname(), leaseMs: cluster.leaderLeaseMs, log: deps.log,
