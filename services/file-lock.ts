@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
-import { processIdentity, recordedProcessAlive, type ProcessIdentity } from './process-identity.ts';
+import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { inOtherPidNamespace, processIdentity, recordedProcessAlive, type ProcessIdentity } from './process-identity.ts';
 import { WanxiangError } from './errors.ts';
 
 /** How long a change waits for another's lock before it gives up (the CLI's changes take milliseconds). */
@@ -15,6 +15,39 @@ const breakerStaleMs = 5_000;
  * age it was "only young" for ever and every change failed (red team, "process unknown").
  */
 const unwrittenStaleMs = 5_000;
+
+/**
+ * A holder in another PID namespace (another container on the volume, each command pid 1 in its
+ * own) cannot be looked up by its pid here: its pid is ours, or another process's, or none (red
+ * team pass: a change in a second container took the first's live lock for a dead one's, and one
+ * of the two changes was lost). So a holder touches its lock every `heartbeatMs` while it works,
+ * and such a lock is a dead holder's once nobody touched it for `leaseMs` (as the data folder's
+ * lock, folder-lock.ts). The lease is well inside `lockWaitMs`, so that a change waiting on a
+ * holder killed in another container takes over within its own wait; a change holds the lock for
+ * milliseconds, and only an event loop held up for the whole lease would let a second one in.
+ */
+const heartbeatMs = 1_000;
+const leaseMs = 5_000;
+
+/** What a waiter saw of a lock from another PID namespace: its mtime, and since when (monotonic) unchanged. */
+interface LeaseWatch { mtimeMs?: number; since: number }
+
+const mtimeOf = (path: string) => stat(path).then((info) => info.mtimeMs, () => undefined);
+
+/** The mtime the lock was left at when nobody touched it for the lease, else undefined (touched, or gone). */
+async function leaseLapsed(lockPath: string, watch: LeaseWatch): Promise<number | undefined> {
+  const mtime = await mtimeOf(lockPath);
+  if (mtime === undefined) return undefined;
+  // Left untouched for the lease already (by the wall clock): no need to watch.
+  if (Date.now() - mtime > leaseMs) return mtime;
+  // Else watched by our own monotonic clock, which no clock step moves.
+  if (watch.mtimeMs !== mtime) {
+    watch.mtimeMs = mtime;
+    watch.since = performance.now();
+    return undefined;
+  }
+  return performance.now() - watch.since > leaseMs ? mtime : undefined;
+}
 
 /** What a taker writes: its pid, who that pid is (boot id, start time) and which take this is. */
 interface Holder { pid: number; identity?: Partial<ProcessIdentity>; take?: string }
@@ -38,8 +71,19 @@ function parseHolder(text: string): Holder | undefined {
   }
 }
 
-/** Whether the lock there now is stale (its holder gone), and the pid it names. Gone is not stale. */
-async function judge(lockPath: string): Promise<{ stale: boolean; pid?: number }> {
+interface Verdict {
+  stale: boolean;
+  pid?: number;
+  /** A lock judged by its lease: the mtime it was left at, which it must still have when it is removed. */
+  untouchedAt?: number;
+  otherNamespace?: boolean;
+}
+
+/**
+ * Whether the lock there now is stale (its holder gone), and the pid it names. Gone is not stale.
+ * `watch` is the waiter's view of a lock from another PID namespace, judged by its lease.
+ */
+async function judge(lockPath: string, watch: LeaseWatch = { since: performance.now() }): Promise<Verdict> {
   const text = await readFile(lockPath, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : ''));
   if (text === undefined) return { stale: false };
   const holder = parseHolder(text);
@@ -48,6 +92,10 @@ async function judge(lockPath: string): Promise<{ stale: boolean; pid?: number }
     // now: an mtime in the future means the clock was stepped back since it was made.
     const made = await stat(lockPath).then((info) => info.mtimeMs, () => undefined);
     return { stale: made !== undefined && Math.abs(Date.now() - made) > unwrittenStaleMs };
+  }
+  if (await inOtherPidNamespace(holder.identity)) {
+    const untouchedAt = await leaseLapsed(lockPath, watch);
+    return { stale: untouchedAt !== undefined, pid: holder.pid, untouchedAt, otherNamespace: true };
   }
   if (holder.pid === process.pid) return { stale: !(holder.take && heldHere.has(holder.take)), pid: holder.pid };
   // A reused pid (a reboot, another container's process) is not the holder: the identity says so.
@@ -62,7 +110,7 @@ async function judge(lockPath: string): Promise<{ stale: boolean; pid?: number }
  * While the lock exists nobody else can take it, and only a breaker removes a lock not its own,
  * one breaker at a time: what it reads is the lock it removes.
  */
-async function breakIfStale(lockPath: string): Promise<void> {
+async function breakIfStale(lockPath: string, untouchedAt?: number): Promise<void> {
   const breaker = `${lockPath}.break`;
   try {
     await (await open(breaker, 'wx', 0o600)).close();
@@ -74,7 +122,9 @@ async function breakIfStale(lockPath: string): Promise<void> {
     return;
   }
   try {
-    if ((await judge(lockPath)).stale) await unlink(lockPath).catch(() => undefined);
+    // A lock judged by its lease is removed only as it was judged: still untouched since.
+    const stale = untouchedAt !== undefined ? (await mtimeOf(lockPath)) === untouchedAt : (await judge(lockPath)).stale;
+    if (stale) await unlink(lockPath).catch(() => undefined);
   } finally {
     await unlink(breaker).catch(() => undefined);
   }
@@ -111,18 +161,22 @@ async function takeLock(lockPath: string): Promise<() => Promise<void>> {
   const take = randomUUID();
   const mine = `${JSON.stringify({ pid: process.pid, identity: await processIdentity(process.pid), take } satisfies Holder)}\n`;
   const deadline = Date.now() + lockWaitMs;
+  const watch: LeaseWatch = { since: performance.now() };
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
     if (await tryCreate(lockPath, mine, take)) {
+      // Touched while held: how a change in another PID namespace tells this one from a dead one's.
+      const heartbeat = setInterval(() => void utimes(lockPath, new Date(), new Date()).catch(() => undefined), heartbeatMs).unref();
       return async () => {
+        clearInterval(heartbeat);
         // Only our own: a lock wrongly broken and taken by another is that other's.
         if ((await readFile(lockPath, 'utf8').catch(() => '')) === mine) await unlink(lockPath).catch(() => undefined);
         heldHere.delete(take);
       };
     }
-    const { stale, pid } = await judge(lockPath);
+    const { stale, pid, untouchedAt, otherNamespace } = await judge(lockPath, watch);
     // Then tried again after the wait below (another breaker may be at it).
-    if (stale) await breakIfStale(lockPath);
-    else if (Date.now() > deadline) throw new WanxiangError('WX_ERR_FILE', `${lockPath} is held by another change (process ${pid ?? 'unknown'}) for more than ${lockWaitMs / 1_000} s`, { value: pid ?? lockPath });
+    if (stale) await breakIfStale(lockPath, untouchedAt);
+    else if (Date.now() > deadline) throw new WanxiangError('WX_ERR_FILE', `${lockPath} is held by another change (process ${pid ?? 'unknown'}${otherNamespace ? ' of another PID namespace' : ''}) for more than ${lockWaitMs / 1_000} s`, { value: pid ?? lockPath });
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
@@ -131,7 +185,8 @@ async function takeLock(lockPath: string): Promise<() => Promise<void>> {
  * `work` while holding `<path>.lock`, for a read-change-write of a file that commands run at once
  * may change (the users file, the device registry): without it each read the file before the
  * other wrote it, and the later write undid the earlier change (red team 3). A lock whose process
- * died (by its recorded identity, not its pid alone), or that stayed empty, is taken over.
+ * died (by its recorded identity, not its pid alone; in another PID namespace, by its lease), or
+ * that stayed empty, is taken over.
  */
 export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const release = await takeLock(`${path}.lock`);
