@@ -12,17 +12,26 @@ import { basename, dirname, join } from 'node:path';
  * (an old disable undone) or leave an empty one (red team 5).
  */
 export async function replaceFileDurably(path: string, text: string, options: { temporary?: string } = {}): Promise<void> {
-  // A fixed temporary name where a recovery removes a leftover one (the spool's ack.tmp).
-  const temporary = options.temporary ?? `${path}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w', 0o600);
+  // Opened O_EXCL (open(2): a name that exists fails, a symbolic link above all, never followed):
+  // at a name no one can guess, or at the fixed one a recovery removes (the spool's ack.tmp),
+  // cleared first (unlink removes a link itself). Opened with 'w' at `<path>.<pid>.tmp`, a link
+  // planted there had the registry written wherever it pointed, and was then renamed onto it.
+  const temporary = options.temporary ?? `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  if (options.temporary !== undefined) await rm(temporary, { force: true });
+  const handle = await open(temporary, 'wx', 0o600);
   try {
-    await handle.chmod(0o600); // a stale temporary file of the same name keeps its mode otherwise
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.chmod(0o600); // exactly, whatever the umask took away
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
   }
-  await rename(temporary, path);
   await syncFolderOf(path);
 }
 

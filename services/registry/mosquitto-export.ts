@@ -1,7 +1,8 @@
 import { pbkdf2, randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, lchown, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { writeOutputFile } from '../durable-file.ts';
 import type { Topics } from '../topics.ts';
 import type { RegistryFile } from './registry-schema.ts';
 import { simulatedDeviceSecret, verifySecret } from './secrets.ts';
@@ -160,15 +161,21 @@ max_inflight_messages 100
 `;
 }
 
-/** Writes passwd, acl and mosquitto.conf into `dir`; returns the devices left out. */
+/**
+ * Writes passwd, acl and mosquitto.conf into `dir`; returns the devices left out. Each is written
+ * beside its name and renamed onto it (writeOutputFile), so a symbolic link planted at a name is
+ * replaced, never written through: written in place, an export run as root wrote the password
+ * hashes, or a configuration of the planter's choosing, wherever the link pointed.
+ */
 export async function writeMosquittoExport(dir: string, options: MosquittoExportOptions): Promise<MosquittoFiles> {
   const target = resolve(dir);
   await mkdir(join(target, 'data'), { recursive: true, mode: 0o700 });
   const files = await buildMosquittoFiles(options);
-  await writeFile(join(target, 'passwd'), files.passwords, { mode: 0o600 });
-  await writeFile(join(target, 'passwd-readers'), files.readerPasswords, { mode: 0o600 });
-  await writeFile(join(target, 'acl'), files.acl, { mode: 0o600 });
-  await writeFile(join(target, 'mosquitto.conf'), mosquittoConf(target, options.port, options.bindAddress, options.tls, options.ingestPort), { mode: 0o600 });
+  const write = (name: string, content: string) => writeOutputFile(join(target, name), content, { replace: true, mode: 0o600 });
+  await write('passwd', files.passwords);
+  await write('passwd-readers', files.readerPasswords);
+  await write('acl', files.acl);
+  await write('mosquitto.conf', mosquittoConf(target, options.port, options.bindAddress, options.tls, options.ingestPort));
   await handToBrokerUser(target);
   return files;
 }
@@ -178,13 +185,16 @@ export async function writeMosquittoExport(dir: string, options: MosquittoExport
  * the password file and the ACL, and writes persistence as that user. So when root exports, the
  * folder and its files go to that user (still 0600/0700: no one else reads the hashes); the
  * configuration stays readable by root, who reads it before the drop. Without such a user
- * (another distribution, a container without the package) nothing changes.
+ * (another distribution, a container without the package) nothing changes. lchown: a link planted
+ * at `data` is handed over itself, never the folder it points at (root would have given it away).
  */
 async function handToBrokerUser(target: string): Promise<void> {
   if (process.getuid?.() !== 0) return;
   const user = await systemUser('mosquitto');
   if (!user) return;
-  for (const path of [target, join(target, 'data'), join(target, 'passwd'), join(target, 'passwd-readers'), join(target, 'acl'), join(target, 'mosquitto.conf')]) await chown(path, user.uid, user.gid);
+  // The folder as the operator named it (a link they chose is followed); what is in it, never.
+  await chown(target, user.uid, user.gid);
+  for (const name of ['data', 'passwd', 'passwd-readers', 'acl', 'mosquitto.conf']) await lchown(join(target, name), user.uid, user.gid);
 }
 
 async function systemUser(name: string): Promise<{ uid: number; gid: number } | undefined> {

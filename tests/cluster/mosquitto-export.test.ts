@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import mqtt from 'mqtt';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,34 @@ describe('wanxiang devices export --mosquitto', () => {
     const conf = await readFile(join(dir, 'out', 'mosquitto.conf'), 'utf8');
     expect(conf).toContain('listener 18999 127.0.0.1');
     expect(conf).toContain('allow_anonymous false');
+  });
+
+  it('replaces a symbolic link planted at a file\'s name, and writes nothing where it points', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-export-'));
+    dirs.push(dir);
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'the victim\'s own text\n');
+    for (const name of ['passwd', 'passwd-readers', 'mosquitto.conf']) await symlink(victim, join(out, name));
+    // A link to nowhere: written through, it made the file it names.
+    await symlink(join(dir, 'made-by-the-export'), join(out, 'acl'));
+    // A folder of someone else's at `data`: as root the export gave it to the mosquitto user.
+    const theirs = join(dir, 'theirs');
+    await mkdir(theirs, { mode: 0o700 });
+    await symlink(theirs, join(out, 'data'));
+    const owner = (await stat(theirs)).uid;
+    const result = await runWanxiang(['devices', 'export', '--mosquitto', out, '--port', '18999', '--registry', 'seeds/devices.json'], { WX_FLEET_KEY: defaultFleetKey });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(victim, 'utf8')).toBe('the victim\'s own text\n');
+    await expect(stat(join(dir, 'made-by-the-export'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await stat(theirs)).uid).toBe(owner);
+    for (const name of ['passwd', 'passwd-readers', 'acl', 'mosquitto.conf']) {
+      const file = await lstat(join(out, name));
+      expect([name, file.isFile(), file.mode & 0o777]).toEqual([name, true, 0o600]);
+    }
+    expect(await readFile(join(out, 'mosquitto.conf'), 'utf8')).toContain('listener 18999 127.0.0.1');
+    expect(await readFile(join(out, 'passwd'), 'utf8')).toMatch(/^wanxiang-ingest:\$7\$101\$/);
   });
 
   it('refuses a bad port with a coded line naming it, the usage, and exit 2', async () => {
@@ -121,5 +149,26 @@ describe('the exported mosquitto: loopback unless told, TLS when exposed, a clie
     const observer = await login({ id: 'observer' }, 'w1-0');
     stops.push(() => observer.endAsync(true));
     expect(observer.connected).toBe(true);
+  });
+
+  it('runs with the real mosquitto on an export that replaced links planted in its folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-export-'));
+    dirs.push(dir);
+    await chmod(dir, 0o755);
+    const out = join(dir, 'out');
+    await mkdir(out);
+    for (const name of ['passwd', 'passwd-readers', 'acl', 'mosquitto.conf']) await symlink(join(dir, `planted-${name}`), join(out, name));
+    const [port, ingestPort] = [await freePort(), await freePort()];
+    const result = await runWanxiang(['devices', 'export', '--mosquitto', out, '--port', String(port), '--ingest-port', String(ingestPort), '--registry', 'seeds/devices.json'], { WX_FLEET_KEY: defaultFleetKey });
+    expect(result.code, result.stderr).toBe(0);
+    const broker = await startMosquittoAsConfigured(join(out, 'mosquitto.conf'), port);
+    stops.push(() => broker.stop('SIGKILL'));
+    const device = (await loadRegistryFile('seeds/devices.json')).devices[0]!;
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: device.id, username: device.id, password: simulatedDeviceSecret(defaultFleetKey, device.id), reconnectPeriod: 0, connectTimeout: 5_000 });
+    stops.push(() => client.endAsync(true));
+    await client.publishAsync(`luohu/v1/${device.family}/${device.id}/status`, 'online', { qos: 1 });
+    const reader = await mqtt.connectAsync(`mqtt://127.0.0.1:${ingestPort}`, { clientId: 'wanxiang-ingest-check', username: 'wanxiang-ingest', password: simulatedDeviceSecret(defaultFleetKey, 'wanxiang-ingest'), reconnectPeriod: 0, connectTimeout: 5_000 });
+    stops.push(() => reader.endAsync(true));
+    expect(reader.connected).toBe(true);
   });
 });
