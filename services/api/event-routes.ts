@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import { familyIds } from '../families/index.ts';
 import { isOverdue, type EventService } from '../events/event-engine.ts';
-import { departmentSchema, eventDetailSchema, eventStateSchema, eventSummarySchema, figureRowSchema } from '../events/event-schema.ts';
+import { departmentSchema, eventDetailSchema, eventStateSchema, eventSummarySchema, figureRowSchema, timelinePageSchema } from '../events/event-schema.ts';
 import type { DistrictEvent } from '../events/event-types.ts';
 import { responseFigures } from '../events/figures.ts';
 import { shiftHandover } from '../events/handover.ts';
+import { timelinePage, timelinePageSize } from '../events/timeline-page.ts';
 import type { Person } from '../people/people.ts';
 import type { Auth } from './auth.ts';
 import { errorSchema } from './live-schemas.ts';
@@ -40,6 +41,10 @@ const actionBody = z.strictObject({ note: z.string().max(2_000).default('') });
 const dispatchBody = z.strictObject({ note: z.string().max(2_000).default(''), department: z.string().max(64).optional().describe('by default the department its route names') });
 const figuresQuery = z.strictObject({ weeks: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(52)).default(4).describe('weeks back from now, 1-52') });
 const handoverQuery = z.strictObject({ hours: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(72)).default(12).describe('the shift: hours back from now, 1-72') });
+const timelineQuery = z.strictObject({
+  before: z.string().regex(/^\d{1,9}$/, 'a seq').transform(Number).optional().describe('the seq of the oldest entry held: the page ends before it (by default, the newest entries)'),
+  limit: z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().min(1).max(timelinePageSize)).default(timelinePageSize).describe(`entries in the page, 1-${timelinePageSize}`),
+});
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
 
 /**
@@ -67,10 +72,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const now = deps.now ?? Date.now;
   const summary = (event: DistrictEvent) => {
-    const { timeline: _timeline, ...rest } = event;
+    const { timeline: _timeline, changes: _changes, ...rest } = event;
     return { ...rest, overdue: isOverdue(event, now()) };
   };
-  const detail = (event: DistrictEvent) => ({ ...summary(event), timeline: event.timeline });
+  // Every answer about one event, its actions' included, carries the newest of its timeline only.
+  const detail = (event: DistrictEvent) => ({ ...summary(event), ...timelinePage(event.timeline) });
   const find = (request: FastifyRequest, id: string) => {
     const event = deps.events.get(id);
     // Another department's event is answered as no event at all: its existence is not this department's business.
@@ -139,8 +145,16 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
 
   routes.get('/api/v1/events/:id', {
     config: { access: 'signed-in' },
-    schema: { tags, summary: 'One event with its timeline', params: idParams, response: { 200: eventDetailSchema, ...errors } },
+    schema: { tags, summary: `One event with the newest of its timeline (at most ${timelinePageSize} entries; older ones: /timeline)`, params: idParams, response: { 200: eventDetailSchema, ...errors } },
   }, async (request) => detail(find(request, request.params.id)));
+
+  routes.get('/api/v1/events/:id/timeline', {
+    config: { access: 'signed-in' },
+    schema: { tags, summary: `Older entries of an event's timeline: the newest \`limit\` (at most ${timelinePageSize}) before the entry \`before\``, params: idParams, querystring: timelineQuery, response: { 200: timelinePageSchema, ...errors } },
+  }, async (request) => {
+    const event = find(request, request.params.id);
+    return { id: event.id, ...timelinePage(event.timeline, request.query) };
+  });
 
   routes.post('/api/v1/events/:id/dispatch', {
     config: { access: 'operator' },

@@ -51,8 +51,8 @@ function parseObject<T>(text: string): Partial<T> | undefined {
 
 const actionKinds = new Set(['dispatch', 'start', 'resolve', 'close', 'reopen', 'comment']);
 const isAction = (value: unknown): value is EventAction => typeof value === 'object' && value !== null && actionKinds.has((value as { kind?: string }).kind ?? '') && typeof (value as { note?: unknown }).note === 'string';
-/** The later of two versions of an event: more timeline is later (records are only ever appended). */
-const isLater = (known: DistrictEvent | undefined, next: DistrictEvent) => !known || next.timeline.length > known.timeline.length;
+/** The later of two versions of an event: more changes taken is later (a flapping device's join folds into the timeline: rejoin-runs.ts). */
+const isLater = (known: DistrictEvent | undefined, next: DistrictEvent) => !known || next.changes > known.changes;
 
 /**
  * Events once per cluster, as alarms are (cluster-alarms.ts): the lifecycle runs on the leader,

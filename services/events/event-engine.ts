@@ -132,7 +132,9 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     // Departments hear of a change once it is kept (on disk or in InfluxDB), in order: told before,
     // a crash ahead of the journal's flush told them of a change that was gone at the restart.
     const tell = () => notify(event, record);
-    if (deps.store) deps.store.record(event, event.timeline.at(-1)!, tell);
+    // The record as made (its time never before the event's last), never the timeline's entry: a
+    // run's entry (rejoin-runs.ts) is the timeline's reading of the records, worked out again at replay.
+    if (deps.store) deps.store.record(event, { ...record, atMs: event.updatedAtMs }, tell);
     else tell();
     deps.metrics?.changes.inc({ kind: record.kind });
     observeFigures(event, record);

@@ -1,6 +1,7 @@
 import { WanxiangError } from '../errors.ts';
 import type { AlarmSeverity } from '../alarms/alarm-types.ts';
 import type { DistrictEvent, EventRecord, EventRecordKind, EventState } from './event-types.ts';
+import { foldRejoin } from './rejoin-runs.ts';
 
 /** From which states each change may be made (issue 23, item 2); `opened` makes a new event. */
 export const allowedFrom: Record<Exclude<EventRecordKind, 'opened'>, readonly EventState[]> = {
@@ -47,7 +48,7 @@ export function applyEventRecord(event: DistrictEvent | undefined, record: Event
       titleZh: alarm.textZh, titleEn: alarm.textEn, alarms: [alarm], department: null,
       openedAtMs: record.atMs, updatedAtMs: record.atMs, lastAlarmAtMs: record.atMs,
       dispatchedAtMs: null, acknowledgedAtMs: null, resolvedAtMs: null, closedAtMs: null, ackDueAtMs: null, resolveDueAtMs: null,
-      clearSinceMs: null, escalations: [], reopened: 0, timeline: [record],
+      clearSinceMs: null, escalations: [], reopened: 0, changes: 1, timeline: [record],
     };
   }
   if (!event) throw new WanxiangError('WX_ERR_EVENT_NOT_FOUND', `no event for a ${record.kind} record`);
@@ -55,11 +56,14 @@ export function applyEventRecord(event: DistrictEvent | undefined, record: Event
     throw new WanxiangError('WX_ERR_EVENT_STATE', `event ${event.id} is ${event.state}; it cannot be ${record.kind}`, { value: event.state });
   }
   const atMs = Math.max(record.atMs, event.updatedAtMs);
-  const base = { ...event, updatedAtMs: atMs, timeline: [...event.timeline, { ...record, atMs }] };
+  const base = { ...event, updatedAtMs: atMs, changes: event.changes + 1, timeline: [...event.timeline, { ...record, atMs }] };
   switch (record.kind) {
     case 'joined': {
       if (event.alarms.some((alarm) => alarm.id === record.alarm.id)) return event;
-      return { ...base, alarms: [...event.alarms, record.alarm], severity: worse(event.severity, record.alarm.severity), lastAlarmAtMs: atMs, clearSinceMs: null };
+      // A stored record never has a run: it is the timeline's, worked out here (rejoin-runs.ts).
+      const joined = { kind: 'joined', atMs, by: record.by, alarm: record.alarm } as const;
+      const folded = foldRejoin(event, joined) ?? { timeline: [...event.timeline, joined], alarms: [...event.alarms, record.alarm] };
+      return { ...base, ...folded, severity: worse(event.severity, record.alarm.severity), lastAlarmAtMs: atMs, clearSinceMs: null };
     }
     case 'alarm-closed': {
       const alarms = event.alarms.map((alarm) => (alarm.id === record.alarmId && alarm.closedAtMs === null ? { ...alarm, closedAtMs: atMs } : alarm));

@@ -22,7 +22,7 @@ const beijing = (ms: number | null) => (ms === null ? '—' : beijingMinuteText(
  * without its timeline; `robot`: a WeCom/DingTalk text message, in the same shape alarms use.
  */
 export function eventNoticeBody(style: WebhookStyle, event: DistrictEvent, record: EventRecord, department: Department): string {
-  const { timeline: _timeline, ...summary } = event;
+  const { timeline: _timeline, changes: _changes, ...summary } = event;
   if (style === 'json') return JSON.stringify({ kind: record.kind, record, event: summary, department: department.id });
   const [zh, en] = verbs[record.kind] ?? ['事件', 'EVENT'];
   const lines = [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { familyIds } from '../families/index.ts';
 import { eventStates } from './event-types.ts';
+import { timelinePageSize } from './timeline-page.ts';
 
 const severity = z.enum(['info', 'warning', 'critical']);
 const note = z.string();
@@ -11,10 +12,15 @@ const eventAlarmSchema = z.object({
   id: z.string(), ruleId: z.string(), deviceId: z.string(), severity, textZh: z.string(), textEn: z.string(), openedAtMs: z.number(), closedAtMs: z.number().nullable(),
 });
 
-/** A timeline entry: every change, comment and note, with who made it (a person's name, a role, or `system`). */
-export const eventRecordSchema = z.discriminatedUnion('kind', [
+const joinRunSchema = z.object({
+  count: z.number().int().describe('how many alarms of this rule and device joined one after another, each closed before the next'),
+  firstAtMs: z.number().describe('when the first of them joined'),
+  firstAlarmId: z.string(),
+}).describe('a flapping device: its run of joins as one entry, of the latest alarm (docs/events.md)');
+
+const recordShapes = [
   z.object({ kind: z.literal('opened'), atMs: z.number(), by: z.string(), family: z.enum(familyIds), street: z.string().nullable(), alarm: eventAlarmSchema }),
-  z.object({ kind: z.literal('joined'), atMs: z.number(), by: z.string(), alarm: eventAlarmSchema }),
+  z.object({ kind: z.literal('joined'), atMs: z.number(), by: z.string(), alarm: eventAlarmSchema, run: joinRunSchema.optional() }),
   z.object({ kind: z.literal('alarm-closed'), atMs: z.number(), by: z.string(), alarmId: z.string() }),
   z.object({ kind: z.literal('dispatched'), atMs: z.number(), by: z.string(), department: z.string(), ackDueAtMs: z.number(), resolveDueAtMs: z.number(), note }),
   ...(['started', 'resolved', 'closed', 'reopened', 'commented'] as const).map((kind) => z.object({ kind: z.literal(kind), atMs: z.number(), by: z.string(), note })),
@@ -23,7 +29,13 @@ export const eventRecordSchema = z.discriminatedUnion('kind', [
     kind: z.literal('severity-raised'), atMs: z.number(), by: z.string(), alarmId: z.string().describe('the more severe alarm that joined'), from: severity, severity,
     titleZh: z.string(), titleEn: z.string(), ackDueAtMs: z.number().nullable(), resolveDueAtMs: z.number().nullable(),
   }),
-]);
+] as const;
+
+/** A timeline entry: every change, comment and note, with who made it (a person's name, a role, or `system`). */
+export const eventRecordSchema = z.discriminatedUnion('kind', recordShapes);
+/** A timeline entry as the API answers it, with its place on the timeline (timeline-page.ts). */
+const seq = z.number().int().describe('its place on the timeline: 0 is the opening');
+const timelineEntrySchema = z.discriminatedUnion('kind', [recordShapes[0].extend({ seq }), ...recordShapes.slice(1).map((shape) => shape.extend({ seq }))]);
 
 const eventFields = {
   id: z.string(),
@@ -47,13 +59,20 @@ const eventFields = {
   clearSinceMs: z.number().nullable(),
   escalations: z.array(z.object({ atMs: z.number(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() })).readonly(),
   reopened: z.number(),
-  overdue: z.boolean().describe('dispatched or in progress, and past a due time not met or escalated since its latest dispatch: the wall marks it'),
 };
+const overdue = z.boolean().describe('dispatched or in progress, and past a due time not met or escalated since its latest dispatch: the wall marks it');
 
 /** An event in a list: everything but its timeline. */
-export const eventSummarySchema = z.object(eventFields).describe('An event (事件): the work an alarm starts');
-/** An event with its timeline. */
-export const eventDetailSchema = z.object({ ...eventFields, timeline: z.array(eventRecordSchema).readonly() });
+export const eventSummarySchema = z.object({ ...eventFields, overdue }).describe('An event (事件): the work an alarm starts');
+
+const timelinePageFields = {
+  timeline: z.array(timelineEntrySchema).describe(`the newest entries (at most ${timelinePageSize}), oldest first: older ones through GET /api/v1/events/{id}/timeline?before=<the first's seq>`),
+  timelineTotal: z.number().int().describe('how many entries the timeline has'),
+};
+/** An event with the newest of its timeline (timeline-page.ts). */
+export const eventDetailSchema = z.object({ ...eventFields, overdue, ...timelinePageFields });
+/** A page of an event's older timeline entries. */
+export const timelinePageSchema = z.object({ id: z.string(), ...timelinePageFields });
 
 const stageFigure = z.object({ count: z.number(), medianS: z.number().nullable(), p90S: z.number().nullable() });
 export const figureRowSchema = z.object({
@@ -66,5 +85,5 @@ export const departmentSchema = z.object({
   hasWebhook: z.boolean().describe('whether it has a webhook (its URL, which holds a robot key, is never shown)'),
 });
 
-/** An event as a cluster's nodes share it (services/cluster/cluster-events.ts): the detail without the computed mark. */
-export const sharedEventSchema = eventDetailSchema.omit({ overdue: true });
+/** An event as a cluster's nodes share it (services/cluster/cluster-events.ts): all of it, its version (`changes`) and whole timeline. */
+export const sharedEventSchema = z.object({ ...eventFields, changes: z.number().int(), timeline: z.array(eventRecordSchema).readonly() });

@@ -30,7 +30,8 @@ export interface EventAlarm {
  */
 export type EventRecord =
   | { readonly kind: 'opened'; readonly atMs: number; readonly by: string; readonly family: FamilyId; readonly street: string | null; readonly alarm: EventAlarm }
-  | { readonly kind: 'joined'; readonly atMs: number; readonly by: string; readonly alarm: EventAlarm }
+  /** On the timeline, `run` when the alarm is its device's latest of a run (rejoin-runs.ts); never in a stored record. */
+  | { readonly kind: 'joined'; readonly atMs: number; readonly by: string; readonly alarm: EventAlarm; readonly run?: JoinRun }
   | { readonly kind: 'alarm-closed'; readonly atMs: number; readonly by: string; readonly alarmId: string }
   | { readonly kind: 'dispatched'; readonly atMs: number; readonly by: string; readonly department: string; readonly ackDueAtMs: number; readonly resolveDueAtMs: number; readonly note: string }
   | { readonly kind: 'started'; readonly atMs: number; readonly by: string; readonly note: string }
@@ -49,6 +50,18 @@ export type EventRecord =
   };
 
 export type EventRecordKind = EventRecord['kind'];
+
+/**
+ * Alarms of one rule and device that joined an event one after another, each closed before the
+ * next opened, with nothing else happening between (a flapping device: rejoin-runs.ts). The
+ * timeline keeps one `joined` entry for the run, of its latest alarm; the run says how many, and
+ * the first's time and id. Every join is still a point of its own in InfluxDB.
+ */
+export interface JoinRun {
+  readonly count: number;
+  readonly firstAtMs: number;
+  readonly firstAlarmId: string;
+}
 
 export interface Escalation {
   readonly atMs: number;
@@ -84,5 +97,10 @@ export interface DistrictEvent {
   readonly clearSinceMs: number | null;
   readonly escalations: readonly Escalation[];
   readonly reopened: number;
+  /**
+   * How many changes the event has taken, joins folded into a run included: its version. The
+   * timeline's length is not one, as a run's join takes the place of its device's previous entries.
+   */
+  readonly changes: number;
   readonly timeline: readonly EventRecord[];
 }

@@ -3,7 +3,8 @@
 // token in sessionStorage under the wall's key, sent as a bearer token (actions need the header).
 const TOKEN = 'wanxiang.operatorToken';
 const $ = (id) => document.getElementById(id);
-const state = { me: null, departments: [], selected: null };
+// `oldestSeq`: the seq of the oldest timeline entry shown; older ones are paged in by "load older".
+const state = { me: null, departments: [], selected: null, oldestSeq: 0 };
 
 const token = () => sessionStorage.getItem(TOKEN);
 function headers(json) {
@@ -81,29 +82,67 @@ const recordText = (record) => {
   if (record.reason) parts.push(`${record.reason}${record.to ? ` → ${departmentName(record.to)}` : ''}`);
   if (record.alarm) parts.push(record.alarm.textZh);
   if (record.kind === 'severity-raised') parts.push(`${record.from} → ${record.severity}: ${record.titleZh}`);
+  // A flapping device's joins, one entry (docs/events.md): how often, and since when.
+  if (record.run) parts.push(`×${record.run.count} 次, 自 since ${beijing(record.run.firstAtMs)}`);
   if (record.note) parts.push(`“${record.note}”`);
   return parts.join(' ');
 };
 
-async function select(id) {
-  state.selected = id;
-  const event = await call(`/api/v1/events/${encodeURIComponent(id)}`);
-  $('detail').hidden = false;
-  $('d-title').textContent = `${event.titleZh} · ${event.titleEn}`;
-  $('d-meta').textContent = `${event.id} · ${event.state} · ${departmentName(event.department)} · 响应时限 ${beijing(event.ackDueAtMs)} · 办结时限 ${beijing(event.resolveDueAtMs)}${event.overdue ? ' · ⚠ 超时 overdue' : ''}`;
-  const list = $('d-timeline');
-  list.replaceChildren();
-  for (const record of event.timeline) {
+function timelineItems(records) {
+  const items = document.createDocumentFragment();
+  for (const record of records) {
     const item = document.createElement('li');
     const by = document.createElement('span');
     by.className = 'by';
     by.textContent = record.by;
     item.append(`${beijing(record.atMs)} `, by, ` ${recordText(record)}`);
-    list.append(item);
+    items.append(item);
   }
+  return items;
+}
+
+/** The "load older" control: shown while entries older than those on the page exist (their seq counts them). */
+function showOlder(oldestSeq) {
+  state.oldestSeq = oldestSeq;
+  // Numbered as on the whole timeline: the first shown is entry seq + 1.
+  $('d-timeline').start = oldestSeq + 1;
+  $('d-older').hidden = oldestSeq === 0;
+  $('d-older').textContent = `更早 Load older (${oldestSeq} more)`;
+}
+
+async function select(id) {
+  state.selected = id;
+  const event = await call(`/api/v1/events/${encodeURIComponent(id)}`);
+  if (state.selected !== id) return;
+  $('detail').hidden = false;
+  $('d-title').textContent = `${event.titleZh} · ${event.titleEn}`;
+  $('d-meta').textContent = `${event.id} · ${event.state} · ${departmentName(event.department)} · 响应时限 ${beijing(event.ackDueAtMs)} · 办结时限 ${beijing(event.resolveDueAtMs)}${event.overdue ? ' · ⚠ 超时 overdue' : ''} · ${event.timelineTotal} 条 entries`;
+  // The newest entries only (the API answers at most 200): older ones page in on request.
+  const list = $('d-timeline');
+  list.replaceChildren(timelineItems(event.timeline));
+  list.scrollTop = list.scrollHeight;
+  showOlder(event.timeline[0]?.seq ?? 0);
   // Actions for the roles that may act: an operator or an admin; a department and a reader only read.
   $('actions').hidden = !(state.me && (state.me.role === 'operator' || state.me.role === 'admin'));
   for (const row of $('events').rows) row.classList.toggle('selected', row.dataset.id === id);
+}
+
+async function loadOlder() {
+  const id = state.selected;
+  if (!id || state.oldestSeq === 0) return;
+  $('d-older').disabled = true;
+  try {
+    const page = await call(`/api/v1/events/${encodeURIComponent(id)}/timeline?before=${state.oldestSeq}`);
+    if (state.selected !== id) return;
+    // Put before what is shown, keeping the entries in view where they were.
+    const list = $('d-timeline');
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    list.prepend(timelineItems(page.timeline));
+    list.scrollTop = list.scrollHeight - fromBottom;
+    showOlder(page.timeline[0]?.seq ?? 0);
+  } finally {
+    $('d-older').disabled = false;
+  }
 }
 
 async function act(action) {
@@ -199,6 +238,7 @@ $('filters').addEventListener('submit', (submitted) => {
 $('handover-button').addEventListener('click', () => void handover().catch((error) => say(`${error.code ?? ''} ${error.message}`)));
 $('figures-button').addEventListener('click', () => void figures().catch((error) => say(`${error.code ?? ''} ${error.message}`)));
 $('print-button').addEventListener('click', () => window.print());
+$('d-older').addEventListener('click', () => void loadOlder().catch((error) => say(`${error.code ?? ''} ${error.message}`)));
 for (const button of $('actions').querySelectorAll('button[data-action]')) button.addEventListener('click', () => void act(button.dataset.action));
 void refresh();
 setInterval(() => void loadList().catch(() => undefined), 15_000);
