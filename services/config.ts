@@ -293,6 +293,12 @@ export const configSchema = z.strictObject({
       departmentsFile: z.string().default('seeds/departments.json'),
       /** How often due times (escalation) and holds (closing once clear) are checked. */
       sweepIntervalMs: positiveInt.default(10_000),
+      /**
+       * Days a closed event is held in memory after its close, for the API, the desk and the figures;
+       * older ones are left in InfluxDB, not replayed at start (services/events/closed-horizon.ts).
+       * 400 keeps the figures' 52 weeks whole; at least 28, the desk's four weeks of figures.
+       */
+      keepClosedDays: positiveInt.min(28).max(36_500).default(400),
     })
     .prefault({}),
   /** Scale-out (docs/deploy-city.md): an external broker, a Redis-shared embedded broker, one leader. */

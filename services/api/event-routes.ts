@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
 import { familyIds } from '../families/index.ts';
+import { dayMs } from '../events/closed-horizon.ts';
 import { isOverdue, type EventService } from '../events/event-engine.ts';
 import { departmentSchema, eventDetailSchema, eventStateSchema, eventSummarySchema, figureRowSchema, timelinePageSchema } from '../events/event-schema.ts';
 import type { DistrictEvent } from '../events/event-types.ts';
@@ -99,6 +100,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   }, async (request) => {
     const toMs = now();
     const fromMs = toMs - request.query.weeks * week;
+    // Figures over events no longer held would be short without saying so (closed-horizon.ts).
+    const held = deps.events.keepClosedMs;
+    if (held !== undefined && request.query.weeks * week > held) {
+      throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `weeks=${request.query.weeks} reaches past the closed events held (events.keepClosedDays: ${Math.round(held / dayMs)} days); older figures are in InfluxDB's events measurement (Grafana)`, { value: request.query.weeks });
+    }
     const person = personOf(deps, request);
     // A department's figures are the times of the cycles it was sent, whichever department has the
     // event now (red team, events pass: an event sent on from eco-env to water showed water

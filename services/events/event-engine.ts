@@ -6,6 +6,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { RuleGroups } from './alarm-groups.ts';
 import { routeEvent, type Department, type DepartmentsFile } from './departments.ts';
 import { placeAlarm } from './event-joining.ts';
+import { forgetClosedBefore } from './closed-horizon.ts';
 import { assertRoomForComment } from './comment-limit.ts';
 import { applyEventRecord, outranks, replayEvent } from './event-machine.ts';
 import type { EventMetrics } from './event-metrics.ts';
@@ -45,11 +46,15 @@ export interface EventEngineDeps {
   readonly metrics?: EventMetrics;
   /** How often due times and holds are checked; 0: only when sweep() is called. */
   readonly sweepIntervalMs?: number;
+  /** Closed events are held this long after their close, then only in InfluxDB (closed-horizon.ts); every event for good when absent. */
+  readonly keepClosedMs?: number;
 }
 
 /** Events as the API, the duty desk and tests see them: one node's engine, or a cluster's replica. */
 export interface EventService {
   readonly departments: DepartmentsFile;
+  /** How long closed events are held after their close (events.keepClosedDays); absent: every event, for good. */
+  readonly keepClosedMs?: number;
   list(query?: EventQuery): DistrictEvent[];
   get(id: string): DistrictEvent | undefined;
   /** Throws (or rejects with) WX_ERR_EVENT_NOT_FOUND / WX_ERR_EVENT_STATE / WX_ERR_UNKNOWN_DEPARTMENT; a cluster follower asks the leader. */
@@ -244,8 +249,11 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
 
   const verbs = { start: 'started', resolve: 'resolved', close: 'closed', reopen: 'reopened', comment: 'commented' } as const;
 
+  const closedSince = () => deps.now() - deps.keepClosedMs!;
+
   const engine: EventEngine = {
     departments: deps.departments,
+    ...(deps.keepClosedMs === undefined ? {} : { keepClosedMs: deps.keepClosedMs }),
     onAlarmChange(change) {
       try {
         if (change.kind === 'opened') alarmOpened(change);
@@ -279,13 +287,15 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
           deps.log.error({ err: error, event: event.id }, 'event sweep failed');
         }
       }
+      if (deps.keepClosedMs !== undefined) forgetClosedBefore(events, closedSince());
     },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async start() {
-      for (const [id, records] of (await deps.store?.restore()) ?? new Map<string, EventRecord[]>()) {
+      const horizon = deps.keepClosedMs === undefined ? {} : { closedSinceMs: closedSince() };
+      for (const [id, records] of (await deps.store?.restore(horizon)) ?? new Map<string, EventRecord[]>()) {
         try {
           const event = replayEvent(id, records);
           if (event) events.set(id, event);

@@ -4,8 +4,9 @@ import type { InfluxClient, Series } from '../storage/influx-client.ts';
 import { createInfluxWriter } from '../storage/influx-writer.ts';
 import { createDurableOrder } from '../storage/durable-order.ts';
 import { createJournalledWrites, rowOfPoint, withLeftovers } from '../storage/journalled-writes.ts';
-import { createWriteJournal } from '../storage/write-journal.ts';
+import { createWriteJournal, type JournalEntry } from '../storage/write-journal.ts';
 import { encodePoint, type Point } from '../storage/line-protocol.ts';
+import { historyToRead, type HistoryToRead, type LifecycleMark } from './closed-horizon.ts';
 import type { DistrictEvent, EventRecord } from './event-types.ts';
 import { stageAt, type Stage } from './figures.ts';
 
@@ -21,8 +22,11 @@ export interface EventStore {
   record(event: DistrictEvent, record: EventRecord, whenKept?: () => void): void;
   /** Resolves once every record so far is on disk; rejects with WX_ERR_HISTORY_NOT_DURABLE. */
   persisted(): Promise<void>;
-  /** Every event's records, in the order they were made. */
-  restore(): Promise<Map<string, EventRecord[]>>;
+  /**
+   * Every event's records, in the order they were made; with `closedSinceMs`, of the events not
+   * closed before it (closed-horizon.ts), reading no record older than the earliest of them.
+   */
+  restore(options?: { closedSinceMs?: number }): Promise<Map<string, EventRecord[]>>;
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,6 +56,14 @@ export function eventPoint(event: DistrictEvent, record: EventRecord, timeMs: nu
 
 function rowsOf(series: readonly Series[]): Array<Record<string, unknown>> {
   return series.flatMap((entry) => entry.values.map((values) => Object.fromEntries(entry.columns.map((column, i) => [column, values[i]]))));
+}
+
+/** The lifecycle's marks (opened, closed, reopened) of every event: a tag and a short field a point, never the records. */
+async function lifecycleMarks(influx: InfluxClient, leftovers: readonly JournalEntry[]): Promise<LifecycleMark[]> {
+  const kinds = ['opened', 'closed', 'reopened'];
+  const stored = rowsOf(await influx.query(`SELECT "event_id", "kind" FROM "${eventsMeasurement}" WHERE ${kinds.map((kind) => `"kind" = '${kind}'`).join(' OR ')} ORDER BY time ASC`));
+  const unwritten = leftovers.filter((entry) => kinds.includes(String(entry.row.kind)));
+  return withLeftovers(stored, unwritten, (row) => String(Number(row.time))).map((row) => ({ time: Number(row.time), eventId: String(row.event_id), kind: String(row.kind) }));
 }
 
 /**
@@ -91,23 +103,37 @@ export function createEventStore(deps: { influx: InfluxClient; metrics: Metrics;
       kept.track(line, whenKept);
     },
     persisted: () => journal.persisted(),
-    async restore() {
+    async restore(options = {}) {
       // Records are one a point time (strictly increasing): the journal's that InfluxDB lacks join by time.
       const leftovers = await journal.leftovers();
-      const stored = rowsOf(await deps.influx.query(`SELECT "event_id", "record" FROM "${eventsMeasurement}" ORDER BY time ASC`));
+      let toRead: HistoryToRead = { leftOut: new Set(), fromMs: -Infinity };
+      if (options.closedSinceMs !== undefined) {
+        const marks = await lifecycleMarks(deps.influx, leftovers);
+        for (const mark of marks) lastTimeMs = Math.max(lastTimeMs, mark.time);
+        toRead = historyToRead(marks, options.closedSinceMs);
+      }
+      const since = toRead.fromMs === -Infinity ? '' : ` WHERE time >= ${toRead.fromMs}ms`;
+      const stored = toRead.fromMs === null ? [] : rowsOf(await deps.influx.query(`SELECT "event_id", "record" FROM "${eventsMeasurement}"${since} ORDER BY time ASC`));
       const rows = withLeftovers(stored, leftovers, (row) => String(Number(row.time)));
       history.rewrite(leftovers);
       const events = new Map<string, EventRecord[]>();
+      let records = 0;
       for (const row of rows) {
         lastTimeMs = Math.max(lastTimeMs, Number(row.time));
+        const id = String(row.event_id);
+        if (toRead.leftOut.has(id)) continue;
         try {
           const record = JSON.parse(Buffer.from(String(row.record), 'base64').toString('utf8')) as EventRecord;
-          const id = String(row.event_id);
-          events.set(id, [...(events.get(id) ?? []), record]);
+          // Pushed, not copied: a copy a record made replaying a long timeline quadratic.
+          const held = events.get(id);
+          if (held) held.push(record);
+          else events.set(id, [record]);
+          records += 1;
         } catch (error) {
           deps.log.error({ err: error, event: row.event_id }, 'event record unreadable; left out');
         }
       }
+      deps.log.info({ events: events.size, records, closedLeftOut: toRead.leftOut.size, closedSinceMs: options.closedSinceMs ?? null }, 'event history read');
       return events;
     },
     drain: () => writer.drain(),

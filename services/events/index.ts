@@ -9,6 +9,7 @@ import { assertWebhookHostsAllowed } from '../alarms/webhook-url.ts';
 import { loadAlarmRules } from '../alarms/load-rules.ts';
 import { ruleGroups } from './alarm-groups.ts';
 import { WanxiangError } from '../errors.ts';
+import { dayMs } from './closed-horizon.ts';
 import { loadDepartments } from './departments.ts';
 import { createEventEngine, type EventEngine } from './event-engine.ts';
 import { createEventMetrics } from './event-metrics.ts';
@@ -45,6 +46,11 @@ export async function createEvents(deps: EventsDeps): Promise<Events> {
       throw new WanxiangError('WX_ERR_UNKNOWN_DEPARTMENT', `WX_API_TOKENS: a department token names ${token.name ?? '(nothing)'}, which ${config.events.departmentsFile} does not hold (known: ${[...known].join(', ')})`, { value: token.name });
     }
   }
+  // An event forgotten sooner than it may be reopened would open a second event for the recurrence.
+  const keepClosedMs = config.events.keepClosedDays * dayMs;
+  if (keepClosedMs < departments.reopenWindowMs) {
+    throw new WanxiangError('WX_ERR_CONFIG', `events.keepClosedDays (${config.events.keepClosedDays}) is shorter than the departments file's reopenWindowMs (${departments.reopenWindowMs} ms): a closed event must be held while it may be reopened`, { value: config.events.keepClosedDays });
+  }
   const webhookUrls = departments.departments.flatMap((department) => (department.webhook ? [department.webhook.url] : []));
   assertWebhookHostsAllowed(webhookUrls, config.alarms.webhookHosts, 'alarms.webhookHosts');
   const rules = config.alarms.enabled ? (await loadAlarmRules(resolve(config.alarms.rulesFile))).rules : [];
@@ -70,6 +76,7 @@ export async function createEvents(deps: EventsDeps): Promise<Events> {
     notifier: webhooks,
     metrics: createEventMetrics(deps.metrics.registry),
     sweepIntervalMs: config.events.sweepIntervalMs,
+    keepClosedMs,
   });
   return {
     ...engine,
