@@ -5,19 +5,29 @@ import type { InfluxClient } from '../storage/influx-client.ts';
 
 const quoted = (id: string) => `'${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** Points of these devices in [fromMs, toMs): what landed, whoever sent it (issue 19, item 3). */
-export async function countLanded(influx: InfluxClient, devices: readonly DeviceRecord[], fromMs: number, toMs: number): Promise<number> {
+/** Points of these devices in [fromMs, toMs), per device: what landed, whoever sent it (issue 19, item 3). */
+export async function landedByDevice(influx: InfluxClient, devices: readonly DeviceRecord[], fromMs: number, toMs: number): Promise<Map<string, number>> {
   const byFamily = new Map<FamilyId, string[]>();
   for (const device of devices) byFamily.set(device.family, [...(byFamily.get(device.family) ?? []), device.id]);
-  let points = 0;
+  const landed = new Map<string, number>(devices.map((device) => [device.id, 0]));
   for (const [family, ids] of byFamily) {
     // Chunks of ids keep each InfluxQL statement short.
     for (let at = 0; at < ids.length; at += 200) {
       const which = ids.slice(at, at + 200).map((id) => `"device" = ${quoted(id)}`).join(' OR ');
-      const series = await influx.query(`SELECT COUNT("recv_lag_ms") FROM "${getFamily(family).measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms AND (${which})`);
-      points += Number(series[0]?.values[0]?.[1] ?? 0);
+      const series = await influx.query(`SELECT COUNT("recv_lag_ms") FROM "${getFamily(family).measurement}" WHERE time >= ${fromMs}ms AND time < ${toMs}ms AND (${which}) GROUP BY "device"`);
+      for (const one of series) {
+        const device = one.tags?.device;
+        if (device !== undefined && landed.has(device)) landed.set(device, Number(one.values[0]?.[1] ?? 0));
+      }
     }
   }
+  return landed;
+}
+
+/** Points of these devices in [fromMs, toMs), all together. */
+export async function countLanded(influx: InfluxClient, devices: readonly DeviceRecord[], fromMs: number, toMs: number): Promise<number> {
+  let points = 0;
+  for (const landed of (await landedByDevice(influx, devices, fromMs, toMs)).values()) points += landed;
   return points;
 }
 

@@ -1,10 +1,10 @@
-import { backfill, plannedReadings, type BackfillReport } from '../../simulators/backfill.ts';
+import { backfill, backfillStep, plannedReadings, type BackfillReport } from '../../simulators/backfill.ts';
 import { fleetKeyDevices } from '../../simulators/device-client.ts';
 import { WanxiangError } from '../errors.ts';
 import { familyIds } from '../families/index.ts';
 import type { Platform } from '../platform.ts';
 import { createInfluxClient, type InfluxClient } from '../storage/influx-client.ts';
-import { countLanded, waitForLanded } from './backfill-landed.ts';
+import { countLanded, landedByDevice, waitForLanded } from './backfill-landed.ts';
 import { clearProgress, progressKey, readProgress, writeProgress } from './backfill-progress.ts';
 import { openBackfillWindow, type OpenedWindow } from './backfill-window-client.ts';
 import { commandContext, progressPrinter, shared, type CommandContext } from './common.ts';
@@ -139,7 +139,22 @@ async function run(options: BackfillOptions, context: CommandContext, platform: 
   let rolled = '';
   if (platform) rolled = await rollUp(platform, fromMs, toMs);
   printReport(report, landed, planned, destination.where, rolled);
-  if (landed < planned) throw incomplete(planned - landed, planned, refusals);
+  if (landed < planned) throw incomplete(planned - landed, planned, refusals, await shortDevices(destination.influx, devices, fromMs, toMs, stepMs));
+}
+
+/**
+ * The devices short of their range, with what landed of what they owe: where to look when nothing
+ * was refused (a run once ended 448 readings short with no refusal published, and said no more).
+ */
+async function shortDevices(influx: InfluxClient, devices: BackfillDevices, fromMs: number, toMs: number, stepMs: Parameters<typeof backfillStep>[1]): Promise<string> {
+  const landed = await landedByDevice(influx, devices, fromMs, toMs).catch(() => undefined);
+  if (!landed) return '';
+  const short = devices.flatMap((device) => {
+    const owed = Math.ceil((toMs - fromMs) / backfillStep(device, stepMs));
+    const got = landed.get(device.id) ?? 0;
+    return got < owed ? [`${device.id} ${got} of ${owed}`] : [];
+  });
+  return short.length === 0 ? '' : `; short: ${short.slice(0, 10).join(', ')}${short.length > 10 ? ` and ${short.length - 10} more devices` : ''}`;
 }
 
 /** The rollups of the range, a week at a time, with progress on stderr (the phase took minutes in silence). */
@@ -181,7 +196,9 @@ const hints: Record<string, string> = {
   WX_ERR_TIME_IN_FUTURE: 'readings more than 5 minutes ahead of the platform\'s clock are refused: end --to at now',
 };
 
-function incomplete(missing: number, planned: number, refusals: ReadonlyMap<string, { notices: number; example: string }>): WanxiangError {
+type BackfillDevices = Parameters<typeof plannedReadings>[0];
+
+function incomplete(missing: number, planned: number, refusals: ReadonlyMap<string, { notices: number; example: string }>, short: string): WanxiangError {
   const reasons = [...refusals].map(([code, { notices, example }]) => `${code} (${notices} messages; e.g. ${example})${hints[code] ? `: ${hints[code]}` : ''}`);
-  return new WanxiangError('WX_ERR_BACKFILL_INCOMPLETE', `${missing} of ${planned} readings did not land${reasons.length > 0 ? `; refused: ${reasons.join('; ')}` : ' (no refusal was published to the devices: see the platform\'s /api/v1/rejections)'}`);
+  return new WanxiangError('WX_ERR_BACKFILL_INCOMPLETE', `${missing} of ${planned} readings did not land${reasons.length > 0 ? `; refused: ${reasons.join('; ')}` : ' (no refusal was published to the devices: see the platform\'s /api/v1/rejections)'}${short}`);
 }
