@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { registerAccessControl } from './access.ts';
 import { registerHostCheck, registerNoStore } from './http-guards.ts';
 import { answerClientError, answerFrameworkError, answerRouterRefusal } from './framework-errors.ts';
+import { registerRefusalCount } from './refusal-count.ts';
 import { registerConnectionLimits, requestTimeoutOptions } from './connection-limits.ts';
 import { createStreamAdmission } from './stream-admission.ts';
 import { redactDeep } from '../redact-url.ts';
@@ -136,7 +137,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const timeouts = requestTimeoutOptions(deps.auth.requestTimeoutMs ?? 30_000);
   const app = Fastify({
     logger: false,
-    frameworkErrors: answerRouterRefusal,
+    // Answered before any hook: counted here, as the onSend hook counts every other refusal (refusal-count.ts).
+    frameworkErrors: (error, request, reply) => {
+      if (answerRouterRefusal(error, request, reply) === 'WX_ERR_BAD_TARGET') deps.metrics.apiRefusals.inc({ code: 'WX_ERR_BAD_TARGET', route: 'none' });
+    },
     requestTimeout: timeouts.requestTimeout,
     http: timeouts.http,
     clientErrorHandler: (error, socket) => {
@@ -154,6 +158,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   // Issue 18: the Host first, then access from the matched route; nothing cached unless a route says so.
   registerHostCheck(app, { listenHost: deps.auth.host ?? '127.0.0.1', allowedHosts: deps.auth.allowedHosts ?? [] });
   registerNoStore(app);
+  registerRefusalCount(app, deps.metrics);
   const revocations = createSessionRevocations({ file: deps.sessionRevocationsFile });
   app.addHook('onReady', () => revocations.load());
   const sessions = createSessionCookies({ secret: sessionSecret(deps), tokens: deps.auth.tokens, sessionDays: deps.auth.sessionDays ?? 30, isRevoked: revocations.isRevoked, digests: deps.auth.people?.fileDigests, sessionsFrom: deps.auth.people?.sessionsFrom });

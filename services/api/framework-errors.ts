@@ -30,15 +30,16 @@ export function answerFrameworkError(error: unknown): { status: number; code: Er
  * never the path; anything else Fastify sends this way (an async constraint's failure) is a 500.
  * The Host check does not run either: the answer holds nothing a rebinding page could want.
  */
-export function answerRouterRefusal(error: unknown, _request: FastifyRequest, reply: FastifyReply): void {
+export function answerRouterRefusal(error: unknown, _request: FastifyRequest, reply: FastifyReply): 'WX_ERR_BAD_TARGET' | 'WX_ERR_INTERNAL' {
   const { code } = error as { code?: string };
   // No hook runs for these answers: the headers every other answer gets from its onSend hooks, here.
   reply.headers({ ...securityHeaders, 'cache-control': 'no-store' });
   if (code === 'FST_ERR_BAD_URL' || code === 'FST_ERR_MAX_PARAM_LENGTH') {
     void reply.code(400).send({ code: 'WX_ERR_BAD_TARGET', message: errorCatalogue.WX_ERR_BAD_TARGET.summary });
-    return;
+    return 'WX_ERR_BAD_TARGET';
   }
   void reply.code(500).send({ code: 'WX_ERR_INTERNAL', message: errorCatalogue.WX_ERR_INTERNAL.summary });
+  return 'WX_ERR_INTERNAL';
 }
 
 /** Node's parser refusals (llhttp's codes) and timeouts, each to its catalogue code. */
