@@ -123,7 +123,8 @@ const family = (inputs: TileInputs, id: string) => inputs.devices.filter((device
 export function buildTiles(inputs: TileInputs): Tile[] {
   const heard = (device: DeviceRecord) => inputs.freshness(device) !== 'silent';
   const sections = family(inputs, 'water');
-  const judged = sections.filter((d) => inputs.states.has(d.id) && inputs.states.get(d.id)!.label !== 'no-data');
+  // A silent section's last sample is not its class now (the wall greys its row): judged only when heard.
+  const judged = sections.filter((d) => heard(d) && inputs.states.has(d.id) && inputs.states.get(d.id)!.label !== 'no-data');
   const meeting = judged.filter((d) => inputs.states.get(d.id)!.severity === 0).length;
 
   const transformers = family(inputs, 'grid').filter((d) => d.attributes.level === 'transformer');
@@ -153,7 +154,7 @@ export function buildTiles(inputs: TileInputs): Tile[] {
   return [
     yearTile('pm25', 'air.pm25-annual-mean', inputs),
     yearTile('good-days', 'air.good-day-ratio', inputs),
-    liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', 'all', inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length}`),
+    liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', 'all', inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length} not silent`),
     liveTile('heavy-load', 'grid.heavy-load-transformers', heavy, transformers.length, 'transformers', 'none', inputs, 'transformers not silent whose latest load rate is in the heavy or overload band (apparent power over rated kVA)'),
     { ...parkingTile, of: null, secondary: typeof shareable?.value === 'number' ? shareable.value : null, status: 'met', meets: null },
     {

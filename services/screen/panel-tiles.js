@@ -18,7 +18,8 @@ function liveCount(tile, now) {
   switch (tile.id) {
     case 'sections': {
       const sections = ofFamily('water');
-      return { value: sections.filter((d) => d.state.label !== 'no-data' && d.state.severity === 0).length, of: sections.length };
+      // A silent section's last sample is not its class now: not counted as meeting (its row says — too).
+      return { value: sections.filter((d) => fresh(d) && d.state.label !== 'no-data' && d.state.severity === 0).length, of: sections.length };
     }
     case 'heavy-load': {
       const transformers = ofFamily('grid').filter((d) => d.attributes.level === 'transformer');

@@ -20,7 +20,9 @@ export const waterPanel = {
         build: () => {
           const fresh = state.freshness === 'fresh';
           const colour = fresh ? d.state.colour : silentColour;
-          const judged = d.state.label !== 'no-data';
+          // A silent section's class is its last sample's, shown greyed with its age; whether it meets its
+          // target now is not known, and the sections tile does not count it (panel-tiles.js).
+          const judged = d.state.label !== 'no-data' && state.freshness !== 'silent';
           const meets = judged && d.state.severity === 0;
           return deviceRow(d, state, nameCell(d, state),
             h('span', { class: 'badge', style: { background: colour, color: textOn(colour) } }, d.state.value ?? '—'),
