@@ -1,4 +1,4 @@
-import { beijingMonthStartMs, beijingYearMonth, evaluateWaterSection, waterClassRank, type WaterSample, type WaterTargetClass, type Waterbody } from '../standards/index.ts';
+import { beijingMonthStartMs, beijingYearMonth, evaluateWaterSection, waterClassRank, waterSectionRank, type WaterSample, type WaterTargetClass, type Waterbody } from '../standards/index.ts';
 import type { Point } from '../storage/line-protocol.ts';
 import { waterFamily } from '../families/water.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
@@ -19,6 +19,9 @@ export function waterClassPoint(measurement: string, device: DeviceRecord, rows:
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = meanOf(rows, field);
   const { waterbody, targetClass } = device.attributes as { waterbody: Waterbody; targetClass: WaterTargetClass };
+  // Readings without any item of the class (a gauge's level and flow, TN): no class for the period, and
+  // never an error, which failed the day of every section (环办〔2011〕22号: the class is of the 21 items).
+  if (waterSectionRank(sample, waterbody) === null) return null;
   // Means are rounded half to even to the 2020 decimals inside evaluateWaterSection before classifying.
   const result = evaluateWaterSection(sample, { waterbody, targetClass });
   const fields: Point['fields'] = [

@@ -1,5 +1,5 @@
 import {
-  WATER_ROUNDING_NOTE, beijingDay, beijingYearMonth, evaluateWaterSection, waterClassRank, type WaterClass, type WaterSample, type WaterTargetClass, type Waterbody,
+  WATER_ROUNDING_NOTE, beijingDay, beijingYearMonth, evaluateWaterSection, waterClassRank, waterSectionRank, type WaterClass, type WaterSample, type WaterTargetClass, type Waterbody,
 } from '../../standards/index.ts';
 import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import { parameterFields, waterMonthlyMeasurement } from '../../rollups/water-rollup.ts';
@@ -71,6 +71,8 @@ async function readSectionOverPeriod(context: RuleContext, device: DeviceRecord)
   if (!row || !Number(row.samples)) return none;
   const sample: WaterSample = {};
   for (const [parameter, field] of Object.entries(parameterFields)) sample[parameter as keyof WaterSample] = row[field] === null ? null : Number(row[field]);
+  // Samples without any item of the class (a gauge's level and flow, TN) give the period no class: no figure, not an error.
+  if (waterSectionRank(sample, attributesOf(device).waterbody) === null) return none;
   const result = evaluateWaterSection(sample, attributesOf(device));
   return {
     device, class: result.class, tnClass: result.tnClass, mainPollutants: result.mainPollutantsNational.map((p) => p.label).join('、'), mainPollutantsVsTarget: result.mainPollutants.map((p) => p.label).join('、'),
