@@ -1,4 +1,4 @@
-import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
+import { evaluateCompliance, type ComplianceReport, type TargetCompliance } from '../compliance/compliance.ts';
 import type { Period } from '../compliance/period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { unitLabel } from '../compliance/target-units.ts';
@@ -23,6 +23,18 @@ const statusNames: Readonly<Record<string, readonly [string, string]>> = {
   met: ['达标', 'met'], 'at risk': ['有风险', 'at risk'], breached: ['未达标', 'breached'], 'insufficient data': ['数据不足', 'insufficient data'], reported: ['仅报告', 'reported'], manual: ['人工填报', 'reported by hand'],
 };
 const months = Array.from({ length: 12 }, (_, i) => i);
+
+/**
+ * A month's figure as the table prints it: the number where the month's data meet the standard's
+ * validity rule, else marked as not valid with the partial figure beside (GB 3095 Table 4: a month
+ * needs 27 daily means, February 25). The month columns have no status of their own, and the mean of
+ * two days of March was printed like March's mean (and drawn as its bar in the monthly PM2.5 chart).
+ */
+function monthCell(figure: TargetCompliance | undefined, lang: Lang): CellValue {
+  const value = cell(figure?.value);
+  if (value === null || figure?.status !== 'insufficient data') return value;
+  return say(lang, `数据不足（${String(value)}）`, `insufficient data (${String(value)})`);
+}
 const cell = (value: number | string | null | undefined): CellValue => (value === undefined ? null : value);
 
 function columns(lang: Lang, year: number): ReportColumn[] {
@@ -68,7 +80,7 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
       period: cell(target.value),
       status: say(lang, ...(statusNames[target.status] ?? [target.status, target.status])),
     };
-    started.forEach((m, j) => (row[`m${m + 1}`] = cell(monthly[j]!.targets[i]?.value)));
+    started.forEach((m, j) => (row[`m${m + 1}`] = monthCell(monthly[j]!.targets[i], lang)));
     return row;
   });
   const annualFromPart = period.kind !== 'year' || !period.complete;
@@ -80,6 +92,7 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
     rows,
     notes: [
       say(lang, '规划目标均为年度目标：各月数值为当月数据的结果，仅供跟踪，不作为年度评价。', 'The plan’s targets are annual: a month’s figure is that month’s data alone, for following the year, never the annual verdict.'),
+      say(lang, '某月有效数据不足（如PM₂.₅每月至少27个有效日，2月25个，GB 3095表4）时，该月标为“数据不足”，括号内为不足数据的结果。', 'A month whose data fall short of the validity rule (PM₂.₅: 27 valid days, February 25, GB 3095 Table 4) is marked “insufficient data”, the figure of the data there are in brackets.'),
       say(lang, '2020年基准为规划文本所述的2020年数值，规划未述者留空。', 'The 2020 baseline is the value the plan’s text states for 2020; blank where it states none.'),
       ...(annualFromPart ? [say(lang, '本期不足一个完整年度：年度目标的评价为依据已有数据的预判。', 'The period is not a whole year: the status of an annual target is a projection from the data so far.')] : []),
     ],

@@ -65,6 +65,23 @@ describe('a district of readings chosen by hand: ranks and the marks that moved 
     await test?.close();
   });
 
+  it('marks a month without enough valid days as such in the plan table, never a bare figure (GB 3095 Table 4: 27 days)', async () => {
+    const { status, body } = await api<OfficialReport>('/api/v1/reports/plan?period=2025&lang=zh');
+    expect(status).toBe(200);
+    const pm25 = body.tables[0]!.rows.find((row) => row.targetId === 'pm25-annual-mean')!;
+    const march = body.compliance!.targets.find((t) => t.id === 'pm25-annual-mean')!;
+    // Two valid days of March 2025: the year is not valid (324 days), and neither is March (27).
+    expect(march.status).toBe('insufficient data');
+    expect(pm25.m3).toMatch(/^数据不足（\d+(\.\d)?）$/);
+    expect(pm25.m4 ?? null).toBeNull();
+    // The printable page's monthly PM2.5 chart draws no bar for it.
+    const page = await fetch(`${test.endpoints.httpUrl}/report?period=2025&lang=zh`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('月均PM₂.₅浓度与年度目标');
+    expect(html).not.toMatch(/<rect [^>]*fill="#(3a7bd5|d9534f)"/);
+  });
+
   it('gives places with the same printed index the same rank (1, 1, 3, …)', async () => {
     const { status, body } = await api<OfficialReport>('/api/v1/reports/ranking?period=2025-03&lang=en');
     expect(status).toBe(200);
