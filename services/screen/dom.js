@@ -36,25 +36,53 @@ export function h(tag, attributes = {}, ...children) {
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** A sparkline as inline SVG (one polyline), cheap enough to redraw for every station. */
-export function sparkline(values, colour) {
+/** The window a sparkline spans, the last 24 hours, in at most SPARK_POINTS buckets (/api/v1/series). */
+export const SPARK_WINDOW_MS = 86_400_000;
+export const SPARK_POINTS = 96;
+
+/** Readings further apart than this break the line: three of the device's intervals, or of the buckets. */
+export const sparkGapMs = (intervalMs) => 3 * Math.max(intervalMs, SPARK_WINDOW_MS / SPARK_POINTS);
+
+/** Readings enough for a line: two with a value. */
+export const hasSparkLine = (points) => points.filter((point) => Number.isFinite(point.v)).length >= 2;
+
+/**
+ * A sparkline as inline SVG, cheap enough to redraw for every station: each point `{ t, v }` placed
+ * by its time in the 24 hours up to `toMs`, the line broken where readings are more than `gapMs`
+ * apart. Placed by its index, a night without readings was squeezed out and the line joined across
+ * it, and a station silent since the morning drew its line to the right edge, as if current.
+ * A reading alone between gaps is a dot.
+ */
+export function sparkline(points, colour, { toMs, gapMs }) {
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('class', 'spark');
   svg.setAttribute('viewBox', '0 0 100 24');
   svg.setAttribute('preserveAspectRatio', 'none');
-  const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length < 2) return svg;
-  const min = Math.min(...finite);
-  const max = Math.max(...finite);
+  const fromMs = toMs - SPARK_WINDOW_MS;
+  const shown = points.filter((point) => Number.isFinite(point.v) && point.t >= fromMs && point.t <= toMs);
+  if (shown.length < 2) return svg;
+  const values = shown.map((point) => point.v);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
   const span = max - min || 1;
-  const points = finite.map((v, i) => `${((i / (finite.length - 1)) * 100).toFixed(1)},${(22 - ((v - min) / span) * 20).toFixed(1)}`).join(' ');
-  const line = document.createElementNS(SVG, 'polyline');
-  line.setAttribute('points', points);
-  line.setAttribute('fill', 'none');
-  line.setAttribute('stroke', colour);
-  line.setAttribute('stroke-width', '1.6');
-  line.setAttribute('vector-effect', 'non-scaling-stroke');
-  svg.append(line);
+  const x = (t) => (((t - fromMs) / SPARK_WINDOW_MS) * 100).toFixed(1);
+  const y = (v) => (22 - ((v - min) / span) * 20).toFixed(1);
+  const runs = [];
+  for (const [i, point] of shown.entries()) {
+    if (i === 0 || point.t - shown[i - 1].t > gapMs) runs.push([]);
+    runs[runs.length - 1].push(`${x(point.t)},${y(point.v)}`);
+  }
+  for (const run of runs) {
+    // A lone reading: a dot (a zero-length line with round caps), so it is seen and not joined.
+    const line = document.createElementNS(SVG, 'polyline');
+    line.setAttribute('points', run.length === 1 ? `${run[0]} ${run[0]}` : run.join(' '));
+    line.setAttribute('fill', 'none');
+    line.setAttribute('stroke', colour);
+    line.setAttribute('stroke-width', run.length === 1 ? '3' : '1.6');
+    line.setAttribute('stroke-linecap', 'round');
+    line.setAttribute('vector-effect', 'non-scaling-stroke');
+    svg.append(line);
+  }
   return svg;
 }
 

@@ -2,6 +2,7 @@ import { getJson, token } from './api.js';
 import { alarmAction } from './alarm-actions.js';
 import { createAlarmHistory } from './alarm-history.js';
 import { createAlarmSound } from './alarm-sound.js';
+import { SPARK_POINTS, SPARK_WINDOW_MS } from './dom.js';
 import { applyLabels, currentLanguage, setLanguage, t } from './i18n.js';
 import { createLink } from './link.js';
 import { model } from './model.js';
@@ -27,7 +28,6 @@ import { openOnPress } from './open-on-press.js';
 import { learnServerClock, serverNow } from './clock.js';
 
 const $ = (id) => document.getElementById(id);
-const SPARK_POINTS = 96;
 
 function toast(text) {
   const element = $('toast');
@@ -171,12 +171,12 @@ const sparkField = (d) => (d.family === 'air' ? 'pm25' : handWritten.has(d.famil
 
 async function loadSparks() {
   const to = new Date(serverNow());
-  const from = new Date(to.getTime() - 86_400_000);
+  const from = new Date(to.getTime() - SPARK_WINDOW_MS);
   await Promise.all([...model.devices.values()].filter((d) => sparkField(d) !== null).map(async (d) => {
     const query = new URLSearchParams({ device: d.id, field: sparkField(d), from: from.toISOString(), to: to.toISOString(), points: String(SPARK_POINTS) });
     const answer = await getJson(`/api/v1/series?${query}`).catch(() => null);
     // Each bucket's highest reading: a spike the alarms saw shows in the sparkline too.
-    if (answer) model.sparks.set(d.id, answer.points.map((p) => p.max ?? p.value));
+    if (answer) model.sparks.set(d.id, answer.points.map((p) => ({ t: Date.parse(p.time), v: p.max ?? p.value })));
   }));
   markDirty('air', 'generic');
 }
@@ -186,7 +186,8 @@ function tookReading(device) {
   const field = sparkField(device);
   if (field !== null && typeof device.values[field] === 'number') {
     const spark = model.sparks.get(device.id) ?? [];
-    spark.push(device.values[field]);
+    // At the reading's own time, as the fetched buckets are; at its receipt where it has none.
+    spark.push({ t: (device.time ? Date.parse(device.time) : NaN) || (device.receivedMs ?? serverNow()), v: device.values[field] });
     if (spark.length > SPARK_POINTS * 4) spark.splice(0, spark.length - SPARK_POINTS * 4);
     model.sparks.set(device.id, spark);
   }

@@ -1,7 +1,7 @@
-import { fmt, h, reconcile, sparkline } from './dom.js';
+import { fmt, h, hasSparkLine, reconcile, sparkGapMs, sparkline } from './dom.js';
 import { textOn, silentColour } from './colours.js';
 import { currentLanguage, t } from './i18n.js';
-import { alarmingDevices, familyUpdatedMs, model, ofFamily } from './model.js';
+import { alarmingDevices, familyUpdatedMs, judgedIntervalMs, model, ofFamily } from './model.js';
 import { deviceRow, loadingRow, nameCell, rowState, setUpdated, signature } from './panel-common.js';
 
 const head = () => h('div', { class: 'row head' }, h('span', {}, t('colSite')), h('span', {}, t('colAqi')), h('span', { class: 'num' }, t('colPm25')), h('span', {}, t('colSpark')));
@@ -26,7 +26,7 @@ export const airPanel = {
             h('span', { class: 'badge', style: { background: colour, color: textOn(colour) }, title: t(d.state.label) }, d.state.value === null ? '—' : String(d.state.value)),
             h('span', { class: 'num value', title: 'PM2.5 µg/m³' }, fmt(d.values.pm25, 1)),
             // Fewer than two readings in 24 h draw no line: say so rather than leave the column blank.
-            spark.filter((v) => Number.isFinite(v)).length < 2 ? h('span', { class: 'spark-none' }, t('sparkNone')) : sparkline(spark, fresh ? d.state.colour : silentColour));
+            !hasSparkLine(spark) ? h('span', { class: 'spark-none' }, t('sparkNone')) : sparkline(spark, fresh ? d.state.colour : silentColour, { toMs: now, gapMs: sparkGapMs(judgedIntervalMs(d)) }));
         },
       };
     })]);

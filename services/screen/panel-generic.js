@@ -1,7 +1,7 @@
-import { fmt, h, reconcile, sparkline } from './dom.js';
+import { fmt, h, hasSparkLine, reconcile, sparkGapMs, sparkline } from './dom.js';
 import { severityColour, silentColour, textOn } from './colours.js';
 import { currentLanguage, t } from './i18n.js';
-import { alarmingDevices, familyUpdatedMs, freshnessOf, model, ofFamily } from './model.js';
+import { alarmingDevices, familyUpdatedMs, freshnessOf, judgedIntervalMs, model, ofFamily } from './model.js';
 import { deviceRow, loadingRow, nameCell, rowState, setUpdated, signature } from './panel-common.js';
 import { genericFamilies, headlineKey, presentationOf } from './families.js';
 import { getJson } from './api.js';
@@ -86,7 +86,7 @@ export function createGenericPanel({ tabs, summary, handWritten }) {
         return deviceRow(d, state, nameCell(d, state),
           h('span', { class: 'num value', title: key ?? '' }, key ? `${fmt(d.values[key], 1)} ${unit}`.trim() : '—'),
           h('span', { class: 'badge', style: { background: colour, color: textOn(colour) } }, t(d.state.label)),
-          spark.filter((v) => Number.isFinite(v)).length < 2 ? h('span', { class: 'spark-none' }, t('sparkNone')) : sparkline(spark, colour));
+          !hasSparkLine(spark) ? h('span', { class: 'spark-none' }, t('sparkNone')) : sparkline(spark, colour, { toMs: now, gapMs: sparkGapMs(judgedIntervalMs(d)) }));
       },
     };
   }
