@@ -234,7 +234,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     return header;
   }
 
-  function answer(packet: PacketHeader, socket: Socket): void {
+  function answer(packet: PacketHeader, socket: Socket, flow: ReadFlow): void {
     // A Flag-less (2005) packet is answered when its station asks for it (registry `answerFlagless`); the rest carry their own Flag.
     const reply = replyTo(packet, packet.flag ? undefined : { answerFlagless: directory.byMn(packet.mn ?? '')?.hj212?.answerFlagless });
     if (!reply || socket.destroyed) return;
@@ -243,7 +243,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       socket.cork();
       process.nextTick(() => socket.uncork());
     }
-    socket.write(reply);
+    // Past the high-water mark the station is not reading its answers: its connection is read no more until they drain.
+    if (!socket.write(reply)) flow.answersUnread();
     metrics.replies.inc(answerCnOf(packet.cn));
   }
 
@@ -270,7 +271,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     // are done (queues, not a promise chain: issue 20's throughput goal counted five promises a packet).
     const answers = createAnswerOrder<PacketHeader>((packet) => {
       try {
-        answer(packet, socket);
+        answer(packet, socket, flow);
       } catch (error) {
         log.error({ err: error }, 'HJ 212 answer not sent');
       }
