@@ -61,6 +61,9 @@ export interface Hj212ReceiverDeps {
  */
 const tailQuietMs = 1_000;
 
+/** How long, after a station's FIN, its packets still on their way may be answered: a station waits 10 s for an answer (HJ 212-2017 Table 1). */
+const answerWaitMs = 10_000;
+
 /** One connection's own: its socket, session, address and the logins made on it (frame-login.ts). */
 interface Connection extends LoginSide {
   readonly session: string;
@@ -70,6 +73,8 @@ interface Connection extends LoginSide {
   readonly holds: StationHolds;
   /** Closes the connection if no station has logged in on it by then (cleared at the first login). */
   loginDeadline: NodeJS.Timeout | undefined;
+  /** Closed, or the station sent its FIN: a packet waiting for its rate is given up (the station sends it again). */
+  gone(): boolean;
 }
 
 /** A frame's packet and the CRC variant that matched, read as the frame was taken. */
@@ -171,6 +176,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       return refuse('strict_frame', 'WX_ERR_STATION_FRAME', `strict station: the frame ${why} (allowed with crc: compat)`, frame, station.id);
     }
     // Closed (by the station, or evicted) while its PW was checked: bound now, it would stay online for good.
+    // (A station that only sent its FIN meanwhile goes on: its login verified, its packet is stored and answered.)
     if (socket.destroyed) {
       metrics.packets.inc('closed');
       return undefined;
@@ -189,7 +195,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     if (rateTurn) {
       await rateTurn;
       // Gone while it waited: not stored and never answered, so the station sends it again.
-      if (socket.destroyed) {
+      if (connection.gone()) {
         metrics.packets.inc('closed');
         return undefined;
       }
@@ -263,8 +269,10 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       slot.evicted.destroy();
     }
     metrics.connections.inc();
+    /** The station sent its FIN: what is in the spool is still answered, then the connection ends. */
+    let stationEnded = false;
     const flow = createReadFlow(socket, config.maxPendingPackets);
-    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry, directory), flow, holds: createStationHolds(config.stationFramesHeld, flow.stationOverBound), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map() };
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry, directory), flow, holds: createStationHolds(config.stationFramesHeld, flow.stationOverBound), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map(), gone: () => socket.destroyed || stationEnded };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Answers leave each station's queue from its head, in order, as soon as the frames before them
@@ -275,7 +283,14 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       } catch (error) {
         log.error({ err: error }, 'HJ 212 answer not sent');
       }
-    }, () => flow.done());
+    }, () => {
+      flow.done();
+      // After the station's FIN: the connection ends once the last answer is written (release() sends it right after this).
+      if (stationEnded) process.nextTick(endOnceAnswered);
+    });
+    const endOnceAnswered = () => {
+      if (answers.pending === 0 && !socket.destroyed) socket.end();
+    };
     let frameTimer: NodeJS.Timeout | undefined;
     const close = (reason: string) => {
       metrics.connectionsClosed.inc({ reason });
@@ -287,6 +302,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     // connection slot for good without a login (red team 3). A station logs in within the idle time.
     connection.loginDeadline = setTimeout(() => close('no_login'), config.idleTimeoutMs);
     let tailTimer: NodeJS.Timeout | undefined;
+    let answersAfterFin: NodeJS.Timeout | undefined;
     const take = (events: FramerEvent[]) => {
       // Skipped bytes summed per reason before they are counted: a stream that alternates reasons
       // (`##4096\n` repeated) is many runs a chunk, and each prom-client increment costs a microsecond.
@@ -329,7 +345,21 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     };
     socket.on('data', (chunk: Buffer) => take(framer.push(chunk)));
     socket.on('error', () => undefined); // resets by stations are ordinary; the close below cleans up
+    // The station shut its side (FIN), and may wait for its answers (a one-shot uploader): its
+    // packets on their way to the spool are answered, then the connection ends. It was ended at
+    // once, and those packets were stored and never answered, so the station sent them again.
+    // Packets waiting for their rate are given up as at a close (a FIN may be a full close, whose
+    // station reads nothing more), and a frame cut by the FIN is dropped.
+    socket.once('end', () => {
+      stationEnded = true;
+      clearTimeout(tailTimer);
+      connection.holds.close();
+      endOnceAnswered();
+      // A login held past the failure limits waits loginFailureDelayMs: the connection ends after answerWaitMs regardless.
+      answersAfterFin = setTimeout(() => socket.end(), answerWaitMs);
+    });
     socket.once('close', () => {
+      clearTimeout(answersAfterFin);
       clearTimeout(connection.loginDeadline);
       connection.holds.close();
       clearTimeout(frameTimer);
@@ -342,7 +372,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   return {
     async start() {
       if (config.port === -1) return null;
-      const listening = createServer({ noDelay: true }, handleConnection);
+      // Half-open: a station that shuts its side after sending still gets its answers (handleConnection's 'end').
+      const listening = createServer({ noDelay: true, allowHalfOpen: true }, handleConnection);
       server = listening;
       await new Promise<void>((resolve, reject) => {
         listening.once('error', reject);

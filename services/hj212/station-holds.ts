@@ -20,7 +20,7 @@ export interface StationHolds {
   turnOf(station: string, waitMs: number): Promise<void> | undefined;
   /** Frames of `station` held here now. */
   held(station: string): number;
-  /** The connection closed: every turn comes at once (its frames, gone with their connection, are then neither stored nor answered). */
+  /** The connection closed, or its station sent its FIN: every turn that waits comes at once (its frames, gone with their connection, are then neither stored nor answered). */
   close(): void;
 }
 
@@ -74,8 +74,9 @@ export function createStationHolds(maxHeld: number, onOverBound: (over: boolean)
   };
   return {
     turnOf(station, waitMs) {
-      // Closed meanwhile: its turn is now, and the receiver finds the socket gone.
-      if (closed) return Promise.resolve();
+      // Closed meanwhile: a frame that would wait has its turn now, and the receiver finds the
+      // connection gone; one that need not wait goes on (after a station's FIN, it is answered).
+      if (closed) return waitMs > 0 ? Promise.resolve() : undefined;
       let line = lines.get(station);
       if (waitMs <= 0 && line === undefined) return undefined;
       if (line === undefined) lines.set(station, (line = { frames: [], head: 0, timer: undefined }));
