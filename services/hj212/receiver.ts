@@ -29,6 +29,7 @@ import { intakeRecords, takePacket } from './station-door.ts';
 import { createStationStates, type StationState } from './station-states.ts';
 import { createStationHolds, type StationHolds } from './station-holds.ts';
 import { createStationSessions } from './station-sessions.ts';
+import { watchStationFin } from './station-fin.ts';
 
 export interface Hj212ReceiverDeps {
   readonly config: Config['hj212'];
@@ -60,9 +61,6 @@ export interface Hj212ReceiverDeps {
  * beside the 10 s a station waits for its answer (HJ 212-2017 Table 1).
  */
 const tailQuietMs = 1_000;
-
-/** How long, after a station's FIN, its packets still on their way may be answered: a station waits 10 s for an answer (HJ 212-2017 Table 1). */
-const answerWaitMs = 10_000;
 
 /** One connection's own: its socket, session, address and the logins made on it (frame-login.ts). */
 interface Connection extends LoginSide {
@@ -176,7 +174,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       return refuse('strict_frame', 'WX_ERR_STATION_FRAME', `strict station: the frame ${why} (allowed with crc: compat)`, frame, station.id);
     }
     // Closed (by the station, or evicted) while its PW was checked: bound now, it would stay online for good.
-    // (A station that only sent its FIN meanwhile goes on: its login verified, its packet is stored and answered.)
     if (socket.destroyed) {
       metrics.packets.inc('closed');
       return undefined;
@@ -269,10 +266,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       slot.evicted.destroy();
     }
     metrics.connections.inc();
-    /** The station sent its FIN: what is in the spool is still answered, then the connection ends. */
-    let stationEnded = false;
     const flow = createReadFlow(socket, config.maxPendingPackets);
-    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry, directory), flow, holds: createStationHolds(config.stationFramesHeld, flow.stationOverBound), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map(), gone: () => socket.destroyed || stationEnded };
+    const connection: Connection = { socket, session: `hj212#${(sessionCount += 1)}`, address, logins: createConnectionLogins(deps.registry, directory), flow, holds: createStationHolds(config.stationFramesHeld, flow.stationOverBound), loginUnderWay: undefined, loginDeadline: undefined, historyPws: new Map(), gone: () => socket.destroyed || fin.ended };
     connectionOf.set(socket, connection);
     const framer = createFramer({ maxSegmentBytes: config.maxSegmentBytes });
     // Answers leave each station's queue from its head, in order, as soon as the frames before them
@@ -283,14 +278,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
       } catch (error) {
         log.error({ err: error }, 'HJ 212 answer not sent');
       }
-    }, () => {
-      flow.done();
-      // After the station's FIN: the connection ends once the last answer is written (release() sends it right after this).
-      if (stationEnded) process.nextTick(endOnceAnswered);
-    });
-    const endOnceAnswered = () => {
-      if (answers.pending === 0 && !socket.destroyed) socket.end();
-    };
+    }, () => { flow.done(); fin.letGo(); });
     let frameTimer: NodeJS.Timeout | undefined;
     const close = (reason: string) => {
       metrics.connectionsClosed.inc({ reason });
@@ -302,7 +290,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     // connection slot for good without a login (red team 3). A station logs in within the idle time.
     connection.loginDeadline = setTimeout(() => close('no_login'), config.idleTimeoutMs);
     let tailTimer: NodeJS.Timeout | undefined;
-    let answersAfterFin: NodeJS.Timeout | undefined;
     const take = (events: FramerEvent[]) => {
       // Skipped bytes summed per reason before they are counted: a stream that alternates reasons
       // (`##4096\n` repeated) is many runs a chunk, and each prom-client increment costs a microsecond.
@@ -345,21 +332,13 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     };
     socket.on('data', (chunk: Buffer) => take(framer.push(chunk)));
     socket.on('error', () => undefined); // resets by stations are ordinary; the close below cleans up
-    // The station shut its side (FIN), and may wait for its answers (a one-shot uploader): its
-    // packets on their way to the spool are answered, then the connection ends. It was ended at
-    // once, and those packets were stored and never answered, so the station sent them again.
-    // Packets waiting for their rate are given up as at a close (a FIN may be a full close, whose
-    // station reads nothing more), and a frame cut by the FIN is dropped.
-    socket.once('end', () => {
-      stationEnded = true;
+    // The station shut its side (FIN): its packets on their way are answered, then the connection ends (station-fin.ts).
+    const fin = watchStationFin(socket, () => answers.pending, () => {
       clearTimeout(tailTimer);
       connection.holds.close();
-      endOnceAnswered();
-      // A login held past the failure limits waits loginFailureDelayMs: the connection ends after answerWaitMs regardless.
-      answersAfterFin = setTimeout(() => socket.end(), answerWaitMs);
     });
     socket.once('close', () => {
-      clearTimeout(answersAfterFin);
+      fin.close();
       clearTimeout(connection.loginDeadline);
       connection.holds.close();
       clearTimeout(frameTimer);
@@ -372,8 +351,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   return {
     async start() {
       if (config.port === -1) return null;
-      // Half-open: a station that shuts its side after sending still gets its answers (handleConnection's 'end').
-      const listening = createServer({ noDelay: true, allowHalfOpen: true }, handleConnection);
+      const listening = createServer({ noDelay: true, allowHalfOpen: true }, handleConnection); // half-open: station-fin.ts
       server = listening;
       await new Promise<void>((resolve, reject) => {
         listening.once('error', reject);
