@@ -52,7 +52,7 @@ describe('wall sparklines show gaps and silence where they are (chromium)', () =
   const lines = async (id: string): Promise<number[][]> => {
     const selector = `#air .row[data-device="${id}"] svg.spark polyline`;
     await waitFor(page, `document.querySelectorAll('${selector}').length > 0`, 30_000);
-    return page.evaluate((css) => [...document.querySelectorAll(css)].map((line) => line.getAttribute('points')!.split(' ').map((point) => Number(point.split(',')[0]))), selector);
+    return page.evaluate(`[...document.querySelectorAll('${selector}')].map((line) => line.getAttribute('points').split(' ').map((point) => Number(point.split(',')[0])))`) as Promise<number[][]>;
   };
 
   it('a station with twelve hours missing draws two lines, each where its hours are', async () => {
