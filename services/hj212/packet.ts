@@ -193,6 +193,9 @@ export function parseDataTime(text: string, utcOffsetMinutes = 480): number | nu
   const second = digitsAt(text, 12, 14);
   const ms = text.length === 17 ? digitsAt(text, 14, 17) : 0;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
+  // No station measured before 1970; Date.UTC also takes years 0-99 for 1900-1999, so `0099…` was
+  // read as 1999 and refused as too old, which named the wrong fault.
+  if (year < 1970) return null;
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   // Date.UTC rolls 31 February over into March: such a date is refused, not moved.
   if (new Date(utc).getUTCDate() !== day) return null;

@@ -168,6 +168,9 @@ describe('HJ 212 data segment', () => {
     expect(parseDataTime('20240601000000123')).toBe(Date.parse('2024-05-31T16:00:00.123Z'));
     expect(parseDataTime('20240231000000')).toBeNull();
     expect(parseDataTime('2024060100')).toBeNull();
+    // A year of two digits padded (0099) is no DataTime, not 1999.
+    expect(parseDataTime('00990601000000')).toBeNull();
+    expect(parseDataTime('19691231235959')).toBeNull();
   });
 });
 
