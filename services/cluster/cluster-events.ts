@@ -7,9 +7,11 @@ import { WanxiangError, errorCatalogue, isWanxiangError, type ErrorCode } from '
 import type { DepartmentsFile } from '../events/departments.ts';
 import type { EventAction, EventQuery, EventService } from '../events/event-engine.ts';
 import { filterEvents } from '../events/event-engine.ts';
-import { sharedEventSchema } from '../events/event-schema.ts';
+import { closedBefore } from '../events/closed-horizon.ts';
 import type { DistrictEvent, EventRecord } from '../events/event-types.ts';
 import type { Events } from '../events/index.ts';
+import { createEventBook, parseEvent, parseObject, readChange } from './cluster-event-book.ts';
+import { applyEventPatch, makeEventPatch } from './event-patch.ts';
 import type { LeaderService } from './leader-services.ts';
 
 export interface ClusterEventsOptions {
@@ -29,6 +31,12 @@ export interface ClusterEventsOptions {
   /** Once a term's engine takes the alarm changes: what closed before it did is closed on its events (start-events.ts). */
   readonly onEngineTakingChanges?: (engine: Events) => void;
   readonly replyTimeoutMs?: number;
+  /** events.keepClosedDays: closed events are held this long after their close, as the leader's engine holds them (closed-horizon.ts); for good when absent. */
+  readonly keepClosedMs?: number;
+  /** How often the replica forgets what passed the horizon (events.sweepIntervalMs); only on sweep() when absent. */
+  readonly sweepIntervalMs?: number;
+  /** The events' clock, the engine's (tests move it). */
+  readonly now?: () => number;
 }
 
 export interface ClusterEvents extends EventService {
@@ -39,15 +47,6 @@ export interface ClusterEvents extends EventService {
 
 interface Command { requestId: string; replyTo: string; id: string; action: EventAction; by: string }
 interface Reply { requestId: string; event?: unknown; error?: { code: string; message: string; value?: unknown } }
-
-function parseObject<T>(text: string): Partial<T> | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Partial<T>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const actionKinds = new Set(['dispatch', 'start', 'resolve', 'close', 'reopen', 'comment']);
 const isAction = (value: unknown): value is EventAction => typeof value === 'object' && value !== null && actionKinds.has((value as { kind?: string }).kind ?? '') && typeof (value as { note?: unknown }).note === 'string';
@@ -64,7 +63,7 @@ const isLater = (known: DistrictEvent | undefined, next: DistrictEvent) => !know
 export function createClusterEvents(options: ClusterEventsOptions): ClusterEvents {
   const { redis, subscriber, prefix, nodeId, log, seal } = options;
   const warnUnsealed = unsealedWarning(log, 'events');
-  const bookKey = `${prefix}:events:book`;
+  const book = createEventBook({ redis, key: `${prefix}:events:book`, log });
   const changesChannel = `${prefix}:events:changes`;
   const commandsChannel = `${prefix}:events:commands`;
   const repliesChannel = (node: string) => `${prefix}:events:replies:${node}`;
@@ -73,6 +72,18 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
   const listeners = new Set<(event: DistrictEvent, record: EventRecord) => void>();
   const waiting = new Map<string, { resolve: (event: DistrictEvent) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   let leading: { engine: Events; stop: () => void } | undefined;
+  let trimTimer: NodeJS.Timeout | undefined;
+  const now = options.now ?? Date.now;
+  const { keepClosedMs } = options;
+  // Past the horizon the leader's engine forgets a closed event (its sweep, its start): so does every replica and the hash.
+  const pastHorizon = (event: DistrictEvent) => keepClosedMs !== undefined && closedBefore(event, now() - keepClosedMs);
+
+  /** Drops from the replica what passed the horizon; the leader, the only writer of the hash, drops it there too. */
+  function trimReplica(): void {
+    const forgotten = [...replica.values()].filter(pastHorizon).map((event) => event.id);
+    for (const id of forgotten) replica.delete(id);
+    if (leading) book.drop(forgotten);
+  }
 
   function adopt(event: DistrictEvent): void {
     if (!isLater(replica.get(event.id), event)) return;
@@ -87,17 +98,30 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     }
   }
 
-  const parseEvent = (value: unknown): DistrictEvent | undefined => {
-    const parsed = sharedEventSchema.safeParse(value);
-    return parsed.success ? (parsed.data as DistrictEvent) : undefined;
-  };
-
-  function ownChange(event: DistrictEvent): void {
+  /**
+   * The whole event into the hash (a node starting, or one that missed a change, reads it there),
+   * and onto the channel only what changed since the version before (event-patch.ts), written after
+   * the hash on the same connection: a node reading the hash on a patch it cannot apply reads at
+   * least that version. `whole`: a new term's events, whose versions before were another leader's.
+   */
+  function ownChange(event: DistrictEvent, whole = false): void {
+    const before = replica.get(event.id);
     adopt(event);
-    const unshared = (error: unknown) => log.warn({ code: 'WX_ERR_REDIS_UNAVAILABLE', err: error, event: event.id }, 'event change not shared with the cluster');
-    const text = JSON.stringify(event);
-    redis.hset(bookKey, event.id, text).catch(unshared);
-    redis.publish(changesChannel, seal.seal(changesChannel, `${nodeId}\n${text}`)).catch(unshared);
+    const text = book.write(event);
+    const sent = !whole && before && before.changes < event.changes ? JSON.stringify({ patch: makeEventPatch(before, event) }) : text;
+    redis.publish(changesChannel, seal.seal(changesChannel, `${nodeId}\n${sent}`)).catch((error: unknown) => log.warn({ code: 'WX_ERR_REDIS_UNAVAILABLE', err: error, event: event.id }, 'event change not shared with the cluster'));
+  }
+
+  function onChangeMessage(text: string): void {
+    const change = readChange(text);
+    if (!change) return void log.warn({ message: text.slice(0, 200) }, 'event change from the cluster not readable; skipped');
+    if ('event' in change) return adopt(change.event);
+    const known = replica.get(change.patch.event.id);
+    if (known && known.changes >= change.patch.event.changes) return;
+    const event = applyEventPatch(known, change.patch);
+    if (event) return adopt(event);
+    // A change missed (or this node started since): the hash holds at least this version.
+    void book.read(change.patch.event.id).then((whole) => whole && adopt(whole));
   }
 
   function onCommand(message: string): void {
@@ -168,21 +192,23 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     if (channel === changesChannel) {
       const separator = message.indexOf('\n');
       if (message.slice(0, separator) === nodeId) return;
-      const event = parseEvent(parseObject<DistrictEvent>(message.slice(separator + 1)));
-      if (event) adopt(event);
-      else log.warn({ message: message.slice(0, 200) }, 'event change from the cluster not readable; skipped');
+      onChangeMessage(message.slice(separator + 1));
     } else if (channel === commandsChannel) onCommand(message);
     else if (channel === repliesChannel(nodeId)) onReply(message);
   };
 
   return {
     departments: options.departments,
-    list: (query: EventQuery = {}) => filterEvents([...replica.values()], query, Date.now()),
+    ...(keepClosedMs === undefined ? {} : { keepClosedMs }),
+    list: (query: EventQuery = {}) => filterEvents([...replica.values()], query, now()),
     get: (id) => replica.get(id),
     act: (id, action, by) => ask(id, action, by),
     // A follower's records are made, and made durable, by the leader before it answers (onCommand).
     persisted: () => leading?.engine.persisted() ?? Promise.resolve(),
-    sweep: () => leading?.engine.sweep(),
+    sweep() {
+      leading?.engine.sweep();
+      trimReplica();
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -190,12 +216,15 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
     async start() {
       subscriber.on('message', onMessage);
       await subscriber.subscribe(changesChannel, repliesChannel(nodeId));
-      for (const text of Object.values(await redis.hgetall(bookKey))) {
-        const event = parseEvent(parseObject<DistrictEvent>(text));
-        if (event) adopt(event);
+      for (const event of await book.seed((event) => !pastHorizon(event))) adopt(event);
+      if (options.sweepIntervalMs) {
+        trimTimer = setInterval(trimReplica, options.sweepIntervalMs);
+        trimTimer.unref();
       }
     },
     async close() {
+      clearInterval(trimTimer);
+      trimTimer = undefined;
       await subscriber.unsubscribe(changesChannel, repliesChannel(nodeId)).catch(() => undefined);
       subscriber.off('message', onMessage);
       for (const [id, request] of waiting) {
@@ -217,7 +246,7 @@ export function createClusterEvents(options: ClusterEventsOptions): ClusterEvent
           throw error;
         }
         // What the history holds goes to every replica (a follower may have missed the last changes).
-        for (const event of engine.list()) ownChange(event);
+        for (const event of engine.list()) ownChange(event, true);
         const unsubscribeAlarms = options.onOwnAlarmChange((change) => engine.onAlarmChange(change));
         options.onEngineTakingChanges?.(engine);
         leading = { engine, stop: () => { unsubscribeAlarms(); unsubscribeEngine(); } };

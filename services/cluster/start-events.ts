@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { AlarmChange, AlarmService } from '../alarms/alarm-types.ts';
 import { createClusterEvents } from './cluster-events.ts';
 import type { ClusterNode } from './cluster-node.ts';
+import { dayMs } from '../events/closed-horizon.ts';
 import { loadDepartments } from '../events/departments.ts';
 import type { EventService } from '../events/event-engine.ts';
 import { createEvents, type EventsDeps } from '../events/index.ts';
@@ -31,6 +32,8 @@ export async function startEvents(deps: EventsDeps & {
       seal: node.seal, onUnsealed: () => node.unsealed('events'),
       departments: await loadDepartments(resolve(deps.config.events.departmentsFile)),
       onOwnAlarmChange,
+      // The leader's engine's horizon and clock (services/events/index.ts), on every node's replica.
+      keepClosedMs: deps.config.events.keepClosedDays * dayMs, sweepIntervalMs: deps.config.events.sweepIntervalMs, now: deps.now,
       createEngine: () => createEvents(deps),
       // A new leader's engine, as a single node's: the alarms closed while no engine took changes.
       onEngineTakingChanges: (engine) => closeWhatClosedMeanwhile(engine, deps.alarms),

@@ -47,13 +47,17 @@ export function historyToRead(marks: readonly LifecycleMark[], closedSinceMs: nu
   return { leftOut, fromMs };
 }
 
-/** Forgets the events closed before `closedSinceMs` (the sweep's, while running); how many. */
-export function forgetClosedBefore(events: Map<string, DistrictEvent>, closedSinceMs: number): number {
-  let forgotten = 0;
+/** Whether an event is closed, and was before `closedSinceMs`: past the horizon, no longer held. */
+export const closedBefore = (event: Pick<DistrictEvent, 'state' | 'closedAtMs'>, closedSinceMs: number): boolean =>
+  event.state === 'closed' && event.closedAtMs !== null && event.closedAtMs < closedSinceMs;
+
+/** Forgets the events closed before `closedSinceMs` (the sweep's, while running); their ids (a cluster's leader drops them from the shared hash). */
+export function forgetClosedBefore(events: Map<string, DistrictEvent>, closedSinceMs: number): string[] {
+  const forgotten: string[] = [];
   for (const [id, event] of events) {
-    if (event.state === 'closed' && event.closedAtMs !== null && event.closedAtMs < closedSinceMs) {
+    if (closedBefore(event, closedSinceMs)) {
       events.delete(id);
-      forgotten += 1;
+      forgotten.push(id);
     }
   }
   return forgotten;
