@@ -41,7 +41,7 @@ function tallied<Label extends string>(options: { name: string; help: string; la
 }
 
 /** The receiver's counters, on the platform's registry (services/metrics/metrics.ts), created once per platform. */
-export function createHj212Metrics(metrics: Metrics, observed: { readonly loginFailureKeys?: () => number } = {}) {
+export function createHj212Metrics(metrics: Metrics, observed: { readonly loginFailureKeys?: () => number; readonly rememberedFrames?: () => number } = {}) {
   const registers = [metrics.registry];
   const packets = tallied<PacketResult>({ name: 'wanxiang_hj212_packets_total', help: 'HJ 212 packets, per result (accepted, or the reason for refusal).', label: 'result', registers, initial: packetResults });
   return {
@@ -56,6 +56,9 @@ export function createHj212Metrics(metrics: Metrics, observed: { readonly loginF
     connections: new Gauge({ name: 'wanxiang_hj212_connections', help: 'HJ 212 TCP connections open now.', registers }),
     loginsDelayed: new Counter({ name: 'wanxiang_hj212_logins_delayed_total', help: 'Failed HJ 212 logins (wrong PW, unknown MN) past the limits, held loginFailureDelayMs before that MN\'s next check from that address.', registers }),
     loginFailureKeys: new Gauge({ name: 'wanxiang_hj212_login_failure_keys', help: 'Addresses and (address, MN) pairs whose failed HJ 212 logins the throttle keeps now (at most a window old).', registers, collect() { this.set(observed.loginFailureKeys?.() ?? 0); } }),
+    // reference/hj212.md: a retransmission (HJ 212-2017 Table 1) is answered each time, stored once; its copies are counted here alone.
+    retransmissions: new Counter({ name: 'wanxiang_hj212_retransmissions_total', help: 'HJ 212 frames a station sent again (same QN, same bytes) after one already stored: answered, not stored or counted again.', registers }),
+    rememberedFrames: new Gauge({ name: 'wanxiang_hj212_remembered_frames', help: 'Stored HJ 212 frames remembered now to recognise their retransmissions (10 minutes, or a retry span of frames per station).', registers, collect() { this.set(observed.rememberedFrames?.() ?? 0); } }),
     connectionsClosed: new Counter({ name: 'wanxiang_hj212_connections_closed_total', help: 'HJ 212 connections the receiver closed or refused, per reason (limit, per_address, evicted: waiting for a login when a new connection needed its slot, idle, no_login, slow_frame, buffer, registry).', labelNames: ['reason'], registers }),
   };
 }

@@ -11,17 +11,20 @@ import type { FamilyId } from '../families/index.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { createArrivalTimes } from './arrival-times.ts';
-import { matchCrc, type CrcVariant } from './crc.ts';
+import type { CrcVariant } from './crc.ts';
 import { createFrameLogin, type LoginSide } from './frame-login.ts';
 import { createFramer, type Frame, type FramerEvent, type SkipReason } from './framer.ts';
 import { createAnswerOrder } from './answer-order.ts';
 import { countFrameQuirks, createHj212Metrics, type PacketResult } from './hj212-metrics.ts';
 import { withPwMasked } from './masked-frame.ts';
-import { parseSegment, type Packet } from './packet.ts';
+import type { Packet } from './packet.ts';
 import { createReadFlow, type ReadFlow } from './read-flow.ts';
 import { createReassembler } from './reassembly.ts';
 import { createStationRate } from './station-rate.ts';
-import { answerCnOf, replyTo, type PacketHeader } from './reply.ts';
+import { headerOf, type PacketHeader } from './reply.ts';
+import { createAnswerWriter } from './answer-writer.ts';
+import { createFrameReader, type ReadFrame } from './frame-read.ts';
+import { createResentFrames, retrySpanMs } from './resent-frames.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
 import { createConnectionLogins, createStationDirectory } from './station-auth.ts';
 import { createStationLogins, type StationLoginLimits } from './station-login.ts';
@@ -75,12 +78,6 @@ interface Connection extends LoginSide {
   gone(): boolean;
 }
 
-/** A frame's packet and the CRC variant that matched, read as the frame was taken. */
-interface ReadFrame {
-  readonly packet: Packet;
-  readonly variant: CrcVariant;
-}
-
 export interface Hj212Receiver {
   /** Listens; resolves with the port (null when turned off with port -1). */
   start(): Promise<number | null>;
@@ -104,7 +101,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const now = deps.now ?? Date.now;
   const directory = createStationDirectory(deps.registry);
   // Read at scrape time, once both exist.
-  const metrics = createHj212Metrics(deps.metrics, { loginFailureKeys: () => stationLogins.failureKeys });
+  const metrics = createHj212Metrics(deps.metrics, { loginFailureKeys: () => stationLogins.failureKeys, rememberedFrames: () => resentFrames.size });
   const stationLogins = createStationLogins({
     directory, limits: deps.logins, now,
     gate: deps.loginGate ?? createLoginGate({ concurrency: deps.logins.loginVerifyConcurrency }),
@@ -114,6 +111,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const reassembler = createReassembler({ timeoutMs: config.splitTimeoutMs, maxSets: config.maxSplitSets, onEvicted: () => metrics.splits.inc({ outcome: 'incomplete' }) });
   const rate = createStationRate({ config, metrics: deps.metrics, log, now });
   const keptAt = createArrivalTimes();
+  // A station is let through stationPacketsPerSecond: that many frames of its retry span, so its copies are always recognised.
+  const resentFrames = createResentFrames({ perStation: Math.ceil(config.stationPacketsPerSecond * (retrySpanMs / 1_000 + config.stationBurstSeconds)) });
   const deviceById = (id: string) => deps.registry.device(id);
   const sessions = createStationSessions({ registry: deps.registry, presence: ingest.presence, idleTimeoutMs: config.idleTimeoutMs, log, onClosedByRegistry: () => metrics.connectionsClosed.inc({ reason: 'registry' }) });
   const states = createStationStates(sessions.connected);
@@ -129,23 +128,9 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     return undefined;
   };
 
+  const answer = createAnswerWriter(directory, metrics);
+  const readFrame = createFrameReader(directory, refuse);
   const stationOf = createFrameLogin({ directory, registry: deps.registry, stationLogins, fleetKey: deps.fleetKey, refuse, onGone: () => metrics.packets.inc('closed') });
-
-  /**
-   * A frame as it is taken, before anything waits: its packet and the CRC that matched, or refused
-   * at once when it can never be answered (unparseable; a CRC that does not match, HJ 212-2017
-   * §6.3.1), so that it joins no station's answer queue (answer-order.ts says why).
-   */
-  function readFrame(frame: Frame): ReadFrame | undefined {
-    const parsed = parseSegment(frame.segment);
-    if (!parsed.ok) return refuse('malformed', 'WX_ERR_STATION_FRAME', parsed.reason, frame);
-    const mn = parsed.packet.mn ?? '';
-    // The registry's record as it is now: a login recalled on the connection is this very record (station-auth.ts).
-    const known = directory.byMn(mn);
-    const variant = matchCrc(frame.segment, frame.crc, known?.hj212?.crc ?? 'strict');
-    if (variant === null) return refuse('bad_crc', 'WX_ERR_STATION_BAD_CRC', `CRC ${frame.crc} does not match the data segment (MN ${mn.slice(0, 32)})`, frame, known?.id);
-    return { packet: parsed.packet, variant };
-  }
 
   /** A defect of ours, never the station's fault: counted and kept like any refusal (the frame in the dead-letter), not answered, so the station sends it again. */
   function notHandled(frame: Frame, error: unknown): void {
@@ -161,7 +146,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
    * of its frames (answer-order.ts).
    */
   async function handleFrame(frame: Frame, { packet, variant }: ReadFrame, connection: Connection): Promise<PacketHeader | undefined> {
-    const { socket, address } = connection;
+    const { socket } = connection;
     const receivedAtMs = now();
     const mn = packet.mn ?? '';
     const pw = packet.pw ?? '';
@@ -197,6 +182,24 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
         return undefined;
       }
     }
+    // HJ 212-2017 Table 1: unanswered in 10 s, the station sends the same frame again (3 times): answered each time, stored once.
+    const claimed = resentFrames.claim(station.id, packet.qn, frame.segment, receivedAtMs);
+    const claim = claimed instanceof Promise ? await claimed : claimed;
+    if (claim === 'again') {
+      metrics.retransmissions.inc();
+      return headerOf(packet);
+    }
+    let header: PacketHeader | undefined;
+    try {
+      return (header = await storePacket(frame, variant, packet, connection, station, receivedAtMs));
+    } finally {
+      resentFrames.settle(claim, header !== undefined);
+    }
+  }
+
+  /** A station's packet into the spool: the header to answer it with once stored, or nothing (not stored: the station sends it again). */
+  async function storePacket(frame: Frame, variant: CrcVariant, packet: Packet, { socket, address, historyPws }: Connection, station: DeviceRecord, receivedAtMs: number): Promise<PacketHeader | undefined> {
+    const mn = packet.mn ?? '';
     if (packet.flag?.split && reassembler.add(packet, receivedAtMs).kind === 'complete') metrics.splits.inc({ outcome: 'complete' });
     // Each part of a split packet is stored as it comes and answered on its own (C.50): the
     // parts share series and DataTime, so InfluxDB holds them as one point.
@@ -210,11 +213,11 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     // Only what the answer and the bookkeeping need outlives the wait for the spool: a station has
     // packets in flight, and each one's parsed items kept alive past a scavenge is copied, then
     // promoted (bench:hj212: the garbage collector was a fifth of the thread and more beside it).
-    const header: PacketHeader = { qn: packet.qn, cn: packet.cn, pw: packet.pw, mn: packet.mn, flag: packet.flag };
+    const header = headerOf(packet);
     const stationValuesAt = intake.interval === 'hour' || intake.interval === 'day' ? intake.timeMs : undefined;
     let valueFamilies: FamilyId[] | undefined;
     if (stationValuesAt !== undefined) for (let i = 0; i < dataRecords; i += 1) if (records[i]!.lines.length > 0) (valueFamilies ??= []).push(records[i]!.device.family);
-    const history = connection.historyPws.get(mn) === pw;
+    const history = historyPws.get(mn) === (packet.pw ?? '');
     try {
       await ingest.acceptPrepared(records, { receivedAtMs, payload: frame.raw, topic: `hj212:${mn}`, history });
     } catch (error) {
@@ -235,20 +238,6 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
     if (deps.onStored) deps.onStored(station, () => withPwMasked(frame.raw, frame.segment));
     states.seen(station.id, { mn, atMs: receivedAtMs, crcVariant: variant, version: header.flag?.version ?? 0, address });
     return header;
-  }
-
-  function answer(packet: PacketHeader, socket: Socket, flow: ReadFlow): void {
-    // A Flag-less (2005) packet is answered when its station asks for it (registry `answerFlagless`); the rest carry their own Flag.
-    const reply = replyTo(packet, packet.flag ? undefined : { answerFlagless: directory.byMn(packet.mn ?? '')?.hj212?.answerFlagless });
-    if (!reply || socket.destroyed) return;
-    // The answers a spool flush releases together leave in one write (a station has several packets in flight).
-    if (socket.writableCorked === 0) {
-      socket.cork();
-      process.nextTick(() => socket.uncork());
-    }
-    // Past the high-water mark the station is not reading its answers: its connection is read no more until they drain.
-    if (!socket.write(reply)) flow.answersUnread();
-    metrics.replies.inc(answerCnOf(packet.cn));
   }
 
   function handleConnection(socket: Socket): void {
@@ -361,6 +350,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
         });
       });
       sweep = setInterval(() => {
+        resentFrames.sweep(now());
         for (const set of reassembler.expire(now())) {
           metrics.splits.inc({ outcome: 'incomplete' });
           log.warn({ code: 'WX_ERR_SPLIT_INCOMPLETE', parts: set.parts.size, of: set.pnum }, 'HJ 212 split packet incomplete: the parts that came are stored');

@@ -4,6 +4,9 @@ import type { Packet } from './packet.ts';
 /** What an answer echoes of its packet. */
 export type PacketHeader = Pick<Packet, 'qn' | 'cn' | 'pw' | 'mn' | 'flag'>;
 
+/** A packet's header alone: all an answer needs, kept while the packet waits for the spool (its parsed items are not). */
+export const headerOf = ({ qn, cn, pw, mn, flag }: PacketHeader): PacketHeader => ({ qn, cn, pw, mn, flag });
+
 /** A data segment framed: `##`, its length in bytes, the segment, its Appendix A CRC, CR LF (one buffer, written in place). */
 export function encodeFrame(segment: string): Buffer {
   const length = Buffer.byteLength(segment, 'utf8');
