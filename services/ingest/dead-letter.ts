@@ -56,6 +56,7 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
   const path = join(options.dir, 'dead-letter.ndjson');
   let stream: WriteStream | undefined;
   let size = 0;
+  let closed = false;
   const pending: Promise<void>[] = [];
 
   /** A failed write: said, and the stream dropped, so that the next record opens the file afresh (once space returns). */
@@ -90,6 +91,10 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
   function appendLine(json: string): void {
     // Called where a refusal is decided (the broker's publish check, the HJ 212 door): a file that
     // cannot be opened or rotated loses this record, never the caller's work or the process.
+    // Closed, the data folder is no longer this run's to write (its lock is released next): a refusal
+    // decided while the platform stops (a station's frame as its socket is torn down) reopened the
+    // file after close, and wrote into a folder another start could hold by then.
+    if (closed) return failed(undefined, new Error(`${path} is closed: the platform is stopping, the record is not written`));
     try {
       stream ??= open();
       const line = `${json}\n`;
@@ -107,6 +112,7 @@ export function createDeadLetterFile(options: DeadLetterOptions): DeadLetterFile
     append: (record) => appendLine(JSON.stringify(record)),
     appendLine,
     async close() {
+      closed = true;
       if (stream) {
         const last = stream;
         stream = undefined;

@@ -17,6 +17,20 @@ describe('the dead-letter file', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('writes nothing once closed: a refusal decided while the platform stops is counted as a record lost, never written into the released folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wanxiang-dl-'));
+    const errors: string[] = [];
+    const file = createDeadLetterFile({ dir, maxFileBytes: 4_000, maxFiles: 3, onError: (error) => errors.push(error.message) });
+    file.append({ at: new Date(0).toISOString(), code: 'WX_ERR_MALFORMED_JSON', message: 'before close', device: 'air-x' });
+    await file.close();
+    const written = await readFile(file.path, 'utf8');
+    file.append({ at: new Date(0).toISOString(), code: 'WX_ERR_MALFORMED_JSON', message: 'after close', device: 'air-x' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await readFile(file.path, 'utf8')).toBe(written);
+    expect(errors).toEqual([expect.stringContaining('is closed')]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('keeps text payloads as UTF-8, binary ones as base64, and cuts large ones', () => {
     expect(describePayload(Buffer.from('{"pm25":'), 100)).toEqual({ payload: '{"pm25":', payloadEncoding: 'utf8', payloadBytes: 8, truncated: false });
     expect(describePayload(Buffer.from([0xff, 0xfe]), 100)).toMatchObject({ payload: '//4=', payloadEncoding: 'base64' });
