@@ -3,7 +3,7 @@ declare module 'aedes-persistence-redis' {
   import type { Redis, RedisOptions } from 'ioredis';
 
   /** A packet as aedes stores it (aedes-packet's fields). */
-  interface StoredPacket {
+  export interface StoredPacket {
     readonly cmd?: string;
     readonly topic?: string;
     readonly payload?: Buffer | string;
@@ -15,7 +15,7 @@ declare module 'aedes-persistence-redis' {
   }
   type Stream = AsyncIterable<StoredPacket>;
   /** Its promise API (aedes-persistence's, as aedes 1.x calls it): the methods that store or give back a packet, sealed by sealed-persistence.ts. */
-  interface AedesPersistenceRedis {
+  export interface AedesPersistenceRedis {
     destroy(callback?: () => void): void;
     storeRetained(packet: StoredPacket): Promise<unknown>;
     createRetainedStream(pattern: string): Stream;

@@ -1,35 +1,11 @@
 import { Readable } from 'node:stream';
+import type { AedesPersistenceRedis, StoredPacket } from 'aedes-persistence-redis';
 import type { ClusterSeal } from './cluster-seal.ts';
-
-/** A packet as aedes hands it to its persistence and reads it back (aedes-packet's fields). */
-interface StoredPacket {
-  readonly cmd?: string;
-  readonly topic?: string;
-  readonly payload?: Buffer | string;
-  readonly qos?: number;
-  readonly retain?: boolean;
-  brokerId?: string;
-  brokerCounter?: number | string;
-  readonly clientId?: string;
-}
 
 type Stream = AsyncIterable<StoredPacket>;
 
-/** The methods of aedes-persistence (promise form, as aedes 1.x calls them) that store or give back a packet. */
-interface PacketMethods {
-  storeRetained(packet: StoredPacket): Promise<unknown>;
-  createRetainedStream(pattern: string): Stream;
-  createRetainedStreamCombi(patterns: string[]): Stream;
-  putWill(client: { id: string }, packet: StoredPacket): Promise<unknown>;
-  getWill(client: { id: string }): Promise<StoredPacket | null>;
-  delWill(client: { id: string; brokerId?: string }): Promise<StoredPacket | null>;
-  streamWill(brokers: unknown): Stream;
-  outgoingEnqueue(sub: unknown, packet: StoredPacket): Promise<unknown>;
-  outgoingEnqueueCombi(subs: unknown[], packet: StoredPacket): Promise<unknown>;
-  outgoingUpdate(client: unknown, packet: StoredPacket): Promise<unknown>;
-  outgoingStream(client: unknown): Stream;
-  outgoingClearMessageId(client: unknown, packet: StoredPacket): Promise<StoredPacket | undefined>;
-}
+/** The methods of aedes-persistence (promise form, as aedes 1.x calls them) that store or give back a packet: the module's own declaration (redis-modules.d.ts). */
+type PacketMethods = Omit<AedesPersistenceRedis, 'destroy'>;
 
 const bytesOf = (payload: Buffer | string | undefined) => (typeof payload === 'string' ? Buffer.from(payload) : payload ?? Buffer.alloc(0));
 
