@@ -157,7 +157,8 @@ async function startPlatform(workers: number): Promise<{ child: ChildProcess; po
   const { endpoints } = await ask<Extract<PlatformReply, { type: 'started' }>>(child, {
     dataDir: join(dataDir, `platform-${workers}`),
     logLevel: 'silent',
-    mqtt: { host: '127.0.0.1', port: 0, wsPort: -1 },
+    // BENCH_FRONT=0: every packet through aedes, as before the publish front (for a before/after in one checkout).
+    mqtt: { host: '127.0.0.1', port: 0, wsPort: -1, ...(process.env.BENCH_FRONT === '0' ? { publishFront: false } : {}) },
     http: { host: '127.0.0.1', port: 0 },
     influx: { url: influxd.url, database: 'bench' },
     simulate: { enabled: false },

@@ -27,6 +27,7 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_MQTT_HOST', path: 'mqtt.host', parse: text, description: 'Address the MQTT listeners bind to.' },
   { env: 'WX_MQTT_PORT', path: 'mqtt.port', parse: number, description: 'MQTT over TCP.' },
   { env: 'WX_MQTT_WS_PORT', path: 'mqtt.wsPort', parse: number, description: 'MQTT over WebSocket; -1 turns it off.' },
+  { env: 'WX_MQTT_PUBLISH_FRONT', path: 'mqtt.publishFront', parse: (value) => value !== '0', description: '`0` sends every MQTT packet through aedes (no front for devices\' telemetry; docs/performance.md).' },
   { env: 'WX_TOPIC_PREFIX', path: 'mqtt.topicPrefix', parse: text, description: 'First level of every topic.' },
   { env: 'WX_TLS_CERT_FILE', path: 'mqtt.tls.certFile', parse: text, description: 'PEM certificate for MQTT over TLS and WebSocket over TLS (with WX_TLS_KEY_FILE).' },
   { env: 'WX_TLS_KEY_FILE', path: 'mqtt.tls.keyFile', parse: text, description: 'PEM private key for the TLS listeners.' },

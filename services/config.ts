@@ -55,6 +55,11 @@ export const configSchema = z.strictObject({
       sessionsPerDevice: positiveInt.default(16),
       /** Messages a device's persistent session may hold (queued while it is away, or sent and not yet acknowledged) before its refusal notices go at QoS 0 (not kept). */
       noticesQueuedWhileAway: z.number().int().min(0).default(100),
+      /**
+       * A device's own QoS 0/1 telemetry is read off the connection before aedes (services/broker/publish-front.ts):
+       * stored and acknowledged without aedes's per-message work. `false`: every packet goes through aedes.
+       */
+      publishFront: z.boolean().default(true),
       /** QoS 2 messages a session may hold awaiting their PUBREL; past it the connection is closed. */
       maxInflightQos2: positiveInt.max(65_535).default(32),
       /** Addresses the per-address connection limit does not apply to (a local simulator fleet). */

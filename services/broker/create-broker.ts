@@ -15,6 +15,7 @@ import { createAccessControl } from './access-control.ts';
 import { countReadings, createDeviceRate } from '../device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 import { hasLocalSubscriber } from './local-subscribers.ts';
+import { createPublishFront, type FrontMessage } from './publish-front.ts';
 
 export interface BrokerDeps {
   readonly config: Config;
@@ -126,16 +127,60 @@ export function createBroker(deps: BrokerDeps): Broker {
     return true;
   }
 
+  const drainTimeoutMs = 30_000;
+
   function handleConnection(stream: Duplex, address: string | undefined, socket: Socket): void {
     addresses.set(stream, address);
     socketOf.set(stream, socket);
     aedes!.handle(stream);
+    front?.attach(stream);
+  }
+
+  // Not in cluster mode: there a message's subscribers and sessions live on other nodes too, which
+  // only aedes's shared emitter reaches.
+  const front = config.mqtt.publishFront && !deps.aedesOptions?.mq ? createPublishFront({
+    eligible: (client) => access.principal(client)?.role === 'device',
+    allowed: (client, topic) => access.decidePublish(client, { topic } as PublishPacket).allowed,
+    waitFor(client, payload) {
+      const principal = access.principal(client)!;
+      const waitMs = rate.take(rate.bucketOf(principal.id), countReadings(payload));
+      if (waitMs > 0) {
+        metrics.rateLimited.inc({ outcome: 'delayed' });
+        warnRateLimited(principal.id, waitMs);
+      }
+      return waitMs;
+    },
+    store: (client, message) => storeFromFront(client, message),
+    failed(client, error) {
+      ingestFailed(error, undefined);
+      (client as unknown as { emit(event: 'error', error: Error): void }).emit('error', error instanceof Error ? error : new Error(String(error)));
+    },
+    maxInFlight: 64,
+    maxInFlightBytes: 1024 * 1024,
+    drainTimeoutMs,
+  }) : undefined;
+
+  async function storeFromFront(client: Client, message: FrontMessage): Promise<void> {
+    const principal = access.principal(client);
+    const history = principal?.role === 'device' && principal.history === true;
+    const routed = await ingest.accept({ topic: message.topic, payload: message.payload, receivedAtMs: now(), session: sessionOf(client), history });
+    // What aedes did after its PUBACK: the message to this broker's subscribers, if any (the wall's observers).
+    if (routed && aedes && hasLocalSubscriber(aedes, message.topic)) {
+      const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client, done: () => void) => void;
+      publish({ cmd: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false }, client, () => undefined);
+    }
+  }
+
+  function ingestFailed(error: unknown, topic: string | undefined): void {
+    log.error({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', err: error, ...(topic === undefined ? {} : { topic: topic.slice(0, 500) }) }, 'ingest failed: the message is not acknowledged and the connection is closed');
+    metrics.ingestFailures.inc({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL' });
   }
 
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const decision = access.decidePublish(client, packet);
     if (!decision.allowed) {
+      if (client) front?.reachedIngest(client);
       metrics.publishRefused.inc({ code: decision.code });
       const principal = client ? access.principal(client) : undefined;
       if (decision.close && client) {
@@ -159,6 +204,7 @@ export function createBroker(deps: BrokerDeps): Broker {
     setTimeout(() => {
       // Gone while it waited: never acknowledged, so the device sends it again; not stored twice.
       if (client.closed) {
+        front?.reachedIngest(client);
         discard(packet);
         return callback(null);
       }
@@ -174,6 +220,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   }
 
   function store(client: Client | null, packet: PublishPacket, payload: Buffer, history: boolean, callback: (error?: Error | null) => void): void {
+    if (client) front?.reachedIngest(client);
     // Ingest before the PUBACK goes back: aedes acknowledges QoS 1 only after this callback.
     // One shape for every message (history always present): this runs for each of them.
     ingest.accept({ topic: packet.topic, payload, receivedAtMs: now(), session: client ? sessionOf(client) : undefined, history }).then(
@@ -184,8 +231,7 @@ export function createBroker(deps: BrokerDeps): Broker {
       (error: unknown) => {
         // Not stored (the spool stopped after a failed fsync, or is closing): no PUBACK. The
         // error closes the connection, and the device sends the message again when it reconnects.
-        log.error({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', err: error, topic: packet.topic.slice(0, 500) }, 'ingest failed: the message is not acknowledged and the connection is closed');
-        metrics.ingestFailures.inc({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL' });
+        ingestFailed(error, packet.topic);
         callback(error instanceof Error ? error : new Error(String(error)));
       },
     );
@@ -307,7 +353,7 @@ export function createBroker(deps: BrokerDeps): Broker {
         preConnect: access.preConnect,
         authorizePublish,
         authorizeSubscribe: access.authorizeSubscribe,
-        drainTimeout: 30_000,
+        drainTimeout: drainTimeoutMs,
         maxTopicLevels: 16,
         keepaliveLimit: config.mqtt.keepaliveLimitS,
         maxInflightInbound: config.mqtt.maxInflightQos2,
