@@ -26,13 +26,15 @@ const months = Array.from({ length: 12 }, (_, i) => i);
 
 /**
  * A month's figure as the table prints it: the number where the month's data meet the standard's
- * validity rule, else marked as not valid with the partial figure beside (GB 3095 Table 4: a month
+ * validity rule, else marked as not valid with the partial figure beside (or alone, without data) (GB 3095 Table 4: a month
  * needs 27 daily means, February 25). The month columns have no status of their own, and the mean of
  * two days of March was printed like March's mean (and drawn as its bar in the monthly PM2.5 chart).
  */
 function monthCell(figure: TargetCompliance | undefined, lang: Lang): CellValue {
   const value = cell(figure?.value);
-  if (value === null || figure?.status !== 'insufficient data') return value;
+  if (figure?.status !== 'insufficient data') return value;
+  // A begun month without a single valid day falls short as well: left blank, it read like a month not yet come.
+  if (value === null) return say(lang, '数据不足', 'insufficient data');
   return say(lang, `数据不足（${String(value)}）`, `insufficient data (${String(value)})`);
 }
 const cell = (value: number | string | null | undefined): CellValue => (value === undefined ? null : value);

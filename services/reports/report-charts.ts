@@ -8,15 +8,18 @@ export const escapeHtml = (text: unknown): string => String(text ?? '').replace(
  * Monthly PM2.5 against the annual limit, as bars with the limit drawn across (inline SVG: prints
  * sharp, needs no script). `limit` is the plan's annual target (µg/m³). The limit's label is a legend
  * above the plot, at its left, where no bar reaches (issue 22 item 5: at the line's right end it was
- * hidden behind the red November and December bars).
+ * hidden behind the red November and December bars). A month `insufficient` (begun, short of the
+ * valid days) is labelled so in its slot, without a bar.
  */
-export function monthlyPm25Chart(months: ReadonlyArray<number | null>, limit: number, lang: Lang): string {
+export function monthlyPm25Chart(months: ReadonlyArray<number | null | 'insufficient'>, limit: number, lang: Lang): string {
   const width = 640, height = 230, left = 40, bottom = 30, top = 30, legendY = 12;
-  const max = Math.max(limit * 1.5, ...months.map((value) => value ?? 0));
+  const max = Math.max(limit * 1.5, ...months.map((value) => (typeof value === 'number' ? value : 0)));
   const y = (value: number) => top + (height - top - bottom) * (1 - value / max);
   const slot = (width - left - 10) / 12;
   const bars = months.map((value, i) => {
     if (value === null) return '';
+    // A begun month short of GB 3095's valid days gets no bar, and says why: an empty slot read like a month to come.
+    if (value === 'insufficient') return `<text class="insufficient" x="${(left + i * slot + slot / 2).toFixed(1)}" y="${height - bottom - 4}" font-size="9" fill="#777" text-anchor="middle">${say(lang, '数据不足', 'insuff.')}</text>`;
     const x = left + i * slot + slot * 0.2;
     const over = value > limit;
     return `<rect x="${x.toFixed(1)}" y="${y(value).toFixed(1)}" width="${(slot * 0.6).toFixed(1)}" height="${(height - bottom - y(value)).toFixed(1)}" fill="${over ? '#d9534f' : '#3a7bd5'}"/>`

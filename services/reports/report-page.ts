@@ -54,7 +54,11 @@ function sections(report: OfficialReport): PageSection[] {
   const ranking = find('ranking');
   const pm25 = plan?.rows.find((row) => row.targetId === 'pm25-annual-mean');
   if (pm25) {
-    const months = Array.from({ length: 12 }, (_, i) => (typeof pm25[`m${i + 1}`] === 'number' ? (pm25[`m${i + 1}`] as number) : null));
+    const months = Array.from({ length: 12 }, (_, i) => {
+      const figure = pm25[`m${i + 1}`];
+      // The plan table prints a begun month short of its valid days as text (数据不足…), a month to come as nothing.
+      return typeof figure === 'number' ? figure : typeof figure === 'string' ? 'insufficient' as const : null;
+    });
     out.push(section('pm25', say(lang, `月均PM₂.₅浓度与年度目标（${String(pm25.target)} µg/m³）`, `Monthly PM₂.₅ against the annual target (${String(pm25.target)} µg/m³)`), monthlyPm25Chart(months, Number(pm25.target), lang)));
   }
   if (daily) {

@@ -73,13 +73,18 @@ describe('a district of readings chosen by hand: ranks and the marks that moved 
     // Two valid days of March 2025: the year is not valid (324 days), and neither is March (27).
     expect(march.status).toBe('insufficient data');
     expect(pm25.m3).toMatch(/^数据不足（\d+(\.\d)?）$/);
-    expect(pm25.m4 ?? null).toBeNull();
+    // A month gone by without a valid day falls short too: blank, it read like a month still to come.
+    expect([pm25.m1, pm25.m2, pm25.m4]).toEqual(['数据不足', '数据不足', '数据不足']);
+    const en = await api<OfficialReport>('/api/v1/reports/plan?period=2025&lang=en');
+    expect(en.body.tables[0]!.rows.find((row) => row.targetId === 'pm25-annual-mean')!.m12).toBe('insufficient data');
     // The printable page's monthly PM2.5 chart draws no bar for it.
     const page = await fetch(`${test.endpoints.httpUrl}/report?period=2025&lang=zh`);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('月均PM₂.₅浓度与年度目标');
     expect(html).not.toMatch(/<rect [^>]*fill="#(3a7bd5|d9534f)"/);
+    // And each of those months says why its slot is empty.
+    expect(html.match(/<text class="insufficient"[^>]*>数据不足<\/text>/g)).toHaveLength(12);
   });
 
   it('gives places with the same printed index the same rank (1, 1, 3, …)', async () => {
