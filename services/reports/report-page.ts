@@ -43,6 +43,15 @@ function renderSections(sections: readonly PageSection[], closing: string): stri
     + (sections.length ? '' : closing);
 }
 
+/**
+ * An English plan row as printed: "insufficient data" in a month cell becomes "insuff." (with a note).
+ * Twelve month columns of the long words made the table 1,300-1,600 px wide, past a landscape A4 page
+ * (273 mm, 1,032 px), and Chromium cut off its Period and Status columns. The workbook keeps the words.
+ */
+function shortMonths(row: ReportTable['rows'][number]): ReportTable['rows'][number] {
+  return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, /^m\d+$/.test(key) && typeof value === 'string' ? value.replace('insufficient data', 'insuff.') : value]));
+}
+
 /** The charts and tables of each kind, in the bureau's order. */
 function sections(report: OfficialReport): PageSection[] {
   const { lang, period } = report;
@@ -75,7 +84,7 @@ function sections(report: OfficialReport): PageSection[] {
     out.push(section('water', water.title, htmlTable(water, ['month', 'section', 'class', 'target', 'met', 'main', 'x_codmn', 'x_cod', 'x_nh3n', 'x_tp', 'tn_class']) + notes(water), true));
   }
   if (ranking) out.push(section('ranking', ranking.title, htmlTable(ranking) + notes(ranking), true));
-  if (plan) out.push(section('plan', plan.title, htmlTable(plan) + notes(plan), true));
+  if (plan) out.push(section('plan', plan.title, htmlTable(plan, undefined, lang === 'en' ? plan.rows.map(shortMonths) : plan.rows) + notes(plan) + (lang === 'en' ? '<ul class="notes"><li>insuff.: insufficient data</li></ul>' : ''), true));
   // Issue 25 item 4: the families' figures, marked as having no plan target.
   const families = find('families');
   if (families) out.push(section('families', families.title, htmlTable(families) + notes(families), true));

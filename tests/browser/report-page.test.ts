@@ -56,6 +56,13 @@ describe('the printable report page', () => {
       expect(await page.locator('#daily tbody tr').first().innerText()).toContain(String(aqi));
       expect(await page.locator('#calendar td[title^="2025-03-04"]').innerText()).toBe(String(aqi));
       expect(await page.locator('#matrix tbody tr').count()).toBe(test.platform.registry.devices.filter((device) => device.family === 'water').length);
+      // Every wide table fits its landscape page (A4 less 12 mm margins: 273 mm, 1032 CSS px): one wider
+      // than the page is cut at its right edge in the PDF (the English plan table lost Period and Status).
+      await page.setViewportSize({ width: 1032, height: 1400 });
+      const overflowing = await page.evaluate<string[]>(`[...document.querySelectorAll('section.wide table')]
+        .filter((table) => table.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map((table) => table.closest('section').id + ' ' + Math.round(table.getBoundingClientRect().width))`);
+      expect(overflowing).toEqual([]);
       const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
       await writeFile(join(artifacts, `report-2025-${lang}.pdf`), pdf);
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
