@@ -165,12 +165,17 @@ function handoverSection(title, events) {
   const heading = document.createElement('h3');
   heading.textContent = `${title} (${events.length})`;
   const table = document.createElement('table');
+  // A printed handover is read away from the desk: each column named, and when each event began.
+  const head = table.createTHead().insertRow();
+  for (const name of ['事件 Event', '标题 Title', '状态 State', '部门 Department', '发生 Opened', '超时 Overdue']) head.appendChild(document.createElement('th')).textContent = name;
+  const body = table.createTBody();
   for (const event of events) {
-    const row = table.insertRow();
+    const row = body.insertRow();
     cell(row, event.id);
     cell(row, event.titleZh);
     cell(row, event.state);
     cell(row, departmentName(event.department));
+    cell(row, beijing(event.openedAtMs));
     cell(row, event.overdue ? '超时 overdue' : '');
   }
   section.append(heading, table);
@@ -179,7 +184,9 @@ function handoverSection(title, events) {
 
 async function handover() {
   const summary = await call(`/api/v1/events/handover?hours=${Number($('shift-hours').value) || 12}`);
-  $('h-range').textContent = `${beijing(summary.fromMs)} – ${beijing(summary.toMs)}`;
+  // With its year and zone: the paper outlives the shift (beijing() alone gives month, day and time).
+  const year = (ms) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 4);
+  $('h-range').textContent = `${year(summary.fromMs)}-${beijing(summary.fromMs)} – ${year(summary.toMs)}-${beijing(summary.toMs)}（北京时间 Beijing time）`;
   $('h-body').replaceChildren(
     handoverSection('本班新增 Opened this shift', summary.opened),
     handoverSection('本班办结 Closed this shift', summary.closed),

@@ -121,6 +121,10 @@ describe('the duty desk', () => {
     expect(handover).toMatch(/Opened this shift \(1\)/);
     expect(handover).toMatch(/Closed this shift \(1\)/);
     expect(handover).toMatch(/Still open \(0\)/);
+    // Printed and read away from the desk: its range with year and zone, each table's columns named, each event's start.
+    expect(handover).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} – \d{4}-\d{2}-\d{2} \d{2}:\d{2}（北京时间 Beijing time）/);
+    expect(await page.locator('#handover section').first().locator('th').allTextContents()).toEqual(['事件 Event', '标题 Title', '状态 State', '部门 Department', '发生 Opened', '超时 Overdue']);
+    expect(await page.locator('#handover section').first().locator('tbody td').nth(4).textContent()).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}$/);
     await page.emulateMedia({ media: 'print' });
     expect(await page.isVisible('.desk')).toBe(false);
     expect(await page.isVisible('#handover')).toBe(true);
