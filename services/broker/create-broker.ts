@@ -16,6 +16,7 @@ import { countReadings, createDeviceRate } from '../device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 import { hasLocalSubscriber } from './local-subscribers.ts';
 import { createPublishFront, type FrontMessage } from './publish-front.ts';
+import { createQos2Resends, type IncomingStore } from './qos2-resends.ts';
 
 export interface BrokerDeps {
   readonly config: Config;
@@ -176,7 +177,20 @@ export function createBroker(deps: BrokerDeps): Broker {
     metrics.ingestFailures.inc({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL' });
   }
 
+  // aedes's persistence, memory or the cluster's Redis; its typings omit the inbound store's methods.
+  const resends = createQos2Resends(() => (aedes as unknown as { persistence: IncomingStore }).persistence);
+
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    resends.inOrder(client, packet, (resend) => {
+      if (!resend) return decideAndStore(client, packet, callback);
+      // Answered PUBREC by aedes from its store [MQTT-4.3.3-2]; kept once, counted once.
+      metrics.qos2Resends.inc();
+      discard(packet);
+      callback(null);
+    });
+  }
+
+  function decideAndStore(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const decision = access.decidePublish(client, packet);
     if (!decision.allowed) {
@@ -299,6 +313,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   }
 
   function watchClients(broker: Aedes): void {
+    broker.on('publish', (packet: PublishPacket, client: Client | null) => resends.published(client, packet));
     broker.on('client', (client: Client) => {
       metrics.clientsConnected.inc();
       const principal = access.principal(client);

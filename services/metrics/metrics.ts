@@ -50,6 +50,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     publishRefused: new Counter({ name: 'wanxiang_publishes_refused_total', help: 'PUBLISH packets refused by access control, per code.', labelNames: ['code'], registers }),
     ingestFailures: new Counter({ name: 'wanxiang_ingest_failures_total', help: 'Messages left unacknowledged because ingest could not store them (the spool stopped or is closing), per code; the device sends them again.', labelNames: ['code'], registers }),
     subscribeRefused: new Counter({ name: 'wanxiang_subscriptions_refused_total', help: 'SUBSCRIBE requests refused, per code.', labelNames: ['code'], registers }),
+    qos2Resends: new Counter({ name: 'wanxiang_mqtt_qos2_resends_total', help: 'QoS 2 PUBLISH packets repeating a message their session had taken and not yet released (same packet id before its PUBREL, MQTT-4.3.3-2): answered PUBREC, not stored or counted again.', registers }),
     clientErrors: new Counter({ name: 'wanxiang_mqtt_client_errors_total', help: 'MQTT connections closed for a protocol error, per code.', labelNames: ['code'], registers }),
     clientsConnected: new Gauge({ name: 'wanxiang_mqtt_clients_connected', help: 'MQTT clients connected now.', registers }),
     devicesOnline: new Gauge({ name: 'wanxiang_devices_online', help: 'Devices whose last status was online.', registers }),
