@@ -258,7 +258,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       metrics.spoolRecovered.inc(recovery.records);
       metrics.spoolCut.inc({ kind: 'torn_tail' }, recovery.tornTails);
       metrics.spoolCut.inc({ kind: 'corrupt_record' }, recovery.corruptRecords);
-      if (recovery.tornTails || recovery.corruptRecords) log.error({ code: 'WX_ERR_SPOOL_CORRUPT', ...recovery }, 'spool damage cut at recovery; the good records will be written');
+      if (recovery.tornTails || recovery.corruptRecords) log.error({ code: 'WX_ERR_SPOOL_CORRUPT', ...recovery }, 'spool damage cut at recovery; the intact records (movedRecords of them from after the damage) will be written');
       else if (recovery.records) log.info(recovery, 'spool recovered: writing what the last run left');
       if (recovery.records > 0) {
         samples = await countRecovered(spool, accounting);

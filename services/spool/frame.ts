@@ -60,23 +60,33 @@ export function frameLength(buffer: Buffer, at: number): number | null {
   return HEADER_BYTES + buffer.readUInt32LE(at);
 }
 
+/** What follows a damaged spot in a segment: the intact frames found after it, and the damaged ones. */
+export interface FramesAfter {
+  /** [start, end) of each frame whose header and payload pass their checksums. */
+  readonly intact: Array<readonly [number, number]>;
+  /** Frames whose header is intact but whose payload fails its checksum. */
+  readonly damaged: number;
+}
+
 /**
- * Counts the frames with an intact header from `at` on, stepping over damaged
- * bytes one at a time: these are the records lost when a segment is cut at a
- * corrupt record. The cheap length check first keeps the byte-by-byte search fast.
+ * Finds the frames after a damaged spot, stepping over damaged bytes one at a time: a flipped
+ * bit costs its own record, not the acknowledged readings behind it. The cheap length check
+ * first keeps the byte-by-byte search fast.
  */
-export function countFramesAfter(buffer: Buffer, at: number): number {
-  let count = 0;
+export function framesAfter(buffer: Buffer, at: number): FramesAfter {
+  const intact: Array<readonly [number, number]> = [];
+  let damaged = 0;
   let p = at;
   while (buffer.length - p >= HEADER_BYTES) {
     const plausible = p + HEADER_BYTES + buffer.readUInt32LE(p) <= buffer.length;
     const scan = plausible ? scanFrame(buffer, p) : null;
     if (scan && (scan.kind === 'record' || scan.kind === 'bad-payload')) {
-      count += 1;
+      if (scan.kind === 'record') intact.push([p, scan.end]);
+      else damaged += 1;
       p = scan.end;
     } else p += 1;
   }
-  return count;
+  return { intact, damaged };
 }
 
 /** True when every byte from `at` on is zero: a file extended by the crash but never written. */

@@ -71,7 +71,7 @@ describe('spool recovery', () => {
   it.each([
     ['a payload byte', 20],
     ['a length byte', 1],
-  ])('detects %s flipped in the middle of a segment, cuts the segment there and still reads later segments', async (_name, byteInFrame) => {
+  ])('detects %s flipped in the middle of a segment, cuts that record only and keeps the intact ones after it, read last', async (_name, byteInFrame) => {
     const { dir, records } = await spoolWith(200);
     const names = await segmentFiles(dir);
     const victim = join(dir, names[1]!);
@@ -83,12 +83,34 @@ describe('spool recovery', () => {
 
     const spool = createSpool({ dir });
     const recovery = await spool.open();
-    const lost = starts.length - bad;
-    expect(recovery).toMatchObject({ tornTails: 0, corruptRecords: lost, records: 200 - lost, cutBytes: victimBytes - starts[bad]! });
+    const moved = starts.length - bad - 1;
+    expect(recovery).toMatchObject({ tornTails: 0, corruptRecords: 1, movedRecords: moved, records: 199, cutBytes: victimBytes - starts[bad]! });
     expect((await stat(victim)).size).toBe(starts[bad]);
-    const expected = [...records.slice(0, firstInVictim + bad), ...records.slice(firstInVictim + starts.length)];
+    const victimAfter = records.slice(firstInVictim + bad + 1, firstInVictim + starts.length);
+    const expected = [...records.slice(0, firstInVictim + bad), ...records.slice(firstInVictim + starts.length), ...victimAfter];
     expect(await readAll(spool)).toEqual(expected);
     await spool.close();
+    // Moved once: a second start finds nothing to cut and the same records (none acknowledged).
+    const again = createSpool({ dir });
+    expect(await again.open()).toMatchObject({ corruptRecords: 0, movedRecords: 0, records: 199 });
+    await again.close();
+  });
+
+  // Red team: a flipped bit in a record InfluxDB already had cut every record after it in its
+  // segment, the unacknowledged ones too: readings devices had been answered for were deleted.
+  it('keeps the unacknowledged records of a segment whose acknowledged part is damaged', async () => {
+    const dir = await dirs.dir();
+    const first = createSpool({ dir });
+    await first.open();
+    await first.append(makeRecords(10));
+    await (await first.read(10))!.ack();
+    await first.append(makeRecords(5, 10));
+    await first.close();
+    const [name] = await segmentFiles(dir);
+    const starts = await frameStarts(join(dir, name!));
+    await flipByte(join(dir, name!), starts[3]! + 20);
+    const spool = await dirs.open({ dir });
+    expect(await readAll(spool)).toEqual(makeRecords(5, 10));
   });
 
   it('refuses to open when the ack file is damaged, naming the code', async () => {

@@ -79,7 +79,7 @@ describe('the spool round trip', () => {
     const dir = await dirs.dir();
     const spool = createSpool({ dir });
     const readable = spool.whenReadable();
-    expect(await spool.open()).toEqual({ segments: 0, records: 0, bytes: 0, tornTails: 0, corruptRecords: 0, cutBytes: 0 });
+    expect(await spool.open()).toEqual({ segments: 0, records: 0, bytes: 0, tornTails: 0, corruptRecords: 0, movedRecords: 0, cutBytes: 0 });
     await spool.append(['one']);
     await readable;
     await spool.close();
