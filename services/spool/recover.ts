@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ackTempName, readAck, type Position } from './ack-file.ts';
 import { framesAfter, isZeroTail, scanFrame } from './frame.ts';
 import { listSegments, segmentPath, syncDir } from './segment-files.ts';
+import { SpoolError } from './spool-errors.ts';
 import type { SegmentInfo } from './state.ts';
 
 /** What open() found. */
@@ -70,14 +71,22 @@ function scanSegment(buffer: Buffer, ackOffset: number): SegmentScan {
 /** Writes intact frames found after damage to a segment of their own, durably, before their old place is cut. */
 async function writeMoved(dir: string, seq: number, frames: Buffer[]): Promise<number> {
   const data = Buffer.concat(frames);
-  const handle = await open(segmentPath(dir, seq), 'wx');
+  const path = segmentPath(dir, seq);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(path, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await syncDir(dir);
+  } catch (error) {
+    // Nothing is cut then: the start fails, and the next one, with room, moves them.
+    await rm(path, { force: true });
+    const full = ['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException).code ?? '');
+    throw new SpoolError(full ? 'WX_ERR_DISK_FULL' : 'WX_ERR_SPOOL_UNAVAILABLE', `cannot move ${frames.length} intact records from after a damaged one to ${path}: ${(error as Error).message}; nothing was cut`, { value: { path, records: frames.length, bytes: data.length }, cause: error });
   }
-  await syncDir(dir);
   return data.length;
 }
 
