@@ -185,6 +185,7 @@ export function createBroker(deps: BrokerDeps): Broker {
       if (!resend) return decideAndStore(client, packet, callback);
       // Answered PUBREC by aedes from its store [MQTT-4.3.3-2]; kept once, counted once.
       metrics.qos2Resends.inc();
+      if (client) front?.reachedIngest(client);
       discard(packet);
       callback(null);
     });
