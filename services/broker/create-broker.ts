@@ -15,7 +15,7 @@ import { createAccessControl } from './access-control.ts';
 import { countReadings, createDeviceRate } from '../device-rate.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 import { hasLocalSubscriber } from './local-subscribers.ts';
-import { createPublishFront, type FrontMessage } from './publish-front.ts';
+import { createPublishFront } from './publish-front.ts';
 import { createQos2Resends, type IncomingStore } from './qos2-resends.ts';
 
 export interface BrokerDeps {
@@ -151,7 +151,17 @@ export function createBroker(deps: BrokerDeps): Broker {
       }
       return waitMs;
     },
-    store: (client, message) => storeFromFront(client, message),
+    store(client, message) {
+      const principal = access.principal(client);
+      const history = principal?.role === 'device' && principal.history === true;
+      return ingest.accept({ topic: message.topic, payload: message.payload, receivedAtMs: now(), session: sessionOf(client), history });
+    },
+    relay(client, message) {
+      // What aedes did after its PUBACK: the message to this broker's subscribers, if any (the wall's observers).
+      if (!aedes || !hasLocalSubscriber(aedes, message.topic)) return;
+      const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client, done: () => void) => void;
+      publish({ cmd: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false }, client, () => undefined);
+    },
     failed(client, error) {
       ingestFailed(error, undefined);
       (client as unknown as { emit(event: 'error', error: Error): void }).emit('error', error instanceof Error ? error : new Error(String(error)));
@@ -160,17 +170,6 @@ export function createBroker(deps: BrokerDeps): Broker {
     maxInFlightBytes: 1024 * 1024,
     drainTimeoutMs,
   }) : undefined;
-
-  async function storeFromFront(client: Client, message: FrontMessage): Promise<void> {
-    const principal = access.principal(client);
-    const history = principal?.role === 'device' && principal.history === true;
-    const routed = await ingest.accept({ topic: message.topic, payload: message.payload, receivedAtMs: now(), session: sessionOf(client), history });
-    // What aedes did after its PUBACK: the message to this broker's subscribers, if any (the wall's observers).
-    if (routed && aedes && hasLocalSubscriber(aedes, message.topic)) {
-      const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client, done: () => void) => void;
-      publish({ cmd: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false }, client, () => undefined);
-    }
-  }
 
   function ingestFailed(error: unknown, topic: string | undefined): void {
     log.error({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', err: error, ...(topic === undefined ? {} : { topic: topic.slice(0, 500) }) }, 'ingest failed: the message is not acknowledged and the connection is closed');
