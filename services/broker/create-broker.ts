@@ -4,7 +4,8 @@ import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { createConnectionSlots } from '../connection-slots.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { errorCatalogue, isWanxiangError, type ErrorCode } from '../errors.ts';
+import { isWanxiangError } from '../errors.ts';
+import { codeForClientError } from './client-error-code.ts';
 import type { Ingest } from '../ingest/create-ingest.ts';
 import type { LoginGate } from '../login-gate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -12,10 +13,10 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import type { Topics } from '../topics.ts';
 import { createAccessControl } from './access-control.ts';
-import { countReadings, createDeviceRate } from '../device-rate.ts';
+import { createRateDoor } from './rate-door.ts';
 import { createListeners, type ListenerPorts } from './listeners.ts';
 import { hasLocalSubscriber } from './local-subscribers.ts';
-import { createPublishFront } from './publish-front.ts';
+import { createFrontDoor } from './front-door.ts';
 import { createQos2Resends, type IncomingStore } from './qos2-resends.ts';
 
 export interface BrokerDeps {
@@ -59,14 +60,6 @@ export interface Broker {
  */
 const discardTopic = '$wanxiang/discarded';
 
-/** The code of a client error, or null when the event was counted already under its own code. */
-function codeForClientError(error: Error): ErrorCode | null {
-  // A refused login reaches clientError too, with authenticate's code as its message: it is
-  // counted once, as wanxiang_auth_failures_total{code}, not again as a protocol error.
-  if (Object.hasOwn(errorCatalogue, error.message)) return null;
-  return /is not allowed in PUBLISH/.test(error.message) ? 'WX_ERR_WILDCARD_PUBLISH' : 'WX_ERR_PROTOCOL';
-}
-
 /** The embedded aedes broker on TCP, TLS and WebSocket, with ingest in-process (no second socket hop). */
 export function createBroker(deps: BrokerDeps): Broker {
   const { config, ingest, metrics, log } = deps;
@@ -79,8 +72,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   const slots = createConnectionSlots<Socket>(config.mqtt, (socket) => !loginsUnderWay.has(socket));
   /** The TCP connection under each stream aedes reads (a WebSocket's, a TLS socket's, or the socket's own frame limit). */
   const socketOf = new WeakMap<object, Socket>();
-  const rate = createDeviceRate({ messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond, burstSeconds: config.mqtt.deviceBurstSeconds }, now);
-  const rateWarnedAt = new Map<string, number>();
+  const rate = createRateDoor(config.mqtt, metrics, log, now);
   // Every live session of each device: a device may hold several (a tool beside it, a session
   // not yet timed out), and a disable or rotation closes them all (issue 18, item 3).
   const deviceClients = new Map<string, Set<Client>>();
@@ -129,7 +121,6 @@ export function createBroker(deps: BrokerDeps): Broker {
   }
 
   const drainTimeoutMs = 30_000;
-
   function handleConnection(stream: Duplex, address: string | undefined, socket: Socket): void {
     addresses.set(stream, address);
     socketOf.set(stream, socket);
@@ -139,39 +130,11 @@ export function createBroker(deps: BrokerDeps): Broker {
 
   // Not in cluster mode: there a message's subscribers and sessions live on other nodes too, which
   // only aedes's shared emitter reaches.
-  const front = config.mqtt.publishFront && !deps.aedesOptions?.mq ? createPublishFront({
-    eligible: (client) => access.principal(client)?.role === 'device',
-    allowed: (client, topic) => access.decidePublish(client, { topic } as PublishPacket).allowed,
-    waitFor(client, payload) {
-      const principal = access.principal(client)!;
-      const waitMs = rate.take(rate.bucketOf(principal.id), countReadings(payload));
-      if (waitMs > 0) {
-        metrics.rateLimited.inc({ outcome: 'delayed' });
-        warnRateLimited(principal.id, waitMs);
-      }
-      return waitMs;
-    },
-    store(client, message) {
-      const principal = access.principal(client);
-      const history = principal?.role === 'device' && principal.history === true;
-      return ingest.accept({ topic: message.topic, payload: message.payload, receivedAtMs: now(), session: sessionOf(client), history });
-    },
-    relay(client, message) {
-      // What aedes did after its PUBACK: the message to this broker's subscribers, if any (the wall's observers).
-      if (!aedes || !hasLocalSubscriber(aedes, message.topic)) return;
-      const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client, done: () => void) => void;
-      publish({ cmd: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false }, client, () => undefined);
-    },
-    failed(client, error) {
-      ingestFailed(error, undefined);
-      (client as unknown as { emit(event: 'error', error: Error): void }).emit('error', error instanceof Error ? error : new Error(String(error)));
-    },
-    maxInFlight: 64,
-    maxInFlightBytes: 1024 * 1024,
-    drainTimeoutMs,
-  }) : undefined;
+  const front = config.mqtt.publishFront && !deps.aedesOptions?.mq
+    ? createFrontDoor({ access, rate, ingest, now, aedes: () => aedes, sessionOf, ingestFailed, drainTimeoutMs })
+    : undefined;
 
-  function ingestFailed(error: unknown, topic: string | undefined): void {
+  function ingestFailed(error: unknown, topic?: string): void {
     log.error({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL', err: error, ...(topic === undefined ? {} : { topic: topic.slice(0, 500) }) }, 'ingest failed: the message is not acknowledged and the connection is closed');
     metrics.ingestFailures.inc({ code: isWanxiangError(error) ? error.code : 'WX_ERR_INTERNAL' });
   }
@@ -209,12 +172,10 @@ export function createBroker(deps: BrokerDeps): Broker {
     const principal = client ? access.principal(client) : undefined;
     if (client === null || principal === undefined) return store(client, packet, payload, false, callback);
     // The device's token bucket (item 11): past it, the message waits, and so does its connection.
-    const waitMs = rate.take(rate.bucketOf(principal.id), countReadings(payload));
+    const waitMs = rate.waitFor(principal.id, payload);
     // A replay's or backfill's session (its credential, access-control.ts): history, no live alarm.
     const history = principal.role === 'device' && principal.history === true;
     if (waitMs === 0) return store(client, packet, payload, history, callback);
-    metrics.rateLimited.inc({ outcome: 'delayed' });
-    warnRateLimited(principal.id, waitMs);
     setTimeout(() => {
       // Gone while it waited: never acknowledged, so the device sends it again; not stored twice.
       if (client.closed) {
@@ -224,13 +185,6 @@ export function createBroker(deps: BrokerDeps): Broker {
       }
       store(client, packet, payload, history, callback);
     }, waitMs);
-  }
-
-  function warnRateLimited(device: string, waitMs: number): void {
-    const at = now();
-    if (at - (rateWarnedAt.get(device) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
-    rateWarnedAt.set(device, at);
-    log.warn({ code: 'WX_ERR_RATE_LIMITED', device, waitMs, messagesPerSecond: config.mqtt.deviceMessagesPerSecond, readingsPerSecond: config.mqtt.deviceReadingsPerSecond }, 'device past its rate: its messages wait (said once a minute)');
   }
 
   function store(client: Client | null, packet: PublishPacket, payload: Buffer, history: boolean, callback: (error?: Error | null) => void): void {
