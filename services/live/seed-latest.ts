@@ -1,4 +1,5 @@
 import { familyIds, getFamily } from '../families/index.ts';
+import { usableValuesOf } from '../hj212/stored-flags.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import type { LatestReading } from './latest-reading.ts';
@@ -15,6 +16,7 @@ export async function seedLatest(influx: InfluxClient, registry: DeviceRegistry,
   for (const family of familyIds) {
     const spec = getFamily(family);
     const keyOf = new Map(Object.entries(spec.fields).map(([key, field]) => [field.field, key]));
+    const fields = new Set(keyOf.keys());
     // A row of flags and invalid values alone is no reading (the door hands live none for it);
     // a field equals itself exactly where the row has it.
     const anyField = [...keyOf.keys()].map((field) => `"${field}" = "${field}"`).join(' OR ');
@@ -25,12 +27,11 @@ export async function seedLatest(influx: InfluxClient, registry: DeviceRegistry,
       const row = s.values[0];
       if (!row) continue;
       const values: Record<string, number> = {};
-      let lagMs = 0;
-      s.columns.forEach((column, i) => {
-        const key = keyOf.get(column);
-        if (key !== undefined && typeof row[i] === 'number') values[key] = row[i] as number;
-        if (column === 'recv_lag_ms' && typeof row[i] === 'number') lagMs = row[i] as number;
-      });
+      // Not a value its station's flag in the same row marks invalid: one sent again with a new flag keeps its first value beside (stored-flags.ts).
+      const usable = usableValuesOf(s.columns, row, fields);
+      for (const field in usable) values[keyOf.get(field)!] = usable[field]!;
+      const lagAt = s.columns.indexOf('recv_lag_ms');
+      const lagMs = lagAt > 0 && typeof row[lagAt] === 'number' ? (row[lagAt] as number) : 0;
       const timeMs = Number(row[0]);
       // Counted from its stamp, as before; a reading stamped ahead of its receipt (negative lag), from
       // its receipt: stamped 4 min ahead and stored just before a restart, it was taken as newer than

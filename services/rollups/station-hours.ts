@@ -1,5 +1,6 @@
 import { getFamily, type FamilyId } from '../families/index.ts';
 import { intervalMeasurement } from '../hj212/intervals.ts';
+import { flagColumnOf, usableValuesOf } from '../hj212/stored-flags.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 
 /**
@@ -14,16 +15,14 @@ export type StationHours = ReadonlyMap<string, ReadonlyMap<number, Readonly<Reco
 
 export async function readStationHours(influx: InfluxClient, family: FamilyId, fromMs: number, toMs: number): Promise<StationHours> {
   const spec = getFamily(family);
-  const fields = Object.values(spec.fields).map((field) => `"${field.field}"`).join(', ');
+  const wanted = new Set(Object.values(spec.fields).map((field) => field.field));
+  // With their flags: an hour sent again flagged invalid keeps its first value beside (stored-flags.ts).
+  const fields = [...wanted].flatMap((field) => [`"${field}"`, `"${flagColumnOf(field)}"`]).join(', ');
   const series = await influx.query(`SELECT ${fields} FROM "${intervalMeasurement(spec.measurement)}" WHERE "interval" = 'hour' AND time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY "device"`);
   const byDevice = new Map<string, Map<number, Record<string, number>>>();
   for (const { tags, columns, values } of series) {
     const hours = new Map<number, Record<string, number>>();
-    for (const row of values) {
-      const fieldsOfRow: Record<string, number> = {};
-      for (let i = 1; i < columns.length; i += 1) if (typeof row[i] === 'number') fieldsOfRow[columns[i]!] = row[i] as number;
-      hours.set(row[0] as number, fieldsOfRow);
-    }
+    for (const row of values) hours.set(row[0] as number, usableValuesOf(columns, row, wanted));
     byDevice.set(tags?.device ?? '', hours);
   }
   return byDevice;

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../services/hj212/reply.ts';
+import { seedLatest } from '../../services/live/seed-latest.ts';
+import { readRawRows } from '../../services/rollups/raw-rows.ts';
+import { audit, reply, someRows, useAuditPlatform } from '../helpers/hj212-audit.ts';
+
+/**
+ * A station vendor's integration pass over a real socket: packets the other HJ 212 tests do not
+ * send, and what lands of them in InfluxDB and in the rollups.
+ */
+const { station, probe, rowsWhen, test: platform } = useAuditPlatform();
+const mn = audit.generic.mn;
+const packet = (qn: string, cn: string, cp: string, flag = 5) => encodeFrame(`QN=${qn};ST=22;CN=${cn};PW=123456;MN=${mn};Flag=${flag};CP=&&${cp}&&`);
+
+describe('a station sends an interval again with other flags (a logger re-uploads an hour once its operator marks maintenance)', () => {
+  it('an hour first sent N, then again M: the rollups take it as invalid, not the first value', async () => {
+    const connection = await station();
+    connection.send(packet('20240603110500001', '2061', 'DataTime=20240603100000;a34004-Avg=35,a34004-Flag=N;a34002-Avg=50,a34002-Flag=N'));
+    expect(await connection.nextReply()).toBe(reply('20240603110500001', mn, 4));
+    const start = Date.parse('2024-06-03T10:00:00+08:00');
+    await rowsWhen(`SELECT pm25_ugm3 FROM air_quality_hj212 WHERE device = '${audit.generic.id}' AND time = ${start}ms`, someRows);
+    connection.send(packet('20240603120500001', '2061', 'DataTime=20240603100000;a34004-Avg=35,a34004-Flag=M;a34002-Avg=50,a34002-Flag=N'));
+    expect(await connection.nextReply()).toBe(reply('20240603120500001', mn, 4));
+    await rowsWhen(`SELECT pm25_ugm3_flag FROM air_quality_hj212 WHERE device = '${audit.generic.id}' AND time = ${start}ms`, (rows) => rows[0]?.pm25_ugm3_flag === 'M');
+    const dayStart = Date.parse('2024-06-03T00:00:00+08:00');
+    await platform().platform.rollups.recomputeRange(dayStart, dayStart + 86_400_000, ['air']);
+    const [hour] = await rowsWhen(`SELECT * FROM air_hourly WHERE device = '${audit.generic.id}' AND time = ${start + 3_600_000}ms`, someRows);
+    expect(hour).toMatchObject({ pm10_ugm3: 50 });
+    expect(hour!.pm25_ugm3 ?? null).toBeNull();
+  });
+
+  it('a real-time value first sent N, then again D: the rollups\' raw rows leave it out', async () => {
+    const connection = await station();
+    connection.send(packet('20240603130000001', '2011', 'DataTime=20240603130000;a34004-Rtd=35,a34004-Flag=N;a34002-Rtd=50,a34002-Flag=N'));
+    expect(await connection.nextReply()).toBe(reply('20240603130000001', mn, 4));
+    const time = Date.parse('2024-06-03T13:00:00+08:00');
+    await rowsWhen(`SELECT pm25_ugm3 FROM air_quality WHERE device = '${audit.generic.id}' AND time = ${time}ms`, someRows);
+    connection.send(packet('20240603130100001', '2011', 'DataTime=20240603130000;a34004-Rtd=35,a34004-Flag=D;a34002-Rtd=50,a34002-Flag=N'));
+    expect(await connection.nextReply()).toBe(reply('20240603130100001', mn, 4));
+    await rowsWhen(`SELECT pm25_ugm3_flag FROM air_quality WHERE device = '${audit.generic.id}' AND time = ${time}ms`, (rows) => rows[0]?.pm25_ugm3_flag === 'D');
+    const rows = (await readRawRows(platform().platform.influx, 'air', time, time + 1, audit.generic.id)).get(audit.generic.id) ?? [];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.fields).toMatchObject({ pm10_ugm3: 50 });
+    expect(rows[0]!.fields.pm25_ugm3).toBeUndefined();
+    // A restarted platform's live view does not show it either.
+    const seeded = await seedLatest(platform().platform.influx, platform().platform.registry, time + 1_000);
+    expect(seeded.get(audit.generic.id)).toMatchObject({ timeMs: time, values: { pm10: 50 } });
+    expect(seeded.get(audit.generic.id)!.values.pm25).toBeUndefined();
+  });
+});
+
+describe('a station\'s own hour of invalid values alone', () => {
+  it('an hour whose every pollutant the station flags M is invalid, not replaced by the mean of its real-time values', async () => {
+    const connection = await station();
+    const qns: string[] = [];
+    for (let minute = 0; minute < 60; minute += 5) {
+      const qn = `20240604150000${String(minute).padStart(3, '0')}`;
+      qns.push(qn);
+      connection.send(packet(qn, '2011', `DataTime=202406041${4}${String(minute).padStart(2, '0')}00;a34004-Rtd=20,a34004-Flag=N;a21004-Rtd=30,a21004-Flag=N`));
+    }
+    qns.push('20240604150500999');
+    connection.send(packet('20240604150500999', '2061', 'DataTime=20240604140000;a34004-Avg=20,a34004-Flag=M;a21004-Avg=30,a21004-Flag=M'));
+    for (const qn of qns) expect(await connection.nextReply()).toBe(reply(qn, mn, 4));
+    const start = Date.parse('2024-06-04T14:00:00+08:00');
+    await rowsWhen(`SELECT count(pm25_ugm3) FROM air_quality WHERE device = '${audit.generic.id}' AND time >= ${start}ms AND time < ${start + 3_600_000}ms`, (rows) => Number(rows[0]?.count ?? 0) >= 12);
+    await rowsWhen(`SELECT no2_ugm3_flag FROM air_quality_hj212 WHERE device = '${audit.generic.id}' AND time = ${start}ms`, (rows) => rows[0]?.no2_ugm3_flag === 'M');
+    const dayStart = Date.parse('2024-06-04T00:00:00+08:00');
+    await platform().platform.rollups.recomputeRange(dayStart, dayStart + 86_400_000, ['air']);
+    const [hour] = await rowsWhen(`SELECT * FROM air_hourly WHERE device = '${audit.generic.id}' AND time = ${start + 3_600_000}ms`, someRows);
+    expect(hour!.pm25_ugm3 ?? null).toBeNull();
+    expect(hour!.no2_ugm3 ?? null).toBeNull();
+  });
+});
+
+describe('HJ 212 interaction commands from the station (reference §3)', () => {
+  it('9011, 9012, 9013 and 9014 get no answer; a heartbeat (9015) alone gets its 9013', async () => {
+    const connection = await station();
+    for (const [cn, cp] of [['9011', 'QnRtn=1'], ['9012', 'ExeRtn=1'], ['9013', ''], ['9014', '']] as const) connection.send(packet('20240601121500001', cn, cp, 4));
+    connection.send(packet('20240601121500002', '9015', '', 9));
+    expect(await connection.nextReply()).toBe(reply('20240601121500002', mn, 8, '9013'));
+    const expected = probe(connection);
+    expect(await connection.nextReply()).toBe(expected);
+  });
+});
