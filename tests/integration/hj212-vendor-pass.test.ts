@@ -72,6 +72,33 @@ describe('a station\'s own hour of invalid values alone', () => {
   });
 });
 
+describe('a noise station that speaks HJ 212 as C.25/C.26 do (LA in real time, Leq in its own hours)', () => {
+  it('its day and night Leq come from its own hours (2061 Leq-Data), the night Lmax from LMx-Data', async () => {
+    const connection = await station();
+    const noise = audit.slow;
+    const qns: string[] = [];
+    // 2024-06-05 06:00 to 2024-06-06 06:00 Beijing: 16 day hours at 60 dB, 8 night hours at 50 dB, Lmax 62 at 03:00.
+    for (let hour = 0; hour < 24; hour += 1) {
+      const start = Date.parse('2024-06-05T06:00:00+08:00') + hour * 3_600_000;
+      const stamp = new Date(start + 8 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 14);
+      const night = hour >= 16;
+      const qn = `${stamp.slice(0, 12)}59${String(hour).padStart(3, '0')}`;
+      qns.push(qn);
+      connection.send(encodeFrame(`QN=${qn};ST=23;CN=2061;PW=123456;MN=${noise.mn};Flag=5;CP=&&DataTime=${stamp};Leq-Data=${night ? 50 : 60};L10-Data=${night ? 52 : 62};L50-Data=${night ? 49 : 59};L90-Data=${night ? 45 : 55};LMx-Data=${hour === 21 ? 62 : night ? 55 : 70}&&`));
+      // Real-time LA, as C.25 sends it: no Leq of its own.
+      connection.send(encodeFrame(`QN=${qn.slice(0, 14)}500;ST=23;CN=2011;PW=123456;MN=${noise.mn};Flag=4;CP=&&DataTime=${stamp.slice(0, 10)}3000;LA-Rtd=58.2&&`));
+    }
+    for (const qn of qns) expect(await connection.nextReply()).toBe(encodeFrame(`QN=${qn};ST=91;CN=9014;PW=123456;MN=${noise.mn};Flag=4;CP=&&&&`).toString());
+    const dayStart = Date.parse('2024-06-05T00:00:00+08:00');
+    await rowsWhen(`SELECT count(leq_dba) FROM noise_hj212 WHERE device = '${noise.id}' AND "interval" = 'hour'`, (rows) => Number(rows[0]?.count ?? 0) >= 24);
+    await platform().platform.rollups.recomputeRange(dayStart, dayStart + 86_400_000, ['noise']);
+    const [day] = await rowsWhen(`SELECT * FROM noise_daily WHERE device = '${noise.id}' AND time = ${dayStart}ms`, someRows);
+    expect(day).toMatchObject({ day_complete: 1, night_complete: 1, night_lmax_dba: 62 });
+    expect(day!.day_leq_dba as number).toBeCloseTo(60, 6);
+    expect(day!.night_leq_dba as number).toBeCloseTo(50, 6);
+  });
+});
+
 describe('HJ 212 interaction commands from the station (reference §3)', () => {
   it('9011, 9012, 9013 and 9014 get no answer; a heartbeat (9015) alone gets its 9013', async () => {
     const connection = await station();
