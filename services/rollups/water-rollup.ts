@@ -4,6 +4,7 @@ import { waterFamily } from '../families/water.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { daySpans, meanOf, type FamilyRollup, type RawRow } from './rollup-types.ts';
 import { deviceTags } from '../registry/device-tags.ts';
+import { withStationHours } from './station-hour-samples.ts';
 
 export const waterDailyMeasurement = 'water_daily';
 export const waterMonthlyMeasurement = 'water_monthly';
@@ -58,11 +59,13 @@ export const waterRollup: FamilyRollup = {
     const month = this.rawRange(window);
     return [...daySpans(window, [waterDailyMeasurement]), { measurement: waterMonthlyMeasurement, fromMs: month.fromMs, toMs: month.toMs, shared: true }];
   },
-  compute(window, rowsByDevice, devices) {
+  // A station's own hours (HJ 212 2061) are samples of its section (station-hours.ts).
+  usesStationHours: true,
+  compute(window, rowsByDevice, devices, context) {
     const { fromMs } = this.rawRange(window);
     const points: Point[] = [];
     for (const device of devices) {
-      const rows = rowsByDevice.get(device.id) ?? [];
+      const rows = withStationHours(rowsByDevice.get(device.id) ?? [], context?.stationHours?.get(device.id));
       const day = waterClassPoint(waterDailyMeasurement, device, rows.filter((row) => row.time >= window.startMs && row.time < window.endMs), window.startMs);
       const month = waterClassPoint(waterMonthlyMeasurement, device, rows, fromMs);
       if (day) points.push(day);

@@ -99,6 +99,28 @@ describe('a noise station that speaks HJ 212 as C.25/C.26 do (LA in real time, L
   });
 });
 
+describe('a water section whose station sends its own hours alone (2061 every 4 h, as surface-water stations do)', () => {
+  it('its hours are the samples of its daily and monthly class and of its compliance figure', async () => {
+    const connection = await station();
+    const water = audit.water;
+    const qns: string[] = [];
+    for (const hour of ['00', '04', '08', '12', '16', '20']) {
+      const qn = `20240607${hour}5900001`;
+      qns.push(qn);
+      connection.send(encodeFrame(`QN=${qn};ST=21;CN=2061;PW=123456;MN=${water.mn};Flag=5;CP=&&DataTime=20240607${hour}0000;w01001-Avg=7.2,w01001-Flag=N;w01009-Avg=6.5,w01009-Flag=N;w01019-Avg=3.1,w01019-Flag=N;w01018-Avg=12,w01018-Flag=N;w21003-Avg=0.4,w21003-Flag=N;w21011-Avg=0.1,w21011-Flag=N&&`));
+    }
+    for (const qn of qns) expect(await connection.nextReply()).toBe(encodeFrame(`QN=${qn};ST=91;CN=9014;PW=123456;MN=${water.mn};Flag=4;CP=&&&&`).toString());
+    await rowsWhen(`SELECT count(ph) FROM water_quality_hj212 WHERE device = '${water.id}' AND "interval" = 'hour'`, (rows) => Number(rows[0]?.count ?? 0) >= 6);
+    const dayStart = Date.parse('2024-06-07T00:00:00+08:00');
+    await platform().platform.rollups.recomputeRange(dayStart, dayStart + 86_400_000, ['water']);
+    const [day] = await rowsWhen(`SELECT * FROM water_daily WHERE device = '${water.id}' AND time = ${dayStart}ms`, someRows);
+    expect(day).toMatchObject({ samples: 6, ph_mean: 7.2, class: 'II' });
+    expect(day!.nh3n_mgl_mean as number).toBeCloseTo(0.4, 9);
+    const report = (await (await fetch(`${platform().endpoints.httpUrl}/api/v1/compliance?period=2024-06`)).json()) as { targets: Array<{ id: string; value: unknown }> };
+    expect(report.targets.find((target) => target.id === 'section-reservoir-flood-river-mouth')!.value).toBe('II');
+  });
+});
+
 describe('HJ 212 interaction commands from the station (reference §3)', () => {
   it('9011, 9012, 9013 and 9014 get no answer; a heartbeat (9015) alone gets its 9013', async () => {
     const connection = await station();

@@ -5,6 +5,8 @@ import type { DeviceRecord } from '../../registry/registry-schema.ts';
 import { parameterFields, waterMonthlyMeasurement } from '../../rollups/water-rollup.ts';
 import type { Period } from '../period.ts';
 import { readRawRows } from '../../rollups/raw-rows.ts';
+import { withStationHours } from '../../rollups/station-hour-samples.ts';
+import { readStationHours } from '../../rollups/station-hours.ts';
 import { meanOf } from '../../rollups/rollup-types.ts';
 import { marksTouching, withoutMarked } from '../../review/effective-marks.ts';
 import { DOCUMENTS } from '../basis-names.ts';
@@ -48,7 +50,13 @@ const sectionOverPeriod = (context: RuleContext, device: DeviceRecord): Promise<
  * evaluation, whichever rule asks first. The provenance still names the query of the one section,
  * the points an officer checks a figure against.
  */
-const allSamples = (context: RuleContext) => sharedRead(context, 'water-samples', () => readRawRows(context.influx, 'water', context.period.fromMs, context.period.toMs));
+const allSamples = (context: RuleContext) =>
+  sharedRead(context, 'water-samples', async () => {
+    const { fromMs, toMs } = context.period;
+    // A station's own hours (HJ 212 2061) are samples too, as in water_daily (a surface-water station sends nothing else).
+    const [rows, hours] = await Promise.all([readRawRows(context.influx, 'water', fromMs, toMs), readStationHours(context.influx, 'water', fromMs, toMs)]);
+    return new Map([...new Set([...rows.keys(), ...hours.keys()])].map((device) => [device, withStationHours(rows.get(device) ?? [], hours.get(device))]));
+  });
 const allMonths = (context: RuleContext) => sharedRead(context, 'water-months', () => queryRows(context.influx, `SELECT "samples", "class", "tn_class", "fields_present" FROM "${waterMonthlyMeasurement}" WHERE "samples" > 0 AND ${timeRange(context.period)} GROUP BY "device"`));
 const monthsOf = async (context: RuleContext, device: DeviceRecord) => (await allMonths(context)).filter((month) => month.device === device.id && month.samples !== null && month.samples !== undefined);
 
