@@ -48,13 +48,21 @@ export const intervalMeasurement = (familyMeasurement: string) => `${familyMeasu
  * S manual value, D fault, C calibration, B logger communication fault are INVALID (stored as
  * `<field>_invalid` with `<field>_flag`, never in `<field>`, so rollups, compliance, alarms and
  * the live view leave them out); T above the range is kept in `<field>` and marked suspect;
- * any other letter is a vendor's and kept like T.
+ * any other letter is a vendor's and kept like T. Lower-case letters are read as Table 8's.
  */
 export const invalidFlags = new Set(['F', 'M', 'S', 'D', 'C', 'B']);
 export type FlagVerdict = 'valid' | 'suspect' | 'invalid';
+/**
+ * A Table 8 letter is that letter whatever its case: a logger that writes `d` for a fault means the
+ * fault, and taken for a vendor's letter its value went into the statistics (GB 3095 counts no data
+ * of a fault, a calibration or maintenance). The letter is stored as sent.
+ */
+export const tableLetterOf = (flag: string): string => (flag.length === 1 ? flag.toUpperCase() : flag);
 export function flagVerdict(flag: string | undefined): FlagVerdict {
-  if (flag === undefined || flag === 'N') return 'valid';
-  return invalidFlags.has(flag) ? 'invalid' : 'suspect';
+  if (flag === undefined) return 'valid';
+  const letter = tableLetterOf(flag);
+  if (letter === 'N') return 'valid';
+  return invalidFlags.has(letter) ? 'invalid' : 'suspect';
 }
 
 /**

@@ -174,7 +174,10 @@ export function takePacket(packet: Packet, station: DeviceRecord, lookup: (id: s
     if (item.suffix === 'Flag' || text !== undefined) {
       const kept = item.value.slice(0, item.suffix === 'Flag' ? 4 : 32);
       if (hasLineBreak(kept)) group.refusals.push(lineBreakRefusal(item, kept));
-      else if (item.suffix === 'Flag') values.flag = kept;
+      // An empty `-Flag=` is no flag, as an empty value is no value: stored, it showed as a vendor's letter.
+      else if (item.suffix === 'Flag') {
+        if (kept !== '') values.flag = kept;
+      }
       else if (kept !== '') (values.text ??= {})[text!] = kept;
       continue;
     }

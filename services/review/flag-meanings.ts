@@ -1,4 +1,4 @@
-import { flagVerdict, type DataInterval, type FlagVerdict } from '../hj212/intervals.ts';
+import { flagVerdict, tableLetterOf, type DataInterval, type FlagVerdict } from '../hj212/intervals.ts';
 
 /**
  * What an instrument's HJ 212 data flag means (HJ 212-2017 Table 8; reference hj212.md §4), as the
@@ -27,6 +27,6 @@ export interface FlagMeaning {
 }
 
 export function flagMeaning(flag: string): FlagMeaning {
-  const known = meanings[flag];
+  const known = meanings[tableLetterOf(flag)];
   return { verdict: flagVerdict(flag), zh: known?.zh ?? `厂商标识 ${flag}`, en: known?.en ?? `vendor flag ${flag}` };
 }

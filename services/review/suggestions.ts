@@ -4,6 +4,7 @@ import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { deviceReportIntervalMs } from '../registry/report-interval.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { DAY_MS } from '../standards/beijing-time.ts';
+import { tableLetterOf } from '../hj212/intervals.ts';
 import { intervalSpanMs } from './flag-meanings.ts';
 import { reasonOfFlag, type MarkReason } from './mark-schema.ts';
 
@@ -84,7 +85,9 @@ async function flagSuggestions(influx: InfluxClient, device: DeviceRecord, fromM
       columns.forEach((column, index) => {
         if (index === 0 || !column.endsWith('_flag')) return;
         const field = column.slice(0, -'_flag'.length);
-        const found = runs(rows, (row) => (typeof row.values[index] === 'string' && reasonOfFlag[row.values[index] as string] ? (row.values[index] as string) : null), (a, b) => a === b, intervalMs, 1);
+        // A lower-case letter is Table 8's (intervals.ts, tableLetterOf).
+        const letterOf = (value: unknown) => (typeof value === 'string' && reasonOfFlag[tableLetterOf(value)] ? tableLetterOf(value) : null);
+        const found = runs(rows, (row) => letterOf(row.values[index]), (a, b) => a === b, intervalMs, 1);
         for (const run of found) out.push({ status: 'suggested', source: 'hj212-flag', device: device.id, fromMs: run.fromMs, toMs: run.toMs, fields: [field], reason: reasonOfFlag[run.key]!, flag: run.key, readings: run.readings });
       });
     }

@@ -142,8 +142,9 @@ describe('review marks: taken, revoked, kept, and the figures they move', () => 
 
   it('suggests marks from HJ 212 invalid flags and stuck runs, without applying them', async () => {
     const t0 = day1 + 4 * dayMs + 3 * hourMs;
-    // Flags as the HJ 212 ingest stores them: a string field <field>_flag in the reading's point.
-    const lines = Array.from({ length: 6 }, (_, i) => `air_quality,device=${station.id} pm25_ugm3_flag="${i < 4 ? 'C' : 'N'}" ${t0 + i * 60_000}`);
+    // Flags as the HJ 212 ingest stores them: a string field <field>_flag in the reading's point; a
+    // logger's lower-case `c` is Table 8's C, so the four make one run.
+    const lines = Array.from({ length: 6 }, (_, i) => `air_quality,device=${station.id} pm25_ugm3_flag="${i < 2 ? 'C' : i < 4 ? 'c' : 'N'}" ${t0 + i * 60_000}`);
     // A frozen analyser: twelve readings with every value the same.
     const stuck = Array.from({ length: 12 }, (_, i) => `air_quality,device=${station.id} pm25_ugm3=33,pm10_ugm3=50,so2_ugm3=5,no2_ugm3=20,o3_ugm3=60,co_mgm3=0.5 ${t0 + 2 * hourMs + i * 60_000}`);
     await test.platform.influx.write([...lines, ...stuck].join('\n'));

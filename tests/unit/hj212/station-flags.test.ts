@@ -37,3 +37,23 @@ describe('HJ 212 flags on values outside the family\'s range', () => {
     expect(line).not.toMatch(/[ ,]pm25_ugm3=|pm25_ugm3_invalid/);
   });
 });
+
+describe('HJ 212 flags as loggers write them', () => {
+  it('reads a lower-case Table 8 letter as that letter (d a fault, c a calibration: invalid; n valid; t suspect), stored as sent', () => {
+    const { line, refusals } = take('a21026-Avg=8,a21026-Flag=d;a21004-Avg=30,a21004-Flag=c;a34004-Avg=35,a34004-Flag=n;a34002-Avg=60,a34002-Flag=t;a05024-Avg=90,a05024-Flag=m');
+    expect(refusals).toEqual([]);
+    expect(line).toContain('so2_ugm3_invalid=8');
+    expect(line).toContain('so2_ugm3_flag="d"');
+    expect(line).toContain('no2_ugm3_invalid=30');
+    expect(line).toContain('o3_ugm3_invalid=90');
+    expect(line).toMatch(/[ ,]pm25_ugm3=35/);
+    expect(line).toMatch(/[ ,]pm10_ugm3=60/);
+    expect(line).not.toMatch(/[ ,]so2_ugm3=|[ ,]no2_ugm3=|[ ,]o3_ugm3=/);
+  });
+
+  it('an empty -Flag= is no flag: the value stays in its field and no empty flag is stored', () => {
+    const { line } = take('a34004-Avg=35,a34004-Flag=');
+    expect(line).toMatch(/[ ,]pm25_ugm3=35/);
+    expect(line).not.toContain('pm25_ugm3_flag');
+  });
+});
