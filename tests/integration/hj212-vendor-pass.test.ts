@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../services/hj212/reply.ts';
 import { seedLatest } from '../../services/live/seed-latest.ts';
 import { readRawRows } from '../../services/rollups/raw-rows.ts';
 import { audit, reply, someRows, useAuditPlatform } from '../helpers/hj212-audit.ts';
+import { beijingDigits } from '../helpers/hj212-station.ts';
 
 /**
  * A station vendor's integration pass over a real socket: packets the other HJ 212 tests do not
@@ -118,6 +120,33 @@ describe('a water section whose station sends its own hours alone (2061 every 4 
     expect(day!.nh3n_mgl_mean as number).toBeCloseTo(0.4, 9);
     const report = (await (await fetch(`${platform().endpoints.httpUrl}/api/v1/compliance?period=2024-06`)).json()) as { targets: Array<{ id: string; value: unknown }> };
     expect(report.targets.find((target) => target.id === 'section-reservoir-flood-river-mouth')!.value).toBe('II');
+  });
+});
+
+describe('a station whose clock runs ahead, and a minute at the turn of the year', () => {
+  it('a reading 6 min ahead is refused with its code, counted and answered (it is not sent again); 4 min ahead is stored', async () => {
+    const connection = await station();
+    const refused = await platform().metric('wanxiang_hj212_packets_total', { result: 'refused' });
+    const ahead = (minutes: number) => beijingDigits(-minutes * 60_000);
+    const qn6 = `${ahead(6)}001`;
+    const qn4 = `${ahead(4)}002`;
+    connection.send(packet(qn6, '2011', `DataTime=${ahead(6)};a34004-Rtd=66`));
+    expect(await connection.nextReply()).toBe(reply(qn6, mn, 4));
+    connection.send(packet(qn4, '2011', `DataTime=${ahead(4)};a34004-Rtd=44`));
+    expect(await connection.nextReply()).toBe(reply(qn4, mn, 4));
+    expect(await platform().metric('wanxiang_hj212_packets_total', { result: 'refused' })).toBe(refused + 1);
+    const deadLetter = (await readFile(platform().platform.ingest.deadLetterPath, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { code: string; message: string });
+    expect(deadLetter).toContainEqual(expect.objectContaining({ code: 'WX_ERR_TIME_IN_FUTURE', message: expect.stringContaining(`DataTime=${ahead(6).slice(0, 10)}`) }));
+    const [row] = await rowsWhen(`SELECT pm25_ugm3 FROM air_quality WHERE device = '${audit.generic.id}' AND time > now() - 1h`, someRows);
+    expect(row).toMatchObject({ pm25_ugm3: 44 });
+  });
+
+  it('a water minute (2051) of 23:59 on 31 December Beijing is stored at 15:59 UTC with its Min, Avg, Max, Cou and flag', async () => {
+    const connection = await station();
+    connection.send(encodeFrame(`QN=20250101000000001;ST=21;CN=2051;PW=123456;MN=${audit.water.mn};Flag=5;CP=&&DataTime=20241231235900;w21003-Cou=1.5,w21003-Min=0.3,w21003-Avg=0.35,w21003-Max=0.4,w21003-Flag=N&&`));
+    expect(await connection.nextReply()).toBe(reply('20250101000000001', audit.water.mn, 4));
+    const [row] = await rowsWhen(`SELECT * FROM water_quality_hj212 WHERE device = '${audit.water.id}' AND "interval" = 'minute'`, someRows);
+    expect(row).toMatchObject({ time: Date.parse('2024-12-31T15:59:00Z'), nh3n_mgl: 0.35, nh3n_mgl_min: 0.3, nh3n_mgl_max: 0.4, nh3n_mgl_cou: 1.5, nh3n_mgl_flag: 'N' });
   });
 });
 
