@@ -5,6 +5,8 @@ import { seedLatest } from '../../services/live/seed-latest.ts';
 import { readRawRows } from '../../services/rollups/raw-rows.ts';
 import { audit, reply, someRows, useAuditPlatform } from '../helpers/hj212-audit.ts';
 import { beijingDigits } from '../helpers/hj212-station.ts';
+import { stationIds } from '../fixtures/hj212-registry.ts';
+import { vectors } from '../fixtures/hj212-vectors.ts';
 
 /**
  * A station vendor's integration pass over a real socket: packets the other HJ 212 tests do not
@@ -147,6 +149,18 @@ describe('a station whose clock runs ahead, and a minute at the turn of the year
     expect(await connection.nextReply()).toBe(reply('20250101000000001', audit.water.mn, 4));
     const [row] = await rowsWhen(`SELECT * FROM water_quality_hj212 WHERE device = '${audit.water.id}' AND "interval" = 'minute'`, someRows);
     expect(row).toMatchObject({ time: Date.parse('2024-12-31T15:59:00Z'), nh3n_mgl: 0.35, nh3n_mgl_min: 0.3, nh3n_mgl_max: 0.4, nh3n_mgl_cou: 1.5, nh3n_mgl_flag: 'N' });
+  });
+});
+
+describe('TV6: the Appendix C noise minute (C.26) over a socket', () => {
+  it('lands on the co-located noise device as its minute, L5, L95 and LMn kept raw; answered 9014 with its QN', async () => {
+    const connection = await station();
+    connection.send(Buffer.from(`${vectors.tv6NoiseMinute}\r\n`));
+    expect(await connection.nextReply()).toBe(reply('20160801085000001', '010000A8900016F000169DC0', 4));
+    const [row] = await rowsWhen(`SELECT * FROM noise_hj212 WHERE device = '${stationIds.noise}' AND "interval" = 'minute'`, someRows);
+    expect(row).toMatchObject({ time: Date.parse('2016-08-01T08:40:00+08:00'), leq_dba: 50, l10_dba: 53, l50_dba: 49, l90_dba: 45, lmax_dba: 54 });
+    const [unknown] = await rowsWhen(`SELECT items FROM hj212_unknown WHERE device = '${stationIds.air}' AND "interval" = 'minute'`, someRows);
+    expect(unknown!.items).toBe('L5-Data=53.0;L95-Data=43.0;LMn-Data=42.0');
   });
 });
 
