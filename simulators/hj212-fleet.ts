@@ -4,7 +4,7 @@ import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { deviceReportIntervalMs } from '../services/registry/report-interval.ts';
 import { HOUR_MS } from '../services/standards/beijing-time.ts';
 import { generateReading } from './generate-reading.ts';
-import { hourPacket, hourStatistics, lastCompleteHourStart, realtimePacket, type StationPacket } from './hj212-packets.ts';
+import { decibelKeys, hourPacket, hourStatistics, lastCompleteHourStart, realtimePacket, type StationPacket } from './hj212-packets.ts';
 import { connectStation, type StationConnection } from './hj212-client.ts';
 import { createRng } from './rng.ts';
 
@@ -134,7 +134,7 @@ export function createHj212Fleet(options: Hj212FleetOptions): Hj212Fleet {
 
   function hour(station: Station, hourStartMs: number): void {
     const readings = Array.from({ length: 12 }, (_, i) => generateReading(options.seed, station.device, hourStartMs + i * 300_000));
-    const packet = hourPacket(station.device, station.pw, hourStatistics(readings), hourStartMs, sentAt(station));
+    const packet = hourPacket(station.device, station.pw, hourStatistics(readings, decibelKeys(station.device)), hourStartMs, sentAt(station));
     void sendAnswered(station, packet).then((ok) => {
       if (!ok && !closed) options.log.warn({ device: station.device.id, qn: packet.qn }, 'HJ 212 hourly packet unanswered after every retry');
     });

@@ -1,5 +1,6 @@
 import { getFamily, type FieldSpec } from '../services/families/index.ts';
 import { BEIJING_OFFSET_MS, HOUR_MS } from '../services/standards/beijing-time.ts';
+import { energyAverage } from '../services/standards/index.ts';
 import type { DeviceRecord } from '../services/registry/registry-schema.ts';
 import { encodeFrame } from '../services/hj212/reply.ts';
 
@@ -49,13 +50,18 @@ export function realtimePacket(device: DeviceRecord, pw: string, values: Readonl
   return packet(device, pw, sentAtMs, '2011', flagNoAnswer, [`DataTime=${beijingStamp(timeMs)}`, ...items].join(';'));
 }
 
-/** The readings of one hour as Avg/Min/Max per factor. */
-export function hourStatistics(readings: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, { avg: number; min: number; max: number }> {
+/** A family's fields in dB(A): an hour of them is their energy average (GB 3096-2008 Annex C), never their arithmetic mean. */
+export const decibelKeys = (device: DeviceRecord): ReadonlySet<string> =>
+  new Set(Object.entries(getFamily(device.family).fields).filter(([, spec]) => spec.unit === 'dB(A)').map(([key]) => key));
+
+/** The readings of one hour as Avg/Min/Max per factor; `levels` (dB) averaged by their energy, as a noise station's Leq-Data is. */
+export function hourStatistics(readings: ReadonlyArray<Readonly<Record<string, number>>>, levels: ReadonlySet<string> = new Set()): Record<string, { avg: number; min: number; max: number }> {
   const out: Record<string, { avg: number; min: number; max: number }> = {};
   const keys = new Set(readings.flatMap((reading) => Object.keys(reading)));
   for (const key of keys) {
     const values = readings.map((reading) => reading[key]).filter((value): value is number => value !== undefined);
-    out[key] = { avg: values.reduce((sum, value) => sum + value, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
+    const avg = levels.has(key) ? energyAverage(values)! : values.reduce((sum, value) => sum + value, 0) / values.length;
+    out[key] = { avg, min: Math.min(...values), max: Math.max(...values) };
   }
   return out;
 }
