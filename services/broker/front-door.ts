@@ -38,6 +38,7 @@ export function createFrontDoor(deps: FrontDoorDeps): PublishFront {
       const publish = aedes.publish.bind(aedes) as unknown as (packet: PublishPacket, client: Client, done: () => void) => void;
       publish({ cmd: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: false, dup: false }, client, () => undefined);
     },
+    broken: (error) => deps.ingestFailed(error),
     failed(client, error) {
       deps.ingestFailed(error);
       // As aedes's own authorizePublish error: its client's 'error' closes the connection, unacknowledged.

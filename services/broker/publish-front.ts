@@ -37,6 +37,8 @@ export interface PublishFrontDeps {
   store(client: Client, message: FrontMessage): Promise<boolean>;
   /** After the PUBACK: a stored message to this broker's subscribers, as aedes would route it. */
   relay(client: Client, message: FrontMessage): void;
+  /** The front itself failed on a connection's bytes (a fault of ours): logged and counted; the connection is closed. */
+  broken(error: unknown): void;
   /** The store failed: the connection is closed, as aedes closes it for an authorizePublish error. */
   failed(client: Client, error: unknown): void;
   /** Messages, and their payload bytes, a connection may have awaiting the spool before it is not read further. */
@@ -294,7 +296,15 @@ export function createPublishFront(deps: PublishFrontDeps) {
         const unread = connection.unread;
         if (unread === null && fresh === null) return null;
         const data = unread === null ? fresh! : fresh === null ? unread : Buffer.concat([unread, fresh]);
-        return sift(connection, data);
+        try {
+          return sift(connection, data);
+        } catch (error) {
+          // Thrown here it would reach aedes's 'readable' handler and end the process: this connection ends instead.
+          connection.lost = true;
+          deps.broken(error);
+          stream.destroy(error instanceof Error ? error : new Error(String(error)));
+          return null;
+        }
       };
     },
     /** A PUBLISH handed to aedes has reached ingest, or its refusal: the front may take that connection's again. */
