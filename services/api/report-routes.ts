@@ -69,6 +69,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps
     const { period, lang } = parse(pageQuery, request.query, 'query');
     parsePlanPeriod(period, now());
     const page = await inTurn(reply, async () => officialReportPage(await build(period, lang)));
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+    // A read, in read access `token` an authenticated one: kept by no cache (no-cache let a browser keep it on disk).
+    return reply.type('text/html; charset=utf-8').send(page);
   });
 }
