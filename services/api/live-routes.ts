@@ -73,7 +73,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     };
     // A HEAD is answered with the GET's head and ended (RFC 9110 §9.3.2): attached to the hub like a
     // GET, it had its body dropped by Node, so not even the head went out, and it held a slot for good.
-    if (request.method === 'HEAD') return reply.code(200).headers({ 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }).send();
+    if (request.method === 'HEAD') return reply.code(200).headers({ 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }).send('');
     const signedIn = deps.signedIn?.(request) ?? false;
     const credential = signedIn ? deps.credentialOf?.(request) ?? 'signed-in' : null;
     const admission = deps.streams?.admit(request.ip, credential) ?? { ok: true, release: () => undefined };
