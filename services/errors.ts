@@ -109,7 +109,7 @@ export const errorCatalogue = {
   WX_ERR_BAD_REQUEST: { status: 400, summary: "the request is not HTTP this server reads (a malformed request line, method or header, a Content-Length that is not a number): answered before any route, then the connection is closed" },
   WX_ERR_REQUEST_TIMEOUT: { status: 408, summary: "a request's head and body did not arrive within http.requestTimeoutMs, or its body stood still for http.bodyIdleMs (a slow body holds a connection otherwise): the connection is closed" },
   WX_ERR_HEADERS_TOO_LARGE: { status: 431, summary: "the request's headers are larger than the server reads (Node's 16 KiB): the connection is closed" },
-  WX_ERR_BUSY: { status: 503, summary: "the report builds waiting for their turn are as many as allowed (a report costs seconds of the platform's one thread): try again after Retry-After" },
+  WX_ERR_BUSY: { status: 503, summary: "the report builds or evaluations waiting for their turn are as many as allowed (each costs the platform's one thread): try again after Retry-After" },
   // Red team 5: actions record a person's name only
   WX_ERR_PERSON_NAME_TAKEN: { status: 409, summary: "a person of the users file has the name of a configured token (WX_API_TOKENS, or the role an unnamed token is recorded as): that person is not let in, since actions record names only and two credentials would act as one person; rename one" },
   // Red team 6: what a command writes, and recordings as input from anyone

@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { WanxiangError, isWanxiangError } from '../errors.ts';
-import { MAX_BYTES, decodeInput, evaluateBatch, formatResults, type InputFormat } from '../evaluate/index.ts';
+import { MAX_BYTES, decodeInput, evaluateBatchInSlices, formatResults, type InputFormat } from '../evaluate/index.ts';
+import { createBoundedTurns } from './bounded-turns.ts';
 
 // The body's media type decides how it is read; text/plain is sniffed ({ NDJSON, [ JSON array, else CSV).
 const formatByType: Readonly<Record<string, InputFormat>> = {
@@ -12,6 +13,9 @@ const formatByType: Readonly<Record<string, InputFormat>> = {
   'application/json': 'json',
 };
 const ACCEPTED = Object.keys(formatByType);
+/** Evaluations that may wait behind the one running, and what a refused one is told to wait (seconds). */
+export const evaluationsWaiting = 4;
+const evaluateRetryAfterS = 2;
 const errorBody = z.object({ code: z.string(), message: z.string() });
 
 function mediaType(request: FastifyRequest): string {
@@ -40,6 +44,7 @@ async function evaluateRoutes(scope: FastifyInstance): Promise<void> {
   scope.setValidatorCompiler(validatorCompiler);
   scope.setSerializerCompiler(serializerCompiler);
   scope.removeAllContentTypeParsers();
+  const turns = createBoundedTurns({ waiting: evaluationsWaiting, busyMessage: `an evaluation is running and ${evaluationsWaiting} wait for their turn: ask again in ${evaluateRetryAfterS} s` });
   scope.addContentTypeParser(ACCEPTED, { parseAs: 'buffer', bodyLimit: MAX_BYTES }, (_request, body, done) => done(null, body));
 
   scope.setErrorHandler((error: FastifyError, request, reply) => {
@@ -58,12 +63,17 @@ async function evaluateRoutes(scope: FastifyInstance): Promise<void> {
       produces: ['application/x-ndjson'],
       response: {
         200: z.string().describe('NDJSON: one result (or one row error) per input row, in order'),
-        400: errorBody, 413: errorBody,
+        400: errorBody, 413: errorBody, 503: errorBody.describe('WX_ERR_BUSY: as many evaluations wait for their turn as allowed; ask again after Retry-After'),
       },
     },
   }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const results = evaluateBatch(decodeInput(body), formatByType[mediaType(request)] ?? 'auto');
+    // A read anyone may send (open by default): one at a time, in slices (evaluateBatchInSlices), so
+    // back-to-back batches cannot hold the platform's thread (red team, HTTP pass 3).
+    const results = await turns.run(() => evaluateBatchInSlices(decodeInput(body), formatByType[mediaType(request)] ?? 'auto')).catch((error: unknown) => {
+      if (isWanxiangError(error) && error.code === 'WX_ERR_BUSY') reply.header('retry-after', String(evaluateRetryAfterS));
+      throw error;
+    });
     // 200 even when some rows are bad: each bad row carries its own error in its place.
     return reply.code(200).type('application/x-ndjson; charset=utf-8').send(formatResults(results));
   });

@@ -1,15 +1,11 @@
-import { WanxiangError } from '../errors.ts';
-import { createTurns } from '../one-at-a-time.ts';
+import { createBoundedTurns, type BoundedTurns } from './bounded-turns.ts';
 
 /** Report builds that may wait for their turn behind the one being built. */
 export const reportBuildsWaiting = 4;
 /** What a refused build is told to wait before asking again (seconds). */
 export const reportRetryAfterS = 5;
 
-export interface ReportTurns {
-  /** The work in its turn, or WX_ERR_BUSY at once when `reportBuildsWaiting` wait already. */
-  run<T>(work: () => Promise<T>): Promise<T>;
-}
+export type ReportTurns = BoundedTurns;
 
 /**
  * Report builds one at a time (red team, HTTP pass): a report costs its queries and seconds of the
@@ -19,18 +15,5 @@ export interface ReportTurns {
  */
 export function createReportTurns(options: { waiting?: number; onBusy?: () => void } = {}): ReportTurns {
   const waiting = options.waiting ?? reportBuildsWaiting;
-  const inTurn = createTurns();
-  let held = 0;
-  return {
-    run<T>(work: () => Promise<T>): Promise<T> {
-      if (held > waiting) {
-        options.onBusy?.();
-        return Promise.reject(new WanxiangError('WX_ERR_BUSY', `a report is being built and ${waiting} wait for their turn: ask again in ${reportRetryAfterS} s`));
-      }
-      held += 1;
-      return inTurn(work).finally(() => {
-        held -= 1;
-      });
-    },
-  };
+  return createBoundedTurns({ waiting, onBusy: options.onBusy, busyMessage: `a report is being built and ${waiting} wait for their turn: ask again in ${reportRetryAfterS} s` });
 }
