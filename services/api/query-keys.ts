@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { WanxiangError } from '../errors.ts';
 
 /**
- * A read whose route takes no query parameters refuses any it is given, naming them (conventions:
+ * A request whose route takes no query parameters (a read or an action) refuses any it is given, naming them (conventions:
  * unknown keys are errors): `?form=` for `?from=` is not answered as if nothing were asked. Routes
  * that declare a querystring schema refuse unknown keys by it (every one is a zod strictObject).
  * Decided from the matched route: the pages (/, /review, /desk, /docs) and their files declare
@@ -11,7 +11,8 @@ import { WanxiangError } from '../errors.ts';
  */
 export function registerQueryKeyCheck(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return;
+    // Actions too (HTTP pass 3): `POST /api/v1/events/:id/dispatch?department=water` was answered 200,
+    // dispatched to the route's department, the key never read. Refused here, before the handler acts.
     const { url, config, schema } = request.routeOptions;
     if (url === undefined || config.pageQuery || schema?.querystring) return;
     const keys = Object.keys((request.query ?? {}) as Record<string, unknown>);

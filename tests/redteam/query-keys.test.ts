@@ -45,6 +45,23 @@ describe('red team: unknown query keys', () => {
     }
   });
 
+  it('refuses an unknown key on every action too, before the action is taken (HTTP pass 3)', async () => {
+    // An action took no query and ignored one: `POST /api/v1/events/:id/dispatch?department=water`
+    // dispatched to the route's department, answered 200 as if the key had been read.
+    const document = await (await fetch(`${url}/docs/json`)).json() as { paths: Record<string, Record<string, unknown>> };
+    const actions = Object.entries(document.paths).filter(([path]) => checked(path))
+      .flatMap(([path, operations]) => Object.keys(operations).filter((method) => method === 'post' || method === 'delete').map((method) => [method.toUpperCase(), path] as const));
+    expect(actions.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    for (const [method, path] of actions) {
+      const token = path.includes('/review/') ? tokens.officer : tokens.admin;
+      const answer = await fetch(`${url}${sample(path)}?department=water`, { method, headers: { authorization: `Bearer ${token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) });
+      const text = await answer.text();
+      if (answer.status !== 400 || !text.includes('WX_ERR_INVALID_ARGUMENT') || !text.includes('department')) problems.push(`${method} ${path}: ${answer.status} ${text.slice(0, 160)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('still takes the keys the screen, the desk, the review page and the CLI send', async () => {
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
     const calls: Array<[string, string?]> = [
