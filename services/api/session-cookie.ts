@@ -37,6 +37,11 @@ export interface SessionCookies {
   signer(value: string, nowMs?: number): Buffer | null;
   /** The one spelling of a cookie value (what revocations are keyed on), or null for a value that is not it. */
   canonical(value: string): string | null;
+  /**
+   * The expiry written in a cookie value (epoch ms), or null for a value that is not one: a
+   * revocation is kept until then, since a session length raised again would revive the cookie.
+   */
+  writtenExpiryMs(value: string): number | null;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -78,9 +83,14 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
     const written = Buffer.from(canonical);
     return sent.length === written.length && timingSafeEqual(sent, written) ? { ...cookie, canonical } : null;
   };
+  // A session lasts as long as sessionDays says now (red team, HTTP pass 3: a cookie signed under
+  // 30 days read on for 30 days after the setting was lowered to 1). A cookie of an earlier
+  // version does not say when it was signed in: its written expiry is all there is.
+  const endsAtMs = (cookie: { expiresAtS: number; signedInS?: number }) =>
+    Math.min(cookie.expiresAtS, cookie.signedInS === undefined ? Infinity : cookie.signedInS + maxAgeS) * 1_000;
   const signerOf = (value: string, nowMs: number): Buffer | null => {
     const cookie = parse(value);
-    if (!cookie || cookie.expiresAtS * 1_000 <= nowMs) return null;
+    if (!cookie || endsAtMs(cookie) <= nowMs) return null;
     // Every configured token is tried, each in constant time, whatever the outcome.
     let signer: Buffer | null = null;
     for (const digest of digests()) if (timingSafeEqual(mac(digest, cookie.expiresAtS, cookie.signedInS), cookie.presented) && !signer) signer = digest;
@@ -103,17 +113,21 @@ export function createSessionCookies(options: SessionCookieOptions): SessionCook
     verify(value, nowMs = Date.now()) {
       const signer = signerOf(value, nowMs);
       if (!signer) return null;
-      const { expiresAtS, signedInS, canonical } = parse(value)!;
-      const expiresAtMs = expiresAtS * 1_000;
+      const cookie = parse(value)!;
+      const { signedInS, canonical } = cookie;
       // Signed in no later than the second the person was enabled again; a cookie of an earlier
       // version does not say when it was signed in, so it is refused once the person has been re-enabled.
       const enabledAt = enabledAtS(signer);
       if (enabledAt >= 0 && (signedInS === undefined || signedInS <= enabledAt)) return null;
       // Revocations are kept and looked up by the canonical spelling, whatever spelling was sent.
-      return options.isRevoked?.(canonical, signer, expiresAtMs) ? null : expiresAtMs;
+      return options.isRevoked?.(canonical, signer, cookie.expiresAtS * 1_000) ? null : endsAtMs(cookie);
     },
     signer: (value, nowMs = Date.now()) => signerOf(value, nowMs),
     canonical: (value) => parse(value)?.canonical ?? null,
+    writtenExpiryMs: (value) => {
+      const cookie = parse(value);
+      return cookie ? cookie.expiresAtS * 1_000 : null;
+    },
   };
 }
 

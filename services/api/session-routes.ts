@@ -84,7 +84,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     const signer = value ? deps.sessions.signer(value) : null;
     // Kept by its one spelling, the one every check looks up (session-cookie.ts parse).
     const canonical = value ? deps.sessions.canonical(value) : null;
-    if (canonical && signer && expiresAtMs !== null) await deps.revocations.revoke(canonical, expiresAtMs, signer);
+    // Kept until the expiry the cookie carries, which a session length raised again would give back to it.
+    const writtenExpiryMs = value ? deps.sessions.writtenExpiryMs(value) : null;
+    if (canonical && signer && expiresAtMs !== null && writtenExpiryMs !== null) await deps.revocations.revoke(canonical, writtenExpiryMs, signer);
     return reply.code(204).header('cache-control', 'no-store').header('set-cookie', sessionCookieHeader('', 0, secure(request))).send(null);
   });
 }
