@@ -88,6 +88,13 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   const ownStore = deps.review ? undefined : createMarkStore(deps.influx, tellUnreadableRecords(deps.log));
   const reviewSource: ReviewSource = deps.review ?? { state: async () => reviewStateOf(await ownStore!.history()) };
 
+  /**
+   * The day each family's last reading marked, with every day it reaches, while `dirty` still holds
+   * those marks: most readings between two runs fall on today, and each made arrays and set the same
+   * marks again (grid: seven days back, per reading; 1.5 % of a batched reading's CPU in a profile).
+   */
+  let lastMarked = new Map<FamilyId, number>();
+
   function mark(family: FamilyId, day: number): void {
     let days = dirty.get(family);
     if (!days) dirty.set(family, (days = new Set()));
@@ -177,6 +184,7 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
   function takeDirty(): RollupWindow[] {
     const taken = dirty;
     dirty = new Map();
+    lastMarked = new Map();
     return [...taken].flatMap(([family, days]) => [...days].sort((a, b) => a - b).map((day) => ({ family, day })));
   }
 
@@ -242,7 +250,13 @@ export function createRollupEngine(deps: RollupEngineDeps): RollupEngine {
 
   return {
     markDirty(family, timeMs) {
+      const day = dayOf(timeMs);
+      const ahead = rollups.get(family)?.dirtyAheadMs;
+      // A reading near midnight that reaches the next day (air's dirtyAheadMs) marks that day too, every time.
+      const reachesNextDay = ahead !== undefined && ahead > 0 && dayOf(timeMs + ahead) !== day;
+      if (!reachesNextDay && lastMarked.get(family) === day) return;
       for (const at of instantsDirtiedBy(family, timeMs)) markDay(family, dayOf(at));
+      if (!reachesNextDay) lastMarked.set(family, day);
     },
     instantsDirtiedBy,
     runOnce,
