@@ -1,7 +1,8 @@
 /**
  * Writes seeds/recordings/district-day.ndjson.gz: a realistic district day (2025-06-02,
  * a Monday, Beijing time) as the recorder would have captured it, made by the simulators
- * so that it is reproducible. Air stations every 5 minutes here (60 s live) to keep it small.
+ * so that it is reproducible, every device of the seeded registry at its family's interval but at
+ * most one reading in 5 minutes (air, VOC and chargers send every minute live) to keep it small.
  * Run: npx tsx scripts/generate-recording.ts
  */
 import { resolve } from 'node:path';
@@ -19,7 +20,7 @@ const topics = createTopics('luohu');
 const messages: Array<{ t: number; topic: string; payload: string }> = [];
 for (const device of registry.devices) {
   messages.push({ t: dayStart, topic: topics.build(device.family, device.id, 'status'), payload: 'online' });
-  const step = device.family === 'air' ? 300_000 : getFamily(device.family).reportIntervalMs;
+  const step = Math.max(getFamily(device.family).reportIntervalMs, 300_000);
   const phase = Math.floor(unitHash(seed, 'phase', device.id) * step);
   for (let ts = dayStart + phase; ts < dayStart + 86_400_000; ts += step) {
     const lag = 40 + Math.floor(unitHash(seed, 'lag', device.id, ts) * 400);

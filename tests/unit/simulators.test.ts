@@ -36,6 +36,13 @@ describe('the simulators', () => {
     }
   });
 
+  it('made the seeds recording from every device of the seeded registry (a family added later is in it)', async () => {
+    // docs/deploy.md calls it the district's day: one that left out the chargers and the gauges filled half the wall under `start --replay`.
+    const { messages } = await loadRecording(new URL('../../seeds/recordings/district-day.ndjson.gz', import.meta.url).pathname);
+    const recorded = new Set(messages.filter((message) => message.topic.endsWith('/telemetry')).map((message) => message.topic.split('/')[3]));
+    expect(registry.devices.map((candidate) => candidate.id).filter((id) => !recorded.has(id))).toEqual([]);
+  });
+
   it('shape the air like Shenzhen: ozone peaks in the afternoon, PM2.5 is worse in winter', () => {
     const station = device('air-dongmen');
     const mean = (key: string, times: number[]) => times.reduce((sum, t) => sum + generateReading(1, station, t)[key]!, 0) / times.length;
