@@ -22,7 +22,7 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_REGISTRY_FILE', path: 'registryFile', parse: text, description: 'A device registry of your own (then no installation key is made).' },
   { env: 'WX_FLEET_KEY', path: 'fleetKey', parse: text, description: 'The key the fleet\'s device secrets derive from; never logged.' },
   { env: 'WX_OBSERVER_PASSWORD', path: 'observerPassword', parse: text, description: 'The observer login\'s password for `wanxiang record` (or a file / stdin: see `wanxiang record --help`); never logged.' },
-  { env: 'WX_LOG_LEVEL', path: 'logLevel', parse: text, description: 'How much is logged (JSON lines on stdout).' },
+  { env: 'WX_LOG_LEVEL', path: 'logLevel', parse: text, description: 'How much is logged (JSON lines on stderr; a command\'s results alone go to stdout).' },
   { env: 'WX_ALLOW_INSECURE_DEMO', path: 'allowInsecureDemo', parse: (value) => value === '1', description: '`1` allows listening beyond loopback with the development key or without tokens (a demo on a trusted network).' },
   { env: 'WX_MQTT_HOST', path: 'mqtt.host', parse: text, description: 'Address the MQTT listeners bind to.' },
   { env: 'WX_MQTT_PORT', path: 'mqtt.port', parse: number, description: 'MQTT over TCP.' },

@@ -88,7 +88,7 @@ export const errorCatalogue = {
   WX_ERR_NOT_INFLUXDB: { status: 502, summary: 'the server at INFLUX_URL answers HTTP but is not InfluxDB (its /ping has no X-Influxdb-Version header)' },
   // HJ 212 stations over TCP (issue 20, docs/devices.md)
   WX_ERR_STATION_FRAME: { status: 400, summary: 'an HJ 212 frame that cannot be read as a packet (a segment without CP, fields that do not parse; a strict station\'s frame without its tail) was refused and kept in the dead-letter file; bytes that are no frame at all (garbage between frames, a bad length field or tail) are skipped and counted by reason in `wanxiang_hj212_skipped_bytes_total{reason}`, without a record each' },
-  WX_ERR_STATION_OVERSIZE: { status: 413, summary: 'an HJ 212 frame declares a data segment longer than the receiver takes (WX_HJ212_MAX_SEGMENT_BYTES)' },
+  WX_ERR_STATION_OVERSIZE: { status: 413, summary: 'an HJ 212 frame declares a data segment longer than the receiver takes (hj212.maxSegmentBytes, 4096 by default)' },
   WX_ERR_STATION_BAD_CRC: { status: 400, summary: 'an HJ 212 frame’s CRC matches none of the algorithms its station may use: dropped, not answered' },
   WX_ERR_UNKNOWN_CODE: { status: 422, summary: 'an HJ 212 packet holds factor codes no family, alias or co-located device takes: kept (stored raw and in the dead-letter), still answered' },
   WX_ERR_SPLIT_INCOMPLETE: { status: 422, summary: 'an HJ 212 split packet’s parts did not all arrive within the reassembly timeout (the parts that came are stored)' },
