@@ -4,6 +4,7 @@ import { isWanxiangError, WanxiangError } from '../errors.ts';
 import { loadDepartments } from '../events/departments.ts';
 import { addUser, loadUsersFile, personRoleSchema, reservedPersonNames, rotateUser, setUserDisabled, type PersonRole, type UsersFile } from '../people/users-file.ts';
 import { updateUsersFile } from '../people/users-file-update.ts';
+import { shared } from './common.ts';
 import { step } from './failure.ts';
 import { helpText, option, parseCommand, UsageError } from './options.ts';
 
@@ -24,9 +25,11 @@ add and rotate print the new token once; the file keeps only its SHA-256 hash. E
 an event records the name of the person whose token made it (docs/events.md).`,
   options: {
     name: option.string('NAME', 'the person (lower-case letters, digits, . _ -)'),
-    role: option.choice<PersonRole>('ROLE', 'their role (add)', personRoleSchema.options),
+    role: option.choice<PersonRole>('ROLE', `their role (add): ${personRoleSchema.options.join(', ')}`, personRoleSchema.options),
     department: option.string('ID', 'the department a department user sees (add; seeds/departments.json id)'),
-    file: option.string('FILE', 'the users file (default DATA_DIR/users.json; WX_USERS_FILE)'),
+    file: option.string('FILE', 'the users file (default WX_USERS_FILE, else users.json in the data folder)'),
+    // The data folder's rule, as every other command keeps it (docs/data-folder.md): a platform started with --data-dir finds its people there.
+    'data-dir': shared.dataDir(),
   },
 };
 
@@ -41,7 +44,7 @@ export async function usersCommand(argv: string[]): Promise<void> {
     if (value === undefined) throw new UsageError(`users ${action} needs --${key}: ${spec.options[key].accepts}`, usersHelp);
     return value as NonNullable<(typeof options)[K]>;
   };
-  const config = configFromEnv();
+  const config = configFromEnv(process.env, options['data-dir'] ? { dataDir: options['data-dir'] } : {});
   const path = resolve(options.file ?? config.http.usersFile ?? join(config.dataDir, 'users.json'));
   // Read, changed and written under the file's lock: two commands at once each keep their change (red team 3).
   const update = <T>(change: (file: UsersFile) => { file: UsersFile; result: T }) => step(`cannot change the users file ${path}`, () => updateUsersFile(path, change));

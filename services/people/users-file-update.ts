@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { withFileLock } from '../file-lock.ts';
 import { loadUsersFile, saveUsersFile, type UsersFile } from './users-file.ts';
 
@@ -8,6 +10,8 @@ import { loadUsersFile, saveUsersFile, type UsersFile } from './users-file.ts';
  * the command said it was done (red team 3).
  */
 export async function updateUsersFile<T>(path: string, change: (file: UsersFile) => { readonly file?: UsersFile; readonly result: T }): Promise<T> {
+  // The lock lives beside the file: without its folder the first `users add` before any start failed (WX_ERR_FILE on the lock).
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   return withFileLock(path, async () => {
     const { file, result } = change(await loadUsersFile(path));
     if (file) await saveUsersFile(path, file);
