@@ -96,6 +96,8 @@ export function banner(endpoints: PlatformEndpoints, fleet: string): string {
 Wanxiang is running.
   MQTT            ${redactUserinfo(endpoints.mqttUrl)}${endpoints.wsUrl ? `   (WebSocket ${endpoints.wsUrl})` : ''}${endpoints.mqttsUrl ? `   (TLS ${endpoints.mqttsUrl}, ${endpoints.wssUrl ?? 'no WSS'})` : ''}
 ${endpoints.hj212Url ? `  HJ 212          ${endpoints.hj212Url}   (stations: docs/devices.md)\n` : ''}  live            ${http}/api/v1/live   (events: /api/v1/stream, alarms: /api/v1/alarms?state=open)
+  duty desk       ${http}/desk   (events, for operators; officers review at /review)
+  report          ${http}/report?period=${compliancePeriodHint(Date.now())}   (printable; wanxiang report for md, csv, xlsx)
   API docs        ${http}/docs
   health          ${http}/healthz
   metrics         ${http}/metrics

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { RouteOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { buildApi, type ApiDeps } from '../../services/api/build-api.ts';
+import { banner } from '../../services/cli/start.ts';
 import { envBindings } from '../../services/config-env.ts';
 import { errorCatalogue } from '../../services/errors.ts';
 import { createMetrics } from '../../services/metrics/metrics.ts';
@@ -70,6 +71,16 @@ describe('the names the docs use', () => {
       if (/[*/]$/.test(path)) return urls.some((url) => url.startsWith(path.replace(/\*$/, '')));
       return routes.some((route) => route.test(path));
     })).toEqual([]);
+  });
+
+  it('of the start banner are routes, and it points each reader at a page of theirs', async () => {
+    const urls = await routeTable();
+    const routes = urls.map((url) => new RegExp(`^${url.replace(/:\w+/g, '[^/]+').replace(/\*$/, '.+')}$`));
+    const text = banner({ mqttUrl: 'mqtt://127.0.0.1:1883', wsUrl: null, mqttsUrl: null, wssUrl: null, httpUrl: 'http://127.0.0.1:3000', influxUrl: 'http://127.0.0.1:8086', influxVersion: '1.8.10', database: 'wanxiang', hj212Url: null }, 'off');
+    const paths = [...text.matchAll(/(?<=\s|:3000)\/[\w/.-]*/g)].map((match) => match[0]);
+    expect(paths.filter((path) => !routes.some((route) => route.test(path)))).toEqual([]);
+    // The wall for everyone, the duty desk for operators, the review page and the printable report for officers.
+    expect(paths).toEqual(expect.arrayContaining(['/', '/desk', '/review', '/report', '/docs', '/metrics']));
   });
 });
 
