@@ -107,7 +107,7 @@ export const errorCatalogue = {
   WX_ERR_SPOOL_ACK_FAILED: { status: 503, summary: "the spool's acknowledgement file could not be written (EMFILE, ENOSPC...): the drainer tries again with backoff; until it succeeds no space is reclaimed and written readings would be written again after a restart (InfluxDB keeps one point per series and time)" },
   // The red-team pass on the HTTP API: answers before any route (Node's own refusals, timeouts), the report builds' queue
   WX_ERR_BAD_REQUEST: { status: 400, summary: "the request is not HTTP this server reads (a malformed request line, method or header, a Content-Length that is not a number): answered before any route, then the connection is closed" },
-  WX_ERR_REQUEST_TIMEOUT: { status: 408, summary: "a request's head and body did not arrive within http.requestTimeoutMs, or its body stood still for http.bodyIdleMs (a slow body holds a connection otherwise): the connection is closed" },
+  WX_ERR_REQUEST_TIMEOUT: { status: 408, summary: "a request's head and body did not arrive within http.requestTimeoutMs, or its body stood still for http.clientIdleMs (a slow body holds a connection otherwise): the connection is closed" },
   WX_ERR_HEADERS_TOO_LARGE: { status: 431, summary: "the request's headers are larger than the server reads (Node's 16 KiB): the connection is closed" },
   WX_ERR_BUSY: { status: 503, summary: "the report builds or evaluations waiting for their turn are as many as allowed (each costs the platform's one thread): try again after Retry-After" },
   // Red team 5: actions record a person's name only

@@ -8,6 +8,7 @@ import { envBindings } from '../../services/config-env.ts';
 import { errorCatalogue } from '../../services/errors.ts';
 import { createMetrics } from '../../services/metrics/metrics.ts';
 import { createTopics } from '../../services/topics.ts';
+import { renderConfigurationPage } from '../../scripts/config-doc.ts';
 
 /**
  * The names a reader copies from the docs (a variable to set, a code to look up, a metric to
@@ -51,6 +52,23 @@ describe('the names the docs use', () => {
     const found = await mentions(/\bWX_ERR_[A-Z0-9_]*[A-Z0-9]\b/g);
     expect(found.size).toBeGreaterThan(40);
     expect(missing(found, (code) => code in errorCatalogue)).toEqual([]);
+  });
+
+  it('are settings of the configuration schema (`http.clientIdleMs`), or a group of them (`mqtt.tls`)', async () => {
+    const settings = [...renderConfigurationPage().matchAll(/^\| `([a-zA-Z0-9.]+)` \| /gm)].map((match) => match[1]!);
+    const sections = /\b(?:mqtt|hj212|http|ingest|alarms|events|influx|spool|simulate|disk|cluster|rollups|registry)\.[a-z][a-zA-Z0-9]*(?:\.[a-z][a-zA-Z0-9]*)*\b(?!\.[a-z])/g;
+    // Fields of answers and of registry entries that share a section's name: /api/v1/devices's hj212 block, /healthz's registry and cluster.
+    const fields = new Set(['hj212.colocated', 'hj212.crcVariant', 'hj212.lastPacketAt', 'hj212.version', 'registry.invalid', 'cluster.leaderServices']);
+    const found = new Map<string, string>();
+    for (const { page, text } of await pages()) {
+      for (const [, span] of text.replace(/^```[\s\S]*?^```/gm, '').matchAll(/`([^`\n]+)`/g)) {
+        if (new RegExp(`^${sections.source}$`).test(span!) && !found.has(span!)) found.set(span!, page);
+      }
+    }
+    for (const [code, entry] of Object.entries(errorCatalogue)) for (const [name] of entry.summary.matchAll(sections)) found.set(name, `services/errors.ts ${code}`);
+    expect(found.size).toBeGreaterThan(50);
+    const file = (name: string) => /\.(?:ts|js|md|json|ya?ml)$/.test(name);
+    expect(missing(found, (name) => file(name) || fields.has(name) || settings.some((setting) => setting === name || setting.startsWith(`${name}.`)))).toEqual([]);
   });
 
   it('are metrics the code declares (a histogram with its _bucket, _sum or _count)', async () => {
