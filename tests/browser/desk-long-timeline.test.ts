@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import { dispatchAirEvent } from '../helpers/dispatched-event.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const artifacts = 'tests/artifacts';
@@ -34,17 +35,7 @@ describe('the duty desk with a long timeline', () => {
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
     test = await startTestPlatform({ rollups: { enabled: false }, events: { sweepIntervalMs: 600_000 }, http: { tokens: [{ role: 'operator', name: 'zhang.wei', token }] } });
-    const dispatched = new Promise<string>((resolve) => {
-      const stop = test.platform.events!.onChange((event, record) => {
-        if (record.kind === 'dispatched') {
-          stop();
-          resolve(event.id);
-        }
-      });
-    });
-    const device = await test.connect(test.device('air-guiyuan'));
-    await device.publishAsync(test.topics.build('air', 'air-guiyuan', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
-    id = await dispatched;
+    id = await dispatchAirEvent(test);
     const events = test.platform.events!;
     for (let n = 0; n < 450; n += 1) events.act(id, { kind: 'comment', note: `night note ${n}: ${'巡查'.repeat(990)}` }, 'zhang.wei');
     for (let n = 0; n < 700; n += 1) events.act(id, { kind: 'dispatch', department: 'eco-env', note: `sent again ${n}` }, 'zhang.wei');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import { dispatchAirEvent } from '../helpers/dispatched-event.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const artifacts = 'tests/artifacts';
@@ -42,17 +43,7 @@ describe('the duty desk', () => {
       rollups: { enabled: false },
       http: { tokens: [{ role: 'operator', name: 'zhang.wei', token: tokens.operator }, { role: 'reader', token: tokens.reader }] },
     }, { now: () => Date.now() + offsetMs });
-    const device = await test.connect(test.device('air-guiyuan'));
-    const dispatched = new Promise<void>((resolve) => {
-      const stop = test.platform.events!.onChange((_event, record) => {
-        if (record.kind === 'dispatched') {
-          stop();
-          resolve();
-        }
-      });
-    });
-    await device.publishAsync(test.topics.build('air', 'air-guiyuan', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
-    await dispatched;
+    await dispatchAirEvent(test);
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {

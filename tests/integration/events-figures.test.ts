@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DistrictEvent } from '../../services/events/index.ts';
 import { apiCaller } from '../helpers/api-call.ts';
+import { dispatchAirEvent } from '../helpers/dispatched-event.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 const tokens = { zhang: 'operator-zhang-wei-figures-0123456789', reader: 'reader-figures-0123456789abcdef', urban: 'department-urban-figures-0123456789' };
@@ -33,17 +34,7 @@ describe('response figures of a reopened, re-dispatched event', () => {
   });
 
   it('counts every cycle, each from the dispatch it answers, alike in the API, /metrics and InfluxDB', async () => {
-    const opened = new Promise<DistrictEvent>((resolve) => {
-      const stop = test.platform.events!.onChange((event, record) => {
-        if (record.kind === 'dispatched') {
-          stop();
-          resolve(event);
-        }
-      });
-    });
-    const device = await test.connect(test.device('air-dongmen'));
-    await device.publishAsync(test.topics.build('air', 'air-dongmen', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
-    const { id } = await opened;
+    const id = await dispatchAirEvent(test, 'air-dongmen');
     const act = async (at: number, action: string, body: Record<string, unknown> = {}) => {
       offsetMs = at;
       const answer = await call(`/api/v1/events/${id}/${action}`, tokens.zhang, { note: action, ...body });

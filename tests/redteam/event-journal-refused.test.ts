@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createInfluxClient } from '../../services/storage/influx-client.ts';
+import { dispatchAirEvent } from '../helpers/dispatched-event.ts';
 import { startInfluxDoor } from '../helpers/influx-door.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 import { waitFor } from '../durability/helpers.ts';
@@ -48,17 +49,7 @@ describe('red team: an event change the disk refused, then one it took, InfluxDB
       });
       return { status: response.status, body: await response.json() as EventBody & { code?: string } };
     };
-    const dispatched = new Promise<string>((resolve) => {
-      const stop = first!.platform.events!.onChange((event, record) => {
-        if (record.kind === 'dispatched') {
-          stop();
-          resolve(event.id);
-        }
-      });
-    });
-    const device = await first.connect(first.device('air-dongmen'));
-    await device.publishAsync(first.topics.build('air', 'air-dongmen', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
-    const id = await dispatched;
+    const id = await dispatchAirEvent(first, 'air-dongmen');
     // The opening and the routing's dispatch are in InfluxDB; then InfluxDB goes away.
     const influx = createInfluxClient({ url: influxUrl, database });
     await waitFor(async () => (await influx.query('SELECT COUNT("event_id") FROM "events"'))[0]?.values[0]?.[1] === 2, 'the opening and the dispatch in InfluxDB', 30_000);

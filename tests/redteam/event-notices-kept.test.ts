@@ -6,6 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ConfigInput } from '../../services/config.ts';
 import { createInfluxClient } from '../../services/storage/influx-client.ts';
 import { apiCaller } from '../helpers/api-call.ts';
+import { nextDispatched } from '../helpers/dispatched-event.ts';
 import { startInfluxDoor } from '../helpers/influx-door.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 import { startWebhookReceiver, type ReceivedHook } from '../helpers/webhook-receiver.ts';
@@ -13,18 +14,6 @@ import { startWebhookReceiver, type ReceivedHook } from '../helpers/webhook-rece
 const operator = 'operator-wang-fang-kept-0123456789abcdef';
 
 type Hook = ReceivedHook<{ kind: string; event?: { id: string; department: string | null }; alarm?: { id: string } }>;
-
-/** The event the routing dispatches next, once it is dispatched in memory. */
-function nextDispatched(test: TestPlatform): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = test.platform.events!.onChange((event, record) => {
-      if (record.kind === 'dispatched') {
-        stop();
-        resolve(event.id);
-      }
-    });
-  });
-}
 
 /**
  * Red team, events pass: a department's webhook (and an alarm webhook) went out as soon as a change

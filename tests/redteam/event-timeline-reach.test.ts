@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller } from '../helpers/api-call.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { dispatchAirEvent } from '../helpers/dispatched-event.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startTokenEventsPlatform } from '../helpers/token-events-platform.ts';
 import { pathVariants, rawRequest } from './raw-http.ts';
 
 const tokens = { operator: 'operator-token-0123456789abcdef', reader: 'reader-token-0123456789abcdef', eco: 'eco-env-token-0123456789abcdef', water: 'water-dept-token-0123456789abcd' };
@@ -18,28 +20,12 @@ describe('red team: an event’s timeline pages', () => {
   const raw = (target: string, token?: string) => rawRequest(test.endpoints.httpUrl, { target, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   beforeAll(async () => {
-    test = await startTestPlatform({
-      events: { sweepIntervalMs: 600_000 },
-      http: {
-        readAccess: 'token',
-        tokens: [
-          { role: 'operator', token: tokens.operator }, { role: 'reader', token: tokens.reader },
-          { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
-        ],
-      },
-    });
-    const dispatched = new Promise<string>((resolve) => {
-      const stop = test.platform.events!.onChange((event, record) => {
-        if (record.kind === 'dispatched') {
-          stop();
-          resolve(event.id);
-        }
-      });
-    });
-    // A real reading over MQTT: its event is routed to the bureau (eco-env), never to water.
-    const device = await test.connect(test.device('air-guiyuan'));
-    await device.publishAsync(test.topics.build('air', 'air-guiyuan', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
-    id = await dispatched;
+    test = await startTokenEventsPlatform([
+      { role: 'operator', token: tokens.operator }, { role: 'reader', token: tokens.reader },
+      { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
+    ]);
+    // Its event is routed to the bureau (eco-env), never to water.
+    id = await dispatchAirEvent(test);
     for (let n = 0; n < 5; n += 1) test.platform.events!.act(id, { kind: 'comment', note: `bureau-only note ${n}` }, 'operator');
     await test.platform.events!.persisted();
   }, 120_000);

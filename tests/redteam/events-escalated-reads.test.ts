@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller } from '../helpers/api-call.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { dispatchAirEvent } from '../helpers/dispatched-event.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startTokenEventsPlatform } from '../helpers/token-events-platform.ts';
 import { pathVariants, rawRequest } from './raw-http.ts';
 
 const tokens = {
@@ -27,28 +29,11 @@ describe('red team: the department an event is escalated to', () => {
   const handover = async (token: string) => ((await call('/api/v1/events/handover?hours=72', token)).body.stillOpen as EventBody[]).map((event) => event.id);
 
   beforeAll(async () => {
-    test = await startTestPlatform({
-      events: { sweepIntervalMs: 600_000 },
-      http: {
-        readAccess: 'token',
-        tokens: [
-          { role: 'operator', name: 'zhang.wei', token: tokens.operator }, { role: 'department', name: 'eco-env', token: tokens.eco },
-          { role: 'department', name: 'water', token: tokens.water }, { role: 'department', name: 'district-command', token: tokens.command },
-        ],
-      },
-    }, { now: () => Date.now() + offsetMs });
-    const dispatched = new Promise<string>((resolve) => {
-      const stop = test.platform.events!.onChange((event, record) => {
-        if (record.kind === 'dispatched') {
-          stop();
-          resolve(event.id);
-        }
-      });
-    });
-    // A real reading over MQTT raises the alarm; routing sends its event to the bureau (eco-env).
-    const device = await test.connect(test.device('air-guiyuan'));
-    await device.publishAsync(test.topics.build('air', 'air-guiyuan', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
-    id = await dispatched;
+    test = await startTokenEventsPlatform([
+      { role: 'operator', name: 'zhang.wei', token: tokens.operator }, { role: 'department', name: 'eco-env', token: tokens.eco },
+      { role: 'department', name: 'water', token: tokens.water }, { role: 'department', name: 'district-command', token: tokens.command },
+    ], { now: () => Date.now() + offsetMs });
+    id = await dispatchAirEvent(test);
   }, 120_000);
   afterAll(async () => {
     await test?.close();

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxCommentsPerEvent } from '../../services/events/comment-limit.ts';
 import { apiCaller } from '../helpers/api-call.ts';
 import { wholeTimeline } from '../helpers/event-timeline.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import { dispatchAirEvent } from '../helpers/dispatched-event.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startTokenEventsPlatform } from '../helpers/token-events-platform.ts';
 
 const tokens = {
   operator: 'operator-token-0123456789abcdef', reader: 'reader-token-0123456789abcdef',
@@ -30,28 +32,11 @@ describe('red team: events, second pass', () => {
   const figures = async (token: string) => (await call('/api/v1/events/figures?weeks=1', token)).body.rows as FigureRow[];
 
   beforeAll(async () => {
-    test = await startTestPlatform({
-      events: { sweepIntervalMs: 600_000 },
-      http: {
-        readAccess: 'token',
-        tokens: [
-          { role: 'operator', token: tokens.operator }, { role: 'reader', token: tokens.reader },
-          { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
-        ],
-      },
-    }, { now: () => Date.now() + offsetMs });
-    const dispatched = new Promise<string>((resolve) => {
-      const stop = test.platform.events!.onChange((event, record) => {
-        if (record.kind === 'dispatched') {
-          stop();
-          resolve(event.id);
-        }
-      });
-    });
-    // A real reading over MQTT raises the alarm; routing sends its event to the bureau (eco-env).
-    const device = await test.connect(test.device('air-guiyuan'));
-    await device.publishAsync(test.topics.build('air', 'air-guiyuan', 'telemetry'), JSON.stringify({ pm25: 250 }), { qos: 1 });
-    eventId = await dispatched;
+    test = await startTokenEventsPlatform([
+      { role: 'operator', token: tokens.operator }, { role: 'reader', token: tokens.reader },
+      { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
+    ], { now: () => Date.now() + offsetMs });
+    eventId = await dispatchAirEvent(test);
   }, 120_000);
   afterAll(async () => {
     await test?.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCaller } from '../helpers/api-call.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startTokenEventsPlatform } from '../helpers/token-events-platform.ts';
 import { pathVariants, rawRequest } from './raw-http.ts';
 
 const tokens = {
@@ -28,16 +29,10 @@ describe('red team: events', () => {
   });
 
   beforeAll(async () => {
-    test = await startTestPlatform({
-      events: { sweepIntervalMs: 600_000 },
-      http: {
-        readAccess: 'token',
-        tokens: [
-          { role: 'operator', token: tokens.operator }, { role: 'operator', name: 'zhang.wei', token: tokens.zhang }, { role: 'officer', token: tokens.officer },
-          { role: 'reader', token: tokens.reader }, { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
-        ],
-      },
-    });
+    test = await startTokenEventsPlatform([
+      { role: 'operator', token: tokens.operator }, { role: 'operator', name: 'zhang.wei', token: tokens.zhang }, { role: 'officer', token: tokens.officer },
+      { role: 'reader', token: tokens.reader }, { role: 'department', name: 'eco-env', token: tokens.eco }, { role: 'department', name: 'water', token: tokens.water },
+    ]);
     url = test.endpoints.httpUrl;
     // A real reading over MQTT raises an alarm, and the alarm an event routed to the bureau.
     const device = await test.connect(test.device('air-guiyuan'));
