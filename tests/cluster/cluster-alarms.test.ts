@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
@@ -14,16 +11,18 @@ import { createClusterSeal } from '../../services/cluster/cluster-seal.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import type { DeviceRecord } from '../../services/registry/registry-schema.ts';
 import { generateReading } from '../../simulators/generate-reading.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { leaderAndFollower } from '../helpers/cluster-leader.ts';
+import { startClusterNode } from '../helpers/cluster-node.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { waitFor } from './servers.ts';
 
 const tokens = { operator: 'cluster-operator-token-0123456789' };
 const reportIntervalMs = 1_000; // silent after 3 intervals (seeds/alarm-rules.json: device-silent)
 
 describe('alarms once per cluster: two platform nodes sharing Debian redis-server', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
-  let redis: Server & { url: string };
-  let dir: string;
+  let redis: TempRedis;
   const database = `clusteralarms_${randomBytes(4).toString('hex')}`;
   const nodes: Record<string, TestPlatform> = {};
   let leader: TestPlatform;
@@ -31,18 +30,8 @@ describe('alarms once per cluster: two platform nodes sharing Debian redis-serve
   const announced: AlarmChange[] = [];
 
   async function startNode(name: string): Promise<TestPlatform> {
-    const registryFile = join(dir, `${name}-devices.json`);
-    await copyFile('seeds/devices.json', registryFile);
-    const overrides: ConfigInput = {
-      registryFile,
-      influx: { database },
-      http: { tokens: [{ role: 'operator', token: tokens.operator }] },
-      alarms: { sweepIntervalMs: 200, reportIntervalMs },
-      // The default lease: a short one lapses when a loaded machine stalls the event loop, and the
-      // leader changes under the test. Hand-overs here are graceful (a closing leader releases it).
-      cluster: { redisUrl: redis.url, nodeId: name, leaderLeaseMs: 10_000, redisPrefix: `wx-${database}` },
-    };
-    return (nodes[name] = await startTestPlatform(overrides));
+    const overrides: ConfigInput = { http: { tokens: [{ role: 'operator', token: tokens.operator }] }, alarms: { sweepIntervalMs: 200, reportIntervalMs } };
+    return (nodes[name] = await startClusterNode(redis, name, { database, overrides }));
   }
 
   const now = () => Date.now();
@@ -58,12 +47,8 @@ describe('alarms once per cluster: two platform nodes sharing Debian redis-serve
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-alarms-'));
-    redis = await startRedis(dir);
-    await startNode('a');
-    await startNode('b');
-    await waitFor(() => [nodes.a!, nodes.b!].some((node) => node.platform.cluster!.leaderServices.running().includes('alarms')), 'a node running the alarm engine', 15_000);
-    [leader, follower] = nodes.a!.platform.cluster!.election.isLeader ? [nodes.a!, nodes.b!] : [nodes.b!, nodes.a!];
+    redis = await startTempRedis('wanxiang-cluster-alarms-');
+    [leader, follower] = await leaderAndFollower(await startNode('a'), await startNode('b'), 'alarms');
     // Alarm changes on MQTT, as the observer of either node sees them (the brokers share Redis).
     const observer = await mqtt.connectAsync(follower.endpoints.mqttUrl, { clientId: `observer-${randomBytes(3).toString('hex')}`, username: 'observer', password: simulatedDeviceSecret(follower.config.fleetKey, 'observer'), reconnectPeriod: 0 });
     cleanup.push(() => observer.endAsync(true));
@@ -73,8 +58,7 @@ describe('alarms once per cluster: two platform nodes sharing Debian redis-serve
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     for (const node of Object.values(nodes)) await node.close().catch(() => undefined);
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('runs the alarm engine on the leader only', () => {
@@ -168,17 +152,14 @@ describe('alarms once per cluster: two platform nodes sharing Debian redis-serve
 
 describe('the cluster feed and alarm commands, against Debian redis-server', () => {
   const log = pino({ level: 'silent' });
-  let dir: string;
-  let redis: Server & { url: string };
+  let redis: TempRedis;
   const connections: Redis[] = [];
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-relay-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-cluster-relay-');
   });
   afterAll(async () => {
     for (const connection of connections) connection.disconnect();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('answers an acknowledgement with WX_ERR_ALARM_LEADER_UNAVAILABLE when no leader listens, and skips junk on its channels and in its hash', async () => {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../services/config.ts';
 import type { DistrictEvent, EventRecord } from '../../services/events/index.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { leaderAndFollower } from '../helpers/cluster-leader.ts';
+import { startClusterNode } from '../helpers/cluster-node.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { waitFor } from './servers.ts';
 
 /**
  * A flapping device's joins fold into one timeline entry (services/events/rejoin-runs.ts), so a
@@ -15,8 +16,7 @@ import { startRedis, waitFor, type Server } from './servers.ts';
  * It takes the version with more changes now, and shows what the leader holds.
  */
 describe('a flapping device’s event in a cluster’s replicas', () => {
-  let redis: Server & { url: string };
-  let dir: string;
+  let redis: TempRedis;
   const database = `clusterruns_${randomBytes(4).toString('hex')}`;
   const nodes: TestPlatform[] = [];
   let leader: TestPlatform;
@@ -24,39 +24,26 @@ describe('a flapping device’s event in a cluster’s replicas', () => {
   const deviceId = 'waterlogging-wenjin-school';
 
   async function startNode(name: string): Promise<TestPlatform> {
-    const registryFile = join(dir, `${name}-devices.json`);
-    await copyFile('seeds/devices.json', registryFile);
-    const overrides: ConfigInput = {
-      registryFile,
-      influx: { database },
-      alarms: { rulesFile: join(dir, 'rules.json') },
-      cluster: { redisUrl: redis.url, nodeId: name, leaderLeaseMs: 10_000, redisPrefix: `wx-${database}` },
-    };
-    const node = await startTestPlatform(overrides);
+    const node = await startClusterNode(redis, name, { database, overrides: { alarms: { rulesFile: join(redis.dir, 'rules.json') } } });
     nodes.push(node);
     return node;
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-runs-'));
+    redis = await startTempRedis('wanxiang-cluster-runs-');
     // The caution depth alone, opened by one reading and closed by one clear reading.
-    await writeFile(join(dir, 'rules.json'), JSON.stringify({
+    await writeFile(join(redis.dir, 'rules.json'), JSON.stringify({
       version: 1,
       rules: [{
         id: 'waterlogging-caution', family: 'waterlogging', severity: 'warning', textZh: '{site}积水{value}厘米', textEn: '{site}: water {value} cm deep',
         condition: { kind: 'field-above', field: 'depth', atLeastAttribute: 'cautionCm', atLeast: 15 }, debounce: 1, holdMs: 0,
       }],
     }));
-    redis = await startRedis(dir);
-    const a = await startNode('a');
-    const b = await startNode('b');
-    await waitFor(() => [a, b].some((node) => node.platform.cluster!.leaderServices.running().includes('events')), 'a node running the events', 15_000);
-    [leader, follower] = a.platform.cluster!.election.isLeader ? [a, b] : [b, a];
+    [leader, follower] = await leaderAndFollower(await startNode('a'), await startNode('b'), 'events');
   }, 60_000);
   afterAll(async () => {
     for (const node of nodes) await node.close().catch(() => undefined);
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   const nextOnLeader = (kind: EventRecord['kind']) => new Promise<DistrictEvent>((resolve) => {

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../services/config.ts';
 import type { DistrictEvent, EventRecord } from '../../services/events/index.ts';
 import { apiCaller } from '../helpers/api-call.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { leaderAndFollower } from '../helpers/cluster-leader.ts';
+import { startClusterNode } from '../helpers/cluster-node.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { waitFor } from './servers.ts';
 
 const day = 86_400_000;
 const token = 'cluster-operator-zhang-wei-0123456789';
@@ -21,8 +20,7 @@ const token = 'cluster-operator-zhang-wei-0123456789';
  * what changed (services/cluster/event-patch.ts), the replicas staying the leader's events exactly.
  */
 describe('a cluster’s events past the closed horizon, and the changes it sends', () => {
-  let redis: Server & { url: string };
-  let dir: string;
+  let redis: TempRedis;
   let commands: Redis;
   let listener: Redis;
   const database = `clusterhorizon_${randomBytes(4).toString('hex')}`;
@@ -36,16 +34,12 @@ describe('a cluster’s events past the closed horizon, and the changes it sends
   let id = '';
 
   async function startNode(name: string): Promise<TestPlatform> {
-    const registryFile = join(dir, `${name}-devices.json`);
-    await copyFile('seeds/devices.json', registryFile);
-    const overrides: ConfigInput = {
-      registryFile,
-      influx: { database },
-      http: { tokens: [{ role: 'operator', name: 'zhang.wei', token }] },
-      events: { keepClosedDays: 28, sweepIntervalMs: 200 },
-      cluster: { redisUrl: redis.url, nodeId: name, leaderLeaseMs: 10_000, redisPrefix: prefix },
-    };
-    const node = await startTestPlatform(overrides, { now: () => Date.now() + offsetMs });
+    const node = await startClusterNode(redis, name, {
+      database,
+      redisPrefix: prefix,
+      overrides: { http: { tokens: [{ role: 'operator', name: 'zhang.wei', token }] }, events: { keepClosedDays: 28, sweepIntervalMs: 200 } },
+      now: () => Date.now() + offsetMs,
+    });
     nodes.push(node);
     return node;
   }
@@ -60,8 +54,7 @@ describe('a cluster’s events past the closed horizon, and the changes it sends
   });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-horizon-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-cluster-horizon-');
     commands = new Redis(redis.url);
     // What a leader kept before the hash was trimmed: an event closed 60 days ago, in the hash when the nodes start.
     const closedAtMs = Date.now() - 60 * day;
@@ -75,17 +68,13 @@ describe('a cluster’s events past the closed horizon, and the changes it sends
     listener = new Redis(redis.url);
     listener.on('message', (_channel: string, message: string) => sent.push(message));
     await listener.subscribe(`${prefix}:events:changes`);
-    const a = await startNode('a');
-    const b = await startNode('b');
-    await waitFor(() => [a, b].some((node) => node.platform.cluster!.leaderServices.running().includes('events')), 'a node running the events', 15_000);
-    [leader, follower] = a.platform.cluster!.election.isLeader ? [a, b] : [b, a];
+    [leader, follower] = await leaderAndFollower(await startNode('a'), await startNode('b'), 'events');
   }, 60_000);
   afterAll(async () => {
     for (const node of nodes) await node.close().catch(() => undefined);
     listener?.disconnect();
     commands?.disconnect();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('drops from the hash, at start, a closed event past the horizon, and no node holds it', async () => {

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../services/config.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { leaderAndFollower } from '../helpers/cluster-leader.ts';
+import { startClusterNode } from '../helpers/cluster-node.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { waitFor } from './servers.ts';
 
 const token = 'cluster-operator-zhang-wei-0123456789';
 
@@ -15,23 +14,14 @@ const token = 'cluster-operator-zhang-wei-0123456789';
  * leader; the next leader rebuilds the events from InfluxDB and goes on.
  */
 describe('events once per cluster: two platform nodes sharing Debian redis-server', () => {
-  let redis: Server & { url: string };
-  let dir: string;
+  let redis: TempRedis;
   const database = `clusterevents_${randomBytes(4).toString('hex')}`;
   const nodes: TestPlatform[] = [];
   let leader: TestPlatform;
   let follower: TestPlatform;
 
   async function startNode(name: string): Promise<TestPlatform> {
-    const registryFile = join(dir, `${name}-devices.json`);
-    await copyFile('seeds/devices.json', registryFile);
-    const overrides: ConfigInput = {
-      registryFile,
-      influx: { database },
-      http: { tokens: [{ role: 'operator', name: 'zhang.wei', token }] },
-      cluster: { redisUrl: redis.url, nodeId: name, leaderLeaseMs: 10_000, redisPrefix: `wx-${database}` },
-    };
-    const node = await startTestPlatform(overrides);
+    const node = await startClusterNode(redis, name, { database, overrides: { http: { tokens: [{ role: 'operator', name: 'zhang.wei', token }] } } });
     nodes.push(node);
     return node;
   }
@@ -41,17 +31,12 @@ describe('events once per cluster: two platform nodes sharing Debian redis-serve
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-events-'));
-    redis = await startRedis(dir);
-    const a = await startNode('a');
-    const b = await startNode('b');
-    await waitFor(() => [a, b].some((node) => node.platform.cluster!.leaderServices.running().includes('events')), 'a node running the events', 15_000);
-    [leader, follower] = a.platform.cluster!.election.isLeader ? [a, b] : [b, a];
+    redis = await startTempRedis('wanxiang-cluster-events-');
+    [leader, follower] = await leaderAndFollower(await startNode('a'), await startNode('b'), 'events');
   }, 60_000);
   afterAll(async () => {
     for (const node of nodes) await node.close().catch(() => undefined);
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('opens one event for a reading on the follower, on the leader only, seen on both nodes', async () => {

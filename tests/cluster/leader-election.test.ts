@@ -1,27 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLeaderElection, type LeaderElection } from '../../services/cluster/leader-election.ts';
 import { createLeaderServices } from '../../services/cluster/leader-services.ts';
 import { createLogger } from '../../services/log.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
+import { waitFor } from './servers.ts';
 
 const log = createLogger('silent');
 
 describe('leader election through a Redis lease', () => {
-  let redis: Server & { url: string };
-  let dir: string;
+  let redis: TempRedis;
   const open: Array<{ close(): unknown }> = [];
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-leader-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-leader-');
   });
   afterAll(async () => {
     for (const one of open.reverse()) await Promise.resolve(one.close()).catch(() => undefined);
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   function candidate(name: string, key: string, events: string[]) {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -9,19 +8,19 @@ import type { ConfigInput } from '../../services/config.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { generateReading } from '../../simulators/generate-reading.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
+import { waitFor } from './servers.ts';
 
 const adminToken = 'cluster-admin-token-0123456789';
 
 describe('two platform nodes sharing Debian redis-server', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
-  let redis: Server & { url: string };
-  let dir: string;
+  let redis: TempRedis;
   const database = `cluster_${randomBytes(4).toString('hex')}`;
   const nodes: Record<string, TestPlatform> = {};
 
   async function startNode(name: string): Promise<TestPlatform> {
-    const registryFile = join(dir, `${name}-devices.json`);
+    const registryFile = join(redis.dir, `${name}-devices.json`);
     await copyFile('seeds/devices.json', registryFile).catch(() => undefined);
     const overrides: ConfigInput = {
       registryFile,
@@ -45,16 +44,14 @@ describe('two platform nodes sharing Debian redis-server', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-cluster-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-cluster-');
     await startNode('a');
     await startNode('b');
   });
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     for (const node of Object.values(nodes)) await node.close().catch(() => undefined);
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('routes a device on node A to an observer on node B, and ingests it once', async () => {
