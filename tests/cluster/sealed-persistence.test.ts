@@ -1,10 +1,5 @@
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Aedes } from 'aedes';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
@@ -14,8 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterSeal } from '../../services/cluster/cluster-seal.ts';
 import { sealPersistence } from '../../services/cluster/sealed-persistence.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { listenAedes } from '../helpers/aedes-listener.ts';
+import { recordingClient } from '../helpers/recording-client.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { waitFor } from './servers.ts';
 
 // What aedes-persistence-redis stores a packet as: what someone who can write to Redis plants.
 const msgpack = createRequire(import.meta.url)('msgpack-lite') as { encode(value: unknown): Buffer };
@@ -28,8 +26,7 @@ const planted = (packet: Record<string, unknown>) => msgpack.encode({ cmd: 'publ
  */
 describe('the broker\'s persistence in Redis refuses what this installation did not seal', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
-  let dir: string;
-  let redis: Server & { url: string };
+  let redis: TempRedis;
   let raw: Redis;
   const seal = createClusterSeal('fleet-key-of-this-installation-0123456789');
   const refused: string[] = [];
@@ -38,22 +35,16 @@ describe('the broker\'s persistence in Redis refuses what this installation did 
   async function startNode(id: string, heartbeatInterval: number): Promise<string> {
     const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
     const persistence = sealPersistence(aedesPersistenceRedis({ conn }), seal, (packet) => refused.push(packet.topic ?? ''));
-    const aedes = new Aedes({ id, persistence, heartbeatInterval });
-    await aedes.listen();
-    const server = createServer((socket) => aedes.handle(socket));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const node = await listenAedes(new Aedes({ id, persistence, heartbeatInterval }));
     cleanup.push(async () => {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise((resolve) => server.close(resolve));
+      await node.close();
       await delay(100);
       await conn.quit();
     });
-    return `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return node.url;
   }
   async function client(url: string, options: mqtt.IClientOptions = {}): Promise<MqttClient & { got: Array<[string, string]> }> {
-    const connected = Object.assign(await mqtt.connectAsync(url, { reconnectPeriod: 0, ...options }), { got: [] as Array<[string, string]> });
-    connected.on('message', (topic, payload) => connected.got.push([topic, payload.toString()]));
+    const connected = await recordingClient(url, options);
     cleanup.push(() => connected.endAsync(true));
     return connected;
   }
@@ -61,8 +52,7 @@ describe('the broker\'s persistence in Redis refuses what this installation did 
   let nodeA: string;
   let nodeB: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-sealed-persistence-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-sealed-persistence-');
     raw = new Redis(redis.url);
     // Node A beats once a minute; node B, with its own routing, never hears it and takes A for
     // dead: it publishes A's clients' wills on its next round (every 4 heartbeats: 400 ms).
@@ -72,8 +62,7 @@ describe('the broker\'s persistence in Redis refuses what this installation did 
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     raw?.disconnect();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('publishes a dead node\'s own wills, and never one planted in Redis', async () => {
@@ -122,19 +111,16 @@ describe('the broker\'s persistence in Redis refuses what this installation did 
 });
 
 describe('a platform node in a cluster refuses a retained message planted in Redis, and counts it', () => {
-  let dir: string;
-  let redis: Server & { url: string };
+  let redis: TempRedis;
   let test: TestPlatform;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-sealed-node-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-sealed-node-');
     test = await startTestPlatform({ cluster: { redisUrl: redis.url, nodeId: 'a', redisPrefix: `wx-${randomBytes(4).toString('hex')}` } });
   });
   afterAll(async () => {
     await test?.close();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('gives an observer the status a device retained, not one planted in Redis', async () => {

@@ -1,10 +1,5 @@
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Aedes } from 'aedes';
 import { Redis } from 'ioredis';
@@ -14,8 +9,12 @@ import { createClusterSeal } from '../../services/cluster/cluster-seal.ts';
 import { createRedisBrokerBackend } from '../../services/cluster/redis-broker-backend.ts';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { generateReading } from '../../simulators/generate-reading.ts';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { startRedis, waitFor, type Server } from './servers.ts';
+import { listenAedes } from '../helpers/aedes-listener.ts';
+import { startClusterNode } from '../helpers/cluster-node.ts';
+import { recordingClient } from '../helpers/recording-client.ts';
+import { startTempRedis, type TempRedis } from '../helpers/temp-redis.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { waitFor } from './servers.ts';
 
 // What mqemitter-redis PUBLISHes on a packet's topic (mqemitter-redis.js, emit): msgpack of
 // `{ id, msg }`, the packet as aedes routes it. What someone who can PUBLISH to Redis sends.
@@ -32,15 +31,12 @@ const forged = (brokerId: string, packet: { topic: string; payload: string; qos?
  */
 describe('two platform nodes route only what a node of this installation sealed', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
-  let redis: Server & { url: string };
+  let redis: TempRedis;
   let raw: Redis;
-  let dir: string;
   const nodes: Record<string, TestPlatform> = {};
 
   async function startNode(name: string): Promise<TestPlatform> {
-    const registryFile = join(dir, `${name}-devices.json`);
-    await copyFile('seeds/devices.json', registryFile);
-    return (nodes[name] = await startTestPlatform({ registryFile, cluster: { redisUrl: redis.url, nodeId: name, leaderLeaseMs: 10_000, redisPrefix: `wx-${randomBytes(4).toString('hex')}` } }));
+    return (nodes[name] = await startClusterNode(redis, name, { redisPrefix: `wx-${randomBytes(4).toString('hex')}` }));
   }
   async function observe(node: TestPlatform, filter: string): Promise<Array<[string, string]>> {
     const client = await mqtt.connectAsync(node.endpoints.mqttUrl, { clientId: `observer-${randomBytes(3).toString('hex')}`, username: 'observer', password: simulatedDeviceSecret(node.config.fleetKey, 'observer'), reconnectPeriod: 0 });
@@ -58,8 +54,7 @@ describe('two platform nodes route only what a node of this installation sealed'
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-sealed-routing-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-sealed-routing-');
     raw = new Redis(redis.url);
     await startNode('a');
     await startNode('b');
@@ -68,8 +63,7 @@ describe('two platform nodes route only what a node of this installation sealed'
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     for (const node of Object.values(nodes)) await node.close().catch(() => undefined);
     raw?.disconnect();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('gives an observer on node B a device\'s reading from node A, and no packet forged in Redis, nor one replayed', async () => {
@@ -129,43 +123,34 @@ describe('two platform nodes route only what a node of this installation sealed'
 /** Bare aedes nodes on the backend the platform uses (its heartbeat and clock chosen by the test). */
 describe('aedes nodes on the sealed routing: heartbeats and clocks', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
-  let dir: string;
-  let redis: Server & { url: string };
+  let redis: TempRedis;
   let raw: Redis;
   const seal = createClusterSeal('fleet-key-of-this-installation-0123456789');
   const refused: Array<[string, string]> = [];
 
   async function startNode(id: string, heartbeatInterval: number, now?: () => number): Promise<string> {
     const backend = createRedisBrokerBackend({ redisUrl: redis.url, nodeId: id, seal, now, refusedStored: () => undefined, refusedRouted: (reason, topic) => refused.push([reason, topic]) });
-    const aedes = new Aedes({ ...backend.aedesOptions, heartbeatInterval } as ConstructorParameters<typeof Aedes>[0]);
-    await aedes.listen();
-    const server = createServer((socket) => aedes.handle(socket));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const node = await listenAedes(new Aedes({ ...backend.aedesOptions, heartbeatInterval } as ConstructorParameters<typeof Aedes>[0]));
     cleanup.push(async () => {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise((resolve) => server.close(resolve));
+      await node.close();
       await backend.close();
     });
-    return `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return node.url;
   }
   async function client(url: string, options: mqtt.IClientOptions = {}): Promise<MqttClient & { got: Array<[string, string]> }> {
-    const connected = Object.assign(await mqtt.connectAsync(url, { reconnectPeriod: 0, ...options }), { got: [] as Array<[string, string]> });
-    connected.on('message', (topic, payload) => connected.got.push([topic, payload.toString()]));
+    const connected = await recordingClient(url, options);
     cleanup.push(() => connected.endAsync(true));
     return connected;
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wanxiang-sealed-routing-aedes-'));
-    redis = await startRedis(dir);
+    redis = await startTempRedis('wanxiang-sealed-routing-aedes-');
     raw = new Redis(redis.url);
   });
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     raw?.disconnect();
-    await redis?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await redis?.close();
   });
 
   it('publishes a silent node\'s wills although Redis carries heartbeats in its name', async () => {
