@@ -1,8 +1,7 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alarm } from '../../services/alarms/alarm-types.ts';
-import { createLogger } from '../../services/log.ts';
-import { createPlatform, type Platform } from '../../services/platform.ts';
+import type { Platform } from '../../services/platform.ts';
+import { closeRestartable, restartPlatform, type Restarted } from '../helpers/platform-restart.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /** A device's registry id as it appears in a text (air-qingshuihe, grid-liyuan-t3, ev-dongmen-1). */
@@ -16,18 +15,14 @@ const deviceIdIn = /\b(air|water|grid|parking|noise|voc|wl|rain|ev)-[a-z0-9-]+/;
  */
 describe('alarm texts name states, categories and places', () => {
   let test: TestPlatform | undefined;
-  let restarted: Platform | undefined;
+  let restarted: Restarted | undefined;
 
   beforeAll(async () => {
     // Silence after 3 × 200 ms: a silent alarm opens without waiting minutes.
     test = await startTestPlatform({ alarms: { reportIntervalMs: 200, sweepIntervalMs: 50 } });
   });
   afterAll(async () => {
-    if (restarted) {
-      await restarted.close();
-      await restarted.influx.query(`DROP DATABASE "${test!.config.influx.database}"`, { database: null }).catch(() => undefined);
-      await rm(test!.config.dataDir, { recursive: true, force: true });
-    } else await test?.close();
+    await closeRestartable(test, restarted);
   });
 
   const openAlarm = async (platform: Platform, ruleId: string, deviceId: string): Promise<Alarm> => {
@@ -66,11 +61,10 @@ describe('alarm texts name states, categories and places', () => {
     await charger.publishAsync(test!.topics.build('ev_charging', id, 'telemetry'), JSON.stringify([{ ts: now - 1_000, state: 2 }, { ts: now, state: 2 }]), { qos: 1 });
     const opened = await openAlarm(test!.platform, 'ev-charger-fault', id);
     expect(opened.textZh).toMatch(/充电桩状态：故障$/);
-    await test!.platform.close();
     // The same database and data folder: the alarm comes back from the history, worded again from its rule.
-    restarted = createPlatform(test!.config, createLogger('silent'));
-    const endpoints = await restarted.start();
-    const restored = restarted.alarms.get(opened.id)!;
+    restarted = await restartPlatform(test!);
+    const { platform, endpoints } = restarted;
+    const restored = platform.alarms.get(opened.id)!;
     expect(restored.state).toBe('open');
     expect(restored.textZh).toMatch(/充电桩状态：故障$/);
     expect(restored.textEn).toMatch(/charger state Fault$/);

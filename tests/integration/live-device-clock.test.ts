@@ -1,8 +1,7 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice } from '../../simulators/device-client.ts';
-import { createLogger } from '../../services/log.ts';
-import { createPlatform, type Platform } from '../../services/platform.ts';
+import { liveDevices } from '../helpers/live-devices.ts';
+import { closeRestartable, restartPlatform, type Restarted } from '../helpers/platform-restart.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 interface LiveDevice { id: string; time: string; ageMs: number; freshness: string; values: Record<string, number> }
@@ -19,23 +18,16 @@ const values = { pm25: 30, pm10: 50, o3: 50, no2: 25, so2: 5, co: 0.6 };
  */
 describe('/api/v1/live and a device’s clock', () => {
   let test: TestPlatform;
-  let restarted: Platform | undefined;
+  let restarted: Restarted | undefined;
 
   beforeAll(async () => {
     test = await startTestPlatform({ rollups: { enabled: false } });
   });
   afterAll(async () => {
-    if (restarted) {
-      await restarted.close();
-      await restarted.influx.query(`DROP DATABASE "${test.config.influx.database}"`, { database: null }).catch(() => undefined);
-      await rm(test.config.dataDir, { recursive: true, force: true });
-    } else await test?.close();
+    await closeRestartable(test, restarted);
   });
 
-  const liveDevice = async (httpUrl: string, id: string): Promise<LiveDevice> => {
-    const live = (await (await fetch(`${httpUrl}/api/v1/live?family=air`)).json()) as { families: Array<{ devices: LiveDevice[] }> };
-    return live.families[0]!.devices.find((d) => d.id === id)!;
-  };
+  const liveDevice = async (httpUrl: string, id: string): Promise<LiveDevice> => (await liveDevices<LiveDevice>(httpUrl, 'air')).get(id)!;
 
   it('readings stamped ahead in one message: the later stamp shows; the next reading stamped now takes its place', async () => {
     const device = test.device('air-huangbei');
@@ -70,9 +62,8 @@ describe('/api/v1/live and a device’s clock', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await client.endAsync();
-    await test.platform.close();
-    restarted = createPlatform(test.config, createLogger('silent'));
-    const endpoints = await restarted.start();
+    restarted = await restartPlatform(test);
+    const { endpoints } = restarted;
 
     // Seeded from InfluxDB: its value, aged from when it was received (not nothing, as by its stamp).
     const seeded = await liveDevice(endpoints.httpUrl, device.id);

@@ -1,7 +1,6 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../services/log.ts';
-import { createPlatform, type Platform } from '../../services/platform.ts';
+import { liveDevices } from '../helpers/live-devices.ts';
+import { closeRestartable, restartPlatform, type Restarted } from '../helpers/platform-restart.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 interface LiveDevice { id: string; time: string; values: Record<string, number>; state: { value: unknown } }
@@ -15,23 +14,14 @@ interface LiveDevice { id: string; time: string; values: Record<string, number>;
  */
 describe('/api/v1/live after a restart: the latest reading, whole', () => {
   let test: TestPlatform;
-  let restarted: Platform | undefined;
+  let restarted: Restarted | undefined;
 
   beforeAll(async () => {
     test = await startTestPlatform({ rollups: { enabled: false } });
   });
   afterAll(async () => {
-    if (restarted) {
-      await restarted.close();
-      await restarted.influx.query(`DROP DATABASE "${test.config.influx.database}"`, { database: null }).catch(() => undefined);
-      await rm(test.config.dataDir, { recursive: true, force: true });
-    } else await test?.close();
+    await closeRestartable(test, restarted);
   });
-
-  const liveDevices = async (httpUrl: string): Promise<Map<string, LiveDevice>> => {
-    const live = (await (await fetch(`${httpUrl}/api/v1/live?family=air`)).json()) as { families: Array<{ devices: LiveDevice[] }> };
-    return new Map(live.families[0]!.devices.map((d) => [d.id, d]));
-  };
 
   it('shows no PM2.5 the newest reading did not carry as valid (a reading without it; a value its station flagged invalid)', async () => {
     const partial = test.device('air-huangbei');
@@ -52,12 +42,10 @@ describe('/api/v1/live after a restart: the latest reading, whole', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     // Before the restart the wall shows the newest reading as it came: no PM2.5.
-    expect((await liveDevices(test.endpoints.httpUrl)).get(partial.id)!.values.pm25).toBeUndefined();
+    expect((await liveDevices<LiveDevice>(test.endpoints.httpUrl, 'air')).get(partial.id)!.values.pm25).toBeUndefined();
 
-    await test.platform.close();
-    restarted = createPlatform(test.config, createLogger('silent'));
-    const endpoints = await restarted.start();
-    const seeded = await liveDevices(endpoints.httpUrl);
+    restarted = await restartPlatform(test);
+    const seeded = await liveDevices<LiveDevice>(restarted.endpoints.httpUrl, 'air');
     for (const id of [partial.id, flagged.id]) {
       const device = seeded.get(id)!;
       expect(Date.parse(device.time), id).toBe(newer);
