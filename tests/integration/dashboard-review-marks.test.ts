@@ -3,8 +3,9 @@ import { deviceTags } from '../../services/registry/device-tags.ts';
 import { ROLLUP_SCHEMA_VERSION } from '../../services/rollups/rollup-schema.ts';
 import { encodePoint, type Point } from '../../services/storage/line-protocol.ts';
 import type { Series } from '../../services/storage/influx-client.ts';
-import { allPanels, readCommittedDashboards, type DashboardJson, type PanelJson } from '../helpers/grafana-dashboards.ts';
-import { expandQuery, type Selection, type TimeRange } from '../helpers/grafana-macros.ts';
+import { readCommittedDashboards, type DashboardJson } from '../helpers/grafana-dashboards.ts';
+import type { TimeRange } from '../helpers/grafana-macros.ts';
+import { queryPanel, type PanelVariables } from '../helpers/grafana-panel-query.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 // The Grafana dashboards query the rollup measurements directly. A review mark never deletes: a day it
@@ -22,28 +23,14 @@ const t1 = 'grid-buxin-t1';
 const t2 = 'grid-buxin-t2';
 const lot = 'parking-people-hospital';
 const tokens = { officer: 'officer-token-0123456789abcdef' };
-type Variables = Record<string, { selection: Selection; allValues: string[] }>;
 
 describe('Grafana panels over review marks: a marked-out day or field no longer counts, untouched and old days still do', () => {
   let test: TestPlatform;
   let dashboards: Map<string, DashboardJson>;
-  const variables = new Map<string, Variables>();
+  const variables = new Map<string, PanelVariables>();
 
   /** A panel's first query, as Grafana sends it with every variable at All, over [fromMs, toMs]. */
-  async function panel(uid: string, title: string, range: TimeRange): Promise<Series[]> {
-    const dashboard = [...dashboards.values()].find((candidate) => candidate.uid === uid)!;
-    const found: PanelJson | undefined = allPanels(dashboard.panels).find((candidate) => candidate.title === title);
-    expect(found, `${uid}: ${title}`).toBeDefined();
-    if (!variables.has(uid)) {
-      const values: Variables = {};
-      for (const variable of dashboard.templating.list) {
-        const series = await test.platform.influx.query(expandQuery(variable.query, range, values));
-        values[variable.name] = { selection: '$__all', allValues: series.flatMap((s) => s.values.map((row) => String(row[1]))) };
-      }
-      variables.set(uid, values);
-    }
-    return test.platform.influx.query(expandQuery(found!.targets![0]!.query!, range, variables.get(uid)!));
-  }
+  const panel = (uid: string, title: string, range: TimeRange) => queryPanel({ influx: test.platform.influx, dashboards, variables }, uid, title, range);
   const day = (startMs: number): TimeRange => ({ fromMs: startMs, toMs: startMs + dayMs - 1 });
   const all: TimeRange = { fromMs: oldDay, toMs: nextDay + dayMs - 1 };
   /** The sum of every non-null value of a series' first value column, per the series' device (or '' without one). */

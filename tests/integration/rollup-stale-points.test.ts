@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Series } from '../../services/storage/influx-client.ts';
 import { allPanels, readCommittedDashboards, type DashboardJson } from '../helpers/grafana-dashboards.ts';
-import { expandQuery, type Selection, type TimeRange } from '../helpers/grafana-macros.ts';
+import { expandQuery, type TimeRange } from '../helpers/grafana-macros.ts';
+import { queryPanel, type PanelVariables } from '../helpers/grafana-panel-query.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 // A recomputation overwrites the rollup points it yields, and InfluxDB keeps the ones it no longer
@@ -24,28 +24,14 @@ const t2 = 'grid-buxin-t2';
 const monitor = 'noise-buxin-road-1';
 const section = 'water-shenzhen-river-mouth';
 const tokens = { officer: 'officer-token-0123456789abcdef', reader: 'reader-token-0123456789abcdef' };
-type Variables = Record<string, { selection: Selection; allValues: string[] }>;
 
 describe('rollup points a recomputation no longer yields become tombstones the API and the Grafana panels skip', () => {
   let test: TestPlatform;
   let dashboards: Map<string, DashboardJson>;
-  const variables = new Map<string, Variables>();
+  const variables = new Map<string, PanelVariables>();
 
   /** A panel's first query, as Grafana sends it with every variable at All. */
-  async function panel(uid: string, title: string, range: TimeRange): Promise<Series[]> {
-    const dashboard = [...dashboards.values()].find((candidate) => candidate.uid === uid)!;
-    const found = allPanels(dashboard.panels).find((candidate) => candidate.title === title);
-    expect(found, `${uid}: ${title}`).toBeDefined();
-    if (!variables.has(uid)) {
-      const values: Variables = {};
-      for (const variable of dashboard.templating.list) {
-        const series = await test.platform.influx.query(expandQuery(variable.query, range, values));
-        values[variable.name] = { selection: '$__all', allValues: series.flatMap((s) => s.values.map((row) => String(row[1]))) };
-      }
-      variables.set(uid, values);
-    }
-    return test.platform.influx.query(expandQuery(found!.targets![0]!.query!, range, variables.get(uid)!));
-  }
+  const panel = (uid: string, title: string, range: TimeRange) => queryPanel({ influx: test.platform.influx, dashboards, variables }, uid, title, range);
   const day = (startMs: number, days = 1): TimeRange => ({ fromMs: startMs, toMs: startMs + days * dayMs - 1 });
   /** The events table of the grid board: [start, device, duration] of every row. */
   const eventRows = async (range: TimeRange) =>
