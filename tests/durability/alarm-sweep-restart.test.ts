@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultFleetKey } from '../../services/config.ts';
-import { loadRegistryFile } from '../../services/registry/device-registry.ts';
-import { createTopics } from '../../services/topics.ts';
-import { connectDevice } from '../../simulators/device-client.ts';
 import { spawnStart, type StartedCli } from '../cli/spawn-start.ts';
+import { apiCaller } from '../helpers/api-call.ts';
+import { writeDepartmentsWithHold } from '../helpers/departments-hold.ts';
+import { pollUntil } from '../helpers/poll-until.ts';
+import { publishWaterSamples } from '../helpers/water-samples.ts';
 
 // Red team 11: an alarm whose hold time runs out while the platform is down is closed by the alarm
 // engine's first sweep at the start (hold-clock.ts). That closing must reach its event as every
@@ -37,36 +38,20 @@ describe('red team: an alarm closed by the first sweep after a restart reaches i
   let env: Record<string, string>;
   let platform: Running | undefined;
 
-  const call = async (path: string, body?: unknown) => {
-    const response = await fetch(`${platform!.httpUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${operator}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const api = apiCaller(() => platform!.httpUrl);
+  const call = (path: string, body?: unknown) => api(path, operator, body);
   const waterEvent = async () => ((await call('/api/v1/events?family=water')).body.events as EventBody[] | undefined)?.[0];
-  async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${platform?.output().slice(-2_000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  const until = <T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 60_000) => pollUntil(what, read, timeoutMs, () => `${platform?.output().slice(-2_000)}`);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wanxiang-sweep-restart-'));
-    const departments = JSON.parse(await readFile('seeds/departments.json', 'utf8')) as { closeHoldMs: number };
-    departments.closeHoldMs = eventHoldMs;
-    await writeFile(join(dir, 'departments.json'), JSON.stringify(departments));
+    const departmentsFile = await writeDepartmentsWithHold(dir, eventHoldMs);
     const rules = JSON.parse(await readFile('seeds/alarm-rules.json', 'utf8')) as { rules: Array<{ id: string; holdMs: number }> };
     rules.rules.find((rule) => rule.id === 'water-below-target')!.holdMs = alarmHoldMs;
     await writeFile(join(dir, 'alarm-rules.json'), JSON.stringify(rules));
     env = {
       INFLUX_URL: inject('influxUrl'), INFLUX_DB: `sweep_${randomBytes(5).toString('hex')}`,
-      WX_API_TOKENS: `operator:zhao.lei:${operator}`, WX_DEPARTMENTS_FILE: join(dir, 'departments.json'), WX_ALARM_RULES_FILE: join(dir, 'alarm-rules.json'),
+      WX_API_TOKENS: `operator:zhao.lei:${operator}`, WX_DEPARTMENTS_FILE: departmentsFile, WX_ALARM_RULES_FILE: join(dir, 'alarm-rules.json'),
     };
     platform = await start(join(dir, 'data'), env);
   }, 120_000);
@@ -75,27 +60,15 @@ describe('red team: an alarm closed by the first sweep after a restart reaches i
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Samples of a river section: NH3-N 5 mg/L is worse than Class V (GB 3838-2002), 0.3 within Class II. */
-  async function samples(nh3n: number, count: number): Promise<void> {
-    const registry = await loadRegistryFile('seeds/devices.json');
-    const section = registry.devices.find((device) => device.family === 'water')!;
-    const topics = createTopics('luohu');
-    const client = await connectDevice(section, { url: platform!.mqttUrl, fleetKey: defaultFleetKey, topics }, { reconnectPeriod: 0 });
-    for (let i = count; i > 0; i -= 1) {
-      await client.publishAsync(topics.build('water', section.id, 'telemetry'), JSON.stringify({ ts: Date.now() - i * 100, ph: 7.2, do: 6, codmn: 4, nh3n, tp: 0.1 }), { qos: 1 });
-    }
-    await client.endAsync();
-  }
-
   it('closes the event’s alarm, and then the resolved event, when the alarm’s hold ran out while the platform was down', async () => {
-    await samples(5, 3); // the rule's debounce
+    await publishWaterSamples(platform!.mqttUrl, 5, [300, 200, 100]); // the rule's debounce
     const opened = await until('the water event', async () => {
       const event = await waterEvent();
       return event?.state === 'dispatched' ? event : undefined;
     });
     const alarmId = opened.alarms[0]!.id;
     // The section is clean again: the alarm's hold starts; the department resolves the event.
-    await samples(0.3, 1);
+    await publishWaterSamples(platform!.mqttUrl, 0.3, [100]);
     await until('the alarm’s hold to start', async () => (await readFile(join(dir, 'data', 'alarms', 'hold-times.json'), 'utf8').catch(() => '')).includes(alarmId) || undefined, 10_000);
     expect((await call(`/api/v1/events/${opened.id}/resolve`, { note: 'outfall plugged' })).status).toBe(200);
     expect(await stop(platform)).toBe(0);

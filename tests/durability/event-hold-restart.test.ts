@@ -1,14 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { platformNodeFlags } from '../../bench/lib/children.ts';
 import { defaultFleetKey } from '../../services/config.ts';
-import { loadRegistryFile } from '../../services/registry/device-registry.ts';
-import { createTopics } from '../../services/topics.ts';
-import { connectDevice } from '../../simulators/device-client.ts';
+import { apiCaller } from '../helpers/api-call.ts';
+import { writeDepartmentsWithHold } from '../helpers/departments-hold.ts';
+import { pollUntil } from '../helpers/poll-until.ts';
+import { publishWaterSamples } from '../helpers/water-samples.ts';
 
 // Issue 23 item 2 and 7: an event resolved while its condition is clear closes once the condition
 // has stayed clear for the hold time, and that hold is the condition's, not the process's: a
@@ -56,33 +57,17 @@ describe('an event’s hold after a restart (issue 23 items 2 and 7)', () => {
   let env: Record<string, string>;
   let platform: Running | undefined;
 
-  const call = async (path: string, body?: unknown) => {
-    const response = await fetch(`${platform!.httpUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${operator}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const api = apiCaller(() => platform!.httpUrl);
+  const call = (path: string, body?: unknown) => api(path, operator, body);
   const waterEvent = async () => ((await call('/api/v1/events?family=water')).body.events as EventBody[] | undefined)?.[0];
-  async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${platform?.output().slice(-2_000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  const until = <T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 120_000) => pollUntil(what, read, timeoutMs, () => `${platform?.output().slice(-2_000)}`);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wanxiang-event-hold-'));
-    const departments = JSON.parse(await readFile('seeds/departments.json', 'utf8')) as { closeHoldMs: number };
-    departments.closeHoldMs = holdMs;
-    await writeFile(join(dir, 'departments.json'), JSON.stringify(departments));
+    const departmentsFile = await writeDepartmentsWithHold(dir, holdMs);
     env = {
       INFLUX_URL: inject('influxUrl'), INFLUX_DB: `hold_${randomBytes(5).toString('hex')}`,
-      WX_API_TOKENS: `operator:zhao.lei:${operator}`, WX_DEPARTMENTS_FILE: join(dir, 'departments.json'),
+      WX_API_TOKENS: `operator:zhao.lei:${operator}`, WX_DEPARTMENTS_FILE: departmentsFile,
     };
     platform = await start(join(dir, 'data'), env);
   }, 120_000);
@@ -91,18 +76,8 @@ describe('an event’s hold after a restart (issue 23 items 2 and 7)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** A river section far over its target class (GB 3838-2002: NH3-N 5 mg/L is worse than Class V), over MQTT. */
-  async function pollutedSamples(): Promise<void> {
-    const registry = await loadRegistryFile('seeds/devices.json');
-    const section = registry.devices.find((device) => device.family === 'water')!;
-    const topics = createTopics('luohu');
-    const client = await connectDevice(section, { url: platform!.mqttUrl, fleetKey: defaultFleetKey, topics }, { reconnectPeriod: 0 });
-    // Three samples in a row: the rule's debounce (seeds/alarm-rules.json water-below-target).
-    for (const ago of [3_000, 2_000, 1_000]) {
-      await client.publishAsync(topics.build('water', section.id, 'telemetry'), JSON.stringify({ ts: Date.now() - ago, ph: 7.2, do: 6, codmn: 4, nh3n: 5, tp: 0.1 }), { qos: 1 });
-    }
-    await client.endAsync();
-  }
+  /** A river section far over its target class, three samples in a row: the rule's debounce (seeds/alarm-rules.json water-below-target). */
+  const pollutedSamples = () => publishWaterSamples(platform!.mqttUrl, 5, [3_000, 2_000, 1_000]);
 
   it('closes the event when the hold begun before the restart runs out, not a full hold after the start', async () => {
     await pollutedSamples();
