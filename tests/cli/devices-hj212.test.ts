@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySecret } from '../../services/registry/secrets.ts';
 import type { RegistryFile } from '../../services/registry/registry-schema.ts';
-import { cliPath, repoRoot, runCli } from './run-cli.ts';
+import { runWithStdin } from '../helpers/run-cli-stdin.ts';
+import { runCli } from './run-cli.ts';
 
 let dir: string;
 let registry: string;
@@ -57,20 +57,6 @@ describe('wanxiang devices add --hj212-mn --hj212-pw', () => {
     expect(badCrc.stderr).toMatch(/--hj212-crc takes one of strict, compat/);
   });
 });
-
-/** `wanxiang ...` with `input` on its stdin. */
-function runWithStdin(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 /** Red team 7: `--hj212-pw 1` was taken, and the PW could only be given in argv, where `ps` shows it. */
 describe('wanxiang devices add: the HJ 212 PW', () => {

@@ -1,25 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { runWithStdin } from '../helpers/run-cli-stdin.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { cliPath, repoRoot, runCli, stackTrace } from './run-cli.ts';
-
-/** `wanxiang record ...` with `input` on its stdin. */
-function runWithStdin(args: readonly string[], input: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+import { runCli, stackTrace } from './run-cli.ts';
 
 describe('record takes its secret from a file, stdin or the environment, never argv (issue 18, item 20)', () => {
   let live: TestPlatform;
