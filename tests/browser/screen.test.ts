@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { defaultFleetKey } from '../../services/config.ts';
-import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import { connectSeedDevice } from '../helpers/seed-device.ts';
 
 const artifacts = 'tests/artifacts';
 
@@ -80,9 +78,7 @@ describe('the operations-centre screen in a real browser', () => {
   it('shows a reading published over MQTT within 2 s', async () => {
     const page = await openPage(1920, 1080);
     const id = 'air-liantang';
-    const client = await mqtt.connectAsync(platform.mqttUrl, {
-      clientId: `${id}-screen-test-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
-    });
+    const client = await connectSeedDevice(platform.mqttUrl, id, 'screen-test');
     const distinctive = 432.1;
     const sent = Date.now();
     // Stamped a minute ahead (within the accepted clock drift), so the simulated station's own
@@ -100,9 +96,7 @@ describe('the operations-centre screen in a real browser', () => {
     const id = 'air-sungang';
     const devices = (await (await fetch(`${platform.httpUrl}/api/v1/devices?family=air`)).json()) as { devices: Array<{ id: string; siteName: string }> };
     const siteName = devices.devices.find((d) => d.id === id)!.siteName;
-    const client = await mqtt.connectAsync(platform.mqttUrl, {
-      clientId: `${id}-screen-alarm-test-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
-    });
+    const client = await connectSeedDevice(platform.mqttUrl, id, 'screen-alarm-test');
     const sent = Date.now();
     // PM2.5 250 µg/m³ is a real-time AQI of 300: the air-aqi-realtime rule (above 150) opens at once.
     await client.publishAsync(`luohu/v1/air/${id}/telemetry`, JSON.stringify({ ts: sent, pm25: 250 }), { qos: 1 });

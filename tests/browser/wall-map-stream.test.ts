@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
-import { defaultFleetKey } from '../../services/config.ts';
-import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import { connectSeedDevice } from '../helpers/seed-device.ts';
+import { openInLanguage } from '../helpers/wall-language.ts';
 import { waitFor } from './wall-checks.ts';
 
 const artifacts = 'tests/artifacts';
@@ -77,10 +77,7 @@ describe('the wall’s map, stream and English (issue 21)', () => {
     const page = await context.newPage();
     await page.setViewportSize({ width, height });
     page.on('pageerror', (error) => problems.push(`${width}px page error: ${error.message}`));
-    await page.goto(`${platform.httpUrl}/`);
-    await page.evaluate(`localStorage.setItem('wanxiang.language', '${language}')`);
-    await page.reload();
-    await waitFor(page, loaded, 30_000);
+    await openInLanguage(page, `${platform.httpUrl}/`, language, loaded);
     return page;
   };
 
@@ -200,9 +197,7 @@ describe('the wall’s map, stream and English (issue 21)', () => {
   it('in English, alarms name the place, not the device id, and tile tooltips speak English with Beijing time', async () => {
     const page = await openPage(1920, 1080, 'en');
     const id = 'air-huangbei';
-    const client = await mqtt.connectAsync(platform.mqttUrl, {
-      clientId: `${id}-wall-en-${process.pid}`, username: id, password: simulatedDeviceSecret(defaultFleetKey, id), protocolVersion: 4, reconnectPeriod: 0,
-    });
+    const client = await connectSeedDevice(platform.mqttUrl, id, 'wall-en');
     clients.push(client);
     await client.publishAsync(`luohu/v1/air/${id}/telemetry`, JSON.stringify({ ts: Date.now(), pm25: 250 }), { qos: 1 });
     await waitFor(page, `document.querySelector('#alarms .alarm[data-device="${id}"]') !== null`, 20_000);

@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import { openInLanguage } from '../helpers/wall-language.ts';
 import { waitFor } from './wall-checks.ts';
 
 const hour = 3_600_000;
@@ -46,10 +47,7 @@ describe('the noise tile names the limit of the period now (chromium)', () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await page.clock.install({ time: browserMs });
     await page.clock.resume();
-    await page.goto(`${test.endpoints.httpUrl}/`);
-    await page.evaluate(`localStorage.setItem('wanxiang.language', '${language}')`);
-    await page.reload();
-    await waitFor(page, loaded, 30_000);
+    await openInLanguage(page, `${test.endpoints.httpUrl}/`, language, loaded);
     return page;
   };
 

@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
-import { defaultFleetKey } from '../../services/config.ts';
-import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import { connectSeedDevice } from '../helpers/seed-device.ts';
+import { openInLanguage } from '../helpers/wall-language.ts';
 import { clippingProblems, missingValues, waitFor } from './wall-checks.ts';
 
 const artifacts = 'tests/artifacts';
@@ -36,16 +36,11 @@ describe('the wall beyond issue 21’s list', () => {
     await page.setViewportSize({ width, height });
     page.on('pageerror', (error) => problems.push(`${width}px page error: ${error.message}`));
     if (installClock) await page.clock.install({ time: Date.now() });
-    await page.goto(`${platform.httpUrl}/`);
-    await page.evaluate(`localStorage.setItem('wanxiang.language', '${language}')`);
-    await page.reload();
-    await waitFor(page, loaded, 30_000);
+    await openInLanguage(page, `${platform.httpUrl}/`, language, loaded);
     return page;
   };
   const publish = async (device: Registered, body: unknown) => {
-    const client = await mqtt.connectAsync(platform.mqttUrl, {
-      clientId: `${device.id}-untold-${process.pid}`, username: device.id, password: simulatedDeviceSecret(defaultFleetKey, device.id), protocolVersion: 4, reconnectPeriod: 0,
-    });
+    const client = await connectSeedDevice(platform.mqttUrl, device.id, 'untold');
     clients.push(client);
     await client.publishAsync(`luohu/v1/${device.family}/${device.id}/telemetry`, JSON.stringify(body), { qos: 1 });
   };
