@@ -1,7 +1,7 @@
 import type { BrowserContext, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startPlatformAndChromium, type PlatformAndChromium } from '../helpers/platform-and-chromium.ts';
 import { waitFor } from './wall-checks.ts';
 
 const row = (id: string) => `document.querySelector('#air .row[data-device="${id}"]')`;
@@ -12,18 +12,15 @@ const row = (id: string) => `document.querySelector('#air .row[data-device="${id
  * receipt of a reading whose values did not change (freshness), and what it missed while away.
  */
 describe('the wall on the delta stream (chromium)', () => {
+  let running: PlatformAndChromium | undefined;
   let test: TestPlatform;
   let context: BrowserContext;
-  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
-    test = await startTestPlatform({ rollups: { enabled: false } });
-    browser = await launchChromium();
-    context = browser.context;
+    ({ test, context } = running = await startPlatformAndChromium());
   });
   afterAll(async () => {
-    await browser?.close();
-    await test?.close();
+    await running?.close();
   });
 
   it('shows a changed value and a new alarm, as /api/v1/live has them, from a compressed delta stream', async () => {

@@ -1,7 +1,7 @@
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startPlatformAndChromium, type PlatformAndChromium } from '../helpers/platform-and-chromium.ts';
 
 /**
  * The screen stays correct when its event stream drops: the platform (in process here, so the
@@ -9,18 +9,15 @@ import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
  * EventSource comes back on its own and the page refetches /api/v1/live.
  */
 describe('the screen after its event stream drops', () => {
+  let running: PlatformAndChromium | undefined;
   let test: TestPlatform;
   let context: BrowserContext;
-  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
-    test = await startTestPlatform({ rollups: { enabled: false } });
-    browser = await launchChromium();
-    context = browser.context;
+    ({ test, context } = running = await startPlatformAndChromium());
   });
   afterAll(async () => {
-    await browser?.close();
-    await test?.close();
+    await running?.close();
   });
 
   it('refetches /api/v1/live when the stream comes back, and shows what changed meanwhile', async () => {

@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startPlatformAndChromium, type PlatformAndChromium } from '../helpers/platform-and-chromium.ts';
 import { waitFor } from './wall-checks.ts';
 
 const row = (id: string) => `document.querySelector('#air .row[data-device="${id}"]')`;
@@ -24,18 +24,15 @@ const minutesApart = (hm: string, ms: number) => {
  * the platform's clock (learnt from /api/v1/live's generatedAt), in a browser in another zone too.
  */
 describe('the wall keeps the platform’s clock, not the browser’s (chromium)', () => {
+  let running: PlatformAndChromium | undefined;
   let test: TestPlatform;
   let context: BrowserContext;
-  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
-    test = await startTestPlatform({ rollups: { enabled: false } });
-    browser = await launchChromium();
-    context = browser.context;
+    ({ test, context } = running = await startPlatformAndChromium());
   });
   afterAll(async () => {
-    await browser?.close();
-    await test?.close();
+    await running?.close();
   });
 
   const skewedPage = async (skewMs: number): Promise<Page> => {

@@ -1,7 +1,7 @@
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startPlatformAndChromium, type PlatformAndChromium } from '../helpers/platform-and-chromium.ts';
 import { waitFor } from './wall-checks.ts';
 
 const row = (id: string) => `document.querySelector('#air .row[data-device="${id}"]')`;
@@ -16,18 +16,15 @@ interface LiveDevice { id: string; time: string; ageMs: number; gapMs: number | 
  * in the past (a logger's backfill) still never replaces a newer one.
  */
 describe('the wall and a device’s clock (chromium)', () => {
+  let running: PlatformAndChromium | undefined;
   let test: TestPlatform;
   let context: BrowserContext;
-  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
-    test = await startTestPlatform({ rollups: { enabled: false } });
-    browser = await launchChromium();
-    context = browser.context;
+    ({ test, context } = running = await startPlatformAndChromium());
   });
   afterAll(async () => {
-    await browser?.close();
-    await test?.close();
+    await running?.close();
   });
 
   const liveDevice = async (id: string): Promise<LiveDevice> => {

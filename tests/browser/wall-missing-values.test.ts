@@ -1,7 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
-import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
+import type { TestPlatform } from '../helpers/test-platform.ts';
+import { startPlatformAndChromium, type PlatformAndChromium } from '../helpers/platform-and-chromium.ts';
+import { openInLanguage } from '../helpers/wall-language.ts';
 import { missingValues, waitFor } from './wall-checks.ts';
 
 const loaded = "document.querySelectorAll('#tiles .tile[data-tile]').length === 7 && document.querySelectorAll('#air .row[data-device]').length === 10 && document.getElementById('link').classList.contains('up')";
@@ -16,14 +17,12 @@ const loaded = "document.querySelectorAll('#tiles .tile[data-tile]').length === 
  * device's series and the alarm history.
  */
 describe('the wall never shows a value it does not have (chromium)', () => {
+  let running: PlatformAndChromium | undefined;
   let test: TestPlatform;
   let context: BrowserContext;
-  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
-    test = await startTestPlatform({ rollups: { enabled: false } });
-    browser = await launchChromium();
-    context = browser.context;
+    ({ test, context } = running = await startPlatformAndChromium());
     // The least each family takes, from one device of each; the rest of the district never reported.
     const now = Date.now();
     const least: Array<[string, Record<string, number>]> = [
@@ -43,17 +42,13 @@ describe('the wall never shows a value it does not have (chromium)', () => {
     }
   });
   afterAll(async () => {
-    await browser?.close();
-    await test?.close();
+    await running?.close();
   });
 
   const openPage = async (language: 'zh' | 'en'): Promise<Page> => {
     const page = await context.newPage();
     await page.setViewportSize({ width: 1920, height: 1080 });
-    await page.goto(`${test.endpoints.httpUrl}/`);
-    await page.evaluate(`localStorage.setItem('wanxiang.language', '${language}')`);
-    await page.reload();
-    await waitFor(page, loaded, 30_000);
+    await openInLanguage(page, `${test.endpoints.httpUrl}/`, language, loaded);
     return page;
   };
 
