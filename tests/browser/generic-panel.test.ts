@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
+import { pageRecordingErrors } from '../helpers/error-recording-page.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { connectSeedDevice } from '../helpers/seed-device.ts';
@@ -27,10 +28,7 @@ describe('the generic family panel (issue 25)', () => {
   const clients: MqttClient[] = [];
 
   const openPage = async (width: number, height: number, language: 'zh' | 'en'): Promise<Page> => {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height });
-    page.on('pageerror', (error) => problems.push(`${width}px page error: ${error.message}`));
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(`${width}px console: ${message.text()}`); });
+    const page = await pageRecordingErrors(context, width, height, problems, true);
     await openInLanguage(page, `${platform.httpUrl}/`, language, loaded);
     return page;
   };

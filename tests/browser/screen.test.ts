@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { pageRecordingErrors } from '../helpers/error-recording-page.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 import { connectSeedDevice } from '../helpers/seed-device.ts';
@@ -33,10 +34,7 @@ describe('the operations-centre screen in a real browser', () => {
   const problems: string[] = [];
 
   const openPage = async (width: number, height: number): Promise<Page> => {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height });
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(`${width}px console: ${message.text()}`); });
-    page.on('pageerror', (error) => problems.push(`${width}px page error: ${error.message}`));
+    const page = await pageRecordingErrors(context, width, height, problems, true);
     await page.goto(`${platform.httpUrl}/`);
     // Loaded: the tiles and the 10 stations are drawn from /api/v1/live, and the stream is up.
     await waitFor(page, "document.querySelectorAll('#tiles .tile').length === 7 && document.querySelectorAll('#air .row').length > 0");

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
+import { pageRecordingErrors } from '../helpers/error-recording-page.ts';
 import { spawnPlatform, type SpawnedPlatform } from '../helpers/spawned-platform.ts';
 import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 import { connectSeedDevice } from '../helpers/seed-device.ts';
@@ -74,9 +75,7 @@ describe('the wall’s map, stream and English (issue 21)', () => {
   const clients: MqttClient[] = [];
 
   const openPage = async (width: number, height: number, language: 'zh' | 'en'): Promise<Page> => {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height });
-    page.on('pageerror', (error) => problems.push(`${width}px page error: ${error.message}`));
+    const page = await pageRecordingErrors(context, width, height, problems);
     await openInLanguage(page, `${platform.httpUrl}/`, language, loaded);
     return page;
   };
