@@ -69,6 +69,7 @@ export const envBindings: readonly EnvBinding[] = [
   { env: 'WX_WEBHOOK_HOSTS', path: 'alarms.webhookHosts', parse: list, description: 'Hosts (`host` or `host:port`, comma-separated) webhooks may point at, alarms\' and departments\' alike; any host when unset.' },
   { env: 'WX_USERS_FILE', path: 'http.usersFile', parse: text, description: 'The users file `wanxiang users` manages (named people, hashed tokens); default DATA_DIR/users.json.' },
   { env: 'WX_DEPARTMENTS_FILE', path: 'events.departmentsFile', parse: text, description: 'Departments, routing, due times and their webhooks (default seeds/departments.json).' },
+  { env: 'WX_EVENTS_CLOSE_BY_SOMEONE_ELSE', path: 'events.closeBySomeoneElse', parse: (value) => value === '1', description: '`1`: the person who resolved an event may not verify and close it; another operator does (four eyes).' },
 ];
 
 /** Whether the environment sets a variable of envBindings (a command's own default then yields to it). */

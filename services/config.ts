@@ -304,6 +304,8 @@ export const configSchema = z.strictObject({
        * 400 keeps the figures' 52 weeks whole; at least 28, the desk's four weeks of figures.
        */
       keepClosedDays: positiveInt.min(28).max(36_500).default(400),
+      /** Four eyes: the person who resolved an event may not verify and close it (409 WX_ERR_EVENT_SAME_PERSON); another operator does. */
+      closeBySomeoneElse: z.boolean().default(false),
     })
     .prefault({}),
   /** Scale-out (docs/deploy-city.md): an external broker, a Redis-shared embedded broker, one leader. */

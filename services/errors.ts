@@ -123,6 +123,9 @@ export const errorCatalogue = {
   WX_ERR_FIELD_TYPE_CONFLICT: { status: 422, summary: "InfluxDB refused a field of a reading because the measurement already holds that field with another type (an outside writer or an older schema made it): the field is taken out and kept in the dead-letter file with both types, the reading's other fields are written; each refused field counts as one reading received and rejected" },
   // Red team, events pass: an event's comments had no end, and every answer carries them all
   WX_ERR_EVENT_COMMENTS_FULL: { status: 409, summary: 'the event has the most comments one event takes (500): a comment is refused; its lifecycle changes (dispatch, start, resolve, close, reopen) are still taken, with their notes' },
+  // Resolution pass: a resolution says why, and a resolution is checked by someone else
+  WX_ERR_UNKNOWN_CAUSE: { status: 400, summary: 'a resolution names no cause, or one not in the list of causes (services/events/resolution-causes.ts, docs/events.md): the value is named' },
+  WX_ERR_EVENT_SAME_PERSON: { status: 409, summary: 'with events.closeBySomeoneElse, the person who resolved an event may not verify and close it: another operator closes it (or the condition staying clear does)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,11 +5,14 @@ import { WanxiangError } from '../errors.ts';
 import { familyIds } from '../families/index.ts';
 import { dayMs } from '../events/closed-horizon.ts';
 import { isOverdue, type EventService } from '../events/event-engine.ts';
-import { departmentSchema, eventDetailSchema, eventStateSchema, eventSummarySchema, figureRowSchema, timelinePageSchema } from '../events/event-schema.ts';
+import { causeSchema, departmentSchema, eventDetailSchema, eventStateSchema, eventSummarySchema, figureRowSchema, timelinePageSchema } from '../events/event-schema.ts';
 import type { DistrictEvent } from '../events/event-types.ts';
 import { responseFigures } from '../events/figures.ts';
 import { shiftHandover } from '../events/handover.ts';
 import { timelinePage, timelinePageSize } from '../events/timeline-page.ts';
+import { eventCause } from '../events/event-cause.ts';
+import { causeList, eventCauseIds, requireCause, resolutionCauseIds } from '../events/resolution-causes.ts';
+import { suggestedReviewMarks } from '../events/review-suggestion.ts';
 import type { Person } from '../people/people.ts';
 import type { Auth } from './auth.ts';
 import { errorSchema } from './live-schemas.ts';
@@ -32,6 +35,7 @@ const listQuery = z.strictObject({
   department: z.string().max(64).optional(),
   family: z.enum(familyIds).optional(),
   street: z.string().max(64).optional(),
+  cause: z.enum(eventCauseIds).optional().describe('only events whose resolution names this cause; `not-recorded`: resolved before causes were kept'),
   overdue: z.enum(['true', 'false']).transform((text) => text === 'true').optional().describe('only events dispatched or in progress that are past a due time, or escalated since their latest dispatch'),
   q: z.string().max(200).optional().describe('words in the title, id, devices, department or the timeline’s notes'),
   from: epochMs.optional().describe('events not closed before this time, epoch ms'),
@@ -39,6 +43,8 @@ const listQuery = z.strictObject({
 });
 const idParams = z.strictObject({ id: z.string().min(1).max(200) });
 const actionBody = z.strictObject({ note: z.string().max(2_000).default('') });
+// The cause is checked in the handler, not by the schema: its refusal names the cause list and the value (WX_ERR_UNKNOWN_CAUSE).
+const resolveBody = z.strictObject({ note: z.string().max(2_000).default(''), cause: z.string().max(64).optional().describe(`why it happened, required: ${resolutionCauseIds.join(', ')} (docs/events.md)`) });
 const dispatchBody = z.strictObject({ note: z.string().max(2_000).default(''), department: z.string().max(64).optional().describe('by default the department its route names') });
 const figuresQuery = z.strictObject({ weeks: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(52)).default(4).describe('weeks back from now, 1-52') });
 const handoverQuery = z.strictObject({ hours: z.string().regex(/^\d{1,2}$/).transform(Number).pipe(z.number().int().min(1).max(72)).default(12).describe('the shift: hours back from now, 1-72') });
@@ -74,10 +80,10 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
   const now = deps.now ?? Date.now;
   const summary = (event: DistrictEvent) => {
     const { timeline: _timeline, changes: _changes, ...rest } = event;
-    return { ...rest, overdue: isOverdue(event, now()) };
+    return { ...rest, cause: eventCause(event), overdue: isOverdue(event, now()) };
   };
   // Every answer about one event, its actions' included, carries the newest of its timeline only.
-  const detail = (event: DistrictEvent) => ({ ...summary(event), ...timelinePage(event.timeline) });
+  const detail = (event: DistrictEvent) => ({ ...summary(event), suggestedReviewMarks: suggestedReviewMarks(event), ...timelinePage(event.timeline) });
   const find = (request: FastifyRequest, id: string) => {
     const event = deps.events.get(id);
     // Another department's event is answered as no event at all: its existence is not this department's business.
@@ -143,8 +149,9 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
 
   routes.get('/api/v1/departments', {
     config: { access: 'signed-in' },
-    schema: { tags, summary: 'Departments events are dispatched to (webhook URLs are never shown), and the families events are about', response: { 200: z.object({ departments: z.array(departmentSchema), families: z.array(z.enum(familyIds)).describe('every sensor family (issue 25: the desk lists them without naming any)') }), ...errors } },
+    schema: { tags, summary: 'Departments events are dispatched to (webhook URLs are never shown), and the families events are about', response: { 200: z.object({ departments: z.array(departmentSchema), families: z.array(z.enum(familyIds)).describe('every sensor family (issue 25: the desk lists them without naming any)'), causes: z.array(causeSchema).describe('the causes a resolution names (docs/events.md)') }), ...errors } },
   }, async () => ({
+    causes: causeList(),
     departments: deps.events.departments.departments.map(({ webhook, ...department }) => ({ ...department, hasWebhook: webhook !== undefined })),
     families: familyIds,
   }));
@@ -173,10 +180,22 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     return detail(dispatched);
   });
 
+  routes.post('/api/v1/events/:id/resolve', {
+    config: { access: 'operator' },
+    schema: { tags, summary: 'Resolved, with its cause (one of the list) and a note: what was done', params: idParams, body: resolveBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema, 503: errorSchema } },
+  }, async (request) => {
+    const event = find(request, request.params.id);
+    const cause = requireCause(request.body.cause);
+    // A note of spaces, zero-width or control characters alone says nothing done (red team 11: "\u200b" was taken).
+    if (!/[\p{L}\p{N}\p{P}\p{S}]/u.test(request.body.note)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');
+    const acted = await deps.events.act(event.id, { kind: 'resolve', note: request.body.note, cause }, personOf(deps, request).name);
+    await deps.events.persisted(); // answered once the record is on disk
+    return detail(acted);
+  });
+
   const actions = [
     ['start', 'The department has started: in progress (acknowledged)'],
-    ['resolve', 'Resolved, with a resolution note'],
-    ['close', 'Closed: the operator verified the resolution (or dismisses an open event)'],
+    ['close', 'Closed: the operator verified the resolution (or dismisses an open event); with events.closeBySomeoneElse not the one who resolved it (WX_ERR_EVENT_SAME_PERSON)'],
     ['reopen', 'Reopened: back to open, and routed again'],
     ['comment', 'A comment on the timeline (at most 500 an event: WX_ERR_EVENT_COMMENTS_FULL)'],
   ] as const;
@@ -186,8 +205,6 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
       schema: { tags, summary: text, params: idParams, body: actionBody, response: { 200: eventDetailSchema, ...errors, 409: errorSchema, 503: errorSchema } },
     }, async (request) => {
       const event = find(request, request.params.id);
-      // A note of spaces, zero-width or control characters alone says nothing done (red team 11: "\u200b" was taken).
-      if (action === 'resolve' && !/[\p{L}\p{N}\p{P}\p{S}]/u.test(request.body.note)) throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', 'a resolution needs a note: what was done');
       const acted = await deps.events.act(event.id, { kind: action, note: request.body.note }, personOf(deps, request).name);
       await deps.events.persisted(); // answered once the record is on disk
       return detail(acted);

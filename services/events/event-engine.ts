@@ -13,25 +13,18 @@ import type { EventMetrics } from './event-metrics.ts';
 import { eventNoticeBody, noticeKinds } from './event-notices.ts';
 import { stageAt } from './figures.ts';
 import type { EventStore } from './event-store.ts';
-import type { DistrictEvent, EventAlarm, EventRecord, EventState } from './event-types.ts';
+import type { DistrictEvent, EventAlarm, EventRecord } from './event-types.ts';
+import { requireCause, type ResolutionCause } from './resolution-causes.ts';
+import { filterEvents, type EventQuery } from './event-query.ts';
+
+export { filterEvents, isOverdue, type EventQuery } from './event-query.ts';
+import { assertSomeoneElseCloses } from './four-eyes.ts';
 
 /** What a person asks of an event (the API's actions); `by` is always the credential's name. */
 export type EventAction =
   | { readonly kind: 'dispatch'; readonly department?: string; readonly note: string }
-  | { readonly kind: 'start' | 'resolve' | 'close' | 'reopen' | 'comment'; readonly note: string };
-
-export interface EventQuery {
-  readonly state?: EventState;
-  readonly department?: string;
-  readonly family?: string;
-  readonly street?: string;
-  /** Only events past a due time, or escalated. */
-  readonly overdue?: boolean;
-  /** Words in the title, id, device or timeline notes. */
-  readonly search?: string;
-  readonly fromMs?: number;
-  readonly toMs?: number;
-}
+  | { readonly kind: 'resolve'; readonly note: string; readonly cause: ResolutionCause }
+  | { readonly kind: 'start' | 'close' | 'reopen' | 'comment'; readonly note: string };
 
 export interface EventEngineDeps {
   readonly departments: DepartmentsFile;
@@ -48,6 +41,8 @@ export interface EventEngineDeps {
   readonly sweepIntervalMs?: number;
   /** Closed events are held this long after their close, then only in InfluxDB (closed-horizon.ts); every event for good when absent. */
   readonly keepClosedMs?: number;
+  /** events.closeBySomeoneElse: the person who resolved an event may not verify and close it (four-eyes.ts). */
+  readonly closeBySomeoneElse?: boolean;
 }
 
 /** Events as the API, the duty desk and tests see them: one node's engine, or a cluster's replica. */
@@ -77,39 +72,6 @@ export interface EventEngine extends EventService {
 const system = 'system';
 
 const lastDispatchAt = (event: DistrictEvent) => event.timeline.findLast((record) => record.kind === 'dispatched')?.atMs ?? Infinity;
-
-/**
- * Whether an event is late now: past a due time it has not met, or escalated since its last
- * dispatch. An escalation of an earlier round is history, not lateness: a dispatch starts the
- * clock again, as it does for escalation (red team, events pass: an escalated event sent on, or
- * reopened and routed afresh, stayed ⚠ overdue on the desk and in the wall's count for good).
- */
-export function isOverdue(event: DistrictEvent, atMs: number): boolean {
-  if (event.state === 'dispatched' && event.ackDueAtMs !== null && atMs >= event.ackDueAtMs) return true;
-  if ((event.state === 'dispatched' || event.state === 'in_progress') && event.resolveDueAtMs !== null && atMs >= event.resolveDueAtMs) return true;
-  // Resolved or closed, an event is late no more, whatever its round's escalations.
-  if (event.state !== 'dispatched' && event.state !== 'in_progress') return false;
-  const since = lastDispatchAt(event);
-  return event.escalations.some((escalation) => escalation.atMs >= since);
-}
-
-/** The events a query asks for, newest change first. */
-export function filterEvents(events: readonly DistrictEvent[], query: EventQuery, atMs: number): DistrictEvent[] {
-  const words = query.search?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
-  return events.filter((event) => {
-    if (query.state && event.state !== query.state) return false;
-    if (query.department && event.department !== query.department) return false;
-    if (query.family && event.family !== query.family) return false;
-    if (query.street && event.street !== query.street) return false;
-    if (query.overdue && !isOverdue(event, atMs)) return false;
-    if (query.fromMs !== undefined && (event.closedAtMs ?? Infinity) < query.fromMs) return false;
-    if (query.toMs !== undefined && event.openedAtMs >= query.toMs) return false;
-    if (words.length === 0) return true;
-    const text = [event.id, event.titleZh, event.titleEn, event.department ?? '', event.street ?? '', ...event.alarms.map((alarm) => alarm.deviceId),
-      ...event.timeline.map((record) => ('note' in record ? `${record.by} ${record.note}` : record.by))].join(' ').toLowerCase();
-    return words.every((word) => text.includes(word));
-  }).sort((a, b) => b.updatedAtMs - a.updatedAtMs);
-}
 
 /** Events from alarms, their routing, due times, escalation and closing (issue 23, items 2-4). */
 export function createEventEngine(deps: EventEngineDeps): EventEngine {
@@ -247,7 +209,7 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
     }
   }
 
-  const verbs = { start: 'started', resolve: 'resolved', close: 'closed', reopen: 'reopened', comment: 'commented' } as const;
+  const verbs = { start: 'started', close: 'closed', reopen: 'reopened', comment: 'commented' } as const;
 
   const closedSince = () => deps.now() - deps.keepClosedMs!;
 
@@ -273,6 +235,9 @@ export function createEventEngine(deps: EventEngineDeps): EventEngine {
         return dispatch(event, department, by, action.note);
       }
       if (action.kind === 'comment') assertRoomForComment(event);
+      // Checked here, not only by the API: a cluster's leader takes actions from followers' messages.
+      if (action.kind === 'resolve') return commit(event, { kind: 'resolved', atMs: deps.now(), by, note: action.note, cause: requireCause(action.cause) });
+      if (action.kind === 'close' && deps.closeBySomeoneElse) assertSomeoneElseCloses(event, by);
       const next = commit(event, { kind: verbs[action.kind], atMs: deps.now(), by, note: action.note });
       return action.kind === 'reopen' ? route(next) : next;
     },

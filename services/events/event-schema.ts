@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { familyIds } from '../families/index.ts';
 import { eventStates } from './event-types.ts';
 import { timelinePageSize } from './timeline-page.ts';
+import { eventCauseIds, resolutionCauseIds } from './resolution-causes.ts';
 
 const severity = z.enum(['info', 'warning', 'critical']);
 const note = z.string();
@@ -23,7 +24,9 @@ const recordShapes = [
   z.object({ kind: z.literal('joined'), atMs: z.number(), by: z.string(), alarm: eventAlarmSchema, run: joinRunSchema.optional() }),
   z.object({ kind: z.literal('alarm-closed'), atMs: z.number(), by: z.string(), alarmId: z.string() }),
   z.object({ kind: z.literal('dispatched'), atMs: z.number(), by: z.string(), department: z.string(), ackDueAtMs: z.number(), resolveDueAtMs: z.number(), note }),
-  ...(['started', 'resolved', 'closed', 'reopened', 'commented'] as const).map((kind) => z.object({ kind: z.literal(kind), atMs: z.number(), by: z.string(), note })),
+  ...(['started', 'closed', 'reopened', 'commented'] as const).map((kind) => z.object({ kind: z.literal(kind), atMs: z.number(), by: z.string(), note })),
+  // Without `cause` here a cluster's replicas lost it: zod drops keys a shape does not name (event-patch.ts).
+  z.object({ kind: z.literal('resolved'), atMs: z.number(), by: z.string(), note, cause: z.enum(resolutionCauseIds).optional().describe('why it happened (docs/events.md); absent on a resolution made before causes were kept') }),
   z.object({ kind: z.literal('escalated'), atMs: z.number(), by: z.string(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() }),
   z.object({
     kind: z.literal('severity-raised'), atMs: z.number(), by: z.string(), alarmId: z.string().describe('the more severe alarm that joined'), from: severity, severity,
@@ -60,25 +63,35 @@ const eventFields = {
   escalations: z.array(z.object({ atMs: z.number(), reason: z.enum(['not-acknowledged', 'not-resolved']), department: z.string(), to: z.string().nullable() })).readonly(),
   reopened: z.number(),
 };
+const cause = z.enum(eventCauseIds).nullable().describe('the cause of its resolution (docs/events.md), `not-recorded` for a resolution made before causes were kept; null while not resolved');
 const overdue = z.boolean().describe('dispatched or in progress, and past a due time not met or escalated since its latest dispatch: the wall marks it');
 
 /** An event in a list: everything but its timeline. */
-export const eventSummarySchema = z.object({ ...eventFields, overdue }).describe('An event (事件): the work an alarm starts');
+export const eventSummarySchema = z.object({ ...eventFields, cause, overdue }).describe('An event (事件): the work an alarm starts');
 
 const timelinePageFields = {
   timeline: z.array(timelineEntrySchema).describe(`the newest entries (at most ${timelinePageSize}), oldest first: older ones through GET /api/v1/events/{id}/timeline?before=<the first's seq>`),
   timelineTotal: z.number().int().describe('how many entries the timeline has'),
 };
 /** An event with the newest of its timeline (timeline-page.ts). */
-export const eventDetailSchema = z.object({ ...eventFields, overdue, ...timelinePageFields });
+const suggestedReviewMark = z.object({ device: z.string(), from: z.string(), to: z.string(), reason: z.string(), comment: z.string() })
+  .describe('the body of a POST /api/v1/review/marks an officer may take: never taken for them');
+export const eventDetailSchema = z.object({
+  ...eventFields, cause, overdue,
+  suggestedReviewMarks: z.array(suggestedReviewMark).describe('resolved as a device fault or maintenance: review marks on its devices’ readings over the alarms’ span'),
+  ...timelinePageFields,
+});
 /** A page of an event's older timeline entries. */
 export const timelinePageSchema = z.object({ id: z.string(), ...timelinePageFields });
 
 const stageFigure = z.object({ count: z.number(), medianS: z.number().nullable(), p90S: z.number().nullable() });
 export const figureRowSchema = z.object({
-  week: z.string().describe('the Monday (Beijing) the week starts on'), by: z.enum(['department', 'family']), key: z.string(),
+  week: z.string().describe('the Monday (Beijing) the week starts on'), by: z.enum(['department', 'family', 'cause']).describe('`cause`: the times of the rounds that ended in a resolution with that cause'), key: z.string(),
   dispatch: stageFigure.describe('opened or reopened → first dispatch'), acknowledge: stageFigure.describe('latest dispatch → started'), resolve: stageFigure.describe('latest dispatch → resolved'),
 });
+
+/** A cause a resolution names, with its labels (resolution-causes.ts). */
+export const causeSchema = z.object({ id: z.enum(resolutionCauseIds), zh: z.string(), en: z.string(), suggestsReviewMark: z.boolean().describe('a resolution with it suggests review marks on the devices’ readings') });
 
 export const departmentSchema = z.object({
   id: z.string(), nameZh: z.string(), nameEn: z.string(), street: z.string().optional(), escalateTo: z.string().optional(),

@@ -35,7 +35,7 @@ const figureFields: Record<Stage, string> = { dispatch: 'dispatch_s', acknowledg
 
 /**
  * One point per record, append-only: tags family, street (`district` for a district-wide event),
- * department (once dispatched) and kind; fields event_id, the record itself (JSON in base64:
+ * department (once dispatched), kind, and a resolution's cause; fields event_id, the record itself (JSON in base64:
  * line protocol refuses the backslashes JSON escapes a note's line breaks with), and for the
  * figures (issue 23, item 6) the seconds the stage it finishes took, per cycle (figures.ts
  * stageAt, as the API and /metrics count them): dispatch_s (opened or reopened → first
@@ -51,6 +51,8 @@ export function eventPoint(event: DistrictEvent, record: EventRecord, timeMs: nu
   if (time) fields.push([figureFields[time.stage], time.seconds, 'float']);
   const tags: Record<string, string> = { family: event.family, street: event.street ?? 'district', kind: record.kind };
   if (event.department) tags.department = event.department;
+  // One of a fixed list (resolution-causes.ts): Grafana groups resolve_s by it.
+  if (record.kind === 'resolved' && record.cause) tags.cause = record.cause;
   return { measurement: eventsMeasurement, tags, fields, timeMs };
 }
 

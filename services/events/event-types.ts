@@ -1,5 +1,6 @@
 import type { AlarmSeverity } from '../alarms/alarm-types.ts';
 import type { FamilyId } from '../families/index.ts';
+import type { ResolutionCause } from './resolution-causes.ts';
 
 /**
  * An event (事件) is the work an alarm starts (issue 23, item 2): open → dispatched (to a
@@ -35,7 +36,8 @@ export type EventRecord =
   | { readonly kind: 'alarm-closed'; readonly atMs: number; readonly by: string; readonly alarmId: string }
   | { readonly kind: 'dispatched'; readonly atMs: number; readonly by: string; readonly department: string; readonly ackDueAtMs: number; readonly resolveDueAtMs: number; readonly note: string }
   | { readonly kind: 'started'; readonly atMs: number; readonly by: string; readonly note: string }
-  | { readonly kind: 'resolved'; readonly atMs: number; readonly by: string; readonly note: string }
+  /** `cause`: why it happened (resolution-causes.ts); absent on a resolution made before causes were kept. */
+  | { readonly kind: 'resolved'; readonly atMs: number; readonly by: string; readonly note: string; readonly cause?: ResolutionCause }
   | { readonly kind: 'closed'; readonly atMs: number; readonly by: string; readonly note: string }
   | { readonly kind: 'reopened'; readonly atMs: number; readonly by: string; readonly note: string }
   | { readonly kind: 'commented'; readonly atMs: number; readonly by: string; readonly note: string }

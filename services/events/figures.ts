@@ -1,5 +1,6 @@
 import { BEIJING_OFFSET_MS, DAY_MS } from '../standards/beijing-time.ts';
 import type { DistrictEvent, EventRecord } from './event-types.ts';
+import { causeNotRecorded, type EventCause } from './resolution-causes.ts';
 
 /** The response stages the figures measure (docs/events.md): who was quick, and who was not. */
 export type Stage = 'dispatch' | 'acknowledge' | 'resolve';
@@ -15,7 +16,7 @@ export interface StageFigure {
 export interface FigureRow {
   /** The Monday (Beijing date) the week starts on. */
   readonly week: string;
-  readonly by: 'department' | 'family';
+  readonly by: 'department' | 'family' | 'cause';
   readonly key: string;
   readonly dispatch: StageFigure;
   readonly acknowledge: StageFigure;
@@ -62,6 +63,26 @@ export function stageAt(timeline: readonly EventRecord[], index: number): StageT
 /** Every stage an event's timeline has finished, in order. */
 export const stageTimes = (event: Pick<DistrictEvent, 'timeline'>): StageTime[] => event.timeline.flatMap((_record, index) => stageAt(event.timeline, index) ?? []);
 
+/**
+ * The cause each timeline entry's round ended with: that of the first resolution at or after it
+ * before the event was reopened, null while the round has none yet. A round's dispatch and start
+ * count under the cause its resolution found, so a cause's figures are whole rounds.
+ */
+function roundCauses(timeline: readonly EventRecord[]): Array<EventCause | null> {
+  const causes = new Array<EventCause | null>(timeline.length).fill(null);
+  let current: EventCause | null = null;
+  for (let index = timeline.length - 1; index >= 0; index -= 1) {
+    const record = timeline[index]!;
+    if (record.kind === 'reopened') current = null;
+    if (record.kind === 'resolved') current = record.cause ?? causeNotRecorded;
+    causes[index] = current;
+  }
+  return causes;
+}
+
+// Departments first, as the desk and Grafana read them; the causes last, a breakdown of the same rounds.
+const byOrder: Record<FigureRow['by'], number> = { department: 0, family: 1, cause: 2 };
+
 /** Nearest-rank percentile (the figure is one of the times measured, never between two). */
 function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -83,19 +104,23 @@ function figure(values: number[]): StageFigure {
 
 /**
  * Median and p90 per week of the time to dispatch, acknowledge and resolve, per department and
- * per family (issue 23, item 6), every cycle of every event (stageAt). Each time counts in the
+ * per family (issue 23, item 6), and per the cause its round's resolution found, every cycle of every event (stageAt). Each time counts in the
  * week of the change that finished it, as Grafana groups the `events` points by their time.
  * `department`: only the times of the cycles that department was sent (a department's own figures,
  * as /metrics narrows its series by the stage's department, never by where the event is now).
  */
 export function responseFigures(events: readonly DistrictEvent[], range: { fromMs: number; toMs: number; department?: string }): FigureRow[] {
-  const groups = new Map<string, { week: string; by: 'department' | 'family'; key: string; values: Record<Stage, number[]> }>();
+  const groups = new Map<string, { week: string; by: FigureRow['by']; key: string; values: Record<Stage, number[]> }>();
   for (const event of events) {
-    for (const time of stageTimes(event)) {
+    const causes = roundCauses(event.timeline);
+    for (const [index, time] of event.timeline.map((_record, at) => [at, stageAt(event.timeline, at)] as const)) {
+      if (!time) continue;
       if (time.atMs < range.fromMs || time.atMs >= range.toMs) continue;
       if (range.department !== undefined && time.department !== range.department) continue;
       const week = beijingWeek(time.atMs);
-      for (const [by, key] of [['department', time.department], ['family', event.family]] as const) {
+      const cause = causes[index];
+      const keys = [['department', time.department], ['family', event.family], ...(cause ? [['cause', cause] as const] : [])] as const;
+      for (const [by, key] of keys) {
         const id = `${week}\u0000${by}\u0000${key}`;
         let group = groups.get(id);
         if (!group) groups.set(id, (group = { week, by, key, values: { dispatch: [], acknowledge: [], resolve: [] } }));
@@ -104,6 +129,6 @@ export function responseFigures(events: readonly DistrictEvent[], range: { fromM
     }
   }
   return [...groups.values()]
-    .sort((a, b) => a.week.localeCompare(b.week) || a.by.localeCompare(b.by) || a.key.localeCompare(b.key))
+    .sort((a, b) => a.week.localeCompare(b.week) || byOrder[a.by] - byOrder[b.by] || a.key.localeCompare(b.key))
     .map(({ week, by, key, values }) => ({ week, by, key, dispatch: figure(values.dispatch), acknowledge: figure(values.acknowledge), resolve: figure(values.resolve) }));
 }

@@ -77,6 +77,7 @@ export async function createEvents(deps: EventsDeps): Promise<Events> {
     metrics: createEventMetrics(deps.metrics.registry),
     sweepIntervalMs: config.events.sweepIntervalMs,
     keepClosedMs,
+    closeBySomeoneElse: config.events.closeBySomeoneElse,
   });
   return {
     ...engine,

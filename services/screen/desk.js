@@ -1,6 +1,8 @@
 // The duty desk (issue 23, item 5): events with filters and search, one event's timeline, the
 // actions the signed-in role may take, and a printable shift handover. Same origin, JSON, the
 // token in sessionStorage under the wall's key, sent as a bearer token (actions need the header).
+import { causeText, recordCause, reviewHint, setCauses } from './desk-causes.js';
+
 const TOKEN = 'wanxiang.operatorToken';
 const $ = (id) => document.getElementById(id);
 // `oldestSeq`: the seq of the oldest timeline entry shown; older ones are paged in by "load older".
@@ -41,8 +43,9 @@ async function loadMe() {
 }
 
 async function loadDepartments() {
-  const { departments, families } = await call('/api/v1/departments');
+  const { departments, families, causes } = await call('/api/v1/departments');
   state.departments = departments;
+  setCauses(causes ?? [], $('a-cause'), $('f-cause'));
   // Every family of the platform (issue 25): a new family is filterable without a desk edit.
   for (const family of families ?? []) $('f-family').add(new window.Option(family, family));
   for (const select of [$('f-department'), $('a-department')]) {
@@ -52,7 +55,7 @@ async function loadDepartments() {
 
 function query() {
   const params = new URLSearchParams();
-  for (const [key, id] of [['state', 'f-state'], ['family', 'f-family'], ['department', 'f-department'], ['q', 'f-q']]) if ($(id).value) params.set(key, $(id).value);
+  for (const [key, id] of [['state', 'f-state'], ['family', 'f-family'], ['department', 'f-department'], ['cause', 'f-cause'], ['q', 'f-q']]) if ($(id).value) params.set(key, $(id).value);
   if ($('f-overdue').checked) params.set('overdue', 'true');
   return params.toString();
 }
@@ -84,6 +87,7 @@ const recordText = (record) => {
   if (record.kind === 'severity-raised') parts.push(`${record.from} → ${record.severity}: ${record.titleZh}`);
   // A flapping device's joins, one entry (docs/events.md): how often, and since when.
   if (record.run) parts.push(`×${record.run.count} 次, 自 since ${beijing(record.run.firstAtMs)}`);
+  if (record.kind === 'resolved') parts.push(recordCause(record));
   if (record.note) parts.push(`“${record.note}”`);
   return parts.join(' ');
 };
@@ -116,7 +120,8 @@ async function select(id) {
   if (state.selected !== id) return;
   $('detail').hidden = false;
   $('d-title').textContent = `${event.titleZh} · ${event.titleEn}`;
-  $('d-meta').textContent = `${event.id} · ${event.state} · ${departmentName(event.department)} · 响应时限 ${beijing(event.ackDueAtMs)} · 办结时限 ${beijing(event.resolveDueAtMs)}${event.overdue ? ' · ⚠ 超时 overdue' : ''} · ${event.timelineTotal} 条 entries`;
+  $('d-meta').textContent = `${event.id} · ${event.state} · ${departmentName(event.department)} · 响应时限 ${beijing(event.ackDueAtMs)} · 办结时限 ${beijing(event.resolveDueAtMs)}${event.overdue ? ' · ⚠ 超时 overdue' : ''}${event.state === 'resolved' || event.state === 'closed' ? ` · 原因 cause: ${event.resolvedAtMs == null ? '—' : causeText(event.cause)}` : ''} · ${event.timelineTotal} 条 entries`;
+  reviewHint($('d-review'), event.suggestedReviewMarks);
   // The newest entries only (the API answers at most 200): older ones page in on request.
   const list = $('d-timeline');
   list.replaceChildren(timelineItems(event.timeline));
@@ -149,9 +154,15 @@ async function act(action) {
   if (!state.selected) return;
   const body = { note: $('a-note').value };
   if (action === 'dispatch' && $('a-department').value) body.department = $('a-department').value;
+  if (action === 'resolve') {
+    // Asked before sending: the API would refuse it (WX_ERR_UNKNOWN_CAUSE), and the form can say which field.
+    if (!$('a-cause').value) return say('办结需选择原因 Choose a cause to resolve');
+    body.cause = $('a-cause').value;
+  }
   try {
     await call(`/api/v1/events/${encodeURIComponent(state.selected)}/${action}`, body);
     $('a-note').value = '';
+    $('a-cause').value = '';
     say(`${action}: ok`);
     await select(state.selected);
     await loadList();
@@ -208,8 +219,8 @@ async function figures() {
   for (const row of answer.rows) {
     const tr = body.insertRow();
     cell(tr, row.week);
-    cell(tr, row.by === 'department' ? '部门 department' : '类别 family');
-    cell(tr, row.by === 'department' ? departmentName(row.key) : row.key);
+    cell(tr, { department: '部门 department', family: '类别 family', cause: '原因 cause' }[row.by] ?? row.by);
+    cell(tr, row.by === 'department' ? departmentName(row.key) : row.by === 'cause' ? causeText(row.key) : row.key);
     for (const name of ['dispatch', 'acknowledge', 'resolve']) cell(tr, stage(row[name]), `figure-${name}`);
   }
   $('figures').hidden = false;

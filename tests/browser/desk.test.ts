@@ -92,12 +92,25 @@ describe('the duty desk', () => {
     await step('comment', hostile, 'commented');
     expect(await page.evaluate("document.querySelectorAll('#d-timeline img, #d-timeline script, #d-timeline b').length")).toBe(0);
     expect(await page.evaluate('window.wxHostile')).toBeUndefined();
+    // A resolution names its cause from the API's list: none chosen, the form asks for one and sends nothing.
+    await page.fill('#a-note', 'dust nets on two sites');
+    await page.click('#actions button[data-action="resolve"]');
+    await waitFor(page, "document.getElementById('message').textContent.includes('Choose a cause to resolve')");
+    expect(await page.textContent('#d-timeline')).not.toContain('resolved');
+    expect(await page.evaluate("[...document.querySelectorAll('#a-cause option')].map((option) => option.value).join(',')")).toBe(',real-exceedance,device-fault,maintenance,communication-loss,false-alarm,other');
+    await page.selectOption('#a-cause', 'real-exceedance');
     await step('resolve', 'dust nets on two sites', 'resolved');
+    expect(await page.textContent('#d-timeline')).toContain('原因 cause: 真实污染/超标（已核实） real pollution or exceedance, confirmed');
+    expect(await page.textContent('#d-meta')).toContain('原因 cause: 真实污染/超标');
     await step('close', 'verified: AQI under 100', 'closed');
     const timeline = await page.textContent('#d-timeline');
     expect(timeline).toMatch(/zhang\.wei.*resolved.*dust nets on two sites/s);
     expect(timeline).toMatch(/zhang\.wei.*closed/s);
-    // Filters and search.
+    // Filters and search, the cause among them.
+    await page.selectOption('#f-cause', 'device-fault');
+    await page.click('#filters button[type="submit"]');
+    await waitFor(page, "document.querySelectorAll('#events tr').length === 0");
+    await page.selectOption('#f-cause', 'real-exceedance');
     await page.selectOption('#f-state', 'closed');
     await page.fill('#f-q', 'dust nets');
     await page.click('#filters button[type="submit"]');
@@ -127,6 +140,7 @@ describe('the duty desk', () => {
     const figures = await page.textContent('#g-body');
     expect(figures).toContain('深圳市生态环境局罗湖管理局');
     expect(figures).toMatch(/family\s*air/);
+    expect(figures).toMatch(/原因 cause\s*真实污染/);
     expect(await page.textContent('#g-body tr:first-child td.figure-resolve')).toMatch(/\(1\)$/);
     await page.screenshot({ path: join(artifacts, 'desk.png') });
     expect(problems).toEqual([]);

@@ -97,7 +97,7 @@ describe('a cluster’s events past the closed horizon, and the changes it sends
     expect(change.patch?.timeline.changed).toHaveLength(1);
     expect(Buffer.byteLength(sent[0]!)).toBeLessThan(3_000);
     expect(Buffer.byteLength(whole)).toBeGreaterThan(100_000);
-    for (const action of ['resolve', 'close'] as const) expect((await call(follower, `/api/v1/events/${id}/${action}`, { note: '工地已洒水降尘' })).status).toBe(200);
+    for (const action of ['resolve', 'close'] as const) expect((await call(follower, `/api/v1/events/${id}/${action}`, { note: '工地已洒水降尘', ...(action === 'resolve' ? { cause: 'real-exceedance' } : {}) })).status).toBe(200);
     const held = leader.platform.events!.get(id)!;
     await waitFor(() => follower.platform.events!.get(id)?.changes === held.changes, 'the follower at the leader’s version', 5_000);
     expect(follower.platform.events!.get(id)).toEqual(held);

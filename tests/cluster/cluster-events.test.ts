@@ -67,7 +67,7 @@ describe('events once per cluster: two platform nodes sharing Debian redis-serve
     nodes.splice(nodes.indexOf(leader), 1);
     await waitFor(() => follower.platform.cluster!.leaderServices.running().includes('events'), 'the follower running the events', 20_000);
     expect(follower.platform.events!.get(event!.id)).toMatchObject({ state: 'in_progress' });
-    const resolved = await act(follower, `/api/v1/events/${event!.id}/resolve`, { note: '工地已洒水降尘' });
+    const resolved = await act(follower, `/api/v1/events/${event!.id}/resolve`, { note: '工地已洒水降尘', cause: 'real-exceedance' });
     expect(resolved).toMatchObject({ status: 200, json: { state: 'resolved' } });
     expect((resolved.json.timeline as Array<{ kind: string }>).map((record) => record.kind)).toEqual(['opened', 'dispatched', 'started', 'resolved']);
   }, 60_000);

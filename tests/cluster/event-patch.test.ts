@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEventPatch, eventPatchSchema, makeEventPatch } from '../../services/cluster/event-patch.ts';
 import type { DistrictEvent, EventRecord } from '../../services/events/index.ts';
+import { sharedEventSchema } from '../../services/events/event-schema.ts';
 
 const comment = (n: number): EventRecord => ({ kind: 'commented', atMs: n, by: 'zhang.wei', note: `note ${n}` });
 const base = { id: 'ev-1', family: 'air', street: null, severity: 'warning', state: 'open', titleZh: 't', titleEn: 't', alarms: [], department: null, openedAtMs: 0, updatedAtMs: 0, lastAlarmAtMs: 0, dispatchedAtMs: null, acknowledgedAtMs: null, resolvedAtMs: null, closedAtMs: null, ackDueAtMs: null, resolveDueAtMs: null, clearSinceMs: null, escalations: [], reopened: 0 } as const;
@@ -34,5 +35,12 @@ describe('an event change as a patch (services/cluster/event-patch.ts)', () => {
     expect(applyEventPatch(before, patch)).toBeUndefined();
     expect(applyEventPatch(undefined, patch)).toBeUndefined();
     expect(applyEventPatch({ ...before, changes: 2_001 }, patch)).toBeUndefined();
+  });
+
+  it('keeps a resolution’s cause on every node: the patch and the whole event alike (zod drops keys a shape does not name)', () => {
+    const resolution: EventRecord = { kind: 'resolved', atMs: 2_000, by: 'li.na', note: 'pump replaced', cause: 'device-fault' };
+    const after = { ...version(2_001, [...entries, resolution]), state: 'resolved' as const, resolvedAtMs: 2_000 };
+    expect(applyEventPatch(before, sent(before, after))?.timeline.at(-1)).toEqual(resolution);
+    expect(sharedEventSchema.parse(JSON.parse(JSON.stringify(after))).timeline.at(-1)).toEqual(resolution);
   });
 });

@@ -70,7 +70,7 @@ describe('red team: an alarm closed by the first sweep after a restart reaches i
     // The section is clean again: the alarm's hold starts; the department resolves the event.
     await publishWaterSamples(platform!.mqttUrl, 0.3, [100]);
     await until('the alarm’s hold to start', async () => (await readFile(join(dir, 'data', 'alarms', 'hold-times.json'), 'utf8').catch(() => '')).includes(alarmId) || undefined, 10_000);
-    expect((await call(`/api/v1/events/${opened.id}/resolve`, { note: 'outfall plugged' })).status).toBe(200);
+    expect((await call(`/api/v1/events/${opened.id}/resolve`, { note: 'outfall plugged', cause: 'real-exceedance' })).status).toBe(200);
     expect(await stop(platform)).toBe(0);
     platform = undefined;
     // The alarm's hold runs out while nothing runs.

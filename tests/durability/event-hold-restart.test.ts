@@ -89,7 +89,7 @@ describe('an event’s hold after a restart (issue 23 items 2 and 7)', () => {
       throw error;
     });
     // Resolved by a named person, and the condition ends (the operator closes the alarm on the section's new sample).
-    expect((await call(`/api/v1/events/${opened.id}/resolve`, { note: 'sewage outfall plugged upstream' })).status).toBe(200);
+    expect((await call(`/api/v1/events/${opened.id}/resolve`, { note: 'sewage outfall plugged upstream', cause: 'real-exceedance' })).status).toBe(200);
     const alarmId = opened.alarms[0]!.id;
     expect((await call(`/api/v1/alarms/${encodeURIComponent(alarmId)}/close`, { note: 'new sample within Class III' })).status).toBe(200);
     const held = await until('the hold to start', async () => {
@@ -133,7 +133,7 @@ describe('an event’s hold after a restart (issue 23 items 2 and 7)', () => {
       const event = await waterEvent();
       return event?.state === 'dispatched' && event.reopened > 0 ? event : undefined;
     });
-    expect((await call(`/api/v1/events/${reopened.id}/resolve`, { note: 'outfall sealed for good' })).status).toBe(200);
+    expect((await call(`/api/v1/events/${reopened.id}/resolve`, { note: 'outfall sealed for good', cause: 'real-exceedance' })).status).toBe(200);
     const alarm = reopened.alarms.find((entry) => entry.closedAtMs === null)!;
     expect((await call(`/api/v1/alarms/${encodeURIComponent(alarm.id)}/close`, { note: 'new sample within Class III' })).status).toBe(200);
     const held = await until('the hold to start', async () => {

@@ -49,7 +49,7 @@ describe('closed events older than events.keepClosedDays', () => {
         for (let n = 0; n < times; n += 1) await device.publishAsync(first.topics.build(family, deviceId, 'telemetry'), JSON.stringify(reading), { qos: 1 });
         const { id } = await dispatched;
         if (close) {
-          expect((await firstCall(`/api/v1/events/${id}/resolve`, tokens.operator, { note: 'done' })).status).toBe(200);
+          expect((await firstCall(`/api/v1/events/${id}/resolve`, tokens.operator, { note: 'done', cause: 'other' })).status).toBe(200);
           expect((await firstCall(`/api/v1/events/${id}/close`, tokens.operator, { note: 'verified' })).status).toBe(200);
         }
         return id;

@@ -8,7 +8,7 @@ const tokens = { zhang: 'operator-zhang-wei-figures-0123456789', reader: 'reader
 const minute = 60_000;
 
 type StageFigure = { count: number; medianS: number | null; p90S: number | null };
-type Row = { week: string; by: 'department' | 'family'; key: string; dispatch: StageFigure; acknowledge: StageFigure; resolve: StageFigure };
+type Row = { week: string; by: 'department' | 'family' | 'cause'; key: string; dispatch: StageFigure; acknowledge: StageFigure; resolve: StageFigure };
 
 /**
  * Response figures (issue 23, item 6) of an event that goes round twice: re-dispatched to another
@@ -45,13 +45,13 @@ describe('response figures of a reopened, re-dispatched event', () => {
     // 20 s after that (not 5 min 20 s after the first dispatch) and resolves 5 min after its dispatch.
     await act(5 * minute, 'dispatch', { department: 'urban-mgmt' });
     await act(5 * minute + 20_000, 'start');
-    await act(10 * minute, 'resolve');
+    await act(10 * minute, 'resolve', { cause: 'device-fault' });
     await act(11 * minute, 'close');
     // Cycle 2: reopened and routed to the bureau again, which starts after 2 min and resolves after 8.
     const reopened = await act(12 * minute, 'reopen');
     expect(reopened).toMatchObject({ state: 'dispatched', department: 'eco-env' });
     await act(14 * minute, 'start');
-    await act(20 * minute, 'resolve');
+    await act(20 * minute, 'resolve', { cause: 'real-exceedance' });
 
     // Asked a minute later: both cycles lie within the last week.
     offsetMs = 21 * minute;
@@ -69,6 +69,12 @@ describe('response figures of a reopened, re-dispatched event', () => {
     const bureau = rowsOf('department', 'eco-env');
     expect([onlyTime(urban, 'acknowledge'), onlyTime(urban, 'resolve')]).toEqual([[20], [300]]);
     expect([onlyTime(bureau, 'acknowledge'), onlyTime(bureau, 'resolve'), countOf(bureau, 'dispatch')]).toEqual([[120], [480], 2]);
+    // By cause: each round under the cause its resolution found, its dispatch and start included.
+    const fault = rowsOf('cause', 'device-fault');
+    const real = rowsOf('cause', 'real-exceedance');
+    expect([onlyTime(fault, 'acknowledge'), onlyTime(fault, 'resolve'), countOf(fault, 'dispatch')]).toEqual([[20], [300], 1]);
+    expect([onlyTime(real, 'acknowledge'), onlyTime(real, 'resolve'), countOf(real, 'dispatch')]).toEqual([[120], [480], 1]);
+    expect(rows.filter((row) => row.by === 'cause').map((row) => row.key).sort()).toEqual(['device-fault', 'real-exceedance']);
 
     // /metrics counts the same times, to a signed-in caller (as the figures API shows them).
     const metricsFor = async (token?: string) => (await fetch(`${test.endpoints.httpUrl}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).text();
@@ -104,5 +110,8 @@ describe('response figures of a reopened, re-dispatched event', () => {
     expect(fieldOf(1)).toEqual([[20, 'urban-mgmt'], [120, 'eco-env']]);
     expect(fieldOf(2)).toEqual([[300, 'urban-mgmt'], [480, 'eco-env']]);
     expect(fieldOf(3)).toEqual([[0, 'eco-env'], [0, 'eco-env']]);
+    // Grafana groups resolve_s by the cause tag.
+    const causes = (await test.platform.influx.query(`SELECT "resolve_s", "cause" FROM "events" WHERE "event_id" = '${id}' AND "kind" = 'resolved'`))[0]?.values ?? [];
+    expect(causes.map((point) => [point[1], point[2]])).toEqual([[300, 'device-fault'], [480, 'real-exceedance']]);
   });
 });

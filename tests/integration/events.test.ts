@@ -107,9 +107,9 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     expect((await call(`/api/v1/events/${event!.id}/start`, liNaToken, { note: 'inspector sent to the Dongmen building sites' })).status).toBe(200);
     expect((await call(`/api/v1/events/${event!.id}/comment`, tokens.anonymousOperator, { note: 'forecast: stagnant air until evening' })).status).toBe(200);
     offsetMs = 3 * 3_600_000;
-    const resolved = await call(`/api/v1/events/${event!.id}/resolve`, liNaToken, { note: 'dust suppression ordered at two sites' });
+    const resolved = await call(`/api/v1/events/${event!.id}/resolve`, liNaToken, { note: 'dust suppression ordered at two sites', cause: 'real-exceedance' });
     expect(resolved.status).toBe(200);
-    expect((await call(`/api/v1/events/${event!.id}/resolve`, liNaToken, { note: 'again' })).status).toBe(409);
+    expect((await call(`/api/v1/events/${event!.id}/resolve`, liNaToken, { note: 'again', cause: 'real-exceedance' })).status).toBe(409);
     offsetMs = 3 * 3_600_000 + 10 * 60_000;
     const closed = await call(`/api/v1/events/${event!.id}/close`, tokens.zhang, { note: 'verified on the wall: AQI back under 100' });
     expect(closed.status).toBe(200);
@@ -157,10 +157,10 @@ describe('from alarm to resolution (issue 23): a PM2.5 episode at two stations, 
     expect(await call(`/api/v1/events/${event!.id}/reopen`, tokens.zhang, { note: 'x', by: 'admin' })).toMatchObject({ status: 400 });
     expect(await call(`/api/v1/events/${event!.id}/dispatch`, tokens.zhang, { department: 'ministry-of-magic' })).toMatchObject({ status: 409, body: { code: 'WX_ERR_EVENT_STATE' } });
     expect(await call('/api/v1/events/nope/comment', tokens.zhang, { note: 'x' })).toMatchObject({ status: 404, body: { code: 'WX_ERR_EVENT_NOT_FOUND' } });
-    expect(await call(`/api/v1/events/${event!.id}/resolve`, tokens.zhang, { note: '' })).toMatchObject({ status: 400, body: { code: 'WX_ERR_INVALID_ARGUMENT' } });
+    expect(await call(`/api/v1/events/${event!.id}/resolve`, tokens.zhang, { note: '', cause: 'other' })).toMatchObject({ status: 400, body: { code: 'WX_ERR_INVALID_ARGUMENT' } });
     // Red team 11: a note that shows nothing (zero-width, non-breaking and ideographic spaces, a control character) is no note.
     for (const note of ['\u200b', '\u00a0\u3000', '\u200b\u200d\ufeff', '\u0007']) {
-      expect(await call(`/api/v1/events/${event!.id}/resolve`, tokens.zhang, { note }), JSON.stringify(note)).toMatchObject({ status: 400, body: { code: 'WX_ERR_INVALID_ARGUMENT' } });
+      expect(await call(`/api/v1/events/${event!.id}/resolve`, tokens.zhang, { note, cause: 'other' }), JSON.stringify(note)).toMatchObject({ status: 400, body: { code: 'WX_ERR_INVALID_ARGUMENT' } });
     }
     const departments = await call('/api/v1/departments', tokens.reader);
     expect(JSON.stringify(departments.body)).not.toContain('ECO-ROBOT-KEY');
@@ -273,7 +273,7 @@ describe('events after a restart', () => {
       expect(restored.body).toMatchObject({ state: 'in_progress', department: 'eco-env', alarms: [{ deviceId: 'air-dongmen' }] });
       expect(restored.body.timeline.map((entry) => entry.kind)).toEqual(['opened', 'dispatched', 'started']);
       expect(restored.body.timeline.at(-1)).toMatchObject({ by: 'wang.fang', note: '开始处置\nline two' });
-      const resolved = await call(second, `/api/v1/events/${id}/resolve`, { note: 'done' });
+      const resolved = await call(second, `/api/v1/events/${id}/resolve`, { note: 'done', cause: 'other' });
       expect(resolved.body).toMatchObject({ state: 'resolved' });
     } finally {
       await second.close();

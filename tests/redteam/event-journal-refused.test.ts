@@ -55,7 +55,7 @@ describe('red team: an event change the disk refused, then one it took, InfluxDB
     await waitFor(async () => (await influx.query('SELECT COUNT("event_id") FROM "events"'))[0]?.values[0]?.[1] === 2, 'the opening and the dispatch in InfluxDB', 30_000);
     door.shut();
 
-    const refused = await call(first, `/api/v1/events/${id}/resolve`, { note: 'pumps started at the culvert' });
+    const refused = await call(first, `/api/v1/events/${id}/resolve`, { note: 'pumps started at the culvert', cause: 'real-exceedance' });
     expect(refused).toMatchObject({ status: 503, body: { code: 'WX_ERR_HISTORY_NOT_DURABLE' } });
     // The disk mended; the close is answered once on disk.
     await rm(journal, { recursive: true });

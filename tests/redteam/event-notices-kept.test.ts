@@ -97,7 +97,7 @@ describe('red team: notices of changes not kept, the journals refused and Influx
     // The disk mended, InfluxDB away again: the journal keeps the resolution and the close (answered 200), and water is told.
     await mend(journals[0]);
     door.shut();
-    expect((await call(`/api/v1/events/${id}/resolve`, operator, { note: 'culvert cleared' })).status).toBe(200);
+    expect((await call(`/api/v1/events/${id}/resolve`, operator, { note: 'culvert cleared', cause: 'real-exceedance' })).status).toBe(200);
     expect((await call(`/api/v1/events/${id}/close`, operator, { note: 'verified: AQI under 100' })).status).toBe(200);
     await receiver.waitFor((hook) => hook.path === '/water' && hook.body.kind === 'closed');
     expect(hooks('/water', id)).toEqual(['dispatched', 'closed']);

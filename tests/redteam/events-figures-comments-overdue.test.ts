@@ -73,7 +73,7 @@ describe('red team: events, second pass', () => {
     expect(refused).toMatchObject({ status: 409, body: { code: 'WX_ERR_EVENT_COMMENTS_FULL' } });
     expect(String(refused.body.message)).toContain(eventId);
     // The event is still seen through, each step with its note.
-    const resolved = await call(`/api/v1/events/${eventId}/resolve`, tokens.operator, { note: 'culvert cleared' });
+    const resolved = await call(`/api/v1/events/${eventId}/resolve`, tokens.operator, { note: 'culvert cleared', cause: 'real-exceedance' });
     expect(resolved).toMatchObject({ status: 200, body: { state: 'resolved' } });
     expect((await call(`/api/v1/events/${eventId}/close`, tokens.operator, { note: 'verified' })).body).toMatchObject({ state: 'closed' });
     // Every comment is kept, read through the timeline's pages (an answer carries the newest entries only).
@@ -106,7 +106,7 @@ describe('red team: events, second pass', () => {
     test.platform.events!.sweep();
     expect(await overdue()).toEqual(late);
     // Seen through and reopened: routed afresh, on time; both escalations stay on the event.
-    for (const action of ['start', 'resolve', 'close']) expect((await call(`/api/v1/events/${eventId}/${action}`, tokens.operator, { note: `${action}: done` })).status).toBe(200);
+    for (const action of ['start', 'resolve', 'close']) expect((await call(`/api/v1/events/${eventId}/${action}`, tokens.operator, { note: `${action}: done`, ...(action === 'resolve' ? { cause: 'real-exceedance' } : {}) })).status).toBe(200);
     const reopened = await call(`/api/v1/events/${eventId}/reopen`, tokens.operator, { note: 'again' });
     expect(reopened.body).toMatchObject({ state: 'dispatched', overdue: false });
     expect((reopened.body.escalations as unknown[]).length).toBe(2);

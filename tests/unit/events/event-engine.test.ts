@@ -124,7 +124,7 @@ describe('the event engine on an injected clock (issue 23, items 2-4)', () => {
     const a = alarm('p1', 'air-guiyuan');
     engine.onAlarmChange(opened(a));
     const [event] = engine.list();
-    engine.act(event!.id, { kind: 'resolve', note: 'sites watered' }, 'li.na');
+    engine.act(event!.id, { kind: 'resolve', note: 'sites watered', cause: 'real-exceedance' }, 'li.na');
     advance(30 * minute);
     engine.sweep();
     expect(engine.get(event!.id)!.state).toBe('resolved');
@@ -141,7 +141,7 @@ describe('the event engine on an injected clock (issue 23, items 2-4)', () => {
     expect(engine.list()).toHaveLength(1);
     expect(engine.get(event!.id)).toMatchObject({ state: 'dispatched', reopened: 1, department: 'eco-env' });
     // Beyond the reopen window a recurrence is a new event.
-    engine.act(event!.id, { kind: 'resolve', note: 'again' }, 'li.na');
+    engine.act(event!.id, { kind: 'resolve', note: 'again', cause: 'real-exceedance' }, 'li.na');
     advance(25 * 60 * minute);
     engine.onAlarmChange(opened(alarm('p3', 'air-huangbei')));
     expect(engine.list()).toHaveLength(2);
@@ -155,5 +155,20 @@ describe('the event engine on an injected clock (issue 23, items 2-4)', () => {
     expect(() => engine.act('nope', { kind: 'comment', note: 'x' }, 'zhang.wei')).toThrow(expect.objectContaining({ code: 'WX_ERR_EVENT_NOT_FOUND' }));
     expect(engine.list({ search: 'q1 eco-env' })).toHaveLength(1);
     expect(engine.list({ search: 'nothing-like-it' })).toHaveLength(0);
+  });
+
+  it('checks a resolution’s cause and, with closeBySomeoneElse, who closes, in the engine itself (a cluster leader takes followers’ actions unchecked by their API)', async () => {
+    const { engine } = await engineAt();
+    engine.onAlarmChange(opened(alarm('r1', 'air-guiyuan')));
+    const [event] = engine.list();
+    expect(() => engine.act(event!.id, { kind: 'resolve', note: 'x', cause: 'weather' as never }, 'li.na')).toThrow(expect.objectContaining({ code: 'WX_ERR_UNKNOWN_CAUSE', value: 'weather' }));
+    expect(() => engine.act(event!.id, { kind: 'resolve', note: 'x' } as never, 'li.na')).toThrow(expect.objectContaining({ code: 'WX_ERR_UNKNOWN_CAUSE' }));
+    expect(engine.get(event!.id)!.state).toBe('dispatched');
+    const fourEyes = createEventEngine({ departments: await loadDepartments(seed), registry: { device: () => undefined }, groupOf: ruleGroups((await loadAlarmRules(rulesSeed)).rules), now: () => 0, log: createLogger('silent'), closeBySomeoneElse: true });
+    fourEyes.onAlarmChange(opened(alarm('r2', 'air-guiyuan')));
+    const [own] = fourEyes.list();
+    fourEyes.act(own!.id, { kind: 'resolve', note: 'x', cause: 'other' }, 'li.na');
+    expect(() => fourEyes.act(own!.id, { kind: 'close', note: 'mine' }, 'li.na')).toThrow(expect.objectContaining({ code: 'WX_ERR_EVENT_SAME_PERSON', value: 'li.na' }));
+    expect(fourEyes.act(own!.id, { kind: 'close', note: 'checked' }, 'zhang.wei').state).toBe('closed');
   });
 });
