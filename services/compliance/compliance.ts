@@ -1,7 +1,7 @@
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import { districtName, placeName } from '../registry/place-names.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
-import { parsePeriod, type Period } from './period.ts';
+import { judgesAnnualTargets, parsePeriod, type Period } from './period.ts';
 import type { MarkRecord } from '../review/mark-schema.ts';
 import { derivedFieldsOf } from '../review/marked-fields.ts';
 import { marksMovingFigure } from './moving-marks.ts';
@@ -24,7 +24,7 @@ export interface TargetCompliance {
   readonly unit: string;
   readonly value: number | string | null;
   readonly status: ComplianceStatus;
-  /** For a period still running: the status is a projection from the data so far. */
+  /** For a period still running or a part of a year: the status is a projection of the year from the data so far (judgesAnnualTargets). */
   readonly projected: boolean;
   readonly completeness: number | null;
   readonly standards: readonly string[];
@@ -83,15 +83,16 @@ function passes(target: Target, value: number | string): boolean {
 
 /**
  * The status of a target: insufficient data when the standard's validity rule is not met;
- * for a finished period met or breached; for one still running met (so far) or at risk,
- * the value so far being the projection of the period's value (a year-to-date mean
- * projects the annual mean).
+ * for a whole year once over met or breached; for a year still running or a part of a year (a
+ * month, quarter or half, even closed) met (so far) or at risk, the value being the projection
+ * of the annual value (a year-to-date or a month's mean projects the annual mean): the targets
+ * are annual, and a part of a year is not judged by them (judgesAnnualTargets).
  */
 function statusOf(target: Target, period: Period, value: number | string | null, sufficient: boolean): ComplianceStatus {
   if (value === null || !sufficient) return 'insufficient data';
   if (target.comparator === 'report') return 'reported';
   if (passes(target, value)) return 'met';
-  return period.complete ? 'breached' : 'at risk';
+  return judgesAnnualTargets(period) ? 'breached' : 'at risk';
 }
 
 /**
@@ -138,7 +139,7 @@ export async function evaluateCompliance(deps: { influx: InfluxClient; registry:
         ...base,
         value: outcome.value,
         status: statusOf(target, period, outcome.value, outcome.sufficient),
-        projected: !period.complete,
+        projected: !judgesAnnualTargets(period),
         completeness: outcome.completeness,
         standards: outcome.standards,
         provenance: outcome.provenance,

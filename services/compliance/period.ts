@@ -56,6 +56,15 @@ export function parsePeriod(id: string, nowMs: number): Period {
   throw new WanxiangError('WX_ERR_INVALID_ARGUMENT', `period ${JSON.stringify(id)} is not YYYY, YYYY-YTD, YYYY-MM, YYYY-Q1..Q4 or YYYY-H1..H2`, { value: id });
 }
 
+/**
+ * Whether the plan's targets, all annual, are judged by this period: only by a whole year once it is
+ * over (a year, or a year to date at its end). A month, a quarter or a half, closed or not, and a year
+ * still running give a projection of the year from the data they hold, never met or breached for
+ * good (docs/officers.md "A part of a year"): February 2024 closed was answered `breached` of the
+ * PM2.5 annual mean, while the page said a part of a year is not judged.
+ */
+export const judgesAnnualTargets = (period: Period): boolean => period.complete && (period.kind === 'year' || period.kind === 'ytd');
+
 /** Beijing dates (YYYY-MM-DD) of the period's days up to `toMs`. */
 export function periodDays(period: Period): string[] {
   const days: string[] = [];

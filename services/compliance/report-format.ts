@@ -14,6 +14,9 @@ const statusText: Record<ComplianceStatus, readonly [string, string]> = {
   'insufficient data': ['数据不足', 'insufficient data'], reported: ['仅报告', 'reported'], manual: ['人工填报', 'reported by hand'],
 };
 
+/** A status as printed: `met` of a part of a year, or of a year still running, is a projection and says so (`at risk` always does). */
+const statusLabel = (t: TargetCompliance, lang: ReportLang) => (t.status === 'met' && t.projected ? say(lang, '达标（预判）', 'met (projection)') : say(lang, ...statusText[t.status]));
+
 /** The same period a year before, when the platform has it (issue 22 item 4); the 2020 baseline comes from the plan itself. */
 export interface ReportComparisons {
   readonly lastYear?: ComplianceReport;
@@ -110,7 +113,8 @@ function conventions(report: ComplianceReport, lang: ReportLang): string[] {
 /** The caveats a reader needs first: a part of a year judged against annual targets, a period still running. */
 function caveats(report: ComplianceReport, lang: ReportLang): string[] {
   const lines: string[] = [];
-  if (report.period.kind !== 'year') lines.push(say(lang, '> 注意：本时段不足一个完整年度。规划目标均为年度目标，本表数值仅反映本时段数据，不构成年度评价。', '> Note: this period is not a whole year. The plan’s targets are annual: the figures here are this period’s data alone, not the annual verdict.'));
+  // A year to date at its year's end is the whole year, judged as one (judgesAnnualTargets).
+  if (report.period.kind !== 'year' && !(report.period.kind === 'ytd' && report.period.complete)) lines.push(say(lang, '> 注意：本时段不足一个完整年度。规划目标均为年度目标，本表数值仅反映本时段数据，不构成年度评价；评价为依据本时段数据对全年的预判。', '> Note: this period is not a whole year. The plan’s targets are annual: the figures here are this period’s data alone, not the annual verdict; statuses are projections of the year from them.'));
   if (!report.period.complete) lines.push(say(lang, '> 本时段尚未结束，评价为依据已有数据的推算；上年一列为上年全期数值，并非同期。', '> The period is still running: statuses are projections from the data so far, and the last-year column is last year’s whole period, not the same days.'));
   return lines.length ? [...lines, ''] : [];
 }
@@ -152,7 +156,7 @@ export function formatMarkdown(report: ComplianceReport, lang: ReportLang = 'zh'
     ...(reviewed ? [t.unreviewedValue === undefined ? '—' : valueText(t.unreviewedValue, t.unit, lang)] : []),
     ...(comparisons.lastYear ? [compare(comparisons.lastYear, t)] : []),
     t.baseline2020 ? valueText(t.baseline2020.value, t.unit, lang) : '—',
-    say(lang, ...statusText[t.status]), t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`, t.standards.map((basis) => basisText(basis, lang)).join(say(lang, '；', '; ')) || '—',
+    statusLabel(t, lang), t.completeness === null ? '—' : `${(t.completeness * 100).toFixed(1)} %`, t.standards.map((basis) => basisText(basis, lang)).join(say(lang, '；', '; ')) || '—',
   ];
   const lines = [
     // One language a document (issue 22 item 1): the district's and the plan's names in it, the plan's
@@ -188,7 +192,7 @@ export function formatCsv(report: ComplianceReport, lang: ReportLang = 'zh'): st
     ? ['时段', '指标编号', '指标', '属性', '比较', '目标值', '单位', '监测值', '审核前', '评价', '推算', '数据完整率', '依据', '审核标记']
     : ['period', 'id', 'indicator', 'kind', 'comparator', 'target', 'unit', 'value', 'unreviewed_value', 'status', 'projected', 'completeness', 'standards', 'review_marks'];
   const rows = report.targets.map((t) =>
-    [report.period.id, t.id, lang === 'zh' ? t.nameZh : t.nameEn, lang === 'zh' ? kindZh[t.kind] : t.kind, t.comparator, t.target, unitLabel(t.unit, lang), t.value, t.unreviewedValue ?? t.value, say(lang, ...statusText[t.status]),
+    [report.period.id, t.id, lang === 'zh' ? t.nameZh : t.nameEn, lang === 'zh' ? kindZh[t.kind] : t.kind, t.comparator, t.target, unitLabel(t.unit, lang), t.value, t.unreviewedValue ?? t.value, statusLabel(t, lang),
       lang === 'zh' ? (t.projected ? '是' : '否') : t.projected, t.completeness, t.standards.map((basis) => basisText(basis, lang)).join('; '), (t.reviewMarks ?? []).map((mark) => mark.id).join(' ')].map(quote).join(','));
   return `\uFEFF${header.map(quote).join(',')}\n${rows.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { evaluateCompliance, type ComplianceReport, type TargetCompliance } from '../compliance/compliance.ts';
-import type { Period } from '../compliance/period.ts';
+import { judgesAnnualTargets, type Period } from '../compliance/period.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { unitLabel } from '../compliance/target-units.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -23,6 +23,17 @@ const statusNames: Readonly<Record<string, readonly [string, string]>> = {
   met: ['达标', 'met'], 'at risk': ['有风险', 'at risk'], breached: ['未达标', 'breached'], 'insufficient data': ['数据不足', 'insufficient data'], reported: ['仅报告', 'reported'], manual: ['人工填报', 'reported by hand'],
 };
 const months = Array.from({ length: 12 }, (_, i) => i);
+
+/**
+ * The status as the workbook and the printed page show it: of a year still running or a part of a
+ * year, met or at risk is a projection of the year and says so (a closed month's `breached` read as
+ * the annual verdict the note beside said it was not).
+ */
+function statusCell(target: TargetCompliance, lang: Lang): string {
+  const [zh, en] = statusNames[target.status] ?? [target.status, target.status];
+  const projection = target.projected && (target.status === 'met' || target.status === 'at risk');
+  return projection ? say(lang, `${zh}（预判）`, `${en} (projection)`) : say(lang, zh, en);
+}
 
 /**
  * A month's figure as the table prints it: the number where the month's data meet the standard's
@@ -80,12 +91,12 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
       baseline: cell(target.baseline2020?.value),
       unit: unitLabel(target.unit, lang),
       period: cell(target.value),
-      status: say(lang, ...(statusNames[target.status] ?? [target.status, target.status])),
+      status: statusCell(target, lang),
     };
     started.forEach((m, j) => (row[`m${m + 1}`] = monthCell(monthly[j]!.targets[i], lang)));
     return row;
   });
-  const annualFromPart = period.kind !== 'year' || !period.complete;
+  const annualFromPart = !judgesAnnualTargets(period);
   const table: ReportTable = {
     id: 'plan',
     title: say(lang, `${period.year}年规划目标完成情况（逐月）`, `${period.year} against the plan's targets, month by month`),
@@ -96,7 +107,7 @@ export async function planTable(deps: PlanTableDeps, period: Period, lang: Lang)
       say(lang, '规划目标均为年度目标：各月数值为当月数据的结果，仅供跟踪，不作为年度评价。', 'The plan’s targets are annual: a month’s figure is that month’s data alone, for following the year, never the annual verdict.'),
       say(lang, '某月有效数据不足（如PM₂.₅每月至少27个有效日，2月25个，GB 3095表4）时，该月标为“数据不足”，括号内为不足数据的结果。', 'A month whose data fall short of the validity rule (PM₂.₅: 27 valid days, February 25, GB 3095 Table 4) is marked “insufficient data”, the figure of the data there are in brackets.'),
       say(lang, '2020年基准为规划文本所述的2020年数值，规划未述者留空。', 'The 2020 baseline is the value the plan’s text states for 2020; blank where it states none.'),
-      ...(annualFromPart ? [say(lang, '本期不足一个完整年度：年度目标的评价为依据已有数据的预判。', 'The period is not a whole year: the status of an annual target is a projection from the data so far.')] : []),
+      ...(annualFromPart ? [say(lang, '本期不足一个完整年度：年度目标的评价为依据已有数据的预判（标“预判”），不作为年度评价。', 'The period is not a whole year: the status of an annual target is a projection from the data so far (marked “projection”), not the annual verdict.')] : []),
     ],
   };
   return { table, report: report! };
