@@ -30,6 +30,11 @@ export function suggestedReviewMarks(event: DistrictEvent): SuggestedReviewMark[
     const span = spans.get(alarm.deviceId);
     spans.set(alarm.deviceId, span ? { fromMs: Math.min(span.fromMs, alarm.openedAtMs), toMs: Math.max(span.toMs, toMs) } : { fromMs: alarm.openedAtMs, toMs });
   }
+  // A flapping device's run keeps its latest alarm only (rejoin-runs.ts): the run began at its first join.
+  for (const record of event.timeline) {
+    const span = record.kind === 'joined' && record.run ? spans.get(record.alarm.deviceId) : undefined;
+    if (span && record.kind === 'joined' && record.run) span.fromMs = Math.min(span.fromMs, record.run.firstAtMs);
+  }
   return [...spans].filter(([, span]) => span.toMs > span.fromMs).map(([device, span]) => ({
     device, from: new Date(span.fromMs).toISOString(), to: new Date(span.toMs).toISOString(), reason, comment: `event ${event.id}: ${resolutionCauses[cause].en}`,
   }));

@@ -34,4 +34,16 @@ describe('resolution causes on events (services/events/resolution-causes.ts)', (
     const reopened = replayEvent('ev-again', [...history({ kind: 'resolved', atMs: 60_000, by: 'li.na', note: 'dust', cause: 'real-exceedance' }), { kind: 'reopened', atMs: 70_000, by: 'system', note: '' }])!;
     expect(eventCause(reopened)).toBeNull();
   });
+
+  it('takes a flapping device’s suggestion from the first alarm of its run, which the event no longer holds', () => {
+    const flap = (id: string, atMs: number): EventAlarm => ({ ...alarm, id, deviceId: 'air-flappy', openedAtMs: atMs, closedAtMs: null });
+    const event = replayEvent('ev-flap', [
+      { kind: 'opened', atMs: 1_000, by: 'system', family: 'air', street: null, alarm }, dispatched,
+      { kind: 'joined', atMs: 3_000, by: 'system', alarm: flap('f1', 3_000) }, { kind: 'alarm-closed', atMs: 4_000, by: 'system', alarmId: 'f1' },
+      { kind: 'joined', atMs: 5_000, by: 'system', alarm: flap('f2', 5_000) }, { kind: 'alarm-closed', atMs: 6_000, by: 'system', alarmId: 'f2' },
+      { kind: 'resolved', atMs: 9_000, by: 'li.na', note: 'loose connector', cause: 'device-fault' },
+    ])!;
+    expect(event.alarms.map((held) => held.id)).toEqual(['a1', 'f2']);
+    expect(suggestedReviewMarks(event).find((mark) => mark.device === 'air-flappy')).toMatchObject({ from: new Date(3_000).toISOString(), to: new Date(6_000).toISOString(), reason: 'fault' });
+  });
 });
