@@ -185,7 +185,7 @@ function eventPoints(now: number): string[] {
     { kind: 'dispatched', atMs: at(299), by: 'system', department: 'eco-env', ackDueAtMs: at(269), resolveDueAtMs: at(0), note: '' },
     { kind: 'escalated', atMs: at(268), by: 'system', reason: 'not-acknowledged', department: 'eco-env', to: 'district-command' },
     { kind: 'started', atMs: at(250), by: 'li.na', note: '' },
-    { kind: 'resolved', atMs: at(120), by: 'li.na', note: 'sites watered' },
+    { kind: 'resolved', atMs: at(120), by: 'li.na', note: 'sites watered', cause: 'real-exceedance' },
     { kind: 'closed', atMs: at(60), by: 'zhang.wei', note: 'verified' },
   ];
   const noise: EventRecord[] = [

@@ -17,8 +17,8 @@ function departmentVariable() {
     .refresh(VariableRefresh.OnDashboardLoad).sort(VariableSort.AlphabeticalAsc);
 }
 
-/** Median and p90 of one stage's seconds, by week, per department or per family. */
-function weekly(field: 'dispatch_s' | 'ack_s' | 'resolve_s', by: 'department' | 'family') {
+/** Median and p90 of one stage's seconds, by week, per department, per family or per a resolution's cause. */
+function weekly(field: 'dispatch_s' | 'ack_s' | 'resolve_s', by: 'department' | 'family' | 'cause') {
   return new InfluxQueryBuilder(
     `SELECT percentile(${ident(field)}, 50) AS "median", percentile(${ident(field)}, 90) AS "p90" FROM ${events} WHERE ${tagMatches('department', 'department')} AND $timeFilter GROUP BY ${byWeek}, ${ident(by)} fill(none)`,
   ).alias(`$tag_${by} $col`);
@@ -42,7 +42,7 @@ export const eventsDashboard: DashboardDefinition = {
     return buildDashboard({
       uid: 'wanxiang-events',
       title: '万象 · 事件处置与响应',
-      description: 'Wanxiang: events from alarms, dispatched to departments. Time to dispatch, acknowledge and resolve per department and per family (median and p90 by week, Beijing weeks from Monday), escalations, and the latest changes with who made them.',
+      description: 'Wanxiang: events from alarms, dispatched to departments. Time to dispatch, acknowledge and resolve per department and per family, time to resolve and resolutions per cause (median and p90 by week, Beijing weeks from Monday), escalations, and the latest changes with who made them.',
       tags: ['events', 'departments'],
       time: { from: 'now-30d', to: 'now' },
       refresh: '1m',
@@ -65,10 +65,18 @@ export const eventsDashboard: DashboardDefinition = {
           panels: stages.map(([field, title]) => timeseries({ title, unit: 's', width: 8, targets: [weekly(field, 'family')] })),
         },
         {
+          // The cause is a tag of the resolution's point alone (event-store.ts): time to resolve, and how many.
+          row: '按原因 By cause (resolutions; median, p90 by week)',
+          panels: [
+            timeseries({ title: '办结用时（按原因）· Time to resolve by cause', unit: 's', width: 12, targets: [weekly('resolve_s', 'cause')] }),
+            timeseries({ title: '办结数（按原因）· Resolutions by cause', unit: 'none', width: 12, targets: [new InfluxQueryBuilder(`SELECT count("event_id") AS "resolved" FROM ${events} WHERE "kind" = 'resolved' AND ${tagMatches('department', 'department')} AND $timeFilter GROUP BY ${byWeek}, "cause" fill(none)`).alias('$tag_cause')] }),
+          ],
+        },
+        {
           row: '最近变化 Latest changes',
           panels: [
             timeseries({ title: '超时升级（按部门）· Escalations by department', unit: 'none', targets: [new InfluxQueryBuilder(`SELECT count("event_id") AS "escalations" FROM ${events} WHERE "kind" = 'escalated' AND ${tagMatches('department', 'department')} AND $timeFilter GROUP BY time($__interval), "department" fill(none)`).alias('$tag_department')] }),
-            table({ title: '事件记录 · Event records', targets: [new InfluxQueryBuilder(`SELECT "event_id", "kind", "department", "family", "street" FROM ${events} WHERE ${tagMatches('department', 'department')} AND $timeFilter ORDER BY time DESC LIMIT 100`, 'table')] }),
+            table({ title: '事件记录 · Event records', targets: [new InfluxQueryBuilder(`SELECT "event_id", "kind", "department", "family", "street", "cause" FROM ${events} WHERE ${tagMatches('department', 'department')} AND $timeFilter ORDER BY time DESC LIMIT 100`, 'table')] }),
           ],
         },
       ],
