@@ -49,7 +49,7 @@ describe('red team: events', () => {
 
   it('takes one of several changes racing for one event; the others are refused WX_ERR_EVENT_STATE', async () => {
     expect(event.state).toBe('dispatched');
-    const answers = await Promise.all(Array.from({ length: 6 }, (_, n) => call(`/api/v1/events/${event.id}/resolve`, n % 2 ? tokens.zhang : tokens.operator, { note: `done (${n})` })));
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, n) => call(`/api/v1/events/${event.id}/resolve`, n % 2 ? tokens.zhang : tokens.operator, { note: `done (${n})`, cause: 'real-exceedance' })));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
     for (const answer of answers.filter((entry) => entry.status === 409)) expect(answer.text).toContain('WX_ERR_EVENT_STATE');
     const closing = await Promise.all([call(`/api/v1/events/${event.id}/close`, tokens.operator, { note: 'verified' }), call(`/api/v1/events/${event.id}/reopen`, tokens.zhang, { note: 'not fixed' })]);
