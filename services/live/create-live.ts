@@ -241,10 +241,12 @@ export function createLive(deps: LiveDeps): Live {
     async start() {
       const seeded = await seedLatest(deps.influx, deps.registry, now()).catch((error: unknown) => {
         deps.log.warn({ err: error }, 'live: latest readings not seeded from InfluxDB; the screen fills as readings arrive');
-        return new Map<string, LatestReading>();
+        return { latest: new Map<string, LatestReading>(), gaps: new Map<string, number>() };
       });
-      for (const [id, reading] of seeded) if (!latest.has(id)) {
+      for (const [id, reading] of seeded.latest) if (!latest.has(id)) {
         latest.set(id, reading);
+        const gap = seeded.gaps.get(id);
+        if (gap !== undefined) gapOf.set(id, gap);
         pending.add(id);
       }
       flush();
