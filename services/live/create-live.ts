@@ -4,7 +4,7 @@ import type { AlarmService } from '../alarms/alarm-types.ts';
 import { withoutNames } from '../people/names-shown.ts';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
-import { familyIds, getFamily, type Bilingual, type FamilyId } from '../families/index.ts';
+import { familyIds, getFamily, type FamilyId } from '../families/index.ts';
 import { replaces, type Reading } from '../ingest/reading.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
@@ -12,16 +12,19 @@ import type { DeviceRecord } from '../registry/registry-schema.ts';
 import { beijingDay } from '../standards/index.ts';
 import type { InfluxClient } from '../storage/influx-client.ts';
 import { deviceState, noDataState, type DeviceState, type StateThresholds } from './device-state.ts';
-import { freshnessAfter, judgedIntervalMs, type Freshness } from './freshness.ts';
-import { presentationOf, type PresentationLive } from './family-presentation.ts';
+import { freshnessAfter, judgedIntervalMs } from './freshness.ts';
+import { presentationOf } from './family-presentation.ts';
 import { deviceReportIntervalMs } from '../registry/report-interval.ts';
 import { createStreamHub, matches, type StreamFilter, type StreamHub, type StreamKey } from './stream-hub.ts';
 import { createDeltaBook, type DeltaItem } from './stream-delta.ts';
 import { buildTiles, type Tile } from './tiles.ts';
 import { seedLatest } from './seed-latest.ts';
+import { createRegistryFollower } from './registry-follower.ts';
 import type { LatestReading } from './latest-reading.ts';
+import { fieldLabelsOf, unitsOf, type DeviceLive, type LiveSnapshot } from './live-snapshot.ts';
 
 export type { LatestReading } from './latest-reading.ts';
+export type { DeviceLive, LiveSnapshot } from './live-snapshot.ts';
 
 export interface LiveOptions {
   /** How often accepted readings are summarised onto the stream. */
@@ -58,46 +61,6 @@ export interface LiveDeps {
   readonly now?: () => number;
 }
 
-export interface DeviceLive {
-  readonly id: string;
-  readonly site: string;
-  readonly siteName: string;
-  readonly street: string;
-  readonly lat: number;
-  readonly lon: number;
-  readonly online: boolean;
-  readonly time: string | null;
-  readonly ageMs: number | null;
-  /** The device's registered report interval, else its family's (registry/report-interval.ts). */
-  readonly reportIntervalMs: number;
-  /** The last gap between the receipts of two of its readings (ms), null until two have come. */
-  readonly gapMs: number | null;
-  /** The interval its freshness is counted in (freshness.ts judgedIntervalMs: the gap it shows when shorter than registered). */
-  readonly judgedIntervalMs: number;
-  readonly freshness: Freshness;
-  readonly values: Readonly<Record<string, number>>;
-  readonly state: DeviceState;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
-
-export interface LiveSnapshot {
-  readonly generatedAt: string;
-  readonly district: string;
-  readonly streets: readonly { readonly id: string; readonly name: string }[];
-  readonly families: readonly {
-    readonly family: FamilyId;
-    readonly title: string;
-    readonly reportIntervalMs: number;
-    readonly units: Readonly<Record<string, string>>;
-    /** Each value key's name in Chinese and English, from the family module's fields (the series' field buttons). */
-    readonly fieldLabels: Readonly<Record<string, Bilingual>>;
-    /** Issue 25: label, headline field, map symbol and state labels from the family module; null for hand-drawn families. */
-    readonly presentation: PresentationLive | null;
-    readonly devices: readonly DeviceLive[];
-  }[];
-  readonly tiles: readonly Tile[];
-  readonly tilesAt: string | null;
-}
 
 export interface Live {
   start(): Promise<void>;
@@ -111,20 +74,6 @@ export interface Live {
   streetOf(deviceId: string): string | undefined;
 }
 
-const unitsOf = (family: FamilyId): Record<string, string> => {
-  const spec = getFamily(family);
-  const units: Record<string, string> = {};
-  for (const [key, field] of Object.entries(spec.fields)) units[key] = field.unit;
-  for (const [key, field] of Object.entries(spec.derivedFields ?? {})) units[key] = field.unit;
-  return units;
-};
-
-const fieldLabelsOf = (family: FamilyId): Record<string, Bilingual> => {
-  const spec = getFamily(family);
-  const labels: Record<string, Bilingual> = {};
-  for (const [key, field] of Object.entries({ ...spec.fields, ...spec.derivedFields })) labels[key] = field.label;
-  return labels;
-};
 
 /** Latest reading per device, its state and freshness, the district tiles and the event stream, all in memory. */
 export function createLive(deps: LiveDeps): Live {
@@ -148,7 +97,7 @@ export function createLive(deps: LiveDeps): Live {
   const syncOf = (filter: StreamFilter) => {
     const wanted = (id: string) => {
       const device = deps.registry.device(id);
-      return device !== undefined && matches(filter, key(device));
+      return device !== undefined && !device.disabled && matches(filter, key(device));
     };
     // Open and acknowledged alarms too: one raised between a page's /live and its stream is not missed.
     const engine = deps.alarms?.();
@@ -202,6 +151,34 @@ export function createLive(deps: LiveDeps): Live {
     }
   };
 
+  // A registry change is on the wall within a flush (red team of the wall: a disabled station stayed
+  // "live" with its AQI, and the online tile read 147 / 147 under a target of 146, until the page's
+  // 2-minute refetch). Readings that no longer stand for their device are dropped; every other
+  // state is judged again (a section's target class, a road's zone, a transformer's kVA may have
+  // changed), the tiles recounted, and the pages told to fetch /live again.
+  const follower = createRegistryFollower(deps.registry);
+  const followRegistry = () => {
+    const change = follower.changes();
+    if (!change) return;
+    flush();
+    for (const id of change.ended) {
+      latest.delete(id);
+      states.delete(id);
+      gapOf.delete(id);
+      book.forget(id);
+    }
+    for (const [id, reading] of latest) {
+      const device = deps.registry.device(id);
+      if (!device) continue;
+      const state = deviceState(device, reading.values, reading.timeMs, deps.thresholds);
+      states.set(id, state);
+      // What delta clients hold is brought along unsent: the reset below has them fetch it whole.
+      book.take(id, reading, state, reading.timeMs);
+    }
+    refreshTiles();
+    hub.publish('reset', { reason: 'the device registry changed: fetch /api/v1/live' }, null);
+  };
+
   const refreshCompliance = async () => {
     try {
       report = await evaluateCompliance({ influx: deps.influx, registry: deps.registry, targets: deps.targets, now: now() }, period());
@@ -251,8 +228,8 @@ export function createLive(deps: LiveDeps): Live {
       }
       flush();
       refreshTiles();
-      timers.push(setInterval(flush, options.flushMs));
-      timers.push(setInterval(refreshTiles, options.tilesMs));
+      timers.push(setInterval(() => { followRegistry(); flush(); }, options.flushMs));
+      timers.push(setInterval(() => { followRegistry(); refreshTiles(); }, options.tilesMs));
       timers.push(setInterval(() => void refreshCompliance(), options.complianceMs));
       timers.push(setInterval(() => hub.heartbeat(), options.heartbeatMs));
       void refreshCompliance();
@@ -288,6 +265,7 @@ export function createLive(deps: LiveDeps): Live {
       pending.add(reading.deviceId);
     },
     snapshot(filter = {}) {
+      followRegistry();
       const at = now();
       const families = familyIds.filter((id) => !filter.family || id === filter.family).map((family) => ({
         family,

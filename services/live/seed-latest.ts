@@ -38,7 +38,8 @@ export async function seedLatest(influx: InfluxClient, registry: DeviceRegistry,
     const series = await influx.query(`SELECT * FROM "${spec.measurement}" WHERE time > ${nowMs - 86_400_000}ms AND (${anyField}) GROUP BY "device" ORDER BY time DESC LIMIT 2`);
     for (const s of series) {
       const device = s.tags?.device;
-      if (!device || !registry.device(device)) continue;
+      // Of this family still: a device moved to another family has none of its readings.
+      if (!device || registry.device(device)?.family !== family) continue;
       const [row, before] = s.values;
       if (!row) continue;
       const lagAt = s.columns.indexOf('recv_lag_ms');

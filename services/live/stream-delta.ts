@@ -37,6 +37,8 @@ export interface DeltaBook {
   take(id: string, reading: { timeMs: number; receivedAtMs: number; values: Readonly<Record<string, number>> }, state: DeviceState, baseMs: number): DeltaItem;
   /** The published picture of the devices `wanted` accepts, as of `atMs`, with each one's last gap (`gapOf`). */
   sync(wanted: (id: string) => boolean, atMs: number, gapOf?: (id: string) => number | null): { t: number; d: SyncItem[] };
+  /** A device whose published picture no longer stands (gone from the registry, or of another family now). */
+  forget(id: string): void;
 }
 
 function changedValues(before: Readonly<Record<string, number>> | undefined, after: Readonly<Record<string, number>>): Record<string, number | null> | null {
@@ -86,6 +88,9 @@ export function createDeltaBook(): DeltaBook {
         d.push([id, entry.timeMs - t, entry.values, entry.state, Math.max(0, atMs - entry.receivedAtMs), gapOf(id)]);
       }
       return { t, d };
+    },
+    forget(id) {
+      published.delete(id);
     },
   };
 }

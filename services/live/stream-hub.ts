@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { createStreamWriter, type StreamWriter } from './stream-writer.ts';
 
-export type StreamEventType = 'readings' | 'alarm' | 'tiles';
+export type StreamEventType = 'readings' | 'alarm' | 'tiles' | 'reset';
 
 /** What a client filters on: a family and a street (either may be absent). */
 export interface StreamKey {

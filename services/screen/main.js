@@ -250,7 +250,10 @@ function connect(refetch = false) {
   mine.addEventListener('tiles', heard((event) => { model.tiles = mergeTiles(model.tiles, JSON.parse(event.data)); model.tilesAtMs = serverNow(); markDirty('tiles'); }));
   mine.addEventListener('alarm', heard((event) => { const change = JSON.parse(event.data); takeAlarm(change.alarm, change.kind); }));
   mine.addEventListener('heartbeat', heard(() => undefined));
-  mine.addEventListener('reset', heard(() => void loadLive().catch(() => undefined)));
+  // A reset (the registry changed, or missed events are gone): /live is the truth, every device's
+  // reading and state included, even those the stream gave (a device moved to another family kept
+  // its old family's state from the stream).
+  mine.addEventListener('reset', heard(() => { streamedIds.clear(); void loadLive().catch(() => undefined); }));
 }
 
 function disconnect() {
