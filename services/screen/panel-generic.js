@@ -61,9 +61,12 @@ export function createGenericPanel({ tabs, summary, handWritten }) {
     }));
   }
 
-  function renderSummary(family) {
+  function renderSummary(family, now) {
     const counts = new Map();
-    for (const d of ofFamily(family)) counts.set(d.state.label, (counts.get(d.state.label) ?? 0) + 1);
+    // A silent device's last state is not its state now (the tiles leave it out too): it counts as
+    // silent, not as "impassable" or "fault" hours after its last report (wall pass).
+    const countedAs = (d) => (d.state.label !== 'no-data' && freshnessOf(d, now) === 'silent' ? 'silentState' : d.state.label);
+    for (const d of ofFamily(family)) counts.set(countedAs(d), (counts.get(countedAs(d)) ?? 0) + 1);
     const order = Object.keys(presentationOf(family)?.states ?? {});
     const labels = [...counts.keys()].sort((a, b) => (order.indexOf(a) >>> 0) - (order.indexOf(b) >>> 0));
     const today = figures.filter((f) => f.family === family);
@@ -105,7 +108,7 @@ export function createGenericPanel({ tabs, summary, handWritten }) {
       refreshFigures(now);
       renderTabs(current);
       if (!current) return reconcile(container, [{ key: 'none', sig: currentLanguage(), build: () => h('div', { class: 'empty' }, t('noDevices')) }]);
-      renderSummary(current);
+      renderSummary(current, now);
       const alarming = alarmingDevices();
       // Worst first: what needs a look is above the fold. A device in alarm comes before one whose
       // reading alone looks bad (wall2: eight gauges in a critical alarm, dry again, sat below a
