@@ -49,6 +49,7 @@ export function createServingPart(deps: PartBasics & {
         registry, influx, targets, metrics, log, thresholds: { heavyPct: config.rollups.heavyLoadPct, overloadPct: config.rollups.overloadPct },
         isOnline: deps.isOnline,
         alarms: () => alarms,
+        review: deps.review,
         // The platform's clock (a test's, moved): /live's generatedAt and ages, which the wall keeps.
         now: deps.now,
       });

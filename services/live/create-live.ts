@@ -20,32 +20,15 @@ import { createDeltaBook, type DeltaItem } from './stream-delta.ts';
 import { buildTiles, type Tile } from './tiles.ts';
 import { seedLatest } from './seed-latest.ts';
 import { createRegistryFollower } from './registry-follower.ts';
+import { createLiveMarks } from './live-marks.ts';
+import type { ReviewSource } from '../rollups/review-overlay.ts';
 import type { LatestReading } from './latest-reading.ts';
 import { fieldLabelsOf, unitsOf, type DeviceLive, type LiveSnapshot } from './live-snapshot.ts';
+import { defaultLiveOptions, type LiveOptions } from './live-options.ts';
 
 export type { LatestReading } from './latest-reading.ts';
 export type { DeviceLive, LiveSnapshot } from './live-snapshot.ts';
-
-export interface LiveOptions {
-  /** How often accepted readings are summarised onto the stream. */
-  readonly flushMs: number;
-  readonly tilesMs: number;
-  readonly complianceMs: number;
-  readonly heartbeatMs: number;
-  readonly replayEvents: number;
-  readonly replayBytes: number;
-  readonly clientBufferBytes: number;
-  readonly maxClients: number;
-}
-
-// Summaries go out every 500 ms: a reading is on the screen well inside the 2 s it is allowed, and
-// every client's socket takes half the writes of a 250 ms tick (bench:sse: the writes to 200
-// clients, not the summaries, are what the stream costs ingest). A heartbeat every 5 s: the wall
-// takes a stream silent for 12 s as a hung platform and greys (services/screen/link.js, QUIET_MS).
-export const defaultLiveOptions: LiveOptions = {
-  flushMs: 500, tilesMs: 5_000, complianceMs: 60_000, heartbeatMs: 5_000,
-  replayEvents: 2_000, replayBytes: 4 * 1024 * 1024, clientBufferBytes: 1024 * 1024, maxClients: 1_000,
-};
+export { defaultLiveOptions, type LiveOptions } from './live-options.ts';
 
 export interface LiveDeps {
   readonly registry: DeviceRegistry;
@@ -55,12 +38,13 @@ export interface LiveDeps {
   readonly log: Logger;
   readonly isOnline: (deviceId: string) => boolean;
   readonly thresholds: StateThresholds;
+  /** The officers' review marks, when the platform keeps them: what a mark in force covers is not shown. */
+  readonly review?: ReviewSource;
   /** The alarm engine, when the platform runs one. */
   readonly alarms?: () => AlarmService | undefined;
   readonly options?: Partial<LiveOptions>;
   readonly now?: () => number;
 }
-
 
 export interface Live {
   start(): Promise<void>;
@@ -94,6 +78,10 @@ export function createLive(deps: LiveDeps): Live {
   const dropped = new Counter({ name: 'wanxiang_stream_clients_dropped_total', help: 'Event-stream clients dropped (slow: unsent bytes over the bound; full: too many clients).', labelNames: ['reason'], registers });
   // Issue 21 item 5: what delta-format clients hold, so each event carries only what changed.
   const book = createDeltaBook();
+  const marks = createLiveMarks(deps.review);
+  /** A reading as shown: without the fields a review mark in force over its time takes out. */
+  const shown = (device: DeviceRecord, reading: LatestReading): LatestReading =>
+    ({ ...reading, values: marks.shown(device, reading.timeMs, reading.values) });
   const syncOf = (filter: StreamFilter) => {
     const wanted = (id: string) => {
       const device = deps.registry.device(id);
@@ -120,8 +108,9 @@ export function createLive(deps: LiveDeps): Live {
     let base: number | undefined;
     for (const id of pending) {
       const device = deps.registry.device(id);
-      const reading = latest.get(id);
-      if (!device || !reading) continue;
+      const stored = latest.get(id);
+      if (!device || !stored) continue;
+      const reading = shown(device, stored);
       const state = deviceState(device, reading.values, reading.timeMs, deps.thresholds);
       states.set(id, state);
       items.push({ id, family: device.family, street: device.street, time: new Date(reading.timeMs).toISOString(), values: reading.values, state });
@@ -139,7 +128,12 @@ export function createLive(deps: LiveDeps): Live {
       const reading = latest.get(device.id);
       return freshnessAfter(judgedIntervalMs(device, gapOf.get(device.id)), reading ? Math.max(0, at - reading.receivedAtMs) : null);
     };
-    tiles = buildTiles({ devices: deps.registry.devices, states, latest, freshness, report, period: period(), targets: deps.targets });
+    const values = new Map<string, LatestReading>();
+    for (const [id, reading] of latest) {
+      const device = deps.registry.device(id);
+      if (device) values.set(id, shown(device, reading));
+    }
+    tiles = buildTiles({ devices: deps.registry.devices, states, latest: values, freshness, report, period: period(), targets: deps.targets });
     tilesAt = at;
     const text = JSON.stringify(tiles);
     if (text !== tilesText) {
@@ -151,6 +145,19 @@ export function createLive(deps: LiveDeps): Live {
     }
   };
 
+  // Every state judged again and recounted (the registry or the review marks changed): delta clients
+  // are brought along unsent, and a reset has them fetch /live whole.
+  const judgeAgain = () => {
+    for (const [id, stored] of latest) {
+      const device = deps.registry.device(id);
+      if (!device) continue;
+      const reading = shown(device, stored);
+      const state = deviceState(device, reading.values, reading.timeMs, deps.thresholds);
+      states.set(id, state);
+      book.take(id, reading, state, reading.timeMs);
+    }
+    refreshTiles();
+  };
   // A registry change is on the wall within a flush (red team of the wall: a disabled station stayed
   // "live" with its AQI, and the online tile read 147 / 147 under a target of 146, until the page's
   // 2-minute refetch). Readings that no longer stand for their device are dropped; every other
@@ -167,16 +174,18 @@ export function createLive(deps: LiveDeps): Live {
       gapOf.delete(id);
       book.forget(id);
     }
-    for (const [id, reading] of latest) {
-      const device = deps.registry.device(id);
-      if (!device) continue;
-      const state = deviceState(device, reading.values, reading.timeMs, deps.thresholds);
-      states.set(id, state);
-      // What delta clients hold is brought along unsent: the reset below has them fetch it whole.
-      book.take(id, reading, state, reading.timeMs);
-    }
-    refreshTiles();
+    judgeAgain();
     hub.publish('reset', { reason: 'the device registry changed: fetch /api/v1/live' }, null);
+  };
+  const refreshMarks = async () => {
+    try {
+      if (!(await marks.refresh())) return;
+      flush();
+      judgeAgain();
+      hub.publish('reset', { reason: 'the review marks changed: fetch /api/v1/live' }, null);
+    } catch (error) {
+      deps.log.warn({ err: error }, 'live: review marks not read; the previous marks stay');
+    }
   };
 
   const refreshCompliance = async () => {
@@ -192,7 +201,7 @@ export function createLive(deps: LiveDeps): Live {
   const stateOf = (device: DeviceRecord, reading: LatestReading | undefined): DeviceState => {
     if (!reading) return noDataState;
     if (!pending.has(device.id) && states.has(device.id)) return states.get(device.id)!;
-    return deviceState(device, reading.values, reading.timeMs, deps.thresholds);
+    return deviceState(device, shown(device, reading).values, reading.timeMs, deps.thresholds);
   };
 
   const deviceLive = (device: DeviceRecord, at: number): DeviceLive => {
@@ -207,7 +216,7 @@ export function createLive(deps: LiveDeps): Live {
       // The registered interval as registered, and the one freshness is counted in beside it: the page
       // judges by the same rule from the same figures (services/screen/model.js judgedIntervalMs).
       ageMs, reportIntervalMs: deviceReportIntervalMs(device), gapMs: gapMs ?? null, judgedIntervalMs: judged, freshness: freshnessAfter(judged, ageMs),
-      values: reading?.values ?? {}, state: stateOf(device, reading), attributes: device.attributes,
+      values: reading ? shown(device, reading).values : {}, state: stateOf(device, reading), attributes: device.attributes,
     };
   };
 
@@ -220,16 +229,16 @@ export function createLive(deps: LiveDeps): Live {
         deps.log.warn({ err: error }, 'live: latest readings not seeded from InfluxDB; the screen fills as readings arrive');
         return { latest: new Map<string, LatestReading>(), gaps: new Map<string, number>() };
       });
+      await refreshMarks();
       for (const [id, reading] of seeded.latest) if (!latest.has(id)) {
         latest.set(id, reading);
-        const gap = seeded.gaps.get(id);
-        if (gap !== undefined) gapOf.set(id, gap);
+        if (seeded.gaps.has(id)) gapOf.set(id, seeded.gaps.get(id)!);
         pending.add(id);
       }
       flush();
       refreshTiles();
       timers.push(setInterval(() => { followRegistry(); flush(); }, options.flushMs));
-      timers.push(setInterval(() => { followRegistry(); refreshTiles(); }, options.tilesMs));
+      timers.push(setInterval(() => { followRegistry(); refreshTiles(); void refreshMarks(); }, options.tilesMs));
       timers.push(setInterval(() => void refreshCompliance(), options.complianceMs));
       timers.push(setInterval(() => hub.heartbeat(), options.heartbeatMs));
       void refreshCompliance();
