@@ -81,7 +81,7 @@ export const liveResponseSchema = z.object({
       lon: z.number().describe('longitude (WGS 84)'),
       online: z.boolean().describe('the device’s last status message (or its Last Will) says online'),
       time: z.string().nullable().describe('the reading’s own time'),
-      ageMs: z.number().nullable().describe('since the platform received it'),
+      ageMs: z.number().nullable().describe('since the reading was measured: its stamp, or its receipt when stamped ahead (a reading a logger held for hours is hours old)'),
       reportIntervalMs: z.number().describe('the device’s registered report interval, else its family’s'),
       gapMs: z.number().nullable().describe('between the receipts of its last two readings; null until two have come'),
       judgedIntervalMs: z.number().describe('the interval freshness is counted in: the registered one, or the gap the device shows when shorter (never below its family’s)'),

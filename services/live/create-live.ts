@@ -5,7 +5,7 @@ import { withoutNames } from '../people/names-shown.ts';
 import { evaluateCompliance, type ComplianceReport } from '../compliance/compliance.ts';
 import type { TargetsFile } from '../compliance/targets.ts';
 import { familyIds, getFamily, type FamilyId } from '../families/index.ts';
-import { replaces, type Reading } from '../ingest/reading.ts';
+import { measuredByMs, replaces, type Reading } from '../ingest/reading.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DeviceRecord } from '../registry/registry-schema.ts';
@@ -126,7 +126,7 @@ export function createLive(deps: LiveDeps): Live {
     const at = now();
     const freshness = (device: DeviceRecord) => {
       const reading = latest.get(device.id);
-      return freshnessAfter(judgedIntervalMs(device, gapOf.get(device.id)), reading ? Math.max(0, at - reading.receivedAtMs) : null);
+      return freshnessAfter(judgedIntervalMs(device, gapOf.get(device.id)), reading ? Math.max(0, at - measuredByMs(reading)) : null);
     };
     const values = new Map<string, LatestReading>();
     for (const [id, reading] of latest) {
@@ -206,7 +206,9 @@ export function createLive(deps: LiveDeps): Live {
 
   const deviceLive = (device: DeviceRecord, at: number): DeviceLive => {
     const reading = latest.get(device.id);
-    const ageMs = reading ? Math.max(0, at - reading.receivedAtMs) : null;
+    // The measurement's age (its stamp; its receipt when stamped ahead): a reading a logger held for
+    // three hours is three hours old when it arrives, as it is once seeded after a restart.
+    const ageMs = reading ? Math.max(0, at - measuredByMs(reading)) : null;
     const gapMs = gapOf.get(device.id);
     const judged = judgedIntervalMs(device, gapMs);
     return {

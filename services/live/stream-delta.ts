@@ -18,8 +18,8 @@ type ValueChanges = Record<string, number | null>;
 export type DeltaItem = readonly [string, number, ...([] | [ValueChanges] | [ValueChanges | 0, Partial<DeviceState>] | [ValueChanges | 0, DeviceState, 1])];
 
 /**
- * One device in a `sync` event: [id, dtMs, values, state, ageMs, gapMs] (ageMs since the platform
- * received it; gapMs between the receipts of its last two readings, null until two came: the page
+ * One device in a `sync` event: [id, dtMs, values, state, ageMs, gapMs] (ageMs since it was measured:
+ * its stamp, its receipt when stamped ahead; gapMs between the receipts of its last two readings, null until two came: the page
  * judges lateness by it, services/live/freshness.ts judgedIntervalMs).
  */
 export type SyncItem = readonly [string, number, Readonly<Record<string, number>>, DeviceState, number, number | null];
@@ -85,7 +85,7 @@ export function createDeltaBook(): DeltaBook {
       for (const [id, entry] of published) {
         if (!wanted(id)) continue;
         if (d.length === 0) t = entry.timeMs;
-        d.push([id, entry.timeMs - t, entry.values, entry.state, Math.max(0, atMs - entry.receivedAtMs), gapOf(id)]);
+        d.push([id, entry.timeMs - t, entry.values, entry.state, Math.max(0, atMs - Math.min(entry.timeMs, entry.receivedAtMs)), gapOf(id)]);
       }
       return { t, d };
     },

@@ -141,7 +141,7 @@ async function loadLive() {
       // A device the delta stream has given keeps the stream's reading: its deltas are counted from it,
       // and so is the gap it shows (the platform's where the stream has seen none: model.js judgedIntervalMs).
       const streamed = streamedIds.has(device.id) ? before.get(device.id) : undefined;
-      if (streamed) Object.assign(entry, { values: streamed.values, state: streamed.state, time: streamed.time, receivedMs: streamed.receivedMs, gapMs: streamed.gapMs ?? device.gapMs });
+      if (streamed) Object.assign(entry, { values: streamed.values, state: streamed.state, time: streamed.time, receivedMs: streamed.receivedMs, heardMs: streamed.heardMs, gapMs: streamed.gapMs ?? device.gapMs });
       model.devices.set(device.id, entry);
     }
   }

@@ -39,9 +39,12 @@ export function applyDeltaItem(devices, base, item, receivedAt) {
   // it (model.js). Between two readings only, never a reading and its repeat (the same time again);
   // an earlier stamp is another reading too (the first after one stamped ahead, which the platform
   // shows in its place: services/live/latest-reading.ts supersedes).
+  // Between receipts (heardMs); the age counts from the measurement (receivedMs: its stamp, its
+  // receipt when stamped ahead), as the platform counts it: a reading a logger held for three hours
+  // is not fresh when it arrives (services/live/create-live.ts).
   const time = iso(base + dt);
-  if (device.receivedMs != null && receivedAt > device.receivedMs && time !== device.time) device.gapMs = receivedAt - device.receivedMs;
-  Object.assign(device, { values, state, time, receivedMs: receivedAt });
+  if (device.heardMs != null && receivedAt > device.heardMs && time !== device.time) device.gapMs = receivedAt - device.heardMs;
+  Object.assign(device, { values, state, time, receivedMs: Math.min(receivedAt, base + dt), heardMs: receivedAt });
   return device;
 }
 
