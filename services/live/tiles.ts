@@ -96,8 +96,12 @@ function yearTile(id: TileId, rule: string, inputs: TileInputs): Tile {
   };
 }
 
-/** A live count held against a plan target (sections, transformers, roads): the compliance figure rides along. */
-function liveTile(id: TileId, rule: string, count: number, of: number, unit: string, meets: 'all' | 'none', inputs: TileInputs, note: string): Tile {
+/**
+ * A live count held against a plan target (sections, transformers, roads): the compliance figure
+ * rides along. Counted over the `heard` devices; with none heard it says nothing of now: "0 / 45
+ * heavy · met" with every transformer silent was a verdict without data (wall pass).
+ */
+function liveTile(id: TileId, rule: string, count: number, of: number, unit: string, meets: 'all' | 'none', heard: number, inputs: TileInputs, note: string): Tile {
   const figures = byRule(inputs.report, rule, inputs.targets);
   const target = inputs.targets.targets.find((entry) => entry.rule === rule);
   const worst = figures.find((f) => f.status === 'breached') ?? figures.find((f) => f.status === 'at risk') ?? figures[0];
@@ -105,7 +109,7 @@ function liveTile(id: TileId, rule: string, count: number, of: number, unit: str
   return {
     id, value: count, of, unit, secondary: null, target: target?.value ?? null, targetUnit: target?.unit ?? null,
     comparator: target?.comparator === 'report' ? null : (target?.comparator ?? null), zoneLimits: null,
-    status: good ? 'met' : 'at risk', meets,
+    status: heard === 0 ? 'insufficient data' : good ? 'met' : 'at risk', meets,
     compliance: worst ? { targetIds: figures.map((f) => f.id), period: inputs.period, value: worst.value, status: worst.status } : null,
     link: rawLink(inputs.period, target?.id ?? rule),
     provenance: [note, ...provenanceOf(figures)],
@@ -128,7 +132,8 @@ export function buildTiles(inputs: TileInputs): Tile[] {
   const meeting = judged.filter((d) => inputs.states.get(d.id)!.severity === 0).length;
 
   const transformers = family(inputs, 'grid').filter((d) => d.attributes.level === 'transformer');
-  const heavy = transformers.filter((d) => heard(d) && (inputs.states.get(d.id)?.severity ?? 0) >= 2).length;
+  const transformersHeard = transformers.filter(heard);
+  const heavy = transformersHeard.filter((d) => (inputs.states.get(d.id)?.severity ?? 0) >= 2).length;
 
   let free = 0;
   for (const lot of family(inputs, 'parking')) {
@@ -138,11 +143,13 @@ export function buildTiles(inputs: TileInputs): Tile[] {
   const shareable = byRule(inputs.report, 'parking.shareable-spaces', inputs.targets)[0];
 
   const roads = new Map<string, boolean>();
+  let monitorsHeard = 0;
   const zones: Record<string, { day: number; night: number }> = {};
   for (const monitor of family(inputs, 'noise')) {
     const zone = monitor.attributes.zoneClass as NoiseZoneClass;
     zones[zone] = { day: noiseLimit(zone, 'day'), night: noiseLimit(zone, 'night') };
     const road = String(monitor.attributes.road);
+    if (heard(monitor)) monitorsHeard += 1;
     const over = heard(monitor) && (inputs.states.get(monitor.id)?.label.endsWith('-over') ?? false);
     roads.set(road, (roads.get(road) ?? false) || over);
   }
@@ -150,15 +157,15 @@ export function buildTiles(inputs: TileInputs): Tile[] {
   const enabled = inputs.devices.filter((device) => !device.disabled);
   const onTime = enabled.filter((device) => inputs.freshness(device) === 'fresh').length;
 
-  const parkingTile = liveTile('parking', 'parking.shareable-spaces', free, 0, 'spaces', 'all', inputs, 'free spaces now: Σ(total − occupied) over the latest reading of each lot not silent');
+  const parkingTile = liveTile('parking', 'parking.shareable-spaces', free, 0, 'spaces', 'all', 1, inputs, 'free spaces now: Σ(total − occupied) over the latest reading of each lot not silent');
   return [
     yearTile('pm25', 'air.pm25-annual-mean', inputs),
     yearTile('good-days', 'air.good-day-ratio', inputs),
-    liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', 'all', inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length} not silent`),
-    liveTile('heavy-load', 'grid.heavy-load-transformers', heavy, transformers.length, 'transformers', 'none', inputs, 'transformers not silent whose latest load rate is in the heavy or overload band (apparent power over rated kVA)'),
+    liveTile('sections', 'water.section-class', meeting, sections.length, 'sections', 'all', judged.length, inputs, `sections meeting their target class now: GB 3838-2002 on the latest sample of ${judged.length} of ${sections.length} not silent`),
+    liveTile('heavy-load', 'grid.heavy-load-transformers', heavy, transformers.length, 'transformers', 'none', transformersHeard.length, inputs, 'transformers not silent whose latest load rate is in the heavy or overload band (apparent power over rated kVA)'),
     { ...parkingTile, of: null, secondary: typeof shareable?.value === 'number' ? shareable.value : null, status: 'met', meets: null },
     {
-      ...liveTile('noise', 'noise.trunk-road-night-leq', roadsOver, roads.size, 'roads', 'none', inputs, 'roads with a monitor not silent whose latest Leq is over its GB 3096-2008 zone limit for the period now'),
+      ...liveTile('noise', 'noise.trunk-road-night-leq', roadsOver, roads.size, 'roads', 'none', monitorsHeard, inputs, 'roads with a monitor not silent whose latest Leq is over its GB 3096-2008 zone limit for the period now'),
       zoneLimits: { unit: 'dB(A)', dayStartHour: NOISE_DAY_START_HOUR, nightStartHour: NOISE_NIGHT_START_HOUR, zones },
     },
     {

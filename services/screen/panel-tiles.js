@@ -19,16 +19,19 @@ function liveCount(tile, now) {
     case 'sections': {
       const sections = ofFamily('water');
       // A silent section's last sample is not its class now: not counted as meeting (its row says — too).
-      return { value: sections.filter((d) => fresh(d) && d.state.label !== 'no-data' && d.state.severity === 0).length, of: sections.length };
+      const judgedNow = sections.filter((d) => fresh(d) && d.state.label !== 'no-data');
+      return { value: judgedNow.filter((d) => d.state.severity === 0).length, of: sections.length, heard: judgedNow.length };
     }
     case 'heavy-load': {
       const transformers = ofFamily('grid').filter((d) => d.attributes.level === 'transformer');
-      return { value: transformers.filter((d) => fresh(d) && d.state.severity >= 2).length, of: transformers.length };
+      const heard = transformers.filter(fresh);
+      return { value: heard.filter((d) => d.state.severity >= 2).length, of: transformers.length, heard: heard.length };
     }
     case 'noise': {
       const roads = new Map();
+      const heard = ofFamily('noise').filter(fresh).length;
       for (const d of ofFamily('noise')) roads.set(String(d.attributes.road), (roads.get(String(d.attributes.road)) ?? false) || (fresh(d) && d.state.label.endsWith('-over')));
-      return { value: [...roads.values()].filter(Boolean).length, of: roads.size };
+      return { value: [...roads.values()].filter(Boolean).length, of: roads.size, heard };
     }
     case 'parking': {
       let free = 0;
@@ -93,6 +96,8 @@ export function verdictOf(tile, count) {
   if (tile.compliance && judged.has(tile.compliance.status)) return { status: tile.compliance.status, scope: 'tileYear' };
   if (targetText(tile) === null) return { status: judged.has(tile.status) ? null : tile.status, scope: null };
   if (tile.meets && count && typeof count.value === 'number') {
+    // Counted over no device heard, a count says nothing of now (server: services/live/tiles.ts liveTile).
+    if (count.heard === 0) return { status: 'insufficient data', scope: 'tileNow' };
     const good = tile.meets === 'all' ? count.value === count.of : count.value === 0;
     return { status: good ? 'met' : 'at risk', scope: 'tileNow' };
   }
