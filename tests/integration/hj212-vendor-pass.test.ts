@@ -48,8 +48,8 @@ describe('a station sends an interval again with other flags (a logger re-upload
     expect(rows[0]!.fields.pm25_ugm3).toBeUndefined();
     // A restarted platform's live view does not show it either.
     const seeded = await seedLatest(platform().platform.influx, platform().platform.registry, time + 1_000);
-    expect(seeded.get(audit.generic.id)).toMatchObject({ timeMs: time, values: { pm10: 50 } });
-    expect(seeded.get(audit.generic.id)!.values.pm25).toBeUndefined();
+    expect(seeded.latest.get(audit.generic.id)).toMatchObject({ timeMs: time, values: { pm10: 50 } });
+    expect(seeded.latest.get(audit.generic.id)!.values.pm25).toBeUndefined();
   });
 });
 
