@@ -62,5 +62,6 @@ export async function connectStation(url: { host: string; port: number }, option
 /** `tcp://host:port` (PlatformEndpoints.hj212Url) as connect() wants it. */
 export function parseStationUrl(url: string): { host: string; port: number } {
   const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port) };
+  // WHATWG URL keeps an IPv6 literal's brackets in hostname (`[::1]`), which net.connect cannot read.
+  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port) };
 }

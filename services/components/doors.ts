@@ -38,7 +38,8 @@ export interface DoorsPart extends Part<DoorAddresses> {
   readonly refusals: RefusalFeedback | undefined;
 }
 
-const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound);
+// An IPv6 literal goes in brackets in a URL (RFC 3986 §3.2.2): `mqtt://::1:1883` was no URL, and the start failed reading it.
+const host = (bound: string) => (bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound.includes(':') ? `[${bound}]` : bound);
 
 /**
  * The doors readings come in by: the embedded MQTT broker, or with an external broker (a city)
