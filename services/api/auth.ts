@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { addressKey, createExemption } from '../address-key.ts';
 import { WanxiangError, type ErrorCode } from '../errors.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -99,9 +100,10 @@ export function createAuth(options: AuthOptions, sessions?: SessionCookies, metr
   // The addresses the connection cap spares (loopback: a reverse proxy on this host, whose clients all
   // have its address, the wall, local tools) never have a token refused unchecked: a guesser there
   // would hold back everyone's right tokens. Their wrong ones are still held; limit at the proxy.
-  const spared = new Set(options.connectionLimitExempt ?? ['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+  const spared = createExemption(options.connectionLimitExempt ?? ['127.0.0.1', '::1', '::ffff:127.0.0.1']);
   const refuseWhileHolding = (request: FastifyRequest, reply: FastifyReply): void => {
-    if ((held.get(request.ip) ?? 0) < heldPerAddress || spared.has(request.ip)) return;
+    // Counted per address key (an IPv6 /64 is one: address-key.ts), spared by the exact address.
+    if ((held.get(addressKey(request.ip)) ?? 0) < heldPerAddress || spared(request.ip)) return;
     // Each request was held on its own: 300 guesses pipelined on one connection were all checked
     // within one delay (30,000 in 9 s, each held in memory), and a guesser that gave up on its
     // answers after 50 ms (a right one comes at once) was not slowed at all (red team 13). An
@@ -113,15 +115,16 @@ export function createAuth(options: AuthOptions, sessions?: SessionCookies, metr
   const refuse = async (request: FastifyRequest, reply: FastifyReply, message: string): Promise<never> => {
     // Failures are held per address: past the limit a wrong token is answered 429, saying why, so a
     // guesser is visible (metric, code) while the right token from the same address still reads.
-    const throttled = throttle.isThrottled(request.ip, apiFailuresPerMinute);
-    throttle.recordFailure(request.ip);
+    const key = addressKey(request.ip);
+    const throttled = throttle.isThrottled(key, apiFailuresPerMinute);
+    throttle.recordFailure(key);
     reply.header('www-authenticate', 'Bearer realm="wanxiang"');
     if (throttled) {
       count('WX_ERR_LOGIN_THROTTLED');
       // Every token is still checked (a right one is never refused unchecked), so the answer is what
       // is held: a guesser waiting for each answer got about 1,000 guesses a second (red team 11);
       // an address has at most http.wrongTokensHeldPerAddress of them waiting (refuseWhileHolding).
-      await hold(request.ip);
+      await hold(key);
       reply.header('retry-after', '60');
       throw new WanxiangError('WX_ERR_LOGIN_THROTTLED', throttledMessage);
     }

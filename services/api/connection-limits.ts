@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { addressKey, createExemption } from '../address-key.ts';
 import { errorCatalogue } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { securityHeaders } from './auth.ts';
@@ -36,15 +37,16 @@ const tooMany = () => {
  * and an event stream, are never cut by it (after an answer Node's keep-alive timeout takes over).
  */
 export function registerConnectionLimits(app: FastifyInstance, limits: ConnectionLimits, metrics?: Metrics): void {
-  const exempt = new Set(limits.exempt);
+  const exempt = createExemption(limits.exempt);
   const held = new Map<string, number>();
   const refused = new WeakSet<Socket>();
 
   // Node's HTTP server took the connection first (its listener is the server's own): it closes a
   // socket whose idle timer runs out before a request came, silently, as nothing was asked.
   app.server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
-    if (!exempt.has(address)) {
+    // Counted per address key (an IPv6 /64 is one client: address-key.ts), spared by the exact address.
+    const address = addressKey(socket.remoteAddress);
+    if (!exempt(socket.remoteAddress)) {
       const count = held.get(address) ?? 0;
       if (count >= limits.perAddress) {
         // Answered, then closed: the client learns why instead of meeting a reset. The grace lets

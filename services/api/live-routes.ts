@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { addressKey } from '../address-key.ts';
 import type { AlarmService } from '../alarms/alarm-types.ts';
 import type { Live } from '../live/create-live.ts';
 import { querySeries } from '../live/series-query.ts';
@@ -76,7 +77,7 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     if (request.method === 'HEAD') return reply.code(200).headers({ 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }).send('');
     const signedIn = deps.signedIn?.(request) ?? false;
     const credential = signedIn ? deps.credentialOf?.(request) ?? 'signed-in' : null;
-    const admission = deps.streams?.admit(request.ip, credential) ?? { ok: true, release: () => undefined };
+    const admission = deps.streams?.admit(addressKey(request.ip), credential) ?? { ok: true, release: () => undefined };
     reply.hijack();
     const res = reply.raw;
     if (!admission.ok) {

@@ -13,6 +13,7 @@ import { isHistoryToolSecret, simulatedDeviceSecret, verifySecret } from '../reg
 import { clientIdRefusal, registeredIn } from './client-id.ts';
 import { createLineBudget } from '../log-budget.ts';
 import { createLoginThrottle } from './login-throttle.ts';
+import { addressKey } from '../address-key.ts';
 
 /** A login whose client left while it waited for its turn: no scrypt is run for it. */
 const gaveUp: LoginResult = Object.freeze({ ok: false, code: 'WX_ERR_BAD_CREDENTIALS' });
@@ -65,6 +66,8 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   const stillHeld = (principal: Principal) => stillHeldIn(registry, principal);
   const principals = new WeakMap<Client, Principal>();
   const address = (client: Client) => deps.addressOf(client) ?? 'unknown';
+  // What failures, turns at the gate and log lines are counted against: one per client, an IPv6 /64 being one (address-key.ts).
+  const keyOf = (client: Client) => addressKey(deps.addressOf(client));
   const throttle = createLoginThrottle({ windowMs: limits.loginThrottleMs });
   // The platform's one gate, shared with the HJ 212 receiver (both verify on libuv's pool); a broker alone makes its own.
   const gate = deps.loginGate ?? createLoginGate({ concurrency: limits.loginVerifyConcurrency });
@@ -93,7 +96,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
 
   function refuseLogin(client: Client, id: string, code: ErrorCode, returnCode: 2 | 4 | 5, callback: AuthenticateCallback, detail?: string) {
     metrics.authFailures.inc({ code });
-    const said = loginRefusalLines.say(address(client) ?? 'unknown');
+    const said = loginRefusalLines.say(keyOf(client));
     if (said !== null) log.warn({ code, id: id.slice(0, 100), clientId: client.id.slice(0, 100), address: address(client), ...(detail ? { detail } : {}), ...(said > 0 ? { refusalsNotSaid: said } : {}) }, 'MQTT login refused');
     const error = Object.assign(new Error(code), { returnCode }) as AuthenticateError;
     callback(error, false);
@@ -102,8 +105,8 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
   // A failed login counts against its address and against (address, id); past either limit its
   // answer is held (login-gate.ts): failures slow down, the right secret is never refused (item 6).
   function failureHoldMs(client: Client, id: string): number {
-    const byAddress = `address:${address(client)}`;
-    const byPair = `pair:${address(client)}\0${id}`;
+    const byAddress = `address:${keyOf(client)}`;
+    const byPair = `pair:${keyOf(client)}\0${id}`;
     throttle.recordFailure(byAddress);
     throttle.recordFailure(byPair);
     const over = throttle.isThrottled(byAddress, limits.loginFailuresPerAddress + 1) || throttle.isThrottled(byPair, limits.loginFailuresPerDevice + 1);
@@ -168,7 +171,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
         // An unknown id costs no scrypt run; it still counts against the address.
         if (!known.ok && known.code === 'WX_ERR_UNKNOWN_DEVICE') {
           const holdMs = failureHoldMs(client, id);
-          if (holdMs > 0) return void gate.run(address(client), id, () => Promise.resolve(known), () => holdMs).then((result) => answerLogin(client, id, result, callback));
+          if (holdMs > 0) return void gate.run(keyOf(client), id, () => Promise.resolve(known), () => holdMs).then((result) => answerLogin(client, id, result, callback));
         }
         return answerLogin(client, id, known, callback);
       }
@@ -178,7 +181,7 @@ export function createAccessControl(deps: { registry: DeviceRegistry; topics: To
         return registry.login(id, secret);
       };
       const holdMs = (result: LoginResult) => (result.ok || result === gaveUp || result.code !== 'WX_ERR_BAD_CREDENTIALS' ? 0 : failureHoldMs(client, id));
-      gate.run(address(client), id, verify, holdMs).then((result) => answerLogin(client, id, result, callback), (error: unknown) => {
+      gate.run(keyOf(client), id, verify, holdMs).then((result) => answerLogin(client, id, result, callback), (error: unknown) => {
         log.error({ err: error, id }, 'login check failed');
         callback(Object.assign(new Error('WX_ERR_INTERNAL'), { returnCode: 3 }) as AuthenticateError, false);
       });

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { addressKey, createExemption } from '../address-key.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -70,6 +71,7 @@ export function createBroker(deps: BrokerDeps): Broker {
   /** Connections whose CONNECT is being checked (a secret under scrypt): never evicted for a newcomer. */
   const loginsUnderWay = new WeakSet<Socket>();
   const slots = createConnectionSlots<Socket>(config.mqtt, (socket) => !loginsUnderWay.has(socket));
+  const exempt = createExemption(config.mqtt.connectionLimitExempt);
   /** The TCP connection under each stream aedes reads (a WebSocket's, a TLS socket's, or the socket's own frame limit). */
   const socketOf = new WeakMap<object, Socket>();
   const rate = createRateDoor(config.mqtt, metrics, log, now);
@@ -102,12 +104,12 @@ export function createBroker(deps: BrokerDeps): Broker {
   // a cap in all, many addresses each under their own limit grew the broker without bound; without
   // eviction they kept devices out).
   function admitConnection(socket: Socket): boolean {
-    const key = socket.remoteAddress ?? 'unknown';
-    const slot = slots.admit(socket, key, config.mqtt.connectionLimitExempt.includes(key));
+    // One key per client: an IPv6 /64 is one (address-key.ts); the setting spares exact addresses.
+    const slot = slots.admit(socket, addressKey(socket.remoteAddress), exempt(socket.remoteAddress));
     if (!slot.admitted) {
       const limit = slot.reason === 'per_address' ? config.mqtt.connectionsPerAddress : config.mqtt.maxConnections;
       metrics.clientErrors.inc({ code: 'WX_ERR_TOO_MANY_CONNECTIONS' });
-      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: key, limit, reason: slot.reason }, 'connection refused');
+      log.warn({ code: 'WX_ERR_TOO_MANY_CONNECTIONS', address: socket.remoteAddress, limit, reason: slot.reason }, 'connection refused');
       socket.destroy();
       return false;
     }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientIdRefusal, registeredIn } from '../broker/client-id.ts';
+import { addressKey } from '../address-key.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import { z } from 'zod';
 import { WanxiangError } from '../errors.ts';
@@ -135,7 +136,8 @@ export function registerEmqxAuthRoutes(app: FastifyInstance, deps: EmqxAuthDeps)
     }
     // Wrong logins are held per (device's address, username), as the embedded broker holds them:
     // a guesser at one address does not lock a device out at its own.
-    const key = `login ${body.peerhost ?? request.ip} ${body.username}`;
+    // Per client, as the embedded broker counts: an IPv6 /64 is one (address-key.ts).
+    const key = `login ${addressKey(body.peerhost ?? request.ip)} ${body.username}`;
     if (throttle.isThrottled(key, deps.loginFailuresPerDevice ?? 5)) {
       deps.metrics.authFailures.inc({ code: 'WX_ERR_LOGIN_THROTTLED' });
       return { result: 'deny', is_superuser: false };

@@ -26,6 +26,7 @@ import { createAnswerWriter } from './answer-writer.ts';
 import { createFrameReader, type ReadFrame } from './frame-read.ts';
 import { createResentFrames, retrySpanMs } from './resent-frames.ts';
 import { createConnectionSlots } from '../connection-slots.ts';
+import { addressKey, createExemption } from '../address-key.ts';
 import { createConnectionLogins, createStationDirectory } from './station-auth.ts';
 import { createStationLogins, type StationLoginLimits } from './station-login.ts';
 import { intakeRecords, takePacket } from './station-door.ts';
@@ -118,6 +119,7 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
   const states = createStationStates(sessions.connected);
   const connectionOf = new WeakMap<Socket, Connection>();
   const slots = createConnectionSlots<Socket>(config, (socket) => connectionOf.get(socket)?.loginUnderWay === undefined);
+  const exempt = createExemption(config.connectionLimitExempt);
   let server: Server | undefined;
   let sweep: NodeJS.Timeout | undefined;
   let sessionCount = 0;
@@ -242,9 +244,8 @@ export function createHj212Receiver(deps: Hj212ReceiverDeps): Hj212Receiver {
 
   function handleConnection(socket: Socket): void {
     const address = socket.remoteAddress;
-    const key = address ?? 'unknown';
-    const exempt = config.connectionLimitExempt.includes(key);
-    const slot = slots.admit(socket, key, exempt);
+    // One key per client: an IPv6 /64 is one (address-key.ts); the setting spares exact addresses.
+    const slot = slots.admit(socket, addressKey(address), exempt(address));
     if (!slot.admitted) {
       metrics.connectionsClosed.inc({ reason: slot.reason });
       socket.destroy();

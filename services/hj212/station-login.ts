@@ -1,3 +1,4 @@
+import { addressKey } from '../address-key.ts';
 import { createLoginThrottle } from '../broker/login-throttle.ts';
 import type { Config } from '../config.ts';
 import type { LoginGate } from '../login-gate.ts';
@@ -54,7 +55,9 @@ export function createStationLogins(deps: {
   const counts = (login: StationLogin | typeof connectionGone) => login !== connectionGone && !login.ok && login.code !== 'WX_ERR_DEVICE_DISABLED';
 
   return {
-    check(address, mn, pw, gone) {
+    check(remoteAddress, mn, pw, gone) {
+      // Failures and turns count per client: an IPv6 /64 is one (address-key.ts).
+      const address = addressKey(remoteAddress);
       // The gate's id for this MN, apart from the broker's client ids (the gate is shared).
       const id = `hj212:${mn}`;
       const known = directory.loginWithoutScrypt(mn, pw);

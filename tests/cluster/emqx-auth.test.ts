@@ -151,4 +151,17 @@ describe('the EMQX HTTP authentication and authorization endpoints', () => {
     expect(await failures('WX_ERR_LOGIN_THROTTLED')).toBe(throttledBefore + 20);
     expect((await authn({ username: 'air-dongmen', clientid: 'air-dongmen', password: secret, peerhost: '10.0.0.7' })).json().result).toBe('allow');
   });
+
+  it('holds an IPv6 /64 as one device address: guesses spread over it are held together (red team, HTTP follow-up)', async () => {
+    const secret = simulatedDeviceSecret(defaultFleetKey, 'air-nanhu');
+    const body = (password: string, peerhost: string) => ({ username: 'air-nanhu', clientid: 'air-nanhu', password, peerhost });
+    for (let n = 0; n < 3; n += 1) expect((await authn(body(`guess-${n}`, `2001:db8:9:9::${n + 1}`))).json().result).toBe('deny');
+    const before = logins;
+    const throttledBefore = await failures('WX_ERR_LOGIN_THROTTLED');
+    // Another address of the /64, in another spelling, its right secret too: held without a check.
+    expect((await authn(body(secret, '2001:DB8:9:9:ffff:0:0:1%eth0'))).json().result).toBe('deny');
+    expect(logins).toBe(before);
+    expect(await failures('WX_ERR_LOGIN_THROTTLED')).toBe(throttledBefore + 1);
+    expect((await authn(body(secret, '2001:db8:9:a::1'))).json().result).toBe('allow');
+  });
 });
