@@ -21,7 +21,6 @@ import { answerClientError, answerFrameworkError, answerRouterRefusal } from './
 import { registerRefusalCount } from './refusal-count.ts';
 import { registerConnectionLimits, requestTimeoutOptions } from './connection-limits.ts';
 import { createStreamAdmission } from './stream-admission.ts';
-import { redactDeep } from '../redact-url.ts';
 import { defaultLiveOptions } from '../live/create-live.ts';
 import { registerOpenApiTags } from './openapi-tags.ts';
 import { familyIds } from '../families/index.ts';
@@ -47,16 +46,16 @@ import type { ReviewService } from '../review/review-service.ts';
 import { registerReportRoutes } from './report-routes.ts';
 import { registerFamilyFigureRoutes } from './family-figure-routes.ts';
 
-import { dataFolderProblems, type DiskStatus } from '../data-folder/health.ts';
-import { registryProblem, type RegistryRefusal } from '../registry/registry-refusal.ts';
+import type { DiskStatus } from '../data-folder/health.ts';
+import type { RegistryRefusal } from '../registry/registry-refusal.ts';
+import { registerHealthRoute } from './health-route.ts';
+import { seesInternals, viewFor } from './internals-view.ts';
 import type { BackfillWindow } from '../ingest/backfill-window.ts';
 import { registerBackfillWindowRoutes } from './backfill-window-routes.ts';
 import { namesShownTo, registerNameRedaction } from './name-redaction.ts';
 import { registerQueryKeyCheck } from './query-keys.ts';
 
 
-/** How long /healthz waits for InfluxDB's /ping before it says InfluxDB is unreachable. */
-const healthPingTimeoutMs = 2_000;
 export interface ApiDeps extends AdminRouteDeps, AlarmRouteDeps {
   readonly auth: AuthOptions;
   readonly metrics: Metrics;
@@ -186,7 +185,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       deps.log?.warn({ code: error.code, err: error, route: request.routeOptions.url ?? null }, 'InfluxDB failed a request of the API');
       return reply.code(error.status).send({ code: error.code, message: errorCatalogue[error.code].summary });
     }
-    if (isWanxiangError(error)) return reply.code(error.status).send({ code: error.code, message: error.message });
+    // A message naming a file or a URL (a registry or spool error) names it to an operator or admin only (internals-view.ts).
+    if (isWanxiangError(error)) return reply.code(error.status).send({ code: error.code, message: viewFor(error.message, seesInternals(auth, request)) as string });
     if (hasZodFastifySchemaValidationErrors(error)) return reply.code(400).send({ code: 'WX_ERR_INVALID_ARGUMENT', message: validationMessage(error) });
     const known = answerFrameworkError(error);
     if (known) return reply.code(known.status).send({ code: known.code, message: known.message });
@@ -198,39 +198,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   // Routes in a plugin registered after @fastify/swagger, so that its onRoute hook sees every one.
   app.register(async (scope) => {
     const api = scope.withTypeProvider<ZodTypeProvider>();
-    api.get('/healthz', {
-      // Public, so that a load balancer can ask it; in read access `token` only the status is public (issue 18 item 15).
-      config: { access: 'public' },
-      schema: { summary: 'Health: InfluxDB reachable, queue depth, devices online, the data folder\'s and the registry file\'s problems, endpoints (userinfo of URLs redacted; in read access `token` only the status without a token or session)', response: { 200: anyObject, 503: anyObject } },
-    }, async (request, reply) => {
-      let influx: Record<string, unknown>;
-      try {
-        // A hung InfluxDB (SIGSTOP, a full disk under it) held /healthz for the client's 30 s request
-        // timeout, past any probe's patience: a supervisor's liveness probe then restarted the platform (red team 11).
-        influx = { reachable: true, version: await deps.influx.ping(healthPingTimeoutMs) };
-      } catch (error) {
-        influx = { reachable: false, code: isWanxiangError(error) ? error.code : 'WX_ERR_INFLUX_UNAVAILABLE' };
-      }
-      // Issue 19, item 2: a spool that takes nothing (disk full, stopped) or a disk about to fill
-      // makes the answer non-200, so a supervisor acts; `problems` says why.
-      const spool = deps.ingest.spool.health;
-      const disk = deps.disk?.();
-      const refusal = deps.registryRefusal?.();
-      const problems = [...dataFolderProblems(spool, disk), ...(refusal ? [registryProblem(refusal)] : [])];
-      const healthy = influx.reachable === true && problems.length === 0;
-      if (deps.auth.readAccess === 'token' && !signedIn(request)) return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', influx: { reachable: influx.reachable } });
-      return reply.code(healthy ? 200 : 503).send(redactDeep({
-        status: healthy ? 'ok' : 'degraded',
-        ...(problems.length > 0 ? { problems } : {}),
-        spool,
-        ...(disk ? { disk } : {}),
-        ...(refusal ? { registry: { invalid: refusal.invalid, since: refusal.since } } : {}),
-        influx,
-        queuedReadings: deps.ingest.queuedReadings,
-        devicesOnline: deps.ingest.presence.online().length,
-        ...deps.describe(),
-      }) as Record<string, unknown>);
-    });
+    registerHealthRoute(scope, { readAccess: deps.auth.readAccess, ingest: deps.ingest, influx: deps.influx, describe: deps.describe, disk: deps.disk, registryRefusal: deps.registryRefusal, signedIn, seesInternals: (request) => seesInternals(auth, request) });
 
     api.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format); the departments\' event figures to a signed-in caller only, a department\'s own to a department', produces: ['text/plain'], response: { 200: z.string() } } }, async (request, reply) => {
       reply.header('content-type', deps.metrics.registry.contentType);
@@ -247,7 +215,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       devices: deps.registry.devices.filter((device) => !request.query.family || device.family === request.query.family).map(({ secretHash: _secretHash, ...device }) => ({ ...device, online: (deps.isOnline ?? deps.ingest.presence.isOnline)(device.id), ...protocolView(device, deps.station?.(device.id)) })),
     }));
 
-    api.get('/api/v1/rejections', { schema: { summary: 'Refused readings per device and reason, and the dead-letter file', response: { 200: z.object({ byDevice: z.record(z.string(), z.unknown()), deadLetterFile: z.string() }) } } }, async () => ({ byDevice: deps.ingest.rejections.byDevice(), deadLetterFile: deps.ingest.deadLetterPath }));
+    // The dead-letter file's absolute path is the installation's layout: an operator's or admin's to see (internals-view.ts).
+    api.get('/api/v1/rejections', { schema: { summary: 'Refused readings per device and reason; the dead-letter file\'s path to an operator or admin', response: { 200: z.object({ byDevice: z.record(z.string(), z.unknown()), deadLetterFile: z.string().optional() }) } } }, async (request) => ({ byDevice: deps.ingest.rejections.byDevice(), ...(seesInternals(auth, request) ? { deadLetterFile: deps.ingest.deadLetterPath } : {}) }));
 
     api.get('/api/v1/quality', { schema: { summary: 'Stuck sensors per device', response: { 200: z.object({ stuckByDevice: z.record(z.string(), z.unknown()) }) } } }, async () => ({ stuckByDevice: deps.ingest.stuck.byDevice() }));
 

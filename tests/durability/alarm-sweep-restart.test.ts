@@ -25,7 +25,8 @@ interface Running { readonly started: StartedCli; readonly httpUrl: string; read
 /** `wanxiang start` without the simulated fleet, on free ports, on the given data folder and database (tests/cli/spawn-start.ts). */
 async function start(dataDir: string, env: Record<string, string>): Promise<Running> {
   const started = await spawnStart(['--no-simulate', '--data-dir', dataDir, '--mqtt-port', '0', '--ws-port', '0', '--http-port', '0'], { WX_FLEET_KEY: defaultFleetKey, ...env });
-  const health = (await (await fetch(`${started.httpUrl}/healthz`)).json()) as { mqttUrl: string };
+  // The endpoints are an operator's to see (internals-view.ts).
+  const health = (await (await fetch(`${started.httpUrl}/healthz`, { headers: { authorization: `Bearer ${operator}` } })).json()) as { mqttUrl: string };
   return { started, httpUrl: started.httpUrl, mqttUrl: health.mqttUrl, output: started.output };
 }
 

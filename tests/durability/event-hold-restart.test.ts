@@ -39,7 +39,8 @@ async function start(dataDir: string, env: Record<string, string>): Promise<Runn
     });
     child.once('exit', (code) => reject(new Error(`the platform exited (${code}) before it was ready:\n${text}`)));
   });
-  const health = (await (await fetch(`${httpUrl}/healthz`)).json()) as { mqttUrl: string };
+  // The endpoints are an operator's to see (internals-view.ts).
+  const health = (await (await fetch(`${httpUrl}/healthz`, { headers: { authorization: `Bearer ${operator}` } })).json()) as { mqttUrl: string };
   return { child, httpUrl, mqttUrl: health.mqttUrl, output: () => text };
 }
 

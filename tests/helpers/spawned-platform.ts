@@ -34,7 +34,7 @@ export async function spawnPlatform(influxUrl: string, env: Record<string, strin
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // The banner names the HTTP address (the screen's, or /healthz); /healthz names the broker's.
+  // The banner names the HTTP address (the screen's, or /healthz); /healthz names the broker's to an operator.
   const httpUrl = await new Promise<string>((resolve, reject) => {
     const look = () => {
       const match = /(http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/.exec(text);
@@ -43,7 +43,7 @@ export async function spawnPlatform(influxUrl: string, env: Record<string, strin
     child.stdout!.on('data', look);
     void exited.then((code) => reject(new Error(`the platform exited (${code}) before it was ready:\n${text}`)));
   });
-  const health = (await (await fetch(`${httpUrl}/healthz`)).json()) as { mqttUrl: string };
+  const health = (await (await fetch(`${httpUrl}/healthz`, { headers: { authorization: `Bearer ${operatorToken}` } })).json()) as { mqttUrl: string };
   return {
     httpUrl, mqttUrl: health.mqttUrl, operatorToken, output: () => text,
     pause: () => void child.kill('SIGSTOP'),

@@ -142,7 +142,12 @@ describe('red team: the HTTP doors in read access `token`', () => {
     expect(open.status).toBe(200);
     expect(JSON.parse(open.body)).toEqual({ status: 'ok', influx: { reachable: true } });
     for (const path of ['/metrics', '/docs', '/docs/json']) expect((await raw(path)).status, path).toBe(401);
-    const full = JSON.parse((await raw('/healthz', { headers: bearer(tokens.reader) })).body) as Record<string, unknown>;
+    // A reader gets the verdicts; the endpoints and database are an operator's or admin's (internals-view.ts).
+    const read = JSON.parse((await raw('/healthz', { headers: bearer(tokens.reader) })).body) as Record<string, unknown>;
+    expect(read).toMatchObject({ status: 'ok', spool: { state: 'ok' }, influx: { reachable: true } });
+    expect(read).not.toHaveProperty('mqttUrl');
+    expect(read).not.toHaveProperty('database');
+    const full = JSON.parse((await raw('/healthz', { headers: bearer(tokens.admin) })).body) as Record<string, unknown>;
     expect(full).toMatchObject({ status: 'ok', mqttUrl: expect.stringMatching(/^mqtt:\/\//), influxUrl: expect.any(String) });
     expect((await raw('/metrics', { headers: bearer(tokens.reader) })).body).toContain('wanxiang_');
   });

@@ -10,6 +10,7 @@ import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.t
 import { pathVariants, rawRequest } from './raw-http.ts';
 
 const brokerSecret = 'emqx-http-auth-secret-0123456789abcdef';
+const adminToken = 'admin-token-0123456789abcdef';
 
 /**
  * The EMQX HTTP-auth endpoint of a platform started with an external broker (Debian's mosquitto
@@ -29,7 +30,7 @@ describe('red team: POST /api/v1/auth/mqtt with an external broker', () => {
     await writeFile(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
     broker = await startMosquitto(join(dir, 'mosquitto.conf'), port);
     // Userinfo in the broker URL: it must never be shown (item 15).
-    test = await startTestPlatform({ cluster: { brokerUrl: `mqtt://ops-user:broker-url-password@127.0.0.1:${broker.port}`, brokerAuthSecret: brokerSecret, sessions: 1 } });
+    test = await startTestPlatform({ http: { tokens: [{ role: 'admin', token: adminToken }] }, cluster: { brokerUrl: `mqtt://ops-user:broker-url-password@127.0.0.1:${broker.port}`, brokerAuthSecret: brokerSecret, sessions: 1 } });
   });
   afterAll(async () => {
     await test?.close();
@@ -63,10 +64,14 @@ describe('red team: POST /api/v1/auth/mqtt with an external broker', () => {
     expect(await test.metric('wanxiang_api_auth_failures_total', { code: 'WX_ERR_LOGIN_THROTTLED' })).toBeGreaterThanOrEqual(300);
   });
 
-  it('shows the broker URL on /healthz without its userinfo (item 15)', async () => {
-    const health = await (await fetch(`${test.endpoints.httpUrl}/healthz`)).text();
+  it('shows the broker URL on /healthz to an admin without its userinfo, and to no one else (item 15)', async () => {
+    const health = await (await fetch(`${test.endpoints.httpUrl}/healthz`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
     expect(health).toContain(`mqtt://***@127.0.0.1:${broker.port}`);
-    expect(health).not.toContain('broker-url-password');
-    expect(health).not.toContain('ops-user');
+    const anonymous = await (await fetch(`${test.endpoints.httpUrl}/healthz`)).text();
+    expect(anonymous).not.toContain('mqtt://');
+    for (const text of [health, anonymous]) {
+      expect(text).not.toContain('broker-url-password');
+      expect(text).not.toContain('ops-user');
+    }
   });
 });
