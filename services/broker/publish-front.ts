@@ -62,8 +62,11 @@ interface AedesClientState {
 
 interface Connection {
   readonly stream: Duplex;
-  /** Bytes read off the socket and not yet taken or handed on: a packet not yet whole, or what follows a wait. */
-  unread: Buffer | null;
+  /** Bytes read off the socket and not yet taken or handed on (a packet not yet whole, or what follows a wait), in pieces. */
+  unread: Buffer[];
+  unreadBytes: number;
+  /** The bytes the packet at the start of `unread` needs whole (0: any more bytes are worth a look). */
+  needed: number;
   /** Bytes of the packet under way still to hand to aedes as they come. */
   passing: number;
   /** PUBLISH packets handed to aedes that have not yet reached ingest (or its refusal). */
@@ -211,14 +214,19 @@ export function createPublishFront(deps: PublishFrontDeps) {
     return { waitMs };
   }
 
-  /** Takes what it may of `data`; returns the bytes for aedes, in their order, or null. */
+  /**
+   * Takes what it may of `data`; returns the bytes for aedes, in their order, or null. Once this read
+   * handed a packet on, it hands on the rest as well: aedes parses what it is given at once, and a
+   * packet it refuses (a reserved type, a second CONNECT, a bad SUBSCRIBE) closes the connection
+   * unacknowledged, so a message taken after it would be stored, sent again and stored twice.
+   */
   function sift(connection: Connection, data: Buffer): Buffer | null {
     if (connection.lost) return data;
     const client = clientOf(connection.stream);
-    const forAedes: Buffer[] = [];
     let at = 0;
-    let handedFrom = -1; // start of the run of bytes being handed on, or -1
+    let handedFrom = -1; // start of the bytes handed on, or -1; from it on, every byte is aedes's
     let tookOne = false;
+    connection.needed = 0;
     while (at < data.length) {
       if (connection.passing > 0) {
         const step = Math.min(connection.passing, data.length - at);
@@ -248,19 +256,20 @@ export function createPublishFront(deps: PublishFrontDeps) {
           connection.lost = true;
           if (handedFrom < 0) handedFrom = at;
           at = data.length;
-          break;
         }
-        break; // the header continues in the next chunk
+        break; // else the header continues in the next chunk
       }
       const headerBytes = cursor - at;
       const total = headerBytes + remaining;
       const isPublish = data[at]! >> 4 === PUBLISH;
-      if (isPublish && takesPublishes(connection, client)) {
-        if (at + total > data.length) break; // taken or handed on once whole
-        const taken = tryTake(connection, client, data, at, headerBytes, total);
-        if (taken !== null) {
-          if (handedFrom >= 0 && at > handedFrom) forAedes.push(data.subarray(handedFrom, at));
-          handedFrom = -1;
+      if (handedFrom < 0 && isPublish && takesPublishes(connection, client)) {
+        if (at + total > data.length) {
+          connection.needed = total; // taken or handed on once whole: not joined again until it is
+          break;
+        }
+        // Bounded in flight within a read too (a read may hold a thousand small messages): the rest waits.
+        if (connection.inFlight >= deps.maxInFlight || connection.inFlightBytes >= deps.maxInFlightBytes) break;
+        if (tryTake(connection, client, data, at, headerBytes, total) !== null) {
           tookOne = true;
           at += total;
           continue;
@@ -272,30 +281,42 @@ export function createPublishFront(deps: PublishFrontDeps) {
       connection.passing = total - step;
       at += step;
     }
-    if (handedFrom >= 0 && at > handedFrom) forAedes.push(data.subarray(handedFrom, at));
-    connection.unread = at < data.length ? data.subarray(at) : null;
+    if (at < data.length) {
+      connection.unread = [data.subarray(at)];
+      connection.unreadBytes = data.length - at;
+    } else {
+      connection.unread = [];
+      connection.unreadBytes = 0;
+    }
     if (tookOne && client) {
       const state = stateOf(client);
       if (state._keepaliveInterval > 0) state._keepaliveTimer?.refresh();
     }
-    if (forAedes.length === 0) return null;
-    return forAedes.length === 1 ? forAedes[0]! : Buffer.concat(forAedes);
+    return handedFrom >= 0 && at > handedFrom ? data.subarray(handedFrom, at) : null;
   }
 
   return {
     /** Puts the front before aedes on a stream aedes has been given (aedes reads with `read()` on 'readable'). */
     attach(stream: Duplex): void {
-      const connection: Connection = { stream, unread: null, passing: 0, publishesWithAedes: 0, inFlight: 0, inFlightBytes: 0, waiting: false, writeBlocked: false, lost: false, acks: [], ackScheduled: false };
+      const connection: Connection = { stream, unread: [], unreadBytes: 0, needed: 0, passing: 0, publishesWithAedes: 0, inFlight: 0, inFlightBytes: 0, waiting: false, writeBlocked: false, lost: false, acks: [], ackScheduled: false };
       connections.set(stream, connection);
       const read = stream.read.bind(stream);
       stream.read = (size?: number) => {
+        // Node's own read(0) (filling the buffer) ignores what it is given: it must never get the bytes held
+        // here (a rate wait's rest, handed to it, was lost). aedes reads with read(null).
+        if (size === 0) return read(0);
         if (stalled(connection)) return null;
         const chunk: unknown = read(size);
         if (chunk !== null && !Buffer.isBuffer(chunk)) return chunk;
-        const fresh = chunk as Buffer | null;
-        const unread = connection.unread;
-        if (unread === null && fresh === null) return null;
-        const data = unread === null ? fresh! : fresh === null ? unread : Buffer.concat([unread, fresh]);
+        if (chunk !== null) {
+          connection.unread.push(chunk as Buffer);
+          connection.unreadBytes += (chunk as Buffer).length;
+        }
+        // A packet arriving in many small reads is joined once, when whole: joined at each read, a large one cost its size squared.
+        if (connection.unreadBytes === 0 || connection.unreadBytes < connection.needed) return null;
+        const data = connection.unread.length === 1 ? connection.unread[0]! : Buffer.concat(connection.unread, connection.unreadBytes);
+        connection.unread = [];
+        connection.unreadBytes = 0;
         try {
           return sift(connection, data);
         } catch (error) {
