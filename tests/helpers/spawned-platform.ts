@@ -45,8 +45,8 @@ export async function spawnPlatform(influxUrl: string, env: Record<string, strin
   });
   // A test that sets its own tokens asks with its operator's (or admin's): only they see the endpoints.
   const asked = (env.WX_API_TOKENS ?? '').split(',').map((entry) => entry.split(':')).find((parts) => parts[0] === 'operator' || parts[0] === 'admin')?.at(-1) ?? operatorToken;
-  const health = (await (await fetch(`${httpUrl}/healthz`, { headers: { authorization: `Bearer ${asked}` } })).json()) as { mqttUrl?: string };
-  if (typeof health.mqttUrl !== 'string') throw new Error(`/healthz named no broker to the test's operator: ${JSON.stringify(health).slice(0, 300)}`);
+  // A test whose tokens include neither (a reader's only) uses no broker: its mqttUrl stays unset.
+  const health = (await (await fetch(`${httpUrl}/healthz`, { headers: { authorization: `Bearer ${asked}` } })).json()) as { mqttUrl: string };
   return {
     httpUrl, mqttUrl: health.mqttUrl, operatorToken, output: () => text,
     pause: () => void child.kill('SIGSTOP'),
