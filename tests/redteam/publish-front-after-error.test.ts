@@ -1,7 +1,6 @@
-import { connect as connectTcp } from 'node:net';
-import mqttPacket from 'mqtt-packet';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { bytesOf, rawMqtt } from '../helpers/raw-mqtt.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /**
@@ -10,21 +9,6 @@ import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.t
  * unacknowledged, so the device's resend was stored a second time. Now a read that handed aedes a
  * packet hands it the rest too: the message reaches ingest once, as with the front off.
  */
-const bytesOf = (packet: object) => mqttPacket.generate(packet as mqttPacket.Packet);
-async function raw(url: string) {
-  const { hostname, port } = new URL(url);
-  const socket = connectTcp(Number(port), hostname);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const parser = mqttPacket.parser({ protocolVersion: 4 });
-  const answers: mqttPacket.Packet[] = [];
-  parser.on('packet', (packet) => answers.push(packet));
-  socket.on('data', (chunk) => parser.parse(chunk));
-  socket.on('error', () => undefined);
-  let closed = false;
-  socket.on('close', () => { closed = true; });
-  return { socket, answers, closed: () => closed };
-}
-
 for (const publishFront of [true, false]) {
   describe(`publishFront=${publishFront}`, () => {
     let test: TestPlatform;
@@ -40,7 +24,7 @@ for (const publishFront of [true, false]) {
       const ts = Date.now() - 3_600_000;
       const message = bytesOf({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify({ ts, pm25: 7 })), qos: 1, messageId: 2, retain: false, dup: false });
       const login = async () => {
-        const conn = await raw(test.endpoints.mqttUrl);
+        const conn = await rawMqtt(test.endpoints.mqttUrl);
         conn.socket.write(bytesOf({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: device, keepalive: 60, username: device, password: Buffer.from(secret(device)) }));
         await vi.waitFor(() => expect(conn.answers.some((p) => p.cmd === 'connack')).toBe(true), { timeout: 10_000 });
         return conn;

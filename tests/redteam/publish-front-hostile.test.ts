@@ -1,7 +1,6 @@
-import { connect as connectTcp, type Socket } from 'node:net';
-import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { simulatedDeviceSecret } from '../../services/registry/secrets.ts';
+import { bytesOf, rawMqtt, type RawMqtt } from '../helpers/raw-mqtt.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/test-platform.ts';
 
 /**
@@ -14,26 +13,17 @@ describe('hostile bytes at the publish front: refused, counted, nothing else los
   const device = 'air-liantang';
   const secret = (id: string) => simulatedDeviceSecret(test.config.fleetKey, id);
   const topic = () => test.topics.build('air', device, 'telemetry');
-  const bytesOf = (packet: object) => mqttPacket.generate(packet as mqttPacket.Packet);
   let base = 0;
   let sent = 0;
   const good = (messageId: number) => bytesOf({ cmd: 'publish', topic: topic(), payload: Buffer.from(JSON.stringify({ ts: base + (sent += 1) * 1_000, pm25: 12 })), qos: 1, messageId, retain: false, dup: false });
 
   /** A logged-in raw connection: its answers, and whether it closed. */
-  async function loggedIn(): Promise<{ socket: Socket; answers: mqttPacket.Packet[]; closed: () => boolean }> {
-    const { hostname, port } = new URL(test.endpoints.mqttUrl);
-    const socket = connectTcp(Number(port), hostname);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    const answers: mqttPacket.Packet[] = [];
-    parser.on('packet', (packet) => answers.push(packet));
-    socket.on('data', (chunk) => parser.parse(chunk));
-    let closed = false;
-    socket.on('close', () => { closed = true; });
-    socket.on('error', () => undefined);
+  async function loggedIn(): Promise<RawMqtt> {
+    const connection = await rawMqtt(test.endpoints.mqttUrl);
+    const { socket, answers } = connection;
     socket.write(bytesOf({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: device, keepalive: 60, username: device, password: Buffer.from(secret(device)) }));
     await vi.waitFor(() => expect(answers.some((packet) => packet.cmd === 'connack')).toBe(true), { timeout: 10_000 });
-    return { socket, answers, closed: () => closed };
+    return connection;
   }
 
   /** The device's good message on a new connection is acknowledged and lands: the door still works. */
